@@ -1,0 +1,52 @@
+/* Configuration: one typed table of keys (name, type, default, bounds, help)
+ * from which the INI parser, the LIENTHONG_<KEY> overrides, --help and
+ * docs/config.md all follow. */
+#ifndef LIENTHONG_CONFIG_H
+#define LIENTHONG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lienthong/err.h"
+
+enum lt_sig_policy { LT_SIG_OFF = 0, LT_SIG_FLAG, LT_SIG_REQUIRE };
+
+struct lt_config {
+	char listen[128];          /* host:port */
+	char db[1024];             /* SQLite path or postgresql:// URI */
+	char data_dir[1024];       /* package bodies, keys */
+	int64_t max_package_bytes;
+	int signature_policy;      /* enum lt_sig_policy */
+	bool public_read;
+	int log_level;             /* enum lt_log_level */
+	int64_t threads;
+	int64_t max_connections;
+	int64_t max_connections_per_ip;
+	int64_t connection_timeout;  /* seconds */
+	int64_t max_body_bytes;      /* JSON bodies on the catalogue API */
+	int64_t vxp_max_clock_skew;  /* seconds; 0 = off */
+	int64_t retention_days;      /* 0 = keep acknowledged bodies forever */
+	char access_log[1024];       /* path, "-" for stderr, "" for none */
+};
+
+/* Fills cfg with every default. */
+void lt_config_defaults(struct lt_config *cfg);
+
+/* Loads an INI file (keys at top level or under [lienthong]) over cfg.
+ * A bad key or value names the file and line. */
+int lt_config_load_file(struct lt_config *cfg, const char *path, struct lt_err *err);
+
+/* Applies LIENTHONG_<KEY> variables from the environment over cfg. */
+int lt_config_load_env(struct lt_config *cfg, struct lt_err *err);
+
+/* Sets one key from text, as the file and the environment do. */
+int lt_config_set(struct lt_config *cfg, const char *key, const char *value, struct lt_err *err);
+
+/* Prints "key = value" lines, for -n and debugging. */
+void lt_config_dump(const struct lt_config *cfg, FILE *out);
+
+/* Prints the table as help text (markdown when md is true). */
+void lt_config_help(FILE *out, bool md);
+
+#endif

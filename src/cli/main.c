@@ -1,0 +1,76 @@
+/* lienthong: the command-line front. It parses arguments and prints results;
+ * every rule it applies lives in the library. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lienthong/log.h"
+#include "lienthong/version.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+	const char *help;
+} commands[] = {
+	{"code", cmd_code, "code check CODE... [--json] [--lenient]   validate identifier codes"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: lienthong [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %s\n", commands[i].help);
+	fprintf(out, "\nexit codes: 0 ok, 1 refused (invalid code, conflict), 2 usage, 3 I/O or database\n");
+}
+
+int cli_fail(const struct lt_err *err)
+{
+	fprintf(stderr, "lienthong: %s\n", err->msg[0] ? err->msg : lt_strerror(err->status));
+	return lt_status_exit(err->status);
+}
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("lienthong: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("\n(run 'lienthong --help' for usage)\n", stderr);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	struct lt_err err = {0};
+	lt_config_defaults(&cli.cfg);
+	const char *conf = NULL;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			conf = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
+			cli.json = true;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return usage(stdout), EXIT_OK;
+		else if (strcmp(argv[i], "--version") == 0)
+			return printf("lienthong %s\n", LIENTHONG_VERSION), EXIT_OK;
+		else
+			return cli_usage("unknown option %s", argv[i]);
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (conf && lt_config_load_file(&cli.cfg, conf, &err))
+		return cli_fail(&err);
+	if (lt_config_load_env(&cli.cfg, &err))
+		return cli_fail(&err);
+	lt_log_set_level((enum lt_log_level)cli.cfg.log_level);
+	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+		if (strcmp(argv[i], commands[k].name) == 0)
+			return commands[k].fn(&cli, argc - i, argv + i);
+	return cli_usage("unknown command '%s'", argv[i]);
+}

@@ -1,0 +1,74 @@
+/* The one table from status to words, HTTP status and exit code, so no front
+ * invents its own mapping. */
+#include "lienthong/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	int status;
+	const char *name;
+	const char *text;
+	int http;
+	int exit_code;
+} status_table[] = {
+	{LT_OK, "ok", "success", 200, 0},
+	{LT_EINVAL, "bad_request", "invalid input", 400, 1},
+	{LT_ENOTFOUND, "not_found", "not found", 404, 1},
+	{LT_ECONFLICT, "conflict", "conflict with existing state", 409, 1},
+	{LT_ERULE, "rule_refused", "refused by a registry rule", 422, 1},
+	{LT_EIO, "io_error", "input/output or database error", 500, 3},
+	{LT_ENOMEM, "out_of_memory", "out of memory", 500, 3},
+	{LT_ETOOBIG, "too_large", "too large", 413, 1},
+	{LT_EAUTH, "unauthorized", "missing or wrong credential", 401, 1},
+	{LT_EFORBIDDEN, "forbidden", "outside the caller's scope", 403, 1},
+	{LT_ENOTREADY, "not_ready", "not ready", 503, 3},
+};
+
+static size_t status_index(int status)
+{
+	for (size_t i = 0; i < sizeof status_table / sizeof status_table[0]; i++)
+		if (status_table[i].status == status)
+			return i;
+	return 5; /* unknown statuses are treated as I/O failures */
+}
+
+const char *lt_strerror(int status) { return status_table[status_index(status)].text; }
+const char *lt_status_name(int status) { return status_table[status_index(status)].name; }
+int lt_status_http(int status) { return status_table[status_index(status)].http; }
+int lt_status_exit(int status) { return status_table[status_index(status)].exit_code; }
+
+int lt_err_set(struct lt_err *err, int status, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		err->status = (enum lt_status)status;
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+int lt_err_prefix(struct lt_err *err, const char *fmt, ...)
+{
+	if (!err)
+		return LT_OK;
+	char head[LT_ERR_MSG_MAX], old[LT_ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof head, fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof old);
+	snprintf(err->msg, sizeof err->msg, "%s%s", head, old);
+	return err->status;
+}
+
+void lt_err_clear(struct lt_err *err)
+{
+	if (err) {
+		err->status = LT_OK;
+		err->msg[0] = '\0';
+	}
+}
