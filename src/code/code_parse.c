@@ -41,6 +41,20 @@ static int check_chars(const char *s, size_t len, struct lt_err *err)
 	return LT_OK;
 }
 
+/* More than four groups is most often a stray dot (a code copied with the
+ * full stop of its sentence): name the dot rather than count the groups. */
+static int too_many_groups(const char *s, size_t len, struct lt_err *err)
+{
+	if (s[0] == '.')
+		return lt_err_set(err, LT_EINVAL, "the code starts with a dot: remove it");
+	if (s[len - 1] == '.')
+		return lt_err_set(err, LT_EINVAL, "the code ends with a dot at position %zu: remove it", len);
+	for (size_t i = 0; i + 1 < len; i++)
+		if (s[i] == '.' && s[i + 1] == '.')
+			return lt_err_set(err, LT_EINVAL, "two dots in a row at position %zu", i + 1);
+	return lt_err_set(err, LT_EINVAL, "too many groups: a code has four groups, L4.L3.L2.L1");
+}
+
 static int split_groups(const char *s, size_t len, struct group g[MAX_GROUPS], size_t *n,
 			struct lt_err *err)
 {
@@ -49,7 +63,7 @@ static int split_groups(const char *s, size_t len, struct group g[MAX_GROUPS], s
 		if (i < len && s[i] != '.')
 			continue;
 		if (count == MAX_GROUPS)
-			return lt_err_set(err, LT_EINVAL, "too many groups: a code has four groups, L4.L3.L2.L1");
+			return too_many_groups(s, len, err);
 		g[count].s = s + start;
 		g[count].len = i - start;
 		g[count].pos = start + 1;
@@ -57,7 +71,7 @@ static int split_groups(const char *s, size_t len, struct group g[MAX_GROUPS], s
 		start = i + 1;
 	}
 	if (count == MAX_GROUPS)
-		return lt_err_set(err, LT_EINVAL, "too many groups: a code has four groups, L4.L3.L2.L1");
+		return too_many_groups(s, len, err);
 	*n = count;
 	return LT_OK;
 }

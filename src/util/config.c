@@ -138,22 +138,50 @@ void lt_config_defaults(struct lt_config *cfg)
 struct ini_ctx {
 	struct lt_config *cfg;
 	struct lt_err *err;
-	int failed;
+	FILE *f;
+	int line;        /* lines read so far, counted as inih counts them */
+	int failed_line; /* line of the first refused key or value, 0 if none */
+	int long_line;   /* line too long for inih's buffer, 0 if none */
+	int max_len;     /* the longest line inih takes whole */
 };
+
+/* Feeds inih one line at a time, so that a refusal knows its own line, a line
+ * too long for inih's buffer is refused rather than cut in two, and leading
+ * blanks are dropped: inih would read an indented line as the continuation
+ * of the previous value (`db` set to "threads = 4"). */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct ini_ctx *ctx = stream;
+	if (ctx->long_line || !fgets(buf, size, ctx->f))
+		return NULL;
+	ctx->line++;
+	ctx->max_len = size - 1;
+	size_t n = strlen(buf);
+	if (n == (size_t)size - 1 && buf[n - 1] != '\n') {
+		int ch = getc(ctx->f);
+		if (ch != EOF && ch != '\n') {
+			ctx->long_line = ctx->line;
+			return NULL;
+		}
+	}
+	size_t skip = strspn(buf, " \t");
+	memmove(buf, buf + skip, n - skip + 1);
+	return buf;
+}
 
 static int on_ini(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *ctx = user;
-	if (ctx->failed)
+	if (ctx->failed_line)
 		return 0;
 	if (section[0] && strcmp(section, "lienthong") != 0) {
 		lt_err_set(ctx->err, LT_EINVAL, "unknown section [%s]: keys go at the top or under [lienthong]",
 			   section);
-		ctx->failed = 1;
+		ctx->failed_line = ctx->line;
 		return 0;
 	}
 	if (lt_config_set(ctx->cfg, name, value, ctx->err)) {
-		ctx->failed = 1;
+		ctx->failed_line = ctx->line;
 		return 0;
 	}
 	return 1;
@@ -165,13 +193,19 @@ int lt_config_load_file(struct lt_config *cfg, const char *path, struct lt_err *
 	if (!f)
 		return lt_err_set(err, LT_EIO, "cannot open config file %s: %s", path, strerror(errno));
 	struct lt_config tmp = *cfg;
-	struct ini_ctx ctx = {&tmp, err, 0};
-	int line = ini_parse_file(f, on_ini, &ctx);
+	struct ini_ctx ctx = {&tmp, err, f, 0, 0, 0, 0};
+	int line = ini_parse_stream(read_line, &ctx, on_ini, &ctx);
 	fclose(f);
+	if (line == 0)
+		line = ctx.long_line;
 	if (line != 0) {
-		if (!ctx.failed)
+		/* inih reports the first error; say what it was. */
+		if (line == ctx.long_line)
+			lt_err_set(err, LT_EINVAL, "line longer than %d characters", ctx.max_len);
+		else if (line != ctx.failed_line)
 			lt_err_set(err, LT_EINVAL, "syntax error");
-		return lt_err_prefix(err, "%s:%d: ", path, line);
+		lt_err_prefix(err, "%s:%d: ", path, line);
+		return LT_EINVAL;
 	}
 	*cfg = tmp;
 	return LT_OK;
@@ -187,8 +221,11 @@ int lt_config_load_env(struct lt_config *cfg, struct lt_err *err)
 			var[n++] = (char)toupper((unsigned char)*p);
 		var[n] = '\0';
 		const char *v = getenv(var);
-		if (v && set_key(&tmp, &keys[i], v, err))
-			return lt_err_prefix(err, "environment %s: ", var);
+		int rc = v ? set_key(&tmp, &keys[i], v, err) : LT_OK;
+		if (rc) {
+			lt_err_prefix(err, "environment %s: ", var);
+			return rc;
+		}
 	}
 	*cfg = tmp;
 	return LT_OK;

@@ -1,0 +1,156 @@
+/* The registry: the lifecycle of units and their codes (design.md §3–§4).
+ * Every change is one store transaction that writes the new state and its
+ * events together; a refusal writes nothing. Reads can be asked "as of" a
+ * date and then answer from the event log. */
+#ifndef LIENTHONG_REGISTRY_H
+#define LIENTHONG_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "lienthong/store.h"
+#include "lienthong/unit.h"
+
+struct lt_registry;
+
+/* Opens (creating if needed) the registry on a store URI. */
+int lt_registry_open(struct lt_registry **out, const char *uri, struct lt_err *err);
+void lt_registry_close(struct lt_registry *r);
+struct lt_store *lt_registry_store(struct lt_registry *r);
+
+/* Who makes a change, for the log. Borrowed for the call. */
+void lt_registry_set_actor(struct lt_registry *r, const char *actor);
+
+/* ---- reads ---- */
+
+/* One unit, now (as_of NULL or "") or as it stood on as_of. */
+int lt_registry_get(struct lt_registry *r, const char *code, const char *as_of, struct lt_unit *out,
+		    struct lt_err *err);
+int lt_registry_children(struct lt_registry *r, const char *code, enum lt_status_filter f, const char *as_of,
+			 lt_unit_cb cb, void *ctx, struct lt_err *err);
+int lt_registry_lineage(struct lt_registry *r, const char *code, struct lt_codelist *successors,
+			struct lt_codelist *predecessors, struct lt_err *err);
+/* Follows successors to the active units; an active code resolves to itself;
+ * a closed code without active successors resolves to none. */
+int lt_registry_resolve(struct lt_registry *r, const char *code, struct lt_codelist *current,
+			struct lt_err *err);
+int lt_registry_history(struct lt_registry *r, const char *code, lt_event_cb cb, void *ctx,
+			struct lt_err *err);
+
+struct lt_search {
+	const char *q;      /* words of a name (any diacritics) or a code fragment */
+	const char *parent; /* direct parent */
+	const char *under;  /* subtree root */
+	int level;
+	enum lt_status_filter status;
+	const char *cursor; /* from the previous page */
+	int limit;          /* 1..500 */
+};
+/* Calls cb per match in tree order; next_cursor (LT_CODE_BUFSZ) is set to the
+ * last item's cursor when the page is full, else "". */
+int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit_cb cb, void *ctx,
+		       char *next_cursor, struct lt_err *err);
+
+/* ---- changes ---- */
+
+struct lt_issue {
+	char parent[LT_CODE_BUFSZ];
+	char name[LT_NAME_MAX];
+	unsigned number; /* 0 = next free */
+	struct lt_contact contact;
+	struct lt_decision decision;
+	char effective[LT_DATE_BUFSZ];
+	char reorganized[LT_DATE_BUFSZ]; /* optional */
+};
+int lt_registry_issue(struct lt_registry *r, const struct lt_issue *req, struct lt_unit *created,
+		      struct lt_err *err);
+
+/* Contact data; no decision needed. if_version (0 = any) guards against lost
+ * updates. */
+int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_contact *c, int64_t if_version,
+		       struct lt_unit *out, struct lt_err *err);
+int lt_registry_rename(struct lt_registry *r, const char *code, const char *name, const struct lt_decision *d,
+		       const char *effective, struct lt_unit *out, struct lt_err *err);
+
+enum lt_reorg_kind { LT_REORG_MOVE, LT_REORG_SPLIT, LT_REORG_MERGE, LT_REORG_DISSOLVE };
+
+struct lt_new_unit {
+	char parent[LT_CODE_BUFSZ];
+	char name[LT_NAME_MAX];
+	unsigned number; /* 0 = next free */
+};
+
+struct lt_child_place {
+	char child[LT_CODE_BUFSZ];
+	size_t into; /* index into lt_reorg.into */
+};
+
+/* A reorganisation (design.md §7.2 bodies). Arrays are borrowed. */
+struct lt_reorg {
+	enum lt_reorg_kind kind;
+	struct lt_decision decision;
+	char effective[LT_DATE_BUFSZ];
+	char reorganized[LT_DATE_BUFSZ]; /* optional; defaults to effective */
+	const char (*from)[LT_CODE_BUFSZ];
+	size_t n_from;
+	char into_code[LT_CODE_BUFSZ]; /* merge into an existing unit */
+	const struct lt_new_unit *into; /* merge into a new unit (1), split (2+), move (parent only) */
+	size_t n_into;
+	const struct lt_child_place *children; /* split: which new unit takes which child */
+	size_t n_children;
+	bool dry_run; /* compute and report, then roll back */
+};
+
+struct lt_moved {
+	char from[LT_CODE_BUFSZ];
+	char to[LT_CODE_BUFSZ];
+};
+
+/* What a reorganisation did. Owns its arrays: free with lt_reorg_result_free. */
+struct lt_reorg_result {
+	int64_t id;
+	struct lt_codelist created, closed;
+	struct lt_moved *moved;
+	size_t n_moved, cap_moved;
+};
+void lt_reorg_result_free(struct lt_reorg_result *res);
+
+int lt_registry_reorganize(struct lt_registry *r, const struct lt_reorg *req, struct lt_reorg_result *res,
+			   struct lt_err *err);
+
+/* ---- feed, compliance, import, export ---- */
+
+int lt_registry_changes_after(struct lt_registry *r, int64_t after, int limit, lt_event_cb cb, void *ctx,
+			      int64_t *last_seq, struct lt_err *err);
+
+/* The compliance report of design.md §4: an array of findings, each
+ * {"kind":"late_decision"|"late_upload"|"pending", "code", "name", …, "days"}.
+ * level1 ("" or NULL for all) filters by level-1 unit. Caller owns *out. */
+int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **out, struct lt_err *err);
+
+/* Import report: every bad row and why. Caller owns rows (json array). */
+struct lt_import_report {
+	size_t rows, imported;
+	json_t *errors;   /* [{"line":N,"code":"…","reason":"…"}] */
+	json_t *warnings; /* e.g. ignored columns */
+};
+void lt_import_report_free(struct lt_import_report *rep);
+
+/* All-or-nothing CSV import (design.md §4 columns, or the shared-catalogue
+ * names). On refusal rep->errors names each bad row and nothing is written. */
+int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_report *rep, struct lt_err *err);
+
+/* Writes the active units (of the subtree under root, when given; as they
+ * stood on as_of, when given) as CSV in tree order. */
+int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of,
+			   struct lt_err *err);
+
+/* JSON of a unit, with its lineage when r is given (design.md §7.2 unit
+ * object). Caller owns the result. */
+json_t *lt_unit_to_json(const struct lt_unit *u, const struct lt_codelist *successors,
+			const struct lt_codelist *predecessors);
+int lt_unit_from_json(json_t *o, struct lt_unit *u);
+
+#endif

@@ -1,0 +1,120 @@
+/* The store: one interface, several backends (SQLite now; PostgreSQL behind
+ * the same table of operations later). It knows rows, not rules: the registry
+ * decides what to write, the store writes it inside one transaction.
+ *
+ * Events carry the unit's full state after the change as JSON text, so the
+ * history, as-of reads and the change feed all read one append-only log. */
+#ifndef LIENTHONG_STORE_H
+#define LIENTHONG_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lienthong/err.h"
+#include "lienthong/unit.h"
+
+struct lt_store;
+
+/* One entry of the append-only event log. data is owned by whoever filled
+ * the struct (see lt_event_clear). */
+struct lt_event {
+	int64_t seq;       /* gap-free, assigned by the store */
+	int64_t change_id; /* the change (a reorganisation, an import) it belongs to */
+	char kind[16];     /* issue, update, rename, move, split, merge, dissolve, import */
+	char code[LT_CODE_BUFSZ];
+	char parent[LT_CODE_BUFSZ];
+	char at[32];       /* when it was recorded, UTC */
+	char effective[LT_DATE_BUFSZ];
+	char *data;        /* JSON: {"unit":{…},"successors":[…],"predecessors":[…],…} */
+};
+void lt_event_clear(struct lt_event *ev);
+
+/* A change record: one per operation that a decision authorises. */
+struct lt_change {
+	int64_t id;
+	char kind[16];
+	char effective[LT_DATE_BUFSZ];
+	char reorganized[LT_DATE_BUFSZ];
+	char at[32];
+	char actor[128];
+	struct lt_decision decision;
+	const char *summary; /* JSON text; borrowed on write */
+};
+
+enum lt_status_filter { LT_FILTER_ACTIVE, LT_FILTER_CLOSED, LT_FILTER_ALL };
+
+struct lt_search_query {
+	const char *text_fold;  /* folded words, matched as word prefixes; NULL for none */
+	const char *code_rev;   /* prefix of the reversed code ("H14.04"); NULL for none */
+	const char *parent;     /* direct parent, NULL for any */
+	const char *under;      /* subtree root code (itself excluded), NULL for any */
+	int level;              /* 0 = any */
+	enum lt_status_filter status;
+	const char *after;      /* cursor: reversed code of the last item seen */
+	int limit;
+};
+
+typedef int (*lt_unit_cb)(void *ctx, const struct lt_unit *u);
+typedef int (*lt_event_cb)(void *ctx, const struct lt_event *ev);
+typedef int (*lt_change_cb)(void *ctx, const struct lt_change *c);
+
+/* Opens a store from a path (SQLite) or a postgresql:// URI, creating and
+ * migrating the schema. */
+int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err);
+void lt_store_close(struct lt_store *s);
+
+/* One write transaction at a time; readers see the last commit. A commit
+ * returns only once the data is durable. */
+int lt_store_begin(struct lt_store *s, struct lt_err *err);
+int lt_store_commit(struct lt_store *s, struct lt_err *err);
+void lt_store_rollback(struct lt_store *s);
+
+int lt_store_unit_get(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err);
+/* Inserts or replaces the unit's row and its search entry. */
+int lt_store_unit_put(struct lt_store *s, const struct lt_unit *u, struct lt_err *err);
+int lt_store_children(struct lt_store *s, const char *parent, enum lt_status_filter f, lt_unit_cb cb,
+		      void *ctx, struct lt_err *err);
+/* Every subtree unit (not the root), in tree order. */
+int lt_store_subtree(struct lt_store *s, const char *root, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
+		     struct lt_err *err);
+int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx,
+		    struct lt_err *err);
+/* Every number ever used for a child of parent, from the live table and from
+ * the event log both, so a restored or edited table cannot free a number.
+ * *out is malloc'd; the caller frees it. */
+int lt_store_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n,
+			  struct lt_err *err);
+
+int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
+			 struct lt_err *err);
+int lt_store_successors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err);
+int lt_store_predecessors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err);
+
+int lt_store_change_add(struct lt_store *s, struct lt_change *c, struct lt_err *err);
+int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err);
+
+/* Appends ev (seq is set on return). */
+int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
+int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
+int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
+			  struct lt_err *err);
+int64_t lt_store_last_seq(struct lt_store *s);
+/* The latest event of code effective on or before date: LT_ENOTFOUND if the
+ * code did not exist then. The caller clears *out. */
+int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
+			struct lt_err *err);
+/* For each code under parent (direct children, or the whole subtree when
+ * subtree is true; every code when parent is NULL), its latest event
+ * effective on or before date, in tree order. */
+int lt_store_events_asof(struct lt_store *s, const char *parent, bool subtree, const char *date, lt_event_cb cb,
+			 void *ctx, struct lt_err *err);
+
+/* Checks the store answers (for /healthz) and its integrity on demand. */
+int lt_store_ping(struct lt_store *s, struct lt_err *err);
+int lt_store_integrity_check(struct lt_store *s, struct lt_err *err);
+
+/* The reversed form of a code used for tree order and subtree prefixes:
+ * "000.46.24.H44" → "H44.24.46.000". buf holds LT_CODE_BUFSZ bytes. */
+char *lt_code_rev(const char *code, char *buf);
+
+#endif

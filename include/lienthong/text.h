@@ -1,0 +1,40 @@
+/* Text helpers shared by the registry and the fronts: Vietnamese folding for
+ * search, the date forms seen in real data, and light contact-field checks. */
+#ifndef LIENTHONG_TEXT_H
+#define LIENTHONG_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lienthong/err.h"
+
+/* Folds UTF-8 text for diacritics-insensitive search: Vietnamese letters lose
+ * their marks (đ/Đ become d), ASCII is lower-cased, punctuation becomes a
+ * space and runs of spaces collapse. Writes at most outsz bytes including NUL
+ * and returns out. Invalid UTF-8 bytes are dropped. */
+char *lt_text_fold(const char *in, char *out, size_t outsz);
+
+/* True if s is valid UTF-8 with no control characters other than tab. */
+bool lt_text_is_clean_utf8(const char *s);
+
+#define LT_DATE_BUFSZ 11
+
+/* Parses YYYY-MM-DD, YYYY/MM/DD or DD/MM/YYYY (the forms of formats.md
+ * §2.10 and the shared catalogue) into YYYY-MM-DD, checking the calendar. */
+int lt_date_parse(const char *in, char out[LT_DATE_BUFSZ], struct lt_err *err);
+
+/* Days from a to b (b - a), both YYYY-MM-DD. */
+long lt_date_diff(const char *a, const char *b);
+
+/* Today's date in UTC, or LIENTHONG_TODAY when set (tests pin the clock). */
+void lt_date_today(char out[LT_DATE_BUFSZ]);
+
+/* The current UTC time as YYYY-MM-DDTHH:MM:SSZ. */
+void lt_time_now(char out[32]);
+
+/* Light checks: an address with one @ and a dotted domain; digits, spaces and
+ * + - ( ) . for phone and fax. */
+bool lt_email_ok(const char *s);
+bool lt_phone_ok(const char *s);
+
+#endif

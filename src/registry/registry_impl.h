@@ -1,0 +1,50 @@
+/* Internals shared by the registry's files. */
+#ifndef LT_REGISTRY_IMPL_H
+#define LT_REGISTRY_IMPL_H
+
+#include "lienthong/registry.h"
+
+struct lt_registry {
+	struct lt_store *store;
+	char actor[128];
+};
+
+/* Checks a decision is complete and normalises its date. */
+int lt__decision_check(const struct lt_decision *in, struct lt_decision *out, struct lt_err *err);
+/* Normalises an effective date; "" means today. */
+int lt__effective_check(const char *in, char out[LT_DATE_BUFSZ], struct lt_err *err);
+/* Checks a name and contact fields: clean UTF-8, lengths, email and phone forms. */
+int lt__name_check(const char *name, struct lt_err *err);
+int lt__contact_check(const struct lt_contact *c, struct lt_err *err);
+
+/* Records a change (the decision behind one operation); sets *id. */
+int lt__change_add(struct lt_registry *r, const char *kind, const struct lt_decision *d, const char *effective,
+		   const char *reorganized, json_t *summary, int64_t *id, struct lt_err *err);
+
+/* Appends an event carrying the unit's state after the change; extra (may be
+ * NULL) is merged into the event data and its reference is stolen. */
+int lt__event_add(struct lt_registry *r, int64_t change_id, const char *kind, const struct lt_unit *u,
+		  const char *effective, json_t *extra, struct lt_err *err);
+
+/* A child code under parent: the wanted number if it was never used, else
+ * (wanted == 0) the smallest never-used number. */
+int lt__allocate(struct lt_registry *r, const char *parent, unsigned wanted, char out[LT_CODE_BUFSZ],
+		 struct lt_err *err);
+
+/* Looks a unit up and requires it active; the message names its successors
+ * when it is closed. */
+int lt__get_active(struct lt_registry *r, const char *code, struct lt_unit *out, struct lt_err *err);
+
+/* Parses a code strictly into canonical text. */
+int lt__code_canon(const char *in, char out[LT_CODE_BUFSZ], struct lt_err *err);
+
+/* Ends a transaction: commit when rc is LT_OK, otherwise roll back. */
+#define LT_TXN_END(r, rc, err)                                                                               \
+	do {                                                                                                 \
+		if ((rc) == LT_OK)                                                                           \
+			(rc) = lt_store_commit((r)->store, (err));                                           \
+		else                                                                                         \
+			lt_store_rollback((r)->store);                                                       \
+	} while (0)
+
+#endif

@@ -1,0 +1,97 @@
+/* Schema migrations of the SQLite store. Each entry moves the schema from
+ * version i to i+1 and runs in its own transaction; never edit a released
+ * entry, append a new one. */
+#include "sqlite_store.h"
+
+static const char *const migrations[] = {
+	/* 1: units, search index, lineage, changes and the append-only event log. */
+	"CREATE TABLE units ("
+	"  code TEXT PRIMARY KEY,"
+	"  sort_key TEXT NOT NULL UNIQUE," /* reversed code: tree order and subtree prefixes */
+	"  parent TEXT NOT NULL DEFAULT '',"
+	"  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),"
+	"  name TEXT NOT NULL,"
+	"  name_fold TEXT NOT NULL,"
+	"  address TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',"
+	"  phone TEXT NOT NULL DEFAULT '', fax TEXT NOT NULL DEFAULT '', website TEXT NOT NULL DEFAULT '',"
+	"  status INTEGER NOT NULL CHECK (status IN (0, 1)),"
+	"  valid_from TEXT NOT NULL, valid_to TEXT NOT NULL DEFAULT '',"
+	"  decision_number TEXT NOT NULL DEFAULT '', decision_date TEXT NOT NULL DEFAULT '',"
+	"  decision_issuer TEXT NOT NULL DEFAULT '',"
+	"  reorganized TEXT NOT NULL DEFAULT '', recorded TEXT NOT NULL DEFAULT '',"
+	"  version INTEGER NOT NULL);"
+	"CREATE INDEX units_parent ON units(parent, sort_key);"
+	"CREATE INDEX units_level ON units(level, sort_key);"
+	"CREATE VIRTUAL TABLE units_fts USING fts5(name_fold, content='units', content_rowid='rowid',"
+	"  tokenize='unicode61 remove_diacritics 0', prefix='1 2 3');"
+	"CREATE TRIGGER units_ai AFTER INSERT ON units BEGIN"
+	"  INSERT INTO units_fts(rowid, name_fold) VALUES (new.rowid, new.name_fold); END;"
+	"CREATE TRIGGER units_ad AFTER DELETE ON units BEGIN"
+	"  INSERT INTO units_fts(units_fts, rowid, name_fold) VALUES ('delete', old.rowid, old.name_fold); END;"
+	"CREATE TRIGGER units_au AFTER UPDATE OF name_fold ON units BEGIN"
+	"  INSERT INTO units_fts(units_fts, rowid, name_fold) VALUES ('delete', old.rowid, old.name_fold);"
+	"  INSERT INTO units_fts(rowid, name_fold) VALUES (new.rowid, new.name_fold); END;"
+	"CREATE TABLE lineage ("
+	"  pred TEXT NOT NULL, succ TEXT NOT NULL, change_id INTEGER NOT NULL,"
+	"  PRIMARY KEY (pred, succ)) WITHOUT ROWID;"
+	"CREATE INDEX lineage_succ ON lineage(succ);"
+	"CREATE TABLE changes ("
+	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, effective TEXT NOT NULL,"
+	"  reorganized TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, actor TEXT NOT NULL DEFAULT '',"
+	"  decision_number TEXT NOT NULL DEFAULT '', decision_date TEXT NOT NULL DEFAULT '',"
+	"  decision_issuer TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE events ("
+	"  seq INTEGER PRIMARY KEY," /* no AUTOINCREMENT and no deletes: gap-free */
+	"  change_id INTEGER NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
+	"  parent TEXT NOT NULL DEFAULT '', sort_key TEXT NOT NULL,"
+	"  at TEXT NOT NULL, effective TEXT NOT NULL, data TEXT NOT NULL);"
+	"CREATE INDEX events_code ON events(code, effective, seq);"
+	"CREATE INDEX events_parent ON events(parent, code);"
+	"CREATE INDEX events_sort ON events(sort_key);"
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
+	"  SELECT RAISE(ABORT, 'the event log is append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
+	"  SELECT RAISE(ABORT, 'the event log is append-only'); END;",
+};
+
+int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", NULL, NULL,
+			 &msg) != SQLITE_OK)
+		goto fail;
+	for (;;) {
+		sqlite3_stmt *st;
+		int version = 0;
+		if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &st, NULL) != SQLITE_OK)
+			return lt_err_set(err, LT_EIO, "reading the schema version: %s", sqlite3_errmsg(db));
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+		int latest = (int)(sizeof migrations / sizeof migrations[0]);
+		if (version > latest)
+			return lt_err_set(err, LT_EIO,
+					  "the database has schema version %d, newer than this build (%d): "
+					  "upgrade lienthong",
+					  version, latest);
+		if (version == latest)
+			return LT_OK;
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+			goto fail;
+		if (sqlite3_exec(db, migrations[version], NULL, NULL, &msg) != SQLITE_OK) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+		char sql[96];
+		snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d)", version + 1);
+		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+	}
+fail:
+	lt_err_set(err, LT_EIO, "migrating the database schema: %s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return LT_EIO;
+}

@@ -1,0 +1,158 @@
+/* Dispatch of the public store calls to the backend chosen by the URI. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+
+int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err)
+{
+	if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)
+		return lt_err_set(err, LT_EINVAL,
+				  "this build has no PostgreSQL backend yet: use an SQLite file path for db");
+	return lt__store_sqlite_open(out, uri, err);
+}
+
+void lt_store_close(struct lt_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+void lt_event_clear(struct lt_event *ev)
+{
+	if (ev) {
+		free(ev->data);
+		ev->data = NULL;
+	}
+}
+
+char *lt_code_rev(const char *code, char *buf)
+{
+	/* Split on dots and write the groups in reverse order. */
+	const char *g[5];
+	size_t len[5], n = 0;
+	const char *p = code;
+	while (n < 5) {
+		const char *dot = strchr(p, '.');
+		g[n] = p;
+		len[n] = dot ? (size_t)(dot - p) : strlen(p);
+		n++;
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+	size_t o = 0;
+	for (size_t i = n; i-- > 0;) {
+		if (o + len[i] + 2 > LT_CODE_BUFSZ)
+			break;
+		memcpy(buf + o, g[i], len[i]);
+		o += len[i];
+		if (i)
+			buf[o++] = '.';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+char *lt__code_rev_prefix(const char *code, char *buf)
+{
+	char rev[LT_CODE_BUFSZ];
+	lt_code_rev(code, rev);
+	/* Drop all-zero groups from the end, keeping the dot after the last kept one. */
+	size_t n = strlen(rev);
+	for (;;) {
+		char *dot = n ? memrchr(rev, '.', n) : NULL;
+		if (!dot)
+			break;
+		const char *grp = dot + 1;
+		size_t glen = n - (size_t)(grp - rev);
+		if (glen == 0 || strspn(grp, "0") < glen)
+			break;
+		n = (size_t)(dot - rev);
+		rev[n] = '\0';
+	}
+	memcpy(buf, rev, n);
+	buf[n] = '.';
+	buf[n + 1] = '\0';
+	return buf;
+}
+
+#define DISPATCH(call) return s->ops->call
+
+int lt_store_begin(struct lt_store *s, struct lt_err *err) { DISPATCH(begin(s, err)); }
+int lt_store_commit(struct lt_store *s, struct lt_err *err) { DISPATCH(commit(s, err)); }
+void lt_store_rollback(struct lt_store *s) { s->ops->rollback(s); }
+int lt_store_unit_get(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err)
+{
+	DISPATCH(unit_get(s, code, out, err));
+}
+int lt_store_unit_put(struct lt_store *s, const struct lt_unit *u, struct lt_err *err)
+{
+	DISPATCH(unit_put(s, u, err));
+}
+int lt_store_children(struct lt_store *s, const char *parent, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
+		      struct lt_err *err)
+{
+	DISPATCH(children(s, parent, f, cb, ctx, err));
+}
+int lt_store_subtree(struct lt_store *s, const char *root, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
+		     struct lt_err *err)
+{
+	DISPATCH(subtree(s, root, f, cb, ctx, err));
+}
+int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx,
+		    struct lt_err *err)
+{
+	DISPATCH(search(s, q, cb, ctx, err));
+}
+int lt_store_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err)
+{
+	DISPATCH(numbers_used(s, parent, out, n, err));
+}
+int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
+			 struct lt_err *err)
+{
+	DISPATCH(lineage_add(s, pred, succ, change_id, err));
+}
+int lt_store_successors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err)
+{
+	DISPATCH(lineage(s, code, true, out, err));
+}
+int lt_store_predecessors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err)
+{
+	DISPATCH(lineage(s, code, false, out, err));
+}
+int lt_store_change_add(struct lt_store *s, struct lt_change *c, struct lt_err *err)
+{
+	DISPATCH(change_add(s, c, err));
+}
+int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(changes(s, cb, ctx, err));
+}
+int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
+{
+	DISPATCH(event_append(s, ev, err));
+}
+int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(events_for(s, code, cb, ctx, err));
+}
+int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
+			  struct lt_err *err)
+{
+	DISPATCH(events_after(s, after, limit, cb, ctx, err));
+}
+int64_t lt_store_last_seq(struct lt_store *s) { DISPATCH(last_seq(s)); }
+int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
+			struct lt_err *err)
+{
+	DISPATCH(event_asof(s, code, date, out, err));
+}
+int lt_store_events_asof(struct lt_store *s, const char *parent, bool subtree, const char *date, lt_event_cb cb,
+			 void *ctx, struct lt_err *err)
+{
+	DISPATCH(events_asof(s, parent, subtree, date, cb, ctx, err));
+}
+int lt_store_ping(struct lt_store *s, struct lt_err *err) { DISPATCH(ping(s, err)); }
+int lt_store_integrity_check(struct lt_store *s, struct lt_err *err) { DISPATCH(integrity_check(s, err)); }

@@ -1,0 +1,53 @@
+/* The table of operations every store backend fills. store.c dispatches the
+ * public lt_store_* calls through it; nothing above the store sees a backend. */
+#ifndef LT_STORE_IMPL_H
+#define LT_STORE_IMPL_H
+
+#include "lienthong/store.h"
+
+struct lt_store_ops {
+	const char *name;
+	void (*close)(struct lt_store *s);
+	int (*begin)(struct lt_store *s, struct lt_err *err);
+	int (*commit)(struct lt_store *s, struct lt_err *err);
+	void (*rollback)(struct lt_store *s);
+	int (*unit_get)(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err);
+	int (*unit_put)(struct lt_store *s, const struct lt_unit *u, struct lt_err *err);
+	int (*children)(struct lt_store *s, const char *parent, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
+			struct lt_err *err);
+	int (*subtree)(struct lt_store *s, const char *root, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
+		       struct lt_err *err);
+	int (*search)(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx,
+		      struct lt_err *err);
+	int (*numbers_used)(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err);
+	int (*lineage_add)(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
+			   struct lt_err *err);
+	int (*lineage)(struct lt_store *s, const char *code, bool successors, struct lt_codelist *out,
+		       struct lt_err *err);
+	int (*change_add)(struct lt_store *s, struct lt_change *c, struct lt_err *err);
+	int (*changes)(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err);
+	int (*event_append)(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
+	int (*events_for)(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
+	int (*events_after)(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
+			    struct lt_err *err);
+	int64_t (*last_seq)(struct lt_store *s);
+	int (*event_asof)(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
+			  struct lt_err *err);
+	int (*events_asof)(struct lt_store *s, const char *parent, bool subtree, const char *date, lt_event_cb cb,
+			   void *ctx, struct lt_err *err);
+	int (*ping)(struct lt_store *s, struct lt_err *err);
+	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
+};
+
+/* Every backend's handle starts with this. */
+struct lt_store {
+	const struct lt_store_ops *ops;
+};
+
+int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err);
+
+/* The subtree prefix of a code in reversed form: "000.00.24.H44" → "H44.24."
+ * (the non-zero groups, each followed by a dot). buf holds LT_CODE_BUFSZ. */
+char *lt__code_rev_prefix(const char *code, char *buf);
+
+#endif
