@@ -35,6 +35,7 @@ struct lt_change {
 	char kind[16];
 	char effective[LT_DATE_BUFSZ];
 	char reorganized[LT_DATE_BUFSZ];
+	char recorded[LT_DATE_BUFSZ]; /* the date it reached the catalogue */
 	char at[32];
 	char actor[128];
 	struct lt_decision decision;

@@ -113,6 +113,7 @@ int lt__change_add(struct lt_registry *r, const char *kind, const struct lt_deci
 	snprintf(c.effective, sizeof c.effective, "%s", effective);
 	snprintf(c.reorganized, sizeof c.reorganized, "%s", reorganized && *reorganized ? reorganized : effective);
 	lt_time_now(c.at);
+	lt_date_today(c.recorded);
 	snprintf(c.actor, sizeof c.actor, "%s", r->actor);
 	if (d)
 		c.decision = *d;

@@ -54,9 +54,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUCCESSORS] = "SELECT succ FROM lineage WHERE pred = ?1 ORDER BY succ",
 	[S_PREDECESSORS] = "SELECT pred FROM lineage WHERE succ = ?1 ORDER BY pred",
 	[S_CHANGE_ADD] = "INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, "
-			 "decision_date, decision_issuer, summary) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+			 "decision_date, decision_issuer, summary, recorded) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
 	[S_CHANGES] = "SELECT id, kind, effective, reorganized, at, actor, decision_number, decision_date, "
-		      "decision_issuer, summary FROM changes ORDER BY id",
+		      "decision_issuer, summary, recorded FROM changes ORDER BY id",
 	[S_EVENT_ADD] = "INSERT INTO events (change_id, kind, code, parent, sort_key, at, effective, data) "
 			"VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
 	[S_EVENTS_FOR] = "SELECT " EVENT_COLS " FROM events WHERE code = ?1 ORDER BY seq",
@@ -491,8 +491,8 @@ static int sq_change_add(struct lt_store *s, struct lt_change *c, struct lt_err 
 	lock(st);
 	sqlite3_stmt *q = stmt(st, S_CHANGE_ADD);
 	const char *v[] = {c->kind, c->effective, c->reorganized, c->at, c->actor, c->decision.number,
-			   c->decision.date, c->decision.issuer, c->summary ? c->summary : "{}"};
-	for (int i = 0; i < 9; i++)
+			   c->decision.date, c->decision.issuer, c->summary ? c->summary : "{}", c->recorded};
+	for (int i = 0; i < 10; i++)
 		bind_text(q, i + 1, v[i]);
 	int ret = LT_OK;
 	if (sqlite3_step(q) == SQLITE_DONE)
@@ -522,6 +522,7 @@ static int sq_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_
 		col_copy(q, 7, c.decision.date, sizeof c.decision.date);
 		col_copy(q, 8, c.decision.issuer, sizeof c.decision.issuer);
 		c.summary = (const char *)sqlite3_column_text(q, 9);
+		col_copy(q, 10, c.recorded, sizeof c.recorded);
 		if ((ret = cb(ctx, &c)) != 0)
 			break;
 	}
@@ -717,8 +718,7 @@ int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	sqlite3_extended_result_codes(st->db, 1);
-	static const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-				     "PRAGMA trusted_schema=OFF;";
+	static const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		lt_err_set(err, LT_EIO, "cannot set up database %s: %s", path, msg ? msg : "");

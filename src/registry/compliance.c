@@ -1,0 +1,136 @@
+/* The compliance report of design.md §4: a code-amending decision is due
+ * within 30 days of the reorganisation, and the change must reach the
+ * catalogue within 7 days of the decision. Reads the change records (one per
+ * decision this registry carried out) and the units that have no decision on
+ * record at all. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry_impl.h"
+
+#define DECISION_DAYS 30
+#define UPLOAD_DAYS 7
+
+struct report {
+	struct lt_registry *r;
+	char level1[8]; /* "H14", or "" for every unit */
+	json_t *out;
+};
+
+/* The level-1 group ("H14") of a code. */
+static const char *level1_of(const char *code)
+{
+	const char *dot = strrchr(code, '.');
+	return dot ? dot + 1 : code;
+}
+
+static bool wanted(const struct report *rep, const char *code)
+{
+	return !rep->level1[0] || strcmp(level1_of(code), rep->level1) == 0;
+}
+
+/* The codes a change touched, from its summary and its events. */
+static json_t *change_codes(const struct lt_change *c)
+{
+	json_t *sum = json_loads(c->summary ? c->summary : "{}", 0, NULL);
+	json_t *codes = json_array();
+	const char *keys[] = {"from", "created", "renamed", "into"};
+	for (size_t k = 0; k < 4; k++) {
+		json_t *v = json_object_get(sum, keys[k]);
+		if (json_is_string(v))
+			json_array_append(codes, v);
+		size_t i;
+		json_t *item;
+		json_array_foreach(v, i, item) json_array_append(codes, item);
+	}
+	json_decref(sum);
+	return codes;
+}
+
+static int on_change(void *ctx, const struct lt_change *c)
+{
+	struct report *rep = ctx;
+	if (strcmp(c->kind, "import") == 0 || !c->decision.date[0])
+		return LT_OK;
+	json_t *codes = change_codes(c);
+	bool any = false;
+	size_t i;
+	json_t *item;
+	json_array_foreach(codes, i, item) any |= wanted(rep, json_string_value(item));
+	if (!any) {
+		json_decref(codes);
+		return LT_OK;
+	}
+	long decision_days = c->reorganized[0] ? lt_date_diff(c->reorganized, c->decision.date) : 0;
+	long upload_days = c->recorded[0] ? lt_date_diff(c->decision.date, c->recorded) : 0;
+	json_t *base = json_pack("{s:I,s:s,s:O,s:{s:s,s:s,s:s},s:s,s:s}", "change", (json_int_t)c->id, "change_kind",
+				 c->kind, "codes", codes, "decision", "number", c->decision.number, "date",
+				 c->decision.date, "issuer", c->decision.issuer, "reorganized", c->reorganized,
+				 "recorded", c->recorded);
+	json_decref(codes);
+	if (decision_days > DECISION_DAYS) {
+		json_t *f = json_deep_copy(base);
+		json_object_set_new(f, "kind", json_string("late_decision"));
+		json_object_set_new(f, "code", json_incref(json_array_get(json_object_get(f, "codes"), 0)));
+		json_object_set_new(f, "days", json_integer(decision_days));
+		json_object_set_new(f, "limit_days", json_integer(DECISION_DAYS));
+		json_array_append_new(rep->out, f);
+	}
+	if (upload_days > UPLOAD_DAYS) {
+		json_t *f = json_deep_copy(base);
+		json_object_set_new(f, "kind", json_string("late_upload"));
+		json_object_set_new(f, "code", json_incref(json_array_get(json_object_get(f, "codes"), 0)));
+		json_object_set_new(f, "days", json_integer(upload_days));
+		json_object_set_new(f, "limit_days", json_integer(UPLOAD_DAYS));
+		json_array_append_new(rep->out, f);
+	}
+	json_decref(base);
+	return LT_OK;
+}
+
+static int on_unit(void *ctx, const struct lt_unit *u)
+{
+	struct report *rep = ctx;
+	if (u->decision.number[0] || !wanted(rep, u->code))
+		return LT_OK;
+	char today[LT_DATE_BUFSZ];
+	lt_date_today(today);
+	const char *since = u->reorganized[0] ? u->reorganized : u->valid_from;
+	json_array_append_new(rep->out,
+			      json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "kind", "pending", "code", u->code, "name",
+					u->name, "since", since, "days", (json_int_t)lt_date_diff(since, today),
+					"reason", "no decision on record for this unit"));
+	return LT_OK;
+}
+
+int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **out, struct lt_err *err)
+{
+	struct report rep = {.r = r, .out = json_array()};
+	if (level1 && level1[0]) {
+		char canon[LT_CODE_BUFSZ];
+		struct lt_code c;
+		/* Accept "H14" or a full code; only the level-1 group counts. */
+		if (strlen(level1) == 3 && lt_code_group(level1[0]) && level1[1] >= '0' && level1[1] <= '9' &&
+		    level1[2] >= '0' && level1[2] <= '9')
+			snprintf(rep.level1, sizeof rep.level1, "%s", level1);
+		else if (lt_code_parse(&c, level1, LT_CODE_STRICT, err) == LT_OK)
+			snprintf(rep.level1, sizeof rep.level1, "%s", level1_of(lt_code_format(&c, canon)));
+		else {
+			json_decref(rep.out);
+			return lt_err_prefix(err, "level1: ");
+		}
+	}
+	int rc = lt_store_changes(r->store, on_change, &rep, err);
+	char cursor[LT_CODE_BUFSZ] = "";
+	while (rc == LT_OK) {
+		struct lt_search q = {.status = LT_FILTER_ACTIVE, .limit = 500, .cursor = cursor};
+		if ((rc = lt_registry_search(r, &q, on_unit, &rep, cursor, err)) || !cursor[0])
+			break;
+	}
+	if (rc) {
+		json_decref(rep.out);
+		return rc;
+	}
+	*out = rep.out;
+	return LT_OK;
+}
