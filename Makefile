@@ -41,7 +41,7 @@ fuzz: build-fuzz
 		name=$$(basename $$t); mkdir -p build-fuzz/corpus/$$name; \
 		seeds=tests/fuzz/corpus/$$name; [ -d $$seeds ] || seeds=; \
 		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
-		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+		$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 -artifact_prefix=build-fuzz/$$name- \
 			build-fuzz/corpus/$$name $$seeds 2>build-fuzz/$$name.log \
 			|| { tail -50 build-fuzz/$$name.log; exit 1; }; \
 		grep -E '^(#[0-9]+[[:space:]]+DONE|Done)' build-fuzz/$$name.log | tail -1; \

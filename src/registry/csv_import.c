@@ -363,7 +363,8 @@ int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_rep
 	for (size_t i = 0; rc == LT_OK && i < p.n; i++)
 		p.rows[i].bad = !check_row(&p.rows[i], rep);
 	if (rc == LT_OK) {
-		qsort(p.rows, p.n, sizeof *p.rows, cmp_rows);
+		if (p.n)
+			qsort(p.rows, p.n, sizeof *p.rows, cmp_rows);
 		for (size_t i = 1; i < p.n; i++)
 			if (!p.rows[i].bad && !p.rows[i - 1].bad && strcmp(p.rows[i].code, p.rows[i - 1].code) == 0) {
 				char msg[96];
