@@ -4,9 +4,13 @@
 #define LIENTHONG_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
 
 #include "lienthong/config.h"
 #include "lienthong/err.h"
+#include "lienthong/registry.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
@@ -17,9 +21,107 @@ struct cli {
 
 /* Each sub-command gets argv starting at its own name. */
 int cmd_code(struct cli *cli, int argc, char **argv);
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_unit(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
 
 /* Prints "lienthong: <msg>" to stderr and returns the exit code for err. */
 int cli_fail(const struct lt_err *err);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- argument parsing shared by the sub-commands (args.c) ---- */
+
+/* One pass over a sub-command's argv (argv[0] is its own name). cli_next
+ * steps to the next argument and handles what every sub-command takes:
+ * --json, --help and "--" (the rest is positional). The matchers below accept
+ * "--opt VALUE" and "--opt=VALUE"; when one fails it prints why and sets
+ * stop and rc, so a parse loop ends with `if (a.stop) return a.rc;`. */
+struct cli_args {
+	struct cli *cli;
+	int argc;
+	char **argv;
+	int i;             /* index of the argument being looked at */
+	const char *arg;   /* argv[i] */
+	const char *cmd;   /* "unit add", for messages */
+	const char *usage; /* "unit add --parent CODE ...", for --help and usage errors */
+	bool rest;         /* after "--": every argument is positional */
+	bool stop;         /* parsing is over: help was printed or an error was */
+	int rc;            /* the exit code when stop is set */
+};
+
+void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, const char *cmd,
+                   const char *usage);
+bool cli_next(struct cli_args *a);
+/* The current argument if it is positional (not an option), else NULL. */
+const char *cli_positional(const struct cli_args *a);
+/* Ends the parse with a usage error for the current argument. */
+void cli_unknown(struct cli_args *a);
+/* Prints "<cmd>: <why>" and the command's usage line; returns EXIT_USAGE. */
+int cli_missing(const struct cli_args *a, const char *why);
+
+bool cli_flag(struct cli_args *a, const char *name);
+/* *val points into argv (or is "" after a missing value, with stop set). */
+bool cli_opt(struct cli_args *a, const char *name, const char **val);
+/* Copies the value into buf; a value that does not fit is refused (exit 1). */
+bool cli_opt_buf(struct cli_args *a, const char *name, char *buf, size_t size);
+/* A date option (YYYY-MM-DD or DD/MM/YYYY; the library checks the calendar). */
+bool cli_opt_date(struct cli_args *a, const char *name, char buf[LT_DATE_BUFSZ]);
+/* A whole number in [min, max]; anything else is a usage error. */
+bool cli_opt_int(struct cli_args *a, const char *name, long long min, long long max, long long *out);
+
+/* Copies src into dst (size bytes); refuses (exit 1, printed) what does not
+ * fit, naming it by what. Returns EXIT_OK or the exit code. */
+int cli_copy(char *dst, size_t size, const char *src, const char *what);
+
+/* The decision flags every change of design.md §4 carries:
+ * --decision-number, --decision-date, --decision-issuer, --effective and
+ * --reorganized (the day the reorganisation happened, for the compliance
+ * report; it defaults to the effective date). */
+struct cli_change {
+	struct lt_decision decision;
+	char effective[LT_DATE_BUFSZ];
+	char reorganized[LT_DATE_BUFSZ];
+};
+bool cli_change_opt(struct cli_args *a, struct cli_change *c);
+
+/* The contact flags --address, --email, --phone, --fax, --website; given
+ * says which were on the command line, so an update keeps the others. */
+struct cli_contact {
+	struct lt_contact c;
+	unsigned given;
+};
+bool cli_contact_opt(struct cli_args *a, struct cli_contact *c);
+/* Overwrites the fields of *out that were given. */
+void cli_contact_apply(const struct cli_contact *in, struct lt_contact *out);
+
+/* ---- steps every registry command repeats (args.c) ---- */
+
+/* Opens the registry at cfg.db. Unless create is set, a database file that
+ * does not exist is an error (run init first) rather than silently created.
+ * On failure prints why and returns the exit code. */
+int cli_open(struct cli *cli, bool create, struct lt_registry **r);
+/* Prints v (stolen) with two-space indent and a newline; EXIT_IO when
+ * standard output fails. */
+int cli_print_json(json_t *v);
+/* Flushes standard output; EXIT_IO (printed) when that fails. */
+int cli_flush(void);
+
+/* Prints an import report's bad rows to stderr as "line N: CODE: reason"
+ * (prefixed with "<prefix>: " when prefix is set) and its warnings (cmd_import.c). */
+void cli_print_import_errors(const struct lt_import_report *rep, const char *prefix, bool warnings);
+
+/* ---- unit sub-commands: cmd_unit.c (reads), cmd_unit_edit.c, cmd_unit_reorg.c ---- */
+int cli_unit_add(struct cli *cli, int argc, char **argv, const char *usage);
+int cli_unit_update(struct cli *cli, int argc, char **argv, const char *usage);
+int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage);
+int cli_unit_move(struct cli *cli, int argc, char **argv, const char *usage);
+int cli_unit_split(struct cli *cli, int argc, char **argv, const char *usage);
+int cli_unit_merge(struct cli *cli, int argc, char **argv, const char *usage);
+int cli_unit_dissolve(struct cli *cli, int argc, char **argv, const char *usage);
+/* Prints a unit changed by add, update or rename: the unit object with
+ * --json, else one line "<verb> CODE NAME". */
+int cli_unit_print_change(struct cli *cli, const char *verb, const struct lt_unit *u);
 
 #endif

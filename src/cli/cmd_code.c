@@ -1,5 +1,6 @@
 /* lienthong code check: validates codes and explains each one. Enterprise
  * identifiers (10 digits, optional -NNN) are recognised too. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +14,13 @@ static json_t *describe_code(const char *text, unsigned flags, int *bad)
 	json_t *o = json_object();
 	json_object_set_new(o, "input", json_string(text));
 	struct lt_err err = {0};
-	if (text[0] >= '0' && text[0] <= '9' && !strchr(text, '.')) {
+	/* Only digits with at most one -NNN suffix look like an enterprise code;
+	 * anything else gets the agency parser's more specific reasons. */
+	size_t digits = strspn(text, "0123456789");
+	bool enterprise = digits > 0 && (text[digits] == '\0' ||
+					 (text[digits] == '-' && text[digits + 1] &&
+					  strspn(text + digits + 1, "0123456789") == strlen(text + digits + 1)));
+	if (enterprise) {
 		struct lt_enterprise e;
 		if (lt_enterprise_parse(&e, text, &err) == LT_OK) {
 			char buf[15];

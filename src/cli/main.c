@@ -14,6 +14,11 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"code", cmd_code, "code check CODE... [--json] [--lenient]   validate identifier codes"},
+	{"init", cmd_init, "init [--demo]                            create the database, load level 1"},
+	{"import", cmd_import, "import FILE.csv                          load CSV, all or nothing"},
+	{"export", cmd_export, "export [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
+	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
+	{"report", cmd_report, "report compliance [--level1 CODE]        late or pending decisions"},
 };
 
 static void usage(FILE *out)

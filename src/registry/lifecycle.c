@@ -20,7 +20,7 @@ int lt_registry_issue(struct lt_registry *r, const struct lt_issue *req, struct 
 		return rc;
 	struct lt_unit p, u = {0};
 	int64_t change_id = 0;
-	if ((rc = lt__get_active(r, parent, &p, err)))
+	if ((rc = lt__get_active(r, parent, &p, err)) || (rc = lt__check_not_before(r, parent, effective, err)))
 		goto done;
 	if (req->number > lt_code_max_number(p.level + 1)) {
 		rc = lt_err_set(err, LT_EINVAL, "number %u is outside 1..%u for a level-%d unit", req->number,
@@ -72,6 +72,13 @@ int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_
 	u.contact = *c;
 	u.version++;
 	lt_date_today(today);
+	/* A contact change takes effect now, or with the last change when that
+	 * is dated in the future, so it never jumps ahead of it in as-of reads. */
+	struct lt_event last = {0};
+	if (lt_store_event_asof(r->store, canon, "9999-12-31", &last, NULL) == LT_OK &&
+	    strcmp(last.effective, today) > 0)
+		snprintf(today, sizeof today, "%s", last.effective);
+	lt_event_clear(&last);
 	/* Contact data needs no decision, so the change has none: it is kept
 	 * out of the compliance report by its kind. */
 	if ((rc = lt_store_unit_put(r->store, &u, err)) ||
@@ -97,7 +104,7 @@ int lt_registry_rename(struct lt_registry *r, const char *code, const char *name
 		return rc;
 	struct lt_unit u;
 	int64_t change_id = 0;
-	if ((rc = lt__get_active(r, canon, &u, err)))
+	if ((rc = lt__get_active(r, canon, &u, err)) || (rc = lt__check_not_before(r, canon, effective, err)))
 		goto done;
 	if (strcmp(u.name, name) == 0) {
 		rc = lt_err_set(err, LT_ERULE, "%s is already named '%s'", canon, name);

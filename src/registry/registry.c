@@ -207,6 +207,23 @@ int lt__get_active(struct lt_registry *r, const char *code, struct lt_unit *out,
 	return lt_err_set(err, LT_ERULE, "%s was closed on %s and has no active successor", code, out->valid_to);
 }
 
+int lt__check_not_before(struct lt_registry *r, const char *code, const char *effective, struct lt_err *err)
+{
+	struct lt_event ev = {0};
+	int rc = lt_store_event_asof(r->store, code, "9999-12-31", &ev, NULL);
+	if (rc == LT_ENOTFOUND)
+		return LT_OK;
+	if (rc)
+		return lt_err_set(err, rc, "reading the history of %s failed", code);
+	if (strcmp(effective, ev.effective) < 0)
+		rc = lt_err_set(err, LT_ERULE,
+				"effective date %s is before the last recorded change of %s (%s, %s): changes "
+				"are recorded in the order they take effect",
+				effective, code, ev.kind, ev.effective);
+	lt_event_clear(&ev);
+	return rc;
+}
+
 /* ---- reads ---- */
 
 int lt_registry_get(struct lt_registry *r, const char *code, const char *as_of, struct lt_unit *out,

@@ -35,6 +35,10 @@ int lt__allocate(struct lt_registry *r, const char *parent, unsigned wanted, cha
  * when it is closed. */
 int lt__get_active(struct lt_registry *r, const char *code, struct lt_unit *out, struct lt_err *err);
 
+/* Refuses a change to code effective before the unit's latest recorded
+ * change, which would make as-of reads show a state that never stood. */
+int lt__check_not_before(struct lt_registry *r, const char *code, const char *effective, struct lt_err *err);
+
 /* Parses a code strictly into canonical text. */
 int lt__code_canon(const char *in, char out[LT_CODE_BUFSZ], struct lt_err *err);
 

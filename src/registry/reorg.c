@@ -227,7 +227,22 @@ static int load_from(struct reorg *g, struct lt_unit *units)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(units[k].code, canon) == 0)
 				return lt_err_set(g->err, LT_EINVAL, "%s is listed twice in from", canon);
+		if ((rc = lt__check_not_before(g->r, canon, g->effective, g->err)))
+			return rc;
 	}
+	/* A unit's subtree moves with it; naming a descendant as well would close
+	 * it twice. Dissolution is the exception: it closes the deepest first. */
+	for (size_t i = 0; q->kind != LT_REORG_DISSOLVE && i < q->n_from; i++)
+		for (size_t k = 0; k < q->n_from; k++) {
+			struct lt_code a, b;
+			lt_code_parse(&a, units[k].code, LT_CODE_LENIENT, NULL);
+			lt_code_parse(&b, units[i].code, LT_CODE_LENIENT, NULL);
+			if (i != k && lt_code_is_ancestor(&a, &b))
+				return lt_err_set(g->err, LT_EINVAL,
+						  "%s lies inside %s, which this change also closes: list only %s "
+						  "(its subtree goes with it)",
+						  units[i].code, units[k].code, units[k].code);
+		}
 	return LT_OK;
 }
 

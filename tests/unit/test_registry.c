@@ -265,15 +265,18 @@ static void test_history_in_order(void **state)
 	struct lt_unit u;
 	struct lt_decision d1 = {"1/QĐ", "2022-01-01", "UBND"}, d2 = {"2/QĐ", "2022-02-01", "UBND"};
 	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ", &d1, "2022-01-02", &u, &err), LT_OK);
+	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ Đà Nẵng", &d2, "2022-02-02", &u, &err),
+			 LT_OK);
 	struct lt_contact c = {.email = "sonv@danang.gov.vn"};
 	assert_int_equal(lt_registry_update(fx->r, "000.00.01.H17", &c, u.version, &u, &err), LT_OK);
 	assert_int_equal(lt_registry_update(fx->r, "000.00.01.H17", &c, 1, &u, &err), LT_ECONFLICT);
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ Đà Nẵng", &d2, "2022-02-02", &u, &err),
-			 LT_OK);
+	/* A change dated before the last one recorded would rewrite the past. */
+	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở cũ", &d1, "2022-01-10", &u, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "before the last recorded change"));
 	struct hist h = {0};
 	assert_int_equal(lt_registry_history(fx->r, "000.00.01.H17", on_hist, &h, &err), LT_OK);
-	assert_string_equal(h.kinds, "import rename update rename ");
-	assert_string_equal(h.decisions, "16/QĐ-UBND 1/QĐ 1/QĐ 2/QĐ ");
+	assert_string_equal(h.kinds, "import rename rename update ");
+	assert_string_equal(h.decisions, "16/QĐ-UBND 1/QĐ 2/QĐ 2/QĐ ");
 	/* As of a date between the renames, the first new name. */
 	assert_int_equal(lt_registry_get(fx->r, "000.00.01.H17", "2022-01-15", &u, &err), LT_OK);
 	assert_string_equal(u.name, "Sở Nội vụ");
@@ -315,6 +318,16 @@ static void test_refusals_change_nothing(void **state)
 	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_ERULE); /* active children */
 	d.decision.issuer[0] = '\0';
 	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_EINVAL); /* missing decision */
+
+	/* A unit and its own descendant in one merge would close the descendant twice. */
+	const char nested[][LT_CODE_BUFSZ] = {"000.00.02.H47", "000.01.02.H47"};
+	struct lt_reorg nm = merge_req(nested, 2, "000.00.00.H17");
+	assert_int_equal(lt_registry_reorganize(fx->r, &nm, &res, &err), LT_EINVAL);
+	assert_non_null(strstr(err.msg, "lies inside"));
+	/* A reorganisation dated before the unit's last change is refused. */
+	struct lt_reorg early = merge_req(cycle, 1, "000.00.00.H17");
+	snprintf(early.effective, sizeof early.effective, "2020-01-01");
+	assert_int_equal(lt_registry_reorganize(fx->r, &early, &res, &err), LT_ERULE);
 
 	/* Dry runs report and write nothing. */
 	struct lt_reorg q = merge_req(cycle, 1, "000.00.00.H17");

@@ -1,0 +1,78 @@
+/* lienthong export: the active units as CSV (design.md §4 columns), the
+ * whole table or one subtree, now or as of a date. With -o the file appears
+ * whole or not at all: a failed export never leaves half a file behind. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define USAGE "export [--under CODE] [--as-of DATE] [-o FILE]"
+
+/* Writes to a temporary file beside path, then renames it into place. */
+static int export_to_file(struct lt_registry *r, const char *path, const char *under, const char *as_of)
+{
+	size_t n = strlen(path);
+	char *tmp = malloc(n + 16);
+	if (!tmp) {
+		fputs("lienthong: out of memory\n", stderr);
+		return EXIT_IO;
+	}
+	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		fprintf(stderr, "lienthong: cannot write %s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(tmp);
+		return EXIT_IO;
+	}
+	struct lt_err err = {0};
+	int rc = EXIT_OK;
+	if (lt_registry_export_csv(r, out, under, as_of, &err) != LT_OK) {
+		rc = cli_fail(&err);
+		fclose(out);
+	} else if (fflush(out) != 0 || fsync(fileno(out)) != 0 || ferror(out) || fclose(out) != 0) {
+		fprintf(stderr, "lienthong: writing %s: %s\n", path, strerror(errno));
+		rc = EXIT_IO;
+	} else if (rename(tmp, path) != 0) {
+		fprintf(stderr, "lienthong: cannot write %s: %s\n", path, strerror(errno));
+		rc = EXIT_IO;
+	}
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int cmd_export(struct cli *cli, int argc, char **argv)
+{
+	struct cli_args a;
+	const char *under = NULL, *as_of = NULL, *out = NULL;
+	cli_args_init(&a, cli, argc, argv, "export", USAGE);
+	while (cli_next(&a)) {
+		if (!cli_opt(&a, "--under", &under) && !cli_opt(&a, "--as-of", &as_of) &&
+		    !cli_opt(&a, "-o", &out) && !cli_opt(&a, "--output", &out))
+			cli_unknown(&a);
+	}
+	if (a.stop)
+		return a.rc;
+	struct lt_registry *r;
+	int rc = cli_open(cli, false, &r);
+	if (rc)
+		return rc;
+	if (out && strcmp(out, "-") != 0) {
+		rc = export_to_file(r, out, under, as_of);
+	} else {
+		struct lt_err err = {0};
+		rc = lt_registry_export_csv(r, stdout, under, as_of, &err) == LT_OK ? cli_flush()
+		                                                                    : cli_fail(&err);
+	}
+	lt_registry_close(r);
+	return rc;
+}
