@@ -168,6 +168,25 @@ static void test_merger_quang_nam_into_da_nang(void **state)
 	assert_non_null(strstr(err.msg, "never reissued"));
 }
 
+struct hist {
+	char kinds[256];
+	char decisions[512];
+};
+
+static int on_hist(void *ctx, const struct lt_event *ev)
+{
+	struct hist *h = ctx;
+	json_t *d = json_loads(ev->data, 0, NULL);
+	strcat(h->kinds, ev->kind);
+	strcat(h->kinds, " ");
+	const char *num = json_string_value(json_object_get(json_object_get(json_object_get(d, "unit"), "decision"),
+							    "number"));
+	strcat(h->decisions, num ? num : "-");
+	strcat(h->decisions, " ");
+	json_decref(d);
+	return 0;
+}
+
 static void test_split_move_dissolve_rename_history(void **state)
 {
 	struct fx *fx = *state;
@@ -199,6 +218,11 @@ static void test_split_move_dissolve_rename_history(void **state)
 	assert_string_equal(cur.codes[0], "001.01.04.H47");
 	lt_codelist_free(&cur);
 
+	struct hist sh = {0};
+	assert_int_equal(lt_registry_history(fx->r, "000.00.02.H47", on_hist, &sh, &err), LT_OK);
+	assert_string_equal(sh.kinds, "import split ");
+	assert_string_equal(sh.decisions, "13/QĐ-UBND 202/2025/QH15 ");
+
 	/* Move the new Nam district (with commune and school) to Cao Bằng. */
 	const char nam[][LT_CODE_BUFSZ] = {"000.00.04.H47"};
 	struct lt_new_unit to = {"000.00.00.H14", "", 0};
@@ -212,6 +236,12 @@ static void test_split_move_dissolve_rename_history(void **state)
 	assert_int_equal(lt_registry_get(fx->r, "001.01.04.H14", NULL, &u, &err), LT_OK);
 	assert_string_equal(u.name, "Trường tiểu học Đại Hiệp");
 	assert_int_equal(u.level, 4);
+	struct hist mh = {0}, nh = {0};
+	assert_int_equal(lt_registry_history(fx->r, "001.01.04.H47", on_hist, &mh, &err), LT_OK);
+	assert_string_equal(mh.kinds, "split move ");
+	assert_int_equal(lt_registry_history(fx->r, "001.01.04.H14", on_hist, &nh, &err), LT_OK);
+	assert_string_equal(nh.kinds, "move ");
+	assert_string_equal(nh.decisions, "202/2025/QH15 ");
 
 	/* A move into its own subtree is a cycle; one that needs level 5 too deep. */
 	const char h14d[][LT_CODE_BUFSZ] = {"000.00.04.H14"};
@@ -237,25 +267,6 @@ static void test_split_move_dissolve_rename_history(void **state)
 					    "2024-08-02", &u, &err),
 			 LT_OK);
 	assert_int_equal(u.version, 2);
-}
-
-struct hist {
-	char kinds[256];
-	char decisions[512];
-};
-
-static int on_hist(void *ctx, const struct lt_event *ev)
-{
-	struct hist *h = ctx;
-	json_t *d = json_loads(ev->data, 0, NULL);
-	strcat(h->kinds, ev->kind);
-	strcat(h->kinds, " ");
-	const char *num = json_string_value(json_object_get(json_object_get(json_object_get(d, "unit"), "decision"),
-							    "number"));
-	strcat(h->decisions, num ? num : "-");
-	strcat(h->decisions, " ");
-	json_decref(d);
-	return 0;
 }
 
 static void test_history_in_order(void **state)
@@ -289,7 +300,28 @@ static void test_refusals_change_nothing(void **state)
 	struct lt_err err = {0};
 	struct lt_unit u;
 	struct lt_reorg_result res;
+	/* Close a leaf first, so closed codes can be tried below. */
+	const char leaf[][LT_CODE_BUFSZ] = {"000.00.01.H17"};
+	struct lt_reorg close = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01",
+				 .from = leaf, .n_from = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, &close, &res, &err), LT_OK);
+	lt_reorg_result_free(&res);
+	/* Fill every level-3 number under the Sở Nội vụ of Quảng Nam. */
+	for (unsigned n = 1; n <= 99; n++) {
+		struct lt_issue fill = {.parent = "000.00.01.H47", .name = "Phòng", .decision = merger,
+					.effective = "2025-01-01"};
+		assert_int_equal(lt_registry_issue(fx->r, &fill, &u, &err), LT_OK);
+	}
 	char *before = snapshot(fx->r);
+	struct lt_issue full = {.parent = "000.00.01.H47", .name = "Phòng thứ 100", .decision = merger};
+	assert_int_equal(lt_registry_issue(fx->r, &full, &u, &err), LT_ERULE); /* full number range */
+	assert_non_null(strstr(err.msg, "have been used"));
+	struct lt_issue reuse = {.parent = "000.00.00.H17", .name = "Sở Nội vụ mới", .number = 1, .decision = merger};
+	assert_int_equal(lt_registry_issue(fx->r, &reuse, &u, &err), LT_ECONFLICT); /* closed code */
+	snprintf(reuse.parent, sizeof reuse.parent, "000.00.01.H17");
+	reuse.number = 0;
+	assert_int_equal(lt_registry_issue(fx->r, &reuse, &u, &err), LT_ERULE); /* closed parent */
+	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Tên mới", &merger, "", &u, &err), LT_ERULE);
 
 	struct lt_issue is = {.parent = "000.00.00.H99", .name = "X", .decision = merger};
 	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_ENOTFOUND); /* unknown parent */
@@ -333,7 +365,7 @@ static void test_refusals_change_nothing(void **state)
 	struct lt_reorg q = merge_req(cycle, 1, "000.00.00.H17");
 	q.dry_run = true;
 	assert_int_equal(lt_registry_reorganize(fx->r, &q, &res, &err), LT_OK);
-	assert_int_equal(res.closed.n, 5);
+	assert_int_equal(res.closed.n, 5 + 99);
 	lt_reorg_result_free(&res);
 
 	/* A bad import writes no row at all, and names every bad row. */
@@ -427,6 +459,43 @@ static void test_search_diacritics_and_codes(void **state)
 	assert_int_equal(lt_registry_search(fx->r, &bad, count_unit, &total, NULL, &err), LT_EINVAL);
 }
 
+static void test_compliance(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_unit u;
+	/* Reorganised 2025-05-01, decision 2025-06-12 (42 days), recorded on the
+	 * pinned today 2025-07-03 (21 days after the decision). */
+	struct lt_issue is = {.parent = "000.00.00.H14", .name = "Sở mới", .decision = merger,
+			      .effective = "2025-07-01", .reorganized = "2025-05-01"};
+	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_OK);
+	/* On time: reorganised and decided the same day, recorded within 7 days. */
+	struct lt_decision ok = {"5/QĐ", "2025-07-01", "UBND"};
+	struct lt_issue good = {.parent = "000.00.00.H17", .name = "Sở đúng hạn", .decision = ok,
+				.effective = "2025-07-01", .reorganized = "2025-07-01"};
+	assert_int_equal(lt_registry_issue(fx->r, &good, &u, &err), LT_OK);
+	static const char nodecision[] = "code,name\n000.00.09.H17,Đơn vị chưa có quyết định\n";
+	struct lt_import_report rep;
+	assert_int_equal(import_text(fx->r, nodecision, &rep, &err), LT_OK);
+	lt_import_report_free(&rep);
+	json_t *all;
+	assert_int_equal(lt_registry_compliance(fx->r, NULL, &all, &err), LT_OK);
+	char *text = json_dumps(all, JSON_COMPACT);
+	assert_int_equal(json_array_size(all), 3);
+	assert_non_null(strstr(text, "\"kind\":\"late_decision\""));
+	assert_non_null(strstr(text, "\"days\":42"));
+	assert_non_null(strstr(text, "\"kind\":\"late_upload\""));
+	assert_non_null(strstr(text, "\"days\":21"));
+	assert_non_null(strstr(text, "\"kind\":\"pending\",\"code\":\"000.00.09.H17\""));
+	assert_null(strstr(text, "Sở đúng hạn"));
+	free(text);
+	json_decref(all);
+	assert_int_equal(lt_registry_compliance(fx->r, "H17", &all, &err), LT_OK);
+	assert_int_equal(json_array_size(all), 1);
+	json_decref(all);
+	assert_int_equal(lt_registry_compliance(fx->r, "X1", &all, &err), LT_EINVAL);
+}
+
 int main(void)
 {
 	setenv("LIENTHONG_TODAY", "2025-07-03", 1);
@@ -437,6 +506,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_code_reuse_refused_on_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_diacritics_and_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compliance, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
