@@ -382,7 +382,7 @@ static void test_refusals_change_nothing(void **state)
 	assert_int_equal(import_text(fx->r, bad_csv, &rep, &err), LT_EINVAL);
 	assert_int_equal(rep.imported, 0);
 	assert_int_equal(json_array_size(rep.errors), 6);
-	const char *want[] = {"bad code", "unknown parent", "bad email", "bad date", "duplicate", "duplicate"};
+	const char *want[] = {"bad code", "unknown parent", "bad email", "bad date", "duplicate", "closed code reused"};
 	for (size_t i = 0; i < 6; i++) {
 		const char *reason = json_string_value(json_object_get(json_array_get(rep.errors, i), "reason"));
 		if (!strstr(reason, want[i]))
