@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "registry_impl.h"
+#include "util/grow.h"
 
 static const char *kind_names[] = {"move", "split", "merge", "dissolve"};
 
@@ -33,14 +34,8 @@ static int oom(struct lt_err *err) { return lt_err_set(err, LT_ENOMEM, "out of m
 
 static int add_moved(struct lt_reorg_result *res, const char *from, const char *to)
 {
-	if (res->n_moved == res->cap_moved) {
-		size_t cap = res->cap_moved ? res->cap_moved * 2 : 8;
-		void *p = realloc(res->moved, cap * sizeof *res->moved);
-		if (!p)
-			return LT_ENOMEM;
-		res->moved = p;
-		res->cap_moved = cap;
-	}
+	if (lt__grow(&res->moved, res->n_moved, &res->cap_moved, sizeof *res->moved))
+		return LT_ENOMEM;
 	snprintf(res->moved[res->n_moved].from, LT_CODE_BUFSZ, "%s", from);
 	snprintf(res->moved[res->n_moved].to, LT_CODE_BUFSZ, "%s", to);
 	res->n_moved++;
@@ -56,14 +51,8 @@ struct unit_list {
 static int collect_unit(void *ctx, const struct lt_unit *u)
 {
 	struct unit_list *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		void *p = realloc(l->v, cap * sizeof *l->v);
-		if (!p)
-			return LT_ENOMEM;
-		l->v = p;
-		l->cap = cap;
-	}
+	if (lt__grow(&l->v, l->n, &l->cap, sizeof *l->v))
+		return LT_ENOMEM;
 	l->v[l->n++] = *u;
 	return LT_OK;
 }

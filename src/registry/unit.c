@@ -3,17 +3,12 @@
 #include <string.h>
 
 #include "registry_impl.h"
+#include "util/grow.h"
 
 int lt_codelist_add(struct lt_codelist *l, const char *code)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		void *p = realloc(l->codes, cap * sizeof *l->codes);
-		if (!p)
-			return LT_ENOMEM;
-		l->codes = p;
-		l->cap = cap;
-	}
+	if (lt__grow(&l->codes, l->n, &l->cap, sizeof *l->codes))
+		return LT_ENOMEM;
 	snprintf(l->codes[l->n++], LT_CODE_BUFSZ, "%s", code);
 	return LT_OK;
 }
