@@ -57,6 +57,15 @@ const char *cli_positional(const struct cli_args *a)
 	return NULL;
 }
 
+void cli_one_positional(struct cli_args *a, const char **slot)
+{
+	const char *p = cli_positional(a);
+	if (p && !*slot)
+		*slot = p;
+	else
+		cli_unknown(a);
+}
+
 void cli_unknown(struct cli_args *a)
 {
 	if (cli_positional(a))

@@ -56,6 +56,8 @@ void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, c
 bool cli_next(struct cli_args *a);
 /* The current argument if it is positional (not an option), else NULL. */
 const char *cli_positional(const struct cli_args *a);
+/* Takes the current argument as the one operand *slot, or reports it as unknown. */
+void cli_one_positional(struct cli_args *a, const char **slot);
 /* Ends the parse with a usage error for the current argument. */
 void cli_unknown(struct cli_args *a);
 /* Prints "<cmd>: <why>" and the command's usage line; returns EXIT_USAGE. */

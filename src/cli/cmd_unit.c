@@ -104,15 +104,12 @@ static void print_unit(json_t *o, const char *as_of)
 static int unit_show(struct cli *cli, int argc, char **argv, const char *usage)
 {
 	struct cli_args a;
-	const char *code = NULL, *as_of = NULL, *p;
+	const char *code = NULL, *as_of = NULL;
 	cli_args_init(&a, cli, argc, argv, "unit show", usage);
 	while (cli_next(&a)) {
 		if (cli_opt(&a, "--as-of", &as_of))
 			continue;
-		if ((p = cli_positional(&a)) && !code)
-			code = p;
-		else
-			cli_unknown(&a);
+		cli_one_positional(&a, &code);
 	}
 	if (a.stop)
 		return a.rc;
@@ -208,13 +205,10 @@ static void print_history(json_t *events)
 static int unit_history(struct cli *cli, int argc, char **argv, const char *usage)
 {
 	struct cli_args a;
-	const char *code = NULL, *p;
+	const char *code = NULL;
 	cli_args_init(&a, cli, argc, argv, "unit history", usage);
 	while (cli_next(&a)) {
-		if ((p = cli_positional(&a)) && !code)
-			code = p;
-		else
-			cli_unknown(&a);
+		cli_one_positional(&a, &code);
 	}
 	if (a.stop)
 		return a.rc;
@@ -245,13 +239,10 @@ static int unit_history(struct cli *cli, int argc, char **argv, const char *usag
 static int unit_resolve(struct cli *cli, int argc, char **argv, const char *usage)
 {
 	struct cli_args a;
-	const char *code = NULL, *p;
+	const char *code = NULL;
 	cli_args_init(&a, cli, argc, argv, "unit resolve", usage);
 	while (cli_next(&a)) {
-		if ((p = cli_positional(&a)) && !code)
-			code = p;
-		else
-			cli_unknown(&a);
+		cli_one_positional(&a, &code);
 	}
 	if (a.stop)
 		return a.rc;
@@ -330,16 +321,13 @@ static void print_units(json_t *items)
 static int unit_children(struct cli *cli, int argc, char **argv, const char *usage)
 {
 	struct cli_args a;
-	const char *code = NULL, *as_of = NULL, *p;
+	const char *code = NULL, *as_of = NULL;
 	enum lt_status_filter f = LT_FILTER_ACTIVE;
 	cli_args_init(&a, cli, argc, argv, "unit children", usage);
 	while (cli_next(&a)) {
 		if (cli_opt(&a, "--as-of", &as_of) || status_opt(&a, &f))
 			continue;
-		if ((p = cli_positional(&a)) && !code)
-			code = p;
-		else
-			cli_unknown(&a);
+		cli_one_positional(&a, &code);
 	}
 	if (a.stop)
 		return a.rc;

@@ -57,15 +57,12 @@ int cli_unit_update(struct cli *cli, int argc, char **argv, const char *usage)
 	struct cli_args a;
 	struct cli_contact ct = {0};
 	long long if_version = 0;
-	const char *code = NULL, *p;
+	const char *code = NULL;
 	cli_args_init(&a, cli, argc, argv, "unit update", usage);
 	while (cli_next(&a)) {
 		if (cli_contact_opt(&a, &ct) || cli_opt_int(&a, "--if-version", 1, INT64_MAX, &if_version))
 			continue;
-		if ((p = cli_positional(&a)) && !code)
-			code = p;
-		else
-			cli_unknown(&a);
+		cli_one_positional(&a, &code);
 	}
 	if (a.stop)
 		return a.rc;
@@ -103,7 +100,7 @@ int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage)
 	struct cli_change ch = {0};
 	char name[LT_NAME_MAX] = "";
 	bool named = false;
-	const char *code = NULL, *p;
+	const char *code = NULL;
 	cli_args_init(&a, cli, argc, argv, "unit rename", usage);
 	while (cli_next(&a)) {
 		if (cli_opt_buf(&a, "--name", name, sizeof name)) {
@@ -112,10 +109,7 @@ int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage)
 		}
 		if (cli_change_opt(&a, &ch))
 			continue;
-		if ((p = cli_positional(&a)) && !code)
-			code = p;
-		else
-			cli_unknown(&a);
+		cli_one_positional(&a, &code);
 	}
 	if (a.stop)
 		return a.rc;

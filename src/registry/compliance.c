@@ -47,6 +47,17 @@ static json_t *change_codes(const struct lt_change *c)
 	return codes;
 }
 
+/* One finding: the change's common fields, what is late and by how much. */
+static void add_finding(struct report *rep, json_t *base, const char *kind, long days, int limit)
+{
+	json_t *f = json_deep_copy(base);
+	json_object_set_new(f, "kind", json_string(kind));
+	json_object_set_new(f, "code", json_incref(json_array_get(json_object_get(f, "codes"), 0)));
+	json_object_set_new(f, "days", json_integer(days));
+	json_object_set_new(f, "limit_days", json_integer(limit));
+	json_array_append_new(rep->out, f);
+}
+
 static int on_change(void *ctx, const struct lt_change *c)
 {
 	struct report *rep = ctx;
@@ -68,22 +79,10 @@ static int on_change(void *ctx, const struct lt_change *c)
 				 c->decision.date, "issuer", c->decision.issuer, "reorganized", c->reorganized,
 				 "recorded", c->recorded);
 	json_decref(codes);
-	if (decision_days > DECISION_DAYS) {
-		json_t *f = json_deep_copy(base);
-		json_object_set_new(f, "kind", json_string("late_decision"));
-		json_object_set_new(f, "code", json_incref(json_array_get(json_object_get(f, "codes"), 0)));
-		json_object_set_new(f, "days", json_integer(decision_days));
-		json_object_set_new(f, "limit_days", json_integer(DECISION_DAYS));
-		json_array_append_new(rep->out, f);
-	}
-	if (upload_days > UPLOAD_DAYS) {
-		json_t *f = json_deep_copy(base);
-		json_object_set_new(f, "kind", json_string("late_upload"));
-		json_object_set_new(f, "code", json_incref(json_array_get(json_object_get(f, "codes"), 0)));
-		json_object_set_new(f, "days", json_integer(upload_days));
-		json_object_set_new(f, "limit_days", json_integer(UPLOAD_DAYS));
-		json_array_append_new(rep->out, f);
-	}
+	if (decision_days > DECISION_DAYS)
+		add_finding(rep, base, "late_decision", decision_days, DECISION_DAYS);
+	if (upload_days > UPLOAD_DAYS)
+		add_finding(rep, base, "late_upload", upload_days, UPLOAD_DAYS);
 	json_decref(base);
 	return LT_OK;
 }
