@@ -1,13 +1,63 @@
-/* Internals of the SQLite store backend. */
+/* Internals of the SQLite store backend: connections, their statement
+ * caches, and the helpers every table file (units, access…) shares.
+ *
+ * One writer connection, held by a recursive mutex from begin to commit, so
+ * a transaction's own reads see its writes; a pool of read-only connections
+ * for everyone else, so readers never queue behind a writer (WAL). */
 #ifndef LT_SQLITE_STORE_H
 #define LT_SQLITE_STORE_H
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "../store_impl.h"
 
+#define LT__SQ_CACHE 64   /* prepared statements per connection */
+#define LT__SQ_READERS 16 /* read connections at most, opened on demand */
+
+struct lt__sq_conn {
+	sqlite3 *db;
+	struct {
+		const char *sql; /* the static string is the key */
+		sqlite3_stmt *stmt;
+	} cache[LT__SQ_CACHE];
+};
+
+struct lt__sq_store {
+	struct lt_store base;
+	char *path;
+	struct lt__sq_conn writer;
+	pthread_mutex_t wlock; /* recursive: held begin→commit */
+	int in_txn;
+	struct lt__sq_conn readers[LT__SQ_READERS];
+	int n_readers;         /* 0: every read goes to the writer (":memory:") */
+	bool reader_busy[LT__SQ_READERS];
+	pthread_mutex_t plock;
+	pthread_cond_t pcond;
+};
+
+static inline struct lt__sq_store *lt__sq(struct lt_store *s) { return (struct lt__sq_store *)(void *)s; }
+
+/* A connection for one call: the writer for writes and for reads inside this
+ * thread's transaction, else a reader. Always paired with lt__sq_release. */
+struct lt__sq_conn *lt__sq_acquire(struct lt__sq_store *st, bool write, struct lt_err *err);
+void lt__sq_release(struct lt__sq_store *st, struct lt__sq_conn *c);
+
+/* The cached statement for sql (a static string), reset and unbound; NULL
+ * with err filled when it cannot be prepared. */
+sqlite3_stmt *lt__sq_stmt(struct lt__sq_conn *c, const char *sql, struct lt_err *err);
+int lt__sq_fail(struct lt__sq_conn *c, struct lt_err *err, const char *what);
+void lt__sq_bind_text(sqlite3_stmt *s, int i, const char *v);
+void lt__sq_col_copy(sqlite3_stmt *s, int i, char *dst, size_t n);
+/* Runs a statement that returns no rows (reset afterwards). */
+int lt__sq_exec(struct lt__sq_conn *c, sqlite3_stmt *s, struct lt_err *err, const char *what);
+
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err);
+
+/* The operations of each table file, gathered into one table by sqlite_store.c. */
+void lt__sq_units_ops(struct lt_store_ops *ops);
+void lt__sq_access_ops(struct lt_store_ops *ops);
 
 #endif
