@@ -153,4 +153,13 @@ json_t *lt_unit_to_json(const struct lt_unit *u, const struct lt_codelist *succe
 			const struct lt_codelist *predecessors);
 int lt_unit_from_json(json_t *o, struct lt_unit *u);
 
+/* An event as the history shows it: seq, kind, code, effective, at, name,
+ * status, decision (null for a contact update), successors, predecessors,
+ * old_name on a rename. Caller owns the result. */
+json_t *lt_event_history_json(const struct lt_event *ev);
+/* An event as the change feed carries it: seq, kind, code, at, effective,
+ * change_id and the recorded data (the unit's full state after the change,
+ * successors, predecessors), so a mirror needs nothing else. */
+json_t *lt_event_feed_json(const struct lt_event *ev);
+
 #endif

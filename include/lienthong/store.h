@@ -110,6 +110,46 @@ int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, 
 int lt_store_events_asof(struct lt_store *s, const char *parent, bool subtree, const char *date, lt_event_cb cb,
 			 void *ctx, struct lt_err *err);
 
+/* ---- access: tokens and connected systems ---- */
+
+/* A bearer token as stored: only the SHA-256 of the secret, in hex. */
+struct lt_token {
+	int64_t id;
+	char hash[65];
+	char role[16];                /* admin, manager, system, reader */
+	char scope[LT_CODE_BUFSZ];    /* manager: the subtree root; else "" */
+	char name[128];
+	int64_t system_id;            /* role system: the system it belongs to */
+	char created[32];
+	char revoked[32];             /* "" while valid */
+};
+
+/* A connected system. The VXP secret is kept sealed (access.h). */
+struct lt_system {
+	int64_t id;
+	char name[256];
+	char created[32];
+	char secret_sealed[256]; /* hex of nonce‖ciphertext‖tag */
+	char removed[32];        /* "" while connected */
+};
+
+typedef int (*lt_token_cb)(void *ctx, const struct lt_token *t);
+typedef int (*lt_system_cb)(void *ctx, const struct lt_system *sys);
+
+/* Sets t->id. */
+int lt_store_token_add(struct lt_store *s, struct lt_token *t, struct lt_err *err);
+int lt_store_token_find(struct lt_store *s, const char *hash, struct lt_token *out, struct lt_err *err);
+int lt_store_tokens(struct lt_store *s, lt_token_cb cb, void *ctx, struct lt_err *err);
+int lt_store_token_revoke(struct lt_store *s, int64_t id, const char *at, struct lt_err *err);
+/* Sets sys->id. */
+int lt_store_system_add(struct lt_store *s, struct lt_system *sys, struct lt_err *err);
+int lt_store_system_get(struct lt_store *s, int64_t id, struct lt_system *out, struct lt_err *err);
+int lt_store_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err);
+int lt_store_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
+int lt_store_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
+/* Rebinds every system bound to old_code to new_code (a unit that moved). */
+int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
+
 /* Checks the store answers (for /healthz) and its integrity on demand. */
 int lt_store_ping(struct lt_store *s, struct lt_err *err);
 int lt_store_integrity_check(struct lt_store *s, struct lt_err *err);

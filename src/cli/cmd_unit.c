@@ -146,35 +146,10 @@ static int unit_show(struct cli *cli, int argc, char **argv, const char *usage)
 
 /* ---- history ---- */
 
-/* One event as the history shows it. The decision is the one the event's
- * unit carried; a contact update needs none and keeps the last one on the
- * unit, so it is shown as none rather than misattributed. */
 static int history_event(void *ctx, const struct lt_event *ev)
 {
-	json_t *data = json_loads(ev->data, 0, NULL);
-	json_t *unit = json_object_get(data, "unit");
-	json_t *o = json_object();
-	json_object_set_new(o, "seq", json_integer(ev->seq));
-	json_object_set_new(o, "change_id", ev->change_id ? json_integer(ev->change_id) : json_null());
-	json_object_set_new(o, "kind", json_string(ev->kind));
-	json_object_set_new(o, "code", json_string(ev->code));
-	json_object_set_new(o, "effective", json_string(ev->effective));
-	json_object_set_new(o, "at", json_string(ev->at));
-	json_object_set_new(o, "name", json_incref(json_object_get(unit, "name")));
-	json_object_set_new(o, "status", json_incref(json_object_get(unit, "status")));
-	json_t *d = json_object_get(unit, "decision");
-	json_object_set_new(o, "decision",
-	                    strcmp(ev->kind, "update") != 0 && json_is_object(d) ? json_incref(d)
-	                                                                         : json_null());
-	json_t *s = json_object_get(data, "successors"), *p = json_object_get(data, "predecessors");
-	json_object_set_new(o, "successors", json_is_array(s) ? json_incref(s) : json_array());
-	json_object_set_new(o, "predecessors", json_is_array(p) ? json_incref(p) : json_array());
-	json_t *old = json_object_get(data, "old_name");
-	if (json_is_string(old))
-		json_object_set_new(o, "old_name", json_incref(old));
-	json_decref(data);
-	json_array_append_new(ctx, o);
-	return LT_OK;
+	json_t *o = lt_event_history_json(ev);
+	return o && json_array_append_new(ctx, o) == 0 ? LT_OK : LT_ENOMEM;
 }
 
 static void print_history(json_t *events)

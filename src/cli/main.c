@@ -18,6 +18,8 @@ static const struct {
 	{"import", cmd_import, "import FILE.csv                          load CSV, all or nothing"},
 	{"export", cmd_export, "export [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
 	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
+	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID"},
+	{"system", cmd_system, "system add --name NAME --code CODE... | list   connected systems"},
 	{"report", cmd_report, "report compliance [--level1 CODE]        late or pending decisions"},
 };
 

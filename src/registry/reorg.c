@@ -177,6 +177,9 @@ static int move_subtree(struct reorg *g, struct lt_unit *old, const struct lt_un
 		rc = oom(g->err);
 		goto out;
 	}
+	/* Systems follow their unit (design.md §4). */
+	if ((rc = lt_store_system_rebind(g->r->store, old->code, nu.code, g->err)))
+		goto out;
 	if ((rc = close_unit(g, old, &succ, 1)))
 		goto out;
 	for (size_t i = 0; i < kids.n && rc == LT_OK; i++)

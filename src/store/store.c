@@ -156,3 +156,41 @@ int lt_store_events_asof(struct lt_store *s, const char *parent, bool subtree, c
 }
 int lt_store_ping(struct lt_store *s, struct lt_err *err) { DISPATCH(ping(s, err)); }
 int lt_store_integrity_check(struct lt_store *s, struct lt_err *err) { DISPATCH(integrity_check(s, err)); }
+
+int lt_store_token_add(struct lt_store *s, struct lt_token *t, struct lt_err *err) { DISPATCH(token_add(s, t, err)); }
+int lt_store_token_find(struct lt_store *s, const char *hash, struct lt_token *out, struct lt_err *err)
+{
+	DISPATCH(token_find(s, hash, out, err));
+}
+int lt_store_tokens(struct lt_store *s, lt_token_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(tokens(s, cb, ctx, err));
+}
+int lt_store_token_revoke(struct lt_store *s, int64_t id, const char *at, struct lt_err *err)
+{
+	DISPATCH(token_revoke(s, id, at, err));
+}
+int lt_store_system_add(struct lt_store *s, struct lt_system *sys, struct lt_err *err)
+{
+	DISPATCH(system_add(s, sys, err));
+}
+int lt_store_system_get(struct lt_store *s, int64_t id, struct lt_system *out, struct lt_err *err)
+{
+	DISPATCH(system_get(s, id, out, err));
+}
+int lt_store_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(systems(s, cb, ctx, err));
+}
+int lt_store_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
+{
+	DISPATCH(system_code_add(s, id, code, err));
+}
+int lt_store_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
+{
+	DISPATCH(system_codes(s, id, out, err));
+}
+int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err)
+{
+	DISPATCH(system_rebind(s, old_code, new_code, err));
+}

@@ -35,6 +35,16 @@ struct lt_store_ops {
 			  struct lt_err *err);
 	int (*events_asof)(struct lt_store *s, const char *parent, bool subtree, const char *date, lt_event_cb cb,
 			   void *ctx, struct lt_err *err);
+	int (*token_add)(struct lt_store *s, struct lt_token *t, struct lt_err *err);
+	int (*token_find)(struct lt_store *s, const char *hash, struct lt_token *out, struct lt_err *err);
+	int (*tokens)(struct lt_store *s, lt_token_cb cb, void *ctx, struct lt_err *err);
+	int (*token_revoke)(struct lt_store *s, int64_t id, const char *at, struct lt_err *err);
+	int (*system_add)(struct lt_store *s, struct lt_system *sys, struct lt_err *err);
+	int (*system_get)(struct lt_store *s, int64_t id, struct lt_system *out, struct lt_err *err);
+	int (*systems)(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err);
+	int (*system_code_add)(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
+	int (*system_codes)(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
+	int (*system_rebind)(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
 };

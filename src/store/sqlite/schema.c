@@ -53,6 +53,19 @@ static const char *const migrations[] = {
 	"  SELECT RAISE(ABORT, 'the event log is append-only'); END;"
 	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN"
 	"  SELECT RAISE(ABORT, 'the event log is append-only'); END;",
+	/* 2: bearer tokens (hashes only) and connected systems with their codes. */
+	"CREATE TABLE systems ("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, created TEXT NOT NULL,"
+	"  secret_sealed TEXT NOT NULL, removed TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE system_codes ("
+	"  system_id INTEGER NOT NULL REFERENCES systems(id), code TEXT NOT NULL,"
+	"  PRIMARY KEY (code, system_id)) WITHOUT ROWID;"
+	"CREATE INDEX system_codes_system ON system_codes(system_id);"
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'system', 'reader')),"
+	"  scope TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',"
+	"  system_id INTEGER REFERENCES systems(id), created TEXT NOT NULL, revoked TEXT NOT NULL DEFAULT '');",
 };
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)

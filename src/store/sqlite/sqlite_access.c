@@ -5,7 +5,260 @@
 
 #include "sqlite_store.h"
 
+#define TOKEN_COLS "id, hash, role, scope, name, coalesce(system_id, 0), created, revoked"
+#define SYSTEM_COLS "id, name, created, secret_sealed, removed"
+
+static const char SQL_TOKEN_ADD[] = "INSERT INTO tokens (hash, role, scope, name, system_id, created) "
+				    "VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6)";
+static const char SQL_TOKEN_FIND[] = "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1";
+static const char SQL_TOKENS[] = "SELECT " TOKEN_COLS " FROM tokens ORDER BY id";
+static const char SQL_TOKEN_REVOKE[] = "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked = ''";
+static const char SQL_SYSTEM_ADD[] = "INSERT INTO systems (name, created, secret_sealed) VALUES (?1, ?2, ?3)";
+static const char SQL_SYSTEM_GET[] = "SELECT " SYSTEM_COLS " FROM systems WHERE id = ?1";
+static const char SQL_SYSTEMS[] = "SELECT " SYSTEM_COLS " FROM systems ORDER BY id";
+static const char SQL_SYSTEM_CODE_ADD[] = "INSERT OR IGNORE INTO system_codes (system_id, code) VALUES (?1, ?2)";
+static const char SQL_SYSTEM_CODES[] = "SELECT code FROM system_codes WHERE system_id = ?1 ORDER BY code";
+static const char SQL_SYSTEM_REBIND[] = "INSERT OR IGNORE INTO system_codes (system_id, code) "
+					"SELECT system_id, ?2 FROM system_codes WHERE code = ?1";
+static const char SQL_SYSTEM_UNBIND[] = "DELETE FROM system_codes WHERE code = ?1";
+
+static sqlite3_stmt *use(struct lt__sq_store *st, bool write, const char *sql, struct lt__sq_conn **cp,
+			 struct lt_err *err)
+{
+	*cp = lt__sq_acquire(st, write, err);
+	if (!*cp)
+		return NULL;
+	sqlite3_stmt *q = lt__sq_stmt(*cp, sql, err);
+	if (!q) {
+		lt__sq_release(st, *cp);
+		*cp = NULL;
+	}
+	return q;
+}
+
+static void read_token(sqlite3_stmt *q, struct lt_token *t)
+{
+	memset(t, 0, sizeof *t);
+	t->id = sqlite3_column_int64(q, 0);
+	lt__sq_col_copy(q, 1, t->hash, sizeof t->hash);
+	lt__sq_col_copy(q, 2, t->role, sizeof t->role);
+	lt__sq_col_copy(q, 3, t->scope, sizeof t->scope);
+	lt__sq_col_copy(q, 4, t->name, sizeof t->name);
+	t->system_id = sqlite3_column_int64(q, 5);
+	lt__sq_col_copy(q, 6, t->created, sizeof t->created);
+	lt__sq_col_copy(q, 7, t->revoked, sizeof t->revoked);
+}
+
+static void read_system(sqlite3_stmt *q, struct lt_system *sys)
+{
+	memset(sys, 0, sizeof *sys);
+	sys->id = sqlite3_column_int64(q, 0);
+	lt__sq_col_copy(q, 1, sys->name, sizeof sys->name);
+	lt__sq_col_copy(q, 2, sys->created, sizeof sys->created);
+	lt__sq_col_copy(q, 3, sys->secret_sealed, sizeof sys->secret_sealed);
+	lt__sq_col_copy(q, 4, sys->removed, sizeof sys->removed);
+}
+
+static int sq_token_add(struct lt_store *s, struct lt_token *t, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_TOKEN_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	const char *v[] = {t->hash, t->role, t->scope, t->name};
+	for (int i = 0; i < 4; i++)
+		lt__sq_bind_text(q, i + 1, v[i]);
+	sqlite3_bind_int64(q, 5, t->system_id);
+	lt__sq_bind_text(q, 6, t->created);
+	int ret = lt__sq_exec(cn, q, err, "storing a token");
+	if (ret == LT_OK)
+		t->id = sqlite3_last_insert_rowid(cn->db);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_token_find(struct lt_store *s, const char *hash, struct lt_token *out, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_TOKEN_FIND, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, hash);
+	int rc = sqlite3_step(q), ret = LT_OK;
+	if (rc == SQLITE_ROW)
+		read_token(q, out);
+	else if (rc == SQLITE_DONE)
+		ret = lt_err_set(err, LT_ENOTFOUND, "no such token");
+	else
+		ret = lt__sq_fail(cn, err, "reading a token");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_tokens(struct lt_store *s, lt_token_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_TOKENS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_token t;
+		read_token(q, &t);
+		if ((ret = cb(ctx, &t)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading tokens");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_token_revoke(struct lt_store *s, int64_t id, const char *at, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_TOKEN_REVOKE, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	lt__sq_bind_text(q, 2, at);
+	int ret = lt__sq_exec(cn, q, err, "revoking a token");
+	if (ret == LT_OK && sqlite3_changes(cn->db) == 0)
+		ret = lt_err_set(err, LT_ENOTFOUND, "no valid token with id %lld", (long long)id);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_system_add(struct lt_store *s, struct lt_system *sys, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_SYSTEM_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, sys->name);
+	lt__sq_bind_text(q, 2, sys->created);
+	lt__sq_bind_text(q, 3, sys->secret_sealed);
+	int ret = lt__sq_exec(cn, q, err, "storing a system");
+	if (ret == LT_OK)
+		sys->id = sqlite3_last_insert_rowid(cn->db);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_system_get(struct lt_store *s, int64_t id, struct lt_system *out, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_SYSTEM_GET, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	int rc = sqlite3_step(q), ret = LT_OK;
+	if (rc == SQLITE_ROW)
+		read_system(q, out);
+	else if (rc == SQLITE_DONE)
+		ret = lt_err_set(err, LT_ENOTFOUND, "no connected system with id %lld", (long long)id);
+	else
+		ret = lt__sq_fail(cn, err, "reading a system");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_SYSTEMS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_system sys;
+		read_system(q, &sys);
+		if ((ret = cb(ctx, &sys)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading systems");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_SYSTEM_CODE_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	lt__sq_bind_text(q, 2, code);
+	int ret = lt__sq_exec(cn, q, err, "binding a code to a system");
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_SYSTEM_CODES, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (lt_codelist_add(out, (const char *)sqlite3_column_text(q, 0))) {
+			ret = lt_err_set(err, LT_ENOMEM, "out of memory");
+			break;
+		}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading a system's codes");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_SYSTEM_REBIND, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, old_code);
+	lt__sq_bind_text(q, 2, new_code);
+	int ret = lt__sq_exec(cn, q, err, "rebinding systems to a moved unit");
+	sqlite3_stmt *d = ret == LT_OK ? lt__sq_stmt(cn, SQL_SYSTEM_UNBIND, err) : NULL;
+	if (d) {
+		lt__sq_bind_text(d, 1, old_code);
+		ret = lt__sq_exec(cn, d, err, "rebinding systems to a moved unit");
+	} else if (ret == LT_OK) {
+		ret = LT_EIO;
+	}
+	lt__sq_release(st, cn);
+	return ret;
+}
+
 void lt__sq_access_ops(struct lt_store_ops *ops)
 {
-	(void)ops;
+	ops->token_add = sq_token_add;
+	ops->token_find = sq_token_find;
+	ops->tokens = sq_tokens;
+	ops->token_revoke = sq_token_revoke;
+	ops->system_add = sq_system_add;
+	ops->system_get = sq_system_get;
+	ops->systems = sq_systems;
+	ops->system_code_add = sq_system_code_add;
+	ops->system_codes = sq_system_codes;
+	ops->system_rebind = sq_system_rebind;
 }

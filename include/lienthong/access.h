@@ -1,0 +1,80 @@
+/* Access control (design.md §7.2): roles, bearer tokens stored only as
+ * hashes, the rules of who may read and write what, connected systems, and
+ * the sealing of secrets with a key kept outside the database. */
+#ifndef LIENTHONG_ACCESS_H
+#define LIENTHONG_ACCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lienthong/store.h"
+
+enum lt_role { LT_ROLE_ANONYMOUS = 0, LT_ROLE_READER, LT_ROLE_SYSTEM, LT_ROLE_MANAGER, LT_ROLE_ADMIN };
+
+#define LT_TOKEN_BUFSZ 72
+#define LT_SEAL_KEY_BYTES 32
+
+const char *lt_role_name(enum lt_role role);
+int lt_role_parse(const char *text, enum lt_role *out, struct lt_err *err);
+
+/* Who is calling: filled from a bearer token, or anonymous. Owns nothing. */
+struct lt_principal {
+	enum lt_role role;
+	char scope[LT_CODE_BUFSZ]; /* manager: subtree root */
+	int64_t token_id;
+	int64_t system_id;         /* role system */
+	char name[128];
+};
+
+/* Makes a token, stores its hash and writes the secret (shown once) into
+ * token. A manager needs a scope (an active unit); a system token needs
+ * system_id. out (optional) receives the stored row. */
+int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, const char *name,
+		    int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
+/* LT_EAUTH for an unknown, malformed or revoked token. */
+int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_principal *out, struct lt_err *err);
+int lt_token_revoke(struct lt_store *s, int64_t id, struct lt_err *err);
+
+/* ---- the rules ---- */
+
+/* Reading the public catalogue: anyone when public_read, else any token. */
+int lt_access_read(const struct lt_principal *p, bool public_read, struct lt_err *err);
+/* Changing the unit with this code, or creating one under it: an admin
+ * anywhere, a manager inside its subtree (its root included). */
+int lt_access_write(const struct lt_principal *p, const char *code, struct lt_err *err);
+int lt_access_admin(const struct lt_principal *p, struct lt_err *err);
+
+/* ---- sealing ---- */
+
+/* Loads the 32-byte key from path, creating it (mode 0600) when create is
+ * set and the file is missing. */
+int lt_seal_key_load(const char *path, bool create, unsigned char key[LT_SEAL_KEY_BYTES], struct lt_err *err);
+/* The hub's key: data_dir/seal.key, the directory made when missing. */
+int lt_seal_key_in(const char *data_dir, bool create, unsigned char key[LT_SEAL_KEY_BYTES], struct lt_err *err);
+/* AES-256-GCM; the result is hex of nonce‖ciphertext‖tag. */
+int lt_seal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *plain, char *out, size_t cap,
+	    struct lt_err *err);
+/* The inverse; LT_EAUTH when the key does not open it. */
+int lt_unseal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *sealed, char *out, size_t cap,
+	      struct lt_err *err);
+
+/* ---- connected systems ---- */
+
+struct lt_system_created {
+	int64_t id;
+	char token[LT_TOKEN_BUFSZ];      /* bearer token, shown once */
+	char vxp_secret[LT_TOKEN_BUFSZ]; /* HMAC key of the VXP API, shown once */
+};
+
+/* Registers a system for active units' codes (borrowed), in one transaction:
+ * the system, its codes, its token and its sealed VXP secret. The caller
+ * must be allowed to write each code (lt_access_write). */
+int lt_system_register(struct lt_store *s, const struct lt_principal *caller, const char *name,
+		       const char (*codes)[LT_CODE_BUFSZ], size_t n_codes, const unsigned char key[LT_SEAL_KEY_BYTES],
+		       struct lt_system_created *out, struct lt_err *err);
+/* The system's VXP secret, unsealed. */
+int lt_system_secret(struct lt_store *s, int64_t id, const unsigned char key[LT_SEAL_KEY_BYTES],
+		     char secret[LT_TOKEN_BUFSZ], struct lt_err *err);
+
+#endif

@@ -1,0 +1,17 @@
+/* Internals shared by the files of the access module. */
+#ifndef LT_ACCESS_IMPL_H
+#define LT_ACCESS_IMPL_H
+
+#include <stdio.h>
+
+#include "lienthong/access.h"
+
+/* prefix followed by 43 base64url characters of 32 random bytes. */
+int lt__random_text(const char *prefix, char *out, size_t cap, struct lt_err *err);
+/* SHA-256 of the token text, as lowercase hex. */
+void lt__token_hash(const char *token, char hex[65]);
+/* Makes and stores a token inside the caller's transaction. */
+int lt__token_insert(struct lt_store *s, enum lt_role role, const char *scope, const char *name, int64_t system_id,
+		     char token[LT_TOKEN_BUFSZ], struct lt_token *row, struct lt_err *err);
+
+#endif

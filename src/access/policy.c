@@ -1,0 +1,55 @@
+/* Who may do what (design.md §7.2): the one place the roles are decided, so
+ * the HTTP handlers and the CLI ask and never judge for themselves. */
+#include <string.h>
+
+#include "access_impl.h"
+
+int lt_access_read(const struct lt_principal *p, bool public_read, struct lt_err *err)
+{
+	if (p->role != LT_ROLE_ANONYMOUS || public_read)
+		return LT_OK;
+	return lt_err_set(err, LT_EAUTH,
+			  "this catalogue is not public: send 'Authorization: Bearer <token>' with a token from "
+			  "'lienthong token create'");
+}
+
+static int need_token(struct lt_err *err)
+{
+	return lt_err_set(err, LT_EAUTH,
+			  "changes need a credential: send 'Authorization: Bearer <token>' with an admin or "
+			  "manager token");
+}
+
+int lt_access_admin(const struct lt_principal *p, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN)
+		return LT_OK;
+	if (p->role == LT_ROLE_ANONYMOUS)
+		return need_token(err);
+	return lt_err_set(err, LT_EFORBIDDEN, "only an admin may do this; this token's role is %s",
+			  lt_role_name(p->role));
+}
+
+int lt_access_write(const struct lt_principal *p, const char *code, struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+		return LT_OK;
+	case LT_ROLE_ANONYMOUS:
+		return need_token(err);
+	case LT_ROLE_MANAGER:
+		break;
+	default:
+		return lt_err_set(err, LT_EFORBIDDEN, "a %s token may read the catalogue but not change it",
+				  lt_role_name(p->role));
+	}
+	struct lt_code scope, c;
+	if (lt_code_parse(&scope, p->scope, LT_CODE_LENIENT, NULL) != LT_OK)
+		return lt_err_set(err, LT_EFORBIDDEN, "this manager token has no valid scope");
+	if (!code || lt_code_parse(&c, code, LT_CODE_LENIENT | LT_CODE_SYSTEM, NULL) != LT_OK)
+		return lt_err_set(err, LT_EFORBIDDEN, "a manager of %s may change only units inside %s", p->scope,
+				  p->scope);
+	if (lt_code_equal(&scope, &c) || lt_code_is_ancestor(&scope, &c))
+		return LT_OK;
+	return lt_err_set(err, LT_EFORBIDDEN, "%s lies outside this manager's subtree %s", code, p->scope);
+}

@@ -1,0 +1,154 @@
+/* Bearer tokens: 32 random bytes shown once, and only their SHA-256 kept,
+ * so a copy of the database lets no one in. */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "access_impl.h"
+
+static const char *const role_names[] = {"anonymous", "reader", "system", "manager", "admin"};
+
+const char *lt_role_name(enum lt_role role)
+{
+	return role >= LT_ROLE_ANONYMOUS && role <= LT_ROLE_ADMIN ? role_names[role] : "unknown";
+}
+
+int lt_role_parse(const char *text, enum lt_role *out, struct lt_err *err)
+{
+	for (int i = LT_ROLE_READER; i <= LT_ROLE_ADMIN; i++)
+		if (text && strcmp(text, role_names[i]) == 0) {
+			*out = (enum lt_role)i;
+			return LT_OK;
+		}
+	return lt_err_set(err, LT_EINVAL, "unknown role '%s': use admin, manager, system or reader",
+			  text ? text : "");
+}
+
+int lt__random_text(const char *prefix, char *out, size_t cap, struct lt_err *err)
+{
+	unsigned char raw[32];
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		return lt_err_set(err, LT_EIO, "the system random generator failed");
+	static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = (size_t)snprintf(out, cap, "%s", prefix);
+	/* 32 bytes → 43 characters of 6 bits each (the last holds 2 bits). */
+	unsigned acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < sizeof raw && o + 1 < cap; i++) {
+		acc = (acc << 8) | raw[i];
+		bits += 8;
+		while (bits >= 6 && o + 1 < cap) {
+			out[o++] = b64url[(acc >> (bits - 6)) & 63];
+			bits -= 6;
+		}
+	}
+	if (bits > 0 && o + 1 < cap)
+		out[o++] = b64url[(acc << (6 - bits)) & 63];
+	out[o] = '\0';
+	return LT_OK;
+}
+
+void lt__token_hash(const char *token, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+int lt__token_insert(struct lt_store *s, enum lt_role role, const char *scope, const char *name, int64_t system_id,
+		     char token[LT_TOKEN_BUFSZ], struct lt_token *row, struct lt_err *err)
+{
+	memset(row, 0, sizeof *row);
+	int rc = lt__random_text("lt_", token, LT_TOKEN_BUFSZ, err);
+	if (rc)
+		return rc;
+	lt__token_hash(token, row->hash);
+	snprintf(row->role, sizeof row->role, "%s", lt_role_name(role));
+	snprintf(row->scope, sizeof row->scope, "%s", scope ? scope : "");
+	snprintf(row->name, sizeof row->name, "%s", name ? name : "");
+	row->system_id = system_id;
+	lt_time_now(row->created);
+	return lt_store_token_add(s, row, err);
+}
+
+int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, const char *name,
+		    int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err)
+{
+	char canon[LT_CODE_BUFSZ] = "";
+	if (role == LT_ROLE_MANAGER) {
+		if (!scope || !*scope)
+			return lt_err_set(err, LT_EINVAL, "a manager token needs --scope CODE: the subtree it manages");
+		struct lt_code c;
+		if (lt_code_parse(&c, scope, LT_CODE_STRICT, err))
+			return lt_err_prefix(err, "scope '%s': ", scope);
+		lt_code_format(&c, canon);
+		struct lt_unit u;
+		if (lt_store_unit_get(s, canon, &u, err))
+			return lt_err_prefix(err, "scope: ");
+		if (u.status != LT_UNIT_ACTIVE)
+			return lt_err_set(err, LT_ERULE, "scope %s is a closed unit", canon);
+	} else if (scope && *scope) {
+		return lt_err_set(err, LT_EINVAL, "only a manager token has a scope");
+	}
+	if (role == LT_ROLE_SYSTEM && system_id <= 0)
+		return lt_err_set(err, LT_EINVAL, "a system token belongs to a connected system: use 'lienthong system add'");
+	if (role == LT_ROLE_ANONYMOUS)
+		return lt_err_set(err, LT_EINVAL, "no token is made for anonymous access");
+	struct lt_token row;
+	int rc = lt_store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = lt__token_insert(s, role, canon, name, system_id, token, &row, err);
+	if (rc == LT_OK)
+		rc = lt_store_commit(s, err);
+	else
+		lt_store_rollback(s);
+	if (rc == LT_OK && out)
+		*out = row;
+	return rc;
+}
+
+int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_principal *out, struct lt_err *err)
+{
+	memset(out, 0, sizeof *out);
+	size_t n = token ? strlen(token) : 0;
+	if (n < 10 || n >= LT_TOKEN_BUFSZ || strncmp(token, "lt_", 3) != 0)
+		return lt_err_set(err, LT_EAUTH, "the bearer token is malformed: it should start with lt_");
+	char hash[65];
+	lt__token_hash(token, hash);
+	struct lt_token row;
+	struct lt_err e2 = {0};
+	int rc = lt_store_token_find(s, hash, &row, &e2);
+	if (rc == LT_ENOTFOUND)
+		return lt_err_set(err, LT_EAUTH, "the bearer token is not known here");
+	if (rc)
+		return lt_err_set(err, rc, "%s", e2.msg);
+	if (row.revoked[0])
+		return lt_err_set(err, LT_EAUTH, "the bearer token was revoked on %s", row.revoked);
+	enum lt_role role = LT_ROLE_ANONYMOUS;
+	if (lt_role_parse(row.role, &role, err))
+		return LT_EIO;
+	out->role = role;
+	snprintf(out->scope, sizeof out->scope, "%s", row.scope);
+	snprintf(out->name, sizeof out->name, "%s", row.name);
+	out->token_id = row.id;
+	out->system_id = row.system_id;
+	return LT_OK;
+}
+
+int lt_token_revoke(struct lt_store *s, int64_t id, struct lt_err *err)
+{
+	char now[32];
+	lt_time_now(now);
+	int rc = lt_store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = lt_store_token_revoke(s, id, now, err);
+	if (rc == LT_OK)
+		return lt_store_commit(s, err);
+	lt_store_rollback(s);
+	return rc;
+}

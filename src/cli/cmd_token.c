@@ -1,0 +1,128 @@
+/* lienthong token create|list|revoke: bearer tokens for the HTTP API. The
+ * secret is printed once, on stdout, and only its hash is kept. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lienthong/access.h"
+
+#define USAGE_CREATE "token create --role admin|manager|system|reader [--scope CODE] [--name NAME]"
+#define USAGE_LIST "token list [--json]"
+#define USAGE_REVOKE "token revoke ID"
+
+static int token_create(struct cli *cli, int argc, char **argv)
+{
+	struct cli_args a;
+	const char *role_text = NULL, *scope = NULL, *name = NULL;
+	cli_args_init(&a, cli, argc, argv, "token create", USAGE_CREATE);
+	while (cli_next(&a))
+		if (!cli_opt(&a, "--role", &role_text) && !cli_opt(&a, "--scope", &scope) &&
+		    !cli_opt(&a, "--name", &name))
+			cli_unknown(&a);
+	if (a.stop)
+		return a.rc;
+	if (!role_text)
+		return cli_missing(&a, "give --role");
+	struct lt_err err = {0};
+	enum lt_role role;
+	if (lt_role_parse(role_text, &role, &err))
+		return cli_fail(&err);
+	struct lt_registry *r;
+	int rc = cli_open(cli, false, &r);
+	if (rc)
+		return rc;
+	char token[LT_TOKEN_BUFSZ];
+	struct lt_token row;
+	if (lt_token_create(lt_registry_store(r), role, scope, name, 0, token, &row, &err)) {
+		lt_registry_close(r);
+		return cli_fail(&err);
+	}
+	lt_registry_close(r);
+	if (cli->json)
+		return cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)row.id, "token", token,
+						"role", row.role, "scope", row.scope, "name", row.name));
+	printf("%s\n", token);
+	return cli_flush();
+}
+
+static int print_token(void *ctx, const struct lt_token *t)
+{
+	struct cli *cli = ((void **)ctx)[0];
+	json_t *arr = ((void **)ctx)[1];
+	if (cli->json)
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s?}", "id", (json_int_t)t->id,
+						     "role", t->role, "scope", t->scope, "name", t->name,
+						     "system_id", (json_int_t)t->system_id, "created", t->created,
+						     "revoked", t->revoked[0] ? t->revoked : NULL));
+	else
+		printf("%-5lld %-8s %-14s %-24s %s%s%s\n", (long long)t->id, t->role, t->scope[0] ? t->scope : "-",
+		       t->name[0] ? t->name : "-", t->created, t->revoked[0] ? "  revoked " : "", t->revoked);
+	return 0;
+}
+
+static int token_list(struct cli *cli, int argc, char **argv)
+{
+	struct cli_args a;
+	cli_args_init(&a, cli, argc, argv, "token list", USAGE_LIST);
+	while (cli_next(&a))
+		cli_unknown(&a);
+	if (a.stop)
+		return a.rc;
+	struct lt_registry *r;
+	int rc = cli_open(cli, false, &r);
+	if (rc)
+		return rc;
+	struct lt_err err = {0};
+	json_t *arr = json_array();
+	void *ctx[2] = {cli, arr};
+	rc = lt_store_tokens(lt_registry_store(r), print_token, ctx, &err);
+	lt_registry_close(r);
+	if (rc) {
+		json_decref(arr);
+		return cli_fail(&err);
+	}
+	if (cli->json)
+		return cli_print_json(arr);
+	json_decref(arr);
+	return cli_flush();
+}
+
+static int token_revoke(struct cli *cli, int argc, char **argv)
+{
+	struct cli_args a;
+	const char *id_text = NULL;
+	cli_args_init(&a, cli, argc, argv, "token revoke", USAGE_REVOKE);
+	while (cli_next(&a))
+		cli_one_positional(&a, &id_text);
+	if (a.stop)
+		return a.rc;
+	char *end;
+	long long id = id_text ? strtoll(id_text, &end, 10) : 0;
+	if (!id_text || *end || id <= 0)
+		return cli_missing(&a, "give the token's ID (see 'lienthong token list')");
+	struct lt_registry *r;
+	int rc = cli_open(cli, false, &r);
+	if (rc)
+		return rc;
+	struct lt_err err = {0};
+	rc = lt_token_revoke(lt_registry_store(r), id, &err);
+	lt_registry_close(r);
+	if (rc)
+		return cli_fail(&err);
+	printf("revoked token %lld\n", id);
+	return cli_flush();
+}
+
+int cmd_token(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage("token needs a verb: create, list or revoke");
+	if (strcmp(argv[1], "create") == 0)
+		return token_create(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return token_list(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "revoke") == 0)
+		return token_revoke(cli, argc - 1, argv + 1);
+	return cli_usage("unknown token verb '%s': use create, list or revoke", argv[1]);
+}
