@@ -117,6 +117,10 @@ struct lt_reorg_result {
 };
 void lt_reorg_result_free(struct lt_reorg_result *res);
 
+/* {"id","kind","dry_run","created":[],"closed":[],"moved":{old:new}};
+ * caller owns it. */
+json_t *lt_reorg_result_to_json(const struct lt_reorg_result *res, const char *kind, bool dry_run);
+
 int lt_registry_reorganize(struct lt_registry *r, const struct lt_reorg *req, struct lt_reorg_result *res,
 			   struct lt_err *err);
 

@@ -61,25 +61,10 @@ static void fill_request(const struct reorg_args *ra, enum lt_reorg_kind kind, s
 	q->dry_run = ra->dry_run;
 }
 
-static json_t *codes_json(const struct lt_codelist *l)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < l->n; i++)
-		json_array_append_new(a, json_string(l->codes[i]));
-	return a;
-}
-
 static int print_result(struct cli *cli, const char *kind, const struct lt_reorg_result *res, bool dry_run)
 {
 	if (cli->json) {
-		json_t *moved = json_object();
-		for (size_t i = 0; i < res->n_moved; i++)
-			json_object_set_new(moved, res->moved[i].from, json_string(res->moved[i].to));
-		/* A dry run's change was rolled back, so it has no id. */
-		return cli_print_json(json_pack("{s:o,s:s,s:b,s:o,s:o,s:o}", "id",
-		                                dry_run ? json_null() : json_integer(res->id), "kind", kind,
-		                                "dry_run", dry_run, "created", codes_json(&res->created),
-		                                "closed", codes_json(&res->closed), "moved", moved));
+		return cli_print_json(lt_reorg_result_to_json(res, kind, dry_run));
 	}
 	if (dry_run)
 		printf("%s: dry run, nothing written\n", kind);

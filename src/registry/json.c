@@ -1,5 +1,6 @@
-/* Events as JSON: the history's shape (what a reader wants to see) and the
- * change feed's shape (everything a mirror needs to rebuild the unit). */
+/* Registry results as JSON: events in the history's shape (what a reader
+ * wants to see) and in the change feed's (everything a mirror needs to
+ * rebuild the unit), and what a reorganisation did. */
 #include <string.h>
 
 #include "registry_impl.h"
@@ -59,4 +60,23 @@ json_t *lt_event_feed_json(const struct lt_event *ev)
 	}
 	json_decref(data);
 	return o;
+}
+
+static json_t *codes_json(const struct lt_codelist *l)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < l->n; i++)
+		json_array_append_new(a, json_string(l->codes[i]));
+	return a;
+}
+
+json_t *lt_reorg_result_to_json(const struct lt_reorg_result *res, const char *kind, bool dry_run)
+{
+	json_t *moved = json_object();
+	for (size_t i = 0; i < res->n_moved; i++)
+		json_object_set_new(moved, res->moved[i].from, json_string(res->moved[i].to));
+	/* A dry run's change was rolled back, so it has no id. */
+	return json_pack("{s:o,s:s,s:b,s:o,s:o,s:o}", "id", dry_run ? json_null() : json_integer(res->id), "kind",
+			 kind, "dry_run", dry_run, "created", codes_json(&res->created), "closed",
+			 codes_json(&res->closed), "moved", moved);
 }

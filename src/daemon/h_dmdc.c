@@ -1,0 +1,268 @@
+/* The shared-catalogue API (formats.md §3.6): /dmdc/Metadata and
+ * /dmdc/Category for qlvanbandieuhanhcap1…4, with the field names, the
+ * dd/MM/yyyy dates and the reply shapes existing consumers already read. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+/* The level of a category name, or 0 when this hub does not serve it. */
+static int category_level(struct req *rq)
+{
+	const char *cat = rq->params[0];
+	static const char prefix[] = "qlvanbandieuhanhcap";
+	if (strncmp(cat, prefix, sizeof prefix - 1) == 0 && cat[sizeof prefix - 1] >= '1' &&
+	    cat[sizeof prefix - 1] <= '4' && cat[sizeof prefix] == '\0')
+		return cat[sizeof prefix - 1] - '0';
+	reply_error(rq, LT_ENOTFOUND,
+		    "category '%.60s' is not served here; this hub serves qlvanbandieuhanhcap1 to qlvanbandieuhanhcap4",
+		    cat);
+	return 0;
+}
+
+struct field {
+	const char *code, *name, *type;
+};
+
+static const struct field fields[] = {
+	{"MaDinhDanhCha", "Mã định danh đơn vị cấp trên", "String"},
+	{"TenDonVi", "Tên đơn vị", "String"},
+	{"DiaChi", "Địa chỉ", "String"},
+	{"Email", "Thư điện tử", "String"},
+	{"SoDienThoai", "Số điện thoại", "String"},
+	{"Fax", "Số fax", "String"},
+	{"Website", "Trang thông tin điện tử", "String"},
+	{"QdBanHanhQdSuaDoi", "Quyết định ban hành, sửa đổi", "String"},
+	{"NgayBanHanhQd", "Ngày ban hành quyết định", "DateTime"},
+	{"CoQuanBanHanhQd", "Cơ quan ban hành quyết định", "String"},
+};
+#define N_FIELDS (sizeof fields / sizeof fields[0])
+
+void h_dmdc_metadata(struct req *rq)
+{
+	int level = category_level(rq);
+	if (!level || !auth_read(rq))
+		return;
+	char code_field[32], code_name[64];
+	snprintf(code_field, sizeof code_field, "MaDinhDanhCap%d", level);
+	snprintf(code_name, sizeof code_name, "Mã định danh cấp %d", level);
+	json_t *a = json_array();
+	json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "PropertyCode", code_field, "PropertyName", code_name,
+					   "PropertyType", "String"));
+	for (size_t i = level == 1 ? 1 : 0; i < N_FIELDS; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "PropertyCode", fields[i].code, "PropertyName",
+						   fields[i].name, "PropertyType", fields[i].type));
+	reply_json(rq, 200, a);
+}
+
+/* YYYY-MM-DD → dd/MM/yyyy, the sample form of NgayBanHanhQd. */
+static void dmy(const char *iso, char out[LT_DATE_BUFSZ])
+{
+	if (strlen(iso) == 10)
+		snprintf(out, LT_DATE_BUFSZ, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
+	else
+		out[0] = '\0';
+}
+
+struct cat_ctx {
+	json_t *items;
+	int level;
+};
+
+static int record(void *vctx, const struct lt_unit *u)
+{
+	struct cat_ctx *ctx = vctx;
+	char key[32], date[LT_DATE_BUFSZ];
+	snprintf(key, sizeof key, "MaDinhDanhCap%d", ctx->level);
+	dmy(u->decision.date, date);
+	json_t *o = json_object();
+	json_object_set_new(o, key, json_string(u->code));
+	if (ctx->level > 1)
+		json_object_set_new(o, "MaDinhDanhCha", json_string(u->parent));
+	const char *vals[] = {u->name, u->contact.address, u->contact.email, u->contact.phone, u->contact.fax,
+			      u->contact.website, u->decision.number, date, u->decision.issuer};
+	for (size_t i = 1; i < N_FIELDS; i++)
+		json_object_set_new(o, fields[i].code, json_string(vals[i - 1]));
+	return json_array_append_new(ctx->items, o) ? LT_ENOMEM : LT_OK;
+}
+
+void h_dmdc_category_get(struct req *rq)
+{
+	int level = category_level(rq);
+	if (!level || !auth_read(rq))
+		return;
+	const char *qp = req_query(rq, "parent");
+	char parent[LT_CODE_BUFSZ];
+	if (qp && *qp && !req_code(rq, qp, parent, "parent"))
+		return;
+	struct cat_ctx ctx = {json_array(), level};
+	char cursor[LT_CODE_BUFSZ] = "";
+	struct lt_err err = {0};
+	/* Page through the search in tree order; the reply is one array, as the
+	 * shared catalogue gives it. */
+	for (;;) {
+		char next[LT_CODE_BUFSZ] = "";
+		struct lt_search s = {.level = level,
+				      .under = qp && *qp ? parent : NULL,
+				      .status = LT_FILTER_ACTIVE,
+				      .cursor = cursor[0] ? cursor : NULL,
+				      .limit = 500};
+		if (lt_registry_search(rq->srv->reg, &s, record, &ctx, next, &err)) {
+			json_decref(ctx.items);
+			reply_err(rq, &err);
+			return;
+		}
+		if (!next[0])
+			break;
+		memcpy(cursor, next, sizeof cursor);
+	}
+	reply_json(rq, 200, ctx.items);
+}
+
+static void dmdc_reply(struct req *rq, int status, const char *msg, size_t count)
+{
+	reply_json(rq, status, json_pack("{s:s,s:I}", "MSG", msg, "Count", (json_int_t)count));
+}
+
+/* One CSV field, quoted. */
+static void csv_put(FILE *f, const char *s, bool last)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+	fputc(last ? '\n' : ',', f);
+}
+
+/* The records become a CSV in the shared-catalogue column names and go
+ * through the registry's import: the same checks, all or nothing. */
+void h_dmdc_category_post(struct req *rq)
+{
+	int level = category_level(rq);
+	if (!level)
+		return;
+	if (rq->who.role != LT_ROLE_ADMIN && rq->who.role != LT_ROLE_MANAGER) {
+		reply_error(rq, rq->who.role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
+			    "adding records needs an admin token, or a manager token for its subtree");
+		return;
+	}
+	json_error_t je;
+	json_t *arr = rq->body_len ? json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je) : NULL;
+	if (!json_is_array(arr)) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "Data not insert: the body must be a JSON array of records%s%s",
+			 arr || !rq->body_len ? "" : ": ", arr || !rq->body_len ? "" : je.text);
+		json_decref(arr);
+		dmdc_reply(rq, 400, msg, 0);
+		return;
+	}
+	char code_key[32];
+	snprintf(code_key, sizeof code_key, "MaDinhDanhCap%d", level);
+	char *csv = NULL;
+	size_t csv_len = 0;
+	FILE *f = open_memstream(&csv, &csv_len);
+	if (!f) {
+		json_decref(arr);
+		reply_error(rq, LT_ENOMEM, "out of memory");
+		return;
+	}
+	csv_put(f, code_key, false);
+	for (size_t k = 0; k < N_FIELDS; k++)
+		csv_put(f, fields[k].code, k + 1 == N_FIELDS);
+	char msg[LT_ERR_MSG_MAX] = "";
+	int status = 0;
+	size_t i;
+	json_t *rec;
+	json_array_foreach(arr, i, rec)
+	{
+		if (!json_is_object(rec)) {
+			snprintf(msg, sizeof msg, "Data not insert: Record %zu: not an object", i + 1);
+			status = 400;
+			break;
+		}
+		const char *key;
+		json_t *v;
+		json_object_foreach(rec, key, v)
+		{
+			bool known = strcmp(key, code_key) == 0;
+			for (size_t k = 0; k < N_FIELDS && !known; k++)
+				known = strcmp(key, fields[k].code) == 0 && (level > 1 || k > 0);
+			if (!known || !(json_is_string(v) || json_is_null(v))) {
+				snprintf(msg, sizeof msg, "Data not insert: Record %zu: %s %.60s", i + 1,
+					 known ? "field must be a string:" : "unknown field", key);
+				status = 400;
+				break;
+			}
+		}
+		if (status)
+			break;
+		const char *code = json_string_value(json_object_get(rec, code_key));
+		char canon[LT_CODE_BUFSZ];
+		struct lt_code c;
+		struct lt_err err = {0};
+		if (!code || lt_code_parse(&c, code, LT_CODE_STRICT, &err) || lt_code_level(&c) != level) {
+			snprintf(msg, sizeof msg, "Data not insert: Record %zu: %s %.40s is not a level-%d code%s%s", i + 1,
+				 code_key, code ? code : "(missing)", level, err.msg[0] ? ": " : "", err.msg);
+			status = 400;
+			break;
+		}
+		lt_code_format(&c, canon);
+		if (lt_access_write(&rq->who, canon, &err)) {
+			snprintf(msg, sizeof msg, "Data not insert: Record %zu: %s", i + 1, err.msg);
+			status = 403;
+			break;
+		}
+		csv_put(f, canon, false);
+		for (size_t k = 0; k < N_FIELDS; k++) {
+			const char *fv = json_string_value(json_object_get(rec, fields[k].code));
+			csv_put(f, fv ? fv : "", k + 1 == N_FIELDS);
+		}
+	}
+	size_t n = json_array_size(arr);
+	json_decref(arr);
+	if (status || n == 0) {
+		fclose(f);
+		free(csv);
+		dmdc_reply(rq, status ? status : 400, status ? msg : "Data not insert: no records", 0);
+		return;
+	}
+	struct lt_import_report rep = {0};
+	struct lt_err err = {0};
+	fflush(f);
+	FILE *in = fmemopen(csv, csv_len, "r");
+	write_begin(rq);
+	int rc = in ? lt_registry_import_csv(rq->srv->reg, in, &rep, &err) : LT_ENOMEM;
+	write_end(rq);
+	if (in)
+		fclose(in);
+	fclose(f);
+	free(csv);
+	if (rc == LT_OK) {
+		dmdc_reply(rq, 200, "Done", rep.imported);
+	} else {
+		/* Name every refused record, as the shared catalogue does. */
+		size_t off = (size_t)snprintf(msg, sizeof msg, "Data not insert");
+		json_t *e;
+		size_t k;
+		json_array_foreach(rep.errors, k, e)
+		{
+			if (off >= sizeof msg - 1)
+				break;
+			long long line = (long long)json_integer_value(json_object_get(e, "line"));
+			const char *c = json_string_value(json_object_get(e, "code"));
+			const char *why = json_string_value(json_object_get(e, "reason"));
+			off += (size_t)snprintf(msg + off, sizeof msg - off, "%sRecord %lld: %s %s %s", k ? "; " : ": ",
+						line - 1, code_key, c ? c : "", why ? why : "refused");
+		}
+		if (!json_array_size(rep.errors))
+			snprintf(msg + off, sizeof msg - off, ": %s", err.msg);
+		int st = lt_status_http(err.status ? (int)err.status : LT_EINVAL);
+		rq->lt_status = err.status;
+		dmdc_reply(rq, st, msg, 0);
+	}
+	lt_import_report_free(&rep);
+}

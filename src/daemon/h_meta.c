@@ -1,0 +1,119 @@
+/* Operational routes: health, metrics, the API description, the caller's
+ * identity, and the front page. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lienthong/version.h"
+#include "server.h"
+
+extern const char lt_openapi_json[];
+extern const size_t lt_openapi_json_len;
+
+void write_begin(struct req *rq)
+{
+	pthread_mutex_lock(&rq->srv->write_lock);
+	char actor[192];
+	if (rq->who.role == LT_ROLE_ANONYMOUS)
+		snprintf(actor, sizeof actor, "http:anonymous");
+	else
+		snprintf(actor, sizeof actor, "http:%s:token-%lld%s%s", lt_role_name(rq->who.role),
+			 (long long)rq->who.token_id, rq->who.name[0] ? ":" : "", rq->who.name);
+	lt_registry_set_actor(rq->srv->reg, actor);
+}
+
+void write_end(struct req *rq)
+{
+	lt_registry_set_actor(rq->srv->reg, "http");
+	pthread_mutex_unlock(&rq->srv->write_lock);
+}
+
+json_t *unit_json(struct req *rq, const struct lt_unit *u)
+{
+	struct lt_codelist succ = {0}, pred = {0};
+	struct lt_err err = {0};
+	if (lt_registry_lineage(rq->srv->reg, u->code, &succ, &pred, &err)) {
+		lt_codelist_free(&succ);
+		lt_codelist_free(&pred);
+		reply_err(rq, &err);
+		return NULL;
+	}
+	json_t *o = lt_unit_to_json(u, &succ, &pred);
+	lt_codelist_free(&succ);
+	lt_codelist_free(&pred);
+	return o;
+}
+
+void h_healthz(struct req *rq)
+{
+	struct lt_err err = {0};
+	if (atomic_load(&rq->srv->stopping)) {
+		reply_error(rq, LT_ENOTREADY, "shutting down");
+		return;
+	}
+	if (lt_store_ping(rq->srv->store, &err)) {
+		reply_error(rq, LT_ENOTREADY, "the store does not answer: %s", err.msg);
+		return;
+	}
+	reply_json(rq, 200,
+		   json_pack("{s:s,s:s,s:I}", "status", "ok", "version", LIENTHONG_VERSION, "last_seq",
+			     (json_int_t)lt_store_last_seq(rq->srv->store)));
+}
+
+void h_metrics(struct req *rq)
+{
+	size_t n = 0;
+	char *text = metrics_render(rq->srv->metrics, rq->srv, &n);
+	if (!text) {
+		reply_error(rq, LT_ENOMEM, "out of memory");
+		return;
+	}
+	reply_raw(rq, 200, "text/plain; version=0.0.4; charset=utf-8", text, n);
+}
+
+void h_openapi(struct req *rq)
+{
+	char *copy = malloc(lt_openapi_json_len);
+	if (!copy) {
+		reply_error(rq, LT_ENOMEM, "out of memory");
+		return;
+	}
+	memcpy(copy, lt_openapi_json, lt_openapi_json_len);
+	reply_raw(rq, 200, "application/json; charset=utf-8", copy, lt_openapi_json_len);
+}
+
+void h_root(struct req *rq)
+{
+	static const char page[] =
+		"<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>lienthong</title>"
+		"<h1>Danh mục mã định danh điện tử</h1><p>Giao diện web đang được xây dựng. API: "
+		"<a href=\"/openapi.json\">/openapi.json</a>, tình trạng: <a href=\"/healthz\">/healthz</a>.</p>";
+	char *copy = strdup(page);
+	if (!copy) {
+		reply_error(rq, LT_ENOMEM, "out of memory");
+		return;
+	}
+	reply_raw(rq, 200, "text/html; charset=utf-8", copy, strlen(copy));
+}
+
+void h_me(struct req *rq)
+{
+	if (rq->who.role == LT_ROLE_ANONYMOUS) {
+		reply_error(rq, LT_EAUTH, "no bearer token was sent");
+		return;
+	}
+	json_t *o = json_pack("{s:s,s:s?,s:s,s:I}", "role", lt_role_name(rq->who.role), "scope",
+			      rq->who.scope[0] ? rq->who.scope : NULL, "name", rq->who.name, "token_id",
+			      (json_int_t)rq->who.token_id);
+	if (rq->who.system_id) {
+		json_object_set_new(o, "system_id", json_integer(rq->who.system_id));
+		struct lt_codelist codes = {0};
+		struct lt_err err = {0};
+		json_t *jc = json_array();
+		if (lt_store_system_codes(rq->srv->store, rq->who.system_id, &codes, &err) == LT_OK)
+			for (size_t i = 0; i < codes.n; i++)
+				json_array_append_new(jc, json_string(codes.codes[i]));
+		lt_codelist_free(&codes);
+		json_object_set_new(o, "codes", jc);
+	}
+	reply_json(rq, 200, o);
+}

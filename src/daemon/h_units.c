@@ -1,0 +1,306 @@
+/* /v1/units: reads (one unit, children, history, resolve, search) and the
+ * changes that need no reorganisation (issue, contact update, rename). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+static const char *const decision_spec[] = {"number:s!", "date:s!", "issuer:s!", NULL};
+
+bool json_field_copy(struct req *rq, json_t *o, const char *key, char *dst, size_t size, const char *where)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return true;
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (n >= size || strlen(s) != n) {
+		reply_error(rq, LT_EINVAL, "field '%s%s%s' is too long (at most %zu bytes) or holds a NUL", where ? where : "",
+			    where ? "." : "", key, size - 1);
+		return false;
+	}
+	memcpy(dst, s, n + 1);
+	return true;
+}
+
+bool json_decision(struct req *rq, json_t *o, struct lt_decision *d)
+{
+	json_t *jd = json_object_get(o, "decision");
+	memset(d, 0, sizeof *d);
+	if (!jd || json_is_null(jd))
+		return true;
+	return req_fields(rq, jd, decision_spec, "decision") &&
+	       json_field_copy(rq, jd, "number", d->number, sizeof d->number, "decision") &&
+	       json_field_copy(rq, jd, "date", d->date, sizeof d->date, "decision") &&
+	       json_field_copy(rq, jd, "issuer", d->issuer, sizeof d->issuer, "decision");
+}
+
+static const char *const contact_keys[] = {"address", "email", "phone", "fax", "website"};
+
+static bool json_contact(struct req *rq, json_t *o, struct lt_contact *c, unsigned *given)
+{
+	char *dst[] = {c->address, c->email, c->phone, c->fax, c->website};
+	size_t sz[] = {sizeof c->address, sizeof c->email, sizeof c->phone, sizeof c->fax, sizeof c->website};
+	*given = 0;
+	for (int i = 0; i < 5; i++) {
+		if (json_object_get(o, contact_keys[i]))
+			*given |= 1u << i;
+		if (!json_field_copy(rq, o, contact_keys[i], dst[i], sz[i], NULL))
+			return false;
+	}
+	return true;
+}
+
+static bool path_code(struct req *rq, char code[LT_CODE_BUFSZ])
+{
+	return auth_read(rq) && req_code(rq, rq->params[0], code, "code");
+}
+
+static void set_unit_etag(struct req *rq, const struct lt_unit *u, const char *as_of)
+{
+	char tag[96];
+	if (as_of && *as_of)
+		snprintf(tag, sizeof tag, "\"v%lld-%s\"", (long long)u->version, as_of);
+	else
+		snprintf(tag, sizeof tag, "\"v%lld\"", (long long)u->version);
+	snprintf(rq->etag, sizeof rq->etag, "%s", tag);
+}
+
+void h_unit_get(struct req *rq)
+{
+	char code[LT_CODE_BUFSZ], as_of[LT_DATE_BUFSZ];
+	if (!path_code(rq, code) || !req_query_date(rq, "as_of", as_of))
+		return;
+	struct lt_unit u;
+	struct lt_err err = {0};
+	if (lt_registry_get(rq->srv->reg, code, as_of, &u, &err)) {
+		reply_err(rq, &err);
+		return;
+	}
+	set_unit_etag(rq, &u, as_of);
+	if (reply_etag(rq, rq->etag))
+		return;
+	json_t *o = unit_json(rq, &u);
+	if (o)
+		reply_json(rq, 200, o);
+}
+
+static int collect_unit(void *ctx, const struct lt_unit *u)
+{
+	return json_array_append_new(ctx, lt_unit_to_json(u, NULL, NULL)) ? LT_ENOMEM : LT_OK;
+}
+
+void h_unit_children(struct req *rq)
+{
+	char code[LT_CODE_BUFSZ], as_of[LT_DATE_BUFSZ];
+	enum lt_status_filter f;
+	if (!path_code(rq, code) || !req_query_date(rq, "as_of", as_of) ||
+	    !req_query_status(rq, LT_FILTER_ACTIVE, &f))
+		return;
+	struct lt_unit u;
+	struct lt_err err = {0};
+	json_t *items = json_array();
+	if (lt_registry_get(rq->srv->reg, code, as_of, &u, &err) ||
+	    lt_registry_children(rq->srv->reg, code, f, as_of, collect_unit, items, &err)) {
+		json_decref(items);
+		reply_err(rq, &err);
+		return;
+	}
+	reply_json(rq, 200, json_pack("{s:s,s:o}", "code", code, "items", items));
+}
+
+static int collect_history(void *ctx, const struct lt_event *ev)
+{
+	json_t *o = lt_event_history_json(ev);
+	return o && json_array_append_new(ctx, o) == 0 ? LT_OK : LT_ENOMEM;
+}
+
+void h_unit_history(struct req *rq)
+{
+	char code[LT_CODE_BUFSZ];
+	if (!path_code(rq, code))
+		return;
+	struct lt_err err = {0};
+	json_t *items = json_array();
+	if (lt_registry_history(rq->srv->reg, code, collect_history, items, &err)) {
+		json_decref(items);
+		reply_err(rq, &err);
+		return;
+	}
+	reply_json(rq, 200, json_pack("{s:s,s:o}", "code", code, "items", items));
+}
+
+void h_unit_resolve(struct req *rq)
+{
+	char code[LT_CODE_BUFSZ];
+	if (!path_code(rq, code))
+		return;
+	struct lt_unit u;
+	struct lt_codelist cur = {0};
+	struct lt_err err = {0};
+	if (lt_registry_get(rq->srv->reg, code, NULL, &u, &err) ||
+	    lt_registry_resolve(rq->srv->reg, code, &cur, &err)) {
+		lt_codelist_free(&cur);
+		reply_err(rq, &err);
+		return;
+	}
+	json_t *jc = json_array();
+	for (size_t i = 0; i < cur.n; i++)
+		json_array_append_new(jc, json_string(cur.codes[i]));
+	lt_codelist_free(&cur);
+	reply_json(rq, 200,
+		   json_pack("{s:s,s:s,s:o}", "code", code, "status", u.status == LT_UNIT_ACTIVE ? "active" : "closed",
+			     "current", jc));
+}
+
+void h_unit_search(struct req *rq)
+{
+	if (!auth_read(rq))
+		return;
+	long long level, limit;
+	enum lt_status_filter f;
+	char parent[LT_CODE_BUFSZ], under[LT_CODE_BUFSZ];
+	const char *qp = req_query(rq, "parent"), *qu = req_query(rq, "under");
+	if (!req_query_int(rq, "level", 0, 4, 0, &level) || !req_query_int(rq, "limit", 1, 500, 50, &limit) ||
+	    !req_query_status(rq, LT_FILTER_ACTIVE, &f) || (qp && *qp && !req_code(rq, qp, parent, "parent")) ||
+	    (qu && *qu && !req_code(rq, qu, under, "under")))
+		return;
+	const char *q = req_query(rq, "q");
+	if (q && strlen(q) > 200) {
+		reply_error(rq, LT_EINVAL, "q is too long (at most 200 bytes)");
+		return;
+	}
+	struct lt_search s = {.q = q,
+			      .parent = qp && *qp ? parent : NULL,
+			      .under = qu && *qu ? under : NULL,
+			      .level = (int)level,
+			      .status = f,
+			      .cursor = req_query(rq, "cursor"),
+			      .limit = (int)limit};
+	char next[LT_CODE_BUFSZ] = "";
+	struct lt_err err = {0};
+	json_t *items = json_array();
+	if (lt_registry_search(rq->srv->reg, &s, collect_unit, items, next, &err)) {
+		json_decref(items);
+		reply_err(rq, &err);
+		return;
+	}
+	reply_json(rq, 200, json_pack("{s:o,s:s?}", "items", items, "next_cursor", next[0] ? next : NULL));
+}
+
+static void reply_unit_changed(struct req *rq, int status, const struct lt_unit *u)
+{
+	json_t *o = unit_json(rq, u);
+	if (!o)
+		return;
+	set_unit_etag(rq, u, NULL);
+	snprintf(rq->location, sizeof rq->location, "/v1/units/%s", u->code);
+	reply_json(rq, status, o);
+}
+
+void h_unit_issue(struct req *rq)
+{
+	static const char *const spec[] = {"parent:s!", "name:s!", "decision:o!", "effective:s", "reorganized:s",
+					   "number:i", "address:s", "email:s", "phone:s", "fax:s", "website:s", NULL};
+	json_t *o = req_json_object(rq);
+	if (!o)
+		return;
+	struct lt_issue is = {0};
+	unsigned given;
+	if (!req_fields(rq, o, spec, NULL) || !json_decision(rq, o, &is.decision) ||
+	    !json_contact(rq, o, &is.contact, &given) || !json_field_copy(rq, o, "name", is.name, sizeof is.name, NULL) ||
+	    !json_field_copy(rq, o, "effective", is.effective, sizeof is.effective, NULL) ||
+	    !json_field_copy(rq, o, "reorganized", is.reorganized, sizeof is.reorganized, NULL) ||
+	    !req_code(rq, json_string_value(json_object_get(o, "parent")), is.parent, "parent"))
+		goto out;
+	json_int_t num = json_integer_value(json_object_get(o, "number"));
+	if (num < 0 || num > 999) {
+		reply_error(rq, LT_EINVAL, "field 'number' must be from 1 to 999 (or absent for the next free one)");
+		goto out;
+	}
+	is.number = (unsigned)num;
+	if (!auth_write(rq, is.parent))
+		goto out;
+	struct lt_unit u;
+	struct lt_err err = {0};
+	write_begin(rq);
+	int rc = lt_registry_issue(rq->srv->reg, &is, &u, &err);
+	write_end(rq);
+	if (rc)
+		reply_err(rq, &err);
+	else
+		reply_unit_changed(rq, 201, &u);
+out:
+	json_decref(o);
+}
+
+/* If-Match: "v7" guards a change against a lost update. */
+static bool if_match_version(struct req *rq, int64_t *version)
+{
+	const char *h = req_header(rq, MHD_HTTP_HEADER_IF_MATCH);
+	*version = 0;
+	if (!h)
+		return true;
+	long long v;
+	char tail;
+	if (sscanf(h, "\"v%lld\"%c", &v, &tail) != 1 || v <= 0) {
+		reply_error(rq, LT_EINVAL, "If-Match must be the unit's ETag, like \"v3\"");
+		return false;
+	}
+	*version = v;
+	return true;
+}
+
+void h_unit_patch(struct req *rq)
+{
+	static const char *const spec[] = {"name:s", "decision:o", "effective:s", "version:i", "address:s",
+					   "email:s", "phone:s", "fax:s", "website:s", NULL};
+	char code[LT_CODE_BUFSZ];
+	if (!req_code(rq, rq->params[0], code, "code") || !auth_write(rq, code))
+		return;
+	json_t *o = req_json_object(rq);
+	if (!o)
+		return;
+	int64_t version;
+	struct lt_contact c = {0};
+	struct lt_decision d;
+	char name[LT_NAME_MAX] = "", effective[LT_DATE_BUFSZ] = "";
+	unsigned given;
+	if (!req_fields(rq, o, spec, NULL) || !if_match_version(rq, &version) || !json_decision(rq, o, &d) ||
+	    !json_contact(rq, o, &c, &given) || !json_field_copy(rq, o, "name", name, sizeof name, NULL) ||
+	    !json_field_copy(rq, o, "effective", effective, sizeof effective, NULL))
+		goto out;
+	if (json_is_integer(json_object_get(o, "version")))
+		version = json_integer_value(json_object_get(o, "version"));
+	bool rename = json_object_get(o, "name") != NULL;
+	if (rename == (given != 0)) {
+		reply_error(rq, LT_EINVAL,
+			    rename ? "send a rename (name, decision, effective) or a contact update, not both"
+				   : "nothing to change: send contact fields, or a name with a decision");
+		goto out;
+	}
+	struct lt_unit u;
+	struct lt_err err = {0};
+	int rc;
+	write_begin(rq);
+	if (rename) {
+		rc = lt_registry_rename(rq->srv->reg, code, name, &d, effective, &u, &err);
+	} else if ((rc = lt_registry_get(rq->srv->reg, code, NULL, &u, &err)) == LT_OK) {
+		char *dst[] = {u.contact.address, u.contact.email, u.contact.phone, u.contact.fax, u.contact.website};
+		const char *src[] = {c.address, c.email, c.phone, c.fax, c.website};
+		size_t sz[] = {sizeof u.contact.address, sizeof u.contact.email, sizeof u.contact.phone,
+			       sizeof u.contact.fax, sizeof u.contact.website};
+		for (int i = 0; i < 5; i++)
+			if (given & (1u << i))
+				snprintf(dst[i], sz[i], "%s", src[i]);
+		struct lt_contact merged = u.contact;
+		rc = lt_registry_update(rq->srv->reg, code, &merged, version ? version : u.version, &u, &err);
+	}
+	write_end(rq);
+	if (rc)
+		reply_err(rq, &err);
+	else
+		reply_unit_changed(rq, 200, &u);
+out:
+	json_decref(o);
+}

@@ -1,0 +1,155 @@
+/* Prometheus metrics: requests by route and status, latency histograms by
+ * route, failures by library status. Lock-free counters, so counting never
+ * slows a request down. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 431, 500, 503, 0};
+#define N_STATUS (sizeof statuses / sizeof statuses[0]) /* the last slot: any other */
+static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+#define N_BUCKET (sizeof bounds / sizeof bounds[0])
+#define N_LTSTATUS 11
+
+struct route_metrics {
+	atomic_ullong by_status[N_STATUS];
+	atomic_ullong bucket[N_BUCKET + 1];
+	atomic_ullong sum_ns;
+	atomic_ullong count;
+};
+
+struct metrics {
+	size_t n_routes; /* lt_n_routes + 1 for unmatched */
+	struct route_metrics *r;
+	atomic_ullong failures[N_LTSTATUS]; /* by -lt_status */
+};
+
+struct metrics *metrics_new(void)
+{
+	struct metrics *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->n_routes = lt_n_routes + 1;
+	m->r = calloc(m->n_routes, sizeof *m->r);
+	if (!m->r) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (m) {
+		free(m->r);
+		free(m);
+	}
+}
+
+void metrics_observe(struct metrics *m, int route_index, int http_status, int64_t ns, int lt_status)
+{
+	struct route_metrics *r = &m->r[route_index >= 0 ? (size_t)route_index : lt_n_routes];
+	size_t s = 0;
+	while (statuses[s] && statuses[s] != http_status)
+		s++;
+	atomic_fetch_add(&r->by_status[s], 1);
+	double secs = (double)ns / 1e9;
+	size_t b = 0;
+	while (b < N_BUCKET && secs > bounds[b])
+		b++;
+	atomic_fetch_add(&r->bucket[b], 1);
+	atomic_fetch_add(&r->sum_ns, (unsigned long long)(ns > 0 ? ns : 0));
+	atomic_fetch_add(&r->count, 1);
+	if (lt_status < 0 && -lt_status < N_LTSTATUS)
+		atomic_fetch_add(&m->failures[-lt_status], 1);
+}
+
+struct buf {
+	char *p;
+	size_t n, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	for (;;) {
+		va_start(ap, fmt);
+		int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+		va_end(ap);
+		if (k < 0)
+			return;
+		if (b->p && b->n + (size_t)k < b->cap) {
+			b->n += (size_t)k;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 8192) + (size_t)k;
+		char *np = realloc(b->p, cap);
+		if (!np)
+			return;
+		b->p = np;
+		b->cap = cap;
+	}
+}
+
+static const char *route_label(size_t i, char *buf, size_t n)
+{
+	if (i >= lt_n_routes)
+		return "unmatched";
+	snprintf(buf, n, "%s %s", lt_routes[i].method, lt_routes[i].pattern);
+	return buf;
+}
+
+char *metrics_render(struct metrics *m, struct server *srv, size_t *len)
+{
+	struct buf b = {0};
+	char label[160];
+	put(&b, "# HELP lienthong_http_requests_total HTTP requests by route and status.\n"
+		"# TYPE lienthong_http_requests_total counter\n");
+	for (size_t i = 0; i < m->n_routes; i++)
+		for (size_t s = 0; s < N_STATUS; s++) {
+			unsigned long long v = atomic_load(&m->r[i].by_status[s]);
+			if (!v)
+				continue;
+			char st[8];
+			snprintf(st, sizeof st, "%d", statuses[s]);
+			put(&b, "lienthong_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+			    route_label(i, label, sizeof label), statuses[s] ? st : "other", v);
+		}
+	put(&b, "# HELP lienthong_http_request_duration_seconds Time from request line to reply.\n"
+		"# TYPE lienthong_http_request_duration_seconds histogram\n");
+	for (size_t i = 0; i < m->n_routes; i++) {
+		unsigned long long count = atomic_load(&m->r[i].count);
+		if (!count)
+			continue;
+		const char *rl = route_label(i, label, sizeof label);
+		unsigned long long cum = 0;
+		for (size_t k = 0; k < N_BUCKET; k++) {
+			cum += atomic_load(&m->r[i].bucket[k]);
+			put(&b, "lienthong_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n", rl,
+			    bounds[k], cum);
+		}
+		put(&b, "lienthong_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", rl, count);
+		put(&b, "lienthong_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", rl,
+		    (double)atomic_load(&m->r[i].sum_ns) / 1e9);
+		put(&b, "lienthong_http_request_duration_seconds_count{route=\"%s\"} %llu\n", rl, count);
+	}
+	put(&b, "# HELP lienthong_failures_total Refused or failed requests by library status.\n"
+		"# TYPE lienthong_failures_total counter\n");
+	for (int s = 1; s < N_LTSTATUS; s++)
+		put(&b, "lienthong_failures_total{status=\"%s\"} %llu\n", lt_status_name(-s),
+		    atomic_load(&m->failures[s]));
+	put(&b, "# HELP lienthong_store_errors_total Store (database) errors seen by requests.\n"
+		"# TYPE lienthong_store_errors_total counter\n"
+		"lienthong_store_errors_total %llu\n",
+	    atomic_load(&m->failures[-LT_EIO]) + atomic_load(&m->failures[-LT_ENOTREADY]));
+	put(&b, "# HELP lienthong_http_requests_in_flight Requests being served.\n"
+		"# TYPE lienthong_http_requests_in_flight gauge\nlienthong_http_requests_in_flight %d\n",
+	    atomic_load(&srv->active));
+	put(&b, "# HELP lienthong_registry_last_seq Last sequence number of the event log.\n"
+		"# TYPE lienthong_registry_last_seq gauge\nlienthong_registry_last_seq %lld\n",
+	    (long long)lt_store_last_seq(srv->store));
+	*len = b.n;
+	return b.p;
+}

@@ -1,0 +1,82 @@
+/* The route table: every path the daemon answers, with the body it takes.
+ * /openapi.json describes the same list; a test keeps the two in step. */
+#include <string.h>
+
+#include "server.h"
+
+const struct route lt_routes[] = {
+	{"GET", "/healthz", h_healthz, BODY_NONE, "health: ready when the store answers"},
+	{"GET", "/metrics", h_metrics, BODY_NONE, "Prometheus metrics"},
+	{"GET", "/openapi.json", h_openapi, BODY_NONE, "this API's description"},
+	{"GET", "/", h_root, BODY_NONE, "the web interface"},
+	{"GET", "/v1/me", h_me, BODY_NONE, "who the bearer token belongs to"},
+	{"GET", "/v1/units", h_unit_search, BODY_NONE, "search units"},
+	{"POST", "/v1/units", h_unit_issue, BODY_JSON, "issue a child unit"},
+	{"GET", "/v1/units/{code}", h_unit_get, BODY_NONE, "one unit"},
+	{"PATCH", "/v1/units/{code}", h_unit_patch, BODY_JSON, "update contact data or rename"},
+	{"GET", "/v1/units/{code}/children", h_unit_children, BODY_NONE, "direct children"},
+	{"GET", "/v1/units/{code}/history", h_unit_history, BODY_NONE, "events, oldest first"},
+	{"GET", "/v1/units/{code}/resolve", h_unit_resolve, BODY_NONE, "the active units a code leads to"},
+	{"POST", "/v1/reorganizations", h_reorganize, BODY_JSON, "move, split, merge or dissolve"},
+	{"GET", "/v1/changes", h_changes, BODY_NONE, "change feed"},
+	{"GET", "/v1/reports/compliance", h_compliance, BODY_NONE, "late or pending decisions and uploads"},
+	{"GET", "/v1/systems", h_systems_list, BODY_NONE, "connected systems"},
+	{"POST", "/v1/systems", h_systems_add, BODY_JSON, "register a connected system"},
+	{"GET", "/dmdc/Metadata/{cat}", h_dmdc_metadata, BODY_NONE, "shared-catalogue schema"},
+	{"GET", "/dmdc/Category/{cat}", h_dmdc_category_get, BODY_NONE, "shared-catalogue records"},
+	{"POST", "/dmdc/Category/{cat}", h_dmdc_category_post, BODY_BULK, "add shared-catalogue records"},
+};
+const size_t lt_n_routes = sizeof lt_routes / sizeof lt_routes[0];
+
+/* Matches path against pattern, copying {x} segments into params. */
+static bool match(const char *pattern, const char *path, char params[MAX_PARAMS][128])
+{
+	int np = 0;
+	while (*pattern && *path) {
+		if (*pattern == '{') {
+			const char *pe = strchr(pattern, '}');
+			size_t n = strcspn(path, "/");
+			if (!pe || n == 0 || n >= 128 || np == MAX_PARAMS)
+				return false;
+			memcpy(params[np], path, n);
+			params[np++][n] = '\0';
+			pattern = pe + 1;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+/* Sets rq->route; replies 404 or 405 (with Allow) when none fits. */
+bool route_find(struct req *rq, char *allow, size_t allow_size)
+{
+	allow[0] = '\0';
+	bool path_known = false;
+	for (size_t i = 0; i < lt_n_routes; i++) {
+		char params[MAX_PARAMS][128];
+		if (!match(lt_routes[i].pattern, rq->uri.path, params))
+			continue;
+		bool head = strcmp(rq->method, "HEAD") == 0 && strcmp(lt_routes[i].method, "GET") == 0;
+		if (strcmp(lt_routes[i].method, rq->method) == 0 || head) {
+			rq->route = &lt_routes[i];
+			rq->route_index = (int)i;
+			memcpy(rq->params, params, sizeof params);
+			return true;
+		}
+		size_t n = strlen(allow);
+		snprintf(allow + n, allow_size - n, "%s%s", n ? ", " : "", lt_routes[i].method);
+		path_known = true;
+	}
+	if (path_known)
+		reply_error(rq, LT_EINVAL, "%s is not allowed on %s (allowed: %s)", rq->method, rq->uri.path, allow);
+	else
+		reply_error(rq, LT_ENOTFOUND, "no such resource: %.200s", rq->uri.path);
+	if (path_known)
+		rq->status = MHD_HTTP_METHOD_NOT_ALLOWED;
+	else
+		allow[0] = '\0';
+	return false;
+}

@@ -1,0 +1,342 @@
+/* The HTTP server on libmicrohttpd: a pool of epoll threads, connection and
+ * per-IP limits, header and body caps, timeouts; each request gets a
+ * context from its first byte to its last, which the access log and the
+ * metrics read when it completes. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lienthong/log.h"
+#include "server.h"
+
+#define HEADER_MEMORY (32 * 1024) /* request line and headers at most */
+
+int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct server *srv = cls;
+	struct req *rq = calloc(1, sizeof *rq);
+	if (!rq)
+		return NULL;
+	rq->srv = srv;
+	rq->conn = conn;
+	rq->route_index = -1;
+	rq->t_start_ns = now_ns();
+	rq->raw_uri = strdup(uri ? uri : "");
+	atomic_fetch_add(&srv->active, 1);
+	return rq;
+}
+
+static void req_free(struct req *rq)
+{
+	uri_free(&rq->uri);
+	free(rq->raw_uri);
+	free(rq->body);
+	free(rq->raw);
+	json_decref(rq->json);
+	free(rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	struct server *srv = cls;
+	struct req *rq = *con_cls;
+	if (!rq)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->status)
+		rq->status = 0; /* closed before a reply: logged as 0 */
+	metrics_observe(srv->metrics, rq->route_index, rq->status, now_ns() - rq->t_start_ns, rq->lt_status);
+	access_log_write(srv, rq);
+	req_free(rq);
+	*con_cls = NULL;
+	atomic_fetch_sub(&srv->active, 1);
+}
+
+static enum MHD_Result queue(struct req *rq)
+{
+	struct MHD_Response *resp;
+	const char *ctype = NULL;
+	if (rq->json) {
+		char *s = json_dumps(rq->json, JSON_COMPACT);
+		if (!s)
+			return MHD_NO;
+		size_t n = strlen(s);
+		/* A trailing newline makes curl output readable in the docs. */
+		char *t = realloc(s, n + 2);
+		if (t) {
+			s = t;
+			s[n++] = '\n';
+			s[n] = '\0';
+		}
+		resp = MHD_create_response_from_buffer(n, s, MHD_RESPMEM_MUST_FREE);
+		rq->sent_bytes = n;
+		ctype = "application/json; charset=utf-8";
+	} else {
+		resp = MHD_create_response_from_buffer(rq->raw_len, rq->raw ? rq->raw : (void *)"",
+						       rq->raw ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+		if (resp)
+			rq->raw = NULL;
+		rq->sent_bytes = rq->raw_len;
+		ctype = rq->ctype;
+	}
+	if (!resp)
+		return MHD_NO;
+	if (ctype && rq->status != MHD_HTTP_NOT_MODIFIED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (rq->etag[0]) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rq->etag);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	}
+	if (rq->location[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rq->location);
+	if (rq->allow[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rq->allow);
+	if (rq->www_auth)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lienthong\"");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(rq->conn, (unsigned)rq->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static size_t body_limit(const struct server *srv, enum body_kind k)
+{
+	return k == BODY_JSON ? (size_t)srv->cfg.max_body_bytes
+	       : k == BODY_BULK ? (size_t)srv->cfg.max_bulk_bytes
+				: 0;
+}
+
+/* Everything that can be decided from the request head. Returns false with
+ * a reply set when the request ends here. */
+static bool prepare(struct req *rq)
+{
+	struct lt_err err = {0};
+	if (!rq->raw_uri || uri_parse(rq->raw_uri, &rq->uri, &err)) {
+		reply_err(rq, &err);
+		return false;
+	}
+	if (!route_find(rq, rq->allow, sizeof rq->allow))
+		return false;
+	rq->body_limit = body_limit(rq->srv, rq->route->body);
+	const char *cl = req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl) {
+		char *end;
+		unsigned long long n = strtoull(cl, &end, 10);
+		if (*end || cl[0] == '-') {
+			reply_error(rq, LT_EINVAL, "Content-Length is not a number");
+			return false;
+		}
+		if (n > rq->body_limit) {
+			if (rq->body_limit)
+				reply_error(rq, LT_ETOOBIG, "the body is %llu bytes; %s %s takes at most %zu", n,
+					    rq->method, rq->route->pattern, rq->body_limit);
+			else
+				reply_error(rq, LT_ETOOBIG, "%s %s takes no body", rq->method, rq->route->pattern);
+			return false;
+		}
+	}
+	return auth_identify(rq);
+}
+
+static void run(struct req *rq)
+{
+	if (rq->body_too_big) {
+		reply_error(rq, LT_ETOOBIG, "the body is over the %zu bytes %s %s takes", rq->body_limit, rq->method,
+			    rq->route->pattern);
+		return;
+	}
+	rq->route->fn(rq);
+	if (!rq->status)
+		reply_error(rq, LT_EIO, "internal error: the handler gave no reply");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	(void)cls;
+	(void)url;
+	(void)version;
+	struct req *rq = *con_cls;
+	if (!rq)
+		return MHD_NO;
+	if (!rq->started) {
+		rq->started = true;
+		rq->conn = conn;
+		snprintf(rq->method, sizeof rq->method, "%s", method);
+		if (!prepare(rq))
+			return queue(rq);
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (rq->body_too_big || rq->body_len + n > rq->body_limit) {
+			/* Chunked bodies have no length up front: drop the excess
+			 * and answer 413 at the end, unless it keeps coming. */
+			rq->body_too_big = true;
+			rq->body_len += n;
+			return rq->body_len > rq->body_limit * 4 + 65536 ? MHD_NO : MHD_YES;
+		}
+		if (rq->body_len + n + 1 > rq->body_cap) {
+			size_t cap = rq->body_cap ? rq->body_cap : 4096;
+			while (cap < rq->body_len + n + 1)
+				cap *= 2;
+			char *nb = realloc(rq->body, cap);
+			if (!nb)
+				return MHD_NO;
+			rq->body = nb;
+			rq->body_cap = cap;
+		}
+		memcpy(rq->body + rq->body_len, upload_data, n);
+		rq->body_len += n;
+		rq->body[rq->body_len] = '\0';
+		return MHD_YES;
+	}
+	if (rq->status)
+		return MHD_YES; /* already answered */
+	run(rq);
+	return queue(rq);
+}
+
+void access_log_write(struct server *srv, struct req *rq)
+{
+	if (!srv->access_log)
+		return;
+	char ts[32];
+	lt_time_now(ts);
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN] = "-";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof addr);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr,
+				  sizeof addr);
+	}
+	char uri[512];
+	snprintf(uri, sizeof uri, "%s", rq->raw_uri ? rq->raw_uri : "");
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:i,s:I,s:f,s:s,s:I}", "ts", ts, "remote", addr, "method",
+			      rq->method[0] ? rq->method : "-", "uri", uri, "route",
+			      rq->route ? rq->route->pattern : NULL, "status", rq->status, "bytes",
+			      (json_int_t)rq->sent_bytes, "ms", (double)((now_ns() - rq->t_start_ns) / 1000) / 1000.0, "role",
+			      lt_role_name(rq->who.role), "token", (json_int_t)rq->who.token_id);
+	/* Invalid UTF-8 in a URI makes jansson refuse the line; log it escaped. */
+	if (!o)
+		o = json_pack("{s:s,s:s,s:s,s:i}", "ts", ts, "remote", addr, "uri", "(not UTF-8)", "status",
+			      rq->status);
+	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (line) {
+		pthread_mutex_lock(&srv->log_lock);
+		fputs(line, srv->access_log);
+		fputc('\n', srv->access_log);
+		fflush(srv->access_log);
+		pthread_mutex_unlock(&srv->log_lock);
+		free(line);
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	lt_log_debug("http: %s", msg);
+}
+
+/* "host:port", "[v6]:port" or ":port". */
+static int listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_err *err)
+{
+	memset(ss, 0, sizeof *ss);
+	char host[128];
+	const char *colon = strrchr(text, ':');
+	if (!colon)
+		return lt_err_set(err, LT_EINVAL, "listen '%s' needs a port: host:port", text);
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return lt_err_set(err, LT_EINVAL, "listen '%s': bad port", text);
+	size_t hn = (size_t)(colon - text);
+	if (hn >= sizeof host)
+		return lt_err_set(err, LT_EINVAL, "listen '%s': host too long", text);
+	memcpy(host, text, hn);
+	host[hn] = '\0';
+	if (hn >= 2 && host[0] == '[' && host[hn - 1] == ']') {
+		host[hn - 1] = '\0';
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			return lt_err_set(err, LT_EINVAL, "listen '%s': bad IPv6 address", text);
+		return LT_OK;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	if (!hn || strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (strcmp(host, "localhost") == 0)
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+		return lt_err_set(err, LT_EINVAL, "listen '%s': give an IP address (or localhost)", text);
+	return LT_OK;
+}
+
+int server_start(struct server *srv, struct lt_err *err)
+{
+	struct sockaddr_storage ss;
+	if (listen_addr(srv->cfg.listen, &ss, err))
+		return err->status;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	srv->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)srv->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)srv->cfg.max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)srv->cfg.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+		MHD_OPTION_END);
+	if (!srv->mhd)
+		return lt_err_set(err, LT_EIO, "cannot listen on %s (in use, or not an address of this machine?)",
+				  srv->cfg.listen);
+	return LT_OK;
+}
+
+int server_port(struct server *srv)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	return di ? di->port : 0;
+}
+
+void server_stop(struct server *srv, int grace_seconds)
+{
+	if (!srv->mhd)
+		return;
+	atomic_store(&srv->stopping, true);
+	MHD_socket fd = MHD_quiesce_daemon(srv->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	/* In-flight requests finish; idle keep-alive connections are closed. */
+	for (int i = 0; i < grace_seconds * 100 && atomic_load(&srv->active) > 0; i++)
+		usleep(10000);
+	MHD_stop_daemon(srv->mhd);
+	srv->mhd = NULL;
+}

@@ -1,0 +1,178 @@
+/* lienthongd internals: the server, one request's context, the route table
+ * and the helpers handlers use to read a request and write a reply. Handlers
+ * only translate between HTTP and the library; no rule lives here. */
+#ifndef LT_DAEMON_SERVER_H
+#define LT_DAEMON_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "lienthong/access.h"
+#include "lienthong/config.h"
+#include "lienthong/registry.h"
+#include "uri.h"
+
+struct server;
+struct req;
+
+enum body_kind { BODY_NONE, BODY_JSON, BODY_BULK };
+
+typedef void (*handler_fn)(struct req *rq);
+
+struct route {
+	const char *method;
+	const char *pattern; /* "/v1/units/{code}/children": {x} matches one segment */
+	handler_fn fn;
+	enum body_kind body;
+	const char *summary; /* for /openapi.json consistency tests and docs */
+};
+
+extern const struct route lt_routes[];
+extern const size_t lt_n_routes;
+
+#define MAX_PARAMS 4
+
+struct req {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	char method[16];
+	char *raw_uri;    /* as received; owned */
+	struct uri uri;   /* decoded path and query; owned */
+	char params[MAX_PARAMS][128]; /* {x} segments of the matched route */
+	const struct route *route;
+	int route_index;              /* into lt_routes; -1 unmatched */
+	struct lt_principal who;
+	/* Request body, capped by the route's limit. */
+	char *body;
+	size_t body_len, body_cap, body_limit;
+	bool body_too_big;
+	bool started;
+	/* Reply. */
+	int status;
+	json_t *json;      /* owned until sent */
+	char *raw;         /* owned; raw bytes with ctype */
+	size_t raw_len;
+	const char *ctype;
+	char etag[96];
+	char location[256];
+	char allow[64];
+	bool www_auth;
+	size_t sent_bytes;
+	int64_t t_start_ns;
+	int lt_status;     /* library status of a failure, for metrics */
+};
+
+struct metrics;
+
+struct server {
+	struct lt_config cfg;
+	struct lt_registry *reg;
+	struct lt_store *store;
+	unsigned char seal_key[LT_SEAL_KEY_BYTES];
+	struct MHD_Daemon *mhd;
+	FILE *access_log;
+	pthread_mutex_t log_lock;
+	struct metrics *metrics;
+	pthread_mutex_t write_lock; /* one change at a time, so the actor is the caller's */
+	atomic_int active;
+	atomic_bool stopping;
+};
+
+/* ---- server.c ---- */
+int server_start(struct server *srv, struct lt_err *err);
+void server_stop(struct server *srv, int grace_seconds);
+int server_port(struct server *srv);
+
+/* Sets rq->route from method and path; replies 404 or 405 when none fits
+ * (routes.c). */
+bool route_find(struct req *rq, char *allow, size_t allow_size);
+
+/* ---- request reading (request.c) ---- */
+const char *req_query(const struct req *rq, const char *key);
+const char *req_header(const struct req *rq, const char *name);
+/* Parses the body as a JSON object; on failure replies 400 and returns NULL. */
+json_t *req_json_object(struct req *rq);
+/* Checks an object against the fields a route takes: unknown fields, wrong
+ * types and missing required ones are refused with 400 naming the field.
+ * spec is "name:type[!]" entries (types s string, i integer, o object, a
+ * array, b boolean; ! required) ending with NULL. */
+bool req_fields(struct req *rq, json_t *o, const char *const *spec, const char *where);
+/* Canonical code from a path parameter or field; replies 400 on failure. */
+bool req_code(struct req *rq, const char *text, char out[LT_CODE_BUFSZ], const char *what);
+/* A whole number query parameter in [min, max], def when absent. */
+bool req_query_int(struct req *rq, const char *key, long long min, long long max, long long def, long long *out);
+/* A query date (YYYY-MM-DD or dd/MM/yyyy), "" when absent. */
+bool req_query_date(struct req *rq, const char *key, char out[LT_DATE_BUFSZ]);
+/* status=active|closed|all */
+bool req_query_status(struct req *rq, enum lt_status_filter def, enum lt_status_filter *out);
+
+/* ---- replies (request.c) ---- */
+void reply_json(struct req *rq, int status, json_t *body); /* steals body */
+void reply_raw(struct req *rq, int status, const char *ctype, char *data, size_t len); /* steals data */
+/* {"error":{"code","message"}} with the HTTP status of the library status. */
+void reply_error(struct req *rq, int lt_status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void reply_err(struct req *rq, const struct lt_err *err);
+/* Sets the ETag; true (and a 304 queued) when If-None-Match already has it. */
+bool reply_etag(struct req *rq, const char *etag);
+
+/* ---- access (auth.c) ---- */
+/* Fills rq->who from the Authorization header; replies 401 on a bad one. */
+bool auth_identify(struct req *rq);
+bool auth_read(struct req *rq);
+bool auth_write(struct req *rq, const char *code);
+bool auth_admin(struct req *rq);
+
+/* Runs before and after a change: takes the write lock and records the
+ * caller as the actor of the change (handlers.c). */
+void write_begin(struct req *rq);
+void write_end(struct req *rq);
+/* The unit object of design.md §7.2 with its lineage; NULL (and a reply)
+ * on failure. */
+json_t *unit_json(struct req *rq, const struct lt_unit *u);
+
+/* JSON body helpers shared by the handlers (h_units.c): a string field
+ * into a fixed buffer (400 when too long), and the decision object. */
+bool json_field_copy(struct req *rq, json_t *o, const char *key, char *dst, size_t size, const char *where);
+bool json_decision(struct req *rq, json_t *o, struct lt_decision *d);
+
+/* ---- metrics.c ---- */
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m);
+void metrics_observe(struct metrics *m, int route_index, int http_status, int64_t ns, int lt_status);
+/* Prometheus text; caller frees. */
+char *metrics_render(struct metrics *m, struct server *srv, size_t *len);
+
+/* ---- access log (server.c) ---- */
+void access_log_write(struct server *srv, struct req *rq);
+
+int64_t now_ns(void);
+
+/* ---- handlers: one file per resource ---- */
+void h_healthz(struct req *rq);
+void h_metrics(struct req *rq);
+void h_openapi(struct req *rq);
+void h_root(struct req *rq);
+void h_me(struct req *rq);
+void h_unit_get(struct req *rq);
+void h_unit_children(struct req *rq);
+void h_unit_history(struct req *rq);
+void h_unit_resolve(struct req *rq);
+void h_unit_search(struct req *rq);
+void h_unit_issue(struct req *rq);
+void h_unit_patch(struct req *rq);
+void h_reorganize(struct req *rq);
+void h_changes(struct req *rq);
+void h_compliance(struct req *rq);
+void h_systems_list(struct req *rq);
+void h_systems_add(struct req *rq);
+void h_dmdc_metadata(struct req *rq);
+void h_dmdc_category_get(struct req *rq);
+void h_dmdc_category_post(struct req *rq);
+
+#endif
