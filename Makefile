@@ -48,9 +48,7 @@ fuzz: build-fuzz
 	done
 
 run: build
-	@mkdir -p var
-	@[ -f $(DB) ] || build/lienthong init --demo
-	build/lienthongd
+	@LIENTHONG_DB=$(DB) scripts/run
 
 bench: build
 	@scripts/deps --bench
