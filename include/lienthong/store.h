@@ -150,6 +150,98 @@ int lt_store_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *ou
 /* Rebinds every system bound to old_code to new_code (a unit that moved). */
 int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 
+/* ---- exchange: documents, deliveries, statuses ---- */
+
+struct lt_xdoc {
+	char id[33];
+	char kind[8];              /* edoc, status */
+	char document_id[256];     /* an edoc's DocumentId; "" for a status */
+	int64_t system_id;         /* the sending system */
+	char from_code[LT_CODE_BUFSZ];
+	char sha256[65];
+	int64_t size;
+	char received[32];
+	int doctype;               /* BussinessDocType, -1 when none */
+	char refers_to[256];       /* the DocumentId revoked/updated/replaced or answered */
+	char subject[512];
+	char status_code[3];       /* a status package's code */
+	bool body_removed;
+};
+
+struct lt_xdelivery {
+	int64_t id;
+	char doc[33];
+	char addressed[LT_CODE_BUFSZ]; /* the To/OrganId as written */
+	char routed_to[LT_CODE_BUFSZ]; /* where it goes ("" when refused) */
+	char state[12];                /* pending, processing, done, fail, refused */
+	char reason[256];
+	char updated[32];
+};
+
+struct lt_xevent { /* one transport state change of a delivery */
+	char state[12];
+	char at[32];
+};
+
+struct lt_xstatus { /* a business status, kept on the trace of what it answers */
+	char status_doc[33];
+	char ref_doc[33];          /* the hub's id of the answered document, "" if never carried */
+	char ref_document_id[256];
+	char from_code[LT_CODE_BUFSZ];
+	char to_code[LT_CODE_BUFSZ];
+	char code[3];
+	char description[512];
+	char at[32];               /* the package's Timestamp */
+	char received[32];
+};
+
+struct lt_xstat_row {
+	char key[64];
+	int64_t documents, bytes, deliveries;
+	double sent_to_01_s, sent_to_06_s; /* mean seconds, -1 when no status yet */
+	int64_t n_01, n_06;
+};
+
+typedef int (*lt_xdoc_cb)(void *ctx, const struct lt_xdoc *d);
+typedef int (*lt_xdelivery_cb)(void *ctx, const struct lt_xdelivery *d);
+typedef int (*lt_xinbox_cb)(void *ctx, const struct lt_xdelivery *dl, const struct lt_xdoc *doc);
+typedef int (*lt_xevent_cb)(void *ctx, const struct lt_xevent *e);
+typedef int (*lt_xstatus_cb)(void *ctx, const struct lt_xstatus *st);
+typedef int (*lt_xstat_cb)(void *ctx, const struct lt_xstat_row *row);
+
+/* The package a system sent before under the same DocumentId (edoc) or the
+ * same bytes (status); LT_ENOTFOUND when none. */
+int lt_store_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,
+		       const char *sha256, struct lt_xdoc *out, struct lt_err *err);
+int lt_store_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err);
+int lt_store_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err);
+/* The latest edoc with this DocumentId (sent by from_code when given). */
+int lt_store_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
+				 struct lt_xdoc *out, struct lt_err *err);
+/* Sets d->id. Logs the first transport event. */
+int lt_store_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err);
+int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err);
+/* Deliveries routed to the system's codes, not done nor refused, after the
+ * cursor, oldest first. kind NULL for both. */
+int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
+		    lt_xinbox_cb cb, void *ctx, struct lt_err *err);
+/* Sets the state of doc's deliveries routed to the system's codes; *n says
+ * how many (0: none is addressed to it). */
+int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
+		  int *n, struct lt_err *err);
+int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
+int lt_store_xstatus_add(struct lt_store *s, const struct lt_xstatus *st, struct lt_err *err);
+int lt_store_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
+/* by: day, month, sender, recipient. */
+int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
+		    void *ctx, struct lt_err *err);
+/* Edocs whose every delivery is done or refused since before `before`, with
+ * a body still on disk. */
+int lt_store_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
+int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err);
+/* Totals: [documents, statuses, bytes, pending, done, refused]. */
+int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err);
+
 /* Checks the store answers (for /healthz) and its integrity on demand. */
 int lt_store_ping(struct lt_store *s, struct lt_err *err);
 int lt_store_integrity_check(struct lt_store *s, struct lt_err *err);

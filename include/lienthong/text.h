@@ -28,6 +28,8 @@ long lt_date_diff(const char *a, const char *b);
 
 /* Today's date in UTC, or LIENTHONG_TODAY when set (tests pin the clock). */
 void lt_date_today(char out[LT_DATE_BUFSZ]);
+/* date (any accepted form) moved by days, as YYYY-MM-DD. */
+int lt_date_add_days(const char *date, long days, char out[LT_DATE_BUFSZ], struct lt_err *err);
 
 /* The current UTC time as YYYY-MM-DDTHH:MM:SSZ. */
 void lt_time_now(char out[32]);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "lienthong/log.h"
 #include "lienthong/version.h"
@@ -53,6 +54,36 @@ static int open_access_log(struct server *srv, struct lt_err *err)
 	if (!srv->access_log)
 		return lt_err_set(err, LT_EIO, "cannot open access log %s", p);
 	return LT_OK;
+}
+
+static pthread_mutex_t retention_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t retention_cond = PTHREAD_COND_INITIALIZER;
+static bool retention_stop;
+
+/* Removes acknowledged bodies past retention_days, at start and hourly. */
+static void *retention_loop(void *arg)
+{
+	struct server *srv = arg;
+	pthread_mutex_lock(&retention_lock);
+	while (!retention_stop) {
+		pthread_mutex_unlock(&retention_lock);
+		char today[LT_DATE_BUFSZ];
+		size_t n = 0;
+		struct lt_err err = {0};
+		lt_date_today(today);
+		if (lt_exchange_expire(srv->xch, today, &n, &err))
+			lt_log_warnx("retention: %s", err.msg);
+		else if (n)
+			lt_log_info("retention: removed %zu acknowledged package bodies", n);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 3600;
+		pthread_mutex_lock(&retention_lock);
+		if (!retention_stop)
+			pthread_cond_timedwait(&retention_cond, &retention_lock, &until);
+	}
+	pthread_mutex_unlock(&retention_lock);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -104,6 +135,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	srv.store = lt_registry_store(srv.reg);
+	struct lt_exchange_opts xo = {srv.cfg.data_dir, (uint64_t)srv.cfg.max_package_bytes, (int)srv.cfg.retention_days};
+	if (lt_exchange_open(&srv.xch, srv.reg, &xo, &err)) {
+		lt_log_errorx("%s", err.msg);
+		goto out;
+	}
+	pthread_t retention;
+	bool retention_running = pthread_create(&retention, NULL, retention_loop, &srv) == 0;
 	lt_registry_set_actor(srv.reg, "http");
 	if (!(srv.metrics = metrics_new())) {
 		lt_log_errorx("out of memory");
@@ -119,9 +157,17 @@ int main(int argc, char **argv)
 	sigwait(&sigs, &sig);
 	lt_log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(&srv, 10);
+	if (retention_running) {
+		pthread_mutex_lock(&retention_lock);
+		retention_stop = true;
+		pthread_cond_signal(&retention_cond);
+		pthread_mutex_unlock(&retention_lock);
+		pthread_join(retention, NULL);
+	}
 	lt_log_info("stopped");
 	rc = 0;
 out:
+	lt_exchange_close(srv.xch);
 	metrics_free(srv.metrics);
 	lt_registry_close(srv.reg);
 	if (srv.access_log && srv.access_log != stderr)

@@ -150,6 +150,25 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len)
 	put(&b, "# HELP lienthong_registry_last_seq Last sequence number of the event log.\n"
 		"# TYPE lienthong_registry_last_seq gauge\nlienthong_registry_last_seq %lld\n",
 	    (long long)lt_store_last_seq(srv->store));
+	struct lt_exchange_counts xc;
+	lt_exchange_counts(srv->xch, &xc);
+	put(&b, "# HELP lienthong_exchange_documents Documents and status packages accepted.\n"
+		"# TYPE lienthong_exchange_documents gauge\n"
+		"lienthong_exchange_documents{kind=\"edoc\"} %llu\nlienthong_exchange_documents{kind=\"status\"} %llu\n"
+		"# HELP lienthong_exchange_bytes Bytes of accepted packages.\n# TYPE lienthong_exchange_bytes gauge\n"
+		"lienthong_exchange_bytes %llu\n"
+		"# HELP lienthong_exchange_deliveries Deliveries by transport state.\n"
+		"# TYPE lienthong_exchange_deliveries gauge\n"
+		"lienthong_exchange_deliveries{state=\"waiting\"} %llu\nlienthong_exchange_deliveries{state=\"done\"} %llu\n"
+		"lienthong_exchange_deliveries{state=\"refused\"} %llu\n"
+		"# HELP lienthong_exchange_replays_total Sends answered with the first reply (retries).\n"
+		"# TYPE lienthong_exchange_replays_total counter\nlienthong_exchange_replays_total %llu\n"
+		"# HELP lienthong_exchange_rejected_total Packages refused.\n"
+		"# TYPE lienthong_exchange_rejected_total counter\nlienthong_exchange_rejected_total %llu\n",
+	    (unsigned long long)xc.documents, (unsigned long long)xc.statuses, (unsigned long long)xc.bytes,
+	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
+	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays,
+	    (unsigned long long)xc.rejected);
 	*len = b.n;
 	return b.p;
 }

@@ -32,12 +32,17 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rq->route_index = -1;
 	rq->t_start_ns = now_ns();
 	rq->raw_uri = strdup(uri ? uri : "");
+	rq->body_fd = -1;
 	atomic_fetch_add(&srv->active, 1);
 	return rq;
 }
 
 static void req_free(struct req *rq)
 {
+	if (rq->ctx_free)
+		rq->ctx_free(rq->ctx);
+	if (rq->body_fd >= 0)
+		close(rq->body_fd);
 	uri_free(&rq->uri);
 	free(rq->raw_uri);
 	free(rq->body);
@@ -81,6 +86,13 @@ static enum MHD_Result queue(struct req *rq)
 		resp = MHD_create_response_from_buffer(n, s, MHD_RESPMEM_MUST_FREE);
 		rq->sent_bytes = n;
 		ctype = "application/json; charset=utf-8";
+	} else if (rq->body_fd >= 0) {
+		/* MHD reads the file as it sends and closes it. */
+		resp = MHD_create_response_from_fd64(rq->body_fd_size, rq->body_fd);
+		if (resp)
+			rq->body_fd = -1;
+		rq->sent_bytes = rq->body_fd_size;
+		ctype = rq->ctype;
 	} else {
 		resp = MHD_create_response_from_buffer(rq->raw_len, rq->raw ? rq->raw : (void *)"",
 						       rq->raw ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -111,9 +123,10 @@ static enum MHD_Result queue(struct req *rq)
 
 static size_t body_limit(const struct server *srv, enum body_kind k)
 {
-	return k == BODY_JSON ? (size_t)srv->cfg.max_body_bytes
-	       : k == BODY_BULK ? (size_t)srv->cfg.max_bulk_bytes
-				: 0;
+	return k == BODY_JSON	  ? (size_t)srv->cfg.max_body_bytes
+	       : k == BODY_BULK	  ? (size_t)srv->cfg.max_bulk_bytes
+	       : k == BODY_STREAM ? (size_t)srv->cfg.max_package_bytes
+				  : 0;
 }
 
 /* Everything that can be decided from the request head. Returns false with
@@ -176,6 +189,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		snprintf(rq->method, sizeof rq->method, "%s", method);
 		if (!prepare(rq))
 			return queue(rq);
+		if (rq->route->body == BODY_STREAM && !rq->route->stream_begin(rq))
+			return queue(rq);
+		return MHD_YES;
+	}
+	if (*upload_data_size && rq->route->body == BODY_STREAM) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		rq->body_len += n;
+		if (rq->body_len > rq->body_limit) {
+			rq->body_too_big = true;
+			return rq->body_len > rq->body_limit + 65536 ? MHD_NO : MHD_YES;
+		}
+		rq->route->stream_data(rq, upload_data, n);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {

@@ -15,13 +15,16 @@
 
 #include "lienthong/access.h"
 #include "lienthong/config.h"
+#include "lienthong/exchange.h"
 #include "lienthong/registry.h"
 #include "uri.h"
 
 struct server;
 struct req;
 
-enum body_kind { BODY_NONE, BODY_JSON, BODY_BULK };
+/* BODY_STREAM bodies are handed to the route's stream callbacks as they
+ * arrive (an edXML package can be 100 MiB); the others are collected. */
+enum body_kind { BODY_NONE, BODY_JSON, BODY_BULK, BODY_STREAM };
 
 typedef void (*handler_fn)(struct req *rq);
 
@@ -31,6 +34,10 @@ struct route {
 	handler_fn fn;
 	enum body_kind body;
 	const char *summary; /* for /openapi.json consistency tests and docs */
+	/* BODY_STREAM: begin may reply (and so end the request); data gets
+	 * each piece; fn runs at the end. */
+	bool (*stream_begin)(struct req *rq);
+	void (*stream_data)(struct req *rq, const char *data, size_t len);
 };
 
 extern const struct route lt_routes[];
@@ -66,6 +73,10 @@ struct req {
 	size_t sent_bytes;
 	int64_t t_start_ns;
 	int lt_status;     /* library status of a failure, for metrics */
+	int body_fd;       /* >= 0: reply with this file's bytes (owned) */
+	uint64_t body_fd_size;
+	void *ctx;         /* a handler's state across calls, freed by ctx_free */
+	void (*ctx_free)(void *ctx);
 };
 
 struct metrics;
@@ -74,6 +85,7 @@ struct server {
 	struct lt_config cfg;
 	struct lt_registry *reg;
 	struct lt_store *store;
+	struct lt_exchange *xch;
 	unsigned char seal_key[LT_SEAL_KEY_BYTES];
 	struct MHD_Daemon *mhd;
 	FILE *access_log;
@@ -172,6 +184,14 @@ void h_compliance(struct req *rq);
 void h_systems_list(struct req *rq);
 void h_systems_add(struct req *rq);
 void h_dmdc_metadata(struct req *rq);
+bool h_document_send_begin(struct req *rq);
+void h_document_send_data(struct req *rq, const char *data, size_t len);
+void h_document_send(struct req *rq);
+void h_document_get(struct req *rq);
+void h_document_ack(struct req *rq);
+void h_document_trace(struct req *rq);
+void h_inbox(struct req *rq);
+void h_stats_exchange(struct req *rq);
 void h_dmdc_category_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
 

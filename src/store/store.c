@@ -194,3 +194,63 @@ int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char 
 {
 	DISPATCH(system_rebind(s, old_code, new_code, err));
 }
+
+int lt_store_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,
+		       const char *sha256, struct lt_xdoc *out, struct lt_err *err)
+{
+	DISPATCH(xdoc_find(s, system_id, kind, document_id, sha256, out, err));
+}
+int lt_store_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err) { DISPATCH(xdoc_add(s, d, err)); }
+int lt_store_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err)
+{
+	DISPATCH(xdoc_get(s, id, out, err));
+}
+int lt_store_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
+				 struct lt_xdoc *out, struct lt_err *err)
+{
+	DISPATCH(xdoc_by_document_id(s, document_id, from_code, out, err));
+}
+int lt_store_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err)
+{
+	DISPATCH(xdelivery_add(s, d, err));
+}
+int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xdeliveries(s, doc, cb, ctx, err));
+}
+int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
+		    lt_xinbox_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xinbox(s, system_id, kind, after, limit, cb, ctx, err));
+}
+int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
+		  int *n, struct lt_err *err)
+{
+	DISPATCH(xack(s, doc, system_id, state, at, n, err));
+}
+int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xevents(s, delivery_id, cb, ctx, err));
+}
+int lt_store_xstatus_add(struct lt_store *s, const struct lt_xstatus *st, struct lt_err *err)
+{
+	DISPATCH(xstatus_add(s, st, err));
+}
+int lt_store_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xstatuses(s, ref_doc, cb, ctx, err));
+}
+int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
+		    void *ctx, struct lt_err *err)
+{
+	DISPATCH(xstats(s, from, to, by, cb, ctx, err));
+}
+int lt_store_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xexpired(s, before, cb, ctx, err));
+}
+int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err)
+{
+	DISPATCH(xbody_removed(s, id, err));
+}
+int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err) { DISPATCH(xcounts(s, out, err)); }

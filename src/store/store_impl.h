@@ -45,6 +45,26 @@ struct lt_store_ops {
 	int (*system_code_add)(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
 	int (*system_codes)(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
 	int (*system_rebind)(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
+	int (*xdoc_find)(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,
+			 const char *sha256, struct lt_xdoc *out, struct lt_err *err);
+	int (*xdoc_add)(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err);
+	int (*xdoc_get)(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err);
+	int (*xdoc_by_document_id)(struct lt_store *s, const char *document_id, const char *from_code,
+				   struct lt_xdoc *out, struct lt_err *err);
+	int (*xdelivery_add)(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err);
+	int (*xdeliveries)(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err);
+	int (*xinbox)(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
+		      lt_xinbox_cb cb, void *ctx, struct lt_err *err);
+	int (*xack)(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,
+		    struct lt_err *err);
+	int (*xevents)(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
+	int (*xstatus_add)(struct lt_store *s, const struct lt_xstatus *st, struct lt_err *err);
+	int (*xstatuses)(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
+	int (*xstats)(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb, void *ctx,
+		      struct lt_err *err);
+	int (*xexpired)(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
+	int (*xbody_removed)(struct lt_store *s, const char *id, struct lt_err *err);
+	int (*xcounts)(struct lt_store *s, int64_t out[6], struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
 };

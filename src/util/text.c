@@ -255,6 +255,25 @@ long lt_date_diff(const char *a, const char *b)
 	return days_from_civil(atoi(b), atoi(b + 5), atoi(b + 8)) - days_from_civil(atoi(a), atoi(a + 5), atoi(a + 8));
 }
 
+int lt_date_add_days(const char *date, long days, char out[LT_DATE_BUFSZ], struct lt_err *err)
+{
+	char d[LT_DATE_BUFSZ];
+	if (lt_date_parse(date, d, err))
+		return LT_EINVAL;
+	/* Back from days since 1970-01-01 to a civil date (Hinnant again). */
+	long z = days_from_civil(atoi(d), atoi(d + 5), atoi(d + 8)) + days + 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153, dd = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	if (y < 1 || y > 9999)
+		return lt_err_set(err, LT_EINVAL, "date out of range");
+	snprintf(out, LT_DATE_BUFSZ, "%04ld-%02ld-%02ld", y, m, dd);
+	return LT_OK;
+}
+
 void lt_date_today(char out[LT_DATE_BUFSZ])
 {
 	const char *pin = getenv("LIENTHONG_TODAY");

@@ -66,6 +66,32 @@ static const char *const migrations[] = {
 	"  role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'system', 'reader')),"
 	"  scope TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',"
 	"  system_id INTEGER REFERENCES systems(id), created TEXT NOT NULL, revoked TEXT NOT NULL DEFAULT '');",
+	/* 3: the exchange hub: documents, deliveries with their transport log,
+	 * business statuses. */
+	"CREATE TABLE xdocs ("
+	"  id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('edoc', 'status')),"
+	"  document_id TEXT NOT NULL, system_id INTEGER NOT NULL REFERENCES systems(id),"
+	"  from_code TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, received TEXT NOT NULL,"
+	"  doctype INTEGER NOT NULL DEFAULT -1, refers_to TEXT NOT NULL DEFAULT '',"
+	"  subject TEXT NOT NULL DEFAULT '', status_code TEXT NOT NULL DEFAULT '',"
+	"  body_removed INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX xdocs_key ON xdocs(system_id, kind, document_id);"
+	"CREATE INDEX xdocs_sha ON xdocs(system_id, sha256);"
+	"CREATE INDEX xdocs_docid ON xdocs(document_id, from_code);"
+	"CREATE INDEX xdocs_received ON xdocs(received);"
+	"CREATE TABLE xdeliveries ("
+	"  id INTEGER PRIMARY KEY, doc TEXT NOT NULL REFERENCES xdocs(id), addressed TEXT NOT NULL,"
+	"  routed_to TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', updated TEXT NOT NULL);"
+	"CREATE INDEX xdeliveries_doc ON xdeliveries(doc);"
+	"CREATE INDEX xdeliveries_inbox ON xdeliveries(routed_to, state, id);"
+	"CREATE TABLE xevents ("
+	"  delivery_id INTEGER NOT NULL REFERENCES xdeliveries(id), state TEXT NOT NULL, at TEXT NOT NULL);"
+	"CREATE INDEX xevents_delivery ON xevents(delivery_id);"
+	"CREATE TABLE xstatuses ("
+	"  id INTEGER PRIMARY KEY, status_doc TEXT NOT NULL, ref_doc TEXT NOT NULL, ref_document_id TEXT NOT NULL,"
+	"  from_code TEXT NOT NULL, to_code TEXT NOT NULL, code TEXT NOT NULL, description TEXT NOT NULL,"
+	"  at TEXT NOT NULL, received TEXT NOT NULL);"
+	"CREATE INDEX xstatuses_ref ON xstatuses(ref_doc, id);",
 };
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)

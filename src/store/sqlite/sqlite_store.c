@@ -257,6 +257,7 @@ static void sqlite_ops_fill(void)
 	sqlite_ops.integrity_check = sq_integrity_check;
 	lt__sq_units_ops(&sqlite_ops);
 	lt__sq_access_ops(&sqlite_ops);
+	lt__sq_exchange_ops(&sqlite_ops);
 }
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err)

@@ -1,0 +1,88 @@
+/* The exchange hub (design.md §5): accepts edXML packages from connected
+ * systems, stores them durably, routes each recipient code through lineage,
+ * and keeps deliveries, transport acknowledgements and business statuses
+ * for inboxes, traces and statistics. */
+#ifndef LIENTHONG_EXCHANGE_H
+#define LIENTHONG_EXCHANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "lienthong/access.h"
+#include "lienthong/edxml.h"
+#include "lienthong/registry.h"
+
+#define LT_DOC_ID_BUFSZ 33 /* 32 hex characters */
+
+struct lt_exchange;
+
+struct lt_exchange_opts {
+	const char *data_dir;      /* package bodies live in data_dir/packages */
+	uint64_t max_package_bytes;
+	int retention_days;        /* 0: keep acknowledged bodies */
+};
+
+/* Starts the hub over an open registry (borrowed; it must outlive the hub):
+ * makes the spool directories and starts the group-commit thread. */
+int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const struct lt_exchange_opts *opts,
+		     struct lt_err *err);
+void lt_exchange_close(struct lt_exchange *x);
+
+/* ---- sending: an upload streamed in pieces ---- */
+
+struct lt_upload;
+
+/* Begins an upload from a system (caller must have role system). */
+int lt_upload_begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
+		    struct lt_err *err);
+int lt_upload_feed(struct lt_upload *u, const void *buf, size_t len, struct lt_err *err);
+/* Validates, checks the sender may speak for From, routes, commits (shared
+ * fsync with concurrent uploads) and fills *reply (caller owns) with
+ * {id, document_id, kind, recipients:[{code, routed_to, state, reason}]}.
+ * *replayed is set when the same package was accepted before: the reply is
+ * the first one. The upload is consumed either way. */
+int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err);
+/* Abandons an upload (a client that went away). NULL-safe. */
+void lt_upload_abort(struct lt_upload *u);
+
+/* ---- receiving ---- */
+
+struct lt_inbox_query {
+	const char *kind;  /* "edoc", "status" or NULL for both */
+	int64_t after;     /* cursor: the last delivery id seen */
+	int limit;         /* 1..500 */
+};
+/* What waits for the caller's codes: {"items":[…],"next_cursor":…}. */
+int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, const struct lt_inbox_query *q,
+		      json_t **out, struct lt_err *err);
+/* Opens the package bytes for a caller allowed to read them (its sender, a
+ * recipient's system, or an admin); *fd is the caller's to close. */
+int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who, const char *id, int *fd,
+			  uint64_t *size, struct lt_err *err);
+/* Transport acknowledgement of the caller's deliveries: done, fail or
+ * processing. A document stays in the inbox until done. */
+int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
+		    json_t **out, struct lt_err *err);
+
+/* Per recipient: routed-to code, transport state and its timeline, and the
+ * business-status timeline. */
+int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, const char *id, json_t **out,
+		      struct lt_err *err);
+/* Volume per day, month, sender or recipient between two dates (inclusive,
+ * YYYY-MM-DD; empty for open ends): counts, bytes, latencies sent→01, →06. */
+int lt_exchange_stats(struct lt_exchange *x, const char *from, const char *to, const char *by, json_t **out,
+		      struct lt_err *err);
+/* Totals for /metrics. */
+struct lt_exchange_counts {
+	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays,
+		rejected;
+};
+void lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out);
+
+/* Removes bodies acknowledged by every recipient longer ago than the
+ * retention period; traces and statistics stay. Returns how many. */
+int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed, struct lt_err *err);
+
+#endif

@@ -1,0 +1,158 @@
+/* The exchange routes: send (streamed), fetch, acknowledge, trace, inbox and
+ * statistics, each translated into one call of the exchange module. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server.h"
+
+static void upload_free(void *u) { lt_upload_abort(u); }
+
+bool h_document_send_begin(struct req *rq)
+{
+	struct lt_upload *u;
+	struct lt_err err = {0};
+	if (lt_upload_begin(rq->srv->xch, &rq->who, &u, &err)) {
+		reply_err(rq, &err);
+		return false;
+	}
+	rq->ctx = u;
+	rq->ctx_free = upload_free;
+	return true;
+}
+
+void h_document_send_data(struct req *rq, const char *data, size_t len)
+{
+	/* A failure is remembered by the upload and answered at the end; the
+	 * rest of the body is read and dropped so the client gets the reply. */
+	lt_upload_feed(rq->ctx, data, len, NULL);
+}
+
+void h_document_send(struct req *rq)
+{
+	struct lt_upload *u = rq->ctx;
+	rq->ctx = NULL;
+	rq->ctx_free = NULL;
+	json_t *reply = NULL;
+	bool replayed = false;
+	struct lt_err err = {0};
+	if (lt_upload_finish(u, &reply, &replayed, &err)) {
+		reply_err(rq, &err);
+		return;
+	}
+	snprintf(rq->location, sizeof rq->location, "/v1/documents/%s",
+		 json_string_value(json_object_get(reply, "id")));
+	reply_json(rq, 201, reply);
+}
+
+/* A hub id is 32 lower-case hex characters; anything else is refused before
+ * it reaches a file name. */
+static bool doc_id(struct req *rq, const char **id)
+{
+	const char *p = rq->params[0];
+	if (strlen(p) != 32 || strspn(p, "0123456789abcdef") != 32) {
+		reply_error(rq, LT_EINVAL, "'%.40s' is not a document id (32 hex characters)", p);
+		return false;
+	}
+	*id = p;
+	return true;
+}
+
+void h_document_get(struct req *rq)
+{
+	const char *id;
+	if (!doc_id(rq, &id))
+		return;
+	struct lt_err err = {0};
+	int fd;
+	uint64_t size;
+	if (lt_exchange_open_body(rq->srv->xch, &rq->who, id, &fd, &size, &err)) {
+		reply_err(rq, &err);
+		return;
+	}
+	char tag[48];
+	snprintf(tag, sizeof tag, "\"%s\"", id); /* a package never changes */
+	if (reply_etag(rq, tag)) {
+		close(fd);
+		return;
+	}
+	rq->body_fd = fd;
+	rq->body_fd_size = size;
+	rq->ctype = "application/xml";
+	rq->status = 200;
+}
+
+void h_document_ack(struct req *rq)
+{
+	static const char *const spec[] = {"state:s!", NULL};
+	const char *id;
+	if (!doc_id(rq, &id))
+		return;
+	json_t *o = req_json_object(rq);
+	if (!o)
+		return;
+	if (req_fields(rq, o, spec, NULL)) {
+		json_t *out = NULL;
+		struct lt_err err = {0};
+		if (lt_exchange_ack(rq->srv->xch, &rq->who, id, json_string_value(json_object_get(o, "state")), &out,
+				    &err))
+			reply_err(rq, &err);
+		else
+			reply_json(rq, 200, out);
+	}
+	json_decref(o);
+}
+
+void h_document_trace(struct req *rq)
+{
+	const char *id;
+	if (!doc_id(rq, &id))
+		return;
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	if (lt_exchange_trace(rq->srv->xch, &rq->who, id, &out, &err))
+		reply_err(rq, &err);
+	else
+		reply_json(rq, 200, out);
+}
+
+void h_inbox(struct req *rq)
+{
+	long long after, limit;
+	if (!req_query_int(rq, "after", 0, INT64_MAX, 0, &after) || !req_query_int(rq, "limit", 1, 500, 100, &limit))
+		return;
+	const char *kind = req_query(rq, "kind");
+	struct lt_inbox_query q = {kind && *kind ? kind : NULL, after, (int)limit};
+	const char *cursor = req_query(rq, "cursor");
+	if (cursor && *cursor) {
+		char *end;
+		q.after = strtoll(cursor, &end, 10);
+		if (*end || q.after < 0) {
+			reply_error(rq, LT_EINVAL, "cursor must be the next_cursor of the previous page");
+			return;
+		}
+	}
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	if (lt_exchange_inbox(rq->srv->xch, &rq->who, &q, &out, &err))
+		reply_err(rq, &err);
+	else
+		reply_json(rq, 200, out);
+}
+
+void h_stats_exchange(struct req *rq)
+{
+	if (rq->who.role == LT_ROLE_ANONYMOUS) {
+		reply_error(rq, LT_EAUTH, "exchange statistics need a bearer token");
+		return;
+	}
+	char from[LT_DATE_BUFSZ], to[LT_DATE_BUFSZ];
+	if (!req_query_date(rq, "from", from) || !req_query_date(rq, "to", to))
+		return;
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	if (lt_exchange_stats(rq->srv->xch, from, to, req_query(rq, "by"), &out, &err))
+		reply_err(rq, &err);
+	else
+		reply_json(rq, 200, out);
+}

@@ -1,0 +1,172 @@
+/* Receiving: inboxes, the package bytes, transport acknowledgements, and
+ * the reply of a send rebuilt from the stored rows. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exchange_impl.h"
+
+static int reply_recipient(void *ctx, const struct lt_xdelivery *d)
+{
+	/* The state a send announced: pending unless refused or merged, so a
+	 * replay gets the first reply even after acknowledgements. */
+	const char *state = strcmp(d->state, "refused") == 0 || strcmp(d->state, "merged") == 0 ? d->state : "pending";
+	json_t *o = json_pack("{s:s,s:s?,s:s,s:s?}", "code", d->addressed, "routed_to",
+			      d->routed_to[0] ? d->routed_to : NULL, "state", state, "reason",
+			      d->reason[0] ? d->reason : NULL);
+	return json_array_append_new(ctx, o) ? LT_ENOMEM : LT_OK;
+}
+
+int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct lt_err *err)
+{
+	struct lt_xdoc d;
+	int rc = lt_store_xdoc_get(x->store, id, &d, err);
+	if (rc)
+		return rc;
+	json_t *rec = json_array();
+	if ((rc = lt_store_xdeliveries(x->store, id, reply_recipient, rec, err))) {
+		json_decref(rec);
+		return rc;
+	}
+	*out = json_pack("{s:s,s:s,s:s?,s:s,s:o}", "id", d.id, "kind", d.kind, "document_id",
+			 d.document_id[0] ? d.document_id : NULL, "sha256", d.sha256, "recipients", rec);
+	return *out ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
+}
+
+static int inbox_item(void *ctx, const struct lt_xdelivery *dl, const struct lt_xdoc *d)
+{
+	json_t *o = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:I,s:s,s:s,s:s}", "delivery", (json_int_t)dl->id,
+			      "id", d->id, "kind", d->kind, "document_id", d->document_id[0] ? d->document_id : NULL,
+			      "from", d->from_code, "to", dl->addressed, "routed_to", dl->routed_to, "subject",
+			      d->subject[0] ? d->subject : NULL, "size", (json_int_t)d->size, "sha256", d->sha256,
+			      "received", d->received, "state", dl->state);
+	if (d->status_code[0])
+		json_object_set_new(o, "status_code", json_string(d->status_code));
+	if (d->refers_to[0])
+		json_object_set_new(o, "refers_to", json_string(d->refers_to));
+	if (dl->reason[0])
+		json_object_set_new(o, "reason", json_string(dl->reason));
+	return json_array_append_new(ctx, o) ? LT_ENOMEM : LT_OK;
+}
+
+int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, const struct lt_inbox_query *q,
+		      json_t **out, struct lt_err *err)
+{
+	if (who->role != LT_ROLE_SYSTEM)
+		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
+				  "an inbox belongs to a connected system: use its bearer token");
+	if (q->kind && strcmp(q->kind, "edoc") != 0 && strcmp(q->kind, "status") != 0)
+		return lt_err_set(err, LT_EINVAL, "kind must be edoc or status");
+	int limit = q->limit > 0 && q->limit <= 500 ? q->limit : 100;
+	json_t *items = json_array();
+	int rc = lt_store_xinbox(x->store, who->system_id, q->kind, q->after, limit, inbox_item, items, err);
+	if (rc) {
+		json_decref(items);
+		return rc;
+	}
+	size_t n = json_array_size(items);
+	json_t *next = n == (size_t)limit ? json_copy(json_object_get(json_array_get(items, n - 1), "delivery"))
+					  : json_null();
+	*out = json_pack("{s:o,s:o}", "items", items, "next_cursor", next);
+	return LT_OK;
+}
+
+struct may_ctx {
+	struct lt_codelist *mine;
+	bool found;
+};
+
+static int addressed_to(void *vctx, const struct lt_xdelivery *d)
+{
+	struct may_ctx *c = vctx;
+	if (d->routed_to[0] && lt_codelist_has(c->mine, d->routed_to))
+		c->found = true;
+	return 0;
+}
+
+int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, struct lt_err *err)
+{
+	if (who->role == LT_ROLE_ADMIN)
+		return LT_OK;
+	if (who->role == LT_ROLE_ANONYMOUS)
+		return lt_err_set(err, LT_EAUTH, "documents are read with a bearer token");
+	if (who->role == LT_ROLE_SYSTEM && who->system_id == d->system_id)
+		return LT_OK;
+	struct lt_codelist mine = {0};
+	int rc = LT_OK;
+	struct may_ctx c = {&mine, false};
+	if (who->role == LT_ROLE_SYSTEM) {
+		rc = lt_store_system_codes(x->store, who->system_id, &mine, err);
+		if (rc == LT_OK)
+			rc = lt_store_xdeliveries(x->store, d->id, addressed_to, &c, err);
+	} else if (who->role == LT_ROLE_MANAGER) {
+		c.found = lt_access_write(who, d->from_code, NULL) == LT_OK;
+	}
+	lt_codelist_free(&mine);
+	if (rc)
+		return rc;
+	return c.found ? LT_OK
+		       : lt_err_set(err, LT_EFORBIDDEN, "document %s is neither from nor addressed to this caller", d->id);
+}
+
+int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who, const char *id, int *fd,
+			  uint64_t *size, struct lt_err *err)
+{
+	struct lt_xdoc d;
+	int rc = lt_store_xdoc_get(x->store, id, &d, err);
+	if (rc == LT_ENOTFOUND)
+		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
+	if (rc || (rc = lt__may_read(x, who, &d, err)))
+		return rc;
+	if (d.body_removed)
+		return lt_err_set(err, LT_ENOTFOUND,
+				  "the body of document %s was removed after the retention period; its trace remains",
+				  id);
+	char path[PATH_MAX];
+	lt__xpath_body(x, id, path);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (*fd < 0 || fstat(*fd, &sb) != 0) {
+		if (*fd >= 0)
+			close(*fd);
+		return lt_err_set(err, LT_EIO, "the body of document %s cannot be read", id);
+	}
+	*size = (uint64_t)sb.st_size;
+	return LT_OK;
+}
+
+int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
+		    json_t **out, struct lt_err *err)
+{
+	if (!state || (strcmp(state, "done") != 0 && strcmp(state, "fail") != 0 && strcmp(state, "processing") != 0))
+		return lt_err_set(err, LT_EINVAL, "state must be done, fail or processing");
+	if (who->role != LT_ROLE_SYSTEM)
+		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
+				  "only a receiving system acknowledges a document");
+	struct lt_xdoc d;
+	int rc = lt_store_xdoc_get(x->store, id, &d, err);
+	if (rc == LT_ENOTFOUND)
+		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
+	if (rc)
+		return rc;
+	char now[32];
+	lt_time_now(now);
+	int n = 0;
+	if ((rc = lt_store_begin(x->store, err)))
+		return rc;
+	rc = lt_store_xack(x->store, id, who->system_id, state, now, &n, err);
+	if (rc == LT_OK && n == 0) {
+		lt_store_rollback(x->store);
+		return lt_err_set(err, LT_EFORBIDDEN, "document %s is not addressed to this system's codes", id);
+	}
+	if (rc == LT_OK)
+		rc = lt_store_commit(x->store, err);
+	else
+		lt_store_rollback(x->store);
+	if (rc)
+		return rc;
+	*out = json_pack("{s:s,s:s,s:i}", "id", id, "state", state, "deliveries", n);
+	return LT_OK;
+}

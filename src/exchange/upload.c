@@ -1,0 +1,402 @@
+/* Sending: an upload is streamed to a spool file while the edXML reader
+ * checks it; when it ends the package is routed, made durable (file, then
+ * rows in a shared commit) and answered. Nothing is stored for a refusal. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "exchange_impl.h"
+
+struct lt_upload {
+	struct lt_exchange *x;
+	struct lt_principal who;
+	struct lt_edxml_reader *rd;
+	int fd;
+	char tmp[PATH_MAX];
+	uint64_t bytes;
+	int failed;             /* sticky status of the first failure */
+	struct lt_err fail_err;
+};
+
+int lt_upload_begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
+		    struct lt_err *err)
+{
+	if (sender->role != LT_ROLE_SYSTEM || sender->system_id <= 0)
+		return lt_err_set(err, sender->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
+				  "only a connected system sends documents: use the bearer token from "
+				  "'lienthong system add'");
+	struct lt_upload *u = calloc(1, sizeof *u);
+	if (!u)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	u->x = x;
+	u->who = *sender;
+	snprintf(u->tmp, sizeof u->tmp, "%s/tmp/upload-XXXXXX", x->data_dir);
+	u->fd = mkstemp(u->tmp);
+	if (u->fd < 0) {
+		int e = errno;
+		free(u);
+		return lt_err_set(err, LT_EIO, "cannot create a spool file in %s/tmp: %s", x->data_dir, strerror(e));
+	}
+	struct lt_edxml_read_opts opts = {.limits = {.max_bytes = x->max_package_bytes}};
+	int rc = lt_edxml_reader_new(&u->rd, &opts, err);
+	if (rc) {
+		lt_upload_abort(u);
+		return rc;
+	}
+	*out = u;
+	return LT_OK;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int lt_upload_feed(struct lt_upload *u, const void *buf, size_t len, struct lt_err *err)
+{
+	if (u->failed)
+		return lt_err_set(err, u->failed, "%s", u->fail_err.msg);
+	u->bytes += len;
+	int rc;
+	if (u->bytes > u->x->max_package_bytes)
+		rc = lt_err_set(&u->fail_err, LT_ETOOBIG, "the package is over the hub's limit of %llu bytes",
+				(unsigned long long)u->x->max_package_bytes);
+	else if (write_all(u->fd, buf, len) != 0)
+		rc = lt_err_set(&u->fail_err, LT_EIO, "cannot write the spool file: %s", strerror(errno));
+	else
+		rc = lt_edxml_reader_feed(u->rd, buf, len, &u->fail_err);
+	if (rc) {
+		u->failed = rc;
+		return lt_err_set(err, rc, "%s", u->fail_err.msg);
+	}
+	return LT_OK;
+}
+
+void lt_upload_abort(struct lt_upload *u)
+{
+	if (!u)
+		return;
+	lt_edxml_reader_free(u->rd);
+	if (u->fd >= 0)
+		close(u->fd);
+	unlink(u->tmp);
+	free(u);
+}
+
+/* ---- routing ---- */
+
+struct route_set {
+	struct lt_xdelivery *v;
+	size_t n, cap;
+};
+
+static int add_delivery(struct route_set *rs, const char *doc, const char *addressed, const char *routed,
+			const char *state, const char *reason, const char *now)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (strcmp(rs->v[i].addressed, addressed) == 0 && strcmp(rs->v[i].routed_to, routed) == 0)
+			return LT_OK; /* the same recipient listed twice */
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 8;
+		struct lt_xdelivery *nv = realloc(rs->v, cap * sizeof *nv);
+		if (!nv)
+			return LT_ENOMEM;
+		rs->v = nv;
+		rs->cap = cap;
+	}
+	struct lt_xdelivery *d = &rs->v[rs->n++];
+	memset(d, 0, sizeof *d);
+	snprintf(d->doc, sizeof d->doc, "%s", doc);
+	snprintf(d->addressed, sizeof d->addressed, "%s", addressed);
+	snprintf(d->routed_to, sizeof d->routed_to, "%s", routed);
+	snprintf(d->state, sizeof d->state, "%s", state);
+	snprintf(d->reason, sizeof d->reason, "%s", reason);
+	snprintf(d->updated, sizeof d->updated, "%s", now);
+	/* A code reached through two addressed codes is delivered once. */
+	for (size_t i = 0; i + 1 < rs->n && !strcmp(state, "pending"); i++)
+		if (!strcmp(rs->v[i].state, "pending") && strcmp(rs->v[i].routed_to, routed) == 0) {
+			snprintf(d->state, sizeof d->state, "merged");
+			snprintf(d->reason, sizeof d->reason, "delivered once, with the copy addressed to %s",
+				 rs->v[i].addressed);
+			break;
+		}
+	return LT_OK;
+}
+
+/* Routes one recipient code through lineage (design.md §5). An unknown code
+ * refuses the whole package: it is a defect of the package, not of the
+ * registry. */
+static int route_one(struct lt_exchange *x, struct route_set *rs, const char *doc, const char *code, const char *now,
+		     struct lt_err *err)
+{
+	struct lt_unit u;
+	struct lt_err e = {0};
+	int rc = lt_registry_get(x->reg, code, NULL, &u, &e);
+	if (rc == LT_ENOTFOUND)
+		return lt_err_set(err, LT_ERULE, "recipient %s is not a code of the registry", code);
+	if (rc)
+		return lt_err_set(err, rc, "%s", e.msg);
+	if (u.status == LT_UNIT_ACTIVE)
+		return add_delivery(rs, doc, code, code, "pending", "", now) ? LT_ENOMEM : LT_OK;
+	struct lt_codelist cur = {0};
+	if ((rc = lt_registry_resolve(x->reg, code, &cur, &e))) {
+		lt_codelist_free(&cur);
+		return lt_err_set(err, rc, "%s", e.msg);
+	}
+	char reason[256];
+	if (cur.n == 0) {
+		snprintf(reason, sizeof reason, "%s closed on %s and has no active successor", code, u.valid_to);
+		rc = add_delivery(rs, doc, code, "", "refused", reason, now);
+	}
+	for (size_t i = 0; i < cur.n && rc == LT_OK; i++) {
+		snprintf(reason, sizeof reason, "%s closed on %s; routed to its successor %s", code, u.valid_to,
+			 cur.codes[i]);
+		rc = add_delivery(rs, doc, code, cur.codes[i], "pending", reason, now);
+	}
+	lt_codelist_free(&cur);
+	return rc == LT_ENOMEM ? lt_err_set(err, LT_ENOMEM, "out of memory") : rc;
+}
+
+static const char *organ_code(const struct lt_edxml_organ_id *id, char buf[LT_CODE_BUFSZ])
+{
+	return lt_code_format(&id->code, buf);
+}
+
+/* A revocation (13) reaches whoever the original reached. */
+struct orig_ctx {
+	struct lt_exchange *x;
+	struct route_set *rs;
+	const char *doc, *now;
+	struct lt_err *err;
+};
+
+static int route_again(void *vctx, const struct lt_xdelivery *d)
+{
+	struct orig_ctx *c = vctx;
+	if (!d->routed_to[0] || strcmp(d->state, "merged") == 0)
+		return LT_OK;
+	return route_one(c->x, c->rs, c->doc, d->routed_to, c->now, c->err);
+}
+
+static bool speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, struct lt_err *err)
+{
+	struct lt_codelist codes = {0};
+	bool ok = lt_store_system_codes(x->store, system_id, &codes, err) == LT_OK && lt_codelist_has(&codes, code);
+	lt_codelist_free(&codes);
+	return ok;
+}
+
+static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p, struct lt__job *j,
+			struct route_set *rs, struct lt_err *err)
+{
+	if (p->n_response_for == 0)
+		return lt_err_set(err, LT_EINVAL, "edXMLEnvelope/edXMLHeader/MessageHeader/ResponseFor: a status "
+						  "package must name the document it answers");
+	if (!lt_edxml_status_name(p->status_code))
+		return lt_err_set(err, LT_EINVAL, "edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode: '%s' is not "
+						  "one of 01-06, 13, 15, 16",
+				  p->status_code);
+	const struct lt_edxml_response_for *rf = &p->response_for[0];
+	char rf_code[LT_CODE_BUFSZ];
+	lt_code_format(&rf->organ_id.code, rf_code);
+	const char *docid = rf->document_id.text;
+	char buf[LT_CODE_BUFSZ];
+	snprintf(j->doc.refers_to, sizeof j->doc.refers_to, "%s", docid);
+	snprintf(j->doc.status_code, sizeof j->doc.status_code, "%s", p->status_code);
+	struct lt_xdoc orig;
+	bool carried = docid[0] && lt_store_xdoc_by_document_id(x->store, docid, NULL, &orig, NULL) == LT_OK;
+	int rc = LT_OK;
+	/* 13 (revocation) goes from the sender to every recipient; every other
+	 * status goes back to the sender of the document. */
+	if (strcmp(p->status_code, "13") == 0 && carried) {
+		struct orig_ctx oc = {x, rs, j->doc.id, j->doc.received, err};
+		rc = lt_store_xdeliveries(x->store, orig.id, route_again, &oc, err);
+	} else if (strcmp(p->status_code, "13") == 0 && p->n_to) {
+		for (size_t i = 0; i < p->n_to && rc == LT_OK; i++)
+			rc = route_one(x, rs, j->doc.id, organ_code(&p->to[i].organ_id, buf), j->doc.received, err);
+	} else {
+		rc = route_one(x, rs, j->doc.id, rf_code, j->doc.received, err);
+	}
+	if (rc)
+		return rc;
+	/* The status joins the trace of the document it answers, for each
+	 * recipient it reached. */
+	for (size_t i = 0; i < rs->n; i++) {
+		if (strcmp(rs->v[i].state, "pending") != 0)
+			continue;
+		struct lt__job *jj = j;
+		struct lt_xstatus *nv = realloc(jj->statuses, (jj->n_statuses + 1) * sizeof *nv);
+		if (!nv)
+			return lt_err_set(err, LT_ENOMEM, "out of memory");
+		jj->statuses = nv;
+		struct lt_xstatus *st = &nv[jj->n_statuses++];
+		memset(st, 0, sizeof *st);
+		snprintf(st->status_doc, sizeof st->status_doc, "%s", j->doc.id);
+		snprintf(st->ref_doc, sizeof st->ref_doc, "%s", carried ? orig.id : "");
+		snprintf(st->ref_document_id, sizeof st->ref_document_id, "%s", docid);
+		snprintf(st->from_code, sizeof st->from_code, "%s", j->doc.from_code);
+		snprintf(st->to_code, sizeof st->to_code, "%s", rs->v[i].routed_to);
+		snprintf(st->code, sizeof st->code, "%s", p->status_code);
+		snprintf(st->description, sizeof st->description, "%s", p->description ? p->description : "");
+		snprintf(st->at, sizeof st->at, "%s", p->timestamp[0] ? p->timestamp : j->doc.received);
+		snprintf(st->received, sizeof st->received, "%s", j->doc.received);
+	}
+	return LT_OK;
+}
+
+static int route_edoc(struct lt_exchange *x, const struct lt_edxml_package *p, struct lt__job *j,
+		      struct route_set *rs, struct lt_err *err)
+{
+	char buf[LT_CODE_BUFSZ];
+	if (!p->document_id.text[0])
+		return lt_err_set(err, LT_EINVAL, "edXMLEnvelope/edXMLHeader/MessageHeader/DocumentId: missing");
+	if (p->n_to == 0)
+		return lt_err_set(err, LT_EINVAL, "edXMLEnvelope/edXMLHeader/MessageHeader/To: no recipient");
+	snprintf(j->doc.document_id, sizeof j->doc.document_id, "%s", p->document_id.text);
+	snprintf(j->doc.subject, sizeof j->doc.subject, "%s", p->subject ? p->subject : "");
+	int rc = LT_OK;
+	for (size_t i = 0; i < p->n_to && rc == LT_OK; i++)
+		rc = route_one(x, rs, j->doc.id, organ_code(&p->to[i].organ_id, buf), j->doc.received, err);
+	const struct lt_edxml_business *b = &p->business;
+	if (b->present && b->doc_type > LT_EDXML_NEW) {
+		j->doc.doctype = b->doc_type;
+		snprintf(j->doc.refers_to, sizeof j->doc.refers_to, "%s", b->document_id.text);
+		/* An update reaches the recipients it adds and removes as well;
+		 * a replacement, every unit whose copy it replaces (§2.9). */
+		for (size_t i = 0; b->doc_type == LT_EDXML_UPDATE && i < b->n_receivers && rc == LT_OK; i++)
+			rc = route_one(x, rs, j->doc.id, organ_code(&b->receivers[i].organ_id, buf), j->doc.received,
+				       err);
+		for (size_t i = 0; b->doc_type == LT_EDXML_REPLACE && i < b->n_replacements && rc == LT_OK; i++)
+			for (size_t k = 0; k < b->replacements[i].n_organ_ids && rc == LT_OK; k++)
+				rc = route_one(x, rs, j->doc.id, organ_code(&b->replacements[i].organ_ids[k], buf),
+					       j->doc.received, err);
+	}
+	return rc;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof buf, "%s", path);
+	int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Moves the spool file to its final name, durably, before any row names it. */
+static int place_body(struct lt_upload *u, const char *id, char final[PATH_MAX], struct lt_err *err)
+{
+	lt__xpath_body(u->x, id, final);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", final);
+	char *slash = strrchr(dir, '/');
+	*slash = '\0';
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return lt_err_set(err, LT_EIO, "cannot create %s: %s", dir, strerror(errno));
+	if (fsync(u->fd) != 0 || rename(u->tmp, final) != 0 || fsync_dir_of(final) != 0 || fsync_dir_of(dir) != 0)
+		return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
+	return LT_OK;
+}
+
+int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err)
+{
+	struct lt_exchange *x = u->x;
+	struct lt_edxml_package *p = NULL;
+	struct route_set rs = {0};
+	struct lt__job job;
+	memset(&job, 0, sizeof job);
+	char final[PATH_MAX] = "";
+	*replayed = false;
+	*reply = NULL;
+	int rc = u->failed ? lt_err_set(err, u->failed, "%s", u->fail_err.msg) : LT_OK;
+	if (rc == LT_OK && u->bytes == 0)
+		rc = lt_err_set(err, LT_EINVAL, "the body is empty: send an edXML package");
+	if (rc == LT_OK)
+		rc = lt_edxml_reader_finish(u->rd, &p, err);
+	if (rc)
+		goto out;
+	unsigned char raw[16];
+	if (RAND_bytes(raw, sizeof raw) != 1) {
+		rc = lt_err_set(err, LT_EIO, "the system random generator failed");
+		goto out;
+	}
+	struct lt_xdoc *d = &job.doc;
+	for (int i = 0; i < 16; i++)
+		snprintf(d->id + 2 * i, 3, "%02x", raw[i]);
+	snprintf(d->kind, sizeof d->kind, "%s", p->kind == LT_EDXML_STATUS ? "status" : "edoc");
+	d->system_id = u->who.system_id;
+	lt_code_format(&p->from.organ_id.code, d->from_code);
+	lt_edxml_hash_hex(p->sha256, d->sha256);
+	d->size = (int64_t)u->bytes;
+	d->doctype = -1;
+	lt_time_now(d->received);
+	if (!speaks_for(x, u->who.system_id, d->from_code, err)) {
+		rc = err->status == LT_EIO ? LT_EIO
+					   : lt_err_set(err, LT_EFORBIDDEN,
+							"this system is not bound to %s (From/OrganId), so it cannot "
+							"send as that unit",
+							d->from_code);
+		goto out;
+	}
+	rc = p->kind == LT_EDXML_STATUS ? route_status(x, p, &job, &rs, err) : route_edoc(x, p, &job, &rs, err);
+	if (rc)
+		goto out;
+	size_t live = 0;
+	for (size_t i = 0; i < rs.n; i++)
+		live += strcmp(rs.v[i].state, "pending") == 0;
+	if (live == 0) {
+		rc = lt_err_set(err, LT_ERULE, "no recipient can receive this package: %s",
+				rs.n ? rs.v[0].reason : "none is named");
+		goto out;
+	}
+	job.deliveries = rs.v;
+	job.n_deliveries = rs.n;
+	if ((rc = place_body(u, d->id, final, err)))
+		goto out;
+	rc = lt__commit_job(x, &job);
+	if (rc) {
+		*err = job.err;
+		goto out;
+	}
+	if (job.replay_of[0]) {
+		*replayed = true;
+		atomic_fetch_add(&x->replays, 1);
+		unlink(final);
+		final[0] = '\0';
+		rc = lt__send_reply(x, job.replay_of, reply, err);
+	} else {
+		final[0] = '\0'; /* committed: the body stays */
+		rc = lt__send_reply(x, d->id, reply, err);
+	}
+out:
+	if (rc) {
+		atomic_fetch_add(&x->rejected, 1);
+		if (final[0])
+			unlink(final);
+	}
+	free(rs.v);
+	free(job.statuses);
+	lt_edxml_package_free(p);
+	lt_upload_abort(u); /* the spool name is gone after a rename; unlink is harmless */
+	return rc;
+}

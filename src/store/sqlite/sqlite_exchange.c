@@ -1,0 +1,474 @@
+/* The exchange hub's tables in SQLite: documents, deliveries with their
+ * transport log, and business statuses. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite_store.h"
+
+#define XDOC_COLS                                                                                            \
+	"d.id, d.kind, d.document_id, d.system_id, d.from_code, d.sha256, d.size, d.received, d.doctype, "   \
+	"d.refers_to, d.subject, d.status_code, d.body_removed"
+#define XDEL_COLS "l.id, l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated"
+#define MY_CODES "(SELECT code FROM system_codes WHERE system_id = ?1)"
+
+static const char SQL_FIND_EDOC[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND d.kind = 'edoc' "
+				    "AND d.document_id = ?2 ORDER BY d.received LIMIT 1";
+static const char SQL_FIND_STATUS[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND "
+				      "d.kind = 'status' AND d.sha256 = ?2 LIMIT 1";
+static const char SQL_DOC_ADD[] = "INSERT INTO xdocs (id, kind, document_id, system_id, from_code, sha256, size, "
+				  "received, doctype, refers_to, subject, status_code) VALUES "
+				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
+static const char SQL_DOC_GET[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.id = ?1";
+static const char SQL_DOC_BY_DOCID[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.kind = 'edoc' AND "
+				       "d.document_id = ?1 AND (?2 = '' OR d.from_code = ?2) "
+				       "ORDER BY d.received DESC LIMIT 1";
+static const char SQL_DEL_ADD[] = "INSERT INTO xdeliveries (doc, addressed, routed_to, state, reason, updated) "
+				  "VALUES (?1,?2,?3,?4,?5,?6)";
+static const char SQL_EVENT_ADD[] = "INSERT INTO xevents (delivery_id, state, at) VALUES (?1, ?2, ?3)";
+static const char SQL_DELS[] = "SELECT " XDEL_COLS " FROM xdeliveries l WHERE l.doc = ?1 ORDER BY l.id";
+static const char SQL_INBOX[] = "SELECT " XDEL_COLS ", " XDOC_COLS " FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
+				"WHERE l.routed_to IN " MY_CODES " AND l.state IN ('pending', 'processing', 'fail') "
+				"AND l.id > ?3 AND (?2 = '' OR d.kind = ?2) ORDER BY l.id LIMIT ?4";
+static const char SQL_ACK_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, ?3, ?4 FROM "
+				     "xdeliveries WHERE doc = ?2 AND routed_to IN " MY_CODES
+				     " AND state NOT IN ('refused', 'merged')";
+static const char SQL_ACK[] = "UPDATE xdeliveries SET state = ?3, updated = ?4 WHERE doc = ?2 AND routed_to IN " MY_CODES
+			      " AND state NOT IN ('refused', 'merged')";
+static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
+static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc, ref_document_id, from_code, "
+				     "to_code, code, description, at, received) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
+static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id, from_code, to_code, code, "
+				   "description, at, received FROM xstatuses WHERE ref_doc = ?1 ORDER BY id";
+static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.body_removed = 0 AND d.received < ?1 "
+				  "AND NOT EXISTS (SELECT 1 FROM xdeliveries l WHERE l.doc = d.id AND "
+				  "l.state NOT IN ('done', 'refused'))";
+static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = ?1";
+static const char SQL_COUNTS[] =
+	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
+	" (SELECT coalesce(sum(size), 0) FROM xdocs),"
+	" (SELECT count(*) FROM xdeliveries WHERE state IN ('pending', 'processing', 'fail')),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused')";
+
+/* Statistics: the group key is chosen by ?3 so one statement serves all.
+ * Latencies run from a document's arrival to the first status 01 and 06
+ * its recipients sent back. */
+static const char SQL_STATS[] =
+	"WITH docs AS (SELECT d.*, CASE ?3 WHEN 'day' THEN substr(d.received, 1, 10) "
+	"  WHEN 'month' THEN substr(d.received, 1, 7) WHEN 'sender' THEN d.from_code END AS k "
+	"  FROM xdocs d WHERE d.kind = 'edoc' AND (?1 = '' OR substr(d.received, 1, 10) >= ?1) "
+	"  AND (?2 = '' OR substr(d.received, 1, 10) <= ?2)), "
+	"dels AS (SELECT l.*, docs.received AS sent, CASE ?3 WHEN 'recipient' THEN l.routed_to ELSE docs.k END AS k "
+	"  FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
+	"lat AS (SELECT dels.k, "
+	"  (SELECT min(unixepoch(s.received)) FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '01' "
+	"   AND s.from_code = dels.routed_to) - unixepoch(dels.sent) AS l01, "
+	"  (SELECT min(unixepoch(s.received)) FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '06' "
+	"   AND s.from_code = dels.routed_to) - unixepoch(dels.sent) AS l06 FROM dels) "
+	"SELECT k, "
+	"  CASE WHEN ?3 = 'recipient' THEN (SELECT count(DISTINCT doc) FROM dels WHERE dels.k = g.k) "
+	"       ELSE (SELECT count(*) FROM docs WHERE docs.k = g.k) END, "
+	"  CASE WHEN ?3 = 'recipient' THEN (SELECT coalesce(sum(d2.size), 0) FROM xdocs d2 WHERE d2.id IN "
+	"       (SELECT doc FROM dels WHERE dels.k = g.k)) "
+	"       ELSE (SELECT coalesce(sum(size), 0) FROM docs WHERE docs.k = g.k) END, "
+	"  (SELECT count(*) FROM dels WHERE dels.k = g.k), "
+	"  (SELECT avg(l01) FROM lat WHERE lat.k = g.k), (SELECT count(l01) FROM lat WHERE lat.k = g.k), "
+	"  (SELECT avg(l06) FROM lat WHERE lat.k = g.k), (SELECT count(l06) FROM lat WHERE lat.k = g.k) "
+	"FROM (SELECT DISTINCT k FROM docs WHERE ?3 <> 'recipient' UNION "
+	"      SELECT DISTINCT k FROM dels WHERE ?3 = 'recipient') g WHERE k IS NOT NULL ORDER BY k";
+
+static sqlite3_stmt *use(struct lt__sq_store *st, bool write, const char *sql, struct lt__sq_conn **cp,
+			 struct lt_err *err)
+{
+	*cp = lt__sq_acquire(st, write, err);
+	if (!*cp)
+		return NULL;
+	sqlite3_stmt *q = lt__sq_stmt(*cp, sql, err);
+	if (!q) {
+		lt__sq_release(st, *cp);
+		*cp = NULL;
+	}
+	return q;
+}
+
+static void read_doc(sqlite3_stmt *q, int o, struct lt_xdoc *d)
+{
+	memset(d, 0, sizeof *d);
+	lt__sq_col_copy(q, o + 0, d->id, sizeof d->id);
+	lt__sq_col_copy(q, o + 1, d->kind, sizeof d->kind);
+	lt__sq_col_copy(q, o + 2, d->document_id, sizeof d->document_id);
+	d->system_id = sqlite3_column_int64(q, o + 3);
+	lt__sq_col_copy(q, o + 4, d->from_code, sizeof d->from_code);
+	lt__sq_col_copy(q, o + 5, d->sha256, sizeof d->sha256);
+	d->size = sqlite3_column_int64(q, o + 6);
+	lt__sq_col_copy(q, o + 7, d->received, sizeof d->received);
+	d->doctype = sqlite3_column_int(q, o + 8);
+	lt__sq_col_copy(q, o + 9, d->refers_to, sizeof d->refers_to);
+	lt__sq_col_copy(q, o + 10, d->subject, sizeof d->subject);
+	lt__sq_col_copy(q, o + 11, d->status_code, sizeof d->status_code);
+	d->body_removed = sqlite3_column_int(q, o + 12) != 0;
+}
+
+static void read_delivery(sqlite3_stmt *q, struct lt_xdelivery *d)
+{
+	memset(d, 0, sizeof *d);
+	d->id = sqlite3_column_int64(q, 0);
+	lt__sq_col_copy(q, 1, d->doc, sizeof d->doc);
+	lt__sq_col_copy(q, 2, d->addressed, sizeof d->addressed);
+	lt__sq_col_copy(q, 3, d->routed_to, sizeof d->routed_to);
+	lt__sq_col_copy(q, 4, d->state, sizeof d->state);
+	lt__sq_col_copy(q, 5, d->reason, sizeof d->reason);
+	lt__sq_col_copy(q, 6, d->updated, sizeof d->updated);
+}
+
+/* Runs a one-row document query. */
+static int one_doc(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, struct lt_xdoc *out,
+		   struct lt_err *err, const char *what)
+{
+	int rc = sqlite3_step(q), ret = LT_OK;
+	if (rc == SQLITE_ROW)
+		read_doc(q, 0, out);
+	else if (rc == SQLITE_DONE)
+		ret = lt_err_set(err, LT_ENOTFOUND, "no such document");
+	else
+		ret = lt__sq_fail(cn, err, what);
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,
+			const char *sha256, struct lt_xdoc *out, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	bool edoc = strcmp(kind, "edoc") == 0;
+	sqlite3_stmt *q = use(st, false, edoc ? SQL_FIND_EDOC : SQL_FIND_STATUS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, system_id);
+	lt__sq_bind_text(q, 2, edoc ? document_id : sha256);
+	return one_doc(st, cn, q, out, err, "looking up a document");
+}
+
+static int sq_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_DOC_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	const char *t1[] = {d->id, d->kind, d->document_id};
+	for (int i = 0; i < 3; i++)
+		lt__sq_bind_text(q, i + 1, t1[i]);
+	sqlite3_bind_int64(q, 4, d->system_id);
+	lt__sq_bind_text(q, 5, d->from_code);
+	lt__sq_bind_text(q, 6, d->sha256);
+	sqlite3_bind_int64(q, 7, d->size);
+	lt__sq_bind_text(q, 8, d->received);
+	sqlite3_bind_int(q, 9, d->doctype);
+	lt__sq_bind_text(q, 10, d->refers_to);
+	lt__sq_bind_text(q, 11, d->subject);
+	lt__sq_bind_text(q, 12, d->status_code);
+	int ret = lt__sq_exec(cn, q, err, "storing a document");
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_DOC_GET, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, id);
+	return one_doc(st, cn, q, out, err, "reading a document");
+}
+
+static int sq_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
+				  struct lt_xdoc *out, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_DOC_BY_DOCID, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, document_id);
+	lt__sq_bind_text(q, 2, from_code ? from_code : "");
+	return one_doc(st, cn, q, out, err, "looking up a document");
+}
+
+static int sq_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_DEL_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	const char *t[] = {d->doc, d->addressed, d->routed_to, d->state, d->reason, d->updated};
+	for (int i = 0; i < 6; i++)
+		lt__sq_bind_text(q, i + 1, t[i]);
+	int ret = lt__sq_exec(cn, q, err, "storing a delivery");
+	if (ret == LT_OK) {
+		d->id = sqlite3_last_insert_rowid(cn->db);
+		sqlite3_stmt *e = lt__sq_stmt(cn, SQL_EVENT_ADD, err);
+		if (!e) {
+			ret = LT_EIO;
+		} else {
+			sqlite3_bind_int64(e, 1, d->id);
+			lt__sq_bind_text(e, 2, d->state);
+			lt__sq_bind_text(e, 3, d->updated);
+			ret = lt__sq_exec(cn, e, err, "logging a delivery");
+		}
+	}
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_DELS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, doc);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xdelivery d;
+		read_delivery(q, &d);
+		if ((ret = cb(ctx, &d)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading deliveries");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
+		     lt_xinbox_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_INBOX, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, system_id);
+	lt__sq_bind_text(q, 2, kind ? kind : "");
+	sqlite3_bind_int64(q, 3, after);
+	sqlite3_bind_int(q, 4, limit);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xdelivery d;
+		struct lt_xdoc doc;
+		read_delivery(q, &d);
+		read_doc(q, 7, &doc);
+		if ((ret = cb(ctx, &d, &doc)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading an inbox");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
+		   int *n, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_ACK_EVENTS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	int ret = LT_OK;
+	for (int pass = 0; pass < 2 && ret == LT_OK; pass++) {
+		if (pass == 1 && !(q = lt__sq_stmt(cn, SQL_ACK, err))) {
+			ret = LT_EIO;
+			break;
+		}
+		sqlite3_bind_int64(q, 1, system_id);
+		lt__sq_bind_text(q, 2, doc);
+		lt__sq_bind_text(q, 3, state);
+		lt__sq_bind_text(q, 4, at);
+		ret = lt__sq_exec(cn, q, err, "acknowledging a delivery");
+		*n = sqlite3_changes(cn->db);
+	}
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_EVENTS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, delivery_id);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xevent e = {0};
+		lt__sq_col_copy(q, 0, e.state, sizeof e.state);
+		lt__sq_col_copy(q, 1, e.at, sizeof e.at);
+		if ((ret = cb(ctx, &e)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading transport events");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xstatus_add(struct lt_store *s, const struct lt_xstatus *x, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_STATUS_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	const char *t[] = {x->status_doc, x->ref_doc, x->ref_document_id, x->from_code, x->to_code,
+			   x->code,       x->description, x->at,          x->received};
+	for (int i = 0; i < 9; i++)
+		lt__sq_bind_text(q, i + 1, t[i]);
+	int ret = lt__sq_exec(cn, q, err, "storing a status");
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_STATUSES, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, ref_doc);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xstatus x;
+		memset(&x, 0, sizeof x);
+		char *dst[] = {x.status_doc, x.ref_doc, x.ref_document_id, x.from_code, x.to_code,
+			       x.code,       x.description, x.at,        x.received};
+		size_t sz[] = {sizeof x.status_doc, sizeof x.ref_doc, sizeof x.ref_document_id,
+			       sizeof x.from_code,  sizeof x.to_code, sizeof x.code,
+			       sizeof x.description, sizeof x.at,     sizeof x.received};
+		for (int i = 0; i < 9; i++)
+			lt__sq_col_copy(q, i, dst[i], sz[i]);
+		if ((ret = cb(ctx, &x)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading statuses");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
+		     void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_STATS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, from);
+	lt__sq_bind_text(q, 2, to);
+	lt__sq_bind_text(q, 3, by);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xstat_row r = {0};
+		lt__sq_col_copy(q, 0, r.key, sizeof r.key);
+		r.documents = sqlite3_column_int64(q, 1);
+		r.bytes = sqlite3_column_int64(q, 2);
+		r.deliveries = sqlite3_column_int64(q, 3);
+		r.sent_to_01_s = sqlite3_column_type(q, 4) == SQLITE_NULL ? -1 : sqlite3_column_double(q, 4);
+		r.n_01 = sqlite3_column_int64(q, 5);
+		r.sent_to_06_s = sqlite3_column_type(q, 6) == SQLITE_NULL ? -1 : sqlite3_column_double(q, 6);
+		r.n_06 = sqlite3_column_int64(q, 7);
+		if ((ret = cb(ctx, &r)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "computing statistics");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_EXPIRED, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, before);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xdoc d;
+		read_doc(q, 0, &d);
+		if ((ret = cb(ctx, &d)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "finding expired bodies");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_BODY_REMOVED, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, id);
+	int ret = lt__sq_exec(cn, q, err, "marking a body removed");
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_COUNTS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	int ret = LT_OK;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		for (int i = 0; i < 6; i++)
+			out[i] = sqlite3_column_int64(q, i);
+	else
+		ret = lt__sq_fail(cn, err, "counting documents");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+void lt__sq_exchange_ops(struct lt_store_ops *ops)
+{
+	ops->xdoc_find = sq_xdoc_find;
+	ops->xdoc_add = sq_xdoc_add;
+	ops->xdoc_get = sq_xdoc_get;
+	ops->xdoc_by_document_id = sq_xdoc_by_document_id;
+	ops->xdelivery_add = sq_xdelivery_add;
+	ops->xdeliveries = sq_xdeliveries;
+	ops->xinbox = sq_xinbox;
+	ops->xack = sq_xack;
+	ops->xevents = sq_xevents;
+	ops->xstatus_add = sq_xstatus_add;
+	ops->xstatuses = sq_xstatuses;
+	ops->xstats = sq_xstats;
+	ops->xexpired = sq_xexpired;
+	ops->xbody_removed = sq_xbody_removed;
+	ops->xcounts = sq_xcounts;
+}
