@@ -1,0 +1,251 @@
+/* Access control on a temporary registry: tokens are stored only as hashes
+ * and refused once revoked, the roles decide exactly what they should,
+ * sealed secrets open only with their key, and systems follow a unit that
+ * moves. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lienthong/access.h"
+#include "lienthong/registry.h"
+
+struct fx {
+	char dir[64];
+	char db[128];
+	struct lt_registry *r;
+	struct lt_store *s;
+	unsigned char key[LT_SEAL_KEY_BYTES];
+};
+
+static const char units_csv[] =
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.01.H14,Sở Nội vụ tỉnh Cao Bằng,000.00.00.H14,1/QĐ-UBND,2021-01-05,UBND tỉnh Cao Bằng,2021-01-05\n"
+	"000.01.01.H14,Phòng Tổ chức,000.00.01.H14,2/QĐ-UBND,2021-01-05,UBND tỉnh Cao Bằng,2021-01-05\n";
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof *fx);
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-acc-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->db, sizeof fx->db, "%s/t.db", fx->dir);
+	struct lt_err err = {0};
+	assert_int_equal(lt_registry_open(&fx->r, fx->db, &err), LT_OK);
+	fx->s = lt_registry_store(fx->r);
+	FILE *f = fmemopen((void *)units_csv, strlen(units_csv), "r");
+	struct lt_import_report rep;
+	assert_int_equal(lt_registry_import_csv(fx->r, f, &rep, &err), LT_OK);
+	fclose(f);
+	lt_import_report_free(&rep);
+	char keydir[128];
+	snprintf(keydir, sizeof keydir, "%s/data/keys", fx->dir);
+	assert_int_equal(lt_seal_key_in(keydir, true, fx->key, &err), LT_OK);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	lt_registry_close(fx->r);
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	free(fx);
+	return 0;
+}
+
+struct find_hash {
+	const char *token;
+	bool seen_plain;
+	int n;
+};
+
+static int scan_token(void *ctx, const struct lt_token *t)
+{
+	struct find_hash *fh = ctx;
+	fh->n++;
+	if (strstr(t->hash, fh->token + 3) || strstr(t->name, fh->token))
+		fh->seen_plain = true;
+	return 0;
+}
+
+static void test_tokens(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	char tok[LT_TOKEN_BUFSZ];
+	struct lt_token row;
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_ADMIN, NULL, "ops", 0, tok, &row, &err), LT_OK);
+	assert_int_equal(strncmp(tok, "lt_", 3), 0);
+	assert_int_equal(strlen(tok), 46);
+	struct lt_principal p;
+	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
+	assert_int_equal(p.role, LT_ROLE_ADMIN);
+	assert_int_equal(p.token_id, row.id);
+
+	/* Only the hash is stored: the secret appears nowhere in the table. */
+	struct find_hash fh = {tok, false, 0};
+	assert_int_equal(lt_store_tokens(fx->s, scan_token, &fh, &err), LT_OK);
+	assert_int_equal(fh.n, 1);
+	assert_false(fh.seen_plain);
+
+	/* A token one character off, a malformed one, and a revoked one. */
+	char wrong[LT_TOKEN_BUFSZ];
+	snprintf(wrong, sizeof wrong, "%s", tok);
+	wrong[10] = wrong[10] == 'A' ? 'B' : 'A';
+	assert_int_equal(lt_token_authenticate(fx->s, wrong, &p, &err), LT_EAUTH);
+	assert_int_equal(lt_token_authenticate(fx->s, "Bearer x", &p, &err), LT_EAUTH);
+	assert_int_equal(lt_token_authenticate(fx->s, "", &p, &err), LT_EAUTH);
+	assert_int_equal(lt_token_revoke(fx->s, row.id, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_EAUTH);
+	assert_non_null(strstr(err.msg, "revoked"));
+	assert_int_equal(lt_token_revoke(fx->s, row.id, &err), LT_ENOTFOUND);
+
+	/* Scope rules. */
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H99", NULL, 0, tok, NULL, &err),
+			 LT_ENOTFOUND);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.0.H14", NULL, 0, tok, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_READER, "000.00.00.H14", NULL, 0, tok, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_SYSTEM, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H14", "cb", 0, tok, NULL, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
+	assert_string_equal(p.scope, "000.00.00.H14");
+
+	enum lt_role r;
+	assert_int_equal(lt_role_parse("manager", &r, &err), LT_OK);
+	assert_int_equal(r, LT_ROLE_MANAGER);
+	assert_int_equal(lt_role_parse("root", &r, &err), LT_EINVAL);
+	assert_int_equal(lt_role_parse("anonymous", &r, &err), LT_EINVAL);
+}
+
+static void test_policy(void **state)
+{
+	(void)state;
+	struct lt_err err = {0};
+	struct lt_principal anon = {0}, reader = {.role = LT_ROLE_READER}, sys = {.role = LT_ROLE_SYSTEM},
+			    admin = {.role = LT_ROLE_ADMIN}, mgr = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H14"},
+			    mgr2 = {.role = LT_ROLE_MANAGER, .scope = "000.00.01.H14"};
+	assert_int_equal(lt_access_read(&anon, true, &err), LT_OK);
+	assert_int_equal(lt_access_read(&anon, false, &err), LT_EAUTH);
+	assert_int_equal(lt_access_read(&reader, false, &err), LT_OK);
+
+	assert_int_equal(lt_access_write(&admin, "000.00.00.H17", &err), LT_OK);
+	assert_int_equal(lt_access_write(&anon, "000.00.00.H14", &err), LT_EAUTH);
+	assert_int_equal(lt_access_write(&reader, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_write(&sys, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_write(&mgr, "000.00.00.H14", &err), LT_OK);
+	assert_int_equal(lt_access_write(&mgr, "001.01.01.H14", &err), LT_OK);
+	assert_int_equal(lt_access_write(&mgr, "000.00.00.H17", &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "000.00.00.H14"));
+	assert_int_equal(lt_access_write(&mgr, "garbage", &err), LT_EFORBIDDEN);
+	/* A level-2 manager reaches its own subtree only, not its siblings. */
+	assert_int_equal(lt_access_write(&mgr2, "000.01.01.H14", &err), LT_OK);
+	assert_int_equal(lt_access_write(&mgr2, "000.00.02.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_write(&mgr2, "000.00.00.H14", &err), LT_EFORBIDDEN);
+
+	assert_int_equal(lt_access_admin(&admin, &err), LT_OK);
+	assert_int_equal(lt_access_admin(&mgr, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_admin(&anon, &err), LT_EAUTH);
+}
+
+static void test_seal(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	char sealed[256], back[128];
+	assert_int_equal(lt_seal(fx->key, "vxp_secret-value", sealed, sizeof sealed, &err), LT_OK);
+	assert_null(strstr(sealed, "secret"));
+	assert_int_equal(lt_unseal(fx->key, sealed, back, sizeof back, &err), LT_OK);
+	assert_string_equal(back, "vxp_secret-value");
+	/* Same plaintext, fresh nonce: two seals differ. */
+	char again[256];
+	assert_int_equal(lt_seal(fx->key, "vxp_secret-value", again, sizeof again, &err), LT_OK);
+	assert_string_not_equal(sealed, again);
+	/* One flipped bit, or another key: refused. */
+	sealed[30] = sealed[30] == '0' ? '1' : '0';
+	assert_int_equal(lt_unseal(fx->key, sealed, back, sizeof back, &err), LT_EAUTH);
+	unsigned char other[LT_SEAL_KEY_BYTES];
+	memcpy(other, fx->key, sizeof other);
+	other[0] ^= 1;
+	assert_int_equal(lt_unseal(other, again, back, sizeof back, &err), LT_EAUTH);
+	assert_int_equal(lt_unseal(fx->key, "zz", back, sizeof back, &err), LT_EIO);
+
+	/* The key file is made once, private, and read back the same. */
+	char keydir[128], path[160];
+	snprintf(keydir, sizeof keydir, "%s/data/keys", fx->dir);
+	snprintf(path, sizeof path, "%s/seal.key", keydir);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	unsigned char k2[LT_SEAL_KEY_BYTES];
+	assert_int_equal(lt_seal_key_in(keydir, false, k2, &err), LT_OK);
+	assert_memory_equal(k2, fx->key, sizeof k2);
+	char missing[160];
+	snprintf(missing, sizeof missing, "%s/nowhere", fx->dir);
+	assert_int_equal(lt_seal_key_in(missing, false, k2, &err), LT_EIO);
+}
+
+static void test_systems_follow_their_unit(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_principal admin = {.role = LT_ROLE_ADMIN}, mgr = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H14"};
+	const char codes[][LT_CODE_BUFSZ] = {"000.00.01.H14", "000.01.01.H14"};
+	struct lt_system_created made;
+	assert_int_equal(lt_system_register(fx->s, &mgr, "QLVB Sở Nội vụ", codes, 2, fx->key, &made, &err), LT_OK);
+	assert_true(made.id > 0);
+	char secret[LT_TOKEN_BUFSZ];
+	assert_int_equal(lt_system_secret(fx->s, made.id, fx->key, secret, &err), LT_OK);
+	assert_string_equal(secret, made.vxp_secret);
+	struct lt_principal p;
+	assert_int_equal(lt_token_authenticate(fx->s, made.token, &p, &err), LT_OK);
+	assert_int_equal(p.role, LT_ROLE_SYSTEM);
+	assert_int_equal(p.system_id, made.id);
+
+	/* Outside the manager's subtree, unknown, empty, or nameless: refused, and nothing written. */
+	const char other[][LT_CODE_BUFSZ] = {"000.00.00.H17"};
+	const char unknown[][LT_CODE_BUFSZ] = {"000.00.09.H14"};
+	assert_int_equal(lt_system_register(fx->s, &mgr, "x", other, 1, fx->key, &made, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_system_register(fx->s, &admin, "x", unknown, 1, fx->key, &made, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_system_register(fx->s, &admin, "x", other, 0, fx->key, &made, &err), LT_EINVAL);
+	assert_int_equal(lt_system_register(fx->s, &admin, "", other, 1, fx->key, &made, &err), LT_EINVAL);
+
+	/* The Sở moves under Đà Nẵng: its system is bound to the new codes. */
+	struct lt_new_unit into = {.parent = "000.00.00.H17"};
+	const char from[][LT_CODE_BUFSZ] = {"000.00.01.H14"};
+	struct lt_reorg q = {.kind = LT_REORG_MOVE, .decision = {"5/QĐ-UBND", "2026-01-10", "UBND"},
+			     .effective = "2026-01-10", .from = from, .n_from = 1, .into = &into, .n_into = 1};
+	struct lt_reorg_result res = {0};
+	assert_int_equal(lt_registry_reorganize(fx->r, &q, &res, &err), LT_OK);
+	struct lt_codelist bound = {0};
+	assert_int_equal(lt_store_system_codes(fx->s, 1, &bound, &err), LT_OK);
+	assert_int_equal(bound.n, 2);
+	for (size_t i = 0; i < res.n_moved; i++) {
+		assert_true(lt_codelist_has(&bound, res.moved[i].to));
+		assert_false(lt_codelist_has(&bound, res.moved[i].from));
+	}
+	lt_codelist_free(&bound);
+	lt_reorg_result_free(&res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_systems_follow_their_unit, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
