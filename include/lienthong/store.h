@@ -131,6 +131,7 @@ struct lt_system {
 	char created[32];
 	char secret_sealed[256]; /* hex of nonce‖ciphertext‖tag */
 	char removed[32];        /* "" while connected */
+	char primary_code[LT_CODE_BUFSZ]; /* the VXP systemid: the first code it was registered for */
 };
 
 typedef int (*lt_token_cb)(void *ctx, const struct lt_token *t);
@@ -147,6 +148,10 @@ int lt_store_system_get(struct lt_store *s, int64_t id, struct lt_system *out, s
 int lt_store_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err);
 int lt_store_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
 int lt_store_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
+/* Systems whose primary code is code (the VXP systemid). */
+int lt_store_systems_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
+/* Unbinds a code from a system; LT_ENOTFOUND when it was not bound. */
+int lt_store_system_code_remove(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
 /* Rebinds every system bound to old_code to new_code (a unit that moved). */
 int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 
@@ -232,6 +237,9 @@ int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const 
 int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
 int lt_store_xstatus_add(struct lt_store *s, const struct lt_xstatus *st, struct lt_err *err);
 int lt_store_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
+/* Packages a system sent, oldest first; kind NULL for both. */
+int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
+		   struct lt_err *err);
 /* by: day, month, sender, recipient. */
 int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
 		    void *ctx, struct lt_err *err);

@@ -40,6 +40,8 @@ int lt_system_register(struct lt_store *s, const struct lt_principal *caller, co
 	}
 	struct lt_system sys = {0};
 	snprintf(sys.name, sizeof sys.name, "%s", name);
+	if (canon.n)
+		snprintf(sys.primary_code, sizeof sys.primary_code, "%s", canon.codes[0]);
 	lt_time_now(sys.created);
 	if (rc == LT_OK && (rc = lt__random_text("vxp_", out->vxp_secret, sizeof out->vxp_secret, err)) == LT_OK)
 		rc = lt_seal(key, out->vxp_secret, sys.secret_sealed, sizeof sys.secret_sealed, err);

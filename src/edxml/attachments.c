@@ -214,8 +214,14 @@ int lt__edxml_body_close(struct lt_edxml_reader *r)
 		return lt__edxml_fail(r, LT_EINVAL, "ContentTransferEncoded is missing: the attachment has no content");
 	if (r->dirfd < 0)
 		return LT_OK;
+	/* Name the file after the attachment: its own AttachmentName, else the
+	 * manifest's (normally read by now), else its ContentId. */
+	const char *name = b->name;
+	for (size_t i = 0; !name && i < r->n_refs; i++)
+		if (strcmp(r->refs[i].content_id, b->content_id) == 0)
+			name = r->refs[i].name;
 	char safe[SAFE_NAME_MAX], file[SAFE_NAME_MAX + 32];
-	safe_name(b->name ? b->name : b->content_id, safe, sizeof safe);
+	safe_name(name ? name : b->content_id, safe, sizeof safe);
 	bool zipped = b->magic_zip || zip_type(b->content_type);
 	snprintf(file, sizeof file, "%zu-%s%s", b->seq + 1, safe, zipped && !has_suffix_ci(safe, ".zip") ? ".zip" : "");
 	if (linkat(r->dirfd, r->dec.part, r->dirfd, file, 0) != 0) {

@@ -131,6 +131,22 @@ struct lt__edxml_b64 {
 	unsigned char out[LT__EDXML_OUTBUF];
 };
 
+/* The byte-level guard in front of libxml2 (guard.c). */
+#define LT__EDXML_MAX_ATTRS 128
+
+struct lt__edxml_guard {
+	int state;
+	unsigned char quote, prev1, prev2;
+	char bang[8];
+	size_t nbang;
+	size_t len;     /* bytes of the current markup */
+	unsigned attrs; /* '=' in the current tag */
+	unsigned long line;
+};
+
+/* Refuses markup libxml2 would buffer whole or check in quadratic time. */
+int lt__edxml_guard_scan(struct lt_edxml_reader *r, const unsigned char *s, size_t len);
+
 struct lt_edxml_reader {
 	struct lt_edxml_limits lim;
 	unsigned code_flags;
@@ -146,6 +162,7 @@ struct lt_edxml_reader {
 	bool finished, handed_over;
 	uint64_t fed;
 	EVP_MD_CTX *sha;
+	struct lt__edxml_guard guard;
 
 	struct lt__edxml_frame *frames;
 	uint16_t *seen; /* per frame, occurrences of each table entry among its children */

@@ -185,7 +185,9 @@ static int add_item(struct lt_edxml_reader *r, const struct lt__edxml_elem *e, c
 
 int lt__edxml_leaf(struct lt_edxml_reader *r, const struct lt__edxml_elem *e, char *text)
 {
-	unsigned char *field = (unsigned char *)base(r, e->parent) + e->offset;
+	/* void *, so each kind can take its own type: the table's offsets come
+	 * from offsetof on that type, so the alignment is right. */
+	void *field = (unsigned char *)base(r, e->parent) + e->offset;
 	struct lt_err verr;
 	int rc = LT_OK;
 	/* An empty element says nothing: the field keeps its "absent" value and

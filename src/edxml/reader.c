@@ -13,6 +13,7 @@
 #include "edxml/edxml_impl.h"
 
 #define FEED_PIECE (64 * 1024)
+#define DICT_LIMIT (1024 * 1024)
 #define SOAP_NS "http://schemas.xmlsoap.org/soap/envelope/"
 
 /* ---- failures and paths ------------------------------------------------------ */
@@ -226,7 +227,11 @@ static void on_error(void *ctx, xmlErrorPtr e)
 	snprintf(msg, sizeof msg, "%s", e->message ? e->message : "unknown error");
 	lt__edxml_trim(msg);
 	if (e->code == XML_ERR_NO_MEMORY) {
-		lt__edxml_fail(r, LT_ENOMEM, "out of memory");
+		if (r->ctxt && r->ctxt->dict && xmlDictGetUsage(r->ctxt->dict) + 4096 >= DICT_LIMIT)
+			lt__edxml_fail(r, LT_ETOOBIG, "line %d: the package uses too many distinct element and attribute names",
+				       e->line);
+		else
+			lt__edxml_fail(r, LT_ENOMEM, "out of memory");
 		return;
 	}
 	if (r->finished && r->depth > 0)
@@ -261,6 +266,7 @@ int lt_edxml_reader_new(struct lt_edxml_reader **out, const struct lt_edxml_read
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	r->dirfd = -1;
 	r->dec.fd = -1;
+	r->guard.line = 1;
 	limits_resolve(&r->lim, opts ? &opts->limits : NULL);
 	r->code_flags = LT_CODE_LENIENT | (opts ? opts->code_flags : 0);
 	if (opts && opts->sink) {
@@ -319,6 +325,10 @@ static int start_parser(struct lt_edxml_reader *r, const char *first, size_t n)
 	/* NONET, and neither NOENT nor DTDLOAD nor HUGE: no entity is
 	 * substituted, no DTD fetched, and libxml2 keeps its own token caps. */
 	xmlCtxtUseOptions(r->ctxt, XML_PARSE_NONET);
+	/* Names are interned for the whole parse; a real package uses about a
+	 * hundred, so a small dictionary bounds a package of invented names. */
+	if (r->ctxt->dict)
+		xmlDictSetLimit(r->ctxt->dict, DICT_LIMIT);
 	return LT_OK;
 }
 
@@ -340,18 +350,17 @@ int lt_edxml_reader_feed(struct lt_edxml_reader *r, const void *buf, size_t len,
 	const char *p = buf;
 	/* Pieces keep libxml2's input buffer small whatever the caller hands in. */
 	while (len > 0 && !r->status) {
-		size_t n = len < FEED_PIECE ? len : FEED_PIECE;
+		size_t n = len < FEED_PIECE ? len : FEED_PIECE, k = 0;
+		if (lt__edxml_guard_scan(r, (const unsigned char *)p, n) != LT_OK)
+			break;
 		if (!r->ctxt) {
 			/* The first bytes go in with the context, which takes them as
 			 * input and detects the encoding from them. */
-			size_t k = n < 4 ? n : 4;
+			k = n < 4 ? n : 4;
 			if (start_parser(r, p, k) != LT_OK)
 				break;
-			p += k;
-			len -= k;
-			n -= k;
 		}
-		int rc = xmlParseChunk(r->ctxt, p, (int)n, 0);
+		int rc = xmlParseChunk(r->ctxt, p + k, (int)(n - k), 0);
 		if (rc != 0 && !r->status)
 			lt__edxml_fail(r, LT_EINVAL, "not well-formed XML (libxml2 error %d)", rc);
 		p += n;

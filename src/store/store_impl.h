@@ -44,6 +44,9 @@ struct lt_store_ops {
 	int (*systems)(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err);
 	int (*system_code_add)(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
 	int (*system_codes)(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
+	int (*systems_by_primary)(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
+	int (*system_code_remove)(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
+	int (*xsent)(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 	int (*system_rebind)(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 	int (*xdoc_find)(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,
 			 const char *sha256, struct lt_xdoc *out, struct lt_err *err);

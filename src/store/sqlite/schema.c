@@ -92,6 +92,10 @@ static const char *const migrations[] = {
 	"  from_code TEXT NOT NULL, to_code TEXT NOT NULL, code TEXT NOT NULL, description TEXT NOT NULL,"
 	"  at TEXT NOT NULL, received TEXT NOT NULL);"
 	"CREATE INDEX xstatuses_ref ON xstatuses(ref_doc, id);",
+	/* 4: a system's primary code, its VXP systemid. */
+	"ALTER TABLE systems ADD COLUMN primary_code TEXT NOT NULL DEFAULT '';"
+	"UPDATE systems SET primary_code = (SELECT min(code) FROM system_codes WHERE system_id = systems.id);"
+	"CREATE INDEX systems_primary ON systems(primary_code);",
 };
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)

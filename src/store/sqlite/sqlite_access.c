@@ -6,14 +6,19 @@
 #include "sqlite_store.h"
 
 #define TOKEN_COLS "id, hash, role, scope, name, coalesce(system_id, 0), created, revoked"
-#define SYSTEM_COLS "id, name, created, secret_sealed, removed"
+#define SYSTEM_COLS "id, name, created, secret_sealed, removed, primary_code"
 
 static const char SQL_TOKEN_ADD[] = "INSERT INTO tokens (hash, role, scope, name, system_id, created) "
 				    "VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6)";
 static const char SQL_TOKEN_FIND[] = "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1";
 static const char SQL_TOKENS[] = "SELECT " TOKEN_COLS " FROM tokens ORDER BY id";
 static const char SQL_TOKEN_REVOKE[] = "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked = ''";
-static const char SQL_SYSTEM_ADD[] = "INSERT INTO systems (name, created, secret_sealed) VALUES (?1, ?2, ?3)";
+static const char SQL_SYSTEM_ADD[] = "INSERT INTO systems (name, created, secret_sealed, primary_code) "
+				     "VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_SYSTEMS_BY_PRIMARY[] = "SELECT " SYSTEM_COLS " FROM systems WHERE primary_code = ?1 "
+					     "AND removed = '' ORDER BY id";
+static const char SQL_SYSTEM_CODE_REMOVE[] = "DELETE FROM system_codes WHERE system_id = ?1 AND code = ?2";
+static const char SQL_SYSTEM_REPRIMARY[] = "UPDATE systems SET primary_code = ?2 WHERE primary_code = ?1";
 static const char SQL_SYSTEM_GET[] = "SELECT " SYSTEM_COLS " FROM systems WHERE id = ?1";
 static const char SQL_SYSTEMS[] = "SELECT " SYSTEM_COLS " FROM systems ORDER BY id";
 static const char SQL_SYSTEM_CODE_ADD[] = "INSERT OR IGNORE INTO system_codes (system_id, code) VALUES (?1, ?2)";
@@ -57,6 +62,7 @@ static void read_system(sqlite3_stmt *q, struct lt_system *sys)
 	lt__sq_col_copy(q, 2, sys->created, sizeof sys->created);
 	lt__sq_col_copy(q, 3, sys->secret_sealed, sizeof sys->secret_sealed);
 	lt__sq_col_copy(q, 4, sys->removed, sizeof sys->removed);
+	lt__sq_col_copy(q, 5, sys->primary_code, sizeof sys->primary_code);
 }
 
 static int sq_token_add(struct lt_store *s, struct lt_token *t, struct lt_err *err)
@@ -145,6 +151,7 @@ static int sq_system_add(struct lt_store *s, struct lt_system *sys, struct lt_er
 	lt__sq_bind_text(q, 1, sys->name);
 	lt__sq_bind_text(q, 2, sys->created);
 	lt__sq_bind_text(q, 3, sys->secret_sealed);
+	lt__sq_bind_text(q, 4, sys->primary_code);
 	int ret = lt__sq_exec(cn, q, err, "storing a system");
 	if (ret == LT_OK)
 		sys->id = sqlite3_last_insert_rowid(cn->db);
@@ -172,13 +179,16 @@ static int sq_system_get(struct lt_store *s, int64_t id, struct lt_system *out, 
 	return ret;
 }
 
-static int sq_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err)
+static int each_system(struct lt_store *s, const char *sql, const char *code, lt_system_cb cb, void *ctx,
+		       struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_SYSTEMS, &cn, err);
+	sqlite3_stmt *q = use(st, false, sql, &cn, err);
 	if (!q)
 		return LT_EIO;
+	if (code)
+		lt__sq_bind_text(q, 1, code);
 	int rc, ret = LT_OK;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct lt_system sys;
@@ -189,6 +199,32 @@ static int sq_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_
 	if (ret == LT_OK && rc != SQLITE_DONE)
 		ret = lt__sq_fail(cn, err, "reading systems");
 	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err)
+{
+	return each_system(s, SQL_SYSTEMS, NULL, cb, ctx, err);
+}
+
+static int sq_systems_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err)
+{
+	return each_system(s, SQL_SYSTEMS_BY_PRIMARY, code, cb, ctx, err);
+}
+
+static int sq_system_code_remove(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, true, SQL_SYSTEM_CODE_REMOVE, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	lt__sq_bind_text(q, 2, code);
+	int ret = lt__sq_exec(cn, q, err, "unbinding a code");
+	if (ret == LT_OK && sqlite3_changes(cn->db) == 0)
+		ret = lt_err_set(err, LT_ENOTFOUND, "%s is not bound to this system", code);
 	lt__sq_release(st, cn);
 	return ret;
 }
@@ -238,12 +274,17 @@ static int sq_system_rebind(struct lt_store *s, const char *old_code, const char
 	lt__sq_bind_text(q, 1, old_code);
 	lt__sq_bind_text(q, 2, new_code);
 	int ret = lt__sq_exec(cn, q, err, "rebinding systems to a moved unit");
-	sqlite3_stmt *d = ret == LT_OK ? lt__sq_stmt(cn, SQL_SYSTEM_UNBIND, err) : NULL;
-	if (d) {
+	const char *follow[] = {SQL_SYSTEM_UNBIND, SQL_SYSTEM_REPRIMARY};
+	for (int i = 0; i < 2 && ret == LT_OK; i++) {
+		sqlite3_stmt *d = lt__sq_stmt(cn, follow[i], err);
+		if (!d) {
+			ret = LT_EIO;
+			break;
+		}
 		lt__sq_bind_text(d, 1, old_code);
+		if (i == 1)
+			lt__sq_bind_text(d, 2, new_code);
 		ret = lt__sq_exec(cn, d, err, "rebinding systems to a moved unit");
-	} else if (ret == LT_OK) {
-		ret = LT_EIO;
 	}
 	lt__sq_release(st, cn);
 	return ret;
@@ -261,4 +302,6 @@ void lt__sq_access_ops(struct lt_store_ops *ops)
 	ops->system_code_add = sq_system_code_add;
 	ops->system_codes = sq_system_codes;
 	ops->system_rebind = sq_system_rebind;
+	ops->systems_by_primary = sq_systems_by_primary;
+	ops->system_code_remove = sq_system_code_remove;
 }

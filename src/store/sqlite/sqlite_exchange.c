@@ -29,12 +29,17 @@ static const char SQL_DELS[] = "SELECT " XDEL_COLS " FROM xdeliveries l WHERE l.
 static const char SQL_INBOX[] = "SELECT " XDEL_COLS ", " XDOC_COLS " FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
 				"WHERE l.routed_to IN " MY_CODES " AND l.state IN ('pending', 'processing', 'fail') "
 				"AND l.id > ?3 AND (?2 = '' OR d.kind = ?2) ORDER BY l.id LIMIT ?4";
+/* An acknowledgement repeated (a client's retry) changes nothing further. */
+static const char SQL_ACK_COUNT[] = "SELECT count(*) FROM xdeliveries WHERE doc = ?2 AND routed_to IN " MY_CODES
+				    " AND state NOT IN ('refused', 'merged') AND ?3 = ?3 AND ?4 = ?4";
 static const char SQL_ACK_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, ?3, ?4 FROM "
 				     "xdeliveries WHERE doc = ?2 AND routed_to IN " MY_CODES
-				     " AND state NOT IN ('refused', 'merged')";
+				     " AND state NOT IN ('refused', 'merged') AND state <> ?3";
 static const char SQL_ACK[] = "UPDATE xdeliveries SET state = ?3, updated = ?4 WHERE doc = ?2 AND routed_to IN " MY_CODES
-			      " AND state NOT IN ('refused', 'merged')";
+			      " AND state NOT IN ('refused', 'merged') AND state <> ?3";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
+static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND (?2 = '' OR d.kind = ?2) "
+			       "ORDER BY d.received, d.rowid";
 static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc, ref_document_id, from_code, "
 				     "to_code, code, description, at, received) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
 static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id, from_code, to_code, code, "
@@ -281,12 +286,14 @@ static int sq_xack(struct lt_store *s, const char *doc, int64_t system_id, const
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_ACK_EVENTS, &cn, err);
+	sqlite3_stmt *q = use(st, true, SQL_ACK_COUNT, &cn, err);
 	if (!q)
 		return LT_EIO;
 	int ret = LT_OK;
-	for (int pass = 0; pass < 2 && ret == LT_OK; pass++) {
-		if (pass == 1 && !(q = lt__sq_stmt(cn, SQL_ACK, err))) {
+	const char *steps[] = {SQL_ACK_COUNT, SQL_ACK_EVENTS, SQL_ACK};
+	*n = 0;
+	for (int pass = 0; pass < 3 && ret == LT_OK; pass++) {
+		if (pass > 0 && !(q = lt__sq_stmt(cn, steps[pass], err))) {
 			ret = LT_EIO;
 			break;
 		}
@@ -294,8 +301,17 @@ static int sq_xack(struct lt_store *s, const char *doc, int64_t system_id, const
 		lt__sq_bind_text(q, 2, doc);
 		lt__sq_bind_text(q, 3, state);
 		lt__sq_bind_text(q, 4, at);
+		if (pass == 0) {
+			if (sqlite3_step(q) == SQLITE_ROW)
+				*n = sqlite3_column_int(q, 0);
+			else
+				ret = lt__sq_fail(cn, err, "acknowledging a delivery");
+			sqlite3_reset(q);
+			if (*n == 0)
+				break;
+			continue;
+		}
 		ret = lt__sq_exec(cn, q, err, "acknowledging a delivery");
-		*n = sqlite3_changes(cn->db);
 	}
 	lt__sq_release(st, cn);
 	return ret;
@@ -319,6 +335,30 @@ static int sq_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, 
 	}
 	if (ret == LT_OK && rc != SQLITE_DONE)
 		ret = lt__sq_fail(cn, err, "reading transport events");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
+		    struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = use(st, false, SQL_SENT, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, system_id);
+	lt__sq_bind_text(q, 2, kind ? kind : "");
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xdoc d;
+		read_doc(q, 0, &d);
+		if ((ret = cb(ctx, &d)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading sent documents");
 	sqlite3_reset(q);
 	lt__sq_release(st, cn);
 	return ret;
@@ -471,4 +511,5 @@ void lt__sq_exchange_ops(struct lt_store_ops *ops)
 	ops->xexpired = sq_xexpired;
 	ops->xbody_removed = sq_xbody_removed;
 	ops->xcounts = sq_xcounts;
+	ops->xsent = sq_xsent;
 }
