@@ -29,6 +29,8 @@ const struct route lt_routes[] = {
 	{"GET", "/v1/documents/{id}/trace", h_document_trace, BODY_NONE, "per-recipient routing and statuses", NULL, NULL},
 	{"GET", "/v1/inbox", h_inbox, BODY_NONE, "what waits for the caller's codes", NULL, NULL},
 	{"GET", "/v1/stats/exchange", h_stats_exchange, BODY_NONE, "exchange volume and latencies", NULL, NULL},
+	{"POST", "/vxp/{operation}", h_vxp, BODY_STREAM, "VXP-compatible axis operations", h_vxp_begin, h_vxp_data},
+	{"GET", "/vxp/{operation}", h_vxp_get, BODY_NONE, "VXP downloadEdoc", NULL, NULL},
 	{"GET", "/dmdc/Metadata/{cat}", h_dmdc_metadata, BODY_NONE, "shared-catalogue schema", NULL, NULL},
 	{"GET", "/dmdc/Category/{cat}", h_dmdc_category_get, BODY_NONE, "shared-catalogue records", NULL, NULL},
 	{"POST", "/dmdc/Category/{cat}", h_dmdc_category_post, BODY_BULK, "add shared-catalogue records", NULL, NULL},

@@ -43,6 +43,8 @@ static void req_free(struct req *rq)
 		rq->ctx_free(rq->ctx);
 	if (rq->body_fd >= 0)
 		close(rq->body_fd);
+	if (rq->stream_cb && rq->stream_free)
+		rq->stream_free(rq->stream_cls);
 	uri_free(&rq->uri);
 	free(rq->raw_uri);
 	free(rq->body);
@@ -86,6 +88,13 @@ static enum MHD_Result queue(struct req *rq)
 		resp = MHD_create_response_from_buffer(n, s, MHD_RESPMEM_MUST_FREE);
 		rq->sent_bytes = n;
 		ctype = "application/json; charset=utf-8";
+	} else if (rq->stream_cb) {
+		resp = MHD_create_response_from_callback(rq->stream_size, 65536, rq->stream_cb, rq->stream_cls,
+							 rq->stream_free);
+		if (resp)
+			rq->stream_cb = NULL; /* MHD owns the state now */
+		rq->sent_bytes = rq->stream_size;
+		ctype = rq->ctype;
 	} else if (rq->body_fd >= 0) {
 		/* MHD reads the file as it sends and closes it. */
 		resp = MHD_create_response_from_fd64(rq->body_fd_size, rq->body_fd);
@@ -125,7 +134,7 @@ static size_t body_limit(const struct server *srv, enum body_kind k)
 {
 	return k == BODY_JSON	  ? (size_t)srv->cfg.max_body_bytes
 	       : k == BODY_BULK	  ? (size_t)srv->cfg.max_bulk_bytes
-	       : k == BODY_STREAM ? (size_t)srv->cfg.max_package_bytes
+	       : k == BODY_STREAM ? (size_t)srv->cfg.max_package_bytes + 2 /* sendEdoc's CRLF */
 				  : 0;
 }
 

@@ -75,6 +75,11 @@ struct req {
 	int lt_status;     /* library status of a failure, for metrics */
 	int body_fd;       /* >= 0: reply with this file's bytes (owned) */
 	uint64_t body_fd_size;
+	/* A reply produced piece by piece (getEdoc's base64). */
+	MHD_ContentReaderCallback stream_cb;
+	void *stream_cls;
+	MHD_ContentReaderFreeCallback stream_free;
+	uint64_t stream_size;
 	void *ctx;         /* a handler's state across calls, freed by ctx_free */
 	void (*ctx_free)(void *ctx);
 };
@@ -192,6 +197,10 @@ void h_document_ack(struct req *rq);
 void h_document_trace(struct req *rq);
 void h_inbox(struct req *rq);
 void h_stats_exchange(struct req *rq);
+bool h_vxp_begin(struct req *rq);
+void h_vxp_data(struct req *rq, const char *data, size_t len);
+void h_vxp(struct req *rq);
+void h_vxp_get(struct req *rq);
 void h_dmdc_category_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
 

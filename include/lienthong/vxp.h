@@ -1,0 +1,67 @@
+/* The VXP-compatible axis API (formats.md §3.2–3.4, §3.7): authentication
+ * of the SDK's signed headers and the operations, mapped onto the registry
+ * and the exchange hub. The HTTP layer only moves bytes. */
+#ifndef LIENTHONG_VXP_H
+#define LIENTHONG_VXP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "lienthong/access.h"
+#include "lienthong/exchange.h"
+#include "lienthong/registry.h"
+
+/* Reads one request header by name (case-insensitive), NULL when absent. */
+typedef const char *(*lt_vxp_header_fn)(void *ctx, const char *name);
+
+/* An authenticated call. */
+struct lt_vxp_call {
+	json_t *params;            /* the signed keys without "XroadVnpt-", values as signed */
+	struct lt_principal who;   /* the calling system */
+	char systemid[LT_CODE_BUFSZ];
+};
+void lt_vxp_call_clear(struct lt_vxp_call *c);
+/* A signed parameter, the name matched without regard to case (Bkav writes
+ * docid for docId). NULL when absent. */
+const char *lt_vxp_param(const struct lt_vxp_call *c, const char *name);
+
+/* Verifies the HMAC-SHA256 over XroadVnpt-sign-header exactly as received,
+ * with the secret of the system whose primary code is the signed systemid;
+ * refuses a loose XroadVnpt- header that disagrees with the signed value,
+ * and (max_skew > 0) a timestamp further off than max_skew seconds. Values
+ * come from the signed JSON only. LT_EAUTH with the reason otherwise. */
+int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_BYTES], lt_vxp_header_fn hdr,
+			void *hdr_ctx, int64_t max_skew, struct lt_vxp_call *out, struct lt_err *err);
+
+/* The SDK's hash-file: SHA-256 rendered per byte without zero padding. */
+bool lt_vxp_hash_file_matches(const unsigned char sha[32], const char *given);
+/* `to` as JSON text: an array of codes or one quoted code. */
+int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *err);
+
+/* The reply envelope of §3.4: status, ErrorCode, ErrorDesc as strings. */
+json_t *lt_vxp_ok(void);
+json_t *lt_vxp_fail(const struct lt_err *err);
+
+/* ---- operations ---- */
+
+enum lt_vxp_agencies { LT_VXP_AGENCIES, LT_VXP_AGENCIES_QD20, LT_VXP_SYNCHRONIZE };
+/* getAgenciesList, getAgenciesListQD20, getSynchronizeUnit: data[]. */
+int lt_vxp_agencies(struct lt_registry *r, enum lt_vxp_agencies which, json_t **data, struct lt_err *err);
+/* registerAgency: connects an existing active unit within the caller's
+ * scope to the calling system; deleteAgency disconnects it. Neither ever
+ * creates or closes a code. */
+int lt_vxp_register_agency(struct lt_registry *r, const struct lt_vxp_call *c, json_t *body, struct lt_err *err);
+int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, struct lt_err *err);
+/* getReceivedEdocList / countReceive*: what waits for the caller. */
+int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
+		    struct lt_err *err);
+/* getSentEdocList: per recipient of what the caller sent, with the latest
+ * business status. */
+int lt_vxp_sent(struct lt_exchange *x, struct lt_store *s, const struct lt_vxp_call *c, const char *messagetype,
+		json_t **data, struct lt_err *err);
+/* updateStatus: done, fail or processing; a repeat changes nothing. */
+int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, struct lt_err *err);
+
+#endif

@@ -1,0 +1,250 @@
+/* Authenticating a VXP call as the real SDK makes it (formats.md §3.2,
+ * §3.7): the HMAC covers the XroadVnpt-sign-header string byte for byte as
+ * it arrived, in whatever key order the client's HashMap chose, and the
+ * values a call acts on come from that signed JSON. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "lienthong/vxp.h"
+
+#define PREFIX "XroadVnpt-"
+#define PREFIX_LEN 10
+
+void lt_vxp_call_clear(struct lt_vxp_call *c)
+{
+	json_decref(c->params);
+	memset(c, 0, sizeof *c);
+}
+
+const char *lt_vxp_param(const struct lt_vxp_call *c, const char *name)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(c->params, key, v)
+	{
+		if (strcasecmp(key, name) == 0)
+			return json_string_value(v);
+	}
+	return NULL;
+}
+
+json_t *lt_vxp_ok(void) { return json_pack("{s:s,s:s,s:s}", "status", "OK", "ErrorCode", "0", "ErrorDesc", "Success"); }
+
+json_t *lt_vxp_fail(const struct lt_err *err)
+{
+	char code[8];
+	snprintf(code, sizeof code, "%d", lt_status_http(err->status ? (int)err->status : LT_EIO));
+	return json_pack("{s:s,s:s,s:s}", "status", "FAIL", "ErrorCode", code, "ErrorDesc",
+			 err->msg[0] ? err->msg : lt_strerror(err->status));
+}
+
+bool lt_vxp_hash_file_matches(const unsigned char sha[32], const char *given)
+{
+	char want[65];
+	size_t o = 0;
+	for (int i = 0; i < 32; i++)
+		o += (size_t)snprintf(want + o, sizeof want - o, "%x", sha[i]);
+	return given && strcasecmp(want, given) == 0;
+}
+
+int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *err)
+{
+	json_error_t je;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &je);
+	if (!v)
+		return lt_err_set(err, LT_EINVAL, "'to' is not JSON text: give [\"code\", …] or \"code\"");
+	int rc = LT_OK;
+	if (json_is_string(v)) {
+		json_t *a = json_array();
+		json_array_append(a, v);
+		json_decref(v);
+		v = a;
+	}
+	size_t i;
+	json_t *c;
+	if (!json_is_array(v))
+		rc = lt_err_set(err, LT_EINVAL, "'to' must be a code or an array of codes");
+	json_array_foreach(v, i, c)
+	{
+		struct lt_code code;
+		char canon[LT_CODE_BUFSZ];
+		if (rc)
+			break;
+		if (!json_is_string(c) || lt_code_parse(&code, json_string_value(c), LT_CODE_LENIENT, err)) {
+			rc = lt_err_prefix(err, "'to'[%zu]: ", i) ? LT_EINVAL : LT_EINVAL;
+			break;
+		}
+		lt_code_format(&code, canon);
+		if (lt_codelist_add(out, canon))
+			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
+	json_decref(v);
+	return rc;
+}
+
+/* ddMMyyyy'T'HHmmss+SSSS in the client's local time (§3.2); the +SSSS is
+ * milliseconds, not a zone. */
+static int timestamp_age(const char *ts, int64_t *age)
+{
+	int d, mo, y, h, mi, s;
+	if (!ts || sscanf(ts, "%2d%2d%4dT%2d%2d%2d", &d, &mo, &y, &h, &mi, &s) != 6)
+		return -1;
+	struct tm tm = {.tm_mday = d, .tm_mon = mo - 1, .tm_year = y - 1900, .tm_hour = h, .tm_min = mi,
+			.tm_sec = s, .tm_isdst = -1};
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*age = (int64_t)(time(NULL) - t);
+	return 0;
+}
+
+struct find_ctx {
+	struct lt_store *s;
+	const unsigned char *key;
+	const char *signed_text;
+	const unsigned char *mac;
+	bool found;
+	struct lt_system sys;
+};
+
+/* Tries each system registered under the systemid: the one whose secret
+ * makes the same MAC is the caller. */
+static int try_system(void *vctx, const struct lt_system *sys)
+{
+	struct find_ctx *c = vctx;
+	char secret[LT_TOKEN_BUFSZ];
+	if (lt_unseal(c->key, sys->secret_sealed, secret, sizeof secret, NULL) != LT_OK)
+		return 0;
+	unsigned char md[32];
+	unsigned int n = 0;
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)c->signed_text, strlen(c->signed_text),
+	     md, &n);
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (n == 32 && CRYPTO_memcmp(md, c->mac, 32) == 0) {
+		c->found = true;
+		c->sys = *sys;
+		return 1;
+	}
+	return 0;
+}
+
+static int hex32(const char *hex, unsigned char out[32])
+{
+	if (!hex || strlen(hex) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
+		    sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_BYTES], lt_vxp_header_fn hdr,
+			void *hdr_ctx, int64_t max_skew, struct lt_vxp_call *out, struct lt_err *err)
+{
+	memset(out, 0, sizeof *out);
+	const char *sign = hdr(hdr_ctx, PREFIX "sign-header");
+	const char *mac_hex = hdr(hdr_ctx, PREFIX "hash-header");
+	if (!sign || !mac_hex)
+		return lt_err_set(err, LT_EAUTH,
+				  "missing XroadVnpt-sign-header or XroadVnpt-hash-header: sign the call as the VXP SDK does");
+	if (!lt_text_is_clean_utf8(sign))
+		return lt_err_set(err, LT_EAUTH,
+				  "XroadVnpt-sign-header is not UTF-8: the SDK's HTTP client mangles non-ASCII values when "
+				  "the endpoint URL has an explicit port; publish the endpoint without a port (or over "
+				  "HTTPS)");
+	unsigned char mac[32];
+	if (hex32(mac_hex, mac))
+		return lt_err_set(err, LT_EAUTH, "XroadVnpt-hash-header must be 64 hex digits of HMAC-SHA256");
+	json_error_t je;
+	json_t *signed_obj = json_loads(sign, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(signed_obj)) {
+		json_decref(signed_obj);
+		return lt_err_set(err, LT_EAUTH, "XroadVnpt-sign-header is not a JSON object: %s", je.text);
+	}
+	/* Strip the prefix; every value must be a string. */
+	json_t *params = json_object();
+	const char *k;
+	json_t *v;
+	int rc = LT_OK;
+	json_object_foreach(signed_obj, k, v)
+	{
+		if (strncasecmp(k, PREFIX, PREFIX_LEN) != 0 || !json_is_string(v)) {
+			rc = lt_err_set(err, LT_EAUTH, "signed key '%.60s' is not an XroadVnpt- header with a text value",
+					k);
+			break;
+		}
+		json_object_set(params, k + PREFIX_LEN, v);
+	}
+	json_decref(signed_obj);
+	out->params = params;
+	const char *systemid = rc ? NULL : lt_vxp_param(out, "systemid");
+	if (rc == LT_OK && !systemid)
+		rc = lt_err_set(err, LT_EAUTH, "the signed headers carry no systemid");
+	/* A loose header that disagrees with what was signed is refused:
+	 * values are taken from the signed JSON, never from the loose copy. */
+	json_object_foreach(params, k, v)
+	{
+		if (rc)
+			break;
+		char name[160];
+		snprintf(name, sizeof name, PREFIX "%s", k);
+		const char *loose = hdr(hdr_ctx, name);
+		if (loose && strcmp(loose, json_string_value(v)) != 0) {
+			bool mangled = !lt_text_is_clean_utf8(loose) || strchr(loose, '?');
+			rc = lt_err_set(err, LT_EAUTH,
+					mangled ? "header %s does not match its signed value: a non-ASCII value was "
+						  "mangled in transit (the SDK does this when the endpoint URL has an "
+						  "explicit port; publish it without a port, or over HTTPS)"
+						: "header %s does not match its signed value",
+					name);
+		}
+	}
+	if (rc == LT_OK) {
+		struct lt_code c;
+		if (lt_code_parse(&c, systemid, LT_CODE_LENIENT | LT_CODE_SYSTEM, NULL) != LT_OK) {
+			rc = lt_err_set(err, LT_EAUTH, "systemid '%.40s' is not a code", systemid);
+		} else {
+			lt_code_format(&c, out->systemid);
+			struct find_ctx fc = {s, key, sign, mac, false, {0}};
+			struct lt_err e2 = {0};
+			int frc = lt_store_systems_by_primary(s, out->systemid, try_system, &fc, &e2);
+			if (frc < 0)
+				rc = lt_err_set(err, frc, "%s", e2.msg);
+			else if (!fc.found)
+				rc = lt_err_set(err, LT_EAUTH,
+						"no connected system %s with a secret that makes this signature: check the "
+						"systemid and the vxp_secret from 'lienthong system add'",
+						out->systemid);
+			else {
+				out->who.role = LT_ROLE_SYSTEM;
+				out->who.system_id = fc.sys.id;
+				snprintf(out->who.name, sizeof out->who.name, "%s", fc.sys.name);
+			}
+		}
+	}
+	if (rc == LT_OK && max_skew > 0) {
+		int64_t age;
+		const char *ts = lt_vxp_param(out, "timestamp");
+		if (timestamp_age(ts, &age))
+			rc = lt_err_set(err, LT_EAUTH, "timestamp '%.40s' is not ddMMyyyyTHHmmss+SSSS", ts ? ts : "");
+		else if (age > max_skew || age < -max_skew)
+			rc = lt_err_set(err, LT_EAUTH,
+					"timestamp %s is %lld s from the hub's clock, beyond vxp_max_clock_skew (%lld s)", ts,
+					(long long)age, (long long)max_skew);
+	}
+	if (rc) {
+		lt_vxp_call_clear(out);
+		return rc;
+	}
+	return LT_OK;
+}

@@ -1,0 +1,326 @@
+/* The VXP operations (formats.md §3.3) answered from the registry and the
+ * exchange hub: the catalogue calls from units, lineage and the change log;
+ * the document calls from inboxes, sent documents and acknowledgements. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lienthong/vxp.h"
+
+/* ---- catalogue ---- */
+
+struct agencies_ctx {
+	struct lt_registry *r;
+	enum lt_vxp_agencies which;
+	json_t *data;
+	struct lt_err *err;
+};
+
+static int last_event(void *ctx, const struct lt_event *ev)
+{
+	struct lt_event *last = ctx;
+	free(last->data);
+	*last = *ev;
+	last->data = NULL;
+	return 0;
+}
+
+static int agency(void *vctx, const struct lt_unit *u)
+{
+	struct agencies_ctx *c = vctx;
+	struct lt_codelist succ = {0}, pred = {0};
+	int rc = lt_registry_lineage(c->r, u->code, &succ, &pred, c->err);
+	if (rc)
+		return rc;
+	const char *old = pred.n ? pred.codes[0] : "";
+	json_t *o;
+	if (c->which == LT_VXP_AGENCIES) {
+		o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", u->code, "pid", u->parent, "code", u->code, "name",
+			      u->name, "mail", u->contact.email, "oldCode", old);
+	} else if (c->which == LT_VXP_AGENCIES_QD20) {
+		o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", u->code, "code", u->code, "name", u->name, "mail",
+			      u->contact.email, "code102", old);
+	} else {
+		/* version, deleted and modifyDate come from the change log. */
+		struct lt_event last = {0};
+		rc = lt_store_events_for(lt_registry_store(c->r), u->code, last_event, &last, c->err);
+		if (rc) {
+			lt_codelist_free(&succ);
+			lt_codelist_free(&pred);
+			return rc;
+		}
+		char center[LT_CODE_BUFSZ] = "";
+		struct lt_code code;
+		if (lt_code_parse(&code, u->code, LT_CODE_LENIENT, NULL) == LT_OK) {
+			/* The level-1 unit it belongs to. */
+			struct lt_code top = code;
+			while (lt_code_level(&top) > 1 && lt_code_parent(&top, &top) == LT_OK)
+				;
+			lt_code_format(&top, center);
+		}
+		o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:s,s:b}", "id", u->code, "pid", u->parent, "code",
+			      u->code, "name", u->name, "mail", u->contact.email, "version", (json_int_t)last.seq,
+			      "centerCode", center, "deleted", u->status == LT_UNIT_CLOSED, "modifyDate", last.at,
+			      "isAgency", true);
+	}
+	lt_codelist_free(&succ);
+	lt_codelist_free(&pred);
+	return json_array_append_new(c->data, o) ? LT_ENOMEM : LT_OK;
+}
+
+int lt_vxp_agencies(struct lt_registry *r, enum lt_vxp_agencies which, json_t **data, struct lt_err *err)
+{
+	struct agencies_ctx c = {r, which, json_array(), err};
+	char cursor[LT_CODE_BUFSZ] = "";
+	/* getSynchronizeUnit reports closed units too, as deleted. */
+	enum lt_status_filter f = which == LT_VXP_SYNCHRONIZE ? LT_FILTER_ALL : LT_FILTER_ACTIVE;
+	for (;;) {
+		char next[LT_CODE_BUFSZ] = "";
+		struct lt_search q = {.status = f, .cursor = cursor[0] ? cursor : NULL, .limit = 500};
+		int rc = lt_registry_search(r, &q, agency, &c, next, err);
+		if (rc) {
+			json_decref(c.data);
+			return rc;
+		}
+		if (!next[0])
+			break;
+		memcpy(cursor, next, sizeof cursor);
+	}
+	*data = c.data;
+	return LT_OK;
+}
+
+/* The codes a system may connect: its own subtrees. */
+static int in_scope(struct lt_store *s, const struct lt_vxp_call *c, const char *code, struct lt_err *err)
+{
+	struct lt_codelist mine = {0};
+	int rc = lt_store_system_codes(s, c->who.system_id, &mine, err);
+	bool ok = false;
+	struct lt_code target;
+	if (rc == LT_OK && lt_code_parse(&target, code, LT_CODE_LENIENT, NULL) == LT_OK)
+		for (size_t i = 0; i < mine.n && !ok; i++) {
+			struct lt_code root;
+			ok = lt_code_parse(&root, mine.codes[i], LT_CODE_LENIENT, NULL) == LT_OK &&
+			     (lt_code_equal(&root, &target) || lt_code_is_ancestor(&root, &target));
+		}
+	lt_codelist_free(&mine);
+	if (rc)
+		return rc;
+	return ok ? LT_OK
+		  : lt_err_set(err, LT_EFORBIDDEN, "%s lies outside the units this system speaks for", code);
+}
+
+static int canon_code(const char *text, char out[LT_CODE_BUFSZ], struct lt_err *err)
+{
+	struct lt_code c;
+	if (!text || !*text)
+		return lt_err_set(err, LT_EINVAL, "give the agency code");
+	if (lt_code_parse(&c, text, LT_CODE_LENIENT, err))
+		return lt_err_prefix(err, "code '%.40s': ", text);
+	lt_code_format(&c, out);
+	return LT_OK;
+}
+
+int lt_vxp_register_agency(struct lt_registry *r, const struct lt_vxp_call *c, json_t *body, struct lt_err *err)
+{
+	struct lt_store *s = lt_registry_store(r);
+	char code[LT_CODE_BUFSZ];
+	const char *text = json_string_value(json_object_get(body, "code"));
+	int rc = canon_code(text, code, err);
+	if (rc)
+		return rc;
+	struct lt_unit u;
+	if ((rc = lt_registry_get(r, code, NULL, &u, err)))
+		return rc == LT_ENOTFOUND
+			       ? lt_err_set(err, LT_ENOTFOUND,
+					    "%s is not in the registry: its manager issues codes; registerAgency only "
+					    "connects an existing unit",
+					    code)
+			       : rc;
+	if (u.status != LT_UNIT_ACTIVE)
+		return lt_err_set(err, LT_ERULE, "%s is closed; connect its successor instead", code);
+	if ((rc = in_scope(s, c, code, err)))
+		return rc;
+	if ((rc = lt_store_begin(s, err)))
+		return rc;
+	rc = lt_store_system_code_add(s, c->who.system_id, code, err);
+	if (rc == LT_OK)
+		return lt_store_commit(s, err);
+	lt_store_rollback(s);
+	return rc;
+}
+
+int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, struct lt_err *err)
+{
+	struct lt_store *s = lt_registry_store(r);
+	char code[LT_CODE_BUFSZ];
+	int rc = canon_code(lt_vxp_param(c, "AgencyCode"), code, err);
+	if (rc)
+		return rc;
+	if (strcmp(code, c->systemid) == 0)
+		return lt_err_set(err, LT_ERULE, "%s is this system's own systemid; it cannot disconnect itself", code);
+	if ((rc = lt_store_begin(s, err)))
+		return rc;
+	rc = lt_store_system_code_remove(s, c->who.system_id, code, err);
+	if (rc == LT_OK)
+		return lt_store_commit(s, err);
+	lt_store_rollback(s);
+	return rc;
+}
+
+/* ---- documents ---- */
+
+/* "dd/MM/yyyy HH:mm:ss" → "yyyy-MM-ddTHH:mm:ss" for comparing with the hub's
+ * UTC timestamps; "" when absent or unreadable. */
+static void vxp_date(const char *in, char out[32])
+{
+	int d, m, y, h = 0, mi = 0, s = 0;
+	out[0] = '\0';
+	if (in && sscanf(in, "%d/%d/%d %d:%d:%d", &d, &m, &y, &h, &mi, &s) >= 3)
+		snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, h, mi, s);
+}
+
+static const char *kind_of(const char *messagetype)
+{
+	return messagetype && strcasecmp(messagetype, "status") == 0 ? "status" : "edoc";
+}
+
+int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
+		    struct lt_err *err)
+{
+	const char *kind = kind_of(messagetype);
+	char from[32], to[32];
+	vxp_date(lt_vxp_param(c, "fromDate"), from);
+	vxp_date(lt_vxp_param(c, "toDate"), to);
+	json_t *out = json_array();
+	int64_t after = 0;
+	for (;;) {
+		struct lt_inbox_query q = {kind, after, 500};
+		json_t *page = NULL;
+		int rc = lt_exchange_inbox(x, &c->who, &q, &page, err);
+		if (rc) {
+			json_decref(out);
+			return rc;
+		}
+		size_t i;
+		json_t *it;
+		json_array_foreach(json_object_get(page, "items"), i, it)
+		{
+			const char *received = json_string_value(json_object_get(it, "received"));
+			if ((from[0] && strcmp(received, from) < 0) || (to[0] && strncmp(received, to, 19) > 0))
+				continue;
+			const char *state = json_string_value(json_object_get(it, "state"));
+			json_array_append_new(
+				out, json_pack("{s:O,s:s,s:s,s:O,s:O,s:O,s:O,s:s,s:s}", "docId", json_object_get(it, "id"),
+					       "serviceType", "eDoc", "messageType", kind, "created_time",
+					       json_object_get(it, "received"), "updated_time", json_object_get(it, "received"),
+					       "from", json_object_get(it, "from"), "to", json_object_get(it, "routed_to"),
+					       "status", state, "status_desc",
+					       strcmp(state, "pending") == 0 ? "waiting for download" : state));
+		}
+		json_t *next = json_object_get(page, "next_cursor");
+		after = json_is_integer(next) ? json_integer_value(next) : 0;
+		json_decref(page);
+		if (!after)
+			break;
+	}
+	*data = out;
+	return LT_OK;
+}
+
+struct sent_ctx {
+	struct lt_store *s;
+	const struct lt_xdoc *doc;
+	json_t *statuses;
+	json_t *out;
+	struct lt_err *err;
+};
+
+static int keep_status(void *ctx, const struct lt_xstatus *st)
+{
+	return json_array_append_new(ctx, json_pack("{s:s,s:s,s:s}", "from", st->from_code, "code", st->code, "at",
+						     st->received))
+		       ? LT_ENOMEM
+		       : LT_OK;
+}
+
+static int sent_row(void *vctx, const struct lt_xdelivery *d)
+{
+	struct sent_ctx *c = vctx;
+	if (strcmp(d->state, "merged") == 0)
+		return 0;
+	/* The latest business status this recipient sent back. */
+	const char *code = "", *at = "";
+	size_t i;
+	json_t *st;
+	json_array_foreach(c->statuses, i, st)
+	{
+		if (strcmp(json_string_value(json_object_get(st, "from")), d->routed_to) == 0) {
+			code = json_string_value(json_object_get(st, "code"));
+			at = json_string_value(json_object_get(st, "at"));
+		}
+	}
+	const char *name = lt_edxml_status_name(code);
+	const char *notation = strrchr(c->doc->document_id, ',');
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "serviceType", "eDoc",
+			      "senderDocId", c->doc->id, "receiverDocId", c->doc->id, "fromCode", c->doc->from_code,
+			      "toCode", d->routed_to[0] ? d->routed_to : d->addressed, "title", c->doc->subject,
+			      "notation", notation ? notation + 1 : "", "messageType", c->doc->kind, "sentTime",
+			      c->doc->received, "receivedTime", strcmp(d->state, "done") == 0 ? d->updated : "",
+			      "sendStatus", d->state, "sendStatusDesc", d->reason[0] ? d->reason : d->state,
+			      "receiveStatus", code, "receiveStatusDesc", name ? name : "");
+	(void)at;
+	return json_array_append_new(c->out, o) ? LT_ENOMEM : LT_OK;
+}
+
+static int sent_doc(void *vctx, const struct lt_xdoc *d)
+{
+	struct sent_ctx *c = vctx;
+	c->doc = d;
+	c->statuses = json_array();
+	int rc = lt_store_xstatuses(c->s, d->id, keep_status, c->statuses, c->err);
+	if (rc == LT_OK)
+		rc = lt_store_xdeliveries(c->s, d->id, sent_row, c, c->err);
+	json_decref(c->statuses);
+	return rc;
+}
+
+int lt_vxp_sent(struct lt_exchange *x, struct lt_store *s, const struct lt_vxp_call *c, const char *messagetype,
+		json_t **data, struct lt_err *err)
+{
+	(void)x;
+	struct sent_ctx ctx = {s, NULL, NULL, json_array(), err};
+	/* A docId filters only when it names a document this system sent: the
+	 * SDK leaks docIds of received documents into later calls. */
+	const char *docid = lt_vxp_param(c, "docId");
+	struct lt_xdoc one;
+	int rc;
+	if (docid && lt_store_xdoc_get(s, docid, &one, NULL) == LT_OK && one.system_id == c->who.system_id)
+		rc = sent_doc(&ctx, &one);
+	else
+		rc = lt_store_xsent(s, c->who.system_id, kind_of(messagetype), sent_doc, &ctx, err);
+	if (rc) {
+		json_decref(ctx.out);
+		return rc;
+	}
+	*data = ctx.out;
+	return LT_OK;
+}
+
+int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, struct lt_err *err)
+{
+	const char *id = lt_vxp_param(c, "docId");
+	const char *status = lt_vxp_param(c, "status");
+	if (!id || !*id)
+		return lt_err_set(err, LT_EINVAL, "updateStatus needs docId");
+	if (!status)
+		return lt_err_set(err, LT_EINVAL, "updateStatus needs status: done, fail or processing");
+	char state[16];
+	snprintf(state, sizeof state, "%s", status);
+	for (char *p = state; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	json_t *out = NULL;
+	int rc = lt_exchange_ack(x, &c->who, id, state, &out, err);
+	json_decref(out);
+	return rc;
+}

@@ -1,0 +1,179 @@
+"""A VXP client that behaves like the real Java SDK (SDKVXP 2.0.1) on the
+wire, quirks included (formats.md §3.2, §3.7): parameters as XroadVnpt-
+headers signed with HMAC-SHA256 over a compact JSON in Java HashMap order, a
+timestamp frozen per client object, keys leaking from earlier calls, sendEdoc
+bodies with a trailing CRLF and an unpadded hash-file, `Expect: 100-continue`
+on getEdoc and updateStatus. Standard library only."""
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import socket
+
+
+def java_hash(s):
+    h = 0
+    for ch in s:
+        h = (31 * h + ord(ch)) & 0xFFFFFFFF
+    return h
+
+
+def hashmap_order(keys):
+    """Iteration order of a java.util.HashMap holding keys inserted in this
+    order (default capacity 16, load factor 0.75, resized by doubling)."""
+    cap = 16
+    while len(keys) > cap * 0.75:
+        cap *= 2
+    buckets = {}
+    for k in keys:
+        h = java_hash(k)
+        h ^= h >> 16
+        buckets.setdefault(h & (cap - 1), []).append(k)
+    out = []
+    for i in range(cap):
+        out.extend(buckets.get(i, []))
+    return out
+
+
+def java_timestamp(now=None):
+    now = now or datetime.datetime.now()
+    return now.strftime("%d%m%YT%H%M%S") + "+%04d" % (now.microsecond // 1000)
+
+
+class Client:
+    def __init__(self, host, port, systemid, secret, base="/vxp", leak=True, explicit_port_mangling=False):
+        self.host, self.port, self.base = host, port, base
+        self.secret = secret
+        self.map = {}                 # the SDK's never-cleared header map
+        self.order = []               # insertion order, for HashMap iteration
+        self.leak = leak
+        self.timestamp = java_timestamp()  # frozen for the life of the object
+        self.mangle = explicit_port_mangling
+        # The constructor puts these two; every call then puts Content-Type
+        # and its own keys. With HashMap buckets this reproduces the key
+        # orders observed on the wire (§3.7).
+        self._put("systemid", systemid)
+        self._put("timestamp", self.timestamp)
+
+    def _put(self, k, v):
+        if k not in self.map:
+            self.order.append(k)
+        self.map[k] = v
+
+    def headers_for(self, params, content_type):
+        if not self.leak:
+            systemid = self.map["systemid"]
+            self.map, self.order = {}, []
+            self._put("systemid", systemid)
+            self._put("timestamp", self.timestamp)
+        self._put("Content-Type", content_type)
+        for k, v in params.items():
+            self._put(k, v)
+        keys = hashmap_order(self.order)
+        sign = "{" + ",".join(json.dumps("XroadVnpt-" + k) + ":" + json.dumps(self.map[k], ensure_ascii=False)
+                              for k in keys) + "}"
+        mac = hmac.new(self.secret.encode(), sign.encode("utf-8"), hashlib.sha256).hexdigest()
+        hdrs = [("XroadVnpt-" + k, self.map[k]) for k in keys]
+        hdrs += [("Content-Type", content_type), ("XroadVnpt-sign-header-key", ";".join(keys)),
+                 ("XroadVnpt-sign-header", sign), ("XroadVnpt-hash-header", mac),
+                 ("User-Agent", "JAVASDKAgent/1.0.0 XRoad/VPCP"), ("XroadVnpt-version", "3.0.201608"),
+                 ("Accept-Encoding", "gzip,deflate"), ("Connection", "Keep-Alive")]
+        return hdrs, keys
+
+    def raw(self, method, op, params, body=b"", content_type="application/json", expect=False, timeout=30):
+        hdrs, keys = self.headers_for(params, content_type)
+        s = socket.create_connection((self.host, self.port), timeout=timeout)
+        try:
+            lines = [f"{method} {self.base}/{op} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+            blob = ("\r\n".join(lines) + "\r\n").encode()
+            for k, v in hdrs:
+                enc = v.encode("latin-1", "replace") if self.mangle else v.encode("utf-8")
+                blob += k.encode() + b": " + enc + b"\r\n"
+            if method == "POST":
+                blob += f"Content-Length: {len(body)}\r\n".encode()
+                if expect:
+                    blob += b"Expect: 100-continue\r\n"
+            blob += b"\r\n"
+            s.sendall(blob)
+            if expect:
+                first = _read_response(s)
+                if first[0] != 100:
+                    return first
+            if method == "POST" and body:
+                s.sendall(body)
+            return _read_response(s)
+        finally:
+            s.close()
+
+    def call(self, op, params=None, body=b"", content_type="application/json", expect=False):
+        status, headers, data = self.raw("POST", op, params or {}, body, content_type, expect)
+        return status, json.loads(data)
+
+    # The SDK's operations, as it sends them.
+    def get_agencies(self):
+        return self.call("getAgenciesList")
+
+    def send_edoc(self, from_code, data, messagetype="edoc", to=None):
+        digest = hashlib.sha256(data).digest()
+        params = {"servicetype": "eDoc", "messagetype": messagetype,
+                  "hash-file": "".join("%x" % b for b in digest), "from": from_code}
+        if to is not None:
+            params["to"] = json.dumps(to)
+        return self.call("sendEdoc", params, data + b"\r\n", "application/octet-stream")
+
+    def received(self, messagetype="edoc"):
+        return self.call("getReceivedEdocList", {"servicetype": "eDoc", "messagetype": messagetype})
+
+    def sent(self, messagetype="edoc"):
+        return self.call("getSentEdocList", {"servicetype": "eDoc", "messagetype": messagetype})
+
+    def get_edoc(self, doc_id):
+        return self.call("getEdoc", {"docId": doc_id, "filePath": "/tmp/edoc"}, b"{}", expect=True)
+
+    def update_status(self, doc_id, status, description=None):
+        p = {"docId": doc_id, "status": status}
+        if description is not None:
+            p["description"] = description
+        return self.call("updateStatus", p, b"{}", expect=True)
+
+
+def _read_response(s):
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before a reply")
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    if status == 100:
+        return status, headers, rest
+    n = int(headers.get("content-length", "0"))
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        data = rest
+        while not data.endswith(b"0\r\n\r\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        body, out = data, b""
+        while True:
+            size_line, _, body = body.partition(b"\r\n")
+            size = int(size_line, 16)
+            if size == 0:
+                break
+            out += body[:size]
+            body = body[size + 2:]
+        return status, headers, out
+    while len(rest) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return status, headers, rest[:n]
