@@ -81,20 +81,6 @@ void h_openapi(struct req *rq)
 	reply_raw(rq, 200, "application/json; charset=utf-8", copy, lt_openapi_json_len);
 }
 
-void h_root(struct req *rq)
-{
-	static const char page[] =
-		"<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>lienthong</title>"
-		"<h1>Danh mục mã định danh điện tử</h1><p>Giao diện web đang được xây dựng. API: "
-		"<a href=\"/openapi.json\">/openapi.json</a>, tình trạng: <a href=\"/healthz\">/healthz</a>.</p>";
-	char *copy = strdup(page);
-	if (!copy) {
-		reply_error(rq, LT_ENOMEM, "out of memory");
-		return;
-	}
-	reply_raw(rq, 200, "text/html; charset=utf-8", copy, strlen(copy));
-}
-
 void h_me(struct req *rq)
 {
 	if (rq->who.role == LT_ROLE_ANONYMOUS) {

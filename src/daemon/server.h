@@ -175,6 +175,7 @@ void h_healthz(struct req *rq);
 void h_metrics(struct req *rq);
 void h_openapi(struct req *rq);
 void h_root(struct req *rq);
+void h_web_asset(struct req *rq);
 void h_me(struct req *rq);
 void h_unit_get(struct req *rq);
 void h_unit_children(struct req *rq);
