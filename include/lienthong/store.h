@@ -250,6 +250,24 @@ int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *er
 /* Totals: [documents, statuses, bytes, pending, done, refused]. */
 int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err);
 
+/* ---- signing certificates bound to codes ---- */
+
+struct lt_cert {
+	int64_t id;
+	char code[LT_CODE_BUFSZ];
+	char fingerprint[65]; /* SHA-256 of the DER, hex */
+	char subject[256];
+	char not_before[32], not_after[32];
+	char added[32];
+	char revoked[32]; /* "" while usable */
+	char *pem;        /* owned by whoever filled it; NULL when not read */
+};
+typedef int (*lt_cert_cb)(void *ctx, const struct lt_cert *c);
+/* Sets c->id. */
+int lt_store_cert_add(struct lt_store *s, struct lt_cert *c, struct lt_err *err);
+int lt_store_certs(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err);
+int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err);
+
 /* Checks the store answers (for /healthz) and its integrity on demand. */
 int lt_store_ping(struct lt_store *s, struct lt_err *err);
 int lt_store_integrity_check(struct lt_store *s, struct lt_err *err);

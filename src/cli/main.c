@@ -20,6 +20,8 @@ static const struct {
 	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
 	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID"},
 	{"system", cmd_system, "system add --name NAME --code CODE... | list   connected systems"},
+	{"sign", cmd_sign, "sign --key KEY.pem --cert CERT.pem FILE   XML-DSig a package (to stdout)"},
+	{"verify", cmd_verify, "verify [--ca CA.pem] [--code CODE] FILE    check a package's signature"},
 	{"report", cmd_report, "report compliance [--level1 CODE]        late or pending decisions"},
 };
 

@@ -267,3 +267,12 @@ int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_x
 {
 	DISPATCH(xsent(s, system_id, kind, cb, ctx, err));
 }
+int lt_store_cert_add(struct lt_store *s, struct lt_cert *c, struct lt_err *err) { DISPATCH(cert_add(s, c, err)); }
+int lt_store_certs(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(certs(s, code, cb, ctx, err));
+}
+int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err)
+{
+	DISPATCH(cert_revoke(s, code, id, at, err));
+}

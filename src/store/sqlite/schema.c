@@ -96,6 +96,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE systems ADD COLUMN primary_code TEXT NOT NULL DEFAULT '';"
 	"UPDATE systems SET primary_code = (SELECT min(code) FROM system_codes WHERE system_id = systems.id);"
 	"CREATE INDEX systems_primary ON systems(primary_code);",
+	/* 5: signing certificates bound to codes, and each package's signature verdict. */
+	"CREATE TABLE certs ("
+	"  id INTEGER PRIMARY KEY, code TEXT NOT NULL, fingerprint TEXT NOT NULL, subject TEXT NOT NULL,"
+	"  not_before TEXT NOT NULL, not_after TEXT NOT NULL, pem TEXT NOT NULL, added TEXT NOT NULL,"
+	"  revoked TEXT NOT NULL DEFAULT '', UNIQUE (code, fingerprint));"
+	"ALTER TABLE xdocs ADD COLUMN signature TEXT NOT NULL DEFAULT '';",
 };
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)

@@ -258,6 +258,7 @@ static void sqlite_ops_fill(void)
 	lt__sq_units_ops(&sqlite_ops);
 	lt__sq_access_ops(&sqlite_ops);
 	lt__sq_exchange_ops(&sqlite_ops);
+	lt__sq_cert_ops(&sqlite_ops);
 }
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err)

@@ -60,5 +60,6 @@ int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err);
 void lt__sq_units_ops(struct lt_store_ops *ops);
 void lt__sq_access_ops(struct lt_store_ops *ops);
 void lt__sq_exchange_ops(struct lt_store_ops *ops);
+void lt__sq_cert_ops(struct lt_store_ops *ops);
 
 #endif

@@ -1,0 +1,68 @@
+/* XML-DSig on edXML packages (formats.md §2.6, design.md §5): an enveloped
+ * signature over the whole package, placed as the last child of
+ * edXML:edXMLHeader where real packages carry it; verification that reads
+ * both the XML-DSig namespace and the un-namespaced form seen in samples;
+ * and the binding of signer certificates to agency codes. */
+#ifndef LIENTHONG_SIGN_H
+#define LIENTHONG_SIGN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lienthong/store.h"
+
+/* Packages are parsed whole to be signed or verified; past this size the
+ * verifier says so instead of holding the document in memory. */
+#define LT_SIGN_MAX_BYTES (32u * 1024 * 1024)
+
+struct lt_sign_opts {
+	bool inclusive_c14n; /* default: exclusive C14N */
+};
+
+/* Signs the package in `in` with the PEM key and certificate (RSA →
+ * RSA-SHA256, EC P-256 → ECDSA-SHA256; KeyInfo/X509Data carries the
+ * certificate) and writes the signed package to out. A placeholder
+ * Signature is replaced. */
+int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, const struct lt_sign_opts *opts,
+		 FILE *out, struct lt_err *err);
+
+/* What verification found. */
+struct lt_sig_result {
+	bool present;         /* a Signature element was found */
+	bool valid;           /* the signature verifies with the certificate it carries */
+	char reason[256];     /* why not, in words */
+	char algorithm[96];   /* SignatureMethod */
+	char fingerprint[65]; /* SHA-256 of the signer certificate (DER), hex */
+	char subject[256];
+	char not_before[32], not_after[32]; /* YYYY-MM-DDTHH:MM:SSZ */
+	void *cert;           /* X509 *, owned: lt_sig_result_clear */
+};
+void lt_sig_result_clear(struct lt_sig_result *r);
+
+/* Verifies the package's signature with the certificate in its KeyInfo.
+ * Returns LT_OK whatever the verdict (see r); an error only when the file
+ * cannot be read or parsed. */
+int lt_sign_verify_file(const char *path, struct lt_sig_result *r, struct lt_err *err);
+
+/* Does the signer certificate chain to one of the CA certificates in the
+ * PEM file (or files, ':'-separated) at time `at` (0: now)? */
+int lt_sign_chain_ok(const struct lt_sig_result *r, const char *ca_pem, int64_t at, struct lt_err *err);
+
+/* True when the certificate names the code (in its subject or a SAN). */
+bool lt_sign_cert_names(const struct lt_sig_result *r, const char *code);
+
+/* ---- certificates bound to codes ---- */
+
+/* Parses a PEM certificate and checks its dates against today; fills c
+ * (fingerprint, subject, dates, pem). */
+int lt_cert_parse(const char *pem, struct lt_cert *c, struct lt_err *err);
+
+/* Is the signer bound to the sender code (a registered, unrevoked
+ * certificate, valid at `at`), or does it chain to a trusted CA (ca_pem,
+ * may be NULL) whose certificate names the code? LT_ERULE with the reason
+ * when not. */
+int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, const char *code, const char *ca_pem,
+			  int64_t at, struct lt_err *err);
+
+#endif
