@@ -22,6 +22,8 @@ struct lt_exchange_opts {
 	const char *data_dir;      /* package bodies live in data_dir/packages */
 	uint64_t max_package_bytes;
 	int retention_days;        /* 0: keep acknowledged bodies */
+	int signature_policy;      /* enum lt_sig_policy: off, flag, require */
+	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):

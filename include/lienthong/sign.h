@@ -65,4 +65,9 @@ int lt_cert_parse(const char *pem, struct lt_cert *c, struct lt_err *err);
 int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, const char *code, const char *ca_pem,
 			  int64_t at, struct lt_err *err);
 
+/* Binds a PEM certificate (valid today) to an active unit's code, in one
+ * transaction; several may be active at once so keys can rotate. */
+int lt_cert_register(struct lt_store *s, const char *code, const char *pem, struct lt_cert *out, struct lt_err *err);
+int lt_cert_revoke(struct lt_store *s, const char *code, int64_t id, struct lt_err *err);
+
 #endif

@@ -171,6 +171,7 @@ struct lt_xdoc {
 	char subject[512];
 	char status_code[3];       /* a status package's code */
 	bool body_removed;
+	char signature[256];       /* the hub's verdict: "trusted: …", "untrusted: …", or "" (policy off) */
 };
 
 struct lt_xdelivery {

@@ -29,6 +29,8 @@ struct lt_exchange {
 	char data_dir[PATH_MAX];
 	uint64_t max_package_bytes;
 	int retention_days;
+	int signature_policy;
+	char trusted_ca[PATH_MAX];
 	/* Group commit: uploads queue jobs; one thread commits them together. */
 	pthread_mutex_t lock;
 	pthread_cond_t wake, finished;

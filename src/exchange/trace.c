@@ -93,6 +93,13 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 		json_object_set_new(*out, "business", json_pack("{s:s,s:s}", "type", names[d.doctype & 3], "refers_to",
 								 d.refers_to));
 	}
+	if (d.signature[0]) {
+		bool trusted = strncmp(d.signature, "trusted:", 8) == 0;
+		const char *colon = strchr(d.signature, ':');
+		json_object_set_new(*out, "signature",
+				    json_pack("{s:b,s:s}", "trusted", trusted, trusted ? "signer" : "reason",
+					      colon ? colon + 2 : d.signature));
+	}
 	if (d.status_code[0])
 		json_object_set_new(*out, "status",
 				    json_pack("{s:s,s:s}", "code", d.status_code, "refers_to", d.refers_to));

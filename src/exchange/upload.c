@@ -12,6 +12,8 @@
 #include <openssl/rand.h>
 
 #include "exchange_impl.h"
+#include "lienthong/config.h"
+#include "lienthong/sign.h"
 
 struct lt_upload {
 	struct lt_exchange *x;
@@ -318,6 +320,35 @@ static int place_body(struct lt_upload *u, const char *id, char final[PATH_MAX],
 	return LT_OK;
 }
 
+/* The signature policy of design.md §5: verify against the certificate
+ * bound to the sender's code (or a trusted CA naming it); `flag` records
+ * the verdict on the trace, `require` refuses what is not trusted. */
+static int judge_signature(struct lt_exchange *x, struct lt_upload *u, struct lt_xdoc *d, struct lt_err *err)
+{
+	struct lt_sig_result sr;
+	struct lt_err e = {0};
+	char why[200] = "";
+	bool trusted = false;
+	if (lt_sign_verify_file(u->tmp, &sr, &e) != LT_OK)
+		snprintf(why, sizeof why, "not verified: %s", e.msg);
+	else if (!sr.present)
+		snprintf(why, sizeof why, "the package is not signed");
+	else if (!sr.valid)
+		snprintf(why, sizeof why, "%s", sr.reason);
+	else if (lt_sign_check_binding(x->store, &sr, d->from_code, x->trusted_ca, 0, &e) != LT_OK)
+		snprintf(why, sizeof why, "%s", e.msg);
+	else
+		trusted = true;
+	if (trusted)
+		snprintf(d->signature, sizeof d->signature, "trusted: %s", sr.subject);
+	else
+		snprintf(d->signature, sizeof d->signature, "untrusted: %s", why);
+	lt_sig_result_clear(&sr);
+	if (!trusted && x->signature_policy == LT_SIG_REQUIRE)
+		return lt_err_set(err, LT_ERULE, "the hub requires a trusted signature and this package has none: %s", why);
+	return LT_OK;
+}
+
 int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err)
 {
 	struct lt_exchange *x = u->x;
@@ -358,6 +389,8 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 							d->from_code);
 		goto out;
 	}
+	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, d, err)))
+		goto out;
 	rc = p->kind == LT_EDXML_STATUS ? route_status(x, p, &job, &rs, err) : route_edoc(x, p, &job, &rs, err);
 	if (rc)
 		goto out;

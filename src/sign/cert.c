@@ -164,3 +164,47 @@ int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, con
 			  b.why[0] ? b.why : "the signer certificate is not bound to the sender code: register it with "
 					     "POST /v1/units/{code}/certificates");
 }
+
+int lt_cert_register(struct lt_store *s, const char *code, const char *pem, struct lt_cert *out, struct lt_err *err)
+{
+	struct lt_cert c;
+	memset(&c, 0, sizeof c);
+	if (!pem || strlen(pem) > 65536)
+		return lt_err_set(err, LT_EINVAL, "give one PEM certificate (at most 64 KiB)");
+	int rc = lt_cert_parse(pem, &c, err);
+	if (rc)
+		return rc;
+	struct lt_unit u;
+	if ((rc = lt_store_unit_get(s, code, &u, err)))
+		return rc;
+	if (u.status != LT_UNIT_ACTIVE)
+		return lt_err_set(err, LT_ERULE, "%s is closed: bind the certificate to its successor", code);
+	snprintf(c.code, sizeof c.code, "%s", code);
+	lt_time_now(c.added);
+	c.pem = (char *)pem;
+	if ((rc = lt_store_begin(s, err)))
+		return rc;
+	rc = lt_store_cert_add(s, &c, err);
+	if (rc == LT_OK)
+		rc = lt_store_commit(s, err);
+	else
+		lt_store_rollback(s);
+	c.pem = NULL;
+	if (rc == LT_OK && out)
+		*out = c;
+	return rc;
+}
+
+int lt_cert_revoke(struct lt_store *s, const char *code, int64_t id, struct lt_err *err)
+{
+	char now[32];
+	lt_time_now(now);
+	int rc = lt_store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = lt_store_cert_revoke(s, code, id, now, err);
+	if (rc == LT_OK)
+		return lt_store_commit(s, err);
+	lt_store_rollback(s);
+	return rc;
+}

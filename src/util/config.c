@@ -58,6 +58,8 @@ static const struct key keys[] = {
 	 "refuse VXP calls whose timestamp is further off than this many seconds; 0 = off"},
 	{"retention_days", INT(retention_days), "0", 0, 36500, NULL,
 	 "days after which acknowledged package bodies are removed; 0 = keep"},
+	{"trusted_ca", STR(trusted_ca), "", 0, 0, NULL,
+	 "PEM file(s), ':'-separated, of CAs whose certificates may sign for the code they name"},
 	{"web_dir", STR(web_dir), "", 0, 0, NULL,
 	 "directory of the web interface; empty: the web/ folder beside the binary's build directory"},
 	{"access_log", STR(access_log), "-", 0, 0, NULL, "access log file, '-' for stderr, empty for none"},

@@ -75,7 +75,7 @@ static int setup(void **state)
 	memset(&res, 0, sizeof res);
 	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
-	struct lt_exchange_opts o = {fx->data, 1 << 20, 30};
+	struct lt_exchange_opts o = {.data_dir = fx->data, .max_package_bytes = 1 << 20, .retention_days = 30};
 	assert_int_equal(lt_exchange_open(&fx->x, fx->r, &o, &err), LT_OK);
 	make_system(fx, "000.00.00.G22", &fx->g22);
 	make_system(fx, "000.00.00.H17", &fx->h17);

@@ -7,7 +7,7 @@
 
 #define XDOC_COLS                                                                                            \
 	"d.id, d.kind, d.document_id, d.system_id, d.from_code, d.sha256, d.size, d.received, d.doctype, "   \
-	"d.refers_to, d.subject, d.status_code, d.body_removed"
+	"d.refers_to, d.subject, d.status_code, d.body_removed, d.signature"
 #define XDEL_COLS "l.id, l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated"
 #define MY_CODES "(SELECT code FROM system_codes WHERE system_id = ?1)"
 
@@ -16,8 +16,8 @@ static const char SQL_FIND_EDOC[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.s
 static const char SQL_FIND_STATUS[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND "
 				      "d.kind = 'status' AND d.sha256 = ?2 LIMIT 1";
 static const char SQL_DOC_ADD[] = "INSERT INTO xdocs (id, kind, document_id, system_id, from_code, sha256, size, "
-				  "received, doctype, refers_to, subject, status_code) VALUES "
-				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)";
+				  "received, doctype, refers_to, subject, status_code, signature) VALUES "
+				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)";
 static const char SQL_DOC_GET[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.id = ?1";
 static const char SQL_DOC_BY_DOCID[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.kind = 'edoc' AND "
 				       "d.document_id = ?1 AND (?2 = '' OR d.from_code = ?2) "
@@ -112,6 +112,7 @@ static void read_doc(sqlite3_stmt *q, int o, struct lt_xdoc *d)
 	lt__sq_col_copy(q, o + 10, d->subject, sizeof d->subject);
 	lt__sq_col_copy(q, o + 11, d->status_code, sizeof d->status_code);
 	d->body_removed = sqlite3_column_int(q, o + 12) != 0;
+	lt__sq_col_copy(q, o + 13, d->signature, sizeof d->signature);
 }
 
 static void read_delivery(sqlite3_stmt *q, struct lt_xdelivery *d)
@@ -175,6 +176,7 @@ static int sq_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_er
 	lt__sq_bind_text(q, 10, d->refers_to);
 	lt__sq_bind_text(q, 11, d->subject);
 	lt__sq_bind_text(q, 12, d->status_code);
+	lt__sq_bind_text(q, 13, d->signature);
 	int ret = lt__sq_exec(cn, q, err, "storing a document");
 	lt__sq_release(st, cn);
 	return ret;
