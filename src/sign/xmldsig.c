@@ -161,7 +161,7 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 	xmlNodePtr ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
 	xmlNodePtr x509 = ki ? xmlSecTmplKeyInfoAddX509Data(ki) : NULL;
 	if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
-	    !xmlSecTmplReferenceAddTransform(ref, c14n) || !x509 || !xmlSecTmplX509DataAddSubjectName(x509) ||
+	    !xmlSecTmplReferenceAddTransform(ref, c14n) || !x509 ||
 	    !xmlSecTmplX509DataAddCertificate(x509))
 		goto fail;
 	ctx = xmlSecDSigCtxCreate(NULL);
