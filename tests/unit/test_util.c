@@ -143,10 +143,13 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg.max_connections, 2048);
 	assert_int_equal(cfg.max_connections_per_ip, 256);
 	assert_int_equal(cfg.connection_timeout, 30);
-	assert_int_equal(cfg.max_body_bytes, 1048576);
+	assert_int_equal(cfg.max_body_bytes, 65536);
+	assert_int_equal(cfg.max_bulk_bytes, 16777216);
 	assert_int_equal(cfg.vxp_max_clock_skew, 0);
 	assert_int_equal(cfg.retention_days, 0);
 	assert_string_equal(cfg.access_log, "-");
+	assert_string_equal(cfg.trusted_ca, "");
+	assert_string_equal(cfg.web_dir, "");
 }
 
 static char *dump_text(const struct lt_config *cfg)
