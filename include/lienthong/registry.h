@@ -32,6 +32,10 @@ int lt_registry_children(struct lt_registry *r, const char *code, enum lt_status
 			 lt_unit_cb cb, void *ctx, struct lt_err *err);
 int lt_registry_lineage(struct lt_registry *r, const char *code, struct lt_codelist *successors,
 			struct lt_codelist *predecessors, struct lt_err *err);
+/* Lineage as recorded by the changes effective on or before as_of (NULL or
+ * "": now). */
+int lt_registry_lineage_asof(struct lt_registry *r, const char *code, const char *as_of,
+			     struct lt_codelist *successors, struct lt_codelist *predecessors, struct lt_err *err);
 /* Follows successors to the active units; an active code resolves to itself;
  * a closed code without active successors resolves to none. */
 int lt_registry_resolve(struct lt_registry *r, const char *code, struct lt_codelist *current,

@@ -27,11 +27,11 @@ void write_end(struct req *rq)
 	pthread_mutex_unlock(&rq->srv->write_lock);
 }
 
-json_t *unit_json(struct req *rq, const struct lt_unit *u)
+json_t *unit_json(struct req *rq, const struct lt_unit *u, const char *as_of)
 {
 	struct lt_codelist succ = {0}, pred = {0};
 	struct lt_err err = {0};
-	if (lt_registry_lineage(rq->srv->reg, u->code, &succ, &pred, &err)) {
+	if (lt_registry_lineage_asof(rq->srv->reg, u->code, as_of, &succ, &pred, &err)) {
 		lt_codelist_free(&succ);
 		lt_codelist_free(&pred);
 		reply_err(rq, &err);

@@ -80,7 +80,7 @@ void h_unit_get(struct req *rq)
 	set_unit_etag(rq, &u, as_of);
 	if (reply_etag(rq, rq->etag))
 		return;
-	json_t *o = unit_json(rq, &u);
+	json_t *o = unit_json(rq, &u, as_of);
 	if (o)
 		reply_json(rq, 200, o);
 }
@@ -190,7 +190,7 @@ void h_unit_search(struct req *rq)
 
 static void reply_unit_changed(struct req *rq, int status, const struct lt_unit *u)
 {
-	json_t *o = unit_json(rq, u);
+	json_t *o = unit_json(rq, u, NULL);
 	if (!o)
 		return;
 	set_unit_etag(rq, u, NULL);
@@ -284,7 +284,13 @@ void h_unit_patch(struct req *rq)
 	int rc;
 	write_begin(rq);
 	if (rename) {
-		rc = lt_registry_rename(rq->srv->reg, code, name, &d, effective, &u, &err);
+		/* The write lock is held: no change lands between this check and the rename. */
+		rc = version ? lt_registry_get(rq->srv->reg, code, NULL, &u, &err) : LT_OK;
+		if (rc == LT_OK && version && u.version != version)
+			rc = lt_err_set(&err, LT_ECONFLICT, "%s is at version %lld, not %lld: read it again and retry",
+					code, (long long)u.version, (long long)version);
+		if (rc == LT_OK)
+			rc = lt_registry_rename(rq->srv->reg, code, name, &d, effective, &u, &err);
 	} else if ((rc = lt_registry_get(rq->srv->reg, code, NULL, &u, &err)) == LT_OK) {
 		char *dst[] = {u.contact.address, u.contact.email, u.contact.phone, u.contact.fax, u.contact.website};
 		const char *src[] = {c.address, c.email, c.phone, c.fax, c.website};

@@ -86,6 +86,7 @@ bool route_find(struct req *rq, char *allow, size_t allow_size)
 		if (strcmp(lt_routes[i].method, rq->method) == 0 || head) {
 			rq->route = &lt_routes[i];
 			rq->route_index = (int)i;
+			allow[0] = '\0';
 			memcpy(rq->params, params, sizeof params);
 			return true;
 		}

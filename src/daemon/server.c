@@ -55,13 +55,13 @@ static void req_free(struct req *rq)
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-	(void)conn;
 	struct server *srv = cls;
 	struct req *rq = *con_cls;
 	if (!rq)
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->status)
 		rq->status = 0; /* closed before a reply: logged as 0 */
+	watchdog_request_done(conn);
 	metrics_observe(srv->metrics, rq->route_index, rq->status, now_ns() - rq->t_start_ns, rq->lt_status);
 	access_log_write(srv, rq);
 	req_free(rq);
@@ -195,6 +195,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!rq->started) {
 		rq->started = true;
 		rq->conn = conn;
+		watchdog_head_done(conn);
 		snprintf(rq->method, sizeof rq->method, "%s", method);
 		if (!prepare(rq))
 			return queue(rq);
@@ -332,6 +333,17 @@ static int listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_
 	return LT_OK;
 }
 
+static void *watchdog_loop(void *arg)
+{
+	struct server *srv = arg;
+	int64_t limit = srv->cfg.connection_timeout * INT64_C(1000000000);
+	while (!atomic_load(&srv->stopping)) {
+		usleep(250000);
+		watchdog_sweep(limit);
+	}
+	return NULL;
+}
+
 int server_start(struct server *srv, struct lt_err *err)
 {
 	struct sockaddr_storage ss;
@@ -347,11 +359,13 @@ int server_start(struct server *srv, struct lt_err *err)
 		(unsigned)srv->cfg.max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)srv->cfg.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, watchdog_notify, srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
 		MHD_OPTION_END);
 	if (!srv->mhd)
 		return lt_err_set(err, LT_EIO, "cannot listen on %s (in use, or not an address of this machine?)",
 				  srv->cfg.listen);
+	srv->watchdog_running = pthread_create(&srv->watchdog, NULL, watchdog_loop, srv) == 0;
 	return LT_OK;
 }
 
@@ -366,6 +380,8 @@ void server_stop(struct server *srv, int grace_seconds)
 	if (!srv->mhd)
 		return;
 	atomic_store(&srv->stopping, true);
+	if (srv->watchdog_running)
+		pthread_join(srv->watchdog, NULL);
 	MHD_socket fd = MHD_quiesce_daemon(srv->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);

@@ -99,6 +99,8 @@ struct server {
 	pthread_mutex_t write_lock; /* one change at a time, so the actor is the caller's */
 	atomic_int active;
 	atomic_bool stopping;
+	pthread_t watchdog;
+	bool watchdog_running;
 };
 
 /* ---- server.c ---- */
@@ -149,9 +151,9 @@ bool auth_admin(struct req *rq);
  * caller as the actor of the change (handlers.c). */
 void write_begin(struct req *rq);
 void write_end(struct req *rq);
-/* The unit object of design.md §7.2 with its lineage; NULL (and a reply)
- * on failure. */
-json_t *unit_json(struct req *rq, const struct lt_unit *u);
+/* The unit object of design.md §7.2 with its lineage (as of a date when
+ * as_of is set); NULL (and a reply) on failure. */
+json_t *unit_json(struct req *rq, const struct lt_unit *u, const char *as_of);
 
 /* JSON body helpers shared by the handlers (h_units.c): a string field
  * into a fixed buffer (400 when too long), and the decision object. */
@@ -164,6 +166,12 @@ void metrics_free(struct metrics *m);
 void metrics_observe(struct metrics *m, int route_index, int http_status, int64_t ns, int lt_status);
 /* Prometheus text; caller frees. */
 char *metrics_render(struct metrics *m, struct server *srv, size_t *len);
+
+/* ---- slow clients (watchdog.c) ---- */
+void watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx, enum MHD_ConnectionNotificationCode code);
+void watchdog_head_done(struct MHD_Connection *conn);
+void watchdog_request_done(struct MHD_Connection *conn);
+void watchdog_sweep(int64_t limit_ns);
 
 /* ---- access log (server.c) ---- */
 void access_log_write(struct server *srv, struct req *rq);

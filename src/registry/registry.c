@@ -297,6 +297,53 @@ int lt_registry_lineage(struct lt_registry *r, const char *code, struct lt_codel
 	return rc;
 }
 
+struct lineage_ctx {
+	const char *as_of;
+	struct lt_codelist *succ, *pred;
+	int rc;
+};
+
+static int add_codes(json_t *arr, struct lt_codelist *l)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(arr, i, c)
+	{
+		const char *code = json_string_value(c);
+		if (l && code && !lt_codelist_has(l, code) && lt_codelist_add(l, code))
+			return LT_ENOMEM;
+	}
+	return LT_OK;
+}
+
+/* Lineage is recorded on the events of the change that made it, so the
+ * lineage as of a date is what the events effective by then say. */
+static int lineage_event(void *vctx, const struct lt_event *ev)
+{
+	struct lineage_ctx *c = vctx;
+	if (strcmp(ev->effective, c->as_of) > 0)
+		return 0;
+	json_t *data = json_loads(ev->data, 0, NULL);
+	int rc = add_codes(json_object_get(data, "successors"), c->succ);
+	if (rc == LT_OK)
+		rc = add_codes(json_object_get(data, "predecessors"), c->pred);
+	json_decref(data);
+	return rc;
+}
+
+int lt_registry_lineage_asof(struct lt_registry *r, const char *code, const char *as_of,
+			     struct lt_codelist *successors, struct lt_codelist *predecessors, struct lt_err *err)
+{
+	if (!as_of || !*as_of)
+		return lt_registry_lineage(r, code, successors, predecessors, err);
+	char date[LT_DATE_BUFSZ];
+	if (lt_date_parse(as_of, date, err))
+		return LT_EINVAL;
+	struct lineage_ctx c = {date, successors, predecessors, LT_OK};
+	int rc = lt_store_events_for(r->store, code, lineage_event, &c, err);
+	return rc == LT_ENOMEM ? lt_err_set(err, LT_ENOMEM, "out of memory") : rc;
+}
+
 int lt_registry_resolve(struct lt_registry *r, const char *code, struct lt_codelist *current, struct lt_err *err)
 {
 	struct lt_unit u;
