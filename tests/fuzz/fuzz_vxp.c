@@ -1,0 +1,77 @@
+/* libFuzzer target for the VXP authentication parser: the input is split on
+ * NUL bytes into the XroadVnpt-sign-header, the hash-header, and a loose
+ * header value, plus a `to` list; nothing may crash, leak or authenticate
+ * (the store knows no system). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lienthong/vxp.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static struct lt_registry *reg;
+static const unsigned char key[LT_SEAL_KEY_BYTES];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/lt-fuzz-vxp-%d.db", (int)getpid());
+	unlink(path);
+	if (lt_registry_open(&reg, path, NULL) != LT_OK)
+		abort();
+	return 0;
+}
+
+struct parts {
+	const char *v[4];
+};
+
+static const char *hdr(void *ctx, const char *name)
+{
+	struct parts *p = ctx;
+	if (strcmp(name, "XroadVnpt-sign-header") == 0)
+		return p->v[0];
+	if (strcmp(name, "XroadVnpt-hash-header") == 0)
+		return p->v[1];
+	if (strncmp(name, "XroadVnpt-", 10) == 0)
+		return p->v[2];
+	return NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 5);
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	memset(buf + size, 0, 5);
+	struct parts p = {{NULL, NULL, NULL, NULL}};
+	char *s = buf;
+	for (int i = 0; i < 4; i++) {
+		p.v[i] = s;
+		s += strlen(s) + 1;
+		if (s > buf + size)
+			s = buf + size;
+	}
+	if (!*p.v[2])
+		p.v[2] = NULL;
+	struct lt_vxp_call call;
+	struct lt_err err = {0};
+	int rc = lt_vxp_authenticate(lt_registry_store(reg), key, hdr, &p, 60, &call, &err);
+	if (rc == LT_OK)
+		abort(); /* no system exists: nothing can authenticate */
+	if (!err.msg[0])
+		abort();
+	struct lt_codelist to = {0};
+	lt_vxp_parse_to(p.v[3], &to, NULL);
+	lt_codelist_free(&to);
+	unsigned char sha[32] = {0};
+	lt_vxp_hash_file_matches(sha, p.v[3]);
+	free(buf);
+	return 0;
+}
