@@ -39,9 +39,9 @@ static void quiet(const char *file, int line, const char *func, const char *obj,
 static void init(void)
 {
 	xmlInitParser();
-	xmlSecErrorsSetCallback(quiet);
 	if (xmlSecInit() < 0 || xmlSecCryptoAppInit(NULL) < 0 || xmlSecCryptoInit() < 0)
 		init_rc = LT_EIO;
+	xmlSecErrorsSetCallback(quiet);
 }
 
 int lt__xmlsec_init(struct lt_err *err)
