@@ -16,8 +16,9 @@ void write_begin(struct req *rq)
 	if (rq->who.role == LT_ROLE_ANONYMOUS)
 		snprintf(actor, sizeof actor, "http:anonymous");
 	else
-		snprintf(actor, sizeof actor, "http:%s:token-%lld%s%s", lt_role_name(rq->who.role),
-			 (long long)rq->who.token_id, rq->who.name[0] ? ":" : "", rq->who.name);
+		/* Role and token id only: the change feed is public, token names need not be. */
+		snprintf(actor, sizeof actor, "http:%s:token-%lld", lt_role_name(rq->who.role),
+			 (long long)rq->who.token_id);
 	lt_registry_set_actor(rq->srv->reg, actor);
 }
 
