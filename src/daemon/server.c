@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,11 +139,45 @@ static size_t body_limit(const struct server *srv, enum body_kind k)
 				  : 0;
 }
 
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		++*(int *)cls;
+	return MHD_YES;
+}
+
+/* What HTTP/1.1 requires of a request head that libmicrohttpd lets through:
+ * a Host, one Content-Length, and no transfer coding but chunked. */
+static bool head_ok(struct req *rq, const char *version)
+{
+	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && !req_header(rq, MHD_HTTP_HEADER_HOST)) {
+		reply_error(rq, LT_EINVAL, "an HTTP/1.1 request needs a Host header");
+		return false;
+	}
+	int lengths = 0;
+	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_length, &lengths);
+	if (lengths > 1) {
+		reply_error(rq, LT_EINVAL, "the request has more than one Content-Length");
+		return false;
+	}
+	const char *te = req_header(rq, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te && strcasecmp(te, "chunked") != 0) {
+		reply_error(rq, LT_EINVAL, "Transfer-Encoding %.40s is not supported: send chunked or a Content-Length", te);
+		rq->status = MHD_HTTP_NOT_IMPLEMENTED;
+		return false;
+	}
+	return true;
+}
+
 /* Everything that can be decided from the request head. Returns false with
  * a reply set when the request ends here. */
-static bool prepare(struct req *rq)
+static bool prepare(struct req *rq, const char *version)
 {
 	struct lt_err err = {0};
+	if (!head_ok(rq, version))
+		return false;
 	if (!rq->raw_uri || uri_parse(rq->raw_uri, &rq->uri, &err)) {
 		reply_err(rq, &err);
 		return false;
@@ -188,7 +223,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	(void)cls;
 	(void)url;
-	(void)version;
 	struct req *rq = *con_cls;
 	if (!rq)
 		return MHD_NO;
@@ -197,7 +231,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->conn = conn;
 		watchdog_head_done(conn);
 		snprintf(rq->method, sizeof rq->method, "%s", method);
-		if (!prepare(rq))
+		if (!prepare(rq, version))
 			return queue(rq);
 		if (rq->route->body == BODY_STREAM && !rq->route->stream_begin(rq))
 			return queue(rq);
