@@ -23,7 +23,6 @@ bool lt__edxml_pool_over(const struct lt_edxml_package *p);
 /* Appends one zeroed element to *arr (n elements of elem bytes), growing it by
  * doubling inside the pool. Returns the new element or NULL. */
 void *lt__edxml_push(struct lt_edxml_package *p, void *arr, size_t *n, size_t elem);
-void lt__edxml_organ_init(struct lt_edxml_organ *o);
 
 /* ---- values (values.c) ------------------------------------------------------ */
 
@@ -46,35 +45,88 @@ char *lt__edxml_trim(char *s);
 /* ---- element table (schema.c) ------------------------------------------------ */
 
 enum lt__edxml_ctx {
-	X_DOC, X_ROOT, X_ENV, X_HDR, X_MSG, X_ORGAN, X_CODE, X_PROM, X_DTYPE, X_SIGNER,
-	X_TOPLACES, X_OTHER, X_APPXS, X_RESP, X_STAFF, X_TRACES, X_TRACE, X_BUS, X_BINFO,
-	X_RCVLIST, X_RCV, X_REPLLIST, X_REPL, X_ORGLIST, X_BODY, X_MANIFEST, X_REF, X_ATTENC,
-	X_ATT, X_LEAF, X_CONTENT, X_SKIP,
+	X_DOC,
+	X_ROOT,
+	X_ENV,
+	X_HDR,
+	X_MSG,
+	X_ORGAN,
+	X_CODE,
+	X_PROM,
+	X_DTYPE,
+	X_SIGNER,
+	X_TOPLACES,
+	X_OTHER,
+	X_APPXS,
+	X_RESP,
+	X_STAFF,
+	X_TRACES,
+	X_TRACE,
+	X_BUS,
+	X_BINFO,
+	X_RCVLIST,
+	X_RCV,
+	X_REPLLIST,
+	X_REPL,
+	X_ORGLIST,
+	X_BODY,
+	X_MANIFEST,
+	X_REF,
+	X_ATTENC,
+	X_ATT,
+	X_LEAF,
+	X_CONTENT,
+	X_SKIP,
 };
 
 /* How an element opens: which current object it sets up. */
 enum lt__edxml_open {
-	O_NONE, O_ROOT, O_ENV, O_HDR, O_MSG, O_FROM, O_TO, O_RESP, O_STAFF, O_TRACES, O_TRACE,
-	O_BUS, O_RCV, O_REPL, O_BODY, O_REF, O_ATT, O_CONTENT,
+	O_NONE,
+	O_ROOT,
+	O_ENV,
+	O_HDR,
+	O_MSG,
+	O_FROM,
+	O_TO,
+	O_RESP,
+	O_STAFF,
+	O_TRACES,
+	O_TRACE,
+	O_BUS,
+	O_RCV,
+	O_REPL,
+	O_BODY,
+	O_REF,
+	O_ATT,
+	O_CONTENT,
 };
 
 /* How a leaf's text is checked and stored. */
 enum lt__edxml_value {
-	V_STR, V_ORGAN_ID, V_DATE, V_TIME, V_INT, V_BOOL, V_DOCID, V_STATUS, V_CID,
-	V_LIST_STR, V_LIST_ORGAN,
+	V_STR,
+	V_ORGAN_ID,
+	V_DATE,
+	V_TIME,
+	V_INT,
+	V_BOOL,
+	V_DOCID,
+	V_STATUS,
+	V_CID,
+	V_LIST_STR,
+	V_LIST_ORGAN,
 };
 
 struct lt__edxml_elem {
-	unsigned char parent;  /* enum lt__edxml_ctx */
+	unsigned char parent; /* enum lt__edxml_ctx */
 	const char *name;
-	const char *alt;       /* the `Business` spelling of a `Bussiness` name */
-	unsigned char child;   /* enum lt__edxml_ctx: X_LEAF for a value */
-	unsigned char open;    /* enum lt__edxml_open, for containers */
-	unsigned char value;   /* enum lt__edxml_value, for leaves */
-	bool repeat;           /* may occur more than once: shown as Name[n] */
-	size_t offset;         /* of the field in the parent's current object */
-	long min, max;         /* for V_INT */
-	const char *hint;      /* for V_INT enumerations */
+	const char *alt;     /* the `Business` spelling of a `Bussiness` name */
+	unsigned char child; /* enum lt__edxml_ctx: X_LEAF for a value */
+	unsigned char open;  /* enum lt__edxml_open, for containers */
+	unsigned char value; /* enum lt__edxml_value, for leaves */
+	bool repeat;         /* may occur more than once: shown as Name[n] */
+	size_t offset;       /* of the field in the parent's current object */
+	long min, max;       /* for V_INT */
+	const char *hint;    /* for V_INT enumerations */
 };
 
 extern const struct lt__edxml_elem lt__edxml_elems[];
@@ -117,16 +169,14 @@ struct lt__edxml_body {
 /* The base64 decoder of the content being read: fixed memory whatever the
  * attachment size. */
 struct lt__edxml_b64 {
-	bool active;
 	unsigned char quad[4];
-	int nq;       /* characters of the current group */
-	int pad;      /* '=' seen */
+	int nq;  /* characters of the current group */
+	int pad; /* '=' seen */
 	unsigned char head[4];
 	size_t nhead; /* first decoded bytes, for the ZIP signature */
 	EVP_MD_CTX *sha;
-	int fd;       /* the .part file, or -1 */
+	int fd; /* the .part file, or -1 */
 	char part[32];
-	struct lt__edxml_body *body;
 	size_t out_len;
 	unsigned char out[LT__EDXML_OUTBUF];
 };
@@ -157,7 +207,8 @@ struct lt_edxml_reader {
 
 	xmlParserCtxtPtr ctxt;
 	struct lt_edxml_package *pkg;
-	int status; /* the first failure, sticky */
+	int status;           /* the first failure, sticky */
+	bool in_libxml_error; /* inside libxml2's error callback: do not stop it */
 	struct lt_err err;
 	bool finished, handed_over;
 	uint64_t fed;
@@ -194,10 +245,10 @@ struct lt_edxml_reader {
 /* Records a failure (the first one wins), stops the parser and returns it.
  * The message is prefixed with the current element path. */
 int lt__edxml_fail(struct lt_edxml_reader *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Same, with an explicit path. */
 int lt__edxml_fail_at(struct lt_edxml_reader *r, int status, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* The current element path (root excluded) into buf. */
 char *lt__edxml_path(const struct lt_edxml_reader *r, char *buf, size_t size);
 
