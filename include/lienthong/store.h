@@ -269,6 +269,11 @@ int lt_store_cert_add(struct lt_store *s, struct lt_cert *c, struct lt_err *err)
 int lt_store_certs(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err);
 int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err);
 
+/* A bulk load inside the current transaction: the search index is filled
+ * once at the end rather than row by row. Call with start true before the
+ * rows and false after them. */
+int lt_store_bulk(struct lt_store *s, bool start, struct lt_err *err);
+
 /* Checks the store answers (for /healthz) and its integrity on demand. */
 int lt_store_ping(struct lt_store *s, struct lt_err *err);
 int lt_store_integrity_check(struct lt_store *s, struct lt_err *err);

@@ -23,6 +23,11 @@ static const struct {
 	{"sign", cmd_sign, "sign --key KEY.pem --cert CERT.pem FILE   XML-DSig a package (to stdout)"},
 	{"verify", cmd_verify, "verify [--ca CA.pem] [--code CODE] FILE    check a package's signature"},
 	{"report", cmd_report, "report compliance [--level1 CODE]        late or pending decisions"},
+	{"send", cmd_send, "send FILE [--json]                       send an edXML package through the daemon"},
+	{"inbox", cmd_inbox, "inbox [--kind edoc|status] [--limit N] [--all] [--json]   what waits for this system"},
+	{"fetch", cmd_fetch, "fetch ID [-o FILE]                       a package's bytes (to stdout or FILE)"},
+	{"ack", cmd_ack, "ack ID --state done|fail|processing      acknowledge a received package"},
+	{"trace", cmd_trace, "trace ID [--json]                        per-recipient routing and statuses"},
 };
 
 static void usage(FILE *out)

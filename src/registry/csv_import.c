@@ -380,6 +380,8 @@ int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_rep
 		int64_t change_id = 0;
 		rc = lt__change_add(r, "import", NULL, "", NULL, json_pack("{s:I}", "rows", (json_int_t)p.n),
 				    &change_id, err);
+		if (rc == LT_OK)
+			rc = lt_store_bulk(r->store, true, err);
 		/* Rows whose parent was refused are refused too, so one bad
 		 * parent explains its subtree. */
 		for (size_t i = 0; rc == LT_OK && i < p.n; i++) {
@@ -389,6 +391,8 @@ int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_rep
 			if (!refused)
 				rep->imported++;
 		}
+		if (rc == LT_OK)
+			rc = lt_store_bulk(r->store, false, err);
 		if (rc == LT_OK && json_array_size(rep->errors) > 0) {
 			rc = lt_err_set(err, LT_EINVAL, "%zu of %zu rows are refused; nothing was imported",
 					json_array_size(rep->errors), p.n);

@@ -276,3 +276,4 @@ int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const
 {
 	DISPATCH(cert_revoke(s, code, id, at, err));
 }
+int lt_store_bulk(struct lt_store *s, bool start, struct lt_err *err) { DISPATCH(bulk(s, start, err)); }

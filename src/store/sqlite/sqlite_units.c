@@ -576,8 +576,45 @@ static int sq_events_asof(struct lt_store *s, const char *parent, bool subtree, 
 }
 
 
+/* The per-row index trigger makes SQLite open a savepoint for every insert
+ * and the full-text index write a segment for each; a bulk load drops it and
+ * indexes the new rows in one statement. DDL is transactional, so a failed
+ * load restores the trigger with everything else. Must match migration 1. */
+static const char UNITS_AI[] = "CREATE TRIGGER units_ai AFTER INSERT ON units BEGIN"
+			       "  INSERT INTO units_fts(rowid, name_fold) VALUES (new.rowid, new.name_fold); END;";
+static _Thread_local sqlite3_int64 bulk_from;
+
+static int sq_bulk(struct lt_store *s, bool start, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn = lt__sq_acquire(st, true, err);
+	int ret = LT_OK;
+	if (start) {
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(cn->db, "SELECT coalesce(max(rowid), 0) FROM units", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			bulk_from = sqlite3_column_int64(q, 0);
+		else
+			ret = lt__sq_fail(cn, err, "starting a bulk load");
+		sqlite3_finalize(q);
+		if (ret == LT_OK && sqlite3_exec(cn->db, "DROP TRIGGER units_ai", NULL, NULL, NULL) != SQLITE_OK)
+			ret = lt__sq_fail(cn, err, "starting a bulk load");
+	} else {
+		char sql[160];
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO units_fts(rowid, name_fold) SELECT rowid, name_fold FROM units WHERE rowid > %lld",
+			 (long long)bulk_from);
+		if (sqlite3_exec(cn->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(cn->db, UNITS_AI, NULL, NULL, NULL) != SQLITE_OK)
+			ret = lt__sq_fail(cn, err, "indexing a bulk load");
+	}
+	lt__sq_release(st, cn);
+	return ret;
+}
+
 void lt__sq_units_ops(struct lt_store_ops *ops)
 {
+	ops->bulk = sq_bulk;
 	ops->unit_get = sq_unit_get;
 	ops->unit_put = sq_unit_put;
 	ops->children = sq_children;
