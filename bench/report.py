@@ -1,0 +1,143 @@
+"""Results: one record per figure, and the files they go to —
+bench/results/latest.json, bench/results/latest.md, and the block of
+docs/performance.md between its `bench:latest` markers."""
+import json
+import os
+import re
+
+from benchlib import ROOT
+
+INFORMATIONAL = "none (informational)"
+DOC = os.path.join(ROOT, "docs", "performance.md")
+BEGIN, END = "<!-- bench:latest:begin -->", "<!-- bench:latest:end -->"
+
+
+def _round(x):
+    if x is None:
+        return None
+    if abs(x) >= 1000:
+        return round(x, 1)
+    if abs(x) >= 10:
+        return round(x, 2)
+    return round(x, 4)
+
+
+def result(name, value, unit, reference_name, reference_value, goal, met, note=""):
+    """goal is a sentence or None (an informational figure); met is
+    fn(value, ratio) -> bool. ratio is always value / reference_value."""
+    ratio = value / reference_value if reference_value else None
+    r = {"name": name, "value": _round(value), "unit": unit, "reference_name": reference_name,
+         "reference_value": _round(reference_value), "ratio": _round(ratio),
+         "goal": goal or INFORMATIONAL,
+         # A figure without a goal cannot fail; "informational" says so.
+         "met": bool(met(value, ratio)) if goal else True,
+         "informational": goal is None}
+    if note:
+        r["note"] = note
+    return r
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        s = "%.0f" % v if abs(v) >= 1000 else "%.2f" % v if abs(v) >= 1 else "%.3f" % v
+    else:
+        s = str(v)
+    return s + (" " + unit if unit else "")
+
+
+def table(results):
+    lines = ["| figure | value | reference | reference value | ratio | goal | met |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        met = "n/a" if r["informational"] else ("**yes**" if r["met"] else "**NO**")
+        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            r["name"], fmt(r["value"], r["unit"]), r["reference_name"], fmt(r["reference_value"], r["unit"]),
+            fmt(r["ratio"]), r["goal"], met))
+    return "\n".join(lines)
+
+
+def profile_md(name, prof):
+    if not prof:
+        return "- **%s**: not profiled" % name
+    out = ["- **%s**%s — bottleneck: %s" % (name, " (%s)" % prof["what"] if prof.get("what") else "",
+                                           prof["bottleneck"])]
+    out.append("  - where the samples go: " + "; ".join(
+        "%s %.1f%%%s" % (g["group"], g["pct"], " (under " + ", ".join("%s %.1f%%" % (f["sym"], f["pct"])
+                                                                      for f in g["from"][:2]) + ")"
+                         if g["from"] else "") for g in prof["groups"][:5]))
+    out.append("  - by library (self): " + ", ".join("%s %.1f%%" % (d["dso"], d["pct"]) for d in prof["by_dso"]))
+    out.append("  - top functions (self): " + ", ".join(
+        "%s %.1f%%" % (s["sym"], s["pct"]) for s in prof["top_self"][:6]))
+    if prof["own_inclusive"]:
+        out.append("  - our functions (inclusive): " + ", ".join(
+            "%s %.1f%%" % (s["sym"], s["pct"]) for s in prof["own_inclusive"][:7]))
+    if prof["lib_inclusive"]:
+        out.append("  - library functions (inclusive): " + ", ".join(
+            "%s %.1f%%" % (s["sym"], s["pct"]) for s in prof["lib_inclusive"][:7]))
+    out.append("  - samples: %s" % prof["samples"])
+    return "\n".join(out)
+
+
+def summary_md(doc):
+    s = doc["settings"]
+    lines = ["Commit `%s`, %s, %d cores, load average %s at the start and %s at the end; "
+             "lienthongd with %d HTTP threads; %d units; wrk runs of %d s, %d rounds."
+             % (doc["commit"], doc["date"], doc["cores"], doc["loadavg_start"], doc["loadavg_end"],
+                s["daemon_threads"], s["units"], s["seconds"], s["rounds"]),
+             "", table(doc["results"]), "", "Bottlenecks, from `perf record -g` (cpu-clock, DWARF call graphs):", ""]
+    for name in ("lookup", "search", "import"):
+        lines.append(profile_md(name, doc["profiles"].get(name)))
+    lines += ["", "Not measured yet:"]
+    for p in doc["pending"]:
+        lines.append("- **%s**: %s" % (p["name"], p["reason"]))
+    return "\n".join(lines)
+
+
+def rounded(x):
+    if isinstance(x, float):
+        return _round(x)
+    if isinstance(x, dict):
+        return {k: rounded(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [rounded(v) for v in x]
+    return x
+
+
+def write(doc, results_dir, update_doc=True):
+    doc = rounded(doc)
+    os.makedirs(results_dir, exist_ok=True)
+    with open(os.path.join(results_dir, "latest.json"), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    md = ["# Benchmark results", "", "Written by `bench/run` (`make bench`); every figure is measured in the run "
+          "below, next to a reference measured in the same run. Ratio = value / reference value.", "",
+          summary_md(doc), "", "## Details", ""]
+    for name, d in doc["details"].items():
+        md.append("### %s" % name)
+        md.append("")
+        md.append("```json")
+        md.append(json.dumps(d, indent=1, ensure_ascii=False, default=str))
+        md.append("```")
+        md.append("")
+    with open(os.path.join(results_dir, "latest.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(md))
+    if update_doc:
+        refresh_doc(doc)
+
+
+def refresh_doc(doc):
+    """Refreshes the latest figures in docs/performance.md, if it has the
+    markers; the prose around them is written by hand."""
+    try:
+        with open(DOC, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return
+    if BEGIN not in text or END not in text:
+        return
+    block = BEGIN + "\n" + summary_md(doc) + "\n" + END
+    text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda m: block, text, flags=re.S)
+    with open(DOC, "w", encoding="utf-8") as f:
+        f.write(text)
