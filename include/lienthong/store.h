@@ -52,6 +52,8 @@ struct lt_search_query {
 	int level;              /* 0 = any */
 	enum lt_status_filter status;
 	const char *after;      /* cursor: reversed code of the last item seen */
+	bool by_rowid;          /* order by the store's row number (name searches) */
+	int64_t after_rowid;    /* with by_rowid: the last row seen */
 	int limit;
 };
 

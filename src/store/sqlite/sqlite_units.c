@@ -8,12 +8,13 @@
 #define UNIT_COLS                                                                                            \
 	"code, parent, level, name, address, email, phone, fax, website, status, valid_from, valid_to, "     \
 	"decision_number, decision_date, decision_issuer, reorganized, recorded, version"
+#define UNIT_SEL UNIT_COLS ", rowid"
 #define EVENT_COLS "seq, change_id, kind, code, parent, at, effective, data"
 
 /* Status filter as SQL: ?F is 0 active, 1 closed, 2 all. */
 #define STATUS_FILTER "(?3 = 2 OR status = ?3)"
 
-static const char SQL_UNIT_GET[] = "SELECT " UNIT_COLS " FROM units WHERE code = ?1";
+static const char SQL_UNIT_GET[] = "SELECT " UNIT_SEL " FROM units WHERE code = ?1";
 static const char SQL_UNIT_PUT[] = "INSERT INTO units (" UNIT_COLS ", sort_key, name_fold) VALUES "
 		       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20) "
 		       "ON CONFLICT(code) DO UPDATE SET parent=?2, level=?3, name=?4, address=?5, email=?6, "
@@ -28,9 +29,9 @@ static const char SQL_CHANGE_ADD[] = "INSERT INTO changes (kind, effective, reor
 			 "decision_date, decision_issuer, summary, recorded) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
 static const char SQL_CHANGES[] = "SELECT id, kind, effective, reorganized, at, actor, decision_number, decision_date, "
 		      "decision_issuer, summary, recorded FROM changes ORDER BY id";
-static const char SQL_CHILDREN[] = "SELECT " UNIT_COLS " FROM units WHERE parent = ?1 AND ?2 = ?2 AND " STATUS_FILTER
+static const char SQL_CHILDREN[] = "SELECT " UNIT_SEL " FROM units WHERE parent = ?1 AND ?2 = ?2 AND " STATUS_FILTER
 				   " ORDER BY sort_key";
-static const char SQL_SUBTREE[] = "SELECT " UNIT_COLS " FROM units WHERE sort_key GLOB ?1 AND code <> ?2 AND "
+static const char SQL_SUBTREE[] = "SELECT " UNIT_SEL " FROM units WHERE sort_key GLOB ?1 AND code <> ?2 AND "
 				  STATUS_FILTER " ORDER BY sort_key";
 static const char SQL_EVENT_ADD[] = "INSERT INTO events (change_id, kind, code, parent, sort_key, at, effective, data) "
 			"VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
@@ -86,6 +87,7 @@ static void read_unit(sqlite3_stmt *s, struct lt_unit *u)
 	lt__sq_col_copy(s, 15, u->reorganized, sizeof u->reorganized);
 	lt__sq_col_copy(s, 16, u->recorded, sizeof u->recorded);
 	u->version = sqlite3_column_int64(s, 17);
+	u->rowid = sqlite3_column_int64(s, 18);
 }
 
 static int read_event(sqlite3_stmt *s, struct lt_event *ev)
@@ -262,7 +264,7 @@ static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 	struct lt__sq_store *st = lt__sq(s);
 	char sql[1024];
 	char *fts = NULL;
-	int n = snprintf(sql, sizeof sql, "SELECT " UNIT_COLS " FROM units WHERE 1");
+	int n = snprintf(sql, sizeof sql, "SELECT " UNIT_SEL " FROM units WHERE 1");
 	if (qy->text_fold && *qy->text_fold) {
 		fts = fts_query(qy->text_fold);
 		if (!fts)
@@ -283,7 +285,11 @@ static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND status = ?6");
 	if (qy->after)
 		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND sort_key > ?7");
-	snprintf(sql + n, sizeof sql - (size_t)n, " ORDER BY sort_key LIMIT ?8");
+	if (qy->by_rowid && qy->after_rowid)
+		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND rowid > ?10");
+	/* Name matches come in the index's own order: sorting every match into
+	 * tree order first would read them all before the first page. */
+	snprintf(sql + n, sizeof sql - (size_t)n, qy->by_rowid ? " ORDER BY rowid LIMIT ?8" : " ORDER BY sort_key LIMIT ?8");
 
 	struct lt__sq_conn *cn = lt__sq_acquire(st, false, err);
 	if (!cn) {
@@ -321,6 +327,8 @@ static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 	if (qy->after)
 		lt__sq_bind_text(q, 7, qy->after);
 	sqlite3_bind_int(q, 8, qy->limit > 0 ? qy->limit : 50);
+	if (qy->by_rowid && qy->after_rowid)
+		sqlite3_bind_int64(q, 10, qy->after_rowid);
 	int ret = each_unit(cn, q, cb, ctx, err);
 	sqlite3_finalize(q);
 	lt__sq_release(st, cn);
