@@ -82,6 +82,11 @@ void h_reorganize(struct req *rq)
 	q.from = (const char(*)[LT_CODE_BUFSZ])from;
 	q.n_from = nf;
 
+	if (q.kind != LT_REORG_SPLIT && json_object_get(o, "children")) {
+		reply_error(rq, LT_EINVAL, "'children' places the children of a split; a %s moves them with their parent",
+			    kind);
+		goto out;
+	}
 	if (q.kind == LT_REORG_SPLIT) {
 		size_t ni = json_array_size(jinto);
 		if (!json_is_array(jinto) || ni < 2 || ni > 100) {
@@ -141,6 +146,11 @@ void h_reorganize(struct req *rq)
 			}
 			if (!new_unit(rq, jinto, into, "into", q.kind == LT_REORG_MERGE))
 				goto out;
+			if (q.kind == LT_REORG_MOVE && into->name[0]) {
+				reply_error(rq, LT_EINVAL, "a move keeps the unit's name: leave out 'into.name' and rename it "
+							   "with PATCH");
+				goto out;
+			}
 			q.into = into;
 			q.n_into = 1;
 		}

@@ -94,7 +94,6 @@ void h_systems_add(struct req *rq)
 		reply_err(rq, &err);
 		goto out;
 	}
-	snprintf(rq->location, sizeof rq->location, "/v1/systems/%lld", (long long)made.id);
 	reply_json(rq, 201,
 		   json_pack("{s:I,s:s,s:O,s:s,s:s}", "id", (json_int_t)made.id, "name",
 			     json_string_value(json_object_get(o, "name")), "codes", jc, "token", made.token, "vxp_secret",

@@ -273,6 +273,10 @@ void h_unit_patch(struct req *rq)
 	if (json_is_integer(json_object_get(o, "version")))
 		version = json_integer_value(json_object_get(o, "version"));
 	bool rename = json_object_get(o, "name") != NULL;
+	if (!rename && (json_object_get(o, "decision") || json_object_get(o, "effective"))) {
+		reply_error(rq, LT_EINVAL, "a contact update takes no decision or effective date; a rename does (send name)");
+		goto out;
+	}
 	if (rename == (given != 0)) {
 		reply_error(rq, LT_EINVAL,
 			    rename ? "send a rename (name, decision, effective) or a contact update, not both"
