@@ -46,11 +46,15 @@ json_t *lt_vxp_fail(const struct lt_err *err)
 
 bool lt_vxp_hash_file_matches(const unsigned char sha[32], const char *given)
 {
-	char want[65];
+	/* The Java SDK's unpadded per-byte hex, or the usual zero-padded form
+	 * other clients send. */
+	char sdk[65], padded[65];
 	size_t o = 0;
-	for (int i = 0; i < 32; i++)
-		o += (size_t)snprintf(want + o, sizeof want - o, "%x", sha[i]);
-	return given && strcasecmp(want, given) == 0;
+	for (int i = 0; i < 32; i++) {
+		o += (size_t)snprintf(sdk + o, sizeof sdk - o, "%x", sha[i]);
+		snprintf(padded + 2 * i, 3, "%02x", sha[i]);
+	}
+	return given && (strcasecmp(sdk, given) == 0 || strcasecmp(padded, given) == 0);
 }
 
 int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *err)
@@ -132,6 +136,20 @@ static int try_system(void *vctx, const struct lt_system *sys)
 		return 1;
 	}
 	return 0;
+}
+
+static int count_system(void *ctx, const struct lt_system *sys)
+{
+	(void)sys;
+	++*(int *)ctx;
+	return 0;
+}
+
+static bool has_system(struct lt_store *s, const char *code)
+{
+	int n = 0;
+	lt_store_systems_by_primary(s, code, count_system, &n, NULL);
+	return n > 0;
 }
 
 static int hex32(const char *hex, unsigned char out[32])
@@ -220,6 +238,13 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 			int frc = lt_store_systems_by_primary(s, out->systemid, try_system, &fc, &e2);
 			if (frc < 0)
 				rc = lt_err_set(err, frc, "%s", e2.msg);
+			else if (!fc.found && strchr(sign, '?') && frc == 0 && has_system(s, out->systemid))
+				/* The SDK writes '?' for characters beyond Latin-1 when the
+				 * endpoint has an explicit port, while it signed the UTF-8. */
+				rc = lt_err_set(err, LT_EAUTH,
+						"the signature does not match, and a signed value contains '?': a non-ASCII "
+						"value was probably mangled in transit (the SDK does this when the endpoint URL "
+						"has an explicit port; publish it without a port, or over HTTPS)");
 			else if (!fc.found)
 				rc = lt_err_set(err, LT_EAUTH,
 						"no connected system %s with a secret that makes this signature: check the "

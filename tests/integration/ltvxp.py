@@ -2,8 +2,15 @@
 wire, quirks included (formats.md §3.2, §3.7): parameters as XroadVnpt-
 headers signed with HMAC-SHA256 over a compact JSON in Java HashMap order, a
 timestamp frozen per client object, keys leaking from earlier calls, sendEdoc
-bodies with a trailing CRLF and an unpadded hash-file, `Expect: 100-continue`
-on getEdoc and updateStatus. Standard library only."""
+bodies with a trailing CRLF and an unpadded hash-file, `to` as compact JSON
+text, `Expect: 100-continue` on getEdoc and updateStatus, and (with
+explicit_port_mangling) non-ASCII header values written one byte per
+character as its HttpClient does for an endpoint with an explicit port
+(sendEdoc goes through HttpURLConnection and is not mangled).
+
+For refusal tests: Client(timestamp=...) freezes a chosen timestamp, and
+raw(..., mutate=f) lets f rewrite the header list after signing.
+Standard library only."""
 import datetime
 import hashlib
 import hmac
@@ -36,20 +43,31 @@ def hashmap_order(keys):
     return out
 
 
+# What HttpURLConnection (used by sendEdoc) sends as Accept when none is set.
+LEGACY_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
+
+
 def java_timestamp(now=None):
     now = now or datetime.datetime.now()
     return now.strftime("%d%m%YT%H%M%S") + "+%04d" % (now.microsecond // 1000)
 
 
 class Client:
-    def __init__(self, host, port, systemid, secret, base="/vxp", leak=True, explicit_port_mangling=False):
+    def __init__(self, host, port, systemid, secret, base="/vxp", leak=True, explicit_port_mangling=False,
+                 timestamp=None):
         self.host, self.port, self.base = host, port, base
         self.secret = secret
         self.map = {}                 # the SDK's never-cleared header map
         self.order = []               # insertion order, for HashMap iteration
         self.leak = leak
-        self.timestamp = java_timestamp()  # frozen for the life of the object
+        # Frozen for the life of the object; a datetime or a ready string.
+        if isinstance(timestamp, datetime.datetime):
+            timestamp = java_timestamp(timestamp)
+        self.timestamp = timestamp or java_timestamp()
         self.mangle = explicit_port_mangling
+        self.saw_continue = False     # whether the last Expect call got 100 Continue first
+        self.last_keys, self.last_sign = [], ""
+        self.signed_timestamps = []   # the timestamp signed in each call, in order
         # The constructor puts these two; every call then puts Content-Type
         # and its own keys. With HashMap buckets this reproduces the key
         # orders observed on the wire (§3.7).
@@ -81,14 +99,29 @@ class Client:
                  ("Accept-Encoding", "gzip,deflate"), ("Connection", "Keep-Alive")]
         return hdrs, keys
 
-    def raw(self, method, op, params, body=b"", content_type="application/json", expect=False, timeout=30):
+    def raw(self, method, op, params, body=b"", content_type="application/json", expect=False, timeout=30,
+            mutate=None):
+        """One call on a fresh connection: (HTTP status, headers, body).
+        mutate(list of (name, value)) may return a changed header list
+        (applied after signing, for refusal tests)."""
         hdrs, keys = self.headers_for(params, content_type)
+        self.last_keys = keys         # the signed key order of this call
+        self.last_sign = dict(hdrs)["XroadVnpt-sign-header"]
+        self.signed_timestamps.append(json.loads(self.last_sign)["XroadVnpt-timestamp"])
+        if op == "sendEdoc":
+            # HttpURLConnection, not HttpClient: its own header set.
+            hdrs = [h for h in hdrs if h[0] not in ("Accept-Encoding", "Connection")]
+            hdrs += [("Cache-Control", "no-cache"), ("Pragma", "no-cache"), ("Accept", LEGACY_ACCEPT),
+                     ("Connection", "keep-alive")]
+        if mutate:
+            hdrs = mutate(list(hdrs))
+        mangle = self.mangle and op != "sendEdoc"
         s = socket.create_connection((self.host, self.port), timeout=timeout)
         try:
             lines = [f"{method} {self.base}/{op} HTTP/1.1", f"Host: {self.host}:{self.port}"]
             blob = ("\r\n".join(lines) + "\r\n").encode()
             for k, v in hdrs:
-                enc = v.encode("latin-1", "replace") if self.mangle else v.encode("utf-8")
+                enc = v.encode("latin-1", "replace") if mangle else v.encode("utf-8")
                 blob += k.encode() + b": " + enc + b"\r\n"
             if method == "POST":
                 blob += f"Content-Length: {len(body)}\r\n".encode()
@@ -96,37 +129,52 @@ class Client:
                     blob += b"Expect: 100-continue\r\n"
             blob += b"\r\n"
             s.sendall(blob)
+            self.saw_continue = False
+            leftover = b""
             if expect:
                 first = _read_response(s)
                 if first[0] != 100:
                     return first
+                self.saw_continue = True
+                leftover = first[2]  # whatever followed the interim reply
             if method == "POST" and body:
                 s.sendall(body)
-            return _read_response(s)
+            return _read_response(s, leftover)
         finally:
             s.close()
 
-    def call(self, op, params=None, body=b"", content_type="application/json", expect=False):
-        status, headers, data = self.raw("POST", op, params or {}, body, content_type, expect)
+    def call(self, op, params=None, body=b"", content_type="application/json", expect=False, mutate=None):
+        status, headers, data = self.raw("POST", op, params or {}, body, content_type, expect, mutate=mutate)
         return status, json.loads(data)
 
     # The SDK's operations, as it sends them.
     def get_agencies(self):
         return self.call("getAgenciesList")
 
-    def send_edoc(self, from_code, data, messagetype="edoc", to=None):
-        digest = hashlib.sha256(data).digest()
+    def send_edoc(self, from_code, data, messagetype="edoc", to=None, hash_file=None, crlf=True, mutate=None):
+        """to: a list (sent as ["a","b"]) or a str (sent as "a", quotes
+        included), as JSON text without spaces like the SDK's."""
         params = {"servicetype": "eDoc", "messagetype": messagetype,
-                  "hash-file": "".join("%x" % b for b in digest), "from": from_code}
+                  "hash-file": hash_file if hash_file is not None else sdk_hash_file(data), "from": from_code}
         if to is not None:
-            params["to"] = json.dumps(to)
-        return self.call("sendEdoc", params, data + b"\r\n", "application/octet-stream")
+            params["to"] = json.dumps(to, separators=(",", ":"), ensure_ascii=False)
+        body = data + b"\r\n" if crlf else data
+        return self.call("sendEdoc", params, body, "application/octet-stream", mutate=mutate)
 
     def received(self, messagetype="edoc"):
         return self.call("getReceivedEdocList", {"servicetype": "eDoc", "messagetype": messagetype})
 
     def sent(self, messagetype="edoc"):
         return self.call("getSentEdocList", {"servicetype": "eDoc", "messagetype": messagetype})
+
+    def download_edoc(self, doc_id):
+        """GET downloadEdoc: (HTTP status, headers, raw bytes)."""
+        return self.raw("GET", "downloadEdoc", {"docId": doc_id, "filePath": "/tmp/edoc"})
+
+    def count(self, op):
+        """countReceiveEdoc / countReceiveStatus: keys as for the list calls, body {}."""
+        mt = "status" if op == "countReceiveStatus" else "edoc"
+        return self.call(op, {"servicetype": "eDoc", "messagetype": mt}, b"{}")
 
     def get_edoc(self, doc_id):
         return self.call("getEdoc", {"docId": doc_id, "filePath": "/tmp/edoc"}, b"{}", expect=True)
@@ -138,8 +186,14 @@ class Client:
         return self.call("updateStatus", p, b"{}", expect=True)
 
 
-def _read_response(s):
-    buf = b""
+def sdk_hash_file(data):
+    """SHA-256 rendered per byte with Integer.toHexString: no zero padding."""
+    return "".join("%x" % b for b in hashlib.sha256(data).digest())
+
+
+def _read_response(s, buf=b""):
+    """(status, lower-case headers, body) of one reply; for a 100 the body is
+    whatever bytes already followed it."""
     while b"\r\n\r\n" not in buf:
         chunk = s.recv(65536)
         if not chunk:

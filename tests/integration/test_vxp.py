@@ -1,0 +1,774 @@
+#!/usr/bin/env python3
+"""Integration test: the VXP-compatible axis API (issue 11; formats.md
+§3.2–3.4 and §3.7; design.md §5, §7.2).
+
+A scratch registry made by `lienthong init --demo` (Quảng Nam 000.00.00.H47
+merged into Đà Nẵng 000.00.00.H17 on 2025-07-01), three connected systems
+made by `lienthong system add` (Văn phòng Chính phủ G22, Đà Nẵng H17, Cao
+Bằng H14), and the real lienthongd on a free port of 127.0.0.1. Each system
+talks through one ltvxp.Client object for the whole run, the way a
+document-management system holds one SDK service object: one frozen
+timestamp on every call, keys leaking from earlier calls into later ones,
+the signed key order of Java's HashMap, CRLF-terminated sendEdoc bodies with
+the unpadded hash-file, `to` in both JSON forms, `Expect: 100-continue` on
+getEdoc and updateStatus. Through it:
+
+- the catalogue calls (getAgenciesList, getAgenciesListQD20,
+  getSynchronizeUnit) answer from the registry, lineage and change feed;
+- registerAgency / deleteAgency connect and disconnect existing units within
+  the system's scope, and never create a code;
+- G22 sends to H47 (routed through the merger to H17) and H14; each
+  recipient lists, counts, fetches (getEdoc base64, downloadEdoc raw: the
+  exact bytes without the CRLF) and acknowledges; H17 and H14 answer with
+  business status packages; G22's getSentEdocList shows them per recipient;
+- the same documents and traces through the native /v1 API;
+- replays (sendEdoc, a status package, updateStatus) change nothing;
+- refusals in the envelope with 4xx statuses: wrong HMAC, a loose header
+  that disagrees with the signed value, an unknown systemid, a wrong
+  hash-file, a non-ASCII value mangled as the SDK does for an endpoint with
+  an explicit port, and (in a second daemon with vxp_max_clock_skew=60) a
+  stale timestamp, which the first daemon (setting off) accepts.
+
+Run by ctest as `python3 FILE` with LT_BUILD_DIR and LT_SOURCE_DIR set; by
+hand it falls back to <repo>/build. Standard library only. Exits non-zero
+when a test fails and ends with a line "N passed, M failed".
+"""
+
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ltd  # noqa: E402
+import ltpkg  # noqa: E402
+import ltvxp  # noqa: E402
+
+G22, H47, H17, H14 = "000.00.00.G22", "000.00.00.H47", "000.00.00.H17", "000.00.00.H14"
+H17_VP = "000.00.01.H17"      # Văn phòng UBND thành phố Đà Nẵng: active, inside H17
+H14_TP = "000.00.04.H14"      # Sở Tư pháp tỉnh Cao Bằng: active, outside H17
+H47_VP = "000.00.01.H47"      # moved to 000.00.07.H17 in the merger: closed
+NOT_ISSUED = "000.00.99.H17"  # well formed, never issued
+ENVELOPE = ("status", "ErrorCode", "ErrorDesc")
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+# One stale timestamp (three hours old, the JVM's local time): accepted by the
+# daemon with vxp_max_clock_skew off, refused by the one with it at 60 s.
+STALE = ltvxp.java_timestamp(datetime.datetime.now() - datetime.timedelta(hours=3))
+
+
+def register_body(code, pcode):
+    """registerAgency's JSON body as the Java SDK writes it (§3.3)."""
+    return json.dumps({"id": "", "pcode": pcode, "code": code, "name": "Đơn vị kết nối", "mail": "",
+                       "mobile": "", "fax": ""}, ensure_ascii=False).encode("utf-8")
+
+
+def replace_header(name, value):
+    def mutate(hdrs):
+        return [(k, value if k.lower() == name.lower() else v) for k, v in hdrs]
+    return mutate
+
+
+class VxpTest(ltd.DaemonTest):
+    """Envelope asserts shared by the VXP tests."""
+
+    def envelope(self, status, headers, body, http=200, ok=True, contains=None, msg=""):
+        """Parses a raw reply and checks the §3.4 envelope: status, ErrorCode
+        and ErrorDesc present and strings; OK with 200 and "0", or FAIL with
+        a 4xx whose number is the ErrorCode."""
+        ctype = headers.get("content-type", "")
+        self.assertTrue(ctype.startswith("application/json"), f"Content-Type {ctype!r} of {body[:300]!r} {msg}")
+        r = json.loads(body.decode("utf-8"))
+        self.assertIsInstance(r, dict, msg)
+        for k in ENVELOPE:
+            self.assertIsInstance(r.get(k), str, f"{k} missing or not a string in {r} {msg}")
+        if ok:
+            self.assertEqual((status, r["status"], r["ErrorCode"]), (http, "OK", "0"), f"{r} {msg}")
+        else:
+            self.assertEqual(r["status"], "FAIL", f"{r} {msg}")
+            self.assertTrue(400 <= status < 500, f"HTTP {status} for a refusal: {r} {msg}")
+            if http:
+                self.assertEqual(status, http, f"{r} {msg}")
+            self.assertEqual(r["ErrorCode"], str(status), f"ErrorCode vs HTTP status: {r} {msg}")
+            self.assertTrue(r["ErrorDesc"].strip(), f"empty ErrorDesc: {r} {msg}")
+            if contains:
+                for c in (contains if isinstance(contains, (list, tuple)) else [contains]):
+                    self.assertIn(c, r["ErrorDesc"], msg)
+        return r
+
+    def ok(self, client, op, params=None, body=b"", ctype="application/json", expect=False, msg=""):
+        st, h, b = client.raw("POST", op, params or {}, body, ctype, expect, timeout=15)
+        return self.envelope(st, h, b, msg=msg or op)
+
+    def refused(self, client, op, params=None, body=b"", http=None, contains=None, ctype="application/json",
+                expect=False, mutate=None, method="POST", msg=""):
+        st, h, b = client.raw(method, op, params or {}, body, ctype, expect, timeout=15, mutate=mutate)
+        return self.envelope(st, h, b, http=http, ok=False, contains=contains, msg=msg or op)
+
+    def send(self, client, from_code, pkg, http=200, ok=True, contains=None, **kw):
+        """sendEdoc through raw so the envelope is checked; returns the reply."""
+        hash_file = kw.pop("hash_file", None)
+        params = {"servicetype": "eDoc", "messagetype": kw.pop("messagetype", "edoc"),
+                  "hash-file": ltvxp.sdk_hash_file(pkg) if hash_file is None else hash_file, "from": from_code}
+        to = kw.pop("to", None)
+        if to is not None:
+            params["to"] = json.dumps(to, separators=(",", ":"), ensure_ascii=False)
+        body = pkg + b"\r\n" if kw.pop("crlf", True) else pkg
+        st, h, b = client.raw("POST", "sendEdoc", params, body, "application/octet-stream", timeout=30,
+                              mutate=kw.pop("mutate", None))
+        self.assertFalse(kw, f"unknown arguments {kw}")
+        r = self.envelope(st, h, b, http=http, ok=ok, contains=contains, msg="sendEdoc")
+        if ok:
+            self.assertIsInstance(r.get("DocId"), str, r)
+            self.assertRegex(r["DocId"], r"^[0-9a-f]{32}$")
+        return r
+
+    def items(self, client, messagetype="edoc"):
+        r = self.ok(client, "getReceivedEdocList", {"servicetype": "eDoc", "messagetype": messagetype})
+        self.assertIsInstance(r.get("data"), list, r)
+        return r["data"]
+
+    def count(self, client, op, params=None, body=b"{}"):
+        r = self.ok(client, op, params if params is not None else
+                    {"servicetype": "eDoc", "messagetype": "status" if op == "countReceiveStatus" else "edoc"},
+                    body)
+        self.assertIsInstance(r.get("count"), int, r)
+        return r["count"]
+
+
+class VxpSdk(VxpTest):
+    """The SDK's whole round trip against one daemon (vxp_max_clock_skew off).
+    The tests run in name order and build on each other."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = ltd.Registry(prefix="lt_test_vxp_")
+        cls.d = None
+        try:
+            cls.sys = {c: cls.reg.system_add(n, c) for c, n in
+                       ((G22, "QLVB Văn phòng Chính phủ"), (H17, "QLVB Đà Nẵng"), (H14, "QLVB Cao Bằng"))}
+            cls.d = ltd.Daemon(cls.reg).start()
+            # One SDK service object per system for the whole run.
+            cls.c = {code: ltvxp.Client("127.0.0.1", cls.d.port, code, s["vxp_secret"])
+                     for code, s in cls.sys.items()}
+            cls.doc = None       # the hub id of the document G22 sends to H47 and H14
+            cls.pkg = None
+            cls.document_id = None
+            cls.status_ids = {}  # recipient code -> hub id of its status package
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.d is not None:
+                rc = cls.d.stop()
+                bad = cls.d.sanitizer_lines()
+                if rc != 0 or bad:
+                    raise AssertionError(f"lienthongd after SIGTERM: exit {rc} (None: killed)\n" + "\n".join(bad[:20]))
+        finally:
+            cls.reg.close()
+
+    # ---- helpers ----
+
+    def need_doc(self):
+        if not self.doc:
+            self.skipTest("the document of test_05 was not sent")
+
+    def token(self, code):
+        return self.sys[code]["token"]
+
+    def trace(self, doc_id, code=G22):
+        r = self.d.get(f"/v1/documents/{doc_id}/trace", token=self.token(code))
+        self.assertStatus(r, 200)
+        return r.json()
+
+    def recipient(self, trace, routed_to):
+        rows = [x for x in trace["recipients"] if x["routed_to"] == routed_to]
+        self.assertEqual(len(rows), 1, f"recipients routed to {routed_to}: {trace['recipients']}")
+        return rows[0]
+
+    def v1_inbox(self, code, kind="edoc"):
+        r = self.d.get(f"/v1/inbox?kind={kind}&limit=500", token=self.token(code))
+        self.assertStatus(r, 200)
+        return r.json()["items"]
+
+    def system_codes(self, name):
+        rows = json.loads(self.reg.check("system", "list", "--json"))
+        return [s for s in rows if s["name"] == name][0]["codes"]
+
+    def signed_timestamp(self, client):
+        return json.loads(client.last_sign)["XroadVnpt-timestamp"]
+
+    # ---- the SDK client itself ----
+
+    def test_00_client_reproduces_the_sdk_key_orders(self):
+        """ltvxp's HashMap order gives the key lists observed on the wire
+        (§3.7) for a fresh SDK object, and its sign string is what the SDK
+        signs; a sanity check of the instrument the other tests rely on."""
+        fresh = lambda: ltvxp.Client("h", 1, G22, "s", leak=False)  # noqa: E731
+        cases = [
+            ({"servicetype": "eDoc", "messagetype": "edoc"}, "application/json",
+             "systemid;servicetype;messagetype;timestamp;Content-Type"),
+            ({"servicetype": "eDoc", "messagetype": "edoc", "hash-file": "ab", "from": G22},
+             "application/octet-stream", "systemid;servicetype;messagetype;hash-file;from;timestamp;Content-Type"),
+            ({"docId": "x", "status": "done"}, "application/json", "systemid;docId;timestamp;Content-Type;status"),
+        ]
+        for params, ctype, want in cases:
+            hdrs, keys = fresh().headers_for(params, ctype)
+            self.assertEqual(";".join(keys), want)
+            h = dict(hdrs)
+            self.assertEqual(h["XroadVnpt-sign-header-key"], want)
+            sign = h["XroadVnpt-sign-header"]
+            self.assertEqual(list(json.loads(sign)), ["XroadVnpt-" + k for k in keys])
+            self.assertNotIn(", ", sign)  # compact
+            self.assertEqual(h["XroadVnpt-hash-header"], hmac.new(b"s", sign.encode(), hashlib.sha256).hexdigest())
+        # `to` as JSON text in both forms, escaped again inside the sign string.
+        c = fresh()
+        hdrs, _ = c.headers_for({"to": '["000.00.00.G22","000.00.00.H14"]'}, "application/octet-stream")
+        self.assertIn('"XroadVnpt-to":"[\\"000.00.00.G22\\",\\"000.00.00.H14\\"]"', dict(hdrs)["XroadVnpt-sign-header"])
+        # The unpadded hash-file: SHA-256("abc") is ba7816bf8f01cfea…b410ff61f20015ad;
+        # Integer.toHexString drops the zero of 01, 03, 00.
+        self.assertEqual(ltvxp.sdk_hash_file(b"abc"), "ba7816bf8f1cfea414140de5dae2223b0361a396177a9cb410ff61f2015ad")
+
+    # ---- catalogue ----
+
+    def test_01_get_agencies_list(self):
+        cg = self.c[G22]
+        r = self.ok(cg, "getAgenciesList")
+        data = r["data"]
+        self.assertIsInstance(data, list)
+        by = {a["code"]: a for a in data}
+        self.assertGreater(len(by), 170, "the level-1 table and the demo tree")
+        for a in data:
+            self.assertEqual(set(a), {"id", "pid", "code", "name", "mail", "oldCode"}, a)
+            for k, v in a.items():
+                self.assertIsInstance(v, str, f"{k} of {a}")
+        self.assertEqual(by[H17]["oldCode"], H47, "H17's predecessor from lineage")
+        self.assertEqual(by[H17]["pid"], "")
+        self.assertEqual(by[H17_VP]["pid"], H17)
+        self.assertEqual(by["000.00.07.H17"]["oldCode"], H47_VP, "moved in the merger: its old code")
+        self.assertEqual(by[H14]["oldCode"], "")
+        self.assertNotIn(H47, by, "getAgenciesList lists active units")
+        # A body of {} instead of 0 bytes is the same call.
+        r2 = self.ok(cg, "getAgenciesList", body=b"{}")
+        self.assertEqual(len(r2["data"]), len(data))
+
+    def test_02_get_agencies_list_qd20(self):
+        r = self.ok(self.c[G22], "getAgenciesListQD20")
+        by = {a["code"]: a for a in r["data"]}
+        for a in r["data"]:
+            self.assertEqual(set(a), {"id", "code", "name", "mail", "code102"}, a)
+            self.assertTrue(all(isinstance(v, str) for v in a.values()), a)
+        self.assertEqual(by[H17]["code102"], H47)
+        self.assertEqual(by[H17]["name"], "Ủy ban nhân dân thành phố Đà Nẵng")
+        self.assertNotIn(H47, by)
+
+    def test_03_get_synchronize_unit(self):
+        r = self.ok(self.c[G22], "getSynchronizeUnit")
+        by = {a["code"]: a for a in r["data"]}
+        fields = {"id", "pid", "code", "name", "mail", "version", "centerCode", "deleted", "modifyDate", "isAgency"}
+        for a in r["data"]:
+            self.assertEqual(set(a), fields, a)
+            self.assertIsInstance(a["version"], int, a)
+            self.assertIsInstance(a["deleted"], bool, a)
+            self.assertIsInstance(a["isAgency"], bool, a)
+            self.assertTrue(a["modifyDate"], a)
+        self.assertIn(H47, by, "closed units are reported, as deleted")
+        self.assertIs(by[H47]["deleted"], True)
+        self.assertIs(by[H47_VP]["deleted"], True)
+        self.assertIs(by[H17]["deleted"], False)
+        self.assertEqual(by[H17_VP]["centerCode"], H17)
+        self.assertEqual(by["000.00.07.H17"]["centerCode"], H17)
+        # version and modifyDate come from the change feed: the unit's last event.
+        last = {}
+        after = 0
+        while True:
+            resp = self.d.get(f"/v1/changes?after={after}&limit=500", token=self.token(G22))
+            self.assertStatus(resp, 200)
+            page = resp.json()
+            if not page["items"]:
+                break
+            for ev in page["items"]:
+                last[ev["code"]] = ev
+                after = ev["seq"]
+        for code in (H47, H17, H17_VP, "000.00.07.H17"):
+            self.assertIn(code, last, f"no change-feed event for {code}")
+            self.assertEqual(by[code]["version"], last[code]["seq"], code)
+            self.assertEqual(by[code]["modifyDate"], last[code]["at"], code)
+        self.assertGreater(by[H47]["version"], 0)
+
+    def test_04_register_and_delete_agency(self):
+        c17 = self.c[H17]
+        seq = self.d.last_seq()
+        self.assertNotEqual(self.reg.run("unit", "show", NOT_ISSUED).returncode, 0, "precondition")
+        self.assertEqual(json.loads(self.reg.check("unit", "show", H17_VP, "--json"))["status"], "active")
+        # An existing active unit inside the system's scope: connected.
+        self.ok(c17, "registerAgency", body=register_body(H17_VP, H17))
+        self.assertIn(H17_VP, self.system_codes("QLVB Đà Nẵng"))
+        self.ok(c17, "registerAgency", body=register_body(H17_VP, H17), msg="a repeat is harmless")
+        self.assertEqual(self.system_codes("QLVB Đà Nẵng").count(H17_VP), 1)
+        # Outside the scope: 403.
+        self.refused(c17, "registerAgency", body=register_body(H14_TP, H14), http=403, contains=H14_TP)
+        self.refused(self.c[G22], "registerAgency", body=register_body(H17_VP, H17), http=403)
+        # Not in the registry: refused, and no code is created.
+        self.refused(c17, "registerAgency", body=register_body(NOT_ISSUED, H17), http=404, contains=NOT_ISSUED)
+        self.assertNotEqual(self.reg.run("unit", "show", NOT_ISSUED).returncode, 0, "registerAgency created a code")
+        # A closed unit: refused.
+        self.refused(c17, "registerAgency", body=register_body(H47_VP, H47))
+        # Not a JSON object.
+        self.refused(c17, "registerAgency", body=b"", http=400)
+        self.assertEqual(self.d.last_seq(), seq, "registerAgency changed the registry")
+        self.assertEqual(self.system_codes("QLVB Cao Bằng"), [H14])
+        # The connected unit receives through the system: G22 writes to it.
+        pkg, _ = ltpkg.edoc(G22, [H17_VP], number="90", subject="Gửi Văn phòng")
+        sent = self.send(self.c[G22], G22, pkg)["DocId"]
+        got = [x for x in self.items(c17) if x["docId"] == sent]
+        self.assertEqual(len(got), 1, "a document to the connected unit is in H17's inbox")
+        self.assertEqual(got[0]["to"], H17_VP)
+        self.ok(c17, "updateStatus", {"docId": sent, "status": "done"}, b"{}", expect=True)
+        # deleteAgency disconnects it; the system's own systemid stays.
+        self.ok(c17, "deleteAgency", {"AgencyCode": H17_VP}, b"{}")
+        self.assertNotIn(H17_VP, self.system_codes("QLVB Đà Nẵng"))
+        self.refused(c17, "deleteAgency", {"AgencyCode": H17}, b"{}", contains=H17)
+        self.assertEqual(self.system_codes("QLVB Đà Nẵng"), [H17])
+        self.assertEqual(self.d.last_seq(), seq, "deleteAgency changed the registry")
+        self.assertEqual(json.loads(self.reg.check("unit", "show", H17_VP, "--json"))["status"], "active",
+                         "deleteAgency closed a code")
+
+    # ---- the document round trip ----
+
+    def test_05_send_to_two_recipients_one_through_the_merger(self):
+        cg = self.c[G22]
+        pkg, document_id = ltpkg.edoc(G22, [H47, H14], number="101", notation="VPCP-TH",
+                                      subject="Công văn gửi Quảng Nam và Cao Bằng",
+                                      attachments=[("quyet-dinh.pdf", PDF)])
+        r = self.send(cg, G22, pkg, to=[H47, H14])
+        self.assertIn("to", cg.last_keys)
+        self.assertIn('"XroadVnpt-to":"[\\"000.00.00.H47\\",\\"000.00.00.H14\\"]"', cg.last_sign)
+        # An SDK retry: the identical request again, byte for byte.
+        again = self.send(cg, G22, pkg, to=[H47, H14])
+        self.assertEqual(again["DocId"], r["DocId"], "a retried sendEdoc returns the first DocId")
+        type(self).doc, type(self).pkg, type(self).document_id = r["DocId"], pkg, document_id
+        t = self.trace(self.doc)
+        self.assertEqual(t["document_id"], document_id)
+        self.assertEqual(t["sha256"], hashlib.sha256(pkg).hexdigest(), "stored without the trailing CRLF")
+        self.assertEqual(t["size"], len(pkg))
+        self.assertEqual(len(t["recipients"]), 2, t["recipients"])
+        qn = self.recipient(t, H17)
+        self.assertEqual(qn["code"], H47)
+        self.assertIn(H17, qn["reason"] or "", "the trace says why it went to H17")
+        self.assertEqual(self.recipient(t, H14)["code"], H14)
+
+    def test_06_recipients_list_count_fetch_and_acknowledge(self):
+        self.need_doc()
+        c17, c14 = self.c[H17], self.c[H14]
+        for code, client in ((H17, c17), (H14, c14)):
+            rows = [x for x in self.items(client) if x["docId"] == self.doc]
+            self.assertEqual(len(rows), 1, f"{code}'s getReceivedEdocList")
+            row = rows[0]
+            for k in ("docId", "serviceType", "messageType", "created_time", "updated_time", "from", "to",
+                      "status", "status_desc"):
+                self.assertIsInstance(row.get(k), str, f"{k} of {row}")
+            self.assertEqual((row["from"], row["to"], row["messageType"], row["status"]),
+                             (G22, code, "edoc", "pending"), row)
+            self.assertEqual(self.count(client, "countReceiveEdoc"), len(self.items(client)))
+        # getEdoc: a base64 string whose bytes are the file without the CRLF.
+        t0 = time.monotonic()
+        st, h, b = c17.raw("POST", "getEdoc", {"docId": self.doc, "filePath": "/var/qlvb/edoc"}, b"{}",
+                           expect=True, timeout=5)
+        elapsed = time.monotonic() - t0
+        r = self.envelope(st, h, b, msg="getEdoc")
+        self.assertTrue(c17.saw_continue, "getEdoc with Expect: 100-continue got no 100 Continue")
+        self.assertLess(elapsed, 1.0, "getEdoc with Expect: 100-continue")
+        self.assertIsInstance(r.get("data"), str, "getEdoc data must be a base64 string")
+        self.assertEqual(base64.b64decode(r["data"], validate=True), self.pkg)
+        # downloadEdoc: GET, the raw bytes.
+        st, h, b = c14.raw("GET", "downloadEdoc", {"docId": self.doc, "filePath": "/var/qlvb/edoc"}, timeout=15)
+        self.assertEqual(st, 200, b[:300])
+        self.assertEqual(b, self.pkg)
+        # updateStatus: H17 done (takes it out of the inbox), H14 processing.
+        t0 = time.monotonic()
+        st, h, b = c17.raw("POST", "updateStatus", {"docId": self.doc, "status": "done"}, b"{}", expect=True,
+                           timeout=5)
+        elapsed = time.monotonic() - t0
+        self.envelope(st, h, b, msg="updateStatus")
+        self.assertTrue(c17.saw_continue)
+        self.assertLess(elapsed, 1.0, "updateStatus with Expect: 100-continue")
+        self.assertNotIn(self.doc, [x["docId"] for x in self.items(c17)], "done takes it out of the inbox")
+        self.ok(c14, "updateStatus", {"docId": self.doc, "status": "processing"}, b"{}", expect=True)
+        rows = [x for x in self.items(c14) if x["docId"] == self.doc]
+        self.assertEqual([x["status"] for x in rows], ["processing"])
+        t = self.trace(self.doc)
+        self.assertEqual(self.recipient(t, H17)["state"], "done")
+        self.assertEqual(self.recipient(t, H14)["state"], "processing")
+
+    def test_07_business_statuses_back_to_the_sender(self):
+        self.need_doc()
+        cg, c17, c14 = self.c[G22], self.c[H17], self.c[H14]
+        # H17 answers 01 with `to` as a quoted string; H14 answers 03 with no `to`.
+        s17 = ltpkg.status(H17, G22, self.document_id, "01", "Đã đến")
+        r = self.send(c17, H17, s17, messagetype="status", to=G22)
+        self.assertIn('"XroadVnpt-to":"\\"000.00.00.G22\\""', c17.last_sign)
+        self.status_ids[H17] = r["DocId"]
+        s14 = ltpkg.status(H14, G22, self.document_id, "03", "Đã tiếp nhận")
+        self.status_ids[H14] = self.send(c14, H14, s14, messagetype="status")["DocId"]
+        type(self).status_pkgs = {H17: s17, H14: s14}
+        # G22's status inbox.
+        rows = {x["docId"]: x for x in self.items(cg, "status")}
+        for code, sid in self.status_ids.items():
+            self.assertIn(sid, rows)
+            self.assertEqual((rows[sid]["from"], rows[sid]["messageType"]), (code, "status"), rows[sid])
+        self.assertEqual(self.count(cg, "countReceiveStatus"), len(rows))
+        for code, sid in self.status_ids.items():
+            r = self.ok(cg, "getEdoc", {"docId": sid, "filePath": "/tmp/st"}, b"{}", expect=True)
+            self.assertEqual(base64.b64decode(r["data"]), self.status_pkgs[code])
+            self.ok(cg, "updateStatus", {"docId": sid, "status": "done"}, b"{}", expect=True)
+        self.assertEqual(self.count(cg, "countReceiveStatus"), 0)
+        # getSentEdocList: one row per recipient with its business status. The
+        # SDK object now carries a leaked docId (a status G22 received) and
+        # status=done; neither filters the list.
+        self.assertIn("docId", cg.map)
+        r = self.ok(cg, "getSentEdocList", {"servicetype": "eDoc", "messagetype": "edoc"})
+        self.assertIn("docId", cg.last_keys)
+        rows = [x for x in r["data"] if x["senderDocId"] == self.doc]
+        fields = ("serviceType", "senderDocId", "receiverDocId", "fromCode", "toCode", "title", "notation",
+                  "messageType", "sentTime", "receivedTime", "sendStatus", "sendStatusDesc", "receiveStatus",
+                  "receiveStatusDesc")
+        for row in rows:
+            for k in fields:
+                self.assertIsInstance(row.get(k), str, f"{k} of {row}")
+        by = {x["toCode"]: x for x in rows}
+        self.assertEqual(sorted(by), sorted([H17, H14]), rows)
+        self.assertEqual((by[H17]["sendStatus"], by[H17]["receiveStatus"]), ("done", "01"), by[H17])
+        self.assertEqual((by[H14]["sendStatus"], by[H14]["receiveStatus"]), ("processing", "03"), by[H14])
+        self.assertEqual(by[H17]["fromCode"], G22)
+        self.assertEqual(by[H17]["title"], "Công văn gửi Quảng Nam và Cao Bằng")
+        self.assertTrue(by[H17]["receiveStatusDesc"])
+
+    def test_08_native_api_sees_the_same_documents_and_traces(self):
+        self.need_doc()
+        if len(self.status_ids) != 2:
+            self.skipTest("the statuses of test_07 were not sent")
+        # The bytes, through /v1, for a recipient.
+        r = self.d.get(f"/v1/documents/{self.doc}", token=self.token(H17))
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, self.pkg)
+        # H14's /v1 inbox holds it (processing); H17's no longer (done).
+        rows = [x for x in self.v1_inbox(H14) if x["id"] == self.doc]
+        self.assertEqual([(x["state"], x["from"], x["to"]) for x in rows], [("processing", G22, H14)])
+        self.assertNotIn(self.doc, [x["id"] for x in self.v1_inbox(H17)])
+        # The trace, as the sender sees it, matches getSentEdocList.
+        t = self.trace(self.doc)
+        qn, cb = self.recipient(t, H17), self.recipient(t, H14)
+        self.assertEqual([x["state"] for x in qn["transport"]], ["pending", "done"])
+        self.assertEqual([x["state"] for x in cb["transport"]], ["pending", "processing"])
+        self.assertEqual([(s["code"], s["from"], s["status_id"]) for s in qn["statuses"]],
+                         [("01", H17, self.status_ids[H17])])
+        self.assertEqual([(s["code"], s["from"], s["status_id"]) for s in cb["statuses"]],
+                         [("03", H14, self.status_ids[H14])])
+        sent = self.ok(self.c[G22], "getSentEdocList", {"servicetype": "eDoc", "messagetype": "edoc"})["data"]
+        for row in [x for x in sent if x["senderDocId"] == self.doc]:
+            rec = self.recipient(t, row["toCode"])
+            self.assertEqual(row["sendStatus"], rec["state"])
+            self.assertEqual(row["receiveStatus"], rec["statuses"][-1]["code"] if rec["statuses"] else "")
+        # The recipients see the same trace.
+        for code in (H17, H14):
+            self.assertEqual(self.trace(self.doc, code)["recipients"], t["recipients"])
+        # The status packages are documents too.
+        st = self.trace(self.status_ids[H17], H17)
+        self.assertEqual((st["kind"], st["from"]), ("status", H17))
+        self.assertEqual([(x["routed_to"], x["state"]) for x in st["recipients"]], [(G22, "done")])
+
+    def test_09_replays_change_nothing(self):
+        self.need_doc()
+        cg, c17, c14 = self.c[G22], self.c[H17], self.c[H14]
+        before = self.trace(self.doc)
+        inbox14 = self.items(c14)
+        # sendEdoc again, later, with other keys leaked into the signature.
+        r = self.send(cg, G22, self.pkg, to=[H47, H14])
+        self.assertEqual(r["DocId"], self.doc)
+        self.assertEqual(self.items(c14), inbox14, "a replayed sendEdoc changed the recipient's list")
+        self.assertEqual([x["docId"] for x in self.items(c17)].count(self.doc), 0,
+                         "a replayed sendEdoc brought it back into H17's inbox")
+        self.assertEqual(len([x for x in self.v1_inbox(H14) if x["document_id"] == self.document_id]), 1)
+        # The same file without the SDK's CRLF is the same document too.
+        self.assertEqual(self.send(cg, G22, self.pkg, crlf=False)["DocId"], self.doc)
+        # A status package again.
+        if H17 in getattr(self, "status_pkgs", {}):
+            self.assertEqual(self.send(c17, H17, self.status_pkgs[H17], messagetype="status", to=G22)["DocId"],
+                             self.status_ids[H17])
+            self.assertEqual(self.count(cg, "countReceiveStatus"), 0, "a replayed status reappeared")
+        # updateStatus again (the SDK retries POSTs): nothing further.
+        for _ in range(2):
+            self.ok(c17, "updateStatus", {"docId": self.doc, "status": "done"}, b"{}", expect=True)
+            self.ok(c14, "updateStatus", {"docId": self.doc, "status": "processing"}, b"{}", expect=True)
+        after = self.trace(self.doc)
+        self.assertEqual(after["recipients"], before["recipients"], "a replayed updateStatus changed the trace")
+        self.assertEqual(len(self.recipient(after, H17)["transport"]), 2)
+
+    def test_10_frozen_timestamp_across_the_sequence(self):
+        """Every client signed every call of this run with the timestamp its
+        object was created with (ltvxp freezes it as the SDK does), and the
+        hub accepted them all: the defence against replay is idempotency."""
+        for code, client in self.c.items():
+            self.ok(client, "countReceiveEdoc", {"servicetype": "eDoc", "messagetype": "edoc"}, b"{}")
+            self.assertEqual(self.signed_timestamp(client), client.timestamp)
+            self.assertGreater(len(client.signed_timestamps), 5, code)
+            self.assertEqual(set(client.signed_timestamps), {client.timestamp}, code)
+        # A timestamp three hours old is accepted while vxp_max_clock_skew is
+        # off (the default); VxpClockSkew refuses this very one.
+        old = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H14]["vxp_secret"], timestamp=STALE)
+        self.assertIsInstance(self.items(old), list)
+        self.ok(old, "updateStatus", {"docId": self.doc or "0" * 32, "status": "processing"}, b"{}", expect=True)
+
+    def test_11_bodies_docid_and_leaked_keys(self):
+        self.need_doc()
+        cg, c14 = self.c[G22], self.c[H14]
+        # Two more documents for H14 only. G22's object still carries the
+        # leaked `to` [H47, H14] from its earlier sendEdoc: it is signed but
+        # the recipients are the package's own To list.
+        ids = []
+        for n in ("102", "103"):
+            pkg, _ = ltpkg.edoc(G22, [H14], number=n, notation="VPCP-TH")
+            ids.append(self.send(cg, G22, pkg)["DocId"])
+            self.assertIn("to", cg.last_keys)
+        for i in ids:
+            t = self.trace(i)
+            self.assertEqual([x["routed_to"] for x in t["recipients"]], [H14], "a leaked `to` was used for routing")
+        # H14 fetches the first and marks it processing: its object now leaks
+        # docId=ids[0] and status=processing into every later call.
+        self.ok(c14, "getEdoc", {"docId": ids[0], "filePath": "/tmp/a"}, b"{}", expect=True)
+        self.ok(c14, "updateStatus", {"docId": ids[0], "status": "processing"}, b"{}", expect=True)
+        self.assertEqual((c14.map["docId"], c14.map["status"]), (ids[0], "processing"))
+        # A list call with those leaked keys is not filtered by them.
+        r = self.ok(c14, "getReceivedEdocList", {"servicetype": "eDoc", "messagetype": "edoc"})
+        self.assertIn("docId", c14.last_keys)
+        self.assertIn("status", c14.last_keys)
+        listed = {x["docId"]: x["status"] for x in r["data"]}
+        self.assertEqual({i: listed.get(i) for i in ids}, {ids[0]: "processing", ids[1]: "pending"})
+        self.assertIn(self.doc, listed)
+        # It also sends a status package: messagetype=status leaks as well.
+        s = ltpkg.status(H14, G22, f"{G22},2026/11/20,102/VPCP-TH", "01")
+        self.send(c14, H14, s, messagetype="status")
+        self.assertEqual(c14.map["messagetype"], "status")
+        # A count call signed with the leaked messagetype=status and no
+        # messagetype of its own counts what its name says.
+        r = self.ok(c14, "countReceiveEdoc", {}, b"{}")
+        self.assertIn('"XroadVnpt-messagetype":"status"', c14.last_sign)
+        self.assertEqual(r["count"], len(listed))
+        # 0-byte and {} bodies on every kind of call.
+        self.assertEqual(self.count(c14, "countReceiveEdoc", body=b""), len(listed))
+        self.ok(c14, "getReceivedEdocList", {"servicetype": "eDoc", "messagetype": "edoc"}, b"{}")
+        self.ok(c14, "getSentEdocList", {"servicetype": "eDoc", "messagetype": "status"}, b"{}")
+        r = self.ok(c14, "getEdoc", {"docId": ids[1], "filePath": "/tmp/b"}, b"")
+        self.assertIsInstance(r["data"], str)
+        self.ok(c14, "updateStatus", {"docId": ids[1], "status": "processing"}, b"")
+        # `docid` as Bkav writes it, on a client of its own (one SDK object
+        # per integration, with no docId leaked in).
+        bkav = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H14]["vxp_secret"])
+        self.ok(bkav, "updateStatus", {"docid": ids[1], "status": "done"}, b"{}", expect=True)
+        self.assertEqual(bkav.last_keys, ["systemid", "docid", "timestamp", "Content-Type", "status"])
+        t = self.trace(ids[1])
+        self.assertEqual(self.recipient(t, H14)["state"], "done")
+        self.assertNotIn(ids[1], [x["docId"] for x in self.items(c14)])
+
+    # ---- refusals ----
+
+    def test_12_refusals_in_the_envelope(self):
+        self.need_doc()
+        c14 = self.c[H14]
+        h14 = self.sys[H14]["vxp_secret"]
+        params = {"servicetype": "eDoc", "messagetype": "edoc"}
+        # A wrong HMAC.
+        wrong = hmac.new(b"not the secret", b"x", hashlib.sha256).hexdigest()
+        self.refused(c14, "getReceivedEdocList", params, http=401,
+                     mutate=replace_header("XroadVnpt-hash-header", wrong))
+        other = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H17]["vxp_secret"])
+        self.refused(other, "getReceivedEdocList", params, http=401, contains=H14, msg="another system's secret")
+        # The sign string changed after signing (a value edited in it).
+        def edit_sign(hdrs):
+            return [(k, v.replace('"edoc"', '"status"') if k == "XroadVnpt-sign-header" else v) for k, v in hdrs]
+        self.refused(c14, "getReceivedEdocList", params, http=401, mutate=edit_sign)
+        # Missing signature headers.
+        self.refused(c14, "getReceivedEdocList", params, http=401,
+                     mutate=lambda h: [x for x in h if x[0] != "XroadVnpt-hash-header"])
+        # A signed value changed in its loose header: refused, nothing done.
+        before = self.trace(self.doc)
+        self.refused(c14, "updateStatus", {"docId": self.doc, "status": "done"}, b"{}", http=401, expect=True,
+                     mutate=replace_header("XroadVnpt-status", "fail"), contains="XroadVnpt-status")
+        self.assertEqual(self.trace(self.doc)["recipients"], before["recipients"])
+        pkg, _ = ltpkg.edoc(G22, [H14], number="201")
+        self.send(self.c[G22], G22, pkg, http=401, ok=False, mutate=replace_header("XroadVnpt-from", H14),
+                  contains="XroadVnpt-from")
+        # An unknown systemid (a real code with no system; not a code at all).
+        for sid in ("000.00.00.H30", "hello"):
+            ghost = ltvxp.Client("127.0.0.1", self.d.port, sid, "vxp_" + "A" * 43)
+            self.refused(ghost, "getReceivedEdocList", params, http=401, contains=sid)
+        # A hash-file that does not match: over the file with its CRLF, and
+        # another file's. Nothing is stored.
+        n = len(self.v1_inbox(H14))
+        pkg, document_id = ltpkg.edoc(G22, [H14], number="202")
+        self.send(self.c[G22], G22, pkg, http=400, ok=False, contains="hash-file",
+                  hash_file=ltvxp.sdk_hash_file(pkg + b"\r\n"))
+        self.send(self.c[G22], G22, pkg, http=400, ok=False, contains="hash-file",
+                  hash_file=ltvxp.sdk_hash_file(b"another file"))
+        self.assertEqual(len(self.v1_inbox(H14)), n, "a refused sendEdoc stored something")
+        self.assertNotIn(document_id, [x["document_id"] for x in self.v1_inbox(H14)])
+        # The same DocumentId with other bytes: 409, as on /v1.
+        edited = self.pkg.replace("Công văn gửi".encode(), "Công văn sửa".encode())
+        self.send(self.c[G22], G22, edited, http=409, ok=False, to=[H47, H14], contains="other content")
+        # Not an edXML package.
+        self.send(self.c[G22], G22, b"<not-edxml/>", http=400, ok=False)
+        # `to` that is not JSON text of codes (on an SDK object of its own:
+        # the bad `to` would leak into every later sendEdoc of this one).
+        other = ltvxp.Client("127.0.0.1", self.d.port, G22, self.sys[G22]["vxp_secret"])
+        self.send(other, G22, pkg, http=400, ok=False, to="not a code", contains="'to'")
+        self.send(other, G22, pkg, http=400, ok=False, hash_file="", to="000.00.00.G22", contains="hash-file")
+        # Unknown operation; a document that is not the caller's; unknown id.
+        self.refused(c14, "getEdocs", {}, b"{}", http=404, contains="getEdocs")
+        if H17 in self.status_ids:  # H17's status package, addressed to G22
+            self.refused(c14, "getEdoc", {"docId": self.status_ids[H17]}, b"{}", http=403, expect=True)
+        self.refused(c14, "getEdoc", {"docId": "0" * 32}, b"{}", http=404, expect=True)
+        self.refused(c14, "updateStatus", {"docId": self.doc, "status": "archived"}, b"{}", http=400, expect=True)
+        st, h, b = c14.raw("GET", "downloadEdoc", {"docId": "0" * 32}, timeout=15)
+        self.envelope(st, h, b, http=404, ok=False)
+
+    def test_13_non_ascii_mangled_by_an_explicit_port(self):
+        """The SDK's HttpClient, for an endpoint with an explicit port, writes
+        header values one byte per character ('?' beyond Latin-1) while the
+        HMAC covers the UTF-8: refused, naming the cause."""
+        self.need_doc()
+        secret = self.sys[H14]["vxp_secret"]
+        before = self.trace(self.doc)
+        mangled = ltvxp.Client("127.0.0.1", self.d.port, H14, secret, explicit_port_mangling=True)
+        r = self.refused(mangled, "updateStatus", {"docId": self.doc, "status": "done", "description": "Đã xử lý"},
+                         b"{}", expect=True, http=401)
+        self.assertIn("port", r["ErrorDesc"], r)
+        self.assertEqual(self.trace(self.doc)["recipients"], before["recipients"], "a refused call changed the trace")
+        # The same call from an endpoint without an explicit port (UTF-8 on the wire) passes.
+        fine = ltvxp.Client("127.0.0.1", self.d.port, H14, secret)
+        self.ok(fine, "updateStatus", {"docId": self.doc, "status": "processing", "description": "Đã xử lý"},
+                b"{}", expect=True)
+
+    def test_14_non_ascii_mangled_to_question_marks_names_the_cause(self):
+        """'Đơn vị' has no Latin-1 character at all: mangled, it arrives as
+        plain ASCII '??n v?' that no longer matches the HMAC. The refusal
+        must still name the likely cause (issue 11: "a non-ASCII value
+        mangled by the SDK's HTTP client gets a refusal that names the
+        cause")."""
+        self.need_doc()
+        mangled = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H14]["vxp_secret"],
+                               explicit_port_mangling=True)
+        r = self.refused(mangled, "updateStatus",
+                         {"docId": self.doc, "status": "processing", "description": "Đơn vị"},
+                         b"{}", expect=True, http=401)
+        self.assertIn("port", r["ErrorDesc"], f"the refusal does not name the cause: {r['ErrorDesc']!r}")
+
+    def test_15_expect_100_continue_is_answered_at_once(self):
+        self.need_doc()
+        c17 = self.c[H17]
+        for op, params in (("getEdoc", {"docId": self.doc, "filePath": "/tmp/e"}),
+                           ("updateStatus", {"docId": self.doc, "status": "done"}),
+                           ("countReceiveEdoc", {"servicetype": "eDoc", "messagetype": "edoc"})):
+            t0 = time.monotonic()
+            st, h, b = c17.raw("POST", op, params, b"{}", expect=True, timeout=5)
+            elapsed = time.monotonic() - t0
+            self.envelope(st, h, b, msg=op)
+            self.assertTrue(c17.saw_continue, f"{op}: no 100 Continue before the reply")
+            self.assertLess(elapsed, 1.0, f"{op} with Expect: 100-continue took {elapsed:.2f}s")
+        # A refused call with Expect gets its refusal at once, without the body.
+        bad = ltvxp.Client("127.0.0.1", self.d.port, H17, "vxp_wrong")
+        t0 = time.monotonic()
+        st, h, b = bad.raw("POST", "updateStatus", {"docId": self.doc, "status": "done"}, b"{}", expect=True,
+                           timeout=5)
+        self.assertLess(time.monotonic() - t0, 1.0)
+        self.envelope(st, h, b, http=401, ok=False)
+
+    def test_16_large_package_that_ends_in_crlf_itself(self):
+        """Only the SDK's own CRLF is stripped: a 1.6 MB package whose file
+        ends in CRLF arrives in many pieces and is stored byte for byte,
+        and getEdoc's streamed base64 decodes to it."""
+        cg, c17 = self.c[G22], self.c[H17]
+        pkg, _ = ltpkg.edoc(G22, [H17], number="301", attachments=[("lon.pdf", bytes(range(256)) * 4700)])
+        pkg += b"\r\n"
+        doc = self.send(cg, G22, pkg)["DocId"]
+        t = self.trace(doc)
+        self.assertEqual((t["size"], t["sha256"]), (len(pkg), hashlib.sha256(pkg).hexdigest()))
+        r = self.ok(c17, "getEdoc", {"docId": doc, "filePath": "/tmp/big"}, b"{}", expect=True)
+        self.assertEqual(base64.b64decode(r["data"], validate=True), pkg)
+        st, h, b = c17.raw("GET", "downloadEdoc", {"docId": doc, "filePath": "/tmp/big"}, timeout=30)
+        self.assertEqual((st, b), (200, pkg))
+        self.ok(c17, "updateStatus", {"docId": doc, "status": "done"}, b"{}", expect=True)
+
+    def test_zz_access_log_and_clean_stop(self):
+        lines = [json.loads(x) for x in self.d.access_lines() if x.strip()]
+        vxp = [x for x in lines if x.get("uri", "").startswith("/vxp/")]
+        self.assertGreater(len(vxp), 50)
+        self.assertTrue(all(x["route"] == "/vxp/{operation}" for x in vxp))
+        self.assertTrue(any(x["role"] == "system" for x in vxp))
+        ltd.assert_clean_stop(self, self.d)
+
+
+class VxpClockSkew(VxpTest):
+    """vxp_max_clock_skew=60: a timestamp further than a minute from the
+    hub's clock is refused; a fresh one passes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = ltd.Registry(prefix="lt_test_vxp_skew_")
+        cls.d = None
+        try:
+            cls.secret = cls.reg.system_add("QLVB Cao Bằng", H14)["vxp_secret"]
+            cls.d = ltd.Daemon(cls.reg, VXP_MAX_CLOCK_SKEW=60).start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.d is not None:
+                rc = cls.d.stop()
+                bad = cls.d.sanitizer_lines()
+                if rc != 0 or bad:
+                    raise AssertionError(f"lienthongd after SIGTERM: exit {rc} (None: killed)\n" + "\n".join(bad[:20]))
+        finally:
+            cls.reg.close()
+
+    def client(self, delta=None, timestamp=None):
+        ts = timestamp or datetime.datetime.now() + (delta or datetime.timedelta())
+        return ltvxp.Client("127.0.0.1", self.d.port, H14, self.secret, timestamp=ts)
+
+    def test_fresh_timestamp_accepted(self):
+        self.assertIsInstance(self.items(self.client()), list)
+        self.assertIsInstance(self.items(self.client(datetime.timedelta(seconds=-20))), list)
+
+    def test_stale_timestamp_refused(self):
+        params = {"servicetype": "eDoc", "messagetype": "edoc"}
+        c = self.client(timestamp=STALE)
+        self.refused(c, "getReceivedEdocList", params, http=401, contains=["vxp_max_clock_skew", STALE])
+        for delta in (datetime.timedelta(hours=-3), datetime.timedelta(minutes=-5), datetime.timedelta(hours=2)):
+            c = self.client(delta)
+            r = self.refused(c, "getReceivedEdocList", params, http=401, contains="vxp_max_clock_skew",
+                             msg=f"timestamp {c.timestamp}")
+            self.assertIn(c.timestamp, r["ErrorDesc"])
+        # Refused before anything happens, with Expect too.
+        c = self.client(datetime.timedelta(hours=-3))
+        t0 = time.monotonic()
+        st, h, b = c.raw("POST", "updateStatus", {"docId": "0" * 32, "status": "done"}, b"{}", expect=True, timeout=5)
+        self.assertLess(time.monotonic() - t0, 1.0)
+        self.envelope(st, h, b, http=401, ok=False, contains="vxp_max_clock_skew")
+
+    def test_unreadable_timestamp_refused(self):
+        c = self.client(timestamp="yesterday")
+        self.refused(c, "getReceivedEdocList", {"servicetype": "eDoc", "messagetype": "edoc"}, http=401,
+                     contains="timestamp")
+
+
+if __name__ == "__main__":
+    sys.exit(ltd.main(__name__))
