@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Integration test: durable, exactly-once delivery across crashes (issue 10,
+acceptance 3; design.md §5 "Durability" and "Idempotency").
+
+A scratch registry made by `lienthong init --demo`, a sending system (G22)
+and three receiving ones (H14, H26 and H17, the successor of the closed
+H47), and the real lienthongd. 2,000 small packages (unique DocumentIds,
+each to one or two of H14, H26 and H47) are sent from 6 threads, each on
+its own keep-alive connection, while the test kills the daemon with SIGKILL
+3–5 times at random moments (when a random share of the packages has been
+answered, plus a random delay) and restarts it on the same database and
+data directory. A client that loses its connection retries the same bytes
+(a retry of a package that got no reply is allowed), except for every
+other package, which it abandons after its first unanswered attempt.
+
+At the end, on the last daemon:
+- every package that got a 2xx reply is in each of its recipients' inboxes
+  exactly once (inboxes paged through with next_cursor, matched by
+  DocumentId), with the hub id of its reply, and no inbox lists a
+  DocumentId twice;
+- an abandoned package is either absent everywhere or whole: in all its
+  recipients' inboxes, with its full bytes;
+- the bytes fetched of every stored package are the bytes sent;
+- /metrics lienthong_exchange_documents counts exactly the stored packages;
+- a resend of every acknowledged package returns its first reply (same id),
+  and stores nothing new.
+
+Under an ASan build (LT_BUILD_DIR ending in build-asan) the counts are
+reduced (500 packages, 4 threads, 3 kills) to keep the time reasonable;
+the output says so. The random seed is printed (set LT_SEED to replay).
+
+Run by ctest as `python3 FILE` with LT_BUILD_DIR and LT_SOURCE_DIR set; by
+hand it falls back to <repo>/build. Standard library only. Exits non-zero
+when a test fails and ends with a line "N passed, M failed".
+"""
+
+import collections
+import http.client
+import json
+import os
+import random
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ltd  # noqa: E402
+import ltpkg  # noqa: E402
+import ltx  # noqa: E402
+from ltx import G22, H14, H17, H26, H47  # noqa: E402
+
+ASAN = ltx.asan()
+N_PACKAGES = 500 if ASAN else 2000
+N_THREADS = 4 if ASAN else 6
+KILLS = (3, 3) if ASAN else (3, 5)
+ABANDON_EVERY = 2  # package i with i % 2 == 1 is not retried after an unanswered attempt
+DEADLINE_S = 600 if ASAN else 120
+ROUTE = {H14: H14, H26: H26, H47: H17}
+CONN_ERRORS = (OSError, http.client.HTTPException)
+
+
+class Shared:
+    """What the client threads and the killer share."""
+
+    def __init__(self, port):
+        self.lock = threading.Lock()
+        self.port = port
+        self.answered = 0
+        self.stop = False
+
+
+class Client(threading.Thread):
+    def __init__(self, shared, token, work, packages):
+        super().__init__(daemon=True)
+        self.shared = shared
+        self.token = token
+        self.work = work  # package indexes
+        self.packages = packages
+        self.replies = {}  # i -> (status, reply dict)
+        self.unanswered = set()  # abandoned after an attempt without a reply
+        self.retried = collections.Counter()  # i -> attempts without a reply
+        self.errors = []  # unexpected replies
+        self.conn = None
+        self.conn_port = None
+
+    def connection(self):
+        port = self.shared.port
+        if self.conn is None or self.conn_port != port:
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+            self.conn_port = port
+        return self.conn
+
+    def drop(self):
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
+    def run(self):
+        t_end = time.monotonic() + DEADLINE_S
+        for i in self.work:
+            data = self.packages[i][0]
+            while True:
+                if self.shared.stop or time.monotonic() > t_end:
+                    self.errors.append((i, "gave up: the test's deadline passed"))
+                    return
+                try:
+                    conn = self.connection()
+                    conn.request("POST", "/v1/documents", body=data,
+                                 headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/xml"})
+                    resp = conn.getresponse()
+                    body = resp.read()
+                    if resp.getheader("Connection", "").lower() == "close":
+                        self.drop()
+                except CONN_ERRORS:
+                    self.drop()
+                    self.retried[i] += 1
+                    if i % ABANDON_EVERY == 1:
+                        self.unanswered.add(i)
+                        break
+                    time.sleep(0.02)
+                    continue
+                if resp.status == 503:  # not ready: a retry is what it asks for
+                    time.sleep(0.05)
+                    continue
+                try:
+                    reply = json.loads(body)
+                except ValueError:
+                    reply = {"raw": body[:300].decode("utf-8", "replace")}
+                if 200 <= resp.status < 300:
+                    self.replies[i] = (resp.status, reply)
+                    with self.shared.lock:
+                        self.shared.answered += 1
+                else:
+                    self.errors.append((i, resp.status, reply))
+                break
+        self.drop()
+
+
+class ExchangeDurability(ltd.DaemonTest):
+    def test_sigkill_while_sending(self):
+        seed = int(os.environ.get("LT_SEED") or time.time_ns() % 1_000_000)
+        rnd = random.Random(seed)
+        print(f"seed {seed}; {N_PACKAGES} packages, {N_THREADS} threads"
+              + (" (reduced counts: ASan build)" if ASAN else ""))
+        reg = ltd.Registry(prefix="lt_test_exchange_durability_")
+        d = None
+        try:
+            vpcp = reg.system_add("Văn phòng Chính phủ", G22)["token"]
+            tok = {code: reg.system_add(f"Hệ thống {code}", code)["token"] for code in (H14, H26, H17)}
+
+            # the packages: unique DocumentIds, one or two recipients each
+            codes = list(ROUTE)
+            packages = []
+            for i in range(N_PACKAGES):
+                to = rnd.sample(codes, rnd.choice((1, 2)))
+                att = [("t.pdf", rnd.randbytes(rnd.randrange(0, 600)))] if i % 3 == 0 else []
+                data, docid = ltpkg.edoc(G22, to, number=str(i + 1), notation="BB-DUR",
+                                         subject=f"Gói số {i + 1}", attachments=att)
+                packages.append((data, docid, to))
+
+            d = ltd.Daemon(reg).start(timeout=60)
+            shared = Shared(d.port)
+            clients = [Client(shared, vpcp, list(range(k, N_PACKAGES, N_THREADS)), packages)
+                       for k in range(N_THREADS)]
+            n_kills = rnd.randint(*KILLS)
+            marks = sorted(rnd.uniform(0.08, 0.85) for _ in range(n_kills))
+            t0 = time.monotonic()
+            for c in clients:
+                c.start()
+            kills = []
+            try:
+                for m in marks:
+                    # at the mark, and after some progress since the last restart
+                    want = max(m * N_PACKAGES, (kills[-1] if kills else 0) + 3 * N_THREADS)
+                    while shared.answered < want and any(c.is_alive() for c in clients):
+                        if time.monotonic() - t0 > DEADLINE_S:
+                            raise AssertionError(f"{shared.answered} of {N_PACKAGES} answered after {DEADLINE_S}s")
+                        time.sleep(0.005)
+                    time.sleep(rnd.uniform(0, 0.05))
+                    at = shared.answered
+                    d.kill()  # SIGKILL, then waits for it
+                    kills.append(at)
+                    time.sleep(rnd.uniform(0, 0.2))
+                    d.start(timeout=60)
+                    shared.port = d.port
+            finally:
+                for c in clients:
+                    c.join(DEADLINE_S)
+                shared.stop = True
+            t_send = time.monotonic() - t0
+
+            replies, unanswered, retried, errors = {}, set(), collections.Counter(), []
+            for c in clients:
+                replies.update(c.replies)
+                unanswered |= c.unanswered
+                retried.update(c.retried)
+                errors.extend(c.errors)
+            print(f"sent in {t_send:.1f}s; SIGKILL after {kills} answers; {len(replies)} answered, "
+                  f"{len(unanswered)} abandoned without a reply, {sum(retried.values())} attempts without a reply "
+                  f"({len([i for i in retried if i in replies])} packages answered after a retry)")
+            self.assertEqual(len(kills), n_kills)
+            self.assertEqual(errors, [], "unexpected replies")
+            self.assertEqual(len(replies) + len(unanswered), N_PACKAGES)
+            self.assertTrue(d.alive())
+
+            # the replies themselves
+            ids = {}
+            for i, (status, reply) in replies.items():
+                data, docid, to = packages[i]
+                self.assertIn(status, (200, 201), reply)
+                self.assertEqual((reply.get("document_id"), reply.get("sha256"), reply.get("kind")),
+                                 (docid, ltx.sha256(data), "edoc"), reply)
+                self.assertEqual(sorted((x["code"], x["routed_to"], x["state"]) for x in reply["recipients"]),
+                                 sorted((c, ROUTE[c], "pending") for c in to), reply)
+                self.assertNotIn(reply["id"], ids, f"two packages got the hub id {reply['id']}")
+                ids[reply["id"]] = i
+
+            # every inbox, paged through
+            by_docid = {p[1]: i for i, p in enumerate(packages)}
+            seen = {}  # routed-to code -> Counter of DocumentId
+            hub_of = collections.defaultdict(set)  # package index -> hub ids seen in inboxes
+            for code in (H14, H26, H17):
+                items = ltx.inbox_all(d, tok[code], "edoc", limit=500)
+                cnt = collections.Counter(it["document_id"] for it in items)
+                twice = [k for k, v in cnt.items() if v > 1]
+                self.assertEqual(twice, [], f"DocumentIds listed twice in the inbox of {code}")
+                seen[code] = cnt
+                for it in items:
+                    self.assertIn(it["document_id"], by_docid, f"a document nobody sent in the inbox of {code}")
+                    i = by_docid[it["document_id"]]
+                    hub_of[i].add(it["id"])
+                    self.assertEqual(it["routed_to"], code)
+                    self.assertIn(it["to"], packages[i][2], it)
+
+            for i, (_, reply) in replies.items():
+                _, docid, to = packages[i]
+                for c in to:
+                    self.assertEqual(seen[ROUTE[c]][docid], 1,
+                                     f"package {i} ({docid}, answered) in the inbox of {ROUTE[c]}")
+                self.assertEqual(hub_of[i], {reply["id"]}, f"package {i}: inbox ids vs the reply")
+
+            # abandoned packages: absent, or whole
+            present = set(replies)
+            for i in sorted(unanswered):
+                _, docid, to = packages[i]
+                where = [ROUTE[c] for c in to if seen[ROUTE[c]][docid]]
+                if not where:
+                    self.assertEqual(hub_of[i], set(), f"package {i}")
+                    continue
+                self.assertEqual(sorted(where), sorted(ROUTE[c] for c in to),
+                                 f"package {i} ({docid}, no reply) is half-present: only at {where}")
+                self.assertEqual(len(hub_of[i]), 1, f"package {i} stored under several ids: {hub_of[i]}")
+                present.add(i)
+            print(f"{len(present) - len(replies)} of the {len(unanswered)} abandoned packages were stored (whole)")
+
+            # the bytes of every stored package
+            conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
+            try:
+                for i in sorted(present):
+                    data, _, to = packages[i]
+                    (hub_id,) = hub_of[i]
+                    conn.request("GET", f"/v1/documents/{hub_id}",
+                                 headers={"Authorization": f"Bearer {tok[ROUTE[to[0]]]}"})
+                    resp = conn.getresponse()
+                    body = resp.read()
+                    self.assertEqual(resp.status, 200, body[:300])
+                    self.assertEqual(body, data, f"the bytes of package {i}")
+            finally:
+                conn.close()
+
+            self.assertEqual(ltx.exchange_counts(d)[0], len(present), "lienthong_exchange_documents{kind=edoc}")
+            files = ltx.package_files(reg.data_dir)
+            print(f"{len(files)} package files for {len(present)} stored packages; "
+                  f"{len(ltx.spool_files(reg.data_dir))} spool files left in data/tmp")
+
+            # a resend of every answered package returns its first reply
+            order = sorted(replies)
+            lock = threading.Lock()
+            mismatches = []
+
+            def resend(part):
+                c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
+                try:
+                    for i in part:
+                        c.request("POST", "/v1/documents", body=packages[i][0],
+                                  headers={"Authorization": f"Bearer {vpcp}", "Content-Type": "application/xml"})
+                        resp = c.getresponse()
+                        body = resp.read()
+                        try:
+                            reply = json.loads(body)
+                        except ValueError:
+                            reply = body[:200]
+                        if resp.status not in (200, 201) or reply != replies[i][1]:
+                            with lock:
+                                mismatches.append((i, resp.status, reply, replies[i][1]))
+                finally:
+                    c.close()
+
+            threads = [threading.Thread(target=resend, args=(order[k::N_THREADS],)) for k in range(N_THREADS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(DEADLINE_S)
+            self.assertEqual(mismatches[:5], [], f"{len(mismatches)} resends did not get the first reply")
+            self.assertEqual(ltx.exchange_counts(d)[0], len(present), "the resends stored something")
+            for code in (H14, H26, H17):
+                n = len(ltx.inbox_all(d, tok[code], "edoc", limit=500))
+                self.assertEqual(n, sum(seen[code].values()), f"the inbox of {code} after the resends")
+
+            rc = d.stop(30)
+            self.assertEqual(rc, 0, "lienthongd exit status after SIGTERM")
+            self.assertFalse(d.sanitizer_lines(), "\n".join(d.sanitizer_lines()[:20]))
+            d = None
+        finally:
+            if d is not None:
+                d.kill()
+            reg.close()
+
+
+if __name__ == "__main__":
+    sys.exit(ltd.main(__name__))
