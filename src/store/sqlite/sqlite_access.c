@@ -27,20 +27,6 @@ static const char SQL_SYSTEM_REBIND[] = "INSERT OR IGNORE INTO system_codes (sys
 					"SELECT system_id, ?2 FROM system_codes WHERE code = ?1";
 static const char SQL_SYSTEM_UNBIND[] = "DELETE FROM system_codes WHERE code = ?1";
 
-static sqlite3_stmt *use(struct lt__sq_store *st, bool write, const char *sql, struct lt__sq_conn **cp,
-			 struct lt_err *err)
-{
-	*cp = lt__sq_acquire(st, write, err);
-	if (!*cp)
-		return NULL;
-	sqlite3_stmt *q = lt__sq_stmt(*cp, sql, err);
-	if (!q) {
-		lt__sq_release(st, *cp);
-		*cp = NULL;
-	}
-	return q;
-}
-
 static void read_token(sqlite3_stmt *q, struct lt_token *t)
 {
 	memset(t, 0, sizeof *t);
@@ -69,7 +55,7 @@ static int sq_token_add(struct lt_store *s, struct lt_token *t, struct lt_err *e
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_TOKEN_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_TOKEN_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	const char *v[] = {t->hash, t->role, t->scope, t->name};
@@ -88,7 +74,7 @@ static int sq_token_find(struct lt_store *s, const char *hash, struct lt_token *
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_TOKEN_FIND, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_TOKEN_FIND, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, hash);
@@ -108,7 +94,7 @@ static int sq_tokens(struct lt_store *s, lt_token_cb cb, void *ctx, struct lt_er
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_TOKENS, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_TOKENS, &cn, err);
 	if (!q)
 		return LT_EIO;
 	int rc, ret = LT_OK;
@@ -129,7 +115,7 @@ static int sq_token_revoke(struct lt_store *s, int64_t id, const char *at, struc
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_TOKEN_REVOKE, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_TOKEN_REVOKE, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
@@ -145,7 +131,7 @@ static int sq_system_add(struct lt_store *s, struct lt_system *sys, struct lt_er
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_SYSTEM_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_SYSTEM_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, sys->name);
@@ -163,7 +149,7 @@ static int sq_system_get(struct lt_store *s, int64_t id, struct lt_system *out, 
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_SYSTEM_GET, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_SYSTEM_GET, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
@@ -184,7 +170,7 @@ static int each_system(struct lt_store *s, const char *sql, const char *code, lt
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, sql, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, sql, &cn, err);
 	if (!q)
 		return LT_EIO;
 	if (code)
@@ -217,7 +203,7 @@ static int sq_system_code_remove(struct lt_store *s, int64_t id, const char *cod
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_SYSTEM_CODE_REMOVE, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_SYSTEM_CODE_REMOVE, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
@@ -233,7 +219,7 @@ static int sq_system_code_add(struct lt_store *s, int64_t id, const char *code, 
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_SYSTEM_CODE_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_SYSTEM_CODE_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
@@ -247,7 +233,7 @@ static int sq_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *o
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_SYSTEM_CODES, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_SYSTEM_CODES, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
@@ -268,7 +254,7 @@ static int sq_system_rebind(struct lt_store *s, const char *old_code, const char
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_SYSTEM_REBIND, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_SYSTEM_REBIND, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, old_code);

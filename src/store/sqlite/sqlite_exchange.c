@@ -82,20 +82,6 @@ static const char SQL_STATS[] =
 	"FROM (SELECT DISTINCT k FROM docs WHERE ?3 <> 'recipient' UNION "
 	"      SELECT DISTINCT k FROM dels WHERE ?3 = 'recipient') g WHERE k IS NOT NULL ORDER BY k";
 
-static sqlite3_stmt *use(struct lt__sq_store *st, bool write, const char *sql, struct lt__sq_conn **cp,
-			 struct lt_err *err)
-{
-	*cp = lt__sq_acquire(st, write, err);
-	if (!*cp)
-		return NULL;
-	sqlite3_stmt *q = lt__sq_stmt(*cp, sql, err);
-	if (!q) {
-		lt__sq_release(st, *cp);
-		*cp = NULL;
-	}
-	return q;
-}
-
 static void read_doc(sqlite3_stmt *q, int o, struct lt_xdoc *d)
 {
 	memset(d, 0, sizeof *d);
@@ -149,7 +135,7 @@ static int sq_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind,
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
 	bool edoc = strcmp(kind, "edoc") == 0;
-	sqlite3_stmt *q = use(st, false, edoc ? SQL_FIND_EDOC : SQL_FIND_STATUS, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, edoc ? SQL_FIND_EDOC : SQL_FIND_STATUS, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, system_id);
@@ -161,7 +147,7 @@ static int sq_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_er
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_DOC_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_DOC_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	const char *t1[] = {d->id, d->kind, d->document_id};
@@ -186,7 +172,7 @@ static int sq_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, 
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_DOC_GET, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_DOC_GET, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, id);
@@ -198,7 +184,7 @@ static int sq_xdoc_by_document_id(struct lt_store *s, const char *document_id, c
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_DOC_BY_DOCID, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_DOC_BY_DOCID, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, document_id);
@@ -210,7 +196,7 @@ static int sq_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct l
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_DEL_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_DEL_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	const char *t[] = {d->doc, d->addressed, d->routed_to, d->state, d->reason, d->updated};
@@ -237,7 +223,7 @@ static int sq_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb c
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_DELS, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_DELS, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, doc);
@@ -260,7 +246,7 @@ static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, in
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_INBOX, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_INBOX, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, system_id);
@@ -288,7 +274,7 @@ static int sq_xack(struct lt_store *s, const char *doc, int64_t system_id, const
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_ACK_COUNT, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_ACK_COUNT, &cn, err);
 	if (!q)
 		return LT_EIO;
 	int ret = LT_OK;
@@ -323,7 +309,7 @@ static int sq_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, 
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_EVENTS, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_EVENTS, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, delivery_id);
@@ -347,7 +333,7 @@ static int sq_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_SENT, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_SENT, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, system_id);
@@ -370,7 +356,7 @@ static int sq_xstatus_add(struct lt_store *s, const struct lt_xstatus *x, struct
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_STATUS_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_STATUS_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	const char *t[] = {x->status_doc, x->ref_doc, x->ref_document_id, x->from_code, x->to_code,
@@ -386,7 +372,7 @@ static int sq_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb c
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_STATUSES, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_STATUSES, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, ref_doc);
@@ -416,7 +402,7 @@ static int sq_xstats(struct lt_store *s, const char *from, const char *to, const
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_STATS, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_STATS, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, from);
@@ -447,7 +433,7 @@ static int sq_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, vo
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_EXPIRED, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_EXPIRED, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, before);
@@ -469,7 +455,7 @@ static int sq_xbody_removed(struct lt_store *s, const char *id, struct lt_err *e
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_BODY_REMOVED, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_BODY_REMOVED, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, id);
@@ -482,7 +468,7 @@ static int sq_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_COUNTS, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_COUNTS, &cn, err);
 	if (!q)
 		return LT_EIO;
 	int ret = LT_OK;

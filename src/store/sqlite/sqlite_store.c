@@ -45,6 +45,20 @@ sqlite3_stmt *lt__sq_stmt(struct lt__sq_conn *c, const char *sql, struct lt_err 
 	return NULL;
 }
 
+sqlite3_stmt *lt__sq_use(struct lt__sq_store *st, bool write, const char *sql, struct lt__sq_conn **cp,
+			 struct lt_err *err)
+{
+	*cp = lt__sq_acquire(st, write, err);
+	if (!*cp)
+		return NULL;
+	sqlite3_stmt *q = lt__sq_stmt(*cp, sql, err);
+	if (!q) {
+		lt__sq_release(st, *cp);
+		*cp = NULL;
+	}
+	return q;
+}
+
 void lt__sq_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);

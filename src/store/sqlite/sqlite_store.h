@@ -45,6 +45,10 @@ static inline struct lt__sq_store *lt__sq(struct lt_store *s) { return (struct l
 struct lt__sq_conn *lt__sq_acquire(struct lt__sq_store *st, bool write, struct lt_err *err);
 void lt__sq_release(struct lt__sq_store *st, struct lt__sq_conn *c);
 
+/* A connection and its cached statement for sql together; on failure
+ * nothing is held (release *cp after use). */
+sqlite3_stmt *lt__sq_use(struct lt__sq_store *st, bool write, const char *sql, struct lt__sq_conn **cp,
+			 struct lt_err *err);
 /* The cached statement for sql (a static string), reset and unbound; NULL
  * with err filled when it cannot be prepared. */
 sqlite3_stmt *lt__sq_stmt(struct lt__sq_conn *c, const char *sql, struct lt_err *err);

@@ -50,22 +50,6 @@ static const char SQL_EVENTS_ASOF_ALL[] = "SELECT " EVENT_COLS " FROM (SELECT *,
 			      "ORDER BY effective DESC, seq DESC) AS rn FROM events WHERE effective <= ?2 "
 			      "AND ?1 = ?1) WHERE rn = 1 ORDER BY sort_key";
 
-/* Acquires a connection and its cached statement for sql; on failure
- * nothing is held. */
-static sqlite3_stmt *use(struct lt__sq_store *st, bool write, const char *sql, struct lt__sq_conn **cp,
-			 struct lt_err *err)
-{
-	*cp = lt__sq_acquire(st, write, err);
-	if (!*cp)
-		return NULL;
-	sqlite3_stmt *q = lt__sq_stmt(*cp, sql, err);
-	if (!q) {
-		lt__sq_release(st, *cp);
-		*cp = NULL;
-	}
-	return q;
-}
-
 static void read_unit(sqlite3_stmt *s, struct lt_unit *u)
 {
 	memset(u, 0, sizeof *u);
@@ -149,7 +133,7 @@ static int sq_unit_get(struct lt_store *s, const char *code, struct lt_unit *out
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_UNIT_GET, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_UNIT_GET, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, code);
@@ -170,7 +154,7 @@ static int sq_unit_put(struct lt_store *s, const struct lt_unit *u, struct lt_er
 	struct lt__sq_store *st = lt__sq(s);
 	char rev[LT_CODE_BUFSZ], fold[LT_NAME_MAX * 2];
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_UNIT_PUT, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_UNIT_PUT, &cn, err);
 	if (!q)
 		return LT_EIO;
 	const char *vals[] = {u->code, u->parent};
@@ -200,7 +184,7 @@ static int sq_children(struct lt_store *s, const char *parent, enum lt_status_fi
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_CHILDREN, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_CHILDREN, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, parent);
@@ -219,7 +203,7 @@ static int sq_subtree(struct lt_store *s, const char *root, enum lt_status_filte
 	lt__code_rev_prefix(root, prefix);
 	strcat(prefix, "*");
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_SUBTREE, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_SUBTREE, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, prefix);
@@ -345,7 +329,7 @@ static int sq_numbers_used(struct lt_store *s, const char *parent, unsigned **ou
 	if (!v)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_NUMBERS, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_NUMBERS, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, parent);
@@ -382,7 +366,7 @@ static int sq_lineage_add(struct lt_store *s, const char *pred, const char *succ
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_LINEAGE_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_LINEAGE_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, pred);
@@ -399,7 +383,7 @@ static int sq_lineage(struct lt_store *s, const char *code, bool successors, str
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, successors ? SQL_SUCCESSORS : SQL_PREDECESSORS, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, successors ? SQL_SUCCESSORS : SQL_PREDECESSORS, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, code);
@@ -420,7 +404,7 @@ static int sq_change_add(struct lt_store *s, struct lt_change *c, struct lt_err 
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_CHANGE_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_CHANGE_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	const char *v[] = {c->kind, c->effective, c->reorganized, c->at, c->actor, c->decision.number,
@@ -441,7 +425,7 @@ static int sq_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_CHANGES, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_CHANGES, &cn, err);
 	if (!q)
 		return LT_EIO;
 	int rc, ret = LT_OK;
@@ -473,7 +457,7 @@ static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_er
 	struct lt__sq_store *st = lt__sq(s);
 	char rev[LT_CODE_BUFSZ];
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, true, SQL_EVENT_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, ev->change_id);
@@ -498,7 +482,7 @@ static int sq_events_for(struct lt_store *s, const char *code, lt_event_cb cb, v
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_EVENTS_FOR, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_EVENTS_FOR, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, code);
@@ -512,7 +496,7 @@ static int sq_events_after(struct lt_store *s, int64_t after, int limit, lt_even
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_EVENTS_AFTER, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_EVENTS_AFTER, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, after);
@@ -526,7 +510,7 @@ static int64_t sq_last_seq(struct lt_store *s)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_LAST_SEQ, &cn, NULL);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_LAST_SEQ, &cn, NULL);
 	if (!q)
 		return -1;
 	int64_t v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
@@ -540,7 +524,7 @@ static int sq_event_asof(struct lt_store *s, const char *code, const char *date,
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, SQL_EVENT_ASOF, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_EVENT_ASOF, &cn, err);
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, code);
@@ -564,7 +548,7 @@ static int sq_events_asof(struct lt_store *s, const char *parent, bool subtree, 
 	char prefix[LT_CODE_BUFSZ + 2];
 	const char *sql = !parent ? SQL_EVENTS_ASOF_ALL : subtree ? SQL_EVENTS_ASOF_SUBTREE : SQL_EVENTS_ASOF_CHILDREN;
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = use(st, false, sql, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, sql, &cn, err);
 	if (!q)
 		return LT_EIO;
 	if (!parent) {
