@@ -17,6 +17,9 @@ a free port of 127.0.0.1.
   package returns the first reply; the same DocumentId with other content
   is a 409. /v1/stats/exchange (by day, sender, recipient) and /metrics
   count exactly what was accepted.
+- A package addressed to both a closed code (H47) and its successor (H17)
+  is delivered once (the copy for H47 is "merged"); invalid, unknown and
+  malformed ids and acknowledgement states are refused.
 - Business flows (formats.md §2.9): revoke (BussinessDocType 1), update
   with a recipient delta (2: the added recipient H29 gets the update),
   replace (3), a receiver's 15, and the sender's status 13, which reaches
@@ -282,6 +285,27 @@ class ExchangeFlow(ltd.DaemonTest):
         self.assertIn(day, self.stats("day", **{"from": day, "to": day}))
         self.assertEqual(self.stats("day", **{"from": "2099-01-01"}), {})
         self.assertIn(day[:7], self.stats("month"))
+
+    # ---- a closed code and its successor both addressed: delivered once ----
+
+    def test_closed_code_and_its_successor_both_addressed(self):
+        data, docid = ltpkg.edoc(G22, [H17, H47], number="300")
+        reply = self.send(G22, data)
+        rec = self.recipients(reply)
+        self.assertEqual(sorted(rec), [H17, H47], reply)
+        self.assertEqual((rec[H17]["routed_to"], rec[H17]["state"]), (H17, "pending"), reply)
+        self.assertEqual((rec[H47]["routed_to"], rec[H47]["state"]), (H17, "merged"), reply)
+        items = [it for it in self.inbox(H17) if it["document_id"] == docid]
+        self.assertEqual(len(items), 1, f"H17 gets one copy: {items}")
+        self.assertEqual(self.ack(H17, reply["id"])["deliveries"], 1)
+        self.not_in_inbox(H17, reply["id"])
+        # invalid acknowledgements
+        r = self.d.post(f"/v1/documents/{reply['id']}/ack", {"state": "read"}, token=self.tok[H17])
+        self.assertError(r, 400)
+        r = self.d.post(f"/v1/documents/{'0' * 32}/ack", {"state": "done"}, token=self.tok[H17])
+        self.assertError(r, 404)
+        self.assertError(self.d.get(f"/v1/documents/{'0' * 32}", token=self.tok[H17]), 404)
+        self.assertError(self.d.get("/v1/documents/not-an-id", token=self.tok[H17]), 400)
 
     # ---- formats.md §2.9: revoke, update with a recipient delta, replace, 13 ----
 

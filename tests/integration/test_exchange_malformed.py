@@ -17,7 +17,9 @@ external entity (file:///etc/passwd; a FIFO, which would hang a reader
 that opened it; an http:// URL and an external DTD pointing at a socket
 of this test, which must see no connection), a 2 GB declared
 Content-Length (413 at once, without the body being sent), a real body
-over the limit (with Content-Length and chunked), an empty body, and
+over the limit (413 with its Content-Length; chunked, a 413 when it is
+just over, and a 413 or a closed connection when it keeps coming, as
+test_daemon_abuse allows), an empty body, and
 every other bad sample with the messages of its .expect file. A truncated
 upload (a Content-Length larger than the bytes, then the socket closed,
 with FIN and with RST) gets no reply but must leave nothing behind.

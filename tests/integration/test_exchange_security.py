@@ -152,7 +152,8 @@ class ExchangeSecurity(ltd.DaemonTest):
             self.assertError(self.d.get(f"/v1/documents/{self.hub_id}", token=token), 401)
             self.assertError(self.d.get(f"/v1/documents/{self.hub_id}/trace", token=token), 401)
             self.assertError(self.d.post(f"/v1/documents/{self.hub_id}/ack", {"state": "done"}, token=token), 401)
-        r = self.d.request("POST", "/v1/documents", body=data, headers={**ltx.XML, "Authorization": "Basic Zm9vOmJhcg=="})
+        r = self.d.request("POST", "/v1/documents", body=data,
+                           headers={**ltx.XML, "Authorization": "Basic Zm9vOmJhcg=="})
         self.assertError(r, 401, msg="basic auth")
         self.assertNothingStored(counts, files)
         self.assertEqual(self.h14_state(), ["pending"])
