@@ -26,7 +26,8 @@ GENERIC = {"main", "_start", "__libc_start_main", "__libc_start_call_main", "__l
            # the daemon's request entry points: every request passes them
            "on_request", "run", "import_row", "lt_registry_import_csv", "cmd_import"}
 DSO_NAMES = [("libsqlite3", "SQLite"), ("libjansson", "jansson (JSON)"), ("libmicrohttpd", "libmicrohttpd (HTTP)"),
-             ("libc.so", "libc"), ("libcsv", "libcsv"), ("[kernel", "kernel"), ("lienthong", "our code")]
+             ("libc.so", "libc"), ("libcsv", "libcsv"), ("libxmlsec1", "xmlsec1"), ("libxml2", "libxml2"),
+             ("libcrypto", "OpenSSL libcrypto"), ("[kernel", "kernel"), ("lienthong", "our code")]
 
 
 def perf_usable(tmp):
@@ -164,10 +165,21 @@ def pct(n, total):
     return round(100.0 * n / total, 1) if total else 0.0
 
 
-def summarize(data):
-    """Reads a perf.data file; returns the shares and a one-line bottleneck."""
+def summarize(data, focus=()):
+    """Reads a perf.data file; returns the shares and a one-line bottleneck.
+    For each function named in `focus`, also its inclusive share and where
+    the samples under it end (self time by library)."""
     chains = [c for c in read_samples(data) if c]
     total = len(chains)
+    focused = {}
+    for sym in focus:
+        under = [c for c in chains if any(s == sym for s, _ in c)]
+        libs = {}
+        for c in under:
+            libs[dso_label(c[0][1])] = libs.get(dso_label(c[0][1]), 0) + 1
+        focused[sym] = {"pct": pct(len(under), total),
+                        "by_library": [{"dso": d, "pct": pct(n, total)}
+                                       for d, n in sorted(libs.items(), key=lambda x: -x[1]) if pct(n, total) >= 0.5]}
     by_dso, by_sym, incl, groups, group_from = {}, {}, {}, {}, {}
     for c in chains:
         leaf_sym, leaf_dso = c[0]
@@ -215,7 +227,7 @@ def summarize(data):
     libs = sorted(((n, sym, d) for (sym, d), n in incl.items() if not is_own(d) and not is_kernel(d)
                    and sym not in GENERIC and not sym.startswith("[unknown]") and n < 0.99 * total),
                   reverse=True)[:10]
-    return {"samples": total, "bottleneck": bottleneck, "groups": top_groups,
+    return {"samples": total, "bottleneck": bottleneck, "groups": top_groups, "focus": focused,
             "by_dso": [{"dso": d if d != "?" else "(unresolved)", "pct": pct(n, total)}
                        for d, n in sorted(by_dso.items(), key=lambda x: -x[1]) if pct(n, total) >= 0.5],
             "top_self": [{"sym": readable(s, d), "dso": d, "pct": pct(n, total)}
@@ -224,7 +236,7 @@ def summarize(data):
             "lib_inclusive": [{"sym": s, "dso": d, "pct": pct(n, total)} for n, s, d in libs]}
 
 
-def profile_daemon_under_load(daemon, out, load):
+def profile_daemon_under_load(daemon, out, load, focus=()):
     """Samples the daemon while load() runs; returns the summary."""
     p = record_pid(daemon.pid, out)
     try:
@@ -232,4 +244,4 @@ def profile_daemon_under_load(daemon, out, load):
     finally:
         stop_recording(p)
     log("perf report %s" % os.path.basename(out))
-    return summarize(out)
+    return summarize(out, focus)

@@ -22,9 +22,10 @@ def _round(x):
     return round(x, 4)
 
 
-def result(name, value, unit, reference_name, reference_value, goal, met, note=""):
+def result(name, value, unit, reference_name, reference_value, goal, met, note="", reference_unit=None):
     """goal is a sentence or None (an informational figure); met is
-    fn(value, ratio) -> bool. ratio is always value / reference_value."""
+    fn(value, ratio) -> bool. ratio is always value / reference_value.
+    reference_unit: when the reference is counted in another unit."""
     ratio = value / reference_value if reference_value else None
     r = {"name": name, "value": _round(value), "unit": unit, "reference_name": reference_name,
          "reference_value": _round(reference_value), "ratio": _round(ratio),
@@ -32,6 +33,8 @@ def result(name, value, unit, reference_name, reference_value, goal, met, note="
          # A figure without a goal cannot fail; "informational" says so.
          "met": bool(met(value, ratio)) if goal else True,
          "informational": goal is None}
+    if reference_unit:
+        r["reference_unit"] = reference_unit
     if note:
         r["note"] = note
     return r
@@ -53,7 +56,8 @@ def table(results):
     for r in results:
         met = "n/a" if r["informational"] else ("**yes**" if r["met"] else "**NO**")
         lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-            r["name"], fmt(r["value"], r["unit"]), r["reference_name"], fmt(r["reference_value"], r["unit"]),
+            r["name"], fmt(r["value"], r["unit"]), r["reference_name"],
+            fmt(r["reference_value"], r.get("reference_unit", r["unit"])),
             fmt(r["ratio"]), r["goal"], met))
     return "\n".join(lines)
 
@@ -76,22 +80,67 @@ def profile_md(name, prof):
     if prof["lib_inclusive"]:
         out.append("  - library functions (inclusive): " + ", ".join(
             "%s %.1f%%" % (s["sym"], s["pct"]) for s in prof["lib_inclusive"][:7]))
+    for line in prof.get("lines", []):
+        out.append("  - " + line)
     out.append("  - samples: %s" % prof["samples"])
     return "\n".join(out)
 
 
+def national_md(d):
+    """What one node sustained in the exchange benchmark, against the
+    national volume of the seed documents, from the run's details."""
+    n = d["national"]
+    return ("One node sustained %s accepted packages/s and %s deliveries/s. The national document axis carried "
+            "111,456 documents sent and 352,454 received in March 2022 (463,910 in all), on average %s sent/s and "
+            "%s received/s, or %s and %s if all of it fell within 184 working hours: %s× and %s× the average, "
+            "%s× and %s× the working-hours rate; this node would take %s minutes for the month's sends and "
+            "%s minutes for its deliveries. The national data-exchange platform's 1.5 million transactions a day "
+            "are %s/s on average; the hub answered %s exchange requests/s in the run (sends, inbox polls, "
+            "fetches, acks), %s× that."
+            % (fmt(d["accepted_per_s"]), fmt(d["deliveries_per_s"]), fmt(n["sent_per_s"]), fmt(n["received_per_s"]),
+               fmt(n["sent_per_s_working_hours"]), fmt(n["received_per_s_working_hours"]), fmt(n["headroom_sent"]),
+               fmt(n["headroom_received"]), fmt(n["headroom_sent_working_hours"]),
+               fmt(n["headroom_received_working_hours"]), fmt(n["month_of_sends_takes_s"] / 60.0),
+               fmt(n["month_of_deliveries_takes_s"] / 60.0), fmt(n["platform_transactions_per_s"]),
+               fmt(n["hub_requests_per_s"]), fmt(n["headroom_platform_transactions"])))
+
+
+def group_commit_md(d, results):
+    r = next((x for x in results if x["name"] == "exchange_accepted_pps"), None)
+    sp = d.get("syncs_per_package")
+    if not r or not r["ratio"]:
+        return ""
+    text = ("Accepted packages/s were %s the disk's single-commit ceiling measured in the same run (ratio %s)"
+            % ("above" if r["ratio"] > 1 else "below", fmt(r["ratio"])))
+    if sp and sp.get("packages_per_group_commit"):
+        text += ("; the group commit wrote %s packages per commit on average (%s fsync/fdatasync calls per "
+                 "accepted package in all)" % (fmt(sp["packages_per_group_commit"]), fmt(sp["all"])))
+    return text + "."
+
+
 def summary_md(doc):
     s = doc["settings"]
+    ran = s.get("benchmarks", ["import", "lookup", "search"])
     lines = ["Commit `%s`, %s, %d cores, load average %s at the start and %s at the end; "
-             "lienthongd with %d HTTP threads; %d units; wrk runs of %d s, %d rounds."
+             "lienthongd with %d HTTP threads; %d units; wrk runs of %d s, %d rounds%s%s; benchmarks run: %s%s."
              % (doc["commit"], doc["date"], doc["cores"], doc["loadavg_start"], doc["loadavg_end"],
-                s["daemon_threads"], s["units"], s["seconds"], s["rounds"]),
+                s["daemon_threads"], s["units"], s["seconds"], s["rounds"],
+                "; exchange: %d packages" % s["exchange_packages"] if "exchange" in ran else "",
+                "; signatures: %d packages" % s["sig_packages"] if "signatures" in ran else "",
+                ", ".join(ran), " (%s s in all: %s)" % (doc["elapsed_s"], ", ".join(
+                    "%s %s s" % (k, v) for k, v in doc.get("timings_s", {}).items())) if "elapsed_s" in doc else ""),
              "", table(doc["results"]), "", "Bottlenecks, from `perf record -g` (cpu-clock, DWARF call graphs):", ""]
-    for name in ("lookup", "search", "import"):
-        lines.append(profile_md(name, doc["profiles"].get(name)))
-    lines += ["", "Not measured yet:"]
-    for p in doc["pending"]:
-        lines.append("- **%s**: %s" % (p["name"], p["reason"]))
+    for name in ("lookup", "search", "import", "exchange", "signatures"):
+        if name in doc["details"]:
+            lines.append(profile_md(name, doc["profiles"].get(name)))
+    if "exchange" in doc["details"]:
+        lines += ["", "Exchange against the national volume (seed documents): "
+                  + national_md(doc["details"]["exchange"]) + " "
+                  + group_commit_md(doc["details"]["exchange"], doc["results"])]
+    if doc.get("pending"):
+        lines += ["", "Not measured yet:"]
+        for p in doc["pending"]:
+            lines.append("- **%s**: %s" % (p["name"], p["reason"]))
     return "\n".join(lines)
 
 
