@@ -1,0 +1,582 @@
+/* XML-DSig on edXML packages (src/sign) with a throw-away CA made by
+ * scripts/test-ca at the start: a package signed here verifies, a changed
+ * byte or a swapped certificate does not, an unsigned or placeholder-signed
+ * package says so, a signature over less than the whole package (URI="#x")
+ * is never accepted even when it is cryptographically sound, and the
+ * signer's certificate is bound to a code only while it is registered and
+ * unrevoked (or chains to a trusted CA naming that code). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/valid.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/xmltree.h>
+
+#include "lienthong/registry.h"
+#include "lienthong/sign.h"
+#include "sign/sign_impl.h"
+
+#define G22 "000.00.00.G22"
+#define H26 "000.00.00.H26"
+#define NS "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+#define RSA_SHA256 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+
+struct fx {
+	char dir[64];
+	char ca[128];   /* the CA's directory */
+	char path[256]; /* scratch */
+	const char *src;
+	char sample[512];  /* a good edXML with a placeholder Signature */
+	char minimal[512]; /* a good edXML without one */
+	struct lt_registry *r;
+	struct lt_store *s;
+};
+
+static const char units_csv[] =
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
+
+static int group_setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof *fx);
+	assert_non_null(fx);
+	fx->src = getenv("LT_SOURCE_DIR");
+	if (!fx->src)
+		fx->src = ".";
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-sign-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->ca, sizeof fx->ca, "%s/ca", fx->dir);
+	/* G22 with an RSA key, an EC key and an expired certificate; H26 for a
+	 * certificate that names another code. */
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "sh '%s/scripts/test-ca' '%s' " G22 " --ec " G22 " --expired " G22 " " H26 " >/dev/null", fx->src,
+		 fx->ca);
+	if (system(cmd) != 0)
+		fail_msg("cannot make the test CA: %s", cmd);
+	snprintf(fx->sample, sizeof fx->sample, "%s/tests/data/edxml/edoc-vnpt-new.edxml", fx->src);
+	snprintf(fx->minimal, sizeof fx->minimal, "%s/tests/data/edxml/edoc-minimal.edxml", fx->src);
+	char db[128];
+	snprintf(db, sizeof db, "%s/t.db", fx->dir);
+	struct lt_err err = {0};
+	assert_int_equal(lt_registry_open(&fx->r, db, &err), LT_OK);
+	fx->s = lt_registry_store(fx->r);
+	FILE *f = fmemopen((void *)units_csv, strlen(units_csv), "r");
+	struct lt_import_report rep;
+	assert_int_equal(lt_registry_import_csv(fx->r, f, &rep, &err), LT_OK);
+	fclose(f);
+	lt_import_report_free(&rep);
+	*state = fx;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	struct fx *fx = *state;
+	lt_registry_close(fx->r);
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	free(fx);
+	return 0;
+}
+
+/* ca/<code with _>[_ec|_expired].{key,pem} as test-ca names them. */
+static const char *ca_file(struct fx *fx, const char *base, const char *ext)
+{
+	static char out[4][256];
+	static int k;
+	char *p = out[k++ % 4];
+	snprintf(p, 256, "%s/%s.%s", fx->ca, base, ext);
+	return p;
+}
+
+#define G22_RSA "000_00_00_G22"
+#define G22_EC "000_00_00_G22_ec"
+#define G22_OLD "000_00_00_G22_expired"
+#define H26_RSA "000_00_00_H26"
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot read %s", path);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void spill(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Replaces the first `from` in the file with `to`. */
+static void edit(const char *path, const char *from, const char *to)
+{
+	char *text = slurp(path);
+	char *p = strstr(text, from);
+	if (!p)
+		fail_msg("'%s' not in %s", from, path);
+	size_t head = (size_t)(p - text), nf = strlen(from), nt = strlen(to);
+	char *out = malloc(strlen(text) - nf + nt + 1);
+	assert_non_null(out);
+	memcpy(out, text, head);
+	memcpy(out + head, to, nt);
+	strcpy(out + head + nt, p + nf);
+	spill(path, out);
+	free(out);
+	free(text);
+}
+
+static size_t count(const char *text, const char *what)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+/* Signs `in` into `out` with a key/certificate pair from the CA. */
+static void sign_to(struct fx *fx, const char *in, const char *out, const char *who, bool inclusive)
+{
+	FILE *f = fopen(out, "wb");
+	assert_non_null(f);
+	struct lt_err err = {0};
+	struct lt_sign_opts o = {.inclusive_c14n = inclusive};
+	int rc = lt_sign_file(in, ca_file(fx, who, "key"), ca_file(fx, who, "pem"), &o, f, &err);
+	fclose(f);
+	if (rc != LT_OK)
+		fail_msg("signing %s with %s: %s", in, who, err.msg);
+}
+
+static void verify(const char *path, struct lt_sig_result *r)
+{
+	struct lt_err err = {0};
+	int rc = lt_sign_verify_file(path, r, &err);
+	if (rc != LT_OK)
+		fail_msg("verifying %s: %s", path, err.msg);
+}
+
+static void test_sign_then_verify(void **state)
+{
+	struct fx *fx = *state;
+	snprintf(fx->path, sizeof fx->path, "%s/signed.edxml", fx->dir);
+	sign_to(fx, fx->sample, fx->path, G22_RSA, false);
+	/* The placeholder is gone; one XML-DSig signature took its place, as
+	 * the last child of edXMLHeader. */
+	char *text = slurp(fx->path);
+	assert_int_equal(count(text, "MIIFqTCCBJG"), 0);
+	assert_int_equal(count(text, "</Signature>"), 1);
+	assert_int_equal(count(text, "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"), 1);
+	assert_non_null(strstr(text, "</Signature></edXML:edXMLHeader>"));
+	free(text);
+
+	struct lt_sig_result r;
+	verify(fx->path, &r);
+	assert_true(r.present);
+	if (!r.valid)
+		fail_msg("a package signed here does not verify: %s", r.reason);
+	assert_string_equal(r.algorithm, RSA_SHA256);
+	assert_int_equal(strlen(r.fingerprint), 64);
+	assert_int_equal(strspn(r.fingerprint, "0123456789abcdef"), 64);
+	assert_non_null(strstr(r.subject, G22));
+	assert_int_equal(strlen(r.not_before), 20);
+	assert_int_equal(strlen(r.not_after), 20);
+	assert_non_null(r.cert);
+	/* The fingerprint is the certificate's: the same as lt_cert_parse gives. */
+	char *pem = slurp(ca_file(fx, G22_RSA, "pem"));
+	struct lt_cert c;
+	memset(&c, 0, sizeof c);
+	struct lt_err err = {0};
+	assert_int_equal(lt_cert_parse(pem, &c, &err), LT_OK);
+	assert_string_equal(c.fingerprint, r.fingerprint);
+	free(pem);
+	lt_sig_result_clear(&r);
+	assert_null(r.cert);
+
+	/* Signing a signed package again replaces its signature. */
+	char again[256];
+	snprintf(again, sizeof again, "%s/again.edxml", fx->dir);
+	sign_to(fx, fx->path, again, G22_RSA, false);
+	text = slurp(again);
+	assert_int_equal(count(text, "</Signature>"), 1);
+	free(text);
+	verify(again, &r);
+	assert_true(r.valid);
+	lt_sig_result_clear(&r);
+
+	/* EC P-256 and inclusive C14N verify as well. */
+	sign_to(fx, fx->minimal, again, G22_EC, true);
+	verify(again, &r);
+	if (!r.valid)
+		fail_msg("EC: %s", r.reason);
+	assert_string_equal(r.algorithm, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256");
+	lt_sig_result_clear(&r);
+}
+
+static void test_tampered_is_invalid(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_sig_result r;
+	snprintf(fx->path, sizeof fx->path, "%s/tampered.edxml", fx->dir);
+	sign_to(fx, fx->sample, fx->path, G22_RSA, false);
+	/* One word of the subject changed after signing. */
+	edit(fx->path, "<edXML:Subject>Báo cáo", "<edXML:Subject>Bao cao");
+	verify(fx->path, &r);
+	assert_true(r.present);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.reason, "changed after signing"));
+	lt_sig_result_clear(&r);
+
+	/* A recipient added after signing. */
+	sign_to(fx, fx->sample, fx->path, G22_RSA, false);
+	edit(fx->path, "<edXML:OrganId>000.00.01.A53</edXML:OrganId>", "<edXML:OrganId>000.00.00.H26</edXML:OrganId>");
+	verify(fx->path, &r);
+	assert_false(r.valid);
+	lt_sig_result_clear(&r);
+
+	/* Someone else's certificate in KeyInfo: the signature does not verify
+	 * with it, so nobody can borrow a registered certificate. */
+	sign_to(fx, fx->sample, fx->path, H26_RSA, false);
+	char *mine = slurp(ca_file(fx, H26_RSA, "pem")), *theirs = slurp(ca_file(fx, G22_RSA, "pem"));
+	char *b1 = strstr(mine, "-----\n") + 6, *b2 = strstr(theirs, "-----\n") + 6;
+	*strstr(b1, "\n-----END") = '\0';
+	*strstr(b2, "\n-----END") = '\0';
+	/* xmlsec writes the certificate base64 in lines of 64, like PEM. */
+	char *signed_text = slurp(fx->path);
+	assert_non_null(strstr(signed_text, b1));
+	free(signed_text);
+	edit(fx->path, b1, b2);
+	verify(fx->path, &r);
+	assert_true(r.present);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.subject, G22));
+	free(mine);
+	free(theirs);
+	lt_sig_result_clear(&r);
+}
+
+static void test_unsigned_and_placeholders(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_sig_result r;
+	/* No Signature at all. */
+	verify(fx->minimal, &r);
+	assert_false(r.present);
+	assert_false(r.valid);
+	assert_string_equal(r.reason, "the package is not signed");
+	assert_null(r.cert);
+	lt_sig_result_clear(&r);
+	/* The samples' placeholder: un-namespaced, rsa-sha1, a truncated
+	 * certificate. Present, never valid. */
+	verify(fx->sample, &r);
+	assert_true(r.present);
+	assert_false(r.valid);
+	assert_true(r.reason[0] != '\0');
+	lt_sig_result_clear(&r);
+	/* An empty element, as another integrator sends. */
+	snprintf(fx->path, sizeof fx->path, "%s/empty-sig.edxml", fx->dir);
+	char *text = slurp(fx->minimal);
+	spill(fx->path, text);
+	free(text);
+	edit(fx->path, "</edXML:edXMLHeader>", "<edXML:DigitalSignature/></edXML:edXMLHeader>");
+	verify(fx->path, &r);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.reason, "not signed"));
+	lt_sig_result_clear(&r);
+	/* What is not XML, or declares entities, is an error, not a verdict. */
+	struct lt_err err = {0};
+	char bad[512];
+	snprintf(bad, sizeof bad, "%s/tests/data/edxml/bad-not-xml.edxml", fx->src);
+	assert_int_equal(lt_sign_verify_file(bad, &r, &err), LT_EINVAL);
+	assert_non_null(strstr(err.msg, "not well-formed XML"));
+	lt_sig_result_clear(&r);
+	snprintf(bad, sizeof bad, "%s/tests/data/edxml/bad-billion-laughs.edxml", fx->src);
+	memset(&err, 0, sizeof err);
+	assert_int_not_equal(lt_sign_verify_file(bad, &r, &err), LT_OK);
+	assert_false(r.valid);
+	lt_sig_result_clear(&r);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_verify_file("/nonexistent/package.edxml", &r, &err), LT_EIO);
+	lt_sig_result_clear(&r);
+}
+
+/* A sound XML-DSig signature over MessageHeader only (Id="x"), made with
+ * xmlsec directly, and checked with xmlsec to be cryptographically valid:
+ * the hub must still refuse it, since the rest could then be changed. */
+static void sign_fragment(struct fx *fx, const char *in, const char *out, bool also_whole)
+{
+	struct lt_err err = {0};
+	assert_int_equal(lt__xmlsec_init(&err), LT_OK);
+	xmlDocPtr doc = xmlReadFile(in, NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	xmlNodePtr mh = xmlSecFindNode(xmlDocGetRootElement(doc), BAD_CAST "MessageHeader", BAD_CAST NS);
+	assert_non_null(mh);
+	xmlAttrPtr id = xmlSetProp(mh, BAD_CAST "Id", BAD_CAST "x");
+	assert_non_null(xmlAddID(NULL, doc, BAD_CAST "x", id));
+	xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
+	assert_non_null(sig);
+	assert_non_null(xmlAddChild(mh->parent, sig));
+	xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "#x", NULL);
+	assert_non_null(ref);
+	assert_non_null(xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId));
+	if (also_whole) {
+		xmlNodePtr whole = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
+		assert_non_null(whole);
+		assert_non_null(xmlSecTmplReferenceAddTransform(whole, xmlSecTransformEnvelopedId));
+		assert_non_null(xmlSecTmplReferenceAddTransform(whole, xmlSecTransformExclC14NId));
+	}
+	xmlNodePtr x509 = xmlSecTmplKeyInfoAddX509Data(xmlSecTmplSignatureEnsureKeyInfo(sig, NULL));
+	assert_non_null(x509);
+	assert_non_null(xmlSecTmplX509DataAddCertificate(x509));
+	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+	assert_non_null(ctx);
+	ctx->signKey = xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "key"), xmlSecKeyDataFormatPem, NULL, NULL, NULL);
+	assert_non_null(ctx->signKey);
+	assert_int_equal(xmlSecCryptoAppKeyCertLoad(ctx->signKey, ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatPem),
+			 0);
+	assert_int_equal(xmlSecDSigCtxSign(ctx, sig), 0);
+	xmlSecDSigCtxDestroy(ctx);
+	/* Sound: xmlsec itself verifies it with the signer's certificate. */
+	ctx = xmlSecDSigCtxCreate(NULL);
+	assert_non_null(ctx);
+	ctx->signKey = xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
+	assert_non_null(ctx->signKey);
+	assert_int_equal(xmlSecDSigCtxVerify(ctx, sig), 0);
+	assert_int_equal(ctx->status, xmlSecDSigStatusSucceeded);
+	xmlSecDSigCtxDestroy(ctx);
+	assert_true(xmlSaveFile(out, doc) > 0);
+	xmlFreeDoc(doc);
+}
+
+static void test_partial_reference_is_not_accepted(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_sig_result r;
+	snprintf(fx->path, sizeof fx->path, "%s/fragment.edxml", fx->dir);
+	sign_fragment(fx, fx->minimal, fx->path, false);
+	verify(fx->path, &r);
+	assert_true(r.present);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.reason, "one Reference with URI=\"\""));
+	lt_sig_result_clear(&r);
+	/* Two references, one of them the whole package, are refused too: the
+	 * verdict is about one signature over everything. */
+	sign_fragment(fx, fx->minimal, fx->path, true);
+	verify(fx->path, &r);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.reason, "URI=\"\""));
+	lt_sig_result_clear(&r);
+	/* A whole-package signature whose Reference was pointed elsewhere. */
+	sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+	edit(fx->path, "URI=\"\"", "URI=\"#x\"");
+	verify(fx->path, &r);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.reason, "URI=\"\""));
+	lt_sig_result_clear(&r);
+	/* A signature method outside the list (an HMAC keyed with anything
+	 * the sender likes) is refused by name. */
+	sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+	edit(fx->path, RSA_SHA256, "http://www.w3.org/2000/09/xmldsig#hmac-sha1");
+	verify(fx->path, &r);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.reason, "hmac-sha1' is not accepted"));
+	lt_sig_result_clear(&r);
+}
+
+static void test_cert_parse(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_cert c;
+	struct lt_err err = {0};
+	char *pem = slurp(ca_file(fx, G22_RSA, "pem"));
+	memset(&c, 0, sizeof c);
+	assert_int_equal(lt_cert_parse(pem, &c, &err), LT_OK);
+	assert_int_equal(strlen(c.fingerprint), 64);
+	assert_non_null(strstr(c.subject, "CN=" G22));
+	assert_true(strcmp(c.not_before, c.not_after) < 0);
+	free(pem);
+	/* Expired: refused with the date it ended. */
+	pem = slurp(ca_file(fx, G22_OLD, "pem"));
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_cert_parse(pem, &c, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "expired on 2020-01-02"));
+	free(pem);
+	/* Garbage of several kinds. */
+	pem = slurp(ca_file(fx, G22_RSA, "key"));
+	static const char truncated[] = "-----BEGIN CERTIFICATE-----\nMIIFqTCCBJG\n-----END CERTIFICATE-----\n";
+	const char *const bad[] = {"", "not a certificate", truncated, pem};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&err, 0, sizeof err);
+		assert_int_equal(lt_cert_parse(bad[i], &c, &err), LT_EINVAL);
+		assert_non_null(strstr(err.msg, "not a PEM certificate"));
+	}
+	free(pem);
+}
+
+static void test_cert_names(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_sig_result r;
+	snprintf(fx->path, sizeof fx->path, "%s/names.edxml", fx->dir);
+	sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+	verify(fx->path, &r);
+	assert_true(r.valid);
+	assert_true(lt_sign_cert_names(&r, G22));
+	assert_false(lt_sign_cert_names(&r, H26));
+	assert_false(lt_sign_cert_names(&r, ""));
+	assert_false(lt_sign_cert_names(&r, NULL));
+	lt_sig_result_clear(&r);
+	/* No certificate, no name. */
+	assert_false(lt_sign_cert_names(&r, G22));
+}
+
+/* The id of the certificate bound to code with this fingerprint. */
+struct find_cert {
+	const char *fp;
+	struct lt_cert c;
+	int n;
+};
+
+static int find_cert(void *ctx, const struct lt_cert *c)
+{
+	struct find_cert *f = ctx;
+	if (strcmp(c->fingerprint, f->fp) == 0) {
+		f->c = *c;
+		f->c.pem = NULL;
+		f->n++;
+	}
+	return 0;
+}
+
+static void test_check_binding(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_sig_result rsa, ec;
+	char ec_path[256];
+	snprintf(fx->path, sizeof fx->path, "%s/bind-rsa.edxml", fx->dir);
+	snprintf(ec_path, sizeof ec_path, "%s/bind-ec.edxml", fx->dir);
+	sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+	sign_to(fx, fx->minimal, ec_path, G22_EC, false);
+	verify(fx->path, &rsa);
+	verify(ec_path, &ec);
+	assert_true(rsa.valid && ec.valid);
+
+	/* Nothing registered yet: not bound, and the message says what to do. */
+	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, G22, NULL, 0, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "not bound to the sender code"));
+	assert_non_null(strstr(err.msg, "/certificates"));
+
+	/* Registered: bound to G22, and to nothing else. */
+	char *pem = slurp(ca_file(fx, G22_RSA, "pem"));
+	struct lt_cert reg;
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_cert_register(fx->s, G22, pem, &reg, &err), LT_OK);
+	assert_true(reg.id > 0);
+	assert_string_equal(reg.fingerprint, rsa.fingerprint);
+	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, G22, NULL, 0, &err), LT_OK);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, H26, NULL, 0, &err), LT_ERULE);
+	/* At a time outside the certificate's validity, not bound. */
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, G22, NULL, 1577836800 /* 2020-01-01 */, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "not at 2020-01-01T00:00:00Z"));
+
+	/* Another certificate of the same unit that nobody registered. */
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_check_binding(fx->s, &ec, G22, NULL, 0, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "not bound"));
+
+	/* Revoked: refused with the date. */
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_cert_revoke(fx->s, G22, reg.id, &err), LT_OK);
+	struct find_cert fc = {rsa.fingerprint, {0}, 0};
+	assert_int_equal(lt_store_certs(fx->s, G22, find_cert, &fc, &err), LT_OK);
+	assert_int_equal(fc.n, 1);
+	assert_true(fc.c.revoked[0] != '\0');
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, G22, NULL, 0, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "was revoked on"));
+	/* A trusted CA does not undo a revocation of a registered certificate:
+	 * it binds only what it names, and says why when it does not. */
+	char ca[256];
+	snprintf(ca, sizeof ca, "%s", ca_file(fx, "ca", "pem"));
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_check_binding(fx->s, &ec, H26, ca, 0, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "does not name " H26));
+	/* The unregistered EC certificate chains to the CA and names G22. */
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_check_binding(fx->s, &ec, G22, ca, 0, &err), LT_OK);
+	/* A CA file that is not there is not trust. */
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_check_binding(fx->s, &ec, G22, "/nonexistent/ca.pem", 0, &err), LT_ERULE);
+
+	/* An invalid signature binds to nothing. */
+	struct lt_sig_result bad = ec;
+	bad.valid = false;
+	snprintf(bad.reason, sizeof bad.reason, "the signature does not match the package");
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_check_binding(fx->s, &bad, G22, ca, 0, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "does not match"));
+
+	/* Registration refuses expired certificates and codes not in the
+	 * registry. */
+	free(pem);
+	pem = slurp(ca_file(fx, G22_OLD, "pem"));
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_cert_register(fx->s, G22, pem, NULL, &err), LT_ERULE);
+	assert_non_null(strstr(err.msg, "expired"));
+	free(pem);
+	pem = slurp(ca_file(fx, G22_EC, "pem"));
+	memset(&err, 0, sizeof err);
+	assert_int_not_equal(lt_cert_register(fx->s, "000.00.00.H99", pem, NULL, &err), LT_OK);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_cert_register(fx->s, G22, "garbage", NULL, &err), LT_EINVAL);
+	/* Registering the EC one binds it without a CA. */
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_cert_register(fx->s, G22, pem, NULL, &err), LT_OK);
+	assert_int_equal(lt_sign_check_binding(fx->s, &ec, G22, NULL, 0, &err), LT_OK);
+	free(pem);
+	lt_sig_result_clear(&rsa);
+	lt_sig_result_clear(&ec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sign_then_verify),
+		cmocka_unit_test(test_tampered_is_invalid),
+		cmocka_unit_test(test_unsigned_and_placeholders),
+		cmocka_unit_test(test_partial_reference_is_not_accepted),
+		cmocka_unit_test(test_cert_parse),
+		cmocka_unit_test(test_cert_names),
+		cmocka_unit_test(test_check_binding),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
