@@ -1,97 +1,175 @@
-// The catalogue in the browser: every view has its own URL (/search?q=…,
-// /units/{code}?as_of=…) and reads the JSON API of the same daemon.
+// The web interface's shell: one page that routes on location.pathname and
+// search, so every view has its own URL, links can be shared and the back
+// button works. Views live in view-*.js and are loaded when first needed.
+
+import { session } from './api.js';
+import { h, replace } from './dom.js';
+import { ROLES } from './vi.js';
+import { errorBox } from './ui.js';
+
 const main = document.getElementById('main');
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const APP = 'Mã định danh điện tử';
 
-async function api(path) {
-  const r = await fetch(path, { headers: { Accept: 'application/json' } });
-  const body = await r.json();
-  if (!r.ok) throw new Error(body.error ? body.error.message : `HTTP ${r.status}`);
-  return body;
-}
+const routes = [
+  { re: /^\/(?:search)?$/, section: 'search', load: () => import('./view-search.js') },
+  { re: /^\/tree$/, section: 'tree', load: () => import('./view-tree.js') },
+  { re: /^\/units\/([^/]+)$/, section: 'search', load: () => import('./view-unit.js') },
+  { re: /^\/compliance$/, section: 'compliance', load: () => import('./view-compliance.js') },
+  { re: /^\/manage$/, section: 'manage', load: () => import('./view-manage.js') },
+  { re: /^\/documents\/([^/]+)$/, section: 'stats', load: () => import('./view-document.js') },
+  { re: /^\/stats$/, section: 'stats', load: () => import('./view-stats.js') },
+];
 
-const unitLink = (code, name) => `<a href="/units/${esc(code)}" class="code">${esc(code)}</a>${name ? ' ' + esc(name) : ''}`;
+let current = null; // {controller, view}
+let first = true;
 
-async function showSearch(params) {
-  const q = params.get('q') || '';
-  document.getElementById('q').value = q;
-  const data = await api('/v1/units?' + new URLSearchParams({ q, limit: '50', ...(params.get('cursor') ? { cursor: params.get('cursor') } : {}) }));
-  main.innerHTML = `<h1>Kết quả tìm “${esc(q)}”</h1>` + (data.items.length
-    ? `<table><thead><tr><th>Mã</th><th>Tên đơn vị</th><th>Cấp</th><th>Trạng thái</th></tr></thead><tbody>${data.items.map((u) =>
-      `<tr><td>${unitLink(u.code)}</td><td>${esc(u.name)}</td><td>${u.level}</td><td class="${u.status}">${u.status === 'active' ? 'Đang hoạt động' : 'Đã đóng'}</td></tr>`).join('')}</tbody></table>`
-    : '<p>Không tìm thấy đơn vị nào.</p>') +
-    (data.next_cursor ? `<p><a href="/search?${new URLSearchParams({ q, cursor: data.next_cursor })}">Trang sau</a></p>` : '');
-}
-
-async function showUnit(code, params) {
-  const asOf = params.get('as_of') || '';
-  const qs = asOf ? '?as_of=' + encodeURIComponent(asOf) : '';
-  const [u, kids, hist] = await Promise.all([
-    api(`/v1/units/${encodeURIComponent(code)}${qs}`),
-    api(`/v1/units/${encodeURIComponent(code)}/children${qs}`),
-    api(`/v1/units/${encodeURIComponent(code)}/history`),
-  ]);
-  const d = u.decision;
-  main.innerHTML = `<h1>${esc(u.name)}</h1>
-  <p><span class="code">${esc(u.code)}</span> <button id="copy" type="button">Sao chép mã</button>
-  — ${u.status === 'active' ? 'Đang hoạt động' : `<span class="closed">Đã đóng từ ${esc(u.valid_to)}</span>`}
-  ${u.parent ? `— trực thuộc ${unitLink(u.parent)}` : ''}</p>
-  <form id="asof"><label for="as_of">Xem tại ngày</label> <input id="as_of" name="as_of" type="date" value="${esc(asOf)}"> <button>Xem</button></form>
-  <table><tbody>
-  <tr><th>Quyết định</th><td>${d ? `${esc(d.number)} ngày ${esc(d.date)} của ${esc(d.issuer)}` : '—'}</td></tr>
-  <tr><th>Địa chỉ</th><td>${esc(u.address) || '—'}</td></tr><tr><th>Thư điện tử</th><td>${esc(u.email) || '—'}</td></tr>
-  <tr><th>Điện thoại</th><td>${esc(u.phone) || '—'}</td></tr>
-  <tr><th>Đơn vị tiền thân</th><td>${(u.predecessors || []).map((c) => unitLink(c)).join(', ') || '—'}</td></tr>
-  <tr><th>Đơn vị kế thừa</th><td>${(u.successors || []).map((c) => unitLink(c)).join(', ') || '—'}</td></tr>
-  </tbody></table>
-  <h2>Đơn vị trực thuộc</h2>${kids.items.length ? `<ul>${kids.items.map((k) => `<li>${unitLink(k.code, k.name)}</li>`).join('')}</ul>` : '<p>Không có.</p>'}
-  <h2>Lịch sử</h2><ol>${hist.items.map((e) => `<li>${esc(e.effective)} — ${esc(e.kind)}${e.decision ? ` (${esc(e.decision.number)})` : ''}${
-    (e.successors || []).length ? ' → ' + e.successors.map((c) => unitLink(c)).join(', ') : ''}${
-    (e.predecessors || []).length ? ' ← ' + e.predecessors.map((c) => unitLink(c)).join(', ') : ''}</li>`).join('')}</ol>`;
-  document.getElementById('copy').onclick = () => navigator.clipboard && navigator.clipboard.writeText(u.code);
-  document.getElementById('asof').onsubmit = (ev) => {
-    ev.preventDefault();
-    const v = document.getElementById('as_of').value;
-    go(`/units/${encodeURIComponent(code)}${v ? '?as_of=' + v : ''}`);
-  };
-}
-
-async function showHome() {
-  const data = await api('/v1/units?' + new URLSearchParams({ level: '1', limit: '500' }));
-  main.innerHTML = `<h1>Đơn vị cấp 1</h1><ul>${data.items.map((u) => `<li>${unitLink(u.code, u.name)}</li>`).join('')}</ul>`;
+export function go(url, { replace: rep = false } = {}) {
+  if (rep) history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  route();
 }
 
 async function route() {
   const url = new URL(location.href);
+  if (current) current.controller.abort();
+  const controller = new AbortController();
+  const view = h('div', { class: 'view', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Đang tải…'));
+  current = { controller, view };
+  replace(main, view);
+  const r = routes.find((x) => x.re.test(url.pathname));
+  for (const a of document.querySelectorAll('nav a[data-section]')) {
+    if (r && a.dataset.section === r.section) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const moveFocus = !first;
+  first = false;
+  const ctx = {
+    url,
+    params: url.searchParams,
+    match: r ? url.pathname.match(r.re) : null,
+    signal: controller.signal,
+    go,
+    title: (t) => {
+      document.title = t ? `${t} · ${APP}` : APP;
+    },
+  };
   try {
-    if (url.pathname.startsWith('/units/')) await showUnit(decodeURIComponent(url.pathname.slice(7)), url.searchParams);
-    else if (url.pathname === '/search') await showSearch(url.searchParams);
-    else await showHome();
+    if (!r) {
+      ctx.title('Không tìm thấy trang');
+      replace(
+        view,
+        h('h1', { tabindex: '-1' }, 'Không tìm thấy trang'),
+        h('p', {}, 'Địa chỉ này không có trong giao diện. ', h('a', { href: '/' }, 'Về trang tra cứu')),
+      );
+    } else {
+      const mod = await r.load();
+      await mod.render(view, ctx);
+    }
   } catch (e) {
-    main.innerHTML = `<p role="alert">Không thực hiện được: ${esc(e.message)}</p>`;
+    if (e.name === 'AbortError') return;
+    console.error(e);
+    replace(view, h('h1', { tabindex: '-1' }, 'Không hiển thị được trang'), errorBox(e));
+  } finally {
+    view.removeAttribute('aria-busy');
+  }
+  if (moveFocus && current && current.view === view && !controller.signal.aborted) {
+    // Screen readers start from the new view's heading, as after a page load.
+    const h1 = view.querySelector('h1');
+    if (h1 && !view.contains(document.activeElement)) {
+      h1.setAttribute('tabindex', '-1');
+      h1.focus({ preventScroll: true });
+    }
+    window.scrollTo(0, 0);
   }
 }
 
-function go(path) {
-  history.pushState(null, '', path);
-  route();
-}
-
+// Same-origin links route in the page; API links and new-tab clicks do not.
 document.addEventListener('click', (ev) => {
-  const a = ev.target.closest('a');
-  if (a && a.origin === location.origin && !ev.ctrlKey && !ev.metaKey) {
-    ev.preventDefault();
-    go(a.pathname + a.search);
-  }
-});
-document.getElementById('search').onsubmit = (ev) => {
+  if (ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+  const a = ev.target.closest('a[href]');
+  if (!a || a.target || a.hasAttribute('download') || a.hasAttribute('data-native')) return;
+  if (a.origin !== location.origin || /^\/(v1|vxp|dmdc|assets|vendor)\//.test(a.pathname)) return;
+  if (a.getAttribute('href').startsWith('#')) return;
   ev.preventDefault();
-  go('/search?' + new URLSearchParams({ q: document.getElementById('q').value }));
-};
-let timer;
-document.getElementById('q').oninput = (ev) => {
-  clearTimeout(timer);
-  timer = setTimeout(() => ev.target.value.trim() && go('/search?' + new URLSearchParams({ q: ev.target.value })), 250);
-};
-window.onpopstate = route;
-route();
+  go(a.pathname + a.search + a.hash);
+});
+
+window.addEventListener('popstate', route);
+
+// The skip link moves focus itself, so the next Tab starts inside the content.
+document.querySelector('.skip')?.addEventListener('click', (ev) => {
+  ev.preventDefault();
+  main.focus();
+});
+
+async function showWho() {
+  const box = document.getElementById('who');
+  let me = null;
+  try {
+    me = await session.me();
+  } catch {
+    me = null;
+  }
+  if (!me) {
+    replace(box, h('a', { href: '/manage', class: 'signin-link' }, 'Đăng nhập'));
+    return;
+  }
+  replace(
+    box,
+    h(
+      'span',
+      { class: 'who-name' },
+      h('span', { class: 'visually-hidden' }, 'Đang đăng nhập: '),
+      me.name || ROLES[me.role] || me.role,
+      h('small', {}, ROLES[me.role] || me.role, me.scope ? ` · ${me.scope}` : ''),
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link-button',
+        onclick: () => {
+          session.signOut();
+          go(location.pathname + location.search, { replace: true });
+        },
+      },
+      'Đăng xuất',
+    ),
+  );
+}
+
+/**
+ * Keeps the window's load event from firing until the first view has drawn,
+ * so whatever reads the page at load (chromium --headless --dump-dom, a
+ * crawler, a print) sees the results rather than "Đang tải…". An image in
+ * flight delays the load event; each one that finishes while the view is
+ * still drawing starts the next. Ten seconds at most.
+ */
+function holdLoad(promise) {
+  let done = false;
+  promise.finally(() => {
+    done = true;
+  });
+  const until = Date.now() + 10000;
+  const box = h('div', { hidden: true, 'aria-hidden': 'true' });
+  document.body.append(box);
+  let n = 0;
+  const next = () => {
+    if (done || Date.now() > until) {
+      box.remove();
+      return;
+    }
+    const img = new Image();
+    img.alt = '';
+    img.onload = img.onerror = () => {
+      img.remove();
+      next();
+    };
+    img.src = `data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==#${n++}`;
+    box.append(img);
+  };
+  next();
+}
+
+session.onChange(showWho);
+holdLoad(Promise.all([showWho(), route()]));

@@ -1,0 +1,706 @@
+// Browser tests of the web interface: a daemon of their own on a free
+// loopback port with the demo registry, Debian's chromium driven by
+// playwright-core (never a downloaded browser), one page per test, a
+// screenshot of every failure in build/browser-artifacts/. SCREENSHOTS=1
+// also writes the pictures of docs/ui.md into docs/img/.
+//
+//   node tests/browser/run.mjs [name-filter]
+//
+// Environment: LT_BUILD_DIR (default build/), CHROMIUM (default
+// /usr/bin/chromium), SCREENSHOTS=1, KEEP=1 (keep the temporary directory).
+
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BUILD = path.resolve(REPO, process.env.LT_BUILD_DIR || 'build');
+const CLI = path.join(BUILD, 'lienthong');
+const DAEMON = path.join(BUILD, 'lienthongd');
+const ARTIFACTS = path.join(BUILD, 'browser-artifacts');
+const DOCS_IMG = path.join(REPO, 'docs', 'img');
+const SHOTS = process.env.SCREENSHOTS === '1';
+const FILTER = process.argv[2] || '';
+const T0 = Date.now();
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lienthong-browser-'));
+const env = {
+  ...process.env,
+  LIENTHONG_DB: path.join(tmp, 't.db'),
+  LIENTHONG_DATA_DIR: path.join(tmp, 'data'),
+  LIENTHONG_DATA: path.join(REPO, 'data'),
+};
+fs.mkdirSync(env.LIENTHONG_DATA_DIR);
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+if (SHOTS) fs.mkdirSync(DOCS_IMG, { recursive: true });
+
+const cli = (...args) => execFileSync(CLI, args, { env, encoding: 'utf8' }).trim();
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- the registry, the daemon and the browser ----
+
+let ADMIN;
+let MANAGER;
+let PORT;
+let BASE;
+let daemon = null;
+let daemonExited = false;
+
+/** A demo registry, two tokens and a daemon on a free loopback port. */
+async function setup() {
+  cli('init', '--demo');
+  ADMIN = cli('token', 'create', '--role', 'admin', '--name', 'Quản trị thử nghiệm');
+  MANAGER = cli(
+    'token',
+    'create',
+    '--role',
+    'manager',
+    '--scope',
+    '000.00.00.H14',
+    '--name',
+    'Sở Nội vụ tỉnh Cao Bằng',
+  );
+  PORT = await freePort();
+  BASE = `http://127.0.0.1:${PORT}`;
+  const daemonLog = fs.openSync(path.join(tmp, 'lienthongd.log'), 'a');
+  daemon = spawn(DAEMON, [], {
+    env: { ...env, LIENTHONG_LISTEN: `127.0.0.1:${PORT}`, LIENTHONG_WEB_DIR: path.join(REPO, 'web') },
+    stdio: ['ignore', daemonLog, daemonLog],
+  });
+  daemon.on('exit', () => {
+    daemonExited = true;
+  });
+  await waitReady();
+}
+
+async function waitReady() {
+  for (let i = 0; i < 100; i++) {
+    if (daemonExited) break;
+    try {
+      const r = await fetch(`${BASE}/healthz`);
+      if (r.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `lienthongd did not become ready:\n${fs.readFileSync(path.join(tmp, 'lienthongd.log'), 'utf8').slice(-2000)}`,
+  );
+}
+
+async function cleanup() {
+  if (daemon && !daemonExited) {
+    const gone = new Promise((r) => daemon.once('exit', r));
+    daemon.kill('SIGTERM');
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+  }
+  if (process.env.KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+  else console.log(`kept ${tmp}`);
+}
+
+// ---- helpers ----
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+async function newPage({ token, width = 1200, height = 900 } = {}) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width, height });
+  page.setDefaultTimeout(6000);
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!['data:', 'blob:', 'about:'].includes(u.protocol) && u.host !== `127.0.0.1:${PORT}`)
+      page.problems.push(`request left the hub: ${r.url()}`);
+  });
+  if (token) await signInQuietly(page, token);
+  return page;
+}
+
+/** Puts a token in the tab's sessionStorage, as signing in does. */
+async function signInQuietly(page, token) {
+  await page.goto(`${BASE}/manage`);
+  await page.evaluate((t) => sessionStorage.setItem('lienthong.token', t), token);
+}
+
+async function shot(page, name, { fullPage = false } = {}) {
+  if (!SHOTS) return;
+  await page.evaluate(
+    () =>
+      document.activeElement &&
+      document.activeElement.blur &&
+      document.activeElement !== document.body &&
+      document.activeElement.blur(),
+  );
+  await page.screenshot({ path: path.join(DOCS_IMG, `${name}.png`), fullPage });
+}
+
+/** Every form control on the page has a label a screen reader can read. */
+async function assertLabelled(page) {
+  const bare = await page.evaluate(() =>
+    [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+      .filter(
+        (el) =>
+          !el.closest('[hidden]') &&
+          !(el.labels && el.labels.length) &&
+          !el.getAttribute('aria-label') &&
+          !el.getAttribute('aria-labelledby'),
+      )
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+  assert(bare.length === 0, `controls without a label: ${bare.join(' | ')}`);
+}
+
+function python(code) {
+  return execFileSync('python3', ['-c', code], {
+    env: { ...env, PYTHONPATH: path.join(REPO, 'tests', 'integration') },
+    encoding: 'utf8',
+  });
+}
+
+// ---- the tests ----
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('search: typing "da nang" finds the units of Đà Nẵng, filters and pages', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/`);
+  const box = page.getByLabel('Tên đơn vị hoặc mã định danh');
+  await box.pressSequentially('da nang', { delay: 30 });
+  await page.getByRole('link', { name: 'Ủy ban nhân dân thành phố Đà Nẵng', exact: true }).waitFor();
+  await page.waitForURL(/\/search\?q=da\+nang/);
+  const names = await page.locator('table.units tbody tr td:nth-child(2)').allTextContents();
+  assert(
+    names.length >= 5 && names.every((n) => n.includes('Đà Nẵng')),
+    `every result names Đà Nẵng: ${names.join('; ')}`,
+  );
+  await assertLabelled(page);
+  await shot(page, 'search');
+
+  // A code prefix, and the level filter.
+  await box.fill('H17');
+  await page.locator('table.units tbody tr').first().getByText('000.00.00.H17').waitFor();
+  await page.locator('#main').getByText('Bộ lọc: cấp, trạng thái, đơn vị cấp trên').click();
+  await page.getByLabel('Cấp', { exact: true }).selectOption('2');
+  await page.waitForURL(/level=2/);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('table.units tbody tr td:nth-child(3)')].every((td) => td.textContent === '2'),
+  );
+  const codes = await page.locator('table.units tbody tr td:first-child').allTextContents();
+  assert(codes.length > 0 && codes.every((c) => c.endsWith('.H17')), `level-2 units of H17: ${codes.join(' ')}`);
+
+  // Paging through the level-1 table: 171 units, 50 a page.
+  await page.goto(`${BASE}/search?level=1`);
+  await page.getByRole('button', { name: 'Trang sau →' }).click();
+  await page.waitForURL(/cursor=/);
+  await page.locator('.result-count', { hasText: 'trang 2' }).waitFor();
+  await page.getByRole('button', { name: '← Trang trước' }).click();
+  await page.locator('.result-count', { hasText: 'trang 1' }).waitFor();
+
+  // The same search on a phone.
+  const phone = await newPage({ width: 390, height: 844 });
+  await phone.goto(`${BASE}/search?q=da%20nang`);
+  await phone.getByRole('link', { name: 'Ủy ban nhân dân thành phố Đà Nẵng', exact: true }).waitFor();
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+  await shot(phone, 'search-phone');
+  return [page, phone];
+});
+
+test('unit page: history and lineage after the merger of Quảng Nam into Đà Nẵng', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/units/000.00.00.H17`);
+  await page.getByRole('heading', { level: 1, name: 'Ủy ban nhân dân thành phố Đà Nẵng' }).waitFor();
+  const preds = page.locator('.predecessors');
+  await preds.getByRole('link', { name: /000\.00\.00\.H47/ }).waitFor();
+  await preds.getByText('Ủy ban nhân dân tỉnh Quảng Nam').waitFor();
+  const merge = page.locator('.timeline li.kind-merge');
+  await merge.getByText('Hợp nhất, sáp nhập').waitFor();
+  await merge.getByText('Quyết định số 202/2025/QH15 ngày 12/06/2025 của Quốc hội').waitFor();
+  await page.locator('.breadcrumbs').getByText('000.00.00.H17').waitFor();
+
+  // One click copies the code.
+  await page.getByRole('button', { name: 'Sao chép mã 000.00.00.H17' }).click();
+  await page.getByRole('button', { name: 'Sao chép mã 000.00.00.H17' }).getByText('Đã sao chép').waitFor();
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert(clip === '000.00.00.H17', `clipboard holds the code, not '${clip}'`);
+  await shot(page, 'unit', { fullPage: true });
+
+  // The predecessor shows its successor; the back button returns.
+  await preds.getByRole('link', { name: /000\.00\.00\.H47/ }).click();
+  await page.waitForURL(`${BASE}/units/000.00.00.H47`);
+  await page.locator('#main').getByText('Đã đóng từ 01/07/2025').first().waitFor();
+  await page
+    .locator('.successors')
+    .getByRole('link', { name: /000\.00\.00\.H17/ })
+    .waitFor();
+  await page.locator('#main').getByText('Mã này đã đóng. Mã đang dùng hiện nay:').waitFor();
+  await shot(page, 'unit-closed');
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: 'Ủy ban nhân dân thành phố Đà Nẵng' }).waitFor();
+
+  // A moved department: its old code leads to the new one.
+  await page.goto(`${BASE}/units/000.00.01.H47`);
+  await page
+    .locator('.successors')
+    .getByRole('link', { name: /000\.00\.07\.H17/ })
+    .waitFor();
+  return [page];
+});
+
+test('as-of: Quảng Nam on 2025-06-30 shows the tree before the merger', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/units/000.00.00.H47`);
+  await page.locator('#main').getByText('Không có đơn vị trực thuộc.').waitFor();
+  await page.getByLabel('Xem theo ngày').fill('2025-06-30');
+  await page.getByRole('button', { name: 'Xem', exact: true }).click();
+  await page.waitForURL(`${BASE}/units/000.00.00.H47?as_of=2025-06-30`);
+  await page.locator('#main').getByText('Đang xem đơn vị như ngày 30/06/2025.').waitFor();
+  await page.locator('.status-line').getByText('Đang hoạt động').waitFor();
+  const kids = page.locator('ul.children li');
+  await kids.first().waitFor();
+  const texts = await kids.allTextContents();
+  assert(
+    texts.some((t) => t.includes('000.00.01.H47') && t.includes('Văn phòng Ủy ban nhân dân tỉnh Quảng Nam')),
+    `pre-merger children: ${texts.join('; ')}`,
+  );
+  assert(
+    texts.every((t) => t.endsWith('.H47') || t.includes('.H47 ')),
+    'children keep their H47 codes',
+  );
+  await page.locator('.timeline li.kind-merge.later').waitFor();
+  await shot(page, 'as-of');
+  // The children's links keep the date.
+  await kids.first().getByRole('link').click();
+  await page.waitForURL(/\/units\/000\.00\.01\.H47\?as_of=2025-06-30/);
+  await page.locator('.status-line').getByText('Đang hoạt động').waitFor();
+  await page
+    .locator('.breadcrumbs')
+    .getByRole('link', { name: '000.00.00.H47 Ủy ban nhân dân tỉnh Quảng Nam' })
+    .waitFor();
+  return [page];
+});
+
+test('tree: from the level-1 table down, by keyboard', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/tree`);
+  await page.getByLabel('Lọc đơn vị cấp 1 theo tên hoặc mã').fill('cao bang');
+  await page.locator('#main').getByText('2 đơn vị cấp 1 khớp').waitFor();
+  const toggle = page.getByRole('button', { name: 'Mở các đơn vị trực thuộc Ủy ban nhân dân tỉnh Cao Bằng' });
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('link', { name: /000\.00\.02\.H14 Sở Nội vụ tỉnh Cao Bằng/ }).waitFor();
+  assert(
+    (await page
+      .getByRole('button', { name: 'Đóng các đơn vị trực thuộc Ủy ban nhân dân tỉnh Cao Bằng' })
+      .getAttribute('aria-expanded')) === 'true',
+    'expanded',
+  );
+  await page.getByRole('button', { name: 'Mở các đơn vị trực thuộc Ủy ban nhân dân thành phố Cao Bằng' }).click();
+  await page.getByRole('link', { name: /Ủy ban nhân dân phường Hợp Giang/ }).waitFor();
+  await shot(page, 'tree');
+  return [page];
+});
+
+test('keyboard: skip link, visible focus, labelled controls', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/units/000.00.00.H14`);
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => document.activeElement.textContent);
+  assert(first === 'Bỏ qua, đến nội dung chính', `first Tab reaches the skip link, not '${first}'`);
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert(outline !== 'none', 'focus is visible');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement.id === 'main');
+  await page.keyboard.press('Tab');
+  const next = await page.evaluate(() => document.activeElement.closest('main') !== null);
+  assert(next, 'the next Tab after the skip link lands inside the content');
+  await assertLabelled(page);
+  return [page];
+});
+
+test('manager: signs in with a token, sees who they are, issues a unit under H14 and sees it', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/manage`);
+  await page.getByLabel('Mã truy cập').fill(MANAGER);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  await page.getByRole('heading', { name: 'Bạn đang đăng nhập' }).waitFor();
+  await page.locator('[data-who=name]').getByText('Sở Nội vụ tỉnh Cao Bằng').waitFor();
+  await page.locator('[data-who=role]').getByText('Cán bộ quản lý mã').waitFor();
+  await page.locator('[data-who=scope]').getByText('000.00.00.H14').waitFor();
+  await page.locator('#who').getByText('Sở Nội vụ tỉnh Cao Bằng').waitFor();
+  assert(
+    (await page.getByLabel('Đơn vị cấp trên').inputValue()) === '000.00.00.H14',
+    "the parent starts at the manager's scope",
+  );
+  await assertLabelled(page);
+
+  await page.getByLabel('Tên đơn vị').fill('Trung tâm Chuyển đổi số tỉnh Cao Bằng');
+  await page.getByLabel('Số quyết định').fill('1520/QĐ-UBND');
+  await page.getByLabel('Ngày ban hành').fill('2026-10-15');
+  await page.getByLabel('Cơ quan ban hành').fill('Ủy ban nhân dân tỉnh Cao Bằng');
+  await page.getByLabel('Thư điện tử').fill('cds@caobang.gov.vn');
+  await shot(page, 'manage-issue');
+  await page.getByRole('button', { name: 'Cấp mã' }).click();
+  const ok = page
+    .locator('#main')
+    .getByText(/^Đã cấp mã 000\.00\.\d\d\.H14 cho Trung tâm Chuyển đổi số tỉnh Cao Bằng\.$/);
+  await ok.waitFor();
+  const code = (await ok.textContent()).match(/000\.00\.\d\d\.H14/)[0];
+  await page.getByRole('link', { name: 'Xem đơn vị Trung tâm Chuyển đổi số tỉnh Cao Bằng' }).click();
+  await page.waitForURL(`${BASE}/units/${code}`);
+  await page.getByRole('heading', { level: 1, name: 'Trung tâm Chuyển đổi số tỉnh Cao Bằng' }).waitFor();
+  await page
+    .locator('#main')
+    .getByText('Số 1520/QĐ-UBND, ngày 15/10/2026, của Ủy ban nhân dân tỉnh Cao Bằng')
+    .waitFor();
+  await page.getByRole('link', { name: 'cds@caobang.gov.vn' }).waitFor();
+  await page.locator('.timeline li.kind-issue').getByText('Cấp mã').waitFor();
+  // It is found by search too, without diacritics.
+  await page.goto(`${BASE}/search?q=chuyen%20doi%20so`);
+  await page.getByRole('link', { name: code }).waitFor();
+
+  // Sign out: the token is gone from the tab.
+  await page.goto(`${BASE}/manage`);
+  await page.getByRole('button', { name: 'Đăng xuất' }).first().click();
+  await page.getByLabel('Mã truy cập').waitFor();
+  assert((await page.evaluate(() => sessionStorage.getItem('lienthong.token'))) === null, 'signed out');
+  return [page];
+});
+
+test("refusals: outside the manager's subtree (403), and a missing decision field, shown next to the field", async () => {
+  const page = await newPage({ token: MANAGER });
+  await page.goto(`${BASE}/manage?action=issue`);
+  const parent = page.getByLabel('Đơn vị cấp trên');
+  await parent.fill('000.00.00.H17');
+  await page.getByLabel('Tên đơn vị').fill('Sở Thử nghiệm');
+  await page.getByLabel('Số quyết định').fill('1/QĐ-UBND');
+  await page.getByLabel('Ngày ban hành').fill('2026-10-15');
+  await page.getByLabel('Cơ quan ban hành').fill('Ủy ban nhân dân thành phố Đà Nẵng');
+  await page.getByRole('button', { name: 'Cấp mã' }).click();
+  const parentError = page.locator('.field[data-field="parent"] .field-error');
+  await parentError.waitFor();
+  const text = await parentError.textContent();
+  assert(
+    /chỉ được quản lý các đơn vị thuộc 000\.00\.00\.H14/.test(text) && text.includes('000.00.00.H17'),
+    `403 in words next to the parent: ${text}`,
+  );
+  assert((await parent.getAttribute('aria-invalid')) === 'true', 'the parent field is marked invalid');
+  await page
+    .locator('.form-summary')
+    .getByText("000.00.00.H17 lies outside this manager's subtree 000.00.00.H14")
+    .waitFor();
+  await shot(page, 'manage-refused');
+
+  await parent.fill('000.00.00.H14');
+  await page.getByLabel('Số quyết định').fill('');
+  await page.getByRole('button', { name: 'Cấp mã' }).click();
+  const numError = page.locator('.field[data-field="decision.number"] .field-error');
+  await numError.waitFor();
+  assert(
+    (await numError.textContent()).includes('chưa nhập số quyết định'),
+    'missing decision number next to its field',
+  );
+  assert(await parentError.isHidden(), 'the old refusal is gone');
+  assert(
+    await page.evaluate(() => document.activeElement.closest('.field')?.dataset.field === 'decision.number'),
+    'focus moves to the field',
+  );
+
+  await page.getByLabel('Số quyết định').fill('2/QĐ-UBND');
+  await page.getByLabel('Thư điện tử').fill('not an address');
+  await page.getByRole('button', { name: 'Cấp mã' }).click();
+  await page.locator('.field[data-field="email"] .field-error').getByText('Thư điện tử chưa đúng dạng').waitFor();
+  return [page];
+});
+
+test('split: every child placed, the dry run shows what will happen, then it is committed', async () => {
+  const page = await newPage({ token: ADMIN });
+  await page.goto(`${BASE}/manage?action=split&code=000.00.32.H14`);
+  await page.locator('#main').getByText('3 đơn vị trực thuộc: chọn đơn vị mới tiếp nhận từng đơn vị.').waitFor();
+  const names = page.getByLabel('Tên đơn vị mới');
+  await names.nth(0).fill('Ủy ban nhân dân huyện Bảo Lạc');
+  await names.nth(1).fill('Ủy ban nhân dân huyện Cốc Pàng');
+  await page
+    .getByLabel('000.01.32.H14 Ủy ban nhân dân thị trấn Bảo Lạc')
+    .selectOption({ label: 'Đơn vị mới 1: Ủy ban nhân dân huyện Bảo Lạc' });
+  await page
+    .getByLabel('000.02.32.H14 Ủy ban nhân dân xã Cốc Pàng')
+    .selectOption({ label: 'Đơn vị mới 2: Ủy ban nhân dân huyện Cốc Pàng' });
+  await page.getByLabel('Số quyết định').fill('47/NQ-HĐND');
+  await page.getByLabel('Ngày ban hành').fill('2026-10-20');
+  await page.getByLabel('Cơ quan ban hành').fill('Hội đồng nhân dân tỉnh Cao Bằng');
+  await page.getByLabel('Ngày hiệu lực').fill('2026-11-01');
+  await assertLabelled(page);
+
+  // One child is not placed yet: refused, next to that child.
+  await page.getByRole('button', { name: 'Xem trước thay đổi' }).click();
+  const unplaced = page.locator('.field:has(select[aria-invalid="true"])');
+  await unplaced.getByText('Đơn vị trực thuộc 000.03.32.H14 chưa được phân về đơn vị mới nào').waitFor();
+  await page
+    .getByLabel('000.03.32.H14 Ủy ban nhân dân xã Huy Giáp')
+    .selectOption({ label: 'Đơn vị mới 2: Ủy ban nhân dân huyện Cốc Pàng' });
+
+  await page.getByRole('button', { name: 'Xem trước thay đổi' }).click();
+  const preview = page.locator('.preview');
+  await preview.getByText('Xem trước: thay đổi này sẽ').waitFor();
+  await preview.getByRole('heading', { name: 'Cấp 2 mã mới' }).waitFor();
+  await preview.getByRole('heading', { name: 'Đóng 1 mã', exact: true }).waitFor();
+  await preview.locator('ul.created').getByText('Ủy ban nhân dân huyện Cốc Pàng').waitFor();
+  await preview.getByRole('heading', { name: /^Chuyển 3 mã sang mã mới/ }).waitFor();
+  await preview.locator('table.moved').getByText('000.01.32.H14').waitFor();
+  const unchanged = await (await fetch(`${BASE}/v1/units/000.00.32.H14`)).json();
+  assert(unchanged.status === 'active', 'the dry run wrote nothing');
+  await shot(page, 'manage-preview', { fullPage: true });
+
+  await preview.getByRole('button', { name: 'Xác nhận thực hiện' }).click();
+  await page.getByRole('heading', { name: 'Đã thực hiện.' }).waitFor();
+  const after = await (await fetch(`${BASE}/v1/units/000.00.32.H14`)).json();
+  assert(after.status === 'closed' && after.successors.length === 2, 'the split is committed');
+  return [page];
+});
+
+test('exchange: the trace of a sent document shows its routing, transport and business statuses', async () => {
+  const s14 = JSON.parse(
+    cli('system', 'add', '--name', 'QLVB UBND tỉnh Cao Bằng', '--code', '000.00.00.H14', '--json'),
+  );
+  const s17 = JSON.parse(
+    cli('system', 'add', '--name', 'QLVB UBND thành phố Đà Nẵng', '--code', '000.00.00.H17', '--json'),
+  );
+  const pk = JSON.parse(
+    python(`
+import base64, json, time, ltpkg
+pkg, docid = ltpkg.edoc("000.00.00.H14", ["000.00.00.H47", "000.00.01.H14"], number="42", subject="Công văn về việc chuẩn bị chuyển đổi mã định danh")
+now = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(time.time() + 7 * 3600))  # the sender's clock, Vietnam time
+st = [base64.b64encode(ltpkg.status("000.00.00.H17", "000.00.00.H14", docid, c, d, timestamp=now)).decode()
+      for c, d in (("01", "Văn thư đã nhận"), ("03", "Đã vào sổ văn bản đến"))]
+print(json.dumps({"pkg": base64.b64encode(pkg).decode(), "docid": docid, "statuses": st}))
+`),
+  );
+  const send = async (token, b64) => {
+    const r = await fetch(`${BASE}/v1/documents`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/xml' },
+      body: Buffer.from(b64, 'base64'),
+    });
+    const j = await r.json();
+    assert(r.status === 201, `send: ${r.status} ${JSON.stringify(j)}`);
+    return j;
+  };
+  const sent = await send(s14.token, pk.pkg);
+  await new Promise((r) => setTimeout(r, 1100)); // the statuses come later than the document
+  for (const st of pk.statuses) await send(s17.token, st);
+  const ack = await fetch(`${BASE}/v1/documents/${sent.id}/ack`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${s17.token}`, 'Content-Type': 'application/json' },
+    body: '{"state":"done"}',
+  });
+  assert(ack.ok, `ack ${ack.status}`);
+
+  // Signed out, the trace asks for a token.
+  const anon = await newPage();
+  await anon.goto(`${BASE}/documents/${sent.id}`);
+  await anon.locator('#main').getByText('Hành trình văn bản chỉ hiển thị cho người đã đăng nhập').waitFor();
+
+  const page = await newPage({ token: ADMIN });
+  await page.goto(`${BASE}/documents/${sent.id}`);
+  await page.locator('#main').getByText('Công văn về việc chuẩn bị chuyển đổi mã định danh').first().waitFor();
+  const h47 = page.locator('.recipient[data-code="000.00.00.H47"]');
+  await h47
+    .locator('p', { hasText: 'Được chuyển tới:' })
+    .getByRole('link', { name: /000\.00\.00\.H17/ })
+    .waitFor();
+  await h47
+    .getByText('Mã 000.00.00.H47 đã đóng từ ngày 01/07/2025; văn bản được chuyển tới đơn vị kế thừa 000.00.00.H17.')
+    .waitFor();
+  await h47.locator('.timeline li.business[data-status="01"]').getByText('01 · Đã đến').waitFor();
+  await h47.locator('.timeline li.business[data-status="03"]').getByText('03 · Đã tiếp nhận, vào sổ').waitFor();
+  await h47.locator('.timeline li.transport').getByText('Bên nhận đã nhận xong').waitFor();
+  await h47.locator('[data-state="done"]').waitFor();
+  const order = await h47.locator('.timeline li').evaluateAll((lis) => lis.map((li) => li.className));
+  assert(order[0] === 'transport' && order.indexOf('business') > 0, `transport first, then statuses: ${order}`);
+  const other = page.locator('.recipient[data-code="000.00.01.H14"]');
+  await other.getByText('Chưa có trạng thái').waitFor();
+  await other.locator('[data-state="pending"]').waitFor();
+  await shot(page, 'trace', { fullPage: true });
+
+  // Statistics: charts from /vendor/ and the same figures as tables.
+  await page.goto(`${BASE}/stats`);
+  await page.getByRole('heading', { name: 'Số liệu dạng bảng' }).waitFor();
+  await page
+    .locator('table.figures')
+    .filter({ hasText: 'Theo đơn vị gửi' })
+    .getByRole('link', { name: /000\.00\.00\.H14/ })
+    .waitFor();
+  await page
+    .locator('table.figures')
+    .filter({ hasText: 'Theo đơn vị nhận' })
+    .getByRole('link', { name: /000\.00\.00\.H17/ })
+    .waitFor();
+  await page.waitForFunction(
+    () =>
+      window.Chart &&
+      ['chart-day', 'chart-month', 'chart-senders', 'chart-recipients'].every((id) => window.Chart.getChart(id)),
+  );
+  const drawn = await page.evaluate(() =>
+    window.Chart.getChart('chart-day').data.datasets[0].data.reduce((a, b) => a + b, 0),
+  );
+  assert(drawn === 1, `one document in the day chart, not ${drawn}`);
+  await shot(page, 'stats', { fullPage: true });
+
+  // The lookup form leads to the trace.
+  await page.getByLabel('Mã văn bản trên trục').fill(sent.id);
+  await page.getByRole('button', { name: 'Xem hành trình' }).click();
+  await page.waitForURL(`${BASE}/documents/${sent.id}`);
+  return [anon, page];
+});
+
+test('compliance: the late upload of the merger, filtered by level-1 unit', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/compliance`);
+  await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.H17');
+  await page.waitForURL(/level1=000\.00\.00\.H17/);
+  const row = page.locator('tbody tr').filter({ hasText: '202/2025/QH15' });
+  await row.getByText('Cập nhật lên danh mục muộn').waitFor();
+  await row.getByText(/ngày \(hạn 7 ngày\)/).waitFor();
+  await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.B01');
+  await page.locator('#main').getByText('Không có trường hợp nào cần xử lý.').waitFor();
+  await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.H17');
+  await row.waitFor();
+  await shot(page, 'compliance');
+  return [page];
+});
+
+test('chromium --headless --dump-dom renders the search results and the unit (no JavaScript driver)', async () => {
+  const profile = fs.mkdtempSync(path.join(tmp, 'dump-'));
+  const dump = (url) =>
+    execFileSync(
+      process.env.CHROMIUM || '/usr/bin/chromium',
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        '--dump-dom',
+        url,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30000 },
+    );
+  const search = dump(`${BASE}/search?q=cao%20bang`);
+  assert(
+    search.includes('Kết quả cho “cao bang”') && search.includes('>Ủy ban nhân dân tỉnh Cao Bằng</a>'),
+    'search results in the dumped DOM',
+  );
+  const unit = dump(`${BASE}/units/000.00.00.H14`);
+  assert(
+    unit.includes('<h1>Ủy ban nhân dân tỉnh Cao Bằng</h1>') && unit.includes('Sở Nội vụ tỉnh Cao Bằng'),
+    'the unit and its children in the dumped DOM',
+  );
+  return [];
+});
+
+async function runAll() {
+  let ok = 0;
+  let bad = 0;
+  let n = 0;
+  for (const t of tests) {
+    if (FILTER && !t.name.includes(FILTER)) continue;
+    n += 1;
+    const t1 = Date.now();
+    const before = new Set(context.pages());
+    let pages = [];
+    try {
+      pages = (await t.fn()) || [];
+      const problems = pages.flatMap((p) => p.problems || []);
+      if (problems.length) throw new Error(problems.join('\n'));
+      ok += 1;
+      console.log(`ok ${n} - ${t.name} (${Date.now() - t1} ms)`);
+    } catch (e) {
+      bad += 1;
+      console.log(
+        `not ok ${n} - ${t.name}\n  ${String(e.stack || e)
+          .split('\n')
+          .slice(0, 6)
+          .join('\n  ')}`,
+      );
+      const open = context.pages().filter((p) => !before.has(p));
+      for (const [i, p] of open.entries()) {
+        const file = path.join(ARTIFACTS, `${t.name.split(':')[0].replace(/[^a-z0-9]+/gi, '-')}-${i + 1}.png`);
+        await p.screenshot({ path: file, fullPage: true }).catch(() => {});
+        console.log(`  screenshot: ${path.relative(REPO, file)} (${p.url()})`);
+        for (const problem of p.problems || []) console.log(`  ${problem}`);
+      }
+      const log = path.join(tmp, 'lienthongd.log');
+      if (fs.existsSync(log)) fs.copyFileSync(log, path.join(ARTIFACTS, 'lienthongd.log'));
+    } finally {
+      for (const p of context.pages()) if (!before.has(p)) await p.close().catch(() => {});
+    }
+  }
+  return { passed: ok, failed: bad };
+}
+
+let context;
+
+async function main() {
+  let failed = 0;
+  let passed = 0;
+  try {
+    await setup();
+    if (!fs.existsSync(path.join(REPO, 'web', 'vendor', 'chart.umd.min.js')))
+      throw new Error('web/vendor/chart.umd.min.js is missing: run `make web`');
+    const profile = path.join(tmp, 'profile'); // a fresh, empty user-data dir
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
+      locale: 'vi-VN',
+      timezoneId: 'Asia/Ho_Chi_Minh',
+      viewport: { width: 1200, height: 900 },
+      deviceScaleFactor: 1,
+    });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+    for (const p of context.pages()) await p.close();
+    ({ passed, failed } = await runAll());
+  } catch (e) {
+    console.error(`browser tests could not run: ${e.stack || e}`);
+    failed += 1;
+  } finally {
+    if (context) await context.close().catch(() => {});
+    await cleanup();
+  }
+  console.log(`browser tests took ${((Date.now() - T0) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+await main();

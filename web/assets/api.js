@@ -1,0 +1,155 @@
+// The JSON API of the same daemon (/v1), and the signed-in session. The token
+// lives in sessionStorage only: it goes when the tab closes, and is never put
+// in a URL or a cookie.
+
+const KEY = 'lienthong.token';
+const listeners = new Set();
+let meCache = null;
+
+export class ApiError extends Error {
+  /** status: HTTP status (0 when the hub could not be reached); code: the API's error code. */
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export const session = {
+  token() {
+    try {
+      return sessionStorage.getItem(KEY) || '';
+    } catch {
+      return '';
+    }
+  },
+  /** Checks the token with GET /v1/me and keeps it when the hub knows it. */
+  async signIn(token) {
+    token = token.trim();
+    const me = await request('/v1/me', { token });
+    sessionStorage.setItem(KEY, token);
+    meCache = Promise.resolve(me);
+    notify();
+    return me;
+  },
+  signOut() {
+    sessionStorage.removeItem(KEY);
+    meCache = null;
+    notify();
+  },
+  /** Who the token is ({role, scope, name, …}), or null when signed out. */
+  /** Who the token is ({role, scope, name, …}), or null when signed out; asked once per sign-in. */
+  me() {
+    const token = this.token();
+    if (!token) return Promise.resolve(null);
+    if (!meCache) {
+      meCache = request('/v1/me', { token }).catch((e) => {
+        meCache = null;
+        if (e.status === 401) {
+          this.signOut();
+          return null;
+        }
+        throw e;
+      });
+    }
+    return meCache;
+  },
+  onChange(fn) {
+    listeners.add(fn);
+  },
+};
+
+function notify() {
+  for (const fn of listeners) fn();
+}
+
+async function request(path, { method = 'GET', body, signal, token, headers = {} } = {}) {
+  const h = { Accept: 'application/json', ...headers };
+  if (token) h.Authorization = `Bearer ${token}`;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  let r;
+  try {
+    r = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), signal });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'the hub could not be reached');
+  }
+  let data = null;
+  const text = await r.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!r.ok) {
+    const err = data && data.error;
+    throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`);
+  }
+  return data;
+}
+
+/**
+ * Calls the API with the session's token when there is one. A token the hub
+ * no longer knows (revoked, or a database reset) ends the session; reads are
+ * then tried once more without it, since the catalogue is usually public.
+ */
+export async function api(path, opts = {}) {
+  const token = session.token();
+  try {
+    return await request(path, { ...opts, token });
+  } catch (e) {
+    if (e.status === 401 && token && /not known|revoked|malformed/i.test(e.message)) {
+      session.signOut();
+      if (!opts.method || opts.method === 'GET') return request(path, opts);
+    }
+    throw e;
+  }
+}
+
+/** Query string from an object, leaving out empty values. */
+export function qs(params) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+/** Units by code, cached for the page's life (names for links and breadcrumbs). */
+const nameCache = new Map();
+export function unitName(code, asOf) {
+  const key = `${code}@${asOf || ''}`;
+  if (!nameCache.has(key)) {
+    nameCache.set(
+      key,
+      api(`/v1/units/${enc(code)}${qs({ as_of: asOf })}`).then(
+        (u) => u,
+        () => null,
+      ),
+    );
+  }
+  return nameCache.get(key);
+}
+export function forgetUnits() {
+  nameCache.clear();
+}
+
+export const units = {
+  get: (code, asOf, signal) => api(`/v1/units/${enc(code)}${qs({ as_of: asOf })}`, { signal }),
+  children: (code, { asOf, status, signal } = {}) =>
+    api(`/v1/units/${enc(code)}/children${qs({ as_of: asOf, status })}`, { signal }),
+  history: (code, signal) => api(`/v1/units/${enc(code)}/history`, { signal }),
+  resolve: (code, signal) => api(`/v1/units/${enc(code)}/resolve`, { signal }),
+  search: (params, signal) => api(`/v1/units${qs(params)}`, { signal }),
+  issue: (body) => api('/v1/units', { method: 'POST', body }),
+  patch: (code, body, version) =>
+    api(`/v1/units/${enc(code)}`, {
+      method: 'PATCH',
+      body,
+      headers: version ? { 'If-Match': `"v${version}"` } : {},
+    }),
+  reorganize: (body) => api('/v1/reorganizations', { method: 'POST', body }),
+};

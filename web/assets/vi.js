@@ -1,0 +1,234 @@
+// Vietnamese words for what the API says in codes and English: statuses,
+// kinds of change, roles, and the refusals a manager meets, each tied to the
+// form field it concerns.
+
+import { codesIn } from './codes.js';
+import { fmtDate } from './dom.js';
+
+export const UNIT_STATUS = { active: 'Đang hoạt động', closed: 'Đã đóng' };
+
+export const LEVELS = { 1: 'Cấp 1', 2: 'Cấp 2', 3: 'Cấp 3', 4: 'Cấp 4' };
+
+/** Kinds of registry event (history, change feed, compliance). */
+export const CHANGE_KIND = {
+  import: 'Nạp danh mục ban đầu',
+  issue: 'Cấp mã',
+  update: 'Cập nhật thông tin liên hệ',
+  rename: 'Đổi tên',
+  move: 'Chuyển đơn vị',
+  split: 'Chia tách',
+  merge: 'Hợp nhất, sáp nhập',
+  dissolve: 'Giải thể',
+};
+
+export const ROLES = {
+  admin: 'Quản trị hệ thống',
+  manager: 'Cán bộ quản lý mã',
+  system: 'Hệ thống kết nối',
+  reader: 'Người tra cứu',
+};
+
+/** Business statuses (formats.md §2.8). */
+export const BUSINESS_STATUS = {
+  '01': 'Đã đến',
+  '02': 'Từ chối tiếp nhận',
+  '03': 'Đã tiếp nhận, vào sổ',
+  '04': 'Đã phân công xử lý',
+  '05': 'Đang xử lý',
+  '06': 'Đã hoàn thành',
+  13: 'Bên gửi đề nghị lấy lại, thu hồi',
+  15: 'Đồng ý thu hồi, cập nhật',
+  16: 'Từ chối thu hồi, cập nhật',
+};
+
+/** Transport states of a delivery: what the receiving system did with the package. */
+export const TRANSPORT_STATE = {
+  pending: 'Chờ bên nhận tải về',
+  processing: 'Bên nhận đang tải, xử lý gói tin',
+  done: 'Bên nhận đã nhận xong',
+  fail: 'Bên nhận báo lỗi khi nhận',
+  refused: 'Không chuyển được',
+  merged: 'Gộp với lượt gửi khác cùng đơn vị nhận',
+};
+
+export const COMPLIANCE_KIND = {
+  late_decision: 'Quyết định sửa đổi mã ban hành muộn',
+  late_upload: 'Cập nhật lên danh mục muộn',
+  pending: 'Chưa có quyết định',
+};
+
+export const DOC_KIND = { edoc: 'Văn bản điện tử', status: 'Gói tin trạng thái' };
+export const BUSINESS_TYPE = { new: 'Văn bản mới', revoke: 'Thu hồi', update: 'Cập nhật', replace: 'Thay thế' };
+
+/** A delivery's routing reason in Vietnamese. */
+export function routingReason(reason) {
+  if (!reason) return '';
+  let m = /^(\S+) closed on (\S+); routed to its successors? (.+)$/.exec(reason);
+  if (m) return `Mã ${m[1]} đã đóng từ ngày ${fmtDate(m[2])}; văn bản được chuyển tới đơn vị kế thừa ${m[3]}.`;
+  m = /^(\S+) closed on (\S+)/.exec(reason);
+  if (m && /no active successor/.test(reason))
+    return `Mã ${m[1]} đã đóng từ ngày ${fmtDate(m[2])} và không có đơn vị kế thừa đang hoạt động.`;
+  m = /^no unit with code (\S+)/.exec(reason);
+  if (m) return `Không có đơn vị mã ${m[1]} trong danh mục.`;
+  return reason;
+}
+
+/** Signature verdict in Vietnamese. */
+export function signatureText(sig) {
+  if (!sig) return 'Không kiểm tra';
+  if (sig.trusted) return `Chữ ký số hợp lệ (${sig.signer})`;
+  if (/not signed/.test(sig.reason || '')) return 'Gói tin không có chữ ký số';
+  return `Chữ ký số chưa được tin cậy: ${sig.reason}`;
+}
+
+const FIELD_NAMES = {
+  parent: 'đơn vị cấp trên',
+  name: 'tên đơn vị',
+  number: 'số thứ tự trong mã',
+  address: 'địa chỉ',
+  email: 'thư điện tử',
+  phone: 'số điện thoại',
+  fax: 'số fax',
+  website: 'trang thông tin điện tử',
+  'decision.number': 'số quyết định',
+  'decision.date': 'ngày ban hành quyết định',
+  'decision.issuer': 'cơ quan ban hành quyết định',
+  effective: 'ngày hiệu lực',
+  reorganized: 'ngày sắp xếp tổ chức',
+  from: 'đơn vị',
+  code: 'mã đơn vị',
+  'into.code': 'đơn vị tiếp nhận',
+  'into.parent': 'đơn vị cấp trên mới',
+  'into.name': 'tên đơn vị mới',
+  children: 'đơn vị trực thuộc',
+};
+
+export const fieldName = (key) => FIELD_NAMES[key.replace(/\[\d+\]/g, '')] || key;
+
+function dateProblem(rest) {
+  let m = /'(.*)' is not a real calendar date/.exec(rest);
+  if (m) return `ngày “${m[1]}” không có trên lịch`;
+  m = /'(.*)' is not a date/.exec(rest);
+  if (m) return m[1] ? `“${m[1]}” không phải là ngày (nhập theo dạng ngày/tháng/năm)` : 'chưa nhập ngày';
+  return rest;
+}
+
+/**
+ * Turns an API refusal into words a manager understands, and names the field
+ * it concerns: a field key like 'decision.number', 'into[1].name', or null for
+ * the form as a whole. `codes` lists codes the message names, so a form can
+ * also find the field that holds one of them.
+ */
+export function explain(err) {
+  const msg = err && err.message ? String(err.message) : '';
+  const codes = codesIn(msg);
+  const out = (field, text) => ({ field, text, detail: msg, codes, status: err.status });
+  let m;
+
+  if (!err || err.status === 0) return out(null, 'Không kết nối được tới máy chủ. Kiểm tra mạng rồi thử lại.');
+  if (err.status === 401)
+    return out(
+      null,
+      'Phiên làm việc không hợp lệ: mã truy cập sai, đã hết hiệu lực hoặc đã bị thu hồi. Hãy đăng nhập lại.',
+    );
+
+  if ((m = /^(\S+) lies outside this manager's subtree (\S+)/.exec(msg)))
+    return out(
+      null,
+      `Bạn chỉ được quản lý các đơn vị thuộc ${m[2]}; đơn vị ${m[1]} nằm ngoài phạm vi đó. Hãy liên hệ đơn vị quản lý ${m[1]} hoặc quản trị hệ thống.`,
+    );
+  if (err.status === 403) return out(null, 'Tài khoản của bạn không có quyền thực hiện thao tác này.');
+
+  if ((m = /^field '([^']+)' is required/.exec(msg))) return out(m[1], `Chưa nhập ${fieldName(m[1])}.`);
+  if ((m = /^a decision is required: .*\(missing (number|date|issuer)\)/.exec(msg)))
+    return out(`decision.${m[1]}`, `Mọi thay đổi cần có quyết định: chưa nhập ${fieldName(`decision.${m[1]}`)}.`);
+  if ((m = /^decision date: (.*)$/.exec(msg)))
+    return out('decision.date', `Ngày ban hành quyết định: ${dateProblem(m[1])}.`);
+  if ((m = /^effective date: (.*)$/.exec(msg))) return out('effective', `Ngày hiệu lực: ${dateProblem(m[1])}.`);
+  if ((m = /^reorganized: (.*)$/.exec(msg))) return out('reorganized', `Ngày sắp xếp tổ chức: ${dateProblem(m[1])}.`);
+  if ((m = /^effective date (\S+) is before the last recorded change of (\S+) \((\w+), (\S+?)\)/.exec(msg)))
+    return out(
+      'effective',
+      `Ngày hiệu lực ${fmtDate(m[1])} sớm hơn thay đổi gần nhất của ${m[2]} (${(CHANGE_KIND[m[3]] || m[3]).toLowerCase()}, ngày ${fmtDate(m[4])}). Các thay đổi của một đơn vị phải được ghi theo đúng thứ tự hiệu lực.`,
+    );
+  if ((m = /^(parent|from|children|into\.code|code|under) '([^']*)' is not a valid code: (.*)$/.exec(msg)))
+    return out(m[1], `“${m[2]}” không phải là mã định danh hợp lệ (mã có dạng 000.00.00.H14).`);
+  if ((m = /^code (\S+) was already issued once/.exec(msg)))
+    return out(
+      'number',
+      `Mã ${m[1]} đã từng được cấp. Mã định danh không bao giờ được cấp lại, kể cả khi đơn vị đã đóng: hãy chọn số khác hoặc để trống.`,
+    );
+  if (/^field '(?:[\w.[\]]*\.)?number' must be from/.test(msg) || /^number \d+ is outside/.test(msg))
+    return out('number', 'Số thứ tự trong mã không hợp lệ: cấp 2 và cấp 3 từ 1 đến 99, cấp 4 từ 1 đến 999.');
+  if ((m = /^email '.*' is not an address/.exec(msg)))
+    return out('email', 'Thư điện tử chưa đúng dạng, ví dụ: vanthu@caobang.gov.vn.');
+  if ((m = /^(phone|fax) '.*' may hold only/.exec(msg)))
+    return out(m[1], `${m[1] === 'phone' ? 'Số điện thoại' : 'Số fax'} chỉ gồm chữ số, dấu cách và các dấu + - ( ) .`);
+  if (/^website '.*' is not a host name or URL/.test(msg))
+    return out('website', 'Trang thông tin điện tử phải là tên miền hoặc địa chỉ, ví dụ: caobang.gov.vn.');
+  if (/^a unit needs a name|^name has no letters|^name is not valid UTF-8/.test(msg))
+    return out('name', 'Tên đơn vị phải có chữ hoặc số.');
+  if (/^name is \d+ bytes long/.test(msg)) return out('name', 'Tên đơn vị quá dài.');
+  if ((m = /^(\S+) is already named '(.*)'$/.exec(msg))) return out('name', `Đơn vị ${m[1]} đang mang đúng tên này.`);
+  if ((m = /^(\S+) changed since you read it|^(\S+) is at version/.exec(msg)))
+    return out(null, 'Đơn vị vừa được người khác thay đổi sau khi bạn tải thông tin. Hãy tải lại rồi thực hiện lại.');
+  if ((m = /^(\S+) still has (\d+) active child units? \(first: (\S+)\)/.exec(msg)))
+    return out(
+      'from',
+      `Đơn vị ${m[1]} còn ${m[2]} đơn vị trực thuộc đang hoạt động (ví dụ ${m[3]}). Hãy chuyển hoặc giải thể các đơn vị đó trước.`,
+    );
+  if ((m = /^(\S+) has active child (\S+) that the split does not place/.exec(msg)))
+    return out(
+      'children',
+      `Đơn vị trực thuộc ${m[2]} chưa được phân về đơn vị mới nào. Mỗi đơn vị trực thuộc phải được phân về một đơn vị mới.`,
+    );
+  if ((m = /^children: (\S+) is not an active child of (\S+)/.exec(msg)))
+    return out('children', `${m[1]} không phải là đơn vị trực thuộc đang hoạt động của ${m[2]}.`);
+  if ((m = /^children: (\S+) is placed twice/.exec(msg))) return out('children', `Đơn vị ${m[1]} được phân hai lần.`);
+  if ((m = /^(\S+) was closed on (\S+); its successor is (\S+)/.exec(msg)))
+    return out(null, `Đơn vị ${m[1]} đã đóng từ ngày ${fmtDate(m[2])}; đơn vị kế thừa là ${m[3]}.`);
+  if ((m = /^(\S+) was closed on (\S+)/.exec(msg)))
+    return out(null, `Đơn vị ${m[1]} đã đóng từ ngày ${fmtDate(m[2])}.`);
+  if ((m = /^no unit with code (\S+)/.exec(msg))) return out(null, `Không có đơn vị mã ${m[1]} trong danh mục.`);
+  if ((m = /^(\S+) did not exist on (\S+)/.exec(msg)))
+    return out(null, `Đơn vị ${m[1]} chưa tồn tại vào ngày ${fmtDate(m[2])}.`);
+  if ((m = /^(\S+) is a level-4 unit/.exec(msg)))
+    return out('parent', `${m[1]} là đơn vị cấp 4: mã định danh không có cấp thứ năm.`);
+  if ((m = /^(\S+) and its subtree are (\d+) levels deep/.exec(msg)))
+    return out(
+      'into.parent',
+      `${m[1]} và các đơn vị trực thuộc sâu ${m[2]} cấp: chuyển về đơn vị đã chọn sẽ vượt quá cấp 4.`,
+    );
+  if ((m = /^(\S+) is already under (\S+)/.exec(msg))) return out('into.parent', `${m[1]} đã trực thuộc ${m[2]}.`);
+  if ((m = /^cycle: (\S+) lies inside the subtree of (\S+)/.exec(msg)))
+    return out('into.parent', `${m[1]} nằm trong chính đơn vị ${m[2]} đang bị đóng: không thể chuyển về đó.`);
+  if ((m = /^(\S+) lies inside (\S+), which this change also closes/.exec(msg)))
+    return out(
+      'from',
+      `${m[1]} thuộc ${m[2]}, đơn vị cũng bị đóng trong thay đổi này: chỉ cần chọn ${m[2]} (các đơn vị trực thuộc đi theo).`,
+    );
+  if ((m = /^(\S+) cannot be both closed and the target/.exec(msg)))
+    return out('into.code', `${m[1]} không thể vừa bị hợp nhất vừa là đơn vị tiếp nhận.`);
+  if (/^(\S+) is listed twice in from/.test(msg)) return out('from', `Đơn vị ${codes[0]} được chọn hai lần.`);
+  if (/a merge into a new unit joins two or more units/.test(msg))
+    return out(
+      'from',
+      'Hợp nhất thành đơn vị mới cần từ hai đơn vị trở lên; để chuyển một đơn vị, hãy dùng “Chuyển đơn vị”.',
+    );
+  if (/a split (creates two or more|needs 'into')/.test(msg))
+    return out('into', 'Chia tách cần tạo ít nhất hai đơn vị mới.');
+  if (/^a move keeps the unit's name/.test(msg))
+    return out('into.name', 'Chuyển đơn vị giữ nguyên tên; đổi tên là một thay đổi riêng.');
+  if (/^field 'from' must list/.test(msg)) return out('from', 'Cần chọn ít nhất một đơn vị.');
+
+  const generic = {
+    400: 'Thông tin gửi lên chưa hợp lệ.',
+    404: 'Không tìm thấy.',
+    409: 'Thao tác xung đột với dữ liệu hiện có.',
+    413: 'Dữ liệu gửi lên quá lớn.',
+    422: 'Quy tắc quản lý mã không cho phép thao tác này.',
+    500: 'Máy chủ gặp lỗi khi ghi dữ liệu. Hãy thử lại sau.',
+    503: 'Máy chủ chưa sẵn sàng. Hãy thử lại sau.',
+  };
+  return out(null, generic[err.status] || 'Không thực hiện được thao tác.');
+}
