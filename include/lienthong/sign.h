@@ -21,8 +21,9 @@ struct lt_sign_opts {
 };
 
 /* Signs the package in `in` with the PEM key and certificate (RSA →
- * RSA-SHA256, EC P-256 → ECDSA-SHA256; KeyInfo/X509Data carries the
- * certificate) and writes the signed package to out. A placeholder
+ * RSA-SHA256, EC P-256 → ECDSA-SHA256) and writes the signed package to
+ * out. The certificate file may hold the signer's certificate followed by
+ * intermediate CAs; KeyInfo/X509Data carries them all. A placeholder
  * Signature is replaced. */
 int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, const struct lt_sign_opts *opts,
 		 FILE *out, struct lt_err *err);
@@ -37,19 +38,34 @@ struct lt_sig_result {
 	char subject[256];
 	char not_before[32], not_after[32]; /* YYYY-MM-DDTHH:MM:SSZ */
 	void *cert;           /* X509 *, owned: lt_sig_result_clear */
+	void *chain;          /* STACK_OF(X509) *: KeyInfo's other certificates (intermediates), owned */
 };
 void lt_sig_result_clear(struct lt_sig_result *r);
 
 /* Verifies the package's signature with the certificate in its KeyInfo.
- * Returns LT_OK whatever the verdict (see r); an error only when the file
- * cannot be read or parsed. */
+ * Only an enveloped signature over the whole package counts: one Reference
+ * with URI="", enveloped-signature and canonicalization transforms only,
+ * and the algorithms of formats.md §2.6. Returns LT_OK whatever the verdict
+ * (see r); an error only when the file cannot be read or parsed. At most
+ * one verification per core runs at a time (each holds a DOM). */
 int lt_sign_verify_file(const char *path, struct lt_sig_result *r, struct lt_err *err);
+
+/* Sets *maybe to false when the file cannot hold a Signature element at
+ * all: every form (ds:Signature, Signature, DigitalSignature) has the word
+ * in its tag, and a package that passed the edXML reader declares no
+ * entity that could hide it. The hub thus judges unsigned packages, the
+ * common case, without building a DOM. Only for well-formed packages:
+ * lt_sign_verify_file is what tells garbage apart. */
+int lt_sign_may_be_signed(const char *path, bool *maybe, struct lt_err *err);
 
 /* Does the signer certificate chain to one of the CA certificates in the
  * PEM file (or files, ':'-separated) at time `at` (0: now)? */
 int lt_sign_chain_ok(const struct lt_sig_result *r, const char *ca_pem, int64_t at, struct lt_err *err);
 
-/* True when the certificate names the code (in its subject or a SAN). */
+/* True when the certificate names the code: as the whole value, or as a
+ * token set off by non-code characters ("MDD:000.00.00.G22"), of its
+ * subject's CN, UID, serialNumber, OU or O, or of an e-mail, DNS or URI
+ * SAN. Never as part of a longer code. */
 bool lt_sign_cert_names(const struct lt_sig_result *r, const char *code);
 
 /* ---- certificates bound to codes ---- */

@@ -1,9 +1,11 @@
 /* Signer certificates: what a certificate says (fingerprint, subject,
  * dates), whether it chains to a trusted CA, whether it names a code, and
  * whether it is bound to the code a package is sent from. */
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -64,13 +66,15 @@ int lt_sign_chain_ok(const struct lt_sig_result *r, const char *ca_pem, int64_t 
 		return lt_err_set(err, LT_ERULE, "no signer certificate");
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	int rc = LT_OK;
+	int rc = store && ctx ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
 	char files[4096];
 	snprintf(files, sizeof files, "%s", ca_pem);
 	for (char *save = NULL, *f = strtok_r(files, ":", &save); f && rc == LT_OK; f = strtok_r(NULL, ":", &save))
 		if (X509_STORE_load_file(store, f) != 1)
 			rc = lt_err_set(err, LT_EIO, "cannot read the CA certificate %s", f);
-	if (rc == LT_OK && X509_STORE_CTX_init(ctx, store, r->cert, NULL) == 1) {
+	/* KeyInfo's other certificates are untrusted intermediates: they may
+	 * complete a path to a trusted root, never be one. */
+	if (rc == LT_OK && X509_STORE_CTX_init(ctx, store, r->cert, r->chain) == 1) {
 		if (at > 0)
 			X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
 		if (X509_verify_cert(ctx) != 1)
@@ -79,22 +83,50 @@ int lt_sign_chain_ok(const struct lt_sig_result *r, const char *ca_pem, int64_t 
 	} else if (rc == LT_OK) {
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
+	/* A certificate whose key usage excludes signing (a TLS server's,
+	 * say) does not sign documents, whoever issued it. */
+	uint32_t ku = X509_get_key_usage(r->cert);
+	if (rc == LT_OK && ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)))
+		rc = lt_err_set(err, LT_ERULE, "the signer certificate's key usage does not allow signing");
 	X509_STORE_CTX_free(ctx);
 	X509_STORE_free(store);
+	ERR_clear_error();
 	return rc;
+}
+
+/* code occurs in s as a token: not preceded or followed by a character
+ * that could continue a code (digits, letters, '.'). */
+static bool names_token(const char *s, size_t n, const char *code)
+{
+	size_t k = strlen(code);
+	for (size_t i = 0; i + k <= n; i++) {
+		if (memcmp(s + i, code, k) != 0)
+			continue;
+		bool before = i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.');
+		bool after = i + k < n && (isalnum((unsigned char)s[i + k]) || s[i + k] == '.');
+		if (!before && !after)
+			return true;
+	}
+	return false;
 }
 
 bool lt_sign_cert_names(const struct lt_sig_result *r, const char *code)
 {
 	if (!r->cert || !code || !*code)
 		return false;
-	/* Subject attributes (CN, OU, serialNumber, UID…) and DNS/URI SANs. */
+	static const int nids[] = {NID_commonName, NID_userId, NID_serialNumber, NID_organizationalUnitName,
+				   NID_organizationName};
 	X509_NAME *name = X509_get_subject_name(r->cert);
 	for (int i = 0; i < X509_NAME_entry_count(name); i++) {
-		ASN1_STRING *v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+		X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)), wanted = 0;
+		for (size_t j = 0; j < sizeof nids / sizeof nids[0]; j++)
+			wanted |= nid == nids[j];
+		if (!wanted)
+			continue;
 		unsigned char *utf8 = NULL;
-		int n = ASN1_STRING_to_UTF8(&utf8, v);
-		bool hit = n > 0 && strstr((char *)utf8, code) != NULL;
+		int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+		bool hit = n > 0 && names_token((char *)utf8, (size_t)n, code);
 		OPENSSL_free(utf8);
 		if (hit)
 			return true;
@@ -105,7 +137,7 @@ bool lt_sign_cert_names(const struct lt_sig_result *r, const char *code)
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
 		if (g->type == GEN_DNS || g->type == GEN_URI || g->type == GEN_EMAIL) {
 			const ASN1_STRING *s = g->d.ia5;
-			hit = s && strstr((const char *)ASN1_STRING_get0_data(s), code) != NULL;
+			hit = s && names_token((const char *)ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), code);
 		}
 	}
 	GENERAL_NAMES_free(sans);

@@ -1,17 +1,25 @@
 /* Signing and verifying edXML packages with xmlsec1 (OpenSSL backend). The
  * signature is enveloped over the whole document (Reference URI=""), and is
  * the last child of edXML:edXMLHeader, where real packages carry it. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <openssl/evp.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
+#include <xmlsec/openssl/app.h>
 #include <xmlsec/openssl/evp.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
@@ -50,26 +58,31 @@ int lt__xmlsec_init(struct lt_err *err)
 	return init_rc ? lt_err_set(err, LT_EIO, "the XML security library cannot start") : LT_OK;
 }
 
-/* Parsing never resolves entities nor loads DTDs or anything from the net. */
+/* Parsing never resolves entities nor loads DTDs or anything from the net.
+ * XML_PARSE_HUGE lifts libxml2's 10 MB cap on one text node, which an
+ * attachment of 7.5 MB already reaches in base64; the size cap above is
+ * what bounds memory. Messages do not name the file: the hub verifies
+ * spool files whose paths are nobody's business. */
 static xmlDocPtr parse(const char *path, struct lt_err *err)
 {
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
-		lt_err_set(err, LT_EIO, "cannot read %s", path);
+		lt_err_set(err, LT_EIO, "cannot read the package: %s", strerror(errno));
 		return NULL;
 	}
 	if ((uint64_t)sb.st_size > LT_SIGN_MAX_BYTES) {
-		lt_err_set(err, LT_ETOOBIG, "%s is over %u bytes, too large to sign or verify in memory", path,
+		lt_err_set(err, LT_ETOOBIG, "the package is over %u bytes, too large to sign or verify in memory",
 			   LT_SIGN_MAX_BYTES);
 		return NULL;
 	}
-	xmlDocPtr doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+	xmlDocPtr doc =
+		xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_HUGE);
 	if (!doc)
-		lt_err_set(err, LT_EINVAL, "%s is not well-formed XML", path);
+		lt_err_set(err, LT_EINVAL, "the package is not well-formed XML");
 	else if (doc->intSubset && doc->intSubset->entities) {
 		xmlFreeDoc(doc);
 		doc = NULL;
-		lt_err_set(err, LT_EINVAL, "%s declares entities; packages must not", path);
+		lt_err_set(err, LT_EINVAL, "the package declares entities; packages must not");
 	}
 	return doc;
 }
@@ -131,6 +144,48 @@ static void adopt_dsig_ns(xmlNodePtr sig)
 	}
 }
 
+/* Reads every certificate of a PEM file: the signer's first, then any
+ * intermediate CAs, which KeyInfo carries so a verifier that trusts only
+ * the root can build the chain. Returns a new stack (caller frees with
+ * sk_X509_pop_free) or NULL with err set. */
+static STACK_OF(X509) *read_certs(const char *cert_pem, struct lt_err *err)
+{
+	FILE *f = fopen(cert_pem, "r");
+	if (!f) {
+		lt_err_set(err, LT_EIO, "cannot read the certificate %s: %s", cert_pem, strerror(errno));
+		return NULL;
+	}
+	STACK_OF(X509) *certs = sk_X509_new_null();
+	X509 *x;
+	while (certs && (x = PEM_read_X509(f, NULL, NULL, NULL)))
+		if (!sk_X509_push(certs, x)) {
+			X509_free(x);
+			break;
+		}
+	ERR_clear_error(); /* the read that ends the loop leaves "no start line" behind */
+	fclose(f);
+	if (!certs || sk_X509_num(certs) == 0) {
+		sk_X509_pop_free(certs, X509_free);
+		lt_err_set(err, LT_EINVAL, "%s holds no PEM certificate", cert_pem);
+		return NULL;
+	}
+	return certs;
+}
+
+/* Puts the certificates into the signing key, so X509Data gets them all. */
+static int add_certs(xmlSecKeyPtr key, STACK_OF(X509) *certs, const char *cert_pem, struct lt_err *err)
+{
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		unsigned char *der = NULL;
+		int n = i2d_X509(sk_X509_value(certs, i), &der);
+		int bad = n <= 0 || xmlSecCryptoAppKeyCertLoadMemory(key, der, (xmlSecSize)n, xmlSecKeyDataFormatCertDer) < 0;
+		OPENSSL_free(der);
+		if (bad)
+			return lt_err_set(err, LT_EINVAL, "cannot load certificate %d of %s", i + 1, cert_pem);
+	}
+	return LT_OK;
+}
+
 int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, const struct lt_sign_opts *opts,
 		 FILE *out, struct lt_err *err)
 {
@@ -145,15 +200,28 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 	if (!pk)
 		return lt_err_set(err, LT_EINVAL, "%s is not a PEM private key", key_pem);
 	int type = EVP_PKEY_get_base_id(pk);
-	EVP_PKEY_free(pk);
 	xmlSecTransformId method = type == EVP_PKEY_RSA ? xmlSecTransformRsaSha256Id
 				   : type == EVP_PKEY_EC ? xmlSecTransformEcdsaSha256Id
 							 : NULL;
+	STACK_OF(X509) *certs = method ? read_certs(cert_pem, err) : NULL;
 	if (!method)
-		return lt_err_set(err, LT_EINVAL, "%s: only RSA and EC (P-256) keys sign packages", key_pem);
+		rc = lt_err_set(err, LT_EINVAL, "%s: only RSA and EC (P-256) keys sign packages", key_pem);
+	else if (!certs)
+		rc = err->status;
+	else if (X509_check_private_key(sk_X509_value(certs, 0), pk) != 1)
+		rc = lt_err_set(err, LT_EINVAL, "%s does not belong to the certificate %s (the first one in the file)",
+				key_pem, cert_pem);
+	EVP_PKEY_free(pk);
+	ERR_clear_error();
+	if (rc) {
+		sk_X509_pop_free(certs, X509_free);
+		return rc;
+	}
 	xmlDocPtr doc = parse(in, err);
-	if (!doc)
-		return err->status;
+	if (!doc) {
+		sk_X509_pop_free(certs, X509_free);
+		return lt_err_set(err, err->status, "%s: %s", in, err->msg);
+	}
 	xmlNodePtr header = find_header(doc), sig = NULL;
 	xmlSecDSigCtxPtr ctx = NULL;
 	rc = LT_EIO;
@@ -186,12 +254,10 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 		rc = lt_err_set(err, LT_EINVAL, "cannot load the key %s", key_pem);
 		goto out;
 	}
-	if (xmlSecCryptoAppKeyCertLoad(ctx->signKey, cert_pem, xmlSecKeyDataFormatPem) < 0) {
-		rc = lt_err_set(err, LT_EINVAL, "cannot load the certificate %s", cert_pem);
+	if ((rc = add_certs(ctx->signKey, certs, cert_pem, err)))
 		goto out;
-	}
 	if (xmlSecDSigCtxSign(ctx, sig) < 0) {
-		rc = lt_err_set(err, LT_EINVAL, "signing failed: does %s belong to %s?", key_pem, cert_pem);
+		rc = lt_err_set(err, LT_EINVAL, "signing %s failed", in);
 		goto out;
 	}
 	if (xmlDocDump(out, doc) < 0 || fflush(out) != 0) {
@@ -206,6 +272,7 @@ out:
 	if (ctx)
 		xmlSecDSigCtxDestroy(ctx);
 	xmlFreeDoc(doc);
+	sk_X509_pop_free(certs, X509_free);
 	return rc;
 }
 
@@ -213,54 +280,316 @@ void lt_sig_result_clear(struct lt_sig_result *r)
 {
 	if (r->cert)
 		X509_free(r->cert);
+	if (r->chain)
+		sk_X509_pop_free((STACK_OF(X509) *)r->chain, X509_free);
 	memset(r, 0, sizeof *r);
 }
 
-static bool allowed_method(const char *alg)
+/* What a signature may use. Everything else, above all the XPath and XSLT
+ * transforms that let a Reference over "the whole package" leave parts of
+ * it out, is refused by name before xmlsec runs, and xmlsec is told the
+ * same lists so nothing slips past the names. SHA-1 is accepted only with
+ * RSA-SHA1, for legacy producers. */
+enum alg_use { ALG_METHOD, ALG_C14N, ALG_TRANSFORM, ALG_DIGEST };
+
+struct alg {
+	xmlSecTransformId id;
+	enum alg_use use;
+	bool legacy;
+};
+
+static size_t algs(struct alg *a)
 {
-	static const char *const ok[] = {
-		"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-		"http://www.w3.org/2001/04/xmldsig-more#rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-		"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
-		"http://www.w3.org/2000/09/xmldsig#rsa-sha1", /* legacy producers: verification only */
-	};
-	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-		if (strcmp(alg, ok[i]) == 0)
-			return true;
-	return false;
+	size_t n = 0;
+	a[n++] = (struct alg){xmlSecTransformRsaSha256Id, ALG_METHOD, false};
+	a[n++] = (struct alg){xmlSecTransformRsaSha384Id, ALG_METHOD, false};
+	a[n++] = (struct alg){xmlSecTransformRsaSha512Id, ALG_METHOD, false};
+	a[n++] = (struct alg){xmlSecTransformEcdsaSha256Id, ALG_METHOD, false};
+	a[n++] = (struct alg){xmlSecTransformEcdsaSha384Id, ALG_METHOD, false};
+	a[n++] = (struct alg){xmlSecTransformRsaSha1Id, ALG_METHOD, true};
+	a[n++] = (struct alg){xmlSecTransformInclC14NId, ALG_C14N, false};
+	a[n++] = (struct alg){xmlSecTransformInclC14NWithCommentsId, ALG_C14N, false};
+	a[n++] = (struct alg){xmlSecTransformInclC14N11Id, ALG_C14N, false};
+	a[n++] = (struct alg){xmlSecTransformInclC14N11WithCommentsId, ALG_C14N, false};
+	a[n++] = (struct alg){xmlSecTransformExclC14NId, ALG_C14N, false};
+	a[n++] = (struct alg){xmlSecTransformExclC14NWithCommentsId, ALG_C14N, false};
+	a[n++] = (struct alg){xmlSecTransformEnvelopedId, ALG_TRANSFORM, false};
+	a[n++] = (struct alg){xmlSecTransformSha256Id, ALG_DIGEST, false};
+	a[n++] = (struct alg){xmlSecTransformSha384Id, ALG_DIGEST, false};
+	a[n++] = (struct alg){xmlSecTransformSha512Id, ALG_DIGEST, false};
+	a[n++] = (struct alg){xmlSecTransformSha1Id, ALG_DIGEST, true};
+	return n;
+}
+#define MAX_ALGS 24
+
+/* The Algorithm of node n if it is one of `use` (c14n methods also count
+ * as Reference transforms); NULL otherwise. */
+static struct alg alg_table[MAX_ALGS];
+static size_t alg_count;
+static pthread_once_t alg_once = PTHREAD_ONCE_INIT;
+
+static void alg_build(void)
+{
+	alg_count = algs(alg_table);
 }
 
-/* The signer certificate from KeyInfo/X509Data/X509Certificate. */
-static X509 *keyinfo_cert(xmlNodePtr sig)
+/* The Algorithm of node n (copied into name) if it is one of `use`
+ * (canonicalizations also count as Reference transforms); NULL if not. */
+static const struct alg *find_alg(xmlNodePtr n, enum alg_use use, char *name, size_t cap)
 {
-	xmlNodePtr c = xmlSecFindNode(sig, xmlSecNodeX509Certificate, xmlSecDSigNs);
-	if (!c)
-		return NULL;
-	xmlChar *text = xmlNodeGetContent(c);
-	if (!text)
-		return NULL;
-	size_t n = strlen((char *)text), o = 0;
-	unsigned char *raw = malloc(n + 4);
-	char *clean = malloc(n + 1);
-	X509 *x = NULL;
-	if (raw && clean) {
-		for (size_t i = 0; i < n; i++)
-			if (text[i] > ' ')
-				clean[o++] = (char)text[i];
-		clean[o] = '\0';
-		int len = EVP_DecodeBlock(raw, (unsigned char *)clean, (int)o);
-		while (len > 0 && o > 0 && clean[o - 1] == '=') {
-			len--;
-			o--;
-		}
-		const unsigned char *p = raw;
-		if (len > 0)
-			x = d2i_X509(NULL, &p, len);
+	pthread_once(&alg_once, alg_build);
+	xmlChar *href = n ? xmlGetProp(n, BAD_CAST "Algorithm") : NULL;
+	snprintf(name, cap, "%s", href ? (char *)href : "");
+	xmlFree(href);
+	for (size_t i = 0; i < alg_count; i++) {
+		bool fits = alg_table[i].use == use || (use == ALG_TRANSFORM && alg_table[i].use == ALG_C14N);
+		if (fits && xmlStrcmp(alg_table[i].id->href, BAD_CAST name) == 0)
+			return &alg_table[i];
 	}
-	free(raw);
-	free(clean);
-	xmlFree(text);
-	return x;
+	return NULL;
+}
+
+static int enable_algs(xmlSecDSigCtxPtr ctx)
+{
+	pthread_once(&alg_once, alg_build);
+	const struct alg *a = alg_table;
+	size_t n = alg_count;
+	/* Only URI="": no same-document fragments, no external resources. */
+	ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+	for (size_t i = 0; i < n; i++) {
+		bool in_ref = a[i].use != ALG_METHOD, in_si = a[i].use == ALG_METHOD || a[i].use == ALG_C14N;
+		if ((in_ref && xmlSecDSigCtxEnableReferenceTransform(ctx, a[i].id) < 0) ||
+		    (in_si && xmlSecDSigCtxEnableSignatureTransform(ctx, a[i].id) < 0))
+			return -1;
+	}
+	return 0;
+}
+
+static xmlNodePtr child(xmlNodePtr parent, const char *name)
+{
+	for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+		if (is(c, name))
+			return c;
+	return NULL;
+}
+
+/* Checks the shape of SignedInfo: the algorithms, and one Reference with
+ * URI="" whose transforms keep the whole package. Fills r->reason and
+ * returns false when it is not acceptable. */
+static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
+{
+	char name[256];
+	xmlNodePtr si = child(sig, "SignedInfo");
+	const struct alg *m = find_alg(child(si, "SignatureMethod"), ALG_METHOD, name, sizeof name);
+	snprintf(r->algorithm, sizeof r->algorithm, "%s", name);
+	if (!m) {
+		snprintf(r->reason, sizeof r->reason, "signature method '%.80s' is not accepted", name);
+		return false;
+	}
+	if (!find_alg(child(si, "CanonicalizationMethod"), ALG_C14N, name, sizeof name)) {
+		snprintf(r->reason, sizeof r->reason, "canonicalization method '%.80s' is not accepted", name);
+		return false;
+	}
+	int refs = 0;
+	xmlNodePtr ref = NULL;
+	for (xmlNodePtr c = si ? si->children : NULL; c; c = c->next)
+		if (is(c, "Reference")) {
+			refs++;
+			ref = c;
+		}
+	xmlChar *uri = ref ? xmlGetProp(ref, BAD_CAST "URI") : NULL;
+	bool whole = uri && uri[0] == '\0';
+	xmlFree(uri);
+	if (refs != 1 || !whole) {
+		snprintf(r->reason, sizeof r->reason,
+			 "the signature must have one Reference with URI=\"\" (the whole package)");
+		return false;
+	}
+	xmlNodePtr transforms = child(ref, "Transforms");
+	for (xmlNodePtr t = transforms ? transforms->children : NULL; t; t = t->next) {
+		if (t->type != XML_ELEMENT_NODE)
+			continue;
+		if (!is(t, "Transform") || !find_alg(t, ALG_TRANSFORM, name, sizeof name)) {
+			snprintf(r->reason, sizeof r->reason,
+				 "transform '%.80s' is not accepted: only enveloped-signature and canonicalization, "
+				 "so that the signature covers the whole package",
+				 name);
+			return false;
+		}
+	}
+	const struct alg *d = find_alg(child(ref, "DigestMethod"), ALG_DIGEST, name, sizeof name);
+	if (!d || (d->legacy && !m->legacy)) {
+		snprintf(r->reason, sizeof r->reason, "digest method '%.80s' is not accepted%s", name,
+			 d ? " with this signature method (SHA-1 only with legacy RSA-SHA1)" : "");
+		return false;
+	}
+	return true;
+}
+
+/* The certificates of KeyInfo/X509Data: the signer's in *leaf, the rest
+ * (intermediates a chain may need) in *rest. The signer is the one that
+ * issued none of the others. Caller owns both. */
+static void keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) **rest)
+{
+	*leaf = NULL;
+	*rest = sk_X509_new_null();
+	STACK_OF(X509) *all = sk_X509_new_null();
+	if (!all || !*rest)
+		goto out;
+	for (xmlNodePtr c = xmlSecFindNode(sig, xmlSecNodeX509Certificate, xmlSecDSigNs); c;
+	     c = xmlSecFindSibling(c->next, xmlSecNodeX509Certificate, xmlSecDSigNs)) {
+		xmlChar *text = xmlNodeGetContent(c);
+		size_t n = text ? strlen((char *)text) : 0, o = 0;
+		unsigned char *raw = malloc(n + 4);
+		char *clean = malloc(n + 1);
+		X509 *x = NULL;
+		if (raw && clean) {
+			for (size_t i = 0; i < n; i++)
+				if (text[i] > ' ')
+					clean[o++] = (char)text[i];
+			clean[o] = '\0';
+			int len = EVP_DecodeBlock(raw, (unsigned char *)clean, (int)o);
+			while (len > 0 && o > 0 && clean[o - 1] == '=') {
+				len--;
+				o--;
+			}
+			const unsigned char *p = raw;
+			if (len > 0)
+				x = d2i_X509(NULL, &p, len);
+		}
+		free(raw);
+		free(clean);
+		xmlFree(text);
+		if (x && !sk_X509_push(all, x))
+			X509_free(x);
+	}
+	int pick = sk_X509_num(all) > 0 ? 0 : -1;
+	for (int i = 0; i < sk_X509_num(all) && sk_X509_num(all) > 1; i++) {
+		bool issuer = false;
+		for (int j = 0; j < sk_X509_num(all) && !issuer; j++)
+			issuer = i != j && X509_check_issued(sk_X509_value(all, i), sk_X509_value(all, j)) == X509_V_OK;
+		if (!issuer) {
+			pick = i;
+			break;
+		}
+	}
+	for (int i = 0; i < sk_X509_num(all); i++) {
+		X509 *x = sk_X509_value(all, i);
+		if (i == pick)
+			*leaf = x;
+		else if (!sk_X509_push(*rest, x))
+			X509_free(x);
+	}
+	sk_X509_free(all);
+	all = NULL;
+out:
+	sk_X509_pop_free(all, X509_free);
+	ERR_clear_error();
+}
+
+/* A DOM of a package costs several times its size, so verifications run
+ * at most one per core at a time, whatever the number of uploads. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static long gate_busy;
+
+static void gate_enter(void)
+{
+	long cap = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cap < 1)
+		cap = 1;
+	pthread_mutex_lock(&gate_mu);
+	while (gate_busy >= cap)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	gate_busy++;
+	pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_leave(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_busy--;
+	pthread_cond_signal(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+int lt_sign_may_be_signed(const char *path, bool *maybe, struct lt_err *err)
+{
+	*maybe = true;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return lt_err_set(err, LT_EIO, "cannot read the package: %s", strerror(e));
+	}
+	if (sb.st_size == 0 || (uint64_t)sb.st_size > LT_SIGN_MAX_BYTES) {
+		close(fd); /* verification words both cases */
+		return LT_OK;
+	}
+	void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return LT_OK;
+	*maybe = memmem(m, (size_t)sb.st_size, "Signature", 9) != NULL;
+	munmap(m, (size_t)sb.st_size);
+	return LT_OK;
+}
+
+static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err)
+{
+	bool foreign = false;
+	xmlNodePtr header = find_header(doc);
+	xmlNodePtr sig = find_signature(doc, header, &foreign);
+	if (!sig || !sig->children) {
+		snprintf(r->reason, sizeof r->reason, "the package is not signed");
+		r->present = sig != NULL;
+		return LT_OK;
+	}
+	r->present = true;
+	if (foreign)
+		adopt_dsig_ns(sig);
+	if (!signed_info_ok(sig, r))
+		return LT_OK;
+	X509 *cert;
+	STACK_OF(X509) *rest;
+	keyinfo_certs(sig, &cert, &rest);
+	r->chain = rest;
+	if (!cert) {
+		snprintf(r->reason, sizeof r->reason, "KeyInfo carries no usable X509Certificate (a placeholder?)");
+		return LT_OK;
+	}
+	lt__sig_take_cert(r, cert);
+	EVP_PKEY *pub = X509_get_pubkey(cert);
+	xmlSecKeyDataPtr data = pub ? xmlSecOpenSSLEvpKeyAdopt(pub) : NULL;
+	if (!data) {
+		EVP_PKEY_free(pub);
+		snprintf(r->reason, sizeof r->reason, "the signer certificate's key is not usable");
+		return LT_OK;
+	}
+	int rc = LT_OK;
+	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+	if (!ctx || !(ctx->signKey = xmlSecKeyCreate()) || xmlSecKeySetValue(ctx->signKey, data) < 0 ||
+	    enable_algs(ctx) < 0) {
+		if (!ctx || !ctx->signKey || xmlSecKeyGetValue(ctx->signKey) != data)
+			xmlSecKeyDataDestroy(data);
+		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+	} else if (xmlSecDSigCtxVerify(ctx, sig) < 0) {
+		/* The key is the certificate's (signKey is set, so KeyInfo is not
+		 * used to look one up); whether that certificate may speak for the
+		 * sender is decided afterwards against the registry. */
+		snprintf(r->reason, sizeof r->reason, "the signature cannot be processed");
+	} else if (ctx->status == xmlSecDSigStatusSucceeded) {
+		r->valid = true;
+	} else {
+		snprintf(r->reason, sizeof r->reason,
+			 "the signature does not match the package: it was changed after signing, or signed with another "
+			 "key");
+	}
+	if (ctx)
+		xmlSecDSigCtxDestroy(ctx);
+	return rc;
 }
 
 int lt_sign_verify_file(const char *path, struct lt_sig_result *r, struct lt_err *err)
@@ -269,81 +598,10 @@ int lt_sign_verify_file(const char *path, struct lt_sig_result *r, struct lt_err
 	int rc = lt__xmlsec_init(err);
 	if (rc)
 		return rc;
+	gate_enter();
 	xmlDocPtr doc = parse(path, err);
-	if (!doc)
-		return err->status;
-	bool foreign = false;
-	xmlNodePtr header = find_header(doc);
-	xmlNodePtr sig = find_signature(doc, header, &foreign);
-	xmlSecDSigCtxPtr ctx = NULL;
-	if (!sig || !sig->children) {
-		snprintf(r->reason, sizeof r->reason, "the package is not signed");
-		r->present = sig != NULL;
-		goto out;
-	}
-	r->present = true;
-	if (foreign)
-		adopt_dsig_ns(sig);
-	xmlNodePtr method = xmlSecFindNode(sig, xmlSecNodeSignatureMethod, xmlSecDSigNs);
-	xmlChar *alg = method ? xmlGetProp(method, BAD_CAST "Algorithm") : NULL;
-	snprintf(r->algorithm, sizeof r->algorithm, "%s", alg ? (char *)alg : "");
-	xmlFree(alg);
-	if (!allowed_method(r->algorithm)) {
-		snprintf(r->reason, sizeof r->reason, "signature method '%.80s' is not accepted", r->algorithm);
-		goto out;
-	}
-	/* Only a signature over the whole package counts. */
-	int refs = 0;
-	bool whole = false;
-	for (xmlNodePtr si = xmlSecFindNode(sig, xmlSecNodeSignedInfo, xmlSecDSigNs), c = si ? si->children : NULL; c;
-	     c = c->next) {
-		if (!is(c, "Reference"))
-			continue;
-		refs++;
-		xmlChar *uri = xmlGetProp(c, BAD_CAST "URI");
-		whole = uri && uri[0] == '\0';
-		xmlFree(uri);
-	}
-	if (refs != 1 || !whole) {
-		snprintf(r->reason, sizeof r->reason, "the signature must have one Reference with URI=\"\" (the whole package)");
-		goto out;
-	}
-	X509 *cert = keyinfo_cert(sig);
-	if (!cert) {
-		snprintf(r->reason, sizeof r->reason, "KeyInfo carries no usable X509Certificate (a placeholder?)");
-		goto out;
-	}
-	lt__sig_take_cert(r, cert);
-	EVP_PKEY *pub = X509_get_pubkey(cert);
-	xmlSecKeyDataPtr data = pub ? xmlSecOpenSSLEvpKeyAdopt(pub) : NULL;
-	if (!data) {
-		EVP_PKEY_free(pub);
-		snprintf(r->reason, sizeof r->reason, "the signer certificate's key is not usable");
-		goto out;
-	}
-	ctx = xmlSecDSigCtxCreate(NULL);
-	if (!ctx || !(ctx->signKey = xmlSecKeyCreate()) || xmlSecKeySetValue(ctx->signKey, data) < 0) {
-		xmlSecKeyDataDestroy(data);
-		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
-		goto out;
-	}
-	/* The key is the certificate's (signKey is set, so KeyInfo is not used
-	 * to look one up); whether that certificate may speak for the sender
-	 * is decided afterwards against the registry. */
-	if (xmlSecDSigCtxVerify(ctx, sig) < 0) {
-		snprintf(r->reason, sizeof r->reason, "the signature cannot be processed");
-		goto out;
-	}
-	if (ctx->status == xmlSecDSigStatusSucceeded) {
-		r->valid = true;
-	} else {
-		snprintf(r->reason, sizeof r->reason,
-			 "the signature does not match the package: it was changed after signing, or signed with another "
-			 "key");
-	}
-out:
-	if (ctx)
-		xmlSecDSigCtxDestroy(ctx);
+	rc = doc ? verify_doc(doc, r, err) : err->status;
 	xmlFreeDoc(doc);
+	gate_leave();
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/valid.h>
+#include <openssl/pem.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/templates.h>
 #include <xmlsec/xmldsig.h>
@@ -567,6 +568,266 @@ static void test_check_binding(void **state)
 	lt_sig_result_clear(&ec);
 }
 
+/* Signs `in` into `out` with a Reference URI="" whose transforms are the
+ * ones given (an XPath expression when xpath is set), with xmlsec
+ * directly, and checks xmlsec finds it sound before anything is changed. */
+static void sign_with_transforms(struct fx *fx, const char *in, const char *out, const char *xpath,
+				 xmlSecTransformId digest)
+{
+	struct lt_err err = {0};
+	assert_int_equal(lt__xmlsec_init(&err), LT_OK);
+	xmlDocPtr doc = xmlReadFile(in, NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	xmlNodePtr mh = xmlSecFindNode(xmlDocGetRootElement(doc), BAD_CAST "MessageHeader", BAD_CAST NS);
+	assert_non_null(mh);
+	xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
+	assert_non_null(sig);
+	assert_non_null(xmlAddChild(mh->parent, sig));
+	xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, digest, NULL, BAD_CAST "", NULL);
+	assert_non_null(ref);
+	assert_non_null(xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId));
+	if (xpath) {
+		xmlNodePtr t = xmlSecTmplReferenceAddTransform(ref, xmlSecTransformXPathId);
+		assert_non_null(t);
+		assert_int_equal(xmlSecTmplTransformAddXPath(t, BAD_CAST xpath, NULL), 0);
+	}
+	assert_non_null(xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId));
+	xmlNodePtr x509 = xmlSecTmplKeyInfoAddX509Data(xmlSecTmplSignatureEnsureKeyInfo(sig, NULL));
+	assert_non_null(x509);
+	assert_non_null(xmlSecTmplX509DataAddCertificate(x509));
+	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+	assert_non_null(ctx);
+	ctx->signKey = xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "key"), xmlSecKeyDataFormatPem, NULL, NULL, NULL);
+	assert_non_null(ctx->signKey);
+	assert_int_equal(xmlSecCryptoAppKeyCertLoad(ctx->signKey, ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatPem),
+			 0);
+	assert_int_equal(xmlSecDSigCtxSign(ctx, sig), 0);
+	xmlSecDSigCtxDestroy(ctx);
+	assert_true(xmlSaveFile(out, doc) > 0);
+	xmlFreeDoc(doc);
+}
+
+/* A Reference over "the whole package" whose XPath transform leaves the
+ * Subject out is cryptographically sound, and a plain xmlsec verifier
+ * still calls it good after the Subject changes: the hub must refuse the
+ * transform itself. So too a SHA-1 digest under RSA-SHA256. */
+static void test_transforms_must_keep_everything(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_sig_result r;
+	snprintf(fx->path, sizeof fx->path, "%s/xpath.edxml", fx->dir);
+	sign_with_transforms(fx, fx->minimal, fx->path, "not(ancestor-or-self::*[local-name()='Subject'])",
+			     xmlSecTransformSha256Id);
+	edit(fx->path, "Báo cáo", "Quyết định giải thể");
+	/* What a verifier without the list concludes. */
+	xmlDocPtr doc = xmlReadFile(fx->path, NULL, XML_PARSE_NONET);
+	assert_non_null(doc);
+	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+	assert_non_null(ctx);
+	ctx->signKey = xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
+	assert_non_null(ctx->signKey);
+	assert_int_equal(xmlSecDSigCtxVerify(ctx, xmlSecFindNode(xmlDocGetRootElement(doc), xmlSecNodeSignature,
+								   xmlSecDSigNs)),
+			 0);
+	assert_int_equal(ctx->status, xmlSecDSigStatusSucceeded);
+	xmlSecDSigCtxDestroy(ctx);
+	xmlFreeDoc(doc);
+	/* What the hub concludes. */
+	verify(fx->path, &r);
+	assert_true(r.present);
+	assert_false(r.valid);
+	if (!strstr(r.reason, "transform 'http://www.w3.org/TR/1999/REC-xpath-19991116' is not accepted"))
+		fail_msg("reason: %s", r.reason);
+	lt_sig_result_clear(&r);
+
+	sign_with_transforms(fx, fx->minimal, fx->path, NULL, xmlSecTransformSha1Id);
+	verify(fx->path, &r);
+	assert_false(r.valid);
+	if (!strstr(r.reason, "digest method 'http://www.w3.org/2000/09/xmldsig#sha1' is not accepted"))
+		fail_msg("reason: %s", r.reason);
+	lt_sig_result_clear(&r);
+	/* The same transforms without XPath, SHA-256: good. */
+	sign_with_transforms(fx, fx->minimal, fx->path, NULL, xmlSecTransformSha256Id);
+	verify(fx->path, &r);
+	if (!r.valid)
+		fail_msg("enveloped + exc-c14n: %s", r.reason);
+	lt_sig_result_clear(&r);
+	/* A canonicalization nobody defined. */
+	edit(fx->path, "<CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"",
+	     "<CanonicalizationMethod Algorithm=\"http://example.org/c14n\"");
+	verify(fx->path, &r);
+	assert_false(r.valid);
+	assert_non_null(strstr(r.reason, "canonicalization method 'http://example.org/c14n' is not accepted"));
+	lt_sig_result_clear(&r);
+}
+
+/* A package with an attachment past libxml2's 10 MB text-node cap (an
+ * attachment of 7.5 MB is that much base64) signs and verifies. */
+static void test_big_package(void **state)
+{
+	struct fx *fx = *state;
+	char big[256];
+	snprintf(big, sizeof big, "%s/big-in.edxml", fx->dir);
+	char *text = slurp(fx->minimal);
+	size_t n = 11u * 1024 * 1024;
+	char *filler = malloc(n + 1);
+	assert_non_null(filler);
+	memset(filler, 'A', n);
+	filler[n] = '\0';
+	spill(big, text);
+	free(text);
+	edit(big, "Báo cáo", filler);
+	free(filler);
+	snprintf(fx->path, sizeof fx->path, "%s/big.edxml", fx->dir);
+	sign_to(fx, big, fx->path, G22_RSA, false);
+	struct lt_sig_result r;
+	verify(fx->path, &r);
+	if (!r.valid)
+		fail_msg("an 11 MB package: %s", r.reason);
+	lt_sig_result_clear(&r);
+	bool maybe = false;
+	struct lt_err err = {0};
+	assert_int_equal(lt_sign_may_be_signed(fx->path, &maybe, &err), LT_OK);
+	assert_true(maybe);
+	assert_int_equal(lt_sign_may_be_signed(fx->minimal, &maybe, &err), LT_OK);
+	assert_false(maybe);
+	assert_int_equal(lt_sign_may_be_signed("/nonexistent/x.edxml", &maybe, &err), LT_EIO);
+	unlink(big);
+	unlink(fx->path);
+}
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("command failed: %s", cmd);
+}
+
+/* A result holding just the certificate in a PEM file. */
+static void load_cert(const char *pem, struct lt_sig_result *r)
+{
+	memset(r, 0, sizeof *r);
+	FILE *f = fopen(pem, "r");
+	assert_non_null(f);
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	lt__sig_take_cert(r, x);
+}
+
+/* A code names a certificate as a whole token, never as part of a longer
+ * code, and only in the attributes that identify the holder. */
+static void test_cert_names_tokens(void **state)
+{
+	struct fx *fx = *state;
+	static const struct {
+		const char *subj;
+		bool names;
+	} cases[] = {
+		{"/CN=" G22, true},
+		{"/CN=Văn phòng Chính phủ/UID=MDD:" G22, true},
+		{"/CN=Văn phòng Chính phủ (" G22 ")", true},
+		{"/serialNumber=" G22 "/CN=x", true},
+		{"/CN=1" G22, false},
+		{"/CN=" G22 "1", false},
+		{"/CN=" G22 ".1", false},
+		{"/CN=G01." G22, false},
+		{"/CN=x/L=" G22, false}, /* a locality does not identify the holder */
+		{"/CN=x", false},
+	};
+	char key[256], pem[256];
+	snprintf(key, sizeof key, "%s/names.key", fx->dir);
+	snprintf(pem, sizeof pem, "%s/names.pem", fx->dir);
+	sh("openssl ecparam -name prime256v1 -genkey -noout -out '%s' 2>/dev/null", key);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sh("openssl req -x509 -new -key '%s' -out '%s' -days 2 -utf8 -subj '%s' 2>/dev/null", key, pem,
+		   cases[i].subj);
+		struct lt_sig_result r;
+		load_cert(pem, &r);
+		if (lt_sign_cert_names(&r, G22) != cases[i].names)
+			fail_msg("%s should%s name %s", cases[i].subj, cases[i].names ? "" : " not", G22);
+		lt_sig_result_clear(&r);
+	}
+	/* A SAN names it too. */
+	sh("openssl req -x509 -new -key '%s' -out '%s' -days 2 -subj /CN=x -addext "
+	   "'subjectAltName=URI:urn:lienthong:" G22 "' 2>/dev/null",
+	   key, pem);
+	struct lt_sig_result r;
+	load_cert(pem, &r);
+	assert_true(lt_sign_cert_names(&r, G22));
+	assert_false(lt_sign_cert_names(&r, "000.00.00.G2"));
+	lt_sig_result_clear(&r);
+}
+
+/* A signer issued by an intermediate CA: KeyInfo carries the intermediate
+ * when the certificate file holds it, and the chain to the root then
+ * builds; without it, it does not. A certificate whose key usage excludes
+ * signing is refused even when it chains. */
+static void test_chain_through_intermediate(void **state)
+{
+	struct fx *fx = *state;
+	const char *d = fx->dir;
+	sh("cd '%s' && openssl req -new -newkey rsa:2048 -nodes -keyout sub.key -out sub.csr -subj '/CN=sub CA' "
+	   "2>/dev/null && printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign,cRLSign\\n' > sub.ext && "
+	   "openssl x509 -req -in sub.csr -CA ca/ca.pem -CAkey ca/ca.key -CAcreateserial -out sub.pem -days 30 "
+	   "-extfile sub.ext 2>/dev/null && "
+	   "openssl req -new -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj '/CN=" G22 "' 2>/dev/null && "
+	   "printf 'keyUsage=digitalSignature,nonRepudiation\\n' > leaf.ext && "
+	   "openssl x509 -req -in leaf.csr -CA sub.pem -CAkey sub.key -CAcreateserial -out leaf.pem -days 30 "
+	   "-extfile leaf.ext 2>/dev/null && cat leaf.pem sub.pem > chain.pem && "
+	   "printf 'keyUsage=keyEncipherment\\n' > tls.ext && "
+	   "openssl x509 -req -in leaf.csr -CA sub.pem -CAkey sub.key -CAcreateserial -out tls.pem -days 30 "
+	   "-extfile tls.ext 2>/dev/null && cat tls.pem sub.pem > tlschain.pem",
+	   d);
+	char key[256], chain[256], leaf[256], tlschain[256], root[256], out[256];
+	snprintf(key, sizeof key, "%s/leaf.key", d);
+	snprintf(chain, sizeof chain, "%s/chain.pem", d);
+	snprintf(leaf, sizeof leaf, "%s/leaf.pem", d);
+	snprintf(tlschain, sizeof tlschain, "%s/tlschain.pem", d);
+	snprintf(root, sizeof root, "%s/ca/ca.pem", d);
+	snprintf(out, sizeof out, "%s/chained.edxml", d);
+	struct lt_err err = {0};
+	struct lt_sig_result r;
+	const char *files[] = {chain, leaf, tlschain};
+	for (int i = 0; i < 3; i++) {
+		FILE *f = fopen(out, "wb");
+		assert_non_null(f);
+		assert_int_equal(lt_sign_file(fx->minimal, key, files[i], NULL, f, &err), LT_OK);
+		fclose(f);
+		char *text = slurp(out);
+		assert_int_equal(count(text, "<X509Certificate>"), i == 1 ? 1 : 2);
+		free(text);
+		verify(out, &r);
+		if (!r.valid)
+			fail_msg("signed with %s: %s", files[i], r.reason);
+		assert_non_null(strstr(r.subject, "CN=" G22)); /* the leaf, not the CA, is the signer */
+		memset(&err, 0, sizeof err);
+		int rc = lt_sign_chain_ok(&r, root, 0, &err);
+		if (i == 0 && rc != LT_OK)
+			fail_msg("leaf + intermediate to the root: %s", err.msg);
+		if (i == 1) {
+			assert_int_equal(rc, LT_ERULE);
+			assert_non_null(strstr(err.msg, "does not chain to a trusted CA"));
+		}
+		if (i == 2) {
+			assert_int_equal(rc, LT_ERULE);
+			assert_non_null(strstr(err.msg, "key usage does not allow signing"));
+		}
+		lt_sig_result_clear(&r);
+	}
+	/* A key that is not the certificate's is caught before signing. */
+	FILE *f = fopen(out, "wb");
+	assert_non_null(f);
+	memset(&err, 0, sizeof err);
+	assert_int_equal(lt_sign_file(fx->minimal, ca_file(fx, G22_RSA, "key"), chain, NULL, f, &err), LT_EINVAL);
+	fclose(f);
+	assert_non_null(strstr(err.msg, "does not belong to the certificate"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +838,10 @@ int main(void)
 		cmocka_unit_test(test_cert_parse),
 		cmocka_unit_test(test_cert_names),
 		cmocka_unit_test(test_check_binding),
+		cmocka_unit_test(test_transforms_must_keep_everything),
+		cmocka_unit_test(test_big_package),
+		cmocka_unit_test(test_cert_names_tokens),
+		cmocka_unit_test(test_chain_through_intermediate),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
