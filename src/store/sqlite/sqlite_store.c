@@ -113,6 +113,18 @@ static int conn_open(struct lt__sq_conn *c, const char *path, bool readonly, str
 	return LT_OK;
 }
 
+/* Reader connections this thread holds. A callback that reads while its
+ * caller's statement is still stepping (lineage inside a list, say) holds
+ * two; if every thread did that with the pool empty, all would wait for
+ * each other. So only a thread holding none waits: a nested read takes a
+ * free reader or, when none is left, a connection of its own for the call. */
+static _Thread_local int tl_readers;
+
+static bool pooled(struct lt__sq_store *st, struct lt__sq_conn *c)
+{
+	return c >= st->readers && c < st->readers + LT__SQ_READERS;
+}
+
 struct lt__sq_conn *lt__sq_acquire(struct lt__sq_store *st, bool write, struct lt_err *err)
 {
 	if (write || tl_txn == st || st->n_readers == 0) {
@@ -134,10 +146,25 @@ struct lt__sq_conn *lt__sq_acquire(struct lt__sq_store *st, bool write, struct l
 				pthread_mutex_unlock(&st->plock);
 				return NULL;
 			}
+			tl_readers++;
 			return c;
 		}
+		if (tl_readers > 0)
+			break;
 		pthread_cond_wait(&st->pcond, &st->plock);
 	}
+	pthread_mutex_unlock(&st->plock);
+	struct lt__sq_conn *c = calloc(1, sizeof *c); /* freed by lt__sq_release */
+	if (!c) {
+		lt_err_set(err, LT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (conn_open(c, st->path, true, err) != LT_OK) {
+		free(c);
+		return NULL;
+	}
+	tl_readers++;
+	return c;
 }
 
 void lt__sq_release(struct lt__sq_store *st, struct lt__sq_conn *c)
@@ -146,6 +173,12 @@ void lt__sq_release(struct lt__sq_store *st, struct lt__sq_conn *c)
 		return;
 	if (c == &st->writer) {
 		pthread_mutex_unlock(&st->wlock);
+		return;
+	}
+	tl_readers--;
+	if (!pooled(st, c)) {
+		conn_close(c);
+		free(c);
 		return;
 	}
 	/* A read statement left mid-way would pin an old snapshot. */

@@ -1,0 +1,127 @@
+/* The SQLite store's connection pool: reads nested inside another read's
+ * callback (lineage inside a list, a trace inside an inbox) never wait for
+ * the pool, so threads that each hold a reader and ask for one more cannot
+ * starve each other, however many there are. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lienthong/store.h"
+#include "store/sqlite/sqlite_store.h"
+
+struct fx {
+	char dir[64];
+	struct lt_store *s;
+};
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof *fx);
+	assert_non_null(fx);
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-store-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	char uri[128];
+	snprintf(uri, sizeof uri, "%s/t.db", fx->dir);
+	struct lt_err err = {0};
+	if (lt_store_open(&fx->s, uri, &err) != LT_OK)
+		fail_msg("open: %s", err.msg);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+	lt_store_close(fx->s);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
+	assert_int_equal(system(cmd), 0);
+	free(fx);
+	return 0;
+}
+
+/* One thread nests more reads than the pool has connections: every one is
+ * served, the ones past the pool by connections of their own, and all go
+ * back (the pool is whole again afterwards). */
+static void test_nested_reads_past_the_pool(void **state)
+{
+	struct fx *fx = *state;
+	struct lt__sq_store *st = lt__sq(fx->s);
+	struct lt_err err = {0};
+	enum { N = LT__SQ_READERS + 4 };
+	struct lt__sq_conn *held[N];
+	for (int i = 0; i < N; i++) {
+		held[i] = lt__sq_acquire(st, false, &err);
+		if (!held[i])
+			fail_msg("read %d: %s", i, err.msg);
+		/* Each one really reads. */
+		sqlite3_stmt *q = lt__sq_stmt(held[i], "SELECT count(*) FROM sqlite_master", &err);
+		assert_non_null(q);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	}
+	for (int i = N - 1; i >= 0; i--)
+		lt__sq_release(st, held[i]);
+	for (int i = 0; i < LT__SQ_READERS; i++)
+		assert_false(st->reader_busy[i]);
+}
+
+struct worker {
+	struct lt__sq_store *st;
+	pthread_barrier_t *all_hold_one;
+	int ok;
+};
+
+static void *nest(void *arg)
+{
+	struct worker *w = arg;
+	struct lt_err err = {0};
+	struct lt__sq_conn *outer = lt__sq_acquire(w->st, false, &err);
+	pthread_barrier_wait(w->all_hold_one);
+	/* Every pooled reader is held now; before the fix this waited forever. */
+	struct lt__sq_conn *inner = outer ? lt__sq_acquire(w->st, false, &err) : NULL;
+	w->ok = outer && inner;
+	lt__sq_release(w->st, inner);
+	lt__sq_release(w->st, outer);
+	return NULL;
+}
+
+static void test_threads_holding_every_reader_nest(void **state)
+{
+	struct fx *fx = *state;
+	enum { T = LT__SQ_READERS };
+	pthread_t th[T];
+	struct worker w[T];
+	pthread_barrier_t b;
+	assert_int_equal(pthread_barrier_init(&b, NULL, T), 0);
+	for (int i = 0; i < T; i++) {
+		w[i] = (struct worker){lt__sq(fx->s), &b, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, nest, &w[i]), 0);
+	}
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;
+	for (int i = 0; i < T; i++) {
+		if (pthread_timedjoin_np(th[i], NULL, &until) != 0)
+			fail_msg("thread %d is still waiting for a reader: the pool deadlocked", i);
+		assert_true(w[i].ok);
+	}
+	pthread_barrier_destroy(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_nested_reads_past_the_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
