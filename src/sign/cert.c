@@ -69,8 +69,7 @@ int lt_sign_chain_ok(const struct lt_sig_result *r, const char *ca_pem, int64_t 
 	int rc = store && ctx ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
 	char files[4096];
 	snprintf(files, sizeof files, "%s", ca_pem);
-	for (char *save = NULL, *f = strtok_r(files, ":", &save); f && rc == LT_OK;
-	     f = strtok_r(NULL, ":", &save))
+	for (char *save = NULL, *f = strtok_r(files, ":", &save); f && rc == LT_OK; f = strtok_r(NULL, ":", &save))
 		if (X509_STORE_load_file(store, f) != 1)
 			rc = lt_err_set(err, LT_EIO, "cannot read the CA certificate %s", f);
 	/* KeyInfo's other certificates are untrusted intermediates: they may
@@ -79,9 +78,8 @@ int lt_sign_chain_ok(const struct lt_sig_result *r, const char *ca_pem, int64_t 
 		if (at > 0)
 			X509_STORE_CTX_set_time(ctx, 0, (time_t)at);
 		if (X509_verify_cert(ctx) != 1)
-			rc = lt_err_set(err, LT_ERULE,
-			                "the signer certificate does not chain to a trusted CA: %s",
-			                X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+			rc = lt_err_set(err, LT_ERULE, "the signer certificate does not chain to a trusted CA: %s",
+					X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
 	} else if (rc == LT_OK) {
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
@@ -117,7 +115,7 @@ bool lt_sign_cert_names(const struct lt_sig_result *r, const char *code)
 	if (!r->cert || !code || !*code)
 		return false;
 	static const int nids[] = {NID_commonName, NID_userId, NID_serialNumber, NID_organizationalUnitName,
-	                           NID_organizationName};
+				   NID_organizationName};
 	X509_NAME *name = X509_get_subject_name(r->cert);
 	for (int i = 0; i < X509_NAME_entry_count(name); i++) {
 		X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
@@ -139,8 +137,7 @@ bool lt_sign_cert_names(const struct lt_sig_result *r, const char *code)
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
 		if (g->type == GEN_DNS || g->type == GEN_URI || g->type == GEN_EMAIL) {
 			const ASN1_STRING *s = g->d.ia5;
-			hit = s && names_token((const char *)ASN1_STRING_get0_data(s),
-			                       (size_t)ASN1_STRING_length(s), code);
+			hit = s && names_token((const char *)ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), code);
 		}
 	}
 	GENERAL_NAMES_free(sans);
@@ -162,15 +159,15 @@ static int match_cert(void *vctx, const struct lt_cert *c)
 	if (c->revoked[0])
 		snprintf(b->why, sizeof b->why, "the signer certificate was revoked on %s", c->revoked);
 	else if (strcmp(b->at, c->not_before) < 0 || strcmp(b->at, c->not_after) > 0)
-		snprintf(b->why, sizeof b->why, "the signer certificate is valid from %s to %s, not at %s",
-		         c->not_before, c->not_after, b->at);
+		snprintf(b->why, sizeof b->why, "the signer certificate is valid from %s to %s, not at %s", c->not_before,
+			 c->not_after, b->at);
 	else
 		b->bound = true;
 	return b->bound ? 1 : 0;
 }
 
-int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, const char *code,
-                          const char *ca_pem, int64_t at, struct lt_err *err)
+int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, const char *code, const char *ca_pem,
+			  int64_t at, struct lt_err *err)
 {
 	if (!r->valid)
 		return lt_err_set(err, LT_ERULE, "%s", r->reason[0] ? r->reason : "no valid signature");
@@ -189,23 +186,18 @@ int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, con
 		if (lt_sign_chain_ok(r, ca_pem, (int64_t)when, &cerr) == LT_OK) {
 			if (lt_sign_cert_names(r, code))
 				return LT_OK;
-			return lt_err_set(
-			    err, LT_ERULE,
-			    "the signer certificate (%s) chains to a trusted CA but does not name %s",
-			    r->subject, code);
+			return lt_err_set(err, LT_ERULE, "the signer certificate (%s) chains to a trusted CA but does not name %s",
+					  r->subject, code);
 		}
 		if (!b.why[0])
 			snprintf(b.why, sizeof b.why, "%s", cerr.msg);
 	}
 	return lt_err_set(err, LT_ERULE, "%s",
-	                  b.why[0]
-	                      ? b.why
-	                      : "the signer certificate is not bound to the sender code: register it with "
-	                        "POST /v1/units/{code}/certificates");
+			  b.why[0] ? b.why : "the signer certificate is not bound to the sender code: register it with "
+					     "POST /v1/units/{code}/certificates");
 }
 
-int lt_cert_register(struct lt_store *s, const char *code, const char *pem, struct lt_cert *out,
-                     struct lt_err *err)
+int lt_cert_register(struct lt_store *s, const char *code, const char *pem, struct lt_cert *out, struct lt_err *err)
 {
 	struct lt_cert c;
 	memset(&c, 0, sizeof c);

@@ -36,12 +36,12 @@ static int init_rc;
 /* xmlsec reports every mismatch on stderr; the verdict already says why,
  * so its messages go to the debug log only. */
 static void quiet(const char *file, int line, const char *func, const char *obj, const char *subj, int reason,
-                  const char *msg)
+		  const char *msg)
 {
 	(void)file;
 	(void)line;
 	lt_log_debug("xmlsec: %s %s %s %d %s", func ? func : "", obj ? obj : "", subj ? subj : "", reason,
-	             msg ? msg : "");
+		     msg ? msg : "");
 }
 
 static void init(void)
@@ -71,13 +71,12 @@ static xmlDocPtr parse(const char *path, struct lt_err *err)
 		return NULL;
 	}
 	if ((uint64_t)sb.st_size > LT_SIGN_MAX_BYTES) {
-		lt_err_set(err, LT_ETOOBIG,
-		           "the package is over %u bytes, too large to sign or verify in memory",
-		           LT_SIGN_MAX_BYTES);
+		lt_err_set(err, LT_ETOOBIG, "the package is over %u bytes, too large to sign or verify in memory",
+			   LT_SIGN_MAX_BYTES);
 		return NULL;
 	}
-	xmlDocPtr doc = xmlReadFile(
-	    path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_HUGE);
+	xmlDocPtr doc =
+		xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_HUGE);
 	if (!doc)
 		lt_err_set(err, LT_EINVAL, "the package is not well-formed XML");
 	else if (doc->intSubset && doc->intSubset->entities) {
@@ -103,8 +102,7 @@ static xmlNodePtr find_header(xmlDocPtr doc)
 			if (is(c, "edXMLEnvelope"))
 				env = c;
 		for (xmlNodePtr c = env ? env->children : NULL; c; c = c->next)
-			if (is(c, "edXMLHeader") && c->ns &&
-			    xmlStrcmp(c->ns->href, BAD_CAST LT_EDXML_NS) == 0)
+			if (is(c, "edXMLHeader") && c->ns && xmlStrcmp(c->ns->href, BAD_CAST LT_EDXML_NS) == 0)
 				return c;
 	}
 	return NULL;
@@ -132,8 +130,7 @@ static void adopt_dsig_ns(xmlNodePtr sig)
 {
 	xmlNsPtr ns = xmlNewNs(sig, xmlSecDSigNs, NULL);
 	for (xmlNodePtr n = sig; n;) {
-		if (n->type == XML_ELEMENT_NODE &&
-		    (!n->ns || xmlStrcmp(n->ns->href, BAD_CAST LT_EDXML_NS) == 0))
+		if (n->type == XML_ELEMENT_NODE && (!n->ns || xmlStrcmp(n->ns->href, BAD_CAST LT_EDXML_NS) == 0))
 			n->ns = ns;
 		if (n->children) {
 			n = n->children;
@@ -151,7 +148,7 @@ static void adopt_dsig_ns(xmlNodePtr sig)
  * intermediate CAs, which KeyInfo carries so a verifier that trusts only
  * the root can build the chain. Returns a new stack (caller frees with
  * sk_X509_pop_free) or NULL with err set. */
-static STACK_OF(X509) * read_certs(const char *cert_pem, struct lt_err *err)
+static STACK_OF(X509) *read_certs(const char *cert_pem, struct lt_err *err)
 {
 	FILE *f = fopen(cert_pem, "r");
 	if (!f) {
@@ -176,23 +173,21 @@ static STACK_OF(X509) * read_certs(const char *cert_pem, struct lt_err *err)
 }
 
 /* Puts the certificates into the signing key, so X509Data gets them all. */
-static int add_certs(xmlSecKeyPtr key, STACK_OF(X509) * certs, const char *cert_pem, struct lt_err *err)
+static int add_certs(xmlSecKeyPtr key, STACK_OF(X509) *certs, const char *cert_pem, struct lt_err *err)
 {
 	for (int i = 0; i < sk_X509_num(certs); i++) {
 		unsigned char *der = NULL;
 		int n = i2d_X509(sk_X509_value(certs, i), &der);
-		int bad = n <= 0 || xmlSecCryptoAppKeyCertLoadMemory(key, der, (xmlSecSize)n,
-		                                                     xmlSecKeyDataFormatCertDer) < 0;
+		int bad = n <= 0 || xmlSecCryptoAppKeyCertLoadMemory(key, der, (xmlSecSize)n, xmlSecKeyDataFormatCertDer) < 0;
 		OPENSSL_free(der);
 		if (bad)
-			return lt_err_set(err, LT_EINVAL, "cannot load certificate %d of %s", i + 1,
-			                  cert_pem);
+			return lt_err_set(err, LT_EINVAL, "cannot load certificate %d of %s", i + 1, cert_pem);
 	}
 	return LT_OK;
 }
 
 int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, const struct lt_sign_opts *opts,
-                 FILE *out, struct lt_err *err)
+		 FILE *out, struct lt_err *err)
 {
 	int rc = lt__xmlsec_init(err);
 	if (rc)
@@ -205,18 +200,17 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 	if (!pk)
 		return lt_err_set(err, LT_EINVAL, "%s is not a PEM private key", key_pem);
 	int type = EVP_PKEY_get_base_id(pk);
-	xmlSecTransformId method = type == EVP_PKEY_RSA  ? xmlSecTransformRsaSha256Id
-	                           : type == EVP_PKEY_EC ? xmlSecTransformEcdsaSha256Id
-	                                                 : NULL;
+	xmlSecTransformId method = type == EVP_PKEY_RSA ? xmlSecTransformRsaSha256Id
+				   : type == EVP_PKEY_EC ? xmlSecTransformEcdsaSha256Id
+							 : NULL;
 	STACK_OF(X509) *certs = method ? read_certs(cert_pem, err) : NULL;
 	if (!method)
 		rc = lt_err_set(err, LT_EINVAL, "%s: only RSA and EC (P-256) keys sign packages", key_pem);
 	else if (!certs)
 		rc = err->status;
 	else if (X509_check_private_key(sk_X509_value(certs, 0), pk) != 1)
-		rc = lt_err_set(err, LT_EINVAL,
-		                "%s does not belong to the certificate %s (the first one in the file)",
-		                key_pem, cert_pem);
+		rc = lt_err_set(err, LT_EINVAL, "%s does not belong to the certificate %s (the first one in the file)",
+				key_pem, cert_pem);
 	EVP_PKEY_free(pk);
 	ERR_clear_error();
 	if (rc) {
@@ -232,8 +226,7 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 	xmlSecDSigCtxPtr ctx = NULL;
 	rc = LT_EIO;
 	if (!header) {
-		rc = lt_err_set(err, LT_EINVAL, "%s is not an edXML package: no edXMLEnvelope/edXMLHeader",
-		                in);
+		rc = lt_err_set(err, LT_EINVAL, "%s is not an edXML package: no edXMLEnvelope/edXMLHeader", in);
 		goto out;
 	}
 	bool foreign;
@@ -242,17 +235,16 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 		xmlUnlinkNode(old);
 		xmlFreeNode(old);
 	}
-	xmlSecTransformId c14n =
-	    opts && opts->inclusive_c14n ? xmlSecTransformInclC14NId : xmlSecTransformExclC14NId;
+	xmlSecTransformId c14n = opts && opts->inclusive_c14n ? xmlSecTransformInclC14NId : xmlSecTransformExclC14NId;
 	sig = xmlSecTmplSignatureCreate(doc, c14n, method, NULL);
 	if (!sig || !xmlAddChild(header, sig))
 		goto fail;
-	xmlNodePtr ref =
-	    xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
+	xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
 	xmlNodePtr ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
 	xmlNodePtr x509 = ki ? xmlSecTmplKeyInfoAddX509Data(ki) : NULL;
 	if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
-	    !xmlSecTmplReferenceAddTransform(ref, c14n) || !x509 || !xmlSecTmplX509DataAddCertificate(x509))
+	    !xmlSecTmplReferenceAddTransform(ref, c14n) || !x509 ||
+	    !xmlSecTmplX509DataAddCertificate(x509))
 		goto fail;
 	ctx = xmlSecDSigCtxCreate(NULL);
 	if (!ctx)
@@ -395,8 +387,7 @@ static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 		return false;
 	}
 	if (!find_alg(child(si, "CanonicalizationMethod"), ALG_C14N, name, sizeof name)) {
-		snprintf(r->reason, sizeof r->reason, "canonicalization method '%.80s' is not accepted",
-		         name);
+		snprintf(r->reason, sizeof r->reason, "canonicalization method '%.80s' is not accepted", name);
 		return false;
 	}
 	int refs = 0;
@@ -411,7 +402,7 @@ static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 	xmlFree(uri);
 	if (refs != 1 || !whole) {
 		snprintf(r->reason, sizeof r->reason,
-		         "the signature must have one Reference with URI=\"\" (the whole package)");
+			 "the signature must have one Reference with URI=\"\" (the whole package)");
 		return false;
 	}
 	xmlNodePtr transforms = child(ref, "Transforms");
@@ -420,17 +411,16 @@ static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 			continue;
 		if (!is(t, "Transform") || !find_alg(t, ALG_TRANSFORM, name, sizeof name)) {
 			snprintf(r->reason, sizeof r->reason,
-			         "transform '%.80s' is not accepted: only enveloped-signature and "
-			         "canonicalization, "
-			         "so that the signature covers the whole package",
-			         name);
+				 "transform '%.80s' is not accepted: only enveloped-signature and canonicalization, "
+				 "so that the signature covers the whole package",
+				 name);
 			return false;
 		}
 	}
 	const struct alg *d = find_alg(child(ref, "DigestMethod"), ALG_DIGEST, name, sizeof name);
 	if (!d || (d->legacy && !m->legacy)) {
 		snprintf(r->reason, sizeof r->reason, "digest method '%.80s' is not accepted%s", name,
-		         d ? " with this signature method (SHA-1 only with legacy RSA-SHA1)" : "");
+			 d ? " with this signature method (SHA-1 only with legacy RSA-SHA1)" : "");
 		return false;
 	}
 	return true;
@@ -439,7 +429,7 @@ static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 /* The certificates of KeyInfo/X509Data: the signer's in *leaf, the rest
  * (intermediates a chain may need) in *rest. The signer is the one that
  * issued none of the others. Caller owns both. */
-static void keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) * *rest)
+static void keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) **rest)
 {
 	*leaf = NULL;
 	*rest = sk_X509_new_null();
@@ -477,8 +467,7 @@ static void keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) * *rest)
 	for (int i = 0; i < sk_X509_num(all) && sk_X509_num(all) > 1; i++) {
 		bool issuer = false;
 		for (int j = 0; j < sk_X509_num(all) && !issuer; j++)
-			issuer = i != j &&
-			         X509_check_issued(sk_X509_value(all, i), sk_X509_value(all, j)) == X509_V_OK;
+			issuer = i != j && X509_check_issued(sk_X509_value(all, i), sk_X509_value(all, j)) == X509_V_OK;
 		if (!issuer) {
 			pick = i;
 			break;
@@ -564,12 +553,11 @@ static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err
 	if (!signed_info_ok(sig, r))
 		return LT_OK;
 	X509 *cert;
-	STACK_OF(X509) * rest;
+	STACK_OF(X509) *rest;
 	keyinfo_certs(sig, &cert, &rest);
 	r->chain = rest;
 	if (!cert) {
-		snprintf(r->reason, sizeof r->reason,
-		         "KeyInfo carries no usable X509Certificate (a placeholder?)");
+		snprintf(r->reason, sizeof r->reason, "KeyInfo carries no usable X509Certificate (a placeholder?)");
 		return LT_OK;
 	}
 	lt__sig_take_cert(r, cert);
@@ -596,9 +584,8 @@ static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err
 		r->valid = true;
 	} else {
 		snprintf(r->reason, sizeof r->reason,
-		         "the signature does not match the package: it was changed after signing, or signed "
-		         "with another "
-		         "key");
+			 "the signature does not match the package: it was changed after signing, or signed with another "
+			 "key");
 	}
 	if (ctx)
 		xmlSecDSigCtxDestroy(ctx);

@@ -48,10 +48,9 @@ struct fx {
 };
 
 static const char units_csv[] =
-    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-    "000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính "
-    "phủ,2020-07-22\n";
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
 
 static int group_setup(void **state)
 {
@@ -67,8 +66,8 @@ static int group_setup(void **state)
 	 * certificate that names another code. */
 	char cmd[1024];
 	snprintf(cmd, sizeof cmd,
-	         "sh '%s/scripts/test-ca' '%s' " G22 " --ec " G22 " --expired " G22 " " H26 " >/dev/null",
-	         fx->src, fx->ca);
+		 "sh '%s/scripts/test-ca' '%s' " G22 " --ec " G22 " --expired " G22 " " H26 " >/dev/null", fx->src,
+		 fx->ca);
 	if (system(cmd) != 0)
 		fail_msg("cannot make the test CA: %s", cmd);
 	snprintf(fx->sample, sizeof fx->sample, "%s/tests/data/edxml/edoc-vnpt-new.edxml", fx->src);
@@ -257,8 +256,7 @@ static void test_tampered_is_invalid(void **state)
 
 	/* A recipient added after signing. */
 	sign_to(fx, fx->sample, fx->path, G22_RSA, false);
-	edit(fx->path, "<edXML:OrganId>000.00.01.A53</edXML:OrganId>",
-	     "<edXML:OrganId>000.00.00.H26</edXML:OrganId>");
+	edit(fx->path, "<edXML:OrganId>000.00.01.A53</edXML:OrganId>", "<edXML:OrganId>000.00.00.H26</edXML:OrganId>");
 	verify(fx->path, &r);
 	assert_false(r.valid);
 	lt_sig_result_clear(&r);
@@ -341,11 +339,10 @@ static void sign_template(struct fx *fx, xmlNodePtr sig)
 	assert_non_null(xmlSecTmplX509DataAddCertificate(x509));
 	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
 	assert_non_null(ctx);
-	ctx->signKey =
-	    xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "key"), xmlSecKeyDataFormatPem, NULL, NULL, NULL);
+	ctx->signKey = xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "key"), xmlSecKeyDataFormatPem, NULL, NULL, NULL);
 	assert_non_null(ctx->signKey);
-	assert_int_equal(
-	    xmlSecCryptoAppKeyCertLoad(ctx->signKey, ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatPem), 0);
+	assert_int_equal(xmlSecCryptoAppKeyCertLoad(ctx->signKey, ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatPem),
+			 0);
 	assert_int_equal(xmlSecDSigCtxSign(ctx, sig), 0);
 	xmlSecDSigCtxDestroy(ctx);
 }
@@ -356,8 +353,7 @@ static bool plain_xmlsec_verifies(struct fx *fx, xmlNodePtr sig)
 {
 	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
 	assert_non_null(ctx);
-	ctx->signKey =
-	    xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
+	ctx->signKey = xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
 	assert_non_null(ctx->signKey);
 	bool ok = xmlSecDSigCtxVerify(ctx, sig) == 0 && ctx->status == xmlSecDSigStatusSucceeded;
 	xmlSecDSigCtxDestroy(ctx);
@@ -374,17 +370,14 @@ static void sign_fragment(struct fx *fx, const char *in, const char *out, bool a
 	assert_non_null(mh);
 	xmlAttrPtr id = xmlSetProp(mh, BAD_CAST "Id", BAD_CAST "x");
 	assert_non_null(xmlAddID(NULL, doc, BAD_CAST "x", id));
-	xmlNodePtr sig =
-	    xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
+	xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
 	assert_non_null(sig);
 	assert_non_null(xmlAddChild(mh->parent, sig));
-	xmlNodePtr ref =
-	    xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "#x", NULL);
+	xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "#x", NULL);
 	assert_non_null(ref);
 	assert_non_null(xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId));
 	if (also_whole) {
-		xmlNodePtr whole =
-		    xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
+		xmlNodePtr whole = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
 		assert_non_null(whole);
 		assert_non_null(xmlSecTmplReferenceAddTransform(whole, xmlSecTransformEnvelopedId));
 		assert_non_null(xmlSecTmplReferenceAddTransform(whole, xmlSecTransformExclC14NId));
@@ -451,8 +444,7 @@ static void test_cert_parse(void **state)
 	free(pem);
 	/* Garbage of several kinds. */
 	pem = slurp(ca_file(fx, G22_RSA, "key"));
-	static const char truncated[] =
-	    "-----BEGIN CERTIFICATE-----\nMIIFqTCCBJG\n-----END CERTIFICATE-----\n";
+	static const char truncated[] = "-----BEGIN CERTIFICATE-----\nMIIFqTCCBJG\n-----END CERTIFICATE-----\n";
 	const char *const bad[] = {"", "not a certificate", truncated, pem};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		memset(&err, 0, sizeof err);
@@ -528,8 +520,7 @@ static void test_check_binding(void **state)
 	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, H26, NULL, 0, &err), LT_ERULE);
 	/* At a time outside the certificate's validity, not bound. */
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, G22, NULL, 1577836800 /* 2020-01-01 */, &err),
-	                 LT_ERULE);
+	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, G22, NULL, 1577836800 /* 2020-01-01 */, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "not at 2020-01-01T00:00:00Z"));
 
 	/* Another certificate of the same unit that nobody registered. */
@@ -595,7 +586,7 @@ static void test_check_binding(void **state)
  * ones given (an XPath expression when xpath is set), with xmlsec
  * directly, and checks xmlsec finds it sound before anything is changed. */
 static void sign_with_transforms(struct fx *fx, const char *in, const char *out, const char *xpath,
-                                 xmlSecTransformId digest)
+				 xmlSecTransformId digest)
 {
 	struct lt_err err = {0};
 	assert_int_equal(lt__xmlsec_init(&err), LT_OK);
@@ -603,8 +594,7 @@ static void sign_with_transforms(struct fx *fx, const char *in, const char *out,
 	assert_non_null(doc);
 	xmlNodePtr mh = xmlSecFindNode(xmlDocGetRootElement(doc), BAD_CAST "MessageHeader", BAD_CAST NS);
 	assert_non_null(mh);
-	xmlNodePtr sig =
-	    xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
+	xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
 	assert_non_null(sig);
 	assert_non_null(xmlAddChild(mh->parent, sig));
 	xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, digest, NULL, BAD_CAST "", NULL);
@@ -631,13 +621,13 @@ static void test_transforms_must_keep_everything(void **state)
 	struct lt_sig_result r;
 	snprintf(fx->path, sizeof fx->path, "%s/xpath.edxml", fx->dir);
 	sign_with_transforms(fx, fx->minimal, fx->path, "not(ancestor-or-self::*[local-name()='Subject'])",
-	                     xmlSecTransformSha256Id);
+			     xmlSecTransformSha256Id);
 	edit(fx->path, "Báo cáo", "Quyết định giải thể");
 	/* What a verifier without the list concludes. */
 	xmlDocPtr doc = xmlReadFile(fx->path, NULL, XML_PARSE_NONET);
 	assert_non_null(doc);
-	assert_true(plain_xmlsec_verifies(
-	    fx, xmlSecFindNode(xmlDocGetRootElement(doc), xmlSecNodeSignature, xmlSecDSigNs)));
+	xmlNodePtr sig = xmlSecFindNode(xmlDocGetRootElement(doc), xmlSecNodeSignature, xmlSecDSigNs);
+	assert_true(plain_xmlsec_verifies(fx, sig));
 	xmlFreeDoc(doc);
 	/* What the hub concludes. */
 	verify(fx->path, &r);
@@ -664,8 +654,7 @@ static void test_transforms_must_keep_everything(void **state)
 	     "<CanonicalizationMethod Algorithm=\"http://example.org/c14n\"");
 	verify(fx->path, &r);
 	assert_false(r.valid);
-	assert_non_null(
-	    strstr(r.reason, "canonicalization method 'http://example.org/c14n' is not accepted"));
+	assert_non_null(strstr(r.reason, "canonicalization method 'http://example.org/c14n' is not accepted"));
 	lt_sig_result_clear(&r);
 }
 
@@ -736,24 +725,24 @@ static void test_cert_names_tokens(void **state)
 		const char *subj;
 		bool names;
 	} cases[] = {
-	    {"/CN=" G22, true},
-	    {"/CN=Văn phòng Chính phủ/UID=MDD:" G22, true},
-	    {"/CN=Văn phòng Chính phủ (" G22 ")", true},
-	    {"/serialNumber=" G22 "/CN=x", true},
-	    {"/CN=1" G22, false},
-	    {"/CN=" G22 "1", false},
-	    {"/CN=" G22 ".1", false},
-	    {"/CN=G01." G22, false},
-	    {"/CN=x/L=" G22, false}, /* a locality does not identify the holder */
-	    {"/CN=x", false},
+		{"/CN=" G22, true},
+		{"/CN=Văn phòng Chính phủ/UID=MDD:" G22, true},
+		{"/CN=Văn phòng Chính phủ (" G22 ")", true},
+		{"/serialNumber=" G22 "/CN=x", true},
+		{"/CN=1" G22, false},
+		{"/CN=" G22 "1", false},
+		{"/CN=" G22 ".1", false},
+		{"/CN=G01." G22, false},
+		{"/CN=x/L=" G22, false}, /* a locality does not identify the holder */
+		{"/CN=x", false},
 	};
 	char key[256], pem[256];
 	snprintf(key, sizeof key, "%s/names.key", fx->dir);
 	snprintf(pem, sizeof pem, "%s/names.pem", fx->dir);
 	sh("openssl ecparam -name prime256v1 -genkey -noout -out '%s' 2>/dev/null", key);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		sh("openssl req -x509 -new -key '%s' -out '%s' -days 2 -utf8 -subj '%s' 2>/dev/null", key,
-		   pem, cases[i].subj);
+		sh("openssl req -x509 -new -key '%s' -out '%s' -days 2 -utf8 -subj '%s' 2>/dev/null", key, pem,
+		   cases[i].subj);
 		struct lt_sig_result r;
 		load_cert(pem, &r);
 		if (lt_sign_cert_names(&r, G22) != cases[i].names)
@@ -779,15 +768,11 @@ static void test_chain_through_intermediate(void **state)
 {
 	struct fx *fx = *state;
 	const char *d = fx->dir;
-	sh("cd '%s' && openssl req -new -newkey rsa:2048 -nodes -keyout sub.key -out sub.csr -subj '/CN=sub "
-	   "CA' "
-	   "2>/dev/null && printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign,cRLSign\\n' > "
-	   "sub.ext && "
-	   "openssl x509 -req -in sub.csr -CA ca/ca.pem -CAkey ca/ca.key -CAcreateserial -out sub.pem -days "
-	   "30 "
+	sh("cd '%s' && openssl req -new -newkey rsa:2048 -nodes -keyout sub.key -out sub.csr -subj '/CN=sub CA' "
+	   "2>/dev/null && printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign,cRLSign\\n' > sub.ext && "
+	   "openssl x509 -req -in sub.csr -CA ca/ca.pem -CAkey ca/ca.key -CAcreateserial -out sub.pem -days 30 "
 	   "-extfile sub.ext 2>/dev/null && "
-	   "openssl req -new -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj '/CN=" G22
-	   "' 2>/dev/null && "
+	   "openssl req -new -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj '/CN=" G22 "' 2>/dev/null && "
 	   "printf 'keyUsage=digitalSignature,nonRepudiation\\n' > leaf.ext && "
 	   "openssl x509 -req -in leaf.csr -CA sub.pem -CAkey sub.key -CAcreateserial -out leaf.pem -days 30 "
 	   "-extfile leaf.ext 2>/dev/null && cat leaf.pem sub.pem > chain.pem && "
@@ -835,8 +820,7 @@ static void test_chain_through_intermediate(void **state)
 	FILE *f = fopen(out, "wb");
 	assert_non_null(f);
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_sign_file(fx->minimal, ca_file(fx, G22_RSA, "key"), chain, NULL, f, &err),
-	                 LT_EINVAL);
+	assert_int_equal(lt_sign_file(fx->minimal, ca_file(fx, G22_RSA, "key"), chain, NULL, f, &err), LT_EINVAL);
 	fclose(f);
 	assert_non_null(strstr(err.msg, "does not belong to the certificate"));
 }
@@ -844,17 +828,17 @@ static void test_chain_through_intermediate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sign_then_verify),
-	    cmocka_unit_test(test_tampered_is_invalid),
-	    cmocka_unit_test(test_unsigned_and_placeholders),
-	    cmocka_unit_test(test_partial_reference_is_not_accepted),
-	    cmocka_unit_test(test_cert_parse),
-	    cmocka_unit_test(test_cert_names),
-	    cmocka_unit_test(test_check_binding),
-	    cmocka_unit_test(test_transforms_must_keep_everything),
-	    cmocka_unit_test(test_big_package),
-	    cmocka_unit_test(test_cert_names_tokens),
-	    cmocka_unit_test(test_chain_through_intermediate),
+		cmocka_unit_test(test_sign_then_verify),
+		cmocka_unit_test(test_tampered_is_invalid),
+		cmocka_unit_test(test_unsigned_and_placeholders),
+		cmocka_unit_test(test_partial_reference_is_not_accepted),
+		cmocka_unit_test(test_cert_parse),
+		cmocka_unit_test(test_cert_names),
+		cmocka_unit_test(test_check_binding),
+		cmocka_unit_test(test_transforms_must_keep_everything),
+		cmocka_unit_test(test_big_package),
+		cmocka_unit_test(test_cert_names_tokens),
+		cmocka_unit_test(test_chain_through_intermediate),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -120,8 +120,8 @@ static void test_threads_holding_every_reader_nest(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_nested_reads_past_the_pool, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_reads_past_the_pool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

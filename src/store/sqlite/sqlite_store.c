@@ -32,8 +32,7 @@ sqlite3_stmt *lt__sq_stmt(struct lt__sq_conn *c, const char *sql, struct lt_err 
 		}
 		if (!c->cache[k].sql) {
 			sqlite3_stmt *s;
-			if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
-			    SQLITE_OK) {
+			if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
 				lt__sq_fail(c, err, "preparing a statement");
 				return NULL;
 			}
@@ -47,7 +46,7 @@ sqlite3_stmt *lt__sq_stmt(struct lt__sq_conn *c, const char *sql, struct lt_err 
 }
 
 sqlite3_stmt *lt__sq_use(struct lt__sq_store *st, bool write, const char *sql, struct lt__sq_conn **cp,
-                         struct lt_err *err)
+			 struct lt_err *err)
 {
 	*cp = lt__sq_acquire(st, write, err);
 	if (!*cp)
@@ -91,20 +90,19 @@ static void conn_close(struct lt__sq_conn *c)
 static int conn_open(struct lt__sq_conn *c, const char *path, bool readonly, struct lt_err *err)
 {
 	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-	            SQLITE_OPEN_NOMUTEX;
+		    SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
 		lt_err_set(err, LT_EIO, "cannot open database %s: %s", path,
-		           c->db ? sqlite3_errmsg(c->db) : "out of memory");
+			   c->db ? sqlite3_errmsg(c->db) : "out of memory");
 		conn_close(c);
 		return LT_EIO;
 	}
 	sqlite3_busy_timeout(c->db, 5000);
 	sqlite3_extended_result_codes(c->db, 1);
 	/* Readers map the file: page reads become memory reads. */
-	const char *pragmas =
-	    readonly ? "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;"
-	             : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-	               "PRAGMA cache_size=-65536;";
+	const char *pragmas = readonly ? "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;"
+				       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+					 "PRAGMA cache_size=-65536;";
 	char *msg = NULL;
 	if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		lt_err_set(err, LT_EIO, "cannot set up database %s: %s", path, msg ? msg : "");
@@ -263,8 +261,8 @@ static int sq_ping(struct lt_store *s, struct lt_err *err)
 	static const char sql[] = "SELECT max(version) FROM schema_version";
 	sqlite3_stmt *q = lt__sq_stmt(c, sql, err);
 	int ret = q && sqlite3_step(q) == SQLITE_ROW
-	              ? LT_OK
-	              : lt_err_set(err, LT_ENOTREADY, "database does not answer: %s", sqlite3_errmsg(c->db));
+			  ? LT_OK
+			  : lt_err_set(err, LT_ENOTREADY, "database does not answer: %s", sqlite3_errmsg(c->db));
 	if (q)
 		sqlite3_reset(q);
 	lt__sq_release(st, c);
@@ -331,10 +329,8 @@ int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err
 	pthread_mutex_init(&st->plock, NULL);
 	pthread_cond_init(&st->pcond, NULL);
 	/* An in-memory or temporary database is private to one connection. */
-	st->n_readers =
-	    (!*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) ? 0 : LT__SQ_READERS;
-	if (conn_open(&st->writer, path, false, err) != LT_OK ||
-	    lt__sqlite_migrate(st->writer.db, err) != LT_OK)
+	st->n_readers = (!*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) ? 0 : LT__SQ_READERS;
+	if (conn_open(&st->writer, path, false, err) != LT_OK || lt__sqlite_migrate(st->writer.db, err) != LT_OK)
 		goto fail;
 	*out = &st->base;
 	return LT_OK;
