@@ -240,6 +240,67 @@ int cli_flush(void)
 	return EXIT_OK;
 }
 
+int cli_open_simple(struct cli *cli, int argc, char **argv, const char *name, const char *usage, const char **code,
+		    struct lt_registry **r)
+{
+	struct cli_args a;
+	cli_args_init(&a, cli, argc, argv, name, usage);
+	while (cli_next(&a))
+		if (code)
+			cli_one_positional(&a, code);
+		else
+			cli_unknown(&a);
+	if (a.stop)
+		return a.rc;
+	if (code && !*code)
+		return cli_missing(&a, "give a code");
+	return cli_open(cli, false, r);
+}
+
+int cli_file_begin(struct cli_file *f, const char *path)
+{
+	size_t n = strlen(path);
+	f->path = path;
+	f->out = NULL;
+	f->tmp = malloc(n + 16);
+	if (!f->tmp) {
+		fputs("lienthong: out of memory\n", stderr);
+		return EXIT_IO;
+	}
+	snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(f->tmp);
+	f->out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (f->out)
+		return EXIT_OK;
+	fprintf(stderr, "lienthong: cannot write %s: %s\n", path, strerror(errno));
+	if (fd >= 0) {
+		close(fd);
+		unlink(f->tmp);
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	return EXIT_IO;
+}
+
+int cli_file_end(struct cli_file *f, int rc)
+{
+	if (rc) {
+		fclose(f->out);
+	} else if (fflush(f->out) != 0 || fsync(fileno(f->out)) != 0 || ferror(f->out) || fclose(f->out) != 0) {
+		fprintf(stderr, "lienthong: writing %s: %s\n", f->path, strerror(errno));
+		rc = EXIT_IO;
+	} else if (rename(f->tmp, f->path) != 0) {
+		fprintf(stderr, "lienthong: cannot write %s: %s\n", f->path, strerror(errno));
+		rc = EXIT_IO;
+	}
+	if (rc)
+		unlink(f->tmp);
+	free(f->tmp);
+	f->tmp = NULL;
+	f->out = NULL;
+	return rc;
+}
+
 int cli_print_json(json_t *v)
 {
 	if (!v) {

@@ -114,11 +114,28 @@ void cli_contact_apply(const struct cli_contact *in, struct lt_contact *out);
  * does not exist is an error (run init first) rather than silently created.
  * On failure prints why and returns the exit code. */
 int cli_open(struct cli *cli, bool create, struct lt_registry **r);
+/* Parses a command that takes no options: one CODE when code is given,
+ * nothing otherwise; then opens the registry. EXIT_OK with *r open, or
+ * the exit code (printed) with nothing open. */
+int cli_open_simple(struct cli *cli, int argc, char **argv, const char *name, const char *usage, const char **code,
+		    struct lt_registry **r);
 /* Prints v (stolen) with two-space indent and a newline; EXIT_IO when
  * standard output fails. */
 int cli_print_json(json_t *v);
 /* Flushes standard output; EXIT_IO (printed) when that fails. */
 int cli_flush(void);
+
+/* A file that appears whole or not at all: cli_file_begin opens a
+ * temporary beside path; cli_file_end, given the writer's exit code,
+ * flushes, syncs and renames it into place, or removes it. Both print why
+ * they fail and return the exit code. */
+struct cli_file {
+	FILE *out;
+	char *tmp; /* owned until cli_file_end */
+	const char *path;
+};
+int cli_file_begin(struct cli_file *f, const char *path);
+int cli_file_end(struct cli_file *f, int rc);
 
 /* Prints an import report's bad rows to stderr as "line N: CODE: reason"
  * (prefixed with "<prefix>: " when prefix is set) and its warnings (cmd_import.c). */

@@ -236,43 +236,16 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 
 /* ---- fetch ---- */
 
-/* Downloads into a temporary file beside path and renames it into place
- * only when every byte arrived: a failed fetch leaves nothing behind. */
+/* Downloads into a temporary file beside path, renamed into place only
+ * when every byte arrived: a failed fetch leaves nothing behind. */
 static int fetch_to_file(struct cli_http *h, const char *url_path, const char *path, uint64_t *bytes,
                          char sha[65])
 {
-	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
-	if (!tmp) {
-		fputs("lienthong: out of memory\n", stderr);
-		return EXIT_IO;
-	}
-	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
-	if (!out) {
-		fprintf(stderr, "lienthong: cannot write %s: %s\n", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		free(tmp);
-		return EXIT_IO;
-	}
-	int rc = cli_http_download(h, url_path, out, path, bytes, sha);
-	if (rc) {
-		fclose(out);
-	} else if (fflush(out) != 0 || fsync(fileno(out)) != 0 || ferror(out) || fclose(out) != 0) {
-		fprintf(stderr, "lienthong: writing %s: %s\n", path, strerror(errno));
-		rc = EXIT_IO;
-	} else if (rename(tmp, path) != 0) {
-		fprintf(stderr, "lienthong: cannot write %s: %s\n", path, strerror(errno));
-		rc = EXIT_IO;
-	}
+	struct cli_file f;
+	int rc = cli_file_begin(&f, path);
 	if (rc)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+		return rc;
+	return cli_file_end(&f, cli_http_download(h, url_path, f.out, path, bytes, sha));
 }
 
 int cmd_fetch(struct cli *cli, int argc, char **argv)

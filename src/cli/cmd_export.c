@@ -11,43 +11,16 @@
 
 #define USAGE "export [--under CODE] [--as-of DATE] [-o FILE]"
 
-/* Writes to a temporary file beside path, then renames it into place. */
 static int export_to_file(struct lt_registry *r, const char *path, const char *under, const char *as_of)
 {
-	size_t n = strlen(path);
-	char *tmp = malloc(n + 16);
-	if (!tmp) {
-		fputs("lienthong: out of memory\n", stderr);
-		return EXIT_IO;
-	}
-	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!out) {
-		fprintf(stderr, "lienthong: cannot write %s: %s\n", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		free(tmp);
-		return EXIT_IO;
-	}
-	struct lt_err err = {0};
-	int rc = EXIT_OK;
-	if (lt_registry_export_csv(r, out, under, as_of, &err) != LT_OK) {
-		rc = cli_fail(&err);
-		fclose(out);
-	} else if (fflush(out) != 0 || fsync(fileno(out)) != 0 || ferror(out) || fclose(out) != 0) {
-		fprintf(stderr, "lienthong: writing %s: %s\n", path, strerror(errno));
-		rc = EXIT_IO;
-	} else if (rename(tmp, path) != 0) {
-		fprintf(stderr, "lienthong: cannot write %s: %s\n", path, strerror(errno));
-		rc = EXIT_IO;
-	}
+	struct cli_file f;
+	int rc = cli_file_begin(&f, path);
 	if (rc)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+		return rc;
+	struct lt_err err = {0};
+	if (lt_registry_export_csv(r, f.out, under, as_of, &err) != LT_OK)
+		rc = cli_fail(&err);
+	return cli_file_end(&f, rc);
 }
 
 int cmd_export(struct cli *cli, int argc, char **argv)

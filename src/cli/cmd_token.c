@@ -63,14 +63,8 @@ static int print_token(void *ctx, const struct lt_token *t)
 
 static int token_list(struct cli *cli, int argc, char **argv)
 {
-	struct cli_args a;
-	cli_args_init(&a, cli, argc, argv, "token list", USAGE_LIST);
-	while (cli_next(&a))
-		cli_unknown(&a);
-	if (a.stop)
-		return a.rc;
 	struct lt_registry *r;
-	int rc = cli_open(cli, false, &r);
+	int rc = cli_open_simple(cli, argc, argv, "token list", USAGE_LIST, NULL, &r);
 	if (rc)
 		return rc;
 	struct lt_err err = {0};

@@ -179,18 +179,9 @@ static void print_history(json_t *events)
 
 static int unit_history(struct cli *cli, int argc, char **argv, const char *usage)
 {
-	struct cli_args a;
 	const char *code = NULL;
-	cli_args_init(&a, cli, argc, argv, "unit history", usage);
-	while (cli_next(&a)) {
-		cli_one_positional(&a, &code);
-	}
-	if (a.stop)
-		return a.rc;
-	if (!code)
-		return cli_missing(&a, "give a code");
 	struct lt_registry *r;
-	int rc = cli_open(cli, false, &r);
+	int rc = cli_open_simple(cli, argc, argv, "unit history", usage, &code, &r);
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
@@ -213,18 +204,9 @@ static int unit_history(struct cli *cli, int argc, char **argv, const char *usag
 
 static int unit_resolve(struct cli *cli, int argc, char **argv, const char *usage)
 {
-	struct cli_args a;
 	const char *code = NULL;
-	cli_args_init(&a, cli, argc, argv, "unit resolve", usage);
-	while (cli_next(&a)) {
-		cli_one_positional(&a, &code);
-	}
-	if (a.stop)
-		return a.rc;
-	if (!code)
-		return cli_missing(&a, "give a code");
 	struct lt_registry *r;
-	int rc = cli_open(cli, false, &r);
+	int rc = cli_open_simple(cli, argc, argv, "unit resolve", usage, &code, &r);
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
