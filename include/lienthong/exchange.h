@@ -27,7 +27,9 @@ struct lt_exchange_opts {
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):
- * makes the spool directories and starts the group-commit thread. */
+ * makes the spool directories, removes what a crash left in them (spool
+ * files, bodies no row refers to) and starts the group-commit thread. One
+ * data_dir belongs to one hub. */
 int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const struct lt_exchange_opts *opts,
 		     struct lt_err *err);
 void lt_exchange_close(struct lt_exchange *x);
@@ -64,7 +66,8 @@ int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, con
 int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who, const char *id, int *fd,
 			  uint64_t *size, struct lt_err *err);
 /* Transport acknowledgement of the caller's deliveries: done, fail or
- * processing. A document stays in the inbox until done. */
+ * processing. A document stays in the inbox until done, and done is final:
+ * a later fail or processing changes nothing and the reply says "done". */
 int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
 		    json_t **out, struct lt_err *err);
 
@@ -83,8 +86,9 @@ struct lt_exchange_counts {
 };
 void lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out);
 
-/* Removes bodies acknowledged by every recipient longer ago than the
- * retention period; traces and statistics stay. Returns how many. */
+/* Removes bodies acknowledged by every recipient, the last of them longer
+ * ago than the retention period; traces and statistics stay. Returns how
+ * many. */
 int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed, struct lt_err *err);
 
 #endif

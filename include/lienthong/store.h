@@ -71,6 +71,11 @@ void lt_store_close(struct lt_store *s);
 int lt_store_begin(struct lt_store *s, struct lt_err *err);
 int lt_store_commit(struct lt_store *s, struct lt_err *err);
 void lt_store_rollback(struct lt_store *s);
+/* A part of the current transaction that can fail alone: BEGIN marks it,
+ * RELEASE keeps its writes, ROLLBACK undoes only them. Parts do not nest. A
+ * failed ROLLBACK means the transaction itself is gone: roll it back. */
+enum lt_store_part { LT_PART_BEGIN, LT_PART_RELEASE, LT_PART_ROLLBACK };
+int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err);
 
 int lt_store_unit_get(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err);
 /* Inserts or replaces the unit's row and its search entry. */
@@ -233,8 +238,9 @@ int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb
  * cursor, oldest first. kind NULL for both. */
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		    lt_xinbox_cb cb, void *ctx, struct lt_err *err);
-/* Sets the state of doc's deliveries routed to the system's codes; *n says
- * how many (0: none is addressed to it). */
+/* Sets the state of doc's deliveries routed to the system's codes, except
+ * those already done (done is final); *n says how many are the system's
+ * (0: none is addressed to it). */
 int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
 		  int *n, struct lt_err *err);
 int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
@@ -246,8 +252,8 @@ int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_x
 /* by: day, month, sender, recipient. */
 int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
 		    void *ctx, struct lt_err *err);
-/* Edocs whose every delivery is done or refused since before `before`, with
- * a body still on disk. */
+/* Packages whose every delivery is done or refused, the last acknowledged
+ * before `before`, with a body still on disk. */
 int lt_store_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err);
 /* Totals: [documents, statuses, bytes, pending, done, refused]. */

@@ -17,6 +17,14 @@ char *lt_text_fold(const char *in, char *out, size_t outsz);
 /* True if s is valid UTF-8 with no control characters other than tab. */
 bool lt_text_is_clean_utf8(const char *s);
 
+/* snprintf into a fixed field without ever splitting a UTF-8 character: when
+ * the result does not fit it ends at the last whole character, so the field
+ * stays valid UTF-8 (a JSON reply built from it cannot fail). An incomplete
+ * sequence already at the end of the input is dropped too, which repairs
+ * fields that older versions cut with plain snprintf. Returns the length
+ * written (n must be at least 1). */
+size_t lt_text_format(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #define LT_DATE_BUFSZ 11
 
 /* Parses YYYY-MM-DD, YYYY/MM/DD or DD/MM/YYYY (the forms of formats.md

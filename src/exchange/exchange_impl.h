@@ -47,6 +47,11 @@ void lt__xpath_body(const struct lt_exchange *x, const char *id, char out[PATH_M
 int lt__commit_job(struct lt_exchange *x, struct lt__job *job);
 /* The reply of a send, rebuilt from the stored rows. */
 int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct lt_err *err);
+/* json_pack that says why it failed: NULL with err filled ("cannot build
+ * <what>: …"), for a stored field that is not valid UTF-8 or no memory. */
+json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...);
+/* The status to return after lt__xpack gave NULL (err may be NULL). */
+static inline int lt__xfail(const struct lt_err *err) { return err && err->status ? (int)err->status : LT_EIO; }
 /* May this caller read the document (sender, a recipient's system, admin)? */
 int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, struct lt_err *err);
 

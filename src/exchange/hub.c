@@ -1,20 +1,41 @@
 /* Opening the hub, and the group commit: concurrent uploads queue their rows
  * and one thread writes a whole batch in one transaction, so a burst of
  * sends costs one fsync instead of one each (design.md §5). */
+#include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "exchange_impl.h"
+#include "lienthong/log.h"
+#include "lienthong/text.h"
 
 void lt__xpath_body(const struct lt_exchange *x, const char *id, char out[PATH_MAX])
 {
 	snprintf(out, PATH_MAX, "%s/packages/%.2s/%s.xml", x->data_dir, id, id);
 }
 
-/* One job inside the batch transaction. Returns non-zero only when the store
- * fails, which fails the whole batch. */
+json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
+{
+	json_error_t je;
+	va_list ap;
+	va_start(ap, fmt);
+	json_t *o = json_vpack_ex(&je, 0, fmt, ap);
+	va_end(ap);
+	if (!o) {
+		bool oom = json_error_code(&je) == json_error_out_of_memory;
+		lt_err_set(err, oom ? LT_ENOMEM : LT_EIO, "cannot build %s: %s", what,
+			   oom ? "out of memory" : je.text);
+	}
+	return o;
+}
+
+/* One job inside the batch transaction, in its own savepoint (see
+ * committer). Returns non-zero when the store fails for this job; a refusal
+ * (409) is the job's result, not a failure. */
 static int apply(struct lt_exchange *x, struct lt__job *j)
 {
 	struct lt_xdoc prev;
@@ -23,7 +44,7 @@ static int apply(struct lt_exchange *x, struct lt__job *j)
 				    &e);
 	if (rc == LT_OK) {
 		if (strcmp(prev.sha256, j->doc.sha256) == 0) {
-			snprintf(j->replay_of, sizeof j->replay_of, "%s", prev.id);
+			lt_text_format(j->replay_of, sizeof j->replay_of, "%s", prev.id);
 			return LT_OK;
 		}
 		j->rc = lt_err_set(&j->err, LT_ECONFLICT,
@@ -58,11 +79,24 @@ static void *committer(void *arg)
 		x->queue = NULL;
 		pthread_mutex_unlock(&x->lock);
 
+		/* Each job in a savepoint: one that the store refuses (a constraint,
+		 * a row it cannot take) is undone and fails alone, and the others
+		 * still commit. Only a failure of the transaction itself (begin,
+		 * commit, a savepoint that cannot be undone) fails the whole batch. */
 		struct lt_err err = {0};
 		int rc = lt_store_begin(x->store, &err);
-		for (struct lt__job *j = batch; j && rc == LT_OK; j = j->next)
-			if ((rc = apply(x, j)))
-				err = j->err;
+		for (struct lt__job *j = batch; j && rc == LT_OK; j = j->next) {
+			if ((rc = lt_store_part(x->store, LT_PART_BEGIN, &err)))
+				break;
+			int jrc = apply(x, j);
+			if (jrc == LT_OK) {
+				rc = lt_store_part(x->store, LT_PART_RELEASE, &err);
+				continue;
+			}
+			j->rc = jrc;
+			j->replay_of[0] = '\0';
+			rc = lt_store_part(x->store, LT_PART_ROLLBACK, &err);
+		}
 		if (rc == LT_OK)
 			rc = lt_store_commit(x->store, &err);
 		else
@@ -70,7 +104,7 @@ static void *committer(void *arg)
 
 		pthread_mutex_lock(&x->lock);
 		for (struct lt__job *j = batch; j; j = j->next) {
-			if (rc) {
+			if (rc && j->rc == LT_OK) {
 				j->rc = rc;
 				j->err = err;
 				j->replay_of[0] = '\0';
@@ -120,6 +154,93 @@ static int mkdir_p(const char *path, struct lt_err *err)
 	}
 }
 
+/* A 32-hex-digit hub id followed by ".xml": the only names the hub writes
+ * under packages/; anything else there is left alone. */
+static bool body_name(const char *name, char id[LT_DOC_ID_BUFSZ])
+{
+	size_t n = strlen(name);
+	if (n != 36 || strcmp(name + 32, ".xml") != 0)
+		return false;
+	for (size_t i = 0; i < 32; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	memcpy(id, name, 32);
+	id[32] = '\0';
+	return true;
+}
+
+/* Removes the bodies under packages/<dir> that no row refers to. A store
+ * error stops the sweep: a file is only removed when the store said so. */
+static int sweep_bodies(struct lt_exchange *x, const char *dir, size_t *removed, struct lt_err *err)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/packages/%s", x->data_dir, dir);
+	DIR *d = opendir(path);
+	if (!d)
+		return LT_OK; /* gone meanwhile, or not a directory */
+	int rc = LT_OK;
+	struct dirent *de;
+	while (rc == LT_OK && (de = readdir(d))) {
+		char id[LT_DOC_ID_BUFSZ];
+		if (!body_name(de->d_name, id) || strncmp(id, dir, 2) != 0)
+			continue;
+		struct lt_xdoc doc;
+		struct lt_err e = {0};
+		int got = lt_store_xdoc_get(x->store, id, &doc, &e);
+		if (got != LT_OK && got != LT_ENOTFOUND) {
+			rc = lt_err_set(err, got, "%s", e.msg);
+			break;
+		}
+		/* No row (renamed, never committed), or a row whose body retention
+		 * removed (the rows go first; a crash can leave the file). */
+		if (got == LT_ENOTFOUND || doc.body_removed) {
+			char file[PATH_MAX];
+			lt__xpath_body(x, id, file);
+			if (unlink(file) == 0)
+				(*removed)++;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* What a crash (SIGKILL, power loss) leaves behind: spool files of uploads
+ * in flight, and bodies renamed into place whose rows never committed. Run
+ * before the hub takes any upload, so nothing in flight is touched; one
+ * data_dir belongs to one daemon. */
+static int sweep_orphans(struct lt_exchange *x, size_t *spool, size_t *bodies, struct lt_err *err)
+{
+	*spool = *bodies = 0;
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/tmp", x->data_dir);
+	DIR *d = opendir(path);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (strncmp(de->d_name, "upload-", 7) != 0)
+				continue;
+			char file[PATH_MAX + 300];
+			snprintf(file, sizeof file, "%s/%s", path, de->d_name);
+			if (unlink(file) == 0)
+				(*spool)++;
+		}
+		closedir(d);
+	}
+	snprintf(path, sizeof path, "%s/packages", x->data_dir);
+	if (!(d = opendir(path)))
+		return lt_err_set(err, LT_EIO, "cannot read %s: %s", path, strerror(errno));
+	int rc = LT_OK;
+	struct dirent *de;
+	while (rc == LT_OK && (de = readdir(d))) {
+		const char *n = de->d_name;
+		bool hex2 = strlen(n) == 2 && strspn(n, "0123456789abcdef") == 2;
+		if (hex2)
+			rc = sweep_bodies(x, n, bodies, err);
+	}
+	closedir(d);
+	return rc;
+}
+
 int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const struct lt_exchange_opts *opts,
 		     struct lt_err *err)
 {
@@ -143,6 +264,15 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 		free(x);
 		return rc;
 	}
+	/* Orphans only waste space, so a sweep that cannot finish does not keep
+	 * the hub from starting; it says why and runs again at the next start. */
+	size_t spool = 0, bodies = 0;
+	struct lt_err se = {0};
+	if (sweep_orphans(x, &spool, &bodies, &se) != LT_OK)
+		lt_log_warnx("exchange: the start-up sweep of %s stopped: %s", x->data_dir, se.msg);
+	if (spool || bodies)
+		lt_log_info("exchange: removed %zu spool files and %zu package bodies left by an interrupted run",
+			    spool, bodies);
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_cond_init(&x->wake, NULL);
 	pthread_cond_init(&x->finished, NULL);

@@ -8,15 +8,28 @@
 
 #include "exchange_impl.h"
 
-static int reply_recipient(void *ctx, const struct lt_xdelivery *d)
+/* The array a row callback appends to, and where it says why it could not. */
+struct list_ctx {
+	json_t *items;
+	struct lt_err *err;
+};
+
+static int append(struct list_ctx *c, json_t *o)
 {
+	if (!o)
+		return lt__xfail(c->err);
+	return json_array_append_new(c->items, o) ? lt_err_set(c->err, LT_ENOMEM, "out of memory") : LT_OK;
+}
+
+static int reply_recipient(void *vctx, const struct lt_xdelivery *d)
+{
+	struct list_ctx *c = vctx;
 	/* The state a send announced: pending unless refused or merged, so a
 	 * replay gets the first reply even after acknowledgements. */
 	const char *state = strcmp(d->state, "refused") == 0 || strcmp(d->state, "merged") == 0 ? d->state : "pending";
-	json_t *o = json_pack("{s:s,s:s?,s:s,s:s?}", "code", d->addressed, "routed_to",
-			      d->routed_to[0] ? d->routed_to : NULL, "state", state, "reason",
-			      d->reason[0] ? d->reason : NULL);
-	return json_array_append_new(ctx, o) ? LT_ENOMEM : LT_OK;
+	return append(c, lt__xpack(c->err, "the reply's recipient list", "{s:s,s:s?,s:s,s:s?}", "code", d->addressed,
+				   "routed_to", d->routed_to[0] ? d->routed_to : NULL, "state", state, "reason",
+				   d->reason[0] ? d->reason : NULL));
 }
 
 int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct lt_err *err)
@@ -25,30 +38,31 @@ int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct l
 	int rc = lt_store_xdoc_get(x->store, id, &d, err);
 	if (rc)
 		return rc;
-	json_t *rec = json_array();
-	if ((rc = lt_store_xdeliveries(x->store, id, reply_recipient, rec, err))) {
-		json_decref(rec);
+	struct list_ctx c = {json_array(), err};
+	if (!c.items)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	if ((rc = lt_store_xdeliveries(x->store, id, reply_recipient, &c, err))) {
+		json_decref(c.items);
 		return rc;
 	}
-	*out = json_pack("{s:s,s:s,s:s?,s:s,s:o}", "id", d.id, "kind", d.kind, "document_id",
-			 d.document_id[0] ? d.document_id : NULL, "sha256", d.sha256, "recipients", rec);
-	return *out ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
+	*out = lt__xpack(err, "the reply to a send", "{s:s,s:s,s:s?,s:s,s:o}", "id", d.id, "kind", d.kind,
+			 "document_id", d.document_id[0] ? d.document_id : NULL, "sha256", d.sha256, "recipients",
+			 c.items);
+	return *out ? LT_OK : lt__xfail(err);
 }
 
-static int inbox_item(void *ctx, const struct lt_xdelivery *dl, const struct lt_xdoc *d)
+static int inbox_item(void *vctx, const struct lt_xdelivery *dl, const struct lt_xdoc *d)
 {
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:I,s:s,s:s,s:s}", "delivery", (json_int_t)dl->id,
-			      "id", d->id, "kind", d->kind, "document_id", d->document_id[0] ? d->document_id : NULL,
-			      "from", d->from_code, "to", dl->addressed, "routed_to", dl->routed_to, "subject",
-			      d->subject[0] ? d->subject : NULL, "size", (json_int_t)d->size, "sha256", d->sha256,
-			      "received", d->received, "state", dl->state);
-	if (d->status_code[0])
-		json_object_set_new(o, "status_code", json_string(d->status_code));
-	if (d->refers_to[0])
-		json_object_set_new(o, "refers_to", json_string(d->refers_to));
-	if (dl->reason[0])
-		json_object_set_new(o, "reason", json_string(dl->reason));
-	return json_array_append_new(ctx, o) ? LT_ENOMEM : LT_OK;
+	struct list_ctx *c = vctx;
+	char what[80];
+	snprintf(what, sizeof what, "the inbox item of document %s", d->id);
+	return append(c, lt__xpack(c->err, what, "{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:I,s:s,s:s,s:s,s:s*,s:s*,s:s*}",
+				   "delivery", (json_int_t)dl->id, "id", d->id, "kind", d->kind, "document_id",
+				   d->document_id[0] ? d->document_id : NULL, "from", d->from_code, "to", dl->addressed,
+				   "routed_to", dl->routed_to, "subject", d->subject[0] ? d->subject : NULL, "size",
+				   (json_int_t)d->size, "sha256", d->sha256, "received", d->received, "state",
+				   dl->state, "status_code", d->status_code[0] ? d->status_code : NULL, "refers_to",
+				   d->refers_to[0] ? d->refers_to : NULL, "reason", dl->reason[0] ? dl->reason : NULL));
 }
 
 int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, const struct lt_inbox_query *q,
@@ -60,17 +74,19 @@ int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, con
 	if (q->kind && strcmp(q->kind, "edoc") != 0 && strcmp(q->kind, "status") != 0)
 		return lt_err_set(err, LT_EINVAL, "kind must be edoc or status");
 	int limit = q->limit > 0 && q->limit <= 500 ? q->limit : 100;
-	json_t *items = json_array();
-	int rc = lt_store_xinbox(x->store, who->system_id, q->kind, q->after, limit, inbox_item, items, err);
+	struct list_ctx c = {json_array(), err};
+	if (!c.items)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	int rc = lt_store_xinbox(x->store, who->system_id, q->kind, q->after, limit, inbox_item, &c, err);
 	if (rc) {
-		json_decref(items);
+		json_decref(c.items);
 		return rc;
 	}
-	size_t n = json_array_size(items);
-	json_t *next = n == (size_t)limit ? json_copy(json_object_get(json_array_get(items, n - 1), "delivery"))
+	size_t n = json_array_size(c.items);
+	json_t *next = n == (size_t)limit ? json_copy(json_object_get(json_array_get(c.items, n - 1), "delivery"))
 					  : json_null();
-	*out = json_pack("{s:o,s:o}", "items", items, "next_cursor", next);
-	return LT_OK;
+	*out = lt__xpack(err, "the inbox", "{s:o,s:o}", "items", c.items, "next_cursor", next);
+	return *out ? LT_OK : lt__xfail(err);
 }
 
 struct may_ctx {
@@ -137,6 +153,22 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
 	return LT_OK;
 }
 
+struct ack_ctx {
+	struct lt_codelist mine;
+	int mine_n, done; /* the caller's live deliveries, and how many are done */
+};
+
+static int count_done(void *vctx, const struct lt_xdelivery *d)
+{
+	struct ack_ctx *c = vctx;
+	if (!d->routed_to[0] || !lt_codelist_has(&c->mine, d->routed_to) || !strcmp(d->state, "refused") ||
+	    !strcmp(d->state, "merged"))
+		return LT_OK;
+	c->mine_n++;
+	c->done += strcmp(d->state, "done") == 0;
+	return LT_OK;
+}
+
 int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
 		    json_t **out, struct lt_err *err)
 {
@@ -161,12 +193,22 @@ int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const
 		lt_store_rollback(x->store);
 		return lt_err_set(err, LT_EFORBIDDEN, "document %s is not addressed to this system's codes", id);
 	}
+	/* done is final (the store leaves done deliveries alone): a later
+	 * processing or fail is answered with the state they are still in. */
+	struct ack_ctx ac = {{0}, 0, 0};
+	if (rc == LT_OK && strcmp(state, "done") != 0) {
+		if ((rc = lt_store_system_codes(x->store, who->system_id, &ac.mine, err)) == LT_OK)
+			rc = lt_store_xdeliveries(x->store, id, count_done, &ac, err);
+		lt_codelist_free(&ac.mine);
+	}
 	if (rc == LT_OK)
 		rc = lt_store_commit(x->store, err);
 	else
 		lt_store_rollback(x->store);
 	if (rc)
 		return rc;
-	*out = json_pack("{s:s,s:s,s:i}", "id", id, "state", state, "deliveries", n);
-	return LT_OK;
+	bool final = ac.mine_n > 0 && ac.done == ac.mine_n;
+	*out = lt__xpack(err, "the reply to an acknowledgement", "{s:s,s:s,s:i}", "id", id, "state",
+			 final ? "done" : state, "deliveries", n);
+	return *out ? LT_OK : lt__xfail(err);
 }

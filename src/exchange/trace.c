@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "exchange_impl.h"
+#include "lienthong/text.h"
 
 struct trace_ctx {
 	struct lt_exchange *x;
@@ -13,33 +14,55 @@ struct trace_ctx {
 	struct lt_err *err;
 };
 
-static int collect_event(void *ctx, const struct lt_xevent *e)
+/* The array a row callback appends to, and where it says why it could not. */
+struct list_ctx {
+	json_t *items;
+	struct lt_err *err;
+};
+
+static int append(struct list_ctx *c, json_t *o)
 {
-	return json_array_append_new(ctx, json_pack("{s:s,s:s}", "state", e->state, "at", e->at)) ? LT_ENOMEM : LT_OK;
+	if (!o)
+		return lt__xfail(c->err);
+	return json_array_append_new(c->items, o) ? lt_err_set(c->err, LT_ENOMEM, "out of memory") : LT_OK;
 }
 
-static int collect_status(void *ctx, const struct lt_xstatus *s)
+static int collect_event(void *vctx, const struct lt_xevent *e)
 {
-	json_t *o = json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:s}", "code", s->code, "name", lt_edxml_status_name(s->code),
-			      "from", s->from_code, "to", s->to_code, "at", s->at, "received", s->received,
-			      "status_id", s->status_doc);
-	if (s->description[0])
-		json_object_set_new(o, "description", json_string(s->description));
-	return json_array_append_new(ctx, o) ? LT_ENOMEM : LT_OK;
+	struct list_ctx *c = vctx;
+	return append(c, lt__xpack(c->err, "a transport event", "{s:s,s:s}", "state", e->state, "at", e->at));
+}
+
+static int collect_status(void *vctx, const struct lt_xstatus *s)
+{
+	struct list_ctx *c = vctx;
+	char what[80];
+	snprintf(what, sizeof what, "status %s on the trace", s->status_doc);
+	return append(c, lt__xpack(c->err, what, "{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s*}", "code", s->code, "name",
+				   lt_edxml_status_name(s->code), "from", s->from_code, "to", s->to_code, "at", s->at,
+				   "received", s->received, "status_id", s->status_doc, "description",
+				   s->description[0] ? s->description : NULL));
 }
 
 static int trace_recipient(void *vctx, const struct lt_xdelivery *d)
 {
 	struct trace_ctx *c = vctx;
-	json_t *transport = json_array();
-	int rc = lt_store_xevents(c->x->store, d->id, collect_event, transport, c->err);
+	struct list_ctx ev = {json_array(), c->err};
+	if (!ev.items)
+		return lt_err_set(c->err, LT_ENOMEM, "out of memory");
+	int rc = lt_store_xevents(c->x->store, d->id, collect_event, &ev, c->err);
 	if (rc) {
-		json_decref(transport);
+		json_decref(ev.items);
 		return rc;
 	}
+	json_t *transport = ev.items;
 	/* Business statuses sent by this recipient (its routed-to code), or by
 	 * the addressed code for producers that still answer with the old one. */
 	json_t *mine = json_array();
+	if (!mine) {
+		json_decref(transport);
+		return lt_err_set(c->err, LT_ENOMEM, "out of memory");
+	}
 	size_t i;
 	json_t *s;
 	json_array_foreach(c->statuses, i, s)
@@ -47,13 +70,68 @@ static int trace_recipient(void *vctx, const struct lt_xdelivery *d)
 		const char *from = json_string_value(json_object_get(s, "from"));
 		const char *code = json_string_value(json_object_get(s, "code"));
 		bool ours = from && (strcmp(from, d->routed_to) == 0 || strcmp(from, d->addressed) == 0);
-		if (ours && strcmp(code, "13") != 0)
-			json_array_append(mine, s);
+		if (ours && strcmp(code, "13") != 0 && json_array_append(mine, s))
+			rc = lt_err_set(c->err, LT_ENOMEM, "out of memory");
 	}
-	json_t *o = json_pack("{s:s,s:s?,s:s,s:s?,s:o,s:o}", "code", d->addressed, "routed_to",
-			      d->routed_to[0] ? d->routed_to : NULL, "state", d->state, "reason",
-			      d->reason[0] ? d->reason : NULL, "transport", transport, "statuses", mine);
-	return json_array_append_new(c->recipients, o) ? LT_ENOMEM : LT_OK;
+	if (rc) {
+		json_decref(transport);
+		json_decref(mine);
+		return rc;
+	}
+	struct list_ctx rec = {c->recipients, c->err};
+	return append(&rec, lt__xpack(c->err, "a recipient of the trace", "{s:s,s:s?,s:s,s:s?,s:o,s:o}", "code",
+				      d->addressed, "routed_to", d->routed_to[0] ? d->routed_to : NULL, "state",
+				      d->state, "reason", d->reason[0] ? d->reason : NULL, "transport", transport,
+				      "statuses", mine));
+}
+
+/* Sender-side statuses (a revocation, 13) stay on the document itself, once
+ * per status package: the hub keeps one row per recipient it reached, which
+ * the entry lists as `reached`. */
+static int sender_statuses(json_t *statuses, json_t **out, struct lt_err *err)
+{
+	json_t *own = json_array(), *by_id = json_object();
+	int rc = own && by_id ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
+	size_t i;
+	json_t *s;
+	json_array_foreach(statuses, i, s)
+	{
+		if (rc || strcmp(json_string_value(json_object_get(s, "code")), "13") != 0)
+			continue;
+		const char *sid = json_string_value(json_object_get(s, "status_id"));
+		json_t *to = json_object_get(s, "to");
+		json_t *entry = json_object_get(by_id, sid);
+		if (!entry) {
+			entry = json_copy(s);
+			bool ok = entry && json_object_set_new(entry, "reached", json_array()) == 0;
+			if (!ok)
+				json_decref(entry);
+			/* json_array_append_new takes the entry even when it fails. */
+			if (!ok || json_array_append_new(own, entry) || json_object_set(by_id, sid, entry)) {
+				rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+				break;
+			}
+			json_object_del(entry, "to");
+		}
+		json_t *reached = json_object_get(entry, "reached");
+		if (to && json_string_length(to) && json_array_append(reached, to))
+			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
+	json_decref(by_id);
+	if (rc) {
+		json_decref(own);
+		return rc;
+	}
+	*out = own;
+	return LT_OK;
+}
+
+/* Sets key to a value lt__xpack built (NULL: it failed and said why). */
+static int set_packed(json_t *o, const char *key, json_t *value, struct lt_err *err)
+{
+	if (!value)
+		return lt__xfail(err);
+	return json_object_set_new(o, key, value) ? lt_err_set(err, LT_ENOMEM, "out of memory") : LT_OK;
 }
 
 int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, const char *id, json_t **out,
@@ -66,55 +144,64 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 	if (rc || (rc = lt__may_read(x, who, &d, err)))
 		return rc;
 	struct trace_ctx c = {x, json_array(), json_array(), err};
-	rc = lt_store_xstatuses(x->store, id, collect_status, c.statuses, err);
+	struct list_ctx st = {c.statuses, err};
+	rc = c.recipients && c.statuses ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
+	if (rc == LT_OK)
+		rc = lt_store_xstatuses(x->store, id, collect_status, &st, err);
 	if (rc == LT_OK)
 		rc = lt_store_xdeliveries(x->store, id, trace_recipient, &c, err);
+	json_t *own = NULL;
+	if (rc == LT_OK)
+		rc = sender_statuses(c.statuses, &own, err);
+	json_decref(c.statuses);
 	if (rc) {
 		json_decref(c.recipients);
-		json_decref(c.statuses);
 		return rc;
 	}
-	/* Sender-side statuses (a revocation, 13) stay on the document itself. */
-	json_t *own = json_array();
-	size_t i;
-	json_t *s;
-	json_array_foreach(c.statuses, i, s)
-	{
-		if (strcmp(json_string_value(json_object_get(s, "code")), "13") == 0)
-			json_array_append(own, s);
-	}
-	json_decref(c.statuses);
-	*out = json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:s,s:I,s:s,s:b,s:o,s:o}", "id", d.id, "kind", d.kind, "document_id",
-			 d.document_id[0] ? d.document_id : NULL, "from", d.from_code, "subject",
-			 d.subject[0] ? d.subject : NULL, "received", d.received, "size", (json_int_t)d.size, "sha256",
-			 d.sha256, "body_removed", d.body_removed, "recipients", c.recipients, "sender_statuses", own);
+	json_t *o = lt__xpack(err, "the trace", "{s:s,s:s,s:s?,s:s,s:s?,s:s,s:I,s:s,s:b,s:o,s:o}", "id", d.id, "kind",
+			      d.kind, "document_id", d.document_id[0] ? d.document_id : NULL, "from", d.from_code,
+			      "subject", d.subject[0] ? d.subject : NULL, "received", d.received, "size",
+			      (json_int_t)d.size, "sha256", d.sha256, "body_removed", d.body_removed, "recipients",
+			      c.recipients, "sender_statuses", own);
+	if (!o)
+		return lt__xfail(err);
 	if (d.doctype > 0) {
 		static const char *const names[] = {"new", "revoke", "update", "replace"};
-		json_object_set_new(*out, "business", json_pack("{s:s,s:s}", "type", names[d.doctype & 3], "refers_to",
-								 d.refers_to));
+		rc = set_packed(o, "business",
+				lt__xpack(err, "the trace's business type", "{s:s,s:s}", "type", names[d.doctype & 3],
+					  "refers_to", d.refers_to),
+				err);
 	}
-	if (d.signature[0]) {
+	if (rc == LT_OK && d.signature[0]) {
 		bool trusted = strncmp(d.signature, "trusted:", 8) == 0;
 		const char *colon = strchr(d.signature, ':');
-		json_object_set_new(*out, "signature",
-				    json_pack("{s:b,s:s}", "trusted", trusted, trusted ? "signer" : "reason",
-					      colon ? colon + 2 : d.signature));
+		rc = set_packed(o, "signature",
+				lt__xpack(err, "the trace's signature verdict", "{s:b,s:s}", "trusted", trusted,
+					  trusted ? "signer" : "reason", colon ? colon + 2 : d.signature),
+				err);
 	}
-	if (d.status_code[0])
-		json_object_set_new(*out, "status",
-				    json_pack("{s:s,s:s}", "code", d.status_code, "refers_to", d.refers_to));
+	if (rc == LT_OK && d.status_code[0])
+		rc = set_packed(o, "status",
+				lt__xpack(err, "the trace's status", "{s:s,s:s}", "code", d.status_code, "refers_to",
+					  d.refers_to),
+				err);
+	if (rc) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
 	return LT_OK;
 }
 
-static int stat_row(void *ctx, const struct lt_xstat_row *r)
+static int stat_row(void *vctx, const struct lt_xstat_row *r)
 {
-	json_t *o = json_pack("{s:s,s:I,s:I,s:I}", "key", r->key, "documents", (json_int_t)r->documents, "bytes",
-			      (json_int_t)r->bytes, "deliveries", (json_int_t)r->deliveries);
-	json_object_set_new(o, "sent_to_01_seconds", r->n_01 ? json_real(r->sent_to_01_s) : json_null());
-	json_object_set_new(o, "sent_to_06_seconds", r->n_06 ? json_real(r->sent_to_06_s) : json_null());
-	json_object_set_new(o, "answered_01", json_integer(r->n_01));
-	json_object_set_new(o, "answered_06", json_integer(r->n_06));
-	return json_array_append_new(ctx, o) ? LT_ENOMEM : LT_OK;
+	struct list_ctx *c = vctx;
+	return append(c, lt__xpack(c->err, "a row of the statistics", "{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I}", "key",
+				   r->key, "documents", (json_int_t)r->documents, "bytes", (json_int_t)r->bytes,
+				   "deliveries", (json_int_t)r->deliveries, "sent_to_01_seconds",
+				   r->n_01 ? json_real(r->sent_to_01_s) : json_null(), "sent_to_06_seconds",
+				   r->n_06 ? json_real(r->sent_to_06_s) : json_null(), "answered_01",
+				   (json_int_t)r->n_01, "answered_06", (json_int_t)r->n_06));
 }
 
 int lt_exchange_stats(struct lt_exchange *x, const char *from, const char *to, const char *by, json_t **out,
@@ -124,15 +211,17 @@ int lt_exchange_stats(struct lt_exchange *x, const char *from, const char *to, c
 		by = "day";
 	if (strcmp(by, "day") && strcmp(by, "month") && strcmp(by, "sender") && strcmp(by, "recipient"))
 		return lt_err_set(err, LT_EINVAL, "by must be day, month, sender or recipient");
-	json_t *items = json_array();
-	int rc = lt_store_xstats(x->store, from ? from : "", to ? to : "", by, stat_row, items, err);
+	struct list_ctx c = {json_array(), err};
+	if (!c.items)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	int rc = lt_store_xstats(x->store, from ? from : "", to ? to : "", by, stat_row, &c, err);
 	if (rc) {
-		json_decref(items);
+		json_decref(c.items);
 		return rc;
 	}
-	*out = json_pack("{s:s,s:s?,s:s?,s:o}", "by", by, "from", from && *from ? from : NULL, "to",
-			 to && *to ? to : NULL, "items", items);
-	return LT_OK;
+	*out = lt__xpack(err, "the statistics", "{s:s,s:s?,s:s?,s:o}", "by", by, "from", from && *from ? from : NULL,
+			 "to", to && *to ? to : NULL, "items", c.items);
+	return *out ? LT_OK : lt__xfail(err);
 }
 
 struct expire_ctx {
@@ -153,7 +242,7 @@ static int expire_one(void *vctx, const struct lt_xdoc *d)
 		c->ids = nv;
 		c->cap = cap;
 	}
-	snprintf(c->ids[c->n++], LT_DOC_ID_BUFSZ, "%s", d->id);
+	lt_text_format(c->ids[c->n++], LT_DOC_ID_BUFSZ, "%s", d->id);
 	return LT_OK;
 }
 

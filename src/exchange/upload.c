@@ -14,13 +14,14 @@
 #include "exchange_impl.h"
 #include "lienthong/config.h"
 #include "lienthong/sign.h"
+#include "lienthong/text.h"
 
 struct lt_upload {
 	struct lt_exchange *x;
 	struct lt_principal who;
 	struct lt_edxml_reader *rd;
 	int fd;
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX]; /* the spool file; "" once renamed to its final name */
 	uint64_t bytes;
 	int failed;             /* sticky status of the first failure */
 	struct lt_err fail_err;
@@ -98,7 +99,9 @@ void lt_upload_abort(struct lt_upload *u)
 	lt_edxml_reader_free(u->rd);
 	if (u->fd >= 0)
 		close(u->fd);
-	unlink(u->tmp);
+	/* After the rename another upload may hold the same spool name. */
+	if (u->tmp[0])
+		unlink(u->tmp);
 	free(u);
 }
 
@@ -125,17 +128,17 @@ static int add_delivery(struct route_set *rs, const char *doc, const char *addre
 	}
 	struct lt_xdelivery *d = &rs->v[rs->n++];
 	memset(d, 0, sizeof *d);
-	snprintf(d->doc, sizeof d->doc, "%s", doc);
-	snprintf(d->addressed, sizeof d->addressed, "%s", addressed);
-	snprintf(d->routed_to, sizeof d->routed_to, "%s", routed);
-	snprintf(d->state, sizeof d->state, "%s", state);
-	snprintf(d->reason, sizeof d->reason, "%s", reason);
-	snprintf(d->updated, sizeof d->updated, "%s", now);
+	lt_text_format(d->doc, sizeof d->doc, "%s", doc);
+	lt_text_format(d->addressed, sizeof d->addressed, "%s", addressed);
+	lt_text_format(d->routed_to, sizeof d->routed_to, "%s", routed);
+	lt_text_format(d->state, sizeof d->state, "%s", state);
+	lt_text_format(d->reason, sizeof d->reason, "%s", reason);
+	lt_text_format(d->updated, sizeof d->updated, "%s", now);
 	/* A code reached through two addressed codes is delivered once. */
 	for (size_t i = 0; i + 1 < rs->n && !strcmp(state, "pending"); i++)
 		if (!strcmp(rs->v[i].state, "pending") && strcmp(rs->v[i].routed_to, routed) == 0) {
-			snprintf(d->state, sizeof d->state, "merged");
-			snprintf(d->reason, sizeof d->reason, "delivered once, with the copy addressed to %s",
+			lt_text_format(d->state, sizeof d->state, "merged");
+			lt_text_format(d->reason, sizeof d->reason, "delivered once, with the copy addressed to %s",
 				 rs->v[i].addressed);
 			break;
 		}
@@ -164,11 +167,11 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 	}
 	char reason[256];
 	if (cur.n == 0) {
-		snprintf(reason, sizeof reason, "%s closed on %s and has no active successor", code, u.valid_to);
+		lt_text_format(reason, sizeof reason, "%s closed on %s and has no active successor", code, u.valid_to);
 		rc = add_delivery(rs, doc, code, "", "refused", reason, now);
 	}
 	for (size_t i = 0; i < cur.n && rc == LT_OK; i++) {
-		snprintf(reason, sizeof reason, "%s closed on %s; routed to its successor %s", code, u.valid_to,
+		lt_text_format(reason, sizeof reason, "%s closed on %s; routed to its successor %s", code, u.valid_to,
 			 cur.codes[i]);
 		rc = add_delivery(rs, doc, code, cur.codes[i], "pending", reason, now);
 	}
@@ -205,6 +208,103 @@ static bool speaks_for(struct lt_exchange *x, int64_t system_id, const char *cod
 	return ok;
 }
 
+/* Does code stand for the unit `of`: the same code, or the active unit that
+ * carries its work since a move or a merger (lineage)? */
+static int same_unit(struct lt_exchange *x, const char *of, const char *code, bool *yes, struct lt_err *err)
+{
+	*yes = strcmp(of, code) == 0;
+	if (*yes || !of[0])
+		return LT_OK;
+	struct lt_codelist cur = {0};
+	struct lt_err e = {0};
+	int rc = lt_registry_resolve(x->reg, of, &cur, &e);
+	if (rc == LT_OK)
+		*yes = lt_codelist_has(&cur, code);
+	lt_codelist_free(&cur);
+	return rc == LT_OK || rc == LT_ENOTFOUND ? LT_OK : lt_err_set(err, rc, "%s", e.msg);
+}
+
+struct party_ctx {
+	struct lt_exchange *x;
+	const char *code;
+	bool lineage; /* second pass: through lineage as well */
+	bool found;
+	struct lt_err *err;
+};
+
+static int is_recipient(void *vctx, const struct lt_xdelivery *d)
+{
+	struct party_ctx *c = vctx;
+	if (c->found || strcmp(d->state, "refused") == 0)
+		return LT_OK;
+	if (strcmp(d->routed_to, c->code) == 0 || strcmp(d->addressed, c->code) == 0) {
+		c->found = true;
+		return LT_OK;
+	}
+	return c->lineage ? same_unit(c->x, d->routed_to, c->code, &c->found, c->err) : LT_OK;
+}
+
+/* Is code one of the document's recipients: a code it was addressed or routed
+ * to, or the unit that carries such a recipient's work since? The plain
+ * comparison runs first so lineage is only consulted when it is needed. */
+static int recipient_of(struct lt_exchange *x, const struct lt_xdoc *doc, const char *code, bool *yes,
+			struct lt_err *err)
+{
+	struct party_ctx c = {x, code, false, false, err};
+	int rc = lt_store_xdeliveries(x->store, doc->id, is_recipient, &c, err);
+	if (rc == LT_OK && !c.found) {
+		c.lineage = true;
+		rc = lt_store_xdeliveries(x->store, doc->id, is_recipient, &c, err);
+	}
+	*yes = c.found;
+	return rc;
+}
+
+/* The document a status answers, matched by its DocumentId and its parties,
+ * never by the DocumentId alone (anyone can write one): a revocation (13)
+ * must come from the document's sender, every other status from one of its
+ * recipients. *carried is false when the hub never carried the document; the
+ * status is then relayed with no trace to join. A status from a third party
+ * about a document the hub carried is refused, so nobody can write on
+ * someone else's trace or answer in a recipient's name. */
+static int find_answered(struct lt_exchange *x, const char *docid, const char *rf_code, const char *from,
+			 bool revoke, struct lt_xdoc *orig, bool *carried, struct lt_err *err)
+{
+	*carried = false;
+	if (!docid[0])
+		return LT_OK;
+	struct lt_err e = {0};
+	int rc = lt_store_xdoc_by_document_id(x->store, docid, revoke ? from : rf_code, orig, &e);
+	if (rc == LT_ENOTFOUND && revoke) {
+		/* The sender may have moved since: its document is under the old code. */
+		rc = lt_store_xdoc_by_document_id(x->store, docid, NULL, orig, &e);
+		bool sender = false;
+		int urc = rc == LT_OK ? same_unit(x, orig->from_code, from, &sender, err) : LT_OK;
+		if (urc)
+			return urc;
+		if (rc == LT_OK && !sender)
+			return lt_err_set(err, LT_EFORBIDDEN,
+					  "a revocation (status 13) of %s comes from its sender %s, not from %s",
+					  docid, orig->from_code, from);
+	}
+	if (rc == LT_ENOTFOUND)
+		return LT_OK;
+	if (rc)
+		return lt_err_set(err, rc, "%s", e.msg);
+	if (!revoke) {
+		bool yes = false;
+		if ((rc = recipient_of(x, orig, from, &yes, err)))
+			return rc;
+		if (!yes)
+			return lt_err_set(err, LT_EFORBIDDEN,
+					  "a status about %s (hub id %s) comes from one of its recipients, and %s is "
+					  "not one: check From/OrganId and ResponseFor/DocumentId",
+					  docid, orig->id, from);
+	}
+	*carried = true;
+	return LT_OK;
+}
+
 static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p, struct lt__job *j,
 			struct route_set *rs, struct lt_err *err)
 {
@@ -220,17 +320,19 @@ static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p,
 	lt_code_format(&rf->organ_id.code, rf_code);
 	const char *docid = rf->document_id.text;
 	char buf[LT_CODE_BUFSZ];
-	snprintf(j->doc.refers_to, sizeof j->doc.refers_to, "%s", docid);
-	snprintf(j->doc.status_code, sizeof j->doc.status_code, "%s", p->status_code);
+	lt_text_format(j->doc.refers_to, sizeof j->doc.refers_to, "%s", docid);
+	lt_text_format(j->doc.status_code, sizeof j->doc.status_code, "%s", p->status_code);
+	bool revoke = strcmp(p->status_code, "13") == 0, carried = false;
 	struct lt_xdoc orig;
-	bool carried = docid[0] && lt_store_xdoc_by_document_id(x->store, docid, NULL, &orig, NULL) == LT_OK;
-	int rc = LT_OK;
+	int rc = find_answered(x, docid, rf_code, j->doc.from_code, revoke, &orig, &carried, err);
+	if (rc)
+		return rc;
 	/* 13 (revocation) goes from the sender to every recipient; every other
 	 * status goes back to the sender of the document. */
-	if (strcmp(p->status_code, "13") == 0 && carried) {
+	if (revoke && carried) {
 		struct orig_ctx oc = {x, rs, j->doc.id, j->doc.received, err};
 		rc = lt_store_xdeliveries(x->store, orig.id, route_again, &oc, err);
-	} else if (strcmp(p->status_code, "13") == 0 && p->n_to) {
+	} else if (revoke && p->n_to) {
 		for (size_t i = 0; i < p->n_to && rc == LT_OK; i++)
 			rc = route_one(x, rs, j->doc.id, organ_code(&p->to[i].organ_id, buf), j->doc.received, err);
 	} else {
@@ -243,22 +345,21 @@ static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p,
 	for (size_t i = 0; i < rs->n; i++) {
 		if (strcmp(rs->v[i].state, "pending") != 0)
 			continue;
-		struct lt__job *jj = j;
-		struct lt_xstatus *nv = realloc(jj->statuses, (jj->n_statuses + 1) * sizeof *nv);
+		struct lt_xstatus *nv = realloc(j->statuses, (j->n_statuses + 1) * sizeof *nv);
 		if (!nv)
 			return lt_err_set(err, LT_ENOMEM, "out of memory");
-		jj->statuses = nv;
-		struct lt_xstatus *st = &nv[jj->n_statuses++];
+		j->statuses = nv;
+		struct lt_xstatus *st = &nv[j->n_statuses++];
 		memset(st, 0, sizeof *st);
-		snprintf(st->status_doc, sizeof st->status_doc, "%s", j->doc.id);
-		snprintf(st->ref_doc, sizeof st->ref_doc, "%s", carried ? orig.id : "");
-		snprintf(st->ref_document_id, sizeof st->ref_document_id, "%s", docid);
-		snprintf(st->from_code, sizeof st->from_code, "%s", j->doc.from_code);
-		snprintf(st->to_code, sizeof st->to_code, "%s", rs->v[i].routed_to);
-		snprintf(st->code, sizeof st->code, "%s", p->status_code);
-		snprintf(st->description, sizeof st->description, "%s", p->description ? p->description : "");
-		snprintf(st->at, sizeof st->at, "%s", p->timestamp[0] ? p->timestamp : j->doc.received);
-		snprintf(st->received, sizeof st->received, "%s", j->doc.received);
+		lt_text_format(st->status_doc, sizeof st->status_doc, "%s", j->doc.id);
+		lt_text_format(st->ref_doc, sizeof st->ref_doc, "%s", carried ? orig.id : "");
+		lt_text_format(st->ref_document_id, sizeof st->ref_document_id, "%s", docid);
+		lt_text_format(st->from_code, sizeof st->from_code, "%s", j->doc.from_code);
+		lt_text_format(st->to_code, sizeof st->to_code, "%s", rs->v[i].routed_to);
+		lt_text_format(st->code, sizeof st->code, "%s", p->status_code);
+		lt_text_format(st->description, sizeof st->description, "%s", p->description ? p->description : "");
+		lt_text_format(st->at, sizeof st->at, "%s", p->timestamp[0] ? p->timestamp : j->doc.received);
+		lt_text_format(st->received, sizeof st->received, "%s", j->doc.received);
 	}
 	return LT_OK;
 }
@@ -271,15 +372,15 @@ static int route_edoc(struct lt_exchange *x, const struct lt_edxml_package *p, s
 		return lt_err_set(err, LT_EINVAL, "edXMLEnvelope/edXMLHeader/MessageHeader/DocumentId: missing");
 	if (p->n_to == 0)
 		return lt_err_set(err, LT_EINVAL, "edXMLEnvelope/edXMLHeader/MessageHeader/To: no recipient");
-	snprintf(j->doc.document_id, sizeof j->doc.document_id, "%s", p->document_id.text);
-	snprintf(j->doc.subject, sizeof j->doc.subject, "%s", p->subject ? p->subject : "");
+	lt_text_format(j->doc.document_id, sizeof j->doc.document_id, "%s", p->document_id.text);
+	lt_text_format(j->doc.subject, sizeof j->doc.subject, "%s", p->subject ? p->subject : "");
 	int rc = LT_OK;
 	for (size_t i = 0; i < p->n_to && rc == LT_OK; i++)
 		rc = route_one(x, rs, j->doc.id, organ_code(&p->to[i].organ_id, buf), j->doc.received, err);
 	const struct lt_edxml_business *b = &p->business;
 	if (b->present && b->doc_type > LT_EDXML_NEW) {
 		j->doc.doctype = b->doc_type;
-		snprintf(j->doc.refers_to, sizeof j->doc.refers_to, "%s", b->document_id.text);
+		lt_text_format(j->doc.refers_to, sizeof j->doc.refers_to, "%s", b->document_id.text);
 		/* An update reaches the recipients it adds and removes as well;
 		 * a replacement, every unit whose copy it replaces (§2.9). */
 		for (size_t i = 0; b->doc_type == LT_EDXML_UPDATE && i < b->n_receivers && rc == LT_OK; i++)
@@ -315,7 +416,10 @@ static int place_body(struct lt_upload *u, const char *id, char final[PATH_MAX],
 	*slash = '\0';
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return lt_err_set(err, LT_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if (fsync(u->fd) != 0 || rename(u->tmp, final) != 0 || fsync_dir_of(final) != 0 || fsync_dir_of(dir) != 0)
+	if (fsync(u->fd) != 0 || rename(u->tmp, final) != 0)
+		return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
+	u->tmp[0] = '\0'; /* the name is free again: abort must not unlink it */
+	if (fsync_dir_of(final) != 0 || fsync_dir_of(dir) != 0)
 		return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
 	return LT_OK;
 }
@@ -328,21 +432,26 @@ static int judge_signature(struct lt_exchange *x, struct lt_upload *u, struct lt
 	struct lt_sig_result sr;
 	struct lt_err e = {0};
 	char why[200] = "";
-	bool trusted = false;
-	if (lt_sign_verify_file(u->tmp, &sr, &e) != LT_OK)
-		snprintf(why, sizeof why, "not verified: %s", e.msg);
+	bool trusted = false, maybe = true;
+	memset(&sr, 0, sizeof sr);
+	if (lt_sign_may_be_signed(u->tmp, &maybe, &e) != LT_OK)
+		lt_text_format(why, sizeof why, "not verified: %s", e.msg);
+	else if (!maybe)
+		lt_text_format(why, sizeof why, "the package is not signed");
+	else if (lt_sign_verify_file(u->tmp, &sr, &e) != LT_OK)
+		lt_text_format(why, sizeof why, "not verified: %s", e.msg);
 	else if (!sr.present)
-		snprintf(why, sizeof why, "the package is not signed");
+		lt_text_format(why, sizeof why, "the package is not signed");
 	else if (!sr.valid)
-		snprintf(why, sizeof why, "%s", sr.reason);
+		lt_text_format(why, sizeof why, "%s", sr.reason);
 	else if (lt_sign_check_binding(x->store, &sr, d->from_code, x->trusted_ca, 0, &e) != LT_OK)
-		snprintf(why, sizeof why, "%s", e.msg);
+		lt_text_format(why, sizeof why, "%s", e.msg);
 	else
 		trusted = true;
 	if (trusted)
-		snprintf(d->signature, sizeof d->signature, "trusted: %s", sr.subject);
+		lt_text_format(d->signature, sizeof d->signature, "trusted: %s", sr.subject);
 	else
-		snprintf(d->signature, sizeof d->signature, "untrusted: %s", why);
+		lt_text_format(d->signature, sizeof d->signature, "untrusted: %s", why);
 	lt_sig_result_clear(&sr);
 	if (!trusted && x->signature_policy == LT_SIG_REQUIRE)
 		return lt_err_set(err, LT_ERULE, "the hub requires a trusted signature and this package has none: %s", why);
@@ -374,7 +483,7 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	struct lt_xdoc *d = &job.doc;
 	for (int i = 0; i < 16; i++)
 		snprintf(d->id + 2 * i, 3, "%02x", raw[i]);
-	snprintf(d->kind, sizeof d->kind, "%s", p->kind == LT_EDXML_STATUS ? "status" : "edoc");
+	lt_text_format(d->kind, sizeof d->kind, "%s", p->kind == LT_EDXML_STATUS ? "status" : "edoc");
 	d->system_id = u->who.system_id;
 	lt_code_format(&p->from.organ_id.code, d->from_code);
 	lt_edxml_hash_hex(p->sha256, d->sha256);
@@ -430,6 +539,6 @@ out:
 	free(rs.v);
 	free(job.statuses);
 	lt_edxml_package_free(p);
-	lt_upload_abort(u); /* the spool name is gone after a rename; unlink is harmless */
+	lt_upload_abort(u);
 	return rc;
 }

@@ -82,6 +82,7 @@ char *lt__code_rev_prefix(const char *code, char *buf)
 int lt_store_begin(struct lt_store *s, struct lt_err *err) { DISPATCH(begin(s, err)); }
 int lt_store_commit(struct lt_store *s, struct lt_err *err) { DISPATCH(commit(s, err)); }
 void lt_store_rollback(struct lt_store *s) { s->ops->rollback(s); }
+int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err) { DISPATCH(part(s, what, err)); }
 int lt_store_unit_get(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err)
 {
 	DISPATCH(unit_get(s, code, out, err));

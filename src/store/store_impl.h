@@ -11,6 +11,7 @@ struct lt_store_ops {
 	int (*begin)(struct lt_store *s, struct lt_err *err);
 	int (*commit)(struct lt_store *s, struct lt_err *err);
 	void (*rollback)(struct lt_store *s);
+	int (*part)(struct lt_store *s, enum lt_store_part what, struct lt_err *err);
 	int (*unit_get)(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err);
 	int (*unit_put)(struct lt_store *s, const struct lt_unit *u, struct lt_err *err);
 	int (*children)(struct lt_store *s, const char *parent, enum lt_status_filter f, lt_unit_cb cb, void *ctx,

@@ -2,6 +2,7 @@
  * that Vietnamese uses; it is generated from Unicode's own decompositions. */
 #include "lienthong/text.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,48 @@ bool lt_text_is_clean_utf8(const char *in)
 		s += n;
 	}
 	return true;
+}
+
+/* Bytes a sequence led by c announces: 1 for ASCII, 2-4 for a lead byte, 0
+ * for a continuation byte or a byte that never starts one. */
+static size_t utf8_seq_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xE0) == 0xC0)
+		return 2;
+	if ((c & 0xF0) == 0xE0)
+		return 3;
+	if ((c & 0xF8) == 0xF0)
+		return 4;
+	return 0;
+}
+
+size_t lt_text_format(char *dst, size_t n, const char *fmt, ...)
+{
+	if (n == 0)
+		return 0;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(dst, n, fmt, ap);
+	va_end(ap);
+	if (w < 0) {
+		dst[0] = '\0';
+		return 0;
+	}
+	size_t len = (size_t)w < n ? (size_t)w : n - 1;
+	/* Only the last character can be incomplete; look back at most three
+	 * continuation bytes for its lead byte. */
+	size_t back = 0;
+	while (back < 3 && back < len && ((unsigned char)dst[len - 1 - back] & 0xC0) == 0x80)
+		back++;
+	if (back < len) {
+		size_t lead = len - 1 - back, want = utf8_seq_len((unsigned char)dst[lead]);
+		if (want > 1 && want > back + 1)
+			len = lead;
+	}
+	dst[len] = '\0';
+	return len;
 }
 
 static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }

@@ -285,6 +285,10 @@ class ExchangeDurability(ltd.DaemonTest):
             files = ltx.package_files(reg.data_dir)
             print(f"{len(files)} package files for {len(present)} stored packages; "
                   f"{len(ltx.spool_files(reg.data_dir))} spool files left in data/tmp")
+            # every restart swept what the kill before it left: bodies renamed
+            # into place whose rows never committed, and spool files
+            self.assertEqual(len(files), len(present), "package files without a row after the restarts")
+            self.assertEqual(ltx.spool_files(reg.data_dir), [], "spool files left in data/tmp")
 
             # a resend of every answered package returns its first reply
             order = sorted(replies)

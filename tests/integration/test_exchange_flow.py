@@ -368,14 +368,52 @@ class ExchangeFlow(ltd.DaemonTest):
         self.assertNotIn(sent13["id"], [it["id"] for it in self.inbox(H29)], "H29 never got the original")
         tr = self.trace(G22, orig["id"])
         own = tr.get("sender_statuses", [])
-        # one entry per recipient the 13 reached, all of the one status package
-        self.assertEqual({(s["code"], s["from"], s.get("status_id")) for s in own}, {("13", G22, sent13["id"])}, tr)
-        self.assertEqual(sorted(s["to"] for s in own), [H14, H26], tr)
+        # one entry for the one status package, naming every recipient it reached
+        self.assertEqual([(s["code"], s["from"], s.get("status_id")) for s in own], [("13", G22, sent13["id"])], tr)
+        self.assertEqual(sorted(own[0].get("reached", [])), [H14, H26], tr)
         # a receiver refuses the revocation (16): on the original's trace
         self.send(H14, ltpkg.status(H14, G22, docid, "16", description="Không đồng ý"))
         tr = self.trace(G22, orig["id"])
         h14 = [x for x in tr["recipients"] if x["code"] == H14][0]
         self.assertEqual([s["code"] for s in h14["statuses"]], ["16"], h14)
+
+    # ---- long Vietnamese text, cut to the hub's fields ----
+
+    def test_long_vietnamese_subject_and_description(self):
+        # The hub keeps 511 bytes of a subject or a description; here they end
+        # inside a character ("ệ" is 3 bytes), which once made the inbox and
+        # the trace answer 500 (invalid UTF-8 in the JSON).
+        text = "Về việc " + "ệ" * 200
+        self.assertEqual(text.encode()[511] & 0xC0, 0x80, "the cut must fall inside a character")
+        data, docid = ltpkg.edoc(G22, [H26], number="310", subject=text)
+        sent = self.send(G22, data)
+        it = self.delivered_to(H26, sent["id"])  # Response.json() decodes strictly
+        self.assertEqual(it["subject"], text[:len(it["subject"])], it)
+        self.assertEqual(len(it["subject"].encode()), 510, "every whole character that fits")
+        status = self.send(H26, ltpkg.status(H26, G22, docid, "01", description=text))
+        tr = self.trace(G22, sent["id"])
+        self.assertEqual(tr["subject"], it["subject"])
+        (desc,) = [s["description"] for x in tr["recipients"] for s in x["statuses"]]
+        self.assertEqual(len(desc.encode()), 510, tr)
+        self.assertTrue(text.startswith(desc), desc)
+        self.assertEqual(self.delivered_to(G22, status["id"], "status")["refers_to"], docid)
+        self.ack(G22, status["id"])
+        self.ack(H26, sent["id"])
+
+    # ---- done is final ----
+
+    def test_done_is_final(self):
+        data, _ = ltpkg.edoc(G22, [H26], number="311", subject="Đã xong")
+        sent = self.send(G22, data)
+        self.ack(H26, sent["id"], "done")
+        for late in ("processing", "fail"):
+            r = self.d.post(f"/v1/documents/{sent['id']}/ack", {"state": late}, token=self.tok[H26])
+            self.assertStatus(r, 200, f"{late} after done")
+            self.assertEqual((r.json()["state"], r.json()["deliveries"]), ("done", 1), r)
+            self.not_in_inbox(H26, sent["id"])
+        tr = self.trace(G22, sent["id"])
+        self.assertEqual([(x["state"], [e["state"] for e in x["transport"]]) for x in tr["recipients"]],
+                         [("done", ["pending", "done"])], tr)
 
     # ---- design.md §5: statuses for documents the hub never carried ----
 

@@ -18,7 +18,10 @@ reader and an admin token, and the real lienthongd on a free port of
   sender acking its own document): 403, and the delivery stays pending;
 - no credential: 401 on send, inbox, fetch, ack and trace; a token that
   was never issued: 401;
-- a reader or admin token cannot send (403) and has no inbox (403).
+- a reader or admin token cannot send (403) and has no inbox (403);
+- a status about a document comes from one of its recipients, and a
+  revocation (13) from its sender: a third party's is refused (403) and
+  nothing reaches the trace or the sender's inbox.
 
 Run by ctest as `python3 FILE` with LT_BUILD_DIR and LT_SOURCE_DIR set; by
 hand it falls back to <repo>/build. Standard library only. Exits non-zero
@@ -140,6 +143,36 @@ class ExchangeSecurity(ltd.DaemonTest):
                          (401, 403))
         self.assertEqual(self.h14_state(), ["pending"], "an acknowledgement for another changed the delivery")
         self.assertIn(self.hub_id, self.ids(self.cb), "still in the recipient's inbox")
+
+    # ---- statuses only from the parties of the document ----
+
+    def test_status_from_a_third_party(self):
+        # G22 sent a document to H14; H26 never received it. Its statuses
+        # about it, and a revocation by anyone but G22, are refused (403), so
+        # nobody writes on another's trace or inbox in a recipient's name.
+        data, docid = ltpkg.edoc(G22, [H14], number="12")
+        hub_id = ltx.send(self.d, self.vpcp, data).json()["id"]
+        counts, files = ltx.exchange_counts(self.d), ltx.package_files(self.reg.data_dir)
+        for code in ("01", "06", "15", "13"):
+            e = self.assertError(ltx.send(self.d, self.hn, ltpkg.status(H26, G22, docid, code)), 403,
+                                 msg=f"status {code} from a third party")
+            self.assertIn(H26, e["message"], e)
+        e = self.assertError(ltx.send(self.d, self.cb, ltpkg.status(H14, G22, docid, "13")), 403,
+                             msg="a recipient revoking the sender's document")
+        self.assertIn("sender", e["message"], e)
+        self.assertNothingStored(counts, files)
+        r = self.d.get(f"/v1/documents/{hub_id}/trace", token=self.vpcp)
+        self.assertStatus(r, 200)
+        tr = r.json()
+        self.assertEqual([s for x in tr["recipients"] for s in x["statuses"]], [], tr)
+        self.assertEqual(tr["sender_statuses"], [], tr)
+        self.assertEqual(self.ids(self.vpcp, "status"), [])
+        # the recipient's own status is taken (and acknowledged, for the other tests)
+        r = ltx.send(self.d, self.cb, ltpkg.status(H14, G22, docid, "01"))
+        self.assertStatus(r, 201)
+        sid = r.json()["id"]
+        self.assertEqual(self.ids(self.vpcp, "status"), [sid])
+        self.assertStatus(self.d.post(f"/v1/documents/{sid}/ack", {"state": "done"}, token=self.vpcp), 200)
 
     # ---- no credential, bad credential, wrong role ----
 

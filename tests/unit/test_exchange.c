@@ -1,7 +1,10 @@
 /* The exchange hub on a temporary registry and data directory: routing
  * through lineage, idempotent sends, refusals that store nothing, inboxes,
  * acknowledgements, status relay onto the trace, concurrent sends through
- * the group commit, and retention. */
+ * the group commit, and retention; then one test per fix of the review
+ * (UTF-8 cuts, done is final, statuses only from the parties, retention
+ * from the last acknowledgement, one failing job in a batch, the spool name
+ * after a rename, the start-up sweep, a revocation listed once). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,12 +12,16 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "exchange/exchange_impl.h"
 #include "lienthong/exchange.h"
+#include "lienthong/text.h"
 
 struct fx {
 	char dir[64];
@@ -128,7 +135,7 @@ static char *edoc(const char *from, const char *to, const char *number, const ch
 	return x;
 }
 
-static char *status(const char *from, const char *to, const char *docid, const char *code)
+static char *status_desc(const char *from, const char *to, const char *docid, const char *code, const char *desc)
 {
 	char *x = NULL;
 	int rc = asprintf(&x,
@@ -138,12 +145,17 @@ static char *status(const char *from, const char *to, const char *docid, const c
 			  "<edXML:ResponseFor><edXML:OrganId>%s</edXML:OrganId><edXML:Code>1/UBND-VP</edXML:Code>"
 			  "<edXML:PromulgationDate>2026/11/20</edXML:PromulgationDate>"
 			  "<edXML:DocumentId>%s</edXML:DocumentId></edXML:ResponseFor>"
-			  "<edXML:StatusCode>%s</edXML:StatusCode><edXML:Description>ok</edXML:Description>"
+			  "<edXML:StatusCode>%s</edXML:StatusCode><edXML:Description>%s</edXML:Description>"
 			  "<edXML:Timestamp>2026/11/21 08:00:00</edXML:Timestamp>"
 			  "</edXML:MessageHeader></edXML:edXMLHeader></edXML:edXMLEnvelope></edXML>",
-			  from, to, docid, code);
+			  from, to, docid, code, desc);
 	assert_true(rc > 0);
 	return x;
+}
+
+static char *status(const char *from, const char *to, const char *docid, const char *code)
+{
+	return status_desc(from, to, docid, code, "ok");
 }
 
 /* Sends text in two pieces, as an upload arrives. */
@@ -387,12 +399,516 @@ static void test_concurrent_sends(void **state)
 	json_decref(out);
 }
 
+
+/* ---- review fixes: each test below failed before its fix ---- */
+
+/* A second connection on the test database, for what no API does: moving
+ * a document's arrival into the past, or writing a row as an older version
+ * wrote it. */
+static void sql_exec(struct fx *fx, const char *sql, const char *a, const char *b)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (a)
+		sqlite3_bind_text(q, 1, a, -1, SQLITE_TRANSIENT);
+	if (b)
+		sqlite3_bind_text(q, 2, b, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* The result code of one statement (for constraints that must hold). */
+static int sql_try(struct fx *fx, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+static const char *send_ok(struct fx *fx, const struct lt_principal *who, const char *text, json_t **reply)
+{
+	struct lt_err err = {0};
+	bool replayed;
+	if (send_pkg(fx, who, text, reply, &replayed, &err) != LT_OK)
+		fail_msg("send refused: %s", err.msg);
+	return json_string_value(json_object_get(*reply, "id"));
+}
+
+static json_t *find_item(json_t *inbox, const char *id)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(inbox, "items"), i, it)
+	{
+		if (strcmp(json_string_value(json_object_get(it, "id")), id) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+/* Bug 1: a subject or a status description longer than its field was cut
+ * in the middle of a character, and every inbox or trace carrying it
+ * answered 500 (json_pack refuses invalid UTF-8). */
+static void test_long_vietnamese_text_is_cut_whole(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	/* "Về việc " is 12 bytes and "ệ" 3: the 511 bytes a field keeps end
+	 * inside the 167th "ệ". */
+	char text[700] = "Về việc ";
+	for (int i = 0; i < 200; i++)
+		strcat(text, "ệ");
+	assert_true(((unsigned char)text[511] & 0xC0) == 0x80);
+	char *p = edoc("000.00.00.G22", "000.00.00.H17", "51", text);
+	json_t *reply = NULL, *out = NULL;
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+
+	struct lt_inbox_query q = {"edoc", 0, 500};
+	assert_int_equal(lt_exchange_inbox(fx->x, &fx->h17, &q, &out, &err), LT_OK);
+	json_t *it = find_item(out, id);
+	assert_non_null(it);
+	const char *subject = json_string_value(json_object_get(it, "subject"));
+	assert_non_null(subject);
+	assert_true(lt_text_is_clean_utf8(subject));
+	assert_int_equal(strlen(subject), 510); /* the whole characters that fit */
+	assert_memory_equal(subject, text, 510);
+	char *dump = json_dumps(out, 0);
+	assert_non_null(dump);
+	free(dump);
+	json_decref(out);
+
+	/* The recipient answers with a status whose description is as long. */
+	const char *docid = json_string_value(json_object_get(reply, "document_id"));
+	char *s = status_desc("000.00.00.H17", "000.00.00.G22", docid, "01", text);
+	json_t *r2 = NULL;
+	send_ok(fx, &fx->h17, s, &r2);
+	assert_int_equal(lt_exchange_trace(fx->x, &fx->g22, id, &out, &err), LT_OK);
+	assert_true(lt_text_is_clean_utf8(json_string_value(json_object_get(out, "subject"))));
+	json_t *sts = json_object_get(json_array_get(json_object_get(out, "recipients"), 0), "statuses");
+	assert_int_equal(json_array_size(sts), 1);
+	const char *desc = json_string_value(json_object_get(json_array_get(sts, 0), "description"));
+	assert_non_null(desc);
+	assert_true(lt_text_is_clean_utf8(desc));
+	assert_int_equal(strlen(desc), 510);
+	json_decref(out);
+	q.kind = "status";
+	assert_int_equal(lt_exchange_inbox(fx->x, &fx->g22, &q, &out, &err), LT_OK);
+	assert_int_equal(json_array_size(json_object_get(out, "items")), 1);
+	json_decref(out);
+
+	/* A row an older version cut mid-character still reads as whole
+	 * characters: the inbox is not locked by what is already stored. */
+	char broken[16];
+	snprintf(broken, sizeof broken, "Báo cáo %.2s", "ệ"); /* ends with 2 of 3 bytes */
+	sql_exec(fx, "UPDATE xdocs SET subject = ?2 WHERE id = ?1", id, broken);
+	q.kind = "edoc";
+	assert_int_equal(lt_exchange_inbox(fx->x, &fx->h17, &q, &out, &err), LT_OK);
+	assert_string_equal(json_string_value(json_object_get(find_item(out, id), "subject")), "Báo cáo ");
+	json_decref(out);
+	json_decref(r2);
+	json_decref(reply);
+	free(s);
+	free(p);
+}
+
+static size_t transport_events(struct fx *fx, const char *id)
+{
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	assert_int_equal(lt_exchange_trace(fx->x, &fx->g22, id, &out, &err), LT_OK);
+	size_t n = json_array_size(json_object_get(json_array_get(json_object_get(out, "recipients"), 0), "transport"));
+	json_decref(out);
+	return n;
+}
+
+/* Bug 2: processing or fail after done put the document back in the inbox. */
+static void test_done_is_final(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H17", "52", "Kết thúc");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, "done", &out, &err), LT_OK);
+	json_decref(out);
+	assert_int_equal(inbox_count(fx, &fx->h17, "edoc"), 0);
+	assert_int_equal(transport_events(fx, id), 2); /* pending, done */
+	const char *late[] = {"processing", "fail", "done"};
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, late[i], &out, &err), LT_OK);
+		assert_string_equal(json_string_value(json_object_get(out, "state")), "done");
+		assert_int_equal(json_integer_value(json_object_get(out, "deliveries")), 1);
+		json_decref(out);
+		assert_int_equal(inbox_count(fx, &fx->h17, "edoc"), 0);
+		assert_int_equal(transport_events(fx, id), 2);
+	}
+	/* Before done, processing and fail still move a delivery. */
+	char *p2 = edoc("000.00.00.G22", "000.00.00.H17", "53", "Đang xử lý");
+	json_t *r2 = NULL;
+	const char *id2 = send_ok(fx, &fx->g22, p2, &r2);
+	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id2, "fail", &out, &err), LT_OK);
+	assert_string_equal(json_string_value(json_object_get(out, "state")), "fail");
+	json_decref(out);
+	assert_int_equal(transport_events(fx, id2), 2);
+	assert_int_equal(inbox_count(fx, &fx->h17, "edoc"), 1);
+	json_decref(r2);
+	json_decref(reply);
+	free(p2);
+	free(p);
+}
+
+static size_t trace_statuses(struct fx *fx, const char *id)
+{
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	assert_int_equal(lt_exchange_trace(fx->x, &fx->g22, id, &out, &err), LT_OK);
+	size_t n = json_array_size(json_object_get(out, "sender_statuses"));
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(out, "recipients"), i, r) n += json_array_size(json_object_get(r, "statuses"));
+	json_decref(out);
+	return n;
+}
+
+/* Bug 3: a status was matched to a document by DocumentId alone, so any
+ * system could write on any document's trace (and revoke it). */
+static void test_status_only_from_the_parties(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL, *r = NULL;
+	bool replayed;
+	char *p = edoc("000.00.00.G22", "000.00.00.H47", "54", "Gửi Quảng Nam");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	const char *docid = json_string_value(json_object_get(reply, "document_id"));
+
+	/* Hà Nội never received it: its 06 and its 13 are refused. */
+	char *s = status("000.00.00.H26", "000.00.00.G22", docid, "06");
+	assert_int_equal(send_pkg(fx, &fx->h26, s, &r, &replayed, &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "000.00.00.H26"));
+	assert_non_null(strstr(err.msg, "recipients"));
+	free(s);
+	s = status("000.00.00.H26", "000.00.00.G22", docid, "13");
+	assert_int_equal(send_pkg(fx, &fx->h26, s, &r, &replayed, &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "sender"));
+	free(s);
+	/* A recipient answers but does not revoke. */
+	s = status("000.00.00.H17", "000.00.00.G22", docid, "13");
+	assert_int_equal(send_pkg(fx, &fx->h17, s, &r, &replayed, &err), LT_EFORBIDDEN);
+	free(s);
+	assert_int_equal(trace_statuses(fx, id), 0);
+	assert_int_equal(inbox_count(fx, &fx->g22, "status"), 0);
+	assert_int_equal(inbox_count(fx, &fx->h17, "status"), 0);
+	assert_int_equal(count_packages(fx), 1);
+
+	/* The recipient (H17, where H47's copy was routed) and the sender may. */
+	s = status("000.00.00.H17", "000.00.00.G22", docid, "01");
+	send_ok(fx, &fx->h17, s, &r);
+	json_decref(r);
+	free(s);
+	s = status("000.00.00.G22", "000.00.00.G22", docid, "13");
+	send_ok(fx, &fx->g22, s, &r);
+	json_decref(r);
+	free(s);
+	assert_int_equal(trace_statuses(fx, id), 2);
+	assert_int_equal(inbox_count(fx, &fx->g22, "status"), 1);
+	assert_int_equal(inbox_count(fx, &fx->h17, "status"), 1);
+
+	/* About a DocumentId the hub never carried: relayed, on no trace. */
+	s = status("000.00.00.H26", "000.00.00.G22", "000.00.00.G22,2026/01/02,9/XX", "01");
+	send_ok(fx, &fx->h26, s, &r);
+	json_decref(r);
+	free(s);
+	assert_int_equal(inbox_count(fx, &fx->g22, "status"), 2);
+	assert_int_equal(trace_statuses(fx, id), 2);
+	json_decref(reply);
+	free(p);
+}
+
+/* Bug 4: retention counted from arrival, so a document acknowledged today
+ * after weeks of processing lost its body at once. */
+static void test_retention_counts_from_the_last_ack(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H26", "55", "Xử lý lâu");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	/* It arrived years ago and was processed until now. */
+	sql_exec(fx, "UPDATE xdocs SET received = '2020-01-01T00:00:00Z' WHERE id = ?1", id, NULL);
+	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "processing", &out, &err), LT_OK);
+	json_decref(out);
+	char now[32], today[LT_DATE_BUFSZ], later[LT_DATE_BUFSZ];
+	lt_time_now(now);
+	snprintf(today, sizeof today, "%.10s", now);
+	size_t removed = 9;
+	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	assert_int_equal(removed, 0); /* still being processed */
+	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "done", &out, &err), LT_OK);
+	json_decref(out);
+	/* 10 days after the last acknowledgement: inside the 30 days. */
+	assert_int_equal(lt_date_add_days(today, 10, later, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(removed, 0);
+	assert_int_equal(count_packages(fx), 1);
+	/* 31 days after it: gone, the trace stays. */
+	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(count_packages(fx), 0);
+	json_decref(reply);
+	free(p);
+}
+
+/* A job as lt_upload_finish makes it: one edoc from G22 to H26. A bad job's
+ * delivery names a document that does not exist, which the store refuses
+ * (foreign key) after the document row itself went in. */
+static void make_job(struct fx *fx, struct lt__job *j, struct lt_xdelivery *dl, const char *id, const char *number,
+		     bool bad)
+{
+	memset(j, 0, sizeof *j);
+	memset(dl, 0, sizeof *dl);
+	snprintf(j->doc.id, sizeof j->doc.id, "%s", id);
+	snprintf(j->doc.kind, sizeof j->doc.kind, "edoc");
+	snprintf(j->doc.document_id, sizeof j->doc.document_id, "000.00.00.G22,2026/11/20,%s/UBND-VP", number);
+	j->doc.system_id = fx->g22.system_id;
+	snprintf(j->doc.from_code, sizeof j->doc.from_code, "000.00.00.G22");
+	memset(j->doc.sha256, 'a', 64);
+	j->doc.size = 100;
+	lt_time_now(j->doc.received);
+	j->doc.doctype = -1;
+	snprintf(dl->doc, sizeof dl->doc, "%s", bad ? "ffffffffffffffffffffffffffffffff" : id);
+	snprintf(dl->addressed, sizeof dl->addressed, "000.00.00.H26");
+	snprintf(dl->routed_to, sizeof dl->routed_to, "000.00.00.H26");
+	snprintf(dl->state, sizeof dl->state, "pending");
+	snprintf(dl->updated, sizeof dl->updated, "%s", j->doc.received);
+	j->deliveries = dl;
+	j->n_deliveries = 1;
+}
+
+/* Bug 5: one job the store refused failed every job of its batch. The jobs
+ * are queued together under the hub's lock, so the committer takes them as
+ * one batch. */
+static void test_batch_with_one_failing_job(void **state)
+{
+	struct fx *fx = *state;
+	struct lt__job jobs[3];
+	struct lt_xdelivery dls[3];
+	make_job(fx, &jobs[0], &dls[0], "0123456789abcdef0123456789abcde0", "61", false);
+	make_job(fx, &jobs[1], &dls[1], "0123456789abcdef0123456789abcde1", "62", true);
+	make_job(fx, &jobs[2], &dls[2], "0123456789abcdef0123456789abcde2", "63", false);
+	pthread_mutex_lock(&fx->x->lock);
+	assert_null(fx->x->queue);
+	fx->x->queue = &jobs[0];
+	jobs[0].next = &jobs[1];
+	jobs[1].next = &jobs[2];
+	pthread_cond_signal(&fx->x->wake);
+	while (!jobs[0].done || !jobs[1].done || !jobs[2].done)
+		pthread_cond_wait(&fx->x->finished, &fx->x->lock);
+	pthread_mutex_unlock(&fx->x->lock);
+
+	assert_int_equal(jobs[0].rc, LT_OK);
+	assert_int_equal(jobs[2].rc, LT_OK);
+	assert_int_not_equal(jobs[1].rc, LT_OK);
+	assert_non_null(strstr(jobs[1].err.msg, "delivery"));
+	assert_int_equal(inbox_count(fx, &fx->h26, "edoc"), 2);
+	/* The failed job left nothing, not even its document row. */
+	struct lt_xdoc d;
+	struct lt_err err = {0};
+	struct lt_store *st = lt_registry_store(fx->r);
+	assert_int_equal(lt_store_xdoc_get(st, jobs[0].doc.id, &d, &err), LT_OK);
+	assert_int_equal(lt_store_xdoc_get(st, jobs[1].doc.id, &d, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_store_xdoc_get(st, jobs[2].doc.id, &d, &err), LT_OK);
+
+	/* The idempotency keys are unique in the table itself. */
+	assert_int_equal(sql_try(fx, "INSERT INTO xdocs (id, kind, document_id, system_id, from_code, sha256, size, "
+				     "received) SELECT 'x1', kind, document_id, system_id, from_code, 'b', 1, received "
+				     "FROM xdocs WHERE id = '0123456789abcdef0123456789abcde0'"),
+			 SQLITE_CONSTRAINT);
+	assert_int_equal(sql_try(fx, "INSERT INTO xdocs (id, kind, document_id, system_id, from_code, sha256, size, "
+				     "received) VALUES ('s1', 'status', '', 1, 'c', 'samebytes', 1, 'now'), "
+				     "('s2', 'status', '', 1, 'c', 'samebytes', 1, 'now')"),
+			 SQLITE_CONSTRAINT);
+	/* Statuses have no DocumentId: many from one system are fine. */
+	assert_int_equal(sql_try(fx, "INSERT INTO xdocs (id, kind, document_id, system_id, from_code, sha256, size, "
+				     "received) VALUES ('s1', 'status', '', 1, 'c', 'bytes1', 1, 'now'), "
+				     "('s2', 'status', '', 1, 'c', 'bytes2', 1, 'now')"),
+			 SQLITE_OK);
+}
+
+struct finisher {
+	struct lt_upload *u;
+	json_t *reply;
+	bool replayed;
+	int rc;
+	struct lt_err err;
+};
+
+static void *finish(void *arg)
+{
+	struct finisher *f = arg;
+	f->rc = lt_upload_finish(f->u, &f->reply, &f->replayed, &f->err);
+	return NULL;
+}
+
+/* The one spool file of an upload in data/tmp. */
+static void spool_name(struct fx *fx, char out[256])
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "ls %s/tmp", fx->data);
+	FILE *p = popen(cmd, "r");
+	char name[128];
+	assert_int_equal(fscanf(p, "%127s", name), 1);
+	pclose(p);
+	snprintf(out, 256, "%s/tmp/%s", fx->data, name);
+}
+
+/* Bug 6: after its rename, an upload still unlinked its spool name when it
+ * ended, removing the spool file of another upload that mkstemp had given
+ * the same name meanwhile. The commit is held (the test owns the store's
+ * write transaction) while that other file appears. */
+static void test_abort_after_rename_leaves_the_name(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	char *p = edoc("000.00.00.G22", "000.00.00.H26", "56", "Tên tạm");
+	struct finisher f = {0};
+	assert_int_equal(lt_upload_begin(fx->x, &fx->g22, &f.u, &err), LT_OK);
+	assert_int_equal(lt_upload_feed(f.u, p, strlen(p), &err), LT_OK);
+	char spool[256];
+	spool_name(fx, spool);
+	struct lt_store *st = lt_registry_store(fx->r);
+	assert_int_equal(lt_store_begin(st, &err), LT_OK);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, finish, &f), 0);
+	for (int i = 0; access(spool, F_OK) == 0; i++) {
+		assert_true(i < 10000); /* 10 s */
+		usleep(1000);
+	}
+	/* Renamed, and waiting for the commit: another upload takes the name. */
+	FILE *other = fopen(spool, "w");
+	assert_non_null(other);
+	fputs("another upload's bytes", other);
+	fclose(other);
+	lt_store_rollback(st);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(f.rc, LT_OK);
+	assert_int_equal(access(spool, F_OK), 0);
+	unlink(spool);
+	json_decref(f.reply);
+	free(p);
+}
+
+static void write_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+}
+
+/* Bug 7: after a crash, spool files and bodies whose rows never committed
+ * stayed for ever. Reopening the hub sweeps them, and only them. */
+static void test_startup_sweep(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *r1 = NULL, *r2 = NULL;
+	char *p1 = edoc("000.00.00.G22", "000.00.00.H26", "57", "Giữ lại");
+	char *p2 = edoc("000.00.00.G22", "000.00.00.H26", "58", "Đã hết hạn");
+	const char *kept = send_ok(fx, &fx->g22, p1, &r1);
+	const char *expired = send_ok(fx, &fx->g22, p2, &r2);
+	/* Retention marked this body removed and crashed before the unlink. */
+	assert_int_equal(lt_store_xbody_removed(lt_registry_store(fx->r), expired, &err), LT_OK);
+	char path[6][512];
+	snprintf(path[0], sizeof path[0], "%s/tmp/upload-Ab12Cd", fx->data);   /* a spool file */
+	snprintf(path[1], sizeof path[1], "%s/tmp/notes.txt", fx->data);       /* not the hub's */
+	snprintf(path[2], sizeof path[2], "%s/packages/ab", fx->data);
+	mkdir(path[2], 0750);
+	snprintf(path[2], sizeof path[2], "%s/packages/ab/ab0000000000000000000000000000ff.xml", fx->data);
+	snprintf(path[3], sizeof path[3], "%s/packages/ab/README", fx->data); /* not the hub's */
+	snprintf(path[4], sizeof path[4], "%s/packages/%.2s/%s.xml", fx->data, kept, kept);
+	snprintf(path[5], sizeof path[5], "%s/packages/%.2s/%s.xml", fx->data, expired, expired);
+	for (int i = 0; i < 4; i++)
+		write_file(path[i]);
+	assert_int_equal(access(path[4], F_OK), 0);
+	assert_int_equal(access(path[5], F_OK), 0);
+
+	lt_exchange_close(fx->x);
+	struct lt_exchange_opts o = {.data_dir = fx->data, .max_package_bytes = 1 << 20, .retention_days = 30};
+	assert_int_equal(lt_exchange_open(&fx->x, fx->r, &o, &err), LT_OK);
+	assert_int_not_equal(access(path[0], F_OK), 0);
+	assert_int_equal(access(path[1], F_OK), 0);
+	assert_int_not_equal(access(path[2], F_OK), 0);
+	assert_int_equal(access(path[3], F_OK), 0);
+	assert_int_equal(access(path[4], F_OK), 0);
+	assert_int_not_equal(access(path[5], F_OK), 0);
+	/* The kept document is whole. */
+	int fd;
+	uint64_t size;
+	assert_int_equal(lt_exchange_open_body(fx->x, &fx->h26, kept, &fd, &size, &err), LT_OK);
+	assert_int_equal(size, strlen(p1));
+	close(fd);
+	json_decref(r1);
+	json_decref(r2);
+	free(p1);
+	free(p2);
+}
+
+/* Bug 8: a revocation that reached two recipients was listed twice on the
+ * sender's trace. */
+static void test_revocation_listed_once(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL, *r = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H17,000.00.00.H26", "59", "Thu hồi");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	const char *docid = json_string_value(json_object_get(reply, "document_id"));
+	char *s = status("000.00.00.G22", "000.00.00.G22", docid, "13");
+	const char *sid = send_ok(fx, &fx->g22, s, &r);
+	assert_int_equal(inbox_count(fx, &fx->h17, "status"), 1);
+	assert_int_equal(inbox_count(fx, &fx->h26, "status"), 1);
+	assert_int_equal(lt_exchange_trace(fx->x, &fx->g22, id, &out, &err), LT_OK);
+	json_t *own = json_object_get(out, "sender_statuses");
+	assert_int_equal(json_array_size(own), 1);
+	json_t *e = json_array_get(own, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "status_id")), sid);
+	assert_string_equal(json_string_value(json_object_get(e, "code")), "13");
+	json_t *reached = json_object_get(e, "reached");
+	assert_int_equal(json_array_size(reached), 2);
+	assert_string_equal(json_string_value(json_array_get(reached, 0)), "000.00.00.H17");
+	assert_string_equal(json_string_value(json_array_get(reached, 1)), "000.00.00.H26");
+	json_decref(out);
+	json_decref(r);
+	json_decref(reply);
+	free(s);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_route_replay_refuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_ack_status_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_vietnamese_text_is_cut_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_is_final, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_only_from_the_parties, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_counts_from_the_last_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_with_one_failing_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_after_rename_leaves_the_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_startup_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revocation_listed_once, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

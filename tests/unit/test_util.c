@@ -16,6 +16,7 @@
 #include "lienthong/config.h"
 #include "lienthong/err.h"
 #include "lienthong/log.h"
+#include "lienthong/text.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -607,6 +608,49 @@ static void test_config_env_bad(void **state)
 	}
 }
 
+/* ---- UTF-8-safe copies into fixed fields -------------------------------- */
+
+static void test_text_format_utf8_boundary(void **state)
+{
+	(void)state;
+	/* "ệ" is three bytes (E1 BB 87): a 6-byte field holds one whole "ệ"
+	 * plus two bytes of the next; those two must go. */
+	char out[6];
+	assert_int_equal(lt_text_format(out, sizeof out, "%s", "ệệệ"), 3);
+	assert_string_equal(out, "ệ");
+	assert_true(lt_text_is_clean_utf8(out));
+	/* Every size from 1 to past the whole text cuts at a character boundary:
+	 * 1, 2, 3 and 4-byte characters mixed. */
+	const char *mix = "aĐệ\xf0\x9f\x93\x84" "b Trần Thị Ánh 𝔸ố";
+	size_t whole = strlen(mix);
+	for (size_t n = 1; n <= whole + 2; n++) {
+		char buf[64];
+		size_t len = lt_text_format(buf, n, "%s", mix);
+		assert_int_equal(len, strlen(buf));
+		assert_true(len < n);
+		assert_true(lt_text_is_clean_utf8(buf));
+		assert_memory_equal(buf, mix, len);
+		/* Nothing whole was dropped: the next character would not fit. */
+		if (len < whole) {
+			size_t next = 1;
+			while (((unsigned char)mix[len + next] & 0xC0) == 0x80)
+				next++;
+			assert_true(len + next > n - 1);
+		}
+	}
+	/* Formats like snprintf; an input cut mid-character by an older
+	 * version (a stored row) is repaired; invalid bytes elsewhere are left. */
+	char f[32];
+	assert_int_equal(lt_text_format(f, sizeof f, "trusted: %s", "Bộ"), 13);
+	assert_string_equal(f, "trusted: Bộ");
+	assert_int_equal(lt_text_format(f, sizeof f, "%s", "Hà Nộ\xe1\xbb"), 8);
+	assert_string_equal(f, "Hà Nộ");
+	assert_int_equal(lt_text_format(f, sizeof f, "%s", ""), 0);
+	assert_string_equal(f, "");
+	assert_int_equal(lt_text_format(f, 1, "%s", "ệ"), 0);
+	assert_string_equal(f, "");
+}
+
 int main(void)
 {
 	clear_env(NULL);
@@ -626,6 +670,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_env, clear_env),
 		cmocka_unit_test_teardown(test_config_env_over_file, clear_env),
 		cmocka_unit_test_teardown(test_config_env_bad, clear_env),
+		cmocka_unit_test(test_text_format_utf8_boundary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

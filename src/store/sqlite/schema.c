@@ -102,6 +102,14 @@ static const char *const migrations[] = {
 	"  not_before TEXT NOT NULL, not_after TEXT NOT NULL, pem TEXT NOT NULL, added TEXT NOT NULL,"
 	"  revoked TEXT NOT NULL DEFAULT '', UNIQUE (code, fingerprint));"
 	"ALTER TABLE xdocs ADD COLUMN signature TEXT NOT NULL DEFAULT '';",
+	/* 6: the idempotency keys are unique in the table itself, not only by the
+	 * committer's lookup: an edoc by (system, DocumentId), a status package
+	 * by (system, bytes). Statuses carry no DocumentId of their own, hence
+	 * the partial indexes. The plain xdocs_key index is covered by the new
+	 * one for every lookup made (kind = 'edoc'). */
+	"CREATE UNIQUE INDEX xdocs_edoc_key ON xdocs(system_id, kind, document_id) WHERE kind = 'edoc';"
+	"CREATE UNIQUE INDEX xdocs_status_key ON xdocs(system_id, sha256) WHERE kind = 'status';"
+	"DROP INDEX xdocs_key;",
 };
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)

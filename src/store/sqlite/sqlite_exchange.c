@@ -29,14 +29,17 @@ static const char SQL_DELS[] = "SELECT " XDEL_COLS " FROM xdeliveries l WHERE l.
 static const char SQL_INBOX[] = "SELECT " XDEL_COLS ", " XDOC_COLS " FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
 				"WHERE l.routed_to IN " MY_CODES " AND l.state IN ('pending', 'processing', 'fail') "
 				"AND l.id > ?3 AND (?2 = '' OR d.kind = ?2) ORDER BY l.id LIMIT ?4";
-/* An acknowledgement repeated (a client's retry) changes nothing further. */
+/* An acknowledgement repeated (a client's retry) changes nothing further,
+ * and done is final: a late processing or fail (a retry that crossed the
+ * done, a second worker) must not put a finished document back in the inbox
+ * nor restart its retention period. */
 static const char SQL_ACK_COUNT[] = "SELECT count(*) FROM xdeliveries WHERE doc = ?2 AND routed_to IN " MY_CODES
 				    " AND state NOT IN ('refused', 'merged') AND ?3 = ?3 AND ?4 = ?4";
 static const char SQL_ACK_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, ?3, ?4 FROM "
 				     "xdeliveries WHERE doc = ?2 AND routed_to IN " MY_CODES
-				     " AND state NOT IN ('refused', 'merged') AND state <> ?3";
+				     " AND state NOT IN ('refused', 'merged', 'done') AND state <> ?3";
 static const char SQL_ACK[] = "UPDATE xdeliveries SET state = ?3, updated = ?4 WHERE doc = ?2 AND routed_to IN " MY_CODES
-			      " AND state NOT IN ('refused', 'merged') AND state <> ?3";
+			      " AND state NOT IN ('refused', 'merged', 'done') AND state <> ?3";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
 static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND (?2 = '' OR d.kind = ?2) "
 			       "ORDER BY d.received, d.rowid";
@@ -44,9 +47,13 @@ static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc
 				     "to_code, code, description, at, received) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
 static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id, from_code, to_code, code, "
 				   "description, at, received FROM xstatuses WHERE ref_doc = ?1 ORDER BY id";
-static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.body_removed = 0 AND d.received < ?1 "
+/* The period runs from the last acknowledgement (a delivery's `updated`),
+ * not from arrival: a document processed for weeks keeps its body for the
+ * whole period after its last recipient finished. */
+static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.body_removed = 0 "
 				  "AND NOT EXISTS (SELECT 1 FROM xdeliveries l WHERE l.doc = d.id AND "
-				  "l.state NOT IN ('done', 'refused'))";
+				  "l.state NOT IN ('done', 'refused')) "
+				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < ?1";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = ?1";
 static const char SQL_COUNTS[] =
 	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
@@ -482,8 +489,33 @@ static int sq_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
 	return ret;
 }
 
+/* Savepoints live here rather than with the transactions in sqlite_store.c
+ * because the group commit is their one user: one job of a batch that fails
+ * is undone alone. They run on the writer, inside its transaction. */
+static int sq_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err)
+{
+	static const char *const sql[] = {"SAVEPOINT lt_part", "RELEASE lt_part",
+					  "ROLLBACK TO lt_part; RELEASE lt_part"};
+	static const char *const doing[] = {"starting a savepoint", "releasing a savepoint",
+					    "rolling back to a savepoint"};
+	struct lt__sq_store *st = lt__sq(s);
+	if ((unsigned)what > LT_PART_ROLLBACK)
+		return lt_err_set(err, LT_EINVAL, "internal error: unknown savepoint operation %d", (int)what);
+	struct lt__sq_conn *cn = lt__sq_acquire(st, true, err);
+	if (!cn)
+		return LT_EIO;
+	int ret = LT_OK;
+	if (!st->in_txn)
+		ret = lt_err_set(err, LT_EIO, "internal error: a savepoint outside a transaction");
+	else if (sqlite3_exec(cn->db, sql[what], NULL, NULL, NULL) != SQLITE_OK)
+		ret = lt__sq_fail(cn, err, doing[what]);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
 void lt__sq_exchange_ops(struct lt_store_ops *ops)
 {
+	ops->part = sq_part;
 	ops->xdoc_find = sq_xdoc_find;
 	ops->xdoc_add = sq_xdoc_add;
 	ops->xdoc_get = sq_xdoc_get;

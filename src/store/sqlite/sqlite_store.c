@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sqlite_store.h"
+#include "lienthong/text.h"
 
 /* The store whose write transaction this thread holds, so its reads go to
  * the writer connection and see their own writes. */
@@ -64,10 +65,12 @@ void lt__sq_bind_text(sqlite3_stmt *s, int i, const char *v)
 	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
 }
 
+/* Cut at a character boundary: a long Vietnamese subject must still give
+ * valid UTF-8, or every JSON reply that carries it fails. */
 void lt__sq_col_copy(sqlite3_stmt *s, int i, char *dst, size_t n)
 {
 	const unsigned char *v = sqlite3_column_text(s, i);
-	snprintf(dst, n, "%s", v ? (const char *)v : "");
+	lt_text_format(dst, n, "%s", v ? (const char *)v : "");
 }
 
 int lt__sq_exec(struct lt__sq_conn *c, sqlite3_stmt *s, struct lt_err *err, const char *what)
