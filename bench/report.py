@@ -118,6 +118,82 @@ def group_commit_md(d, results):
     return text + "."
 
 
+# Which benchmark a figure belongs to, by its name's prefix.
+PREFIXES = (("import_", "import"), ("lookup_", "lookup"), ("search_", "search"), ("ui_", "ui"),
+            ("exchange_", "exchange"), ("sig_", "signatures"))
+
+
+def benchmark_of(name):
+    return next((b for p, b in PREFIXES if name.startswith(p)), None)
+
+
+def carry_over(path, ran):
+    """The figures, details and profiles of the benchmarks this run left out,
+    from the previous latest.json, and the runs they came from (a figure
+    carried twice keeps its first run), so that `bench/run --only X` renews
+    X without throwing the others away."""
+    out = {"results": [], "details": {}, "profiles": {}, "runs": []}
+    try:
+        with open(path, encoding="utf-8") as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        return out
+    origin = {}
+    for run in old.get("carried_over", []):
+        for b in run["benchmarks"]:
+            origin[b] = run
+    own = {k: old.get(k) for k in ("commit", "date", "cores", "loadavg_start", "loadavg_end")}
+    own["settings"] = old.get("settings", {})
+    for b in old.get("settings", {}).get("benchmarks", []):
+        origin[b] = dict(own, benchmarks=[])
+    keep = [b for b in origin if b not in ran]
+    out["results"] = [r for r in old.get("results", []) if benchmark_of(r["name"]) in keep]
+    out["details"] = {b: d for b, d in old.get("details", {}).items() if b in keep}
+    out["profiles"] = {b: p for b, p in old.get("profiles", {}).items() if b in keep}
+    runs = {}
+    for b in keep:
+        src = origin[b]
+        key = (src.get("commit"), src.get("date"))
+        if key not in runs:
+            runs[key] = {k: v for k, v in src.items() if k != "benchmarks"}
+            runs[key]["benchmarks"] = []
+        runs[key]["benchmarks"].append(b)
+    out["runs"] = list(runs.values())
+    return out
+
+
+def carried_md(run):
+    s = run.get("settings", {})
+    extra = ""
+    if "exchange" in run["benchmarks"]:
+        extra += "; exchange: %s packages" % s.get("exchange_packages")
+    if "signatures" in run["benchmarks"]:
+        extra += "; signatures: %s packages" % s.get("sig_packages")
+    return ("%s: not run this time; the figures below are those of commit `%s`, %s, %s cores, load average %s at "
+            "the start and %s at the end; lienthongd with %s HTTP threads; %s units; wrk runs of %s s, %s rounds%s."
+            % (", ".join(run["benchmarks"]), run.get("commit"), run.get("date"), run.get("cores"),
+               run.get("loadavg_start"), run.get("loadavg_end"), s.get("daemon_threads"), s.get("units"),
+               s.get("seconds"), s.get("rounds"), extra))
+
+
+def ui_md(d):
+    """What the browser measured, from the run's details."""
+    s, u = d["search"], d["unit"]
+    kinds = "; ".join("%s %s ms p50 and %s ms p95 (API %s ms p50)"
+                      % (k, fmt(v["ui"]["p50_ms"]), fmt(v["ui"]["p95_ms"]), fmt(v["api"]["p50_ms"]))
+                      for k, v in sorted(s["by_kind"].items()))
+    browser = d["browser"].split(") ")[-1].split(" Safari")[0]
+    return ("In %s (Debian's chromium, headless), %d queries typed one key at a time, %d ms apart: results painted "
+            "after the last key in %s; the page sent %s search requests a query of %s keys. The unit with %d "
+            "children painted its first 50 in %s ms p50 (a unit with one child: %s ms), and each \"Xem thêm\" "
+            "click the next 50 in %s ms p50; the longest main-thread task was %s ms while typing, %s ms while "
+            "opening the unit and %s ms after a click (0: none over 50 ms)."
+            % (browser, d["queries"], d["key_delay_ms"], kinds, fmt(s["requests_per_query"]),
+               fmt(s["keys_per_query"]), u["children"], fmt(u["open"]["p50_ms"]), fmt(u["open_one_child"]["p50_ms"]),
+               fmt(u["more"]["p50_ms"]), fmt(s["longest_task_ms"]), fmt(u["open_longest_task_ms"]),
+               fmt(u["more_longest_task_ms"])))
+
+
 def summary_md(doc):
     s = doc["settings"]
     ran = s.get("benchmarks", ["import", "lookup", "search"])
@@ -128,11 +204,15 @@ def summary_md(doc):
                 "; exchange: %d packages" % s["exchange_packages"] if "exchange" in ran else "",
                 "; signatures: %d packages" % s["sig_packages"] if "signatures" in ran else "",
                 ", ".join(ran), " (%s s in all: %s)" % (doc["elapsed_s"], ", ".join(
-                    "%s %s s" % (k, v) for k, v in doc.get("timings_s", {}).items())) if "elapsed_s" in doc else ""),
-             "", table(doc["results"]), "", "Bottlenecks, from `perf record -g` (cpu-clock, DWARF call graphs):", ""]
+                    "%s %s s" % (k, v) for k, v in doc.get("timings_s", {}).items())) if "elapsed_s" in doc else "")]
+    for run in doc.get("carried_over", []):
+        lines += ["", carried_md(run)]
+    lines += ["", table(doc["results"]), "", "Bottlenecks, from `perf record -g` (cpu-clock, DWARF call graphs):", ""]
     for name in ("lookup", "search", "import", "exchange", "signatures"):
         if name in doc["details"]:
             lines.append(profile_md(name, doc["profiles"].get(name)))
+    if "ui" in doc["details"]:
+        lines += ["", "Web interface (not profiled): " + ui_md(doc["details"]["ui"])]
     if "exchange" in doc["details"]:
         lines += ["", "Exchange against the national volume (seed documents): "
                   + national_md(doc["details"]["exchange"]) + " "

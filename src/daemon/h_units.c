@@ -90,6 +90,13 @@ static int collect_unit(void *ctx, const struct lt_unit *u)
 	return json_array_append_new(ctx, lt_unit_to_json(u, NULL, NULL)) ? LT_ENOMEM : LT_OK;
 }
 
+static int count_unit(void *ctx, const struct lt_unit *u)
+{
+	(void)u;
+	++*(json_int_t *)ctx;
+	return LT_OK;
+}
+
 void h_unit_children(struct req *rq)
 {
 	char code[LT_CODE_BUFSZ], as_of[LT_DATE_BUFSZ];
@@ -185,7 +192,22 @@ void h_unit_search(struct req *rq)
 		reply_err(rq, &err);
 		return;
 	}
-	reply_json(rq, 200, json_pack("{s:o,s:s?}", "items", items, "next_cursor", next[0] ? next : NULL));
+	json_t *reply = json_pack("{s:o,s:s?}", "items", items, "next_cursor", next[0] ? next : NULL);
+	/* A page of a unit's children should say how many there are ("50 of
+	 * 999", not "50+"). Counted only for a plain listing by parent, whose
+	 * matches are exactly the parent's children under the status filter; a
+	 * family is at most 999 units, so counting is cheap on every page. */
+	if (s.parent && !(q && *q) && !s.under && !s.level) {
+		json_int_t total = 0;
+		int rc = lt_registry_children(rq->srv->reg, s.parent, f, NULL, count_unit, &total, &err);
+		if (rc && rc != LT_ENOTFOUND) {
+			json_decref(reply);
+			reply_err(rq, &err);
+			return;
+		}
+		json_object_set_new(reply, "total", json_integer(total));
+	}
+	reply_json(rq, 200, reply);
 }
 
 static void reply_unit_changed(struct req *rq, int status, const struct lt_unit *u)

@@ -225,6 +225,42 @@ test('search: typing "da nang" finds the units of Đà Nẵng, filters and pages
   return [page, phone];
 });
 
+test('search as you type: at once, one query in flight, keys typed meanwhile gathered into one', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/search`);
+  await page.locator('.result-count', { hasText: 'Các đơn vị cấp 1' }).waitFor();
+  // A slow hub: each search answers 400 ms late.
+  const sent = [];
+  let inside = 0;
+  let most = 0;
+  let failed = 0;
+  page.on('requestfailed', () => (failed += 1));
+  await page.route(
+    (u) => u.pathname === '/v1/units' && u.searchParams.has('q'),
+    async (route) => {
+      sent.push(new URL(route.request().url()).searchParams.get('q'));
+      most = Math.max(most, ++inside);
+      await new Promise((r) => setTimeout(r, 400));
+      const response = await route.fetch();
+      await route.fulfill({ response });
+      inside -= 1;
+    },
+  );
+  const box = page.getByLabel('Tên đơn vị hoặc mã định danh');
+  await box.pressSequentially('cao bang', { delay: 20 });
+  await page.locator('.result-count', { hasText: 'Kết quả cho “cao bang”' }).waitFor();
+  assert(sent[0] === 'c' && sent.at(-1) === 'cao bang', `the first key at once, the rest in one: ${sent.join(' | ')}`);
+  assert(sent.length === 2, `two requests for eight keys: ${sent.join(' | ')}`);
+  assert(most === 1 && failed === 0, `one query in flight (at most ${most}), none aborted (${failed})`);
+  const names = await page.locator('table.units tbody tr td:nth-child(2)').allTextContents();
+  assert(names.some((n) => n.includes('Cao Bằng')), `results for the whole query: ${names.join('; ')}`);
+  // A space after the last word asks nothing new.
+  await box.press('Space');
+  await page.waitForTimeout(100);
+  assert(sent.length === 2, `no request for a trailing space: ${sent.join(' | ')}`);
+  return [page];
+});
+
 test('unit page: history and lineage after the merger of Quảng Nam into Đà Nẵng', async () => {
   const page = await newPage();
   await page.goto(`${BASE}/units/000.00.00.H17`);
@@ -296,6 +332,80 @@ test('as-of: Quảng Nam on 2025-06-30 shows the tree before the merger', async 
     .locator('.breadcrumbs')
     .getByRole('link', { name: '000.00.00.H47 Ủy ban nhân dân tỉnh Quảng Nam' })
     .waitFor();
+  return [page];
+});
+
+test('many children: a unit with 999 children draws them a page of 50 at a time', async () => {
+  // 999 is the most children a code allows (level 4 numbers them 001–999).
+  // They go under Hồ Chí Minh City, which no other test lists or counts.
+  const today = new Date().toISOString().slice(0, 10);
+  const PARENT = '000.01.01.H29';
+  const rows = [
+    ['000.00.01.H29', 'Sở Giáo dục và Đào tạo thành phố Hồ Chí Minh', '000.00.00.H29'],
+    [PARENT, 'Phòng Giáo dục và Đào tạo thành phố Thủ Đức', '000.00.01.H29'],
+  ];
+  for (let i = 1; i <= 999; i++)
+    rows.push([`${String(i).padStart(3, '0')}.01.01.H29`, `Trường Tiểu học số ${i} Thủ Đức`, PARENT]);
+  const csv = path.join(tmp, 'h29.csv');
+  fs.writeFileSync(
+    csv,
+    [
+      'code,name,parent,decision_number,decision_date,decision_issuer,valid_from',
+      ...rows.map(([c, n, p]) => `${c},${n},${p},15/QĐ-UBND,${today},Ủy ban nhân dân thành phố Hồ Chí Minh,${today}`),
+    ].join('\n') + '\n',
+  );
+  cli('import', csv);
+
+  const page = await newPage();
+  const asked = [];
+  page.on('request', (r) => asked.push(new URL(r.url())));
+  const items = page.locator('ul.children li');
+  const count = page.locator('#main .result-count');
+  const more = page.getByRole('button', { name: 'Xem thêm 50 đơn vị' });
+  await page.goto(`${BASE}/units/${PARENT}`);
+  await count.getByText('999 đơn vị, đang hiện 50.', { exact: true }).waitFor();
+  assert((await items.count()) === 50, `the first page only: ${await items.count()} rows`);
+  const first = await items.allTextContents();
+  assert(
+    first[0] === '001.01.01.H29 Trường Tiểu học số 1 Thủ Đức' && first[49].startsWith('050.01.01.H29 '),
+    `children 001 to 050 in order: ${first[0]} … ${first[49]}`,
+  );
+
+  // One click, one page; focus moves to the first new row.
+  await more.click();
+  await count.getByText('999 đơn vị, đang hiện 100.', { exact: true }).waitFor();
+  assert((await items.count()) === 100, `two pages: ${await items.count()} rows`);
+  assert(
+    await page.evaluate(() => document.activeElement.textContent.startsWith('051.01.01.H29 ')),
+    'focus on the first row of the new page',
+  );
+  // A double click still adds a single page: the button is gone while its page loads.
+  await more.dblclick();
+  await count.getByText('999 đơn vị, đang hiện 150.', { exact: true }).waitFor();
+  await more.waitFor();
+  assert((await items.count()) === 150, `three pages after a double click: ${await items.count()} rows`);
+
+  // Paged by the hub: no request for the whole list of children.
+  const pages = asked.filter((u) => u.pathname === '/v1/units' && u.searchParams.get('parent') === PARENT);
+  assert(
+    pages.length === 3 && pages.every((u) => u.searchParams.get('limit') === '50'),
+    `three requests of 50: ${pages.map((u) => u.search).join(' ')}`,
+  );
+  assert(!asked.some((u) => u.pathname.endsWith('/children')), 'the whole list of children was never asked for');
+
+  // The closed ones too: the list starts again at one page.
+  await page.getByLabel('Hiện cả các đơn vị đã đóng').check();
+  await count.getByText('999 đơn vị, đang hiện 50.', { exact: true }).waitFor();
+  assert((await items.count()) === 50, 'one page again');
+
+  // As of a date the hub sends the whole list; it is still drawn a page at a time.
+  const [y, m, d] = today.split('-');
+  await page.goto(`${BASE}/units/${PARENT}?as_of=${today}`);
+  await count.getByText(`999 đơn vị vào ngày ${d}/${m}/${y}, đang hiện 50.`, { exact: true }).waitFor();
+  assert((await items.count()) === 50, `as of today, one page: ${await items.count()} rows`);
+  await more.click();
+  await count.getByText(`999 đơn vị vào ngày ${d}/${m}/${y}, đang hiện 100.`, { exact: true }).waitFor();
+  assert((await items.count()) === 100, 'as of today, two pages');
   return [page];
 });
 

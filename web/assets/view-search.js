@@ -72,11 +72,14 @@ export async function render(view, ctx) {
   const current = () => ({ q: q.value, level: level.value, status: status.value, under: under.value });
   let ctl = null;
   let seq = 0;
+  let asked = ''; // the address of the last query sent
 
-  async function load(p, cursor) {
+  /** stale(): the answer is out of date when it comes (the box changed meanwhile); it is then not drawn. */
+  async function load(p, cursor, stale = () => false) {
     if (ctl) ctl.abort();
     ctl = new AbortController();
     const mine = ++seq;
+    asked = urlOf(p, cursor);
     const landing = !p.q && !p.level && !p.under && !p.status;
     const query = { q: p.q, level: landing ? 1 : p.level, status: p.status, under: p.under, limit: PAGE, cursor };
     results.setAttribute('aria-busy', 'true');
@@ -94,7 +97,7 @@ export async function render(view, ctx) {
     } finally {
       if (mine === seq) results.removeAttribute('aria-busy');
     }
-    if (mine !== seq) return;
+    if (mine !== seq || stale()) return;
     under.setError('');
     ctx.title(p.q ? `Tìm “${p.q}”` : 'Tra cứu');
     showResults(data, p, cursor, landing);
@@ -167,14 +170,31 @@ export async function render(view, ctx) {
     announce(summary);
   }
 
-  let timer = null;
-  const typed = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const p = current();
-      history.replaceState({ stack: [] }, '', urlOf(p));
-      load(p);
-    }, 200);
+  // Typing sends a query at once, without waiting for a pause: a pause long
+  // enough to tell typing from stopping would itself be a visible delay.
+  // Keys typed while a query is on its way are gathered into one follow-up,
+  // sent when the answer comes, so one tab never has more than one search
+  // in flight and an answer costs no aborted connection.
+  let inFlight = false;
+  let again = false;
+  const typed = async () => {
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    try {
+      do {
+        again = false;
+        const p = current();
+        // A space after a word asks nothing new (the box is read trimmed).
+        if (urlOf(p) === asked) continue;
+        history.replaceState({ stack: [] }, '', urlOf(p));
+        await load(p, undefined, () => urlOf(current()) !== urlOf(p));
+      } while (again);
+    } finally {
+      inFlight = false;
+    }
   };
   q.input.addEventListener('input', typed);
   under.input.addEventListener('input', () => {
@@ -185,7 +205,7 @@ export async function render(view, ctx) {
   status.input.addEventListener('change', typed);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    clearTimeout(timer);
+    again = false;
     const p = current();
     history.replaceState({ stack: [] }, '', urlOf(p));
     load(p);

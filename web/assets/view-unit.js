@@ -154,7 +154,12 @@ function historyTimeline(items, asOf, code) {
   return ol;
 }
 
-/** Children, 50 at a time: from search (server paging) today, from the as-of list otherwise. */
+/**
+ * Children, 50 at a time: from search (server paging, with the count the hub
+ * gives for a parent's listing) today, from the as-of list otherwise. Only
+ * the rows of the pages asked for are drawn, so a unit with 999 children,
+ * the most a code allows, opens as fast as one with a single child.
+ */
 function childrenSection(code, asOf, signal) {
   const list = h('ul', { class: 'children plain' });
   const more = h('div', { class: 'pager' });
@@ -171,51 +176,72 @@ function childrenSection(code, asOf, signal) {
   );
   let cursor = null;
   let all = null; // as-of: the whole list, drawn a page at a time
-  let drawn = 0;
   let shown = 0;
+  let seq = 0; // a page that arrives after the checkbox changed belongs to the old list
 
   const row = (u) =>
     h('li', {}, unitLink(u.code, u.name, { asOf }), u.status === 'closed' ? [' ', statusBadge(u)] : null);
+  const when = asOf ? ` vào ngày ${fmtDate(asOf)}` : '';
 
-  async function page(first) {
+  function summary(total) {
+    if (total === undefined) return shown ? `${shown}${cursor ? '+' : ''} đơn vị.` : 'Không có đơn vị trực thuộc.';
+    if (!total) return `Không có đơn vị trực thuộc${when}.`;
+    return `${total} đơn vị${when}${total > shown ? `, đang hiện ${shown}` : ''}.`;
+  }
+
+  function moreButton(total) {
+    const left = total === undefined ? 0 : total - shown;
+    return h(
+      'button',
+      { type: 'button', onclick: (ev) => page(false, ev.currentTarget) },
+      left > 0 ? `Xem thêm ${Math.min(PAGE, left)} đơn vị` : 'Xem thêm đơn vị trực thuộc',
+    );
+  }
+
+  async function page(first, button) {
+    const mine = ++seq;
     const status = showClosed.checked ? 'all' : 'active';
     if (first) {
       list.replaceChildren();
       cursor = null;
       all = null;
-      drawn = 0;
       shown = 0;
+      replace(more);
+    } else if (button) {
+      // Disabled in place rather than removed: one click adds one page, and
+      // the second click of a double click does not land on a row that
+      // moved up under the pointer.
+      button.disabled = true;
+      button.textContent = 'Đang tải…';
     }
-    replace(more);
     try {
+      let items;
+      let total;
+      let hasMore;
       if (asOf) {
         if (!all) all = (await units.children(code, { asOf, status, signal })).items;
-        const next = all.slice(drawn, drawn + PAGE);
-        drawn += next.length;
-        list.append(...next.map(row));
-        shown = drawn;
-        count.textContent = all.length
-          ? `${all.length} đơn vị vào ngày ${fmtDate(asOf)}${all.length > drawn ? `, đang hiện ${drawn}` : ''}.`
-          : `Không có đơn vị trực thuộc vào ngày ${fmtDate(asOf)}.`;
-        if (drawn < all.length)
-          more.append(
-            h(
-              'button',
-              { type: 'button', onclick: () => page(false) },
-              `Xem thêm ${Math.min(PAGE, all.length - drawn)} đơn vị`,
-            ),
-          );
+        if (mine !== seq) return;
+        items = all.slice(shown, shown + PAGE);
+        total = all.length;
+        hasMore = shown + items.length < total;
       } else {
         const r = await units.search({ parent: code, status, limit: PAGE, cursor: cursor || undefined }, signal);
-        list.append(...r.items.map(row));
-        shown += r.items.length;
+        if (mine !== seq) return;
+        items = r.items;
+        total = r.total;
         cursor = r.next_cursor;
-        count.textContent = shown ? `${shown}${cursor ? '+' : ''} đơn vị.` : 'Không có đơn vị trực thuộc.';
-        if (cursor)
-          more.append(h('button', { type: 'button', onclick: () => page(false) }, 'Xem thêm đơn vị trực thuộc'));
+        hasMore = !!cursor;
       }
+      const rows = items.map(row);
+      replace(more);
+      list.append(...rows);
+      shown += items.length;
+      count.textContent = summary(total);
+      if (hasMore) more.append(moreButton(total));
+      // The clicked button is gone; keyboard users carry on from the first new row.
+      if (!first && rows.length) rows[0].querySelector('a')?.focus();
     } catch (e) {
-      if (e.name !== 'AbortError') replace(more, errorBox(e));
+      if (e.name !== 'AbortError' && mine === seq) replace(more, errorBox(e));
     }
   }
   showClosed.addEventListener('change', () => page(true));
