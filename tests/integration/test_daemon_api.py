@@ -355,6 +355,19 @@ class Api(ltd.DaemonTest):
         self.assertEqual(set(got), want)
         for u in self.d.get(f"/v1/units?parent={CB_TP}").json()["items"]:
             self.assertEqual(u["parent"], CB_TP)
+        # A listing by parent alone says how many children there are on
+        # every page; other searches do not.
+        kids = self.d.get(f"/v1/units/{CB}/children").json()["items"]
+        for path in (f"/v1/units?parent={CB}&limit=2", f"/v1/units?parent={CB}&limit=2&cursor="):
+            if path.endswith("="):
+                path += q(self.d.get(f"/v1/units?parent={CB}&limit=2").json()["next_cursor"])
+            page = self.d.get(path).json()
+            self.assertEqual(page["total"], len(kids), path)
+            self.assertEqual(len(page["items"]), 2)
+        everything = self.d.get(f"/v1/units?parent={CB}&status=all").json()
+        self.assertGreaterEqual(everything["total"], len(kids))
+        self.assertNotIn("total", self.d.get(f"/v1/units?parent={CB}&q=" + q("so")).json())
+        self.assertNotIn("total", self.d.get(f"/v1/units?level=2&under={CB}").json())
         for bad in ("level=9", "level=x", "limit=0", "limit=100000", "limit=-1", "status=gone", "parent=H14",
                     "under=000.00.00.Z01", "q=" + "a" * 300):
             self.assertError(self.d.get("/v1/units?" + bad), 400, "bad_request", msg=bad)
