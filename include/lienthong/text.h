@@ -24,6 +24,9 @@ bool lt_text_is_clean_utf8(const char *s);
  * fields that older versions cut with plain snprintf. Returns the length
  * written (n must be at least 1). */
 size_t lt_text_format(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Ends s (of length len) before an incomplete UTF-8 character at its end;
+ * returns the new length. */
+size_t lt_text_cut_whole(char *s, size_t len);
 
 #define LT_DATE_BUFSZ 11
 

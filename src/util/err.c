@@ -1,6 +1,7 @@
 /* The one table from status to words, HTTP status and exit code, so no front
  * invents its own mapping. */
 #include "lienthong/err.h"
+#include "lienthong/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,8 +46,12 @@ int lt_err_set(struct lt_err *err, int status, const char *fmt, ...)
 		va_list ap;
 		va_start(ap, fmt);
 		err->status = (enum lt_status)status;
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		int w = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
+		/* A message quoting a long Vietnamese name must stay valid UTF-8,
+		 * or the JSON error reply that carries it cannot be built. */
+		if (w >= (int)sizeof err->msg)
+			lt_text_cut_whole(err->msg, sizeof err->msg - 1);
 	}
 	return status;
 }
@@ -61,7 +66,8 @@ int lt_err_prefix(struct lt_err *err, const char *fmt, ...)
 	vsnprintf(head, sizeof head, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s%s", head, old);
+	if (snprintf(err->msg, sizeof err->msg, "%s%s", head, old) >= (int)sizeof err->msg)
+		lt_text_cut_whole(err->msg, sizeof err->msg - 1);
 	return err->status;
 }
 

@@ -218,6 +218,22 @@ static size_t utf8_seq_len(unsigned char c)
 	return 0;
 }
 
+size_t lt_text_cut_whole(char *s, size_t len)
+{
+	/* Only the last character can be incomplete; look back at most three
+	 * continuation bytes for its lead byte. */
+	size_t back = 0;
+	while (back < 3 && back < len && ((unsigned char)s[len - 1 - back] & 0xC0) == 0x80)
+		back++;
+	if (back < len) {
+		size_t lead = len - 1 - back, want = utf8_seq_len((unsigned char)s[lead]);
+		if (want > 1 && want > back + 1)
+			len = lead;
+	}
+	s[len] = '\0';
+	return len;
+}
+
 size_t lt_text_format(char *dst, size_t n, const char *fmt, ...)
 {
 	if (n == 0)
@@ -230,19 +246,7 @@ size_t lt_text_format(char *dst, size_t n, const char *fmt, ...)
 		dst[0] = '\0';
 		return 0;
 	}
-	size_t len = (size_t)w < n ? (size_t)w : n - 1;
-	/* Only the last character can be incomplete; look back at most three
-	 * continuation bytes for its lead byte. */
-	size_t back = 0;
-	while (back < 3 && back < len && ((unsigned char)dst[len - 1 - back] & 0xC0) == 0x80)
-		back++;
-	if (back < len) {
-		size_t lead = len - 1 - back, want = utf8_seq_len((unsigned char)dst[lead]);
-		if (want > 1 && want > back + 1)
-			len = lead;
-	}
-	dst[len] = '\0';
-	return len;
+	return lt_text_cut_whole(dst, (size_t)w < n ? (size_t)w : n - 1);
 }
 
 static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }

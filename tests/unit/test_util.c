@@ -610,6 +610,32 @@ static void test_config_env_bad(void **state)
 
 /* ---- UTF-8-safe copies into fixed fields -------------------------------- */
 
+/* An error message that quotes a long Vietnamese name is cut at a whole
+ * character, wherever the limit falls, by lt_err_set and lt_err_prefix. */
+static void test_err_messages_stay_utf8(void **state)
+{
+	(void)state;
+	char name[LT_ERR_MSG_MAX * 2];
+	for (size_t shift = 0; shift < 3; shift++) {
+		size_t n = 0;
+		for (size_t i = 0; i < shift; i++)
+			name[n++] = 'x';
+		while (n + 3 < sizeof name) {
+			memcpy(name + n, "ẵ", 3); /* three bytes, so the cut falls inside one */
+			n += 3;
+		}
+		name[n] = '\0';
+		struct lt_err err = {0};
+		lt_err_set(&err, LT_EINVAL, "no unit named %s", name);
+		assert_true(lt_text_is_clean_utf8(err.msg));
+		assert_true(strlen(err.msg) >= LT_ERR_MSG_MAX - 4);
+		lt_err_set(&err, LT_EINVAL, "%s", "Ủy ban nhân dân");
+		for (int k = 0; k < 60; k++)
+			lt_err_prefix(&err, "Nẵng %d: ", k);
+		assert_true(lt_text_is_clean_utf8(err.msg));
+	}
+}
+
 static void test_text_format_utf8_boundary(void **state)
 {
 	(void)state;
@@ -671,6 +697,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_env_over_file, clear_env),
 		cmocka_unit_test_teardown(test_config_env_bad, clear_env),
 		cmocka_unit_test(test_text_format_utf8_boundary),
+		cmocka_unit_test(test_err_messages_stay_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
