@@ -52,6 +52,14 @@ int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct l
 json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...);
 /* The status to return after lt__xpack gave NULL (err may be NULL). */
 static inline int lt__xfail(const struct lt_err *err) { return err && err->status ? (int)err->status : LT_EIO; }
+
+/* The array a row callback appends to, and where it says why it could not. */
+struct lt__list {
+	json_t *items;
+	struct lt_err *err;
+};
+/* Appends o (stolen; NULL means lt__xpack failed) to c->items. */
+int lt__list_append(struct lt__list *c, json_t *o);
 /* May this caller read the document (sender, a recipient's system, admin)? */
 int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, struct lt_err *err);
 

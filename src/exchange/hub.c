@@ -18,6 +18,13 @@ void lt__xpath_body(const struct lt_exchange *x, const char *id, char out[PATH_M
 	snprintf(out, PATH_MAX, "%s/packages/%.2s/%s.xml", x->data_dir, id, id);
 }
 
+int lt__list_append(struct lt__list *c, json_t *o)
+{
+	if (!o)
+		return lt__xfail(c->err);
+	return json_array_append_new(c->items, o) ? lt_err_set(c->err, LT_ENOMEM, "out of memory") : LT_OK;
+}
+
 json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 {
 	json_error_t je;

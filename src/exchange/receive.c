@@ -8,26 +8,13 @@
 
 #include "exchange_impl.h"
 
-/* The array a row callback appends to, and where it says why it could not. */
-struct list_ctx {
-	json_t *items;
-	struct lt_err *err;
-};
-
-static int append(struct list_ctx *c, json_t *o)
-{
-	if (!o)
-		return lt__xfail(c->err);
-	return json_array_append_new(c->items, o) ? lt_err_set(c->err, LT_ENOMEM, "out of memory") : LT_OK;
-}
-
 static int reply_recipient(void *vctx, const struct lt_xdelivery *d)
 {
-	struct list_ctx *c = vctx;
+	struct lt__list *c = vctx;
 	/* The state a send announced: pending unless refused or merged, so a
 	 * replay gets the first reply even after acknowledgements. */
 	const char *state = strcmp(d->state, "refused") == 0 || strcmp(d->state, "merged") == 0 ? d->state : "pending";
-	return append(c, lt__xpack(c->err, "the reply's recipient list", "{s:s,s:s?,s:s,s:s?}", "code", d->addressed,
+	return lt__list_append(c, lt__xpack(c->err, "the reply's recipient list", "{s:s,s:s?,s:s,s:s?}", "code", d->addressed,
 				   "routed_to", d->routed_to[0] ? d->routed_to : NULL, "state", state, "reason",
 				   d->reason[0] ? d->reason : NULL));
 }
@@ -38,7 +25,7 @@ int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct l
 	int rc = lt_store_xdoc_get(x->store, id, &d, err);
 	if (rc)
 		return rc;
-	struct list_ctx c = {json_array(), err};
+	struct lt__list c = {json_array(), err};
 	if (!c.items)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	if ((rc = lt_store_xdeliveries(x->store, id, reply_recipient, &c, err))) {
@@ -53,10 +40,10 @@ int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct l
 
 static int inbox_item(void *vctx, const struct lt_xdelivery *dl, const struct lt_xdoc *d)
 {
-	struct list_ctx *c = vctx;
+	struct lt__list *c = vctx;
 	char what[80];
 	snprintf(what, sizeof what, "the inbox item of document %s", d->id);
-	return append(c, lt__xpack(c->err, what, "{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:I,s:s,s:s,s:s,s:s*,s:s*,s:s*}",
+	return lt__list_append(c, lt__xpack(c->err, what, "{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:I,s:s,s:s,s:s,s:s*,s:s*,s:s*}",
 				   "delivery", (json_int_t)dl->id, "id", d->id, "kind", d->kind, "document_id",
 				   d->document_id[0] ? d->document_id : NULL, "from", d->from_code, "to", dl->addressed,
 				   "routed_to", dl->routed_to, "subject", d->subject[0] ? d->subject : NULL, "size",
@@ -74,7 +61,7 @@ int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, con
 	if (q->kind && strcmp(q->kind, "edoc") != 0 && strcmp(q->kind, "status") != 0)
 		return lt_err_set(err, LT_EINVAL, "kind must be edoc or status");
 	int limit = q->limit > 0 && q->limit <= 500 ? q->limit : 100;
-	struct list_ctx c = {json_array(), err};
+	struct lt__list c = {json_array(), err};
 	if (!c.items)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int rc = lt_store_xinbox(x->store, who->system_id, q->kind, q->after, limit, inbox_item, &c, err);

@@ -14,31 +14,18 @@ struct trace_ctx {
 	struct lt_err *err;
 };
 
-/* The array a row callback appends to, and where it says why it could not. */
-struct list_ctx {
-	json_t *items;
-	struct lt_err *err;
-};
-
-static int append(struct list_ctx *c, json_t *o)
-{
-	if (!o)
-		return lt__xfail(c->err);
-	return json_array_append_new(c->items, o) ? lt_err_set(c->err, LT_ENOMEM, "out of memory") : LT_OK;
-}
-
 static int collect_event(void *vctx, const struct lt_xevent *e)
 {
-	struct list_ctx *c = vctx;
-	return append(c, lt__xpack(c->err, "a transport event", "{s:s,s:s}", "state", e->state, "at", e->at));
+	struct lt__list *c = vctx;
+	return lt__list_append(c, lt__xpack(c->err, "a transport event", "{s:s,s:s}", "state", e->state, "at", e->at));
 }
 
 static int collect_status(void *vctx, const struct lt_xstatus *s)
 {
-	struct list_ctx *c = vctx;
+	struct lt__list *c = vctx;
 	char what[80];
 	snprintf(what, sizeof what, "status %s on the trace", s->status_doc);
-	return append(c, lt__xpack(c->err, what, "{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s*}", "code", s->code, "name",
+	return lt__list_append(c, lt__xpack(c->err, what, "{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s*}", "code", s->code, "name",
 				   lt_edxml_status_name(s->code), "from", s->from_code, "to", s->to_code, "at", s->at,
 				   "received", s->received, "status_id", s->status_doc, "description",
 				   s->description[0] ? s->description : NULL));
@@ -47,7 +34,7 @@ static int collect_status(void *vctx, const struct lt_xstatus *s)
 static int trace_recipient(void *vctx, const struct lt_xdelivery *d)
 {
 	struct trace_ctx *c = vctx;
-	struct list_ctx ev = {json_array(), c->err};
+	struct lt__list ev = {json_array(), c->err};
 	if (!ev.items)
 		return lt_err_set(c->err, LT_ENOMEM, "out of memory");
 	int rc = lt_store_xevents(c->x->store, d->id, collect_event, &ev, c->err);
@@ -78,8 +65,8 @@ static int trace_recipient(void *vctx, const struct lt_xdelivery *d)
 		json_decref(mine);
 		return rc;
 	}
-	struct list_ctx rec = {c->recipients, c->err};
-	return append(&rec, lt__xpack(c->err, "a recipient of the trace", "{s:s,s:s?,s:s,s:s?,s:o,s:o}", "code",
+	struct lt__list rec = {c->recipients, c->err};
+	return lt__list_append(&rec, lt__xpack(c->err, "a recipient of the trace", "{s:s,s:s?,s:s,s:s?,s:o,s:o}", "code",
 				      d->addressed, "routed_to", d->routed_to[0] ? d->routed_to : NULL, "state",
 				      d->state, "reason", d->reason[0] ? d->reason : NULL, "transport", transport,
 				      "statuses", mine));
@@ -144,7 +131,7 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 	if (rc || (rc = lt__may_read(x, who, &d, err)))
 		return rc;
 	struct trace_ctx c = {x, json_array(), json_array(), err};
-	struct list_ctx st = {c.statuses, err};
+	struct lt__list st = {c.statuses, err};
 	rc = c.recipients && c.statuses ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
 	if (rc == LT_OK)
 		rc = lt_store_xstatuses(x->store, id, collect_status, &st, err);
@@ -195,8 +182,8 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 
 static int stat_row(void *vctx, const struct lt_xstat_row *r)
 {
-	struct list_ctx *c = vctx;
-	return append(c, lt__xpack(c->err, "a row of the statistics", "{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I}", "key",
+	struct lt__list *c = vctx;
+	return lt__list_append(c, lt__xpack(c->err, "a row of the statistics", "{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I}", "key",
 				   r->key, "documents", (json_int_t)r->documents, "bytes", (json_int_t)r->bytes,
 				   "deliveries", (json_int_t)r->deliveries, "sent_to_01_seconds",
 				   r->n_01 ? json_real(r->sent_to_01_s) : json_null(), "sent_to_06_seconds",
@@ -211,7 +198,7 @@ int lt_exchange_stats(struct lt_exchange *x, const char *from, const char *to, c
 		by = "day";
 	if (strcmp(by, "day") && strcmp(by, "month") && strcmp(by, "sender") && strcmp(by, "recipient"))
 		return lt_err_set(err, LT_EINVAL, "by must be day, month, sender or recipient");
-	struct list_ctx c = {json_array(), err};
+	struct lt__list c = {json_array(), err};
 	if (!c.items)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int rc = lt_store_xstats(x->store, from ? from : "", to ? to : "", by, stat_row, &c, err);

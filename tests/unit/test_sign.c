@@ -48,9 +48,9 @@ struct fx {
 };
 
 static const char units_csv[] =
-	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-	"000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-	"000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
+    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+    "000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+    "000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
 
 static int group_setup(void **state)
 {
@@ -360,19 +360,28 @@ static bool plain_xmlsec_verifies(struct fx *fx, xmlNodePtr sig)
 	return ok;
 }
 
-static void sign_fragment(struct fx *fx, const char *in, const char *out, bool also_whole)
+/* A signature template (exclusive C14N, RSA-SHA256) added to the header of
+ * the package in `in`, read into *doc; *mh is its MessageHeader. */
+static xmlNodePtr new_template(const char *in, xmlDocPtr *doc, xmlNodePtr *mh)
 {
 	struct lt_err err = {0};
 	assert_int_equal(lt__xmlsec_init(&err), LT_OK);
-	xmlDocPtr doc = xmlReadFile(in, NULL, XML_PARSE_NONET);
-	assert_non_null(doc);
-	xmlNodePtr mh = xmlSecFindNode(xmlDocGetRootElement(doc), BAD_CAST "MessageHeader", BAD_CAST NS);
-	assert_non_null(mh);
+	*doc = xmlReadFile(in, NULL, XML_PARSE_NONET);
+	assert_non_null(*doc);
+	*mh = xmlSecFindNode(xmlDocGetRootElement(*doc), BAD_CAST "MessageHeader", BAD_CAST NS);
+	assert_non_null(*mh);
+	xmlNodePtr sig = xmlSecTmplSignatureCreate(*doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
+	assert_non_null(sig);
+	assert_non_null(xmlAddChild((*mh)->parent, sig));
+	return sig;
+}
+
+static void sign_fragment(struct fx *fx, const char *in, const char *out, bool also_whole)
+{
+	xmlDocPtr doc;
+	xmlNodePtr mh, sig = new_template(in, &doc, &mh);
 	xmlAttrPtr id = xmlSetProp(mh, BAD_CAST "Id", BAD_CAST "x");
 	assert_non_null(xmlAddID(NULL, doc, BAD_CAST "x", id));
-	xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
-	assert_non_null(sig);
-	assert_non_null(xmlAddChild(mh->parent, sig));
 	xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "#x", NULL);
 	assert_non_null(ref);
 	assert_non_null(xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId));
@@ -588,15 +597,8 @@ static void test_check_binding(void **state)
 static void sign_with_transforms(struct fx *fx, const char *in, const char *out, const char *xpath,
 				 xmlSecTransformId digest)
 {
-	struct lt_err err = {0};
-	assert_int_equal(lt__xmlsec_init(&err), LT_OK);
-	xmlDocPtr doc = xmlReadFile(in, NULL, XML_PARSE_NONET);
-	assert_non_null(doc);
-	xmlNodePtr mh = xmlSecFindNode(xmlDocGetRootElement(doc), BAD_CAST "MessageHeader", BAD_CAST NS);
-	assert_non_null(mh);
-	xmlNodePtr sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId, xmlSecTransformRsaSha256Id, NULL);
-	assert_non_null(sig);
-	assert_non_null(xmlAddChild(mh->parent, sig));
+	xmlDocPtr doc;
+	xmlNodePtr mh, sig = new_template(in, &doc, &mh);
 	xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, digest, NULL, BAD_CAST "", NULL);
 	assert_non_null(ref);
 	assert_non_null(xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId));
