@@ -106,6 +106,12 @@ int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err
 int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
 int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
 			  struct lt_err *err);
+/* A number that changes whenever the registry's units, lineage or events
+ * change: at once for this process's commits, within 50 ms for another
+ * process's. Equal numbers mean nothing was changed in between, so a reply
+ * built from the registry under one generation may be served again while
+ * it holds. Cheap: no database read on most calls. */
+uint64_t lt_store_generation(struct lt_store *s);
 int64_t lt_store_last_seq(struct lt_store *s);
 /* The latest event of code effective on or before date: LT_ENOTFOUND if the
  * code did not exist then. The caller clears *out. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "unit_cache.h"
 
 static const char *const decision_spec[] = {"number:s!", "date:s!", "issuer:s!", NULL};
 
@@ -66,11 +67,26 @@ static void set_unit_etag(struct req *rq, const struct lt_unit *u, const char *a
 	snprintf(rq->etag, sizeof rq->etag, "%s", tag);
 }
 
+static const char JSON_TYPE[] = "application/json; charset=utf-8";
+
+/* Today's view of a unit is served from the reply cache while the
+ * registry's generation holds; as-of views are built each time. */
 void h_unit_get(struct req *rq)
 {
 	char code[LT_CODE_BUFSZ], as_of[LT_DATE_BUFSZ];
 	if (!path_code(rq, code) || !req_query_date(rq, "as_of", as_of))
 		return;
+	struct lt_store *store = rq->srv->store;
+	uint64_t gen = lt_store_generation(store);
+	char *body = NULL;
+	size_t len = 0;
+	if (!as_of[0] && unit_cache_get(store, code, gen, rq->etag, &body, &len)) {
+		if (reply_etag(rq, rq->etag))
+			free(body);
+		else
+			reply_raw(rq, 200, JSON_TYPE, body, len);
+		return;
+	}
 	struct lt_unit u;
 	struct lt_err err = {0};
 	if (lt_registry_get(rq->srv->reg, code, as_of, &u, &err)) {
@@ -81,8 +97,26 @@ void h_unit_get(struct req *rq)
 	if (reply_etag(rq, rq->etag))
 		return;
 	json_t *o = unit_json(rq, &u, as_of);
-	if (o)
+	if (!o)
+		return;
+	if (as_of[0] || !(body = json_dumps(o, JSON_COMPACT))) {
 		reply_json(rq, 200, o);
+		return;
+	}
+	json_decref(o);
+	/* The same bytes queue() would send: compact JSON and a newline. */
+	len = strlen(body);
+	char *t = realloc(body, len + 2);
+	if (!t) {
+		free(body);
+		reply_error(rq, LT_ENOMEM, "out of memory");
+		return;
+	}
+	body = t;
+	body[len++] = '\n';
+	body[len] = '\0';
+	unit_cache_put(store, u.code, gen, rq->etag, body, len);
+	reply_raw(rq, 200, JSON_TYPE, body, len);
 }
 
 static int collect_unit(void *ctx, const struct lt_unit *u)

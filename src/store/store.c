@@ -145,6 +145,7 @@ int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event
 	DISPATCH(events_after(s, after, limit, cb, ctx, err));
 }
 int64_t lt_store_last_seq(struct lt_store *s) { DISPATCH(last_seq(s)); }
+uint64_t lt_store_generation(struct lt_store *s) { DISPATCH(generation(s)); }
 int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			struct lt_err *err)
 {

@@ -245,6 +245,29 @@ class Api(ltd.DaemonTest):
         self.assertEqual((c["level"], c["parent"]), (2, CB))
         self.assertEqual(self.unit("001.01.05.H14")["level"], 4)
 
+    def test_cached_unit_follows_every_change(self):
+        """Look-ups are served from a reply cache; a change through the API
+        shows on the very next read, one made by the CLI beside the daemon
+        within the 50 ms the hub takes to notice another process."""
+        code = "000.00.02.G14"
+        first = self.unit(code)
+        again = self.d.get(f"/v1/units/{code}")
+        self.assertEqual(again.json(), first)
+        self.assertEqual(again.header("ETag"), f'"v{first["version"]}"')
+        self.assertEqual(again.header("Content-Type"), "application/json; charset=utf-8")
+        self.assertStatus(self.d.get(f"/v1/units/{code}", headers={"If-None-Match": again.header("ETag")}), 304)
+        self.write("PATCH", f"/v1/units/{code}", {"email": "khtc@mic.gov.vn"})
+        u = self.unit(code)
+        self.assertEqual(u["email"], "khtc@mic.gov.vn")
+        self.assertEqual(u["version"], first["version"] + 1)
+        self.reg.check("unit", "rename", code, "--name", "Vụ Kế hoạch và Tài chính", "--decision-number",
+                       "12/QĐ-BTTTT", "--decision-date", "2025-03-01", "--decision-issuer",
+                       "Bộ Thông tin và Truyền thông")
+        time.sleep(0.2)
+        u = self.unit(code)
+        self.assertEqual(u["name"], "Vụ Kế hoạch và Tài chính")
+        self.assertEqual(u["version"], first["version"] + 2)
+
     def test_unit_errors(self):
         for bad in ("abc", "000.00.00.h14", "000.00.00.Z99", "00.00.00.H14", "000.00.00.H1", "000.00.00.W01",
                     "000.00.00.H14x", "001.00.10.H47", "%20000.00.00.H14", "000.00.00.H14%20"):

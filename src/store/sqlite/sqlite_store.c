@@ -4,6 +4,7 @@
  * their SQL. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sqlite_store.h"
 #include "lienthong/text.h"
@@ -202,6 +203,9 @@ static void sq_close(struct lt_store *s)
 			conn_close(&st->readers[i]);
 	if (st->writer.db)
 		conn_close(&st->writer);
+	if (st->watch.db)
+		conn_close(&st->watch);
+	pthread_mutex_destroy(&st->watch_mu);
 	pthread_mutex_destroy(&st->wlock);
 	pthread_mutex_destroy(&st->plock);
 	pthread_cond_destroy(&st->pcond);
@@ -227,8 +231,17 @@ static int sq_begin(struct lt_store *s, struct lt_err *err)
 	return LT_OK;
 }
 
+void lt__sq_registry_changed(struct lt__sq_store *st)
+{
+	if (st->in_txn)
+		st->gen_dirty = true;
+	else
+		atomic_fetch_add(&st->gen, 1);
+}
+
 static void txn_end(struct lt__sq_store *st)
 {
+	st->gen_dirty = false;
 	st->in_txn = 0;
 	tl_txn = NULL;
 	pthread_mutex_unlock(&st->wlock);
@@ -241,6 +254,10 @@ static int sq_commit(struct lt_store *s, struct lt_err *err)
 	if (sqlite3_exec(st->writer.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = lt__sq_fail(&st->writer, err, "committing");
 		sqlite3_exec(st->writer.db, "ROLLBACK", NULL, NULL, NULL);
+	} else if (st->gen_dirty) {
+		/* After the commit, never before: a reader that saw the old
+		 * generation must not have read the new rows under it. */
+		atomic_fetch_add(&st->gen, 1);
 	}
 	txn_end(st);
 	return rc;
@@ -295,6 +312,44 @@ static int sq_integrity_check(struct lt_store *s, struct lt_err *err)
 	return ret;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes by this process bump the generation as they commit. Writes by
+ * another process (a CLI beside the daemon) are noticed through PRAGMA
+ * data_version, read at most every LT__SQ_WATCH_MS by whichever caller
+ * finds it due, so they show within that time; this process's own
+ * commits change data_version too, which only costs a spurious bump. */
+#define LT__SQ_WATCH_MS 50
+
+static uint64_t sq_generation(struct lt_store *s)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	int64_t now = now_ms();
+	if (st->n_readers > 0 && now - atomic_load(&st->watch_at_ms) >= LT__SQ_WATCH_MS &&
+	    pthread_mutex_trylock(&st->watch_mu) == 0) {
+		sqlite3_stmt *q = NULL;
+		if ((st->watch.db || conn_open(&st->watch, st->path, true, NULL) == LT_OK) &&
+		    (q = lt__sq_stmt(&st->watch, "PRAGMA data_version", NULL)) && sqlite3_step(q) == SQLITE_ROW) {
+			int64_t v = sqlite3_column_int64(q, 0);
+			if (st->watch_version >= 0 && v != st->watch_version)
+				atomic_fetch_add(&st->gen, 1);
+			st->watch_version = v;
+		} else {
+			atomic_fetch_add(&st->gen, 1); /* cannot tell: assume a change */
+		}
+		if (q)
+			sqlite3_reset(q);
+		atomic_store(&st->watch_at_ms, now);
+		pthread_mutex_unlock(&st->watch_mu);
+	}
+	return atomic_load(&st->gen);
+}
+
 static struct lt_store_ops sqlite_ops;
 static pthread_once_t sqlite_ops_once = PTHREAD_ONCE_INIT;
 
@@ -308,6 +363,7 @@ static void sqlite_ops_fill(void)
 	sqlite_ops.commit = sq_commit;
 	sqlite_ops.rollback = sq_rollback;
 	sqlite_ops.ping = sq_ping;
+	sqlite_ops.generation = sq_generation;
 	sqlite_ops.integrity_check = sq_integrity_check;
 	lt__sq_units_ops(&sqlite_ops);
 	lt__sq_access_ops(&sqlite_ops);
@@ -331,6 +387,8 @@ int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err
 	pthread_mutexattr_destroy(&attr);
 	pthread_mutex_init(&st->plock, NULL);
 	pthread_cond_init(&st->pcond, NULL);
+	pthread_mutex_init(&st->watch_mu, NULL);
+	st->watch_version = -1;
 	/* An in-memory or temporary database is private to one connection. */
 	st->n_readers = (!*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) ? 0 : LT__SQ_READERS;
 	if (conn_open(&st->writer, path, false, err) != LT_OK || lt__sqlite_migrate(st->writer.db, err) != LT_OK)

@@ -8,6 +8,7 @@
 #define LT_SQLITE_STORE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,6 +37,15 @@ struct lt__sq_store {
 	bool reader_busy[LT__SQ_READERS];
 	pthread_mutex_t plock;
 	pthread_cond_t pcond;
+	/* The registry's generation (lt_store_generation): bumped when a
+	 * transaction that wrote units, lineage or events commits (dirty
+	 * marks it), and when another process is seen to have written. */
+	_Atomic uint64_t gen;
+	bool gen_dirty;                 /* under wlock */
+	struct lt__sq_conn watch;       /* reads PRAGMA data_version, under watch_mu */
+	pthread_mutex_t watch_mu;
+	int64_t watch_version;          /* -1 before the first look */
+	_Atomic int64_t watch_at_ms;    /* when it last looked */
 };
 
 static inline struct lt__sq_store *lt__sq(struct lt_store *s) { return (struct lt__sq_store *)(void *)s; }
@@ -55,6 +65,9 @@ sqlite3_stmt *lt__sq_stmt(struct lt__sq_conn *c, const char *sql, struct lt_err 
 int lt__sq_fail(struct lt__sq_conn *c, struct lt_err *err, const char *what);
 void lt__sq_bind_text(sqlite3_stmt *s, int i, const char *v);
 void lt__sq_col_copy(sqlite3_stmt *s, int i, char *dst, size_t n);
+/* Marks that the registry (units, lineage, events) changed: at commit, or
+ * at once for a write outside a transaction. Called with the writer held. */
+void lt__sq_registry_changed(struct lt__sq_store *st);
 /* Runs a statement that returns no rows (reset afterwards). */
 int lt__sq_exec(struct lt__sq_conn *c, sqlite3_stmt *s, struct lt_err *err, const char *what);
 

@@ -175,6 +175,8 @@ static int sq_unit_put(struct lt_store *s, const struct lt_unit *u, struct lt_er
 	lt__sq_bind_text(q, 20, lt_text_fold(u->name, fold, sizeof fold));
 	int ret = sqlite3_step(q) == SQLITE_DONE ? LT_OK : lt__sq_fail(cn, err, "writing a unit");
 	sqlite3_reset(q);
+	if (ret == LT_OK)
+		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
 	return ret;
 }
@@ -374,6 +376,8 @@ static int sq_lineage_add(struct lt_store *s, const char *pred, const char *succ
 	sqlite3_bind_int64(q, 3, change_id);
 	int ret = sqlite3_step(q) == SQLITE_DONE ? LT_OK : lt__sq_fail(cn, err, "writing lineage");
 	sqlite3_reset(q);
+	if (ret == LT_OK)
+		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
 	return ret;
 }
@@ -474,6 +478,8 @@ static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_er
 	else
 		ret = lt__sq_fail(cn, err, "appending to the event log");
 	sqlite3_reset(q);
+	if (ret == LT_OK)
+		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
 	return ret;
 }
