@@ -24,25 +24,39 @@ struct lt_vxp_call {
 };
 void lt_vxp_call_clear(struct lt_vxp_call *c);
 /* A signed parameter, the name matched without regard to case (Bkav writes
- * docid for docId). NULL when absent. */
+ * docid for docId); a key spelt exactly as `name` (the SDK's spelling, §3.7)
+ * comes first. NULL when absent. */
 const char *lt_vxp_param(const struct lt_vxp_call *c, const char *name);
 
 /* Verifies the HMAC-SHA256 over XroadVnpt-sign-header exactly as received,
  * with the secret of the system whose primary code is the signed systemid;
  * refuses a loose XroadVnpt- header that disagrees with the signed value,
  * and (max_skew > 0) a timestamp further off than max_skew seconds. Values
- * come from the signed JSON only. LT_EAUTH with the reason otherwise. */
+ * come from the signed JSON only. LT_EAUTH with the reason otherwise; but
+ * LT_EINVAL, once the signature holds, for a parameter signed twice in
+ * different cases with different values (docId and docid), which the
+ * loose headers cannot tell apart and an operation would have to guess. */
 int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_BYTES], lt_vxp_header_fn hdr,
 			void *hdr_ctx, int64_t max_skew, struct lt_vxp_call *out, struct lt_err *err);
 
 /* The SDK's hash-file: SHA-256 rendered per byte without zero padding. */
 bool lt_vxp_hash_file_matches(const unsigned char sha[32], const char *given);
-/* `to` as JSON text: an array of codes or one quoted code. */
+/* `to` as JSON text: an array of codes or one quoted code. LT_EINVAL naming
+ * the element that is not a code. */
 int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *err);
+/* What sendEdoc can check before its body arrives: hash-file present (the
+ * SDK always signs it) and hex, and `to`, if sent, JSON text of codes.
+ * LT_EINVAL with the reason otherwise. */
+int lt_vxp_send_check(const struct lt_vxp_call *c, struct lt_err *err);
 
-/* The reply envelope of §3.4: status, ErrorCode, ErrorDesc as strings. */
+/* The reply envelope of §3.4: status, ErrorCode, ErrorDesc as strings.
+ * A failure is always "FAIL" with the HTTP status as ErrorCode and a
+ * non-empty ErrorDesc (never "success", even for an err with no status);
+ * bytes of the message that are not UTF-8 become '?'. NULL only when out
+ * of memory. */
 json_t *lt_vxp_ok(void);
 json_t *lt_vxp_fail(const struct lt_err *err);
+json_t *lt_vxp_fail_http(int http_status, const char *msg);
 
 /* ---- operations ---- */
 

@@ -1,7 +1,8 @@
 /* POST /vxp/{operation} and GET /vxp/downloadEdoc: the VXP-compatible axis
  * API. This file moves bytes between HTTP and src/vxp: it reads the signed
- * headers, strips sendEdoc's trailing CRLF while streaming, and streams
- * getEdoc's base64 reply; every decision is made in the library. */
+ * headers, holds back sendEdoc's trailing CRLF while streaming, and streams
+ * getEdoc's base64 reply; every decision is made in the library. It also
+ * puts the server's own refusals on /vxp/ paths into the envelope. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -29,8 +30,8 @@ struct vxp_req {
 	enum op op;
 	struct lt_vxp_call call;
 	struct lt_upload *upload;
-	EVP_MD_CTX *sha;
-	unsigned char held[2]; /* the last bytes seen: a trailing CRLF is not part of the file */
+	EVP_MD_CTX *sha;       /* over everything fed to the upload */
+	unsigned char held[2]; /* the last bytes seen: a trailing CRLF may be the SDK's, not the file's */
 	size_t nheld;
 	bool feed_failed;
 	char *body;
@@ -54,18 +55,56 @@ static void vxp_req_free(void *p)
  * plain client can act on too. */
 static void reply_fail(struct req *rq, const struct lt_err *err)
 {
-	rq->lt_status = err->status;
-	if (err->status == LT_EAUTH)
-		rq->www_auth = false; /* the SDK does not do bearer auth */
-	reply_json(rq, lt_status_http(err->status ? (int)err->status : LT_EIO), lt_vxp_fail(err));
+	int st = err->status != LT_OK ? (int)err->status : LT_EIO;
+	rq->lt_status = st;
+	rq->www_auth = false; /* the SDK does not do bearer auth */
+	/* NULL when out of memory: the server then sends a fixed envelope. */
+	reply_json(rq, lt_status_http(st), lt_vxp_fail(err));
+}
+
+static void reply_fail_msg(struct req *rq, int status, const char *msg)
+{
+	struct lt_err err = {0};
+	lt_err_set(&err, status, "%s", msg);
+	reply_fail(rq, &err);
 }
 
 static void reply_ok(struct req *rq, const char *key, json_t *value)
 {
 	json_t *o = lt_vxp_ok();
-	if (key)
-		json_object_set_new(o, key, value);
+	if (!o)
+		json_decref(value);
+	/* json_object_set_new takes value even when it fails. */
+	if (!o || (key && json_object_set_new(o, key, value))) {
+		json_decref(o);
+		reply_fail_msg(rq, LT_ENOMEM, "out of memory: the hub could not build its reply; retry later");
+		return;
+	}
 	reply_json(rq, 200, o);
+}
+
+void h_vxp_envelope(struct req *rq)
+{
+	json_t *j = rq->json;
+	if (json_is_string(json_object_get(j, "status")) && json_is_string(json_object_get(j, "ErrorCode")))
+		return;
+	const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+	char generic[96];
+	if (!msg) {
+		/* The generic reply could not be built either (its message was
+		 * not UTF-8): say at least what the status means. */
+		const char *phrase = MHD_get_reason_phrase_for((unsigned)rq->status);
+		snprintf(generic, sizeof generic, "the request was refused: HTTP %d %s", rq->status,
+			 phrase ? phrase : "");
+		msg = generic;
+	}
+	json_t *env = lt_vxp_fail_http(rq->status, msg);
+	json_decref(rq->json);
+	rq->json = env;
+	free(rq->raw);
+	rq->raw = NULL;
+	rq->raw_len = 0;
+	rq->www_auth = false;
 }
 
 static const char *header(void *ctx, const char *name)
@@ -105,19 +144,38 @@ bool h_vxp_begin(struct req *rq)
 		return false;
 	struct vxp_req *v = calloc(1, sizeof *v);
 	if (!v) {
-		reply_error(rq, LT_ENOMEM, "out of memory");
+		reply_fail_msg(rq, LT_ENOMEM, "out of memory; retry later");
 		return false;
 	}
 	v->op = op;
 	rq->ctx = v;
 	rq->ctx_free = vxp_req_free;
+	if (op != OP_SEND) {
+		/* Only sendEdoc takes a package: the server enforces this
+		 * smaller limit on the others, chunked bodies included. */
+		rq->body_limit = SMALL_BODY;
+		rq->body_allowance = 0;
+		const char *cl = req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > SMALL_BODY) {
+			struct lt_err err = {0};
+			lt_err_set(&err, LT_ETOOBIG, "the body is %.20s bytes; %s takes a body of at most %d bytes", cl,
+				   op_names[op], SMALL_BODY);
+			reply_fail(rq, &err);
+			return false;
+		}
+	}
 	if (!authenticate(rq, &v->call))
 		return false;
 	if (op == OP_SEND) {
 		struct lt_err err = {0};
+		/* Refused before the body is read, so nothing is uploaded. */
+		if (lt_vxp_send_check(&v->call, &err)) {
+			reply_fail(rq, &err);
+			return false;
+		}
 		v->sha = EVP_MD_CTX_new();
 		if (!v->sha || EVP_DigestInit_ex(v->sha, EVP_sha256(), NULL) != 1) {
-			reply_error(rq, LT_ENOMEM, "out of memory");
+			reply_fail_msg(rq, LT_ENOMEM, "out of memory; retry later");
 			return false;
 		}
 		if (lt_upload_begin(rq->srv->xch, &v->call.who, &v->upload, &err)) {
@@ -128,13 +186,20 @@ bool h_vxp_begin(struct req *rq)
 	return true;
 }
 
-static void feed(struct vxp_req *v, const void *p, size_t n)
+static void store(struct vxp_req *v, const void *p, size_t n)
 {
 	if (!n || v->feed_failed)
 		return;
-	EVP_DigestUpdate(v->sha, p, n);
 	if (lt_upload_feed(v->upload, p, n, NULL) != LT_OK)
 		v->feed_failed = true; /* the upload remembers why */
+}
+
+static void feed(struct vxp_req *v, const void *p, size_t n)
+{
+	if (!n)
+		return;
+	EVP_DigestUpdate(v->sha, p, n);
+	store(v, p, n);
 }
 
 void h_vxp_data(struct req *rq, const char *data, size_t len)
@@ -176,23 +241,35 @@ void h_vxp_data(struct req *rq, const char *data, size_t len)
 static void send_edoc(struct req *rq, struct vxp_req *v)
 {
 	struct lt_err err = {0};
-	if (!(v->nheld == 2 && v->held[0] == '\r' && v->held[1] == '\n'))
-		feed(v, v->held, v->nheld);
-	unsigned char sha[32];
+	bool crlf = v->nheld == 2 && v->held[0] == '\r' && v->held[1] == '\n';
+	unsigned char without[32], with[32];
 	unsigned int n = 0;
-	EVP_DigestFinal_ex(v->sha, sha, &n);
-	const char *given = lt_vxp_param(&v->call, "hash-file");
-	if (given && !v->feed_failed && !lt_vxp_hash_file_matches(sha, given)) {
-		lt_err_set(&err, LT_EINVAL, "hash-file %.70s does not match the SHA-256 of the file received", given);
-		reply_fail(rq, &err);
-		return;
+	if (crlf) {
+		/* Whether that CRLF is the SDK's or the file's own ending, only
+		 * hash-file can tell: digest both ways. */
+		EVP_MD_CTX *plus = EVP_MD_CTX_new();
+		bool ok = plus && EVP_MD_CTX_copy_ex(plus, v->sha) == 1 && EVP_DigestUpdate(plus, v->held, 2) == 1 &&
+			  EVP_DigestFinal_ex(plus, with, &n) == 1;
+		EVP_MD_CTX_free(plus);
+		if (!ok) {
+			reply_fail_msg(rq, LT_ENOMEM, "out of memory while hashing the package; retry later");
+			return;
+		}
+	} else {
+		feed(v, v->held, v->nheld);
 	}
-	const char *to = lt_vxp_param(&v->call, "to");
-	if (to && *to) {
-		struct lt_codelist codes = {0};
-		int rc = lt_vxp_parse_to(to, &codes, &err);
-		lt_codelist_free(&codes);
-		if (rc) {
+	EVP_DigestFinal_ex(v->sha, without, &n);
+	const char *given = lt_vxp_param(&v->call, "hash-file"); /* present: lt_vxp_send_check */
+	if (!v->feed_failed) {
+		if (lt_vxp_hash_file_matches(without, given)) {
+			/* The SDK's CRLF, or no CRLF at all: stored as it is. */
+		} else if (crlf && lt_vxp_hash_file_matches(with, given)) {
+			store(v, v->held, 2); /* the file itself ends in CRLF */
+		} else {
+			lt_err_set(&err, LT_EINVAL,
+				   "hash-file %.70s does not match the SHA-256 of the file received (with or without "
+				   "a trailing CRLF)",
+				   given ? given : "");
 			reply_fail(rq, &err);
 			return;
 		}
@@ -205,10 +282,9 @@ static void send_edoc(struct req *rq, struct vxp_req *v)
 		reply_fail(rq, &err);
 		return;
 	}
-	json_t *ok = lt_vxp_ok();
-	json_object_set(ok, "DocId", json_object_get(reply, "id"));
+	json_t *id = json_incref(json_object_get(reply, "id"));
 	json_decref(reply);
-	reply_json(rq, 200, ok);
+	reply_ok(rq, "DocId", id);
 }
 
 /* getEdoc streams {"status":"OK",…,"data":"<base64 of the file>"} without
@@ -297,7 +373,7 @@ static void get_edoc(struct req *rq, struct vxp_req *v, bool raw)
 	struct b64_stream *s = calloc(1, sizeof *s);
 	if (!s) {
 		close(fd);
-		reply_error(rq, LT_ENOMEM, "out of memory");
+		reply_fail_msg(rq, LT_ENOMEM, "out of memory; retry later");
 		return;
 	}
 	s->fd = fd;
@@ -399,7 +475,7 @@ void h_vxp_get(struct req *rq)
 		return;
 	struct vxp_req *v = calloc(1, sizeof *v);
 	if (!v) {
-		reply_error(rq, LT_ENOMEM, "out of memory");
+		reply_fail_msg(rq, LT_ENOMEM, "out of memory; retry later");
 		return;
 	}
 	v->op = op;

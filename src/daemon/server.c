@@ -3,10 +3,13 @@
  * context from its first byte to its last, which the access log and the
  * metrics read when it completes. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +17,10 @@
 #include "server.h"
 
 #define HEADER_MEMORY (32 * 1024) /* request line and headers at most */
+/* After a 413 sent mid-body: how much more to read, and for how long,
+ * before closing, so the client can see the reply first. */
+#define DRAIN_BYTES (1024 * 1024)
+#define DRAIN_NS INT64_C(2000000000)
 
 int64_t now_ns(void)
 {
@@ -70,23 +77,64 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&srv->active, 1);
 }
 
+/* VXP clients parse only the envelope of formats.md §3.4, so a refusal on
+ * a /vxp/ path goes out in it, whichever layer made it. */
+static bool vxp_prefix(const char *p)
+{
+	return p && strncmp(p, "/vxp", 4) == 0 && (p[4] == '\0' || p[4] == '/' || p[4] == '?');
+}
+
+static bool vxp_refusal(const struct req *rq)
+{
+	return rq->status >= 400 && (vxp_prefix(rq->uri.path) || vxp_prefix(rq->raw_uri));
+}
+
+/* The text of a JSON reply with a trailing newline (it makes curl output
+ * readable in the docs). For a VXP refusal whose envelope could not be
+ * built (out of memory), a fixed envelope in fallback, not owned. */
+static char *json_text(struct req *rq, bool vxp, char *fallback, size_t size, size_t *len, bool *owned)
+{
+	char *s = rq->json ? json_dumps(rq->json, JSON_COMPACT) : NULL;
+	if (!s) {
+		if (!vxp)
+			return NULL;
+		int n = snprintf(fallback, size,
+				 "{\"status\":\"FAIL\",\"ErrorCode\":\"%d\",\"ErrorDesc\":\"the hub could not build "
+				 "its reply; retry later\"}\n",
+				 rq->status);
+		*len = n > 0 && (size_t)n < size ? (size_t)n : 0;
+		*owned = false;
+		return fallback;
+	}
+	size_t n = strlen(s);
+	char *t = realloc(s, n + 2);
+	if (t) {
+		s = t;
+		s[n++] = '\n';
+		s[n] = '\0';
+	}
+	*len = n;
+	*owned = true;
+	return s;
+}
+
 static enum MHD_Result queue(struct req *rq)
 {
 	struct MHD_Response *resp;
 	const char *ctype = NULL;
-	if (rq->json) {
-		char *s = json_dumps(rq->json, JSON_COMPACT);
+	bool vxp = vxp_refusal(rq);
+	if (vxp)
+		h_vxp_envelope(rq);
+	if (rq->json || vxp) {
+		char fallback[192];
+		size_t n;
+		bool owned;
+		char *s = json_text(rq, vxp, fallback, sizeof fallback, &n, &owned);
 		if (!s)
 			return MHD_NO;
-		size_t n = strlen(s);
-		/* A trailing newline makes curl output readable in the docs. */
-		char *t = realloc(s, n + 2);
-		if (t) {
-			s = t;
-			s[n++] = '\n';
-			s[n] = '\0';
-		}
-		resp = MHD_create_response_from_buffer(n, s, MHD_RESPMEM_MUST_FREE);
+		resp = MHD_create_response_from_buffer(n, s, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
+		if (!resp && owned)
+			free(s);
 		rq->sent_bytes = n;
 		ctype = "application/json; charset=utf-8";
 	} else if (rq->stream_cb) {
@@ -135,7 +183,7 @@ static size_t body_limit(const struct server *srv, enum body_kind k)
 {
 	return k == BODY_JSON	  ? (size_t)srv->cfg.max_body_bytes
 	       : k == BODY_BULK	  ? (size_t)srv->cfg.max_bulk_bytes
-	       : k == BODY_STREAM ? (size_t)srv->cfg.max_package_bytes + 2 /* sendEdoc's CRLF */
+	       : k == BODY_STREAM ? (size_t)srv->cfg.max_package_bytes
 				  : 0;
 }
 
@@ -185,6 +233,9 @@ static bool prepare(struct req *rq, const char *version)
 	if (!route_find(rq, rq->allow, sizeof rq->allow))
 		return false;
 	rq->body_limit = body_limit(rq->srv, rq->route->body);
+	/* sendEdoc's body is the package plus the SDK's CRLF; the messages
+	 * state the configured limit. */
+	rq->body_allowance = rq->route->body == BODY_STREAM ? 2 : 0;
 	const char *cl = req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
 		char *end;
@@ -193,7 +244,7 @@ static bool prepare(struct req *rq, const char *version)
 			reply_error(rq, LT_EINVAL, "Content-Length is not a number");
 			return false;
 		}
-		if (n > rq->body_limit) {
+		if (n > rq->body_limit + rq->body_allowance) {
 			if (rq->body_limit)
 				reply_error(rq, LT_ETOOBIG, "the body is %llu bytes; %s %s takes at most %zu", n,
 					    rq->method, rq->route->pattern, rq->body_limit);
@@ -205,11 +256,88 @@ static bool prepare(struct req *rq, const char *version)
 	return auth_identify(rq);
 }
 
+static void reply_too_big(struct req *rq)
+{
+	reply_error(rq, LT_ETOOBIG, "the body is over the %zu bytes %s %s takes", rq->body_limit, rq->method,
+		    rq->route->pattern);
+}
+
+static bool send_all(int fd, const char *p, size_t n)
+{
+	int waits = 0;
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+		} else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) && waits++ < 10) {
+			struct pollfd pf = {.fd = fd, .events = POLLOUT};
+			poll(&pf, 1, 50);
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* libmicrohttpd (0.9.x) takes a reply only before the body or after all of
+ * it: MHD_queue_response refuses one while the body is being read. So the
+ * 413 of a body that keeps coming is written straight on the socket (the
+ * daemon speaks plain HTTP, never TLS), and the connection is closed after
+ * a short drain, not at once, so that the client reads the reply before
+ * the close resets the connection. */
+static bool answer_early(struct req *rq)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return false;
+	reply_too_big(rq);
+	bool vxp = vxp_refusal(rq);
+	if (vxp)
+		h_vxp_envelope(rq);
+	char fallback[192], head[512];
+	size_t n;
+	bool owned;
+	char *body = json_text(rq, vxp, fallback, sizeof fallback, &n, &owned);
+	if (!body)
+		return false;
+	const char *phrase = MHD_get_reason_phrase_for((unsigned)rq->status);
+	int hn = snprintf(head, sizeof head,
+			  "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n"
+			  "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\n\r\n",
+			  rq->status, phrase ? phrase : "", n);
+	bool sent = hn > 0 && (size_t)hn < sizeof head && send_all(ci->connect_fd, head, (size_t)hn) &&
+		    (strcmp(rq->method, "HEAD") == 0 || send_all(ci->connect_fd, body, n));
+	if (owned)
+		free(body);
+	if (!sent)
+		return false;
+	shutdown(ci->connect_fd, SHUT_WR); /* the reply is complete: the client sees its end */
+	rq->answered_early = true;
+	rq->early_at = rq->body_len;
+	rq->early_ns = now_ns();
+	rq->sent_bytes = n;
+	return true;
+}
+
+/* A body past its limit: dropped, and answered 413 when it ends, unless it
+ * keeps coming well beyond the limit. */
+static enum MHD_Result over_limit(struct req *rq)
+{
+	rq->body_too_big = true;
+	if (rq->answered_early)
+		return rq->body_len - rq->early_at > DRAIN_BYTES || now_ns() - rq->early_ns > DRAIN_NS ? MHD_NO
+												   : MHD_YES;
+	size_t grace = rq->route->body == BODY_STREAM ? 65536 : rq->body_limit * 3 + 65536;
+	if (rq->body_len <= rq->body_limit + rq->body_allowance + grace)
+		return MHD_YES;
+	return answer_early(rq) ? MHD_YES : MHD_NO;
+}
+
 static void run(struct req *rq)
 {
 	if (rq->body_too_big) {
-		reply_error(rq, LT_ETOOBIG, "the body is over the %zu bytes %s %s takes", rq->body_limit, rq->method,
-			    rq->route->pattern);
+		reply_too_big(rq);
 		return;
 	}
 	rq->route->fn(rq);
@@ -241,10 +369,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
 		rq->body_len += n;
-		if (rq->body_len > rq->body_limit) {
-			rq->body_too_big = true;
-			return rq->body_len > rq->body_limit + 65536 ? MHD_NO : MHD_YES;
-		}
+		if (rq->body_too_big || rq->body_len > rq->body_limit + rq->body_allowance)
+			return over_limit(rq);
 		rq->route->stream_data(rq, upload_data, n);
 		return MHD_YES;
 	}
@@ -252,11 +378,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
 		if (rq->body_too_big || rq->body_len + n > rq->body_limit) {
-			/* Chunked bodies have no length up front: drop the excess
-			 * and answer 413 at the end, unless it keeps coming. */
-			rq->body_too_big = true;
+			/* Chunked bodies have no length up front. */
 			rq->body_len += n;
-			return rq->body_len > rq->body_limit * 4 + 65536 ? MHD_NO : MHD_YES;
+			return over_limit(rq);
 		}
 		if (rq->body_len + n + 1 > rq->body_cap) {
 			size_t cap = rq->body_cap ? rq->body_cap : 4096;
@@ -273,6 +397,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq->body[rq->body_len] = '\0';
 		return MHD_YES;
 	}
+	if (rq->answered_early)
+		return MHD_NO; /* its reply is out: close */
 	if (rq->status)
 		return MHD_YES; /* already answered */
 	run(rq);

@@ -55,11 +55,19 @@ struct req {
 	const struct route *route;
 	int route_index;              /* into lt_routes; -1 unmatched */
 	struct lt_principal who;
-	/* Request body, capped by the route's limit. */
+	/* Request body, capped by the route's limit (the one its messages
+	 * state) plus body_allowance (sendEdoc's CRLF); a stream route's begin
+	 * may lower both. */
 	char *body;
-	size_t body_len, body_cap, body_limit;
+	size_t body_len, body_cap, body_limit, body_allowance;
 	bool body_too_big;
 	bool started;
+	/* A body that kept coming past its limit was answered 413 straight on
+	 * the socket (libmicrohttpd queues no reply mid-body); the connection
+	 * closes after a short drain. */
+	bool answered_early;
+	size_t early_at;    /* body_len when that reply went out */
+	int64_t early_ns;
 	/* Reply. */
 	int status;
 	json_t *json;      /* owned until sent */
@@ -213,6 +221,10 @@ bool h_vxp_begin(struct req *rq);
 void h_vxp_data(struct req *rq, const char *data, size_t len);
 void h_vxp(struct req *rq);
 void h_vxp_get(struct req *rq);
+/* Turns a refusal on a /vxp/ path into the VXP envelope of formats.md §3.4
+ * (VXP clients parse nothing else); leaves rq->json NULL only when out of
+ * memory. */
+void h_vxp_envelope(struct req *rq);
 void h_dmdc_category_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
 

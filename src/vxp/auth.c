@@ -24,6 +24,11 @@ void lt_vxp_call_clear(struct lt_vxp_call *c)
 
 const char *lt_vxp_param(const struct lt_vxp_call *c, const char *name)
 {
+	/* The spelling asked for (the SDK's) first; authentication refuses
+	 * two spellings with different values, so any other is the same. */
+	json_t *exact = json_object_get(c->params, name);
+	if (exact)
+		return json_string_value(exact);
 	const char *key;
 	json_t *v;
 	json_object_foreach(c->params, key, v)
@@ -34,14 +39,95 @@ const char *lt_vxp_param(const struct lt_vxp_call *c, const char *name)
 	return NULL;
 }
 
+/* Two signed keys that differ only in case and carry different values
+ * (docId and docid): HTTP header names ignore case, so the loose copies
+ * cannot tell them apart, and an operation would act on whichever it met
+ * first. Finds such a pair among the keys named `name` in any case (among
+ * all keys when name is NULL). The values are strings. */
+static bool clash(json_t *params, const char *name, const char **a, const char **b)
+{
+	const char *k1, *k2;
+	json_t *v1, *v2;
+	json_object_foreach(params, k1, v1)
+	{
+		if (name && strcasecmp(k1, name) != 0)
+			continue;
+		json_object_foreach(params, k2, v2)
+		{
+			if (strcmp(k1, k2) != 0 && strcasecmp(k1, k2) == 0 &&
+			    strcmp(json_string_value(v1), json_string_value(v2)) != 0) {
+				*a = k1;
+				*b = k2;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 json_t *lt_vxp_ok(void) { return json_pack("{s:s,s:s,s:s}", "status", "OK", "ErrorCode", "0", "ErrorDesc", "Success"); }
+
+/* Copies s with every byte that does not start a valid UTF-8 sequence
+ * replaced by '?', so the text can go into JSON. */
+static void utf8_scrub(const char *s, char *out, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	while (*p && o + 1 < size) {
+		size_t n = 0;
+		unsigned char c = p[0];
+		if (c < 0x80)
+			n = 1;
+		else if (c >= 0xc2 && c <= 0xdf)
+			n = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4;
+		bool ok = n > 0;
+		for (size_t i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		/* Overlong forms, surrogates and code points beyond U+10FFFF. */
+		if (ok && n == 3)
+			ok = !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] >= 0xa0);
+		if (ok && n == 4)
+			ok = !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] >= 0x90);
+		if (!ok || o + n >= size) {
+			if (ok)
+				break; /* no room for the whole character */
+			out[o++] = '?';
+			p++;
+			continue;
+		}
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+}
+
+json_t *lt_vxp_fail_http(int http_status, const char *msg)
+{
+	char code[16];
+	/* A refusal must never read as success, whatever the caller passed. */
+	if (http_status < 400 || http_status > 599)
+		http_status = 500;
+	snprintf(code, sizeof code, "%d", http_status);
+	if (!msg || !*msg)
+		msg = "the hub failed without giving a reason; retry later, and report it to the hub's operator if "
+		      "it persists";
+	json_t *o = json_pack("{s:s,s:s,s:s}", "status", "FAIL", "ErrorCode", code, "ErrorDesc", msg);
+	if (o)
+		return o;
+	char clean[2 * LT_ERR_MSG_MAX];
+	utf8_scrub(msg, clean, sizeof clean);
+	return json_pack("{s:s,s:s,s:s}", "status", "FAIL", "ErrorCode", code, "ErrorDesc", clean);
+}
 
 json_t *lt_vxp_fail(const struct lt_err *err)
 {
-	char code[8];
-	snprintf(code, sizeof code, "%d", lt_status_http(err->status ? (int)err->status : LT_EIO));
-	return json_pack("{s:s,s:s,s:s}", "status", "FAIL", "ErrorCode", code, "ErrorDesc",
-			 err->msg[0] ? err->msg : lt_strerror(err->status));
+	int st = err && err->status != LT_OK ? (int)err->status : LT_EIO;
+	return lt_vxp_fail_http(lt_status_http(st), err && err->msg[0] ? err->msg : lt_strerror(st));
 }
 
 bool lt_vxp_hash_file_matches(const unsigned char sha[32], const char *given)
@@ -55,6 +141,26 @@ bool lt_vxp_hash_file_matches(const unsigned char sha[32], const char *given)
 		snprintf(padded + 2 * i, 3, "%02x", sha[i]);
 	}
 	return given && (strcasecmp(sdk, given) == 0 || strcasecmp(padded, given) == 0);
+}
+
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
 }
 
 int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *err)
@@ -80,8 +186,16 @@ int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *er
 		char canon[LT_CODE_BUFSZ];
 		if (rc)
 			break;
-		if (!json_is_string(c) || lt_code_parse(&code, json_string_value(c), LT_CODE_LENIENT, err)) {
-			rc = lt_err_prefix(err, "'to'[%zu]: ", i) ? LT_EINVAL : LT_EINVAL;
+		if (!json_is_string(c)) {
+			rc = lt_err_set(err, LT_EINVAL, "'to'[%zu] is %s, not a code: give [\"code\", …] or \"code\"",
+					i, json_kind(c));
+			break;
+		}
+		if (lt_code_parse(&code, json_string_value(c), LT_CODE_LENIENT, err)) {
+			lt_err_prefix(err, "'to'[%zu]: ", i);
+			rc = LT_EINVAL;
+			if (err)
+				err->status = LT_EINVAL;
 			break;
 		}
 		lt_code_format(&code, canon);
@@ -89,6 +203,34 @@ int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *er
 			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
 	json_decref(v);
+	return rc;
+}
+
+/* 32 to 64 hex digits: the SDK drops the leading zero of each byte below
+ * 0x10, so its SHA-256 is usually 58 to 64 digits long. */
+static bool hash_file_form(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 32 && n <= 64 && strspn(s, "0123456789abcdefABCDEF") == n;
+}
+
+int lt_vxp_send_check(const struct lt_vxp_call *c, struct lt_err *err)
+{
+	const char *hash = lt_vxp_param(c, "hash-file");
+	const char *to = lt_vxp_param(c, "to");
+	int rc = LT_OK;
+	if (!hash || !*hash)
+		return lt_err_set(err, LT_EINVAL,
+				  "sendEdoc needs hash-file: sign XroadVnpt-hash-file with the SHA-256 of the file in "
+				  "hex, as the VXP SDK does");
+	if (!hash_file_form(hash))
+		return lt_err_set(err, LT_EINVAL, "hash-file '%.70s' is not a SHA-256 in hex (32 to 64 hex digits)",
+				  hash);
+	if (to && *to) {
+		struct lt_codelist codes = {0};
+		rc = lt_vxp_parse_to(to, &codes, err);
+		lt_codelist_free(&codes);
+	}
 	return rc;
 }
 
@@ -205,9 +347,17 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 	}
 	json_decref(signed_obj);
 	out->params = params;
+	const char *clash_a = NULL, *clash_b = NULL;
+	bool clashes = rc == LT_OK && clash(params, NULL, &clash_a, &clash_b);
 	const char *systemid = rc ? NULL : lt_vxp_param(out, "systemid");
 	if (rc == LT_OK && !systemid)
 		rc = lt_err_set(err, LT_EAUTH, "the signed headers carry no systemid");
+	else if (clashes && (clash(params, "systemid", &clash_a, &clash_b) ||
+			     clash(params, "timestamp", &clash_a, &clash_b)))
+		/* Then even which system is calling is in doubt. */
+		rc = lt_err_set(err, LT_EAUTH, "the call signs %.40s '%.40s' and %.40s '%.40s': sign it once", clash_a,
+				json_string_value(json_object_get(params, clash_a)), clash_b,
+				json_string_value(json_object_get(params, clash_b)));
 	/* A loose header that disagrees with what was signed is refused:
 	 * values are taken from the signed JSON, never from the loose copy. */
 	json_object_foreach(params, k, v)
@@ -216,6 +366,9 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 			break;
 		char name[160];
 		snprintf(name, sizeof name, PREFIX "%s", k);
+		const char *a, *b;
+		if (clashes && clash(params, k, &a, &b))
+			continue; /* refused below, once the signature holds */
 		const char *loose = hdr(hdr_ctx, name);
 		if (loose && strcmp(loose, json_string_value(v)) != 0) {
 			bool mangled = !lt_text_is_clean_utf8(loose) || strchr(loose, '?');
@@ -267,6 +420,12 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 					"timestamp %s is %lld s from the hub's clock, beyond vxp_max_clock_skew (%lld s)", ts,
 					(long long)age, (long long)max_skew);
 	}
+	if (rc == LT_OK && clashes)
+		rc = lt_err_set(err, LT_EINVAL,
+				"the call signs %.40s '%.40s' and %.40s '%.40s': sign each parameter once (names are "
+				"read without regard to case; the VXP SDK writes docId, Bkav docid)",
+				clash_a, json_string_value(json_object_get(params, clash_a)), clash_b,
+				json_string_value(json_object_get(params, clash_b)));
 	if (rc) {
 		lt_vxp_call_clear(out);
 		return rc;

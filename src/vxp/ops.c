@@ -1,11 +1,23 @@
 /* The VXP operations (formats.md §3.3) answered from the registry and the
  * exchange hub: the catalogue calls from units, lineage and the change log;
  * the document calls from inboxes, sent documents and acknowledgements. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lienthong/vxp.h"
+
+/* A reply row jansson refused to build: the stored text it came from is
+ * not valid UTF-8 (or memory ran out). The caller gets an honest failure
+ * naming the row, never a list with the row silently missing. */
+static int row_failed(struct lt_err *err, const char *what, const json_error_t *je)
+{
+	return lt_err_set(err, LT_EIO,
+			  "%s cannot be written as JSON (%s): a stored field is damaged; report it to the hub's "
+			  "operator",
+			  what, je->text[0] ? je->text : "out of memory");
+}
 
 /* ---- catalogue ---- */
 
@@ -34,12 +46,13 @@ static int agency(void *vctx, const struct lt_unit *u)
 		return rc;
 	const char *old = pred.n ? pred.codes[0] : "";
 	json_t *o;
+	json_error_t je = {0};
 	if (c->which == LT_VXP_AGENCIES) {
-		o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", u->code, "pid", u->parent, "code", u->code, "name",
-			      u->name, "mail", u->contact.email, "oldCode", old);
+		o = json_pack_ex(&je, 0, "{s:s,s:s,s:s,s:s,s:s,s:s}", "id", u->code, "pid", u->parent, "code", u->code,
+				 "name", u->name, "mail", u->contact.email, "oldCode", old);
 	} else if (c->which == LT_VXP_AGENCIES_QD20) {
-		o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", u->code, "code", u->code, "name", u->name, "mail",
-			      u->contact.email, "code102", old);
+		o = json_pack_ex(&je, 0, "{s:s,s:s,s:s,s:s,s:s}", "id", u->code, "code", u->code, "name", u->name,
+				 "mail", u->contact.email, "code102", old);
 	} else {
 		/* version, deleted and modifyDate come from the change log. */
 		struct lt_event last = {0};
@@ -58,19 +71,26 @@ static int agency(void *vctx, const struct lt_unit *u)
 				;
 			lt_code_format(&top, center);
 		}
-		o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:s,s:b}", "id", u->code, "pid", u->parent, "code",
-			      u->code, "name", u->name, "mail", u->contact.email, "version", (json_int_t)last.seq,
-			      "centerCode", center, "deleted", u->status == LT_UNIT_CLOSED, "modifyDate", last.at,
-			      "isAgency", true);
+		o = json_pack_ex(&je, 0, "{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:s,s:b}", "id", u->code, "pid", u->parent,
+				 "code", u->code, "name", u->name, "mail", u->contact.email, "version",
+				 (json_int_t)last.seq, "centerCode", center, "deleted", u->status == LT_UNIT_CLOSED,
+				 "modifyDate", last.at, "isAgency", true);
 	}
 	lt_codelist_free(&succ);
 	lt_codelist_free(&pred);
-	return json_array_append_new(c->data, o) ? LT_ENOMEM : LT_OK;
+	if (!o) {
+		char what[64];
+		snprintf(what, sizeof what, "unit %s", u->code);
+		return row_failed(c->err, what, &je);
+	}
+	return json_array_append_new(c->data, o) ? lt_err_set(c->err, LT_ENOMEM, "out of memory") : LT_OK;
 }
 
 int lt_vxp_agencies(struct lt_registry *r, enum lt_vxp_agencies which, json_t **data, struct lt_err *err)
 {
 	struct agencies_ctx c = {r, which, json_array(), err};
+	if (!c.data)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	char cursor[LT_CODE_BUFSZ] = "";
 	/* getSynchronizeUnit reports closed units too, as deleted. */
 	enum lt_status_filter f = which == LT_VXP_SYNCHRONIZE ? LT_FILTER_ALL : LT_FILTER_ACTIVE;
@@ -193,6 +213,8 @@ int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const ch
 	vxp_date(lt_vxp_param(c, "fromDate"), from);
 	vxp_date(lt_vxp_param(c, "toDate"), to);
 	json_t *out = json_array();
+	if (!out)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int64_t after = 0;
 	for (;;) {
 		struct lt_inbox_query q = {kind, after, 500};
@@ -206,17 +228,35 @@ int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const ch
 		json_t *it;
 		json_array_foreach(json_object_get(page, "items"), i, it)
 		{
+			const char *id = json_string_value(json_object_get(it, "id"));
 			const char *received = json_string_value(json_object_get(it, "received"));
+			const char *state = json_string_value(json_object_get(it, "state"));
+			if (!received)
+				received = "";
+			if (!state)
+				state = "";
 			if ((from[0] && strcmp(received, from) < 0) || (to[0] && strncmp(received, to, 19) > 0))
 				continue;
-			const char *state = json_string_value(json_object_get(it, "state"));
-			json_array_append_new(
-				out, json_pack("{s:O,s:s,s:s,s:O,s:O,s:O,s:O,s:s,s:s}", "docId", json_object_get(it, "id"),
-					       "serviceType", "eDoc", "messageType", kind, "created_time",
-					       json_object_get(it, "received"), "updated_time", json_object_get(it, "received"),
-					       "from", json_object_get(it, "from"), "to", json_object_get(it, "routed_to"),
-					       "status", state, "status_desc",
-					       strcmp(state, "pending") == 0 ? "waiting for download" : state));
+			json_error_t je = {0};
+			json_t *when = json_object_get(it, "received");
+			json_t *row = json_pack_ex(&je, 0, "{s:O,s:s,s:s,s:O,s:O,s:O,s:O,s:s,s:s}", "docId",
+						   json_object_get(it, "id"), "serviceType", "eDoc", "messageType",
+						   kind, "created_time", when, "updated_time", when, "from",
+						   json_object_get(it, "from"), "to", json_object_get(it, "routed_to"),
+						   "status", state, "status_desc",
+						   strcmp(state, "pending") == 0 ? "waiting for download" : state);
+			if (!row) {
+				char what[64];
+				snprintf(what, sizeof what, "document %.32s", id ? id : "?");
+				rc = row_failed(err, what, &je);
+			} else if (json_array_append_new(out, row)) {
+				rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+			}
+			if (rc) {
+				json_decref(page);
+				json_decref(out);
+				return rc;
+			}
 		}
 		json_t *next = json_object_get(page, "next_cursor");
 		after = json_is_integer(next) ? json_integer_value(next) : 0;
@@ -236,12 +276,17 @@ struct sent_ctx {
 	struct lt_err *err;
 };
 
-static int keep_status(void *ctx, const struct lt_xstatus *st)
+static int keep_status(void *vctx, const struct lt_xstatus *st)
 {
-	return json_array_append_new(ctx, json_pack("{s:s,s:s,s:s}", "from", st->from_code, "code", st->code, "at",
-						     st->received))
-		       ? LT_ENOMEM
-		       : LT_OK;
+	struct sent_ctx *c = vctx;
+	json_error_t je = {0};
+	json_t *o = json_pack_ex(&je, 0, "{s:s,s:s,s:s}", "from", st->from_code, "code", st->code, "at", st->received);
+	if (!o) {
+		char what[80];
+		snprintf(what, sizeof what, "a status of document %.32s", c->doc->id);
+		return row_failed(c->err, what, &je);
+	}
+	return json_array_append_new(c->statuses, o) ? lt_err_set(c->err, LT_ENOMEM, "out of memory") : LT_OK;
 }
 
 static int sent_row(void *vctx, const struct lt_xdelivery *d)
@@ -262,15 +307,22 @@ static int sent_row(void *vctx, const struct lt_xdelivery *d)
 	}
 	const char *name = lt_edxml_status_name(code);
 	const char *notation = strrchr(c->doc->document_id, ',');
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "serviceType", "eDoc",
-			      "senderDocId", c->doc->id, "receiverDocId", c->doc->id, "fromCode", c->doc->from_code,
-			      "toCode", d->routed_to[0] ? d->routed_to : d->addressed, "title", c->doc->subject,
-			      "notation", notation ? notation + 1 : "", "messageType", c->doc->kind, "sentTime",
-			      c->doc->received, "receivedTime", strcmp(d->state, "done") == 0 ? d->updated : "",
-			      "sendStatus", d->state, "sendStatusDesc", d->reason[0] ? d->reason : d->state,
-			      "receiveStatus", code, "receiveStatusDesc", name ? name : "");
+	json_error_t je = {0};
+	json_t *o = json_pack_ex(&je, 0, "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+				 "serviceType", "eDoc", "senderDocId", c->doc->id, "receiverDocId", c->doc->id,
+				 "fromCode", c->doc->from_code, "toCode", d->routed_to[0] ? d->routed_to : d->addressed,
+				 "title", c->doc->subject, "notation", notation ? notation + 1 : "", "messageType",
+				 c->doc->kind, "sentTime", c->doc->received, "receivedTime",
+				 strcmp(d->state, "done") == 0 ? d->updated : "", "sendStatus", d->state,
+				 "sendStatusDesc", d->reason[0] ? d->reason : d->state, "receiveStatus", code,
+				 "receiveStatusDesc", name ? name : "");
 	(void)at;
-	return json_array_append_new(c->out, o) ? LT_ENOMEM : LT_OK;
+	if (!o) {
+		char what[64];
+		snprintf(what, sizeof what, "document %.32s", c->doc->id);
+		return row_failed(c->err, what, &je);
+	}
+	return json_array_append_new(c->out, o) ? lt_err_set(c->err, LT_ENOMEM, "out of memory") : LT_OK;
 }
 
 static int sent_doc(void *vctx, const struct lt_xdoc *d)
@@ -278,7 +330,9 @@ static int sent_doc(void *vctx, const struct lt_xdoc *d)
 	struct sent_ctx *c = vctx;
 	c->doc = d;
 	c->statuses = json_array();
-	int rc = lt_store_xstatuses(c->s, d->id, keep_status, c->statuses, c->err);
+	if (!c->statuses)
+		return lt_err_set(c->err, LT_ENOMEM, "out of memory");
+	int rc = lt_store_xstatuses(c->s, d->id, keep_status, c, c->err);
 	if (rc == LT_OK)
 		rc = lt_store_xdeliveries(c->s, d->id, sent_row, c, c->err);
 	json_decref(c->statuses);
@@ -290,6 +344,8 @@ int lt_vxp_sent(struct lt_exchange *x, struct lt_store *s, const struct lt_vxp_c
 {
 	(void)x;
 	struct sent_ctx ctx = {s, NULL, NULL, json_array(), err};
+	if (!ctx.out)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	/* A docId filters only when it names a document this system sent: the
 	 * SDK leaks docIds of received documents into later calls. */
 	const char *docid = lt_vxp_param(c, "docId");

@@ -1,7 +1,9 @@
 /* libFuzzer target for the VXP authentication parser: the input is split on
  * NUL bytes into the XroadVnpt-sign-header, the hash-header, and a loose
  * header value, plus a `to` list; nothing may crash, leak or authenticate
- * (the store knows no system). */
+ * (the store knows no system). The same text also goes through sendEdoc's
+ * parameter check (the sign-header read as the signed parameters) and into
+ * failure envelopes, which must always be built and always say FAIL. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +72,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lt_codelist to = {0};
 	lt_vxp_parse_to(p.v[3], &to, NULL);
 	lt_codelist_free(&to);
+	memset(&to, 0, sizeof to);
+	struct lt_err terr = {0};
+	rc = lt_vxp_parse_to(p.v[3], &to, &terr);
+	lt_codelist_free(&to);
+	if (rc != LT_OK && (terr.status != rc || !terr.msg[0]))
+		abort(); /* a refusal the HTTP layer could not answer from err */
 	unsigned char sha[32] = {0};
 	lt_vxp_hash_file_matches(sha, p.v[3]);
+	/* sendEdoc's check over whatever object of strings the sign-header is. */
+	json_error_t je;
+	struct lt_vxp_call sc = {0};
+	sc.params = json_loads(p.v[0], JSON_REJECT_DUPLICATES, &je);
+	bool strings = json_is_object(sc.params);
+	const char *k;
+	json_t *v;
+	json_object_foreach(sc.params, k, v)
+	{
+		strings = strings && json_is_string(v);
+	}
+	if (strings) {
+		struct lt_err serr = {0};
+		rc = lt_vxp_send_check(&sc, &serr);
+		if (rc != LT_OK && (serr.status != rc || !serr.msg[0]))
+			abort();
+	}
+	lt_vxp_call_clear(&sc);
+	/* Envelopes from any message, UTF-8 or not. */
+	struct lt_err ferr = {0};
+	lt_err_set(&ferr, LT_EINVAL, "%s", p.v[3]);
+	json_t *envs[2] = {lt_vxp_fail(&ferr), lt_vxp_fail_http(size % 700, p.v[2] ? p.v[2] : p.v[3])};
+	for (int i = 0; i < 2; i++) {
+		const char *desc = json_string_value(json_object_get(envs[i], "ErrorDesc"));
+		const char *code = json_string_value(json_object_get(envs[i], "ErrorCode"));
+		if (!envs[i] || strcmp(json_string_value(json_object_get(envs[i], "status")), "FAIL") != 0 || !desc ||
+		    !*desc || !code || code[0] < '4')
+			abort();
+		json_decref(envs[i]);
+	}
 	free(buf);
 	return 0;
 }

@@ -8,8 +8,10 @@ explicit_port_mangling) non-ASCII header values written one byte per
 character as its HttpClient does for an endpoint with an explicit port
 (sendEdoc goes through HttpURLConnection and is not mangled).
 
-For refusal tests: Client(timestamp=...) freezes a chosen timestamp, and
-raw(..., mutate=f) lets f rewrite the header list after signing.
+For refusal tests: Client(timestamp=...) freezes a chosen timestamp,
+raw(..., mutate=f) lets f rewrite the header list after signing,
+send_edoc(..., hash_file=OMIT) leaves hash-file out (the SDK never does), and
+chunked(...) sends a body with Transfer-Encoding: chunked.
 Standard library only."""
 import datetime
 import hashlib
@@ -42,6 +44,9 @@ def hashmap_order(keys):
         out.extend(buckets.get(i, []))
     return out
 
+
+# hash_file=OMIT: a sendEdoc without the hash-file key the SDK always signs.
+OMIT = object()
 
 # What HttpURLConnection (used by sendEdoc) sends as Accept when none is set.
 LEGACY_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
@@ -143,6 +148,45 @@ class Client:
         finally:
             s.close()
 
+    def chunked(self, op, params, chunks, content_type="application/json", timeout=30):
+        """POST with a chunked body on a fresh connection, as a client with no
+        length up front would: (HTTP status, headers, body) of the reply, or
+        status 0 when the connection ended without one. A server that
+        answers early and closes may cut the upload short; the reply is
+        still read."""
+        hdrs, _ = self.headers_for(params, content_type)
+        s = socket.create_connection((self.host, self.port), timeout=timeout)
+        try:
+            blob = f"POST {self.base}/{op} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n".encode()
+            for k, v in hdrs:
+                blob += k.encode() + b": " + v.encode("utf-8") + b"\r\n"
+            blob += b"Transfer-Encoding: chunked\r\n\r\n"
+            try:
+                s.sendall(blob)
+                for c in chunks:
+                    s.sendall(b"%x\r\n%s\r\n" % (len(c), c))
+                s.sendall(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            out = b""
+            while not _complete(out):
+                try:
+                    b = s.recv(65536)
+                except (ConnectionResetError, socket.timeout):
+                    break
+                if not b:
+                    break
+                out += b
+        finally:
+            s.close()
+        if not out.startswith(b"HTTP/1.1 "):
+            return 0, {}, out
+        head, _, body = out.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+        n = int(headers.get("content-length", len(body)))
+        return int(lines[0].split()[1]), headers, body[:n]
+
     def call(self, op, params=None, body=b"", content_type="application/json", expect=False, mutate=None):
         status, headers, data = self.raw("POST", op, params or {}, body, content_type, expect, mutate=mutate)
         return status, json.loads(data)
@@ -156,6 +200,8 @@ class Client:
         included), as JSON text without spaces like the SDK's."""
         params = {"servicetype": "eDoc", "messagetype": messagetype,
                   "hash-file": hash_file if hash_file is not None else sdk_hash_file(data), "from": from_code}
+        if hash_file is OMIT:
+            del params["hash-file"]
         if to is not None:
             params["to"] = json.dumps(to, separators=(",", ":"), ensure_ascii=False)
         body = data + b"\r\n" if crlf else data
@@ -189,6 +235,18 @@ class Client:
 def sdk_hash_file(data):
     """SHA-256 rendered per byte with Integer.toHexString: no zero padding."""
     return "".join("%x" % b for b in hashlib.sha256(data).digest())
+
+
+def _complete(data):
+    """Whether data holds a whole reply with a Content-Length."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            return len(body) >= int(v)
+    return False
 
 
 def _read_response(s, buf=b""):

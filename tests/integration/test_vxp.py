@@ -27,7 +27,14 @@ getEdoc and updateStatus. Through it:
   that disagrees with the signed value, an unknown systemid, a wrong
   hash-file, a non-ASCII value mangled as the SDK does for an endpoint with
   an explicit port, and (in a second daemon with vxp_max_clock_skew=60) a
-  stale timestamp, which the first daemon (setting off) accepts.
+  stale timestamp, which the first daemon (setting off) accepts;
+- sendEdoc's hash-file is required and tells whether a trailing CRLF is the
+  SDK's or the file's; `to` elements that are not codes and parameters
+  signed in two spellings are 400s; what the HTTP layer refuses under /vxp/
+  (404, 405, 400, 401, 413, 501) is in the envelope too;
+- in a third daemon with max_package_bytes=8192: the 413 states that limit,
+  a chunked body that keeps coming gets its 413 before the close, and stored
+  text that is not UTF-8 gets an honest 500 naming the row.
 
 Run by ctest as `python3 FILE` with LT_BUILD_DIR and LT_SOURCE_DIR set; by
 hand it falls back to <repo>/build. Standard library only. Exits non-zero
@@ -40,6 +47,7 @@ import hashlib
 import hmac
 import json
 import os
+import sqlite3
 import sys
 import time
 
@@ -113,6 +121,8 @@ class VxpTest(ltd.DaemonTest):
         hash_file = kw.pop("hash_file", None)
         params = {"servicetype": "eDoc", "messagetype": kw.pop("messagetype", "edoc"),
                   "hash-file": ltvxp.sdk_hash_file(pkg) if hash_file is None else hash_file, "from": from_code}
+        if hash_file is ltvxp.OMIT:
+            del params["hash-file"]
         to = kw.pop("to", None)
         if to is not None:
             params["to"] = json.dumps(to, separators=(",", ":"), ensure_ascii=False)
@@ -125,6 +135,35 @@ class VxpTest(ltd.DaemonTest):
             self.assertIsInstance(r.get("DocId"), str, r)
             self.assertRegex(r["DocId"], r"^[0-9a-f]{32}$")
         return r
+
+    def server_failure(self, status, headers, body, http=500, contains=None, msg=""):
+        """A 5xx in the envelope: FAIL, the status as ErrorCode, and a reason
+        that does not read as success."""
+        self.assertTrue(headers.get("content-type", "").startswith("application/json"), f"{headers} {msg}")
+        r = json.loads(body.decode("utf-8"))
+        for k in ENVELOPE:
+            self.assertIsInstance(r.get(k), str, f"{k} missing or not a string in {r} {msg}")
+        self.assertEqual((status, r["status"], r["ErrorCode"]), (http, "FAIL", str(http)), f"{r} {msg}")
+        self.assertTrue(r["ErrorDesc"].strip(), f"empty ErrorDesc: {r} {msg}")
+        self.assertNotIn("success", r["ErrorDesc"].lower(), f"a failure that says success: {r} {msg}")
+        if contains:
+            self.assertIn(contains, r["ErrorDesc"], f"{r} {msg}")
+        return r
+
+    def raw_envelope(self, data, http, contains=None, msg=""):
+        """Raw bytes to the daemon: the reply is the envelope with this status
+        (4xx or 5xx), never the /v1 error object."""
+        out, how = self.d.raw(data, read_timeout=10)
+        st, headers, body = ltd.parse_raw_reply(out)
+        self.assertEqual(st, http, f"{msg}: {out[:400]!r} ({how})")
+        n = int(headers.get("content-length", len(body)))
+        if http >= 500:
+            r = self.server_failure(st, headers, body[:n], http=http, contains=contains, msg=msg)
+        else:
+            r = self.envelope(st, headers, body[:n], http=http, ok=False, contains=contains, msg=msg)
+        self.assertNotIn("error", r, msg)
+        self.assertNotIn("www-authenticate", headers, f"{msg}: the SDK does no bearer auth")
+        return r, headers
 
     def items(self, client, messagetype="edoc"):
         r = self.ok(client, "getReceivedEdocList", {"servicetype": "eDoc", "messagetype": messagetype})
@@ -609,14 +648,14 @@ class VxpSdk(VxpTest):
         for sid in ("000.00.00.H30", "hello"):
             ghost = ltvxp.Client("127.0.0.1", self.d.port, sid, "vxp_" + "A" * 43)
             self.refused(ghost, "getReceivedEdocList", params, http=401, contains=sid)
-        # A hash-file that does not match: over the file with its CRLF, and
-        # another file's. Nothing is stored.
+        # A hash-file that does not match (another file's; over the file with
+        # its CRLF is test_19). Nothing is stored.
         n = len(self.v1_inbox(H14))
         pkg, document_id = ltpkg.edoc(G22, [H14], number="202")
         self.send(self.c[G22], G22, pkg, http=400, ok=False, contains="hash-file",
-                  hash_file=ltvxp.sdk_hash_file(pkg + b"\r\n"))
-        self.send(self.c[G22], G22, pkg, http=400, ok=False, contains="hash-file",
                   hash_file=ltvxp.sdk_hash_file(b"another file"))
+        self.send(self.c[G22], G22, pkg, http=400, ok=False, contains="hash-file",
+                  hash_file=ltvxp.sdk_hash_file(pkg + b"\r\n\r\n"))
         self.assertEqual(len(self.v1_inbox(H14)), n, "a refused sendEdoc stored something")
         self.assertNotIn(document_id, [x["document_id"] for x in self.v1_inbox(H14)])
         # The same DocumentId with other bytes: 409, as on /v1.
@@ -705,13 +744,255 @@ class VxpSdk(VxpTest):
         self.assertEqual((st, b), (200, pkg))
         self.ok(c17, "updateStatus", {"docId": doc, "status": "done"}, b"{}", expect=True)
 
+    def test_17_send_edoc_without_hash_file_is_refused(self):
+        """The SDK always signs hash-file (§3.7: systemid;servicetype;
+        messagetype;hash-file;from;timestamp;Content-Type): a sendEdoc
+        without it is refused before its body is read, and stores nothing."""
+        n = len(self.v1_inbox(H14))
+        pkg, document_id = ltpkg.edoc(G22, [H14], number="401")
+        # A client object of its own: the shared one carries a leaked hash-file.
+        fresh = ltvxp.Client("127.0.0.1", self.d.port, G22, self.sys[G22]["vxp_secret"])
+        r = self.send(fresh, G22, pkg, http=400, ok=False, hash_file=ltvxp.OMIT, contains="needs hash-file")
+        self.assertNotIn("hash-file", fresh.last_keys)
+        self.assertIn("XroadVnpt-hash-file", r["ErrorDesc"], "the message says what to sign")
+        self.send(fresh, G22, pkg, http=400, ok=False, hash_file="", contains="needs hash-file")
+        self.send(fresh, G22, pkg, http=400, ok=False, hash_file="md5:abc", contains="not a SHA-256")
+        # Refused at the head: with Expect the body is never sent.
+        bare = ltvxp.Client("127.0.0.1", self.d.port, G22, self.sys[G22]["vxp_secret"])
+        st, h, b = bare.raw("POST", "sendEdoc", {"servicetype": "eDoc", "messagetype": "edoc", "from": G22},
+                            pkg + b"\r\n", "application/octet-stream", expect=True, timeout=5)
+        self.envelope(st, h, b, http=400, ok=False, contains="hash-file")
+        self.assertFalse(bare.saw_continue, "100 Continue before a refusal")
+        self.assertEqual(len(self.v1_inbox(H14)), n, "a sendEdoc without hash-file stored something")
+        self.assertNotIn(document_id, [x["document_id"] for x in self.v1_inbox(H14)])
+        # With it, the same package goes through.
+        self.send(fresh, G22, pkg)
+
+    def test_18_to_with_an_element_that_is_not_a_code(self):
+        """`to` [1] or [null]: 400 in the envelope naming the element (was 500)."""
+        pkg, _ = ltpkg.edoc(G22, [H14], number="402")
+        for to, words in (([1], "'to'[0] is a number"), ([None], "'to'[0] is null"),
+                          ([H14, 7], "'to'[1] is a number"), ([H14, {"code": H14}], "'to'[1] is an object")):
+            # An SDK object of its own each time: a bad `to` would leak.
+            c = ltvxp.Client("127.0.0.1", self.d.port, G22, self.sys[G22]["vxp_secret"])
+            self.send(c, G22, pkg, http=400, ok=False, to=to, contains=words)
+
+    def test_19_hash_file_tells_whether_a_trailing_crlf_is_the_files(self):
+        """A trailing CRLF is the SDK's when hash-file is the digest without
+        it, and the file's own when hash-file covers it: the package is
+        stored as the digest says, byte for byte."""
+        cg, c14 = self.c[G22], self.c[H14]
+        # The SDK: file + CRLF, hash of the file. Stored without the CRLF.
+        pkg, _ = ltpkg.edoc(G22, [H14], number="403")
+        doc = self.send(cg, G22, pkg)["DocId"]
+        self.assertEqual(self.trace(doc)["sha256"], hashlib.sha256(pkg).hexdigest())
+        # A client whose hash-file covers the CRLF it sent (the padded form,
+        # as a non-SDK client writes it): the CRLF is part of the package.
+        pkg2, _ = ltpkg.edoc(G22, [H14], number="404")
+        doc2 = self.send(cg, G22, pkg2, hash_file=hashlib.sha256(pkg2 + b"\r\n").hexdigest())["DocId"]
+        t = self.trace(doc2)
+        self.assertEqual((t["size"], t["sha256"]), (len(pkg2) + 2, hashlib.sha256(pkg2 + b"\r\n").hexdigest()))
+        st, h, b = c14.raw("GET", "downloadEdoc", {"docId": doc2}, timeout=15)
+        self.assertEqual((st, b), (200, pkg2 + b"\r\n"))
+        # A file that ends in CRLF itself, sent as it is (no SDK CRLF) with
+        # its own digest: stored whole, not cut.
+        pkg3, _ = ltpkg.edoc(G22, [H14], number="405")
+        pkg3 += b"\r\n"
+        doc3 = self.send(cg, G22, pkg3, crlf=False)["DocId"]
+        t = self.trace(doc3)
+        self.assertEqual((t["size"], t["sha256"]), (len(pkg3), hashlib.sha256(pkg3).hexdigest()))
+        st, h, b = c14.raw("GET", "downloadEdoc", {"docId": doc3}, timeout=15)
+        self.assertEqual((st, b), (200, pkg3))
+        for d in (doc, doc2, doc3):
+            self.ok(c14, "updateStatus", {"docId": d, "status": "done"}, b"{}", expect=True)
+
+    def test_20_parameter_spelt_in_two_cases(self):
+        """docId is the SDK's spelling, docid Bkav's: one value under both is
+        fine; two values are refused (400, naming both), whatever the call,
+        since their loose headers are one header to HTTP."""
+        pkg, _ = ltpkg.edoc(G22, [H14], number="406")
+        doc = self.send(self.c[G22], G22, pkg)["DocId"]
+        both = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H14]["vxp_secret"])
+        r = self.refused(both, "updateStatus", {"docId": doc, "docid": "0" * 32, "status": "done"}, b"{}",
+                         http=400, expect=True, contains=["docId", "docid", "once"])
+        self.assertIn(doc, r["ErrorDesc"])
+        self.assertEqual(self.recipient(self.trace(doc), H14)["state"], "pending", "a refused call acked")
+        self.refused(both, "getEdoc", {"docId": doc, "docid": "0" * 32}, b"{}", http=400, expect=True,
+                     contains="docid")
+        st, h, b = both.raw("GET", "downloadEdoc", {"docId": doc, "docid": "0" * 32}, timeout=15)
+        self.envelope(st, h, b, http=400, ok=False, contains="docid")
+        self.refused(both, "getReceivedEdocList", {"servicetype": "eDoc", "messagetype": "edoc"}, http=400,
+                     contains="sign each parameter once")
+        # The same value in both spellings is one parameter.
+        same = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H14]["vxp_secret"])
+        self.ok(same, "updateStatus", {"docId": doc, "docid": doc, "status": "done"}, b"{}", expect=True)
+        self.assertEqual(self.recipient(self.trace(doc), H14)["state"], "done")
+
+    def test_21_http_layer_refusals_in_the_envelope(self):
+        """What the HTTP server refuses before an operation runs comes in the
+        envelope on /vxp/ paths too (VXP clients read nothing else), with
+        no WWW-Authenticate; /v1 keeps its error object."""
+        host = b"Host: 127.0.0.1\r\n"
+        cases = [
+            (b"PUT /vxp/sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 405, "not allowed"),
+            (b"DELETE /vxp/getEdoc HTTP/1.1\r\n" + host + b"\r\n", 405, "not allowed"),
+            (b"POST /vxp/getEdoc/extra HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 404, "no such"),
+            (b"GET /vxp HTTP/1.1\r\n" + host + b"\r\n", 404, "no such"),
+            (b"GET /vxp/ HTTP/1.1\r\n" + host + b"\r\n", 404, None),
+            (b"POST /vxp/getAgenciesList HTTP/1.1\r\n\r\n", 400, "Host"),
+            (b"POST /vxp/getAgenciesList HTTP/1.1\r\n" + host + b"Authorization: Bearer lt_wrong\r\n"
+             b"Content-Length: 0\r\n\r\n", 401, None),
+            (b"POST /vxp/getAgenciesList HTTP/1.1\r\n" + host + b"Authorization: Basic eDp5\r\n"
+             b"Content-Length: 0\r\n\r\n", 401, "Bearer"),
+            (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 999999999999\r\n\r\n", 413, None),
+            (b"POST /vxp/get%C3Edoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 400, "UTF-8"),
+            # An operation name cut inside a character in the message: the
+            # envelope still goes out, with '?' for the broken bytes.
+            (b"POST /vxp/a" + b"%C4%91" * 40 + b" HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 404,
+             "unknown VXP operation 'a" + "\u0111" * 29 + "?'"),
+        ]
+        for data, http, words in cases:
+            self.raw_envelope(data, http, contains=words, msg=repr(data[:60]))
+        r, _ = self.raw_envelope(b"POST /vxp/getAgenciesList HTTP/1.1\r\n" + host +
+                                 b"Transfer-Encoding: gzip\r\n\r\n", 501, contains="Transfer-Encoding")
+        # The methods a path does take are still listed.
+        _, h = self.raw_envelope(b"PUT /vxp/getEdoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 405)
+        self.assertEqual(h.get("allow"), "POST, GET")
+        # The native API is unchanged.
+        out, _ = self.d.raw(b"PUT /v1/inbox HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", read_timeout=10)
+        st, h, b = ltd.parse_raw_reply(out)
+        self.assertEqual(st, 405)
+        self.assertIn("error", json.loads(b[:int(h["content-length"])]))
+        # A body over 64 KiB on an operation other than sendEdoc: 413 at the
+        # head when the length says so, and when it comes chunked.
+        c17 = self.c[H17]
+        big = b"{" + b" " * 70000 + b"}"
+        r = self.refused(c17, "countReceiveEdoc", {"servicetype": "eDoc", "messagetype": "edoc"}, big, http=413,
+                         expect=True, contains=["countReceiveEdoc", "65536"])
+        self.assertFalse(c17.saw_continue, "413 only after the body was sent")
+        st, h, b = c17.chunked("getAgenciesList", {}, [b" " * 8192] * 10)
+        self.envelope(st, h, b, http=413, ok=False, contains="65536")
+
     def test_zz_access_log_and_clean_stop(self):
         lines = [json.loads(x) for x in self.d.access_lines() if x.strip()]
         vxp = [x for x in lines if x.get("uri", "").startswith("/vxp/")]
         self.assertGreater(len(vxp), 50)
-        self.assertTrue(all(x["route"] == "/vxp/{operation}" for x in vxp))
+        # Unrouted: test_21's refusals before a route is found.
+        self.assertTrue(all(x.get("route") in ("/vxp/{operation}", None) for x in vxp))
+        self.assertEqual({x["status"] for x in vxp if x.get("route") is None}, {400, 404, 405, 501})
         self.assertTrue(any(x["role"] == "system" for x in vxp))
         ltd.assert_clean_stop(self, self.d)
+
+
+class VxpLimits(VxpTest):
+    """A daemon with max_package_bytes=8192: packages over it, announced or
+    chunked, ending or endless, get 413 in the envelope stating 8192; and
+    stored text that cannot become JSON gets an honest 500."""
+
+    LIMIT = 8192
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = ltd.Registry(prefix="lt_test_vxp_limits_")
+        cls.d = None
+        try:
+            cls.sys = {c: cls.reg.system_add(n, c) for c, n in ((G22, "QLVB Văn phòng Chính phủ"),
+                                                                (H14, "QLVB Cao Bằng"))}
+            cls.d = ltd.Daemon(cls.reg, MAX_PACKAGE_BYTES=cls.LIMIT).start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.d is not None:
+                rc = cls.d.stop()
+                bad = cls.d.sanitizer_lines()
+                if rc != 0 or bad:
+                    raise AssertionError(f"lienthongd after SIGTERM: exit {rc} (None: killed)\n" + "\n".join(bad[:20]))
+        finally:
+            cls.reg.close()
+
+    def client(self, code=G22):
+        return ltvxp.Client("127.0.0.1", self.d.port, code, self.sys[code]["vxp_secret"])
+
+    def send_params(self, pkg):
+        return {"servicetype": "eDoc", "messagetype": "edoc", "hash-file": ltvxp.sdk_hash_file(pkg), "from": G22}
+
+    def big_package(self, number, size):
+        pkg, _ = ltpkg.edoc(G22, [H14], number=number, attachments=[("lon.pdf", b"%PDF" * (size // 3))])
+        self.assertGreater(len(pkg), size)
+        return pkg
+
+    def test_limit_stated_as_configured(self):
+        """The 413 states max_package_bytes, not the CRLF allowance on top."""
+        pkg = self.big_package("1", self.LIMIT)
+        st, h, b = self.client().raw("POST", "sendEdoc", self.send_params(pkg), pkg + b"\r\n",
+                                     "application/octet-stream", expect=True, timeout=15)
+        r = self.envelope(st, h, b, http=413, ok=False, contains=[str(len(pkg) + 2), str(self.LIMIT)])
+        self.assertNotIn(str(self.LIMIT + 2), r["ErrorDesc"])
+        # Chunked, just over: read to its end, then 413.
+        st, h, b = self.client().chunked("sendEdoc", self.send_params(pkg), [pkg[i:i + 4096] for i in
+                                                                              range(0, len(pkg), 4096)],
+                                         "application/octet-stream")
+        r = self.envelope(st, h, b, http=413, ok=False, contains=["over", str(self.LIMIT)])
+        self.assertNotIn(str(self.LIMIT + 2), r["ErrorDesc"])
+        # A package of exactly the limit, with the SDK's CRLF, is taken.
+        pkg, _ = ltpkg.edoc(G22, [H14], number="2")
+        pad = self.LIMIT - len(pkg)
+        pkg = pkg.replace(b"</edXML>", b"<!--" + b"x" * (pad - 7) + b"-->" + b"</edXML>")
+        self.assertEqual(len(pkg), self.LIMIT)
+        self.send(self.client(), G22, pkg)
+
+    def test_endless_chunked_body_gets_413_before_the_close(self):
+        """A chunked body that keeps coming far past the limit: the 413
+        (envelope on /vxp, JSON on /v1) arrives before the connection
+        closes, instead of a bare close."""
+        pkg = self.big_package("3", self.LIMIT)
+        chunks = [b"<!--" + b"x" * 65536 + b"-->"] * 64  # 4 MiB
+        for params in (self.send_params(pkg), {}):  # sendEdoc, and a small operation
+            op = "sendEdoc" if params else "countReceiveEdoc"
+            t0 = time.monotonic()
+            st, h, b = self.client().chunked(op, params, chunks, "application/octet-stream")
+            self.assertLess(time.monotonic() - t0, 10)
+            self.assertEqual(h.get("connection"), "close", f"{op}: {h}")
+            self.envelope(st, h, b, http=413, ok=False, contains="over", msg=op)
+        # The native API answers in its own error object.
+        head = (b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                self.sys[G22]["token"].encode() + b"\r\nContent-Type: application/xml\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n")
+        body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+        out, how = self.d.raw(head + body, read_timeout=10)
+        st, h, b = ltd.parse_raw_reply(out)
+        self.assertEqual(st, 413, f"{out[:300]!r} ({how})")
+        self.assertEqual(json.loads(b[:int(h["content-length"])])["error"]["code"], "too_large")
+        # Nothing was stored, and the daemon still answers.
+        self.assertEqual(self.count(self.client(H14), "countReceiveEdoc"), 0)
+
+    def test_stored_text_that_is_not_utf8_fails_honestly(self):
+        """A damaged stored field (bytes that are not UTF-8) makes the row
+        unbuildable: the list is a 500 FAIL naming the row, never "success"
+        (another fix keeps such bytes out of the store)."""
+        pkg, _ = ltpkg.edoc(G22, [H14], number="4", subject="Văn bản sẽ hỏng")
+        doc = self.send(self.client(), G22, pkg)["DocId"]
+        db = sqlite3.connect(self.reg.db, timeout=10)
+        try:
+            db.execute("UPDATE xdocs SET subject = CAST(X'56C3FF6E' AS TEXT) WHERE id = ?", (doc,))
+            db.execute("UPDATE units SET email = CAST(X'6D61FF6C' AS TEXT) WHERE code = ?", (H14,))
+            db.commit()
+            c = self.client()
+            st, h, b = c.raw("POST", "getSentEdocList", {"servicetype": "eDoc", "messagetype": "edoc"}, timeout=15)
+            self.server_failure(st, h, b, contains=doc, msg="getSentEdocList")
+            for op in ("getAgenciesList", "getAgenciesListQD20", "getSynchronizeUnit"):
+                st, h, b = c.raw("POST", op, {}, timeout=15)
+                self.server_failure(st, h, b, contains=H14, msg=op)
+        finally:
+            db.execute("UPDATE xdocs SET subject = 'Văn bản' WHERE id = ?", (doc,))
+            db.execute("UPDATE units SET email = '' WHERE code = ?", (H14,))
+            db.commit()
+            db.close()
+        self.ok(self.client(), "getSentEdocList", {"servicetype": "eDoc", "messagetype": "edoc"})
 
 
 class VxpClockSkew(VxpTest):

@@ -3,7 +3,10 @@
  * arrived, in whatever key order the SDK's HashMap chose, and the values a
  * call acts on come from that signed JSON (formats.md §3.2, §3.7). Every
  * refusal is LT_EAUTH with a sentence that says why. Also the SDK's
- * unpadded hash-file and the two forms of sendEdoc's `to`. */
+ * unpadded hash-file and the two forms of sendEdoc's `to`, sendEdoc's
+ * checks before its body, a parameter signed in two spellings, catalogue
+ * lists over a damaged stored row, and failure envelopes, which never read
+ * as success. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +22,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sqlite3.h>
 
 #include "lienthong/vxp.h"
 
@@ -545,11 +549,200 @@ static void test_parse_to(void **state)
 		lt_codelist_free(&to);
 		memset(&to, 0, sizeof to);
 	}
-	/* An element that is not text is refused too. (Its err carries no
-	 * status nor reason today: see the review.) */
-	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_vxp_parse_to("[\"000.00.00.G22\",7]", &to, &err), LT_EINVAL);
-	lt_codelist_free(&to);
+}
+
+/* An element that is not text is refused like a bad code: LT_EINVAL in err
+ * too (the HTTP layer answers from err), naming the element. */
+static void test_parse_to_names_an_element_that_is_not_text(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *words;
+	} bad[] = {
+		{"[1]", "'to'[0] is a number"},
+		{"[null]", "'to'[0] is null"},
+		{"[\"000.00.00.G22\",7]", "'to'[1] is a number"},
+		{"[\"000.00.00.G22\",{}]", "'to'[1] is an object"},
+		{"[[\"000.00.00.G22\"]]", "'to'[0] is an array"},
+		{"[true]", "'to'[0] is a boolean"},
+		{"[\"000.00.00.G22\",\"khong-phai-ma\"]", "'to'[1]: "},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct lt_codelist to = {0};
+		struct lt_err err = {0};
+		int rc = lt_vxp_parse_to(bad[i].text, &to, &err);
+		if (rc != LT_EINVAL || err.status != LT_EINVAL || !strstr(err.msg, bad[i].words))
+			fail_msg("to=%s: expected LT_EINVAL in rc and err with \"%s\", got %d/%d: %s", bad[i].text,
+				 bad[i].words, rc, err.status, err.msg);
+		lt_codelist_free(&to);
+		/* Without an err to fill, the same answer. */
+		memset(&to, 0, sizeof to);
+		assert_int_equal(lt_vxp_parse_to(bad[i].text, &to, NULL), LT_EINVAL);
+		lt_codelist_free(&to);
+	}
+}
+
+/* ---- sendEdoc's parameters ---- */
+
+/* SHA-256("abc") as the SDK writes it: no zero padding. */
+#define ABC_SDK "ba7816bf8f1cfea414140de5dae2223b0361a396177a9cb410ff61f2015ad"
+
+static void call_with(struct lt_vxp_call *call, const char *params_json)
+{
+	memset(call, 0, sizeof *call);
+	json_error_t je;
+	call->params = json_loads(params_json, 0, &je);
+	assert_non_null(call->params);
+}
+
+static void test_send_check_requires_hash_file(void **state)
+{
+	(void)state;
+	struct lt_vxp_call call;
+	struct lt_err err;
+	static const struct {
+		const char *params, *words;
+	} bad[] = {
+		/* The SDK always signs hash-file (§3.7); a call without it is not one
+		 * of the SDK's, and nothing could check the upload. */
+		{"{\"systemid\":\"" G22 "\",\"from\":\"" G22 "\",\"messagetype\":\"edoc\"}", "needs hash-file"},
+		{"{\"systemid\":\"" G22 "\",\"hash-file\":\"\"}", "needs hash-file"},
+		{"{\"systemid\":\"" G22 "\",\"hash-file\":\"not-a-digest\"}", "is not a SHA-256 in hex"},
+		{"{\"systemid\":\"" G22 "\",\"hash-file\":\"abc\"}", "is not a SHA-256 in hex"},
+		{"{\"hash-file\":\"" ABC_SDK "\",\"to\":\"[1]\"}", "'to'[0] is a number"},
+		{"{\"hash-file\":\"" ABC_SDK "\",\"to\":\"G22\"}", "'to' is not JSON text"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		call_with(&call, bad[i].params);
+		memset(&err, 0, sizeof err);
+		int rc = lt_vxp_send_check(&call, &err);
+		if (rc != LT_EINVAL || err.status != LT_EINVAL || !strstr(err.msg, bad[i].words))
+			fail_msg("%s: expected LT_EINVAL with \"%s\", got %d: %s", bad[i].params, bad[i].words, rc,
+				 err.msg);
+		lt_vxp_call_clear(&call);
+	}
+	/* The SDK's unpadded form, the padded one, upper case; `to` in both of
+	 * the SDK's forms, or absent. */
+	static const char *const good[] = {
+		"{\"hash-file\":\"" ABC_SDK "\"}",
+		"{\"hash-file\":\"BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD\","
+		"\"to\":\"[\\\"000.00.00.G22\\\",\\\"000.00.00.H14\\\"]\"}",
+		"{\"Hash-File\":\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\","
+		"\"to\":\"\\\"000.00.00.G22\\\"\"}",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		call_with(&call, good[i]);
+		memset(&err, 0, sizeof err);
+		if (lt_vxp_send_check(&call, &err) != LT_OK)
+			fail_msg("%s: %s", good[i], err.msg);
+		lt_vxp_call_clear(&call);
+	}
+}
+
+/* The SDK signs docId (§3.7), Bkav docid: either works alone, both with one
+ * value work, both with different values are refused rather than guessed,
+ * once the signature holds, even with loose copies of both (which HTTP
+ * cannot tell apart). */
+static void test_parameter_spelt_in_two_cases(void **state)
+{
+	struct fx *fx = *state;
+	struct hdrs h = {0};
+	struct lt_vxp_call call;
+	struct lt_err err;
+	const char *both = "{\"XroadVnpt-systemid\":\"" G22 "\",\"XroadVnpt-docId\":\"aaa\","
+			   "\"XroadVnpt-timestamp\":\"" TS "\",\"XroadVnpt-docid\":\"bbb\","
+			   "\"XroadVnpt-status\":\"done\"}";
+	signed_call(&h, both, fx->g22_secret);
+	for (int loose = 0; loose < 2; loose++) {
+		if (loose) {
+			hdr_set(&h, "XroadVnpt-docId", "aaa");
+			hdr_set(&h, "XroadVnpt-docid", "bbb"); /* the same header for HTTP */
+		}
+		int rc = auth(fx, &h, 0, &call, &err);
+		if (rc != LT_EINVAL || err.status != LT_EINVAL || !strstr(err.msg, "docId 'aaa'") ||
+		    !strstr(err.msg, "docid 'bbb'") || !strstr(err.msg, "sign each parameter once"))
+			fail_msg("loose=%d: expected LT_EINVAL naming both spellings, got %d: %s", loose, rc, err.msg);
+		assert_null(call.params);
+	}
+	hdr_free(&h);
+	/* Not before the signature: a wrong secret is still a 401. */
+	signed_call(&h, both, "not-the-secret");
+	assert_refused(fx, &h, 0, "vxp_secret");
+	hdr_free(&h);
+	/* One value under both spellings is one parameter. */
+	const char *same =
+		"{\"XroadVnpt-systemid\":\"" G22 "\",\"XroadVnpt-docid\":\"aaa\",\"XroadVnpt-docId\":\"aaa\"}";
+	signed_call(&h, same, fx->g22_secret);
+	assert_int_equal(auth(fx, &h, 0, &call, &err), LT_OK);
+	assert_string_equal(lt_vxp_param(&call, "docId"), "aaa");
+	lt_vxp_call_clear(&call);
+	hdr_free(&h);
+	/* Bkav's alone. */
+	signed_call(&h, "{\"XroadVnpt-systemid\":\"" G22 "\",\"XroadVnpt-docid\":\"ccc\"}", fx->g22_secret);
+	assert_int_equal(auth(fx, &h, 0, &call, &err), LT_OK);
+	assert_string_equal(lt_vxp_param(&call, "docId"), "ccc");
+	lt_vxp_call_clear(&call);
+	hdr_free(&h);
+}
+
+static void test_systemid_spelt_in_two_cases_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct hdrs h = {0};
+	/* Signed with G22's own secret: the HMAC alone would pass. */
+	const char *sign = "{\"XroadVnpt-systemid\":\"" G22 "\",\"XroadVnpt-SystemId\":\"000.00.00.H26\","
+			   "\"XroadVnpt-timestamp\":\"" TS "\"}";
+	signed_call(&h, sign, fx->g22_secret);
+	assert_refused(fx, &h, 0, "sign it once");
+	/* The same value twice is one parameter. */
+	sign = "{\"XroadVnpt-systemid\":\"" G22 "\",\"XroadVnpt-SystemId\":\"" G22 "\",\"XroadVnpt-timestamp\":\"" TS
+	       "\"}";
+	signed_call(&h, sign, fx->g22_secret);
+	struct lt_vxp_call call;
+	struct lt_err err;
+	assert_int_equal(auth(fx, &h, 0, &call, &err), LT_OK);
+	lt_vxp_call_clear(&call);
+	hdr_free(&h);
+}
+
+/* ---- lists built from stored text ---- */
+
+/* A stored field that is not UTF-8 (a damaged row) makes jansson refuse
+ * the row: the list fails with a reason in err, never LT_OK with the row
+ * missing, never a status-less err that reads as "success". */
+static void test_agencies_with_a_damaged_row_fail_honestly(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db,
+				      "UPDATE units SET email = CAST(X'6D61FF6C' AS TEXT) WHERE code = '000.00.00.H14'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	for (int which = LT_VXP_AGENCIES; which <= LT_VXP_SYNCHRONIZE; which++) {
+		json_t *data = NULL;
+		struct lt_err err = {0};
+		int rc = lt_vxp_agencies(fx->r, (enum lt_vxp_agencies)which, &data, &err);
+		if (rc == LT_OK) {
+			/* A store that repairs text as it reads it is fine too, as long
+			 * as every unit is listed. */
+			assert_int_equal(json_array_size(data), 3);
+			json_decref(data);
+			continue;
+		}
+		assert_null(data);
+		assert_int_equal(err.status, rc);
+		assert_int_equal(rc, LT_EIO);
+		assert_non_null(strstr(err.msg, "000.00.00.H14"));
+		json_t *env = lt_vxp_fail(&err);
+		assert_non_null(env);
+		assert_string_equal(json_string_value(json_object_get(env, "status")), "FAIL");
+		assert_string_equal(json_string_value(json_object_get(env, "ErrorCode")), "500");
+		assert_string_equal(json_string_value(json_object_get(env, "ErrorDesc")), err.msg);
+		json_decref(env);
+	}
 }
 
 /* ---- the reply envelope ---- */
@@ -571,6 +764,49 @@ static void test_envelope(void **state)
 	json_decref(f);
 }
 
+static void assert_fail_envelope(json_t *f, const char *code)
+{
+	assert_non_null(f);
+	assert_string_equal(json_string_value(json_object_get(f, "status")), "FAIL");
+	assert_string_equal(json_string_value(json_object_get(f, "ErrorCode")), code);
+	const char *desc = json_string_value(json_object_get(f, "ErrorDesc"));
+	assert_non_null(desc);
+	assert_true(desc[0]);
+	if (strcasestr(desc, "success"))
+		fail_msg("a failure envelope says \"%s\"", desc);
+	json_decref(f);
+}
+
+/* Whatever it is given, the failure envelope is a failure. */
+static void test_failure_envelope_never_says_success(void **state)
+{
+	(void)state;
+	/* An err nobody filled: a callback that returned a status but wrote no
+	 * reason. */
+	struct lt_err blank = {0};
+	assert_fail_envelope(lt_vxp_fail(&blank), "500");
+	/* A status without a message. */
+	struct lt_err bare = {LT_ENOTFOUND, ""};
+	assert_fail_envelope(lt_vxp_fail(&bare), "404");
+	/* A message cut inside a multi-byte character, or with stray bytes:
+	 * jansson refuses it, the envelope still goes out with '?' for them. */
+	struct lt_err cut = {0};
+	lt_err_set(&cut, LT_EINVAL, "unknown VXP operation 'g\xe1\xba' \xff");
+	json_t *f = lt_vxp_fail(&cut);
+	assert_non_null(f);
+	assert_string_equal(json_string_value(json_object_get(f, "ErrorDesc")), "unknown VXP operation 'g?" "?' ?");
+	assert_fail_envelope(f, "400");
+	/* From an HTTP status, as the server's own refusals come. */
+	assert_fail_envelope(lt_vxp_fail_http(405, "PUT is not allowed on /vxp/sendEdoc"), "405");
+	assert_fail_envelope(lt_vxp_fail_http(413, NULL), "413");
+	assert_fail_envelope(lt_vxp_fail_http(200, "not a failure?"), "500");
+	assert_fail_envelope(lt_vxp_fail_http(0, ""), "500");
+	f = lt_vxp_fail_http(400, "\xc4\x90\xc3\xa3 x\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 y");
+	assert_non_null(f);
+	assert_string_equal(json_string_value(json_object_get(f, "ErrorDesc")), "\xc4\x90\xc3\xa3 x?? ??? ???? y");
+	json_decref(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,7 +823,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_timestamp_is_refused_when_asked, setup, teardown),
 		cmocka_unit_test(test_hash_file_unpadded),
 		cmocka_unit_test(test_parse_to),
+		cmocka_unit_test(test_parse_to_names_an_element_that_is_not_text),
+		cmocka_unit_test(test_send_check_requires_hash_file),
+		cmocka_unit_test_setup_teardown(test_parameter_spelt_in_two_cases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_systemid_spelt_in_two_cases_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agencies_with_a_damaged_row_fail_honestly, setup, teardown),
 		cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_failure_envelope_never_says_success),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
