@@ -80,7 +80,7 @@ void h_unit_get(struct req *rq)
 	uint64_t gen = lt_store_generation(store);
 	char *body = NULL;
 	size_t len = 0;
-	if (!as_of[0] && unit_cache_get(store, code, gen, rq->etag, &body, &len)) {
+	if (!as_of[0] && unit_cache_get(rq->srv->ucache, store, code, gen, rq->etag, &body, &len)) {
 		if (reply_etag(rq, rq->etag))
 			free(body);
 		else
@@ -115,7 +115,7 @@ void h_unit_get(struct req *rq)
 	body = t;
 	body[len++] = '\n';
 	body[len] = '\0';
-	unit_cache_put(store, u.code, gen, rq->etag, body, len);
+	unit_cache_put(rq->srv->ucache, store, u.code, gen, rq->etag, body, len);
 	reply_raw(rq, 200, JSON_TYPE, body, len);
 }
 

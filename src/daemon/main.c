@@ -11,6 +11,7 @@
 #include "lienthong/log.h"
 #include "lienthong/version.h"
 #include "server.h"
+#include "unit_cache.h"
 
 static void usage(FILE *out)
 {
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
 		lt_log_errorx("out of memory");
 		goto out;
 	}
+	srv.ucache = unit_cache_new((size_t)srv.cfg.lookup_cache_entries);
 	if (server_start(&srv, &err)) {
 		lt_log_errorx("%s", err.msg);
 		goto out;
@@ -170,6 +172,7 @@ int main(int argc, char **argv)
 out:
 	lt_exchange_close(srv.xch);
 	metrics_free(srv.metrics);
+	unit_cache_free(srv.ucache);
 	lt_registry_close(srv.reg);
 	if (srv.access_log && srv.access_log != stderr)
 		fclose(srv.access_log);

@@ -104,6 +104,7 @@ struct server {
 	FILE *access_log;
 	pthread_mutex_t log_lock;
 	struct metrics *metrics;
+	struct unit_cache *ucache; /* GET /v1/units/{code} replies; may be NULL */
 	pthread_mutex_t write_lock; /* one change at a time, so the actor is the caller's */
 	atomic_int active;
 	atomic_bool stopping;

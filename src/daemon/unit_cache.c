@@ -2,14 +2,13 @@
  * generation (lt_store_generation) holds: a look-up that hits costs a hash,
  * a lock and a copy instead of three read transactions and a JSON build.
  * Direct-mapped, one lock per slot, so threads rarely meet; a slot is
- * simply overwritten by the next code that hashes to it. */
+ * simply overwritten by the next code that hashes to it. Sized by the
+ * lookup_cache_entries setting; NULL (0 entries) caches nothing. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unit_cache.h"
-
-#define SLOTS 16384 /* at most ~16 MB of replies of about 1 KB */
 
 struct slot {
 	pthread_mutex_t mu;
@@ -21,33 +20,48 @@ struct slot {
 	size_t len;
 };
 
-static struct slot *slots;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+struct unit_cache {
+	size_t n;
+	struct slot slots[];
+};
 
-static void init(void)
+struct unit_cache *unit_cache_new(size_t entries)
 {
-	struct slot *s = calloc(SLOTS, sizeof *s);
-	if (!s)
-		return; /* no cache: every look-up takes the full path */
-	for (size_t i = 0; i < SLOTS; i++)
-		pthread_mutex_init(&s[i].mu, NULL);
-	slots = s;
+	if (entries == 0)
+		return NULL;
+	struct unit_cache *c = calloc(1, sizeof *c + entries * sizeof c->slots[0]);
+	if (!c)
+		return NULL;
+	c->n = entries;
+	for (size_t i = 0; i < entries; i++)
+		pthread_mutex_init(&c->slots[i].mu, NULL);
+	return c;
 }
 
-static struct slot *slot_for(const char *code)
+void unit_cache_free(struct unit_cache *c)
 {
-	pthread_once(&once, init);
-	if (!slots)
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		pthread_mutex_destroy(&c->slots[i].mu);
+		free(c->slots[i].body);
+	}
+	free(c);
+}
+
+static struct slot *slot_for(struct unit_cache *c, const char *code)
+{
+	if (!c)
 		return NULL;
 	uint32_t h = 2166136261u; /* FNV-1a */
 	for (const unsigned char *p = (const unsigned char *)code; *p; p++)
 		h = (h ^ *p) * 16777619u;
-	return &slots[h % SLOTS];
+	return &c->slots[h % c->n];
 }
 
-bool unit_cache_get(const void *owner, const char *code, uint64_t gen, char etag[48], char **body, size_t *len)
+bool unit_cache_get(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, char etag[48], char **body, size_t *len)
 {
-	struct slot *s = slot_for(code);
+	struct slot *s = slot_for(c, code);
 	if (!s)
 		return false;
 	bool hit = false;
@@ -65,9 +79,9 @@ bool unit_cache_get(const void *owner, const char *code, uint64_t gen, char etag
 	return hit;
 }
 
-void unit_cache_put(const void *owner, const char *code, uint64_t gen, const char *etag, const char *body, size_t len)
+void unit_cache_put(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, const char *etag, const char *body, size_t len)
 {
-	struct slot *s = slot_for(code);
+	struct slot *s = slot_for(c, code);
 	if (!s || strlen(code) >= sizeof s->code || strlen(etag) >= sizeof s->etag)
 		return;
 	char *copy = malloc(len);

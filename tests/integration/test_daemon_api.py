@@ -267,6 +267,16 @@ class Api(ltd.DaemonTest):
         u = self.unit(code)
         self.assertEqual(u["name"], "Vụ Kế hoạch và Tài chính")
         self.assertEqual(u["version"], first["version"] + 2)
+        # Without the cache (lookup_cache_entries=0) the replies are the same bytes.
+        cached = self.d.get(f"/v1/units/{code}")
+        plain = ltd.Daemon(self.reg, lookup_cache_entries=0).start()
+        try:
+            for _ in range(2):
+                r = plain.get(f"/v1/units/{code}")
+                self.assertEqual((r.status, r.body, r.header("ETag")),
+                                 (cached.status, cached.body, cached.header("ETag")))
+        finally:
+            plain.stop()
 
     def test_unit_errors(self):
         for bad in ("abc", "000.00.00.h14", "000.00.00.Z99", "00.00.00.H14", "000.00.00.H1", "000.00.00.W01",
