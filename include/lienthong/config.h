@@ -21,7 +21,8 @@ struct lt_config {
 	bool public_read;
 	int log_level;             /* enum lt_log_level */
 	int64_t threads;
-	int64_t lookup_cache_entries; /* replies of GET /v1/units/{code} kept; 0 = none */
+	int64_t lookup_cache_entries;
+	int64_t vxp_utc_offset; /* minutes east of UTC of the VXP clients' clocks */ /* replies of GET /v1/units/{code} kept; 0 = none */
 	int64_t max_connections;
 	int64_t max_connections_per_ip;
 	int64_t connection_timeout;  /* seconds */

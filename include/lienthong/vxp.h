@@ -21,6 +21,7 @@ struct lt_vxp_call {
 	json_t *params;            /* the signed keys without "XroadVnpt-", values as signed */
 	struct lt_principal who;   /* the calling system */
 	char systemid[LT_CODE_BUFSZ];
+	int utc_offset; /* minutes east of UTC of the client's clock (timestamp, fromDate, toDate) */
 };
 void lt_vxp_call_clear(struct lt_vxp_call *c);
 /* A signed parameter, the name matched without regard to case (Bkav writes
@@ -31,13 +32,15 @@ const char *lt_vxp_param(const struct lt_vxp_call *c, const char *name);
 /* Verifies the HMAC-SHA256 over XroadVnpt-sign-header exactly as received,
  * with the secret of the system whose primary code is the signed systemid;
  * refuses a loose XroadVnpt- header that disagrees with the signed value,
- * and (max_skew > 0) a timestamp further off than max_skew seconds. Values
+ * and (max_skew > 0) a timestamp further off than max_skew seconds, the
+ * timestamp being read as a clock utc_offset minutes east of UTC (the SDK's
+ * times carry no zone). Values
  * come from the signed JSON only. LT_EAUTH with the reason otherwise; but
  * LT_EINVAL, once the signature holds, for a parameter signed twice in
  * different cases with different values (docId and docid), which the
  * loose headers cannot tell apart and an operation would have to guess. */
 int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_BYTES], lt_vxp_header_fn hdr,
-			void *hdr_ctx, int64_t max_skew, struct lt_vxp_call *out, struct lt_err *err);
+			void *hdr_ctx, int64_t max_skew, int utc_offset, struct lt_vxp_call *out, struct lt_err *err);
 
 /* The SDK's hash-file: SHA-256 rendered per byte without zero padding. */
 bool lt_vxp_hash_file_matches(const unsigned char sha[32], const char *given);

@@ -128,7 +128,8 @@ static bool find_op(struct req *rq, enum op *out)
 static bool authenticate(struct req *rq, struct lt_vxp_call *call)
 {
 	struct lt_err err = {0};
-	if (lt_vxp_authenticate(rq->srv->store, rq->srv->seal_key, header, rq, rq->srv->cfg.vxp_max_clock_skew, call,
+	if (lt_vxp_authenticate(rq->srv->store, rq->srv->seal_key, header, rq, rq->srv->cfg.vxp_max_clock_skew,
+				(int)rq->srv->cfg.vxp_utc_offset, call,
 				&err)) {
 		reply_fail(rq, &err);
 		return false;

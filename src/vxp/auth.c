@@ -234,19 +234,19 @@ int lt_vxp_send_check(const struct lt_vxp_call *c, struct lt_err *err)
 	return rc;
 }
 
-/* ddMMyyyy'T'HHmmss+SSSS in the client's local time (§3.2); the +SSSS is
- * milliseconds, not a zone. */
-static int timestamp_age(const char *ts, int64_t *age)
+/* ddMMyyyy'T'HHmmss+SSSS in the client's local time (§3.2), utc_offset
+ * minutes east of UTC; the +SSSS is milliseconds, not a zone. */
+static int timestamp_age(const char *ts, int utc_offset, int64_t *age)
 {
 	int d, mo, y, h, mi, s;
 	if (!ts || sscanf(ts, "%2d%2d%4dT%2d%2d%2d", &d, &mo, &y, &h, &mi, &s) != 6)
 		return -1;
 	struct tm tm = {.tm_mday = d, .tm_mon = mo - 1, .tm_year = y - 1900, .tm_hour = h, .tm_min = mi,
-			.tm_sec = s, .tm_isdst = -1};
-	time_t t = mktime(&tm);
-	if (t == (time_t)-1)
+			.tm_sec = s};
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1 || d < 1 || d > 31 || mo < 1 || mo > 12)
 		return -1;
-	*age = (int64_t)(time(NULL) - t);
+	*age = (int64_t)time(NULL) - ((int64_t)t - (int64_t)utc_offset * 60);
 	return 0;
 }
 
@@ -309,9 +309,10 @@ static int hex32(const char *hex, unsigned char out[32])
 }
 
 int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_BYTES], lt_vxp_header_fn hdr,
-			void *hdr_ctx, int64_t max_skew, struct lt_vxp_call *out, struct lt_err *err)
+			void *hdr_ctx, int64_t max_skew, int utc_offset, struct lt_vxp_call *out, struct lt_err *err)
 {
 	memset(out, 0, sizeof *out);
+	out->utc_offset = utc_offset;
 	const char *sign = hdr(hdr_ctx, PREFIX "sign-header");
 	const char *mac_hex = hdr(hdr_ctx, PREFIX "hash-header");
 	if (!sign || !mac_hex)
@@ -413,7 +414,7 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 	if (rc == LT_OK && max_skew > 0) {
 		int64_t age;
 		const char *ts = lt_vxp_param(out, "timestamp");
-		if (timestamp_age(ts, &age))
+		if (timestamp_age(ts, utc_offset, &age))
 			rc = lt_err_set(err, LT_EAUTH, "timestamp '%.40s' is not ddMMyyyyTHHmmss+SSSS", ts ? ts : "");
 		else if (age > max_skew || age < -max_skew)
 			rc = lt_err_set(err, LT_EAUTH,

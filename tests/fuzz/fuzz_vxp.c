@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p.v[2] = NULL;
 	struct lt_vxp_call call;
 	struct lt_err err = {0};
-	int rc = lt_vxp_authenticate(lt_registry_store(reg), key, hdr, &p, 60, &call, &err);
+	int rc = lt_vxp_authenticate(lt_registry_store(reg), key, hdr, &p, 60, 420, &call, &err);
 	if (rc == LT_OK)
 		abort(); /* no system exists: nothing can authenticate */
 	if (!err.msg[0])

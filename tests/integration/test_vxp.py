@@ -65,7 +65,7 @@ ENVELOPE = ("status", "ErrorCode", "ErrorDesc")
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 # One stale timestamp (three hours old, the JVM's local time): accepted by the
 # daemon with vxp_max_clock_skew off, refused by the one with it at 60 s.
-STALE = ltvxp.java_timestamp(datetime.datetime.now() - datetime.timedelta(hours=3))
+STALE = ltvxp.java_timestamp(ltvxp.vn_now() - datetime.timedelta(hours=3))
 
 
 def register_body(code, pcode):
@@ -873,6 +873,25 @@ class VxpSdk(VxpTest):
         st, h, b = c17.chunked("getAgenciesList", {}, [b" " * 8192] * 10)
         self.envelope(st, h, b, http=413, ok=False, contains="65536")
 
+    def test_22_from_and_to_dates_are_the_clients_clock(self):
+        """fromDate and toDate carry no zone: they are the client's wall clock,
+        Viet Nam's (vxp_utc_offset, UTC+7), whatever the hub's own zone."""
+        pkg, _ = ltpkg.edoc(G22, [H14], number="122", notation="VPCP-TH", subject="Lọc theo ngày")
+        doc = self.send(self.c[G22], G22, pkg, to=[H14])["DocId"]
+        fmt = "%d/%m/%Y %H:%M:%S"
+        now = ltvxp.vn_now()
+        before, after = (now - datetime.timedelta(minutes=2)).strftime(fmt), (now + datetime.timedelta(minutes=2)).strftime(fmt)
+
+        def listed(**dates):
+            params = {"servicetype": "eDoc", "messagetype": "edoc", **dates}
+            r = self.ok(self.c[H14], "getReceivedEdocList", params)
+            return doc in [x["docId"] for x in r["data"]]
+
+        self.assertTrue(listed(fromDate=before), f"received after {before} (UTC+7)")
+        self.assertTrue(listed(fromDate=before, toDate=after))
+        self.assertFalse(listed(fromDate=after), f"not received after {after} (UTC+7)")
+        self.assertFalse(listed(toDate=before), f"not received before {before} (UTC+7)")
+
     def test_zz_access_log_and_clean_stop(self):
         lines = [json.loads(x) for x in self.d.access_lines() if x.strip()]
         vxp = [x for x in lines if x.get("uri", "").startswith("/vxp/")]
@@ -1022,7 +1041,7 @@ class VxpClockSkew(VxpTest):
             cls.reg.close()
 
     def client(self, delta=None, timestamp=None):
-        ts = timestamp or datetime.datetime.now() + (delta or datetime.timedelta())
+        ts = timestamp or ltvxp.vn_now() + (delta or datetime.timedelta())
         return ltvxp.Client("127.0.0.1", self.d.port, H14, self.secret, timestamp=ts)
 
     def test_fresh_timestamp_accepted(self):

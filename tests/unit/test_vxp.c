@@ -29,6 +29,8 @@
 #define G22 "000.00.00.G22"
 #define TS "22112026T230514+0662" /* the SDK's frozen, zone-less timestamp */
 
+#define VN_OFFSET 420 /* minutes: the clocks of the SDK clients, UTC+7 */
+
 struct fx {
 	char dir[64];
 	char db[128];
@@ -148,7 +150,7 @@ static void signed_call(struct hdrs *h, const char *sign, const char *secret)
 static int auth(struct fx *fx, struct hdrs *h, int64_t max_skew, struct lt_vxp_call *call, struct lt_err *err)
 {
 	memset(err, 0, sizeof *err);
-	return lt_vxp_authenticate(fx->s, fx->key, hdr_get, h, max_skew, call, err);
+	return lt_vxp_authenticate(fx->s, fx->key, hdr_get, h, max_skew, VN_OFFSET, call, err);
 }
 
 /* The refusal every bad call must get: LT_EAUTH, a message containing
@@ -416,10 +418,12 @@ static void test_non_string_value_is_refused(void **state)
 	hdr_free(&h);
 }
 
+/* The SDK's timestamp of instant t on a clock in Việt Nam (UTC+7). */
 static void sdk_timestamp(time_t t, char out[32])
 {
 	struct tm tm;
-	localtime_r(&t, &tm);
+	t += VN_OFFSET * 60;
+	gmtime_r(&t, &tm);
 	snprintf(out, 32, "%02d%02d%04dT%02d%02d%02d+0123", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec);
 }
