@@ -16,14 +16,9 @@
 // node on a keep-alive connection just after (the median of three).
 
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-// bench/ has no node_modules of its own: the browser tests' pinned copy is used.
-const require = createRequire(path.join(HERE, '..', 'tests', 'browser', 'package.json'));
-const { chromium } = require('playwright-core');
+// bench/ has no node_modules of its own: the browser tests' harness, with
+// their pinned playwright-core, starts chromium as they do.
+import { launchChromium } from '../tests/browser/harness.mjs';
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const BASE = cfg.base;
@@ -220,26 +215,9 @@ async function unitRun(page) {
 }
 
 async function main() {
-  const context = await chromium.launchPersistentContext(cfg.profile, {
-    executablePath: cfg.chromium,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-    locale: 'vi-VN',
-    timezoneId: 'Asia/Ho_Chi_Minh',
-    viewport: { width: 1200, height: 900 },
-    deviceScaleFactor: 1,
-  });
+  const context = await launchChromium(cfg.profile, cfg.chromium);
   try {
     await context.addInitScript(instrument);
-    for (const p of context.pages()) await p.close();
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
     const errors = [];

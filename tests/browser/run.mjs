@@ -15,7 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS, launchChromium } from './harness.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BUILD = path.resolve(REPO, process.env.LT_BUILD_DIR || 'build');
@@ -703,21 +703,11 @@ test('compliance: the late upload of the merger, filtered by level-1 unit', asyn
 test('chromium --headless --dump-dom renders the search results and the unit (no JavaScript driver)', async () => {
   const profile = fs.mkdtempSync(path.join(tmp, 'dump-'));
   const dump = (url) =>
-    execFileSync(
-      process.env.CHROMIUM || '/usr/bin/chromium',
-      [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        `--user-data-dir=${profile}`,
-        '--dump-dom',
-        url,
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 30000 },
-    );
+    execFileSync(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--dump-dom', url], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30000,
+    });
   const search = dump(`${BASE}/search?q=cao%20bang`);
   assert(
     search.includes('Kết quả cho “cao bang”') && search.includes('>Ủy ban nhân dân tỉnh Cao Bằng</a>'),
@@ -780,26 +770,8 @@ async function main() {
     await setup();
     if (!fs.existsSync(path.join(REPO, 'web', 'vendor', 'chart.umd.min.js')))
       throw new Error('web/vendor/chart.umd.min.js is missing: run `make web`');
-    const profile = path.join(tmp, 'profile'); // a fresh, empty user-data dir
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-      locale: 'vi-VN',
-      timezoneId: 'Asia/Ho_Chi_Minh',
-      viewport: { width: 1200, height: 900 },
-      deviceScaleFactor: 1,
-    });
+    context = await launchChromium(path.join(tmp, 'profile')); // a fresh, empty user-data dir
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
-    for (const p of context.pages()) await p.close();
     ({ passed, failed } = await runAll());
   } catch (e) {
     console.error(`browser tests could not run: ${e.stack || e}`);

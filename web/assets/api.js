@@ -144,6 +144,17 @@ export const units = {
   history: (code, signal) => api(`/v1/units/${enc(code)}/history`, { signal }),
   resolve: (code, signal) => api(`/v1/units/${enc(code)}/resolve`, { signal }),
   search: (params, signal) => api(`/v1/units${qs(params)}`, { signal }),
+  /** Every unit a search finds, page after page to the last. */
+  async searchAll(params, signal) {
+    const all = [];
+    let cursor;
+    do {
+      const r = await units.search({ ...params, cursor }, signal);
+      all.push(...r.items);
+      cursor = r.next_cursor;
+    } while (cursor);
+    return all;
+  },
   issue: (body) => api('/v1/units', { method: 'POST', body }),
   patch: (code, body, version) =>
     api(`/v1/units/${enc(code)}`, {

@@ -57,6 +57,21 @@ export function codeCopy(code) {
   return h('p', { class: 'code-line' }, h('span', { class: 'code code-big', 'data-code': code }, code), btn);
 }
 
+/**
+ * A card section labelled by its own h2, like h(): cardSection('who-h', 'Bạn
+ * đang đăng nhập', { class: 'who-card' }, ...children) is <section
+ * class="card who-card" aria-labelledby="who-h"><h2 id="who-h">…</h2>…</section>.
+ */
+export function cardSection(headingId, title, attrs, ...children) {
+  const { class: cls, ...rest } = attrs || {};
+  return h(
+    'section',
+    { class: cls ? `card ${cls}` : 'card', 'aria-labelledby': headingId, ...rest },
+    h('h2', { id: headingId }, title),
+    children,
+  );
+}
+
 /** A refusal or failure in words, with the API's own sentence kept as detail. */
 export function errorBox(e, { title } = {}) {
   const x = explain(e);
@@ -309,30 +324,27 @@ export function decisionFields(fs, { effective = true, reorganized = false, issu
     }),
   );
   const parts = [num.wrap, date.wrap, iss.wrap];
-  let eff = null;
-  let reo = null;
+  // The optional dates: each is sent only when filled in.
+  const dates = [];
+  const addDate = (opts) => {
+    const f = fs.add(field({ type: 'date', ...opts }));
+    parts.push(f.wrap);
+    dates.push(f);
+  };
   if (effective) {
-    eff = fs.add(
-      field({
-        key: 'effective',
-        label: 'Ngày hiệu lực',
-        type: 'date',
-        value: today,
-        hint: 'Ngày thay đổi có hiệu lực; để trống là hôm nay.',
-      }),
-    );
-    parts.push(eff.wrap);
+    addDate({
+      key: 'effective',
+      label: 'Ngày hiệu lực',
+      value: today,
+      hint: 'Ngày thay đổi có hiệu lực; để trống là hôm nay.',
+    });
   }
   if (reorganized) {
-    reo = fs.add(
-      field({
-        key: 'reorganized',
-        label: 'Ngày sắp xếp tổ chức',
-        type: 'date',
-        hint: 'Ngày của việc sắp xếp mà quyết định này thực hiện (để tính hạn 30 ngày); có thể để trống.',
-      }),
-    );
-    parts.push(reo.wrap);
+    addDate({
+      key: 'reorganized',
+      label: 'Ngày sắp xếp tổ chức',
+      hint: 'Ngày của việc sắp xếp mà quyết định này thực hiện (để tính hạn 30 ngày); có thể để trống.',
+    });
   }
   const fieldset = h(
     'fieldset',
@@ -344,8 +356,7 @@ export function decisionFields(fs, { effective = true, reorganized = false, issu
     fieldset,
     value() {
       const out = { decision: { number: num.value, date: date.value, issuer: iss.value } };
-      if (eff && eff.value) out.effective = eff.value;
-      if (reo && reo.value) out.reorganized = reo.value;
+      for (const f of dates) if (f.value) out[f.key] = f.value;
       return out;
     },
   };

@@ -11,13 +11,7 @@ export async function render(view, ctx) {
   ctx.title('Tuân thủ thời hạn');
   const level1 = ctx.params.get('level1') || '';
   const kindFilter = ctx.params.get('kind') || '';
-  const l1 = [];
-  let cursor;
-  do {
-    const r = await units.search({ level: 1, status: 'all', limit: 500, cursor }, ctx.signal);
-    l1.push(...r.items);
-    cursor = r.next_cursor;
-  } while (cursor);
+  const l1 = await units.searchAll({ level: 1, status: 'all', limit: 500 }, ctx.signal);
 
   const sel = field({
     key: 'level1',

@@ -6,7 +6,7 @@
 import { api, unitName } from './api.js';
 import { fmtBytes, fmtTime, h, replace, timeValue } from './dom.js';
 import { BUSINESS_STATUS, BUSINESS_TYPE, DOC_KIND, TRANSPORT_STATE, routingReason, signatureText } from './vi.js';
-import { errorBox, field, signInNotice, unitLink } from './ui.js';
+import { cardSection, errorBox, field, signInNotice, unitLink } from './ui.js';
 
 const ID_RE = /^[0-9a-f]{32}$/;
 
@@ -185,10 +185,10 @@ export async function render(view, ctx) {
     view,
     heading,
     h('p', { class: 'lead' }, t.subject || t.document_id || t.id),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'doc-h' },
-      h('h2', { id: 'doc-h' }, 'Thông tin văn bản'),
+    cardSection(
+      'doc-h',
+      'Thông tin văn bản',
+      {},
       h(
         'dl',
         { class: 'details' },
@@ -198,10 +198,10 @@ export async function render(view, ctx) {
     h('h2', {}, `Nơi nhận (${t.recipients.length})`),
     t.recipients.map(recipientCard),
     t.sender_statuses && t.sender_statuses.length
-      ? h(
-          'section',
-          { class: 'card', 'aria-labelledby': 'own-h' },
-          h('h2', { id: 'own-h' }, 'Trạng thái do bên gửi báo'),
+      ? cardSection(
+          'own-h',
+          'Trạng thái do bên gửi báo',
+          {},
           h(
             'ol',
             { class: 'timeline' },

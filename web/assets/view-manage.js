@@ -9,7 +9,7 @@ import { forgetUnits, session, unitName, units } from './api.js';
 import { ancestors, isCode, parentOf } from './codes.js';
 import { announce, h, replace, uid } from './dom.js';
 import { ROLES } from './vi.js';
-import { FieldSet, codeCopy, decisionFields, errorBox, field, unitField, unitLink } from './ui.js';
+import { FieldSet, cardSection, codeCopy, decisionFields, errorBox, field, unitField, unitLink } from './ui.js';
 
 const ACTIONS = [
   ['issue', 'Cấp mã mới'],
@@ -83,10 +83,10 @@ function signInView(view, ctx) {
 }
 
 function whoCard(me, ctx) {
-  return h(
-    'section',
-    { class: 'card who-card', 'aria-labelledby': 'who-h' },
-    h('h2', { id: 'who-h' }, 'Bạn đang đăng nhập'),
+  return cardSection(
+    'who-h',
+    'Bạn đang đăng nhập',
+    { class: 'who-card' },
     h(
       'dl',
       { class: 'details' },
@@ -355,6 +355,45 @@ function okBox(title, ...rest) {
   return h('div', { class: 'alert alert-ok', role: 'status' }, h('p', {}, h('strong', {}, title)), rest);
 }
 
+/** A unit field whose suggestions stay within a manager's scope (the hub enforces it in any case). */
+function scopedUnitField(fs, me, opts) {
+  return fs.add(unitField({ ...opts, under: me.scope || undefined }));
+}
+
+/**
+ * The form of a change to one unit (PATCH), sent with the version of the unit
+ * as last read. build(fs, form, unit) adds the other fields and returns
+ * {fill(u), body()}: fill puts a unit just chosen into them, body makes the
+ * rest of the request body. done(u) says what was done.
+ */
+function patchForm(me, code, { build, done, ...opts }) {
+  let version = 0;
+  return actionForm({
+    ...opts,
+    build(fs, form) {
+      const unit = scopedUnitField(fs, me, { key: 'code', label: 'Đơn vị', value: code || '' });
+      const { fill, body } = build(fs, form, unit);
+      unit.onunit = (u) => {
+        if (u) {
+          version = u.version;
+          fill(u);
+        }
+      };
+      return () => ({ code: unit.value, ...body() });
+    },
+    send: (b) => {
+      const { code: c, ...rest } = b;
+      if (!isCode(c))
+        return Promise.reject(Object.assign(new Error(`code '${c}' is not a valid code: `), { status: 400 }));
+      return units.patch(c, rest, version);
+    },
+    success: (u) => {
+      version = u.version;
+      return okBox(done(u), h('p', {}, h('a', { href: `/units/${u.code}` }, 'Xem đơn vị')));
+    },
+  });
+}
+
 // ---- the actions ----
 
 function issueForm(me, code) {
@@ -364,14 +403,11 @@ function issueForm(me, code) {
       'Mã được cấp theo số kế tiếp chưa từng dùng dưới đơn vị cấp trên (kể cả các mã đã đóng), hoặc theo số bạn chọn nếu số đó chưa từng được cấp.',
     submitLabel: 'Cấp mã',
     build(fs, form) {
-      const parent = fs.add(
-        unitField({
-          key: 'parent',
-          label: 'Đơn vị cấp trên',
-          value: code || me.scope || '',
-          under: me.scope || undefined,
-        }),
-      );
+      const parent = scopedUnitField(fs, me, {
+        key: 'parent',
+        label: 'Đơn vị cấp trên',
+        value: code || me.scope || '',
+      });
       const name = fs.add(
         field({
           key: 'name',
@@ -417,71 +453,36 @@ function issueForm(me, code) {
 }
 
 function updateForm(me, code) {
-  let version = 0;
-  return actionForm({
+  return patchForm(me, code, {
     title: 'Cập nhật thông tin liên hệ',
     intro: 'Thông tin liên hệ thay đổi không cần quyết định. Ô để trống sẽ xóa thông tin đó.',
     submitLabel: 'Lưu thông tin liên hệ',
-    build(fs, form) {
-      const unit = fs.add(unitField({ key: 'code', label: 'Đơn vị', value: code || '', under: me.scope || undefined }));
+    build(fs, form, unit) {
       const contact = contactFields(fs);
-      unit.onunit = (u) => {
-        if (u) {
-          contact.fill(u);
-          version = u.version;
-        }
-      };
       form.append(unit.wrap, contact.fieldset);
-      return () => ({ code: unit.value, ...contact.value(false) });
+      return { fill: (u) => contact.fill(u), body: () => contact.value(false) };
     },
-    send: (b) => {
-      const { code: c, ...rest } = b;
-      if (!isCode(c))
-        return Promise.reject(Object.assign(new Error(`code '${c}' is not a valid code: `), { status: 400 }));
-      return units.patch(c, rest, version);
-    },
-    success: (u) => {
-      version = u.version;
-      return okBox(
-        `Đã lưu thông tin liên hệ của ${u.name}.`,
-        h('p', {}, h('a', { href: `/units/${u.code}` }, 'Xem đơn vị')),
-      );
-    },
+    done: (u) => `Đã lưu thông tin liên hệ của ${u.name}.`,
   });
 }
 
 function renameForm(me, code) {
-  let version = 0;
-  return actionForm({
+  return patchForm(me, code, {
     title: 'Đổi tên đơn vị',
     intro: 'Đơn vị giữ nguyên mã; tên mới có hiệu lực từ ngày hiệu lực của quyết định.',
     submitLabel: 'Đổi tên',
-    build(fs, form) {
-      const unit = fs.add(unitField({ key: 'code', label: 'Đơn vị', value: code || '', under: me.scope || undefined }));
+    build(fs, form, unit) {
       const name = fs.add(field({ key: 'name', label: 'Tên mới', required: true }));
       const dec = decisionFields(fs);
-      unit.onunit = (u) => {
-        if (u) {
-          version = u.version;
-          if (!name.value) name.value = u.name;
-        }
-      };
       form.append(unit.wrap, name.wrap, dec.fieldset);
-      return () => ({ code: unit.value, name: name.value, ...dec.value() });
+      return {
+        fill: (u) => {
+          if (!name.value) name.value = u.name;
+        },
+        body: () => ({ name: name.value, ...dec.value() }),
+      };
     },
-    send: (b) => {
-      const { code: c, ...rest } = b;
-      if (!isCode(c))
-        return Promise.reject(Object.assign(new Error(`code '${c}' is not a valid code: `), { status: 400 }));
-      return units.patch(c, rest, version);
-    },
-    success: (u) => {
-      version = u.version;
-      return okBox(
-        `Đã đổi tên ${u.code} thành “${u.name}”.`,
-        h('p', {}, h('a', { href: `/units/${u.code}` }, 'Xem đơn vị')),
-      );
-    },
+    done: (u) => `Đã đổi tên ${u.code} thành “${u.name}”.`,
   });
 }
 
@@ -494,61 +495,51 @@ function reorgSuccess(r, b) {
   );
 }
 
+/** A reorganisation's form: previewed with dry_run, then sent to POST /v1/reorganizations. */
+function reorgForm(opts) {
+  return actionForm({ ...opts, reorg: true, send: (b) => units.reorganize(strip(b)), success: reorgSuccess });
+}
+
 function moveForm(me, code) {
-  return actionForm({
+  return reorgForm({
     title: 'Chuyển đơn vị sang đơn vị cấp trên khác',
     intro:
       'Đơn vị nhận mã mới dưới đơn vị cấp trên mới; mã cũ đóng và có mã mới là kế thừa. Các đơn vị trực thuộc đi theo, mỗi đơn vị nhận mã mới. Hệ thống kết nối của đơn vị chuyển theo mã mới.',
-    reorg: true,
     build(fs, form) {
-      const from = fs.add(
-        unitField({ key: 'from', label: 'Đơn vị cần chuyển', value: code || '', under: me.scope || undefined }),
-      );
-      const parent = fs.add(
-        unitField({ key: 'into.parent', label: 'Đơn vị cấp trên mới', under: me.scope || undefined }),
-      );
+      const from = scopedUnitField(fs, me, { key: 'from', label: 'Đơn vị cần chuyển', value: code || '' });
+      const parent = scopedUnitField(fs, me, { key: 'into.parent', label: 'Đơn vị cấp trên mới' });
       const dec = decisionFields(fs, { reorganized: true });
       form.append(h('div', { class: 'grid two' }, from.wrap, parent.wrap), dec.fieldset);
       return () => ({ kind: 'move', from: [from.value], into: { parent: parent.value }, ...dec.value() });
     },
-    send: (b) => units.reorganize(strip(b)),
-    success: reorgSuccess,
   });
 }
 
 function dissolveForm(me, code) {
-  return actionForm({
+  return reorgForm({
     title: 'Giải thể đơn vị',
     intro:
       'Mã đóng và không có đơn vị kế thừa; mã không bao giờ được cấp lại. Đơn vị phải không còn đơn vị trực thuộc đang hoạt động.',
-    reorg: true,
     build(fs, form) {
-      const from = fs.add(
-        unitField({ key: 'from', label: 'Đơn vị giải thể', value: code || '', under: me.scope || undefined }),
-      );
+      const from = scopedUnitField(fs, me, { key: 'from', label: 'Đơn vị giải thể', value: code || '' });
       const dec = decisionFields(fs, { reorganized: true });
       form.append(from.wrap, dec.fieldset);
       return () => ({ kind: 'dissolve', from: [from.value], ...dec.value() });
     },
-    send: (b) => units.reorganize(strip(b)),
-    success: reorgSuccess,
   });
 }
 
 function mergeForm(me, code) {
-  return actionForm({
+  return reorgForm({
     title: 'Hợp nhất, sáp nhập đơn vị',
     intro:
       'Các đơn vị được chọn đóng mã; đơn vị tiếp nhận (đang có, hoặc lập mới) là đơn vị kế thừa. Đơn vị trực thuộc của các đơn vị đóng chuyển về đơn vị tiếp nhận với mã mới.',
-    reorg: true,
     build(fs, form) {
       const list = h('div', { class: 'from-list' });
       const froms = [];
       const addFrom = (value = '') => {
         const i = froms.length;
-        const f = fs.add(
-          unitField({ key: `from[${i}]`, label: `Đơn vị bị hợp nhất ${i + 1}`, value, under: me.scope || undefined }),
-        );
+        const f = scopedUnitField(fs, me, { key: `from[${i}]`, label: `Đơn vị bị hợp nhất ${i + 1}`, value });
         froms.push(f);
         list.append(f.wrap);
         return f;
@@ -559,17 +550,12 @@ function mergeForm(me, code) {
       const mode = uid('mode');
       const rExisting = h('input', { type: 'radio', name: mode, id: `${mode}-a`, value: 'existing', checked: true });
       const rNew = h('input', { type: 'radio', name: mode, id: `${mode}-b`, value: 'new' });
-      const target = fs.add(
-        unitField({ key: 'into.code', label: 'Đơn vị tiếp nhận (đang có)', under: me.scope || undefined }),
-      );
-      const nParent = fs.add(
-        unitField({
-          key: 'into.parent',
-          label: 'Đơn vị cấp trên của đơn vị mới',
-          value: parentOf(code || '') || me.scope || '',
-          under: me.scope || undefined,
-        }),
-      );
+      const target = scopedUnitField(fs, me, { key: 'into.code', label: 'Đơn vị tiếp nhận (đang có)' });
+      const nParent = scopedUnitField(fs, me, {
+        key: 'into.parent',
+        label: 'Đơn vị cấp trên của đơn vị mới',
+        value: parentOf(code || '') || me.scope || '',
+      });
       const nName = fs.add(field({ key: 'into.name', label: 'Tên đơn vị mới', required: true }));
       const existingBox = h('div', {}, target.wrap);
       const newBox = h('div', { hidden: true }, h('div', { class: 'grid two' }, nParent.wrap, nName.wrap));
@@ -601,21 +587,16 @@ function mergeForm(me, code) {
         return b;
       };
     },
-    send: (b) => units.reorganize(strip(b)),
-    success: reorgSuccess,
   });
 }
 
 function splitForm(me, code) {
-  return actionForm({
+  return reorgForm({
     title: 'Chia tách đơn vị',
     intro:
       'Đơn vị bị chia tách đóng mã; hai đơn vị mới trở lên được cấp mã và là đơn vị kế thừa. Mỗi đơn vị trực thuộc đang hoạt động phải được phân về một đơn vị mới.',
-    reorg: true,
     build(fs, form) {
-      const from = fs.add(
-        unitField({ key: 'from', label: 'Đơn vị bị chia tách', value: code || '', under: me.scope || undefined }),
-      );
+      const from = scopedUnitField(fs, me, { key: 'from', label: 'Đơn vị bị chia tách', value: code || '' });
       const newList = h('div', { class: 'new-units' });
       const news = [];
       const kidsBox = h(
@@ -638,14 +619,11 @@ function splitForm(me, code) {
       };
       const addNew = () => {
         const i = news.length;
-        const p = fs.add(
-          unitField({
-            key: `into[${i}].parent`,
-            label: 'Đơn vị cấp trên',
-            value: parentOf(from.value) || me.scope || '',
-            under: me.scope || undefined,
-          }),
-        );
+        const p = scopedUnitField(fs, me, {
+          key: `into[${i}].parent`,
+          label: 'Đơn vị cấp trên',
+          value: parentOf(from.value) || me.scope || '',
+        });
         const n = fs.add(field({ key: `into[${i}].name`, label: 'Tên đơn vị mới', required: true }));
         n.input.addEventListener('input', refreshOptions);
         const box = h(
@@ -735,8 +713,6 @@ function splitForm(me, code) {
         return b;
       };
     },
-    send: (b) => units.reorganize(strip(b)),
-    success: reorgSuccess,
   });
 }
 

@@ -4,7 +4,7 @@
 import { api, qs, unitName } from './api.js';
 import { fmtBytes, fmtDate, fmtDuration, fmtNumber, h, replace } from './dom.js';
 import { barChart } from './charts.js';
-import { errorBox, field, signInNotice, unitLink } from './ui.js';
+import { cardSection, errorBox, field, signInNotice, unitLink } from './ui.js';
 import { lookupForm } from './view-document.js';
 
 const TOP = 10;
@@ -167,6 +167,22 @@ export async function render(view, ctx) {
 
   const names = async (items) => Promise.all(items.map(async (x) => ((await unitName(x.key)) || {}).name || x.key));
   const short = (s) => (s.length > 34 ? `${s.slice(0, 32)}…` : s);
+  // Documents and deliveries per day or month.
+  const volume = (items, keyLabel) => (c) =>
+    barChart(c, {
+      labels: items.map((x) => keyLabel(x.key)),
+      series: [
+        { label: 'Văn bản', data: items.map((x) => x.documents) },
+        { label: 'Lượt chuyển', data: items.map((x) => x.deliveries) },
+      ],
+    });
+  // The first TOP units of a ranking, by name.
+  const ranking = (items, label, figure) => async (c) =>
+    barChart(c, {
+      labels: (await names(items.slice(0, TOP))).map(short),
+      series: [{ label, data: items.slice(0, TOP).map(figure) }],
+      horizontal: true,
+    });
 
   replace(
     view,
@@ -178,43 +194,23 @@ export async function render(view, ctx) {
     h(
       'div',
       { class: 'charts' },
-      chartCard('Văn bản theo ngày', 'chart-day', (c) =>
-        barChart(c, {
-          labels: data.day.map((x) => fmtDate(x.key)),
-          series: [
-            { label: 'Văn bản', data: data.day.map((x) => x.documents) },
-            { label: 'Lượt chuyển', data: data.day.map((x) => x.deliveries) },
-          ],
-        }),
+      chartCard('Văn bản theo ngày', 'chart-day', volume(data.day, fmtDate)),
+      chartCard('Văn bản theo tháng', 'chart-month', volume(data.month, monthLabel)),
+      chartCard(
+        `Đơn vị gửi nhiều nhất (${Math.min(TOP, senders.length)})`,
+        'chart-senders',
+        ranking(senders, 'Văn bản', (x) => x.documents),
       ),
-      chartCard('Văn bản theo tháng', 'chart-month', (c) =>
-        barChart(c, {
-          labels: data.month.map((x) => monthLabel(x.key)),
-          series: [
-            { label: 'Văn bản', data: data.month.map((x) => x.documents) },
-            { label: 'Lượt chuyển', data: data.month.map((x) => x.deliveries) },
-          ],
-        }),
-      ),
-      chartCard(`Đơn vị gửi nhiều nhất (${Math.min(TOP, senders.length)})`, 'chart-senders', async (c) =>
-        barChart(c, {
-          labels: (await names(senders.slice(0, TOP))).map(short),
-          series: [{ label: 'Văn bản', data: senders.slice(0, TOP).map((x) => x.documents) }],
-          horizontal: true,
-        }),
-      ),
-      chartCard(`Đơn vị nhận nhiều nhất (${Math.min(TOP, recipients.length)})`, 'chart-recipients', async (c) =>
-        barChart(c, {
-          labels: (await names(recipients.slice(0, TOP))).map(short),
-          series: [{ label: 'Lượt nhận', data: recipients.slice(0, TOP).map((x) => x.deliveries) }],
-          horizontal: true,
-        }),
+      chartCard(
+        `Đơn vị nhận nhiều nhất (${Math.min(TOP, recipients.length)})`,
+        'chart-recipients',
+        ranking(recipients, 'Lượt nhận', (x) => x.deliveries),
       ),
     ),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'tables-h' },
-      h('h2', { id: 'tables-h' }, 'Số liệu dạng bảng'),
+    cardSection(
+      'tables-h',
+      'Số liệu dạng bảng',
+      {},
       table('Theo ngày', 'Ngày', data.day, (k) => fmtDate(k)),
       table('Theo tháng', 'Tháng', data.month, monthLabel),
       table('Theo đơn vị gửi', 'Đơn vị gửi', senders, codeCell),

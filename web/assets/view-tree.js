@@ -93,13 +93,7 @@ async function loadChildren(code, ul, cursor) {
 
 export async function render(view, ctx) {
   ctx.title('Cây đơn vị');
-  const all = [];
-  let cursor;
-  do {
-    const r = await units.search({ level: 1, limit: 500, cursor }, ctx.signal);
-    all.push(...r.items);
-    cursor = r.next_cursor;
-  } while (cursor);
+  const all = await units.searchAll({ level: 1, limit: 500 }, ctx.signal);
 
   const filter = field({
     key: 'filter',

@@ -7,7 +7,7 @@ import { session, unitName, units } from './api.js';
 import { ancestors, isCode } from './codes.js';
 import { announce, fmtDate, fmtTime, h, replace } from './dom.js';
 import { CHANGE_KIND, LEVELS } from './vi.js';
-import { codeCopy, errorBox, statusBadge, unitLink } from './ui.js';
+import { cardSection, codeCopy, errorBox, statusBadge, unitLink } from './ui.js';
 
 const PAGE = 50;
 
@@ -86,10 +86,10 @@ function lineage(u, asOf) {
           codes.map((c) => h('li', {}, unitLink(c, '', { fetchName: true }))),
         )
       : h('p', { class: 'muted' }, empty);
-  return h(
-    'section',
-    { class: 'card', 'aria-labelledby': 'lineage-h' },
-    h('h2', { id: 'lineage-h' }, 'Đơn vị tiền thân và kế thừa'),
+  return cardSection(
+    'lineage-h',
+    'Đơn vị tiền thân và kế thừa',
+    {},
     h(
       'div',
       { class: 'grid two' },
@@ -165,10 +165,10 @@ function childrenSection(code, asOf, signal) {
   const more = h('div', { class: 'pager' });
   const count = h('p', { class: 'result-count', 'aria-live': 'polite' });
   const showClosed = h('input', { type: 'checkbox', id: 'show-closed' });
-  const section = h(
-    'section',
-    { class: 'card', 'aria-labelledby': 'children-h' },
-    h('h2', { id: 'children-h' }, 'Đơn vị trực thuộc'),
+  const section = cardSection(
+    'children-h',
+    'Đơn vị trực thuộc',
+    {},
     h('p', { class: 'check' }, showClosed, h('label', { for: 'show-closed' }, 'Hiện cả các đơn vị đã đóng')),
     count,
     list,
@@ -254,10 +254,10 @@ async function manageLinks(u) {
   if (!me || !(me.role === 'admin' || me.role === 'manager') || u.status !== 'active') return null;
   if (me.role === 'manager' && !(me.scope === u.code || ancestors(u.code).includes(me.scope))) return null;
   const a = (action, text) => h('li', {}, h('a', { href: `/manage?action=${action}&code=${u.code}` }, text));
-  return h(
-    'section',
-    { class: 'card manage-links', 'aria-labelledby': 'manage-h' },
-    h('h2', { id: 'manage-h' }, 'Quản lý đơn vị này'),
+  return cardSection(
+    'manage-h',
+    'Quản lý đơn vị này',
+    { class: 'manage-links' },
     h(
       'ul',
       { class: 'actions' },
@@ -359,18 +359,13 @@ export async function render(view, ctx) {
     banner,
     resolveBox,
     asOfForm,
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'details-h' },
-      h('h2', { id: 'details-h' }, 'Thông tin đơn vị'),
-      detailRows(u),
-    ),
+    cardSection('details-h', 'Thông tin đơn vị', {}, detailRows(u)),
     lineage(u, asOf),
     kids,
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'history-h' },
-      h('h2', { id: 'history-h' }, 'Lịch sử thay đổi'),
+    cardSection(
+      'history-h',
+      'Lịch sử thay đổi',
+      {},
       hist.error
         ? errorBox(hist.error)
         : hist.items.length
