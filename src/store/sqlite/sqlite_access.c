@@ -27,8 +27,10 @@ static const char SQL_SYSTEM_REBIND[] = "INSERT OR IGNORE INTO system_codes (sys
 					"SELECT system_id, ?2 FROM system_codes WHERE code = ?1";
 static const char SQL_SYSTEM_UNBIND[] = "DELETE FROM system_codes WHERE code = ?1";
 
-static void read_token(sqlite3_stmt *q, struct lt_token *t)
+/* A row of tokens into *t (an lt__sq_row_fn). */
+static int read_token(void *vt, sqlite3_stmt *q)
 {
+	struct lt_token *t = vt;
 	memset(t, 0, sizeof *t);
 	t->id = sqlite3_column_int64(q, 0);
 	lt__sq_col_copy(q, 1, t->hash, sizeof t->hash);
@@ -38,10 +40,13 @@ static void read_token(sqlite3_stmt *q, struct lt_token *t)
 	t->system_id = sqlite3_column_int64(q, 5);
 	lt__sq_col_copy(q, 6, t->created, sizeof t->created);
 	lt__sq_col_copy(q, 7, t->revoked, sizeof t->revoked);
+	return 0;
 }
 
-static void read_system(sqlite3_stmt *q, struct lt_system *sys)
+/* A row of systems into *sys (an lt__sq_row_fn). */
+static int read_system(void *vsys, sqlite3_stmt *q)
 {
+	struct lt_system *sys = vsys;
 	memset(sys, 0, sizeof *sys);
 	sys->id = sqlite3_column_int64(q, 0);
 	lt__sq_col_copy(q, 1, sys->name, sizeof sys->name);
@@ -49,6 +54,7 @@ static void read_system(sqlite3_stmt *q, struct lt_system *sys)
 	lt__sq_col_copy(q, 3, sys->secret_sealed, sizeof sys->secret_sealed);
 	lt__sq_col_copy(q, 4, sys->removed, sizeof sys->removed);
 	lt__sq_col_copy(q, 5, sys->primary_code, sizeof sys->primary_code);
+	return 0;
 }
 
 static int sq_token_add(struct lt_store *s, struct lt_token *t, struct lt_err *err)
@@ -78,16 +84,21 @@ static int sq_token_find(struct lt_store *s, const char *hash, struct lt_token *
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, hash);
-	int rc = sqlite3_step(q), ret = LT_OK;
-	if (rc == SQLITE_ROW)
-		read_token(q, out);
-	else if (rc == SQLITE_DONE)
-		ret = lt_err_set(err, LT_ENOTFOUND, "no such token");
-	else
-		ret = lt__sq_fail(cn, err, "reading a token");
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	int ret = lt__sq_one(st, cn, q, read_token, out, err, "a token");
+	return ret == LT_ENOTFOUND ? lt_err_set(err, LT_ENOTFOUND, "no such token") : ret;
+}
+
+struct token_each {
+	lt_token_cb cb;
+	void *ctx;
+};
+
+static int token_row(void *ve, sqlite3_stmt *q)
+{
+	struct token_each *e = ve;
+	struct lt_token t;
+	read_token(&t, q);
+	return e->cb(e->ctx, &t);
 }
 
 static int sq_tokens(struct lt_store *s, lt_token_cb cb, void *ctx, struct lt_err *err)
@@ -97,18 +108,8 @@ static int sq_tokens(struct lt_store *s, lt_token_cb cb, void *ctx, struct lt_er
 	sqlite3_stmt *q = lt__sq_use(st, false, SQL_TOKENS, &cn, err);
 	if (!q)
 		return LT_EIO;
-	int rc, ret = LT_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct lt_token t;
-		read_token(q, &t);
-		if ((ret = cb(ctx, &t)) != 0)
-			break;
-	}
-	if (ret == LT_OK && rc != SQLITE_DONE)
-		ret = lt__sq_fail(cn, err, "reading tokens");
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	struct token_each e = {cb, ctx};
+	return lt__sq_rows(st, cn, q, token_row, &e, err, "tokens");
 }
 
 static int sq_token_revoke(struct lt_store *s, int64_t id, const char *at, struct lt_err *err)
@@ -153,16 +154,22 @@ static int sq_system_get(struct lt_store *s, int64_t id, struct lt_system *out, 
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q), ret = LT_OK;
-	if (rc == SQLITE_ROW)
-		read_system(q, out);
-	else if (rc == SQLITE_DONE)
-		ret = lt_err_set(err, LT_ENOTFOUND, "no connected system with id %lld", (long long)id);
-	else
-		ret = lt__sq_fail(cn, err, "reading a system");
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	int ret = lt__sq_one(st, cn, q, read_system, out, err, "a system");
+	return ret == LT_ENOTFOUND ? lt_err_set(err, LT_ENOTFOUND, "no connected system with id %lld", (long long)id)
+				   : ret;
+}
+
+struct system_each {
+	lt_system_cb cb;
+	void *ctx;
+};
+
+static int system_row(void *ve, sqlite3_stmt *q)
+{
+	struct system_each *e = ve;
+	struct lt_system sys;
+	read_system(&sys, q);
+	return e->cb(e->ctx, &sys);
 }
 
 static int each_system(struct lt_store *s, const char *sql, const char *code, lt_system_cb cb, void *ctx,
@@ -175,18 +182,8 @@ static int each_system(struct lt_store *s, const char *sql, const char *code, lt
 		return LT_EIO;
 	if (code)
 		lt__sq_bind_text(q, 1, code);
-	int rc, ret = LT_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct lt_system sys;
-		read_system(q, &sys);
-		if ((ret = cb(ctx, &sys)) != 0)
-			break;
-	}
-	if (ret == LT_OK && rc != SQLITE_DONE)
-		ret = lt__sq_fail(cn, err, "reading systems");
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	struct system_each e = {cb, ctx};
+	return lt__sq_rows(st, cn, q, system_row, &e, err, "systems");
 }
 
 static int sq_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err)
@@ -229,6 +226,19 @@ static int sq_system_code_add(struct lt_store *s, int64_t id, const char *code, 
 	return ret;
 }
 
+struct code_each {
+	struct lt_codelist *out;
+	struct lt_err *err;
+};
+
+static int code_row(void *ve, sqlite3_stmt *q)
+{
+	struct code_each *e = ve;
+	return lt_codelist_add(e->out, (const char *)sqlite3_column_text(q, 0))
+		       ? lt_err_set(e->err, LT_ENOMEM, "out of memory")
+		       : LT_OK;
+}
+
 static int sq_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
@@ -237,17 +247,8 @@ static int sq_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *o
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
-	int rc, ret = LT_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (lt_codelist_add(out, (const char *)sqlite3_column_text(q, 0))) {
-			ret = lt_err_set(err, LT_ENOMEM, "out of memory");
-			break;
-		}
-	if (ret == LT_OK && rc != SQLITE_DONE)
-		ret = lt__sq_fail(cn, err, "reading a system's codes");
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	struct code_each e = {out, err};
+	return lt__sq_rows(st, cn, q, code_row, &e, err, "a system's codes");
 }
 
 static int sq_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err)

@@ -31,37 +31,36 @@ static int sq_cert_add(struct lt_store *s, struct lt_cert *c, struct lt_err *err
 	return ret;
 }
 
+struct cert_each {
+	lt_cert_cb cb;
+	void *ctx;
+};
+
+static int cert_row(void *ve, sqlite3_stmt *q)
+{
+	struct cert_each *e = ve;
+	struct lt_cert c;
+	memset(&c, 0, sizeof c);
+	c.id = sqlite3_column_int64(q, 0);
+	char *dst[] = {c.code, c.fingerprint, c.subject, c.not_before, c.not_after, c.added, c.revoked};
+	size_t sz[] = {sizeof c.code,      sizeof c.fingerprint, sizeof c.subject, sizeof c.not_before,
+		       sizeof c.not_after, sizeof c.added,       sizeof c.revoked};
+	for (int i = 0; i < 7; i++)
+		lt__sq_col_copy(q, i + 1, dst[i], sz[i]);
+	c.pem = (char *)sqlite3_column_text(q, 8); /* borrowed for the callback */
+	return e->cb(e->ctx, &c);
+}
+
 static int sq_certs(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
-	struct lt__sq_conn *cn = lt__sq_acquire(st, false, err);
-	if (!cn)
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_CERTS, &cn, err);
+	if (!q)
 		return LT_EIO;
-	sqlite3_stmt *q = lt__sq_stmt(cn, SQL_CERTS, err);
-	if (!q) {
-		lt__sq_release(st, cn);
-		return LT_EIO;
-	}
 	lt__sq_bind_text(q, 1, code);
-	int rc, ret = LT_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct lt_cert c;
-		memset(&c, 0, sizeof c);
-		c.id = sqlite3_column_int64(q, 0);
-		char *dst[] = {c.code, c.fingerprint, c.subject, c.not_before, c.not_after, c.added, c.revoked};
-		size_t sz[] = {sizeof c.code, sizeof c.fingerprint, sizeof c.subject, sizeof c.not_before,
-			       sizeof c.not_after, sizeof c.added, sizeof c.revoked};
-		for (int i = 0; i < 7; i++)
-			lt__sq_col_copy(q, i + 1, dst[i], sz[i]);
-		c.pem = (char *)sqlite3_column_text(q, 8); /* borrowed for the callback */
-		if ((ret = cb(ctx, &c)) != 0)
-			break;
-	}
-	if (ret == LT_OK && rc != SQLITE_DONE)
-		ret = lt__sq_fail(cn, err, "reading certificates");
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	struct cert_each e = {cb, ctx};
+	return lt__sq_rows(st, cn, q, cert_row, &e, err, "certificates");
 }
 
 static int sq_cert_revoke(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err)

@@ -81,6 +81,39 @@ int lt__sq_exec(struct lt__sq_conn *c, sqlite3_stmt *s, struct lt_err *err, cons
 	return ret;
 }
 
+int lt__sq_rows(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, lt__sq_row_fn row, void *ctx,
+		struct lt_err *err, const char *what)
+{
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if ((ret = row(ctx, q)) != 0)
+			break;
+	if (ret == LT_OK && rc != SQLITE_DONE) {
+		char doing[96];
+		snprintf(doing, sizeof doing, "reading %s", what);
+		ret = lt__sq_fail(cn, err, doing);
+	}
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+int lt__sq_one(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, lt__sq_row_fn row, void *ctx,
+	       struct lt_err *err, const char *what)
+{
+	int rc = sqlite3_step(q), ret = LT_ENOTFOUND;
+	if (rc == SQLITE_ROW) {
+		ret = row(ctx, q);
+	} else if (rc != SQLITE_DONE) {
+		char doing[96];
+		snprintf(doing, sizeof doing, "reading %s", what);
+		ret = lt__sq_fail(cn, err, doing);
+	}
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
 static void conn_close(struct lt__sq_conn *c)
 {
 	for (int i = 0; i < LT__SQ_CACHE; i++)

@@ -65,6 +65,16 @@ sqlite3_stmt *lt__sq_stmt(struct lt__sq_conn *c, const char *sql, struct lt_err 
 int lt__sq_fail(struct lt__sq_conn *c, struct lt_err *err, const char *what);
 void lt__sq_bind_text(sqlite3_stmt *s, int i, const char *v);
 void lt__sq_col_copy(sqlite3_stmt *s, int i, char *dst, size_t n);
+/* Steps q to its end, calling row(ctx, q) per row; a non-zero return
+ * stops early and is returned. A failing step is reported as "reading
+ * <what>". Either way q is reset and cn released. */
+typedef int (*lt__sq_row_fn)(void *ctx, sqlite3_stmt *q);
+int lt__sq_rows(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, lt__sq_row_fn row, void *ctx,
+		struct lt_err *err, const char *what);
+/* Steps q once: row(ctx, q) for the row and LT_OK, or LT_ENOTFOUND with err
+ * untouched (the caller words it) when there is none. Resets q, releases cn. */
+int lt__sq_one(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, lt__sq_row_fn row, void *ctx,
+	       struct lt_err *err, const char *what);
 /* Marks that the registry (units, lineage, events) changed: at commit, or
  * at once for a write outside a transaction. Called with the writer held. */
 void lt__sq_registry_changed(struct lt__sq_store *st);
