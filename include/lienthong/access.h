@@ -43,6 +43,11 @@ int lt_access_read(const struct lt_principal *p, bool public_read, struct lt_err
 /* Changing the unit with this code, or creating one under it: an admin
  * anywhere, a manager inside its subtree (its root included). */
 int lt_access_write(const struct lt_principal *p, const char *code, struct lt_err *err);
+/* Renaming or reorganising the unit with this code: an admin anywhere, a
+ * manager strictly below its root. The root itself (a level-1 unit, as
+ * a manager's scope usually is) belongs to whoever keeps the level above,
+ * the admin for the level-1 table (design.md §1). */
+int lt_access_reorganise(const struct lt_principal *p, const char *code, struct lt_err *err);
 int lt_access_admin(const struct lt_principal *p, struct lt_err *err);
 
 /* ---- sealing ---- */

@@ -53,3 +53,18 @@ int lt_access_write(const struct lt_principal *p, const char *code, struct lt_er
 		return LT_OK;
 	return lt_err_set(err, LT_EFORBIDDEN, "%s lies outside this manager's subtree %s", code, p->scope);
 }
+
+int lt_access_reorganise(const struct lt_principal *p, const char *code, struct lt_err *err)
+{
+	int rc = lt_access_write(p, code, err);
+	if (rc || p->role != LT_ROLE_MANAGER)
+		return rc;
+	struct lt_code scope, c;
+	if (lt_code_parse(&scope, p->scope, LT_CODE_LENIENT, NULL) == LT_OK &&
+	    lt_code_parse(&c, code, LT_CODE_LENIENT | LT_CODE_SYSTEM, NULL) == LT_OK && lt_code_equal(&scope, &c))
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "%s is this manager's own root: it may update its contact data and issue units under "
+				  "it, but a rename or reorganisation of it is for an admin",
+				  code);
+	return LT_OK;
+}

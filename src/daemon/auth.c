@@ -46,6 +46,12 @@ bool auth_write(struct req *rq, const char *code)
 	return check(rq, lt_access_write(&rq->who, code, &err), &err);
 }
 
+bool auth_reorganise(struct req *rq, const char *code)
+{
+	struct lt_err err = {0};
+	return check(rq, lt_access_reorganise(&rq->who, code, &err), &err);
+}
+
 bool auth_admin(struct req *rq)
 {
 	struct lt_err err = {0};

@@ -329,6 +329,8 @@ void h_unit_patch(struct req *rq)
 	if (json_is_integer(json_object_get(o, "version")))
 		version = json_integer_value(json_object_get(o, "version"));
 	bool rename = json_object_get(o, "name") != NULL;
+	if (rename && !auth_reorganise(rq, code))
+		goto out;
 	if (!rename && (json_object_get(o, "decision") || json_object_get(o, "effective"))) {
 		reply_error(rq, LT_EINVAL, "a contact update takes no decision or effective date; a rename does (send name)");
 		goto out;

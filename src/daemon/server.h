@@ -154,6 +154,8 @@ bool reply_etag(struct req *rq, const char *etag);
 bool auth_identify(struct req *rq);
 bool auth_read(struct req *rq);
 bool auth_write(struct req *rq, const char *code);
+/* Renaming or reorganising code: a manager only strictly below its root. */
+bool auth_reorganise(struct req *rq, const char *code);
 bool auth_admin(struct req *rq);
 
 /* Runs before and after a change: takes the write lock and records the

@@ -498,7 +498,19 @@ class Api(ltd.DaemonTest):
         r = self.d.post("/v1/reorganizations", {"kind": "move", "decision": DECISION, "from": [CB_TU_PHAP],
                                                 "into": {"parent": DN}}, token=self.mgr_cb)
         self.assertError(r, 403, "forbidden")
+        # Its own root (the province, a level-1 unit) is the admin's to rename
+        # or reorganise; the manager keeps its contact data.
+        r = self.d.patch(f"/v1/units/{CB}", {"name": "Tỉnh Cao Bằng", "decision": DECISION,
+                                               "effective": DECISION["date"]}, token=self.mgr_cb)
+        self.assertError(r, 403, "forbidden")
+        self.assertIn("own root", r.json()["error"]["message"])
+        r = self.d.post("/v1/reorganizations", {"kind": "dissolve", "decision": DECISION, "from": [CB]},
+                        token=self.mgr_cb)
+        self.assertError(r, 403, "forbidden")
         self.assertNothingWritten(before, "manager outside its subtree")
+        r = self.d.patch(f"/v1/units/{CB}", {"fax": "0206 3852 000"}, token=self.mgr_cb)
+        self.assertStatus(r, 200)
+        self.assertEqual(self.unit(CB)["fax"], "0206 3852 000")
 
     def test_concurrent_issues_get_distinct_codes(self):
         before = self.d.last_seq()

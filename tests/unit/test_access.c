@@ -153,6 +153,13 @@ static void test_policy(void **state)
 	assert_int_equal(lt_access_write(&mgr2, "000.01.01.H14", &err), LT_OK);
 	assert_int_equal(lt_access_write(&mgr2, "000.00.02.H14", &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_access_write(&mgr2, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	/* Renaming or reorganising: strictly below the root for a manager. */
+	assert_int_equal(lt_access_reorganise(&mgr, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "own root"));
+	assert_int_equal(lt_access_reorganise(&mgr, "000.00.03.H14", &err), LT_OK);
+	assert_int_equal(lt_access_reorganise(&mgr, "000.00.00.H17", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_reorganise(&admin, "000.00.00.H14", &err), LT_OK);
+	assert_int_equal(lt_access_reorganise(&reader, "000.00.03.H14", &err), LT_EFORBIDDEN);
 
 	assert_int_equal(lt_access_admin(&admin, &err), LT_OK);
 	assert_int_equal(lt_access_admin(&mgr, &err), LT_EFORBIDDEN);
