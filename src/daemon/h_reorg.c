@@ -76,7 +76,7 @@ void h_reorganize(struct req *rq)
 			reply_error(rq, LT_EINVAL, "field 'from[%zu]' must be a code string", i);
 			goto out;
 		}
-		if (!req_code(rq, json_string_value(c), from[i], "from") || !auth_write(rq, from[i]))
+		if (!req_code(rq, json_string_value(c), from[i], "from") || !auth_reorganise(rq, from[i]))
 			goto out;
 	}
 	q.from = (const char(*)[LT_CODE_BUFSZ])from;
