@@ -59,6 +59,9 @@ int lt_code_parent(const struct lt_code *c, struct lt_code *parent)
 	bool hole = (p.l2 == 0 && (p.l3 || p.l4)) || (p.l3 == 0 && p.l4);
 	if (!hole)
 		p.quirks &= (uint8_t)~LT_CODE_HOLE;
+	/* A wide level-3 group that became 0 is written 00 again. */
+	if (p.l3 == 0)
+		p.quirks &= (uint8_t)~LT_CODE_WIDE_L3;
 	*parent = p;
 	return LT_OK;
 }

@@ -441,6 +441,14 @@ static void test_lenient_wide_l3(void **state)
 	struct lt_code p;
 	assert_int_equal(lt_code_parent(&c, &p), LT_OK);
 	assert_formats_as(&p, "000.010.01.H22");
+	/* Its parent in turn has no level-3 unit: 00, canonical again, and an
+	 * ancestor of both. */
+	struct lt_code gp;
+	assert_int_equal(lt_code_parent(&p, &gp), LT_OK);
+	assert_formats_as(&gp, "000.00.01.H22");
+	assert_true(lt_code_is_canonical(&gp));
+	assert_true(lt_code_is_ancestor(&gp, &p));
+	assert_true(lt_code_is_ancestor(&gp, &c));
 
 	/* Three digits over 99 are kept as written. */
 	c = must_parse("000.150.01.H22", LT_CODE_LENIENT);
