@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/text.h"
 #include "server.h"
 
 /* The level of a category name, or 0 when this hub does not serve it. */
@@ -210,6 +211,23 @@ void h_dmdc_category_post(struct req *rq)
 			status = 400;
 			break;
 		}
+		/* A unit is issued on a decision (design.md §4): over HTTP, where
+		 * each record is a new issue, all three fields are required. */
+		static const char *const decision_keys[] = {"QdBanHanhQdSuaDoi", "NgayBanHanhQd", "CoQuanBanHanhQd"};
+		const char *missing = NULL;
+		for (size_t k = 0; k < 3 && !missing; k++) {
+			const char *dv = json_string_value(json_object_get(rec, decision_keys[k]));
+			if (!dv || !*dv)
+				missing = decision_keys[k];
+		}
+		if (missing) {
+			snprintf(msg, sizeof msg,
+				 "Data not insert: Record %zu: %s is required (the decision behind the code: "
+				 "QdBanHanhQdSuaDoi, NgayBanHanhQd, CoQuanBanHanhQd)",
+				 i + 1, missing);
+			status = 400;
+			break;
+		}
 		lt_code_format(&c, canon);
 		if (lt_access_write(&rq->who, canon, &err)) {
 			snprintf(msg, sizeof msg, "Data not insert: Record %zu: %s", i + 1, err.msg);
@@ -260,6 +278,9 @@ void h_dmdc_category_post(struct req *rq)
 		}
 		if (!json_array_size(rep.errors))
 			snprintf(msg + off, sizeof msg - off, ": %s", err.msg);
+		/* The list is cut at the buffer's end: never inside a character,
+		 * or the reply could not be written as JSON at all. */
+		lt_text_cut_whole(msg, strlen(msg));
 		int st = lt_status_http(err.status ? (int)err.status : LT_EINVAL);
 		rq->lt_status = err.status;
 		dmdc_reply(rq, st, msg, 0);

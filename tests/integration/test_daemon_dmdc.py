@@ -197,6 +197,20 @@ class Dmdc(ltd.DaemonTest):
                     {**base, "MaDinhDanhCap2": "000.00.43.H14", "TenDonVi": ""},
                     {**base, "MaDinhDanhCap2": "000.00.43.H14", "MaDinhDanhCap1": CB}):
             self.assertNotInserted(self.post(2, [rec], token=self.admin), ("Record 1",), statuses=(400, 403, 409, 422))
+        # Without its decision, or part of it.
+        for key in ("QdBanHanhQdSuaDoi", "NgayBanHanhQd", "CoQuanBanHanhQd"):
+            rec = {**base, "MaDinhDanhCap2": "000.00.43.H14", "MaDinhDanhCha": CB}
+            del rec[key]
+            res = self.assertNotInserted(self.post(2, [rec], token=self.admin), ("Record 1", key), statuses=(400,))
+            self.assertIn("required", res["MSG"])
+            rec[key] = ""
+            self.assertNotInserted(self.post(2, [rec], token=self.admin), ("Record 1", key), statuses=(400,))
+        # A refusal listing many records with Vietnamese names is cut at a
+        # whole character: the reply is still JSON.
+        many = [{**base, "MaDinhDanhCap2": f"000.00.{n:02d}.H14", "MaDinhDanhCha": CB,
+                 "TenDonVi": "Ủy ban nhân dân phường Hợp Giang " * 3} for n in range(1, 30)]
+        res = self.assertNotInserted(self.post(2, many, token=self.admin), ("Record 1",), statuses=(400, 409, 422))
+        self.assertTrue(res["MSG"])
         self.assertNotInserted(self.post(2, [], token=self.admin), statuses=(400,))
         self.assertNotInserted(self.post(2, {"MaDinhDanhCap2": "000.00.43.H14"}, token=self.admin), statuses=(400,))
         # Credentials.
