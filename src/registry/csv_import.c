@@ -195,6 +195,35 @@ static bool check_row(struct row *r, struct lt_import_report *rep)
 	}
 	if (lt__name_check(fv(r, C_NAME), &e))
 		return report(rep, r->line, r->code, e.msg), false;
+	/* A field longer than the registry keeps is refused, never cut. */
+	static const struct {
+		enum col col;
+		const char *name;
+		size_t max;
+	} sized[] = {
+		{C_ADDRESS, "address", sizeof(((struct lt_contact *)0)->address)},
+		{C_EMAIL, "email", sizeof(((struct lt_contact *)0)->email)},
+		{C_PHONE, "phone", sizeof(((struct lt_contact *)0)->phone)},
+		{C_FAX, "fax", sizeof(((struct lt_contact *)0)->fax)},
+		{C_WEBSITE, "website", sizeof(((struct lt_contact *)0)->website)},
+		{C_DEC_NUMBER, "decision_number", sizeof(((struct lt_decision *)0)->number)},
+		{C_DEC_ISSUER, "decision_issuer", sizeof(((struct lt_decision *)0)->issuer)},
+	};
+	for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
+		size_t n = strlen(fv(r, sized[i].col));
+		if (n >= sized[i].max) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "%s is %zu bytes long; at most %zu", sized[i].name, n, sized[i].max - 1);
+			return report(rep, r->line, r->code, msg), false;
+		}
+	}
+	/* A row may carry no decision, or part of one (a catalogue loaded
+	 * before decisions were kept); what it carries must be clean text. */
+	if (!lt_text_is_clean_utf8(fv(r, C_DEC_NUMBER)) || !lt_text_is_clean_utf8(fv(r, C_DEC_ISSUER)))
+		return report(rep, r->line, r->code,
+			      "bad decision: decision_number and decision_issuer must be valid UTF-8 text without "
+			      "control characters"),
+		       false;
 	struct lt_contact c = {0};
 	snprintf(c.address, sizeof c.address, "%s", fv(r, C_ADDRESS));
 	snprintf(c.email, sizeof c.email, "%s", fv(r, C_EMAIL));

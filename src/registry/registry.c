@@ -53,7 +53,8 @@ int lt__decision_check(const struct lt_decision *in, struct lt_decision *out, st
 				  "a decision is required: give its number, date and issuer (missing %s)",
 				  !in->number[0] ? "number" : !in->date[0] ? "date" : "issuer");
 	if (!lt_text_is_clean_utf8(in->number) || !lt_text_is_clean_utf8(in->issuer))
-		return lt_err_set(err, LT_EINVAL, "decision number and issuer must be valid UTF-8 text");
+		return lt_err_set(err, LT_EINVAL,
+				  "decision number and issuer must be valid UTF-8 text without control characters");
 	struct lt_decision d = *in;
 	if (lt_date_parse(in->date, d.date, err))
 		return lt_err_prefix(err, "decision date: ");
@@ -93,13 +94,15 @@ int lt__contact_check(const struct lt_contact *c, struct lt_err *err)
 	const char *names[] = {"address", "email", "phone", "fax", "website"};
 	for (int i = 0; i < 5; i++)
 		if (!lt_text_is_clean_utf8(fields[i]))
-			return lt_err_set(err, LT_EINVAL, "%s is not valid UTF-8 text", names[i]);
+			return lt_err_set(err, LT_EINVAL, "%s is not valid UTF-8 text, or holds a control character", names[i]);
 	if (c->email[0] && !lt_email_ok(c->email))
 		return lt_err_set(err, LT_EINVAL, "email '%s' is not an address like vanthu@example.gov.vn", c->email);
 	if (c->phone[0] && !lt_phone_ok(c->phone))
-		return lt_err_set(err, LT_EINVAL, "phone '%s' may hold only digits, spaces and + - ( ) .", c->phone);
+		return lt_err_set(err, LT_EINVAL, "phone '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
+				  c->phone);
 	if (c->fax[0] && !lt_phone_ok(c->fax))
-		return lt_err_set(err, LT_EINVAL, "fax '%s' may hold only digits, spaces and + - ( ) .", c->fax);
+		return lt_err_set(err, LT_EINVAL, "fax '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
+				  c->fax);
 	if (c->website[0] && (strchr(c->website, ' ') || !strchr(c->website, '.')))
 		return lt_err_set(err, LT_EINVAL, "website '%s' is not a host name or URL", c->website);
 	return LT_OK;
