@@ -96,7 +96,8 @@ bool reply_etag(struct req *rq, const char *etag)
 json_t *req_json_object(struct req *rq)
 {
 	const char *ct = req_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
+	/* The media type exactly, parameters (charset) allowed after it. */
+	if (ct && (strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))) {
 		reply_error(rq, LT_EINVAL, "send the body as application/json, not %.60s", ct);
 		return NULL;
 	}

@@ -577,8 +577,9 @@ class Api(ltd.DaemonTest):
             self.assertError(self.d.post("/v1/units", body, token=self.admin), status, code, msg=str(body)[:200])
         for raw in ("{", "", "null", '"x"', '{"parent":"000.00.00.H14","parent":"000.00.00.H14"}', "\xff"):
             self.assertError(self.d.post("/v1/units", raw, token=self.admin), 400, "bad_request", msg=repr(raw))
-        r = self.d.post("/v1/units", ok, token=self.admin, headers={"Content-Type": "text/plain"})
-        self.assertError(r, 400, "bad_request")
+        for ctype in ("text/plain", "application/jsonx", "application/json-patch+json"):
+            r = self.d.post("/v1/units", ok, token=self.admin, headers={"Content-Type": ctype})
+            self.assertError(r, 400, "bad_request", msg=ctype)
         self.assertNothingWritten(before, "refused issues")
 
     def test_contact_update_if_match_and_rename(self):
