@@ -92,6 +92,20 @@ static int check_fits(struct reorg *g, const struct lt_unit *u, int parent_level
 	return LT_OK;
 }
 
+/* A change dated before the last one recorded for a unit would make as-of
+ * reads show a state that never stood: a moved descendant still active after
+ * its later rename, or a new unit under a parent that did not exist yet. So
+ * every unit whose history this change writes to, and the parent of every
+ * unit it creates, is held to the rule the from units are. role tells the
+ * reader why a unit they did not name in from is involved. */
+static int check_dated(struct reorg *g, const char *code, const char *role)
+{
+	int rc = lt__check_not_before(g->r, code, g->effective, g->err);
+	if (rc)
+		lt_err_prefix(g->err, "%s: ", role);
+	return rc;
+}
+
 static json_t *codes_json(const char *const *codes, size_t n)
 {
 	json_t *a = json_array();
@@ -141,6 +155,7 @@ static int new_unit(struct reorg *g, const struct lt_new_unit *spec, struct lt_u
 	struct lt_unit p;
 	int rc;
 	if ((rc = lt__get_active(g->r, spec->parent, &p, g->err)) ||
+	    (rc = check_dated(g, p.code, "the parent of a new unit")) ||
 	    (rc = lt__allocate(g->r, p.code, spec->number, out->code, g->err)))
 		return rc;
 	snprintf(out->name, sizeof out->name, "%s", spec->name);
@@ -153,19 +168,26 @@ static int new_unit(struct reorg *g, const struct lt_new_unit *spec, struct lt_u
 }
 
 /* Moves the active unit old, with its whole active subtree, under parent:
- * old closes with the new code as successor. Its own number is kept when it
- * was never used under the new parent. */
-static int move_subtree(struct reorg *g, struct lt_unit *old, const struct lt_unit *parent)
+ * old closes with the new code as successor. It takes number when that is
+ * not 0 (refused unless never used under the new parent, as for an issue);
+ * otherwise it keeps its own number when that was never used there. The
+ * parent's date is not checked here: an existing parent is checked by the
+ * caller, before anything is written; any other was created by this very
+ * change, on its date. */
+static int move_subtree(struct reorg *g, struct lt_unit *old, const struct lt_unit *parent, unsigned number)
 {
 	struct unit_list kids = {0};
 	struct lt_unit nu = *old;
 	int rc;
-	if ((rc = active_children(g, old->code, &kids)))
+	if ((rc = check_dated(g, old->code, "in a subtree that moves")) || (rc = active_children(g, old->code, &kids)))
 		goto out;
 	struct lt_code oc;
 	lt_code_parse(&oc, old->code, LT_CODE_LENIENT, NULL);
-	if (lt__allocate(g->r, parent->code, lt_code_number(&oc), nu.code, NULL) != LT_OK &&
-	    (rc = lt__allocate(g->r, parent->code, 0, nu.code, g->err)))
+	if (number)
+		rc = lt__allocate(g->r, parent->code, number, nu.code, g->err);
+	else if (lt__allocate(g->r, parent->code, lt_code_number(&oc), nu.code, NULL) != LT_OK)
+		rc = lt__allocate(g->r, parent->code, 0, nu.code, g->err);
+	if (rc)
 		goto out;
 	init_created(g, &nu, parent);
 	const char *pred = old->code, *succ = nu.code;
@@ -183,27 +205,31 @@ static int move_subtree(struct reorg *g, struct lt_unit *old, const struct lt_un
 	if ((rc = close_unit(g, old, &succ, 1)))
 		goto out;
 	for (size_t i = 0; i < kids.n && rc == LT_OK; i++)
-		rc = move_subtree(g, &kids.v[i], &nu);
+		rc = move_subtree(g, &kids.v[i], &nu, 0);
 out:
 	free(kids.v);
 	return rc;
 }
 
-/* Records the successor side of a merge on an existing target. */
-static int mark_predecessors(struct reorg *g, struct lt_unit *target)
+/* Records the successor side of a merge on an existing target: every unit
+ * of from (canonical codes, as loaded) is a predecessor. */
+static int mark_predecessors(struct reorg *g, struct lt_unit *target, const struct lt_unit *from)
 {
+	size_t n = g->req->n_from;
+	const char **preds = calloc(n, sizeof *preds);
+	if (!preds)
+		return oom(g->err);
+	for (size_t i = 0; i < n; i++)
+		preds[i] = from[i].code;
 	target->decision = g->d;
 	snprintf(target->reorganized, sizeof target->reorganized, "%s", g->reorganized);
 	lt_date_today(target->recorded);
 	target->version++;
-	const char *preds[64];
-	size_t n = g->req->n_from < 64 ? g->req->n_from : 64;
-	for (size_t i = 0; i < n; i++)
-		preds[i] = g->req->from[i];
 	int rc = lt_store_unit_put(g->r->store, target, g->err);
 	if (rc == LT_OK)
 		rc = lt__event_add(g->r, g->change_id, g->kind, target, g->effective,
 				   json_pack("{s:o}", "predecessors", codes_json(preds, n)), g->err);
+	free(preds);
 	return rc;
 }
 
@@ -262,7 +288,7 @@ static int children_into(struct reorg *g, const struct lt_unit *from, const stru
 	for (size_t i = 0; i < kids.n && rc == LT_OK; i++)
 		rc = check_fits(g, &kids.v[i], target->level);
 	for (size_t i = 0; i < kids.n && rc == LT_OK; i++)
-		rc = move_subtree(g, &kids.v[i], target);
+		rc = move_subtree(g, &kids.v[i], target, 0);
 	free(kids.v);
 	return rc;
 }
@@ -279,9 +305,16 @@ static int do_move(struct reorg *g, struct lt_unit *from)
 		return rc;
 	if (strcmp(from->parent, parent.code) == 0)
 		return lt_err_set(g->err, LT_ERULE, "%s is already under %s", from->code, parent.code);
-	if ((rc = check_outside(g, &parent, from, 1)) || (rc = check_fits(g, from, parent.level)))
+	if ((rc = check_outside(g, &parent, from, 1)) || (rc = check_fits(g, from, parent.level)) ||
+	    (rc = check_dated(g, parent.code, "the new parent")))
 		return rc;
-	return move_subtree(g, from, &parent);
+	/* Checked here, before anything is written, in the words of an issue;
+	 * whether the number was ever used is the allocator's to say. */
+	unsigned number = q->into[0].number, max = lt_code_max_number(parent.level + 1);
+	if (number > max)
+		return lt_err_set(g->err, LT_EINVAL, "into.number %u is outside 1..%u for a level-%d unit", number, max,
+				  parent.level + 1);
+	return move_subtree(g, from, &parent, number);
 }
 
 static int do_merge(struct reorg *g, struct lt_unit *from)
@@ -297,7 +330,8 @@ static int do_merge(struct reorg *g, struct lt_unit *from)
 		char canon[LT_CODE_BUFSZ];
 		if ((rc = lt__code_canon(q->into_code, canon, g->err)) ||
 		    (rc = lt__get_active(g->r, canon, &target, g->err)) ||
-		    (rc = check_outside(g, &target, from, q->n_from)))
+		    (rc = check_outside(g, &target, from, q->n_from)) ||
+		    (rc = check_dated(g, target.code, "the merge target")))
 			return rc;
 	} else {
 		if (q->n_into != 1)
@@ -326,7 +360,7 @@ static int do_merge(struct reorg *g, struct lt_unit *from)
 	if (existing) {
 		if ((rc = lt_store_unit_get(g->r->store, target.code, &target, g->err)))
 			return rc;
-		return mark_predecessors(g, &target);
+		return mark_predecessors(g, &target, from);
 	}
 	return LT_OK;
 }
@@ -389,7 +423,7 @@ static int do_split(struct reorg *g, struct lt_unit *from)
 	for (size_t i = 0; i < q->n_children && rc == LT_OK; i++)
 		for (size_t k = 0; k < kids.n && rc == LT_OK; k++)
 			if (strcmp(kids.v[k].code, q->children[i].child) == 0)
-				rc = move_subtree(g, &kids.v[k], &created[q->children[i].into]);
+				rc = move_subtree(g, &kids.v[k], &created[q->children[i].into], 0);
 	if (rc == LT_OK && (rc = lt_store_unit_get(g->r->store, from->code, from, g->err)) == LT_OK)
 		rc = close_unit(g, from, succ, q->n_into);
 	free(kids.v);

@@ -527,6 +527,27 @@ class Reorganise(RegistryTest):
         self.assertRefused(["unit", "move", "--to", CB_TP, *DECISION], 2)
         self.assertRefused(["unit", "move", CB_TTYT, CB_TU_PHAP, "--to", CB_TP, *DECISION], 2)
 
+    def test_refused_before_a_later_change(self):
+        # The level-4 unit under CB_TTYT is renamed effective 2030: moving its
+        # parent (and so it) effective 2026 would rewrite its history.
+        self.assertExit(self.r.run("unit", "rename", CB_TYT, "--name", "Trạm Y tế phường Hợp Giang mới", *DECISION,
+                                   "--effective", "2030-01-01"), 0)
+        move = ["unit", "move", CB_TTYT, "--to", CB_TP, *DECISION, "--effective", "2026-01-01"]
+        p = self.assertRefused(move, 1, CB_TYT)
+        self.assertIn("rename, 2030-01-01", p.stderr)
+        self.assertRefused([*move, "--dry-run"], 1, CB_TYT)
+        # New units under a parent issued only in 2030.
+        later = self.r.json("unit", "add", "--parent", CB, "--name", "Ban mới", *DECISION, "--effective",
+                            "2030-01-01")["code"]
+        p = self.assertRefused(["unit", "split", CB_TU_PHAP, "--into", f"{later}:Phòng A", "--into",
+                                f"{later}:Phòng B", *DECISION, "--effective", "2026-01-01"], 1, later)
+        self.assertIn("issue, 2030-01-01", p.stderr)
+        # Dated on or after the later change, the move goes through.
+        res = self.r.json(*move[:-1], "2030-01-01")
+        self.assertEqual(self.r.show(CB_TYT, "--as-of", "2031-01-01")["status"], "closed")
+        self.assertEqual(self.r.show(res["moved"][CB_TYT], "--as-of", "2030-01-01")["name"],
+                         "Trạm Y tế phường Hợp Giang mới")
+
     def test_split(self):
         kids = [u["code"] for u in self.r.json("unit", "children", CB_BAO_LAC)["items"]]
         self.assertEqual(len(kids), 3)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lienthong/registry.h"
+#include "lienthong/text.h"
 
 struct fx {
 	char dir[64];
@@ -396,6 +397,216 @@ static void test_refusals_change_nothing(void **state)
 	free(after);
 }
 
+/* Issues a unit under parent effective on the given date. */
+static void issue_on(struct fx *fx, const char *parent, const char *name, const char *effective, struct lt_unit *u)
+{
+	struct lt_err err = {0};
+	struct lt_issue is = {.decision = merger};
+	snprintf(is.parent, sizeof is.parent, "%s", parent);
+	snprintf(is.name, sizeof is.name, "%s", name);
+	snprintf(is.effective, sizeof is.effective, "%s", effective);
+	int rc = lt_registry_issue(fx->r, &is, u, &err);
+	if (rc)
+		fail_msg("issue %s under %s: %s", name, parent, err.msg);
+}
+
+/* Expects a reorganisation (and its dry run) refused by the date rule, with
+ * a message naming the unit and its last change. */
+static void expect_dated_refusal(struct fx *fx, struct lt_reorg q, const char *code, const char *last)
+{
+	struct lt_err err = {0};
+	struct lt_reorg_result res;
+	for (int dry = 0; dry < 2; dry++) {
+		q.dry_run = dry;
+		int rc = lt_registry_reorganize(fx->r, &q, &res, &err);
+		if (rc != LT_ERULE)
+			fail_msg("%s (dry run %d): got %d '%s', wanted the date rule", code, dry, rc,
+				 rc ? err.msg : "done");
+		if (!strstr(err.msg, "before the last recorded change of") || !strstr(err.msg, code) ||
+		    !strstr(err.msg, last))
+			fail_msg("the refusal should name %s and its last change (%s): %s", code, last, err.msg);
+	}
+}
+
+/* A reorganisation dated before the last recorded change of any unit whose
+ * history it writes to (not only the from units: moved descendants, the
+ * merge target, a new parent, the parent of a new unit) is refused whole. */
+static void test_reorg_respects_later_changes(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_reorg_result res;
+	struct lt_unit p, c, s, q, x;
+	issue_on(fx, "000.00.00.H14", "Ban P", "2025-01-01", &p);
+	issue_on(fx, p.code, "Phòng C", "2025-01-02", &c);
+	struct lt_decision rd = {"9/QĐ", "2029-12-01", "UBND"};
+	assert_int_equal(lt_registry_rename(fx->r, c.code, "Phòng C mới", &rd, "2030-01-01", &c, &err), LT_OK);
+	issue_on(fx, "000.00.00.H14", "Ban S", "2025-01-01", &s);
+	issue_on(fx, "000.00.00.H14", "Ban X", "2025-01-01", &x);
+	issue_on(fx, "000.00.00.H14", "Ban Q", "2026-06-01", &q);
+	char *before = snapshot(fx->r);
+
+	/* A descendant moved with its parent: C was renamed effective 2030. */
+	char from_p[1][LT_CODE_BUFSZ], from_s[1][LT_CODE_BUFSZ], from_sx[2][LT_CODE_BUFSZ];
+	snprintf(from_p[0], LT_CODE_BUFSZ, "%s", p.code);
+	snprintf(from_s[0], LT_CODE_BUFSZ, "%s", s.code);
+	snprintf(from_sx[0], LT_CODE_BUFSZ, "%s", s.code);
+	snprintf(from_sx[1], LT_CODE_BUFSZ, "%s", x.code);
+	struct lt_new_unit to_h17 = {"000.00.00.H17", "", 0};
+	struct lt_reorg mv = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2026-01-01",
+			      .from = (const char(*)[LT_CODE_BUFSZ])from_p, .n_from = 1, .into = &to_h17, .n_into = 1};
+	expect_dated_refusal(fx, mv, c.code, "rename, 2030-01-01");
+	/* The same descendant, moved by a merge and by a split. */
+	struct lt_reorg mg = merge_req((const char(*)[LT_CODE_BUFSZ])from_p, 1, "000.00.01.H17");
+	snprintf(mg.effective, sizeof mg.effective, "2026-01-01");
+	expect_dated_refusal(fx, mg, c.code, "rename, 2030-01-01");
+	struct lt_new_unit halves[2] = {{"000.00.00.H14", "Ban P1", 0}, {"000.00.00.H14", "Ban P2", 0}};
+	struct lt_child_place place = {"", 1};
+	snprintf(place.child, sizeof place.child, "%s", c.code);
+	struct lt_reorg sp = {.kind = LT_REORG_SPLIT, .decision = merger, .effective = "2026-01-01",
+			      .from = (const char(*)[LT_CODE_BUFSZ])from_p, .n_from = 1, .into = halves, .n_into = 2,
+			      .children = &place, .n_children = 1};
+	expect_dated_refusal(fx, sp, c.code, "rename, 2030-01-01");
+
+	/* New units under Q, which was issued only on 2026-06-01. */
+	struct lt_new_unit under_q[2] = {{"", "Ban S1", 0}, {"", "Ban S2", 0}};
+	snprintf(under_q[0].parent, LT_CODE_BUFSZ, "%s", q.code);
+	snprintf(under_q[1].parent, LT_CODE_BUFSZ, "%s", q.code);
+	struct lt_reorg sq = {.kind = LT_REORG_SPLIT, .decision = merger, .effective = "2025-06-01",
+			      .from = (const char(*)[LT_CODE_BUFSZ])from_s, .n_from = 1, .into = under_q, .n_into = 2};
+	expect_dated_refusal(fx, sq, q.code, "issue, 2026-06-01");
+	struct lt_reorg mq = {.kind = LT_REORG_MERGE, .decision = merger, .effective = "2025-06-01",
+			      .from = (const char(*)[LT_CODE_BUFSZ])from_sx, .n_from = 2, .into = under_q, .n_into = 1};
+	expect_dated_refusal(fx, mq, q.code, "issue, 2026-06-01");
+	/* Q as the merge target and as the new parent of a move. */
+	struct lt_reorg mt = merge_req((const char(*)[LT_CODE_BUFSZ])from_s, 1, q.code);
+	snprintf(mt.effective, sizeof mt.effective, "2025-06-01");
+	expect_dated_refusal(fx, mt, q.code, "issue, 2026-06-01");
+	struct lt_new_unit to_q = {"", "", 0};
+	snprintf(to_q.parent, LT_CODE_BUFSZ, "%s", q.code);
+	struct lt_reorg mvq = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2025-06-01",
+			       .from = (const char(*)[LT_CODE_BUFSZ])from_s, .n_from = 1, .into = &to_q, .n_into = 1};
+	expect_dated_refusal(fx, mvq, q.code, "issue, 2026-06-01");
+
+	char *after = snapshot(fx->r);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	/* Dated on or after every change involved, the same changes go through
+	 * and as-of reads tell one consistent story. */
+	snprintf(mv.effective, sizeof mv.effective, "2030-01-01");
+	assert_int_equal(lt_registry_reorganize(fx->r, &mv, &res, &err), LT_OK);
+	char moved_c[LT_CODE_BUFSZ] = "";
+	for (size_t i = 0; i < res.n_moved; i++)
+		if (strcmp(res.moved[i].from, c.code) == 0)
+			snprintf(moved_c, sizeof moved_c, "%s", res.moved[i].to);
+	lt_reorg_result_free(&res);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, c.code, "2031-01-01", &u, &err), LT_OK);
+	assert_int_equal(u.status, LT_UNIT_CLOSED);
+	assert_int_equal(lt_registry_get(fx->r, moved_c, "2029-12-31", &u, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_registry_get(fx->r, moved_c, "2030-01-01", &u, &err), LT_OK);
+	assert_string_equal(u.name, "Phòng C mới");
+	snprintf(sq.effective, sizeof sq.effective, "2026-06-01");
+	assert_int_equal(lt_registry_reorganize(fx->r, &sq, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_get(fx->r, res.created.codes[0], "2026-06-01", &u, &err), LT_OK);
+	assert_string_equal(u.parent, q.code);
+	assert_int_equal(lt_registry_get(fx->r, q.code, "2026-06-01", &u, &err), LT_OK);
+	lt_reorg_result_free(&res);
+}
+
+static int count_pred(void *ctx, const struct lt_event *ev)
+{
+	json_t *d = json_loads(ev->data, 0, NULL);
+	json_t *p = json_object_get(d, "predecessors");
+	if (p)
+		*(size_t *)ctx = json_array_size(p);
+	json_decref(d);
+	return 0;
+}
+
+/* A merge of more units than a fixed buffer would hold keeps every one of
+ * them as a predecessor, now, as of a date and in the history. */
+static void test_merge_keeps_every_predecessor(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	enum { N = 66 };
+	char(*from)[LT_CODE_BUFSZ] = calloc(N, sizeof *from);
+	for (size_t i = 0; i < N; i++) {
+		struct lt_unit u;
+		char name[32];
+		snprintf(name, sizeof name, "Phòng %zu", i + 1);
+		issue_on(fx, "000.00.00.H14", name, "2025-01-01", &u);
+		snprintf(from[i], LT_CODE_BUFSZ, "%s", u.code);
+	}
+	struct lt_reorg q = merge_req((const char(*)[LT_CODE_BUFSZ])from, N, "000.00.01.H17");
+	struct lt_reorg_result res;
+	assert_int_equal(lt_registry_reorganize(fx->r, &q, &res, &err), LT_OK);
+	assert_int_equal(res.closed.n, N);
+	lt_reorg_result_free(&res);
+	struct lt_codelist now = {0}, then = {0};
+	assert_int_equal(lt_registry_lineage(fx->r, "000.00.01.H17", NULL, &now, &err), LT_OK);
+	assert_int_equal(now.n, N);
+	assert_int_equal(lt_registry_lineage_asof(fx->r, "000.00.01.H17", "2025-08-01", NULL, &then, &err), LT_OK);
+	assert_int_equal(then.n, N);
+	for (size_t i = 0; i < N; i++)
+		if (!lt_codelist_has(&then, from[i]))
+			fail_msg("%s is missing from the predecessors as of 2025-08-01", from[i]);
+	lt_codelist_free(&now);
+	lt_codelist_free(&then);
+	size_t in_history = 0;
+	assert_int_equal(lt_registry_history(fx->r, "000.00.01.H17", count_pred, &in_history, &err), LT_OK);
+	assert_int_equal(in_history, N);
+	free(from);
+}
+
+/* A move honours into.number for the unit it moves, by the rules of an
+ * issue: in range, and never used under the new parent. */
+static void test_move_takes_chosen_number(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_reorg_result res;
+	const char dist[][LT_CODE_BUFSZ] = {"000.00.02.H47"};
+	struct lt_new_unit to = {"000.00.00.H17", "", 1};
+	struct lt_reorg m = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2025-07-01",
+			     .from = dist, .n_from = 1, .into = &to, .n_into = 1};
+	char *before = snapshot(fx->r);
+	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_ECONFLICT); /* 000.00.01.H17 is active */
+	assert_non_null(strstr(err.msg, "000.00.01.H17"));
+	to.number = 100;
+	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_EINVAL);
+	assert_non_null(strstr(err.msg, "into.number"));
+	char *after = snapshot(fx->r);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	/* A closed code's number stays used. */
+	const char leaf[][LT_CODE_BUFSZ] = {"000.00.01.H17"};
+	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01",
+			     .from = leaf, .n_from = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_OK);
+	lt_reorg_result_free(&res);
+	to.number = 1;
+	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_ECONFLICT);
+	assert_non_null(strstr(err.msg, "never reissued"));
+
+	/* A free number: the moved unit takes it, its subtree keeps theirs. */
+	to.number = 42;
+	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_OK);
+	assert_int_equal(res.n_moved, 3);
+	assert_string_equal(res.moved[0].to, "000.00.42.H17");
+	lt_reorg_result_free(&res);
+	struct lt_codelist cur = {0};
+	assert_int_equal(lt_registry_resolve(fx->r, "001.01.02.H47", &cur, &err), LT_OK);
+	assert_int_equal(cur.n, 1);
+	assert_string_equal(cur.codes[0], "001.01.42.H17");
+	lt_codelist_free(&cur);
+}
+
 static void test_closed_code_reuse_refused_on_import(void **state)
 {
 	struct fx *fx = *state;
@@ -459,6 +670,258 @@ static void test_search_diacritics_and_codes(void **state)
 	assert_int_equal(lt_registry_search(fx->r, &bad, count_unit, &total, NULL, &err), LT_EINVAL);
 }
 
+/* ---- name searches page by page against a model of what they match ---- */
+
+struct row {
+	char code[LT_CODE_BUFSZ], parent[LT_CODE_BUFSZ], fold[LT_NAME_MAX * 2];
+	int level;
+	bool closed;
+	int64_t rowid;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+};
+
+static int collect_row(void *ctx, const struct lt_unit *u)
+{
+	struct rows *rs = ctx;
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 256;
+		rs->v = realloc(rs->v, rs->cap * sizeof *rs->v);
+		assert_non_null(rs->v);
+	}
+	struct row *r = &rs->v[rs->n++];
+	snprintf(r->code, sizeof r->code, "%s", u->code);
+	snprintf(r->parent, sizeof r->parent, "%s", u->parent);
+	lt_text_fold(u->name, r->fold, sizeof r->fold);
+	r->level = u->level;
+	r->closed = u->status == LT_UNIT_CLOSED;
+	r->rowid = u->rowid;
+	return 0;
+}
+
+static int by_rowid(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	return (x->rowid > y->rowid) - (x->rowid < y->rowid);
+}
+
+/* Every word of the folded query begins some word of the folded name; words
+ * end at spaces and dots, as in the search index. */
+static bool words_match(const char *fold, const char *qfold)
+{
+	const char *w = qfold;
+	for (;;) {
+		while (*w == ' ' || *w == '.')
+			w++;
+		if (!*w)
+			return true;
+		size_t len = strcspn(w, " .");
+		bool found = false;
+		for (const char *n = fold; *n && !found;) {
+			while (*n == ' ' || *n == '.')
+				n++;
+			size_t nl = strcspn(n, " .");
+			found = nl >= len && strncmp(n, w, len) == 0;
+			n += nl;
+		}
+		if (!found)
+			return false;
+		w += len;
+	}
+}
+
+static int by_code(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->code, ((const struct row *)b)->code);
+}
+
+/* Whether root is an ancestor of r, up the parent links of all (sorted by
+ * code). */
+static bool is_under(const struct rows *all, const struct row *r, const char *root)
+{
+	const struct row *at = r;
+	for (int depth = 0; at && at->parent[0] && depth < 5; depth++) {
+		if (strcmp(at->parent, root) == 0)
+			return true;
+		struct row key;
+		snprintf(key.code, sizeof key.code, "%s", at->parent);
+		at = bsearch(&key, all->v, all->n, sizeof *all->v, by_code);
+	}
+	return false;
+}
+
+static void import_ok(struct fx *fx, const char *csv)
+{
+	struct lt_err err = {0};
+	struct lt_import_report rep;
+	int rc = import_text(fx->r, csv, &rep, &err);
+	if (rc)
+		fail_msg("import: %s %s", err.msg, json_dumps(rep.errors, 0));
+	lt_import_report_free(&rep);
+}
+
+/* Imports a registry where common words ("ủy ban nhân dân") match most
+ * names, and where one parent's children (000.01.10.H14) lie in a dozen
+ * stretches of rowids, each batch separated by eighty matching units under
+ * another province; then moves and closes some. */
+static void build_crowd(struct fx *fx)
+{
+	size_t cap = 1 << 17, len = 0;
+	char *csv = malloc(cap);
+	assert_non_null(csv);
+	const char *prov[] = {"H14", "H17", "H47"};
+	len += (size_t)snprintf(csv + len, cap - len, "code,name\n");
+	for (int p = 0; p < 3; p++)
+		for (int d = 10; d < 22; d++) {
+			len += (size_t)snprintf(csv + len, cap - len, "000.00.%02d.%s,%s %d\n", d, prov[p],
+						d % 2 ? "Sở Nội vụ số" : "Ủy ban nhân dân huyện", d);
+			for (int c = 1; c <= 12; c++)
+				len += (size_t)snprintf(csv + len, cap - len, "000.%02d.%02d.%s,%s %d %d\n", c, d, prov[p],
+							c % 3 ? "Ủy ban nhân dân phường" : "Trường học", c, d);
+		}
+	for (int k = 1; k <= 40; k++)
+		len += (size_t)snprintf(csv + len, cap - len, "%03d.01.10.H14,Ủy ban nhân dân tổ dân phố %d\n", k, k);
+	import_ok(fx, csv);
+	for (int b = 0; b < 12; b++) {
+		len = (size_t)snprintf(csv, cap, "code,name\n");
+		for (int k = 0; k < 6; k++)
+			len += (size_t)snprintf(csv + len, cap - len, "%03d.01.10.H14,Ủy ban nhân dân tổ %d\n",
+						41 + b * 6 + k, b);
+		for (int k = 0; k < 80; k++)
+			len += (size_t)snprintf(csv + len, cap - len, "%03d.01.10.H17,Ủy ban nhân dân ấp %d %d\n",
+						1 + b * 80 + k, b, k);
+		import_ok(fx, csv);
+	}
+	free(csv);
+	struct lt_err err = {0};
+	struct lt_reorg_result res;
+	/* Moves: out of the crowded parent, and into it from the other province
+	 * (each leaves a closed row and writes a new one at the end). */
+	const char out1[][LT_CODE_BUFSZ] = {"003.01.10.H14"}, in1[][LT_CODE_BUFSZ] = {"500.01.10.H17"};
+	struct lt_new_unit to_other = {"000.02.10.H14", "", 0}, to_crowd = {"000.01.10.H14", "", 0};
+	struct lt_reorg m = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2025-07-03",
+			     .from = out1, .n_from = 1, .into = &to_other, .n_into = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_OK);
+	lt_reorg_result_free(&res);
+	m.from = in1;
+	m.into = &to_crowd;
+	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_OK);
+	lt_reorg_result_free(&res);
+	const char gone[][LT_CODE_BUFSZ] = {"007.01.10.H14", "050.01.10.H14", "000.05.12.H17"};
+	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-07-03",
+			     .from = gone, .n_from = 3};
+	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_OK);
+	lt_reorg_result_free(&res);
+}
+
+static void test_search_pages_every_match_once(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	build_crowd(fx);
+	/* The model: every unit, read without a query. */
+	struct rows all = {0};
+	char cursor[LT_CODE_BUFSZ] = "";
+	do {
+		struct lt_search q = {.status = LT_FILTER_ALL, .limit = 500, .cursor = cursor};
+		assert_int_equal(lt_registry_search(fx->r, &q, collect_row, &all, cursor, &err), LT_OK);
+	} while (cursor[0]);
+	assert_true(all.n > 1500);
+	struct rows by_codes = {malloc(all.n * sizeof *all.v), all.n, all.n};
+	assert_non_null(by_codes.v);
+	memcpy(by_codes.v, all.v, all.n * sizeof *all.v);
+	qsort(by_codes.v, by_codes.n, sizeof *by_codes.v, by_code);
+	qsort(all.v, all.n, sizeof *all.v, by_rowid);
+
+	const char *texts[] = {"ủy ban nhân dân", "uy", "UY BAN nhan", "so noi vu", "phuong 1", "to", "ap 3", "zzz"};
+	struct {
+		const char *parent, *under;
+		int level;
+	} filters[] = {{NULL, NULL, 0},
+		       {"000.01.10.H14", NULL, 0},
+		       {"000.01.10.H17", NULL, 0},
+		       {"000.00.10.H14", NULL, 0},
+		       {NULL, "000.00.00.H14", 0},
+		       {NULL, "000.00.10.H14", 0},
+		       {NULL, "000.01.10.H14", 0},
+		       {NULL, NULL, 1},
+		       {NULL, NULL, 2},
+		       {NULL, NULL, 3},
+		       {NULL, NULL, 4},
+		       {"000.01.10.H14", "000.00.00.H14", 4},
+		       {"000.00.00.H17", NULL, 2}};
+	const enum lt_status_filter statuses[] = {LT_FILTER_ACTIVE, LT_FILTER_CLOSED, LT_FILTER_ALL};
+	const int limits[] = {1, 7, 50};
+	size_t checked = 0, nonempty = 0;
+	for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+		char qfold[256];
+		lt_text_fold(texts[t], qfold, sizeof qfold);
+		for (size_t f = 0; f < sizeof filters / sizeof *filters; f++)
+			for (size_t s = 0; s < 3; s++) {
+				struct rows want = {0};
+				for (size_t i = 0; i < all.n; i++) {
+					const struct row *r = &all.v[i];
+					if (!words_match(r->fold, qfold) ||
+					    (filters[f].parent && strcmp(r->parent, filters[f].parent) != 0) ||
+					    (filters[f].under && !is_under(&by_codes, r, filters[f].under)) ||
+					    (filters[f].level && r->level != filters[f].level) ||
+					    (statuses[s] != LT_FILTER_ALL && r->closed != (statuses[s] == LT_FILTER_CLOSED)))
+						continue;
+					if (want.n == want.cap) {
+						want.cap = want.cap ? want.cap * 2 : 64;
+						want.v = realloc(want.v, want.cap * sizeof *want.v);
+					}
+					want.v[want.n++] = *r;
+				}
+				nonempty += want.n > 0;
+				for (size_t l = 0; l < 3; l++) {
+					if (limits[l] == 1 && want.n > 60)
+						continue; /* thousands of pages: slow, and nothing new */
+					struct rows got = {0};
+					int pages = 0;
+					cursor[0] = '\0';
+					do {
+						size_t before = got.n;
+						struct lt_search q = {.q = texts[t],
+								      .parent = filters[f].parent,
+								      .under = filters[f].under,
+								      .level = filters[f].level,
+								      .status = statuses[s],
+								      .limit = limits[l],
+								      .cursor = cursor};
+						assert_int_equal(
+							lt_registry_search(fx->r, &q, collect_row, &got, cursor, &err),
+							LT_OK);
+						/* Only the last page is short. */
+						if (cursor[0])
+							assert_int_equal(got.n - before, (size_t)limits[l]);
+						else
+							assert_true(got.n - before <= (size_t)limits[l]);
+					} while (cursor[0] && ++pages < 2000);
+					if (got.n != want.n)
+						fail_msg("'%s' filter %zu status %zu limit %d: %zu rows, want %zu", texts[t],
+							 f, s, limits[l], got.n, want.n);
+					/* The same units, each once, in rowid order. */
+					for (size_t i = 0; i < got.n; i++)
+						if (strcmp(got.v[i].code, want.v[i].code) != 0 ||
+						    got.v[i].rowid != want.v[i].rowid)
+							fail_msg("'%s' filter %zu status %zu limit %d: row %zu is %s, want %s",
+								 texts[t], f, s, limits[l], i, got.v[i].code, want.v[i].code);
+					free(got.v);
+					checked++;
+				}
+				free(want.v);
+			}
+	}
+	assert_true(checked > 700);
+	assert_true(nonempty > 100);
+	free(all.v);
+	free(by_codes.v);
+}
+
 static void test_compliance(void **state)
 {
 	struct fx *fx = *state;
@@ -504,8 +967,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_move_dissolve_rename_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reorg_respects_later_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_keeps_every_predecessor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_move_takes_chosen_number, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_code_reuse_refused_on_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_diacritics_and_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_search_pages_every_match_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
