@@ -178,6 +178,8 @@ class Daemon:
             self.port = free_port()
             env = dict(self.reg.env)
             env.update(LIENTHONG_LISTEN=f"127.0.0.1:{self.port}", LIENTHONG_ACCESS_LOG=self.access_log)
+            # The source tree's web/, whichever directory the binaries were built in.
+            env.setdefault("LIENTHONG_WEB_DIR", os.path.join(SOURCE_DIR, "web"))
             env.update(self.extra)
             self._err = open(self.stderr_path, "ab")
             self.proc = subprocess.Popen([DAEMON], cwd=self.reg.dir, env=env, stdin=subprocess.DEVNULL,
