@@ -261,9 +261,30 @@ static void date_or(const char *in, const char *fallback, char out[LT_DATE_BUFSZ
 		snprintf(out, LT_DATE_BUFSZ, "%s", fallback);
 }
 
-/* Writes one checked row, or reports why the registry refuses it. */
-static int import_row(struct lt_registry *r, int64_t change_id, const struct row *row,
-		      struct lt_import_report *rep, struct lt_unit *u, bool *refused, struct lt_err *err)
+/* The line of a refused row of the file with this code, or 0: the rows are
+ * sorted by sort key, so a binary search finds it. */
+static long refused_line(const struct row *rows, size_t n, const char *code)
+{
+	char key[LT_CODE_BUFSZ];
+	lt_code_rev(code, key);
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(rows[mid].sort_key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && strcmp(rows[lo].sort_key, key) == 0; lo++)
+		if (rows[lo].bad)
+			return rows[lo].line;
+	return 0;
+}
+
+/* Writes one checked row, or reports why the registry refuses it; rows/n
+ * is the whole sorted file, to say when a parent was refused itself. */
+static int import_row(struct lt_registry *r, int64_t change_id, const struct row *row, const struct row *rows,
+		      size_t n, struct lt_import_report *rep, struct lt_unit *u, bool *refused, struct lt_err *err)
 {
 	char msg[LT_ERR_MSG_MAX + 64];
 	*refused = true;
@@ -290,8 +311,13 @@ static int import_row(struct lt_registry *r, int64_t change_id, const struct row
 		lt_code_format(&pc, u->parent);
 		rc = lt_store_unit_get(r->store, u->parent, &parent, err);
 		if (rc == LT_ENOTFOUND) {
-			snprintf(msg, sizeof msg, "unknown parent: %s is neither in the registry nor in the file",
-				 u->parent);
+			long at = refused_line(rows, n, u->parent);
+			if (at)
+				snprintf(msg, sizeof msg, "parent refused: %s, on line %ld, was refused itself", u->parent,
+					 at);
+			else
+				snprintf(msg, sizeof msg,
+					 "unknown parent: %s is neither in the registry nor in the file", u->parent);
 			return report(rep, row->line, row->code, msg), LT_OK;
 		}
 		if (rc)
@@ -416,9 +442,11 @@ int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_rep
 		for (size_t i = 0; rc == LT_OK && i < p.n; i++) {
 			bool refused = p.rows[i].bad;
 			if (!refused)
-				rc = import_row(r, change_id, &p.rows[i], rep, u, &refused, err);
+				rc = import_row(r, change_id, &p.rows[i], p.rows, p.n, rep, u, &refused, err);
 			if (!refused)
 				rep->imported++;
+			else
+				p.rows[i].bad = true; /* its children say so */
 		}
 		if (rc == LT_OK)
 			rc = lt_store_bulk(r->store, false, err);

@@ -115,10 +115,41 @@ static void test_long_fields_are_refused_not_cut(void **state)
 	free(row);
 }
 
+/* A child whose parent row was refused says so, with the parent's line,
+ * rather than that the parent is nowhere. */
+static void test_child_of_a_refused_row(void **state)
+{
+	struct fx *fx = *state;
+	static const char csv[] = "code,name,email\n"
+				  "000.00.01.H14,Văn phòng Ủy ban nhân dân tỉnh Cao Bằng,\n"
+				  "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,khong-phai-email\n";
+	FILE *f = fmemopen((void *)csv, strlen(csv), "r");
+	assert_non_null(f);
+	struct lt_import_report rep;
+	struct lt_err err = {0};
+	assert_int_equal(lt_registry_import_csv(fx->r, f, &rep, &err), LT_EINVAL);
+	fclose(f);
+	assert_int_equal(json_array_size(rep.errors), 2);
+	json_t *e;
+	size_t k;
+	json_array_foreach(rep.errors, k, e)
+	{
+		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *reason = json_string_value(json_object_get(e, "reason"));
+		const char *want = strcmp(code, "000.00.01.H14") == 0
+					   ? "parent refused: 000.00.00.H14, on line 3, was refused itself"
+					   : "bad email";
+		if (!strstr(reason, want))
+			fail_msg("%s: '%s' lacks '%s'", code, reason, want);
+	}
+	lt_import_report_free(&rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_long_fields_are_refused_not_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_of_a_refused_row, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
