@@ -165,7 +165,8 @@ int lt_store_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *ou
 int lt_store_systems_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
 /* Unbinds a code from a system; LT_ENOTFOUND when it was not bound. */
 int lt_store_system_code_remove(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
-/* Rebinds every system bound to old_code to new_code (a unit that moved). */
+/* Rebinds every system bound to old_code, and every unrevoked token scoped
+ * to it, to new_code (a unit that moved). */
 int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 
 /* ---- exchange: documents, deliveries, statuses ---- */

@@ -227,6 +227,10 @@ static void test_systems_follow_their_unit(void **state)
 	assert_int_equal(lt_system_register(fx->s, &admin, "x", unknown, 1, fx->key, &made, &err), LT_ENOTFOUND);
 	assert_int_equal(lt_system_register(fx->s, &admin, "x", other, 0, fx->key, &made, &err), LT_EINVAL);
 	assert_int_equal(lt_system_register(fx->s, &admin, "", other, 1, fx->key, &made, &err), LT_EINVAL);
+	/* The Sở's manager. */
+	char mtok[LT_TOKEN_BUFSZ];
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.01.H14", "Sở Nội vụ", 0, mtok, NULL, &err),
+			 LT_OK);
 
 	/* The Sở moves under Đà Nẵng: its system is bound to the new codes. */
 	struct lt_new_unit into = {.parent = "000.00.00.H17"};
@@ -243,6 +247,11 @@ static void test_systems_follow_their_unit(void **state)
 		assert_false(lt_codelist_has(&bound, res.moved[i].from));
 	}
 	lt_codelist_free(&bound);
+	/* Its manager now manages the new code, and can act there. */
+	assert_int_equal(lt_token_authenticate(fx->s, mtok, &p, &err), LT_OK);
+	assert_int_equal(p.role, LT_ROLE_MANAGER);
+	assert_string_equal(p.scope, res.moved[0].to);
+	assert_int_equal(lt_access_write(&p, res.moved[0].to, &err), LT_OK);
 	lt_reorg_result_free(&res);
 }
 

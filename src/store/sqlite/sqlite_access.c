@@ -26,6 +26,7 @@ static const char SQL_SYSTEM_CODES[] = "SELECT code FROM system_codes WHERE syst
 static const char SQL_SYSTEM_REBIND[] = "INSERT OR IGNORE INTO system_codes (system_id, code) "
 					"SELECT system_id, ?2 FROM system_codes WHERE code = ?1";
 static const char SQL_SYSTEM_UNBIND[] = "DELETE FROM system_codes WHERE code = ?1";
+static const char SQL_TOKEN_RESCOPE[] = "UPDATE tokens SET scope = ?2 WHERE scope = ?1 AND revoked = ''";
 
 /* A row of tokens into *t (an lt__sq_row_fn). */
 static int read_token(void *vt, sqlite3_stmt *q)
@@ -261,15 +262,16 @@ static int sq_system_rebind(struct lt_store *s, const char *old_code, const char
 	lt__sq_bind_text(q, 1, old_code);
 	lt__sq_bind_text(q, 2, new_code);
 	int ret = lt__sq_exec(cn, q, err, "rebinding systems to a moved unit");
-	const char *follow[] = {SQL_SYSTEM_UNBIND, SQL_SYSTEM_REPRIMARY};
-	for (int i = 0; i < 2 && ret == LT_OK; i++) {
+	/* A manager of the unit keeps managing it under its new code. */
+	const char *follow[] = {SQL_SYSTEM_UNBIND, SQL_SYSTEM_REPRIMARY, SQL_TOKEN_RESCOPE};
+	for (int i = 0; i < 3 && ret == LT_OK; i++) {
 		sqlite3_stmt *d = lt__sq_stmt(cn, follow[i], err);
 		if (!d) {
 			ret = LT_EIO;
 			break;
 		}
 		lt__sq_bind_text(d, 1, old_code);
-		if (i == 1)
+		if (i > 0)
 			lt__sq_bind_text(d, 2, new_code);
 		ret = lt__sq_exec(cn, d, err, "rebinding systems to a moved unit");
 	}
