@@ -8,18 +8,31 @@
 
 #include "lienthong/exchange.h"
 
-/* One accepted package waiting for the group commit. */
+/* What a job asks of the group commit: the rows of an accepted package, or
+ * a transport acknowledgement. */
+enum lt__job_kind { LT__JOB_SEND, LT__JOB_ACK };
+
+/* One write waiting for the group commit, owned by the thread that waits
+ * for it. */
 struct lt__job {
+	enum lt__job_kind kind;
+	/* LT__JOB_SEND: the package's rows. */
 	struct lt_xdoc doc;
 	struct lt_xdelivery *deliveries;
 	size_t n_deliveries;
 	struct lt_xstatus *statuses;
 	size_t n_statuses;
+	/* LT__JOB_ACK: the caller's deliveries of ack_doc go to ack_state. */
+	const char *ack_doc, *ack_state;
+	int64_t ack_system;
+	char ack_at[32];
 	/* Filled by the committer. */
 	bool done;
 	int rc;
 	struct lt_err err;
-	char replay_of[LT_DOC_ID_BUFSZ]; /* set when the package was accepted before */
+	char replay_of[LT_DOC_ID_BUFSZ]; /* SEND: set when the package was accepted before */
+	int ack_n;                       /* ACK: the caller's deliveries of the document */
+	int ack_mine, ack_done;          /* ACK other than done: live ones, and how many are done */
 	struct lt__job *next;
 };
 
@@ -31,20 +44,41 @@ struct lt_exchange {
 	int retention_days;
 	int signature_policy;
 	char trusted_ca[PATH_MAX];
-	/* Group commit: uploads queue jobs; one thread commits them together. */
+	/* Group commit: uploads and acknowledgements queue jobs; one thread
+	 * commits them together. */
 	pthread_mutex_t lock;
 	pthread_cond_t wake, finished;
-	struct lt__job *queue;
+	struct lt__job *queue, **tail;
+	unsigned long long commits, committed_jobs; /* logged at close */
 	bool stopping;
 	pthread_t committer;
 	bool committer_running;
 	atomic_ullong replays, rejected;
+	/* packages/xx whose entry in packages/ is known durable (fsynced since
+	 * this hub opened), by lt__xsubdir. */
+	atomic_bool subdir_synced[256];
 };
 
 /* data_dir/packages/ab/<id>.xml */
 void lt__xpath_body(const struct lt_exchange *x, const char *id, char out[PATH_MAX]);
-/* Hands the job to the committer and waits until it is durable (or failed). */
+/* fsync of a directory, so the names in it are durable; -1 with errno. */
+int lt__xsync_dir(const char *path);
+/* The index of packages/<id[0:2]> (two hex digits). */
+static inline unsigned lt__xsubdir(const char *id)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 2; i++)
+		v = v * 16 + (unsigned)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
+	return v & 0xff;
+}
+/* Hands the job to the committer and waits until it is durable (or failed);
+ * the job's rc and err say how it went. */
 int lt__commit_job(struct lt_exchange *x, struct lt__job *job);
+/* The same for a list of jobs (linked by next), queued together so they
+ * share a batch; returns the first job's status, each job has its own. */
+int lt__commit_jobs(struct lt_exchange *x, struct lt__job *jobs);
+/* An acknowledgement inside the batch transaction (receive.c). */
+int lt__apply_ack(struct lt_exchange *x, struct lt__job *j);
 /* The reply of a send, rebuilt from the stored rows. */
 int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct lt_err *err);
 /* json_pack that says why it failed: NULL with err filled ("cannot build

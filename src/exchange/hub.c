@@ -1,8 +1,10 @@
-/* Opening the hub, and the group commit: concurrent uploads queue their rows
- * and one thread writes a whole batch in one transaction, so a burst of
- * sends costs one fsync instead of one each (design.md §5). */
+/* Opening the hub, and the group commit: concurrent uploads and
+ * acknowledgements queue their writes and one thread writes a whole batch in
+ * one transaction, so a burst of them costs one fsync instead of one each
+ * (design.md §5). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +42,10 @@ json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 	return o;
 }
 
-/* One job inside the batch transaction, in its own savepoint (see
- * committer). Returns non-zero when the store fails for this job; a refusal
- * (409) is the job's result, not a failure. */
-static int apply(struct lt_exchange *x, struct lt__job *j)
+/* One package's rows inside the batch transaction. Returns non-zero when
+ * the store fails for this job; a refusal (409) is the job's result, not a
+ * failure. */
+static int apply_send(struct lt_exchange *x, struct lt__job *j)
 {
 	struct lt_xdoc prev;
 	struct lt_err e = {0};
@@ -73,6 +75,59 @@ static int apply(struct lt_exchange *x, struct lt__job *j)
 	return LT_OK;
 }
 
+/* Writes what is queued in one transaction, each job in its own savepoint:
+ * one that the store refuses (a constraint, a row it cannot take) is undone
+ * and fails alone, and the others still commit. Only a failure of the
+ * transaction itself (begin, commit, a savepoint that cannot be undone)
+ * fails the whole batch. The transaction begins before the queue is taken,
+ * so jobs queued while it waited for the store's writer lock (held by an
+ * administrator's write, or by retention) join this batch rather than wait
+ * for the next commit. */
+static void write_batch(struct lt_exchange *x)
+{
+	struct lt_err err = {0};
+	int rc = lt_store_begin(x->store, &err);
+	pthread_mutex_lock(&x->lock);
+	struct lt__job *batch = x->queue;
+	x->queue = NULL;
+	x->tail = &x->queue;
+	pthread_mutex_unlock(&x->lock);
+
+	unsigned long long n = 0;
+	for (struct lt__job *j = batch; j && rc == LT_OK; j = j->next, n++) {
+		if ((rc = lt_store_part(x->store, LT_PART_BEGIN, &err)))
+			break;
+		int jrc = j->kind == LT__JOB_ACK ? lt__apply_ack(x, j) : apply_send(x, j);
+		if (jrc == LT_OK) {
+			rc = lt_store_part(x->store, LT_PART_RELEASE, &err);
+			continue;
+		}
+		j->rc = jrc;
+		j->replay_of[0] = '\0';
+		rc = lt_store_part(x->store, LT_PART_ROLLBACK, &err);
+	}
+	if (rc == LT_OK)
+		rc = lt_store_commit(x->store, &err);
+	else
+		lt_store_rollback(x->store);
+
+	pthread_mutex_lock(&x->lock);
+	if (rc == LT_OK) {
+		x->commits++;
+		x->committed_jobs += n;
+	}
+	for (struct lt__job *j = batch; j; j = j->next) {
+		if (rc && j->rc == LT_OK) {
+			j->rc = rc;
+			j->err = err;
+			j->replay_of[0] = '\0';
+		}
+		j->done = true;
+	}
+	pthread_cond_broadcast(&x->finished);
+	pthread_mutex_unlock(&x->lock);
+}
+
 static void *committer(void *arg)
 {
 	struct lt_exchange *x = arg;
@@ -82,66 +137,52 @@ static void *committer(void *arg)
 			pthread_cond_wait(&x->wake, &x->lock);
 		if (!x->queue && x->stopping)
 			break;
-		struct lt__job *batch = x->queue;
-		x->queue = NULL;
 		pthread_mutex_unlock(&x->lock);
-
-		/* Each job in a savepoint: one that the store refuses (a constraint,
-		 * a row it cannot take) is undone and fails alone, and the others
-		 * still commit. Only a failure of the transaction itself (begin,
-		 * commit, a savepoint that cannot be undone) fails the whole batch. */
-		struct lt_err err = {0};
-		int rc = lt_store_begin(x->store, &err);
-		for (struct lt__job *j = batch; j && rc == LT_OK; j = j->next) {
-			if ((rc = lt_store_part(x->store, LT_PART_BEGIN, &err)))
-				break;
-			int jrc = apply(x, j);
-			if (jrc == LT_OK) {
-				rc = lt_store_part(x->store, LT_PART_RELEASE, &err);
-				continue;
-			}
-			j->rc = jrc;
-			j->replay_of[0] = '\0';
-			rc = lt_store_part(x->store, LT_PART_ROLLBACK, &err);
-		}
-		if (rc == LT_OK)
-			rc = lt_store_commit(x->store, &err);
-		else
-			lt_store_rollback(x->store);
-
+		write_batch(x);
 		pthread_mutex_lock(&x->lock);
-		for (struct lt__job *j = batch; j; j = j->next) {
-			if (rc && j->rc == LT_OK) {
-				j->rc = rc;
-				j->err = err;
-				j->replay_of[0] = '\0';
-			}
-			j->done = true;
-		}
-		pthread_cond_broadcast(&x->finished);
 	}
 	pthread_mutex_unlock(&x->lock);
 	return NULL;
 }
 
-int lt__commit_job(struct lt_exchange *x, struct lt__job *job)
+int lt__commit_jobs(struct lt_exchange *x, struct lt__job *jobs)
 {
 	pthread_mutex_lock(&x->lock);
 	if (x->stopping) {
 		pthread_mutex_unlock(&x->lock);
-		return lt_err_set(&job->err, LT_ENOTREADY, "the hub is shutting down: send again shortly");
+		for (struct lt__job *j = jobs; j; j = j->next)
+			j->rc = lt_err_set(&j->err, LT_ENOTREADY, "the hub is shutting down: send again shortly");
+		return jobs->rc;
 	}
-	/* Appended at the end, so a batch commits in arrival order. */
-	struct lt__job **p = &x->queue;
-	while (*p)
-		p = &(*p)->next;
-	job->next = NULL;
-	*p = job;
+	/* Appended at the end, so a batch commits in arrival order. Once
+	 * queued, the last job's next links to other threads' jobs: only the
+	 * first n are this caller's. */
+	size_t n = 0;
+	struct lt__job *last = jobs;
+	for (struct lt__job *j = jobs; j; j = j->next, n++) {
+		j->done = false;
+		last = j;
+	}
+	*x->tail = jobs;
+	x->tail = &last->next;
 	pthread_cond_signal(&x->wake);
-	while (!job->done)
+	for (;;) {
+		bool all = true;
+		struct lt__job *j = jobs;
+		for (size_t i = 0; i < n && all; i++, j = j->next)
+			all = j->done;
+		if (all)
+			break;
 		pthread_cond_wait(&x->finished, &x->lock);
+	}
 	pthread_mutex_unlock(&x->lock);
-	return job->rc;
+	return jobs->rc;
+}
+
+int lt__commit_job(struct lt_exchange *x, struct lt__job *job)
+{
+	job->next = NULL;
+	return lt__commit_jobs(x, job);
 }
 
 static int mkdir_p(const char *path, struct lt_err *err)
@@ -159,6 +200,16 @@ static int mkdir_p(const char *path, struct lt_err *err)
 			return LT_OK;
 		*p = c;
 	}
+}
+
+int lt__xsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
 }
 
 /* A 32-hex-digit hub id followed by ".xml": the only names the hub writes
@@ -267,6 +318,10 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	snprintf(dir, sizeof dir, "%s/packages", x->data_dir);
 	if (rc == LT_OK)
 		rc = mkdir_p(dir, err);
+	/* packages/ itself must be durable before a body is (place_body syncs
+	 * only what is below it). */
+	if (rc == LT_OK && (lt__xsync_dir(dir) != 0 || lt__xsync_dir(x->data_dir) != 0))
+		rc = lt_err_set(err, LT_EIO, "cannot sync %s: %s", dir, strerror(errno));
 	if (rc) {
 		free(x);
 		return rc;
@@ -283,6 +338,7 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_cond_init(&x->wake, NULL);
 	pthread_cond_init(&x->finished, NULL);
+	x->tail = &x->queue;
 	if (pthread_create(&x->committer, NULL, committer, x) != 0) {
 		lt_exchange_close(x);
 		return lt_err_set(err, LT_EIO, "cannot start the commit thread");
@@ -302,6 +358,9 @@ void lt_exchange_close(struct lt_exchange *x)
 	pthread_mutex_unlock(&x->lock);
 	if (x->committer_running)
 		pthread_join(x->committer, NULL);
+	if (x->commits)
+		lt_log_info("exchange: %llu sends and acknowledgements written in %llu group commits",
+			    x->committed_jobs, x->commits);
 	pthread_mutex_destroy(&x->lock);
 	pthread_cond_destroy(&x->wake);
 	pthread_cond_destroy(&x->finished);

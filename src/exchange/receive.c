@@ -156,6 +156,40 @@ static int count_done(void *vctx, const struct lt_xdelivery *d)
 	return LT_OK;
 }
 
+int lt__apply_ack(struct lt_exchange *x, struct lt__job *j)
+{
+	int rc = lt_store_xack(x->store, j->ack_doc, j->ack_system, j->ack_state, j->ack_at, &j->ack_n, &j->err);
+	if (rc)
+		return rc;
+	if (j->ack_n == 0) {
+		/* Nothing was written; which refusal depends on whether the
+		 * document exists (looked up only now: it is the rare case). */
+		struct lt_xdoc d;
+		struct lt_err e = {0};
+		rc = lt_store_xdoc_get(x->store, j->ack_doc, &d, &e);
+		if (rc == LT_OK)
+			j->rc = lt_err_set(&j->err, LT_EFORBIDDEN,
+					   "document %s is not addressed to this system's codes", j->ack_doc);
+		else if (rc == LT_ENOTFOUND)
+			j->rc = lt_err_set(&j->err, LT_ENOTFOUND, "no document with id %s", j->ack_doc);
+		else
+			return lt_err_set(&j->err, rc, "%s", e.msg);
+		return LT_OK;
+	}
+	/* done is final (the store leaves done deliveries alone): a later
+	 * processing or fail is answered with the state they are still in,
+	 * read in the same transaction as the update. */
+	if (strcmp(j->ack_state, "done") == 0)
+		return LT_OK;
+	struct ack_ctx ac = {{0}, 0, 0};
+	if ((rc = lt_store_system_codes(x->store, j->ack_system, &ac.mine, &j->err)) == LT_OK)
+		rc = lt_store_xdeliveries(x->store, j->ack_doc, count_done, &ac, &j->err);
+	lt_codelist_free(&ac.mine);
+	j->ack_mine = ac.mine_n;
+	j->ack_done = ac.done;
+	return rc;
+}
+
 int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
 		    json_t **out, struct lt_err *err)
 {
@@ -164,38 +198,23 @@ int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const
 	if (who->role != LT_ROLE_SYSTEM)
 		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
 				  "only a receiving system acknowledges a document");
-	struct lt_xdoc d;
-	int rc = lt_store_xdoc_get(x->store, id, &d, err);
-	if (rc == LT_ENOTFOUND)
-		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
-	if (rc)
-		return rc;
-	char now[32];
-	lt_time_now(now);
-	int n = 0;
-	if ((rc = lt_store_begin(x->store, err)))
-		return rc;
-	rc = lt_store_xack(x->store, id, who->system_id, state, now, &n, err);
-	if (rc == LT_OK && n == 0) {
-		lt_store_rollback(x->store);
-		return lt_err_set(err, LT_EFORBIDDEN, "document %s is not addressed to this system's codes", id);
+	/* Written by the group commit, in one transaction with the sends and
+	 * acknowledgements that other threads queued meanwhile: one fsync for
+	 * all of them, and the reply only once it returned. */
+	struct lt__job job;
+	memset(&job, 0, sizeof job);
+	job.kind = LT__JOB_ACK;
+	job.ack_doc = id;
+	job.ack_state = state;
+	job.ack_system = who->system_id;
+	lt_time_now(job.ack_at);
+	if (lt__commit_job(x, &job)) {
+		if (err)
+			*err = job.err;
+		return job.rc;
 	}
-	/* done is final (the store leaves done deliveries alone): a later
-	 * processing or fail is answered with the state they are still in. */
-	struct ack_ctx ac = {{0}, 0, 0};
-	if (rc == LT_OK && strcmp(state, "done") != 0) {
-		if ((rc = lt_store_system_codes(x->store, who->system_id, &ac.mine, err)) == LT_OK)
-			rc = lt_store_xdeliveries(x->store, id, count_done, &ac, err);
-		lt_codelist_free(&ac.mine);
-	}
-	if (rc == LT_OK)
-		rc = lt_store_commit(x->store, err);
-	else
-		lt_store_rollback(x->store);
-	if (rc)
-		return rc;
-	bool final = ac.mine_n > 0 && ac.done == ac.mine_n;
+	bool final = job.ack_mine > 0 && job.ack_done == job.ack_mine;
 	*out = lt__xpack(err, "the reply to an acknowledgement", "{s:s,s:s,s:i}", "id", id, "state",
-			 final ? "done" : state, "deliveries", n);
+			 final ? "done" : state, "deliveries", job.ack_n);
 	return *out ? LT_OK : lt__xfail(err);
 }

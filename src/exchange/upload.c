@@ -3,7 +3,6 @@
  * rows in a shared commit) and answered. Nothing is stored for a refusal. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -394,22 +393,15 @@ static int route_edoc(struct lt_exchange *x, const struct lt_edxml_package *p, s
 	return rc;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof buf, "%s", path);
-	int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* Moves the spool file to its final name, durably, before any row names it. */
+/* Moves the spool file to its final name, durably, before any row names it:
+ * the file's bytes, then its name in packages/xx. The name xx in packages/
+ * needs an fsync of packages/ only once: after the one that follows its
+ * mkdir (by any upload; whichever sees the mark unset does it), later bodies
+ * skip it. A crash before that fsync lost at most bodies no row names. */
 static int place_body(struct lt_upload *u, const char *id, char final[PATH_MAX], struct lt_err *err)
 {
-	lt__xpath_body(u->x, id, final);
+	struct lt_exchange *x = u->x;
+	lt__xpath_body(x, id, final);
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", final);
 	char *slash = strrchr(dir, '/');
@@ -419,8 +411,15 @@ static int place_body(struct lt_upload *u, const char *id, char final[PATH_MAX],
 	if (fsync(u->fd) != 0 || rename(u->tmp, final) != 0)
 		return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
 	u->tmp[0] = '\0'; /* the name is free again: abort must not unlink it */
-	if (fsync_dir_of(final) != 0 || fsync_dir_of(dir) != 0)
+	if (lt__xsync_dir(dir) != 0)
 		return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
+	unsigned sub = lt__xsubdir(id);
+	if (!atomic_load(&x->subdir_synced[sub])) {
+		*strrchr(dir, '/') = '\0';
+		if (lt__xsync_dir(dir) != 0)
+			return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
+		atomic_store(&x->subdir_synced[sub], true);
+	}
 	return LT_OK;
 }
 

@@ -14,6 +14,11 @@ retries the same bytes
 (a retry of a package that got no reply is allowed), except for every
 other package, which it abandons after its first unanswered attempt.
 
+Meanwhile one more thread, the system of H14, pages through its inbox and
+acknowledges every document `done` (POST /v1/documents/{id}/ack) on its own
+connection, through the same kills; an acknowledgement without a reply is
+tried again only if its document comes back in the inbox.
+
 At the end, on the last daemon:
 - every package that got a 2xx reply is in each of its recipients' inboxes
   exactly once (inboxes paged through with next_cursor, matched by
@@ -23,6 +28,10 @@ At the end, on the last daemon:
   recipients' inboxes, with its full bytes;
 - the bytes fetched of every stored package are the bytes sent;
 - /metrics lienthong_exchange_documents counts exactly the stored packages;
+- every acknowledgement answered 200 is durable: its document is not in
+  H14's inbox, and its trace shows H14's delivery `done` with one `done`
+  event; an acknowledgement without a reply left its document either done
+  (likewise) or still in the inbox;
 - a resend of every acknowledged package returns its first reply (same id),
   and stores nothing new.
 
@@ -149,6 +158,77 @@ class Client(threading.Thread):
         self.drop()
 
 
+class Acker(threading.Thread):
+    """The receiving system of one code: pages through its inbox and
+    acknowledges each document done, through the daemon's kills."""
+
+    def __init__(self, shared, token):
+        super().__init__(daemon=True)
+        self.shared = shared
+        self.token = token
+        self.acked = {}  # hub id -> DocumentId: answered 200
+        self.unanswered = {}  # hub id -> DocumentId: sent, no reply
+        self.errors = []
+        self.conn = None
+        self.conn_port = None
+        self.halt = False
+
+    def call(self, method, path, body=None):
+        """(status, parsed reply), or None when the request got no reply."""
+        port = self.shared.port
+        if self.conn is None or self.conn_port != port:
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+            self.conn_port = port
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+            data = resp.read()
+        except CONN_ERRORS:
+            self.conn.close()
+            self.conn = None
+            return None
+        try:
+            return resp.status, json.loads(data)
+        except ValueError:
+            return resp.status, {"raw": data[:300].decode("utf-8", "replace")}
+
+    def run(self):
+        t_end = time.monotonic() + DEADLINE_S
+        while not self.halt and time.monotonic() < t_end:
+            r = self.call("GET", "/v1/inbox?kind=edoc&limit=50")
+            if r is None or r[0] == 503:
+                time.sleep(0.02)
+                continue
+            if r[0] != 200:
+                self.errors.append(("inbox", r))
+                return
+            items = r[1]["items"]
+            if not items:
+                time.sleep(0.01)
+            for it in items:
+                if self.halt:
+                    break
+                a = self.call("POST", f"/v1/documents/{it['id']}/ack", body=b'{"state":"done"}')
+                if a is None or a[0] == 503:
+                    # It may have committed before the kill; if not, the
+                    # document is still in the inbox and is acknowledged again.
+                    self.unanswered[it["id"]] = it["document_id"]
+                    time.sleep(0.02)
+                    break
+                if a[0] != 200 or a[1].get("state") != "done" or a[1].get("deliveries") != 1:
+                    self.errors.append(("ack", it["id"], a))
+                    return
+                self.acked[it["id"]] = it["document_id"]
+                self.unanswered.pop(it["id"], None)
+        if self.conn is not None:
+            self.conn.close()
+
+
 class ExchangeDurability(ltd.DaemonTest):
     def test_sigkill_while_sending(self):
         seed = int(os.environ.get("LT_SEED") or time.time_ns() % 1_000_000)
@@ -175,11 +255,13 @@ class ExchangeDurability(ltd.DaemonTest):
             shared = Shared(d.port)
             clients = [Client(shared, vpcp, list(range(k, N_PACKAGES, N_THREADS)), packages)
                        for k in range(N_THREADS)]
+            acker = Acker(shared, tok[H14])
             n_kills = rnd.randint(*KILLS)
             marks = sorted(rnd.uniform(0.08, 0.85) for _ in range(n_kills))
             t0 = time.monotonic()
             for c in clients:
                 c.start()
+            acker.start()
             kills = []
             try:
                 for m in marks:
@@ -200,6 +282,8 @@ class ExchangeDurability(ltd.DaemonTest):
                 for c in clients:
                     c.join(DEADLINE_S)
                 shared.stop = True
+                acker.halt = True
+                acker.join(DEADLINE_S)
             t_send = time.monotonic() - t0
 
             replies, unanswered, retried, errors = {}, set(), collections.Counter(), []
@@ -211,8 +295,12 @@ class ExchangeDurability(ltd.DaemonTest):
             print(f"sent in {t_send:.1f}s; SIGKILL after {kills} packages; {len(replies)} answered, "
                   f"{len(unanswered)} abandoned without a reply, {sum(retried.values())} attempts without a reply "
                   f"({len([i for i in retried if i in replies])} packages answered after a retry)")
+            print(f"H14 acknowledged {len(acker.acked)} documents with a 200 reply; "
+                  f"{len(acker.unanswered)} acknowledgements got no reply")
             self.assertEqual(len(kills), n_kills)
             self.assertEqual(errors, [], "unexpected replies")
+            self.assertEqual(acker.errors, [], "unexpected replies to H14's inbox or acknowledgements")
+            self.assertGreater(len(acker.acked), 0)
             self.assertEqual(len(replies) + len(unanswered), N_PACKAGES)
             self.assertTrue(d.alive())
 
@@ -232,18 +320,34 @@ class ExchangeDurability(ltd.DaemonTest):
             by_docid = {p[1]: i for i, p in enumerate(packages)}
             seen = {}  # routed-to code -> Counter of DocumentId
             hub_of = collections.defaultdict(set)  # package index -> hub ids seen in inboxes
+            inbox_n = {}
             for code in (H14, H26, H17):
                 items = ltx.inbox_all(d, tok[code], "edoc", limit=500)
-                cnt = collections.Counter(it["document_id"] for it in items)
+                inbox_n[code] = len(items)
+                docids = [it["document_id"] for it in items]
+                hub_ids = [it["id"] for it in items]
+                if code == H14:
+                    # what H14 acknowledged left its inbox, for good
+                    waiting = set(hub_ids)
+                    back = sorted(waiting & set(acker.acked))
+                    self.assertEqual(back, [], "documents acknowledged done (200) are back in the inbox of H14")
+                    done = dict(acker.acked)
+                    done.update({h: di for h, di in acker.unanswered.items() if h not in waiting})
+                    self.check_done(d, vpcp, done)
+                    docids += list(done.values())
+                    hub_ids += list(done)
+                cnt = collections.Counter(docids)
                 twice = [k for k, v in cnt.items() if v > 1]
                 self.assertEqual(twice, [], f"DocumentIds listed twice in the inbox of {code}")
                 seen[code] = cnt
                 for it in items:
                     self.assertIn(it["document_id"], by_docid, f"a document nobody sent in the inbox of {code}")
                     i = by_docid[it["document_id"]]
-                    hub_of[i].add(it["id"])
                     self.assertEqual(it["routed_to"], code)
                     self.assertIn(it["to"], packages[i][2], it)
+                for hub_id, docid in zip(hub_ids, docids):
+                    self.assertIn(docid, by_docid, f"a document nobody sent reached {code}")
+                    hub_of[by_docid[docid]].add(hub_id)
 
             for i, (_, reply) in replies.items():
                 _, docid, to = packages[i]
@@ -322,7 +426,7 @@ class ExchangeDurability(ltd.DaemonTest):
             self.assertEqual(ltx.exchange_counts(d)[0], len(present), "the resends stored something")
             for code in (H14, H26, H17):
                 n = len(ltx.inbox_all(d, tok[code], "edoc", limit=500))
-                self.assertEqual(n, sum(seen[code].values()), f"the inbox of {code} after the resends")
+                self.assertEqual(n, inbox_n[code], f"the inbox of {code} after the resends")
 
             rc = d.stop(30)
             self.assertEqual(rc, 0, "lienthongd exit status after SIGTERM")
@@ -332,6 +436,25 @@ class ExchangeDurability(ltd.DaemonTest):
             if d is not None:
                 d.kill()
             reg.close()
+
+
+    def check_done(self, d, token, done):
+        """Each hub id in done: H14's delivery is done, with one done event
+        (the sender's trace)."""
+        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
+        try:
+            for hub_id in sorted(done):
+                conn.request("GET", f"/v1/documents/{hub_id}/trace", headers={"Authorization": f"Bearer {token}"})
+                resp = conn.getresponse()
+                body = resp.read()
+                self.assertEqual(resp.status, 200, body[:300])
+                mine = [r for r in json.loads(body)["recipients"] if r.get("routed_to") == H14]
+                self.assertEqual(len(mine), 1, f"{hub_id}: {mine}")
+                states = [e["state"] for e in mine[0]["transport"]]
+                self.assertEqual((mine[0]["state"], states.count("done"), states[-1]), ("done", 1, "done"),
+                                 f"the acknowledgement of {hub_id} by H14: {mine[0]}")
+        finally:
+            conn.close()
 
 
 if __name__ == "__main__":

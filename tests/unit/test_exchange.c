@@ -4,7 +4,8 @@
  * the group commit, and retention; then one test per fix of the review
  * (UTF-8 cuts, done is final, statuses only from the parties, retention
  * from the last acknowledgement, one failing job in a batch, the spool name
- * after a rename, the start-up sweep, a revocation listed once). */
+ * after a rename, the start-up sweep, a revocation listed once), and the
+ * acknowledgements that share the group commit with sends. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -702,8 +703,8 @@ static void make_job(struct fx *fx, struct lt__job *j, struct lt_xdelivery *dl, 
 }
 
 /* Bug 5: one job the store refused failed every job of its batch. The jobs
- * are queued together under the hub's lock, so the committer takes them as
- * one batch. */
+ * are queued together under the hub's lock, so they are written as one
+ * batch. */
 static void test_batch_with_one_failing_job(void **state)
 {
 	struct fx *fx = *state;
@@ -712,15 +713,10 @@ static void test_batch_with_one_failing_job(void **state)
 	make_job(fx, &jobs[0], &dls[0], "0123456789abcdef0123456789abcde0", "61", false);
 	make_job(fx, &jobs[1], &dls[1], "0123456789abcdef0123456789abcde1", "62", true);
 	make_job(fx, &jobs[2], &dls[2], "0123456789abcdef0123456789abcde2", "63", false);
-	pthread_mutex_lock(&fx->x->lock);
-	assert_null(fx->x->queue);
-	fx->x->queue = &jobs[0];
 	jobs[0].next = &jobs[1];
 	jobs[1].next = &jobs[2];
-	pthread_cond_signal(&fx->x->wake);
-	while (!jobs[0].done || !jobs[1].done || !jobs[2].done)
-		pthread_cond_wait(&fx->x->finished, &fx->x->lock);
-	pthread_mutex_unlock(&fx->x->lock);
+	assert_int_equal(lt__commit_jobs(fx->x, &jobs[0]), LT_OK);
+	assert_true(jobs[0].done && jobs[1].done && jobs[2].done);
 
 	assert_int_equal(jobs[0].rc, LT_OK);
 	assert_int_equal(jobs[2].rc, LT_OK);
@@ -749,6 +745,162 @@ static void test_batch_with_one_failing_job(void **state)
 				     "received) VALUES ('s1', 'status', '', 1, 'c', 'bytes1', 1, 'now'), "
 				     "('s2', 'status', '', 1, 'c', 'bytes2', 1, 'now')"),
 			 SQLITE_OK);
+}
+
+/* An acknowledgement as lt_exchange_ack queues it. */
+static void make_ack(struct lt__job *j, const char *id, int64_t system_id, const char *state)
+{
+	memset(j, 0, sizeof *j);
+	j->kind = LT__JOB_ACK;
+	j->ack_doc = id;
+	j->ack_state = state;
+	j->ack_system = system_id;
+	lt_time_now(j->ack_at);
+}
+
+static unsigned long long commits(struct fx *fx)
+{
+	pthread_mutex_lock(&fx->x->lock);
+	unsigned long long n = fx->x->commits;
+	pthread_mutex_unlock(&fx->x->lock);
+	return n;
+}
+
+/* Acknowledgements go through the group commit: queued with a send, they
+ * are written in the same transaction, each in its own savepoint, and one
+ * refused (a document not addressed to the system, an unknown document)
+ * fails alone. */
+static void test_acks_share_a_commit_with_sends(void **state)
+{
+	struct fx *fx = *state;
+	json_t *r1 = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H26", "71", "Cùng một lần ghi");
+	const char *id = send_ok(fx, &fx->g22, p, &r1);
+	struct lt__job jobs[5];
+	struct lt_xdelivery dl;
+	make_job(fx, &jobs[0], &dl, "0123456789abcdef0123456789abcdf0", "72", false);
+	make_ack(&jobs[1], id, fx->h26.system_id, "processing");
+	make_ack(&jobs[2], id, fx->h17.system_id, "done");
+	make_ack(&jobs[3], "ffffffffffffffffffffffffffffffff", fx->h26.system_id, "done");
+	make_ack(&jobs[4], id, fx->h26.system_id, "done");
+	for (int i = 0; i < 4; i++)
+		jobs[i].next = &jobs[i + 1];
+	unsigned long long before = commits(fx);
+	assert_int_equal(lt__commit_jobs(fx->x, &jobs[0]), LT_OK);
+	assert_int_equal(commits(fx), before + 1);
+	for (int i = 0; i < 5; i++)
+		assert_true(jobs[i].done);
+	assert_int_equal(jobs[1].rc, LT_OK);
+	assert_int_equal(jobs[1].ack_n, 1);
+	assert_int_equal(jobs[1].ack_mine, 1); /* processing: the state is read back */
+	assert_int_equal(jobs[1].ack_done, 0);
+	assert_int_equal(jobs[2].rc, LT_EFORBIDDEN);
+	assert_non_null(strstr(jobs[2].err.msg, "not addressed"));
+	assert_int_equal(jobs[3].rc, LT_ENOTFOUND);
+	assert_int_equal(jobs[4].rc, LT_OK);
+	assert_int_equal(jobs[4].ack_n, 1);
+	/* In order: pending, processing, done; the send's document waits. */
+	assert_int_equal(transport_events(fx, id), 3);
+	struct lt_inbox_query q = {"edoc", 0, 500};
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	assert_int_equal(lt_exchange_inbox(fx->x, &fx->h26, &q, &out, &err), LT_OK);
+	assert_int_equal(json_array_size(json_object_get(out, "items")), 1);
+	assert_non_null(find_item(out, jobs[0].doc.id));
+	json_decref(out);
+	json_decref(r1);
+	free(p);
+}
+
+/* Two workers of one system acknowledge the same documents at once (one
+ * says processing first, then done; the other done at once, then a late
+ * processing), while other threads send: every reply after done says done,
+ * each delivery has one done event and nothing after it, and the sends all
+ * land. The acknowledgements and sends share commits. */
+#define N_ACKED 24
+struct acker {
+	struct fx *fx;
+	char (*ids)[LT_DOC_ID_BUFSZ];
+	const char *first;
+	int bad;
+	char why[200];
+};
+
+static void *acker(void *arg)
+{
+	struct acker *a = arg;
+	for (int i = 0; i < N_ACKED; i++) {
+		const char *steps[] = {a->first, "done", "processing"};
+		for (int k = 0; k < 3; k++) {
+			json_t *out = NULL;
+			struct lt_err err = {0};
+			int rc = lt_exchange_ack(a->fx->x, &a->fx->h26, a->ids[i], steps[k], &out, &err);
+			const char *st = rc == LT_OK ? json_string_value(json_object_get(out, "state")) : NULL;
+			/* After this worker's own done, the state can only be done. */
+			bool want_done = k > 0 || strcmp(a->first, "done") == 0;
+			if (rc != LT_OK || !st || (want_done && strcmp(st, "done") != 0)) {
+				if (!a->bad++)
+					snprintf(a->why, sizeof a->why, "%s %s: rc %d state %s %s", a->ids[i], steps[k], rc,
+						 st ? st : "-", err.msg);
+			}
+			json_decref(out);
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent_acks_and_sends(void **state)
+{
+	struct fx *fx = *state;
+	char ids[N_ACKED][LT_DOC_ID_BUFSZ];
+	for (int i = 0; i < N_ACKED; i++) {
+		char num[16];
+		json_t *r = NULL;
+		snprintf(num, sizeof num, "%d", 500 + i);
+		char *p = edoc("000.00.00.G22", "000.00.00.H26", num, "Xác nhận song song");
+		snprintf(ids[i], sizeof ids[i], "%s", send_ok(fx, &fx->g22, p, &r));
+		json_decref(r);
+		free(p);
+	}
+	unsigned long long before = commits(fx);
+	pthread_t t[8];
+	struct acker a[4];
+	struct worker w[4];
+	const char *first[] = {"processing", "done", "fail", "done"};
+	for (int i = 0; i < 4; i++) {
+		a[i] = (struct acker){.fx = fx, .ids = ids, .first = first[i]};
+		w[i] = (struct worker){fx, 2000 + i * 10, 10, 0};
+		assert_int_equal(pthread_create(&t[i], NULL, acker, &a[i]), 0);
+		assert_int_equal(pthread_create(&t[4 + i], NULL, sender, &w[i]), 0);
+	}
+	int sent = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		pthread_join(t[4 + i], NULL);
+		if (a[i].bad)
+			fail_msg("acker %d: %d bad replies, first: %s", i, a[i].bad, a[i].why);
+		sent += w[i].ok;
+	}
+	assert_int_equal(sent, 40);
+	/* 4 x 3 acknowledgements per document, and 40 sends. Many threads
+	 * queued at once: fewer commits than writes. */
+	unsigned long long writes = 4 * 3 * N_ACKED + 40;
+	assert_true(commits(fx) - before < writes);
+	assert_int_equal(inbox_count(fx, &fx->h26, "edoc"), 40);
+	for (int i = 0; i < N_ACKED; i++) {
+		json_t *out = NULL;
+		struct lt_err err = {0};
+		assert_int_equal(lt_exchange_trace(fx->x, &fx->g22, ids[i], &out, &err), LT_OK);
+		json_t *tr = json_object_get(json_array_get(json_object_get(out, "recipients"), 0), "transport");
+		size_t n = json_array_size(tr), dones = 0;
+		assert_true(n >= 2);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(tr, 0), "state")), "pending");
+		assert_string_equal(json_string_value(json_object_get(json_array_get(tr, n - 1), "state")), "done");
+		for (size_t k = 0; k < n; k++)
+			dones += strcmp(json_string_value(json_object_get(json_array_get(tr, k), "state")), "done") == 0;
+		assert_int_equal(dones, 1);
+		json_decref(out);
+	}
 }
 
 struct finisher {
@@ -912,6 +1064,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_only_from_the_parties, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retention_counts_from_the_last_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_with_one_failing_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acks_share_a_commit_with_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_acks_and_sends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_after_rename_leaves_the_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_startup_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revocation_listed_once, setup, teardown),

@@ -15,7 +15,7 @@
 
 #include "../store_impl.h"
 
-#define LT__SQ_CACHE 64   /* prepared statements per connection */
+#define LT__SQ_CACHE 256 /* prepared statements per connection: room for every static SQL text of the store */
 #define LT__SQ_READERS 16 /* read connections at most, opened on demand */
 
 struct lt__sq_conn {
