@@ -1,7 +1,8 @@
 """Search benchmark on the 100,000-unit registry: latency of name searches
 (a word or two of a unit's name, typed without diacritics) and of code-prefix
 searches, one request at a time on one connection, next to the latency of a
-look-up measured the same way; then the throughput of each kind under wrk (64
+look-up measured the same way, and of the same name searches with one of the
+search page's filters; then the throughput of each kind under wrk (64
 connections) next to the look-up's, in alternating rounds on one daemon."""
 import os
 import random
@@ -45,6 +46,20 @@ def to_paths(queries):
     return ["/v1/units?q=" + urllib.parse.quote(q) for q in queries]
 
 
+def filtered_paths(queries, codes, rnd):
+    """The same name queries with one of the search page's filters: a level,
+    a subtree (a level-1 or level-2 unit, picked from the sampled codes'
+    ancestors) or every status."""
+    out = []
+    for q in queries:
+        g = rnd.choice(codes).split(".")
+        f = rnd.choice(("level=%d" % rnd.randint(1, 4), "under=000.00.00." + g[3],
+                        "under=000.00.%s.%s" % (g[2], g[3]) if g[2] != "00" else "under=000.00.00." + g[3],
+                        "status=all"))
+        out.append("/v1/units?q=%s&%s" % (urllib.parse.quote(q), f))
+    return out
+
+
 def lat_stats(samples):
     ms = [dt * 1000.0 for _, dt in samples]
     return {"n": len(ms), "p50_ms": percentile(ms, 50), "p90_ms": percentile(ms, 90),
@@ -54,15 +69,18 @@ def lat_stats(samples):
 def slowest(samples, k=8):
     worst = {}
     for path, dt in samples:
-        q = urllib.parse.unquote(path.split("q=", 1)[1])
+        q = urllib.parse.unquote(path.split("q=", 1)[1]).replace("&", " ")
         worst[q] = max(worst.get(q, 0.0), dt * 1000.0)
     return [{"q": q, "ms": round(ms, 2)} for q, ms in sorted(worst.items(), key=lambda x: -x[1])[:k]]
 
 
 def run(ctx, db, lookup_paths, lookup_rss_mb):
     rnd = random.Random(8)
-    name_paths = to_paths(name_queries(ctx.sample_names, rnd))
+    names = name_queries(ctx.sample_names, rnd)
+    name_paths = to_paths(names)
     prefix_paths = to_paths(prefix_queries(ctx.sample_codes, rnd))
+    # Its own generator, so the other runs draw the same queries as before.
+    filtered = filtered_paths(names, ctx.sample_codes, random.Random(9))
     files = {"lookup": write_paths(os.path.join(ctx.tmp, "lookup.paths"), lookup_paths),
              "name": write_paths(os.path.join(ctx.tmp, "search-name.paths"), name_paths),
              "prefix": write_paths(os.path.join(ctx.tmp, "search-prefix.paths"), prefix_paths)}
@@ -74,15 +92,17 @@ def run(ctx, db, lookup_paths, lookup_rss_mb):
         lat = {}
         for kind, paths, secs in (("lookup", lookup_paths, ctx.lat_seconds),
                                   ("name", name_paths, ctx.lat_seconds * 1.5),
-                                  ("prefix", prefix_paths, ctx.lat_seconds)):
+                                  ("prefix", prefix_paths, ctx.lat_seconds),
+                                  ("name_filtered", filtered, ctx.lat_seconds)):
             samples = latency_run(daemon.port, paths, secs, rnd)
             lat[kind] = lat_stats(samples)
-            if kind == "name":
+            if kind.startswith("name"):
                 lat[kind]["slowest"] = slowest(samples)
+            if kind == "name":
                 for k in (1, 2):
                     sub = [s for s in samples if urllib.parse.unquote(s[0]).count(" ") == k - 1]
                     lat[kind]["%d_word" % k] = lat_stats(sub)
-            log("1 connection: %-6s p50 %.2f ms  p99 %.2f ms  (%d requests)"
+            log("1 connection: %-13s p50 %.2f ms  p99 %.2f ms  (%d requests)"
                 % (kind, lat[kind]["p50_ms"], lat[kind]["p99_ms"], lat[kind]["n"]))
         runs = {"lookup": [], "name": [], "prefix": []}
         for i in range(ctx.rounds):

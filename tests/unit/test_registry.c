@@ -764,9 +764,10 @@ static void import_ok(struct fx *fx, const char *csv)
 }
 
 /* Imports a registry where common words ("ủy ban nhân dân") match most
- * names, and where one parent's children (000.01.10.H14) lie in a dozen
- * stretches of rowids, each batch separated by eighty matching units under
- * another province; then moves and closes some. */
+ * names, and where one parent's children (000.01.10.H14) lie in fourteen
+ * stretches of rowids, more than a search walks apart, each batch separated
+ * by eighty matching units under another province; then moves and closes
+ * some. */
 static void build_crowd(struct fx *fx)
 {
 	size_t cap = 1 << 17, len = 0;
