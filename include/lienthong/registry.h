@@ -52,8 +52,9 @@ struct lt_search {
 	const char *cursor; /* from the previous page */
 	int limit;          /* 1..500 */
 };
-/* Calls cb per match in tree order for codes and listings, recording (rowid) order for name searches; next_cursor (LT_CODE_BUFSZ) is set to the
- * last item's cursor when the page is full, else "". */
+/* Calls cb per match: in tree order for code searches and listings, in
+ * recording (rowid) order for name searches; next_cursor (LT_CODE_BUFSZ) is
+ * set to the last item's cursor when the page is full, else "". */
 int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit_cb cb, void *ctx,
 		       char *next_cursor, struct lt_err *err);
 
@@ -151,7 +152,7 @@ void lt_import_report_free(struct lt_import_report *rep);
 int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_report *rep, struct lt_err *err);
 
 /* Writes the active units (of the subtree under root, when given; as they
- * stood on as_of, when given) as CSV in tree order for codes and listings, recording (rowid) order for name searches. */
+ * stood on as_of, when given) as CSV in tree order. */
 int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of,
 			   struct lt_err *err);
 
