@@ -364,9 +364,26 @@ def parse_raw_reply(data):
 
 
 class DaemonTest(unittest.TestCase):
-    """Asserts shared by the daemon tests."""
+    """Asserts shared by the daemon tests. A class that keeps its daemon in
+    cls.d and its registry in cls.reg gets them stopped and removed after its
+    tests; a daemon that does not exit 0 on SIGTERM, or printed a sanitizer
+    report, fails the class."""
 
     maxDiff = 4000
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            d = getattr(cls, "d", None)
+            if d is not None:
+                rc = d.stop()
+                bad = d.sanitizer_lines()
+                if rc != 0 or bad:
+                    raise AssertionError(f"lienthongd after SIGTERM: exit {rc} (None: killed)\n" + "\n".join(bad[:20]))
+        finally:
+            reg = getattr(cls, "reg", None)
+            if reg is not None:
+                reg.close()
 
     def assertStatus(self, r, status, msg=""):
         ok = r.status in status if isinstance(status, (tuple, list, set)) else r.status == status

@@ -62,16 +62,6 @@ class ExchangeSecurity(ltd.DaemonTest):
             cls.tearDownClass()
             raise
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            if cls.d is not None:
-                rc = cls.d.stop()  # SIGTERM
-                bad = cls.d.sanitizer_lines()
-                if rc != 0 or bad:
-                    raise AssertionError(f"lienthongd after SIGTERM: exit {rc} (None: killed)\n" + "\n".join(bad[:20]))
-        finally:
-            cls.reg.close()
 
     def ids(self, token, kind=None):
         return [it["id"] for it in ltx.inbox_all(self.d, token, kind)]

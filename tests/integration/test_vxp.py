@@ -201,16 +201,6 @@ class VxpSdk(VxpTest):
             cls.tearDownClass()
             raise
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            if cls.d is not None:
-                rc = cls.d.stop()
-                bad = cls.d.sanitizer_lines()
-                if rc != 0 or bad:
-                    raise AssertionError(f"lienthongd after SIGTERM: exit {rc} (None: killed)\n" + "\n".join(bad[:20]))
-        finally:
-            cls.reg.close()
 
     # ---- helpers ----
 
@@ -922,16 +912,6 @@ class VxpLimits(VxpTest):
             cls.tearDownClass()
             raise
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            if cls.d is not None:
-                rc = cls.d.stop()
-                bad = cls.d.sanitizer_lines()
-                if rc != 0 or bad:
-                    raise AssertionError(f"lienthongd after SIGTERM: exit {rc} (None: killed)\n" + "\n".join(bad[:20]))
-        finally:
-            cls.reg.close()
 
     def client(self, code=G22):
         return ltvxp.Client("127.0.0.1", self.d.port, code, self.sys[code]["vxp_secret"])
@@ -1029,16 +1009,6 @@ class VxpClockSkew(VxpTest):
             cls.tearDownClass()
             raise
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            if cls.d is not None:
-                rc = cls.d.stop()
-                bad = cls.d.sanitizer_lines()
-                if rc != 0 or bad:
-                    raise AssertionError(f"lienthongd after SIGTERM: exit {rc} (None: killed)\n" + "\n".join(bad[:20]))
-        finally:
-            cls.reg.close()
 
     def client(self, delta=None, timestamp=None):
         ts = timestamp or ltvxp.vn_now() + (delta or datetime.timedelta())

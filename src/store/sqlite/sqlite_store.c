@@ -81,6 +81,13 @@ int lt__sq_exec(struct lt__sq_conn *c, sqlite3_stmt *s, struct lt_err *err, cons
 	return ret;
 }
 
+static int fail_reading(struct lt__sq_conn *cn, struct lt_err *err, const char *what)
+{
+	char doing[96];
+	snprintf(doing, sizeof doing, "reading %s", what);
+	return lt__sq_fail(cn, err, doing);
+}
+
 int lt__sq_rows(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, lt__sq_row_fn row, void *ctx,
 		struct lt_err *err, const char *what)
 {
@@ -88,11 +95,8 @@ int lt__sq_rows(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		if ((ret = row(ctx, q)) != 0)
 			break;
-	if (ret == LT_OK && rc != SQLITE_DONE) {
-		char doing[96];
-		snprintf(doing, sizeof doing, "reading %s", what);
-		ret = lt__sq_fail(cn, err, doing);
-	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = fail_reading(cn, err, what);
 	sqlite3_reset(q);
 	lt__sq_release(st, cn);
 	return ret;
@@ -105,9 +109,7 @@ int lt__sq_one(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q,
 	if (rc == SQLITE_ROW) {
 		ret = row(ctx, q);
 	} else if (rc != SQLITE_DONE) {
-		char doing[96];
-		snprintf(doing, sizeof doing, "reading %s", what);
-		ret = lt__sq_fail(cn, err, doing);
+		ret = fail_reading(cn, err, what);
 	}
 	sqlite3_reset(q);
 	lt__sq_release(st, cn);
