@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,17 +37,11 @@ static const char units_csv[] =
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-acc-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	fixture_tmpdir(fx->dir, sizeof fx->dir, "acc");
 	snprintf(fx->db, sizeof fx->db, "%s/t.db", fx->dir);
 	struct lt_err err = {0};
-	assert_int_equal(lt_registry_open(&fx->r, fx->db, &err), LT_OK);
+	fx->r = fixture_registry(fx->db, units_csv);
 	fx->s = lt_registry_store(fx->r);
-	FILE *f = fmemopen((void *)units_csv, strlen(units_csv), "r");
-	struct lt_import_report rep;
-	assert_int_equal(lt_registry_import_csv(fx->r, f, &rep, &err), LT_OK);
-	fclose(f);
-	lt_import_report_free(&rep);
 	char keydir[128];
 	snprintf(keydir, sizeof keydir, "%s/data/keys", fx->dir);
 	assert_int_equal(lt_seal_key_in(keydir, true, fx->key, &err), LT_OK);
@@ -57,9 +53,7 @@ static int teardown(void **state)
 {
 	struct fx *fx = *state;
 	lt_registry_close(fx->r);
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_rmrf(fx->dir);
 	free(fx);
 	return 0;
 }

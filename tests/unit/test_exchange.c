@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -61,17 +63,11 @@ static void make_system(struct fx *fx, const char *code, struct lt_principal *p)
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-xch-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	fixture_tmpdir(fx->dir, sizeof fx->dir, "xch");
 	snprintf(fx->db, sizeof fx->db, "%s/t.db", fx->dir);
 	snprintf(fx->data, sizeof fx->data, "%s/data", fx->dir);
 	struct lt_err err = {0};
-	assert_int_equal(lt_registry_open(&fx->r, fx->db, &err), LT_OK);
-	FILE *f = fmemopen((void *)units_csv, strlen(units_csv), "r");
-	struct lt_import_report rep;
-	assert_int_equal(lt_registry_import_csv(fx->r, f, &rep, &err), LT_OK);
-	fclose(f);
-	lt_import_report_free(&rep);
+	fx->r = fixture_registry(fx->db, units_csv);
 	/* Quảng Nam merges into Đà Nẵng; H99 is dissolved with no successor. */
 	const char h47[][LT_CODE_BUFSZ] = {"000.00.00.H47"}, h99[][LT_CODE_BUFSZ] = {"000.00.00.H99"};
 	struct lt_reorg m = {.kind = LT_REORG_MERGE, .decision = {"202/2025/QH15", "2025-06-12", "Quốc hội"},
@@ -98,9 +94,7 @@ static int teardown(void **state)
 	struct fx *fx = *state;
 	lt_exchange_close(fx->x);
 	lt_registry_close(fx->r);
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_rmrf(fx->dir);
 	free(fx);
 	return 0;
 }

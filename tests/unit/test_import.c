@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +26,10 @@ static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-import-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	fixture_tmpdir(fx->dir, sizeof fx->dir, "import");
 	char db[128];
 	snprintf(db, sizeof db, "%s/t.db", fx->dir);
-	struct lt_err err = {0};
-	assert_int_equal(lt_registry_open(&fx->r, db, &err), LT_OK);
+	fx->r = fixture_registry(db, NULL);
 	*state = fx;
 	return 0;
 }
@@ -38,9 +38,7 @@ static int teardown(void **state)
 {
 	struct fx *fx = *state;
 	lt_registry_close(fx->r);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_rmrf(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +63,7 @@ static char *snapshot(struct lt_registry *r)
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-reg-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	fixture_tmpdir(fx->dir, sizeof fx->dir, "reg");
 	snprintf(fx->db, sizeof fx->db, "%s/t.db", fx->dir);
 	struct lt_err err = {0};
 	assert_int_equal(lt_registry_open(&fx->r, fx->db, &err), LT_OK);
@@ -81,9 +82,7 @@ static int teardown(void **state)
 {
 	struct fx *fx = *state;
 	lt_registry_close(fx->r);
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_rmrf(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +61,7 @@ static int group_setup(void **state)
 	fx->src = getenv("LT_SOURCE_DIR");
 	if (!fx->src)
 		fx->src = ".";
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-sign-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	fixture_tmpdir(fx->dir, sizeof fx->dir, "sign");
 	snprintf(fx->ca, sizeof fx->ca, "%s/ca", fx->dir);
 	/* G22 with an RSA key, an EC key and an expired certificate; H26 for a
 	 * certificate that names another code. */
@@ -74,14 +75,8 @@ static int group_setup(void **state)
 	snprintf(fx->minimal, sizeof fx->minimal, "%s/tests/data/edxml/edoc-minimal.edxml", fx->src);
 	char db[128];
 	snprintf(db, sizeof db, "%s/t.db", fx->dir);
-	struct lt_err err = {0};
-	assert_int_equal(lt_registry_open(&fx->r, db, &err), LT_OK);
+	fx->r = fixture_registry(db, units_csv);
 	fx->s = lt_registry_store(fx->r);
-	FILE *f = fmemopen((void *)units_csv, strlen(units_csv), "r");
-	struct lt_import_report rep;
-	assert_int_equal(lt_registry_import_csv(fx->r, f, &rep, &err), LT_OK);
-	fclose(f);
-	lt_import_report_free(&rep);
 	*state = fx;
 	return 0;
 }
@@ -90,9 +85,7 @@ static int group_teardown(void **state)
 {
 	struct fx *fx = *state;
 	lt_registry_close(fx->r);
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_rmrf(fx->dir);
 	free(fx);
 	return 0;
 }

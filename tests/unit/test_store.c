@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +29,7 @@ static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-store-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	fixture_tmpdir(fx->dir, sizeof fx->dir, "store");
 	char uri[128];
 	snprintf(uri, sizeof uri, "%s/t.db", fx->dir);
 	struct lt_err err = {0};
@@ -42,9 +43,7 @@ static int teardown(void **state)
 {
 	struct fx *fx = *state;
 	lt_store_close(fx->s);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_rmrf(fx->dir);
 	free(fx);
 	return 0;
 }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,18 +54,12 @@ static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof *fx);
 	assert_non_null(fx);
-	snprintf(fx->dir, sizeof fx->dir, "/tmp/lt-vxp-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
+	fixture_tmpdir(fx->dir, sizeof fx->dir, "vxp");
 	snprintf(fx->db, sizeof fx->db, "%s/t.db", fx->dir);
 	snprintf(fx->data, sizeof fx->data, "%s/data", fx->dir);
 	struct lt_err err = {0};
-	assert_int_equal(lt_registry_open(&fx->r, fx->db, &err), LT_OK);
+	fx->r = fixture_registry(fx->db, units_csv);
 	fx->s = lt_registry_store(fx->r);
-	FILE *f = fmemopen((void *)units_csv, strlen(units_csv), "r");
-	struct lt_import_report rep;
-	assert_int_equal(lt_registry_import_csv(fx->r, f, &rep, &err), LT_OK);
-	fclose(f);
-	lt_import_report_free(&rep);
 	assert_int_equal(lt_seal_key_in(fx->data, true, fx->key, &err), LT_OK);
 	/* One connected system for G22; H26 stays unconnected. */
 	struct lt_principal admin = {.role = LT_ROLE_ADMIN};
@@ -81,9 +77,7 @@ static int teardown(void **state)
 {
 	struct fx *fx = *state;
 	lt_registry_close(fx->r);
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
+	fixture_rmrf(fx->dir);
 	free(fx);
 	return 0;
 }
