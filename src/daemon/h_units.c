@@ -99,22 +99,11 @@ void h_unit_get(struct req *rq)
 	json_t *o = unit_json(rq, &u, as_of);
 	if (!o)
 		return;
-	if (as_of[0] || !(body = json_dumps(o, JSON_COMPACT))) {
+	if (as_of[0] || !(body = json_reply_text(o, &len))) {
 		reply_json(rq, 200, o);
 		return;
 	}
 	json_decref(o);
-	/* The same bytes queue() would send: compact JSON and a newline. */
-	len = strlen(body);
-	char *t = realloc(body, len + 2);
-	if (!t) {
-		free(body);
-		reply_error(rq, LT_ENOMEM, "out of memory");
-		return;
-	}
-	body = t;
-	body[len++] = '\n';
-	body[len] = '\0';
 	unit_cache_put(rq->srv->ucache, store, u.code, gen, rq->etag, body, len);
 	reply_raw(rq, 200, JSON_TYPE, body, len);
 }

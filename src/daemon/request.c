@@ -20,6 +20,23 @@ const char *req_header(const struct req *rq, const char *name)
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
+char *json_reply_text(const json_t *o, size_t *len)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	/* A trailing newline makes curl output readable in the docs. */
+	char *t = realloc(s, n + 2);
+	if (t) {
+		s = t;
+		s[n++] = '\n';
+		s[n] = '\0';
+	}
+	*len = n;
+	return s;
+}
+
 void reply_json(struct req *rq, int status, json_t *body)
 {
 	json_decref(rq->json);

@@ -94,7 +94,7 @@ static bool vxp_refusal(const struct req *rq)
  * built (out of memory), a fixed envelope in fallback, not owned. */
 static char *json_text(struct req *rq, bool vxp, char *fallback, size_t size, size_t *len, bool *owned)
 {
-	char *s = rq->json ? json_dumps(rq->json, JSON_COMPACT) : NULL;
+	char *s = rq->json ? json_reply_text(rq->json, len) : NULL;
 	if (!s) {
 		if (!vxp)
 			return NULL;
@@ -106,14 +106,6 @@ static char *json_text(struct req *rq, bool vxp, char *fallback, size_t size, si
 		*owned = false;
 		return fallback;
 	}
-	size_t n = strlen(s);
-	char *t = realloc(s, n + 2);
-	if (t) {
-		s = t;
-		s[n++] = '\n';
-		s[n] = '\0';
-	}
-	*len = n;
 	*owned = true;
 	return s;
 }

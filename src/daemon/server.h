@@ -141,6 +141,9 @@ bool req_query_date(struct req *rq, const char *key, char out[LT_DATE_BUFSZ]);
 bool req_query_status(struct req *rq, enum lt_status_filter def, enum lt_status_filter *out);
 
 /* ---- replies (request.c) ---- */
+/* The bytes of a JSON reply as sent: compact, with a trailing newline;
+ * malloc'd (caller frees), NULL when o cannot be written. */
+char *json_reply_text(const json_t *o, size_t *len);
 void reply_json(struct req *rq, int status, json_t *body); /* steals body */
 void reply_raw(struct req *rq, int status, const char *ctype, char *data, size_t len); /* steals data */
 /* {"error":{"code","message"}} with the HTTP status of the library status. */
