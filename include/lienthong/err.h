@@ -18,7 +18,12 @@ enum lt_status {
 	LT_EAUTH = -8,      /* no credential, or a wrong one */
 	LT_EFORBIDDEN = -9, /* credential fine, outside its scope */
 	LT_ENOTREADY = -10, /* the store or a dependency does not answer yet */
+	LT_EPRECOND = -11,  /* the caller's expected version is not the current one */
 };
+
+/* Process exit codes (design.md §7.1), for the CLI and the daemon alike: a
+ * status maps to one through lt_status_exit; usage errors have no status. */
+enum lt_exit { LT_EXIT_OK = 0, LT_EXIT_REFUSED = 1, LT_EXIT_USAGE = 2, LT_EXIT_IO = 3 };
 
 #define LT_ERR_MSG_MAX 512
 
@@ -36,7 +41,7 @@ const char *lt_status_name(int status);
 /* The HTTP status that answers a failure with this status. */
 int lt_status_http(int status);
 
-/* The CLI exit code of design.md §7.1: 0 ok, 1 refusal, 3 I/O or database. */
+/* The exit code of a status: LT_EXIT_OK, LT_EXIT_REFUSED or LT_EXIT_IO. */
 int lt_status_exit(int status);
 
 /* Fills err (if non-NULL) and returns status, so callers can write

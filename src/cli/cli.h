@@ -12,7 +12,7 @@
 #include "lienthong/err.h"
 #include "lienthong/registry.h"
 
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+enum { EXIT_OK = LT_EXIT_OK, EXIT_REFUSED = LT_EXIT_REFUSED, EXIT_USAGE = LT_EXIT_USAGE, EXIT_IO = LT_EXIT_IO };
 
 struct cli {
 	struct lt_config cfg;

@@ -447,8 +447,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	lt_log_debug("http: %s", msg);
 }
 
-/* "host:port", "[v6]:port" or ":port". */
-static int listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_err *err)
+int server_listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_err *err)
 {
 	memset(ss, 0, sizeof *ss);
 	char host[128];
@@ -457,8 +456,8 @@ static int listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_
 		return lt_err_set(err, LT_EINVAL, "listen '%s' needs a port: host:port", text);
 	char *end;
 	long port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		return lt_err_set(err, LT_EINVAL, "listen '%s': bad port", text);
+	if (end == colon + 1 || *end || port < 0 || port > 65535)
+		return lt_err_set(err, LT_EINVAL, "listen '%s': the port must be a number from 0 to 65535", text);
 	size_t hn = (size_t)(colon - text);
 	if (hn >= sizeof host)
 		return lt_err_set(err, LT_EINVAL, "listen '%s': host too long", text);
@@ -499,7 +498,7 @@ static void *watchdog_loop(void *arg)
 int server_start(struct server *srv, struct lt_err *err)
 {
 	struct sockaddr_storage ss;
-	if (listen_addr(srv->cfg.listen, &ss, err))
+	if (server_listen_addr(srv->cfg.listen, &ss, err))
 		return err->status;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)

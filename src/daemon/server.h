@@ -116,6 +116,14 @@ struct server {
 int server_start(struct server *srv, struct lt_err *err);
 void server_stop(struct server *srv, int grace_seconds);
 int server_port(struct server *srv);
+/* The listen key: "host:port", "[v6]:port" or ":port", port 0..65535. */
+struct sockaddr_storage;
+int server_listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_err *err);
+
+/* What start-up would refuse in cfg, found without binding, creating or
+ * writing anything: the listen address, the database, data and log paths,
+ * the CA files and the web directory (check.c, for lienthongd -n). */
+int daemon_check_config(const struct lt_config *cfg, struct lt_err *err);
 
 /* Sets rq->route from method and path; replies 404 or 405 when none fits
  * (routes.c). */
