@@ -73,11 +73,14 @@ int lt_registry_issue(struct lt_registry *r, const struct lt_issue *req, struct 
 		      struct lt_err *err);
 
 /* Contact data; no decision needed. if_version (0 = any) guards against lost
- * updates. */
+ * updates: it is compared inside the write transaction, so a change made in
+ * between by any writer of the database (the daemon, the CLI) makes this one
+ * LT_EPRECOND, never a lost update. */
 int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_contact *c, int64_t if_version,
 		       struct lt_unit *out, struct lt_err *err);
+/* A new name on a decision; if_version as for lt_registry_update. */
 int lt_registry_rename(struct lt_registry *r, const char *code, const char *name, const struct lt_decision *d,
-		       const char *effective, struct lt_unit *out, struct lt_err *err);
+		       const char *effective, int64_t if_version, struct lt_unit *out, struct lt_err *err);
 
 enum lt_reorg_kind { LT_REORG_MOVE, LT_REORG_SPLIT, LT_REORG_MERGE, LT_REORG_DISSOLVE };
 
