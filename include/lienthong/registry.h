@@ -95,7 +95,14 @@ struct lt_child_place {
 	size_t into; /* index into lt_reorg.into */
 };
 
-/* A reorganisation (design.md §7.2 bodies). Arrays are borrowed. */
+/* The most units one reorganisation names in from, and creates in into. */
+#define LT_REORG_MAX_UNITS 1000
+
+/* A reorganisation (design.md §7.2 bodies). Arrays are borrowed. What each
+ * kind takes: move one unit into {parent, number} (its name stays: a rename
+ * is a change of its own); merge two or more into a new unit {parent, name}
+ * or one or more into an existing into_code; split one into two or more new
+ * units, children placed by index; dissolve, no into. */
 struct lt_reorg {
 	enum lt_reorg_kind kind;
 	struct lt_decision decision;
@@ -153,6 +160,19 @@ void lt_import_report_free(struct lt_import_report *rep);
 /* All-or-nothing CSV import (design.md §4 columns, or the shared-catalogue
  * names). On refusal rep->errors names each bad row and nothing is written. */
 int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_report *rep, struct lt_err *err);
+
+/* Records of the shared catalogue's category qlvanbandieuhanhcap<level>
+ * (formats.md §3.6 field names: MaDinhDanhCap<level>, MaDinhDanhCha,
+ * TenDonVi, DiaChi, Email, SoDienThoai, Fax, Website, QdBanHanhQdSuaDoi,
+ * NgayBanHanhQd, CoQuanBanHanhQd; strings or null), each a new unit issued
+ * on its decision (all three decision fields required), added by who (an
+ * admin, or a manager whose subtree holds every code), all or nothing with
+ * the checks of lt_registry_import_csv. A refused record is named in
+ * rep->errors as {"record": k (1-based), "code", "reason"}; a refusal of the
+ * caller or of the whole array names none. Caller frees rep. */
+struct lt_principal;
+int lt_registry_add_records(struct lt_registry *r, const struct lt_principal *who, int level, const json_t *records,
+			    struct lt_import_report *rep, struct lt_err *err);
 
 /* Writes the active units (of the subtree under root, when given; as they
  * stood on as_of, when given) as CSV in tree order. */

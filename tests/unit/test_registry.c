@@ -334,6 +334,53 @@ static void test_version_checked_in_transaction(void **state)
 	lt_registry_close(cli);
 }
 
+/* The rules of each kind of reorganisation are the library's, whichever
+ * front builds the request: a move keeps its name, one limit of units. */
+static void test_reorg_shape_rules(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_reorg_result res = {0};
+	char *before = snapshot(fx->r);
+	const char(*one)[LT_CODE_BUFSZ] = (const char(*)[LT_CODE_BUFSZ]) "000.00.01.H47";
+	struct lt_new_unit named = {"000.00.00.H17", "Sở Nội vụ mang tên mới", 0};
+	struct lt_reorg move = {.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &named,
+				.n_into = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, &move, &res, &err), LT_EINVAL);
+	assert_int_equal(err.status, LT_EINVAL);
+	assert_non_null(strstr(err.msg, "a move keeps the unit's name"));
+
+	struct lt_child_place kid = {"000.01.02.H47", 0};
+	struct lt_new_unit unnamed = {"000.00.00.H17", "", 0};
+	struct lt_reorg bad[] = {
+		{.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &unnamed, .n_into = 1,
+		 .children = &kid, .n_children = 1},
+		{.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into_code = "000.00.00.H17"},
+		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = 1, .into = &unnamed, .n_into = 1},
+		{.kind = LT_REORG_MERGE, .decision = merger, .from = one, .n_from = 1},
+		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = 0},
+		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = LT_REORG_MAX_UNITS + 1},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		lt_err_clear(&err);
+		int rc = lt_registry_reorganize(fx->r, &bad[i], &res, &err);
+		if (rc != LT_EINVAL || err.status != LT_EINVAL)
+			fail_msg("case %zu: %d (%s)", i, rc, err.msg);
+	}
+	char *after = snapshot(fx->r);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	/* Without a name the move goes through, keeping the name. */
+	move.into = &unnamed;
+	assert_int_equal(lt_registry_reorganize(fx->r, &move, &res, &err), LT_OK);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, res.moved[0].to, NULL, &u, &err), LT_OK);
+	assert_string_equal(u.name, "Sở Nội vụ tỉnh Quảng Nam");
+	lt_reorg_result_free(&res);
+}
+
 /* Every refusal leaves the content byte-for-byte unchanged. */
 static void test_refusals_change_nothing(void **state)
 {
@@ -1016,6 +1063,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search_pages_every_match_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_checked_in_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reorg_shape_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
