@@ -54,4 +54,9 @@ int lt_err_prefix(struct lt_err *err, const char *fmt, ...) __attribute__((forma
 
 void lt_err_clear(struct lt_err *err);
 
+/* Makes err agree with a failure status rc < 0 that may not have filled it
+ * (a caller's callback returns a status but has no err): an err of another
+ * status, or without words, gets rc and rc's words. Returns rc. */
+int lt_err_agree(struct lt_err *err, int rc);
+
 #endif

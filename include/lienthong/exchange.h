@@ -84,7 +84,7 @@ struct lt_exchange_counts {
 	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays,
 		rejected;
 };
-void lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out);
+int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 
 /* Removes bodies acknowledged by every recipient, the last of them longer
  * ago than the retention period; traces and statistics stay. Returns how

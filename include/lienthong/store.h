@@ -112,7 +112,8 @@ int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event
  * built from the registry under one generation may be served again while
  * it holds. Cheap: no database read on most calls. */
 uint64_t lt_store_generation(struct lt_store *s);
-int64_t lt_store_last_seq(struct lt_store *s);
+/* The sequence number of the last event recorded (0 when none). */
+int lt_store_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err);
 /* The latest event of code effective on or before date: LT_ENOTFOUND if the
  * code did not exist then. The caller clears *out. */
 int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,

@@ -40,6 +40,11 @@ static void usage(FILE *out)
 
 int cli_fail(const struct lt_err *err)
 {
+	if (err->status == LT_OK) {
+		/* A failure must never exit 0, even when the library did not say why. */
+		fprintf(stderr, "lienthong: BUG: the command failed without a status; please report it\n");
+		return LT_EXIT_IO;
+	}
 	fprintf(stderr, "lienthong: %s\n", err->msg[0] ? err->msg : lt_strerror(err->status));
 	return lt_status_exit(err->status);
 }

@@ -186,8 +186,9 @@ bool json_decision(struct req *rq, json_t *o, struct lt_decision *d);
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 void metrics_observe(struct metrics *m, int route_index, int http_status, int64_t ns, int lt_status);
-/* Prometheus text; caller frees. */
-char *metrics_render(struct metrics *m, struct server *srv, size_t *len);
+/* Prometheus text; caller frees. NULL (err filled) when the store or memory
+ * fails: a scrape then fails rather than reporting zeros. */
+char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct lt_err *err);
 
 /* ---- slow clients (watchdog.c) ---- */
 void watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx, enum MHD_ConnectionNotificationCode code);

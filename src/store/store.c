@@ -77,7 +77,9 @@ char *lt__code_rev_prefix(const char *code, char *buf)
 	return buf;
 }
 
-#define DISPATCH(call) return s->ops->call
+/* Whatever a backend or a caller's callback returned, the status and err
+ * agree (lt_err_agree). */
+#define DISPATCH(call) return lt_err_agree(err, s->ops->call)
 
 int lt_store_begin(struct lt_store *s, struct lt_err *err) { DISPATCH(begin(s, err)); }
 int lt_store_commit(struct lt_store *s, struct lt_err *err) { DISPATCH(commit(s, err)); }
@@ -144,8 +146,8 @@ int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event
 {
 	DISPATCH(events_after(s, after, limit, cb, ctx, err));
 }
-int64_t lt_store_last_seq(struct lt_store *s) { DISPATCH(last_seq(s)); }
-uint64_t lt_store_generation(struct lt_store *s) { DISPATCH(generation(s)); }
+int lt_store_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err) { DISPATCH(last_seq(s, out, err)); }
+uint64_t lt_store_generation(struct lt_store *s) { return s->ops->generation(s); }
 int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			struct lt_err *err)
 {

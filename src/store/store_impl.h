@@ -31,7 +31,7 @@ struct lt_store_ops {
 	int (*events_for)(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
 	int (*events_after)(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
 			    struct lt_err *err);
-	int64_t (*last_seq)(struct lt_store *s);
+	int (*last_seq)(struct lt_store *s, int64_t *out, struct lt_err *err);
 	uint64_t (*generation)(struct lt_store *s);
 	int (*event_asof)(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			  struct lt_err *err);

@@ -72,6 +72,13 @@ int lt_err_prefix(struct lt_err *err, const char *fmt, ...)
 	return err->status;
 }
 
+int lt_err_agree(struct lt_err *err, int rc)
+{
+	if (rc < 0 && err && (err->status != rc || !err->msg[0]))
+		lt_err_set(err, rc, "%s", lt_strerror(rc));
+	return rc;
+}
+
 void lt_err_clear(struct lt_err *err)
 {
 	if (err) {

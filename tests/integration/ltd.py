@@ -256,8 +256,10 @@ class Daemon:
             return self.stderr_saved
 
     def sanitizer_lines(self):
-        """Lines of a sanitizer report (build-asan) in the daemon's stderr."""
-        marks = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer")
+        """Lines of a sanitizer report (build-asan) in the daemon's stderr, and
+        the daemon's own "BUG:" lines (a failure whose status was lost)."""
+        marks = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer",
+                 "BUG: ")
         return [line for line in self.stderr().splitlines() if any(m in line for m in marks)]
 
     def access_lines(self):

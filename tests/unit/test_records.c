@@ -70,7 +70,10 @@ static int add(struct fx *fx, const struct lt_principal *who, int level, json_t 
 
 static int64_t seq(struct fx *fx)
 {
-	return lt_store_last_seq(lt_registry_store(fx->r));
+	int64_t last = -1;
+	struct lt_err err = {0};
+	assert_int_equal(lt_store_last_seq(lt_registry_store(fx->r), &last, &err), LT_OK);
+	return last;
 }
 
 static const char *reason_of(const struct lt_import_report *rep, size_t i, json_int_t *record_no)

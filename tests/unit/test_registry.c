@@ -55,7 +55,9 @@ static char *snapshot(struct lt_registry *r)
 	struct lt_err err;
 	assert_int_equal(lt_registry_export_csv(r, f, NULL, NULL, &err), LT_OK);
 	assert_int_equal(lt_registry_export_csv(r, f, NULL, "2099-01-01", &err), LT_OK);
-	fprintf(f, "last_seq=%lld\n", (long long)lt_store_last_seq(lt_registry_store(r)));
+	int64_t last = -1;
+	assert_int_equal(lt_store_last_seq(lt_registry_store(r), &last, &err), LT_OK);
+	fprintf(f, "last_seq=%lld\n", (long long)last);
 	fclose(f);
 	return buf;
 }
