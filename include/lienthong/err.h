@@ -54,9 +54,11 @@ int lt_err_prefix(struct lt_err *err, const char *fmt, ...) __attribute__((forma
 
 void lt_err_clear(struct lt_err *err);
 
-/* Makes err agree with a failure status rc < 0 that may not have filled it
- * (a caller's callback returns a status but has no err): an err of another
- * status, or without words, gets rc and rc's words. Returns rc. */
+/* The status of a failure rc < 0 of a call made with err cleared: err's own
+ * when the call filled it (the account written where it failed, which may
+ * be more precise than a generic rc), else rc with rc's words filled in (a
+ * caller's callback returns a status but has no err). Returns the status err
+ * now carries; rc itself when rc >= 0. */
 int lt_err_agree(struct lt_err *err, int rc);
 
 #endif

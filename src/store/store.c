@@ -78,8 +78,13 @@ char *lt__code_rev_prefix(const char *code, char *buf)
 }
 
 /* Whatever a backend or a caller's callback returned, the status and err
- * agree (lt_err_agree). */
-#define DISPATCH(call) return lt_err_agree(err, s->ops->call)
+ * agree (lt_err_agree): err is cleared first, so what it holds afterwards
+ * is this call's account. */
+#define DISPATCH(call)                                                                                               \
+	do {                                                                                                         \
+		lt_err_clear(err);                                                                                   \
+		return lt_err_agree(err, s->ops->call);                                                              \
+	} while (0)
 
 int lt_store_begin(struct lt_store *s, struct lt_err *err) { DISPATCH(begin(s, err)); }
 int lt_store_commit(struct lt_store *s, struct lt_err *err) { DISPATCH(commit(s, err)); }

@@ -74,9 +74,11 @@ int lt_err_prefix(struct lt_err *err, const char *fmt, ...)
 
 int lt_err_agree(struct lt_err *err, int rc)
 {
-	if (rc < 0 && err && (err->status != rc || !err->msg[0]))
-		lt_err_set(err, rc, "%s", lt_strerror(rc));
-	return rc;
+	if (rc >= 0 || !err)
+		return rc;
+	if (err->status < 0 && err->msg[0])
+		return err->status;
+	return lt_err_set(err, rc, "%s", lt_strerror(rc));
 }
 
 void lt_err_clear(struct lt_err *err)

@@ -160,6 +160,10 @@ static void test_err_agree(void **state)
 	lt_err_set(&err, LT_ERULE, "a rule said no");
 	assert_int_equal(lt_err_agree(&err, LT_ERULE), LT_ERULE);
 	assert_string_equal(err.msg, "a rule said no");
+	/* A generic return over a precise account: the account wins. */
+	lt_err_set(&err, LT_ENOTREADY, "database error while preparing a statement: database is locked");
+	assert_int_equal(lt_err_agree(&err, LT_EIO), LT_ENOTREADY);
+	assert_int_equal(err.status, LT_ENOTREADY);
 	assert_int_equal(lt_err_agree(NULL, LT_EIO), LT_EIO);
 }
 
