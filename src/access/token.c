@@ -130,8 +130,8 @@ int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_princ
 		return lt_err_set(err, LT_EAUTH, "the bearer token was revoked on %s", row.revoked);
 	enum lt_role role = LT_ROLE_ANONYMOUS;
 	if (lt_role_parse(row.role, &role, NULL))
-		return lt_err_set(err, LT_EIO, "token %lld has the unknown role '%s' in the database", (long long)row.id,
-				  row.role);
+		return lt_err_set(err, LT_EIO, "token %lld has the unknown role '%s' in the database",
+				  (long long)row.id, row.role);
 	out->role = role;
 	snprintf(out->scope, sizeof out->scope, "%s", row.scope);
 	snprintf(out->name, sizeof out->name, "%s", row.name);

@@ -166,13 +166,13 @@ void h_dmdc_category_post(struct req *rq)
 			if (off >= sizeof msg - 1)
 				break;
 			const char *c = json_string_value(json_object_get(e, "code"));
+			const char *why = json_string_value(json_object_get(e, "reason"));
 			off += (size_t)snprintf(msg + off, sizeof msg - off, "%sRecord %lld: %s%s%s%s", k ? "; " : ": ",
 						(long long)json_integer_value(json_object_get(e, "record")),
 						c && *c ? code_key : "", c && *c ? " " : "", c && *c ? c : "",
 						c && *c ? " " : "");
 			if (off < sizeof msg - 1)
-				off += (size_t)snprintf(msg + off, sizeof msg - off, "%s",
-							json_string_value(json_object_get(e, "reason")));
+				off += (size_t)snprintf(msg + off, sizeof msg - off, "%s", why ? why : "refused");
 		}
 		if (!json_array_size(rep.errors))
 			snprintf(msg + off, sizeof msg - off, ": %s", err.msg);

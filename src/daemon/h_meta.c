@@ -57,7 +57,8 @@ void h_healthz(struct req *rq)
 		return;
 	}
 	reply_json(rq, 200,
-		   json_pack("{s:s,s:s,s:I}", "status", "ok", "version", LIENTHONG_VERSION, "last_seq", (json_int_t)last));
+		   json_pack("{s:s,s:s,s:I}", "status", "ok", "version", LIENTHONG_VERSION, "last_seq",
+			     (json_int_t)last));
 }
 
 void h_metrics(struct req *rq)

@@ -99,7 +99,8 @@ void h_reorganize(struct req *rq)
 
 	if (json_is_array(jinto)) {
 		if (q.kind != LT_REORG_SPLIT) {
-			reply_error(rq, LT_EINVAL, "field 'into' of a %s is an object; only a split takes an array", kind);
+			reply_error(rq, LT_EINVAL, "field 'into' of a %s is an object; only a split takes an array",
+				    kind);
 			goto out;
 		}
 		size_t ni = json_array_size(jinto);

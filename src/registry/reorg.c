@@ -464,8 +464,8 @@ static int check_shape(const struct lt_reorg *q, const char *kind, struct lt_err
 		return lt_err_set(err, LT_EINVAL, "field 'into' lists %zu new units; at most %d", q->n_into,
 				  LT_REORG_MAX_UNITS);
 	if (q->n_children && q->kind != LT_REORG_SPLIT)
-		return lt_err_set(err, LT_EINVAL, "'children' places the children of a split; a %s moves them with their "
-						  "parent", kind);
+		return lt_err_set(err, LT_EINVAL,
+				  "'children' places the children of a split; a %s moves them with their parent", kind);
 	if (q->into_code[0] && q->kind != LT_REORG_MERGE)
 		return lt_err_set(err, LT_EINVAL, "'into.code' (an existing unit) is for a merge only");
 	if (q->kind == LT_REORG_DISSOLVE && q->n_into)
@@ -475,8 +475,8 @@ static int check_shape(const struct lt_reorg *q, const char *kind, struct lt_err
 	/* A name changes by a rename, on its own decision and in its own
 	 * history entry, never as a side effect of a move. */
 	if (q->kind == LT_REORG_MOVE && q->n_into == 1 && q->into[0].name[0])
-		return lt_err_set(err, LT_EINVAL, "a move keeps the unit's name: leave out 'into.name' and rename it as a "
-						  "change of its own");
+		return lt_err_set(err, LT_EINVAL,
+				  "a move keeps the unit's name: leave out 'into.name' and rename it as a change of its own");
 	return LT_OK;
 }
 
