@@ -49,6 +49,13 @@ int lt_access_write(const struct lt_principal *p, const char *code, struct lt_er
  * the admin for the level-1 table (design.md §1). */
 int lt_access_reorganise(const struct lt_principal *p, const char *code, struct lt_err *err);
 int lt_access_admin(const struct lt_principal *p, struct lt_err *err);
+/* Reading a document the hub carried: the admin, and its parties (party:
+ * the system that sent it or a system it was delivered to), read its body
+ * and its trace; a manager reads only the trace (metadata), of a document
+ * one of whose codes (sender, addressed or routed-to recipients) lies in
+ * its subtree. */
+int lt_access_document(const struct lt_principal *p, bool party, const struct lt_codelist *codes, bool body,
+		       struct lt_err *err);
 
 /* ---- sealing ---- */
 

@@ -30,6 +30,7 @@ struct lt_config {
 	int64_t max_bulk_bytes;      /* bulk bodies (dmdc records) */
 	int64_t vxp_max_clock_skew;  /* seconds; 0 = off */
 	int64_t retention_days;      /* 0 = keep acknowledged bodies forever */
+	int64_t hold_days;           /* days a delivery waits for a receiving system */
 	char access_log[1024];       /* path, "-" for stderr, "" for none */
 	char trusted_ca[1024];       /* CA certificates for signature binding */
 	char web_dir[1024];          /* the web UI's files; "" = beside the binary */

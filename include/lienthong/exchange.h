@@ -15,6 +15,7 @@
 #include "lienthong/registry.h"
 
 #define LT_DOC_ID_BUFSZ 33 /* 32 hex characters */
+#define LT_EXCHANGE_DEFAULT_HOLD_DAYS 30
 
 struct lt_exchange;
 
@@ -24,6 +25,7 @@ struct lt_exchange_opts {
 	int retention_days;        /* 0: keep acknowledged bodies */
 	int signature_policy;      /* enum lt_sig_policy: off, flag, require */
 	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
+	int hold_days;             /* days a delivery waits for a receiving system; 0: the default, 30 */
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):

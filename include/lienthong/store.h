@@ -159,6 +159,9 @@ int lt_store_token_revoke(struct lt_store *s, int64_t id, const char *at, struct
 int lt_store_system_add(struct lt_store *s, struct lt_system *sys, struct lt_err *err);
 int lt_store_system_get(struct lt_store *s, int64_t id, struct lt_system *out, struct lt_err *err);
 int lt_store_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err);
+/* Binds code to the system. The deliveries that wait for a system to
+ * receive for code (state no_system) become this system's, pending, in the
+ * same transaction. */
 int lt_store_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
 int lt_store_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
 /* Systems whose primary code is code (the VXP systemid). */
@@ -193,7 +196,8 @@ struct lt_xdelivery {
 	char doc[33];
 	char addressed[LT_CODE_BUFSZ]; /* the To/OrganId as written */
 	char routed_to[LT_CODE_BUFSZ]; /* where it goes ("" when refused) */
-	char state[12];                /* pending, processing, done, fail, refused */
+	int64_t system_id;             /* the receiving system; 0 when none (refused, merged, no_system, expired) */
+	char state[12];                /* pending, processing, done, fail, refused, merged, no_system, expired */
 	char reason[256];
 	char updated[32];
 };
@@ -241,13 +245,15 @@ int lt_store_xdoc_by_document_id(struct lt_store *s, const char *document_id, co
 /* Sets d->id. Logs the first transport event. */
 int lt_store_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err);
 int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err);
-/* Deliveries routed to the system's codes, not done nor refused, after the
- * cursor, oldest first. kind NULL for both. */
+/* The connected systems that receive for code (bound to it), lowest id first. */
+typedef int (*lt_xreceiver_cb)(void *ctx, int64_t system_id);
+int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
+/* The system's deliveries waiting for it (pending, processing, fail), after
+ * the cursor, oldest first. kind NULL for both. */
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		    lt_xinbox_cb cb, void *ctx, struct lt_err *err);
-/* Sets the state of doc's deliveries routed to the system's codes, except
- * those already done (done is final); *n says how many are the system's
- * (0: none is addressed to it). */
+/* Sets the state of the system's deliveries of doc, except those already
+ * done (done is final); *n says how many are the system's (0: none). */
 int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
 		  int *n, struct lt_err *err);
 int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
@@ -259,10 +265,15 @@ int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_x
 /* by: day, month, sender, recipient. */
 int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
 		    void *ctx, struct lt_err *err);
-/* Packages whose every delivery is done or refused, the last acknowledged
- * before `before`, with a body still on disk. */
+/* Packages none of whose deliveries still waits (each done, refused,
+ * merged or expired), the last changed before `before`, with a body still
+ * on disk. */
 int lt_store_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err);
+/* Deliveries that waited for a system (no_system) since before `before`
+ * become expired at `at`, with reason; *n says how many. */
+int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
+			  struct lt_err *err);
 /* Totals: [documents, statuses, bytes, pending, done, refused]. */
 int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err);
 

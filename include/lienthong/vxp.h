@@ -71,6 +71,11 @@ int lt_vxp_agencies(struct lt_registry *r, enum lt_vxp_agencies which, json_t **
  * creates or closes a code. */
 int lt_vxp_register_agency(struct lt_registry *r, const struct lt_vxp_call *c, json_t *body, struct lt_err *err);
 int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, struct lt_err *err);
+/* sendEdoc's reply from the hub's reply to a send (borrowed): the
+ * envelope, DocId, and per recipient its code, where it was routed, its
+ * state (pending, refused, merged, no_system) and why. NULL with err
+ * filled when it cannot be built. */
+json_t *lt_vxp_send_reply(const json_t *sent, struct lt_err *err);
 /* getReceivedEdocList / countReceive*: what waits for the caller. */
 int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
 		    struct lt_err *err);

@@ -68,3 +68,39 @@ int lt_access_reorganise(const struct lt_principal *p, const char *code, struct 
 				  code);
 	return LT_OK;
 }
+
+/* Is code the scope's root or below it? */
+static bool in_subtree(const char *scope, const char *code)
+{
+	struct lt_code root, c;
+	return lt_code_parse(&root, scope, LT_CODE_LENIENT, NULL) == LT_OK &&
+	       lt_code_parse(&c, code, LT_CODE_LENIENT | LT_CODE_SYSTEM, NULL) == LT_OK &&
+	       (lt_code_equal(&root, &c) || lt_code_is_ancestor(&root, &c));
+}
+
+int lt_access_document(const struct lt_principal *p, bool party, const struct lt_codelist *codes, bool body,
+		       struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+		return LT_OK;
+	case LT_ROLE_ANONYMOUS:
+		return lt_err_set(err, LT_EAUTH, "documents are read with a bearer token");
+	case LT_ROLE_SYSTEM:
+		if (party)
+			return LT_OK;
+		return lt_err_set(err, LT_EFORBIDDEN, "it was neither sent by nor delivered to this system");
+	case LT_ROLE_MANAGER:
+		if (body)
+			return lt_err_set(err, LT_EFORBIDDEN,
+					  "a manager reads the trace of its units' documents, not their content: only "
+					  "the sending and receiving systems and an admin read the package");
+		for (size_t i = 0; codes && i < codes->n; i++)
+			if (in_subtree(p->scope, codes->codes[i]))
+				return LT_OK;
+		return lt_err_set(err, LT_EFORBIDDEN, "no unit inside this manager's subtree %s sent or received it",
+				  p->scope);
+	default:
+		return lt_err_set(err, LT_EFORBIDDEN, "a %s token reads no exchanged document", lt_role_name(p->role));
+	}
+}

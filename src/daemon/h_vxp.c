@@ -283,9 +283,12 @@ static void send_edoc(struct req *rq, struct vxp_req *v)
 		reply_fail(rq, &err);
 		return;
 	}
-	json_t *id = json_incref(json_object_get(reply, "id"));
+	json_t *o = lt_vxp_send_reply(reply, &err);
 	json_decref(reply);
-	reply_ok(rq, "DocId", id);
+	if (!o)
+		reply_fail(rq, &err);
+	else
+		reply_json(rq, 200, o);
 }
 
 /* getEdoc streams {"status":"OK",…,"data":"<base64 of the file>"} without

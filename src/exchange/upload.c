@@ -144,17 +144,24 @@ static int add_delivery(struct route_set *rs, const char *doc, const char *addre
 	return LT_OK;
 }
 
-/* Routes one recipient code through lineage (design.md §5). An unknown code
- * refuses the whole package: it is a defect of the package, not of the
- * registry. */
+/* Routes one recipient code through lineage. A code the registry does not
+ * know is refused for itself, and the other recipients still get the
+ * package: the sender learns from the reply which one to correct. Which
+ * systems receive for a routed code is settled when the rows are written
+ * (apply_send), in the transaction that bindings serialise with. */
 static int route_one(struct lt_exchange *x, struct route_set *rs, const char *doc, const char *code, const char *now,
 		     struct lt_err *err)
 {
 	struct lt_unit u;
 	struct lt_err e = {0};
 	int rc = lt_registry_get(x->reg, code, NULL, &u, &e);
-	if (rc == LT_ENOTFOUND)
-		return lt_err_set(err, LT_ERULE, "recipient %s is not a code of the registry", code);
+	char reason[256];
+	if (rc == LT_ENOTFOUND) {
+		lt_text_format(reason, sizeof reason, "%s is not a code of the registry", code);
+		return add_delivery(rs, doc, code, "", "refused", reason, now)
+			   ? lt_err_set(err, LT_ENOMEM, "out of memory")
+			   : LT_OK;
+	}
 	if (rc)
 		return lt_err_set(err, rc, "%s", e.msg);
 	if (u.status == LT_UNIT_ACTIVE)
@@ -164,7 +171,6 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 		lt_codelist_free(&cur);
 		return lt_err_set(err, rc, "%s", e.msg);
 	}
-	char reason[256];
 	if (cur.n == 0) {
 		lt_text_format(reason, sizeof reason, "%s closed on %s and has no active successor", code, u.valid_to);
 		rc = add_delivery(rs, doc, code, "", "refused", reason, now);
@@ -503,11 +509,16 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	if (rc)
 		goto out;
 	size_t live = 0;
-	for (size_t i = 0; i < rs.n; i++)
+	char why[LT_ERR_MSG_MAX] = "";
+	for (size_t i = 0; i < rs.n; i++) {
 		live += strcmp(rs.v[i].state, "pending") == 0;
+		size_t o = strlen(why);
+		if (strcmp(rs.v[i].state, "refused") == 0 && o + 3 < sizeof why)
+			lt_text_format(why + o, sizeof why - o, "%s%s", o ? "; " : "", rs.v[i].reason);
+	}
 	if (live == 0) {
 		rc = lt_err_set(err, LT_ERULE, "no recipient can receive this package: %s",
-				rs.n ? rs.v[0].reason : "none is named");
+				why[0] ? why : "none is named");
 		goto out;
 	}
 	job.deliveries = rs.v;

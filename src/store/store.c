@@ -220,6 +220,15 @@ int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb
 {
 	DISPATCH(xdeliveries(s, doc, cb, ctx, err));
 }
+int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xreceivers(s, code, cb, ctx, err));
+}
+int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
+			  struct lt_err *err)
+{
+	DISPATCH(xhold_expire(s, before, at, reason, n, err));
+}
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		    lt_xinbox_cb cb, void *ctx, struct lt_err *err)
 {

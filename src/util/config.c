@@ -63,6 +63,9 @@ static const struct key keys[] = {
 	 "Viet Nam (UTC+7)"},
 	{"retention_days", INT(retention_days), "0", 0, 36500, NULL,
 	 "days after which acknowledged package bodies are removed; 0 = keep"},
+	{"hold_days", INT(hold_days), "30", 1, 36500, NULL,
+	 "days a document addressed to a unit with no connected system waits for one to be bound before it is "
+	 "marked expired"},
 	{"trusted_ca", STR(trusted_ca), "", 0, 0, NULL,
 	 "PEM file(s), ':'-separated, of CAs whose certificates may sign for the code they name"},
 	{"web_dir", STR(web_dir), "", 0, 0, NULL,

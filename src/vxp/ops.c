@@ -191,6 +191,38 @@ int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, str
 
 /* ---- documents ---- */
 
+json_t *lt_vxp_send_reply(const json_t *sent, struct lt_err *err)
+{
+	json_t *rows = json_array(), *o = lt_vxp_ok();
+	size_t i;
+	json_t *r;
+	int rc = rows && o ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
+	json_array_foreach(json_object_get(sent, "recipients"), i, r)
+	{
+		if (rc)
+			break;
+		json_error_t je = {0};
+		json_t *row =
+		    json_pack_ex(&je, 0, "{s:O,s:O,s:O,s:O}", "code", json_object_get(r, "code"), "routedTo",
+				 json_object_get(r, "routed_to") ? json_object_get(r, "routed_to") : json_null(),
+				 "state", json_object_get(r, "state"), "reason",
+				 json_object_get(r, "reason") ? json_object_get(r, "reason") : json_null());
+		if (!row)
+			rc = row_failed(err, "a recipient of the reply", &je);
+		else if (json_array_append_new(rows, row))
+			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
+	if (rc == LT_OK &&
+	    (json_object_set(o, "DocId", json_object_get(sent, "id")) || json_object_set(o, "recipients", rows)))
+		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+	json_decref(rows);
+	if (rc) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* "dd/MM/yyyy HH:mm:ss" → "yyyy-MM-ddTHH:mm:ss" for comparing with the hub's
  * UTC timestamps; "" when absent or unreadable. */
 static void vxp_date(const char *in, int utc_offset, char out[32])

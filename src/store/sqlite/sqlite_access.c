@@ -223,6 +223,8 @@ static int sq_system_code_add(struct lt_store *s, int64_t id, const char *code, 
 	sqlite3_bind_int64(q, 1, id);
 	lt__sq_bind_text(q, 2, code);
 	int ret = lt__sq_exec(cn, q, err, "binding a code to a system");
+	if (ret == LT_OK)
+		ret = lt__sq_xclaim(cn, id, code, err);
 	lt__sq_release(st, cn);
 	return ret;
 }
