@@ -60,8 +60,9 @@ static int fan_one(void *vctx, int64_t system_id)
 /* A routed recipient becomes one delivery per system that receives for its
  * code, each with its own inbox entry and acknowledgement; with none, one
  * delivery that waits (no_system) for a system to be bound, up to
- * hold_days. Read in the batch transaction, so a binding that commits
- * before it is seen here, and one after it claims the waiting row. */
+ * hold_days. The bindings are read in the batch transaction: a binding
+ * that commits before it gets the rows here, one that commits after it
+ * claims the waiting row (lt_store_system_code_add), none falls between. */
 static int add_deliveries(struct lt_exchange *x, struct lt_xdelivery *d, struct lt_err *err)
 {
 	if (strcmp(d->state, "pending") != 0) {

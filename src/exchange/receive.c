@@ -84,7 +84,6 @@ struct may_ctx {
 	const struct lt_principal *who;
 	struct lt_codelist *codes; /* the document's parties' codes, for a manager's scope */
 	bool receiver;
-	int rc;
 };
 
 static int party_of(void *vctx, const struct lt_xdelivery *d)
@@ -105,7 +104,7 @@ int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const st
 		 struct lt_err *err)
 {
 	struct lt_codelist codes = {0};
-	struct may_ctx c = {who, &codes, false, LT_OK};
+	struct may_ctx c = {who, &codes, false};
 	bool sender = who->role == LT_ROLE_SYSTEM && who->system_id == d->system_id;
 	int rc = LT_OK;
 	/* The deliveries are read only for who may be a party or look over one. */

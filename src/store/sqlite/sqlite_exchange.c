@@ -52,8 +52,9 @@ static const char SQL_CLAIM[] = "UPDATE xdeliveries SET state = 'pending', syste
 				"WHERE routed_to = ?2 AND state = 'no_system'";
 static const char SQL_HOLD_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', ?2 FROM "
 				      "xdeliveries WHERE state = 'no_system' AND updated < ?1 AND ?3 = ?3";
-static const char SQL_HOLD_EXPIRE[] = "UPDATE xdeliveries SET state = 'expired', updated = ?2, reason = "
-				      "replace(?3, '%s', routed_to) WHERE state = 'no_system' AND updated < ?1";
+static const char SQL_HOLD_EXPIRE[] =
+    "UPDATE xdeliveries SET state = 'expired', updated = ?2, reason = "
+    "reason || '; ' || replace(?3, '%s', routed_to) WHERE state = 'no_system' AND updated < ?1";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
 static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND (?2 = '' OR d.kind = ?2) "
 			       "ORDER BY d.received, d.rowid";
