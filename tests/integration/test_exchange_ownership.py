@@ -20,7 +20,12 @@ Nội's (H26). Then:
 - a recipient whose unit has no system: no_system on the reply, the trace
   and getSentEdocList; the system bound to it next receives it;
 - managers read the traces of their units' documents and never a body; a
-  manager outside them reads neither; the admin reads both.
+  manager outside them reads neither; the admin reads both;
+- in a second daemon (retention_days = 1, hold_days = 2), restarted over a
+  database whose deliveries were moved into the past: a package addressed
+  to a closed code and to its successor, once done, loses its body (its
+  merged delivery kept it forever before), and a delivery that waited for a
+  system longer than hold_days is expired.
 
 Run by ctest as `python3 FILE` with LT_BUILD_DIR and LT_SOURCE_DIR set; by
 hand it falls back to <repo>/build. Standard library only. Exits non-zero
@@ -28,14 +33,16 @@ when a test fails and ends with a line "N passed, M failed".
 """
 
 import os
+import sqlite3
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltd  # noqa: E402
 import ltpkg  # noqa: E402
 import ltvxp  # noqa: E402
 import ltx  # noqa: E402
-from ltx import G22, H14, H26, H29, UNKNOWN  # noqa: E402
+from ltx import G22, H14, H17, H26, H29, H47, UNKNOWN  # noqa: E402
 
 H14_TP = "000.00.04.H14"  # Sở Tư pháp tỉnh Cao Bằng, a department of H14
 
@@ -193,6 +200,58 @@ class ExchangeOwnership(ltd.DaemonTest):
         r = self.d.get(f"/v1/documents/{hub_id}", token=self.admin)
         self.assertStatus(r, 200)
         self.assertEqual(r.body, data)
+
+
+class ExchangeExpiry(ltd.DaemonTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = ltd.Registry(prefix="lt_test_exchange_expiry_")
+        cls.d = None
+        try:
+            cls.vpcp = cls.reg.system_add("Văn phòng Chính phủ", G22)
+            cls.dn = cls.reg.system_add("UBND thành phố Đà Nẵng", H17)
+            cls.admin = cls.reg.token("admin", name="quản trị")
+            cls.d = ltd.Daemon(cls.reg, RETENTION_DAYS=1, HOLD_DAYS=2).start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    def trace(self, hub_id):
+        r = self.d.get(f"/v1/documents/{hub_id}/trace", token=self.admin)
+        self.assertStatus(r, 200)
+        return r.json()
+
+    def test_merged_and_held_deliveries_expire(self):
+        data, _ = ltpkg.edoc(G22, [H47, H17], number="1")
+        r = ltx.send(self.d, self.vpcp["token"], data)
+        self.assertStatus(r, 201)
+        merged = r.json()["id"]
+        self.assertEqual(sorted(x["state"] for x in r.json()["recipients"]), ["merged", "pending"], r.json())
+        self.assertStatus(self.d.post(f"/v1/documents/{merged}/ack", {"state": "done"}, token=self.dn["token"]), 200)
+        data, _ = ltpkg.edoc(G22, [H29], number="2")
+        r = ltx.send(self.d, self.vpcp["token"], data)
+        self.assertStatus(r, 201)
+        held, held_reply = r.json()["id"], r.json()
+        # Both happened days ago; the daemon's retention runs at start.
+        ltd.assert_clean_stop(self, self.d)
+        with sqlite3.connect(self.reg.db) as db:
+            db.execute("UPDATE xdeliveries SET updated = '2026-01-01T00:00:00Z'")
+        self.__class__.d = self.d = ltd.Daemon(self.reg, RETENTION_DAYS=1, HOLD_DAYS=2).start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not self.trace(merged)["body_removed"]:
+            time.sleep(0.1)
+        self.assertTrue(self.trace(merged)["body_removed"], "a package with a merged delivery kept its body")
+        e = self.assertError(self.d.get(f"/v1/documents/{merged}", token=self.dn["token"]), 404)
+        self.assertIn("retention", e["message"])
+        self.assertEqual([x["state"] for x in held_reply["recipients"]], ["no_system"], held_reply)
+        self.assertIn("waits up to 2 days", held_reply["recipients"][0]["reason"])
+        rec = self.trace(held)["recipients"]
+        self.assertEqual([x["state"] for x in rec], ["expired"], rec)
+        self.assertIn("within 2 days", rec[0]["reason"])
+        self.assertEqual([x["state"] for x in rec[0]["transport"]], ["no_system", "expired"], rec)
+        # A system bound now does not receive what expired.
+        hcm = self.reg.system_add("UBND Thành phố Hồ Chí Minh", H29)
+        self.assertEqual(ltx.inbox_all(self.d, hcm["token"]), [])
 
 
 if __name__ == "__main__":
