@@ -72,8 +72,8 @@ int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, con
 int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who, const char *id, int *fd,
 			  uint64_t *size, struct lt_err *err);
 /* Transport acknowledgement of the caller's own deliveries (never another
- * system's, even for the same code): done, fail or processing. A document stays in the inbox until done, and done is final:
- * a later fail or processing changes nothing and the reply says "done". */
+ * system's, even for the same code): done, fail or processing. A document stays in the inbox until done, and done is
+ * final: a later fail or processing changes nothing and the reply says "done". */
 int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
 		    json_t **out, struct lt_err *err);
 
