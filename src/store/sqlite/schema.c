@@ -126,6 +126,20 @@ static const char *const migrations[] = {
 	"  tokenize='unicode61 remove_diacritics 0', prefix='1 2 3 4 5 6 7');"
 	"INSERT INTO units_fts(units_fts) VALUES ('rebuild');"
 	"CREATE INDEX units_level_rowid ON units(level);",
+	/* 8: per-system deliveries (another branch) */ "SELECT 1;",
+	/* 9: a connected system can be cut off (disabled holds when, "" while
+	 * it may call), and the audit trail of acts on systems and tokens:
+	 * who did what to which target, written in the act's own
+	 * transaction, never changed afterwards. */
+	"ALTER TABLE systems ADD COLUMN disabled TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL,"
+	"  action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX audit_target ON audit(target, id);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)

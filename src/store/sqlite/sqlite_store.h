@@ -86,6 +86,7 @@ int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err);
 /* The operations of each table file, gathered into one table by sqlite_store.c. */
 void lt__sq_units_ops(struct lt_store_ops *ops);
 void lt__sq_access_ops(struct lt_store_ops *ops);
+void lt__sq_audit_ops(struct lt_store_ops *ops);
 void lt__sq_exchange_ops(struct lt_store_ops *ops);
 void lt__sq_cert_ops(struct lt_store_ops *ops);
 
