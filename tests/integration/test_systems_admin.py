@@ -129,8 +129,7 @@ class SystemsAdmin(SystemsTest):
         self.assertError(self.d.post(path, {"code": H14_TP}, token=self.mgr17), 403, contains=H14_TP)
         self.assertError(self.d.post(path, {"code": H14_TP}, token=self.reader), 403)
         self.assertError(self.d.post(path, {"code": H14_TP}), 401)
-        # A manager binding a unit of its own subtree to another subtree's system is the code's manager's act:
-        # but a manager may never bind a code outside its subtree, whichever system.
+        # A manager never binds a code outside its subtree, whichever system it binds it to.
         self.assertError(self.d.post(f"/v1/systems/{sid17}/codes", {"code": H14_TP}, token=self.mgr17), 403)
         self.assertNotIn(H14_TP, self.codes(H14))
         self.assertEqual(self.audit(H14), before, "a refused bind left an audit entry")
