@@ -60,66 +60,108 @@ static int canon_code(const char *text, char out[LT_CODE_BUFSZ], struct lt_err *
 	return LT_OK;
 }
 
-int lt_system_bind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code_text,
-		   bool agency_ops, struct lt_err *err)
+/* Runs act inside one write transaction, so what it checks (the caller's
+ * rights over the system's codes, whether a code is bound, the unit's
+ * state) still holds when it writes; the CLI may write the same database
+ * at the same time. act sets *wrote when it changed something: otherwise
+ * the transaction is rolled back and nothing is recorded. */
+struct act {
+	const struct lt_principal *caller;
+	int64_t id;
+	const char *code;
+	bool agency_ops, disabled;
+	const char *sealed; /* set_secret: the new sealed secret */
+	bool rotate;        /* set_secret: a new random one, not a kept one */
+	char *token;        /* rotate_token: out */
+	int revoked;        /* rotate_token: out */
+	bool wrote;
+};
+
+static int run(struct lt_store *s, int (*act)(struct lt_store *, struct act *, struct lt_err *), struct act *a,
+	       struct lt_err *err)
 {
-	char code[LT_CODE_BUFSZ];
+	a->wrote = false;
+	int rc = lt_store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = act(s, a, err);
+	if (rc == LT_OK && !a->wrote) {
+		lt_store_rollback(s);
+		return LT_OK;
+	}
+	return finish(s, rc, err);
+}
+
+static int bind_act(struct lt_store *s, struct act *a, struct lt_err *err)
+{
 	struct lt_system sys;
 	struct lt_codelist codes;
 	struct lt_unit u;
-	int rc = canon_code(code_text, code, err);
+	int rc = load(s, a->id, &sys, &codes, err);
 	if (rc)
 		return rc;
-	if ((rc = load(s, id, &sys, &codes, err)))
-		return rc;
-	bool bound = lt_codelist_has(&codes, code);
+	bool bound = lt_codelist_has(&codes, a->code);
 	lt_codelist_free(&codes);
-	if ((rc = lt_access_bind(caller, &sys, code, agency_ops, err)))
+	if ((rc = lt_access_bind(a->caller, &sys, a->code, a->agency_ops, err)))
 		return rc;
-	if ((rc = lt_store_unit_get(s, code, &u, err)))
+	if ((rc = lt_store_unit_get(s, a->code, &u, err)))
 		return rc == LT_ENOTFOUND
 			   ? lt_err_set(err, LT_ENOTFOUND,
 					"%s is not in the registry: its manager issues the code first; binding only "
 					"connects an existing unit",
-					code)
+					a->code)
 			   : rc;
 	if (u.status != LT_UNIT_ACTIVE)
-		return lt_err_set(err, LT_ERULE, "%s is closed: bind its successor instead", code);
+		return lt_err_set(err, LT_ERULE, "%s is closed: bind its successor instead", a->code);
 	if (bound)
 		return LT_OK;
-	if ((rc = lt_store_begin(s, err)))
+	if ((rc = lt_store_system_code_add(s, a->id, a->code, err)) == LT_OK &&
+	    (rc = audit_code(s, a->caller, "system.bind", a->id, a->code, err)) == LT_OK)
+		a->wrote = true;
+	return rc;
+}
+
+int lt_system_bind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code_text,
+		   bool agency_ops, struct lt_err *err)
+{
+	char code[LT_CODE_BUFSZ];
+	int rc = canon_code(code_text, code, err);
+	if (rc)
 		return rc;
-	rc = lt_store_system_code_add(s, id, code, err);
-	if (rc == LT_OK)
-		rc = audit_code(s, caller, "system.bind", id, code, err);
-	return finish(s, rc, err);
+	struct act a = {.caller = caller, .id = id, .code = code, .agency_ops = agency_ops};
+	return run(s, bind_act, &a, err);
+}
+
+static int unbind_act(struct lt_store *s, struct act *a, struct lt_err *err)
+{
+	struct lt_system sys;
+	struct lt_codelist codes;
+	int rc = load(s, a->id, &sys, &codes, err);
+	if (rc)
+		return rc;
+	lt_codelist_free(&codes);
+	if ((rc = lt_access_bind(a->caller, &sys, a->code, a->agency_ops, err)))
+		return rc;
+	if (strcmp(a->code, sys.primary_code) == 0)
+		return lt_err_set(err, LT_ERULE,
+				  "%s is this system's primary code, its VXP systemid: it stays bound (to cut the "
+				  "system off, disable it)",
+				  a->code);
+	if ((rc = lt_store_system_code_remove(s, a->id, a->code, err)) == LT_OK &&
+	    (rc = audit_code(s, a->caller, "system.unbind", a->id, a->code, err)) == LT_OK)
+		a->wrote = true;
+	return rc;
 }
 
 int lt_system_unbind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code_text,
 		     bool agency_ops, struct lt_err *err)
 {
 	char code[LT_CODE_BUFSZ];
-	struct lt_system sys;
-	struct lt_codelist codes;
 	int rc = canon_code(code_text, code, err);
 	if (rc)
 		return rc;
-	if ((rc = load(s, id, &sys, &codes, err)))
-		return rc;
-	lt_codelist_free(&codes);
-	if ((rc = lt_access_bind(caller, &sys, code, agency_ops, err)))
-		return rc;
-	if (strcmp(code, sys.primary_code) == 0)
-		return lt_err_set(err, LT_ERULE,
-				  "%s is this system's primary code, its VXP systemid: it stays bound (to cut the "
-				  "system off, disable it)",
-				  code);
-	if ((rc = lt_store_begin(s, err)))
-		return rc;
-	rc = lt_store_system_code_remove(s, id, code, err);
-	if (rc == LT_OK)
-		rc = audit_code(s, caller, "system.unbind", id, code, err);
-	return finish(s, rc, err);
+	struct act a = {.caller = caller, .id = id, .code = code, .agency_ops = agency_ops};
+	return run(s, unbind_act, &a, err);
 }
 
 /* Loads the system and asks whether caller may manage it. */
@@ -134,59 +176,63 @@ static int manageable(struct lt_store *s, const struct lt_principal *caller, int
 	return rc;
 }
 
+static int disable_act(struct lt_store *s, struct act *a, struct lt_err *err)
+{
+	struct lt_system sys;
+	int rc = manageable(s, a->caller, a->id, &sys, err);
+	if (rc || (sys.disabled[0] != '\0') == a->disabled)
+		return rc;
+	char now[32] = "", target[64];
+	if (a->disabled)
+		lt_time_now(now);
+	target_of(a->id, target);
+	if ((rc = lt_store_system_disable(s, a->id, now, err)) == LT_OK &&
+	    (rc = lt_audit_record(s, a->caller, a->disabled ? "system.disable" : "system.enable", target, NULL, err)) ==
+		LT_OK)
+		a->wrote = true;
+	return rc;
+}
+
 int lt_system_set_disabled(struct lt_store *s, const struct lt_principal *caller, int64_t id, bool disabled,
 			   bool *changed, struct lt_err *err)
 {
-	struct lt_system sys;
+	struct act a = {.caller = caller, .id = id, .disabled = disabled};
+	int rc = run(s, disable_act, &a, err);
 	if (changed)
-		*changed = false;
-	int rc = manageable(s, caller, id, &sys, err);
-	if (rc || (sys.disabled[0] != '\0') == disabled)
+		*changed = rc == LT_OK && a.wrote;
+	return rc;
+}
+
+static int rotate_act(struct lt_store *s, struct act *a, struct lt_err *err)
+{
+	struct lt_system sys;
+	struct lt_token row;
+	int rc = manageable(s, a->caller, a->id, &sys, err);
+	if (rc)
 		return rc;
-	char now[32] = "", target[64];
-	if (disabled)
-		lt_time_now(now);
-	target_of(id, target);
-	if ((rc = lt_store_begin(s, err)))
+	char now[32], target[64];
+	lt_time_now(now);
+	target_of(a->id, target);
+	if ((rc = lt_store_system_tokens_revoke(s, a->id, now, &a->revoked, err)) ||
+	    (rc = lt__token_insert(s, LT_ROLE_SYSTEM, "", sys.name, a->id, a->token, &row, err)))
 		return rc;
-	rc = lt_store_system_disable(s, id, now, err);
-	if (rc == LT_OK)
-		rc = lt_audit_record(s, caller, disabled ? "system.disable" : "system.enable", target, NULL, err);
-	rc = finish(s, rc, err);
-	if (rc == LT_OK && changed)
-		*changed = true;
+	json_t *d = json_pack("{s:i,s:I}", "revoked", a->revoked, "token", (json_int_t)row.id);
+	rc = d ? lt_audit_record(s, a->caller, "system.rotate_token", target, d, err)
+	       : lt_err_set(err, LT_ENOMEM, "out of memory");
+	json_decref(d);
+	a->wrote = rc == LT_OK;
 	return rc;
 }
 
 int lt_system_rotate_token(struct lt_store *s, const struct lt_principal *caller, int64_t id,
 			   char token[LT_TOKEN_BUFSZ], int *revoked, struct lt_err *err)
 {
-	struct lt_system sys;
-	struct lt_token row;
 	token[0] = '\0';
-	*revoked = 0;
-	int rc = manageable(s, caller, id, &sys, err);
+	struct act a = {.caller = caller, .id = id, .token = token};
+	int rc = run(s, rotate_act, &a, err);
+	*revoked = rc == LT_OK ? a.revoked : 0;
 	if (rc)
-		return rc;
-	char now[32], target[64];
-	lt_time_now(now);
-	target_of(id, target);
-	if ((rc = lt_store_begin(s, err)))
-		return rc;
-	rc = lt_store_system_tokens_revoke(s, id, now, revoked, err);
-	if (rc == LT_OK)
-		rc = lt__token_insert(s, LT_ROLE_SYSTEM, "", sys.name, id, token, &row, err);
-	if (rc == LT_OK) {
-		json_t *d = json_pack("{s:i,s:I}", "revoked", *revoked, "token", (json_int_t)row.id);
-		rc = d ? lt_audit_record(s, caller, "system.rotate_token", target, d, err)
-		       : lt_err_set(err, LT_ENOMEM, "out of memory");
-		json_decref(d);
-	}
-	rc = finish(s, rc, err);
-	if (rc) {
 		OPENSSL_cleanse(token, LT_TOKEN_BUFSZ);
-		*revoked = 0;
-	}
 	return rc;
 }
 
@@ -206,16 +252,30 @@ static int check_secret(const char *secret, struct lt_err *err)
 	return LT_OK;
 }
 
+static int secret_act(struct lt_store *s, struct act *a, struct lt_err *err)
+{
+	struct lt_system sys;
+	char target[64];
+	int rc = manageable(s, a->caller, a->id, &sys, err);
+	if (rc)
+		return rc;
+	target_of(a->id, target);
+	if ((rc = lt_store_system_secret_set(s, a->id, a->sealed, err)) == LT_OK &&
+	    (rc = lt_audit_record(s, a->caller, a->rotate ? "system.rotate_secret" : "system.set_secret", target, NULL,
+				  err)) == LT_OK)
+		a->wrote = true;
+	return rc;
+}
+
 int lt_system_set_secret(struct lt_store *s, const struct lt_principal *caller, int64_t id,
 			 const unsigned char key[LT_SEAL_KEY_BYTES], const char *secret, char out[LT_TOKEN_BUFSZ],
 			 struct lt_err *err)
 {
-	struct lt_system sys;
-	char sealed[sizeof sys.secret_sealed], target[64];
+	char sealed[sizeof((struct lt_system *)0)->secret_sealed];
+	int rc;
 	out[0] = '\0';
-	int rc = manageable(s, caller, id, &sys, err);
-	if (rc)
-		return rc;
+	if (id <= 0)
+		return lt_err_set(err, LT_EINVAL, "a system id is a positive number (see 'lienthong system list')");
 	if (secret) {
 		if ((rc = check_secret(secret, err)))
 			return rc;
@@ -223,15 +283,10 @@ int lt_system_set_secret(struct lt_store *s, const struct lt_principal *caller, 
 	} else if ((rc = lt__random_text("vxp_", out, LT_TOKEN_BUFSZ, err))) {
 		return rc;
 	}
-	target_of(id, target);
+	struct act a = {.caller = caller, .id = id, .sealed = sealed, .rotate = secret == NULL};
 	rc = lt_seal(key, out, sealed, sizeof sealed, err);
-	if (rc == LT_OK && (rc = lt_store_begin(s, err)) == LT_OK) {
-		rc = lt_store_system_secret_set(s, id, sealed, err);
-		if (rc == LT_OK)
-			rc = lt_audit_record(s, caller, secret ? "system.set_secret" : "system.rotate_secret", target,
-					     NULL, err);
-		rc = finish(s, rc, err);
-	}
+	if (rc == LT_OK)
+		rc = run(s, secret_act, &a, err);
 	if (rc)
 		OPENSSL_cleanse(out, LT_TOKEN_BUFSZ);
 	return rc;

@@ -173,16 +173,18 @@ int lt_token_revoke(struct lt_store *s, const struct lt_principal *caller, int64
 	struct lt_token row = {0};
 	bool found = false;
 	struct find_ctx fc = {id, &row, &found};
-	if ((rc = lt_store_tokens(s, find_id, &fc, err)) < 0)
-		return rc; /* 1: found, the walk stopped there */
-	if (!found || row.revoked[0])
-		return lt_err_set(err, LT_ENOTFOUND, "no valid token with id %lld", (long long)id);
 	char now[32], target[64];
 	lt_time_now(now);
 	snprintf(target, sizeof target, "token:%lld", (long long)id);
 	if ((rc = lt_store_begin(s, err)))
 		return rc;
-	rc = lt_store_token_revoke(s, id, now, err);
+	/* Read in the transaction: the row recorded is the row revoked. */
+	if ((rc = lt_store_tokens(s, find_id, &fc, err)) > 0)
+		rc = LT_OK; /* found: the walk stopped there */
+	if (rc == LT_OK && (!found || row.revoked[0]))
+		rc = lt_err_set(err, LT_ENOTFOUND, "no valid token with id %lld", (long long)id);
+	if (rc == LT_OK)
+		rc = lt_store_token_revoke(s, id, now, err);
 	if (rc == LT_OK) {
 		json_t *d =
 		    json_pack("{s:s,s:s,s:I}", "role", row.role, "name", row.name, "system", (json_int_t)row.system_id);
