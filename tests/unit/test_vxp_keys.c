@@ -62,6 +62,7 @@ static void test_each_operation_takes_its_own_keys(void **state)
 	assert_int_equal(check("getSentEdocList", list), LT_OK);
 	assert_int_equal(check("countReceiveEdoc", list), LT_OK);
 	assert_int_equal(check("countReceiveStatus", list), LT_OK);
+	assert_int_equal(check("countReceiveEdoc", NULL), LT_OK);
 	assert_int_equal(check("sendEdoc", send), LT_OK);
 	assert_int_equal(check("getEdoc", get), LT_OK);
 	assert_int_equal(check("downloadEdoc", get), LT_OK);
