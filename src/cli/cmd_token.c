@@ -100,11 +100,20 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
-	rc = lt_token_revoke(lt_registry_store(r), id, &err);
+	struct lt_principal me;
+	struct lt_token row;
+	cli_principal(&me);
+	rc = lt_token_revoke(lt_registry_store(r), &me, id, &row, &err);
 	lt_registry_close(r);
 	if (rc)
 		return cli_fail(&err);
 	printf("revoked token %lld\n", id);
+	if (row.system_id > 0)
+		/* The token is only the /v1 credential: the VXP secret still
+		 * signs calls, which a revocation alone does not stop. */
+		printf("note: system %lld still reaches /vxp with its VXP secret until it is disabled: "
+		       "lienthong system disable %lld\n",
+		       (long long)row.system_id, (long long)row.system_id);
 	return cli_flush();
 }
 

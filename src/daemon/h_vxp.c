@@ -125,12 +125,13 @@ static bool find_op(struct req *rq, enum op *out)
 	return false;
 }
 
-static bool authenticate(struct req *rq, struct lt_vxp_call *call)
+static bool authenticate(struct req *rq, struct lt_vxp_call *call, enum op op)
 {
 	struct lt_err err = {0};
 	if (lt_vxp_authenticate(rq->srv->store, rq->srv->seal_key, header, rq, rq->srv->cfg.vxp_max_clock_skew,
 				(int)rq->srv->cfg.vxp_utc_offset, call,
-				&err)) {
+				&err) ||
+	    lt_vxp_keys_check(call, op_names[op], &err)) {
 		reply_fail(rq, &err);
 		return false;
 	}
@@ -165,7 +166,7 @@ bool h_vxp_begin(struct req *rq)
 			return false;
 		}
 	}
-	if (!authenticate(rq, &v->call))
+	if (!authenticate(rq, &v->call, op))
 		return false;
 	if (op == OP_SEND) {
 		struct lt_err err = {0};
@@ -412,7 +413,7 @@ static void run_op(struct req *rq, struct vxp_req *v)
 			rc = lt_err_set(&err, LT_EINVAL, "registerAgency takes a JSON object {code, pcode, name, mail}");
 		else {
 			write_begin(rq);
-			rc = lt_vxp_register_agency(rq->srv->reg, &v->call, body, &err);
+			rc = lt_vxp_register_agency(rq->srv->reg, &v->call, body, rq->srv->cfg.vxp_agency_ops, &err);
 			write_end(rq);
 		}
 		json_decref(body);
@@ -420,7 +421,7 @@ static void run_op(struct req *rq, struct vxp_req *v)
 	}
 	case OP_DELETE:
 		write_begin(rq);
-		rc = lt_vxp_delete_agency(rq->srv->reg, &v->call, &err);
+		rc = lt_vxp_delete_agency(rq->srv->reg, &v->call, rq->srv->cfg.vxp_agency_ops, &err);
 		write_end(rq);
 		break;
 	case OP_RECEIVED:
@@ -485,7 +486,7 @@ void h_vxp_get(struct req *rq)
 	v->op = op;
 	rq->ctx = v;
 	rq->ctx_free = vxp_req_free;
-	if (!authenticate(rq, &v->call))
+	if (!authenticate(rq, &v->call, op))
 		return;
 	if (op == OP_SEND) {
 		struct lt_err err = {0};

@@ -58,6 +58,9 @@ static const struct key keys[] = {
 	 "largest bulk request body (records posted to /dmdc/Category), in bytes"},
 	{"vxp_max_clock_skew", INT(vxp_max_clock_skew), "0", 0, INT64_C(1) << 31, NULL,
 	 "refuse VXP calls whose timestamp is further off than this many seconds; 0 = off"},
+	{"vxp_agency_ops", BOOL(vxp_agency_ops), "off", 0, 0, NULL,
+	 "let a connected system bind and unbind, over VXP registerAgency and deleteAgency, units strictly below "
+	 "its own code (the SDK signs neither call's code); off: an admin or the unit's manager binds them"},
 	{"vxp_utc_offset", INT(vxp_utc_offset), "420", -720, 840, NULL,
 	 "minutes east of UTC of the VXP clients' clocks, whose timestamp, fromDate and toDate carry no zone; 420 = "
 	 "Viet Nam (UTC+7)"},

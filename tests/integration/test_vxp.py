@@ -331,43 +331,17 @@ class VxpSdk(VxpTest):
             self.assertEqual(by[code]["modifyDate"], last[code]["at"], code)
         self.assertGreater(by[H47]["version"], 0)
 
-    def test_04_register_and_delete_agency(self):
-        c17 = self.c[H17]
+    def test_04_register_and_delete_agency_are_off_by_default(self):
+        """vxp_agency_ops is off unless configured: registerAgency and
+        deleteAgency are refused and bind nothing (test_systems_admin.py runs
+        them with the setting on)."""
         seq = self.d.last_seq()
-        self.assertNotEqual(self.reg.run("unit", "show", NOT_ISSUED).returncode, 0, "precondition")
-        self.assertEqual(json.loads(self.reg.check("unit", "show", H17_VP, "--json"))["status"], "active")
-        # An existing active unit inside the system's scope: connected.
-        self.ok(c17, "registerAgency", body=register_body(H17_VP, H17))
-        self.assertIn(H17_VP, self.system_codes("QLVB Đà Nẵng"))
-        self.ok(c17, "registerAgency", body=register_body(H17_VP, H17), msg="a repeat is harmless")
-        self.assertEqual(self.system_codes("QLVB Đà Nẵng").count(H17_VP), 1)
-        # Outside the scope: 403.
-        self.refused(c17, "registerAgency", body=register_body(H14_TP, H14), http=403, contains=H14_TP)
-        self.refused(self.c[G22], "registerAgency", body=register_body(H17_VP, H17), http=403)
-        # Not in the registry: refused, and no code is created.
-        self.refused(c17, "registerAgency", body=register_body(NOT_ISSUED, H17), http=404, contains=NOT_ISSUED)
-        self.assertNotEqual(self.reg.run("unit", "show", NOT_ISSUED).returncode, 0, "registerAgency created a code")
-        # A closed unit: refused.
-        self.refused(c17, "registerAgency", body=register_body(H47_VP, H47))
-        # Not a JSON object.
-        self.refused(c17, "registerAgency", body=b"", http=400)
-        self.assertEqual(self.d.last_seq(), seq, "registerAgency changed the registry")
-        self.assertEqual(self.system_codes("QLVB Cao Bằng"), [H14])
-        # The connected unit receives through the system: G22 writes to it.
-        pkg, _ = ltpkg.edoc(G22, [H17_VP], number="90", subject="Gửi Văn phòng")
-        sent = self.send(self.c[G22], G22, pkg)["DocId"]
-        got = [x for x in self.items(c17) if x["docId"] == sent]
-        self.assertEqual(len(got), 1, "a document to the connected unit is in H17's inbox")
-        self.assertEqual(got[0]["to"], H17_VP)
-        self.ok(c17, "updateStatus", {"docId": sent, "status": "done"}, b"{}", expect=True)
-        # deleteAgency disconnects it; the system's own systemid stays.
-        self.ok(c17, "deleteAgency", {"AgencyCode": H17_VP}, b"{}")
-        self.assertNotIn(H17_VP, self.system_codes("QLVB Đà Nẵng"))
-        self.refused(c17, "deleteAgency", {"AgencyCode": H17}, b"{}", contains=H17)
+        agency = ltvxp.Client("127.0.0.1", self.d.port, H17, self.sys[H17]["vxp_secret"])
+        self.refused(agency, "registerAgency", body=register_body(H17_VP, H17), http=403,
+                     contains="vxp_agency_ops")
+        self.refused(agency, "deleteAgency", {"AgencyCode": H17_VP}, b"{}", http=403, contains="vxp_agency_ops")
         self.assertEqual(self.system_codes("QLVB Đà Nẵng"), [H17])
-        self.assertEqual(self.d.last_seq(), seq, "deleteAgency changed the registry")
-        self.assertEqual(json.loads(self.reg.check("unit", "show", H17_VP, "--json"))["status"], "active",
-                         "deleteAgency closed a code")
+        self.assertEqual(self.d.last_seq(), seq, "registerAgency changed the registry")
 
     # ---- the document round trip ----
 
