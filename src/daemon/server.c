@@ -4,6 +4,7 @@
  * metrics read when it completes. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -166,6 +167,8 @@ static enum MHD_Result queue(struct req *rq)
 	if (rq->www_auth)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lienthong\"");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (rq->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(rq->conn, (unsigned)rq->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -179,31 +182,92 @@ static size_t body_limit(const struct server *srv, enum body_kind k)
 				  : 0;
 }
 
-static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+struct head_scan {
+	struct MHD_Connection *conn;
+	int lengths;
+	char nul_in[64]; /* the name of a header holding a NUL byte */
+};
+
+struct key_seek {
+	const char *at;
+	bool found;
+};
+
+static enum MHD_Result is_key(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	(void)kind;
 	(void)value;
+	struct key_seek *k = cls;
+	k->found = k->found || key == k->at;
+	return k->found ? MHD_NO : MHD_YES;
+}
+
+/* Whether a header value was cut at a NUL byte the client sent. Newer
+ * libmicrohttpd reports a value's length past such a byte; 0.9.75 measures
+ * it with strlen, but parses the head in place, turning each line's CR and
+ * LF into NULs: the byte after the value's end is then one of those, or
+ * (after a bare LF) the first byte of the next header's name, or the empty
+ * line that ends the head. Anything else is the rest of a value after a
+ * NUL. Both reads stay inside the line, which ends in CR, LF or both. */
+static bool value_cut(struct MHD_Connection *conn, const char *value, size_t value_size)
+{
+	size_t n = strlen(value);
+	if (n != value_size)
+		return true;
+	const char *after = value + n + 1;
+	if (*after == '\0' || *after == '\r' || *after == '\n')
+		return false;
+	struct key_seek k = {after, false};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, is_key, &k);
+	return !k.found;
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				   const char *value, size_t value_size)
+{
+	(void)kind;
+	struct head_scan *h = cls;
+	/* Every reader of a value as a C string would see it cut short at a
+	 * NUL: "Bearer <token>\0junk" would authenticate as the token. */
+	if (!h->nul_in[0] && (strlen(key) != key_size || (value && value_cut(h->conn, value, value_size))))
+		snprintf(h->nul_in, sizeof h->nul_in, "%.60s", key);
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		++*(int *)cls;
+		h->lengths++;
 	return MHD_YES;
 }
 
 /* What HTTP/1.1 requires of a request head that libmicrohttpd lets through:
- * a Host, one Content-Length, and no transfer coding but chunked. */
+ * a Host, one Content-Length, no transfer coding but chunked, never both
+ * framings (RFC 9112 §6.1: a request framed two ways is how a second
+ * request is smuggled inside the first), and no NUL byte in a header. A
+ * refusal of the framing closes the connection: what follows on it cannot
+ * be told apart from a body. */
 static bool head_ok(struct req *rq, const char *version)
 {
+	struct head_scan h = {.conn = rq->conn};
+	MHD_get_connection_values_n(rq->conn, MHD_HEADER_KIND, scan_header, &h);
+	if (h.nul_in[0]) {
+		rq->close = true;
+		reply_error(rq, LT_EINVAL, "the header %s holds a NUL byte", h.nul_in);
+		return false;
+	}
 	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && !req_header(rq, MHD_HTTP_HEADER_HOST)) {
 		reply_error(rq, LT_EINVAL, "an HTTP/1.1 request needs a Host header");
 		return false;
 	}
-	int lengths = 0;
-	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_length, &lengths);
-	if (lengths > 1) {
+	if (h.lengths > 1) {
+		rq->close = true;
 		reply_error(rq, LT_EINVAL, "the request has more than one Content-Length");
 		return false;
 	}
 	const char *te = req_header(rq, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te && h.lengths) {
+		rq->close = true;
+		reply_error(rq, LT_EINVAL, "the request has both Content-Length and Transfer-Encoding: send one");
+		return false;
+	}
 	if (te && strcasecmp(te, "chunked") != 0) {
+		rq->close = true;
 		reply_error(rq, LT_EINVAL, "Transfer-Encoding %.40s is not supported: send chunked or a Content-Length", te);
 		rq->status = MHD_HTTP_NOT_IMPLEMENTED;
 		return false;
@@ -230,12 +294,16 @@ static bool prepare(struct req *rq, const char *version)
 	rq->body_allowance = rq->route->body == BODY_STREAM ? 2 : 0;
 	const char *cl = req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
-		char *end;
-		unsigned long long n = strtoull(cl, &end, 10);
-		if (*end || cl[0] == '-') {
-			reply_error(rq, LT_EINVAL, "Content-Length is not a number");
+		/* A plain decimal number: strtoull alone would take "+5" or " 5". */
+		if (!*cl || cl[strspn(cl, "0123456789")]) {
+			rq->close = true;
+			reply_error(rq, LT_EINVAL, "Content-Length '%.30s' is not a plain decimal number", cl);
 			return false;
 		}
+		errno = 0;
+		unsigned long long n = strtoull(cl, NULL, 10);
+		if (errno == ERANGE)
+			n = ULLONG_MAX;
 		if (n > rq->body_limit + rq->body_allowance) {
 			if (rq->body_limit)
 				reply_error(rq, LT_ETOOBIG, "the body is %llu bytes; %s %s takes at most %zu", n,
