@@ -101,8 +101,8 @@ static char *json_text(struct req *rq, bool vxp, char *fallback, size_t size, si
 			return NULL;
 		int n = snprintf(fallback, size,
 				 "{\"status\":\"FAIL\",\"ErrorCode\":\"%d\",\"ErrorDesc\":\"the hub could not build "
-				 "its reply; retry later\"}\n",
-				 rq->status);
+				 "its reply; retry later\"%s}\n",
+				 rq->status, h_vxp_is_send(rq) ? ",\"DocId\":\"\"" : "");
 		*len = n > 0 && (size_t)n < size ? (size_t)n : 0;
 		*owned = false;
 		return fallback;
@@ -275,6 +275,15 @@ static bool head_ok(struct req *rq, const char *version)
 	return true;
 }
 
+/* An SDK whose endpoint is configured with a trailing slash ("…/vxp/")
+ * calls "/vxp//op": that empty segment, and no other, is dropped, so the
+ * strict matching of every other path stays as it is. */
+static void vxp_endpoint_slash(char *path)
+{
+	if (strncmp(path, "/vxp//", 6) == 0 && path[6] != '/' && path[6] != '\0')
+		memmove(path + 4, path + 5, strlen(path + 5) + 1);
+}
+
 /* Everything that can be decided from the request head. Returns false with
  * a reply set when the request ends here. */
 static bool prepare(struct req *rq, const char *version)
@@ -286,6 +295,7 @@ static bool prepare(struct req *rq, const char *version)
 		reply_err(rq, &err);
 		return false;
 	}
+	vxp_endpoint_slash(rq->uri.path);
 	if (!route_find(rq, rq->allow, sizeof rq->allow))
 		return false;
 	rq->body_limit = body_limit(rq->srv, rq->route->body);

@@ -232,6 +232,8 @@ void h_vxp_get(struct req *rq);
  * (VXP clients parse nothing else); leaves rq->json NULL only when out of
  * memory. */
 void h_vxp_envelope(struct req *rq);
+/* Whether the request's path names sendEdoc, whose failures carry DocId. */
+bool h_vxp_is_send(const struct req *rq);
 void h_dmdc_category_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
 
