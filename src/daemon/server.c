@@ -295,6 +295,17 @@ static bool prepare(struct req *rq, const char *version)
 		reply_err(rq, &err);
 		return false;
 	}
+	/* A credential in the URL is refused, whatever the path: proxies,
+	 * logs and histories along the way keep URLs. */
+	for (size_t i = 0; i < rq->uri.n_query; i++)
+		if (uri_secret_name(rq->uri.query[i].key) || uri_secret_value(rq->uri.query[i].key) ||
+		    uri_secret_value(rq->uri.query[i].val)) {
+			reply_error(rq, LT_EAUTH,
+				    "a credential in the URL (query parameter '%.40s') is refused: send the token in the "
+				    "Authorization header, and revoke this one, which the URL may have left in logs",
+				    uri_secret_value(rq->uri.query[i].key) ? "[redacted]" : rq->uri.query[i].key);
+			return false;
+		}
 	vxp_endpoint_slash(rq->uri.path);
 	if (!route_find(rq, rq->allow, sizeof rq->allow))
 		return false;
@@ -492,7 +503,7 @@ void access_log_write(struct server *srv, struct req *rq)
 				  sizeof addr);
 	}
 	char uri[512];
-	snprintf(uri, sizeof uri, "%s", rq->raw_uri ? rq->raw_uri : "");
+	uri_redact(rq->raw_uri ? rq->raw_uri : "", uri, sizeof uri);
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:i,s:I,s:f,s:s,s:I}", "ts", ts, "remote", addr, "method",
 			      rq->method[0] ? rq->method : "-", "uri", uri, "route",
 			      rq->route ? rq->route->pattern : NULL, "status", rq->status, "bytes",
