@@ -111,6 +111,23 @@ static char *json_text(struct req *rq, bool vxp, char *fallback, size_t size, si
 	return s;
 }
 
+/* Every reply, page or API: scripts, styles and images only from the hub
+ * itself (no inline script or style; data: images only, which the web
+ * interface's load-holding placeholder and empty favicon are), no framing
+ * of the management pages, and no Referer carrying a unit or document URL
+ * to another site. */
+#define CSP                                                                                                      \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "    \
+	"font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+static void security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
 static enum MHD_Result queue(struct req *rq)
 {
 	struct MHD_Response *resp;
@@ -166,7 +183,7 @@ static enum MHD_Result queue(struct req *rq)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rq->allow);
 	if (rq->www_auth)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lienthong\"");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	security_headers(resp);
 	if (rq->close)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(rq->conn, (unsigned)rq->status, resp);
@@ -376,7 +393,7 @@ static bool answer_early(struct req *rq)
 	bool vxp = vxp_refusal(rq);
 	if (vxp)
 		h_vxp_envelope(rq);
-	char fallback[192], head[512];
+	char fallback[192], head[768];
 	size_t n;
 	bool owned;
 	char *body = json_text(rq, vxp, fallback, sizeof fallback, &n, &owned);
@@ -385,7 +402,8 @@ static bool answer_early(struct req *rq)
 	const char *phrase = MHD_get_reason_phrase_for((unsigned)rq->status);
 	int hn = snprintf(head, sizeof head,
 			  "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n"
-			  "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\n\r\n",
+			  "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: " CSP
+			  "\r\nReferrer-Policy: no-referrer\r\nX-Frame-Options: DENY\r\n\r\n",
 			  rq->status, phrase ? phrase : "", n);
 	bool sent = hn > 0 && (size_t)hn < sizeof head && send_all(ci->connect_fd, head, (size_t)hn) &&
 		    (strcmp(rq->method, "HEAD") == 0 || send_all(ci->connect_fd, body, n));
