@@ -52,6 +52,7 @@ class FileModes(ltd.DaemonTest):
                         self.assertTrue(os.path.exists(p), f"{p} while the daemon runs")
                         self.assertEqual(mode(p), 0o600, f"{p} under umask {umask:03o}: {mode(p):03o}")
                     self.assertEqual(mode(os.path.join(reg.data_dir, "seal.key")), 0o600)
+                    self.assertEqual(mode(d.access_log) & 0o037, 0, f"access log {mode(d.access_log):03o}")
                     self.assertEqual(mode(reg.data_dir) & 0o077, 0, f"data_dir {mode(reg.data_dir):03o}")
                 finally:
                     ltd.assert_clean_stop(self, d)
