@@ -30,6 +30,35 @@ int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The request heads a thread is reading: begun (the request line seen) and
+ * not yet complete. A connection is served by one thread from its accept
+ * to its close, so when a thread has exactly one head open, a message
+ * libmicrohttpd logs about a head, on that thread, is about that one. */
+struct head_track {
+	atomic_int open;
+	_Atomic(struct req *) last; /* the latest begun, while it is still open */
+};
+
+static _Thread_local struct head_track tl_heads;
+
+static void head_begin(struct req *rq)
+{
+	rq->head = &tl_heads;
+	atomic_fetch_add(&tl_heads.open, 1);
+	atomic_store(&tl_heads.last, rq);
+}
+
+static void head_end(struct req *rq)
+{
+	struct head_track *h = rq->head;
+	if (!h)
+		return;
+	rq->head = NULL;
+	struct req *self = rq;
+	atomic_compare_exchange_strong(&h->last, &self, NULL);
+	atomic_fetch_sub(&h->open, 1);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct server *srv = cls;
@@ -42,6 +71,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rq->t_start_ns = now_ns();
 	rq->raw_uri = strdup(uri ? uri : "");
 	rq->body_fd = -1;
+	head_begin(rq);
 	atomic_fetch_add(&srv->active, 1);
 	return rq;
 }
@@ -70,6 +100,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->status)
 		rq->status = 0; /* closed before a reply: logged as 0 */
+	head_end(rq);
 	watchdog_request_done(conn);
 	metrics_observe(srv->metrics, rq->route_index, rq->status, now_ns() - rq->t_start_ns, rq->lt_status);
 	access_log_write(srv, rq);
@@ -378,18 +409,15 @@ static bool send_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-/* libmicrohttpd (0.9.x) takes a reply only before the body or after all of
- * it: MHD_queue_response refuses one while the body is being read. So the
- * 413 of a body that keeps coming is written straight on the socket (the
- * daemon speaks plain HTTP, never TLS), and the connection is closed after
- * a short drain, not at once, so that the client reads the reply before
- * the close resets the connection. */
-static bool answer_early(struct req *rq)
+/* Writes rq's reply (a refusal already set) straight on the socket and
+ * shuts the sending side: for the moments libmicrohttpd takes no reply from
+ * us (the daemon speaks plain HTTP, never TLS). Whatever libmicrohttpd
+ * then tries to send fails, and it closes the connection. */
+static bool reply_on_socket(struct req *rq)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return false;
-	reply_too_big(rq);
 	bool vxp = vxp_refusal(rq);
 	if (vxp)
 		h_vxp_envelope(rq);
@@ -412,10 +440,23 @@ static bool answer_early(struct req *rq)
 	if (!sent)
 		return false;
 	shutdown(ci->connect_fd, SHUT_WR); /* the reply is complete: the client sees its end */
+	rq->sent_bytes = n;
+	return true;
+}
+
+/* libmicrohttpd (0.9.x) takes a reply only before the body or after all of
+ * it: MHD_queue_response refuses one while the body is being read. So the
+ * 413 of a body that keeps coming is written straight on the socket, and
+ * the connection is closed after a short drain, not at once, so that the
+ * client reads the reply before the close resets the connection. */
+static bool answer_early(struct req *rq)
+{
+	reply_too_big(rq);
+	if (!reply_on_socket(rq))
+		return false;
 	rq->answered_early = true;
 	rq->early_at = rq->body_len;
 	rq->early_ns = now_ns();
-	rq->sent_bytes = n;
 	return true;
 }
 
@@ -456,6 +497,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!rq->started) {
 		rq->started = true;
 		rq->conn = conn;
+		head_end(rq);
 		watchdog_head_done(conn);
 		snprintf(rq->method, sizeof rq->method, "%s", method);
 		if (!prepare(rq, version))
@@ -543,6 +585,33 @@ void access_log_write(struct server *srv, struct req *rq)
 	}
 }
 
+/* libmicrohttpd judges Content-Length itself, before any callback sees the
+ * head, and answers a value that is not a plain decimal number with its
+ * own HTML page (0.9.75 even sends its status line twice). It logs why
+ * first, on the thread serving the connection: when that thread has one
+ * head open, the head is known, and our JSON refusal goes out on its
+ * socket instead; the library's own reply then finds the socket shut and
+ * the connection closes. When the head cannot be told (several open on
+ * the thread), the library's reply stands: still a 400 and a close. */
+static void library_refusal(const char *msg)
+{
+	static const char malformed[] = "Failed to parse `Content-Length' header";
+	static const char too_large[] = "Too large value of 'Content-Length' header";
+	bool bad = strncmp(msg, malformed, sizeof malformed - 1) == 0;
+	if (!bad && strncmp(msg, too_large, sizeof too_large - 1) != 0)
+		return;
+	struct req *rq = atomic_load(&tl_heads.last);
+	if (atomic_load(&tl_heads.open) != 1 || !rq || rq->status)
+		return;
+	rq->close = true;
+	if (bad)
+		reply_error(rq, LT_EINVAL, "Content-Length is not a plain decimal number");
+	else
+		reply_error(rq, LT_ETOOBIG, "Content-Length is too large a number");
+	if (!reply_on_socket(rq))
+		rq->status = 0; /* nothing went out: the library's reply is the one */
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
@@ -552,6 +621,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
 	lt_log_debug("http: %s", msg);
+	library_refusal(msg);
 }
 
 /* "host:port", "[v6]:port" or ":port". */

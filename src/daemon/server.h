@@ -62,6 +62,7 @@ struct req {
 	size_t body_len, body_cap, body_limit, body_allowance;
 	bool body_too_big;
 	bool started;
+	struct head_track *head; /* while the head is read: the thread's count (server.c) */
 	/* A body that kept coming past its limit was answered 413 straight on
 	 * the socket (libmicrohttpd queues no reply mid-body); the connection
 	 * closes after a short drain. */

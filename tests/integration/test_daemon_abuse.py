@@ -367,15 +367,24 @@ class Abuse(ltd.DaemonTest):
                          "the smuggled PATCH was executed")
 
     def test_content_length_not_a_plain_number(self):
-        """Every Content-Length that is not a plain decimal number is refused
-        with 400 and a close; none is read as a length."""
-        for cl in (b"abc", b"+2", b"0x2", b"2 2", b"2,2", b"-2", b"2.0", b"\xd9\xa2"):
+        """Every Content-Length that is not a plain decimal number gets one
+        400 in the JSON error form, and a close; none is read as a length.
+        Before the fix the HTTP library answered with its own HTML page and
+        its status line twice."""
+        for cl in (b"abc", b"+2", b"0x2", b"2 2", b"2,2", b"-2", b"2.0", b"\xd9\xa2",
+                   b"99999999999999999999999"):
             req = (b"POST /v1/units HTTP/1.1\r\nHost: 127.0.0.1\r\n" + self.auth() +
                    b"Content-Type: application/json\r\nContent-Length: " + cl + b"\r\n\r\n{}GET /v1/me HTTP/1.1\r\n"
                    b"Host: 127.0.0.1\r\n\r\n")
             out, how = self.d.raw(req, read_timeout=5)
-            st, headers, _ = parse_raw_reply(out)
-            self.assertEqual(st, 400, f"{cl!r}: {out[:300]!r}")
+            st, headers, body = parse_raw_reply(out)
+            want = 413 if cl.startswith(b"9999") else 400
+            self.assertEqual(st, want, f"{cl!r}: {out[:300]!r}")
+            self.assertEqual(out.count(b"HTTP/1.1 "), 1, f"{cl!r}: more than one reply: {out!r}")
+            self.assertTrue(headers.get("content-type", "").startswith("application/json"), f"{cl!r}: {out!r}")
+            e = json.loads(body[:int(headers["content-length"])])["error"]
+            self.assertIn("Content-Length", e["message"], cl)
+            self.assertEqual(headers.get("connection", "").lower(), "close")
             self.assertNotIn(b'"role"', out, f"{cl!r}: the trailing request was executed")
             self.assertIn(how, ("closed", "reset"), f"{cl!r}: left open")
 

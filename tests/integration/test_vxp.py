@@ -850,6 +850,7 @@ class VxpSdk(VxpTest):
             (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 999999999999\r\n\r\n", 413, None),
             (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 401, None),
             (b"POST /vxp//sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 401, None),
+            (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 0x10\r\n\r\n", 400, "Content-Length"),
             (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"X-A: a\x00b\r\nContent-Length: 0\r\n\r\n", 400, "NUL"),
             (b"POST /vxp/get%C3Edoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 400, "UTF-8"),
             # An operation name cut inside a character in the message: the
