@@ -147,8 +147,8 @@ static char *json_text(struct req *rq, bool vxp, char *fallback, size_t size, si
  * interface's load-holding placeholder and empty favicon are), no framing
  * of the management pages, and no Referer carrying a unit or document URL
  * to another site. */
-#define CSP                                                                                                      \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "    \
+#define CSP                                                                                                            \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "          \
 	"font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 static void security_headers(struct MHD_Response *resp)
@@ -348,10 +348,11 @@ static bool prepare(struct req *rq, const char *version)
 	for (size_t i = 0; i < rq->uri.n_query; i++)
 		if (uri_secret_name(rq->uri.query[i].key) || uri_secret_value(rq->uri.query[i].key) ||
 		    uri_secret_value(rq->uri.query[i].val)) {
-			reply_error(rq, LT_EAUTH,
-				    "a credential in the URL (query parameter '%.40s') is refused: send the token in the "
-				    "Authorization header, and revoke this one, which the URL may have left in logs",
-				    uri_secret_value(rq->uri.query[i].key) ? "[redacted]" : rq->uri.query[i].key);
+			reply_error(
+			    rq, LT_EAUTH,
+			    "a credential in the URL (query parameter '%.40s') is refused: send the token in the "
+			    "Authorization header, and revoke this one, which the URL may have left in logs",
+			    uri_secret_value(rq->uri.query[i].key) ? "[redacted]" : rq->uri.query[i].key);
 			return false;
 		}
 	vxp_endpoint_slash(rq->uri.path);

@@ -79,7 +79,7 @@ struct req {
 	char location[256];
 	char allow[64];
 	bool www_auth;
-	bool close;        /* close the connection after the reply */
+	bool close; /* close the connection after the reply */
 	size_t sent_bytes;
 	int64_t t_start_ns;
 	int lt_status;     /* library status of a failure, for metrics */

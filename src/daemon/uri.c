@@ -157,8 +157,8 @@ static void loose_decode(const char *s, size_t n, bool lower, char *out, size_t 
 
 bool uri_secret_name(const char *key)
 {
-	static const char *const words[] = {"token", "secret", "passw", "pwd", "apikey", "api_key", "api-key",
-					    "credential", "authorization", "session", "signature"};
+	static const char *const words[] = {"token",   "secret",     "passw",         "pwd",     "apikey",   "api_key",
+					    "api-key", "credential", "authorization", "session", "signature"};
 	char low[128];
 	loose_decode(key, strlen(key), true, low, sizeof low);
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)

@@ -42,11 +42,34 @@ static void test_dates_in_the_clients_clock(void **state)
 static void test_out_of_range_is_refused(void **state)
 {
 	(void)state;
-	const char *bad[] = {"1/1/-2147483648", "1/1/2147483648", "99999999999/1/2026", "1/99999999999/2026",
-			     "1/1/99999", "0/1/2026", "32/1/2026", "29/02/2026", "31/04/2026", "1/13/2026", "1/0/2026",
-			     "1/1/0", "1/1/2026 24:00:00", "1/1/2026 23:60:00", "1/1/2026 23:59:60", "1/1/2026 -1:00:00",
-			     "1/1/2026 1:2:3:4", "1/1/2026 ", "1/1/2026x", "+1/1/2026", " 1/1/2026", "1/1", "1-1-2026",
-			     "01/01/2026T00:00:00", "1/1/2026 00:00:00 ", "\xd9\xa1/1/2026", "//", "a/b/c"};
+	const char *bad[] = {"1/1/-2147483648",
+			     "1/1/2147483648",
+			     "99999999999/1/2026",
+			     "1/99999999999/2026",
+			     "1/1/99999",
+			     "0/1/2026",
+			     "32/1/2026",
+			     "29/02/2026",
+			     "31/04/2026",
+			     "1/13/2026",
+			     "1/0/2026",
+			     "1/1/0",
+			     "1/1/2026 24:00:00",
+			     "1/1/2026 23:60:00",
+			     "1/1/2026 23:59:60",
+			     "1/1/2026 -1:00:00",
+			     "1/1/2026 1:2:3:4",
+			     "1/1/2026 ",
+			     "1/1/2026x",
+			     "+1/1/2026",
+			     " 1/1/2026",
+			     "1/1",
+			     "1-1-2026",
+			     "01/01/2026T00:00:00",
+			     "1/1/2026 00:00:00 ",
+			     "\xd9\xa1/1/2026",
+			     "//",
+			     "a/b/c"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char out[LT_VXP_DATE_BUFSZ] = "x";
 		struct lt_err err = {0};
@@ -62,8 +85,8 @@ static void test_out_of_range_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dates_in_the_clients_clock),
-		cmocka_unit_test(test_out_of_range_is_refused),
+	    cmocka_unit_test(test_dates_in_the_clients_clock),
+	    cmocka_unit_test(test_out_of_range_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,12 +141,13 @@ static int create_private(const char *path, struct lt_err *err)
 		return LT_OK;
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return errno == EEXIST ? LT_OK
-				       : lt_err_set(err, LT_EIO, "cannot create database %s: %s", path, strerror(errno));
+		return errno == EEXIST
+			   ? LT_OK
+			   : lt_err_set(err, LT_EIO, "cannot create database %s: %s", path, strerror(errno));
 	/* open() applies the umask to 0600 too; 0600 is what it must be. */
-	int rc = fchmod(fd, 0600) == 0 ? LT_OK
-				       : lt_err_set(err, LT_EIO, "cannot make database %s private: %s", path,
-						    strerror(errno));
+	int rc = fchmod(fd, 0600) == 0
+		     ? LT_OK
+		     : lt_err_set(err, LT_EIO, "cannot make database %s private: %s", path, strerror(errno));
 	close(fd);
 	return rc;
 }
