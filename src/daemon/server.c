@@ -262,12 +262,19 @@ static bool value_cut(struct MHD_Connection *conn, const char *value, size_t val
 	size_t n = strlen(value);
 	if (n != value_size)
 		return true;
+#if MHD_VERSION > 0x00097500
+	/* Another parser: its length is the only evidence (the NUL test in
+	 * test_daemon_abuse.py says whether it suffices). */
+	(void)conn;
+	return false;
+#else
 	const char *after = value + n + 1;
 	if (*after == '\0' || *after == '\r' || *after == '\n')
 		return false;
 	struct key_seek k = {after, false};
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, is_key, &k);
 	return !k.found;
+#endif
 }
 
 static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
