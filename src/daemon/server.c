@@ -236,6 +236,7 @@ struct head_scan {
 	char nul_in[64]; /* the name of a header holding a NUL byte */
 };
 
+#if MHD_VERSION <= 0x00097500
 struct key_seek {
 	const char *at;
 	bool found;
@@ -249,6 +250,7 @@ static enum MHD_Result is_key(void *cls, enum MHD_ValueKind kind, const char *ke
 	k->found = k->found || key == k->at;
 	return k->found ? MHD_NO : MHD_YES;
 }
+#endif
 
 /* Whether a header value was cut at a NUL byte the client sent. Newer
  * libmicrohttpd reports a value's length past such a byte; 0.9.75 measures
