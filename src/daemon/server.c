@@ -232,7 +232,7 @@ static size_t body_limit(const struct server *srv, enum body_kind k)
 
 struct head_scan {
 	struct MHD_Connection *conn;
-	int lengths;
+	int lengths, codings;
 	char nul_in[64]; /* the name of a header holding a NUL byte */
 };
 
@@ -290,6 +290,8 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
 		snprintf(h->nul_in, sizeof h->nul_in, "%.60s", key);
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
 		h->lengths++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		h->codings++;
 	return MHD_YES;
 }
 
@@ -315,6 +317,13 @@ static bool head_ok(struct req *rq, const char *version)
 	if (h.lengths > 1) {
 		rq->close = true;
 		reply_error(rq, LT_EINVAL, "the request has more than one Content-Length");
+		return false;
+	}
+	/* The library reads the first Transfer-Encoding; the last coding of
+	 * them all is what frames the body (RFC 9112 §6.3). */
+	if (h.codings > 1) {
+		rq->close = true;
+		reply_error(rq, LT_EINVAL, "the request has more than one Transfer-Encoding header: send one, chunked");
 		return false;
 	}
 	const char *te = req_header(rq, MHD_HTTP_HEADER_TRANSFER_ENCODING);
