@@ -59,6 +59,14 @@ int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *er
  * LT_EINVAL with the reason otherwise. */
 int lt_vxp_send_check(const struct lt_vxp_call *c, struct lt_err *err);
 
+/* A date parameter (fromDate, toDate: dd/MM/yyyy, optionally HH:mm or
+ * HH:mm:ss) in a clock utc_offset minutes east of UTC, as UTC
+ * "yyyy-MM-ddTHH:mm:ss" (a year near 1 may shift to 0000); "" when text
+ * is NULL or empty. LT_EINVAL naming the parameter when a field is not
+ * digits or out of its calendar range. */
+#define LT_VXP_DATE_BUFSZ 32
+int lt_vxp_date(const char *name, const char *text, int utc_offset, char out[LT_VXP_DATE_BUFSZ], struct lt_err *err);
+
 /* The reply envelope of §3.4: status, ErrorCode, ErrorDesc as strings.
  * A failure is always "FAIL" with the HTTP status as ErrorCode and a
  * non-empty ErrorDesc (never "success", even for an err with no status);

@@ -83,28 +83,49 @@ static void reply_ok(struct req *rq, const char *key, json_t *value)
 	reply_json(rq, 200, o);
 }
 
+/* The operation a /vxp/ path names: its last segment. */
+bool h_vxp_is_send(const struct req *rq)
+{
+	const char *p = rq->uri.path ? rq->uri.path : rq->raw_uri;
+	if (!p)
+		return false;
+	size_t n = strcspn(p, "?#");
+	const char *seg = p + n;
+	while (seg > p && seg[-1] != '/')
+		seg--;
+	return (size_t)(p + n - seg) == 8 && strncmp(seg, "sendEdoc", 8) == 0;
+}
+
 void h_vxp_envelope(struct req *rq)
 {
 	json_t *j = rq->json;
-	if (json_is_string(json_object_get(j, "status")) && json_is_string(json_object_get(j, "ErrorCode")))
-		return;
-	const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-	char generic[96];
-	if (!msg) {
-		/* The generic reply could not be built either (its message was
-		 * not UTF-8): say at least what the status means. */
-		const char *phrase = MHD_get_reason_phrase_for((unsigned)rq->status);
-		snprintf(generic, sizeof generic, "the request was refused: HTTP %d %s", rq->status,
-			 phrase ? phrase : "");
-		msg = generic;
+	if (!json_is_string(json_object_get(j, "status")) || !json_is_string(json_object_get(j, "ErrorCode"))) {
+		const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+		char generic[96];
+		if (!msg) {
+			/* The generic reply could not be built either (its message
+			 * was not UTF-8): say at least what the status means. */
+			const char *phrase = MHD_get_reason_phrase_for((unsigned)rq->status);
+			snprintf(generic, sizeof generic, "the request was refused: HTTP %d %s", rq->status,
+				 phrase ? phrase : "");
+			msg = generic;
+		}
+		json_t *env = lt_vxp_fail_http(rq->status, msg);
+		json_decref(rq->json);
+		rq->json = env;
+		free(rq->raw);
+		rq->raw = NULL;
+		rq->raw_len = 0;
+		rq->www_auth = false;
 	}
-	json_t *env = lt_vxp_fail_http(rq->status, msg);
-	json_decref(rq->json);
-	rq->json = env;
-	free(rq->raw);
-	rq->raw = NULL;
-	rq->raw_len = 0;
-	rq->www_auth = false;
+	/* The SDK reads sendEdoc's DocId without checking it is there: a
+	 * refusal without it comes out as a result of nulls, the hub's
+	 * ErrorCode and ErrorDesc lost. */
+	if (rq->json && h_vxp_is_send(rq) && !json_object_get(rq->json, "DocId") &&
+	    json_object_set_new(rq->json, "DocId", json_string(""))) {
+		json_decref(rq->json);
+		rq->json = NULL; /* the server sends its fixed envelope, which has DocId */
+	}
 }
 
 static const char *header(void *ctx, const char *name)

@@ -1,12 +1,14 @@
 /* lienthongd: the HTTP daemon. Loads the configuration, opens the registry,
  * serves until SIGTERM or SIGINT, then lets in-flight requests finish and
  * closes the store. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lienthong/log.h"
 #include "lienthong/version.h"
@@ -51,9 +53,15 @@ static int open_access_log(struct server *srv, struct lt_err *err)
 		srv->access_log = stderr;
 		return LT_OK;
 	}
-	srv->access_log = fopen(p, "a");
-	if (!srv->access_log)
+	/* Not world-readable (addresses, who called what) nor, under umask 000,
+	 * world-writable (forged lines), whatever the umask. */
+	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	srv->access_log = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!srv->access_log) {
+		if (fd >= 0)
+			close(fd);
 		return lt_err_set(err, LT_EIO, "cannot open access log %s", p);
+	}
 	return LT_OK;
 }
 

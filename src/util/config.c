@@ -36,7 +36,7 @@ static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL
 
 static const struct key keys[] = {
 	{"listen", STR(listen), "127.0.0.1:8080", 0, 0, NULL, "address and port the daemon listens on"},
-	{"db", STR(db), "var/lienthong.db", 0, 0, NULL, "SQLite database file, or a postgresql:// URI"},
+	{"db", STR(db), "var/lienthong.db", 0, 0, NULL, "SQLite database file (created 0600, as are its -wal and -shm, whatever the umask), or a postgresql:// URI"},
 	{"data_dir", STR(data_dir), "var/data", 0, 0, NULL, "directory for package bodies and sealed keys"},
 	{"max_package_bytes", INT(max_package_bytes), "104857600", 1024, INT64_C(1) << 40, NULL,
 	 "largest edXML package accepted, in bytes"},

@@ -175,21 +175,6 @@ json_t *lt_vxp_send_reply(const json_t *sent, struct lt_err *err)
 	return o;
 }
 
-/* "dd/MM/yyyy HH:mm:ss" → "yyyy-MM-ddTHH:mm:ss" for comparing with the hub's
- * UTC timestamps; "" when absent or unreadable. */
-static void vxp_date(const char *in, int utc_offset, char out[32])
-{
-	int d, m, y, h = 0, mi = 0, s = 0;
-	out[0] = '\0';
-	if (!in || sscanf(in, "%d/%d/%d %d:%d:%d", &d, &m, &y, &h, &mi, &s) < 3)
-		return;
-	struct tm tm = {.tm_mday = d, .tm_mon = m - 1, .tm_year = y - 1900, .tm_hour = h, .tm_min = mi, .tm_sec = s};
-	time_t t = timegm(&tm) - (time_t)utc_offset * 60;
-	struct tm utc;
-	if (gmtime_r(&t, &utc))
-		strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &utc);
-}
-
 static const char *kind_of(const char *messagetype)
 {
 	return messagetype && strcasecmp(messagetype, "status") == 0 ? "status" : "edoc";
@@ -199,9 +184,12 @@ int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const ch
 		    struct lt_err *err)
 {
 	const char *kind = kind_of(messagetype);
-	char from[32], to[32];
-	vxp_date(lt_vxp_param(c, "fromDate"), c->utc_offset, from);
-	vxp_date(lt_vxp_param(c, "toDate"), c->utc_offset, to);
+	char from[LT_VXP_DATE_BUFSZ], to[LT_VXP_DATE_BUFSZ];
+	int drc = lt_vxp_date("fromDate", lt_vxp_param(c, "fromDate"), c->utc_offset, from, err);
+	if (drc == LT_OK)
+		drc = lt_vxp_date("toDate", lt_vxp_param(c, "toDate"), c->utc_offset, to, err);
+	if (drc)
+		return drc;
 	json_t *out = json_array();
 	if (!out)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
