@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 	}
 	srv.store = lt_registry_store(srv.reg);
 	struct lt_exchange_opts xo = {srv.cfg.data_dir, (uint64_t)srv.cfg.max_package_bytes, (int)srv.cfg.retention_days,
-				      srv.cfg.signature_policy, srv.cfg.trusted_ca};
+				      srv.cfg.signature_policy, srv.cfg.trusted_ca,
+				      (uint64_t)srv.cfg.verify_max_bytes};
 	if (lt_exchange_open(&srv.xch, srv.reg, &xo, &err)) {
 		lt_log_errorx("%s", err.msg);
 		goto out;

@@ -43,6 +43,7 @@ struct lt_exchange {
 	uint64_t max_package_bytes;
 	int retention_days;
 	int signature_policy;
+	uint64_t verify_max_bytes;
 	char trusted_ca[PATH_MAX];
 	/* Group commit: uploads and acknowledgements queue jobs; one thread
 	 * commits them together. */
