@@ -18,6 +18,7 @@ struct lt_config {
 	char data_dir[1024];       /* package bodies, keys */
 	int64_t max_package_bytes;
 	int signature_policy;      /* enum lt_sig_policy */
+	int64_t verify_max_bytes;  /* memory all signature verifications may hold at once */
 	bool public_read;
 	int log_level;             /* enum lt_log_level */
 	int64_t threads;

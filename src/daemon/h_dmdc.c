@@ -126,17 +126,11 @@ static void dmdc_reply(struct req *rq, int status, const char *msg, size_t count
 	reply_json(rq, status, json_pack("{s:s,s:I}", "MSG", msg, "Count", (json_int_t)count));
 }
 
-/* One CSV field, quoted. */
+/* One CSV field, as the import reads it back unchanged (a value that
+ * begins with an apostrophe keeps it). */
 static void csv_put(FILE *f, const char *s, bool last)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-	fputc(last ? '\n' : ',', f);
+	lt_registry_csv_field(f, s, last);
 }
 
 /* The records become a CSV in the shared-catalogue column names and go

@@ -144,8 +144,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	srv.store = lt_registry_store(srv.reg);
-	struct lt_exchange_opts xo = {srv.cfg.data_dir, (uint64_t)srv.cfg.max_package_bytes, (int)srv.cfg.retention_days,
-				      srv.cfg.signature_policy, srv.cfg.trusted_ca, (int)srv.cfg.hold_days};
+	struct lt_exchange_opts xo = {.data_dir = srv.cfg.data_dir,
+				      .max_package_bytes = (uint64_t)srv.cfg.max_package_bytes,
+				      .retention_days = (int)srv.cfg.retention_days,
+				      .signature_policy = srv.cfg.signature_policy, .trusted_ca = srv.cfg.trusted_ca,
+				      .hold_days = (int)srv.cfg.hold_days,
+				      .verify_max_bytes = (uint64_t)srv.cfg.verify_max_bytes};
 	if (lt_exchange_open(&srv.xch, srv.reg, &xo, &err)) {
 		lt_log_errorx("%s", err.msg);
 		goto out;
