@@ -72,6 +72,18 @@ class StandAlone(unittest.TestCase):
                         bad.append(f"{os.path.relpath(path, SRC)}:{n}: {line.strip()[:100]}")
         self.assertEqual(bad, [], "say what is needed in our own words instead")
 
+    def test_paths_named_in_the_maps_exist(self):
+        # The contributor's map and the README's layout name real files and
+        # folders (placeholders like test_<module>.c aside).
+        for doc in ("docs/development.md", "README.md"):
+            named = re.findall(r"`((?:src|include|tests|scripts|docs|web|bench|data|cmake|\.ci)/[^`\s]*)`", read(doc))
+            self.assertGreater(len(named), 5, doc)
+            for path in named:
+                if re.search(r"[<*{]", path) or path.startswith("web/vendor"):  # vendor: made by make web
+                    continue
+                with self.subTest(doc=doc, path=path):
+                    self.assertTrue(os.path.exists(os.path.join(SRC, path.rstrip("/"))), f"{doc} names {path}")
+
     def test_license(self):
         text = read("LICENSE")
         self.assertTrue(text.startswith("MIT License"))
