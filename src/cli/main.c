@@ -18,7 +18,7 @@ static const struct {
 	{"import", cmd_import, "import FILE.csv                          load CSV, all or nothing"},
 	{"export", cmd_export, "export [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
 	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
-	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID"},
+	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID | check"},
 	{"system", cmd_system, "system add --name NAME --code CODE... | list   connected systems"},
 	{"system", cmd_system, "system bind|unbind ID CODE | disable|enable|rotate-token|rotate-secret ID"},
 	{"system", cmd_system, "system set-secret ID < SECRET            keep a VXP secret the system has"},
