@@ -15,6 +15,7 @@
 #include "lienthong/registry.h"
 
 #define LT_DOC_ID_BUFSZ 33 /* 32 hex characters */
+#define LT_EXCHANGE_DEFAULT_HOLD_DAYS 30
 
 struct lt_exchange;
 
@@ -24,6 +25,8 @@ struct lt_exchange_opts {
 	int retention_days;        /* 0: keep acknowledged bodies */
 	int signature_policy;      /* enum lt_sig_policy: off, flag, require */
 	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
+	int hold_days;             /* days a delivery waits for a receiving system; 0: the default, 30 */
+	uint64_t verify_max_bytes; /* memory signature verifications may hold at once; 0: LT_SIGN_MAX_BYTES */
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):
@@ -42,9 +45,12 @@ struct lt_upload;
 int lt_upload_begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
 		    struct lt_err *err);
 int lt_upload_feed(struct lt_upload *u, const void *buf, size_t len, struct lt_err *err);
-/* Validates, checks the sender may speak for From, routes, commits (shared
- * fsync with concurrent uploads) and fills *reply (caller owns) with
- * {id, document_id, kind, recipients:[{code, routed_to, state, reason}]}.
+/* Validates, checks the sender may speak for From, routes (one delivery per
+ * system bound to each routed code, or one no_system delivery; a code the
+ * registry does not know is refused for itself), commits (shared fsync with
+ * concurrent uploads) and fills *reply (caller owns) with
+ * {id, document_id, kind, recipients:[{code, routed_to, system, state, reason}]}.
+ * LT_ERULE when no recipient can be delivered.
  * *replayed is set when the same package was accepted before: the reply is
  * the first one. The upload is consumed either way. */
 int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err);
@@ -58,21 +64,23 @@ struct lt_inbox_query {
 	int64_t after;     /* cursor: the last delivery id seen */
 	int limit;         /* 1..500 */
 };
-/* What waits for the caller's codes: {"items":[…],"next_cursor":…}. */
+/* The caller's own deliveries that wait: {"items":[…],"next_cursor":…}. */
 int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, const struct lt_inbox_query *q,
 		      json_t **out, struct lt_err *err);
-/* Opens the package bytes for a caller allowed to read them (its sender, a
- * recipient's system, or an admin); *fd is the caller's to close. */
+/* Opens the package bytes for a caller allowed to read them (its sending
+ * system, a system it was delivered to, or an admin: lt_access_document);
+ * *fd is the caller's to close. */
 int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who, const char *id, int *fd,
 			  uint64_t *size, struct lt_err *err);
-/* Transport acknowledgement of the caller's deliveries: done, fail or
- * processing. A document stays in the inbox until done, and done is final:
- * a later fail or processing changes nothing and the reply says "done". */
+/* Transport acknowledgement of the caller's own deliveries (never another
+ * system's, even for the same code): done, fail or processing. A document stays in the inbox until done, and done is
+ * final: a later fail or processing changes nothing and the reply says "done". */
 int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
 		    json_t **out, struct lt_err *err);
 
-/* Per recipient: routed-to code, transport state and its timeline, and the
- * business-status timeline. */
+/* Per delivery: routed-to code, receiving system, transport state and its
+ * timeline, and the business-status timeline. Also for a manager whose
+ * subtree holds the sender or a recipient (lt_access_document). */
 int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, const char *id, json_t **out,
 		      struct lt_err *err);
 /* Volume per day, month, sender or recipient between two dates (inclusive,
@@ -86,9 +94,10 @@ struct lt_exchange_counts {
 };
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 
-/* Removes bodies acknowledged by every recipient, the last of them longer
- * ago than the retention period; traces and statistics stay. Returns how
- * many. */
+/* Marks expired the deliveries that waited hold_days for a system; then
+ * removes the bodies none of whose deliveries waits any more (done, refused,
+ * merged, expired), the last changed longer ago than the retention period;
+ * traces and statistics stay. *removed says how many bodies. */
 int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed, struct lt_err *err);
 
 #endif

@@ -174,8 +174,17 @@ struct lt_principal;
 int lt_registry_add_records(struct lt_registry *r, const struct lt_principal *who, int level, const json_t *records,
 			    struct lt_import_report *rep, struct lt_err *err);
 
+/* Writes one CSV field (then ',' or, when last, '\n') as the export writes
+ * it and the import reads it back unchanged: quoted when it must be (RFC
+ * 4180), and a value a spreadsheet would run as a formula (one beginning
+ * with = + - @ TAB CR) or one beginning with an apostrophe gets an
+ * apostrophe in front. Whoever builds a CSV for lt_registry_import_csv
+ * writes its fields with this. */
+void lt_registry_csv_field(FILE *out, const char *value, bool last);
+
 /* Writes the active units (of the subtree under root, when given; as they
- * stood on as_of, when given) as CSV in tree order. */
+ * stood on as_of, when given) as CSV in tree order, each field written by
+ * lt_registry_csv_field. */
 int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of,
 			   struct lt_err *err);
 

@@ -146,7 +146,20 @@ struct lt_system {
 	char secret_sealed[256]; /* hex of nonce‖ciphertext‖tag */
 	char removed[32];        /* "" while connected */
 	char primary_code[LT_CODE_BUFSZ]; /* the VXP systemid: the first code it was registered for */
+	char disabled[32];       /* when it was cut off; "" while it may call */
 };
+
+/* One entry of the audit trail: an act on a system or a token. */
+struct lt_audit {
+	int64_t id;                  /* assigned by the store, increasing */
+	char at[32];                 /* UTC */
+	char who[192];               /* "cli:alice", "token 7 (Sở Nội vụ)", "system 3 (QLVB) via VXP" */
+	char role[16];               /* the actor's role */
+	char action[32];             /* system.add, system.bind, system.unbind, system.disable, … */
+	char target[64];             /* "system:3", "token:7" */
+	const char *detail;          /* JSON object text; borrowed */
+};
+typedef int (*lt_audit_cb)(void *ctx, const struct lt_audit *a);
 
 typedef int (*lt_token_cb)(void *ctx, const struct lt_token *t);
 typedef int (*lt_system_cb)(void *ctx, const struct lt_system *sys);
@@ -160,12 +173,25 @@ int lt_store_token_revoke(struct lt_store *s, int64_t id, const char *at, struct
 int lt_store_system_add(struct lt_store *s, struct lt_system *sys, struct lt_err *err);
 int lt_store_system_get(struct lt_store *s, int64_t id, struct lt_system *out, struct lt_err *err);
 int lt_store_systems(struct lt_store *s, lt_system_cb cb, void *ctx, struct lt_err *err);
+/* Binds code to the system. The deliveries that wait for a system to
+ * receive for code (state no_system) become this system's, pending, in the
+ * same transaction. */
 int lt_store_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
 int lt_store_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
 /* Systems whose primary code is code (the VXP systemid). */
 int lt_store_systems_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
 /* Unbinds a code from a system; LT_ENOTFOUND when it was not bound. */
 int lt_store_system_code_remove(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
+/* Cuts a system off (at = when) or lets it call again (at = ""). */
+int lt_store_system_disable(struct lt_store *s, int64_t id, const char *at, struct lt_err *err);
+int lt_store_system_secret_set(struct lt_store *s, int64_t id, const char *sealed, struct lt_err *err);
+/* Revokes every valid token of a system; *n says how many. */
+int lt_store_system_tokens_revoke(struct lt_store *s, int64_t id, const char *at, int *n, struct lt_err *err);
+/* Appends to the audit trail inside the caller's transaction; sets a->id. */
+int lt_store_audit_add(struct lt_store *s, struct lt_audit *a, struct lt_err *err);
+/* Entries after the cursor, oldest first, of one target ("" or NULL: all). */
+int lt_store_audits(struct lt_store *s, const char *target, int64_t after, int limit, lt_audit_cb cb, void *ctx,
+		    struct lt_err *err);
 /* Rebinds every system bound to old_code, and every unrevoked token scoped
  * to it, to new_code (a unit that moved). */
 int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
@@ -194,7 +220,8 @@ struct lt_xdelivery {
 	char doc[33];
 	char addressed[LT_CODE_BUFSZ]; /* the To/OrganId as written */
 	char routed_to[LT_CODE_BUFSZ]; /* where it goes ("" when refused) */
-	char state[12];                /* pending, processing, done, fail, refused */
+	int64_t system_id;             /* the receiving system; 0 when none (refused, merged, no_system, expired) */
+	char state[12];                /* pending, processing, done, fail, refused, merged, no_system, expired */
 	char reason[256];
 	char updated[32];
 };
@@ -242,13 +269,15 @@ int lt_store_xdoc_by_document_id(struct lt_store *s, const char *document_id, co
 /* Sets d->id. Logs the first transport event. */
 int lt_store_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err);
 int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err);
-/* Deliveries routed to the system's codes, not done nor refused, after the
- * cursor, oldest first. kind NULL for both. */
+/* The connected systems that receive for code (bound to it), lowest id first. */
+typedef int (*lt_xreceiver_cb)(void *ctx, int64_t system_id);
+int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
+/* The system's deliveries waiting for it (pending, processing, fail), after
+ * the cursor, oldest first. kind NULL for both. */
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		    lt_xinbox_cb cb, void *ctx, struct lt_err *err);
-/* Sets the state of doc's deliveries routed to the system's codes, except
- * those already done (done is final); *n says how many are the system's
- * (0: none is addressed to it). */
+/* Sets the state of the system's deliveries of doc, except those already
+ * done (done is final); *n says how many are the system's (0: none). */
 int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
 		  int *n, struct lt_err *err);
 int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
@@ -260,10 +289,15 @@ int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_x
 /* by: day, month, sender, recipient. */
 int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
 		    void *ctx, struct lt_err *err);
-/* Packages whose every delivery is done or refused, the last acknowledged
- * before `before`, with a body still on disk. */
+/* Packages none of whose deliveries still waits (each done, refused,
+ * merged or expired), the last changed before `before`, with a body still
+ * on disk. */
 int lt_store_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err);
+/* Deliveries that waited for a system (no_system) since before `before`
+ * become expired at `at`, with reason; *n says how many. */
+int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
+			  struct lt_err *err);
 /* Totals: [documents, statuses, bytes, pending, done, refused]. */
 int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err);
 

@@ -35,6 +35,8 @@ static void print_recipient_line(json_t *r)
 {
 	const char *reason = str(r, "reason", NULL);
 	printf("  %-15s -> %-15s %s", str(r, "code", "?"), str(r, "routed_to", "-"), str(r, "state", "?"));
+	if (json_is_integer(json_object_get(r, "system")))
+		printf(" (system %lld)", (long long)json_integer_value(json_object_get(r, "system")));
 	if (reason)
 		printf("  (%s)", reason);
 	printf("\n");
@@ -413,6 +415,10 @@ static void print_trace(json_t *t)
 		if (reason)
 			printf(" (%s)", reason);
 		printf("\n");
+		json_t *sys = json_object_get(r, "system");
+		if (json_is_object(sys))
+			printf("    received by system %lld %s\n",
+			       (long long)json_integer_value(json_object_get(sys, "id")), str(sys, "name", ""));
 		print_timeline(json_object_get(r, "transport"), json_object_get(r, "statuses"));
 	}
 	json_t *own = json_object_get(t, "sender_statuses");

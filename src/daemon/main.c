@@ -1,12 +1,14 @@
 /* lienthongd: the HTTP daemon. Loads the configuration, opens the registry,
  * serves until SIGTERM or SIGINT, then lets in-flight requests finish and
  * closes the store. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lienthong/log.h"
 #include "lienthong/version.h"
@@ -57,9 +59,15 @@ static int open_access_log(struct server *srv, struct lt_err *err)
 		srv->access_log = stderr;
 		return LT_OK;
 	}
-	srv->access_log = fopen(p, "a");
-	if (!srv->access_log)
+	/* Not world-readable (addresses, who called what) nor, under umask 000,
+	 * world-writable (forged lines), whatever the umask. */
+	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	srv->access_log = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!srv->access_log) {
+		if (fd >= 0)
+			close(fd);
 		return lt_err_set(err, LT_EIO, "cannot open access log %s", p);
+	}
 	return LT_OK;
 }
 
@@ -130,8 +138,12 @@ static int start_up(struct server *srv, struct lt_err *err)
 		return rc;
 	srv->store = lt_registry_store(srv->reg);
 	lt_registry_set_actor(srv->reg, "http");
-	struct lt_exchange_opts xo = {srv->cfg.data_dir, (uint64_t)srv->cfg.max_package_bytes,
-				      (int)srv->cfg.retention_days, srv->cfg.signature_policy, srv->cfg.trusted_ca};
+	struct lt_exchange_opts xo = {.data_dir = srv->cfg.data_dir,
+				      .max_package_bytes = (uint64_t)srv->cfg.max_package_bytes,
+				      .retention_days = (int)srv->cfg.retention_days,
+				      .signature_policy = srv->cfg.signature_policy, .trusted_ca = srv->cfg.trusted_ca,
+				      .hold_days = (int)srv->cfg.hold_days,
+				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes};
 	if ((rc = lt_exchange_open(&srv->xch, srv->reg, &xo, err)))
 		return rc;
 	if (!(srv->metrics = metrics_new()))

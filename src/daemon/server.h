@@ -62,6 +62,7 @@ struct req {
 	size_t body_len, body_cap, body_limit, body_allowance;
 	bool body_too_big;
 	bool started;
+	struct head_track *head; /* while the head is read: the thread's count (server.c) */
 	/* A body that kept coming past its limit was answered 413 straight on
 	 * the socket (libmicrohttpd queues no reply mid-body); the connection
 	 * closes after a short drain. */
@@ -78,6 +79,7 @@ struct req {
 	char location[256];
 	char allow[64];
 	bool www_auth;
+	bool close; /* close the connection after the reply */
 	size_t sent_bytes;
 	int64_t t_start_ns;
 	int lt_status;     /* library status of a failure, for metrics */
@@ -223,6 +225,12 @@ void h_changes(struct req *rq);
 void h_compliance(struct req *rq);
 void h_systems_list(struct req *rq);
 void h_systems_add(struct req *rq);
+void h_system_patch(struct req *rq);
+void h_system_bind(struct req *rq);
+void h_system_unbind(struct req *rq);
+void h_system_token(struct req *rq);
+void h_system_secret(struct req *rq);
+void h_audit(struct req *rq);
 void h_dmdc_metadata(struct req *rq);
 bool h_document_send_begin(struct req *rq);
 void h_document_send_data(struct req *rq, const char *data, size_t len);
@@ -240,6 +248,8 @@ void h_vxp_get(struct req *rq);
  * (VXP clients parse nothing else); leaves rq->json NULL only when out of
  * memory. */
 void h_vxp_envelope(struct req *rq);
+/* Whether the request's path names sendEdoc, whose failures carry DocId. */
+bool h_vxp_is_send(const struct req *rq);
 void h_dmdc_category_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
 

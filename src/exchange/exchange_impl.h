@@ -42,7 +42,9 @@ struct lt_exchange {
 	char data_dir[PATH_MAX];
 	uint64_t max_package_bytes;
 	int retention_days;
+	int hold_days;
 	int signature_policy;
+	uint64_t verify_max_bytes;
 	char trusted_ca[PATH_MAX];
 	/* Group commit: uploads and acknowledgements queue jobs; one thread
 	 * commits them together. */
@@ -94,7 +96,9 @@ struct lt__list {
 };
 /* Appends o (stolen; NULL means lt__xpack failed) to c->items. */
 int lt__list_append(struct lt__list *c, json_t *o);
-/* May this caller read the document (sender, a recipient's system, admin)? */
-int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, struct lt_err *err);
+/* May this caller read the document's trace, or its body too (body)? Its
+ * parties are found here, the rule is lt_access_document's. */
+int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, bool body,
+		 struct lt_err *err);
 
 #endif

@@ -42,6 +42,47 @@ json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 	return o;
 }
 
+struct fan_ctx {
+	struct lt_store *store;
+	struct lt_xdelivery row; /* the routed recipient, copied once per receiving system */
+	size_t n;
+	struct lt_err *err;
+};
+
+static int fan_one(void *vctx, int64_t system_id)
+{
+	struct fan_ctx *c = vctx;
+	c->row.system_id = system_id;
+	c->n++;
+	return lt_store_xdelivery_add(c->store, &c->row, c->err);
+}
+
+/* A routed recipient becomes one delivery per system that receives for its
+ * code, each with its own inbox entry and acknowledgement; with none, one
+ * delivery that waits (no_system) for a system to be bound, up to
+ * hold_days. The bindings are read in the batch transaction: a binding
+ * that commits before it gets the rows here, one that commits after it
+ * claims the waiting row (lt_store_system_code_add), none falls between. */
+static int add_deliveries(struct lt_exchange *x, struct lt_xdelivery *d, struct lt_err *err)
+{
+	if (strcmp(d->state, "pending") != 0) {
+		d->system_id = 0;
+		return lt_store_xdelivery_add(x->store, d, err);
+	}
+	struct fan_ctx c = {x->store, *d, 0, err};
+	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
+	if (rc || c.n)
+		return rc;
+	size_t o = strlen(d->reason);
+	lt_text_format(d->reason + o, sizeof d->reason - o,
+		       "%sno connected system receives for %s: the document waits "
+		       "up to %d days for one",
+		       o ? "; " : "", d->routed_to, x->hold_days);
+	lt_text_format(d->state, sizeof d->state, "no_system");
+	d->system_id = 0;
+	return lt_store_xdelivery_add(x->store, d, err);
+}
+
 /* One package's rows inside the batch transaction. Returns non-zero when
  * the store fails for this job; a refusal (409) is the job's result, not a
  * failure. */
@@ -67,7 +108,7 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
 	if ((rc = lt_store_xdoc_add(x->store, &j->doc, &j->err)))
 		return rc;
 	for (size_t i = 0; i < j->n_deliveries; i++)
-		if ((rc = lt_store_xdelivery_add(x->store, &j->deliveries[i], &j->err)))
+		if ((rc = add_deliveries(x, &j->deliveries[i], &j->err)))
 			return rc;
 	for (size_t i = 0; i < j->n_statuses; i++)
 		if ((rc = lt_store_xstatus_add(x->store, &j->statuses[i], &j->err)))
@@ -310,7 +351,9 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	snprintf(x->data_dir, sizeof x->data_dir, "%s", opts->data_dir);
 	x->max_package_bytes = opts->max_package_bytes ? opts->max_package_bytes : LT_EDXML_DEFAULT_MAX_BYTES;
 	x->retention_days = opts->retention_days;
+	x->hold_days = opts->hold_days > 0 ? opts->hold_days : LT_EXCHANGE_DEFAULT_HOLD_DAYS;
 	x->signature_policy = opts->signature_policy;
+	x->verify_max_bytes = opts->verify_max_bytes;
 	snprintf(x->trusted_ca, sizeof x->trusted_ca, "%s", opts->trusted_ca ? opts->trusted_ca : "");
 	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/tmp", x->data_dir);

@@ -11,12 +11,16 @@
 static int reply_recipient(void *vctx, const struct lt_xdelivery *d)
 {
 	struct lt__list *c = vctx;
-	/* The state a send announced: pending unless refused or merged, so a
-	 * replay gets the first reply even after acknowledgements. */
-	const char *state = strcmp(d->state, "refused") == 0 || strcmp(d->state, "merged") == 0 ? d->state : "pending";
-	return lt__list_append(c, lt__xpack(c->err, "the reply's recipient list", "{s:s,s:s?,s:s,s:s?}", "code", d->addressed,
-				   "routed_to", d->routed_to[0] ? d->routed_to : NULL, "state", state, "reason",
-				   d->reason[0] ? d->reason : NULL));
+	/* The state a send announced: the transport states after it read as
+	 * pending, so a replay gets the first reply even after
+	 * acknowledgements; refused, merged and a wait for a system (or its
+	 * end) are said as they are. */
+	bool transport = !strcmp(d->state, "processing") || !strcmp(d->state, "done") || !strcmp(d->state, "fail");
+	return lt__list_append(c,
+			       lt__xpack(c->err, "the reply's recipient list", "{s:s,s:s?,s:o,s:s,s:s?}", "code",
+					 d->addressed, "routed_to", d->routed_to[0] ? d->routed_to : NULL, "system",
+					 d->system_id ? json_integer(d->system_id) : json_null(), "state",
+					 transport ? "pending" : d->state, "reason", d->reason[0] ? d->reason : NULL));
 }
 
 int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct lt_err *err)
@@ -77,41 +81,43 @@ int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, con
 }
 
 struct may_ctx {
-	struct lt_codelist *mine;
-	bool found;
+	const struct lt_principal *who;
+	struct lt_codelist *codes; /* the document's parties' codes, for a manager's scope */
+	bool receiver;
 };
 
-static int addressed_to(void *vctx, const struct lt_xdelivery *d)
+static int party_of(void *vctx, const struct lt_xdelivery *d)
 {
 	struct may_ctx *c = vctx;
-	if (d->routed_to[0] && lt_codelist_has(c->mine, d->routed_to))
-		c->found = true;
-	return 0;
+	if (c->who->role == LT_ROLE_SYSTEM && d->system_id == c->who->system_id)
+		c->receiver = true;
+	if (c->who->role == LT_ROLE_MANAGER) {
+		const char *codes[] = {d->addressed, d->routed_to};
+		for (int i = 0; i < 2; i++)
+			if (codes[i][0] && !lt_codelist_has(c->codes, codes[i]) && lt_codelist_add(c->codes, codes[i]))
+				return LT_ENOMEM;
+	}
+	return LT_OK;
 }
 
-int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, struct lt_err *err)
+int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, bool body,
+		 struct lt_err *err)
 {
-	if (who->role == LT_ROLE_ADMIN)
-		return LT_OK;
-	if (who->role == LT_ROLE_ANONYMOUS)
-		return lt_err_set(err, LT_EAUTH, "documents are read with a bearer token");
-	if (who->role == LT_ROLE_SYSTEM && who->system_id == d->system_id)
-		return LT_OK;
-	struct lt_codelist mine = {0};
+	struct lt_codelist codes = {0};
+	struct may_ctx c = {who, &codes, false};
+	bool sender = who->role == LT_ROLE_SYSTEM && who->system_id == d->system_id;
 	int rc = LT_OK;
-	struct may_ctx c = {&mine, false};
-	if (who->role == LT_ROLE_SYSTEM) {
-		rc = lt_store_system_codes(x->store, who->system_id, &mine, err);
-		if (rc == LT_OK)
-			rc = lt_store_xdeliveries(x->store, d->id, addressed_to, &c, err);
-	} else if (who->role == LT_ROLE_MANAGER) {
-		c.found = lt_access_write(who, d->from_code, NULL) == LT_OK;
+	/* The deliveries are read only for who may be a party or look over one. */
+	if (!sender && (who->role == LT_ROLE_SYSTEM || who->role == LT_ROLE_MANAGER)) {
+		if (who->role == LT_ROLE_MANAGER && lt_codelist_add(&codes, d->from_code))
+			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+		if (rc == LT_OK && (rc = lt_store_xdeliveries(x->store, d->id, party_of, &c, err)) == LT_ENOMEM)
+			lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
-	lt_codelist_free(&mine);
-	if (rc)
-		return rc;
-	return c.found ? LT_OK
-		       : lt_err_set(err, LT_EFORBIDDEN, "document %s is neither from nor addressed to this caller", d->id);
+	if (rc == LT_OK && (rc = lt_access_document(who, sender || c.receiver, &codes, body, err)))
+		lt_err_prefix(err, "document %s: ", d->id);
+	lt_codelist_free(&codes);
+	return rc;
 }
 
 int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who, const char *id, int *fd,
@@ -121,7 +127,7 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
 	int rc = lt_store_xdoc_get(x->store, id, &d, err);
 	if (rc == LT_ENOTFOUND)
 		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
-	if (rc || (rc = lt__may_read(x, who, &d, err)))
+	if (rc || (rc = lt__may_read(x, who, &d, true, err)))
 		return rc;
 	if (d.body_removed)
 		return lt_err_set(err, LT_ENOTFOUND,
@@ -141,15 +147,14 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
 }
 
 struct ack_ctx {
-	struct lt_codelist mine;
+	int64_t system_id;
 	int mine_n, done; /* the caller's live deliveries, and how many are done */
 };
 
 static int count_done(void *vctx, const struct lt_xdelivery *d)
 {
 	struct ack_ctx *c = vctx;
-	if (!d->routed_to[0] || !lt_codelist_has(&c->mine, d->routed_to) || !strcmp(d->state, "refused") ||
-	    !strcmp(d->state, "merged"))
+	if (d->system_id != c->system_id)
 		return LT_OK;
 	c->mine_n++;
 	c->done += strcmp(d->state, "done") == 0;
@@ -168,8 +173,8 @@ int lt__apply_ack(struct lt_exchange *x, struct lt__job *j)
 		struct lt_err e = {0};
 		rc = lt_store_xdoc_get(x->store, j->ack_doc, &d, &e);
 		if (rc == LT_OK)
-			j->rc = lt_err_set(&j->err, LT_EFORBIDDEN,
-					   "document %s is not addressed to this system's codes", j->ack_doc);
+			j->rc = lt_err_set(&j->err, LT_EFORBIDDEN, "document %s was not delivered to this system",
+					   j->ack_doc);
 		else if (rc == LT_ENOTFOUND)
 			j->rc = lt_err_set(&j->err, LT_ENOTFOUND, "no document with id %s", j->ack_doc);
 		else
@@ -181,10 +186,8 @@ int lt__apply_ack(struct lt_exchange *x, struct lt__job *j)
 	 * read in the same transaction as the update. */
 	if (strcmp(j->ack_state, "done") == 0)
 		return LT_OK;
-	struct ack_ctx ac = {{0}, 0, 0};
-	if ((rc = lt_store_system_codes(x->store, j->ack_system, &ac.mine, &j->err)) == LT_OK)
-		rc = lt_store_xdeliveries(x->store, j->ack_doc, count_done, &ac, &j->err);
-	lt_codelist_free(&ac.mine);
+	struct ack_ctx ac = {j->ack_system, 0, 0};
+	rc = lt_store_xdeliveries(x->store, j->ack_doc, count_done, &ac, &j->err);
 	j->ack_mine = ac.mine_n;
 	j->ack_done = ac.done;
 	return rc;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "exchange_impl.h"
+#include "lienthong/log.h"
 #include "lienthong/text.h"
 
 struct trace_ctx {
@@ -65,11 +66,31 @@ static int trace_recipient(void *vctx, const struct lt_xdelivery *d)
 		json_decref(mine);
 		return rc;
 	}
+	/* The receiving system by id and name: a system removed since keeps its
+	 * id on the trace. */
+	struct lt_system sys = {0};
+	struct lt_err e = {0};
+	json_t *system = json_null();
+	if (d->system_id) {
+		int grc = lt_store_system_get(c->x->store, d->system_id, &sys, &e);
+		if (grc != LT_OK && grc != LT_ENOTFOUND) {
+			json_decref(transport);
+			json_decref(mine);
+			return lt_err_set(c->err, grc, "%s", e.msg);
+		}
+		system = lt__xpack(c->err, "a receiving system of the trace", "{s:I,s:s?}", "id",
+				   (json_int_t)d->system_id, "name", sys.name[0] ? sys.name : NULL);
+		if (!system) {
+			json_decref(transport);
+			json_decref(mine);
+			return lt__xfail(c->err);
+		}
+	}
 	struct lt__list rec = {c->recipients, c->err};
-	return lt__list_append(&rec, lt__xpack(c->err, "a recipient of the trace", "{s:s,s:s?,s:s,s:s?,s:o,s:o}", "code",
-				      d->addressed, "routed_to", d->routed_to[0] ? d->routed_to : NULL, "state",
-				      d->state, "reason", d->reason[0] ? d->reason : NULL, "transport", transport,
-				      "statuses", mine));
+	return lt__list_append(
+	    &rec, lt__xpack(c->err, "a recipient of the trace", "{s:s,s:s?,s:o,s:s,s:s?,s:o,s:o}", "code", d->addressed,
+			    "routed_to", d->routed_to[0] ? d->routed_to : NULL, "system", system, "state", d->state,
+			    "reason", d->reason[0] ? d->reason : NULL, "transport", transport, "statuses", mine));
 }
 
 /* Sender-side statuses (a revocation, 13) stay on the document itself, once
@@ -128,7 +149,7 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 	int rc = lt_store_xdoc_get(x->store, id, &d, err);
 	if (rc == LT_ENOTFOUND)
 		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
-	if (rc || (rc = lt__may_read(x, who, &d, err)))
+	if (rc || (rc = lt__may_read(x, who, &d, false, err)))
 		return rc;
 	struct trace_ctx c = {x, json_array(), json_array(), err};
 	struct lt__list st = {c.statuses, err};
@@ -233,9 +254,35 @@ static int expire_one(void *vctx, const struct lt_xdoc *d)
 	return LT_OK;
 }
 
+/* Deliveries that waited hold_days for a system to receive for their code
+ * end as expired, in one transaction; their package can then expire too. */
+static int expire_held(struct lt_exchange *x, const char *today, struct lt_err *err)
+{
+	char before[LT_DATE_BUFSZ], at[32], reason[160];
+	if (lt_date_add_days(today, -x->hold_days, before, err))
+		return LT_EINVAL;
+	lt_time_now(at);
+	/* %s is the store's: each row's routed-to code. */
+	lt_text_format(reason, sizeof reason, "no connected system received for %%s within %d days", x->hold_days);
+	int n = 0, rc = lt_store_begin(x->store, err);
+	if (rc)
+		return rc;
+	if ((rc = lt_store_xhold_expire(x->store, before, at, reason, &n, err)) == LT_OK)
+		rc = lt_store_commit(x->store, err);
+	else
+		lt_store_rollback(x->store);
+	if (rc == LT_OK && n)
+		lt_log_info("exchange: %d deliveries expired after waiting %d days for a receiving system", n,
+			    x->hold_days);
+	return rc;
+}
+
 int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed, struct lt_err *err)
 {
 	*removed = 0;
+	int hrc = expire_held(x, today, err);
+	if (hrc)
+		return hrc;
 	if (x->retention_days <= 0)
 		return LT_OK;
 	char before[LT_DATE_BUFSZ];

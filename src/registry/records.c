@@ -74,19 +74,6 @@ static int check_record(const struct lt_principal *who, int level, const char *c
 	return LT_OK;
 }
 
-/* One CSV field, quoted. */
-static void csv_put(FILE *f, const char *s, bool last)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-	fputc(last ? '\n' : ',', f);
-}
-
 /* The records as CSV in the shared-catalogue column names; checked first. */
 static int records_csv(const struct lt_principal *who, int level, const json_t *records, char **csv, size_t *len,
 		       struct lt_import_report *rep, struct lt_err *err)
@@ -96,9 +83,9 @@ static int records_csv(const struct lt_principal *who, int level, const json_t *
 	FILE *f = open_memstream(csv, len);
 	if (!f)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
-	csv_put(f, code_key, false);
+	lt_registry_csv_field(f, code_key, false);
 	for (size_t i = 0; i < N_RECORD_FIELDS; i++)
-		csv_put(f, record_fields[i], i + 1 == N_RECORD_FIELDS);
+		lt_registry_csv_field(f, record_fields[i], i + 1 == N_RECORD_FIELDS);
 	int rc = LT_OK;
 	size_t k;
 	json_t *rec;
@@ -107,10 +94,10 @@ static int records_csv(const struct lt_principal *who, int level, const json_t *
 		char canon[LT_CODE_BUFSZ];
 		if ((rc = check_record(who, level, code_key, rec, k + 1, canon, rep, err)))
 			break;
-		csv_put(f, canon, false);
+		lt_registry_csv_field(f, canon, false);
 		for (size_t i = 0; i < N_RECORD_FIELDS; i++) {
 			const char *fv = json_string_value(json_object_get(rec, record_fields[i]));
-			csv_put(f, fv ? fv : "", i + 1 == N_RECORD_FIELDS);
+			lt_registry_csv_field(f, fv ? fv : "", i + 1 == N_RECORD_FIELDS);
 		}
 	}
 	if (fclose(f) != 0 && rc == LT_OK)

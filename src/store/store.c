@@ -227,6 +227,15 @@ int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb
 {
 	DISPATCH(xdeliveries(s, doc, cb, ctx, err));
 }
+int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xreceivers(s, code, cb, ctx, err));
+}
+int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
+			  struct lt_err *err)
+{
+	DISPATCH(xhold_expire(s, before, at, reason, n, err));
+}
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		    lt_xinbox_cb cb, void *ctx, struct lt_err *err)
 {
@@ -270,6 +279,27 @@ int lt_store_systems_by_primary(struct lt_store *s, const char *code, lt_system_
 int lt_store_system_code_remove(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
 {
 	DISPATCH(system_code_remove(s, id, code, err));
+}
+int lt_store_system_disable(struct lt_store *s, int64_t id, const char *at, struct lt_err *err)
+{
+	DISPATCH(system_disable(s, id, at, err));
+}
+int lt_store_system_secret_set(struct lt_store *s, int64_t id, const char *sealed, struct lt_err *err)
+{
+	DISPATCH(system_secret_set(s, id, sealed, err));
+}
+int lt_store_system_tokens_revoke(struct lt_store *s, int64_t id, const char *at, int *n, struct lt_err *err)
+{
+	DISPATCH(system_tokens_revoke(s, id, at, n, err));
+}
+int lt_store_audit_add(struct lt_store *s, struct lt_audit *a, struct lt_err *err)
+{
+	DISPATCH(audit_add(s, a, err));
+}
+int lt_store_audits(struct lt_store *s, const char *target, int64_t after, int limit, lt_audit_cb cb, void *ctx,
+		    struct lt_err *err)
+{
+	DISPATCH(audits(s, target, after, limit, cb, ctx, err));
 }
 int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
 		   struct lt_err *err)

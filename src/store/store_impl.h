@@ -48,6 +48,12 @@ struct lt_store_ops {
 	int (*system_codes)(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
 	int (*systems_by_primary)(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
 	int (*system_code_remove)(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
+	int (*system_disable)(struct lt_store *s, int64_t id, const char *at, struct lt_err *err);
+	int (*system_secret_set)(struct lt_store *s, int64_t id, const char *sealed, struct lt_err *err);
+	int (*system_tokens_revoke)(struct lt_store *s, int64_t id, const char *at, int *n, struct lt_err *err);
+	int (*audit_add)(struct lt_store *s, struct lt_audit *a, struct lt_err *err);
+	int (*audits)(struct lt_store *s, const char *target, int64_t after, int limit, lt_audit_cb cb, void *ctx,
+		      struct lt_err *err);
 	int (*xsent)(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 	int (*system_rebind)(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 	int (*xdoc_find)(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,
@@ -58,6 +64,9 @@ struct lt_store_ops {
 				   struct lt_xdoc *out, struct lt_err *err);
 	int (*xdelivery_add)(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err);
 	int (*xdeliveries)(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err);
+	int (*xreceivers)(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
+	int (*xhold_expire)(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
+			    struct lt_err *err);
 	int (*xinbox)(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		      lt_xinbox_cb cb, void *ctx, struct lt_err *err);
 	int (*xack)(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "exchange/exchange_impl.h"
+#include "store/sqlite/sqlite_store.h"
 #include "lienthong/exchange.h"
 #include "lienthong/text.h"
 
@@ -37,12 +38,13 @@ struct fx {
 };
 
 static const char units_csv[] =
-	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-	"000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-	"000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-	"000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-	"000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-	"000.00.00.H99,Đơn vị giải thể,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
+    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+    "000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+    "000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+    "000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+    "000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+    "000.00.00.H99,Đơn vị giải thể,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+    "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
 
 static void make_system(struct fx *fx, const char *code, struct lt_principal *p)
 {
@@ -222,9 +224,10 @@ static void test_route_replay_refuse(void **state)
 	q = edoc("000.00.00.H26", "000.00.00.H17", "8", "x");
 	assert_int_equal(send_pkg(fx, &fx->g22, q, &again, &replayed, &err), LT_EFORBIDDEN);
 	free(q);
-	q = edoc("000.00.00.G22", "000.00.00.H26,000.00.00.H55", "9", "x");
+	q = edoc("000.00.00.G22", "000.00.00.H55,000.00.00.H99", "9", "x");
 	assert_int_equal(send_pkg(fx, &fx->g22, q, &again, &replayed, &err), LT_ERULE);
-	assert_non_null(strstr(err.msg, "000.00.00.H55"));
+	assert_non_null(strstr(err.msg, "000.00.00.H55 is not a code of the registry"));
+	assert_non_null(strstr(err.msg, "000.00.00.H99 closed"));
 	free(q);
 	q = edoc("000.00.00.G22", "000.00.00.H99", "10", "x");
 	assert_int_equal(send_pkg(fx, &fx->g22, q, &again, &replayed, &err), LT_ERULE);
@@ -789,7 +792,7 @@ static void test_acks_share_a_commit_with_sends(void **state)
 	assert_int_equal(jobs[1].ack_mine, 1); /* processing: the state is read back */
 	assert_int_equal(jobs[1].ack_done, 0);
 	assert_int_equal(jobs[2].rc, LT_EFORBIDDEN);
-	assert_non_null(strstr(jobs[2].err.msg, "not addressed"));
+	assert_non_null(strstr(jobs[2].err.msg, "not delivered to this system"));
 	assert_int_equal(jobs[3].rc, LT_ENOTFOUND);
 	assert_int_equal(jobs[4].rc, LT_OK);
 	assert_int_equal(jobs[4].ack_n, 1);
@@ -1047,22 +1050,364 @@ static void test_revocation_listed_once(void **state)
 	free(p);
 }
 
+/* ---- issue 17: a delivery belongs to a receiving system ---- */
+
+static json_t *trace_of(struct fx *fx, const char *id)
+{
+	struct lt_principal admin = {.role = LT_ROLE_ADMIN};
+	struct lt_err err = {0};
+	json_t *t = NULL;
+	assert_int_equal(lt_exchange_trace(fx->x, &admin, id, &t, &err), LT_OK);
+	return t;
+}
+
+/* The states of the trace's recipients, "code>system:state" joined by spaces. */
+static void trace_states(struct fx *fx, const char *id, char *out, size_t cap)
+{
+	json_t *t = trace_of(fx, id);
+	size_t i, o = 0;
+	json_t *r;
+	out[0] = '\0';
+	json_array_foreach(json_object_get(t, "recipients"), i, r)
+	{
+		json_t *sys = json_object_get(r, "system");
+		o += (size_t)snprintf(out + o, cap - o, "%s%s>%lld:%s", o ? " " : "",
+				      json_string_value(json_object_get(r, "code")) + 10,
+				      sys ? (long long)json_integer_value(json_object_get(sys, "id")) : 0LL,
+				      json_string_value(json_object_get(r, "state")));
+	}
+	json_decref(t);
+}
+
+/* Two systems bound to one code: each has its own delivery, inbox entry and
+ * acknowledgement. Before, the delivery belonged to the code and either
+ * system's done took it out of the other's inbox; a system bound to the
+ * code afterwards read and acknowledged what was delivered before. */
+static void test_shared_code_each_its_own(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_principal other, late;
+	make_system(fx, "000.00.00.H26", &other);
+	json_t *reply = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H26", "70", "Hai hệ thống");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	char want[128], got[256];
+	snprintf(want, sizeof want, "H26>%lld:pending H26>%lld:pending", (long long)fx->h26.system_id,
+		 (long long)other.system_id);
+	trace_states(fx, id, got, sizeof got);
+	assert_string_equal(got, want);
+	assert_int_equal(inbox_count(fx, &fx->h26, NULL), 1);
+	assert_int_equal(inbox_count(fx, &other, NULL), 1);
+	/* One's done leaves the other's delivery pending and in its inbox. */
+	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "done", &out, &err), LT_OK);
+	assert_int_equal(json_integer_value(json_object_get(out, "deliveries")), 1);
+	json_decref(out);
+	assert_int_equal(inbox_count(fx, &fx->h26, NULL), 0);
+	assert_int_equal(inbox_count(fx, &other, NULL), 1);
+	snprintf(want, sizeof want, "H26>%lld:done H26>%lld:pending", (long long)fx->h26.system_id,
+		 (long long)other.system_id);
+	trace_states(fx, id, got, sizeof got);
+	assert_string_equal(got, want);
+	/* A system bound to H26 afterwards: nothing of it to read or acknowledge. */
+	make_system(fx, "000.00.00.H26", &late);
+	assert_int_equal(inbox_count(fx, &late, NULL), 0);
+	int fd = -1;
+	uint64_t size;
+	assert_int_equal(lt_exchange_open_body(fx->x, &late, id, &fd, &size, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_exchange_trace(fx->x, &late, id, &out, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_exchange_ack(fx->x, &late, id, "done", &out, &err), LT_EFORBIDDEN);
+	trace_states(fx, id, got, sizeof got);
+	assert_string_equal(got, want);
+	/* Both first receivers still read it. */
+	assert_int_equal(lt_exchange_open_body(fx->x, &other, id, &fd, &size, &err), LT_OK);
+	close(fd);
+	json_decref(reply);
+	free(p);
+}
+
+/* A status package goes to each system that receives for the code it
+ * answers, each with its own acknowledgement. */
+static void test_status_relayed_per_system(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_principal g22b;
+	make_system(fx, "000.00.00.G22", &g22b);
+	json_t *reply = NULL, *sreply = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H26", "71", "Trạng thái");
+	send_ok(fx, &fx->g22, p, &reply);
+	char *st = status("000.00.00.H26", "000.00.00.G22", "000.00.00.G22,2026/11/20,71/UBND-VP", "01");
+	const char *sid = send_ok(fx, &fx->h26, st, &sreply);
+	assert_int_equal(json_array_size(json_object_get(sreply, "recipients")), 2);
+	assert_int_equal(inbox_count(fx, &fx->g22, "status"), 1);
+	assert_int_equal(inbox_count(fx, &g22b, "status"), 1);
+	assert_int_equal(lt_exchange_ack(fx->x, &g22b, sid, "done", &out, &err), LT_OK);
+	json_decref(out);
+	assert_int_equal(inbox_count(fx, &fx->g22, "status"), 1);
+	assert_int_equal(inbox_count(fx, &g22b, "status"), 0);
+	json_decref(reply);
+	json_decref(sreply);
+	free(p);
+	free(st);
+}
+
+static const char *recipient_field(json_t *reply, const char *code, const char *field)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(reply, "recipients"), i, r)
+	{
+		if (strcmp(json_string_value(json_object_get(r, "code")), code) == 0)
+			return json_string_value(json_object_get(r, field));
+	}
+	return NULL;
+}
+
+/* A recipient the registry does not know is refused for itself; the others
+ * are delivered. Before, the whole package was refused. */
+static void test_unknown_recipient_refused_alone(void **state)
+{
+	struct fx *fx = *state;
+	json_t *reply = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H26,000.00.00.H55", "72", "Một mã lạ");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	assert_string_equal(recipient_field(reply, "000.00.00.H26", "state"), "pending");
+	assert_string_equal(recipient_field(reply, "000.00.00.H55", "state"), "refused");
+	assert_string_equal(recipient_field(reply, "000.00.00.H55", "reason"),
+			    "000.00.00.H55 is not a code of the registry");
+	char got[256];
+	trace_states(fx, id, got, sizeof got);
+	char want[128];
+	snprintf(want, sizeof want, "H26>%lld:pending H55>0:refused", (long long)fx->h26.system_id);
+	assert_string_equal(got, want);
+	assert_int_equal(inbox_count(fx, &fx->h26, NULL), 1);
+	json_decref(reply);
+	free(p);
+}
+
+/* A unit with no receiving system: the delivery says no_system (before: a
+ * silent pending nobody would ever fetch) and becomes the system's that is
+ * bound to the code within hold_days, in the binding's transaction. */
+static void test_no_system_then_bound(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H14,000.00.00.H26", "73", "Chưa có hệ thống");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	assert_string_equal(recipient_field(reply, "000.00.00.H14", "state"), "no_system");
+	assert_non_null(strstr(recipient_field(reply, "000.00.00.H14", "reason"), "waits up to 30 days"));
+	/* Only H14 named: accepted as well, it may still be delivered. */
+	char *q = edoc("000.00.00.G22", "000.00.00.H14", "74", "Chỉ Cao Bằng");
+	json_t *reply2 = NULL;
+	const char *id2 = send_ok(fx, &fx->g22, q, &reply2);
+	assert_string_equal(recipient_field(reply2, "000.00.00.H14", "state"), "no_system");
+	struct lt_principal h14;
+	make_system(fx, "000.00.00.H14", &h14);
+	assert_int_equal(inbox_count(fx, &h14, NULL), 2);
+	char got[256], want[128];
+	trace_states(fx, id2, got, sizeof got);
+	snprintf(want, sizeof want, "H14>%lld:pending", (long long)h14.system_id);
+	assert_string_equal(got, want);
+	assert_int_equal(transport_events(fx, id2), 2); /* no_system, then pending at the binding */
+	assert_int_equal(lt_exchange_ack(fx->x, &h14, id, "done", &out, &err), LT_OK);
+	json_decref(out);
+	/* A replay of the send says where the recipient is now. */
+	bool replayed = false;
+	json_t *again = NULL;
+	assert_int_equal(send_pkg(fx, &fx->g22, q, &again, &replayed, &err), LT_OK);
+	assert_true(replayed);
+	assert_string_equal(recipient_field(again, "000.00.00.H14", "state"), "pending");
+	json_decref(again);
+	json_decref(reply);
+	json_decref(reply2);
+	free(p);
+	free(q);
+}
+
+/* Past hold_days a waiting delivery is expired: a later binding does not
+ * claim it, and its package can expire under retention. */
+static void test_no_system_expires(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H14", "75", "Hết hạn chờ");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	char now[32], today[LT_DATE_BUFSZ], then[LT_DATE_BUFSZ], later[LT_DATE_BUFSZ];
+	lt_time_now(now);
+	snprintf(today, sizeof today, "%.10s", now);
+	size_t removed = 9;
+	/* Sent 29 days ago: still waiting. */
+	assert_int_equal(lt_date_add_days(today, -29, then, &err), LT_OK);
+	sql_exec(fx, "UPDATE xdeliveries SET updated = ?2 WHERE doc = ?1", id, then);
+	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	char got[256];
+	trace_states(fx, id, got, sizeof got);
+	assert_string_equal(got, "H14>0:no_system");
+	/* Sent 31 days ago: expired, with the reason on the trace. */
+	assert_int_equal(lt_date_add_days(today, -31, then, &err), LT_OK);
+	sql_exec(fx, "UPDATE xdeliveries SET updated = ?2 WHERE doc = ?1", id, then);
+	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	assert_int_equal(removed, 0); /* retention counts from the expiry */
+	trace_states(fx, id, got, sizeof got);
+	assert_string_equal(got, "H14>0:expired");
+	json_t *t = trace_of(fx, id);
+	json_t *r0 = json_array_get(json_object_get(t, "recipients"), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(r0, "reason")), "within 30 days"));
+	json_decref(t);
+	struct lt_principal h14;
+	make_system(fx, "000.00.00.H14", &h14);
+	assert_int_equal(inbox_count(fx, &h14, NULL), 0);
+	/* Retention then removes the body 30 days after the expiry. */
+	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(removed, 1);
+	json_decref(reply);
+	free(p);
+}
+
+/* The review's bug: a package addressed to a closed code and to its
+ * successor has one delivery merged into the other at upload; merged never
+ * changed, so retention never removed the package. */
+static void test_merged_package_expires(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H47,000.00.00.H17", "76", "Gộp");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	char got[256], want[128];
+	trace_states(fx, id, got, sizeof got);
+	snprintf(want, sizeof want, "H47>%lld:pending H17>0:merged", (long long)fx->h17.system_id);
+	assert_string_equal(got, want);
+	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, "done", &out, &err), LT_OK);
+	assert_string_equal(json_string_value(json_object_get(out, "state")), "done");
+	json_decref(out);
+	char now[32], today[LT_DATE_BUFSZ], later[LT_DATE_BUFSZ];
+	lt_time_now(now);
+	snprintf(today, sizeof today, "%.10s", now);
+	size_t removed = 9;
+	assert_int_equal(lt_date_add_days(today, 10, later, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(removed, 0);
+	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(count_packages(fx), 0);
+	json_decref(reply);
+	free(p);
+}
+
+/* A manager reads the trace of its units' documents, never a body: before,
+ * a manager of the sender's unit fetched the package. */
+static void test_manager_reads_traces_not_bodies(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H47", "77", "Quản lý");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	struct lt_principal sender = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.G22"},
+			    addressed = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H47"},
+			    routed = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H17"},
+			    outside = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H26"},
+			    reader = {.role = LT_ROLE_READER}, admin = {.role = LT_ROLE_ADMIN};
+	const struct lt_principal *in[] = {&sender, &addressed, &routed};
+	int fd = -1;
+	uint64_t size;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(lt_exchange_trace(fx->x, in[i], id, &out, &err), LT_OK);
+		json_decref(out);
+		assert_int_equal(lt_exchange_open_body(fx->x, in[i], id, &fd, &size, &err), LT_EFORBIDDEN);
+		assert_non_null(strstr(err.msg, "not their content"));
+	}
+	assert_int_equal(lt_exchange_trace(fx->x, &outside, id, &out, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_exchange_trace(fx->x, &reader, id, &out, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_exchange_open_body(fx->x, &reader, id, &fd, &size, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_exchange_open_body(fx->x, &admin, id, &fd, &size, &err), LT_OK);
+	close(fd);
+	json_decref(reply);
+	free(p);
+}
+
+/* Migration 8 on a database an older version wrote: a delivery in flight
+ * goes to each system bound to its code today (with its transport log), and
+ * one whose code no system receives for waits as no_system. */
+static void test_migration_splits_deliveries(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL, *out = NULL;
+	char *p = edoc("000.00.00.G22", "000.00.00.H26,000.00.00.H14", "78", "Trước khi nâng cấp");
+	const char *id = send_ok(fx, &fx->g22, p, &reply);
+	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "processing", &out, &err), LT_OK);
+	json_decref(out);
+	struct lt_principal other;
+	make_system(fx, "000.00.00.H26", &other);
+	/* Back to the shape of version 7: one row per code, no system column. */
+	lt_exchange_close(fx->x);
+	lt_registry_close(fx->r);
+	assert_int_equal(sql_try(fx, "UPDATE xdeliveries SET state = 'pending', reason = '' WHERE state = 'no_system';"
+				     "DROP INDEX xdeliveries_waiting; DROP INDEX xdeliveries_inbox;"
+				     "ALTER TABLE xdeliveries DROP COLUMN system_id;"
+				     "CREATE INDEX xdeliveries_inbox ON xdeliveries(routed_to, state, id);"),
+			 SQLITE_OK);
+	/* Later migrations stay applied: only migration 8 is replayed. */
+	assert_int_equal(sql_try(fx, lt__sqlite_migration(8)), SQLITE_OK);
+	assert_int_equal(lt_registry_open(&fx->r, fx->db, &err), LT_OK);
+	struct lt_exchange_opts o = {.data_dir = fx->data, .max_package_bytes = 1 << 20, .retention_days = 30};
+	assert_int_equal(lt_exchange_open(&fx->x, fx->r, &o, &err), LT_OK);
+	char got[256], want[160];
+	trace_states(fx, id, got, sizeof got);
+	snprintf(want, sizeof want, "H26>%lld:processing H14>0:no_system H26>%lld:processing",
+		 (long long)fx->h26.system_id, (long long)other.system_id);
+	assert_string_equal(got, want);
+	assert_int_equal(inbox_count(fx, &fx->h26, NULL), 1);
+	assert_int_equal(inbox_count(fx, &other, NULL), 1);
+	/* The copy has the transport log of the original. */
+	json_t *t = trace_of(fx, id);
+	json_t *copy = json_array_get(json_object_get(t, "recipients"), 2);
+	assert_int_equal(json_array_size(json_object_get(copy, "transport")), 2);
+	json_decref(t);
+	/* Each acknowledges its own. */
+	assert_int_equal(lt_exchange_ack(fx->x, &other, id, "done", &out, &err), LT_OK);
+	json_decref(out);
+	assert_int_equal(inbox_count(fx, &fx->h26, NULL), 1);
+	assert_int_equal(inbox_count(fx, &other, NULL), 0);
+	/* The waiting one goes to the system bound to H14 next. */
+	struct lt_principal h14;
+	make_system(fx, "000.00.00.H14", &h14);
+	assert_int_equal(inbox_count(fx, &h14, NULL), 1);
+	json_decref(reply);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_route_replay_refuse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_inbox_ack_status_trace, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_sends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_vietnamese_text_is_cut_whole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_done_is_final, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_only_from_the_parties, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retention_counts_from_the_last_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_with_one_failing_job, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_acks_share_a_commit_with_sends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_acks_and_sends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_after_rename_leaves_the_name, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_startup_sweep, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revocation_listed_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_route_replay_refuse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inbox_ack_status_trace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_sends, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_vietnamese_text_is_cut_whole, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_done_is_final, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_only_from_the_parties, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_retention_counts_from_the_last_ack, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_with_one_failing_job, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_acks_share_a_commit_with_sends, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_acks_and_sends, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_abort_after_rename_leaves_the_name, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_startup_sweep, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_revocation_listed_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_code_each_its_own, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_status_relayed_per_system, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_recipient_refused_alone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_system_then_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_system_expires, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_merged_package_expires, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_manager_reads_traces_not_bodies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migration_splits_deliveries, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

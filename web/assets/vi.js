@@ -49,6 +49,8 @@ export const TRANSPORT_STATE = {
   fail: 'Bên nhận báo lỗi khi nhận',
   refused: 'Không chuyển được',
   merged: 'Gộp với lượt gửi khác cùng đơn vị nhận',
+  no_system: 'Đơn vị nhận chưa có hệ thống kết nối',
+  expired: 'Hết hạn chờ hệ thống nhận',
 };
 
 export const COMPLIANCE_KIND = {
@@ -60,17 +62,47 @@ export const COMPLIANCE_KIND = {
 export const DOC_KIND = { edoc: 'Văn bản điện tử', status: 'Gói tin trạng thái' };
 export const BUSINESS_TYPE = { new: 'Văn bản mới', revoke: 'Thu hồi', update: 'Cập nhật', replace: 'Thay thế' };
 
-/** A delivery's routing reason in Vietnamese. */
+/** The parts of a delivery's reason the hub writes, joined by "; ", each in Vietnamese. */
+const REASONS = [
+  [
+    /^([^\s;]+) closed on ([^\s;]+); routed to its successors? ([^\s;]+)/,
+    (m) => `Mã ${m[1]} đã đóng từ ngày ${fmtDate(m[2])}; văn bản được chuyển tới đơn vị kế thừa ${m[3]}.`,
+  ],
+  [
+    /^([^\s;]+) closed on ([^\s;]+) and has no active successor/,
+    (m) => `Mã ${m[1]} đã đóng từ ngày ${fmtDate(m[2])} và không có đơn vị kế thừa đang hoạt động.`,
+  ],
+  [/^([^\s;]+) is not a code of the registry/, (m) => `Không có đơn vị mã ${m[1]} trong danh mục.`],
+  [/^no unit with code ([^\s;]+)/, (m) => `Không có đơn vị mã ${m[1]} trong danh mục.`],
+  [/^delivered once, with the copy addressed to ([^\s;]+)/, (m) => `Chỉ chuyển một lần, cùng bản gửi tới ${m[1]}.`],
+  [
+    /^no connected system receives for ([^\s;]+): the document waits up to (\d+) days for one/,
+    (m) => `Đơn vị ${m[1]} chưa có hệ thống nhận văn bản; văn bản được giữ tối đa ${m[2]} ngày chờ kết nối.`,
+  ],
+  [
+    /^no connected system received for ([^\s;]+) within (\d+) days/,
+    (m) => `Hết hạn: trong ${m[2]} ngày không có hệ thống nào nhận văn bản cho đơn vị ${m[1]}.`,
+  ],
+  [
+    /^a system was bound to ([^\s;]+) on ([^\s;]+)/,
+    (m) => `Ngày ${fmtDate(m[2].slice(0, 10))} đơn vị ${m[1]} đã có hệ thống nhận.`,
+  ],
+];
+
+/** A delivery's routing reason in Vietnamese; a part it does not know stays as the hub wrote it. */
 export function routingReason(reason) {
-  if (!reason) return '';
-  let m = /^(\S+) closed on (\S+); routed to its successors? (.+)$/.exec(reason);
-  if (m) return `Mã ${m[1]} đã đóng từ ngày ${fmtDate(m[2])}; văn bản được chuyển tới đơn vị kế thừa ${m[3]}.`;
-  m = /^(\S+) closed on (\S+)/.exec(reason);
-  if (m && /no active successor/.test(reason))
-    return `Mã ${m[1]} đã đóng từ ngày ${fmtDate(m[2])} và không có đơn vị kế thừa đang hoạt động.`;
-  m = /^no unit with code (\S+)/.exec(reason);
-  if (m) return `Không có đơn vị mã ${m[1]} trong danh mục.`;
-  return reason;
+  const out = [];
+  let rest = reason || '';
+  while (rest) {
+    const hit = REASONS.map(([re, say]) => [re.exec(rest), say]).find(([m]) => m);
+    if (!hit) {
+      out.push(rest);
+      break;
+    }
+    out.push(hit[1](hit[0]));
+    rest = rest.slice(hit[0][0].length).replace(/^;\s*/, '');
+  }
+  return out.join(' ');
 }
 
 /** Signature verdict in Vietnamese. */

@@ -43,6 +43,8 @@ function stateBadge(state) {
       done: 'badge-active',
       fail: 'badge-closed',
       refused: 'badge-closed',
+      expired: 'badge-closed',
+      no_system: 'badge-warn',
       pending: 'badge-warn',
       processing: 'badge-info',
     }[state] || '';
@@ -69,6 +71,7 @@ function recipientCard(r, i) {
     { class: 'card recipient', 'aria-labelledby': headId, dataset: { code: r.code } },
     h('h3', { id: headId }, 'Gửi đến ', unitLink(r.code, '', { fetchName: true })),
     routed ? h('p', {}, 'Được chuyển tới: ', unitLink(r.routed_to, '', { fetchName: true })) : null,
+    r.system ? h('p', {}, `Hệ thống nhận: ${r.system.name || ''} (số ${r.system.id})`) : null,
     r.reason ? h('p', { class: 'muted' }, routingReason(r.reason)) : null,
     h(
       'p',
@@ -178,7 +181,7 @@ export async function render(view, ctx) {
   if (t.status) rows.push(['Trạng thái báo cho văn bản', `${statusText(t.status)} (${t.status.refers_to})`]);
   rows.push(
     ['Mã văn bản trên trục', h('span', { class: 'code' }, t.id)],
-    ['SHA-256', h('span', { class: 'code small', style: 'white-space: normal; overflow-wrap: anywhere' }, t.sha256)],
+    ['SHA-256', h('span', { class: 'code small wrap-anywhere' }, t.sha256)],
   );
   if (t.body_removed) rows.push(['Nội dung', 'Đã xóa theo thời hạn lưu trữ; hành trình vẫn được giữ.']);
   replace(

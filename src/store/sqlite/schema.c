@@ -126,7 +126,52 @@ static const char *const migrations[] = {
 	"  tokenize='unicode61 remove_diacritics 0', prefix='1 2 3 4 5 6 7');"
 	"INSERT INTO units_fts(units_fts) VALUES ('rebuild');"
 	"CREATE INDEX units_level_rowid ON units(level);",
+	/* 8: a delivery belongs to the system that receives it, not to its code:
+	 * two systems bound to one code each get their own row, inbox entry and
+	 * acknowledgement. A delivery in flight goes to the first system bound
+	 * to its code today and a copy (with its transport log) to every other
+	 * one, so none loses what it could read before; one whose code no
+	 * system receives for waits as no_system, from when it was last
+	 * changed. */
+	"ALTER TABLE xdeliveries ADD COLUMN system_id INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE xdeliveries SET system_id = coalesce((SELECT min(c.system_id) FROM system_codes c JOIN systems s"
+	"  ON s.id = c.system_id WHERE c.code = xdeliveries.routed_to AND s.removed = ''), 0)"
+	"  WHERE routed_to <> '' AND state NOT IN ('refused', 'merged');"
+	"INSERT INTO xdeliveries (doc, addressed, routed_to, state, reason, updated, system_id)"
+	"  SELECT l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated, c.system_id FROM xdeliveries l"
+	"  JOIN system_codes c ON c.code = l.routed_to JOIN systems s ON s.id = c.system_id AND s.removed = ''"
+	"  WHERE l.system_id <> 0 AND c.system_id > l.system_id ORDER BY l.id, c.system_id;"
+	"INSERT INTO xevents (delivery_id, state, at) SELECT n.id, e.state, e.at FROM xdeliveries n"
+	"  JOIN xdeliveries o ON o.doc = n.doc AND o.addressed = n.addressed AND o.routed_to = n.routed_to"
+	"  AND o.system_id <> 0 AND o.system_id < n.system_id AND o.id < n.id"
+	"  AND NOT EXISTS (SELECT 1 FROM xdeliveries p WHERE p.doc = o.doc AND p.addressed = o.addressed"
+	"    AND p.routed_to = o.routed_to AND p.id < o.id)"
+	"  JOIN xevents e ON e.delivery_id = o.id ORDER BY n.id, e.rowid;"
+	"UPDATE xdeliveries SET state = 'no_system', reason = 'no connected system receives for ' || routed_to"
+	"  WHERE system_id = 0 AND routed_to <> '' AND state IN ('pending', 'processing', 'fail');"
+	"DROP INDEX xdeliveries_inbox;"
+	"CREATE INDEX xdeliveries_inbox ON xdeliveries(system_id, state, id);"
+	"CREATE INDEX xdeliveries_waiting ON xdeliveries(routed_to) WHERE state = 'no_system';",
+	/* 9: a connected system can be cut off (disabled holds when, "" while
+	 * it may call), and the audit trail of acts on systems and tokens:
+	 * who did what to which target, written in the act's own
+	 * transaction, never changed afterwards. */
+	"ALTER TABLE systems ADD COLUMN disabled TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL,"
+	"  action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX audit_target ON audit(target, id);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
+
+const char *lt__sqlite_migration(int version)
+{
+	int latest = (int)(sizeof migrations / sizeof migrations[0]);
+	return version >= 1 && version <= latest ? migrations[version - 1] : NULL;
+}
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)
 {

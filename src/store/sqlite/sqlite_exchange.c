@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/text.h"
 #include "sqlite_store.h"
 
 #define XDOC_COLS                                                                                            \
 	"d.id, d.kind, d.document_id, d.system_id, d.from_code, d.sha256, d.size, d.received, d.doctype, "   \
 	"d.refers_to, d.subject, d.status_code, d.body_removed, d.signature"
-#define XDEL_COLS "l.id, l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated"
-#define MY_CODES "(SELECT code FROM system_codes WHERE system_id = ?1)"
+#define XDEL_COLS "l.id, l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated, l.system_id"
 
 static const char SQL_FIND_EDOC[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND d.kind = 'edoc' "
 				    "AND d.document_id = ?2 ORDER BY d.received LIMIT 1";
@@ -22,24 +22,39 @@ static const char SQL_DOC_GET[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.id 
 static const char SQL_DOC_BY_DOCID[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.kind = 'edoc' AND "
 				       "d.document_id = ?1 AND (?2 = '' OR d.from_code = ?2) "
 				       "ORDER BY d.received DESC LIMIT 1";
-static const char SQL_DEL_ADD[] = "INSERT INTO xdeliveries (doc, addressed, routed_to, state, reason, updated) "
-				  "VALUES (?1,?2,?3,?4,?5,?6)";
+static const char SQL_DEL_ADD[] = "INSERT INTO xdeliveries (doc, addressed, routed_to, state, reason, updated, "
+				  "system_id) VALUES (?1,?2,?3,?4,?5,?6,?7)";
+/* Disabled systems still receive: their inbox is kept for when they are
+ * enabled again. */
+static const char SQL_RECEIVERS[] = "SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = c.system_id "
+				    "WHERE c.code = ?1 AND s.removed = '' ORDER BY c.system_id";
 static const char SQL_EVENT_ADD[] = "INSERT INTO xevents (delivery_id, state, at) VALUES (?1, ?2, ?3)";
 static const char SQL_DELS[] = "SELECT " XDEL_COLS " FROM xdeliveries l WHERE l.doc = ?1 ORDER BY l.id";
 static const char SQL_INBOX[] = "SELECT " XDEL_COLS ", " XDOC_COLS " FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
-				"WHERE l.routed_to IN " MY_CODES " AND l.state IN ('pending', 'processing', 'fail') "
+				"WHERE l.system_id = ?1 AND l.state IN ('pending', 'processing', 'fail') "
 				"AND l.id > ?3 AND (?2 = '' OR d.kind = ?2) ORDER BY l.id LIMIT ?4";
 /* An acknowledgement repeated (a client's retry) changes nothing further,
  * and done is final: a late processing or fail (a retry that crossed the
  * done, a second worker) must not put a finished document back in the inbox
  * nor restart its retention period. */
-static const char SQL_ACK_COUNT[] = "SELECT count(*) FROM xdeliveries WHERE doc = ?2 AND routed_to IN " MY_CODES
-				    " AND state NOT IN ('refused', 'merged') AND ?3 = ?3 AND ?4 = ?4";
+static const char SQL_ACK_COUNT[] = "SELECT count(*) FROM xdeliveries WHERE doc = ?2 AND system_id = ?1 "
+				    "AND state IN ('pending', 'processing', 'fail', 'done') AND ?3 = ?3 AND ?4 = ?4";
 static const char SQL_ACK_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, ?3, ?4 FROM "
-				     "xdeliveries WHERE doc = ?2 AND routed_to IN " MY_CODES
-				     " AND state NOT IN ('refused', 'merged', 'done') AND state <> ?3";
-static const char SQL_ACK[] = "UPDATE xdeliveries SET state = ?3, updated = ?4 WHERE doc = ?2 AND routed_to IN " MY_CODES
-			      " AND state NOT IN ('refused', 'merged', 'done') AND state <> ?3";
+				     "xdeliveries WHERE doc = ?2 AND system_id = ?1 "
+				     "AND state IN ('pending', 'processing', 'fail') AND state <> ?3";
+static const char SQL_ACK[] = "UPDATE xdeliveries SET state = ?3, updated = ?4 WHERE doc = ?2 AND system_id = ?1 "
+			      "AND state IN ('pending', 'processing', 'fail') AND state <> ?3";
+/* A binding claims what waited for a system to receive for its code. */
+static const char SQL_CLAIM_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', ?3 FROM "
+				       "xdeliveries WHERE routed_to = ?2 AND state = 'no_system' AND ?1 = ?1";
+static const char SQL_CLAIM[] = "UPDATE xdeliveries SET state = 'pending', system_id = ?1, updated = ?3, "
+				"reason = reason || '; a system was bound to ' || routed_to || ' on ' || ?3 "
+				"WHERE routed_to = ?2 AND state = 'no_system'";
+static const char SQL_HOLD_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', ?2 FROM "
+				      "xdeliveries WHERE state = 'no_system' AND updated < ?1 AND ?3 = ?3";
+static const char SQL_HOLD_EXPIRE[] =
+    "UPDATE xdeliveries SET state = 'expired', updated = ?2, reason = "
+    "reason || '; ' || replace(?3, '%s', routed_to) WHERE state = 'no_system' AND updated < ?1";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
 static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND (?2 = '' OR d.kind = ?2) "
 			       "ORDER BY d.received, d.rowid";
@@ -49,10 +64,11 @@ static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id,
 				   "description, at, received FROM xstatuses WHERE ref_doc = ?1 ORDER BY id";
 /* The period runs from the last acknowledgement (a delivery's `updated`),
  * not from arrival: a document processed for weeks keeps its body for the
- * whole period after its last recipient finished. */
+ * whole period after its last recipient finished. A merged delivery waits
+ * for nothing (its twin carries the document), nor does an expired one. */
 static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.body_removed = 0 "
 				  "AND NOT EXISTS (SELECT 1 FROM xdeliveries l WHERE l.doc = d.id AND "
-				  "l.state NOT IN ('done', 'refused')) "
+				  "l.state NOT IN ('done', 'refused', 'merged', 'expired')) "
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < ?1";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = ?1";
 static const char SQL_COUNTS[] =
@@ -118,6 +134,7 @@ static void read_delivery(sqlite3_stmt *q, struct lt_xdelivery *d)
 	lt__sq_col_copy(q, 4, d->state, sizeof d->state);
 	lt__sq_col_copy(q, 5, d->reason, sizeof d->reason);
 	lt__sq_col_copy(q, 6, d->updated, sizeof d->updated);
+	d->system_id = sqlite3_column_int64(q, 7);
 }
 
 /* Runs a one-row document query. */
@@ -209,6 +226,7 @@ static int sq_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct l
 	const char *t[] = {d->doc, d->addressed, d->routed_to, d->state, d->reason, d->updated};
 	for (int i = 0; i < 6; i++)
 		lt__sq_bind_text(q, i + 1, t[i]);
+	sqlite3_bind_int64(q, 7, d->system_id);
 	int ret = lt__sq_exec(cn, q, err, "storing a delivery");
 	if (ret == LT_OK) {
 		d->id = sqlite3_last_insert_rowid(cn->db);
@@ -248,6 +266,47 @@ static int sq_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb c
 	return ret;
 }
 
+struct receivers_each {
+	lt_xreceiver_cb cb;
+	void *ctx;
+};
+
+static int receiver_row(void *ve, sqlite3_stmt *q)
+{
+	struct receivers_each *e = ve;
+	return e->cb(e->ctx, sqlite3_column_int64(q, 0));
+}
+
+static int sq_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_RECEIVERS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, code);
+	struct receivers_each e = {cb, ctx};
+	return lt__sq_rows(st, cn, q, receiver_row, &e, err, "the systems receiving for a code");
+}
+
+int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, struct lt_err *err)
+{
+	char at[32];
+	lt_time_now(at);
+	const char *const sql[] = {SQL_CLAIM_EVENTS, SQL_CLAIM};
+	int ret = LT_OK;
+	for (int i = 0; i < 2 && ret == LT_OK; i++) {
+		sqlite3_stmt *q = lt__sq_stmt(cn, sql[i], err);
+		if (!q)
+			return LT_EIO;
+		sqlite3_bind_int64(q, 1, system_id);
+		lt__sq_bind_text(q, 2, code);
+		lt__sq_bind_text(q, 3, at);
+		ret = lt__sq_exec(cn, q, err, "handing waiting deliveries to a system");
+	}
+	return ret;
+}
+
 static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		     lt_xinbox_cb cb, void *ctx, struct lt_err *err)
 {
@@ -265,7 +324,7 @@ static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, in
 		struct lt_xdelivery d;
 		struct lt_xdoc doc;
 		read_delivery(q, &d);
-		read_doc(q, 7, &doc);
+		read_doc(q, 8, &doc);
 		if ((ret = cb(ctx, &d, &doc)) != 0)
 			break;
 	}
@@ -471,6 +530,33 @@ static int sq_xbody_removed(struct lt_store *s, const char *id, struct lt_err *e
 	return ret;
 }
 
+static int sq_xhold_expire(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
+			   struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn = lt__sq_acquire(st, true, err);
+	if (!cn)
+		return LT_EIO;
+	int ret = LT_OK;
+	*n = 0;
+	const char *const sql[] = {SQL_HOLD_EVENTS, SQL_HOLD_EXPIRE};
+	for (int i = 0; i < 2 && ret == LT_OK; i++) {
+		sqlite3_stmt *q = lt__sq_stmt(cn, sql[i], err);
+		if (!q) {
+			ret = LT_EIO;
+			break;
+		}
+		lt__sq_bind_text(q, 1, before);
+		lt__sq_bind_text(q, 2, at);
+		lt__sq_bind_text(q, 3, reason);
+		ret = lt__sq_exec(cn, q, err, "expiring deliveries that waited for a system");
+	}
+	if (ret == LT_OK)
+		*n = sqlite3_changes(cn->db);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
 static int sq_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
@@ -523,6 +609,8 @@ void lt__sq_exchange_ops(struct lt_store_ops *ops)
 	ops->xdelivery_add = sq_xdelivery_add;
 	ops->xdeliveries = sq_xdeliveries;
 	ops->xinbox = sq_xinbox;
+	ops->xreceivers = sq_xreceivers;
+	ops->xhold_expire = sq_xhold_expire;
 	ops->xack = sq_xack;
 	ops->xevents = sq_xevents;
 	ops->xstatus_add = sq_xstatus_add;
