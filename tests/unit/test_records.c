@@ -213,6 +213,31 @@ static void test_import_refusal_by_record(void **state)
 	assert_int_equal(seq(fx), before);
 }
 
+/* A record's text arrives as it was sent, whatever a spreadsheet would make
+ * of it: the CSV the records travel through is the registry's own. */
+static void test_text_kept_as_sent(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_import_report rep;
+	struct lt_err err;
+	static const char *const names[] = {"=HYPERLINK(\"x\")", "'Sở có nháy", "@Sở", "-Sở, \"trích\""};
+	json_t *recs = json_array();
+	for (size_t i = 0; i < 4; i++) {
+		char code[LT_CODE_BUFSZ];
+		snprintf(code, sizeof code, "000.00.%02zu.H47", i + 10);
+		json_array_append_new(recs, record(code, names[i]));
+	}
+	assert_int_equal(add(fx, &fx->admin, 2, recs, &rep, &err), LT_OK);
+	lt_import_report_free(&rep);
+	for (size_t i = 0; i < 4; i++) {
+		char code[LT_CODE_BUFSZ];
+		snprintf(code, sizeof code, "000.00.%02zu.H47", i + 10);
+		struct lt_unit u;
+		assert_int_equal(lt_registry_get(fx->r, code, NULL, &u, &err), LT_OK);
+		assert_string_equal(u.name, names[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +246,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_scope_judged_per_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_records_named, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_import_refusal_by_record, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_text_kept_as_sent, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
