@@ -165,7 +165,9 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 	if (rc)
 		return lt_err_set(err, rc, "%s", e.msg);
 	if (u.status == LT_UNIT_ACTIVE)
-		return add_delivery(rs, doc, code, code, "pending", "", now) ? LT_ENOMEM : LT_OK;
+		return add_delivery(rs, doc, code, code, "pending", "", now)
+			   ? lt_err_set(err, LT_ENOMEM, "out of memory")
+			   : LT_OK;
 	struct lt_codelist cur = {0};
 	if ((rc = lt_registry_resolve(x->reg, code, &cur, &e))) {
 		lt_codelist_free(&cur);
