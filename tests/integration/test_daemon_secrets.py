@@ -131,12 +131,13 @@ class TokenInTheUrl(ltd.DaemonTest):
 
     def test_the_access_log_holds_no_credential(self):
         tok = self.admin
+        before = len(self.d.access_lines())
         self.d.get(f"/v1/me?token={tok}")
         self.d.get(f"/v1/me?session=abc&q={tok}&limit=1")
         self.d.get(f"/{tok}/x?a=1")
         self.d.get(f"/v1/units?q=%ZZ&token={tok}")  # a query that does not parse
         self.d.get("/v1/me?password=hunter2&page=1")
-        lines = [json.loads(x) for x in self.d.access_lines() if x.strip()]
+        lines = [json.loads(x) for x in self.d.access_lines(at_least=before + 5) if x.strip()]
         text = "\n".join(self.d.access_lines())
         for s in self.secrets() + ["hunter2"]:
             self.assertNotIn(s, text, "a credential in the access log")
