@@ -141,7 +141,8 @@ static int start_up(struct server *srv, struct lt_err *err)
 	struct lt_exchange_opts xo = {.data_dir = srv->cfg.data_dir,
 				      .max_package_bytes = (uint64_t)srv->cfg.max_package_bytes,
 				      .retention_days = (int)srv->cfg.retention_days,
-				      .signature_policy = srv->cfg.signature_policy, .trusted_ca = srv->cfg.trusted_ca,
+				      .signature_policy = srv->cfg.signature_policy,
+				      .trusted_ca = srv->cfg.trusted_ca,
 				      .hold_days = (int)srv->cfg.hold_days,
 				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes};
 	if ((rc = lt_exchange_open(&srv->xch, srv->reg, &xo, err)))
