@@ -7,8 +7,7 @@
 int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err)
 {
 	if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)
-		return lt_err_set(err, LT_EINVAL,
-				  "this build has no PostgreSQL backend yet: use an SQLite file path for db");
+		return lt__store_pg_open(out, uri, err);
 	return lt__store_sqlite_open(out, uri, err);
 }
 

@@ -1,0 +1,434 @@
+/* The exchange hub's tables on PostgreSQL: documents, deliveries with their
+ * transport log, and business statuses. The same rules as the SQLite
+ * backend's statements, in PostgreSQL's dialect. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lienthong/text.h"
+#include "pg_store.h"
+
+#define XDOC_COLS                                                                                                      \
+	"d.id, d.kind, d.document_id, d.system_id, d.from_code, d.sha256, d.size, d.received, d.doctype, "             \
+	"d.refers_to, d.subject, d.status_code, d.body_removed, d.signature"
+#define XDEL_COLS "l.id, l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated, l.system_id"
+#define WAITING "('pending', 'processing', 'fail')"
+
+static const char SQL_FIND_EDOC[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = $1 AND d.kind = 'edoc' "
+				    "AND d.document_id = $2 ORDER BY d.received LIMIT 1";
+static const char SQL_FIND_STATUS[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = $1 AND "
+				      "d.kind = 'status' AND d.sha256 = $2 LIMIT 1";
+static const char SQL_DOC_ADD[] = "INSERT INTO xdocs (id, kind, document_id, system_id, from_code, sha256, size, "
+				  "received, doctype, refers_to, subject, status_code, signature) VALUES "
+				  "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)";
+static const char SQL_DOC_GET[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.id = $1";
+static const char SQL_DOC_BY_DOCID[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.kind = 'edoc' AND "
+				       "d.document_id = $1 AND ($2 = '' OR d.from_code = $2) "
+				       "ORDER BY d.received DESC, d.n DESC LIMIT 1";
+/* The delivery and its first transport event in one statement. */
+static const char SQL_DEL_ADD[] =
+    "WITH l AS (INSERT INTO xdeliveries (doc, addressed, routed_to, state, reason, updated, system_id) "
+    "VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id, state, updated), "
+    "e AS (INSERT INTO xevents (delivery_id, state, at) SELECT id, state, updated FROM l) SELECT id FROM l";
+static const char SQL_RECEIVERS[] = "SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = c.system_id "
+				    "WHERE c.code = $1 AND s.removed = '' ORDER BY c.system_id";
+static const char SQL_DELS[] = "SELECT " XDEL_COLS " FROM xdeliveries l WHERE l.doc = $1 ORDER BY l.id";
+static const char SQL_INBOX[] = "SELECT " XDEL_COLS ", " XDOC_COLS " FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
+				"WHERE l.system_id = $1 AND l.state IN " WAITING " "
+				"AND l.id > $3 AND ($2 = '' OR d.kind = $2) ORDER BY l.id LIMIT $4";
+/* Done is final, and a repeated acknowledgement changes nothing further
+ * (see the SQLite backend). The rows are locked first (FOR UPDATE), so two
+ * nodes acknowledging one document at once apply one after the other. */
+static const char SQL_ACK_COUNT[] = "SELECT count(*) FROM (SELECT 1 FROM xdeliveries WHERE doc = $2 AND "
+				    "system_id = $1 AND state IN ('pending', 'processing', 'fail', 'done') "
+				    "FOR UPDATE) x";
+static const char SQL_ACK[] =
+    "WITH u AS (UPDATE xdeliveries SET state = $3, updated = $4 WHERE doc = $2 AND system_id = $1 "
+    "AND state IN " WAITING " AND state <> $3 RETURNING id) "
+    "INSERT INTO xevents (delivery_id, state, at) SELECT id, $3, $4 FROM u ORDER BY id";
+static const char SQL_CLAIM[] =
+    "WITH u AS (UPDATE xdeliveries SET state = 'pending', system_id = $1, updated = $3, "
+    "reason = reason || '; a system was bound to ' || routed_to || ' on ' || $3 "
+    "WHERE routed_to = $2 AND state = 'no_system' RETURNING id) "
+    "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', $3 FROM u ORDER BY id";
+static const char SQL_HOLD_EXPIRE[] =
+    "WITH u AS (UPDATE xdeliveries SET state = 'expired', updated = $2, "
+    "reason = reason || '; ' || replace($3, '%s', routed_to) WHERE state = 'no_system' AND updated < $1 "
+    "RETURNING id) INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', $2 FROM u ORDER BY id";
+static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = $1 ORDER BY id";
+static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = $1 AND ($2 = '' OR d.kind = $2) "
+			       "ORDER BY d.received, d.n";
+static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc, ref_document_id, from_code, "
+				     "to_code, code, description, at, received) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
+static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id, from_code, to_code, code, "
+				   "description, at, received FROM xstatuses WHERE ref_doc = $1 ORDER BY id";
+static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.body_removed = 0 "
+				  "AND NOT EXISTS (SELECT 1 FROM xdeliveries l WHERE l.doc = d.id AND "
+				  "l.state NOT IN ('done', 'refused', 'merged', 'expired')) "
+				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < $1 ORDER BY d.n";
+static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = $1";
+static const char SQL_COUNTS[] =
+    "SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
+    " (SELECT coalesce(sum(size), 0) FROM xdocs),"
+    " (SELECT count(*) FROM xdeliveries WHERE state IN " WAITING "),"
+    " (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
+    " (SELECT count(*) FROM xdeliveries WHERE state = 'refused')";
+/* As the SQLite backend's: whole seconds from arrival to the first status
+ * 01 and 06 of each recipient. */
+#define EPOCH(x) "floor(extract(epoch FROM (" x ")::timestamptz))"
+static const char SQL_STATS[] =
+    "WITH docs AS (SELECT d.*, CASE $3::text WHEN 'day' THEN substr(d.received, 1, 10) "
+    "  WHEN 'month' THEN substr(d.received, 1, 7) WHEN 'sender' THEN d.from_code END AS k "
+    "  FROM xdocs d WHERE d.kind = 'edoc' AND ($1::text = '' OR substr(d.received, 1, 10) >= $1::text) "
+    "  AND ($2::text = '' OR substr(d.received, 1, 10) <= $2::text)), "
+    "dels AS (SELECT l.*, docs.received AS sent, CASE $3::text WHEN 'recipient' THEN l.routed_to ELSE docs.k END AS k "
+    "  FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
+    "lat AS (SELECT dels.k, "
+    "  (SELECT min(" EPOCH(
+	"s.received") ") FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '01' "
+		      "   AND s.from_code = dels.routed_to) - " EPOCH(
+			  "dels.sent") " AS l01, "
+				       "  (SELECT min(" EPOCH(
+					   "s.received") ") FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = "
+							 "'06' "
+							 "   AND s.from_code = dels.routed_to) - " EPOCH(
+							     "dels.sent") " AS l06 FROM dels) "
+									  "SELECT k, "
+									  "  CASE WHEN $3::text = 'recipient' THEN "
+									  "(SELECT count(DISTINCT doc) FROM dels WHERE "
+									  "dels.k = g.k) "
+									  "       ELSE (SELECT count(*) FROM docs "
+									  "WHERE docs.k = g.k) END, "
+									  "  CASE WHEN $3::text = 'recipient' THEN "
+									  "(SELECT coalesce(sum(d2.size), 0) FROM "
+									  "xdocs d2 WHERE d2.id IN "
+									  "       (SELECT doc FROM dels WHERE dels.k = "
+									  "g.k)) "
+									  "       ELSE (SELECT coalesce(sum(size), 0) "
+									  "FROM docs WHERE docs.k = g.k) END, "
+									  "  (SELECT count(*) FROM dels WHERE dels.k = "
+									  "g.k), "
+									  "  (SELECT avg(l01)::float8 FROM lat WHERE "
+									  "lat.k = g.k), (SELECT count(l01) FROM lat "
+									  "WHERE lat.k = g.k), "
+									  "  (SELECT avg(l06)::float8 FROM lat WHERE "
+									  "lat.k = g.k), (SELECT count(l06) FROM lat "
+									  "WHERE lat.k = g.k) "
+									  "FROM (SELECT DISTINCT k FROM docs WHERE "
+									  "$3::text <> 'recipient' UNION "
+									  "      SELECT DISTINCT k FROM dels WHERE "
+									  "$3::text = 'recipient') g WHERE k IS NOT "
+									  "NULL ORDER BY k";
+
+static void read_doc(const PGresult *r, int i, int o, struct lt_xdoc *d)
+{
+	memset(d, 0, sizeof *d);
+	lt__pg_copy(r, i, o + 0, d->id, sizeof d->id);
+	lt__pg_copy(r, i, o + 1, d->kind, sizeof d->kind);
+	lt__pg_copy(r, i, o + 2, d->document_id, sizeof d->document_id);
+	d->system_id = lt__pg_i64(r, i, o + 3);
+	lt__pg_copy(r, i, o + 4, d->from_code, sizeof d->from_code);
+	lt__pg_copy(r, i, o + 5, d->sha256, sizeof d->sha256);
+	d->size = lt__pg_i64(r, i, o + 6);
+	lt__pg_copy(r, i, o + 7, d->received, sizeof d->received);
+	d->doctype = (int)lt__pg_i64(r, i, o + 8);
+	lt__pg_copy(r, i, o + 9, d->refers_to, sizeof d->refers_to);
+	lt__pg_copy(r, i, o + 10, d->subject, sizeof d->subject);
+	lt__pg_copy(r, i, o + 11, d->status_code, sizeof d->status_code);
+	d->body_removed = lt__pg_i64(r, i, o + 12) != 0;
+	lt__pg_copy(r, i, o + 13, d->signature, sizeof d->signature);
+}
+
+static void read_delivery(const PGresult *r, int i, struct lt_xdelivery *d)
+{
+	memset(d, 0, sizeof *d);
+	d->id = lt__pg_i64(r, i, 0);
+	lt__pg_copy(r, i, 1, d->doc, sizeof d->doc);
+	lt__pg_copy(r, i, 2, d->addressed, sizeof d->addressed);
+	lt__pg_copy(r, i, 3, d->routed_to, sizeof d->routed_to);
+	lt__pg_copy(r, i, 4, d->state, sizeof d->state);
+	lt__pg_copy(r, i, 5, d->reason, sizeof d->reason);
+	lt__pg_copy(r, i, 6, d->updated, sizeof d->updated);
+	d->system_id = lt__pg_i64(r, i, 7);
+}
+
+static int one_doc(struct lt_store *s, const char *sql, int n, const char *const *v, struct lt_xdoc *out,
+		   struct lt_err *err, const char *what)
+{
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), sql, n, v, &r, err, what);
+	if (rc == LT_OK && PQntuples(r) == 0)
+		rc = lt_err_set(err, LT_ENOTFOUND, "no such document");
+	else if (rc == LT_OK)
+		read_doc(r, 0, 0, out);
+	PQclear(r);
+	return rc;
+}
+
+static int each_doc(struct lt_store *s, const char *sql, int n, const char *const *v, lt_xdoc_cb cb, void *ctx,
+		    struct lt_err *err, const char *what)
+{
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), sql, n, v, &r, err, what);
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
+		struct lt_xdoc d;
+		read_doc(r, i, 0, &d);
+		rc = cb(ctx, &d);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,
+			const char *sha256, struct lt_xdoc *out, struct lt_err *err)
+{
+	bool edoc = strcmp(kind, "edoc") == 0;
+	char b[24];
+	const char *v[] = {lt__pg_itoa(b, system_id), edoc ? document_id : sha256};
+	return one_doc(s, edoc ? SQL_FIND_EDOC : SQL_FIND_STATUS, 2, v, out, err, "looking up a document");
+}
+
+static int pg_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err)
+{
+	char sid[24], size[24], type[24];
+	const char *v[] = {d->id,
+			   d->kind,
+			   d->document_id,
+			   lt__pg_itoa(sid, d->system_id),
+			   d->from_code,
+			   d->sha256,
+			   lt__pg_itoa(size, d->size),
+			   d->received,
+			   lt__pg_itoa(type, d->doctype),
+			   d->refers_to,
+			   d->subject,
+			   d->status_code,
+			   d->signature};
+	return lt__pg_run(lt__pg(s), SQL_DOC_ADD, 13, v, NULL, err, "storing a document");
+}
+
+static int pg_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err)
+{
+	const char *v[] = {id};
+	return one_doc(s, SQL_DOC_GET, 1, v, out, err, "reading a document");
+}
+
+static int pg_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
+				  struct lt_xdoc *out, struct lt_err *err)
+{
+	const char *v[] = {document_id, from_code ? from_code : ""};
+	return one_doc(s, SQL_DOC_BY_DOCID, 2, v, out, err, "looking up a document");
+}
+
+static int pg_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err)
+{
+	char sid[24];
+	const char *v[] = {
+	    d->doc, d->addressed, d->routed_to, d->state, d->reason, d->updated, lt__pg_itoa(sid, d->system_id)};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_DEL_ADD, 7, v, &r, err, "storing a delivery");
+	if (rc == LT_OK)
+		d->id = lt__pg_i64(r, 0, 0);
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err)
+{
+	const char *v[] = {doc};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_DELS, 1, v, &r, err, "reading deliveries");
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
+		struct lt_xdelivery d;
+		read_delivery(r, i, &d);
+		rc = cb(ctx, &d);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err)
+{
+	const char *v[] = {code};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_RECEIVERS, 1, v, &r, err, "reading the systems receiving for a code");
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++)
+		rc = cb(ctx, lt__pg_i64(r, i, 0));
+	PQclear(r);
+	return rc;
+}
+
+int lt__pg_xclaim(struct lt__pg_conn *c, int64_t system_id, const char *code, struct lt_err *err)
+{
+	char at[32], sid[24];
+	lt_time_now(at);
+	const char *v[] = {lt__pg_itoa(sid, system_id), code, at};
+	return lt__pg_q(c, SQL_CLAIM, 3, v, NULL, err, "handing waiting deliveries to a system");
+}
+
+static int pg_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit, lt_xinbox_cb cb,
+		     void *ctx, struct lt_err *err)
+{
+	char sid[24], a[24], l[24];
+	const char *v[] = {lt__pg_itoa(sid, system_id), kind ? kind : "", lt__pg_itoa(a, after), lt__pg_itoa(l, limit)};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_INBOX, 4, v, &r, err, "reading an inbox");
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
+		struct lt_xdelivery d;
+		struct lt_xdoc doc;
+		read_delivery(r, i, &d);
+		read_doc(r, i, 8, &doc);
+		rc = cb(ctx, &d, &doc);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,
+		   struct lt_err *err)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	char sid[24];
+	const char *v[] = {lt__pg_itoa(sid, system_id), doc, state, at};
+	*n = 0;
+	bool own;
+	struct lt__pg_conn *c = lt__pg_begin_own(st, &own, err);
+	if (!c)
+		return err->status;
+	PGresult *r = NULL;
+	int rc = lt__pg_q(c, SQL_ACK_COUNT, 2, v, &r, err, "acknowledging a delivery");
+	if (rc == LT_OK)
+		*n = (int)lt__pg_i64(r, 0, 0);
+	PQclear(r);
+	if (rc == LT_OK && *n > 0)
+		rc = lt__pg_q(c, SQL_ACK, 4, v, NULL, err, "acknowledging a delivery");
+	return lt__pg_end_own(st, c, own, rc, err);
+}
+
+static int pg_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err)
+{
+	char b[24];
+	const char *v[] = {lt__pg_itoa(b, delivery_id)};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_EVENTS, 1, v, &r, err, "reading transport events");
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
+		struct lt_xevent e = {0};
+		lt__pg_copy(r, i, 0, e.state, sizeof e.state);
+		lt__pg_copy(r, i, 1, e.at, sizeof e.at);
+		rc = cb(ctx, &e);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
+		    struct lt_err *err)
+{
+	char b[24];
+	const char *v[] = {lt__pg_itoa(b, system_id), kind ? kind : ""};
+	return each_doc(s, SQL_SENT, 2, v, cb, ctx, err, "reading sent documents");
+}
+
+static int pg_xstatus_add(struct lt_store *s, const struct lt_xstatus *x, struct lt_err *err)
+{
+	const char *v[] = {x->status_doc,  x->ref_doc, x->ref_document_id, x->from_code, x->to_code, x->code,
+			   x->description, x->at,      x->received};
+	return lt__pg_run(lt__pg(s), SQL_STATUS_ADD, 9, v, NULL, err, "storing a status");
+}
+
+static int pg_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err)
+{
+	const char *v[] = {ref_doc};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_STATUSES, 1, v, &r, err, "reading statuses");
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
+		struct lt_xstatus x;
+		memset(&x, 0, sizeof x);
+		char *dst[] = {x.status_doc,  x.ref_doc, x.ref_document_id, x.from_code, x.to_code, x.code,
+			       x.description, x.at,      x.received};
+		size_t sz[] = {sizeof x.status_doc,  sizeof x.ref_doc, sizeof x.ref_document_id,
+			       sizeof x.from_code,   sizeof x.to_code, sizeof x.code,
+			       sizeof x.description, sizeof x.at,      sizeof x.received};
+		for (int k = 0; k < 9; k++)
+			lt__pg_copy(r, i, k, dst[k], sz[k]);
+		rc = cb(ctx, &x);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb, void *ctx,
+		     struct lt_err *err)
+{
+	const char *v[] = {from ? from : "", to ? to : "", by};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_STATS, 3, v, &r, err, "computing statistics");
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
+		struct lt_xstat_row row = {0};
+		lt__pg_copy(r, i, 0, row.key, sizeof row.key);
+		row.documents = lt__pg_i64(r, i, 1);
+		row.bytes = lt__pg_i64(r, i, 2);
+		row.deliveries = lt__pg_i64(r, i, 3);
+		row.sent_to_01_s = PQgetisnull(r, i, 4) ? -1 : strtod(PQgetvalue(r, i, 4), NULL);
+		row.n_01 = lt__pg_i64(r, i, 5);
+		row.sent_to_06_s = PQgetisnull(r, i, 6) ? -1 : strtod(PQgetvalue(r, i, 6), NULL);
+		row.n_06 = lt__pg_i64(r, i, 7);
+		rc = cb(ctx, &row);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err)
+{
+	const char *v[] = {before};
+	return each_doc(s, SQL_EXPIRED, 1, v, cb, ctx, err, "finding expired bodies");
+}
+
+static int pg_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err)
+{
+	const char *v[] = {id};
+	return lt__pg_run(lt__pg(s), SQL_BODY_REMOVED, 1, v, NULL, err, "marking a body removed");
+}
+
+static int pg_xhold_expire(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
+			   struct lt_err *err)
+{
+	const char *v[] = {before, at, reason};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_HOLD_EXPIRE, 3, v, &r, err, "expiring deliveries that waited for a system");
+	*n = rc == LT_OK ? lt__pg_changed(r) : 0;
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
+{
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_COUNTS, 0, NULL, &r, err, "counting documents");
+	for (int i = 0; rc == LT_OK && i < 6; i++)
+		out[i] = lt__pg_i64(r, 0, i);
+	PQclear(r);
+	return rc;
+}
+
+void lt__pg_exchange_ops(struct lt_store_ops *ops)
+{
+	ops->xdoc_find = pg_xdoc_find;
+	ops->xdoc_add = pg_xdoc_add;
+	ops->xdoc_get = pg_xdoc_get;
+	ops->xdoc_by_document_id = pg_xdoc_by_document_id;
+	ops->xdelivery_add = pg_xdelivery_add;
+	ops->xdeliveries = pg_xdeliveries;
+	ops->xinbox = pg_xinbox;
+	ops->xreceivers = pg_xreceivers;
+	ops->xhold_expire = pg_xhold_expire;
+	ops->xack = pg_xack;
+	ops->xevents = pg_xevents;
+	ops->xstatus_add = pg_xstatus_add;
+	ops->xstatuses = pg_xstatuses;
+	ops->xstats = pg_xstats;
+	ops->xexpired = pg_xexpired;
+	ops->xbody_removed = pg_xbody_removed;
+	ops->xcounts = pg_xcounts;
+	ops->xsent = pg_xsent;
+}

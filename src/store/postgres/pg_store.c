@@ -1,0 +1,455 @@
+/* The PostgreSQL store: a pool of libpq connections, statements prepared
+ * once per connection, transactions, the registry's generation through
+ * LISTEN/NOTIFY. The table files own their SQL. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lienthong/text.h"
+#include "pg_store.h"
+
+/* The store whose transaction this thread holds, and its connection. */
+static _Thread_local struct lt__pg_store *tl_store;
+static _Thread_local struct lt__pg_conn *tl_conn;
+
+/* Every write transaction takes this lock first, as SQLite's BEGIN
+ * IMMEDIATE takes its one write lock: the core's rules were written for one
+ * writer at a time (read the numbers used, then issue; find the package,
+ * then add it) and stay true across nodes. A transaction-scoped advisory
+ * lock, released by COMMIT or ROLLBACK, and so by a connection that dies. */
+#define LT__PG_WRITE_LOCK "SELECT pg_advisory_xact_lock(7305940117)"
+
+static int fail(PGconn *pg, const PGresult *r, struct lt_err *err, const char *what)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(pg);
+	int status = LT_EIO;
+	if (PQstatus(pg) != CONNECTION_OK || (state && strncmp(state, "08", 2) == 0) ||
+	    (state && (strcmp(state, "57P01") == 0 || strcmp(state, "57P03") == 0)))
+		status = LT_ENOTREADY; /* the server went away or is starting: worth a retry */
+	else if (state && strncmp(state, "23", 2) == 0)
+		status = LT_ECONFLICT;
+	else if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0))
+		status = LT_ENOTREADY;
+	char clean[400];
+	lt_text_format(clean, sizeof clean, "%s", msg && *msg ? msg : "no answer");
+	size_t n = strlen(clean);
+	while (n && (clean[n - 1] == '\n' || clean[n - 1] == ' '))
+		clean[--n] = '\0';
+	return lt_err_set(err, status, "database error while %s: %s", what, clean);
+}
+
+void lt__pg_copy(const PGresult *r, int row, int col, char *dst, size_t n)
+{
+	lt_text_format(dst, n, "%s", PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col));
+}
+
+int64_t lt__pg_i64(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+const char *lt__pg_itoa(char buf[24], int64_t v)
+{
+	snprintf(buf, 24, "%lld", (long long)v);
+	return buf;
+}
+
+int lt__pg_changed(const PGresult *r)
+{
+	const char *t = PQcmdTuples((PGresult *)r);
+	return t && *t ? atoi(t) : 0;
+}
+
+static int check(PGconn *pg, PGresult *r, PGresult **res, struct lt_err *err, const char *what)
+{
+	ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+		int rc = fail(pg, r, err, what);
+		PQclear(r);
+		return rc;
+	}
+	if (res)
+		*res = r;
+	else
+		PQclear(r);
+	return LT_OK;
+}
+
+int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res, struct lt_err *err,
+	     const char *what)
+{
+	int k = 0;
+	while (k < c->n_prepared && c->prepared[k] != sql)
+		k++;
+	char name[16];
+	snprintf(name, sizeof name, "lt%d", k);
+	if (k == c->n_prepared) {
+		if (k == LT__PG_STMTS)
+			return lt_err_set(err, LT_EIO, "internal error: statement cache full");
+		PGresult *p = PQprepare(c->pg, name, sql, n, NULL);
+		int rc = check(c->pg, p, NULL, err, what);
+		if (rc)
+			return rc;
+		c->prepared[c->n_prepared++] = sql;
+	}
+	return check(c->pg, PQexecPrepared(c->pg, name, n, v, NULL, NULL, 0), res, err, what);
+}
+
+int lt__pg_q_text(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res,
+		  struct lt_err *err, const char *what)
+{
+	/* Without parameters, the simple protocol: several statements at once. */
+	PGresult *r = n ? PQexecParams(c->pg, sql, n, NULL, v, NULL, NULL, 0) : PQexec(c->pg, sql);
+	return check(c->pg, r, res, err, what);
+}
+
+static int simple(struct lt__pg_conn *c, const char *sql, struct lt_err *err, const char *what)
+{
+	return check(c->pg, PQexec(c->pg, sql), NULL, err, what);
+}
+
+/* The server's notices ("already exists, skipping") are not the user's
+ * business; errors come back with their statement. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* A new connection's session: UTF-8 text both ways whatever the server's
+ * default, and no statement left waiting on a lock for ever. */
+static int conn_open(struct lt__pg_store *st, struct lt__pg_conn *c, struct lt_err *err)
+{
+	c->pg = PQconnectdb(st->uri);
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		char msg[300];
+		lt_text_format(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
+		size_t n = strlen(msg);
+		while (n && msg[n - 1] == '\n')
+			msg[--n] = '\0';
+		PQfinish(c->pg);
+		c->pg = NULL;
+		return lt_err_set(err, LT_ENOTREADY, "cannot connect to the PostgreSQL database: %s", msg);
+	}
+	c->n_prepared = 0;
+	PQsetNoticeProcessor(c->pg, quiet, NULL);
+	return simple(c, "SET client_encoding = 'UTF8'; SET lock_timeout = '30s'", err, "setting up a connection");
+}
+
+static void conn_close(struct lt__pg_conn *c)
+{
+	if (c->pg)
+		PQfinish(c->pg);
+	c->pg = NULL;
+	c->n_prepared = 0;
+}
+
+struct lt__pg_conn *lt__pg_acquire(struct lt__pg_store *st, struct lt_err *err)
+{
+	if (tl_store == st)
+		return tl_conn;
+	pthread_mutex_lock(&st->mu);
+	struct lt__pg_conn *c = NULL;
+	for (;;) {
+		/* An open idle connection first, then room for a new one. */
+		for (int i = 0; i < LT__PG_POOL && !c; i++)
+			if (!st->conns[i].busy && st->conns[i].pg)
+				c = &st->conns[i];
+		for (int i = 0; i < LT__PG_POOL && !c; i++)
+			if (!st->conns[i].busy)
+				c = &st->conns[i];
+		if (c)
+			break;
+		pthread_cond_wait(&st->cv, &st->mu);
+	}
+	c->busy = true;
+	pthread_mutex_unlock(&st->mu);
+	/* A connection the server dropped (a restart, a failover) is opened
+	 * afresh: the caller gets LT_ENOTREADY only if that fails too. */
+	if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
+		conn_close(c);
+	if (!c->pg && conn_open(st, c, err) != LT_OK) {
+		conn_close(c);
+		lt__pg_release(st, c);
+		return NULL;
+	}
+	return c;
+}
+
+void lt__pg_release(struct lt__pg_store *st, struct lt__pg_conn *c)
+{
+	if (!c || c == tl_conn)
+		return;
+	pthread_mutex_lock(&st->mu);
+	c->busy = false;
+	pthread_cond_signal(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+int lt__pg_run(struct lt__pg_store *st, const char *sql, int n, const char *const *v, PGresult **res,
+	       struct lt_err *err, const char *what)
+{
+	struct lt__pg_conn *c = lt__pg_acquire(st, err);
+	if (!c)
+		return err ? err->status : LT_ENOTREADY;
+	int rc = lt__pg_q(c, sql, n, v, res, err, what);
+	lt__pg_release(st, c);
+	return rc;
+}
+
+void lt__pg_registry_changed(struct lt__pg_store *st, struct lt__pg_conn *c)
+{
+	if (c == tl_conn && tl_store == st)
+		c->dirty = true;
+	else
+		atomic_fetch_add(&st->gen, 1);
+}
+
+static int pg_begin(struct lt_store *s, struct lt_err *err)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	if (tl_store)
+		return lt_err_set(err, LT_EIO, "internal error: nested store transaction");
+	struct lt__pg_conn *c = lt__pg_acquire(st, err);
+	if (!c)
+		return err ? err->status : LT_ENOTREADY;
+	int rc = simple(c, "BEGIN ISOLATION LEVEL READ COMMITTED", err, "starting a transaction");
+	if (rc == LT_OK && (rc = simple(c, LT__PG_WRITE_LOCK, err, "waiting for the write lock")) != LT_OK)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+	if (rc) {
+		lt__pg_release(st, c);
+		return rc;
+	}
+	c->dirty = false;
+	c->in_part = 0;
+	tl_store = st;
+	tl_conn = c;
+	return LT_OK;
+}
+
+static void txn_end(struct lt__pg_store *st)
+{
+	struct lt__pg_conn *c = tl_conn;
+	tl_store = NULL;
+	tl_conn = NULL;
+	c->dirty = false;
+	lt__pg_release(st, c);
+}
+
+static int pg_commit(struct lt_store *s, struct lt_err *err)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	if (tl_store != st)
+		return lt_err_set(err, LT_EIO, "internal error: commit without a transaction");
+	struct lt__pg_conn *c = tl_conn;
+	/* COMMIT returns once the WAL is flushed (synchronous_commit on, the
+	 * default): a 2xx after it is durable. A COMMIT whose answer is lost
+	 * with the connection may or may not have applied: LT_ENOTREADY, and
+	 * the caller's retry finds out (the exchange's idempotency keys). */
+	PGresult *r = PQexec(c->pg, "COMMIT");
+	int rc = LT_OK;
+	if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = fail(c->pg, r, err, "committing");
+	else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0)
+		rc = lt_err_set(err, LT_EIO, "database error while committing: the transaction had failed");
+	PQclear(r);
+	if (rc == LT_OK && c->dirty)
+		atomic_fetch_add(&st->gen, 1); /* after the commit, never before */
+	txn_end(st);
+	return rc;
+}
+
+static void pg_rollback(struct lt_store *s)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	if (tl_store != st)
+		return;
+	PQclear(PQexec(tl_conn->pg, "ROLLBACK"));
+	txn_end(st);
+}
+
+static int pg_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	if (tl_store != st)
+		return lt_err_set(err, LT_EIO, "internal error: a transaction part outside a transaction");
+	static const char *const sql[] = {"SAVEPOINT lt_part", "RELEASE SAVEPOINT lt_part",
+					  "ROLLBACK TO SAVEPOINT lt_part; RELEASE SAVEPOINT lt_part"};
+	return simple(tl_conn, sql[what], err, "marking a part of a transaction");
+}
+
+struct lt__pg_conn *lt__pg_begin_own(struct lt__pg_store *st, bool *own, struct lt_err *err)
+{
+	*own = tl_store != st;
+	if (!*own)
+		return tl_conn;
+	struct lt__pg_conn *c = lt__pg_acquire(st, err);
+	if (!c)
+		return NULL;
+	if (simple(c, "BEGIN ISOLATION LEVEL READ COMMITTED", err, "starting a transaction") != LT_OK) {
+		lt__pg_release(st, c);
+		return NULL;
+	}
+	if (simple(c, LT__PG_WRITE_LOCK, err, "waiting for the write lock") != LT_OK) {
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+		lt__pg_release(st, c);
+		return NULL;
+	}
+	return c;
+}
+
+int lt__pg_end_own(struct lt__pg_store *st, struct lt__pg_conn *c, bool own, int rc, struct lt_err *err)
+{
+	if (!own)
+		return rc;
+	if (rc == LT_OK) {
+		rc = simple(c, "COMMIT", err, "committing");
+		if (rc == LT_OK && c->dirty)
+			atomic_fetch_add(&st->gen, 1);
+	} else {
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+	}
+	c->dirty = false;
+	lt__pg_release(st, c);
+	return rc;
+}
+
+static void pg_close(struct lt_store *s)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	for (int i = 0; i < LT__PG_POOL; i++)
+		conn_close(&st->conns[i]);
+	if (st->listener)
+		PQfinish(st->listener);
+	pthread_mutex_destroy(&st->mu);
+	pthread_cond_destroy(&st->cv);
+	pthread_mutex_destroy(&st->listen_mu);
+	free(st->uri);
+	free(st);
+}
+
+static int pg_ping(struct lt_store *s, struct lt_err *err)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	static const char sql[] = "SELECT max(version) FROM schema_version";
+	int rc = lt__pg_run(st, sql, 0, NULL, NULL, err, "checking the database answers");
+	return rc == LT_OK ? LT_OK : lt_err_set(err, LT_ENOTREADY, "database does not answer: %s", err->msg);
+}
+
+/* PostgreSQL checks its own pages (checksums, when the cluster has them);
+ * what is checked here is the store's own invariants: the event log has no
+ * gap and the feed counter is its last number. */
+static int pg_integrity_check(struct lt_store *s, struct lt_err *err)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	static const char sql[] = "SELECT (SELECT count(*) FROM events), (SELECT coalesce(max(seq), 0) FROM events), "
+				  "(SELECT seq FROM feed_counter)";
+	PGresult *r;
+	int rc = lt__pg_run(st, sql, 0, NULL, &r, err, "checking integrity");
+	if (rc)
+		return rc;
+	int64_t n = lt__pg_i64(r, 0, 0), max = lt__pg_i64(r, 0, 1), counter = lt__pg_i64(r, 0, 2);
+	PQclear(r);
+	if (n != max || counter != max)
+		return lt_err_set(
+		    err, LT_EIO,
+		    "database integrity check failed: %lld events numbered up to %lld, feed counter at %lld",
+		    (long long)n, (long long)max, (long long)counter);
+	return LT_OK;
+}
+
+/* Another process's (or node's) registry writes arrive as notifications
+ * on the listening connection: a non-blocking read of its socket on each
+ * call, no query. Writes of this process bump the generation at commit.
+ * Bound: a change shows once its notification has crossed the network,
+ * a round trip after the writer's commit. When the listener is lost the
+ * generation moves on every call until it is back (every reply rebuilt:
+ * slower, never stale). */
+static uint64_t pg_generation(struct lt_store *s)
+{
+	struct lt__pg_store *st = lt__pg(s);
+	if (pthread_mutex_trylock(&st->listen_mu) != 0)
+		return atomic_load(&st->gen);
+	bool changed = false;
+	if (!st->listener || PQstatus(st->listener) != CONNECTION_OK) {
+		if (st->listener)
+			PQfinish(st->listener);
+		st->listener = PQconnectdb(st->uri);
+		PQsetNoticeProcessor(st->listener, quiet, NULL);
+		PGresult *r =
+		    PQstatus(st->listener) == CONNECTION_OK ? PQexec(st->listener, "LISTEN lt_registry") : NULL;
+		if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+			PQfinish(st->listener);
+			st->listener = NULL;
+		}
+		PQclear(r);
+		changed = true; /* what happened while nobody listened is unknown */
+	} else if (PQconsumeInput(st->listener)) {
+		PGnotify *n;
+		while ((n = PQnotifies(st->listener))) {
+			changed = true;
+			PQfreemem(n);
+		}
+	} else {
+		changed = true;
+	}
+	if (changed)
+		atomic_fetch_add(&st->gen, 1);
+	pthread_mutex_unlock(&st->listen_mu);
+	return atomic_load(&st->gen);
+}
+
+/* A bulk load needs nothing special: the search words are a column of the
+ * row, written with it. */
+static int pg_bulk(struct lt_store *s, bool start, struct lt_err *err)
+{
+	(void)s;
+	(void)start;
+	(void)err;
+	return LT_OK;
+}
+
+static struct lt_store_ops pg_ops;
+static pthread_once_t pg_ops_once = PTHREAD_ONCE_INIT;
+
+static void pg_ops_fill(void)
+{
+	pg_ops.name = "postgresql";
+	pg_ops.close = pg_close;
+	pg_ops.begin = pg_begin;
+	pg_ops.commit = pg_commit;
+	pg_ops.rollback = pg_rollback;
+	pg_ops.part = pg_part;
+	pg_ops.ping = pg_ping;
+	pg_ops.generation = pg_generation;
+	pg_ops.integrity_check = pg_integrity_check;
+	pg_ops.bulk = pg_bulk;
+	lt__pg_units_ops(&pg_ops);
+	lt__pg_access_ops(&pg_ops);
+	lt__pg_exchange_ops(&pg_ops);
+}
+
+int lt__store_pg_open(struct lt_store **out, const char *uri, struct lt_err *err)
+{
+	pthread_once(&pg_ops_once, pg_ops_fill);
+	struct lt__pg_store *st = calloc(1, sizeof *st);
+	if (!st || !(st->uri = strdup(uri))) {
+		free(st);
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
+	st->base.ops = &pg_ops;
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->cv, NULL);
+	pthread_mutex_init(&st->listen_mu, NULL);
+	struct lt__pg_conn *c = lt__pg_acquire(st, err);
+	int rc = c ? lt__pg_migrate(c, err) : err ? err->status : LT_ENOTREADY;
+	lt__pg_release(st, c);
+	if (rc) {
+		pg_close(&st->base);
+		return rc;
+	}
+	pg_generation(&st->base); /* start listening now: changes from here on are seen */
+	*out = &st->base;
+	return LT_OK;
+}
