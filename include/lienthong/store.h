@@ -64,7 +64,13 @@ typedef int (*lt_change_cb)(void *ctx, const struct lt_change *c);
 /* Opens a store from a path (SQLite) or a postgresql:// URI, creating and
  * migrating the schema. */
 int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err);
+/* Checks a postgresql:// URI's syntax without connecting (LT_EINVAL naming
+ * what is wrong); LT_OK for anything else, which is an SQLite path. */
+int lt_store_uri_check(const char *uri, struct lt_err *err);
 void lt_store_close(struct lt_store *s);
+/* True when processes on other hosts may use the same database (PostgreSQL):
+ * what another node has in flight is then not this process's to judge. */
+bool lt_store_shared(const struct lt_store *s);
 
 /* One write transaction at a time; readers see the last commit. A commit
  * returns only once the data is durable. */

@@ -88,9 +88,10 @@ static int check_db(const char *db, struct lt_err *err)
 	if (!db[0])
 		return lt_err_set(err, LT_EINVAL,
 				  "db is not set: give the SQLite database file or a postgresql:// URI");
-	/* A PostgreSQL URI is checked by connecting, when the store opens. */
+	/* A PostgreSQL URI's syntax is checked here; the server is reached
+	 * when the store opens. */
 	if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
-		return LT_OK;
+		return lt_store_uri_check(db, err) ? lt_err_prefix(err, "db: ") : LT_OK;
 	if (strcmp(db, ":memory:") == 0 || strncmp(db, "file:", 5) == 0)
 		return LT_OK;
 	/* SQLite writes its -wal and -shm files beside the database. */

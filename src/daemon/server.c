@@ -214,6 +214,10 @@ static enum MHD_Result queue(struct req *rq)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rq->allow);
 	if (rq->www_auth)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lienthong\"");
+	/* Not ready (the database restarting, a failover): worth a retry soon;
+	 * the store reconnects by itself. */
+	if (rq->status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	security_headers(resp);
 	if (rq->close)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");

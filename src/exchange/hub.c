@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exchange_impl.h"
@@ -268,6 +269,23 @@ static bool body_name(const char *name, char id[LT_DOC_ID_BUFSZ])
 	return true;
 }
 
+/* On a shared store (several nodes on one database, data_dir shared by
+ * them), a spool file or a body without a row may be another node's upload
+ * in flight: written now, renamed into place just before its commit. Such a
+ * file is touched while its upload runs and named by a row within seconds
+ * after, so one untouched for SWEEP_GRACE_S belongs to no live upload; only
+ * those are removed. Alone on its store, the daemon starting has nothing in
+ * flight, and removes every orphan at once. */
+#define SWEEP_GRACE_S 3600
+
+static bool settled(const struct lt_exchange *x, const char *file)
+{
+	if (!lt_store_shared(x->store))
+		return true;
+	struct stat sb;
+	return stat(file, &sb) == 0 && time(NULL) - sb.st_mtime >= SWEEP_GRACE_S;
+}
+
 /* Removes the bodies under packages/<dir> that no row refers to. A store
  * error stops the sweep: a file is only removed when the store said so. */
 static int sweep_bodies(struct lt_exchange *x, const char *dir, size_t *removed, struct lt_err *err)
@@ -295,7 +313,7 @@ static int sweep_bodies(struct lt_exchange *x, const char *dir, size_t *removed,
 		if (got == LT_ENOTFOUND || doc.body_removed) {
 			char file[PATH_MAX];
 			lt__xpath_body(x, id, file);
-			if (unlink(file) == 0)
+			if ((got == LT_OK || settled(x, file)) && unlink(file) == 0)
 				(*removed)++;
 		}
 	}
@@ -305,8 +323,8 @@ static int sweep_bodies(struct lt_exchange *x, const char *dir, size_t *removed,
 
 /* What a crash (SIGKILL, power loss) leaves behind: spool files of uploads
  * in flight, and bodies renamed into place whose rows never committed. Run
- * before the hub takes any upload, so nothing in flight is touched; one
- * data_dir belongs to one daemon. */
+ * before the hub takes any upload, so nothing of this daemon's is in flight;
+ * another node's is left alone (settled). */
 static int sweep_orphans(struct lt_exchange *x, size_t *spool, size_t *bodies, struct lt_err *err)
 {
 	*spool = *bodies = 0;
@@ -320,7 +338,7 @@ static int sweep_orphans(struct lt_exchange *x, size_t *spool, size_t *bodies, s
 				continue;
 			char file[PATH_MAX + 300];
 			snprintf(file, sizeof file, "%s/%s", path, de->d_name);
-			if (unlink(file) == 0)
+			if (settled(x, file) && unlink(file) == 0)
 				(*spool)++;
 		}
 		closedir(d);

@@ -11,6 +11,15 @@ int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err)
 	return lt__store_sqlite_open(out, uri, err);
 }
 
+int lt_store_uri_check(const char *uri, struct lt_err *err)
+{
+	if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)
+		return lt__store_pg_uri_check(uri, err);
+	return LT_OK;
+}
+
+bool lt_store_shared(const struct lt_store *s) { return strcmp(s->ops->name, "postgresql") == 0; }
+
 void lt_store_close(struct lt_store *s)
 {
 	if (s)

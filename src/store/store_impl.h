@@ -95,6 +95,7 @@ struct lt_store {
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err);
 /* uri: a libpq connection URI (postgresql://…), passed to libpq as it is. */
 int lt__store_pg_open(struct lt_store **out, const char *uri, struct lt_err *err);
+int lt__store_pg_uri_check(const char *uri, struct lt_err *err);
 
 /* The subtree prefix of a code in reversed form: "000.00.24.H44" → "H44.24."
  * (the non-zero groups, each followed by a dot). buf holds LT_CODE_BUFSZ. */

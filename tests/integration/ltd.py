@@ -10,6 +10,10 @@ stderr of each one when a test failed, and kills any still running.
 
 Standard library only. LT_BUILD_DIR and LT_SOURCE_DIR come from ctest; by
 hand they fall back to <repo>/build and <repo>.
+
+LT_TEST_DB=postgres puts each scratch registry in a new database of a
+throw-away PostgreSQL cluster (ltpg.py) instead of an SQLite file; the
+daemons and the CLI then run on it. Anything else, or unset: SQLite.
 """
 
 import csv
@@ -49,6 +53,21 @@ EXPORT_FIELDS = ["code", "name", "parent", "address", "email", "phone", "fax", "
 _daemons = []  # every Daemon started, for the failure report
 
 
+def backend_db(directory):
+    """The db setting of a new scratch registry: an SQLite file in directory,
+    or (LT_TEST_DB=postgres) a new PostgreSQL database."""
+    if ON_POSTGRES:
+        import ltpg
+        return ltpg.new_database()
+    return os.path.join(directory, "t.db")
+
+
+ON_POSTGRES = os.environ.get("LT_TEST_DB") == "postgres"
+
+# For a test that reads or damages the SQLite file itself.
+sqlite_only = unittest.skipIf(ON_POSTGRES, "works on the SQLite file itself (LT_TEST_DB=postgres)")
+
+
 def clean_env(**extra):
     """The caller's environment without any LIENTHONG_* override, plus extra."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
@@ -75,7 +94,7 @@ class Registry:
     def __init__(self, prefix="lt_test_daemon_", demo=True, today=TODAY):
         self.tmp = tempfile.TemporaryDirectory(prefix=prefix)
         self.dir = self.tmp.name
-        self.db = os.path.join(self.dir, "t.db")
+        self.db = backend_db(self.dir)
         self.data_dir = os.path.join(self.dir, "data")
         self.today = today
         extra = dict(LIENTHONG_DB=self.db, LIENTHONG_DATA_DIR=self.data_dir, LIENTHONG_DATA=DATA_DIR)
@@ -87,6 +106,17 @@ class Registry:
 
     def close(self):
         self.tmp.cleanup()
+
+    def sql(self, statement):
+        """Runs one SQL statement on the registry's database behind the
+        daemon's back (a test ageing its rows), whichever the backend."""
+        if ON_POSTGRES:
+            import ltpg
+            ltpg.cluster().psql(statement, dbname=self.db.split("?")[0].split("/")[-1])
+            return
+        import sqlite3
+        with sqlite3.connect(self.db) as db:
+            db.execute(statement)
 
     def run(self, *args):
         return subprocess.run([CLI, *args], cwd=self.dir, env=self.env, capture_output=True,

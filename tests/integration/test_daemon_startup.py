@@ -35,6 +35,7 @@ def sanitizer_lines(text):
     return [line for line in text.splitlines() if any(m in line for m in SANITIZER_MARKS)]
 
 
+@ltd.sqlite_only
 class BusyPort(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -123,7 +124,8 @@ class CheckOnly(unittest.TestCase):
         missing = os.path.join(self.dir, "no", "such")
         self.assertRefused("db", "No such file", DB=os.path.join(missing, "t.db"))
         self.assertRefused("db", "is a directory", DB=self.dir)
-        self.assertRefused("db", "PostgreSQL", DB="postgresql://x/y")
+        self.assertRefused("db", "PostgreSQL connection URI", DB="postgresql://x/y?colour=blue")
+        self.assertEqual(self.check(DB="postgresql://x/y").returncode, 0, "a well-formed URI is not refused")
         self.assertRefused("data_dir", "ot a directory", DATA_DIR=os.path.join(a_file, "data"))
         self.assertRefused("data_dir", "not a directory", DATA_DIR=a_file)
         self.assertRefused("access_log", "No such file", ACCESS_LOG=os.path.join(missing, "a.log"))

@@ -33,7 +33,6 @@ when a test fails and ends with a line "N passed, M failed".
 """
 
 import os
-import sqlite3
 import sys
 import time
 
@@ -234,8 +233,7 @@ class ExchangeExpiry(ltd.DaemonTest):
         held, held_reply = r.json()["id"], r.json()
         # Both happened days ago; the daemon's retention runs at start.
         ltd.assert_clean_stop(self, self.d)
-        with sqlite3.connect(self.reg.db) as db:
-            db.execute("UPDATE xdeliveries SET updated = '2026-01-01T00:00:00Z'")
+        self.reg.sql("UPDATE xdeliveries SET updated = '2026-01-01T00:00:00Z'")
         self.__class__.d = self.d = ltd.Daemon(self.reg, RETENTION_DAYS=1, HOLD_DAYS=2).start()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not self.trace(merged)["body_removed"]:

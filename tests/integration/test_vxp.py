@@ -1006,6 +1006,7 @@ class VxpLimits(VxpTest):
         # Nothing was stored, and the daemon still answers.
         self.assertEqual(self.count(self.client(H14), "countReceiveEdoc"), 0)
 
+    @ltd.sqlite_only  # PostgreSQL refuses text that is not UTF-8 at the door
     def test_stored_text_that_is_not_utf8_fails_honestly(self):
         """A damaged stored field (bytes that are not UTF-8) makes the row
         unbuildable: the list is a 500 FAIL naming the row, never "success"

@@ -1091,6 +1091,36 @@ static void test_idempotent_sends_racing(void **state)
 	lt_store_close(other);
 }
 
+/* PostgreSQL only: the server drops every connection (a restart, a
+ * failover, an administrator): the next calls reconnect by themselves. */
+static void test_dropped_connections_reconnect(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	put(fx->s, unit(P, "", 1, "Tỉnh Cao Bằng"));
+	struct lt_unit u;
+	EXPECT(LT_OK, lt_store_unit_get(fx->s, P, &u, &err));
+	PGconn *pg = PQconnectdb(fx->uri);
+	assert_int_equal(PQstatus(pg), CONNECTION_OK);
+	PQclear(PQexec(pg, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+			   "AND pid <> pg_backend_pid()"));
+	for (int i = 0; i < 200; i++) {
+		PGresult *r = PQexec(pg, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+					 "AND pid <> pg_backend_pid()");
+		bool gone = strcmp(PQgetvalue(r, 0, 0), "0") == 0;
+		PQclear(r);
+		if (gone)
+			break;
+		usleep(10 * 1000);
+	}
+	PQfinish(pg);
+	EXPECT(LT_OK, lt_store_unit_get(fx->s, P, &u, &err));
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	append(fx->s, event("issue", P, "", "2020-01-01", "{}"), 1);
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	EXPECT(LT_OK, lt_store_ping(fx->s, &err));
+}
+
 /* The same name searches on both backends over the same units give the
  * same units in the same order. */
 static void test_search_equal_between_backends(void **state)
@@ -1202,6 +1232,7 @@ int main(void)
 		       "under scripts/pg-tmp, which starts a throw-away cluster and sets it)\n");
 		return failed;
 	}
-	const struct CMUnitTest pg_cases[] = {CASES(PG_), PG_(test_search_equal_between_backends)};
+	const struct CMUnitTest pg_cases[] = {CASES(PG_), PG_(test_search_equal_between_backends),
+					      PG_(test_dropped_connections_reconnect)};
 	return failed + cmocka_run_group_tests_name("store conformance: PostgreSQL", pg_cases, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* The PostgreSQL store: a pool of libpq connections, statements prepared
  * once per connection, transactions, the registry's generation through
  * LISTEN/NOTIFY. The table files own their SQL. */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -145,6 +146,21 @@ static void conn_close(struct lt__pg_conn *c)
 	c->n_prepared = 0;
 }
 
+/* An idle connection has nothing to read: what is there is the server's
+ * goodbye (a FATAL message, then the end of the stream). */
+static bool idle_alive(PGconn *pg)
+{
+	for (int i = 0; i < 4; i++) {
+		struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+		int n = poll(&p, 1, 0);
+		if (n <= 0)
+			return n == 0 && PQstatus(pg) == CONNECTION_OK;
+		if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK)
+			return false;
+	}
+	return PQstatus(pg) == CONNECTION_OK;
+}
+
 struct lt__pg_conn *lt__pg_acquire(struct lt__pg_store *st, struct lt_err *err)
 {
 	if (tl_store == st)
@@ -166,8 +182,10 @@ struct lt__pg_conn *lt__pg_acquire(struct lt__pg_store *st, struct lt_err *err)
 	c->busy = true;
 	pthread_mutex_unlock(&st->mu);
 	/* A connection the server dropped (a restart, a failover) is opened
-	 * afresh: the caller gets LT_ENOTREADY only if that fails too. */
-	if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
+	 * afresh: the caller gets LT_ENOTREADY only if that fails too. The
+	 * server's goodbye waits on the socket of an idle connection; reading
+	 * it tells before a statement is lost on it. */
+	if (c->pg && !idle_alive(c->pg))
 		conn_close(c);
 	if (!c->pg && conn_open(st, c, err) != LT_OK) {
 		conn_close(c);
@@ -428,6 +446,23 @@ static void pg_ops_fill(void)
 	lt__pg_units_ops(&pg_ops);
 	lt__pg_access_ops(&pg_ops);
 	lt__pg_exchange_ops(&pg_ops);
+}
+
+int lt__store_pg_uri_check(const char *uri, struct lt_err *err)
+{
+	char *msg = NULL;
+	PQconninfoOption *opts = PQconninfoParse(uri, &msg);
+	if (opts) {
+		PQconninfoFree(opts);
+		return LT_OK;
+	}
+	char clean[300];
+	lt_text_format(clean, sizeof clean, "%s", msg ? msg : "out of memory");
+	size_t n = strlen(clean);
+	while (n && clean[n - 1] == '\n')
+		clean[--n] = '\0';
+	PQfreemem(msg);
+	return lt_err_set(err, LT_EINVAL, "not a PostgreSQL connection URI: %s", clean);
 }
 
 int lt__store_pg_open(struct lt_store **out, const char *uri, struct lt_err *err)
