@@ -31,6 +31,7 @@ def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+@ltd.sqlite_only
 class FileModes(ltd.DaemonTest):
     """The CLI creates the database, then the daemon opens it and writes."""
 

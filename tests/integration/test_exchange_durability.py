@@ -386,6 +386,16 @@ class ExchangeDurability(ltd.DaemonTest):
                 conn.close()
 
             self.assertEqual(ltx.exchange_counts(d)[0], len(present), "lienthong_exchange_documents{kind=edoc}")
+            if ltd.ON_POSTGRES:
+                # On a shared store a start spares what may be another node's
+                # upload in flight (touched within the hour): age what the
+                # kills left, and start once more.
+                old = time.time() - 7200
+                for top, _, names in os.walk(reg.data_dir):
+                    for n in names:
+                        os.utime(os.path.join(top, n), (old, old))
+                self.assertEqual(d.stop(30), 0)
+                d.start(timeout=60)
             files = ltx.package_files(reg.data_dir)
             print(f"{len(files)} package files for {len(present)} stored packages; "
                   f"{len(ltx.spool_files(reg.data_dir))} spool files left in data/tmp")
