@@ -384,13 +384,24 @@ static int pg_integrity_check(struct lt_store *s, struct lt_err *err)
  * a round trip after the writer's commit. When the listener is lost the
  * generation moves on every call until it is back (every reply rebuilt:
  * slower, never stale). */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static uint64_t pg_generation(struct lt_store *s)
 {
 	struct lt__pg_store *st = lt__pg(s);
 	if (pthread_mutex_trylock(&st->listen_mu) != 0)
 		return atomic_load(&st->gen);
 	bool changed = false;
-	if (!st->listener || PQstatus(st->listener) != CONNECTION_OK) {
+	int64_t now = now_ms();
+	if ((!st->listener || PQstatus(st->listener) != CONNECTION_OK) && now - st->listen_tried_ms < 1000) {
+		changed = true; /* a try a second at most: connecting may take a while */
+	} else if (!st->listener || PQstatus(st->listener) != CONNECTION_OK) {
+		st->listen_tried_ms = now;
 		if (st->listener)
 			PQfinish(st->listener);
 		st->listener = PQconnectdb(st->uri);

@@ -43,6 +43,7 @@ struct lt__pg_store {
 	 * (LISTEN lt_registry, sent by a statement trigger) is read. */
 	_Atomic uint64_t gen;
 	PGconn *listener;
+	int64_t listen_tried_ms; /* the last attempt to (re)connect it */
 	pthread_mutex_t listen_mu;
 };
 
