@@ -169,6 +169,13 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len)
 	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
 	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays,
 	    (unsigned long long)xc.rejected);
+	int64_t late_decision = 0, late_update = 0;
+	if (lt_registry_requests_overdue(srv->reg, &late_decision, &late_update, NULL) == LT_OK)
+		put(&b, "# HELP lienthong_requests_overdue Change requests past a deadline (the compliance report's).\n"
+			"# TYPE lienthong_requests_overdue gauge\n"
+			"lienthong_requests_overdue{deadline=\"decision\"} %lld\n"
+			"lienthong_requests_overdue{deadline=\"update\"} %lld\n",
+		    (long long)late_decision, (long long)late_update);
 	*len = b.n;
 	return b.p;
 }
