@@ -138,7 +138,8 @@ int main(int argc, char **argv)
 	srv.store = lt_registry_store(srv.reg);
 	struct lt_exchange_opts xo = {srv.cfg.data_dir, (uint64_t)srv.cfg.max_package_bytes, (int)srv.cfg.retention_days,
 				      srv.cfg.signature_policy, srv.cfg.trusted_ca, (int)srv.cfg.hold_days};
-	if (lt_exchange_open(&srv.xch, srv.reg, &xo, &err)) {
+	struct lt_requests_opts ro = {srv.cfg.data_dir, (uint64_t)srv.cfg.max_request_file_bytes};
+	if (lt_exchange_open(&srv.xch, srv.reg, &xo, &err) || lt_requests_open(&srv.requests, srv.reg, &ro, &err)) {
 		lt_log_errorx("%s", err.msg);
 		goto out;
 	}
@@ -170,6 +171,7 @@ int main(int argc, char **argv)
 	lt_log_info("stopped");
 	rc = 0;
 out:
+	lt_requests_close(srv.requests);
 	lt_exchange_close(srv.xch);
 	metrics_free(srv.metrics);
 	unit_cache_free(srv.ucache);
