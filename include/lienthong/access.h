@@ -74,6 +74,10 @@ int lt_access_request_read(const struct lt_principal *p, const char *code, const
 int lt_access_request_decide(const struct lt_principal *p, const char *code, bool reorganise, int64_t filer_token,
 			     struct lt_err *err);
 
+/* Adding an organisation outside the state tree (organizations.h): an
+ * admin or a manager. */
+int lt_access_org_write(const struct lt_principal *p, struct lt_err *err);
+
 /* ---- sealing ---- */
 
 /* Loads the 32-byte key from path, creating it (mode 0600) when create is

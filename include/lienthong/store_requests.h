@@ -49,6 +49,23 @@ struct lt_request_file {
 	char who[192];
 };
 
+/* An organisation outside the state tree (organizations.h). */
+struct lt_org {
+	char code[LT_CODE_BUFSZ];   /* 0101234567 or 0101234567-001 */
+	char parent[LT_CODE_BUFSZ]; /* a dependent unit's enterprise; else "" */
+	char kind[16];              /* enterprise, cooperative, dependent */
+	char name[LT_NAME_MAX];
+	char address[LT_NAME_MAX];
+	char email[LT_FIELD_MAX];
+	char phone[64];
+	char website[LT_FIELD_MAX];
+	char source[128]; /* where the code comes from: the national business registry */
+	char status[16];  /* active, suspended, dissolved */
+	char added[32], updated[32];
+};
+
+typedef int (*lt_org_cb)(void *ctx, const struct lt_org *o);
+
 struct lt_request_query {
 	const char *state; /* NULL or "": any */
 	const char *under; /* NULL or "": any unit; else the unit or a unit below it */
@@ -81,5 +98,14 @@ int lt_store_request_file_get(struct lt_store *s, int64_t request_id, int n, str
 			      struct lt_err *err);
 /* Marks file n of the request as the approving decision's. */
 int lt_store_request_file_role(struct lt_store *s, int64_t request_id, int n, const char *role, struct lt_err *err);
+
+/* LT_ECONFLICT when the code is held already. */
+int lt_store_org_add(struct lt_store *s, const struct lt_org *o, struct lt_err *err);
+/* LT_ENOTFOUND (err untouched) when there is none. */
+int lt_store_org_get(struct lt_store *s, const char *code, struct lt_org *out, struct lt_err *err);
+/* Codes starting with code_prefix (NULL: any) and names whose folded form
+ * holds name_fold (NULL: any), in code order, at most limit. */
+int lt_store_orgs(struct lt_store *s, const char *code_prefix, const char *name_fold, int limit, lt_org_cb cb,
+		  void *ctx, struct lt_err *err);
 
 #endif

@@ -164,3 +164,13 @@ int lt_access_request_decide(const struct lt_principal *p, const char *code, boo
 		return lt_err_set(err, LT_EFORBIDDEN, "this token filed the request: another manager decides it");
 	return reorganise ? lt_access_reorganise(p, code, err) : lt_access_write(p, code, err);
 }
+
+int lt_access_org_write(const struct lt_principal *p, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN || p->role == LT_ROLE_MANAGER)
+		return LT_OK;
+	if (p->role == LT_ROLE_ANONYMOUS)
+		return need_token(err);
+	return lt_err_set(err, LT_EFORBIDDEN, "organisations are added by an admin or a manager, not a %s token",
+			  lt_role_name(p->role));
+}

@@ -248,6 +248,9 @@ bool h_request_file_begin(struct req *rq);
 void h_request_file_data(struct req *rq, const char *data, size_t len);
 void h_request_file_add(struct req *rq);
 void h_request_file_get(struct req *rq);
+void h_orgs_add(struct req *rq);
+void h_orgs_search(struct req *rq);
+void h_org_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
 
 #endif

@@ -1,5 +1,5 @@
-/* The table of request operations (store_requests.h) each store backend
- * fills; lt_store_ops points at it. */
+/* The table of request and organisation operations (store_requests.h)
+ * each store backend fills; lt_store_ops points at it. */
 #ifndef LT_STORE_REQUEST_OPS_H
 #define LT_STORE_REQUEST_OPS_H
 
@@ -17,6 +17,10 @@ struct lt_store_request_ops {
 	int (*files)(struct lt_store *s, int64_t request_id, lt_request_file_cb cb, void *ctx, struct lt_err *err);
 	int (*file_get)(struct lt_store *s, int64_t request_id, int n, struct lt_request_file *out, struct lt_err *err);
 	int (*file_role)(struct lt_store *s, int64_t request_id, int n, const char *role, struct lt_err *err);
+	int (*org_add)(struct lt_store *s, const struct lt_org *o, struct lt_err *err);
+	int (*org_get)(struct lt_store *s, const char *code, struct lt_org *out, struct lt_err *err);
+	int (*orgs)(struct lt_store *s, const char *code_prefix, const char *name_fold, int limit, lt_org_cb cb,
+		    void *ctx, struct lt_err *err);
 };
 
 #endif

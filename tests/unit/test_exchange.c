@@ -1352,7 +1352,7 @@ static void test_migration_splits_deliveries(void **state)
 				     "DROP INDEX xdeliveries_waiting; DROP INDEX xdeliveries_inbox;"
 				     "ALTER TABLE xdeliveries DROP COLUMN system_id;"
 				     "CREATE INDEX xdeliveries_inbox ON xdeliveries(routed_to, state, id);"
-				     "DROP TABLE request_files; DROP TABLE request_events; DROP TABLE requests;"
+				     "DROP TABLE request_files; DROP TABLE request_events; DROP TABLE requests; DROP TABLE organizations;"
 				     "DELETE FROM schema_version WHERE version >= 8;"),
 			 SQLITE_OK);
 	assert_int_equal(lt_registry_open(&fx->r, fx->db, &err), LT_OK);

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "lienthong/access.h"
+#include "lienthong/edxml.h"
+#include "lienthong/organizations.h"
 #include "lienthong/registry.h"
 #include "lienthong/requests.h"
 
@@ -348,6 +350,49 @@ static void test_nested_rollback(void **state)
 	assert_string_equal(u.name, "Ủy ban nhân dân xã Trường Hà");
 }
 
+static void test_organizations(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_store *s = lt_registry_store(fx->r);
+	struct lt_org in = {.code = "0101234567-001", .name = "Chi nhánh"}, out;
+	assert_int_equal(lt_org_add(s, &fx->manager, &in, &out, &err), LT_ERULE); /* its enterprise first */
+	struct lt_org ent = {.code = "0101234567", .name = "Công ty Cổ phần Thương mại"};
+	assert_int_equal(lt_org_add(s, &fx->requester, &ent, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_org_add(s, &fx->manager, &ent, &out, &err), LT_OK);
+	assert_string_equal(out.kind, "enterprise");
+	assert_string_equal(out.source, LT_ORG_SOURCE_DEFAULT);
+	assert_int_equal(lt_org_add(s, &fx->manager, &ent, NULL, &err), LT_ECONFLICT);
+	assert_int_equal(lt_org_add(s, &fx->manager, &in, &out, &err), LT_OK);
+	assert_string_equal(out.parent, "0101234567");
+	assert_string_equal(out.kind, "dependent");
+	const char *bad[] = {"010123456", "0101234567-000", "000.00.00.H14", "0101234567-01a"};
+	for (size_t i = 0; i < 4; i++) {
+		struct lt_org b = {.name = "X"};
+		snprintf(b.code, sizeof b.code, "%s", bad[i]);
+		assert_int_equal(lt_org_add(s, &fx->manager, &b, NULL, &err), LT_EINVAL);
+	}
+	struct lt_org wrong = {.code = "0109999999", .name = "X", .kind = "dependent"};
+	assert_int_equal(lt_org_add(s, &fx->manager, &wrong, NULL, &err), LT_EINVAL);
+	json_t *items = NULL;
+	assert_int_equal(lt_org_search(s, "0101234567", 10, &items, &err), LT_OK);
+	assert_int_equal(json_array_size(items), 2);
+	json_decref(items);
+	assert_int_equal(lt_org_search(s, "chi nhanh", 10, &items, &err), LT_OK);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	/* An OrganId takes an enterprise code only when the caller asks for it. */
+	struct lt_edxml_organ_id id;
+	assert_int_not_equal(lt_edxml_organ_id_set(&id, "0101234567-001", LT_CODE_LENIENT, &err), LT_OK);
+	assert_int_equal(lt_edxml_organ_id_set(&id, "0101234567-001", LT_CODE_LENIENT | LT_CODE_ENTERPRISE, &err),
+			 LT_OK);
+	assert_true(id.enterprise);
+	assert_string_equal(id.text, "0101234567-001");
+	assert_int_equal(lt_edxml_organ_id_set(&id, "000.00.00.H14", LT_CODE_LENIENT | LT_CODE_ENTERPRISE, &err),
+			 LT_OK);
+	assert_false(id.enterprise);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +403,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nested_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_organizations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,7 +190,18 @@ static const char *const migrations[] = {
 	"  request_id INTEGER NOT NULL REFERENCES requests(id), n INTEGER NOT NULL, name TEXT NOT NULL,"
 	"  content_type TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,"
 	"  role TEXT NOT NULL CHECK (role IN ('attachment', 'decision')), added TEXT NOT NULL, who TEXT NOT NULL,"
-	"  PRIMARY KEY (request_id, n)) WITHOUT ROWID;",
+	"  PRIMARY KEY (request_id, n)) WITHOUT ROWID;"
+	/* Organisations outside the state tree (enterprises, cooperatives and
+	 * their dependent units), held as references under the codes the
+	 * national business registry gave them: no decisions, no lineage. */
+	"CREATE TABLE organizations ("
+	"  code TEXT PRIMARY KEY, parent TEXT NOT NULL DEFAULT '',"
+	"  kind TEXT NOT NULL CHECK (kind IN ('enterprise', 'cooperative', 'dependent')),"
+	"  name TEXT NOT NULL, name_fold TEXT NOT NULL, address TEXT NOT NULL DEFAULT '',"
+	"  email TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', website TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'dissolved')),"
+	"  added TEXT NOT NULL, updated TEXT NOT NULL);"
+	"CREATE INDEX organizations_parent ON organizations(parent, code);",
 };
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)

@@ -313,6 +313,96 @@ static int sq_file_role(struct lt_store *s, int64_t request_id, int n, const cha
 	return ret;
 }
 
+#define ORG_COLS "code, parent, kind, name, address, email, phone, website, source, status, added, updated"
+static const char SQL_ORG_ADD[] = "INSERT INTO organizations (code, parent, kind, name, name_fold, address, email, "
+				  "phone, website, source, status, added, updated) "
+				  "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)";
+static const char SQL_ORG_GET[] = "SELECT " ORG_COLS " FROM organizations WHERE code = ?1";
+/* instr, not LIKE: the folded words are matched as they are, % and _ included. */
+static const char SQL_ORGS[] = "SELECT " ORG_COLS " FROM organizations WHERE (?1 = '' OR substr(code, 1, length(?1)) "
+			       "= ?1) AND (?2 = '' OR instr(name_fold, ?2) > 0) ORDER BY code LIMIT ?3";
+
+static int read_org(void *vo, sqlite3_stmt *q)
+{
+	struct lt_org *o = vo;
+	memset(o, 0, sizeof *o);
+	lt__sq_col_copy(q, 0, o->code, sizeof o->code);
+	lt__sq_col_copy(q, 1, o->parent, sizeof o->parent);
+	lt__sq_col_copy(q, 2, o->kind, sizeof o->kind);
+	lt__sq_col_copy(q, 3, o->name, sizeof o->name);
+	lt__sq_col_copy(q, 4, o->address, sizeof o->address);
+	lt__sq_col_copy(q, 5, o->email, sizeof o->email);
+	lt__sq_col_copy(q, 6, o->phone, sizeof o->phone);
+	lt__sq_col_copy(q, 7, o->website, sizeof o->website);
+	lt__sq_col_copy(q, 8, o->source, sizeof o->source);
+	lt__sq_col_copy(q, 9, o->status, sizeof o->status);
+	lt__sq_col_copy(q, 10, o->added, sizeof o->added);
+	lt__sq_col_copy(q, 11, o->updated, sizeof o->updated);
+	return 0;
+}
+
+static int sq_org_add(struct lt_store *s, const struct lt_org *o, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_ORG_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	char fold[LT_NAME_MAX * 2];
+	const char *v[] = {o->code,    o->parent, o->kind,   o->name,	lt_text_fold(o->name, fold, sizeof fold),
+			   o->address, o->email,  o->phone,  o->website, o->source,
+			   o->status,  o->added,  o->updated};
+	for (int i = 0; i < 13; i++)
+		lt__sq_bind_text(q, i + 1, v[i]);
+	int ret = LT_OK, rc = sqlite3_step(q);
+	if (rc == SQLITE_CONSTRAINT)
+		ret = lt_err_set(err, LT_ECONFLICT, "organisation %s is held already", o->code);
+	else if (rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "adding an organisation");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_org_get(struct lt_store *s, const char *code, struct lt_org *out, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_ORG_GET, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, code);
+	return lt__sq_one(st, cn, q, read_org, out, err, "an organisation");
+}
+
+struct org_each {
+	lt_org_cb cb;
+	void *ctx;
+};
+
+static int each_org(void *vctx, sqlite3_stmt *q)
+{
+	struct org_each *e = vctx;
+	struct lt_org o;
+	read_org(&o, q);
+	return e->cb(e->ctx, &o);
+}
+
+static int sq_orgs(struct lt_store *s, const char *code_prefix, const char *name_fold, int limit, lt_org_cb cb,
+		   void *ctx, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_ORGS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, code_prefix);
+	lt__sq_bind_text(q, 2, name_fold);
+	sqlite3_bind_int(q, 3, limit > 0 ? limit : -1);
+	struct org_each e = {cb, ctx};
+	return lt__sq_rows(st, cn, q, each_org, &e, err, "organisations");
+}
+
 const struct lt_store_request_ops lt__sq_request_ops = {
     .put = sq_put,
     .get = sq_get,
@@ -323,4 +413,7 @@ const struct lt_store_request_ops lt__sq_request_ops = {
     .files = sq_files,
     .file_get = sq_file_get,
     .file_role = sq_file_role,
+    .org_add = sq_org_add,
+    .org_get = sq_org_get,
+    .orgs = sq_orgs,
 };
