@@ -16,6 +16,8 @@ const struct route lt_routes[] = {
 	{"GET", "/stats", h_root, BODY_NONE, "web interface: exchange statistics", NULL, NULL},
 	{"GET", "/compliance", h_root, BODY_NONE, "web interface: compliance", NULL, NULL},
 	{"GET", "/manage", h_root, BODY_NONE, "web interface: management", NULL, NULL},
+	{"GET", "/requests", h_root, BODY_NONE, "web interface: change requests", NULL, NULL},
+	{"GET", "/requests/{id}", h_root, BODY_NONE, "web interface: one change request", NULL, NULL},
 	{"GET", "/assets/{file}", h_web_asset, BODY_NONE, "web interface files", NULL, NULL},
 	{"GET", "/vendor/{file}", h_web_asset, BODY_NONE, "web interface libraries from npm", NULL, NULL},
 	{"GET", "/v1/me", h_me, BODY_NONE, "who the bearer token belongs to", NULL, NULL},
