@@ -5,6 +5,7 @@ the district amends it, the province approves it with the decision; the
 requester's refusals; an approval after the registry moved on; a request
 late for its decision in the compliance report and on /metrics; each route
 refused outside the caller's scope."""
+import re
 import sys
 
 import ltd
@@ -153,22 +154,46 @@ class Requests(ltd.DaemonTest):
         self.assertEqual(d.get(f"/v1/requests/{rid}", token=self.manager).json()["state"], "submitted")
         self.assertEqual(d.get(f"/v1/units/{unit}").json()["name"], "Xã Hưng Đạo (mới)")
 
-    def test_5_late_decision_in_compliance_and_metrics(self):
+    def test_5_system_files_for_its_own_codes(self):
+        d = self.d
+        sys_token = self.reg.system_add("QLVB phường Tân Giang", TG)["token"]
+        r = d.post("/v1/requests", {"kind": "update", "unit": TG, "proposal": {"email": "vanthu@tangiang.gov.vn"}},
+                   token=sys_token)
+        self.assertStatus(r, 201)
+        self.assertEqual(r.json()["state"], "applied")
+        rid = self.file({"kind": "rename", "unit": TG, "proposal": {"name": "Phường Tân Giang Bốn"}, "reason": "x"},
+                        token=sys_token)["id"]
+        self.assertStatus(d.get(f"/v1/requests/{rid}", token=sys_token), 200)
+        self.assertError(d.post("/v1/requests", {"kind": "rename", "unit": HG, "proposal": {"name": "X"},
+                                                 "reason": "x"}, token=sys_token), 403)
+        self.assertError(d.post(f"/v1/requests/{rid}/approve", {"decision": DEC}, token=sys_token), 403)
+
+    def test_6_late_decision_in_compliance_and_metrics(self):
         d = self.d
         rid = self.file({"kind": "rename", "unit": "000.00.04.H14", "proposal": {"name": "Sở Tư pháp Cao Bằng"},
-                         "reason": "x", "reorganized": "2026-10-23"}, token=self.manager)["id"]
-        rep = d.get("/v1/reports/compliance?level1=000.00.00.H14").json()
-        late = [f for f in rep["items"] if f["kind"] == "request_late_decision"] if isinstance(rep, dict) else \
-            [f for f in rep if f["kind"] == "request_late_decision"]
-        mine = [f for f in late if f["request"] == rid]
+                         "reason": "x", "reorganized": ltd.TODAY}, token=self.manager)["id"]
+
+        def late():
+            items = d.get("/v1/reports/compliance").json()["items"]
+            return [f for f in items if f["kind"] == "request_late_decision"]
+
+        def gauge():
+            m = re.search(r'^lienthong_requests_overdue\{deadline="decision"\} (\d+)$', d.get("/metrics").text(), re.M)
+            return int(m.group(1))
+
+        self.assertNotIn(rid, [f["request"] for f in late()])
+        self.assertEqual(gauge(), len(late()))
+        # 31 days later, the same database.
+        self.assertEqual(d.stop(), 0)
+        d = type(self).d = ltd.Daemon(self.reg, TODAY="2026-12-24").start()
+        mine = [f for f in late() if f["request"] == rid]
         self.assertEqual(len(mine), 1)
         self.assertEqual(mine[0]["days"], 31)
-        all_late = d.get("/v1/reports/compliance").json()
-        all_late = all_late["items"] if isinstance(all_late, dict) else all_late
-        n = len([f for f in all_late if f["kind"] == "request_late_decision"])
-        metrics = d.get("/metrics").text()
-        self.assertIn(f'lienthong_requests_overdue{{deadline="decision"}} {n}\n', metrics)
-
+        self.assertEqual(mine[0]["agency"], "H14")
+        self.assertEqual(gauge(), len(late()))
+        self.assertGreaterEqual(gauge(), 1)
+        r = d.get(f"/v1/requests/{rid}", token=self.manager).json()
+        self.assertEqual(r["deadlines"]["decision_due"], "2026-12-23")
 
 if __name__ == "__main__":
     sys.exit(ltd.main(__name__))

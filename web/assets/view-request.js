@@ -86,7 +86,9 @@ async function comparison(r) {
   const p = r.proposal || {};
   const proposal = [];
   if (p.name) proposal.push(h('li', {}, `Tên: ${p.name}`));
-  if (p.into && !Array.isArray(p.into) && p.into.name) proposal.push(h('li', {}, `Tên đơn vị mới: ${p.into.name}`));
+  if (p.into && !Array.isArray(p.into) && p.into.name) {
+    proposal.push(h('li', {}, `Tên đơn vị mới: ${p.into.name}`));
+  }
   for (const k of ['address', 'email', 'phone', 'fax', 'website'])
     if (p[k]) proposal.push(h('li', {}, `${k}: ${p[k]}`));
   if (p.from) proposal.push(h('li', {}, 'Các đơn vị: ', p.from.map((c, i) => [i ? ', ' : '', unitLink(c, '')])));
@@ -117,7 +119,12 @@ async function comparison(r) {
     h(
       'div',
       { class: 'grid' },
-      h('div', {}, h('h3', {}, 'Nội dung đề xuất'), h('ul', {}, proposal.length ? proposal : h('li', {}, '—'))),
+      h(
+        'div',
+        {},
+        h('h3', {}, 'Nội dung đề xuất'),
+        h('ul', {}, proposal.length ? proposal : h('li', {}, '—')),
+      ),
       h(
         'div',
         {},
@@ -134,7 +141,13 @@ function textAct(r, { verb, key, label, button, reload, cls }) {
   const summary = h('div', { tabindex: '-1' });
   const fs = new FieldSet(summary);
   const text = fs.add(field({ key, label, type: 'textarea', required: true }));
-  const form = h('form', { class: `act act-${verb}` }, text.wrap, summary, h('button', { type: 'submit', class: cls }, button));
+  const form = h(
+    'form',
+    { class: `act act-${verb}` },
+    text.wrap,
+    summary,
+    h('button', { type: 'submit', class: cls }, button),
+  );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
@@ -196,7 +209,13 @@ function decideCard(r, reload) {
     h('h3', {}, 'Trả lại để bổ sung'),
     textAct(r, { verb: 'return', key: 'comment', label: 'Nội dung cần bổ sung', button: 'Trả lại', reload }),
     h('h3', {}, 'Không chấp thuận'),
-    textAct(r, { verb: 'reject', key: 'reason', label: 'Lý do không chấp thuận', button: 'Không chấp thuận', reload }),
+    textAct(r, {
+      verb: 'reject',
+      key: 'reason',
+      label: 'Lý do không chấp thuận',
+      button: 'Không chấp thuận',
+      reload,
+    }),
   );
 }
 

@@ -349,7 +349,7 @@ static int sq_org_add(struct lt_store *s, const struct lt_org *o, struct lt_err 
 	if (!q)
 		return LT_EIO;
 	char fold[LT_NAME_MAX * 2];
-	const char *v[] = {o->code,    o->parent, o->kind,   o->name,	lt_text_fold(o->name, fold, sizeof fold),
+	const char *v[] = {o->code,    o->parent, o->kind,   o->name,    lt_text_fold(o->name, fold, sizeof fold),
 			   o->address, o->email,  o->phone,  o->website, o->source,
 			   o->status,  o->added,  o->updated};
 	for (int i = 0; i < 13; i++)
