@@ -799,6 +799,19 @@ test('requests: the city files a merger with its draft, the province returns it,
   return [city, province];
 });
 
+test('search: an enterprise code finds the enterprise and its dependent unit', async () => {
+  cli('org', 'add', '0101234567', '--name', 'Công ty Cổ phần Thương mại Hà Nội');
+  cli('org', 'add', '0101234567-001', '--name', 'Chi nhánh Cao Bằng');
+  const page = await newPage();
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('Tên đơn vị hoặc mã định danh').fill('0101234567');
+  const rows = page.locator('table.organizations tbody tr');
+  await rows.filter({ hasText: 'Đơn vị phụ thuộc' }).getByText('0101234567-001').waitFor();
+  await rows.filter({ hasText: 'Công ty Cổ phần Thương mại Hà Nội' }).getByText('Doanh nghiệp').waitFor();
+  assert((await rows.count()) === 2, 'two organisations');
+  return [page];
+});
+
 test('chromium --headless --dump-dom renders the search results and the unit (no JavaScript driver)', async () => {
   const profile = fs.mkdtempSync(path.join(tmp, 'dump-'));
   const dump = (url) =>

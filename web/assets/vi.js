@@ -41,6 +41,10 @@ export const REQUEST_KIND = {
   plan: 'Phương án sắp xếp',
 };
 
+/** Organisations outside the state tree. */
+export const ORG_KIND = { enterprise: 'Doanh nghiệp', cooperative: 'Hợp tác xã', dependent: 'Đơn vị phụ thuộc' };
+export const ORG_STATUS = { active: 'Đang hoạt động', suspended: 'Tạm ngừng', dissolved: 'Đã giải thể' };
+
 export const REQUEST_STATE = {
   submitted: 'Đã gửi, chờ xem xét',
   in_review: 'Đang xem xét',
