@@ -41,8 +41,19 @@ static void file_path(const struct lt_requests *q, int64_t id, int n, char out[P
 	snprintf(out, PATH_MAX + 64, "%s/%lld/%d", q->dir, (long long)id, n);
 }
 
+/* Enough for the drafts, decisions and annexes of one change. */
+#define MAX_FILES 100
+
+static int count_file(void *ctx, const struct lt_request_file *f)
+{
+	(void)f;
+	++*(int *)ctx;
+	return 0;
+}
+
 /* Who may add a file: the filing side while the request waits for it
- * (submitted or returned), the deciding side while it is open. */
+ * (submitted or returned), the deciding side while it is open; and only
+ * while the request holds fewer than MAX_FILES. */
 static int may_add(struct lt_requests *q, const struct lt_principal *who, int64_t id, struct lt_err *err)
 {
 	struct lt_request_row row;
@@ -72,6 +83,10 @@ static int may_add(struct lt_requests *q, const struct lt_principal *who, int64_
 					(long long)id, row.state);
 		lt__proposal_free(&p);
 	}
+	int n = 0;
+	if (rc == LT_OK && (rc = lt_store_request_files(q->store, id, count_file, &n, err)) == LT_OK && n >= MAX_FILES)
+		rc = lt_err_set(err, LT_ETOOBIG, "request %lld holds %d files already, the most it takes",
+				(long long)id, MAX_FILES);
 	lt_codelist_free(&codes);
 	json_decref(doc);
 	lt_request_row_clear(&row);

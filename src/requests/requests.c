@@ -1,10 +1,13 @@
 /* The request workflow: filing (with its dry run), amending, the decider's
  * acts, approval (the change and the request's new state in one
  * transaction), reads and the events feed. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "requests_impl.h"
 
@@ -37,6 +40,13 @@ int lt_requests_open(struct lt_requests **out, struct lt_registry *r, const stru
 		free(q);
 		return lt_err_set(err, LT_EIO, "cannot make %s/requests: %s", dd, strerror(e));
 	}
+	/* Spool files of uploads a crash cut short: no row names them. */
+	DIR *d = opendir(tmp);
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (strncmp(e->d_name, "upload-", 7) == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
 	*out = q;
 	return LT_OK;
 }

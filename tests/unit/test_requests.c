@@ -336,6 +336,30 @@ static void test_files(void **state)
 	assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "a.pdf", NULL, &u, &err), LT_ECONFLICT);
 }
 
+static void test_file_cap_and_spool_cleanup(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Mới\"}", NULL, LT_OK);
+	struct lt_request_upload *u = NULL;
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "a.txt", "text/plain", &u, &err), LT_OK);
+		assert_int_equal(lt_request_upload_write(u, "x", 1, &err), LT_OK);
+		assert_int_equal(lt_request_upload_finish(u, NULL, &err), LT_OK);
+	}
+	assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "b.txt", NULL, &u, &err), LT_ETOOBIG);
+	/* A spool file left by a crash goes when the requests are opened again. */
+	char spool[256];
+	snprintf(spool, sizeof spool, "%s/requests/tmp/upload-left", fx->dir);
+	FILE *f = fopen(spool, "w");
+	assert_non_null(f);
+	fclose(f);
+	lt_requests_close(fx->q);
+	struct lt_requests_opts o = {fx->dir, 1000};
+	assert_int_equal(lt_requests_open(&fx->q, fx->r, &o, &err), LT_OK);
+	assert_int_equal(access(spool, F_OK), -1);
+}
+
 static void test_nested_rollback(void **state)
 {
 	struct fx *fx = *state;
@@ -403,6 +427,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nested_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_cap_and_spool_cleanup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_organizations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
