@@ -671,8 +671,9 @@ print(json.dumps({"pkg": base64.b64encode(pkg).decode(), "docid": docid, "status
   const order = await h47.locator('.timeline li').evaluateAll((lis) => lis.map((li) => li.className));
   assert(order[0] === 'transport' && order.indexOf('business') > 0, `transport first, then statuses: ${order}`);
   const other = page.locator('.recipient[data-code="000.00.01.H14"]');
+  // No system receives for this unit: the sender sees that, not a silent wait.
   await other.getByText('Chưa có trạng thái').waitFor();
-  await other.locator('[data-state="pending"]').waitFor();
+  await other.locator('[data-state="no_system"]').getByText('Đơn vị nhận chưa có hệ thống kết nối').waitFor();
   await shot(page, 'trace', { fullPage: true });
 
   // Statistics: charts from /vendor/ and the same figures as tables.
@@ -798,6 +799,9 @@ test('HTML in a unit name, address or decision renders as text on every page; th
     framer.problems.some((p) => /frame-ancestors/.test(p)),
     `the management page loads in a frame: ${framer.problems.join(' | ') || 'no refusal'}`,
   );
+  return [page];
+});
+
 test('requests: the city files a merger with its draft, the province returns it, the city amends, the province approves', async () => {
   const city = await newPage({ token: REQUESTER });
   await city.goto(`${BASE}/requests`);
