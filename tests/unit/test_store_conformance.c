@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lienthong/store.h"
+#include "lienthong/store_requests.h"
 #include "lienthong/text.h"
 
 enum backend { SQLITE, PG };
@@ -923,6 +924,200 @@ static void test_exchange(void **state)
 	assert_true(got.body_removed);
 }
 
+/* ---- change requests and organisations ---- */
+
+static int request_cb(void *ctx, const struct lt_request_row *r)
+{
+	struct seen *w = ctx;
+	char item[128];
+	snprintf(item, sizeof item, "%lld:%s:%s", (long long)r->id, r->unit, r->state);
+	seen_add(w, item);
+	return 0;
+}
+
+static int request_event_cb(void *ctx, const struct lt_request_event *ev)
+{
+	struct seen *w = ctx;
+	char item[128];
+	snprintf(item, sizeof item, "%lld:%lld:%s:%s", (long long)ev->seq, (long long)ev->request_id, ev->kind,
+		 ev->data);
+	seen_add(w, item);
+	return 0;
+}
+
+static int request_file_cb(void *ctx, const struct lt_request_file *f)
+{
+	struct seen *w = ctx;
+	char item[128];
+	snprintf(item, sizeof item, "%d:%s:%s", f->n, f->name, f->role);
+	seen_add(w, item);
+	return 0;
+}
+
+static int org_cb(void *ctx, const struct lt_org *o)
+{
+	struct seen *w = ctx;
+	seen_add(w, o->code);
+	return 0;
+}
+
+static struct lt_request_row request(const char *unit, const char *state)
+{
+	struct lt_request_row r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.kind, sizeof r.kind, "rename");
+	snprintf(r.unit, sizeof r.unit, "%s", unit);
+	snprintf(r.state, sizeof r.state, "%s", state);
+	snprintf(r.filed, sizeof r.filed, "2026-05-01T00:00:00Z");
+	snprintf(r.updated, sizeof r.updated, "2026-05-01T00:00:00Z");
+	r.filer_token = 7;
+	r.doc = "{\"proposal\":{}}";
+	return r;
+}
+
+static void test_requests_and_orgs(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_request_row r1 = request(D5, "submitted"), r2 = request(O1, "submitted"), r3 = request(Q, "rejected");
+	EXPECT(LT_OK, lt_store_request_put(fx->s, &r1, &err));
+	EXPECT(LT_OK, lt_store_request_put(fx->s, &r2, &err));
+	EXPECT(LT_OK, lt_store_request_put(fx->s, &r3, &err));
+	assert_true(r1.id > 0 && r2.id > r1.id && r3.id > r2.id);
+	snprintf(r2.state, sizeof r2.state, "in_review");
+	r2.doc = "{\"proposal\":{},\"reason\":\"x\"}";
+	EXPECT(LT_OK, lt_store_request_put(fx->s, &r2, &err));
+	struct lt_request_row missing = request(D4, "submitted");
+	missing.id = 999;
+	EXPECT(LT_ENOTFOUND, lt_store_request_put(fx->s, &missing, &err));
+	struct lt_request_row got;
+	EXPECT(LT_OK, lt_store_request_get(fx->s, r2.id, &got, &err));
+	assert_string_equal(got.state, "in_review");
+	assert_string_equal(got.doc, "{\"proposal\":{},\"reason\":\"x\"}");
+	assert_int_equal(got.filer_token, 7);
+	lt_request_row_clear(&got);
+	EXPECT(LT_ENOTFOUND, lt_store_request_get(fx->s, 999, &got, &err));
+
+	char want[512];
+	struct seen w = {0};
+	struct lt_request_query q = {.under = D5};
+	EXPECT(LT_OK, lt_store_requests(fx->s, &q, request_cb, &w, &err));
+	snprintf(want, sizeof want, "%lld:" D5 ":submitted,%lld:" O1 ":in_review", (long long)r1.id, (long long)r2.id);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	q = (struct lt_request_query){.open_only = true, .after = r1.id};
+	EXPECT(LT_OK, lt_store_requests(fx->s, &q, request_cb, &w, &err));
+	snprintf(want, sizeof want, "%lld:" O1 ":in_review", (long long)r2.id);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	q = (struct lt_request_query){.state = "rejected", .limit = 5};
+	EXPECT(LT_OK, lt_store_requests(fx->s, &q, request_cb, &w, &err));
+	assert_int_equal(w.n, 1);
+
+	struct lt_request_event ev = {.request_id = r1.id};
+	snprintf(ev.kind, sizeof ev.kind, "filed");
+	snprintf(ev.state, sizeof ev.state, "submitted");
+	snprintf(ev.unit, sizeof ev.unit, D5);
+	snprintf(ev.who, sizeof ev.who, "token 7");
+	snprintf(ev.at, sizeof ev.at, "2026-05-01T00:00:00Z");
+	EXPECT(LT_OK, lt_store_request_event_add(fx->s, &ev, &err));
+	assert_int_equal(ev.seq, 1);
+	ev.request_id = r2.id;
+	ev.data = "{\"c\":1}";
+	EXPECT(LT_OK, lt_store_request_event_add(fx->s, &ev, &err));
+	assert_int_equal(ev.seq, 2);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_request_events(fx->s, 0, 0, 0, request_event_cb, &w, &err));
+	snprintf(want, sizeof want, "1:%lld:filed:{},2:%lld:filed:{\"c\":1}", (long long)r1.id, (long long)r2.id);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_request_events(fx->s, r2.id, 0, 10, request_event_cb, &w, &err));
+	assert_int_equal(w.n, 1);
+
+	struct lt_request_file f = {.request_id = r1.id, .size = 10};
+	snprintf(f.name, sizeof f.name, "to-trinh.pdf");
+	snprintf(f.content_type, sizeof f.content_type, "application/pdf");
+	snprintf(f.role, sizeof f.role, "attachment");
+	EXPECT(LT_OK, lt_store_request_file_add(fx->s, &f, &err));
+	assert_int_equal(f.n, 1);
+	snprintf(f.name, sizeof f.name, "quyet-dinh.pdf");
+	EXPECT(LT_OK, lt_store_request_file_add(fx->s, &f, &err));
+	assert_int_equal(f.n, 2);
+	EXPECT(LT_OK, lt_store_request_file_role(fx->s, r1.id, 2, "decision", &err));
+	EXPECT(LT_ENOTFOUND, lt_store_request_file_role(fx->s, r1.id, 3, "decision", &err));
+	struct lt_request_file fg;
+	EXPECT(LT_OK, lt_store_request_file_get(fx->s, r1.id, 2, &fg, &err));
+	assert_string_equal(fg.role, "decision");
+	EXPECT(LT_ENOTFOUND, lt_store_request_file_get(fx->s, r2.id, 1, &fg, &err));
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_request_files(fx->s, r1.id, request_file_cb, &w, &err));
+	assert_string_equal(w.text, "1:to-trinh.pdf:attachment,2:quyet-dinh.pdf:decision");
+
+	struct lt_org o;
+	memset(&o, 0, sizeof o);
+	snprintf(o.code, sizeof o.code, "0101234567");
+	snprintf(o.kind, sizeof o.kind, "enterprise");
+	snprintf(o.name, sizeof o.name, "Công ty Cổ phần 50%% Hà Nội");
+	snprintf(o.source, sizeof o.source, "national business registry");
+	snprintf(o.status, sizeof o.status, "active");
+	snprintf(o.added, sizeof o.added, "2026-05-01T00:00:00Z");
+	snprintf(o.updated, sizeof o.updated, "2026-05-01T00:00:00Z");
+	EXPECT(LT_OK, lt_store_org_add(fx->s, &o, &err));
+	EXPECT(LT_ECONFLICT, lt_store_org_add(fx->s, &o, &err));
+	snprintf(o.code, sizeof o.code, "0101234567-001");
+	snprintf(o.parent, sizeof o.parent, "0101234567");
+	snprintf(o.kind, sizeof o.kind, "dependent");
+	snprintf(o.name, sizeof o.name, "Chi nhánh Đà Nẵng");
+	EXPECT(LT_OK, lt_store_org_add(fx->s, &o, &err));
+	struct lt_org og;
+	EXPECT(LT_OK, lt_store_org_get(fx->s, "0101234567-001", &og, &err));
+	assert_string_equal(og.parent, "0101234567");
+	EXPECT(LT_ENOTFOUND, lt_store_org_get(fx->s, "0109999999", &og, &err));
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_orgs(fx->s, "0101", NULL, 10, org_cb, &w, &err));
+	assert_string_equal(w.text, "0101234567,0101234567-001");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_orgs(fx->s, NULL, "da nang", 10, org_cb, &w, &err));
+	assert_string_equal(w.text, "0101234567-001");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_orgs(fx->s, "", "phan 50", 10, org_cb, &w, &err));
+	assert_string_equal(w.text, "0101234567");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_orgs(fx->s, "", "5%", 10, org_cb, &w, &err)); /* % is a character, not a pattern */
+	assert_string_equal(w.text, "");
+	EXPECT(LT_OK, lt_store_orgs(fx->s, "0_", "", 10, org_cb, &w, &err));
+	assert_string_equal(w.text, "");
+}
+
+/* A begin inside this thread's transaction is a savepoint: its rollback
+ * undoes only its own writes, its commit waits for the outer one. */
+static void test_nested_transactions(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_unit u;
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	put(fx->s, unit(P, "", 1, "Tỉnh Cao Bằng"));
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	put(fx->s, unit(D4, P, 2, "Sở Tư pháp"));
+	lt_store_rollback(fx->s);
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	put(fx->s, unit(D5, P, 2, "Sở Y tế"));
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	EXPECT(LT_OK, lt_store_unit_get(fx->s, D5, &u, &err)); /* inside: seen */
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	EXPECT(LT_OK, lt_store_unit_get(fx->s, P, &u, &err));
+	EXPECT(LT_OK, lt_store_unit_get(fx->s, D5, &u, &err));
+	EXPECT(LT_ENOTFOUND, lt_store_unit_get(fx->s, D4, &u, &err));
+	/* An outer rollback takes the committed inner change with it. */
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	put(fx->s, unit(C31, P, 2, "UBND thành phố"));
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	lt_store_rollback(fx->s);
+	EXPECT(LT_ENOTFOUND, lt_store_unit_get(fx->s, C31, &u, &err));
+}
+
 /* ---- concurrency: two writers on two handles (two nodes) ---- */
 
 struct writer {
@@ -1220,7 +1415,8 @@ static void test_search_equal_between_backends(void **state)
 #define CASES(X)                                                                                                       \
 	X(test_units), X(test_search), X(test_lineage_and_changes), X(test_changes_list), X(test_events),              \
 	    X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),      \
-	    X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing)
+	    X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                         \
+	    X(test_requests_and_orgs), X(test_nested_transactions)
 
 int main(void)
 {

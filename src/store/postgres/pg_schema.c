@@ -1,6 +1,7 @@
 /* Schema migrations of the PostgreSQL store. Version 1 is the SQLite
  * store's schema at its version 9 in PostgreSQL's dialect; later entries
- * follow the SQLite list change for change. Each entry runs in its own
+ * follow the SQLite list change for change (version n here is SQLite's
+ * n + 8). Each entry runs in its own
  * transaction under an advisory lock, so nodes that start together migrate
  * once. Never edit a released entry, append a new one.
  *
@@ -113,9 +114,49 @@ static const char *const m1[] = {
     NULL,
 };
 
+/* 2: SQLite's version 10: change requests with their append-only, gap-free
+ * history (numbered by a counter row, as the registry's events), the
+ * metadata of their files, the requester role, and organisations outside
+ * the state tree. */
+static const char *const m2[] = {
+    "ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;"
+    "ALTER TABLE tokens ADD CONSTRAINT tokens_role_check"
+    "  CHECK (role IN ('admin', 'manager', 'system', 'reader', 'requester'));"
+    "CREATE TABLE requests ("
+    "  id " ID ", kind " T ", unit " T ", sort_key " T ","
+    "  state " T " CHECK (state IN ('submitted', 'in_review', 'returned', 'rejected', 'applied')),"
+    "  reorganized " TD ", decision_date " TD ", applied " TD ", filer_token bigint NOT NULL DEFAULT 0,"
+    "  filer_system bigint NOT NULL DEFAULT 0, filed " T ", updated " T ", doc text NOT NULL DEFAULT '{}');"
+    "CREATE INDEX requests_state ON requests(state, id);"
+    "CREATE INDEX requests_sort ON requests(sort_key);"
+    "CREATE TABLE request_feed_counter (one integer PRIMARY KEY CHECK (one = 1), seq bigint NOT NULL);"
+    "INSERT INTO request_feed_counter VALUES (1, 0);"
+    "CREATE TABLE request_events ("
+    "  seq bigint PRIMARY KEY, request_id bigint NOT NULL REFERENCES requests(id), kind " T ", state " T ","
+    "  unit " T ", who " T ", at " T ", data text NOT NULL DEFAULT '{}');"
+    "CREATE INDEX request_events_request ON request_events(request_id, seq);"
+    "CREATE TRIGGER request_events_append_only BEFORE UPDATE OR DELETE ON request_events"
+    "  FOR EACH ROW EXECUTE FUNCTION lt_append_only('request history');"
+    "CREATE TRIGGER request_events_no_truncate BEFORE TRUNCATE ON request_events"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION lt_append_only('request history');",
+    "CREATE TABLE request_files ("
+    "  request_id bigint NOT NULL REFERENCES requests(id), n integer NOT NULL, name " T ","
+    "  content_type " T ", size bigint NOT NULL, sha256 " T ","
+    "  role " T " CHECK (role IN ('attachment', 'decision')), added " T ", who " T ","
+    "  PRIMARY KEY (request_id, n));"
+    "CREATE TABLE organizations ("
+    "  code " T " PRIMARY KEY, parent " TD ","
+    "  kind " T " CHECK (kind IN ('enterprise', 'cooperative', 'dependent')),"
+    "  name " T ", name_fold " T ", address " TD ", email " TD ", phone " TD ", website " TD ","
+    "  source " T ", status " T " CHECK (status IN ('active', 'suspended', 'dissolved')),"
+    "  added " T ", updated " T ");"
+    "CREATE INDEX organizations_parent ON organizations(parent, code);",
+    NULL,
+};
+
 /* Each migration in parts (C caps a string's length), run in order in one
  * transaction. */
-static const char *const *const migrations[] = {m1};
+static const char *const *const migrations[] = {m1, m2};
 
 static int exec(struct lt__pg_conn *c, const char *sql, struct lt_err *err)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../request_ops.h"
 #include "lienthong/text.h"
 #include "pg_store.h"
 
@@ -146,19 +147,15 @@ static void conn_close(struct lt__pg_conn *c)
 	c->n_prepared = 0;
 }
 
-/* An idle connection has nothing to read: what is there is the server's
- * goodbye (a FATAL message, then the end of the stream). */
+/* An idle pooled connection has nothing to read (it listens to nothing):
+ * what is there is the server's goodbye, a FATAL message before the end of
+ * the stream, which may still be on its way. Either way the connection is
+ * done with; a rare harmless message (a setting the server reports after a
+ * reload) only costs a new connection. */
 static bool idle_alive(PGconn *pg)
 {
-	for (int i = 0; i < 4; i++) {
-		struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
-		int n = poll(&p, 1, 0);
-		if (n <= 0)
-			return n == 0 && PQstatus(pg) == CONNECTION_OK;
-		if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK)
-			return false;
-	}
-	return PQstatus(pg) == CONNECTION_OK;
+	struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+	return PQstatus(pg) == CONNECTION_OK && poll(&p, 1, 0) == 0;
 }
 
 struct lt__pg_conn *lt__pg_acquire(struct lt__pg_store *st, struct lt_err *err)
@@ -227,8 +224,21 @@ void lt__pg_registry_changed(struct lt__pg_store *st, struct lt__pg_conn *c)
 static int pg_begin(struct lt_store *s, struct lt_err *err)
 {
 	struct lt__pg_store *st = lt__pg(s);
+	if (tl_store == st) {
+		/* A change run inside a caller's transaction (a request approved
+		 * together with the change it asked for) becomes a savepoint,
+		 * committed or rolled back by the outermost commit. */
+		char sql[48];
+		snprintf(sql, sizeof sql, "SAVEPOINT lt_nest%d", tl_conn->nested);
+		if (tl_conn->nested >= 8)
+			return lt_err_set(err, LT_EIO, "internal error: store transactions nested too deep");
+		int rc = simple(tl_conn, sql, err, "starting a nested change");
+		if (rc == LT_OK)
+			tl_conn->nested++;
+		return rc;
+	}
 	if (tl_store)
-		return lt_err_set(err, LT_EIO, "internal error: nested store transaction");
+		return lt_err_set(err, LT_EIO, "internal error: a transaction on two stores at once");
 	struct lt__pg_conn *c = lt__pg_acquire(st, err);
 	if (!c)
 		return err ? err->status : LT_ENOTREADY;
@@ -240,7 +250,7 @@ static int pg_begin(struct lt_store *s, struct lt_err *err)
 		return rc;
 	}
 	c->dirty = false;
-	c->in_part = 0;
+	c->nested = 0;
 	tl_store = st;
 	tl_conn = c;
 	return LT_OK;
@@ -261,6 +271,11 @@ static int pg_commit(struct lt_store *s, struct lt_err *err)
 	if (tl_store != st)
 		return lt_err_set(err, LT_EIO, "internal error: commit without a transaction");
 	struct lt__pg_conn *c = tl_conn;
+	if (c->nested > 0) {
+		char sql[48];
+		snprintf(sql, sizeof sql, "RELEASE SAVEPOINT lt_nest%d", --c->nested);
+		return simple(c, sql, err, "committing a nested change");
+	}
 	/* COMMIT returns once the WAL is flushed (synchronous_commit on, the
 	 * default): a 2xx after it is durable. A COMMIT whose answer is lost
 	 * with the connection may or may not have applied: LT_ENOTREADY, and
@@ -283,6 +298,14 @@ static void pg_rollback(struct lt_store *s)
 	struct lt__pg_store *st = lt__pg(s);
 	if (tl_store != st)
 		return;
+	if (tl_conn->nested > 0) {
+		char sql[96];
+		tl_conn->nested--;
+		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT lt_nest%d; RELEASE SAVEPOINT lt_nest%d",
+			 tl_conn->nested, tl_conn->nested);
+		PQclear(PQexec(tl_conn->pg, sql));
+		return;
+	}
 	PQclear(PQexec(tl_conn->pg, "ROLLBACK"));
 	txn_end(st);
 }
@@ -457,6 +480,7 @@ static void pg_ops_fill(void)
 	lt__pg_units_ops(&pg_ops);
 	lt__pg_access_ops(&pg_ops);
 	lt__pg_exchange_ops(&pg_ops);
+	pg_ops.requests = &lt__pg_request_ops;
 }
 
 int lt__store_pg_uri_check(const char *uri, struct lt_err *err)

@@ -28,8 +28,8 @@ struct lt__pg_conn {
 	const char *prepared[LT__PG_STMTS]; /* the static SQL text is the key; its index names it */
 	int n_prepared;
 	bool busy;
-	bool dirty;  /* this transaction wrote units, lineage or events */
-	int in_part; /* a savepoint of lt_store_part is open */
+	bool dirty; /* this transaction wrote units, lineage or events */
+	int nested; /* begins inside this thread's transaction: savepoints */
 };
 
 struct lt__pg_store {
@@ -99,6 +99,7 @@ int lt__pg_migrate(struct lt__pg_conn *c, struct lt_err *err);
 void lt__pg_units_ops(struct lt_store_ops *ops);
 void lt__pg_access_ops(struct lt_store_ops *ops);
 void lt__pg_exchange_ops(struct lt_store_ops *ops);
+extern const struct lt_store_request_ops lt__pg_request_ops; /* pg_requests.c */
 
 /* The store's own part of the claiming of waiting deliveries by a newly
  * bound system (pg_exchange.c), on c inside the binding's transaction. */
