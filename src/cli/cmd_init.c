@@ -12,7 +12,7 @@
 
 #include "cli.h"
 
-#define USAGE "init [--demo] [--json]"
+#define USAGE "init [--demo] [--db PATH|postgresql://URI] [--json]"
 
 /* The merger of Resolution 202/2025/QH15: Quảng Nam joins Đà Nẵng, which
  * keeps its code. */
@@ -187,6 +187,8 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 	while (cli_next(&a)) {
 		if (cli_flag(&a, "--demo"))
 			demo = true;
+		else if (cli_opt_buf(&a, "--db", cli->cfg.db, sizeof cli->cfg.db))
+			; /* the database to create, over the configured one */
 		else
 			cli_unknown(&a);
 	}

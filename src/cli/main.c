@@ -14,7 +14,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"code", cmd_code, "code check CODE... [--json] [--lenient]   validate identifier codes"},
-	{"init", cmd_init, "init [--demo]                            create the database, load level 1"},
+	{"init", cmd_init, "init [--demo] [--db DB]                  create the database, load level 1"},
 	{"import", cmd_import, "import FILE.csv                          load CSV, all or nothing"},
 	{"export", cmd_export, "export [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
 	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
@@ -36,7 +36,7 @@ static const struct {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lienthong [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: lienthong [-c FILE] [--db PATH|postgresql://URI] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(out, "  %s\n", commands[i].help);
 	fprintf(out, "\nexit codes: 0 ok, 1 refused (invalid code, conflict), 2 usage, 3 I/O or database\n");
@@ -69,11 +69,13 @@ int main(int argc, char **argv)
 	struct cli cli = {0};
 	struct lt_err err = {0};
 	lt_config_defaults(&cli.cfg);
-	const char *conf = NULL;
+	const char *conf = NULL, *db = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			conf = argv[++i];
+		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			db = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			cli.json = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
@@ -91,6 +93,11 @@ int main(int argc, char **argv)
 		return cli_fail(&err);
 	if (lt_config_load_env(&cli.cfg, &err))
 		return cli_fail(&err);
+	/* --db, the one setting given on the command line, wins over the file
+	 * and the environment. */
+	int rc;
+	if (db && (rc = cli_copy(cli.cfg.db, sizeof cli.cfg.db, db, "--db")))
+		return rc;
 	lt_log_set_level((enum lt_log_level)cli.cfg.log_level);
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (strcmp(argv[i], commands[k].name) == 0)

@@ -3,8 +3,9 @@
 LT_TEST_DB says: this file always starts its own throw-away cluster
 (ltpg.py, through scripts/pg-tmp).
 
-- `lienthong init --db postgresql://…` then the daemon serves the registry
-  from it.
+- `lienthong init --db postgresql://…` fills an empty database (and
+  refuses one that holds a registry), `lienthong --db URI COMMAND` reads it,
+  and the daemon serves the registry from it.
 - The server stopped under a running daemon (a restart, a failover): a
   request in that moment is a 503 with Retry-After, the daemon reconnects by
   itself once the server is back, and what was answered 2xx before is
@@ -19,6 +20,7 @@ Standard library only; ends with "N passed, M failed".
 """
 
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -60,6 +62,27 @@ class PgDaemon(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.assertTrue(r.json()["items"], r)
         self.assertEqual(d.get("/healthz").status, 200)
+
+    def test_cli_db_option(self):
+        uri = ltpg.new_database()
+        env = ltd.clean_env(LIENTHONG_DATA=ltd.DATA_DIR, LIENTHONG_TODAY=ltd.TODAY)
+
+        def cli(*args):
+            return subprocess.run([ltd.CLI, *args], cwd=self.reg.dir, env=env, capture_output=True, text=True,
+                                  timeout=60)
+
+        p = cli("init", "--db", uri)
+        self.assertEqual(p.returncode, 0, ltd.detail(p))
+        self.assertIn("initialised postgresql://", p.stdout)
+        p = cli("--db", uri, "export")
+        self.assertEqual(p.returncode, 0, ltd.detail(p))
+        self.assertIn("000.00.00.H14", p.stdout)
+        p = cli("init", "--db", uri)
+        self.assertEqual(p.returncode, 1, ltd.detail(p))
+        self.assertIn("already initialised", p.stderr)
+        p = cli("init", "--db", "postgresql://x/y?colour=blue")
+        self.assertEqual(p.returncode, 1, ltd.detail(p))
+        self.assertIn("colour", p.stderr)
 
     def test_server_restart_gives_503_then_reconnects(self):
         d = self.daemon()

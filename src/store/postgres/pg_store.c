@@ -503,6 +503,9 @@ int lt__store_pg_uri_check(const char *uri, struct lt_err *err)
 int lt__store_pg_open(struct lt_store **out, const char *uri, struct lt_err *err)
 {
 	pthread_once(&pg_ops_once, pg_ops_fill);
+	int bad = lt__store_pg_uri_check(uri, err);
+	if (bad)
+		return bad;
 	struct lt__pg_store *st = calloc(1, sizeof *st);
 	if (!st || !(st->uri = strdup(uri))) {
 		free(st);
