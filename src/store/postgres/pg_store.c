@@ -121,9 +121,21 @@ static void quiet(void *arg, const char *message)
 
 /* A new connection's session: UTF-8 text both ways whatever the server's
  * default, and no statement left waiting on a lock for ever. */
+/* A connection with bounds of its own: a server that does not answer (a
+ * failover under way) fails the call in seconds, as LT_ENOTREADY, rather
+ * than holding it for the TCP timeout; keepalives find a peer that vanished
+ * under an idle or running statement. What the URI sets wins. */
+static PGconn *connect_to(const char *uri)
+{
+	static const char *const keys[] = {"connect_timeout",  "keepalives_idle", "keepalives_interval",
+					   "keepalives_count", "dbname",          NULL};
+	const char *const values[] = {"5", "30", "10", "3", uri, NULL};
+	return PQconnectdbParams(keys, values, 1);
+}
+
 static int conn_open(struct lt__pg_store *st, struct lt__pg_conn *c, struct lt_err *err)
 {
-	c->pg = PQconnectdb(st->uri);
+	c->pg = connect_to(st->uri);
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		char msg[300];
 		lt_text_format(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
@@ -427,7 +439,7 @@ static uint64_t pg_generation(struct lt_store *s)
 		st->listen_tried_ms = now;
 		if (st->listener)
 			PQfinish(st->listener);
-		st->listener = PQconnectdb(st->uri);
+		st->listener = connect_to(st->uri);
 		PQsetNoticeProcessor(st->listener, quiet, NULL);
 		PGresult *r =
 		    PQstatus(st->listener) == CONNECTION_OK ? PQexec(st->listener, "LISTEN lt_registry") : NULL;

@@ -220,8 +220,8 @@ static int pg_subtree(struct lt_store *s, const char *root, enum lt_status_filte
 struct query {
 	char sql[2048];
 	size_t len;
-	const char *v[32];
-	char own[32][2 * LT_CODE_BUFSZ + 8]; /* storage for numbers and patterns */
+	const char *v[48];
+	char own[48][2 * LT_CODE_BUFSZ + 8]; /* storage for numbers and patterns */
 	int n;
 };
 
@@ -233,7 +233,7 @@ static void add(struct query *q, const char *text)
 /* Appends cond with its "$$" replaced by the next parameter, value v. */
 static int add_param(struct query *q, const char *cond, const char *v)
 {
-	if (q->n == 32)
+	if (q->n == 48)
 		return LT_ETOOBIG;
 	q->n++;
 	const char *mark = strstr(cond, "$$");
@@ -279,10 +279,12 @@ static char *word_pattern(const char *word, size_t len)
 	return pat;
 }
 
+#define MAX_WORDS 32
+
 static int pg_search(struct lt_store *s, const struct lt_search_query *qy, lt_unit_cb cb, void *ctx, struct lt_err *err)
 {
 	struct query *q = calloc(1, sizeof *q);
-	char *pats[16] = {0};
+	char *pats[MAX_WORDS] = {0};
 	int npats = 0, words = 0, ret = LT_OK;
 	if (!q)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -294,10 +296,13 @@ static int pg_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 		if (len) {
 			words++;
 			char *pat = word_pattern(p, len);
-			if (pat && npats < 16)
-				pats[npats++] = pat;
-			else
+			if (pat && npats == MAX_WORDS) {
 				free(pat);
+				ret = lt_err_set(err, LT_EINVAL, "a name search takes at most %d words", MAX_WORDS);
+				break;
+			}
+			if (pat)
+				pats[npats++] = pat;
 		}
 		p += len;
 		p += strspn(p, " .");
