@@ -308,4 +308,17 @@ int lt_store_integrity_check(struct lt_store *s, struct lt_err *err);
  * "000.46.24.H44" → "H44.24.46.000". buf holds LT_CODE_BUFSZ bytes. */
 char *lt_code_rev(const char *code, char *buf);
 
+/* ---- backups (lienthong/ops.h) ---- */
+
+/* Called for each package body the snapshot's rows refer to: 0 when the
+ * caller has copied it, 1 when it is gone (retention removed it after the
+ * snapshot was taken: the copy then records it as removed too), or a
+ * status that stops the snapshot. */
+typedef int (*lt_snapshot_body_cb)(void *ctx, const char *id, const char *sha256);
+/* Writes a consistent copy of the whole store as of one moment to the new
+ * file dest while others keep writing, then calls cb for the bodies it
+ * refers to. *last_seq is the copy's last event. */
+int lt_store_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+		      struct lt_err *err);
+
 #endif

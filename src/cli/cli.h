@@ -36,6 +36,9 @@ int cmd_inbox(struct cli *cli, int argc, char **argv);
 int cmd_fetch(struct cli *cli, int argc, char **argv);
 int cmd_ack(struct cli *cli, int argc, char **argv);
 int cmd_trace(struct cli *cli, int argc, char **argv);
+/* Operations: backup, restore (cmd_backup.c). */
+int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
 
 /* Prints "lienthong: <msg>" to stderr and returns the exit code for err. */
 int cli_fail(const struct lt_err *err);

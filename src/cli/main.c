@@ -28,6 +28,8 @@ static const struct {
 	{"fetch", cmd_fetch, "fetch ID [-o FILE]                       a package's bytes (to stdout or FILE)"},
 	{"ack", cmd_ack, "ack ID --state done|fail|processing      acknowledge a received package"},
 	{"trace", cmd_trace, "trace ID [--json]                        per-recipient routing and statuses"},
+	{"backup", cmd_backup, "backup DIR [--without-key]               online backup: database, bodies, sealing key"},
+	{"restore", cmd_restore, "restore DIR [--key FILE]                 restore a backup into a fresh db and data_dir"},
 };
 
 static void usage(FILE *out)

@@ -288,3 +288,8 @@ int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const
 	DISPATCH(cert_revoke(s, code, id, at, err));
 }
 int lt_store_bulk(struct lt_store *s, bool start, struct lt_err *err) { DISPATCH(bulk(s, start, err)); }
+int lt_store_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+		      struct lt_err *err)
+{
+	DISPATCH(snapshot(s, dest, cb, ctx, last_seq, err));
+}

@@ -79,6 +79,8 @@ struct lt_store_ops {
 	int (*bulk)(struct lt_store *s, bool start, struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
+	int (*snapshot)(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+			struct lt_err *err);
 };
 
 /* Every backend's handle starts with this. */

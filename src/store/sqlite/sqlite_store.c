@@ -404,6 +404,7 @@ static void sqlite_ops_fill(void)
 	lt__sq_access_ops(&sqlite_ops);
 	lt__sq_exchange_ops(&sqlite_ops);
 	lt__sq_cert_ops(&sqlite_ops);
+	sqlite_ops.snapshot = lt__sq_snapshot;
 }
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err)
