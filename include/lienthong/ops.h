@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "lienthong/err.h"
 
 /* What a backup directory holds (docs/operations.md):
@@ -46,5 +48,24 @@ struct lt_restore_report {
  * NULL) is the sealing key to use when the backup holds none. */
 int lt_restore(const char *dir, const char *db, const char *data_dir, const char *key_file,
 	       struct lt_restore_report *rep, struct lt_err *err);
+
+/* ---- the issue journal and catching up (docs/operations.md) ---- */
+
+struct lt_registry;
+
+/* Keeps the issue journal (config key issue_journal) at path for r; NULL
+ * or "" keeps none. Changes are then refused while the database is behind
+ * the journal, and no number the journal names is allocated again. */
+int lt_registry_journal_open(struct lt_registry *r, const char *path, struct lt_err *err);
+/* *mark: the seq the journal records (-1 when none is kept); *last: the
+ * database's. The registry is behind when *mark > *last. */
+int lt_registry_journal_status(struct lt_registry *r, int64_t *mark, int64_t *last, struct lt_err *err);
+
+/* Applies one page of a mirror's change feed (the items array of
+ * GET /v1/changes) in one transaction: every item this registry holds must
+ * be its own event, the others must follow its last seq without a gap.
+ * Each is written under its seq with the unit's state, lineage and change
+ * record it carries. *applied counts the new events. */
+int lt_registry_catch_up(struct lt_registry *r, json_t *items, int64_t *applied, struct lt_err *err);
 
 #endif

@@ -98,6 +98,8 @@ int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ,
 int lt_store_successors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err);
 int lt_store_predecessors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err);
 
+/* c->id, when set, is kept (a change copied from a mirror); else the next
+ * is assigned and set. */
 int lt_store_change_add(struct lt_store *s, struct lt_change *c, struct lt_err *err);
 int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err);
 
@@ -320,5 +322,19 @@ typedef int (*lt_snapshot_body_cb)(void *ctx, const char *id, const char *sha256
  * refers to. *last_seq is the copy's last event. */
 int lt_store_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
 		      struct lt_err *err);
+
+/* ---- the issue journal (store_journal.c, docs/operations.md) ---- */
+
+/* Keeps the issue journal at path (created when missing): every later
+ * commit that appends events records their codes in it before and the seq
+ * reached after; events are refused while the store is behind it, and
+ * numbers it names are never allocated. */
+int lt_store_journal_open(struct lt_store *s, const char *path, struct lt_err *err);
+/* *mark: the highest seq the journal records (-1 when none is kept);
+ * *last: the store's last seq. Behind when *mark > *last. */
+int lt_store_journal_status(struct lt_store *s, int64_t *mark, int64_t *last, struct lt_err *err);
+/* On for the events the current transaction copies from a mirror's change
+ * feed: they are what the store lacks, so they are taken while behind. */
+void lt_store_journal_replaying(struct lt_store *s, bool on);
 
 #endif

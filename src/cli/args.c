@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lienthong/ops.h"
 
 void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, const char *cmd,
                    const char *usage)
@@ -222,6 +223,11 @@ int cli_open(struct cli *cli, bool create, struct lt_registry **r)
 	}
 	if (lt_registry_open(r, db, &err))
 		return cli_fail(&err);
+	if (lt_registry_journal_open(*r, cli->cfg.issue_journal, &err)) {
+		lt_registry_close(*r);
+		*r = NULL;
+		return cli_fail(&err);
+	}
 	/* The event log says who made each change; from the CLI that is the
 	 * local account. */
 	char actor[128];

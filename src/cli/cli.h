@@ -39,6 +39,8 @@ int cmd_trace(struct cli *cli, int argc, char **argv);
 /* Operations: backup, restore (cmd_backup.c). */
 int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
+/* catch-up URL: a mirror's change feed into a restored registry (cmd_catchup.c). */
+int cmd_catch_up(struct cli *cli, int argc, char **argv);
 
 /* Prints "lienthong: <msg>" to stderr and returns the exit code for err. */
 int cli_fail(const struct lt_err *err);

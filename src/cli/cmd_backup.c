@@ -43,6 +43,28 @@ int cmd_backup(struct cli *cli, int argc, char **argv)
 	return cli_flush();
 }
 
+/* Says whether the restored registry is behind its issue journal, so the
+ * operator learns it now rather than from the first refused change. */
+static int journal_note(struct cli *cli)
+{
+	if (!cli->cfg.issue_journal[0])
+		return cli_flush();
+	struct lt_registry *r;
+	int rc = cli_open(cli, false, &r);
+	if (rc)
+		return rc;
+	int64_t mark, last;
+	struct lt_err err = {0};
+	if (lt_registry_journal_status(r, &mark, &last, &err))
+		rc = cli_fail(&err);
+	else if (mark > last)
+		printf("the issue journal %s records the change feed up to seq %lld, this backup ends at %lld: changes "
+		       "are refused until 'lienthong catch-up URL' has copied the missing events from a mirror\n",
+		       cli->cfg.issue_journal, (long long)mark, (long long)last);
+	lt_registry_close(r);
+	return rc ? rc : cli_flush();
+}
+
 int cmd_restore(struct cli *cli, int argc, char **argv)
 {
 	struct cli_args a;
@@ -68,5 +90,5 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	if (!rep.seal_key)
 		printf("no sealing key: VXP secrets cannot be opened until data_dir/seal.key is put back "
 		       "(restore --key FILE)\n");
-	return cli_flush();
+	return journal_note(cli);
 }

@@ -30,6 +30,7 @@ static const struct {
 	{"trace", cmd_trace, "trace ID [--json]                        per-recipient routing and statuses"},
 	{"backup", cmd_backup, "backup DIR [--without-key]               online backup: database, bodies, sealing key"},
 	{"restore", cmd_restore, "restore DIR [--key FILE]                 restore a backup into a fresh db and data_dir"},
+	{"catch-up", cmd_catch_up, "catch-up URL [--token TOKEN]             copy the events a restored registry lacks from a mirror"},
 };
 
 static void usage(FILE *out)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lienthong/log.h"
+#include "lienthong/ops.h"
 #include "lienthong/version.h"
 #include "server.h"
 #include "unit_cache.h"
@@ -131,6 +132,7 @@ int main(int argc, char **argv)
 
 	int rc = 3;
 	if (lt_registry_open(&srv.reg, srv.cfg.db, &err) ||
+	    lt_registry_journal_open(srv.reg, srv.cfg.issue_journal, &err) ||
 	    lt_seal_key_in(srv.cfg.data_dir, true, srv.seal_key, &err) || open_access_log(&srv, &err)) {
 		lt_log_errorx("%s", err.msg);
 		goto out;
