@@ -92,3 +92,24 @@ clean:
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# ---- installing, and the Debian package (docs/operations.md) ----
+# make install PREFIX=/usr DESTDIR=/tmp/stage: the binaries, the web UI, the
+# data tables, docs, man pages, the default configuration (kept when one
+# exists) and the systemd unit. make deb: a .deb in dist/, built with
+# dpkg-deb from a tree staged the same way (PREFIX=/usr, /etc/lienthong,
+# /lib/systemd/system, the state in /var/lib/lienthong).
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+STATEDIR   ?= /var/lib/lienthong
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+
+.PHONY: install deb
+
+install: build
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" STATEDIR="$(STATEDIR)" \
+		UNITDIR="$(UNITDIR)" scripts/install build
+
+deb: build
+	@scripts/deb build dist
