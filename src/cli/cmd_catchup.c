@@ -83,15 +83,20 @@ static int get_page(CURL *curl, const char *base, struct curl_slist *hdrs, long 
 	return rc;
 }
 
-static int status_line(struct cli *cli, const char *url, int64_t applied, int64_t mark, int64_t last)
+static int status_line(struct cli *cli, const char *url, int64_t applied, int64_t mark, int64_t last, int64_t mirror)
 {
 	bool behind = mark > last;
 	if (cli->json)
-		return cli_print_json(json_pack("{s:s,s:I,s:I,s:o,s:b}", "url", url, "applied", (json_int_t)applied,
-						"last_seq", (json_int_t)last, "journal_seq",
-						mark < 0 ? json_null() : json_integer(mark), "behind", behind));
+		return cli_print_json(json_pack("{s:s,s:I,s:I,s:I,s:o,s:b}", "url", url, "applied", (json_int_t)applied,
+						"last_seq", (json_int_t)last, "mirror_last_seq", (json_int_t)mirror,
+						"journal_seq", mark < 0 ? json_null() : json_integer(mark), "behind",
+						behind));
 	printf("caught up from %s: %lld events applied, the change feed is at seq %lld\n", url, (long long)applied,
 	       (long long)last);
+	if (mirror < last)
+		printf("the mirror's feed ends at seq %lld, before this registry's: it has nothing this registry "
+		       "lacks\n",
+		       (long long)mirror);
 	if (mark < 0)
 		printf("no issue journal is kept (issue_journal): nothing tells how far this registry had gone\n");
 	else if (behind)
@@ -118,14 +123,14 @@ static int run(struct cli *cli, struct lt_registry *r, CURL *curl, const char *b
 		if (rc)
 			return rc;
 		json_t *items = json_object_get(page, "items");
-		int64_t n = 0;
+		int64_t n = 0, mirror = json_integer_value(json_object_get(page, "last_seq"));
 		rc = lt_registry_catch_up(r, items, &n, &err);
 		json_decref(page);
 		if (rc)
 			return cli_fail(&err);
 		*applied += n;
 		if (n == 0)
-			return status_line(cli, base, *applied, mark, last);
+			return status_line(cli, base, *applied, mark, last, mirror);
 	}
 }
 

@@ -113,6 +113,13 @@ static int apply(struct lt_registry *r, json_t *item, int64_t seq, int64_t *max_
 				  "the unit's state)",
 				  (long long)seq);
 	lt_code_format(&c, code);
+	/* What the mirror sends becomes rows this registry serves: held to the
+	 * rules its own writes are. */
+	if (u.level != lt_code_level(&c))
+		return lt_err_set(err, LT_EINVAL, "the feed's event %lld gives %s level %d: its code says %d",
+				  (long long)seq, code, u.level, lt_code_level(&c));
+	if (lt__name_check(u.name, err) || lt__contact_check(&u.contact, err))
+		return lt_err_prefix(err, "the feed's event %lld for %s: ", (long long)seq, code);
 	json_int_t change_id = json_integer_value(json_object_get(item, "change_id"));
 	int rc = LT_OK;
 	if (change_id > *max_change_id) {

@@ -31,6 +31,7 @@ struct entry {
 struct lt__journal {
 	char path[PATH_MAX];
 	int fd;
+	int write_errno; /* why it could only be opened for reading; 0 when writable */
 	pthread_mutex_t mu;
 	off_t off;    /* bytes read so far (complete lines only) */
 	int64_t line; /* lines read so far, for messages */
@@ -166,6 +167,11 @@ static int refresh(struct lt__journal *j, struct lt_err *err)
 
 static int append(struct lt__journal *j, const char *text, size_t n, struct lt_err *err)
 {
+	if (j->write_errno)
+		return lt_err_set(err, LT_EIO,
+				  "the issue journal %s cannot be written by this process (%s): a change would go "
+				  "unrecorded; give it write access (under systemd: ReadWritePaths=)",
+				  j->path, strerror(j->write_errno));
 	if (flock(j->fd, LOCK_EX) != 0)
 		return lt_err_set(err, LT_EIO, "locking issue journal %s: %s", j->path, strerror(errno));
 	int rc = LT_OK;
@@ -196,6 +202,12 @@ int lt__journal_open(struct lt__journal **out, const char *path, struct lt_err *
 		return lt_err_set(err, LT_EINVAL, "issue_journal: path too long");
 	}
 	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	/* Readers (an operator's 'unit show', a daemon whose unit file forgot
+	 * the journal's directory) still read it; they fail only on a change. */
+	if (j->fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+		j->write_errno = errno;
+		j->fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (j->fd < 0) {
 		int rc = lt_err_set(err, LT_EIO, "cannot open the issue journal %s: %s", path, strerror(errno));
 		free(j);
@@ -205,7 +217,7 @@ int lt__journal_open(struct lt__journal **out, const char *path, struct lt_err *
 	struct stat sb;
 	int rc =
 	    fstat(j->fd, &sb) == 0 ? LT_OK : lt_err_set(err, LT_EIO, "issue journal %s: %s", path, strerror(errno));
-	if (rc == LT_OK && sb.st_size == 0)
+	if (rc == LT_OK && sb.st_size == 0 && !j->write_errno)
 		rc = append(j, HEADER, strlen(HEADER), err);
 	if (rc == LT_OK)
 		rc = refresh(j, err);

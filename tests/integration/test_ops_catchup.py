@@ -16,9 +16,11 @@ Run by ctest as `python3 FILE` with LT_BUILD_DIR and LT_SOURCE_DIR set.
 Standard library only. Ends with a line "N passed, M failed".
 """
 
+import http.server
 import json
 import os
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltd  # noqa: E402
@@ -43,6 +45,41 @@ def feed(d):
             return items
         items += page
         after = page[-1]["seq"]
+
+
+class FakeMirror:
+    """An HTTP server that answers every GET with self.reply."""
+
+    def __init__(self):
+        self.reply = (200, "{}")
+        self.paths = []
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.paths.append(self.path)
+                status, body = outer.reply
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.srv.server_address[1]}"
+
+    def __enter__(self):
+        self.t = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.t.start()
+        return self
+
+    def __exit__(self, *a):
+        self.srv.shutdown()
+        self.srv.server_close()
 
 
 def number(code):
@@ -131,8 +168,14 @@ class CatchUp(ltd.DaemonTest):
         # Another registry with the same demo tree and another change after it.
         other = ltd.Registry(prefix="lt_test_other_")
         self.addCleanup(other.close)
-        other.check("unit", "add", "--parent", H14, "--name", "Sở khác", *DECISION)
-        other.check("unit", "add", "--parent", H14, "--name", "Sở khác nữa", *DECISION)
+        # More changes than this registry has made since the demo tree, so
+        # the other feed does reach the restored registry's last seq.
+        mark = json.load(open(os.path.join(bk, "backup.json")))["last_seq"]
+        seq, n = 0, 0
+        while seq <= mark:
+            n += 1
+            out = json.loads(other.check("unit", "add", "--parent", H14, "--name", f"Sở khác {n}", *DECISION, "--json"))
+            seq = json.loads(other.check("unit", "history", out["code"], "--json"))[-1]["seq"]
         d3 = ltd.Daemon(other).start()
         try:
             new = self.fresh(self.journal)
@@ -151,6 +194,61 @@ class CatchUp(ltd.DaemonTest):
             self.assertEqual(p.returncode, 0, ltd.detail(p))
         finally:
             ltd.assert_clean_stop(self, d3)
+
+    def test_a_bad_feed_changes_nothing(self):
+        self.issue("Sở Văn hóa thử nghiệm")
+        bk = os.path.join(self.reg.dir, "bk-bad-feed")
+        self.reg.check("backup", bk)
+        self.issue("Sở Thể thao thử nghiệm")
+        live = feed(self.d)
+        new = self.fresh(self.journal)
+        new.check("restore", bk)
+        before = new.export_text()
+        mine = live[:-1]
+        nxt = live[-1]
+
+        def broken(**change):
+            it = json.loads(json.dumps(nxt))
+            for k, v in change.items():
+                if v is None:
+                    it.pop(k, None)
+                elif k == "unit":
+                    it["unit"].update(v)
+                else:
+                    it[k] = v
+            return it
+
+        cases = [
+            ("a gap", [mine[-1], broken(seq=nxt["seq"] + 1)], "jumps from seq"),
+            ("no unit", [mine[-1], broken(unit=None)], "not a change-feed item"),
+            ("another code in the unit", [mine[-1], broken(unit={"code": "000.00.77.H14"})], "not a change-feed item"),
+            ("a wrong level", [mine[-1], broken(unit={"level": 4})], "level 4"),
+            ("an empty name", [mine[-1], broken(unit={"name": ""})], "needs a name"),
+            ("a bad date", [mine[-1], broken(effective="07/13/2026")], "not a change-feed item"),
+            ("no seq", [mine[-1], broken(seq=None)], "has no seq"),
+        ]
+        with FakeMirror() as m:
+            for what, items, words in cases:
+                m.reply = (200, json.dumps({"items": items, "last_seq": nxt["seq"]}))
+                p = new.run("catch-up", m.url)
+                self.assertNotEqual(p.returncode, 0, f"{what}: {ltd.detail(p)}")
+                self.assertIn(words, p.stderr, what)
+                self.assertEqual(new.export_text(), before, f"{what} changed the registry")
+            for status, body, words, code in [(500, '{"error":{"code":"x","message":"down"}}', "HTTP 500", 3),
+                                              (403, '{"error":{"code":"forbidden","message":"no"}}', "HTTP 403", 1),
+                                              (200, "<html>", "not a page of the change feed", 3)]:
+                m.reply = (status, body)
+                p = new.run("catch-up", m.url)
+                self.assertEqual(p.returncode, code, ltd.detail(p))
+                self.assertIn(words, p.stderr)
+            self.assertTrue(all("after=" in path for path in m.paths), m.paths)
+        p = new.run("catch-up", f"http://127.0.0.1:{ltd.free_port()}")
+        self.assertEqual(p.returncode, 3, ltd.detail(p))
+        self.assertEqual(new.export_text(), before)
+        # The real feed still brings it back.
+        p = new.run("catch-up", self.d.url)
+        self.assertEqual(p.returncode, 0, ltd.detail(p))
+        self.assertIn("1 events applied", p.stdout)
 
     def test_claimed_numbers_are_never_allocated(self):
         reg = ltd.Registry(prefix="lt_test_claim_")
