@@ -126,6 +126,11 @@ class DebPackage(unittest.TestCase):
         p = run("dpkg-deb", "-I", self.deb, "postinst")
         self.assertIn("adduser --system --group", p.stdout)
         self.assertIn('/usr/bin/lienthong -c "$CONF" init', p.stdout)
+        for script in ("postinst", "prerm", "postrm"):
+            text = run("dpkg-deb", "-I", self.deb, script).stdout
+            self.assertTrue(text.startswith("#!/bin/sh\n"), script)
+            p = run("sh", "-n", "-c", text)
+            self.assertEqual(p.returncode, 0, f"{script}: {ltd.detail(p)}")
         p = run("dpkg-deb", "-I", self.deb, "md5sums")
         self.assertIn("usr/bin/lienthongd", p.stdout)
 
