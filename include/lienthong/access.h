@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "lienthong/store.h"
 
 enum lt_role { LT_ROLE_ANONYMOUS = 0, LT_ROLE_READER, LT_ROLE_SYSTEM, LT_ROLE_MANAGER, LT_ROLE_ADMIN };
@@ -24,8 +26,13 @@ struct lt_principal {
 	char scope[LT_CODE_BUFSZ]; /* manager: subtree root */
 	int64_t token_id;
 	int64_t system_id;         /* role system */
-	char name[128];
+	char name[128];            /* the token's name; the CLI's "cli:<user>" */
+	bool via_vxp;              /* a system authenticated by a signed VXP call, not a bearer token */
 };
+
+/* Who p is, as the audit trail names it: "token 7 (name)", "system 3
+ * (name) via VXP", or the CLI's name. */
+void lt_principal_describe(const struct lt_principal *p, char *out, size_t cap);
 
 /* Makes a token, stores its hash and writes the secret (shown once) into
  * token. A manager needs a scope (an active unit); a system token needs
@@ -34,7 +41,11 @@ int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, co
 		    int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
 /* LT_EAUTH for an unknown, malformed or revoked token. */
 int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_principal *out, struct lt_err *err);
-int lt_token_revoke(struct lt_store *s, int64_t id, struct lt_err *err);
+/* An admin revokes a token (the CLI's act), recorded in the audit trail;
+ * out (optional) receives the row as it was, so the caller can say that a
+ * system's VXP access (its secret) is untouched. */
+int lt_token_revoke(struct lt_store *s, const struct lt_principal *caller, int64_t id, struct lt_token *out,
+		    struct lt_err *err);
 
 /* ---- the rules ---- */
 
@@ -56,6 +67,17 @@ int lt_access_admin(const struct lt_principal *p, struct lt_err *err);
  * its subtree. */
 int lt_access_document(const struct lt_principal *p, bool party, const struct lt_codelist *codes, bool body,
 		       struct lt_err *err);
+/* Managing a connected system (disable, enable, a new token or VXP secret):
+ * an admin any system, a manager a system whose every code (codes) lies
+ * inside its subtree, so no manager can cut off a system that also speaks
+ * for units beyond its scope. */
+int lt_access_system(const struct lt_principal *p, const struct lt_codelist *codes, struct lt_err *err);
+/* Binding a code to the system sys, or unbinding it: an admin any code; a
+ * manager a code inside its subtree; a system only over VXP
+ * (registerAgency, deleteAgency), only when agency_ops (vxp_agency_ops) is
+ * on, only to itself and only a code strictly below its primary code. */
+int lt_access_bind(const struct lt_principal *p, const struct lt_system *sys, const char *code, bool agency_ops,
+		   struct lt_err *err);
 
 /* ---- sealing ---- */
 
@@ -85,8 +107,43 @@ struct lt_system_created {
 int lt_system_register(struct lt_store *s, const struct lt_principal *caller, const char *name,
 		       const char (*codes)[LT_CODE_BUFSZ], size_t n_codes, const unsigned char key[LT_SEAL_KEY_BYTES],
 		       struct lt_system_created *out, struct lt_err *err);
+/* Binds an active unit's code to system id, or unbinds it, as caller
+ * (lt_access_bind), with the act in the audit trail, in one transaction.
+ * Binding a code already bound changes nothing and records nothing;
+ * unbinding one that is not bound is LT_ENOTFOUND, and the primary code
+ * (the VXP systemid) is never unbound (LT_ERULE). */
+int lt_system_bind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code,
+		   bool agency_ops, struct lt_err *err);
+int lt_system_unbind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code,
+		     bool agency_ops, struct lt_err *err);
+/* Cuts a system off (its bearer tokens and VXP calls get 401; its inbox
+ * is kept) or lets it call again; asking for the state it is in changes
+ * nothing. *changed (optional) says whether it did. */
+int lt_system_set_disabled(struct lt_store *s, const struct lt_principal *caller, int64_t id, bool disabled,
+			   bool *changed, struct lt_err *err);
+/* Revokes every token of the system and makes a new one (shown once);
+ * *revoked says how many were revoked. The VXP secret is untouched. */
+int lt_system_rotate_token(struct lt_store *s, const struct lt_principal *caller, int64_t id,
+			   char token[LT_TOKEN_BUFSZ], int *revoked, struct lt_err *err);
+/* Sets the VXP secret to `secret` (a system built on the SDK keeps the one
+ * it has: 16 to 71 bytes of printable ASCII), or to a new random one when
+ * secret is NULL; out receives the secret now in force. */
+int lt_system_set_secret(struct lt_store *s, const struct lt_principal *caller, int64_t id,
+			 const unsigned char key[LT_SEAL_KEY_BYTES], const char *secret, char out[LT_TOKEN_BUFSZ],
+			 struct lt_err *err);
 /* The system's VXP secret, unsealed. */
 int lt_system_secret(struct lt_store *s, int64_t id, const unsigned char key[LT_SEAL_KEY_BYTES],
 		     char secret[LT_TOKEN_BUFSZ], struct lt_err *err);
+
+/* ---- the audit trail ---- */
+
+/* Appends an entry for an act of who inside the caller's transaction.
+ * detail is a JSON object (borrowed) or NULL; never a secret. */
+int lt_audit_record(struct lt_store *s, const struct lt_principal *who, const char *action, const char *target,
+		    const json_t *detail, struct lt_err *err);
+/* Reading it is for an admin: entries after the cursor, oldest first, of
+ * one target ("system:3") or all (NULL). */
+int lt_audit_list(struct lt_store *s, const struct lt_principal *caller, const char *target, int64_t after, int limit,
+		  lt_audit_cb cb, void *ctx, struct lt_err *err);
 
 #endif

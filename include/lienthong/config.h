@@ -18,6 +18,7 @@ struct lt_config {
 	char data_dir[1024];       /* package bodies, keys */
 	int64_t max_package_bytes;
 	int signature_policy;      /* enum lt_sig_policy */
+	int64_t verify_max_bytes;  /* memory all signature verifications may hold at once */
 	bool public_read;
 	int log_level;             /* enum lt_log_level */
 	int64_t threads;
@@ -29,6 +30,7 @@ struct lt_config {
 	int64_t max_body_bytes;      /* JSON bodies on the catalogue API */
 	int64_t max_bulk_bytes;      /* bulk bodies (dmdc records) */
 	int64_t vxp_max_clock_skew;  /* seconds; 0 = off */
+	bool vxp_agency_ops;         /* registerAgency and deleteAgency answered */
 	int64_t retention_days;      /* 0 = keep acknowledged bodies forever */
 	int64_t hold_days;           /* days a delivery waits for a receiving system */
 	char access_log[1024];       /* path, "-" for stderr, "" for none */

@@ -209,6 +209,15 @@ struct lt_edxml_package {
 	/* Set by the reader: the package's bytes. */
 	uint64_t size;
 	unsigned char sha256[LT_EDXML_SHA256_LEN];
+	/* Set by the reader: edXMLHeader has a signature element among its
+	 * children (lt_edxml_is_signature). Nothing else makes a package
+	 * signed: not the word in a text, an attribute or the body. */
+	bool signature;
+	/* Set by the reader: what a tree of the package would hold, for the
+	 * memory a verifier that builds one needs (lt_sign_dom_cost). Nodes are
+	 * elements, text runs, comments and processing instructions;
+	 * attributes count namespace declarations too. */
+	uint64_t xml_nodes, xml_attributes;
 
 	struct lt__edxml_pool *pool; /* private */
 };
@@ -260,6 +269,15 @@ int lt_edxml_docid_make(struct lt_edxml_docid *out, const char *organ_id, const 
 const char *lt_edxml_status_name(const char *code);
 
 /* ---- reading -------------------------------------------------------------- */
+
+#define LT_XMLDSIG_NS "http://www.w3.org/2000/09/xmldsig#"
+
+/* Is an element named `local` in namespace `ns` (NULL: none), found among
+ * the children of edXMLHeader, the package's signature? XML-DSig's
+ * Signature, or the samples' un-namespaced Signature or DigitalSignature
+ * (which may fall into the QCVN namespace). The reader and the verifier both
+ * decide by this rule. */
+bool lt_edxml_is_signature(const char *local, const char *ns);
 
 /* Caps on what one package may make the reader hold or read; 0 takes the
  * default. Past a cap the reader stops with LT_ETOOBIG. */

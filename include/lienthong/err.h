@@ -18,7 +18,12 @@ enum lt_status {
 	LT_EAUTH = -8,      /* no credential, or a wrong one */
 	LT_EFORBIDDEN = -9, /* credential fine, outside its scope */
 	LT_ENOTREADY = -10, /* the store or a dependency does not answer yet */
+	LT_EPRECOND = -11,  /* the caller's expected version is not the current one */
 };
+
+/* Process exit codes (design.md §7.1), for the CLI and the daemon alike: a
+ * status maps to one through lt_status_exit; usage errors have no status. */
+enum lt_exit { LT_EXIT_OK = 0, LT_EXIT_REFUSED = 1, LT_EXIT_USAGE = 2, LT_EXIT_IO = 3 };
 
 #define LT_ERR_MSG_MAX 512
 
@@ -36,7 +41,7 @@ const char *lt_status_name(int status);
 /* The HTTP status that answers a failure with this status. */
 int lt_status_http(int status);
 
-/* The CLI exit code of design.md §7.1: 0 ok, 1 refusal, 3 I/O or database. */
+/* The exit code of a status: LT_EXIT_OK, LT_EXIT_REFUSED or LT_EXIT_IO. */
 int lt_status_exit(int status);
 
 /* Fills err (if non-NULL) and returns status, so callers can write
@@ -48,5 +53,12 @@ int lt_err_set(struct lt_err *err, int status, const char *fmt, ...)
 int lt_err_prefix(struct lt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void lt_err_clear(struct lt_err *err);
+
+/* The status of a failure rc < 0 of a call made with err cleared: err's own
+ * when the call filled it (the account written where it failed, which may
+ * be more precise than a generic rc), else rc with rc's words filled in (a
+ * caller's callback returns a status but has no err). Returns the status err
+ * now carries; rc itself when rc >= 0. */
+int lt_err_agree(struct lt_err *err, int rc);
 
 #endif

@@ -26,6 +26,7 @@ struct lt_exchange_opts {
 	int signature_policy;      /* enum lt_sig_policy: off, flag, require */
 	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
 	int hold_days;             /* days a delivery waits for a receiving system; 0: the default, 30 */
+	uint64_t verify_max_bytes; /* memory signature verifications may hold at once; 0: LT_SIGN_MAX_BYTES */
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):
@@ -91,7 +92,7 @@ struct lt_exchange_counts {
 	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays,
 		rejected;
 };
-void lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out);
+int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 
 /* Marks expired the deliveries that waited hold_days for a system; then
  * removes the bodies none of whose deliveries waits any more (done, refused,

@@ -73,11 +73,14 @@ int lt_registry_issue(struct lt_registry *r, const struct lt_issue *req, struct 
 		      struct lt_err *err);
 
 /* Contact data; no decision needed. if_version (0 = any) guards against lost
- * updates. */
+ * updates: it is compared inside the write transaction, so a change made in
+ * between by any writer of the database (the daemon, the CLI) makes this one
+ * LT_EPRECOND, never a lost update. */
 int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_contact *c, int64_t if_version,
 		       struct lt_unit *out, struct lt_err *err);
+/* A new name on a decision; if_version as for lt_registry_update. */
 int lt_registry_rename(struct lt_registry *r, const char *code, const char *name, const struct lt_decision *d,
-		       const char *effective, struct lt_unit *out, struct lt_err *err);
+		       const char *effective, int64_t if_version, struct lt_unit *out, struct lt_err *err);
 
 enum lt_reorg_kind { LT_REORG_MOVE, LT_REORG_SPLIT, LT_REORG_MERGE, LT_REORG_DISSOLVE };
 
@@ -92,7 +95,14 @@ struct lt_child_place {
 	size_t into; /* index into lt_reorg.into */
 };
 
-/* A reorganisation (design.md §7.2 bodies). Arrays are borrowed. */
+/* The most units one reorganisation names in from, and creates in into. */
+#define LT_REORG_MAX_UNITS 1000
+
+/* A reorganisation (design.md §7.2 bodies). Arrays are borrowed. What each
+ * kind takes: move one unit into {parent, number} (its name stays: a rename
+ * is a change of its own); merge two or more into a new unit {parent, name}
+ * or one or more into an existing into_code; split one into two or more new
+ * units, children placed by index; dissolve, no into. */
 struct lt_reorg {
 	enum lt_reorg_kind kind;
 	struct lt_decision decision;
@@ -151,8 +161,30 @@ void lt_import_report_free(struct lt_import_report *rep);
  * names). On refusal rep->errors names each bad row and nothing is written. */
 int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_report *rep, struct lt_err *err);
 
+/* Records of the shared catalogue's category qlvanbandieuhanhcap<level>
+ * (formats.md §3.6 field names: MaDinhDanhCap<level>, MaDinhDanhCha,
+ * TenDonVi, DiaChi, Email, SoDienThoai, Fax, Website, QdBanHanhQdSuaDoi,
+ * NgayBanHanhQd, CoQuanBanHanhQd; strings or null), each a new unit issued
+ * on its decision (all three decision fields required), added by who (an
+ * admin, or a manager whose subtree holds every code), all or nothing with
+ * the checks of lt_registry_import_csv. A refused record is named in
+ * rep->errors as {"record": k (1-based), "code", "reason"}; a refusal of the
+ * caller or of the whole array names none. Caller frees rep. */
+struct lt_principal;
+int lt_registry_add_records(struct lt_registry *r, const struct lt_principal *who, int level, const json_t *records,
+			    struct lt_import_report *rep, struct lt_err *err);
+
+/* Writes one CSV field (then ',' or, when last, '\n') as the export writes
+ * it and the import reads it back unchanged: quoted when it must be (RFC
+ * 4180), and a value a spreadsheet would run as a formula (one beginning
+ * with = + - @ TAB CR) or one beginning with an apostrophe gets an
+ * apostrophe in front. Whoever builds a CSV for lt_registry_import_csv
+ * writes its fields with this. */
+void lt_registry_csv_field(FILE *out, const char *value, bool last);
+
 /* Writes the active units (of the subtree under root, when given; as they
- * stood on as_of, when given) as CSV in tree order. */
+ * stood on as_of, when given) as CSV in tree order, each field written by
+ * lt_registry_csv_field. */
 int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of,
 			   struct lt_err *err);
 

@@ -12,8 +12,9 @@
 
 #include "lienthong/store.h"
 
-/* Packages are parsed whole to be signed or verified; past this size the
- * verifier says so instead of holding the document in memory. */
+/* Packages are parsed whole to be signed or verified. Past this size the
+ * signer, and the verifier when it is given no budget of its own, say so
+ * instead of holding the document in memory. */
 #define LT_SIGN_MAX_BYTES (32u * 1024 * 1024)
 
 struct lt_sign_opts {
@@ -42,21 +43,29 @@ struct lt_sig_result {
 };
 void lt_sig_result_clear(struct lt_sig_result *r);
 
-/* Verifies the package's signature with the certificate in its KeyInfo.
- * Only an enveloped signature over the whole package counts: one Reference
- * with URI="", enveloped-signature and canonicalization transforms only,
- * and the algorithms of formats.md §2.6. Returns LT_OK whatever the verdict
- * (see r); an error only when the file cannot be read or parsed. At most
- * one verification per core runs at a time (each holds a DOM). */
-int lt_sign_verify_file(const char *path, struct lt_sig_result *r, struct lt_err *err);
+/* The memory, in bytes, that the tree of a package of `bytes` bytes holding
+ * `nodes` nodes and `attributes` attributes (as the edXML reader counts them:
+ * lt_edxml_package.xml_nodes, .xml_attributes) takes while it is verified.
+ * An upper estimate: a package of dense markup costs some forty times its
+ * size, one of a large attachment about twice. */
+uint64_t lt_sign_dom_cost(uint64_t bytes, uint64_t nodes, uint64_t attributes);
 
-/* Sets *maybe to false when the file cannot hold a Signature element at
- * all: every form (ds:Signature, Signature, DigitalSignature) has the word
- * in its tag, and a package that passed the edXML reader declares no
- * entity that could hide it. The hub thus judges unsigned packages, the
- * common case, without building a DOM. Only for well-formed packages:
- * lt_sign_verify_file is what tells garbage apart. */
-int lt_sign_may_be_signed(const char *path, bool *maybe, struct lt_err *err);
+/* Verifies the package's signature with the certificate in its KeyInfo.
+ * The signature is the element among edXMLHeader's children that
+ * lt_edxml_is_signature names; one anywhere else is content. Only an
+ * enveloped signature over the whole package counts: one Reference with
+ * URI="", enveloped-signature and canonicalization transforms only, and the
+ * algorithms of formats.md §2.6. Returns LT_OK whatever the verdict (see r);
+ * an error only when the file cannot be read or parsed, or is too large.
+ *
+ * Memory: `cost` is what the package's tree will hold (lt_sign_dom_cost; 0:
+ * the file's size), `budget` what all the verifications of the process may
+ * hold at once (0: LT_SIGN_MAX_BYTES). A package whose cost is over the
+ * budget is never parsed: LT_ETOOBIG, with a message that begins "too
+ * large". The others wait until at most one verification per core runs and
+ * the costs of those running, with this one, fit in the budget. The budget
+ * is the caller's setting: callers that share a process share one. */
+int lt_sign_verify_file(const char *path, uint64_t cost, uint64_t budget, struct lt_sig_result *r, struct lt_err *err);
 
 /* Does the signer certificate chain to one of the CA certificates in the
  * PEM file (or files, ':'-separated) at time `at` (0: now)? */

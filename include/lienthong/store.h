@@ -114,7 +114,8 @@ int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event
  * built from the registry under one generation may be served again while
  * it holds. Cheap: no database read on most calls. */
 uint64_t lt_store_generation(struct lt_store *s);
-int64_t lt_store_last_seq(struct lt_store *s);
+/* The sequence number of the last event recorded (0 when none). */
+int lt_store_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err);
 /* The latest event of code effective on or before date: LT_ENOTFOUND if the
  * code did not exist then. The caller clears *out. */
 int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
@@ -147,7 +148,20 @@ struct lt_system {
 	char secret_sealed[256]; /* hex of nonce‖ciphertext‖tag */
 	char removed[32];        /* "" while connected */
 	char primary_code[LT_CODE_BUFSZ]; /* the VXP systemid: the first code it was registered for */
+	char disabled[32];       /* when it was cut off; "" while it may call */
 };
+
+/* One entry of the audit trail: an act on a system or a token. */
+struct lt_audit {
+	int64_t id;                  /* assigned by the store, increasing */
+	char at[32];                 /* UTC */
+	char who[192];               /* "cli:alice", "token 7 (Sở Nội vụ)", "system 3 (QLVB) via VXP" */
+	char role[16];               /* the actor's role */
+	char action[32];             /* system.add, system.bind, system.unbind, system.disable, … */
+	char target[64];             /* "system:3", "token:7" */
+	const char *detail;          /* JSON object text; borrowed */
+};
+typedef int (*lt_audit_cb)(void *ctx, const struct lt_audit *a);
 
 typedef int (*lt_token_cb)(void *ctx, const struct lt_token *t);
 typedef int (*lt_system_cb)(void *ctx, const struct lt_system *sys);
@@ -170,6 +184,16 @@ int lt_store_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *ou
 int lt_store_systems_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
 /* Unbinds a code from a system; LT_ENOTFOUND when it was not bound. */
 int lt_store_system_code_remove(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
+/* Cuts a system off (at = when) or lets it call again (at = ""). */
+int lt_store_system_disable(struct lt_store *s, int64_t id, const char *at, struct lt_err *err);
+int lt_store_system_secret_set(struct lt_store *s, int64_t id, const char *sealed, struct lt_err *err);
+/* Revokes every valid token of a system; *n says how many. */
+int lt_store_system_tokens_revoke(struct lt_store *s, int64_t id, const char *at, int *n, struct lt_err *err);
+/* Appends to the audit trail inside the caller's transaction; sets a->id. */
+int lt_store_audit_add(struct lt_store *s, struct lt_audit *a, struct lt_err *err);
+/* Entries after the cursor, oldest first, of one target ("" or NULL: all). */
+int lt_store_audits(struct lt_store *s, const char *target, int64_t after, int limit, lt_audit_cb cb, void *ctx,
+		    struct lt_err *err);
 /* Rebinds every system bound to old_code, and every unrevoked token scoped
  * to it, to new_code (a unit that moved). */
 int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);

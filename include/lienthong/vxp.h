@@ -42,6 +42,13 @@ const char *lt_vxp_param(const struct lt_vxp_call *c, const char *name);
 int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_BYTES], lt_vxp_header_fn hdr,
 			void *hdr_ctx, int64_t max_skew, int utc_offset, struct lt_vxp_call *out, struct lt_err *err);
 
+/* Whether the call's signed keys are the ones the VXP SDK sends for the
+ * operation `op` (keys leaked from earlier calls allowed), so a signature
+ * captured from one operation cannot be replayed as another: LT_EAUTH
+ * naming the missing or foreign key otherwise, LT_ENOTFOUND for an unknown
+ * operation. */
+int lt_vxp_keys_check(const struct lt_vxp_call *c, const char *op, struct lt_err *err);
+
 /* The SDK's hash-file: SHA-256 rendered per byte without zero padding. */
 bool lt_vxp_hash_file_matches(const unsigned char sha[32], const char *given);
 /* `to` as JSON text: an array of codes or one quoted code. LT_EINVAL naming
@@ -51,6 +58,14 @@ int lt_vxp_parse_to(const char *text, struct lt_codelist *out, struct lt_err *er
  * SDK always signs it) and hex, and `to`, if sent, JSON text of codes.
  * LT_EINVAL with the reason otherwise. */
 int lt_vxp_send_check(const struct lt_vxp_call *c, struct lt_err *err);
+
+/* A date parameter (fromDate, toDate: dd/MM/yyyy, optionally HH:mm or
+ * HH:mm:ss) in a clock utc_offset minutes east of UTC, as UTC
+ * "yyyy-MM-ddTHH:mm:ss" (a year near 1 may shift to 0000); "" when text
+ * is NULL or empty. LT_EINVAL naming the parameter when a field is not
+ * digits or out of its calendar range. */
+#define LT_VXP_DATE_BUFSZ 32
+int lt_vxp_date(const char *name, const char *text, int utc_offset, char out[LT_VXP_DATE_BUFSZ], struct lt_err *err);
 
 /* The reply envelope of §3.4: status, ErrorCode, ErrorDesc as strings.
  * A failure is always "FAIL" with the HTTP status as ErrorCode and a
@@ -66,11 +81,13 @@ json_t *lt_vxp_fail_http(int http_status, const char *msg);
 enum lt_vxp_agencies { LT_VXP_AGENCIES, LT_VXP_AGENCIES_QD20, LT_VXP_SYNCHRONIZE };
 /* getAgenciesList, getAgenciesListQD20, getSynchronizeUnit: data[]. */
 int lt_vxp_agencies(struct lt_registry *r, enum lt_vxp_agencies which, json_t **data, struct lt_err *err);
-/* registerAgency: connects an existing active unit within the caller's
- * scope to the calling system; deleteAgency disconnects it. Neither ever
- * creates or closes a code. */
-int lt_vxp_register_agency(struct lt_registry *r, const struct lt_vxp_call *c, json_t *body, struct lt_err *err);
-int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, struct lt_err *err);
+/* registerAgency: binds an existing active unit strictly below the calling
+ * system's primary code to that system; deleteAgency unbinds it. Both only
+ * when agency_ops (vxp_agency_ops) is on, both recorded in the audit trail
+ * (lt_system_bind); neither ever creates or closes a code. */
+int lt_vxp_register_agency(struct lt_registry *r, const struct lt_vxp_call *c, json_t *body, bool agency_ops,
+			   struct lt_err *err);
+int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, bool agency_ops, struct lt_err *err);
 /* sendEdoc's reply from the hub's reply to a send (borrowed): the
  * envelope, DocId, and per recipient its code, where it was routed, its
  * state (pending, refused, merged, no_system) and why. NULL with err

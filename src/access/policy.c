@@ -104,3 +104,77 @@ int lt_access_document(const struct lt_principal *p, bool party, const struct lt
 		return lt_err_set(err, LT_EFORBIDDEN, "a %s token reads no exchanged document", lt_role_name(p->role));
 	}
 }
+
+int lt_access_system(const struct lt_principal *p, const struct lt_codelist *codes, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN)
+		return LT_OK;
+	if (p->role == LT_ROLE_ANONYMOUS)
+		return need_token(err);
+	if (p->role != LT_ROLE_MANAGER)
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "a connected system is managed by an admin, or by a manager whose subtree holds all "
+				  "its codes; this token's role is %s",
+				  lt_role_name(p->role));
+	for (size_t i = 0; i < codes->n; i++)
+		if (lt_access_write(p, codes->codes[i], NULL) != LT_OK)
+			return lt_err_set(err, LT_EFORBIDDEN,
+					  "this system also speaks for %s, outside this manager's subtree %s: only an "
+					  "admin may manage it",
+					  codes->codes[i], p->scope);
+	return codes->n ? LT_OK
+			: lt_err_set(err, LT_EFORBIDDEN, "this system speaks for no code: only an admin may manage it");
+}
+
+/* Whether code lies strictly below root, both canonical codes. */
+static bool strictly_below(const char *root, const char *code)
+{
+	struct lt_code r, c;
+	return lt_code_parse(&r, root, LT_CODE_LENIENT | LT_CODE_SYSTEM, NULL) == LT_OK &&
+	       lt_code_parse(&c, code, LT_CODE_LENIENT | LT_CODE_SYSTEM, NULL) == LT_OK && lt_code_is_ancestor(&r, &c);
+}
+
+int lt_access_bind(const struct lt_principal *p, const struct lt_system *sys, const char *code, bool agency_ops,
+		   struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+		return LT_OK;
+	case LT_ROLE_ANONYMOUS:
+		return need_token(err);
+	case LT_ROLE_MANAGER:
+		if (lt_access_write(p, code, NULL) == LT_OK)
+			return LT_OK;
+		return lt_err_set(
+		    err, LT_EFORBIDDEN,
+		    "%s lies outside this manager's subtree %s: only its own manager or an admin binds it "
+		    "to a system",
+		    code, p->scope);
+	case LT_ROLE_SYSTEM:
+		break;
+	default:
+		return lt_err_set(
+		    err, LT_EFORBIDDEN,
+		    "binding a code to a system is for an admin or the manager whose subtree holds it; this "
+		    "token's role is %s",
+		    lt_role_name(p->role));
+	}
+	if (!p->via_vxp)
+		return lt_err_set(
+		    err, LT_EFORBIDDEN,
+		    "a system does not bind codes over /v1: an admin or the manager whose subtree holds the "
+		    "code does ('lienthong system bind')");
+	if (!agency_ops)
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "registerAgency and deleteAgency are off on this hub (vxp_agency_ops = off): ask the "
+				  "hub's admin or the unit's manager to bind %s ('lienthong system bind')",
+				  code);
+	if (p->system_id != sys->id)
+		return lt_err_set(err, LT_EFORBIDDEN, "a system binds codes only to itself");
+	if (!strictly_below(sys->primary_code, code))
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "%s does not lie strictly below this system's own code %s: over VXP a system binds "
+				  "only the units under it",
+				  code, sys->primary_code);
+	return LT_OK;
+}

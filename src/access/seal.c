@@ -67,8 +67,9 @@ int lt_seal_key_in(const char *data_dir, bool create, unsigned char key[LT_SEAL_
 {
 	if (!data_dir || !*data_dir)
 		return lt_err_set(err, LT_EINVAL, "data_dir is not set: the seal key lives there");
-	if (create && make_dirs(data_dir, err))
-		return LT_EIO;
+	int rc;
+	if (create && (rc = make_dirs(data_dir, err)))
+		return rc;
 	char path[1100];
 	snprintf(path, sizeof path, "%s/seal.key", data_dir);
 	return lt_seal_key_load(path, create, key, err);

@@ -4,6 +4,26 @@
 
 #include "access_impl.h"
 
+/* Registering binds codes: the trail records who bound which. */
+static int audit_register(struct lt_store *s, const struct lt_principal *caller, const struct lt_system *sys,
+			  const struct lt_codelist *codes, struct lt_err *err)
+{
+	json_t *jc = json_array();
+	for (size_t i = 0; jc && i < codes->n; i++)
+		if (json_array_append_new(jc, json_string(codes->codes[i]))) {
+			json_decref(jc);
+			jc = NULL;
+		}
+	json_t *d = jc ? json_pack("{s:s,s:o}", "name", sys->name, "codes", jc) : NULL;
+	if (!d)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	char target[64];
+	snprintf(target, sizeof target, "system:%lld", (long long)sys->id);
+	int rc = lt_audit_record(s, caller, "system.add", target, d, err);
+	json_decref(d);
+	return rc;
+}
+
 int lt_system_register(struct lt_store *s, const struct lt_principal *caller, const char *name,
 		       const char (*codes)[LT_CODE_BUFSZ], size_t n_codes, const unsigned char key[LT_SEAL_KEY_BYTES],
 		       struct lt_system_created *out, struct lt_err *err)
@@ -52,6 +72,8 @@ int lt_system_register(struct lt_store *s, const struct lt_principal *caller, co
 			rc = lt_store_system_code_add(s, sys.id, canon.codes[i], err);
 		if (rc == LT_OK)
 			rc = lt__token_insert(s, LT_ROLE_SYSTEM, "", name, sys.id, out->token, &row, err);
+		if (rc == LT_OK)
+			rc = audit_register(s, caller, &sys, &canon, err);
 		if (rc == LT_OK)
 			rc = lt_store_commit(s, err);
 		else

@@ -129,8 +129,18 @@ int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_princ
 	if (row.revoked[0])
 		return lt_err_set(err, LT_EAUTH, "the bearer token was revoked on %s", row.revoked);
 	enum lt_role role = LT_ROLE_ANONYMOUS;
-	if (lt_role_parse(row.role, &role, err))
-		return LT_EIO;
+	if (lt_role_parse(row.role, &role, NULL))
+		return lt_err_set(err, LT_EIO, "token %lld has the unknown role '%s' in the database",
+				  (long long)row.id, row.role);
+	if (role == LT_ROLE_SYSTEM) {
+		/* A disabled system is cut off whatever credential it shows. */
+		struct lt_system sys;
+		if ((rc = lt_store_system_get(s, row.system_id, &sys, &e2)))
+			return lt_err_set(err, rc == LT_ENOTFOUND ? LT_EAUTH : rc, "%s", e2.msg);
+		if (sys.disabled[0])
+			return lt_err_set(err, LT_EAUTH, "the system this token belongs to was disabled on %s",
+					  sys.disabled);
+	}
 	out->role = role;
 	snprintf(out->scope, sizeof out->scope, "%s", row.scope);
 	snprintf(out->name, sizeof out->name, "%s", row.name);
@@ -139,16 +149,55 @@ int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_princ
 	return LT_OK;
 }
 
-int lt_token_revoke(struct lt_store *s, int64_t id, struct lt_err *err)
+struct find_ctx {
+	int64_t id;
+	struct lt_token *row;
+	bool *found;
+};
+
+static int find_id(void *vctx, const struct lt_token *t)
 {
-	char now[32];
-	lt_time_now(now);
-	int rc = lt_store_begin(s, err);
+	struct find_ctx *c = vctx;
+	if (t->id != c->id)
+		return 0;
+	*c->row = *t;
+	*c->found = true;
+	return 1;
+}
+
+int lt_token_revoke(struct lt_store *s, const struct lt_principal *caller, int64_t id, struct lt_token *out,
+		    struct lt_err *err)
+{
+	int rc = lt_access_admin(caller, err);
 	if (rc)
 		return rc;
-	rc = lt_store_token_revoke(s, id, now, err);
+	struct lt_token row = {0};
+	bool found = false;
+	struct find_ctx fc = {id, &row, &found};
+	char now[32], target[64];
+	lt_time_now(now);
+	snprintf(target, sizeof target, "token:%lld", (long long)id);
+	if ((rc = lt_store_begin(s, err)))
+		return rc;
+	/* Read in the transaction: the row recorded is the row revoked. */
+	if ((rc = lt_store_tokens(s, find_id, &fc, err)) > 0)
+		rc = LT_OK; /* found: the walk stopped there */
+	if (rc == LT_OK && (!found || row.revoked[0]))
+		rc = lt_err_set(err, LT_ENOTFOUND, "no valid token with id %lld", (long long)id);
 	if (rc == LT_OK)
-		return lt_store_commit(s, err);
-	lt_store_rollback(s);
+		rc = lt_store_token_revoke(s, id, now, err);
+	if (rc == LT_OK) {
+		json_t *d =
+		    json_pack("{s:s,s:s,s:I}", "role", row.role, "name", row.name, "system", (json_int_t)row.system_id);
+		rc = d ? lt_audit_record(s, caller, "token.revoke", target, d, err)
+		       : lt_err_set(err, LT_ENOMEM, "out of memory");
+		json_decref(d);
+	}
+	if (rc == LT_OK)
+		rc = lt_store_commit(s, err);
+	else
+		lt_store_rollback(s);
+	if (rc == LT_OK && out)
+		*out = row;
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lienthong/access.h"
 #include "lienthong/ops.h"
 
 void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, const char *cmd,
@@ -231,10 +232,22 @@ int cli_open(struct cli *cli, bool create, struct lt_registry **r)
 	/* The event log says who made each change; from the CLI that is the
 	 * local account. */
 	char actor[128];
-	struct passwd *pw = getpwuid(getuid());
-	snprintf(actor, sizeof actor, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+	cli_actor(actor, sizeof actor);
 	lt_registry_set_actor(*r, actor);
 	return EXIT_OK;
+}
+
+void cli_actor(char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(getuid());
+	snprintf(out, size, "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+}
+
+void cli_principal(struct lt_principal *p)
+{
+	memset(p, 0, sizeof *p);
+	p->role = LT_ROLE_ADMIN;
+	cli_actor(p->name, sizeof p->name);
 }
 
 int cli_flush(void)

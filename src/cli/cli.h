@@ -12,7 +12,7 @@
 #include "lienthong/err.h"
 #include "lienthong/registry.h"
 
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+enum { EXIT_OK = LT_EXIT_OK, EXIT_REFUSED = LT_EXIT_REFUSED, EXIT_USAGE = LT_EXIT_USAGE, EXIT_IO = LT_EXIT_IO };
 
 struct cli {
 	struct lt_config cfg;
@@ -28,6 +28,7 @@ int cmd_unit(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_system(struct cli *cli, int argc, char **argv);
+int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_sign(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 /* The exchange hub over the daemon's HTTP API (cmd_exchange.c, http.c). */
@@ -119,6 +120,12 @@ void cli_contact_apply(const struct cli_contact *in, struct lt_contact *out);
  * does not exist is an error (run init first) rather than silently created.
  * On failure prints why and returns the exit code. */
 int cli_open(struct cli *cli, bool create, struct lt_registry **r);
+/* Who acts from the CLI: "cli:<local account>". */
+void cli_actor(char *out, size_t size);
+/* The CLI acts as an admin (whoever can write the database file can do
+ * anything), named as the local account in the audit trail. */
+struct lt_principal;
+void cli_principal(struct lt_principal *p);
 /* Parses a command that takes no options: one CODE when code is given,
  * nothing otherwise; then opens the registry. EXIT_OK with *r open, or
  * the exit code (printed) with nothing open. */

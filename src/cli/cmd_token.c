@@ -1,4 +1,4 @@
-/* lienthong token create|list|revoke: bearer tokens for the HTTP API. The
+/* lienthong token create|list|revoke|check: bearer tokens for the HTTP API. The
  * secret is printed once, on stdout, and only its hash is kept. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #define USAGE_CREATE "token create --role admin|manager|system|reader [--scope CODE] [--name NAME]"
 #define USAGE_LIST "token list [--json]"
 #define USAGE_REVOKE "token revoke ID"
+#define USAGE_CHECK "token check [--json] < TOKEN-FILE"
 
 static int token_create(struct cli *cli, int argc, char **argv)
 {
@@ -100,23 +101,64 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
-	rc = lt_token_revoke(lt_registry_store(r), id, &err);
+	struct lt_principal me;
+	struct lt_token row;
+	cli_principal(&me);
+	rc = lt_token_revoke(lt_registry_store(r), &me, id, &row, &err);
 	lt_registry_close(r);
 	if (rc)
 		return cli_fail(&err);
 	printf("revoked token %lld\n", id);
+	if (row.system_id > 0)
+		/* The token is only the /v1 credential: the VXP secret still
+		 * signs calls, which a revocation alone does not stop. */
+		printf("note: system %lld still reaches /vxp with its VXP secret until it is disabled: "
+		       "lienthong system disable %lld\n",
+		       (long long)row.system_id, (long long)row.system_id);
+	return cli_flush();
+}
+
+/* The token comes on standard input, never as an argument, so it stays out
+ * of the process list and the shell history. Exit 0 when this database
+ * authenticates it: scripts/run uses that to show a token that works. */
+static int token_check(struct cli *cli, int argc, char **argv)
+{
+	struct lt_registry *r;
+	int rc = cli_open_simple(cli, argc, argv, "token check", USAGE_CHECK, NULL, &r);
+	if (rc)
+		return rc;
+	char token[LT_TOKEN_BUFSZ + 2] = "";
+	struct lt_err err = {0};
+	if (!fgets(token, sizeof token, stdin)) {
+		lt_registry_close(r);
+		lt_err_set(&err, LT_EINVAL, "token check reads the token from standard input, which was empty");
+		return cli_fail(&err);
+	}
+	token[strcspn(token, "\r\n")] = '\0';
+	struct lt_principal p;
+	rc = lt_token_authenticate(lt_registry_store(r), token, &p, &err);
+	lt_registry_close(r);
+	if (rc)
+		return cli_fail(&err);
+	if (cli->json)
+		return cli_print_json(json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)p.token_id, "role",
+						lt_role_name(p.role), "scope", p.scope, "name", p.name));
+	printf("token %lld: %s%s%s%s%s\n", (long long)p.token_id, lt_role_name(p.role), p.scope[0] ? " of " : "",
+	       p.scope, p.name[0] ? ", " : "", p.name);
 	return cli_flush();
 }
 
 int cmd_token(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage("token needs a verb: create, list or revoke");
+		return cli_usage("token needs a verb: create, list, revoke or check");
 	if (strcmp(argv[1], "create") == 0)
 		return token_create(cli, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return token_list(cli, argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0)
 		return token_revoke(cli, argc - 1, argv + 1);
-	return cli_usage("unknown token verb '%s': use create, list or revoke", argv[1]);
+	if (strcmp(argv[1], "check") == 0)
+		return token_check(cli, argc - 1, argv + 1);
+	return cli_usage("unknown token verb '%s': use create, list, revoke or check", argv[1]);
 }

@@ -391,7 +391,7 @@ static const struct {
     {"add", cli_unit_add,
      "unit add --parent CODE --name NAME [--number N] DECISION [--effective DATE] [CONTACT] [--json]"},
     {"update", cli_unit_update, "unit update CODE CONTACT [--if-version N] [--json]"},
-    {"rename", cli_unit_rename, "unit rename CODE --name NAME DECISION [--effective DATE] [--json]"},
+    {"rename", cli_unit_rename, "unit rename CODE --name NAME DECISION [--effective DATE] [--if-version N] [--json]"},
     {"move", cli_unit_move, "unit move CODE --to PARENT DECISION [--effective DATE] [--dry-run] [--json]"},
     {"split", cli_unit_split,
      "unit split CODE --into PARENT:NAME --into PARENT:NAME... [--child CHILD=INDEX...] DECISION "

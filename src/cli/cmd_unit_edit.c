@@ -101,13 +101,14 @@ int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage)
 	char name[LT_NAME_MAX] = "";
 	bool named = false;
 	const char *code = NULL;
+	long long if_version = 0;
 	cli_args_init(&a, cli, argc, argv, "unit rename", usage);
 	while (cli_next(&a)) {
 		if (cli_opt_buf(&a, "--name", name, sizeof name)) {
 			named = true;
 			continue;
 		}
-		if (cli_change_opt(&a, &ch))
+		if (cli_change_opt(&a, &ch) || cli_opt_int(&a, "--if-version", 1, INT64_MAX, &if_version))
 			continue;
 		cli_one_positional(&a, &code);
 	}
@@ -124,7 +125,7 @@ int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage)
 		return rc;
 	struct lt_unit u;
 	struct lt_err err = {0};
-	rc = lt_registry_rename(r, code, name, &ch.decision, ch.effective, &u, &err)
+	rc = lt_registry_rename(r, code, name, &ch.decision, ch.effective, if_version, &u, &err)
 	         ? cli_fail(&err)
 	         : cli_unit_print_change(cli, "renamed", &u);
 	lt_registry_close(r);

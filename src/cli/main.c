@@ -18,8 +18,11 @@ static const struct {
 	{"import", cmd_import, "import FILE.csv                          load CSV, all or nothing"},
 	{"export", cmd_export, "export [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
 	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
-	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID"},
+	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID | check"},
 	{"system", cmd_system, "system add --name NAME --code CODE... | list   connected systems"},
+	{"system", cmd_system, "system bind|unbind ID CODE | disable|enable|rotate-token|rotate-secret ID"},
+	{"system", cmd_system, "system set-secret ID < SECRET            keep a VXP secret the system has"},
+	{"audit", cmd_audit, "audit [--target system:ID] [--json]      who bound, disabled, re-keyed what"},
 	{"sign", cmd_sign, "sign --key KEY.pem --cert CERT.pem FILE   XML-DSig a package (to stdout)"},
 	{"verify", cmd_verify, "verify [--ca CA.pem] [--code CODE] FILE    check a package's signature"},
 	{"report", cmd_report, "report compliance [--level1 CODE]        late or pending decisions"},
@@ -43,6 +46,11 @@ static void usage(FILE *out)
 
 int cli_fail(const struct lt_err *err)
 {
+	if (err->status == LT_OK) {
+		/* A failure must never exit 0, even when the library did not say why. */
+		fprintf(stderr, "lienthong: BUG: the command failed without a status; please report it\n");
+		return LT_EXIT_IO;
+	}
 	fprintf(stderr, "lienthong: %s\n", err->msg[0] ? err->msg : lt_strerror(err->status));
 	return lt_status_exit(err->status);
 }

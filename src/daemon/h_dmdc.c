@@ -126,31 +126,14 @@ static void dmdc_reply(struct req *rq, int status, const char *msg, size_t count
 	reply_json(rq, status, json_pack("{s:s,s:I}", "MSG", msg, "Count", (json_int_t)count));
 }
 
-/* One CSV field, quoted. */
-static void csv_put(FILE *f, const char *s, bool last)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-	fputc(last ? '\n' : ',', f);
-}
-
-/* The records become a CSV in the shared-catalogue column names and go
- * through the registry's import: the same checks, all or nothing. */
+/* The records go to the registry as they are; the reply is the shared
+ * catalogue's: {"MSG":"Done","Count":n}, or "Data not insert" naming every
+ * refused record. */
 void h_dmdc_category_post(struct req *rq)
 {
 	int level = category_level(rq);
 	if (!level)
 		return;
-	if (rq->who.role != LT_ROLE_ADMIN && rq->who.role != LT_ROLE_MANAGER) {
-		reply_error(rq, rq->who.role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
-			    "adding records needs an admin token, or a manager token for its subtree");
-		return;
-	}
 	json_error_t je;
 	json_t *arr = rq->body_len ? json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je) : NULL;
 	if (!json_is_array(arr)) {
@@ -161,108 +144,20 @@ void h_dmdc_category_post(struct req *rq)
 		dmdc_reply(rq, 400, msg, 0);
 		return;
 	}
-	char code_key[32];
-	snprintf(code_key, sizeof code_key, "MaDinhDanhCap%d", level);
-	char *csv = NULL;
-	size_t csv_len = 0;
-	FILE *f = open_memstream(&csv, &csv_len);
-	if (!f) {
-		json_decref(arr);
-		reply_error(rq, LT_ENOMEM, "out of memory");
-		return;
-	}
-	csv_put(f, code_key, false);
-	for (size_t k = 0; k < N_FIELDS; k++)
-		csv_put(f, fields[k].code, k + 1 == N_FIELDS);
-	char msg[LT_ERR_MSG_MAX] = "";
-	int status = 0;
-	size_t i;
-	json_t *rec;
-	json_array_foreach(arr, i, rec)
-	{
-		if (!json_is_object(rec)) {
-			snprintf(msg, sizeof msg, "Data not insert: Record %zu: not an object", i + 1);
-			status = 400;
-			break;
-		}
-		const char *key;
-		json_t *v;
-		json_object_foreach(rec, key, v)
-		{
-			bool known = strcmp(key, code_key) == 0;
-			for (size_t k = 0; k < N_FIELDS && !known; k++)
-				known = strcmp(key, fields[k].code) == 0 && (level > 1 || k > 0);
-			if (!known || !(json_is_string(v) || json_is_null(v))) {
-				snprintf(msg, sizeof msg, "Data not insert: Record %zu: %s %.60s", i + 1,
-					 known ? "field must be a string:" : "unknown field", key);
-				status = 400;
-				break;
-			}
-		}
-		if (status)
-			break;
-		const char *code = json_string_value(json_object_get(rec, code_key));
-		char canon[LT_CODE_BUFSZ];
-		struct lt_code c;
-		struct lt_err err = {0};
-		if (!code || lt_code_parse(&c, code, LT_CODE_STRICT, &err) || lt_code_level(&c) != level) {
-			snprintf(msg, sizeof msg, "Data not insert: Record %zu: %s %.40s is not a level-%d code%s%s", i + 1,
-				 code_key, code ? code : "(missing)", level, err.msg[0] ? ": " : "", err.msg);
-			status = 400;
-			break;
-		}
-		/* A unit is issued on a decision (design.md §4): over HTTP, where
-		 * each record is a new issue, all three fields are required. */
-		static const char *const decision_keys[] = {"QdBanHanhQdSuaDoi", "NgayBanHanhQd", "CoQuanBanHanhQd"};
-		const char *missing = NULL;
-		for (size_t k = 0; k < 3 && !missing; k++) {
-			const char *dv = json_string_value(json_object_get(rec, decision_keys[k]));
-			if (!dv || !*dv)
-				missing = decision_keys[k];
-		}
-		if (missing) {
-			snprintf(msg, sizeof msg,
-				 "Data not insert: Record %zu: %s is required (the decision behind the code: "
-				 "QdBanHanhQdSuaDoi, NgayBanHanhQd, CoQuanBanHanhQd)",
-				 i + 1, missing);
-			status = 400;
-			break;
-		}
-		lt_code_format(&c, canon);
-		if (lt_access_write(&rq->who, canon, &err)) {
-			snprintf(msg, sizeof msg, "Data not insert: Record %zu: %s", i + 1, err.msg);
-			status = 403;
-			break;
-		}
-		csv_put(f, canon, false);
-		for (size_t k = 0; k < N_FIELDS; k++) {
-			const char *fv = json_string_value(json_object_get(rec, fields[k].code));
-			csv_put(f, fv ? fv : "", k + 1 == N_FIELDS);
-		}
-	}
-	size_t n = json_array_size(arr);
-	json_decref(arr);
-	if (status || n == 0) {
-		fclose(f);
-		free(csv);
-		dmdc_reply(rq, status ? status : 400, status ? msg : "Data not insert: no records", 0);
-		return;
-	}
 	struct lt_import_report rep = {0};
 	struct lt_err err = {0};
-	fflush(f);
-	FILE *in = fmemopen(csv, csv_len, "r");
 	write_begin(rq);
-	int rc = in ? lt_registry_import_csv(rq->srv->reg, in, &rep, &err) : LT_ENOMEM;
+	int rc = lt_registry_add_records(rq->srv->reg, &rq->who, level, arr, &rep, &err);
 	write_end(rq);
-	if (in)
-		fclose(in);
-	fclose(f);
-	free(csv);
+	json_decref(arr);
 	if (rc == LT_OK) {
 		dmdc_reply(rq, 200, "Done", rep.imported);
+	} else if (!json_array_size(rep.errors) && (rc == LT_EAUTH || rc == LT_EFORBIDDEN)) {
+		reply_err(rq, &err);
 	} else {
-		/* Name every refused record, as the shared catalogue does. */
+		char msg[LT_ERR_MSG_MAX];
+		char code_key[32];
+		snprintf(code_key, sizeof code_key, "MaDinhDanhCap%d", level);
 		size_t off = (size_t)snprintf(msg, sizeof msg, "Data not insert");
 		json_t *e;
 		size_t k;
@@ -270,20 +165,22 @@ void h_dmdc_category_post(struct req *rq)
 		{
 			if (off >= sizeof msg - 1)
 				break;
-			long long line = (long long)json_integer_value(json_object_get(e, "line"));
 			const char *c = json_string_value(json_object_get(e, "code"));
 			const char *why = json_string_value(json_object_get(e, "reason"));
-			off += (size_t)snprintf(msg + off, sizeof msg - off, "%sRecord %lld: %s %s %s", k ? "; " : ": ",
-						line - 1, code_key, c ? c : "", why ? why : "refused");
+			off += (size_t)snprintf(msg + off, sizeof msg - off, "%sRecord %lld: %s%s%s%s", k ? "; " : ": ",
+						(long long)json_integer_value(json_object_get(e, "record")),
+						c && *c ? code_key : "", c && *c ? " " : "", c && *c ? c : "",
+						c && *c ? " " : "");
+			if (off < sizeof msg - 1)
+				off += (size_t)snprintf(msg + off, sizeof msg - off, "%s", why ? why : "refused");
 		}
 		if (!json_array_size(rep.errors))
 			snprintf(msg + off, sizeof msg - off, ": %s", err.msg);
 		/* The list is cut at the buffer's end: never inside a character,
 		 * or the reply could not be written as JSON at all. */
 		lt_text_cut_whole(msg, strlen(msg));
-		int st = lt_status_http(err.status ? (int)err.status : LT_EINVAL);
-		rq->lt_status = err.status;
-		dmdc_reply(rq, st, msg, 0);
+		rq->lt_status = rc;
+		dmdc_reply(rq, lt_status_http(rc), msg, 0);
 	}
 	lt_import_report_free(&rep);
 }

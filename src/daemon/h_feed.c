@@ -27,9 +27,10 @@ void h_changes(struct req *rq)
 		return;
 	/* last_seq first: the page then holds nothing newer than what it
 	 * announces, and its ETag names exactly what it holds. */
-	int64_t last = lt_store_last_seq(rq->srv->store);
-	if (last < 0) {
-		reply_error(rq, LT_EIO, "the event log cannot be read");
+	int64_t last = 0;
+	struct lt_err err = {0};
+	if (lt_store_last_seq(rq->srv->store, &last, &err)) {
+		reply_err(rq, &err);
 		return;
 	}
 	char tag[96];
@@ -37,7 +38,6 @@ void h_changes(struct req *rq)
 	if (reply_etag(rq, tag))
 		return;
 	struct feed f = {json_array(), last};
-	struct lt_err err = {0};
 	int64_t ignored;
 	int rc = lt_registry_changes_after(rq->srv->reg, after, (int)limit, collect_event, &f, &ignored, &err);
 	if (rc < 0) {

@@ -51,21 +51,23 @@ void h_healthz(struct req *rq)
 		reply_error(rq, LT_ENOTREADY, "shutting down");
 		return;
 	}
-	if (lt_store_ping(rq->srv->store, &err)) {
+	int64_t last = 0;
+	if (lt_store_ping(rq->srv->store, &err) || lt_store_last_seq(rq->srv->store, &last, &err)) {
 		reply_error(rq, LT_ENOTREADY, "the store does not answer: %s", err.msg);
 		return;
 	}
 	reply_json(rq, 200,
 		   json_pack("{s:s,s:s,s:I}", "status", "ok", "version", LIENTHONG_VERSION, "last_seq",
-			     (json_int_t)lt_store_last_seq(rq->srv->store)));
+			     (json_int_t)last));
 }
 
 void h_metrics(struct req *rq)
 {
 	size_t n = 0;
-	char *text = metrics_render(rq->srv->metrics, rq->srv, &n);
+	struct lt_err err = {0};
+	char *text = metrics_render(rq->srv->metrics, rq->srv, &n, &err);
 	if (!text) {
-		reply_error(rq, LT_ENOMEM, "out of memory");
+		reply_err(rq, &err);
 		return;
 	}
 	reply_raw(rq, 200, "text/plain; version=0.0.4; charset=utf-8", text, n);
@@ -96,9 +98,14 @@ void h_me(struct req *rq)
 		struct lt_codelist codes = {0};
 		struct lt_err err = {0};
 		json_t *jc = json_array();
-		if (lt_store_system_codes(rq->srv->store, rq->who.system_id, &codes, &err) == LT_OK)
-			for (size_t i = 0; i < codes.n; i++)
-				json_array_append_new(jc, json_string(codes.codes[i]));
+		if (lt_store_system_codes(rq->srv->store, rq->who.system_id, &codes, &err)) {
+			json_decref(jc);
+			json_decref(o);
+			reply_err(rq, &err);
+			return;
+		}
+		for (size_t i = 0; i < codes.n; i++)
+			json_array_append_new(jc, json_string(codes.codes[i]));
 		lt_codelist_free(&codes);
 		json_object_set_new(o, "codes", jc);
 	}

@@ -5,7 +5,7 @@
 
 #include "server.h"
 
-static bool new_unit(struct req *rq, json_t *o, struct lt_new_unit *nu, const char *where, bool name_required)
+static bool new_unit(struct req *rq, json_t *o, struct lt_new_unit *nu, const char *where)
 {
 	static const char *const spec[] = {"parent:s!", "name:s", "number:i", NULL};
 	memset(nu, 0, sizeof *nu);
@@ -16,10 +16,6 @@ static bool new_unit(struct req *rq, json_t *o, struct lt_new_unit *nu, const ch
 	if (!req_fields(rq, o, spec, where) || !json_field_copy(rq, o, "name", nu->name, sizeof nu->name, where) ||
 	    !req_code(rq, json_string_value(json_object_get(o, "parent")), nu->parent, "parent"))
 		return false;
-	if (name_required && !nu->name[0]) {
-		reply_error(rq, LT_EINVAL, "field '%s.name' is required", where);
-		return false;
-	}
 	json_int_t num = json_integer_value(json_object_get(o, "number"));
 	if (num < 0 || num > 999) {
 		reply_error(rq, LT_EINVAL, "field '%s.number' must be from 1 to 999", where);
@@ -59,13 +55,11 @@ void h_reorganize(struct req *rq)
 	q.kind = (enum lt_reorg_kind)k;
 	q.dry_run = json_is_true(json_object_get(o, "dry_run"));
 
+	/* How many units, and which fields each kind takes, are the registry's
+	 * rules: everything given is passed on for it to judge. */
 	json_t *jfrom = json_object_get(o, "from");
 	size_t nf = json_array_size(jfrom);
-	if (nf == 0 || nf > 100) {
-		reply_error(rq, LT_EINVAL, "field 'from' must list 1 to 100 codes");
-		goto out;
-	}
-	from = calloc(nf, sizeof *from);
+	from = calloc(nf ? nf : 1, sizeof *from);
 	if (!from) {
 		reply_error(rq, LT_ENOMEM, "out of memory");
 		goto out;
@@ -82,81 +76,66 @@ void h_reorganize(struct req *rq)
 	q.from = (const char(*)[LT_CODE_BUFSZ])from;
 	q.n_from = nf;
 
-	if (q.kind != LT_REORG_SPLIT && json_object_get(o, "children")) {
-		reply_error(rq, LT_EINVAL, "'children' places the children of a split; a %s moves them with their parent",
-			    kind);
+	json_t *jk = json_object_get(o, "children");
+	size_t nk = json_object_size(jk);
+	kids = calloc(nk ? nk : 1, sizeof *kids);
+	if (!kids) {
+		reply_error(rq, LT_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (q.kind == LT_REORG_SPLIT) {
-		size_t ni = json_array_size(jinto);
-		if (!json_is_array(jinto) || ni < 2 || ni > 100) {
-			reply_error(rq, LT_EINVAL, "a split needs 'into': an array of 2 to 100 new units {parent, name}");
+	const char *key;
+	json_t *v;
+	json_object_foreach(jk, key, v)
+	{
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			reply_error(rq, LT_EINVAL, "children['%.40s'] must be an index into 'into'", key);
 			goto out;
 		}
-		into = calloc(ni, sizeof *into);
-		for (size_t i = 0; into && i < ni; i++) {
+		if (!req_code(rq, key, kids[q.n_children].child, "children"))
+			goto out;
+		kids[q.n_children++].into = (size_t)json_integer_value(v);
+	}
+	q.children = kids;
+
+	if (json_is_array(jinto)) {
+		if (q.kind != LT_REORG_SPLIT) {
+			reply_error(rq, LT_EINVAL, "field 'into' of a %s is an object; only a split takes an array",
+				    kind);
+			goto out;
+		}
+		size_t ni = json_array_size(jinto);
+		into = calloc(ni ? ni : 1, sizeof *into);
+		if (!into) {
+			reply_error(rq, LT_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < ni; i++) {
 			char where[32];
 			snprintf(where, sizeof where, "into[%zu]", i);
-			if (!new_unit(rq, json_array_get(jinto, i), &into[i], where, true))
+			if (!new_unit(rq, json_array_get(jinto, i), &into[i], where))
 				goto out;
 		}
 		q.into = into;
 		q.n_into = ni;
-		json_t *jk = json_object_get(o, "children");
-		size_t nk = json_object_size(jk);
-		kids = calloc(nk ? nk : 1, sizeof *kids);
-		if (!into || !kids) {
+	} else if (q.kind == LT_REORG_SPLIT && jinto && !json_is_null(jinto)) {
+		reply_error(rq, LT_EINVAL, "field 'into' of a split is an array of new units {parent, name}");
+		goto out;
+	} else if (json_object_get(jinto, "code")) {
+		static const char *const code_spec[] = {"code:s!", NULL};
+		if (!req_fields(rq, jinto, code_spec, "into") ||
+		    !req_code(rq, json_string_value(json_object_get(jinto, "code")), q.into_code, "into.code") ||
+		    !auth_write(rq, q.into_code))
+			goto out;
+	} else if (jinto && !json_is_null(jinto)) {
+		into = calloc(1, sizeof *into);
+		if (!into) {
 			reply_error(rq, LT_ENOMEM, "out of memory");
 			goto out;
 		}
-		const char *key;
-		json_t *v;
-		json_object_foreach(jk, key, v)
-		{
-			if (!json_is_integer(v) || json_integer_value(v) < 0 || (size_t)json_integer_value(v) >= ni) {
-				reply_error(rq, LT_EINVAL, "children['%.40s'] must be an index into 'into' (0 to %zu)", key,
-					    ni - 1);
-				goto out;
-			}
-			if (!req_code(rq, key, kids[q.n_children].child, "children"))
-				goto out;
-			kids[q.n_children++].into = (size_t)json_integer_value(v);
-		}
-		q.children = kids;
-	} else if (jinto && !json_is_null(jinto)) {
-		if (q.kind == LT_REORG_DISSOLVE) {
-			reply_error(rq, LT_EINVAL, "a dissolve takes no 'into'");
+		if (!new_unit(rq, jinto, into, "into"))
 			goto out;
-		}
-		if (json_object_get(jinto, "code")) {
-			static const char *const code_spec[] = {"code:s!", NULL};
-			if (q.kind != LT_REORG_MERGE) {
-				reply_error(rq, LT_EINVAL, "'into.code' (an existing unit) is for a merge only");
-				goto out;
-			}
-			if (!req_fields(rq, jinto, code_spec, "into") ||
-			    !req_code(rq, json_string_value(json_object_get(jinto, "code")), q.into_code, "into.code") ||
-			    !auth_write(rq, q.into_code))
-				goto out;
-		} else {
-			into = calloc(1, sizeof *into);
-			if (!into) {
-				reply_error(rq, LT_ENOMEM, "out of memory");
-				goto out;
-			}
-			if (!new_unit(rq, jinto, into, "into", q.kind == LT_REORG_MERGE))
-				goto out;
-			if (q.kind == LT_REORG_MOVE && into->name[0]) {
-				reply_error(rq, LT_EINVAL, "a move keeps the unit's name: leave out 'into.name' and rename it "
-							   "with PATCH");
-				goto out;
-			}
-			q.into = into;
-			q.n_into = 1;
-		}
-	} else if (q.kind != LT_REORG_DISSOLVE) {
-		reply_error(rq, LT_EINVAL, "a %s needs 'into'", kind);
-		goto out;
+		q.into = into;
+		q.n_into = 1;
 	}
 
 	struct lt_err err = {0};

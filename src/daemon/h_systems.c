@@ -1,9 +1,23 @@
 /* /v1/systems: connected systems. Registering one returns its bearer token
- * and VXP secret once; listing shows what the caller may manage. */
+ * and VXP secret once; listing shows what the caller may manage; the acts
+ * on one system (bind, unbind, disable, enable, a new token, a kept or new
+ * VXP secret) are decided and recorded in the audit trail by the library. */
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "server.h"
+
+static json_t *system_json(const struct lt_system *sys, const struct lt_codelist *codes)
+{
+	json_t *jc = json_array();
+	for (size_t i = 0; i < codes->n; i++)
+		json_array_append_new(jc, json_string(codes->codes[i]));
+	return json_pack("{s:I,s:s,s:s,s:o,s:s,s:b,s:s?}", "id", (json_int_t)sys->id, "name", sys->name,
+			 "primary_code", sys->primary_code, "codes", jc, "created", sys->created, "disabled",
+			 sys->disabled[0] != '\0', "disabled_at", sys->disabled[0] ? sys->disabled : NULL);
+}
 
 struct list_ctx {
 	struct req *rq;
@@ -22,13 +36,8 @@ static int list_one(void *vctx, const struct lt_system *sys)
 	bool visible = rq->who.role == LT_ROLE_ADMIN || rq->who.system_id == sys->id;
 	for (size_t i = 0; !visible && rq->who.role == LT_ROLE_MANAGER && i < codes.n; i++)
 		visible = lt_access_write(&rq->who, codes.codes[i], NULL) == LT_OK;
-	if (visible) {
-		json_t *jc = json_array();
-		for (size_t i = 0; i < codes.n; i++)
-			json_array_append_new(jc, json_string(codes.codes[i]));
-		json_array_append_new(ctx->items, json_pack("{s:I,s:s,s:o,s:s}", "id", (json_int_t)sys->id, "name",
-							     sys->name, "codes", jc, "created", sys->created));
-	}
+	if (visible)
+		json_array_append_new(ctx->items, system_json(sys, &codes));
 	lt_codelist_free(&codes);
 	return 0;
 }
@@ -100,5 +109,145 @@ void h_systems_add(struct req *rq)
 			     made.vxp_secret));
 out:
 	free(codes);
+	json_decref(o);
+}
+
+/* The {id} of /v1/systems/{id}/…; replies 400 when it is not a number. */
+static bool system_id(struct req *rq, int64_t *id)
+{
+	char *end;
+	long long v = strtoll(rq->params[0], &end, 10);
+	if (!rq->params[0][0] || *end || v <= 0) {
+		reply_error(rq, LT_EINVAL, "'%.40s' is not a system id (a positive number, see GET /v1/systems)",
+			    rq->params[0]);
+		return false;
+	}
+	*id = v;
+	return true;
+}
+
+/* Replies 200 with the system as it is now. */
+static void reply_system(struct req *rq, int64_t id)
+{
+	struct lt_system sys;
+	struct lt_codelist codes = {0};
+	struct lt_err err = {0};
+	if (lt_store_system_get(rq->srv->store, id, &sys, &err) ||
+	    lt_store_system_codes(rq->srv->store, id, &codes, &err)) {
+		lt_codelist_free(&codes);
+		reply_err(rq, &err);
+		return;
+	}
+	reply_json(rq, 200, system_json(&sys, &codes));
+	lt_codelist_free(&codes);
+}
+
+void h_system_patch(struct req *rq)
+{
+	static const char *const spec[] = {"disabled:b!", NULL};
+	int64_t id;
+	if (!system_id(rq, &id))
+		return;
+	json_t *o = req_json_object(rq);
+	if (!o)
+		return;
+	if (req_fields(rq, o, spec, NULL)) {
+		struct lt_err err = {0};
+		write_begin(rq);
+		int rc = lt_system_set_disabled(rq->srv->store, &rq->who, id, json_is_true(json_object_get(o, "disabled")),
+						NULL, &err);
+		write_end(rq);
+		if (rc)
+			reply_err(rq, &err);
+		else
+			reply_system(rq, id);
+	}
+	json_decref(o);
+}
+
+void h_system_bind(struct req *rq)
+{
+	static const char *const spec[] = {"code:s!", NULL};
+	int64_t id;
+	if (!system_id(rq, &id))
+		return;
+	json_t *o = req_json_object(rq);
+	if (!o)
+		return;
+	if (req_fields(rq, o, spec, NULL)) {
+		struct lt_err err = {0};
+		write_begin(rq);
+		int rc = lt_system_bind(rq->srv->store, &rq->who, id, json_string_value(json_object_get(o, "code")),
+					rq->srv->cfg.vxp_agency_ops, &err);
+		write_end(rq);
+		if (rc)
+			reply_err(rq, &err);
+		else
+			reply_system(rq, id);
+	}
+	json_decref(o);
+}
+
+void h_system_unbind(struct req *rq)
+{
+	int64_t id;
+	if (!system_id(rq, &id))
+		return;
+	struct lt_err err = {0};
+	write_begin(rq);
+	int rc = lt_system_unbind(rq->srv->store, &rq->who, id, rq->params[1], rq->srv->cfg.vxp_agency_ops, &err);
+	write_end(rq);
+	if (rc)
+		reply_err(rq, &err);
+	else
+		reply_system(rq, id);
+}
+
+void h_system_token(struct req *rq)
+{
+	int64_t id;
+	if (!system_id(rq, &id))
+		return;
+	struct lt_err err = {0};
+	char token[LT_TOKEN_BUFSZ];
+	int revoked = 0;
+	write_begin(rq);
+	int rc = lt_system_rotate_token(rq->srv->store, &rq->who, id, token, &revoked, &err);
+	write_end(rq);
+	if (rc) {
+		reply_err(rq, &err);
+		return;
+	}
+	reply_json(rq, 201,
+		   json_pack("{s:I,s:s,s:i,s:s}", "id", (json_int_t)id, "token", token, "revoked", revoked, "note",
+			     "the earlier tokens are revoked; the VXP secret is unchanged, so VXP access continues "
+			     "until the system is disabled (PATCH {\"disabled\":true}) or its secret is rotated"));
+	OPENSSL_cleanse(token, sizeof token);
+}
+
+void h_system_secret(struct req *rq)
+{
+	static const char *const spec[] = {"secret:s", NULL};
+	int64_t id;
+	if (!system_id(rq, &id))
+		return;
+	json_t *o = req_json_object(rq);
+	if (!o)
+		return;
+	if (req_fields(rq, o, spec, NULL)) {
+		struct lt_err err = {0};
+		char secret[LT_TOKEN_BUFSZ];
+		const char *given = json_string_value(json_object_get(o, "secret"));
+		write_begin(rq);
+		int rc = lt_system_set_secret(rq->srv->store, &rq->who, id, rq->srv->seal_key, given, secret, &err);
+		write_end(rq);
+		if (rc)
+			reply_err(rq, &err);
+		else if (given) /* the caller has it: never echoed */
+			reply_json(rq, 200, json_pack("{s:I,s:b}", "id", (json_int_t)id, "secret_set", true));
+		else
+			reply_json(rq, 200, json_pack("{s:I,s:s}", "id", (json_int_t)id, "vxp_secret", secret));
+		OPENSSL_cleanse(secret, sizeof secret);
+	}
 	json_decref(o);
 }

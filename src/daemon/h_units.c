@@ -335,13 +335,7 @@ void h_unit_patch(struct req *rq)
 	int rc;
 	write_begin(rq);
 	if (rename) {
-		/* The write lock is held: no change lands between this check and the rename. */
-		rc = version ? lt_registry_get(rq->srv->reg, code, NULL, &u, &err) : LT_OK;
-		if (rc == LT_OK && version && u.version != version)
-			rc = lt_err_set(&err, LT_ECONFLICT, "%s is at version %lld, not %lld: read it again and retry",
-					code, (long long)u.version, (long long)version);
-		if (rc == LT_OK)
-			rc = lt_registry_rename(rq->srv->reg, code, name, &d, effective, &u, &err);
+		rc = lt_registry_rename(rq->srv->reg, code, name, &d, effective, version, &u, &err);
 	} else if ((rc = lt_registry_get(rq->srv->reg, code, NULL, &u, &err)) == LT_OK) {
 		char *dst[] = {u.contact.address, u.contact.email, u.contact.phone, u.contact.fax, u.contact.website};
 		const char *src[] = {c.address, c.email, c.phone, c.fax, c.website};

@@ -83,28 +83,49 @@ static void reply_ok(struct req *rq, const char *key, json_t *value)
 	reply_json(rq, 200, o);
 }
 
+/* The operation a /vxp/ path names: its last segment. */
+bool h_vxp_is_send(const struct req *rq)
+{
+	const char *p = rq->uri.path ? rq->uri.path : rq->raw_uri;
+	if (!p)
+		return false;
+	size_t n = strcspn(p, "?#");
+	const char *seg = p + n;
+	while (seg > p && seg[-1] != '/')
+		seg--;
+	return (size_t)(p + n - seg) == 8 && strncmp(seg, "sendEdoc", 8) == 0;
+}
+
 void h_vxp_envelope(struct req *rq)
 {
 	json_t *j = rq->json;
-	if (json_is_string(json_object_get(j, "status")) && json_is_string(json_object_get(j, "ErrorCode")))
-		return;
-	const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-	char generic[96];
-	if (!msg) {
-		/* The generic reply could not be built either (its message was
-		 * not UTF-8): say at least what the status means. */
-		const char *phrase = MHD_get_reason_phrase_for((unsigned)rq->status);
-		snprintf(generic, sizeof generic, "the request was refused: HTTP %d %s", rq->status,
-			 phrase ? phrase : "");
-		msg = generic;
+	if (!json_is_string(json_object_get(j, "status")) || !json_is_string(json_object_get(j, "ErrorCode"))) {
+		const char *msg = json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+		char generic[96];
+		if (!msg) {
+			/* The generic reply could not be built either (its message
+			 * was not UTF-8): say at least what the status means. */
+			const char *phrase = MHD_get_reason_phrase_for((unsigned)rq->status);
+			snprintf(generic, sizeof generic, "the request was refused: HTTP %d %s", rq->status,
+				 phrase ? phrase : "");
+			msg = generic;
+		}
+		json_t *env = lt_vxp_fail_http(rq->status, msg);
+		json_decref(rq->json);
+		rq->json = env;
+		free(rq->raw);
+		rq->raw = NULL;
+		rq->raw_len = 0;
+		rq->www_auth = false;
 	}
-	json_t *env = lt_vxp_fail_http(rq->status, msg);
-	json_decref(rq->json);
-	rq->json = env;
-	free(rq->raw);
-	rq->raw = NULL;
-	rq->raw_len = 0;
-	rq->www_auth = false;
+	/* The SDK reads sendEdoc's DocId without checking it is there: a
+	 * refusal without it comes out as a result of nulls, the hub's
+	 * ErrorCode and ErrorDesc lost. */
+	if (rq->json && h_vxp_is_send(rq) && !json_object_get(rq->json, "DocId") &&
+	    json_object_set_new(rq->json, "DocId", json_string(""))) {
+		json_decref(rq->json);
+		rq->json = NULL; /* the server sends its fixed envelope, which has DocId */
+	}
 }
 
 static const char *header(void *ctx, const char *name)
@@ -125,12 +146,13 @@ static bool find_op(struct req *rq, enum op *out)
 	return false;
 }
 
-static bool authenticate(struct req *rq, struct lt_vxp_call *call)
+static bool authenticate(struct req *rq, struct lt_vxp_call *call, enum op op)
 {
 	struct lt_err err = {0};
 	if (lt_vxp_authenticate(rq->srv->store, rq->srv->seal_key, header, rq, rq->srv->cfg.vxp_max_clock_skew,
 				(int)rq->srv->cfg.vxp_utc_offset, call,
-				&err)) {
+				&err) ||
+	    lt_vxp_keys_check(call, op_names[op], &err)) {
 		reply_fail(rq, &err);
 		return false;
 	}
@@ -165,7 +187,7 @@ bool h_vxp_begin(struct req *rq)
 			return false;
 		}
 	}
-	if (!authenticate(rq, &v->call))
+	if (!authenticate(rq, &v->call, op))
 		return false;
 	if (op == OP_SEND) {
 		struct lt_err err = {0};
@@ -412,7 +434,7 @@ static void run_op(struct req *rq, struct vxp_req *v)
 			rc = lt_err_set(&err, LT_EINVAL, "registerAgency takes a JSON object {code, pcode, name, mail}");
 		else {
 			write_begin(rq);
-			rc = lt_vxp_register_agency(rq->srv->reg, &v->call, body, &err);
+			rc = lt_vxp_register_agency(rq->srv->reg, &v->call, body, rq->srv->cfg.vxp_agency_ops, &err);
 			write_end(rq);
 		}
 		json_decref(body);
@@ -420,7 +442,7 @@ static void run_op(struct req *rq, struct vxp_req *v)
 	}
 	case OP_DELETE:
 		write_begin(rq);
-		rc = lt_vxp_delete_agency(rq->srv->reg, &v->call, &err);
+		rc = lt_vxp_delete_agency(rq->srv->reg, &v->call, rq->srv->cfg.vxp_agency_ops, &err);
 		write_end(rq);
 		break;
 	case OP_RECEIVED:
@@ -485,7 +507,7 @@ void h_vxp_get(struct req *rq)
 	v->op = op;
 	rq->ctx = v;
 	rq->ctx_free = vxp_req_free;
-	if (!authenticate(rq, &v->call))
+	if (!authenticate(rq, &v->call, op))
 		return;
 	if (op == OP_SEND) {
 		struct lt_err err = {0};

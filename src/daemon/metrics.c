@@ -69,6 +69,7 @@ void metrics_observe(struct metrics *m, int route_index, int http_status, int64_
 struct buf {
 	char *p;
 	size_t n, cap;
+	bool failed; /* a piece could not be written: the text is not whole */
 };
 
 __attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char *fmt, ...)
@@ -78,16 +79,20 @@ __attribute__((format(printf, 2, 3))) static void put(struct buf *b, const char 
 		va_start(ap, fmt);
 		int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
 		va_end(ap);
-		if (k < 0)
+		if (k < 0) {
+			b->failed = true;
 			return;
+		}
 		if (b->p && b->n + (size_t)k < b->cap) {
 			b->n += (size_t)k;
 			return;
 		}
 		size_t cap = (b->cap ? b->cap * 2 : 8192) + (size_t)k;
 		char *np = realloc(b->p, cap);
-		if (!np)
+		if (!np) {
+			b->failed = true;
 			return;
+		}
 		b->p = np;
 		b->cap = cap;
 	}
@@ -101,7 +106,7 @@ static const char *route_label(size_t i, char *buf, size_t n)
 	return buf;
 }
 
-char *metrics_render(struct metrics *m, struct server *srv, size_t *len)
+char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct lt_err *err)
 {
 	struct buf b = {0};
 	char label[160];
@@ -147,11 +152,15 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len)
 	put(&b, "# HELP lienthong_http_requests_in_flight Requests being served.\n"
 		"# TYPE lienthong_http_requests_in_flight gauge\nlienthong_http_requests_in_flight %d\n",
 	    atomic_load(&srv->active));
+	int64_t last_seq = 0;
+	struct lt_exchange_counts xc;
+	if (lt_store_last_seq(srv->store, &last_seq, err) || lt_exchange_counts(srv->xch, &xc, err)) {
+		free(b.p);
+		return NULL;
+	}
 	put(&b, "# HELP lienthong_registry_last_seq Last sequence number of the event log.\n"
 		"# TYPE lienthong_registry_last_seq gauge\nlienthong_registry_last_seq %lld\n",
-	    (long long)lt_store_last_seq(srv->store));
-	struct lt_exchange_counts xc;
-	lt_exchange_counts(srv->xch, &xc);
+	    (long long)last_seq);
 	put(&b, "# HELP lienthong_exchange_documents Documents and status packages accepted.\n"
 		"# TYPE lienthong_exchange_documents gauge\n"
 		"lienthong_exchange_documents{kind=\"edoc\"} %llu\nlienthong_exchange_documents{kind=\"status\"} %llu\n"
@@ -169,6 +178,11 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len)
 	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
 	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays,
 	    (unsigned long long)xc.rejected);
+	if (b.failed || !b.p) {
+		free(b.p);
+		lt_err_set(err, LT_ENOMEM, "out of memory while writing the metrics");
+		return NULL;
+	}
 	*len = b.n;
 	return b.p;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/log.h"
 #include "server.h"
 
 const char *req_query(const struct req *rq, const char *key)
@@ -78,8 +79,15 @@ void reply_error(struct req *rq, int lt_status, const char *fmt, ...)
 
 void reply_err(struct req *rq, const struct lt_err *err)
 {
-	int st = err->status ? (int)err->status : LT_EIO;
-	reply_error(rq, st, "%s", err->msg[0] ? err->msg : lt_strerror(st));
+	if (err->status == LT_OK) {
+		/* A failure whose err was never filled: the library broke its
+		 * contract. Said loudly (the integration tests look for "BUG:"),
+		 * never passed off as an I/O error. */
+		lt_log_errorx("BUG: %s %s failed without a status", rq->method, rq->uri.path ? rq->uri.path : "?");
+		reply_error(rq, LT_EIO, "internal error: the request failed without a reason; please report it");
+		return;
+	}
+	reply_error(rq, err->status, "%s", err->msg[0] ? err->msg : lt_strerror(err->status));
 }
 
 /* If-None-Match holds a list of tags or "*". */

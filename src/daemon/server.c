@@ -4,6 +4,7 @@
  * metrics read when it completes. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -29,6 +30,35 @@ int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The request heads a thread is reading: begun (the request line seen) and
+ * not yet complete. A connection is served by one thread from its accept
+ * to its close, so when a thread has exactly one head open, a message
+ * libmicrohttpd logs about a head, on that thread, is about that one. */
+struct head_track {
+	atomic_int open;
+	_Atomic(struct req *) last; /* the latest begun, while it is still open */
+};
+
+static _Thread_local struct head_track tl_heads;
+
+static void head_begin(struct req *rq)
+{
+	rq->head = &tl_heads;
+	atomic_fetch_add(&tl_heads.open, 1);
+	atomic_store(&tl_heads.last, rq);
+}
+
+static void head_end(struct req *rq)
+{
+	struct head_track *h = rq->head;
+	if (!h)
+		return;
+	rq->head = NULL;
+	struct req *self = rq;
+	atomic_compare_exchange_strong(&h->last, &self, NULL);
+	atomic_fetch_sub(&h->open, 1);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct server *srv = cls;
@@ -41,6 +71,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rq->t_start_ns = now_ns();
 	rq->raw_uri = strdup(uri ? uri : "");
 	rq->body_fd = -1;
+	head_begin(rq);
 	atomic_fetch_add(&srv->active, 1);
 	return rq;
 }
@@ -69,6 +100,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !rq->status)
 		rq->status = 0; /* closed before a reply: logged as 0 */
+	head_end(rq);
 	watchdog_request_done(conn);
 	metrics_observe(srv->metrics, rq->route_index, rq->status, now_ns() - rq->t_start_ns, rq->lt_status);
 	access_log_write(srv, rq);
@@ -100,14 +132,31 @@ static char *json_text(struct req *rq, bool vxp, char *fallback, size_t size, si
 			return NULL;
 		int n = snprintf(fallback, size,
 				 "{\"status\":\"FAIL\",\"ErrorCode\":\"%d\",\"ErrorDesc\":\"the hub could not build "
-				 "its reply; retry later\"}\n",
-				 rq->status);
+				 "its reply; retry later\"%s}\n",
+				 rq->status, h_vxp_is_send(rq) ? ",\"DocId\":\"\"" : "");
 		*len = n > 0 && (size_t)n < size ? (size_t)n : 0;
 		*owned = false;
 		return fallback;
 	}
 	*owned = true;
 	return s;
+}
+
+/* Every reply, page or API: scripts, styles and images only from the hub
+ * itself (no inline script or style; data: images only, which the web
+ * interface's load-holding placeholder and empty favicon are), no framing
+ * of the management pages, and no Referer carrying a unit or document URL
+ * to another site. */
+#define CSP                                                                                                            \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "          \
+	"font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+static void security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 }
 
 static enum MHD_Result queue(struct req *rq)
@@ -165,7 +214,9 @@ static enum MHD_Result queue(struct req *rq)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rq->allow);
 	if (rq->www_auth)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lienthong\"");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	security_headers(resp);
+	if (rq->close)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(rq->conn, (unsigned)rq->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -179,36 +230,124 @@ static size_t body_limit(const struct server *srv, enum body_kind k)
 				  : 0;
 }
 
-static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+struct head_scan {
+	struct MHD_Connection *conn;
+	int lengths, codings;
+	char nul_in[64]; /* the name of a header holding a NUL byte */
+};
+
+#if MHD_VERSION <= 0x00097500
+struct key_seek {
+	const char *at;
+	bool found;
+};
+
+static enum MHD_Result is_key(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	(void)kind;
 	(void)value;
+	struct key_seek *k = cls;
+	k->found = k->found || key == k->at;
+	return k->found ? MHD_NO : MHD_YES;
+}
+#endif
+
+/* Whether a header value was cut at a NUL byte the client sent. Newer
+ * libmicrohttpd reports a value's length past such a byte; 0.9.75 measures
+ * it with strlen, but parses the head in place, turning each line's CR and
+ * LF into NULs: the byte after the value's end is then one of those, or
+ * (after a bare LF) the first byte of the next header's name, or the empty
+ * line that ends the head. Anything else is the rest of a value after a
+ * NUL. Both reads stay inside the line, which ends in CR, LF or both. */
+static bool value_cut(struct MHD_Connection *conn, const char *value, size_t value_size)
+{
+	size_t n = strlen(value);
+	if (n != value_size)
+		return true;
+#if MHD_VERSION > 0x00097500
+	/* Another parser: its length is the only evidence (the NUL test in
+	 * test_daemon_abuse.py says whether it suffices). */
+	(void)conn;
+	return false;
+#else
+	const char *after = value + n + 1;
+	if (*after == '\0' || *after == '\r' || *after == '\n')
+		return false;
+	struct key_seek k = {after, false};
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, is_key, &k);
+	return !k.found;
+#endif
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				   const char *value, size_t value_size)
+{
+	(void)kind;
+	struct head_scan *h = cls;
+	/* Every reader of a value as a C string would see it cut short at a
+	 * NUL: "Bearer <token>\0junk" would authenticate as the token. */
+	if (!h->nul_in[0] && (strlen(key) != key_size || (value && value_cut(h->conn, value, value_size))))
+		snprintf(h->nul_in, sizeof h->nul_in, "%.60s", key);
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-		++*(int *)cls;
+		h->lengths++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		h->codings++;
 	return MHD_YES;
 }
 
 /* What HTTP/1.1 requires of a request head that libmicrohttpd lets through:
- * a Host, one Content-Length, and no transfer coding but chunked. */
+ * a Host, one Content-Length, no transfer coding but chunked, never both
+ * framings (RFC 9112 §6.1: a request framed two ways is how a second
+ * request is smuggled inside the first), and no NUL byte in a header. A
+ * refusal of the framing closes the connection: what follows on it cannot
+ * be told apart from a body. */
 static bool head_ok(struct req *rq, const char *version)
 {
+	struct head_scan h = {.conn = rq->conn};
+	MHD_get_connection_values_n(rq->conn, MHD_HEADER_KIND, scan_header, &h);
+	if (h.nul_in[0]) {
+		rq->close = true;
+		reply_error(rq, LT_EINVAL, "the header %s holds a NUL byte", h.nul_in);
+		return false;
+	}
 	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && !req_header(rq, MHD_HTTP_HEADER_HOST)) {
 		reply_error(rq, LT_EINVAL, "an HTTP/1.1 request needs a Host header");
 		return false;
 	}
-	int lengths = 0;
-	MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, count_length, &lengths);
-	if (lengths > 1) {
+	if (h.lengths > 1) {
+		rq->close = true;
 		reply_error(rq, LT_EINVAL, "the request has more than one Content-Length");
 		return false;
 	}
+	/* The library reads the first Transfer-Encoding; the last coding of
+	 * them all is what frames the body (RFC 9112 §6.3). */
+	if (h.codings > 1) {
+		rq->close = true;
+		reply_error(rq, LT_EINVAL, "the request has more than one Transfer-Encoding header: send one, chunked");
+		return false;
+	}
 	const char *te = req_header(rq, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te && h.lengths) {
+		rq->close = true;
+		reply_error(rq, LT_EINVAL, "the request has both Content-Length and Transfer-Encoding: send one");
+		return false;
+	}
 	if (te && strcasecmp(te, "chunked") != 0) {
+		rq->close = true;
 		reply_error(rq, LT_EINVAL, "Transfer-Encoding %.40s is not supported: send chunked or a Content-Length", te);
 		rq->status = MHD_HTTP_NOT_IMPLEMENTED;
 		return false;
 	}
 	return true;
+}
+
+/* An SDK whose endpoint is configured with a trailing slash ("…/vxp/")
+ * calls "/vxp//op": that empty segment, and no other, is dropped, so the
+ * strict matching of every other path stays as it is. */
+static void vxp_endpoint_slash(char *path)
+{
+	if (strncmp(path, "/vxp//", 6) == 0 && path[6] != '/' && path[6] != '\0')
+		memmove(path + 4, path + 5, strlen(path + 5) + 1);
 }
 
 /* Everything that can be decided from the request head. Returns false with
@@ -222,6 +361,19 @@ static bool prepare(struct req *rq, const char *version)
 		reply_err(rq, &err);
 		return false;
 	}
+	/* A credential in the URL is refused, whatever the path: proxies,
+	 * logs and histories along the way keep URLs. */
+	for (size_t i = 0; i < rq->uri.n_query; i++)
+		if (uri_secret_name(rq->uri.query[i].key) || uri_secret_value(rq->uri.query[i].key) ||
+		    uri_secret_value(rq->uri.query[i].val)) {
+			reply_error(
+			    rq, LT_EAUTH,
+			    "a credential in the URL (query parameter '%.40s') is refused: send the token in the "
+			    "Authorization header, and revoke this one, which the URL may have left in logs",
+			    uri_secret_value(rq->uri.query[i].key) ? "[redacted]" : rq->uri.query[i].key);
+			return false;
+		}
+	vxp_endpoint_slash(rq->uri.path);
 	if (!route_find(rq, rq->allow, sizeof rq->allow))
 		return false;
 	rq->body_limit = body_limit(rq->srv, rq->route->body);
@@ -230,12 +382,16 @@ static bool prepare(struct req *rq, const char *version)
 	rq->body_allowance = rq->route->body == BODY_STREAM ? 2 : 0;
 	const char *cl = req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
-		char *end;
-		unsigned long long n = strtoull(cl, &end, 10);
-		if (*end || cl[0] == '-') {
-			reply_error(rq, LT_EINVAL, "Content-Length is not a number");
+		/* A plain decimal number: strtoull alone would take "+5" or " 5". */
+		if (!*cl || cl[strspn(cl, "0123456789")]) {
+			rq->close = true;
+			reply_error(rq, LT_EINVAL, "Content-Length '%.30s' is not a plain decimal number", cl);
 			return false;
 		}
+		errno = 0;
+		unsigned long long n = strtoull(cl, NULL, 10);
+		if (errno == ERANGE)
+			n = ULLONG_MAX;
 		if (n > rq->body_limit + rq->body_allowance) {
 			if (rq->body_limit)
 				reply_error(rq, LT_ETOOBIG, "the body is %llu bytes; %s %s takes at most %zu", n,
@@ -272,22 +428,19 @@ static bool send_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-/* libmicrohttpd (0.9.x) takes a reply only before the body or after all of
- * it: MHD_queue_response refuses one while the body is being read. So the
- * 413 of a body that keeps coming is written straight on the socket (the
- * daemon speaks plain HTTP, never TLS), and the connection is closed after
- * a short drain, not at once, so that the client reads the reply before
- * the close resets the connection. */
-static bool answer_early(struct req *rq)
+/* Writes rq's reply (a refusal already set) straight on the socket and
+ * shuts the sending side: for the moments libmicrohttpd takes no reply from
+ * us (the daemon speaks plain HTTP, never TLS). Whatever libmicrohttpd
+ * then tries to send fails, and it closes the connection. */
+static bool reply_on_socket(struct req *rq)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return false;
-	reply_too_big(rq);
 	bool vxp = vxp_refusal(rq);
 	if (vxp)
 		h_vxp_envelope(rq);
-	char fallback[192], head[512];
+	char fallback[192], head[768];
 	size_t n;
 	bool owned;
 	char *body = json_text(rq, vxp, fallback, sizeof fallback, &n, &owned);
@@ -296,7 +449,8 @@ static bool answer_early(struct req *rq)
 	const char *phrase = MHD_get_reason_phrase_for((unsigned)rq->status);
 	int hn = snprintf(head, sizeof head,
 			  "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n"
-			  "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\n\r\n",
+			  "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: " CSP
+			  "\r\nReferrer-Policy: no-referrer\r\nX-Frame-Options: DENY\r\n\r\n",
 			  rq->status, phrase ? phrase : "", n);
 	bool sent = hn > 0 && (size_t)hn < sizeof head && send_all(ci->connect_fd, head, (size_t)hn) &&
 		    (strcmp(rq->method, "HEAD") == 0 || send_all(ci->connect_fd, body, n));
@@ -305,10 +459,23 @@ static bool answer_early(struct req *rq)
 	if (!sent)
 		return false;
 	shutdown(ci->connect_fd, SHUT_WR); /* the reply is complete: the client sees its end */
+	rq->sent_bytes = n;
+	return true;
+}
+
+/* libmicrohttpd (0.9.x) takes a reply only before the body or after all of
+ * it: MHD_queue_response refuses one while the body is being read. So the
+ * 413 of a body that keeps coming is written straight on the socket, and
+ * the connection is closed after a short drain, not at once, so that the
+ * client reads the reply before the close resets the connection. */
+static bool answer_early(struct req *rq)
+{
+	reply_too_big(rq);
+	if (!reply_on_socket(rq))
+		return false;
 	rq->answered_early = true;
 	rq->early_at = rq->body_len;
 	rq->early_ns = now_ns();
-	rq->sent_bytes = n;
 	return true;
 }
 
@@ -349,6 +516,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!rq->started) {
 		rq->started = true;
 		rq->conn = conn;
+		head_end(rq);
 		watchdog_head_done(conn);
 		snprintf(rq->method, sizeof rq->method, "%s", method);
 		if (!prepare(rq, version))
@@ -414,7 +582,7 @@ void access_log_write(struct server *srv, struct req *rq)
 				  sizeof addr);
 	}
 	char uri[512];
-	snprintf(uri, sizeof uri, "%s", rq->raw_uri ? rq->raw_uri : "");
+	uri_redact(rq->raw_uri ? rq->raw_uri : "", uri, sizeof uri);
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:i,s:I,s:f,s:s,s:I}", "ts", ts, "remote", addr, "method",
 			      rq->method[0] ? rq->method : "-", "uri", uri, "route",
 			      rq->route ? rq->route->pattern : NULL, "status", rq->status, "bytes",
@@ -436,6 +604,33 @@ void access_log_write(struct server *srv, struct req *rq)
 	}
 }
 
+/* libmicrohttpd judges Content-Length itself, before any callback sees the
+ * head, and answers a value that is not a plain decimal number with its
+ * own HTML page (0.9.75 even sends its status line twice). It logs why
+ * first, on the thread serving the connection: when that thread has one
+ * head open, the head is known, and our JSON refusal goes out on its
+ * socket instead; the library's own reply then finds the socket shut and
+ * the connection closes. When the head cannot be told (several open on
+ * the thread), the library's reply stands: still a 400 and a close. */
+static void library_refusal(const char *msg)
+{
+	static const char malformed[] = "Failed to parse `Content-Length' header";
+	static const char too_large[] = "Too large value of 'Content-Length' header";
+	bool bad = strncmp(msg, malformed, sizeof malformed - 1) == 0;
+	if (!bad && strncmp(msg, too_large, sizeof too_large - 1) != 0)
+		return;
+	struct req *rq = atomic_load(&tl_heads.last);
+	if (atomic_load(&tl_heads.open) != 1 || !rq || rq->status)
+		return;
+	rq->close = true;
+	if (bad)
+		reply_error(rq, LT_EINVAL, "Content-Length is not a plain decimal number");
+	else
+		reply_error(rq, LT_ETOOBIG, "Content-Length is too large a number");
+	if (!reply_on_socket(rq))
+		rq->status = 0; /* nothing went out: the library's reply is the one */
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
@@ -445,10 +640,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
 	lt_log_debug("http: %s", msg);
+	library_refusal(msg);
 }
 
-/* "host:port", "[v6]:port" or ":port". */
-static int listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_err *err)
+int server_listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_err *err)
 {
 	memset(ss, 0, sizeof *ss);
 	char host[128];
@@ -457,8 +652,8 @@ static int listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_
 		return lt_err_set(err, LT_EINVAL, "listen '%s' needs a port: host:port", text);
 	char *end;
 	long port = strtol(colon + 1, &end, 10);
-	if (*end || port < 0 || port > 65535)
-		return lt_err_set(err, LT_EINVAL, "listen '%s': bad port", text);
+	if (end == colon + 1 || *end || port < 0 || port > 65535)
+		return lt_err_set(err, LT_EINVAL, "listen '%s': the port must be a number from 0 to 65535", text);
 	size_t hn = (size_t)(colon - text);
 	if (hn >= sizeof host)
 		return lt_err_set(err, LT_EINVAL, "listen '%s': host too long", text);
@@ -499,7 +694,7 @@ static void *watchdog_loop(void *arg)
 int server_start(struct server *srv, struct lt_err *err)
 {
 	struct sockaddr_storage ss;
-	if (listen_addr(srv->cfg.listen, &ss, err))
+	if (server_listen_addr(srv->cfg.listen, &ss, err))
 		return err->status;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)

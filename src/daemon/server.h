@@ -62,6 +62,7 @@ struct req {
 	size_t body_len, body_cap, body_limit, body_allowance;
 	bool body_too_big;
 	bool started;
+	struct head_track *head; /* while the head is read: the thread's count (server.c) */
 	/* A body that kept coming past its limit was answered 413 straight on
 	 * the socket (libmicrohttpd queues no reply mid-body); the connection
 	 * closes after a short drain. */
@@ -78,6 +79,7 @@ struct req {
 	char location[256];
 	char allow[64];
 	bool www_auth;
+	bool close; /* close the connection after the reply */
 	size_t sent_bytes;
 	int64_t t_start_ns;
 	int lt_status;     /* library status of a failure, for metrics */
@@ -116,6 +118,14 @@ struct server {
 int server_start(struct server *srv, struct lt_err *err);
 void server_stop(struct server *srv, int grace_seconds);
 int server_port(struct server *srv);
+/* The listen key: "host:port", "[v6]:port" or ":port", port 0..65535. */
+struct sockaddr_storage;
+int server_listen_addr(const char *text, struct sockaddr_storage *ss, struct lt_err *err);
+
+/* What start-up would refuse in cfg, found without binding, creating or
+ * writing anything: the listen address, the database, data and log paths,
+ * the CA files and the web directory (check.c, for lienthongd -n). */
+int daemon_check_config(const struct lt_config *cfg, struct lt_err *err);
 
 /* Sets rq->route from method and path; replies 404 or 405 when none fits
  * (routes.c). */
@@ -178,8 +188,9 @@ bool json_decision(struct req *rq, json_t *o, struct lt_decision *d);
 struct metrics *metrics_new(void);
 void metrics_free(struct metrics *m);
 void metrics_observe(struct metrics *m, int route_index, int http_status, int64_t ns, int lt_status);
-/* Prometheus text; caller frees. */
-char *metrics_render(struct metrics *m, struct server *srv, size_t *len);
+/* Prometheus text; caller frees. NULL (err filled) when the store or memory
+ * fails: a scrape then fails rather than reporting zeros. */
+char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct lt_err *err);
 
 /* ---- slow clients (watchdog.c) ---- */
 void watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx, enum MHD_ConnectionNotificationCode code);
@@ -214,6 +225,12 @@ void h_changes(struct req *rq);
 void h_compliance(struct req *rq);
 void h_systems_list(struct req *rq);
 void h_systems_add(struct req *rq);
+void h_system_patch(struct req *rq);
+void h_system_bind(struct req *rq);
+void h_system_unbind(struct req *rq);
+void h_system_token(struct req *rq);
+void h_system_secret(struct req *rq);
+void h_audit(struct req *rq);
 void h_dmdc_metadata(struct req *rq);
 bool h_document_send_begin(struct req *rq);
 void h_document_send_data(struct req *rq, const char *data, size_t len);
@@ -231,6 +248,8 @@ void h_vxp_get(struct req *rq);
  * (VXP clients parse nothing else); leaves rq->json NULL only when out of
  * memory. */
 void h_vxp_envelope(struct req *rq);
+/* Whether the request's path names sendEdoc, whose failures carry DocId. */
+bool h_vxp_is_send(const struct req *rq);
 void h_dmdc_category_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
 

@@ -20,4 +20,14 @@ struct uri {
 int uri_parse(const char *raw, struct uri *u, struct lt_err *err);
 void uri_free(struct uri *u);
 
+/* Credentials have no place in a URL, which logs, proxies and browser
+ * histories keep. A query parameter named like one (token, secret,
+ * password, api_key, …), and a value shaped like a bearer token or VXP
+ * secret ("lt_…", "vxp_…", "Bearer …"), percent-encoded or not. */
+bool uri_secret_name(const char *key);
+bool uri_secret_value(const char *val);
+/* raw with every such value (and any credential-shaped run in the path)
+ * replaced by "[redacted]", cut to size. */
+void uri_redact(const char *raw, char *out, size_t size);
+
 #endif

@@ -222,6 +222,7 @@ struct lt_edxml_reader {
 	char *text;
 	size_t text_len, text_cap;
 	bool text_over;
+	bool in_text; /* inside a run of character data, counted once in pkg->xml_nodes */
 
 	/* current objects of the open containers */
 	struct lt_edxml_organ *cur_organ;

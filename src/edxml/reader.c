@@ -88,6 +88,14 @@ static bool ns_ok(const xmlChar *uri)
 	return !uri || strcmp((const char *)uri, LT_EDXML_NS) == 0;
 }
 
+bool lt_edxml_is_signature(const char *local, const char *ns)
+{
+	if (ns && strcmp(ns, LT_XMLDSIG_NS) == 0)
+		return strcmp(local, "Signature") == 0;
+	return ns_ok((const xmlChar *)ns) &&
+	       (strcmp(local, "Signature") == 0 || strcmp(local, "DigitalSignature") == 0);
+}
+
 static int check_root(struct lt_edxml_reader *r, const char *name, const xmlChar *uri)
 {
 	const char *u = (const char *)uri;
@@ -108,10 +116,13 @@ static int check_root(struct lt_edxml_reader *r, const char *name, const xmlChar
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri, int nns,
                      const xmlChar **ns, int nattr, int ndefaulted, const xmlChar **attrs)
 {
-	(void)prefix, (void)nns, (void)ns, (void)nattr, (void)ndefaulted, (void)attrs;
+	(void)prefix, (void)ns, (void)ndefaulted, (void)attrs;
 	struct lt_edxml_reader *r = ctx;
 	if (r->status)
 		return;
+	r->in_text = false;
+	r->pkg->xml_nodes++;
+	r->pkg->xml_attributes += (uint64_t)nattr + (uint64_t)nns;
 	if (r->depth >= r->lim.max_depth) {
 		lt__edxml_fail(r, LT_ETOOBIG, "elements nest deeper than %u levels", r->lim.max_depth);
 		return;
@@ -121,6 +132,9 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 	int ei = -1;
 	if (pctx != X_SKIP && pctx != X_LEAF && pctx != X_CONTENT && ns_ok(uri))
 		ei = lt__edxml_lookup(pctx, name);
+	/* Only where the signature lives: a child of edXMLHeader. */
+	if (pctx == X_HDR && lt_edxml_is_signature(name, (const char *)uri))
+		r->pkg->signature = true;
 
 	struct lt__edxml_frame *f = &r->frames[r->depth];
 	snprintf(f->name, sizeof f->name, "%s", name);
@@ -156,6 +170,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 	struct lt_edxml_reader *r = ctx;
 	if (r->status || r->depth == 0)
 		return;
+	r->in_text = false;
 	const struct lt__edxml_frame *f = &r->frames[r->depth - 1];
 	if (f->elem >= 0) {
 		const struct lt__edxml_elem *e = &lt__edxml_elems[f->elem];
@@ -205,11 +220,33 @@ static void on_chars(void *ctx, const xmlChar *s, int len)
 	struct lt_edxml_reader *r = ctx;
 	if (r->status || r->depth == 0 || len <= 0)
 		return;
+	/* A text run may come in several calls; a tree holds it as one node. */
+	if (!r->in_text)
+		r->pkg->xml_nodes++;
+	r->in_text = true;
 	int c = r->frames[r->depth - 1].ctx;
 	if (c == X_LEAF)
 		append_text(r, s, (size_t)len);
 	else if (c == X_CONTENT)
 		lt__edxml_content_data(r, s, (size_t)len);
+}
+
+/* Comments and processing instructions carry nothing the reader reads, but a
+ * tree would hold each as a node. */
+static void on_comment(void *ctx, const xmlChar *value)
+{
+	(void)value;
+	struct lt_edxml_reader *r = ctx;
+	if (r->status)
+		return;
+	r->in_text = false;
+	r->pkg->xml_nodes++;
+}
+
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	(void)target;
+	on_comment(ctx, data);
 }
 
 static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
@@ -370,6 +407,8 @@ static int start_parser(struct lt_edxml_reader *r, const char *first, size_t n)
 	sax.endElementNs = on_end;
 	sax.characters = on_chars;
 	sax.cdataBlock = on_chars;
+	sax.comment = on_comment;
+	sax.processingInstruction = on_pi;
 	sax.internalSubset = on_doctype;
 	sax.externalSubset = on_doctype;
 	sax.serror = on_error;

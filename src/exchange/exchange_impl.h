@@ -44,6 +44,7 @@ struct lt_exchange {
 	int retention_days;
 	int hold_days;
 	int signature_policy;
+	uint64_t verify_max_bytes;
 	char trusted_ca[PATH_MAX];
 	/* Group commit: uploads and acknowledgements queue jobs; one thread
 	 * commits them together. */

@@ -353,6 +353,7 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	x->retention_days = opts->retention_days;
 	x->hold_days = opts->hold_days > 0 ? opts->hold_days : LT_EXCHANGE_DEFAULT_HOLD_DAYS;
 	x->signature_policy = opts->signature_policy;
+	x->verify_max_bytes = opts->verify_max_bytes;
 	snprintf(x->trusted_ca, sizeof x->trusted_ca, "%s", opts->trusted_ca ? opts->trusted_ca : "");
 	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/tmp", x->data_dir);
@@ -409,18 +410,20 @@ void lt_exchange_close(struct lt_exchange *x)
 	free(x);
 }
 
-void lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out)
+int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err)
 {
 	int64_t v[6] = {0};
 	memset(out, 0, sizeof *out);
-	if (lt_store_xcounts(x->store, v, NULL) == LT_OK) {
-		out->documents = (uint64_t)v[0];
-		out->statuses = (uint64_t)v[1];
-		out->bytes = (uint64_t)v[2];
-		out->deliveries_pending = (uint64_t)v[3];
-		out->deliveries_done = (uint64_t)v[4];
-		out->deliveries_refused = (uint64_t)v[5];
-	}
+	int rc = lt_store_xcounts(x->store, v, err);
+	if (rc)
+		return rc;
+	out->documents = (uint64_t)v[0];
+	out->statuses = (uint64_t)v[1];
+	out->bytes = (uint64_t)v[2];
+	out->deliveries_pending = (uint64_t)v[3];
+	out->deliveries_done = (uint64_t)v[4];
+	out->deliveries_refused = (uint64_t)v[5];
 	out->replays = atomic_load(&x->replays);
 	out->rejected = atomic_load(&x->rejected);
+	return LT_OK;
 }

@@ -165,7 +165,9 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 	if (rc)
 		return lt_err_set(err, rc, "%s", e.msg);
 	if (u.status == LT_UNIT_ACTIVE)
-		return add_delivery(rs, doc, code, code, "pending", "", now) ? LT_ENOMEM : LT_OK;
+		return add_delivery(rs, doc, code, code, "pending", "", now)
+			   ? lt_err_set(err, LT_ENOMEM, "out of memory")
+			   : LT_OK;
 	struct lt_codelist cur = {0};
 	if ((rc = lt_registry_resolve(x->reg, code, &cur, &e))) {
 		lt_codelist_free(&cur);
@@ -431,19 +433,23 @@ static int place_body(struct lt_upload *u, const char *id, char final[PATH_MAX],
 
 /* The signature policy of design.md §5: verify against the certificate
  * bound to the sender's code (or a trusted CA naming it); `flag` records
- * the verdict on the trace, `require` refuses what is not trusted. */
-static int judge_signature(struct lt_exchange *x, struct lt_upload *u, struct lt_xdoc *d, struct lt_err *err)
+ * the verdict on the trace, `require` refuses what is not trusted. Whether
+ * there is a signature at all the reader saw while the package streamed
+ * in, so an unsigned package is never parsed again; a signed one is parsed
+ * whole, within the memory budget of verify_max_bytes. */
+static int judge_signature(struct lt_exchange *x, struct lt_upload *u, const struct lt_edxml_package *p,
+			   struct lt_xdoc *d, struct lt_err *err)
 {
 	struct lt_sig_result sr;
 	struct lt_err e = {0};
 	char why[200] = "";
-	bool trusted = false, maybe = true;
+	bool trusted = false;
+	int vrc = LT_OK;
 	memset(&sr, 0, sizeof sr);
-	if (lt_sign_may_be_signed(u->tmp, &maybe, &e) != LT_OK)
-		lt_text_format(why, sizeof why, "not verified: %s", e.msg);
-	else if (!maybe)
+	if (!p->signature)
 		lt_text_format(why, sizeof why, "the package is not signed");
-	else if (lt_sign_verify_file(u->tmp, &sr, &e) != LT_OK)
+	else if ((vrc = lt_sign_verify_file(u->tmp, lt_sign_dom_cost(u->bytes, p->xml_nodes, p->xml_attributes),
+					    x->verify_max_bytes, &sr, &e)) != LT_OK)
 		lt_text_format(why, sizeof why, "not verified: %s", e.msg);
 	else if (!sr.present)
 		lt_text_format(why, sizeof why, "the package is not signed");
@@ -458,6 +464,12 @@ static int judge_signature(struct lt_exchange *x, struct lt_upload *u, struct lt
 	else
 		lt_text_format(d->signature, sizeof d->signature, "untrusted: %s", why);
 	lt_sig_result_clear(&sr);
+	if (!trusted && x->signature_policy == LT_SIG_REQUIRE && vrc == LT_ETOOBIG)
+		return lt_err_set(
+		    err, LT_ETOOBIG,
+		    "the hub requires a trusted signature and cannot verify this one: %s (verify_max_bytes); "
+		    "send a smaller package, or ask the hub's operator to raise verify_max_bytes",
+		    why);
 	if (!trusted && x->signature_policy == LT_SIG_REQUIRE)
 		return lt_err_set(err, LT_ERULE, "the hub requires a trusted signature and this package has none: %s", why);
 	return LT_OK;
@@ -503,7 +515,7 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 							d->from_code);
 		goto out;
 	}
-	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, d, err)))
+	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, p, d, err)))
 		goto out;
 	rc = p->kind == LT_EDXML_STATUS ? route_status(x, p, &job, &rs, err) : route_edoc(x, p, &job, &rs, err);
 	if (rc)

@@ -162,9 +162,8 @@ int lt_registry_catch_up(struct lt_registry *r, json_t *items, int64_t *applied,
 	if (rc)
 		return rc;
 	lt_store_journal_replaying(r->store, true);
-	int64_t last = lt_store_last_seq(r->store), max_change_id = 0;
-	if (last < 0)
-		rc = lt_err_set(err, LT_EIO, "the event log cannot be read");
+	int64_t last = 0, max_change_id = 0;
+	rc = lt_store_last_seq(r->store, &last, err);
 	if (rc == LT_OK)
 		rc = lt_store_changes(r->store, max_change, &max_change_id, err);
 	size_t i;

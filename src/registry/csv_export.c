@@ -9,23 +9,6 @@
 static const char header[] = "code,name,parent,address,email,phone,fax,website,decision_number,"
 			     "decision_date,decision_issuer,valid_from\n";
 
-/* Quotes a field only when it must (RFC 4180). */
-static void put_field(FILE *out, const char *s, bool last)
-{
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', out);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', out);
-			fputc(*s, out);
-		}
-		fputc('"', out);
-	} else {
-		fputs(s, out);
-	}
-	fputc(last ? '\n' : ',', out);
-}
-
 static int put_unit(void *ctx, const struct lt_unit *u)
 {
 	FILE *out = ctx;
@@ -35,7 +18,7 @@ static int put_unit(void *ctx, const struct lt_unit *u)
 			   u->contact.phone, u->contact.fax, u->contact.website, u->decision.number,
 			   u->decision.date, u->decision.issuer, u->valid_from};
 	for (size_t i = 0; i < 12; i++)
-		put_field(out, f[i], i == 11);
+		lt_registry_csv_field(out, f[i], i == 11);
 	return ferror(out) ? LT_EIO : LT_OK;
 }
 

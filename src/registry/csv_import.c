@@ -39,11 +39,14 @@ struct row {
 	char *f[NCOLS]; /* owned; NULL when the column is absent */
 	char sort_key[LT_CODE_BUFSZ];
 	char code[LT_CODE_BUFSZ];
+	size_t nul_col; /* 1-based column of the first field holding a NUL byte, or 0 */
 	bool bad;
 };
 
 struct parse {
 	int map[MAX_FIELDS]; /* CSV column index → enum col, or -1 */
+	char names[MAX_FIELDS][64]; /* the header's names, for messages */
+	size_t nul_header_col;      /* as row.nul_col, in the header */
 	size_t ncols;
 	bool header_done;
 	size_t field;
@@ -80,6 +83,18 @@ static void on_field(void *s, size_t len, void *data)
 {
 	struct parse *p = data;
 	size_t idx = p->field++;
+	/* A NUL would cut the value where C strings end, silently: the field
+	 * is refused instead, wherever it is. */
+	if (len && memchr(s, '\0', len)) {
+		size_t *at = p->header_done ? &p->cur.nul_col : &p->nul_header_col;
+		if (!*at)
+			*at = idx + 1;
+		if (!p->header_done && idx < MAX_FIELDS) {
+			p->map[idx] = -1;
+			p->ncols = idx + 1;
+		}
+		return;
+	}
 	if (!p->header_done) {
 		if (idx >= MAX_FIELDS) {
 			p->too_many_fields = true;
@@ -89,6 +104,7 @@ static void on_field(void *s, size_t len, void *data)
 		snprintf(name, sizeof name, "%.*s", (int)len, (const char *)s);
 		/* A UTF-8 byte-order mark before the first header name. */
 		const char *nm = (idx == 0 && strncmp(name, "\xEF\xBB\xBF", 3) == 0) ? name + 3 : name;
+		snprintf(p->names[idx], sizeof p->names[idx], "%s", nm);
 		p->map[idx] = -1;
 		for (size_t i = 0; i < sizeof column_names / sizeof column_names[0]; i++)
 			if (strcasecmp(nm, column_names[i].name) == 0)
@@ -110,14 +126,7 @@ static void on_field(void *s, size_t len, void *data)
 	}
 	memcpy(v, s, len);
 	v[len] = '\0';
-	/* Surrounding blanks are a copy-paste artefact, never data. */
-	size_t a = 0, b = len;
-	while (a < b && (v[a] == ' ' || v[a] == '\t'))
-		a++;
-	while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t' || v[b - 1] == '\r'))
-		b--;
-	memmove(v, v + a, b - a);
-	v[b - a] = '\0';
+	lt__csv_cell_value(v, len);
 	free(p->cur.f[p->map[idx]]);
 	p->cur.f[p->map[idx]] = v;
 }
@@ -132,10 +141,21 @@ static void on_row(int c, void *data)
 		p->field = 0;
 		return;
 	}
-	bool empty = true;
+	bool empty = !p->cur.nul_col;
 	for (int i = 0; i < NCOLS; i++)
 		if (p->cur.f[i] && p->cur.f[i][0])
 			empty = false;
+	if (p->cur.nul_col) {
+		size_t col = p->cur.nul_col;
+		char msg[160];
+		snprintf(
+		    msg, sizeof msg,
+		    "column %zu (%s) holds a NUL byte, which no value may contain (a file saved as UTF-16? save it "
+		    "as UTF-8)",
+		    col, col <= p->ncols && p->names[col - 1][0] ? p->names[col - 1] : "past the header");
+		report(p->rep, p->line, p->cur.f[C_CODE], msg);
+		p->cur.bad = true;
+	}
 	if (p->field != p->ncols && !empty) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "row has %zu fields, the header has %zu", p->field, p->ncols);
@@ -402,6 +422,12 @@ int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_rep
 	row_free(&p.cur);
 	if (rc == LT_OK && p.oom)
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory while reading the CSV file");
+	if (rc == LT_OK && p.nul_header_col)
+		rc = lt_err_set(
+		    err, LT_EINVAL,
+		    "line 1, column %zu: the header holds a NUL byte, which no name may contain (a file saved "
+		    "as UTF-16? save it as UTF-8)",
+		    p.nul_header_col);
 	if (rc == LT_OK && p.too_many_fields)
 		rc = lt_err_set(err, LT_EINVAL, "the header has more than %d columns", MAX_FIELDS);
 	if (rc == LT_OK && !p.header_done)
@@ -416,7 +442,8 @@ int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_rep
 						"column (name or TenDonVi)");
 	rep->rows = p.n;
 	for (size_t i = 0; rc == LT_OK && i < p.n; i++)
-		p.rows[i].bad = !check_row(&p.rows[i], rep);
+		if (!p.rows[i].bad)
+			p.rows[i].bad = !check_row(&p.rows[i], rep);
 	if (rc == LT_OK) {
 		if (p.n)
 			qsort(p.rows, p.n, sizeof *p.rows, cmp_rows);

@@ -51,6 +51,17 @@ done:
 	return rc;
 }
 
+/* Inside the write transaction: nobody can change the unit between this
+ * comparison and the write. */
+static int version_check(const struct lt_unit *u, int64_t if_version, struct lt_err *err)
+{
+	if (!if_version || if_version == u->version)
+		return LT_OK;
+	return lt_err_set(err, LT_EPRECOND,
+			  "%s changed since you read it (version %lld, you had %lld): reload and try again", u->code,
+			  (long long)u->version, (long long)if_version);
+}
+
 int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_contact *c, int64_t if_version,
 		       struct lt_unit *out, struct lt_err *err)
 {
@@ -63,12 +74,8 @@ int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_
 	struct lt_unit u;
 	if ((rc = lt__get_active(r, canon, &u, err)))
 		goto done;
-	if (if_version && if_version != u.version) {
-		rc = lt_err_set(err, LT_ECONFLICT,
-				"%s changed since you read it (version %lld, you had %lld): reload and try again",
-				canon, (long long)u.version, (long long)if_version);
+	if ((rc = version_check(&u, if_version, err)))
 		goto done;
-	}
 	u.contact = *c;
 	u.version++;
 	lt_date_today(today);
@@ -92,7 +99,7 @@ done:
 }
 
 int lt_registry_rename(struct lt_registry *r, const char *code, const char *name, const struct lt_decision *dec,
-		       const char *effective_in, struct lt_unit *out, struct lt_err *err)
+		       const char *effective_in, int64_t if_version, struct lt_unit *out, struct lt_err *err)
 {
 	char canon[LT_CODE_BUFSZ], effective[LT_DATE_BUFSZ];
 	struct lt_decision d;
@@ -104,7 +111,8 @@ int lt_registry_rename(struct lt_registry *r, const char *code, const char *name
 		return rc;
 	struct lt_unit u;
 	int64_t change_id = 0;
-	if ((rc = lt__get_active(r, canon, &u, err)) || (rc = lt__check_not_before(r, canon, effective, err)))
+	if ((rc = lt__get_active(r, canon, &u, err)) || (rc = version_check(&u, if_version, err)) ||
+	    (rc = lt__check_not_before(r, canon, effective, err)))
 		goto done;
 	if (strcmp(u.name, name) == 0) {
 		rc = lt_err_set(err, LT_ERULE, "%s is already named '%s'", canon, name);

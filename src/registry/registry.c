@@ -517,7 +517,8 @@ int lt_registry_changes_after(struct lt_registry *r, int64_t after, int limit, l
 		return lt_err_set(err, LT_EINVAL, "after must be 0 or a sequence number");
 	if (limit < 1 || limit > 10000)
 		return lt_err_set(err, LT_EINVAL, "limit must be between 1 and 10000");
-	if (last_seq)
-		*last_seq = lt_store_last_seq(r->store);
+	int rc;
+	if (last_seq && (rc = lt_store_last_seq(r->store, last_seq, err)))
+		return rc;
 	return lt_store_events_after(r->store, after, limit, cb, ctx, err);
 }

@@ -39,6 +39,12 @@ int lt__get_active(struct lt_registry *r, const char *code, struct lt_unit *out,
  * change, which would make as-of reads show a state that never stood. */
 int lt__check_not_before(struct lt_registry *r, const char *code, const char *effective, struct lt_err *err);
 
+/* The value of a field as the CSV parser hands it (v[0..len), writable,
+ * v[len] included): surrounding blanks dropped, and the apostrophe that
+ * lt_registry_csv_field put before a formula-like value removed. In place;
+ * returns the new length. */
+size_t lt__csv_cell_value(char *v, size_t len);
+
 /* Parses a code strictly into canonical text. */
 int lt__code_canon(const char *in, char out[LT_CODE_BUFSZ], struct lt_err *err);
 

@@ -453,6 +453,33 @@ static int do_dissolve(struct reorg *g, struct lt_unit *from)
 	return rc;
 }
 
+/* What each kind takes, judged before anything is read, whichever front
+ * built the request. */
+static int check_shape(const struct lt_reorg *q, const char *kind, struct lt_err *err)
+{
+	if (q->n_from == 0 || q->n_from > LT_REORG_MAX_UNITS)
+		return lt_err_set(err, LT_EINVAL, "field 'from' must list 1 to %d codes, not %zu", LT_REORG_MAX_UNITS,
+				  q->n_from);
+	if (q->n_into > LT_REORG_MAX_UNITS)
+		return lt_err_set(err, LT_EINVAL, "field 'into' lists %zu new units; at most %d", q->n_into,
+				  LT_REORG_MAX_UNITS);
+	if (q->n_children && q->kind != LT_REORG_SPLIT)
+		return lt_err_set(err, LT_EINVAL,
+				  "'children' places the children of a split; a %s moves them with their parent", kind);
+	if (q->into_code[0] && q->kind != LT_REORG_MERGE)
+		return lt_err_set(err, LT_EINVAL, "'into.code' (an existing unit) is for a merge only");
+	if (q->kind == LT_REORG_DISSOLVE && q->n_into)
+		return lt_err_set(err, LT_EINVAL, "a dissolve takes no 'into'");
+	if (q->kind != LT_REORG_DISSOLVE && !q->n_into && !q->into_code[0])
+		return lt_err_set(err, LT_EINVAL, "a %s needs 'into'", kind);
+	/* A name changes by a rename, on its own decision and in its own
+	 * history entry, never as a side effect of a move. */
+	if (q->kind == LT_REORG_MOVE && q->n_into == 1 && q->into[0].name[0])
+		return lt_err_set(err, LT_EINVAL,
+				  "a move keeps the unit's name: leave out 'into.name' and rename it as a change of its own");
+	return LT_OK;
+}
+
 static json_t *request_summary(const struct lt_reorg *q)
 {
 	json_t *from = json_array();
@@ -479,10 +506,8 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_reorg *q, stru
 		return lt_err_prefix(err, "reorganized: ");
 	if (!q->reorganized[0])
 		memcpy(g.reorganized, g.effective, sizeof g.reorganized);
-	if (q->n_from == 0)
-		return lt_err_set(err, LT_EINVAL, "from must name at least one unit");
-	if (q->n_from > 1000)
-		return lt_err_set(err, LT_EINVAL, "from names more than 1000 units");
+	if ((rc = check_shape(q, g.kind, err)))
+		return rc;
 	struct lt_unit *from = calloc(q->n_from, sizeof *from);
 	if (!from)
 		return oom(err);

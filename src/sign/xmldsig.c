@@ -5,9 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -63,16 +61,18 @@ int lt__xmlsec_init(struct lt_err *err)
  * attachment of 7.5 MB already reaches in base64; the size cap above is
  * what bounds memory. Messages do not name the file: the hub verifies
  * spool files whose paths are nobody's business. */
-static xmlDocPtr parse(const char *path, struct lt_err *err)
+static xmlDocPtr parse(const char *path, uint64_t max_bytes, struct lt_err *err)
 {
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
 		lt_err_set(err, LT_EIO, "cannot read the package: %s", strerror(errno));
 		return NULL;
 	}
-	if ((uint64_t)sb.st_size > LT_SIGN_MAX_BYTES) {
-		lt_err_set(err, LT_ETOOBIG, "the package is over %u bytes, too large to sign or verify in memory",
-			   LT_SIGN_MAX_BYTES);
+	if ((uint64_t)sb.st_size > max_bytes) {
+		lt_err_set(err, LT_ETOOBIG,
+			   "too large: the package is over %llu bytes, too large to sign or verify in "
+			   "memory",
+			   (unsigned long long)max_bytes);
 		return NULL;
 	}
 	xmlDocPtr doc =
@@ -102,25 +102,26 @@ static xmlNodePtr find_header(xmlDocPtr doc)
 			if (is(c, "edXMLEnvelope"))
 				env = c;
 		for (xmlNodePtr c = env ? env->children : NULL; c; c = c->next)
-			if (is(c, "edXMLHeader") && c->ns && xmlStrcmp(c->ns->href, BAD_CAST LT_EDXML_NS) == 0)
+			if (is(c, "edXMLHeader") && (!c->ns || xmlStrcmp(c->ns->href, BAD_CAST LT_EDXML_NS) == 0))
 				return c;
 	}
 	return NULL;
 }
 
-/* The Signature element: XML-DSig's, anywhere, or the un-namespaced form
- * of the samples (which falls into the QCVN namespace) under the header. */
-static xmlNodePtr find_signature(xmlDocPtr doc, xmlNodePtr header, bool *foreign)
+/* The signature: a child of the header that the edXML reader would take for
+ * one, so that the hub's streaming decision and the verifier agree. *foreign
+ * tells the samples' un-namespaced form (which falls into the QCVN
+ * namespace) from XML-DSig's. */
+static xmlNodePtr find_signature(xmlNodePtr header, bool *foreign)
 {
 	*foreign = false;
-	xmlNodePtr n = xmlSecFindNode(xmlDocGetRootElement(doc), xmlSecNodeSignature, xmlSecDSigNs);
-	if (n)
-		return n;
-	for (xmlNodePtr c = header ? header->children : NULL; c; c = c->next)
-		if (is(c, "Signature") || is(c, "DigitalSignature")) {
-			*foreign = true;
+	for (xmlNodePtr c = header ? header->children : NULL; c; c = c->next) {
+		const char *ns = c->ns ? (const char *)c->ns->href : NULL;
+		if (c->type == XML_ELEMENT_NODE && lt_edxml_is_signature((const char *)c->name, ns)) {
+			*foreign = !ns || strcmp(ns, LT_XMLDSIG_NS) != 0;
 			return c;
 		}
+	}
 	return NULL;
 }
 
@@ -217,7 +218,7 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 		sk_X509_pop_free(certs, X509_free);
 		return rc;
 	}
-	xmlDocPtr doc = parse(in, err);
+	xmlDocPtr doc = parse(in, LT_SIGN_MAX_BYTES, err);
 	if (!doc) {
 		sk_X509_pop_free(certs, X509_free);
 		return lt_err_set(err, err->status, "%s: %s", in, err->msg);
@@ -231,7 +232,7 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 	}
 	bool foreign;
 	xmlNodePtr old;
-	while ((old = find_signature(doc, header, &foreign))) {
+	while ((old = find_signature(header, &foreign))) {
 		xmlUnlinkNode(old);
 		xmlFreeNode(old);
 	}
@@ -487,61 +488,53 @@ out:
 	ERR_clear_error();
 }
 
-/* A DOM of a package costs several times its size, so verifications run
- * at most one per core at a time, whatever the number of uploads. */
+/* Measured with libxml2 2.9 on x86-64: an element node with its name costs
+ * about 125 bytes, a text node about 120, an attribute (its node, value node
+ * and text) about 225; text and the parser's buffers, twice the bytes. */
+uint64_t lt_sign_dom_cost(uint64_t bytes, uint64_t nodes, uint64_t attributes)
+{
+	if (bytes > UINT64_MAX / 4 || nodes > UINT64_MAX / 512 || attributes > UINT64_MAX / 1024)
+		return UINT64_MAX; /* no real file, but an estimate never wraps to a small one */
+	return 2 * bytes + 128 * nodes + 224 * attributes;
+}
+
+/* A tree of a package costs up to forty times its size, so verifications
+ * run at most one per core at a time, whatever the number of uploads, and
+ * together hold no more than the budget. One past the budget waits for the
+ * others to end; alone it always runs, as its cost was checked against the
+ * budget before. */
 static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
 static long gate_busy;
+static uint64_t gate_held;
 
-static void gate_enter(void)
+static void gate_enter(uint64_t cost, uint64_t budget)
 {
 	long cap = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cap < 1)
 		cap = 1;
 	pthread_mutex_lock(&gate_mu);
-	while (gate_busy >= cap)
+	while (gate_busy >= cap || (gate_busy > 0 && gate_held + cost > budget))
 		pthread_cond_wait(&gate_cv, &gate_mu);
 	gate_busy++;
+	gate_held += cost;
 	pthread_mutex_unlock(&gate_mu);
 }
 
-static void gate_leave(void)
+static void gate_leave(uint64_t cost)
 {
 	pthread_mutex_lock(&gate_mu);
 	gate_busy--;
-	pthread_cond_signal(&gate_cv);
+	gate_held -= cost;
+	/* Waiters wait on different sums: each looks again. */
+	pthread_cond_broadcast(&gate_cv);
 	pthread_mutex_unlock(&gate_mu);
-}
-
-int lt_sign_may_be_signed(const char *path, bool *maybe, struct lt_err *err)
-{
-	*maybe = true;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) != 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return lt_err_set(err, LT_EIO, "cannot read the package: %s", strerror(e));
-	}
-	if (sb.st_size == 0 || (uint64_t)sb.st_size > LT_SIGN_MAX_BYTES) {
-		close(fd); /* verification words both cases */
-		return LT_OK;
-	}
-	void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return LT_OK;
-	*maybe = memmem(m, (size_t)sb.st_size, "Signature", 9) != NULL;
-	munmap(m, (size_t)sb.st_size);
-	return LT_OK;
 }
 
 static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err)
 {
 	bool foreign = false;
-	xmlNodePtr header = find_header(doc);
-	xmlNodePtr sig = find_signature(doc, header, &foreign);
+	xmlNodePtr sig = find_signature(find_header(doc), &foreign);
 	if (!sig || !sig->children) {
 		snprintf(r->reason, sizeof r->reason, "the package is not signed");
 		r->present = sig != NULL;
@@ -592,16 +585,29 @@ static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err
 	return rc;
 }
 
-int lt_sign_verify_file(const char *path, struct lt_sig_result *r, struct lt_err *err)
+int lt_sign_verify_file(const char *path, uint64_t cost, uint64_t budget, struct lt_sig_result *r, struct lt_err *err)
 {
 	memset(r, 0, sizeof *r);
 	int rc = lt__xmlsec_init(err);
 	if (rc)
 		return rc;
-	gate_enter();
-	xmlDocPtr doc = parse(path, err);
+	if (!budget)
+		budget = LT_SIGN_MAX_BYTES;
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return lt_err_set(err, LT_EIO, "cannot read the package: %s", strerror(errno));
+	if (!cost)
+		cost = (uint64_t)sb.st_size;
+	if (cost > budget)
+		return lt_err_set(
+		    err, LT_ETOOBIG,
+		    "too large: verifying this package of %llu bytes would hold about %llu bytes in memory, "
+		    "over the verification budget of %llu bytes",
+		    (unsigned long long)sb.st_size, (unsigned long long)cost, (unsigned long long)budget);
+	gate_enter(cost, budget);
+	xmlDocPtr doc = parse(path, UINT64_MAX, err);
 	rc = doc ? verify_doc(doc, r, err) : err->status;
 	xmlFreeDoc(doc);
-	gate_leave();
+	gate_leave(cost);
 	return rc;
 }

@@ -81,13 +81,27 @@ char *lt__code_rev_prefix(const char *code, char *buf)
 	return buf;
 }
 
-#define DISPATCH(call) return s->ops->call
+/* Whatever a backend or a caller's callback returned, the status and err
+ * agree (lt_err_agree): err is cleared first, so what it holds afterwards
+ * is this call's account. */
+#define DISPATCH(call)                                                                                               \
+	do {                                                                                                         \
+		lt_err_clear(err);                                                                                   \
+		return lt_err_agree(err, s->ops->call);                                                              \
+	} while (0)
 
-/* Transactions and events go through the issue journal (store_journal.c). */
-int lt_store_begin(struct lt_store *s, struct lt_err *err) { return lt__sj_begin(s, err); }
-int lt_store_commit(struct lt_store *s, struct lt_err *err) { return lt__sj_commit(s, err); }
+/* The same for the calls that go through the issue journal first
+ * (store_journal.c): transactions, events and allocation. */
+#define JOURNALED(call)                                                                                              \
+	do {                                                                                                         \
+		lt_err_clear(err);                                                                                   \
+		return lt_err_agree(err, call);                                                                      \
+	} while (0)
+
+int lt_store_begin(struct lt_store *s, struct lt_err *err) { JOURNALED(lt__sj_begin(s, err)); }
+int lt_store_commit(struct lt_store *s, struct lt_err *err) { JOURNALED(lt__sj_commit(s, err)); }
 void lt_store_rollback(struct lt_store *s) { lt__sj_rollback(s); }
-int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err) { return lt__sj_part(s, what, err); }
+int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err) { JOURNALED(lt__sj_part(s, what, err)); }
 int lt_store_unit_get(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err)
 {
 	DISPATCH(unit_get(s, code, out, err));
@@ -113,7 +127,7 @@ int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit
 }
 int lt_store_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err)
 {
-	return lt__sj_numbers_used(s, parent, out, n, err);
+	JOURNALED(lt__sj_numbers_used(s, parent, out, n, err));
 }
 int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
 			 struct lt_err *err)
@@ -138,7 +152,7 @@ int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_e
 }
 int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
 {
-	return lt__sj_event_append(s, ev, err);
+	JOURNALED(lt__sj_event_append(s, ev, err));
 }
 int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err)
 {
@@ -149,8 +163,8 @@ int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event
 {
 	DISPATCH(events_after(s, after, limit, cb, ctx, err));
 }
-int64_t lt_store_last_seq(struct lt_store *s) { DISPATCH(last_seq(s)); }
-uint64_t lt_store_generation(struct lt_store *s) { DISPATCH(generation(s)); }
+int lt_store_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err) { DISPATCH(last_seq(s, out, err)); }
+uint64_t lt_store_generation(struct lt_store *s) { return s->ops->generation(s); }
 int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			struct lt_err *err)
 {
@@ -277,6 +291,27 @@ int lt_store_systems_by_primary(struct lt_store *s, const char *code, lt_system_
 int lt_store_system_code_remove(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
 {
 	DISPATCH(system_code_remove(s, id, code, err));
+}
+int lt_store_system_disable(struct lt_store *s, int64_t id, const char *at, struct lt_err *err)
+{
+	DISPATCH(system_disable(s, id, at, err));
+}
+int lt_store_system_secret_set(struct lt_store *s, int64_t id, const char *sealed, struct lt_err *err)
+{
+	DISPATCH(system_secret_set(s, id, sealed, err));
+}
+int lt_store_system_tokens_revoke(struct lt_store *s, int64_t id, const char *at, int *n, struct lt_err *err)
+{
+	DISPATCH(system_tokens_revoke(s, id, at, n, err));
+}
+int lt_store_audit_add(struct lt_store *s, struct lt_audit *a, struct lt_err *err)
+{
+	DISPATCH(audit_add(s, a, err));
+}
+int lt_store_audits(struct lt_store *s, const char *target, int64_t after, int limit, lt_audit_cb cb, void *ctx,
+		    struct lt_err *err)
+{
+	DISPATCH(audits(s, target, after, limit, cb, ctx, err));
 }
 int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
 		   struct lt_err *err)

@@ -31,7 +31,7 @@ struct lt_store_ops {
 	int (*events_for)(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
 	int (*events_after)(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
 			    struct lt_err *err);
-	int64_t (*last_seq)(struct lt_store *s);
+	int (*last_seq)(struct lt_store *s, int64_t *out, struct lt_err *err);
 	uint64_t (*generation)(struct lt_store *s);
 	int (*event_asof)(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			  struct lt_err *err);
@@ -48,6 +48,12 @@ struct lt_store_ops {
 	int (*system_codes)(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
 	int (*systems_by_primary)(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
 	int (*system_code_remove)(struct lt_store *s, int64_t id, const char *code, struct lt_err *err);
+	int (*system_disable)(struct lt_store *s, int64_t id, const char *at, struct lt_err *err);
+	int (*system_secret_set)(struct lt_store *s, int64_t id, const char *sealed, struct lt_err *err);
+	int (*system_tokens_revoke)(struct lt_store *s, int64_t id, const char *at, int *n, struct lt_err *err);
+	int (*audit_add)(struct lt_store *s, struct lt_audit *a, struct lt_err *err);
+	int (*audits)(struct lt_store *s, const char *target, int64_t after, int limit, lt_audit_cb cb, void *ctx,
+		      struct lt_err *err);
 	int (*xsent)(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 	int (*system_rebind)(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 	int (*xdoc_find)(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,

@@ -32,9 +32,9 @@ int lt_store_journal_open(struct lt_store *s, const char *path, struct lt_err *e
 int lt_store_journal_status(struct lt_store *s, int64_t *mark, int64_t *last, struct lt_err *err)
 {
 	*mark = -1;
-	*last = s->ops->last_seq(s);
-	if (*last < 0)
-		return lt_err_set(err, LT_EIO, "the event log cannot be read");
+	int rc = s->ops->last_seq(s, last, err);
+	if (rc)
+		return rc;
 	return s->journal ? lt__journal_mark(s->journal, mark, err) : LT_OK;
 }
 
@@ -70,13 +70,13 @@ static void txn_end(struct lt_store *s)
 static void record_reached(struct lt_store *s)
 {
 	struct lt_err e = {0};
-	int64_t last = s->ops->last_seq(s);
+	int64_t last = 0;
 	/* The commit stands either way; the codes were claimed before it, so
 	 * a lagging mark can only let a restore go unnoticed for this one
 	 * commit, never reissue its codes. */
-	if (last < 0 || lt__journal_reached(s->journal, last, &e) != LT_OK)
+	if (s->ops->last_seq(s, &last, &e) != LT_OK || lt__journal_reached(s->journal, last, &e) != LT_OK)
 		lt_log_warnx("issue journal %s: the seq reached was not recorded: %s", lt__journal_path(s->journal),
-			     e.msg[0] ? e.msg : "the event log cannot be read");
+			     e.msg);
 }
 
 int lt__sj_commit(struct lt_store *s, struct lt_err *err)

@@ -36,7 +36,7 @@ static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL
 
 static const struct key keys[] = {
 	{"listen", STR(listen), "127.0.0.1:8080", 0, 0, NULL, "address and port the daemon listens on"},
-	{"db", STR(db), "var/lienthong.db", 0, 0, NULL, "SQLite database file, or a postgresql:// URI"},
+	{"db", STR(db), "var/lienthong.db", 0, 0, NULL, "SQLite database file (created 0600, as are its -wal and -shm, whatever the umask), or a postgresql:// URI"},
 	{"data_dir", STR(data_dir), "var/data", 0, 0, NULL, "directory for package bodies and sealed keys"},
 	{"issue_journal", STR(issue_journal), "", 0, 0, NULL,
 	 "file, on another disk than db and its backups, where every code issued and the change feed's progress "
@@ -46,6 +46,9 @@ static const struct key keys[] = {
 	 "largest edXML package accepted, in bytes"},
 	{"signature_policy", ENUM(signature_policy), "flag", 0, 0, sig_choices,
 	 "what an unsigned or badly signed package gets: off, flag or require"},
+	{"verify_max_bytes", INT(verify_max_bytes), "268435456", 65536, INT64_C(1) << 40, NULL,
+	 "memory, in bytes, that signature verifications may hold at once (each parses its package whole: about "
+	 "twice its size, up to forty times for dense markup); a signed package that needs more is not verified"},
 	{"public_read", BOOL(public_read), "true", 0, 0, NULL, "allow anonymous reads of the public catalogue"},
 	{"log_level", ENUM(log_level), "info", 0, 0, log_choices, "error, warn, info or debug"},
 	{"threads", INT(threads), "4", 1, 256, NULL, "worker threads of the HTTP server"},
@@ -62,6 +65,9 @@ static const struct key keys[] = {
 	 "largest bulk request body (records posted to /dmdc/Category), in bytes"},
 	{"vxp_max_clock_skew", INT(vxp_max_clock_skew), "0", 0, INT64_C(1) << 31, NULL,
 	 "refuse VXP calls whose timestamp is further off than this many seconds; 0 = off"},
+	{"vxp_agency_ops", BOOL(vxp_agency_ops), "off", 0, 0, NULL,
+	 "let a connected system bind and unbind, over VXP registerAgency and deleteAgency, units strictly below "
+	 "its own code (the SDK signs neither call's code); off: an admin or the unit's manager binds them"},
 	{"vxp_utc_offset", INT(vxp_utc_offset), "420", -720, 840, NULL,
 	 "minutes east of UTC of the VXP clients' clocks, whose timestamp, fromDate and toDate carry no zone; 420 = "
 	 "Viet Nam (UTC+7)"},

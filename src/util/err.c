@@ -14,17 +14,18 @@ static const struct {
 	int http;
 	int exit_code;
 } status_table[] = {
-	{LT_OK, "ok", "success", 200, 0},
-	{LT_EINVAL, "bad_request", "invalid input", 400, 1},
-	{LT_ENOTFOUND, "not_found", "not found", 404, 1},
-	{LT_ECONFLICT, "conflict", "conflict with existing state", 409, 1},
-	{LT_ERULE, "rule_refused", "refused by a registry rule", 422, 1},
-	{LT_EIO, "io_error", "input/output or database error", 500, 3},
-	{LT_ENOMEM, "out_of_memory", "out of memory", 500, 3},
-	{LT_ETOOBIG, "too_large", "too large", 413, 1},
-	{LT_EAUTH, "unauthorized", "missing or wrong credential", 401, 1},
-	{LT_EFORBIDDEN, "forbidden", "outside the caller's scope", 403, 1},
-	{LT_ENOTREADY, "not_ready", "not ready", 503, 3},
+	{LT_OK, "ok", "success", 200, LT_EXIT_OK},
+	{LT_EINVAL, "bad_request", "invalid input", 400, LT_EXIT_REFUSED},
+	{LT_ENOTFOUND, "not_found", "not found", 404, LT_EXIT_REFUSED},
+	{LT_ECONFLICT, "conflict", "conflict with existing state", 409, LT_EXIT_REFUSED},
+	{LT_ERULE, "rule_refused", "refused by a registry rule", 422, LT_EXIT_REFUSED},
+	{LT_EIO, "io_error", "input/output or database error", 500, LT_EXIT_IO},
+	{LT_ENOMEM, "out_of_memory", "out of memory", 500, LT_EXIT_IO},
+	{LT_ETOOBIG, "too_large", "too large", 413, LT_EXIT_REFUSED},
+	{LT_EAUTH, "unauthorized", "missing or wrong credential", 401, LT_EXIT_REFUSED},
+	{LT_EFORBIDDEN, "forbidden", "outside the caller's scope", 403, LT_EXIT_REFUSED},
+	{LT_ENOTREADY, "not_ready", "not ready", 503, LT_EXIT_IO},
+	{LT_EPRECOND, "precondition_failed", "the expected version is not the current one", 412, LT_EXIT_REFUSED},
 };
 
 static size_t status_index(int status)
@@ -69,6 +70,15 @@ int lt_err_prefix(struct lt_err *err, const char *fmt, ...)
 	if (snprintf(err->msg, sizeof err->msg, "%s%s", head, old) >= (int)sizeof err->msg)
 		lt_text_cut_whole(err->msg, sizeof err->msg - 1);
 	return err->status;
+}
+
+int lt_err_agree(struct lt_err *err, int rc)
+{
+	if (rc >= 0 || !err)
+		return rc;
+	if (err->status < 0 && err->msg[0])
+		return err->status;
+	return lt_err_set(err, rc, "%s", lt_strerror(rc));
 }
 
 void lt_err_clear(struct lt_err *err)

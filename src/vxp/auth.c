@@ -404,7 +404,13 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 						"no connected system %s with a secret that makes this signature: check the "
 						"systemid and the vxp_secret from 'lienthong system add'",
 						out->systemid);
+			else if (fc.sys.disabled[0])
+				rc = lt_err_set(err, LT_EAUTH,
+						"connected system %s was disabled on %s: its calls are refused until an admin "
+						"enables it again",
+						out->systemid, fc.sys.disabled);
 			else {
+				out->who.via_vxp = true;
 				out->who.role = LT_ROLE_SYSTEM;
 				out->who.system_id = fc.sys.id;
 				snprintf(out->who.name, sizeof out->who.name, "%s", fc.sys.name);

@@ -111,26 +111,6 @@ int lt_vxp_agencies(struct lt_registry *r, enum lt_vxp_agencies which, json_t **
 	return LT_OK;
 }
 
-/* The codes a system may connect: its own subtrees. */
-static int in_scope(struct lt_store *s, const struct lt_vxp_call *c, const char *code, struct lt_err *err)
-{
-	struct lt_codelist mine = {0};
-	int rc = lt_store_system_codes(s, c->who.system_id, &mine, err);
-	bool ok = false;
-	struct lt_code target;
-	if (rc == LT_OK && lt_code_parse(&target, code, LT_CODE_LENIENT, NULL) == LT_OK)
-		for (size_t i = 0; i < mine.n && !ok; i++) {
-			struct lt_code root;
-			ok = lt_code_parse(&root, mine.codes[i], LT_CODE_LENIENT, NULL) == LT_OK &&
-			     (lt_code_equal(&root, &target) || lt_code_is_ancestor(&root, &target));
-		}
-	lt_codelist_free(&mine);
-	if (rc)
-		return rc;
-	return ok ? LT_OK
-		  : lt_err_set(err, LT_EFORBIDDEN, "%s lies outside the units this system speaks for", code);
-}
-
 static int canon_code(const char *text, char out[LT_CODE_BUFSZ], struct lt_err *err)
 {
 	struct lt_code c;
@@ -142,51 +122,23 @@ static int canon_code(const char *text, char out[LT_CODE_BUFSZ], struct lt_err *
 	return LT_OK;
 }
 
-int lt_vxp_register_agency(struct lt_registry *r, const struct lt_vxp_call *c, json_t *body, struct lt_err *err)
+int lt_vxp_register_agency(struct lt_registry *r, const struct lt_vxp_call *c, json_t *body, bool agency_ops,
+			   struct lt_err *err)
 {
-	struct lt_store *s = lt_registry_store(r);
 	char code[LT_CODE_BUFSZ];
-	const char *text = json_string_value(json_object_get(body, "code"));
-	int rc = canon_code(text, code, err);
+	int rc = canon_code(json_string_value(json_object_get(body, "code")), code, err);
 	if (rc)
 		return rc;
-	struct lt_unit u;
-	if ((rc = lt_registry_get(r, code, NULL, &u, err)))
-		return rc == LT_ENOTFOUND
-			       ? lt_err_set(err, LT_ENOTFOUND,
-					    "%s is not in the registry: its manager issues codes; registerAgency only "
-					    "connects an existing unit",
-					    code)
-			       : rc;
-	if (u.status != LT_UNIT_ACTIVE)
-		return lt_err_set(err, LT_ERULE, "%s is closed; connect its successor instead", code);
-	if ((rc = in_scope(s, c, code, err)))
-		return rc;
-	if ((rc = lt_store_begin(s, err)))
-		return rc;
-	rc = lt_store_system_code_add(s, c->who.system_id, code, err);
-	if (rc == LT_OK)
-		return lt_store_commit(s, err);
-	lt_store_rollback(s);
-	return rc;
+	return lt_system_bind(lt_registry_store(r), &c->who, c->who.system_id, code, agency_ops, err);
 }
 
-int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, struct lt_err *err)
+int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, bool agency_ops, struct lt_err *err)
 {
-	struct lt_store *s = lt_registry_store(r);
 	char code[LT_CODE_BUFSZ];
 	int rc = canon_code(lt_vxp_param(c, "AgencyCode"), code, err);
 	if (rc)
 		return rc;
-	if (strcmp(code, c->systemid) == 0)
-		return lt_err_set(err, LT_ERULE, "%s is this system's own systemid; it cannot disconnect itself", code);
-	if ((rc = lt_store_begin(s, err)))
-		return rc;
-	rc = lt_store_system_code_remove(s, c->who.system_id, code, err);
-	if (rc == LT_OK)
-		return lt_store_commit(s, err);
-	lt_store_rollback(s);
-	return rc;
+	return lt_system_unbind(lt_registry_store(r), &c->who, c->who.system_id, code, agency_ops, err);
 }
 
 /* ---- documents ---- */
@@ -223,21 +175,6 @@ json_t *lt_vxp_send_reply(const json_t *sent, struct lt_err *err)
 	return o;
 }
 
-/* "dd/MM/yyyy HH:mm:ss" → "yyyy-MM-ddTHH:mm:ss" for comparing with the hub's
- * UTC timestamps; "" when absent or unreadable. */
-static void vxp_date(const char *in, int utc_offset, char out[32])
-{
-	int d, m, y, h = 0, mi = 0, s = 0;
-	out[0] = '\0';
-	if (!in || sscanf(in, "%d/%d/%d %d:%d:%d", &d, &m, &y, &h, &mi, &s) < 3)
-		return;
-	struct tm tm = {.tm_mday = d, .tm_mon = m - 1, .tm_year = y - 1900, .tm_hour = h, .tm_min = mi, .tm_sec = s};
-	time_t t = timegm(&tm) - (time_t)utc_offset * 60;
-	struct tm utc;
-	if (gmtime_r(&t, &utc))
-		strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &utc);
-}
-
 static const char *kind_of(const char *messagetype)
 {
 	return messagetype && strcasecmp(messagetype, "status") == 0 ? "status" : "edoc";
@@ -247,9 +184,12 @@ int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const ch
 		    struct lt_err *err)
 {
 	const char *kind = kind_of(messagetype);
-	char from[32], to[32];
-	vxp_date(lt_vxp_param(c, "fromDate"), c->utc_offset, from);
-	vxp_date(lt_vxp_param(c, "toDate"), c->utc_offset, to);
+	char from[LT_VXP_DATE_BUFSZ], to[LT_VXP_DATE_BUFSZ];
+	int drc = lt_vxp_date("fromDate", lt_vxp_param(c, "fromDate"), c->utc_offset, from, err);
+	if (drc == LT_OK)
+		drc = lt_vxp_date("toDate", lt_vxp_param(c, "toDate"), c->utc_offset, to, err);
+	if (drc)
+		return drc;
 	json_t *out = json_array();
 	if (!out)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");

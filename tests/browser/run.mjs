@@ -125,6 +125,17 @@ async function newPage({ token, width = 1200, height = 900 } = {}) {
   page.setDefaultTimeout(6000);
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  // The Content-Security-Policy every reply carries: anything it blocks is
+  // a defect of the page (an inline script or style, another origin).
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy|securitypolicyviolation/i.test(m.text()))
+      page.problems.push(`CSP: ${m.text()}`);
+  });
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`securitypolicyviolation: ${e.violatedDirective} blocked ${e.blockedURI} (${e.sourceFile}:${e.lineNumber})`),
+    ),
+  );
   page.on('request', (r) => {
     const u = new URL(r.url());
     if (!['data:', 'blob:', 'about:'].includes(u.protocol) && u.host !== `127.0.0.1:${PORT}`)
@@ -697,6 +708,85 @@ test('compliance: the late upload of the merger, filtered by level-1 unit', asyn
   await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.H17');
   await row.waitFor();
   await shot(page, 'compliance');
+  return [page];
+});
+
+test('HTML in a unit name, address or decision renders as text on every page; the policy blocks nothing', async () => {
+  const NAME = '<img src=x onerror="window.__pwned=1"><b>Trung tâm HTML</b> & <script>window.__pwned=2</script>';
+  const ADDRESS = '<a href="javascript:window.__pwned=3">Số 1</a> <style>body{display:none}</style>';
+  const NUMBER = '7/<i>QĐ</i>-UBND';
+  const ISSUER = '<svg onload="window.__pwned=4">UBND tỉnh Cao Bằng';
+  const r = await fetch(`${BASE}/v1/units`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      parent: '000.00.00.H14',
+      name: NAME,
+      address: ADDRESS,
+      decision: { number: NUMBER, date: '2026-11-02', issuer: ISSUER },
+    }),
+  });
+  const issued = await r.text();
+  assert(r.status === 201, `issued: ${r.status} ${issued}`);
+  assert(r.headers.get('content-security-policy'), 'the API reply has a Content-Security-Policy');
+  const { code } = JSON.parse(issued);
+  const page = await newPage({ token: ADMIN });
+  const injected = () =>
+    page.evaluate(() => ({
+      pwned: window.__pwned,
+      nodes: document.querySelectorAll(
+        'main img[src="x"], main [onerror], main [onload], main a[href^="javascript:"], main style, main script, main i, main svg[onload]',
+      ).length,
+      hidden: getComputedStyle(document.body).display === 'none',
+    }));
+  const check = async (where, texts) => {
+    const main = await page.locator('main').innerText();
+    for (const t of texts) assert(main.includes(t), `${where}: shows ${JSON.stringify(t)} as text`);
+    const got = await injected();
+    assert(!got.pwned && got.nodes === 0 && !got.hidden, `${where}: markup from the registry ran: ${JSON.stringify(got)}`);
+  };
+  // The frame-ancestors and Referrer-Policy of the page itself.
+  const resp = await page.goto(`${BASE}/units/${code}`);
+  const csp = resp.headers()['content-security-policy'] || '';
+  assert(/frame-ancestors 'none'/.test(csp) && !/unsafe-inline/.test(csp), `page CSP: ${csp}`);
+  assert(resp.headers()['referrer-policy'] === 'no-referrer', 'Referrer-Policy: no-referrer');
+  await page.getByRole('heading', { level: 1, name: NAME }).waitFor();
+  await check('unit page', [NAME, '<a href="javascript:window.__pwned=3">Số 1</a>', NUMBER, '<svg onload']);
+
+  await page.goto(`${BASE}/search?q=${encodeURIComponent('Trung tâm HTML')}`);
+  await page.locator('main').getByText(NAME).first().waitFor();
+  await check('search', [NAME]);
+
+  await page.goto(`${BASE}/units/000.00.00.H14`);
+  await page.locator('main').getByText(NAME).first().waitFor();
+  await check('parent unit', [NAME]);
+
+  await page.goto(`${BASE}/tree`);
+  await page.getByLabel('Lọc đơn vị cấp 1 theo tên hoặc mã').fill('cao bang');
+  await page.getByRole('button', { name: 'Mở các đơn vị trực thuộc Ủy ban nhân dân tỉnh Cao Bằng' }).click();
+  await page.locator('main').getByText(NAME).first().waitFor();
+  await check('tree', [NAME]);
+
+  await page.goto(`${BASE}/compliance`);
+  await page.locator('main').getByRole('heading', { level: 1 }).first().waitFor();
+  await page.waitForLoadState('networkidle');
+  await check('compliance', []);
+
+  for (const action of ['update', 'rename', 'move', 'dissolve']) {
+    await page.goto(`${BASE}/manage?action=${action}&code=${code}`);
+    await page.locator('main form').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    const got = await injected();
+    assert(!got.pwned && got.nodes === 0 && !got.hidden, `manage ${action}: ${JSON.stringify(got)}`);
+  }
+  // A frame of the management page, from any other page, is refused.
+  const framer = await newPage();
+  await framer.setContent(`<iframe src="${BASE}/manage"></iframe>`);
+  await framer.waitForTimeout(1500);
+  assert(
+    framer.problems.some((p) => /frame-ancestors/.test(p)),
+    `the management page loads in a frame: ${framer.problems.join(' | ') || 'no refusal'}`,
+  );
   return [page];
 });
 

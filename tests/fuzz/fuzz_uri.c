@@ -1,7 +1,9 @@
 /* libFuzzer target for the daemon's request-target parser: any bytes must
  * parse or be refused with a message, never crash, and a parsed path must
- * hold no NUL, dot segment or backslash. */
+ * hold no NUL, dot segment or backslash. The access log's redaction of the
+ * same bytes never overruns and leaves no credential-named value. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +32,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	uri_free(&u);
+	/* The access log's copy: always a string within its buffer, and no
+	 * query value named like a credential survives it. */
+	char small[16], log[512];
+	uri_redact(raw, small, sizeof small);
+	uri_redact(raw, log, sizeof log);
+	if (strlen(small) >= sizeof small || strlen(log) >= sizeof log)
+		abort();
+	if (strlen(raw) < 200 && !strchr(raw, '#')) {
+		const char *q = strchr(log, '?');
+		for (const char *p = q; p && *p; p = strchr(p + 1, '&')) {
+			char key[128];
+			size_t kn = strcspn(p + 1, "=&");
+			snprintf(key, sizeof key, "%.*s", (int)(kn < sizeof key ? kn : sizeof key - 1), p + 1);
+			const char *v = p + 1 + kn;
+			if (*v == '=' && uri_secret_name(key) && strncmp(v + 1, "[redacted]", 10) != 0)
+				abort();
+		}
+	}
 	free(raw);
 	return 0;
 }

@@ -3,7 +3,9 @@
  * header value, plus a `to` list; nothing may crash, leak or authenticate
  * (the store knows no system). The same text also goes through sendEdoc's
  * parameter check (the sign-header read as the signed parameters) and into
- * failure envelopes, which must always be built and always say FAIL. */
+ * failure envelopes, which must always be built and always say FAIL. The
+ * fourth part and the signed fromDate/toDate go through the date parser,
+ * which reads a date in range or refuses it, at any allowed offset. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,15 @@ static const char *hdr(void *ctx, const char *name)
 	return NULL;
 }
 
+static void check_date(const char *text, int offset)
+{
+	char out[LT_VXP_DATE_BUFSZ] = "x";
+	struct lt_err err = {0};
+	int rc = lt_vxp_date("fromDate", text, offset, out, &err);
+	if (rc == LT_OK ? out[0] && strlen(out) != 19 : err.status != rc || !err.msg[0] || out[0])
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 5);
@@ -80,6 +91,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* a refusal the HTTP layer could not answer from err */
 	unsigned char sha[32] = {0};
 	lt_vxp_hash_file_matches(sha, p.v[3]);
+	/* A date parameter, at any offset vxp_utc_offset allows: read in
+	 * range as 19 characters, or refused with its reason. */
+	check_date(p.v[3], (int)(size % 1561) - 720);
 	/* sendEdoc's check over whatever object of strings the sign-header is. */
 	json_error_t je;
 	struct lt_vxp_call sc = {0};
@@ -96,6 +110,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = lt_vxp_send_check(&sc, &serr);
 		if (rc != LT_OK && (serr.status != rc || !serr.msg[0]))
 			abort();
+		/* The parameters the operations read, as signed (any case). */
+		check_date(lt_vxp_param(&sc, "fromDate"), 420);
+		check_date(lt_vxp_param(&sc, "toDate"), -720);
+		lt_vxp_param(&sc, p.v[2] ? p.v[2] : "docId");
 	}
 	lt_vxp_call_clear(&sc);
 	/* Envelopes from any message, UTF-8 or not. */

@@ -256,13 +256,22 @@ class Daemon:
             return self.stderr_saved
 
     def sanitizer_lines(self):
-        """Lines of a sanitizer report (build-asan) in the daemon's stderr."""
-        marks = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer")
+        """Lines of a sanitizer report (build-asan) in the daemon's stderr, and
+        the daemon's own "BUG:" lines (a failure whose status was lost)."""
+        marks = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "WARNING: ThreadSanitizer",
+                 "BUG: ")
         return [line for line in self.stderr().splitlines() if any(m in line for m in marks)]
 
-    def access_lines(self):
-        with open(self.access_log, "rb") as f:
-            return f.read().decode("utf-8", errors="replace").splitlines()
+    def access_lines(self, at_least=0, timeout=5.0):
+        """The access log's lines; with at_least, waits up to timeout for
+        that many, since a line is written after its reply is sent."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with open(self.access_log, "rb") as f:
+                lines = f.read().decode("utf-8", errors="replace").splitlines()
+            if len(lines) >= at_least or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.02)
 
     # ---- HTTP ----
 

@@ -237,6 +237,18 @@ class Client:
         return self.call("updateStatus", p, b"{}", expect=True)
 
 
+def sdk_send_result(body):
+    """What the SDK's sendEdoc returns to its caller from a reply body: it
+    reads DocId without checking it is there, so a reply without the key
+    becomes a result of nulls, the hub's ErrorCode and ErrorDesc lost."""
+    try:
+        r = json.loads(body)
+        return {"status": r["status"], "ErrorCode": r["ErrorCode"], "ErrorDesc": r["ErrorDesc"],
+                "DocId": r["DocId"]}
+    except (KeyError, TypeError, ValueError):
+        return {"status": None, "ErrorCode": None, "ErrorDesc": None, "DocId": None}
+
+
 def sdk_hash_file(data):
     """SHA-256 rendered per byte with Integer.toHexString: no zero padding."""
     return "".join("%x" % b for b in hashlib.sha256(data).digest())

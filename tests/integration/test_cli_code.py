@@ -237,6 +237,12 @@ class CodeCheckModes(unittest.TestCase):
 
 
 class Daemon(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # -n checks what start-up needs: the default database var/lienthong.db
+        # needs its directory (made by `lienthong init`).
+        os.makedirs(os.path.join(WORK_DIR, "var"), exist_ok=True)
+
     def test_check_only(self):
         p = run(DAEMON, "-n")
         self.assertEqual(p.returncode, 0, detail(p))

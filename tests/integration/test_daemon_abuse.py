@@ -342,6 +342,75 @@ class Abuse(ltd.DaemonTest):
         self.assertRawError(b"FOO /healthz HTTP/1.1\r\n" + HOST + b"\r\n", (400, 405, 501), msg="FOO method")
         self.assertRawError(b"TRACE /healthz HTTP/1.1\r\n" + HOST + b"\r\n", (400, 405, 501), msg="TRACE")
 
+    def test_smuggled_request(self):
+        """Content-Length and Transfer-Encoding together (RFC 9112 §6.1): 400
+        and the connection closed, so the request hidden in the "body" is
+        never executed. Before the fix the body was read as chunked and the
+        trailing PATCH ran on the same connection."""
+        smuggled = json.dumps({"email": "smuggled@example.vn"}).encode()
+        trailer = (b"PATCH /v1/units/" + CB_TU_PHAP.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + self.auth() +
+                   b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(smuggled) + smuggled)
+        for framing in (b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                        b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+                        b"Transfer-Encoding: chunked\r\nContent-Length: 0\r\n",
+                        b"Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n"):
+            for head in (b"POST /v1/units HTTP/1.1\r\n", b"GET /healthz HTTP/1.1\r\n"):
+                req = (head + b"Host: 127.0.0.1\r\n" + self.auth() + b"Content-Type: application/json\r\n" +
+                       framing + b"\r\n0\r\n\r\n" + trailer)
+                out, how = self.d.raw(req, read_timeout=5)
+                st, headers, body = parse_raw_reply(out)
+                self.assertEqual(st, 400, f"{framing!r}: {out[:300]!r}")
+                self.assertIn("Transfer-Encoding", json.loads(body)["error"]["message"])
+                self.assertEqual(headers.get("connection", "").lower(), "close", headers)
+                self.assertEqual(out.count(b"HTTP/1.1 "), 1, f"a second reply came: {out!r}")
+                self.assertIn(how, ("closed", "reset"), "the connection stays open after the refusal")
+        self.assertEqual(self.reg.export()[CB_TU_PHAP]["email"] != "smuggled@example.vn", True,
+                         "the smuggled PATCH was executed")
+
+    def test_content_length_not_a_plain_number(self):
+        """Every Content-Length that is not a plain decimal number gets one
+        400 in the JSON error form, and a close; none is read as a length.
+        Before the fix the HTTP library answered with its own HTML page and
+        its status line twice."""
+        for cl in (b"abc", b"+2", b"0x2", b"2 2", b"2,2", b"-2", b"2.0", b"\xd9\xa2",
+                   b"99999999999999999999999"):
+            req = (b"POST /v1/units HTTP/1.1\r\nHost: 127.0.0.1\r\n" + self.auth() +
+                   b"Content-Type: application/json\r\nContent-Length: " + cl + b"\r\n\r\n{}GET /v1/me HTTP/1.1\r\n"
+                   b"Host: 127.0.0.1\r\n\r\n")
+            out, how = self.d.raw(req, read_timeout=5)
+            st, headers, body = parse_raw_reply(out)
+            want = 413 if cl.startswith(b"9999") else 400
+            self.assertEqual(st, want, f"{cl!r}: {out[:300]!r}")
+            self.assertEqual(out.count(b"HTTP/1.1 "), 1, f"{cl!r}: more than one reply: {out!r}")
+            self.assertTrue(headers.get("content-type", "").startswith("application/json"), f"{cl!r}: {out!r}")
+            e = json.loads(body[:int(headers["content-length"])])["error"]
+            self.assertIn("Content-Length", e["message"], cl)
+            self.assertEqual(headers.get("connection", "").lower(), "close")
+            self.assertNotIn(b'"role"', out, f"{cl!r}: the trailing request was executed")
+            self.assertIn(how, ("closed", "reset"), f"{cl!r}: left open")
+
+    def test_nul_in_a_header(self):
+        """A header value holding a NUL byte is refused (400, closed): before
+        the fix "Bearer <token>\\0junk" authenticated as the token."""
+        for name, value in ((b"Authorization", b"Bearer " + self.admin.encode() + b"\x00junk"),
+                            (b"Authorization", b"Bearer " + self.admin.encode()[:20] + b"\x00" +
+                             self.admin.encode()[20:]),
+                            (b"X-Note", b"a\x00b"), (b"Content-Type", b"application/json\x00; x")):
+            req = (b"GET /v1/me HTTP/1.1\r\nHost: 127.0.0.1\r\n" + name + b": " + value + b"\r\n\r\n")
+            out, how = self.d.raw(req, read_timeout=5)
+            st, headers, body = parse_raw_reply(out)
+            self.assertEqual(st, 400, f"{name!r}: {out[:300]!r}")
+            self.assertIn("NUL", json.loads(body)["error"]["message"])
+            self.assertEqual(headers.get("connection", "").lower(), "close")
+            self.assertNotIn(b'"admin"', out)
+            self.assertIn(how, ("closed", "reset"))
+        # Bare LF line ends (which some clients send) are not taken for NULs.
+        out, _ = self.d.raw(b"GET /v1/me HTTP/1.1\nHost: 127.0.0.1\n" + self.auth().rstrip(b"\r\n") +
+                            b"\nX-A: b\nConnection: close\n\n", read_timeout=5)
+        st, _, body = parse_raw_reply(out)
+        self.assertEqual(st, 200, out[:300])
+        self.assertEqual(json.loads(body)["role"], "admin")
+
     def test_bad_credentials(self):
         for h in (b"Bearer lt_" + b"x" * 8000, b"Bearer " + self.admin.encode()[:-1], b"Bearer \xff\xfe",
                   b"Bearer lt_abc def", b"Basic " + b"YQ==", b"Bearer", b"Negotiate xyz"):

@@ -8,7 +8,7 @@ merger of Quảng Nam 000.00.00.H47 into Đà Nẵng 000.00.00.H17 effective
 
 Covered: /healthz, /metrics, /openapi.json, /, /v1/me; one unit (ETag and
 304, as_of), children, history, resolve, search with cursor paging; issue,
-contact update with If-Match (409), rename; reorganizations (dry run writes
+contact update with If-Match (412), rename; reorganizations (dry run writes
 nothing, move, split, merge into an existing or a new unit, dissolve, rule
 refusals 422); the change feed (paging, ETag/304); the compliance report;
 /v1/systems; access control (a manager of 000.00.00.H14 issues under it and
@@ -661,13 +661,13 @@ class Api(ltd.DaemonTest):
         self.assertEqual((u["email"], u["phone"], u["version"]), ("sogddt@caobang.gov.vn", "0206 3 000 000", v + 1))
         self.assertEqual(r.header("ETag"), f'"v{v + 1}"')
         self.assertTrue(u["address"], "fields not sent stay as they were")
-        # A stale ETag or version is a conflict, and nothing is written.
+        # A stale ETag or version fails the precondition, and nothing is written.
         before = self.d.last_seq()
         r = self.d.patch(f"/v1/units/{code}", {"email": "lost@caobang.gov.vn"}, token=self.admin,
                          headers={"If-Match": etag})
-        self.assertError(r, 409, "conflict")
+        self.assertError(r, 412, "precondition_failed", contains="changed since you read it")
         r = self.d.patch(f"/v1/units/{code}", {"email": "lost@caobang.gov.vn", "version": v}, token=self.admin)
-        self.assertError(r, 409, "conflict")
+        self.assertError(r, 412, "precondition_failed")
         self.assertEqual(self.unit(code)["email"], "sogddt@caobang.gov.vn")
         for body, status, code_ in (({}, 400, "bad_request"),
                                     ({"name": "Sở GD", "email": "a@b.vn", "decision": DECISION}, 400, "bad_request"),
@@ -708,10 +708,10 @@ class Api(ltd.DaemonTest):
         # update, refused like a contact update.
         r = self.d.patch(f"/v1/units/{code}", {"name": "Tên từ bản cũ", "decision": DECISION}, token=self.admin,
                          headers={"If-Match": old_etag})
-        self.assertError(r, (409, 412), msg="rename with a stale If-Match")
+        self.assertError(r, 412, "precondition_failed", msg="rename with a stale If-Match")
         r = self.d.patch(f"/v1/units/{code}", {"name": "Tên từ bản cũ", "decision": DECISION, "version": v},
                          token=self.admin)
-        self.assertError(r, 409, "conflict", msg="rename with a stale version")
+        self.assertError(r, 412, "precondition_failed", msg="rename with a stale version")
         self.assertNotEqual(self.unit(code)["name"], "Tên từ bản cũ")
         self.assertNothingWritten(before, "renames with a stale version")
         r = self.d.patch(f"/v1/units/{code}", {"name": "Sở Khoa học, Công nghệ và Thông tin tỉnh Cao Bằng",

@@ -57,9 +57,12 @@ def run(*args, **kw):
 
 
 def help_commands():
+    """The commands `lienthong --help` names, in order, each once (a
+    command with many verbs may take several lines)."""
     out = run(ltd.CLI, "--help").stdout
     body = out.split("commands:\n", 1)[1].split("\n\n", 1)[0]
-    return [line.split()[0] for line in body.splitlines() if line.strip()]
+    names = [line.split()[0] for line in body.splitlines() if line.strip()]
+    return [n for i, n in enumerate(names) if n not in names[:i]]
 
 
 def roff_section(text, name):
@@ -155,10 +158,6 @@ class DebPackage(unittest.TestCase):
         self.assertRegex(conf, r"(?m)^db = /var/lib/lienthong/lienthong\.db$")
         self.assertRegex(conf, r"(?m)^data_dir = /var/lib/lienthong/data$")
         self.assertRegex(conf, r"(?m)^web_dir = /usr/share/lienthong/web$")
-        # The daemon accepts it as it is.
-        p = run(os.path.join(self.root, "usr/bin/lienthongd"), "-c", os.path.join(self.root, "etc/lienthong/lienthong.conf"),
-                "-n", env=ltd.clean_env())
-        self.assertEqual(p.returncode, 0, ltd.detail(p))
         unit = open(os.path.join(self.root, "lib/systemd/system/lienthong.service")).read()
         for line in HARDENING:
             self.assertRegex(unit, rf"(?m)^{re.escape(line)}$")
@@ -193,6 +192,9 @@ class DebPackage(unittest.TestCase):
         with open(local_conf, "w") as f:
             f.write(conf)
         env = ltd.clean_env()
+        # The daemon accepts the packaged configuration (its paths moved).
+        p = run(os.path.join(self.root, "usr/bin/lienthongd"), "-c", local_conf, "-n", env=env)
+        self.assertEqual((p.returncode, p.stdout), (0, "configuration OK\n"), ltd.detail(p))
         # What postinst runs on a first install: the installed CLI finds
         # its tables under its own prefix.
         p = run(os.path.join(self.root, "usr/bin/lienthong"), "-c", local_conf, "init", env=env, cwd=self.tmp.name)
@@ -273,7 +275,17 @@ class ManPages(unittest.TestCase):
     def test_lienthong_names_every_command(self):
         cmds = help_commands()
         self.assertIn("backup", cmds)
-        self.assertEqual([t[0] for t in roff_tags(roff_section(self.page("lienthong.1"), "COMMANDS"))], cmds)
+        section = roff_section(self.page("lienthong.1"), "COMMANDS")
+        names = [t[0] for t in roff_tags(section)]
+        self.assertEqual([n for i, n in enumerate(names) if n not in names[:i]], cmds)
+        # And every verb and keyword of each help line (system bind, ack
+        # --state done...) is in the page.
+        text = set(re.findall(r"[a-z][a-z0-9-]*", re.sub(r"\\f[BIRP]", "", section).replace("\\-", "-")))
+        out = run(ltd.CLI, "--help").stdout
+        for line in out.split("commands:\n", 1)[1].split("\n\n", 1)[0].splitlines():
+            synopsis = re.split(r"\s{2,}", line.strip())[0]
+            for word in re.findall(r"(?<![\w-])[a-z][a-z0-9-]*", synopsis):
+                self.assertTrue(word in text, f"'{word}' of '{synopsis}' is not in man lienthong")
 
     def test_unit_verbs(self):
         out = run(ltd.CLI, "unit", "--help").stdout

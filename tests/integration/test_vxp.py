@@ -131,10 +131,21 @@ class VxpTest(ltd.DaemonTest):
                               mutate=kw.pop("mutate", None))
         self.assertFalse(kw, f"unknown arguments {kw}")
         r = self.envelope(st, h, b, http=http, ok=ok, contains=contains, msg="sendEdoc")
+        if not ok:
+            self.assertSdkSeesRefusal(b)
         if ok:
             self.assertIsInstance(r.get("DocId"), str, r)
             self.assertRegex(r["DocId"], r"^[0-9a-f]{32}$")
         return r
+
+    def assertSdkSeesRefusal(self, body, msg=""):
+        """A sendEdoc refusal as the SDK returns it to its caller: FAIL with
+        the hub's ErrorCode and ErrorDesc, and an empty DocId (the key must
+        be there: the SDK reads it unchecked)."""
+        res = ltvxp.sdk_send_result(body)
+        self.assertEqual(res["status"], "FAIL", f"the SDK sees a result of nulls: {body[:300]!r} {msg}")
+        self.assertTrue(res["ErrorCode"] and res["ErrorDesc"], f"{res} {msg}")
+        self.assertEqual(res["DocId"], "", f"{res} {msg}")
 
     def server_failure(self, status, headers, body, http=500, contains=None, msg=""):
         """A 5xx in the envelope: FAIL, the status as ErrorCode, and a reason
@@ -163,6 +174,8 @@ class VxpTest(ltd.DaemonTest):
             r = self.envelope(st, headers, body[:n], http=http, ok=False, contains=contains, msg=msg)
         self.assertNotIn("error", r, msg)
         self.assertNotIn("www-authenticate", headers, f"{msg}: the SDK does no bearer auth")
+        if data.split(b" ")[1].split(b"?")[0].endswith(b"/sendEdoc"):
+            self.assertSdkSeesRefusal(body[:n], msg)
         return r, headers
 
     def items(self, client, messagetype="edoc"):
@@ -331,43 +344,17 @@ class VxpSdk(VxpTest):
             self.assertEqual(by[code]["modifyDate"], last[code]["at"], code)
         self.assertGreater(by[H47]["version"], 0)
 
-    def test_04_register_and_delete_agency(self):
-        c17 = self.c[H17]
+    def test_04_register_and_delete_agency_are_off_by_default(self):
+        """vxp_agency_ops is off unless configured: registerAgency and
+        deleteAgency are refused and bind nothing (test_systems_admin.py runs
+        them with the setting on)."""
         seq = self.d.last_seq()
-        self.assertNotEqual(self.reg.run("unit", "show", NOT_ISSUED).returncode, 0, "precondition")
-        self.assertEqual(json.loads(self.reg.check("unit", "show", H17_VP, "--json"))["status"], "active")
-        # An existing active unit inside the system's scope: connected.
-        self.ok(c17, "registerAgency", body=register_body(H17_VP, H17))
-        self.assertIn(H17_VP, self.system_codes("QLVB Đà Nẵng"))
-        self.ok(c17, "registerAgency", body=register_body(H17_VP, H17), msg="a repeat is harmless")
-        self.assertEqual(self.system_codes("QLVB Đà Nẵng").count(H17_VP), 1)
-        # Outside the scope: 403.
-        self.refused(c17, "registerAgency", body=register_body(H14_TP, H14), http=403, contains=H14_TP)
-        self.refused(self.c[G22], "registerAgency", body=register_body(H17_VP, H17), http=403)
-        # Not in the registry: refused, and no code is created.
-        self.refused(c17, "registerAgency", body=register_body(NOT_ISSUED, H17), http=404, contains=NOT_ISSUED)
-        self.assertNotEqual(self.reg.run("unit", "show", NOT_ISSUED).returncode, 0, "registerAgency created a code")
-        # A closed unit: refused.
-        self.refused(c17, "registerAgency", body=register_body(H47_VP, H47))
-        # Not a JSON object.
-        self.refused(c17, "registerAgency", body=b"", http=400)
-        self.assertEqual(self.d.last_seq(), seq, "registerAgency changed the registry")
-        self.assertEqual(self.system_codes("QLVB Cao Bằng"), [H14])
-        # The connected unit receives through the system: G22 writes to it.
-        pkg, _ = ltpkg.edoc(G22, [H17_VP], number="90", subject="Gửi Văn phòng")
-        sent = self.send(self.c[G22], G22, pkg)["DocId"]
-        got = [x for x in self.items(c17) if x["docId"] == sent]
-        self.assertEqual(len(got), 1, "a document to the connected unit is in H17's inbox")
-        self.assertEqual(got[0]["to"], H17_VP)
-        self.ok(c17, "updateStatus", {"docId": sent, "status": "done"}, b"{}", expect=True)
-        # deleteAgency disconnects it; the system's own systemid stays.
-        self.ok(c17, "deleteAgency", {"AgencyCode": H17_VP}, b"{}")
-        self.assertNotIn(H17_VP, self.system_codes("QLVB Đà Nẵng"))
-        self.refused(c17, "deleteAgency", {"AgencyCode": H17}, b"{}", contains=H17)
+        agency = ltvxp.Client("127.0.0.1", self.d.port, H17, self.sys[H17]["vxp_secret"])
+        self.refused(agency, "registerAgency", body=register_body(H17_VP, H17), http=403,
+                     contains="vxp_agency_ops")
+        self.refused(agency, "deleteAgency", {"AgencyCode": H17_VP}, b"{}", http=403, contains="vxp_agency_ops")
         self.assertEqual(self.system_codes("QLVB Đà Nẵng"), [H17])
-        self.assertEqual(self.d.last_seq(), seq, "deleteAgency changed the registry")
-        self.assertEqual(json.loads(self.reg.check("unit", "show", H17_VP, "--json"))["status"], "active",
-                         "deleteAgency closed a code")
+        self.assertEqual(self.d.last_seq(), seq, "registerAgency changed the registry")
 
     # ---- the document round trip ----
 
@@ -835,6 +822,10 @@ class VxpSdk(VxpTest):
             (b"POST /vxp/getAgenciesList HTTP/1.1\r\n" + host + b"Authorization: Basic eDp5\r\n"
              b"Content-Length: 0\r\n\r\n", 401, "Bearer"),
             (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 999999999999\r\n\r\n", 413, None),
+            (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 401, None),
+            (b"POST /vxp//sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 401, None),
+            (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"Content-Length: 0x10\r\n\r\n", 400, "Content-Length"),
+            (b"POST /vxp/sendEdoc HTTP/1.1\r\n" + host + b"X-A: a\x00b\r\nContent-Length: 0\r\n\r\n", 400, "NUL"),
             (b"POST /vxp/get%C3Edoc HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n", 400, "UTF-8"),
             # An operation name cut inside a character in the message: the
             # envelope still goes out, with '?' for the broken bytes.
@@ -881,6 +872,48 @@ class VxpSdk(VxpTest):
         self.assertTrue(listed(fromDate=before, toDate=after))
         self.assertFalse(listed(fromDate=after), f"not received after {after} (UTC+7)")
         self.assertFalse(listed(toDate=before), f"not received before {before} (UTC+7)")
+
+    def test_23_endpoint_with_a_trailing_slash(self):
+        """An SDK configured with the endpoint ".../vxp/" calls /vxp//op: it
+        is the operation op, for every call; only that one empty segment
+        is dropped."""
+        c = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H14]["vxp_secret"], base="/vxp/")
+        r = self.ok(c, "getAgenciesList")
+        self.assertIn(H14, [x["code"] for x in r["data"]])
+        self.assertIsInstance(self.count(c, "countReceiveEdoc"), int)
+        pkg, _ = ltpkg.edoc(H14, [G22], number="123", subject="Qua điểm cuối có dấu gạch chéo")
+        doc = self.send(c, H14, pkg)["DocId"]
+        st, _, data = c.download_edoc(doc)
+        self.assertEqual((st, data), (200, pkg))
+        self.send(c, H14, pkg, http=400, ok=False, hash_file=ltvxp.sdk_hash_file(b"x"), contains="hash-file")
+        host = b"Host: 127.0.0.1\r\n"
+        for target in (b"/vxp///getAgenciesList", b"/vxp//", b"/vxp//getAgenciesList/", b"//vxp/getAgenciesList"):
+            out, _ = self.d.raw(b"POST " + target + b" HTTP/1.1\r\n" + host + b"Content-Length: 0\r\n\r\n",
+                                read_timeout=10)
+            self.assertEqual(ltd.parse_raw_reply(out)[0], 404, f"{target!r}: {out[:300]!r}")
+        r = self.d.get("/v1//me", token=self.token(H14))
+        self.assertStatus(r, 404)
+
+    def test_24_dates_out_of_range_are_refused(self):
+        """fromDate and toDate are range-checked: a year of -2^31 once
+        overflowed a signed int (the ASan daemon died); now it, and every
+        other date that is not dd/MM/yyyy HH:mm:ss in range, is a 400 in
+        the envelope naming the parameter, and the daemon goes on."""
+        c14 = self.c[H14]
+        for key, value in (("fromDate", "1/1/-2147483648"), ("toDate", "1/1/-2147483648"),
+                           ("fromDate", "31/12/2147483647 23:59:59"), ("fromDate", "1/1/99999999999999999999"),
+                           ("toDate", "32/01/2026 00:00:00"), ("fromDate", "29/02/2026"),
+                           ("fromDate", "01/01/2026 24:00:00"), ("toDate", "yesterday")):
+            params = {"servicetype": "eDoc", "messagetype": "edoc", key: value}
+            other = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H14]["vxp_secret"], leak=False)
+            self.refused(other, "getReceivedEdocList", params, http=400, contains=[key, value[:20]])
+        self.assertTrue(self.d.alive())
+        self.assertFalse(self.d.sanitizer_lines())
+        # In range, and at the ends of the range: answered.
+        for value in ("01/01/0001 00:00:00", "31/12/9999 23:59:59", "1/1/2026"):
+            other = ltvxp.Client("127.0.0.1", self.d.port, H14, self.sys[H14]["vxp_secret"], leak=False)
+            self.ok(other, "getReceivedEdocList", {"servicetype": "eDoc", "messagetype": "edoc", "fromDate": value})
+        self.assertEqual(self.count(c14, "countReceiveEdoc"), self.count(c14, "countReceiveEdoc"))
 
     def test_zz_access_log_and_clean_stop(self):
         lines = [json.loads(x) for x in self.d.access_lines() if x.strip()]
@@ -931,12 +964,14 @@ class VxpLimits(VxpTest):
                                      "application/octet-stream", expect=True, timeout=15)
         r = self.envelope(st, h, b, http=413, ok=False, contains=[str(len(pkg) + 2), str(self.LIMIT)])
         self.assertNotIn(str(self.LIMIT + 2), r["ErrorDesc"])
+        self.assertSdkSeesRefusal(b)
         # Chunked, just over: read to its end, then 413.
         st, h, b = self.client().chunked("sendEdoc", self.send_params(pkg), [pkg[i:i + 4096] for i in
                                                                               range(0, len(pkg), 4096)],
                                          "application/octet-stream")
         r = self.envelope(st, h, b, http=413, ok=False, contains=["over", str(self.LIMIT)])
         self.assertNotIn(str(self.LIMIT + 2), r["ErrorDesc"])
+        self.assertSdkSeesRefusal(b)
         # A package of exactly the limit, with the SDK's CRLF, is taken.
         pkg, _ = ltpkg.edoc(G22, [H14], number="2")
         pad = self.LIMIT - len(pkg)
@@ -957,6 +992,8 @@ class VxpLimits(VxpTest):
             self.assertLess(time.monotonic() - t0, 10)
             self.assertEqual(h.get("connection"), "close", f"{op}: {h}")
             self.envelope(st, h, b, http=413, ok=False, contains="over", msg=op)
+            if op == "sendEdoc":
+                self.assertSdkSeesRefusal(b, op)
         # The native API answers in its own error object.
         head = (b"POST /v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
                 self.sys[G22]["token"].encode() + b"\r\nContent-Type: application/xml\r\n"

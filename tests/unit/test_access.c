@@ -100,10 +100,15 @@ static void test_tokens(void **state)
 	assert_int_equal(lt_token_authenticate(fx->s, wrong, &p, &err), LT_EAUTH);
 	assert_int_equal(lt_token_authenticate(fx->s, "Bearer x", &p, &err), LT_EAUTH);
 	assert_int_equal(lt_token_authenticate(fx->s, "", &p, &err), LT_EAUTH);
-	assert_int_equal(lt_token_revoke(fx->s, row.id, &err), LT_OK);
+	struct lt_principal cli = {.role = LT_ROLE_ADMIN, .name = "cli:test"}, mgr = {.role = LT_ROLE_MANAGER};
+	assert_int_equal(lt_token_revoke(fx->s, &mgr, row.id, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
+	struct lt_token was;
+	assert_int_equal(lt_token_revoke(fx->s, &cli, row.id, &was, &err), LT_OK);
+	assert_int_equal(was.id, row.id);
 	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_EAUTH);
 	assert_non_null(strstr(err.msg, "revoked"));
-	assert_int_equal(lt_token_revoke(fx->s, row.id, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_token_revoke(fx->s, &cli, row.id, NULL, &err), LT_ENOTFOUND);
 
 	/* Scope rules. */
 	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
@@ -249,13 +254,175 @@ static void test_systems_follow_their_unit(void **state)
 	lt_reorg_result_free(&res);
 }
 
+struct trail {
+	int n;
+	char last[8][32];
+	char who[8][192];
+};
+
+static int keep_entry(void *vctx, const struct lt_audit *a)
+{
+	struct trail *t = vctx;
+	if (t->n < 8) {
+		snprintf(t->last[t->n], sizeof t->last[0], "%s", a->action);
+		snprintf(t->who[t->n], sizeof t->who[0], "%s", a->who);
+	}
+	t->n++;
+	return 0;
+}
+
+static int trail_of(struct fx *fx, const char *target, struct trail *t)
+{
+	struct lt_principal admin = {.role = LT_ROLE_ADMIN};
+	memset(t, 0, sizeof *t);
+	return lt_audit_list(fx->s, &admin, target, 0, 100, keep_entry, t, NULL);
+}
+
+/* Who may bind a code to a system: the rules of lt_access_bind, then the
+ * acts themselves, each in the trail, and refusals nowhere in it. */
+static void test_binding(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_principal admin = {.role = LT_ROLE_ADMIN, .name = "cli:test"},
+			    mgr = {.role = LT_ROLE_MANAGER, .scope = "000.00.01.H14", .token_id = 5, .name = "Sở"},
+			    other_mgr = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H17", .token_id = 6},
+			    reader = {.role = LT_ROLE_READER};
+	const char codes[][LT_CODE_BUFSZ] = {"000.00.00.H14"};
+	struct lt_system_created made;
+	assert_int_equal(lt_system_register(fx->s, &admin, "QLVB Cao Bằng", codes, 1, fx->key, &made, &err), LT_OK);
+	struct lt_principal bearer, vxp;
+	assert_int_equal(lt_token_authenticate(fx->s, made.token, &bearer, &err), LT_OK);
+	vxp = bearer;
+	vxp.token_id = 0;
+	vxp.via_vxp = true;
+	struct lt_system sys;
+	assert_int_equal(lt_store_system_get(fx->s, made.id, &sys, &err), LT_OK);
+
+	/* The policy alone. */
+	assert_int_equal(lt_access_bind(&admin, &sys, "000.00.00.H17", false, &err), LT_OK);
+	assert_int_equal(lt_access_bind(&mgr, &sys, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_access_bind(&other_mgr, &sys, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_bind(&reader, &sys, "000.01.01.H14", true, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_bind(&bearer, &sys, "000.01.01.H14", true, &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "/v1"));
+	assert_int_equal(lt_access_bind(&vxp, &sys, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "vxp_agency_ops"));
+	assert_int_equal(lt_access_bind(&vxp, &sys, "000.01.01.H14", true, &err), LT_OK);
+	assert_int_equal(lt_access_bind(&vxp, &sys, "000.00.00.H14", true, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_bind(&vxp, &sys, "000.00.00.H17", true, &err), LT_EFORBIDDEN);
+	struct lt_system stranger = sys;
+	stranger.id = sys.id + 1;
+	assert_int_equal(lt_access_bind(&vxp, &stranger, "000.01.01.H14", true, &err), LT_EFORBIDDEN);
+
+	/* The acts: refused ones leave no entry. */
+	struct trail t;
+	char target[64];
+	snprintf(target, sizeof target, "system:%lld", (long long)made.id);
+	assert_int_equal(lt_system_bind(fx->s, &other_mgr, made.id, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_system_bind(fx->s, &vxp, made.id, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id, "000.09.01.H14", false, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id, "000.01.01.H14x", false, &err), LT_EINVAL);
+	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id + 9, "000.01.01.H14", false, &err), LT_ENOTFOUND);
+	assert_int_equal(trail_of(fx, target, &t), LT_OK);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.last[0], "system.add");
+	assert_string_equal(t.who[0], "cli:test");
+	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_system_unbind(fx->s, &mgr, made.id, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_system_unbind(fx->s, &mgr, made.id, "000.01.01.H14", false, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_system_bind(fx->s, &vxp, made.id, "000.00.01.H14", true, &err), LT_OK);
+	assert_int_equal(lt_system_unbind(fx->s, &admin, made.id, "000.00.00.H14", false, &err), LT_ERULE);
+	assert_int_equal(trail_of(fx, target, &t), LT_OK);
+	assert_int_equal(t.n, 4);
+	assert_string_equal(t.last[1], "system.bind");
+	assert_string_equal(t.who[1], "token 5 (Sở)");
+	assert_string_equal(t.last[2], "system.unbind");
+	assert_string_equal(t.last[3], "system.bind");
+	assert_non_null(strstr(t.who[3], "via VXP"));
+	/* Reading the trail is for an admin. */
+	assert_int_equal(lt_audit_list(fx->s, &mgr, NULL, 0, 10, keep_entry, &t, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_audit_list(fx->s, &admin, NULL, 0, 0, keep_entry, &t, &err), LT_EINVAL);
+}
+
+/* Cutting a system off, a new token, a kept or a new secret. */
+static void test_system_admin(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_principal admin = {.role = LT_ROLE_ADMIN, .name = "cli:test"},
+			    mgr = {.role = LT_ROLE_MANAGER, .scope = "000.00.01.H14"},
+			    top = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H14"};
+	const char codes[][LT_CODE_BUFSZ] = {"000.00.01.H14", "000.00.00.H17"};
+	struct lt_system_created made;
+	assert_int_equal(lt_system_register(fx->s, &admin, "QLVB", codes, 2, fx->key, &made, &err), LT_OK);
+	struct lt_principal p;
+	bool changed = true;
+	/* A manager whose subtree holds only some of its codes may not. */
+	assert_int_equal(lt_system_set_disabled(fx->s, &mgr, made.id, true, &changed, &err), LT_EFORBIDDEN);
+	assert_false(changed);
+	assert_int_equal(lt_system_set_disabled(fx->s, &top, made.id, true, &changed, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_system_set_disabled(fx->s, &admin, made.id, true, &changed, &err), LT_OK);
+	assert_true(changed);
+	assert_int_equal(lt_token_authenticate(fx->s, made.token, &p, &err), LT_EAUTH);
+	assert_non_null(strstr(err.msg, "disabled"));
+	assert_int_equal(lt_system_set_disabled(fx->s, &admin, made.id, true, &changed, &err), LT_OK);
+	assert_false(changed);
+	assert_int_equal(lt_system_set_disabled(fx->s, &admin, made.id, false, &changed, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate(fx->s, made.token, &p, &err), LT_OK);
+
+	/* One code only, in the manager's subtree: it may. */
+	const char one[][LT_CODE_BUFSZ] = {"000.01.01.H14"};
+	struct lt_system_created small;
+	assert_int_equal(lt_system_register(fx->s, &admin, "QLVB phòng", one, 1, fx->key, &small, &err), LT_OK);
+	char tok[LT_TOKEN_BUFSZ];
+	int revoked = -1;
+	assert_int_equal(lt_system_rotate_token(fx->s, &mgr, small.id, tok, &revoked, &err), LT_OK);
+	assert_int_equal(revoked, 1);
+	assert_int_equal(lt_token_authenticate(fx->s, small.token, &p, &err), LT_EAUTH);
+	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
+	assert_int_equal(p.system_id, small.id);
+
+	char secret[LT_TOKEN_BUFSZ], now[LT_TOKEN_BUFSZ];
+	assert_int_equal(lt_system_set_secret(fx->s, &mgr, small.id, fx->key, "short", secret, &err), LT_EINVAL);
+	assert_int_equal(lt_system_set_secret(fx->s, &mgr, small.id, fx->key, "has a space in it!", secret, &err),
+			 LT_EINVAL);
+	assert_int_equal(lt_system_secret(fx->s, small.id, fx->key, now, &err), LT_OK);
+	assert_string_equal(now, small.vxp_secret);
+	assert_int_equal(
+	    lt_system_set_secret(fx->s, &mgr, small.id, fx->key, "the-secret-it-already-has", secret, &err), LT_OK);
+	assert_int_equal(lt_system_secret(fx->s, small.id, fx->key, now, &err), LT_OK);
+	assert_string_equal(now, "the-secret-it-already-has");
+	assert_int_equal(lt_system_set_secret(fx->s, &admin, small.id, fx->key, NULL, secret, &err), LT_OK);
+	assert_int_equal(strncmp(secret, "vxp_", 4), 0);
+	assert_int_equal(lt_system_secret(fx->s, small.id, fx->key, now, &err), LT_OK);
+	assert_string_equal(now, secret);
+
+	struct trail t;
+	char target[64];
+	snprintf(target, sizeof target, "system:%lld", (long long)small.id);
+	assert_int_equal(trail_of(fx, target, &t), LT_OK);
+	assert_int_equal(t.n, 4);
+	assert_string_equal(t.last[1], "system.rotate_token");
+	assert_string_equal(t.last[2], "system.set_secret");
+	assert_string_equal(t.last[3], "system.rotate_secret");
+	snprintf(target, sizeof target, "system:%lld", (long long)made.id);
+	assert_int_equal(trail_of(fx, target, &t), LT_OK);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.last[1], "system.disable");
+	assert_string_equal(t.last[2], "system.enable");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
-		cmocka_unit_test(test_policy),
-		cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_systems_follow_their_unit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+	    cmocka_unit_test(test_policy),
+	    cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_systems_follow_their_unit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_system_admin, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -547,6 +547,97 @@ static char *minimal_with(const char *subject, const char *extra)
 	return doc;
 }
 
+/* A package with `in_msg` inside MessageHeader, `in_hdr` after it (the
+ * header's last children) and `after` after the envelope. */
+static bool signed_per_reader(const char *subject, const char *in_msg, const char *in_hdr, const char *after)
+{
+	const char *fmt =
+	    "<?xml version=\"1.0\"?>\n<edXML xmlns=\"" NS "\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
+	    "<edXML:edXMLEnvelope xmlns:edXML=\"" NS "\"><edXML:edXMLHeader><edXML:MessageHeader>"
+	    "<edXML:From><edXML:OrganId>000.00.00.H14</edXML:OrganId></edXML:From>"
+	    "<edXML:To><edXML:OrganId>000.00.00.G22</edXML:OrganId></edXML:To>%s"
+	    "<edXML:DocumentId>000.00.00.H14,2024/02/29,42/UBND-TH</edXML:DocumentId>"
+	    "<edXML:Subject>%s</edXML:Subject></edXML:MessageHeader>%s</edXML:edXMLHeader>"
+	    "</edXML:edXMLEnvelope>%s</edXML>\n";
+	char doc[4096];
+	snprintf(doc, sizeof doc, fmt, in_msg, subject, in_hdr, after);
+	struct lt_edxml_package *p = NULL;
+	struct lt_err err = {0};
+	if (lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err) != LT_OK)
+		fail_msg("%s: %s", doc, err.msg);
+	bool yes = p->signature;
+	lt_edxml_package_free(p);
+	return yes;
+}
+
+/* Signed means a signature element among edXMLHeader's children, in the
+ * forms producers use; the word anywhere else (a subject, an attribute,
+ * an element elsewhere or in another namespace) signs nothing. */
+static void test_signature_seen_by_reader(void **state)
+{
+	(void)state;
+	assert_true(signed_per_reader("x", "", "<ds:Signature><ds:SignedInfo/></ds:Signature>", ""));
+	assert_true(signed_per_reader("x", "", "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"/>", ""));
+	assert_true(signed_per_reader("x", "", "<Signature><SignedInfo/></Signature>", ""));
+	assert_true(signed_per_reader("x", "", "<edXML:Signature/>", ""));
+	assert_true(signed_per_reader("x", "", "<DigitalSignature/>", ""));
+	assert_false(signed_per_reader("x", "", "", ""));
+	assert_false(signed_per_reader("Signature &lt;Signature&gt; ds:Signature", "", "", ""));
+	assert_false(
+	    signed_per_reader("<![CDATA[<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"/>]]>", "", "", ""));
+	assert_false(signed_per_reader("x", "", "<!-- <Signature/> --><?Signature Signature?>", ""));
+	assert_false(signed_per_reader("x", "", "<Other Signature=\"Signature\"><Signature/></Other>", ""));
+	assert_false(signed_per_reader("x", "<ds:Signature/>", "", ""));
+	assert_false(signed_per_reader("x", "", "", "<ds:Signature/>"));
+	assert_false(signed_per_reader("x", "", "<x:Signature xmlns:x=\"urn:other\"/>", ""));
+	assert_false(signed_per_reader("x", "", "<ds:DigitalSignature/>", ""));
+	assert_false(signed_per_reader("x", "", "<SignatureX/>", ""));
+	/* The samples: VNPT's un-namespaced Signature, another producer's
+	 * empty DigitalSignature. */
+	static const char *const samples[] = {"edoc-vnpt-new.edxml", "edoc-other-producer.edxml"};
+	for (size_t i = 0; i < 2; i++) {
+		char path[512];
+		snprintf(path, sizeof path, "%s/%s", data_dir(), samples[i]);
+		struct lt_edxml_package *p = NULL;
+		struct lt_err err = {0};
+		assert_int_equal(lt_edxml_read_file(path, NULL, &p, &err), LT_OK);
+		if (!p->signature)
+			fail_msg("%s: its signature is not seen", samples[i]);
+		lt_edxml_package_free(p);
+	}
+}
+
+/* The reader counts what a tree of the package would hold. */
+static void test_tree_counts(void **state)
+{
+	(void)state;
+	char *plain = minimal_with("x", "");
+	size_t n = 20000;
+	char *extra = malloc(n * 9 + 32);
+	assert_non_null(extra);
+	strcpy(extra, "<Extra>");
+	char *w = extra + 7;
+	for (size_t i = 0; i < n; i++, w += 9)
+		memcpy(w, "<a b=\"\"/>", 9);
+	strcpy(w, "</Extra>");
+	char *dense = minimal_with("x", extra);
+	struct lt_edxml_package *p = NULL, *q = NULL;
+	struct lt_err err = {0};
+	assert_int_equal(lt_edxml_read_mem(plain, strlen(plain), NULL, &p, &err), LT_OK);
+	assert_int_equal(lt_edxml_read_mem(dense, strlen(dense), NULL, &q, &err), LT_OK);
+	/* edXML, envelope, header, message header, From, OrganId, To, OrganId,
+	 * DocumentId, Subject: 10 elements, 4 texts; xmlns and xmlns:edXML. */
+	assert_int_equal(p->xml_nodes, 14);
+	assert_int_equal(p->xml_attributes, 2);
+	assert_int_equal(q->xml_nodes, p->xml_nodes + n + 1);
+	assert_int_equal(q->xml_attributes, p->xml_attributes + n);
+	lt_edxml_package_free(p);
+	lt_edxml_package_free(q);
+	free(plain);
+	free(dense);
+	free(extra);
+}
+
 static void test_text_depth_and_meta_caps(void **state)
 {
 	(void)state;
@@ -1512,6 +1603,8 @@ int main(void)
 	    cmocka_unit_test(test_billion_laughs_is_refused_quickly),
 	    cmocka_unit_test(test_oversize_input),
 	    cmocka_unit_test(test_text_depth_and_meta_caps),
+	    cmocka_unit_test(test_signature_seen_by_reader),
+	    cmocka_unit_test(test_tree_counts),
 	    cmocka_unit_test(test_markup_guard),
 	    cmocka_unit_test(test_truncated_everywhere),
 	    cmocka_unit_test(test_attachments_to_dir),

@@ -1,7 +1,8 @@
 /* CSV import of fields the registry cannot keep as given: a value longer
  * than its field is refused with the field's name and limit, never cut; a
- * decision number or issuer with a control character is refused; and what
- * is refused leaves nothing behind. */
+ * decision number or issuer with a control character is refused; a field
+ * holding a NUL byte is refused with its line and column, never cut at it;
+ * and what is refused leaves nothing behind. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -143,11 +144,74 @@ static void test_child_of_a_refused_row(void **state)
 	lt_import_report_free(&rep);
 }
 
+/* Imports len bytes (NULs included); fills *rep (caller frees). */
+static int import_bytes(struct fx *fx, const char *bytes, size_t len, struct lt_import_report *rep, struct lt_err *err)
+{
+	FILE *f = fmemopen((void *)bytes, len, "r");
+	assert_non_null(f);
+	int rc = lt_registry_import_csv(fx->r, f, rep, err);
+	fclose(f);
+	return rc;
+}
+
+/* A NUL byte used to end the value where C strings end: "Ủy ban\0<junk>"
+ * went in as "Ủy ban" and the import said it succeeded. */
+static void test_nul_byte_is_refused_with_line_and_column(void **state)
+{
+	struct fx *fx = *state;
+	static const char csv[] = "code,name,phone,note\n"
+				  "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,\n"
+				  "000.00.00.H17,Ủy ban nhân dân\0 tỉnh Lạng Sơn,,\n"
+				  "000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,ghi\0chú\n"
+				  "000.00.00.H47,\0,,\n";
+	struct lt_import_report rep;
+	struct lt_err err = {0};
+	assert_int_equal(import_bytes(fx, csv, sizeof csv - 1, &rep, &err), LT_EINVAL);
+	assert_int_equal(rep.imported, 0);
+	static const struct {
+		long line;
+		const char *code, *what;
+	} want[] = {
+	    {3, "000.00.00.H17", "column 2 (name) holds a NUL byte"},
+	    {4, "000.00.00.H26", "column 4 (note) holds a NUL byte"}, /* an ignored column too */
+	    {5, "000.00.00.H47", "column 2 (name) holds a NUL byte"}, /* a row that looks empty but for it */
+	};
+	assert_int_equal(json_array_size(rep.errors), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *e = json_array_get(rep.errors, i);
+		const char *reason = json_string_value(json_object_get(e, "reason"));
+		assert_int_equal(json_integer_value(json_object_get(e, "line")), want[i].line);
+		assert_string_equal(json_string_value(json_object_get(e, "code")), want[i].code);
+		if (!strstr(reason, want[i].what))
+			fail_msg("line %ld: '%s' lacks '%s'", want[i].line, reason, want[i].what);
+	}
+	lt_import_report_free(&rep);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, "000.00.00.H14", NULL, &u, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_registry_get(fx->r, "000.00.00.H17", NULL, &u, &err), LT_ENOTFOUND);
+	/* In the header: the whole file is refused, naming line 1 and the column. */
+	static const char head[] = "code,na\0me\n000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng\n";
+	memset(&err, 0, sizeof err);
+	assert_int_equal(import_bytes(fx, head, sizeof head - 1, &rep, &err), LT_EINVAL);
+	assert_int_equal(err.status, LT_EINVAL);
+	if (!strstr(err.msg, "line 1, column 2") || !strstr(err.msg, "NUL"))
+		fail_msg("%s", err.msg);
+	lt_import_report_free(&rep);
+	assert_int_equal(lt_registry_get(fx->r, "000.00.00.H14", NULL, &u, &err), LT_ENOTFOUND);
+	/* A file saved as UTF-16 is all NULs: refused at once. */
+	static const char utf16[] = "c\0o\0d\0e\0,\0n\0a\0m\0e\0\n\0";
+	memset(&err, 0, sizeof err);
+	assert_int_equal(import_bytes(fx, utf16, sizeof utf16 - 1, &rep, &err), LT_EINVAL);
+	assert_non_null(strstr(err.msg, "UTF-16"));
+	lt_import_report_free(&rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_long_fields_are_refused_not_cut, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_child_of_a_refused_row, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_fields_are_refused_not_cut, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_child_of_a_refused_row, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nul_byte_is_refused_with_line_and_column, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

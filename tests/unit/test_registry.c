@@ -55,7 +55,9 @@ static char *snapshot(struct lt_registry *r)
 	struct lt_err err;
 	assert_int_equal(lt_registry_export_csv(r, f, NULL, NULL, &err), LT_OK);
 	assert_int_equal(lt_registry_export_csv(r, f, NULL, "2099-01-01", &err), LT_OK);
-	fprintf(f, "last_seq=%lld\n", (long long)lt_store_last_seq(lt_registry_store(r)));
+	int64_t last = -1;
+	assert_int_equal(lt_store_last_seq(lt_registry_store(r), &last, &err), LT_OK);
+	fprintf(f, "last_seq=%lld\n", (long long)last);
 	fclose(f);
 	return buf;
 }
@@ -264,7 +266,7 @@ static void test_split_move_dissolve_rename_history(void **state)
 	/* Rename, and the history reads back in order with its decisions. */
 	struct lt_decision rd = {"99/QĐ-UBND", "2024-08-01", "UBND tỉnh Cao Bằng"};
 	assert_int_equal(lt_registry_rename(fx->r, "000.00.04.H14", "UBND huyện Đại Lộc Nam (Cao Bằng)", &rd,
-					    "2024-08-02", &u, &err),
+					    "2024-08-02", 0, &u, &err),
 			 LT_OK);
 	assert_int_equal(u.version, 2);
 }
@@ -275,14 +277,15 @@ static void test_history_in_order(void **state)
 	struct lt_err err = {0};
 	struct lt_unit u;
 	struct lt_decision d1 = {"1/QĐ", "2022-01-01", "UBND"}, d2 = {"2/QĐ", "2022-02-01", "UBND"};
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ", &d1, "2022-01-02", &u, &err), LT_OK);
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ Đà Nẵng", &d2, "2022-02-02", &u, &err),
+	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ", &d1, "2022-01-02", 0, &u, &err), LT_OK);
+	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ Đà Nẵng", &d2, "2022-02-02", 0, &u, &err),
 			 LT_OK);
 	struct lt_contact c = {.email = "sonv@danang.gov.vn"};
 	assert_int_equal(lt_registry_update(fx->r, "000.00.01.H17", &c, u.version, &u, &err), LT_OK);
-	assert_int_equal(lt_registry_update(fx->r, "000.00.01.H17", &c, 1, &u, &err), LT_ECONFLICT);
+	assert_int_equal(lt_registry_update(fx->r, "000.00.01.H17", &c, 1, &u, &err), LT_EPRECOND);
+	assert_int_equal(err.status, LT_EPRECOND);
 	/* A change dated before the last one recorded would rewrite the past. */
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở cũ", &d1, "2022-01-10", &u, &err), LT_ERULE);
+	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở cũ", &d1, "2022-01-10", 0, &u, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "before the last recorded change"));
 	struct hist h = {0};
 	assert_int_equal(lt_registry_history(fx->r, "000.00.01.H17", on_hist, &h, &err), LT_OK);
@@ -291,6 +294,93 @@ static void test_history_in_order(void **state)
 	/* As of a date between the renames, the first new name. */
 	assert_int_equal(lt_registry_get(fx->r, "000.00.01.H17", "2022-01-15", &u, &err), LT_OK);
 	assert_string_equal(u.name, "Sở Nội vụ");
+}
+
+/* The expected version is compared inside the write transaction: a change
+ * by another writer of the same database (the CLI beside the daemon) between
+ * a caller's read and its write fails the precondition, whichever the change. */
+static void test_version_checked_in_transaction(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_unit read, u;
+	const char *code = "000.00.01.H47";
+	struct lt_decision d = {"7/QĐ-UBND", "2026-01-05", "UBND tỉnh Quảng Nam"};
+	assert_int_equal(lt_registry_get(fx->r, code, NULL, &read, &err), LT_OK);
+	struct lt_registry *cli = fixture_registry(fx->db, NULL);
+	struct lt_contact c = read.contact;
+	snprintf(c.phone, sizeof c.phone, "0235 3810 999");
+	assert_int_equal(lt_registry_update(cli, code, &c, read.version, &u, &err), LT_OK);
+	assert_int_equal(u.version, read.version + 1);
+
+	lt_err_clear(&err);
+	assert_int_equal(lt_registry_rename(fx->r, code, "Sở Nội vụ (tên mới)", &d, "2026-01-10", read.version, &u, &err),
+			 LT_EPRECOND);
+	assert_int_equal(err.status, LT_EPRECOND);
+	assert_non_null(strstr(err.msg, "changed since you read it"));
+	lt_err_clear(&err);
+	c = read.contact;
+	snprintf(c.email, sizeof c.email, "lost@quangnam.gov.vn");
+	assert_int_equal(lt_registry_update(fx->r, code, &c, read.version, &u, &err), LT_EPRECOND);
+	assert_int_equal(err.status, LT_EPRECOND);
+	assert_int_equal(lt_registry_get(cli, code, NULL, &u, &err), LT_OK);
+	assert_string_equal(u.name, read.name);
+	assert_string_equal(u.contact.email, read.contact.email);
+	assert_string_equal(u.contact.phone, "0235 3810 999");
+
+	/* With the current version both go through. */
+	assert_int_equal(lt_registry_rename(fx->r, code, "Sở Nội vụ (tên mới)", &d, "2026-01-10", read.version + 1, &u,
+					    &err),
+			 LT_OK);
+	assert_int_equal(u.version, read.version + 2);
+	lt_registry_close(cli);
+}
+
+/* The rules of each kind of reorganisation are the library's, whichever
+ * front builds the request: a move keeps its name, one limit of units. */
+static void test_reorg_shape_rules(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_reorg_result res = {0};
+	char *before = snapshot(fx->r);
+	const char(*one)[LT_CODE_BUFSZ] = (const char(*)[LT_CODE_BUFSZ]) "000.00.01.H47";
+	struct lt_new_unit named = {"000.00.00.H17", "Sở Nội vụ mang tên mới", 0};
+	struct lt_reorg move = {.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &named,
+				.n_into = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, &move, &res, &err), LT_EINVAL);
+	assert_int_equal(err.status, LT_EINVAL);
+	assert_non_null(strstr(err.msg, "a move keeps the unit's name"));
+
+	struct lt_child_place kid = {"000.01.02.H47", 0};
+	struct lt_new_unit unnamed = {"000.00.00.H17", "", 0};
+	struct lt_reorg bad[] = {
+		{.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &unnamed, .n_into = 1,
+		 .children = &kid, .n_children = 1},
+		{.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into_code = "000.00.00.H17"},
+		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = 1, .into = &unnamed, .n_into = 1},
+		{.kind = LT_REORG_MERGE, .decision = merger, .from = one, .n_from = 1},
+		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = 0},
+		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = LT_REORG_MAX_UNITS + 1},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		lt_err_clear(&err);
+		int rc = lt_registry_reorganize(fx->r, &bad[i], &res, &err);
+		if (rc != LT_EINVAL || err.status != LT_EINVAL)
+			fail_msg("case %zu: %d (%s)", i, rc, err.msg);
+	}
+	char *after = snapshot(fx->r);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	/* Without a name the move goes through, keeping the name. */
+	move.into = &unnamed;
+	assert_int_equal(lt_registry_reorganize(fx->r, &move, &res, &err), LT_OK);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, res.moved[0].to, NULL, &u, &err), LT_OK);
+	assert_string_equal(u.name, "Sở Nội vụ tỉnh Quảng Nam");
+	lt_reorg_result_free(&res);
 }
 
 /* Every refusal leaves the content byte-for-byte unchanged. */
@@ -321,7 +411,7 @@ static void test_refusals_change_nothing(void **state)
 	snprintf(reuse.parent, sizeof reuse.parent, "000.00.01.H17");
 	reuse.number = 0;
 	assert_int_equal(lt_registry_issue(fx->r, &reuse, &u, &err), LT_ERULE); /* closed parent */
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Tên mới", &merger, "", &u, &err), LT_ERULE);
+	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Tên mới", &merger, "", 0, &u, &err), LT_ERULE);
 
 	struct lt_issue is = {.parent = "000.00.00.H99", .name = "X", .decision = merger};
 	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_ENOTFOUND); /* unknown parent */
@@ -439,7 +529,7 @@ static void test_reorg_respects_later_changes(void **state)
 	issue_on(fx, "000.00.00.H14", "Ban P", "2025-01-01", &p);
 	issue_on(fx, p.code, "Phòng C", "2025-01-02", &c);
 	struct lt_decision rd = {"9/QĐ", "2029-12-01", "UBND"};
-	assert_int_equal(lt_registry_rename(fx->r, c.code, "Phòng C mới", &rd, "2030-01-01", &c, &err), LT_OK);
+	assert_int_equal(lt_registry_rename(fx->r, c.code, "Phòng C mới", &rd, "2030-01-01", 0, &c, &err), LT_OK);
 	issue_on(fx, "000.00.00.H14", "Ban S", "2025-01-01", &s);
 	issue_on(fx, "000.00.00.H14", "Ban X", "2025-01-01", &x);
 	issue_on(fx, "000.00.00.H14", "Ban Q", "2026-06-01", &q);
@@ -974,6 +1064,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search_diacritics_and_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_pages_every_match_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_checked_in_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reorg_shape_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -171,7 +171,7 @@ static void sign_to(struct fx *fx, const char *in, const char *out, const char *
 static void verify(const char *path, struct lt_sig_result *r)
 {
 	struct lt_err err = {0};
-	int rc = lt_sign_verify_file(path, r, &err);
+	int rc = lt_sign_verify_file(path, 0, 0, r, &err);
 	if (rc != LT_OK)
 		fail_msg("verifying %s: %s", path, err.msg);
 }
@@ -307,16 +307,16 @@ static void test_unsigned_and_placeholders(void **state)
 	struct lt_err err = {0};
 	char bad[512];
 	snprintf(bad, sizeof bad, "%s/tests/data/edxml/bad-not-xml.edxml", fx->src);
-	assert_int_equal(lt_sign_verify_file(bad, &r, &err), LT_EINVAL);
+	assert_int_equal(lt_sign_verify_file(bad, 0, 0, &r, &err), LT_EINVAL);
 	assert_non_null(strstr(err.msg, "not well-formed XML"));
 	lt_sig_result_clear(&r);
 	snprintf(bad, sizeof bad, "%s/tests/data/edxml/bad-billion-laughs.edxml", fx->src);
 	memset(&err, 0, sizeof err);
-	assert_int_not_equal(lt_sign_verify_file(bad, &r, &err), LT_OK);
+	assert_int_not_equal(lt_sign_verify_file(bad, 0, 0, &r, &err), LT_OK);
 	assert_false(r.valid);
 	lt_sig_result_clear(&r);
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_sign_verify_file("/nonexistent/package.edxml", &r, &err), LT_EIO);
+	assert_int_equal(lt_sign_verify_file("/nonexistent/package.edxml", 0, 0, &r, &err), LT_EIO);
 	lt_sig_result_clear(&r);
 }
 
@@ -677,14 +677,85 @@ static void test_big_package(void **state)
 	if (!r.valid)
 		fail_msg("an 11 MB package: %s", r.reason);
 	lt_sig_result_clear(&r);
-	bool maybe = false;
+	/* Within a budget it verifies; past it, it is never parsed. */
 	struct lt_err err = {0};
-	assert_int_equal(lt_sign_may_be_signed(fx->path, &maybe, &err), LT_OK);
-	assert_true(maybe);
-	assert_int_equal(lt_sign_may_be_signed(fx->minimal, &maybe, &err), LT_OK);
-	assert_false(maybe);
-	assert_int_equal(lt_sign_may_be_signed("/nonexistent/x.edxml", &maybe, &err), LT_EIO);
+	uint64_t cost = lt_sign_dom_cost(11u * 1024 * 1024 + 8000, 300, 40);
+	assert_int_equal(lt_sign_verify_file(fx->path, cost, 64u * 1024 * 1024, &r, &err), LT_OK);
+	assert_true(r.valid);
+	lt_sig_result_clear(&r);
+	assert_int_equal(lt_sign_verify_file(fx->path, cost, cost - 1, &r, &err), LT_ETOOBIG);
+	assert_int_equal(err.status, LT_ETOOBIG);
+	if (strncmp(err.msg, "too large: ", 11) != 0)
+		fail_msg("%s", err.msg);
+	assert_false(r.present);
+	assert_false(r.valid);
+	/* With no cost given, the file's size is the cost. */
+	assert_int_equal(lt_sign_verify_file(fx->path, 0, 1024 * 1024, &r, &err), LT_ETOOBIG);
 	unlink(big);
+	unlink(fx->path);
+}
+
+/* The estimate counts what a tree holds: markup costs far more than text. */
+static void test_dom_cost(void **state)
+{
+	(void)state;
+	assert_int_equal(lt_sign_dom_cost(1000, 0, 0), 2000);
+	assert_true(lt_sign_dom_cost(1000, 250, 0) > 30 * 1000);
+	assert_true(lt_sign_dom_cost(1000, 100, 100) > lt_sign_dom_cost(1000, 200, 0));
+	assert_true(lt_sign_dom_cost(UINT64_MAX / 2, 0, 0) == UINT64_MAX);
+	assert_true(lt_sign_dom_cost(1, UINT64_MAX / 100, 0) == UINT64_MAX);
+}
+
+/* The package's signature is a child of edXMLHeader; an XML-DSig
+ * Signature anywhere else is content, however sound: moved out of the
+ * header (the bytes it covers are the same) it signs nothing. */
+static void test_signature_lives_in_header(void **state)
+{
+	struct fx *fx = *state;
+	char signed_path[256];
+	snprintf(signed_path, sizeof signed_path, "%s/where.edxml", fx->dir);
+	sign_to(fx, fx->minimal, signed_path, G22_RSA, false);
+	struct lt_sig_result r;
+	verify(signed_path, &r);
+	assert_true(r.valid);
+	lt_sig_result_clear(&r);
+	char *text = slurp(signed_path);
+	char *a = strstr(text, "<Signature xmlns=");
+	char *b = strstr(text, "</Signature>");
+	assert_non_null(a);
+	assert_non_null(b);
+	b += strlen("</Signature>");
+	assert_int_equal(strncmp(b, "</edXML:edXMLHeader>", 20), 0);
+	size_t sig_len = (size_t)(b - a);
+	char *sig = strndup(a, sig_len);
+	assert_non_null(sig);
+	static const char *const places[] = {"</edXML:edXMLEnvelope>", "</edXML:MessageHeader>", "</edXML>"};
+	for (size_t i = 0; i < sizeof places / sizeof places[0]; i++) {
+		/* the text without the signature, then the signature before places[i] */
+		char *rest = malloc(strlen(text) + 1);
+		assert_non_null(rest);
+		memcpy(rest, text, (size_t)(a - text));
+		strcpy(rest + (a - text), b);
+		char *at = strstr(rest, places[i]);
+		assert_non_null(at);
+		char *moved = malloc(strlen(rest) + sig_len + 1);
+		assert_non_null(moved);
+		memcpy(moved, rest, (size_t)(at - rest));
+		memcpy(moved + (at - rest), sig, sig_len);
+		strcpy(moved + (at - rest) + sig_len, at);
+		snprintf(fx->path, sizeof fx->path, "%s/moved.edxml", fx->dir);
+		spill(fx->path, moved);
+		verify(fx->path, &r);
+		if (r.present || r.valid)
+			fail_msg("a signature before %s counts as the package's", places[i]);
+		assert_non_null(strstr(r.reason, "not signed"));
+		lt_sig_result_clear(&r);
+		free(moved);
+		free(rest);
+	}
+	free(sig);
+	free(text);
+	unlink(signed_path);
 	unlink(fx->path);
 }
 
@@ -823,17 +894,19 @@ static void test_chain_through_intermediate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sign_then_verify),
-		cmocka_unit_test(test_tampered_is_invalid),
-		cmocka_unit_test(test_unsigned_and_placeholders),
-		cmocka_unit_test(test_partial_reference_is_not_accepted),
-		cmocka_unit_test(test_cert_parse),
-		cmocka_unit_test(test_cert_names),
-		cmocka_unit_test(test_check_binding),
-		cmocka_unit_test(test_transforms_must_keep_everything),
-		cmocka_unit_test(test_big_package),
-		cmocka_unit_test(test_cert_names_tokens),
-		cmocka_unit_test(test_chain_through_intermediate),
+	    cmocka_unit_test(test_sign_then_verify),
+	    cmocka_unit_test(test_tampered_is_invalid),
+	    cmocka_unit_test(test_unsigned_and_placeholders),
+	    cmocka_unit_test(test_partial_reference_is_not_accepted),
+	    cmocka_unit_test(test_cert_parse),
+	    cmocka_unit_test(test_cert_names),
+	    cmocka_unit_test(test_check_binding),
+	    cmocka_unit_test(test_transforms_must_keep_everything),
+	    cmocka_unit_test(test_big_package),
+	    cmocka_unit_test(test_dom_cost),
+	    cmocka_unit_test(test_signature_lives_in_header),
+	    cmocka_unit_test(test_cert_names_tokens),
+	    cmocka_unit_test(test_chain_through_intermediate),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -42,6 +42,7 @@ static void test_status_mapping(void **state)
 		{LT_EAUTH, 401, 1, "unauthorized"},
 		{LT_EFORBIDDEN, 403, 1, "forbidden"},
 		{LT_ENOTREADY, 503, 3, "not_ready"},
+		{LT_EPRECOND, 412, 1, "precondition_failed"},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
 		int s = rows[i].status;
@@ -61,7 +62,7 @@ static void test_status_mapping(void **state)
 	assert_string_equal(lt_strerror(LT_ENOTFOUND), "not found");
 
 	/* An unknown status is a server-side failure, never a success. */
-	static const int unknown[] = {-11, -99, 1, 42, -2147483647 - 1};
+	static const int unknown[] = {-12, -99, 1, 42, -2147483647 - 1};
 	for (size_t i = 0; i < ARRAY_LEN(unknown); i++) {
 		assert_int_equal(lt_status_http(unknown[i]), 500);
 		assert_int_equal(lt_status_exit(unknown[i]), 3);

@@ -257,6 +257,7 @@ export function explain(err) {
     400: 'Thông tin gửi lên chưa hợp lệ.',
     404: 'Không tìm thấy.',
     409: 'Thao tác xung đột với dữ liệu hiện có.',
+    412: 'Đơn vị đã được người khác thay đổi. Hãy tải lại và thử lại.',
     413: 'Dữ liệu gửi lên quá lớn.',
     422: 'Quy tắc quản lý mã không cho phép thao tác này.',
     500: 'Máy chủ gặp lỗi khi ghi dữ liệu. Hãy thử lại sau.',

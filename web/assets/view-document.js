@@ -181,7 +181,7 @@ export async function render(view, ctx) {
   if (t.status) rows.push(['Trạng thái báo cho văn bản', `${statusText(t.status)} (${t.status.refers_to})`]);
   rows.push(
     ['Mã văn bản trên trục', h('span', { class: 'code' }, t.id)],
-    ['SHA-256', h('span', { class: 'code small', style: 'white-space: normal; overflow-wrap: anywhere' }, t.sha256)],
+    ['SHA-256', h('span', { class: 'code small wrap-anywhere' }, t.sha256)],
   );
   if (t.body_removed) rows.push(['Nội dung', 'Đã xóa theo thời hạn lưu trữ; hành trình vẫn được giữ.']);
   replace(

@@ -152,7 +152,26 @@ static const char *const migrations[] = {
 	"DROP INDEX xdeliveries_inbox;"
 	"CREATE INDEX xdeliveries_inbox ON xdeliveries(system_id, state, id);"
 	"CREATE INDEX xdeliveries_waiting ON xdeliveries(routed_to) WHERE state = 'no_system';",
+	/* 9: a connected system can be cut off (disabled holds when, "" while
+	 * it may call), and the audit trail of acts on systems and tokens:
+	 * who did what to which target, written in the act's own
+	 * transaction, never changed afterwards. */
+	"ALTER TABLE systems ADD COLUMN disabled TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, role TEXT NOT NULL,"
+	"  action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX audit_target ON audit(target, id);"
+	"CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
+
+const char *lt__sqlite_migration(int version)
+{
+	int latest = (int)(sizeof migrations / sizeof migrations[0]);
+	return version >= 1 && version <= latest ? migrations[version - 1] : NULL;
+}
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err)
 {

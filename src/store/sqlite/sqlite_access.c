@@ -6,7 +6,7 @@
 #include "sqlite_store.h"
 
 #define TOKEN_COLS "id, hash, role, scope, name, coalesce(system_id, 0), created, revoked"
-#define SYSTEM_COLS "id, name, created, secret_sealed, removed, primary_code"
+#define SYSTEM_COLS "id, name, created, secret_sealed, removed, primary_code, disabled"
 
 static const char SQL_TOKEN_ADD[] = "INSERT INTO tokens (hash, role, scope, name, system_id, created) "
 				    "VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6)";
@@ -26,6 +26,9 @@ static const char SQL_SYSTEM_CODES[] = "SELECT code FROM system_codes WHERE syst
 static const char SQL_SYSTEM_REBIND[] = "INSERT OR IGNORE INTO system_codes (system_id, code) "
 					"SELECT system_id, ?2 FROM system_codes WHERE code = ?1";
 static const char SQL_SYSTEM_UNBIND[] = "DELETE FROM system_codes WHERE code = ?1";
+static const char SQL_SYSTEM_DISABLE[] = "UPDATE systems SET disabled = ?2 WHERE id = ?1";
+static const char SQL_SYSTEM_SECRET[] = "UPDATE systems SET secret_sealed = ?2 WHERE id = ?1";
+static const char SQL_SYSTEM_TOKENS_REVOKE[] = "UPDATE tokens SET revoked = ?2 WHERE system_id = ?1 AND revoked = ''";
 static const char SQL_TOKEN_RESCOPE[] = "UPDATE tokens SET scope = ?2 WHERE scope = ?1 AND revoked = ''";
 
 /* A row of tokens into *t (an lt__sq_row_fn). */
@@ -55,6 +58,7 @@ static int read_system(void *vsys, sqlite3_stmt *q)
 	lt__sq_col_copy(q, 3, sys->secret_sealed, sizeof sys->secret_sealed);
 	lt__sq_col_copy(q, 4, sys->removed, sizeof sys->removed);
 	lt__sq_col_copy(q, 5, sys->primary_code, sizeof sys->primary_code);
+	lt__sq_col_copy(q, 6, sys->disabled, sizeof sys->disabled);
 	return 0;
 }
 
@@ -281,6 +285,49 @@ static int sq_system_rebind(struct lt_store *s, const char *old_code, const char
 	return ret;
 }
 
+/* Runs an UPDATE of one system's row: ?1 the id, ?2 the text value. */
+static int system_update(struct lt_store *s, const char *sql, int64_t id, const char *value, const char *what,
+			 struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, true, sql, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	lt__sq_bind_text(q, 2, value);
+	int ret = lt__sq_exec(cn, q, err, what);
+	if (ret == LT_OK && sqlite3_changes(cn->db) == 0)
+		ret = lt_err_set(err, LT_ENOTFOUND, "no connected system with id %lld", (long long)id);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_system_disable(struct lt_store *s, int64_t id, const char *at, struct lt_err *err)
+{
+	return system_update(s, SQL_SYSTEM_DISABLE, id, at, "disabling or enabling a system", err);
+}
+
+static int sq_system_secret_set(struct lt_store *s, int64_t id, const char *sealed, struct lt_err *err)
+{
+	return system_update(s, SQL_SYSTEM_SECRET, id, sealed, "storing a system's VXP secret", err);
+}
+
+static int sq_system_tokens_revoke(struct lt_store *s, int64_t id, const char *at, int *n, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_SYSTEM_TOKENS_REVOKE, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	lt__sq_bind_text(q, 2, at);
+	int ret = lt__sq_exec(cn, q, err, "revoking a system's tokens");
+	*n = ret == LT_OK ? sqlite3_changes(cn->db) : 0;
+	lt__sq_release(st, cn);
+	return ret;
+}
+
 void lt__sq_access_ops(struct lt_store_ops *ops)
 {
 	ops->token_add = sq_token_add;
@@ -295,4 +342,8 @@ void lt__sq_access_ops(struct lt_store_ops *ops)
 	ops->system_rebind = sq_system_rebind;
 	ops->systems_by_primary = sq_systems_by_primary;
 	ops->system_code_remove = sq_system_code_remove;
+	ops->system_disable = sq_system_disable;
+	ops->system_secret_set = sq_system_secret_set;
+	ops->system_tokens_revoke = sq_system_tokens_revoke;
+	lt__sq_audit_ops(ops);
 }

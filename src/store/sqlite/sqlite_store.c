@@ -2,9 +2,14 @@
  * statements prepared once per connection. This file owns the connections
  * and transactions; the table files (sqlite_units.c, sqlite_access.c) own
  * their SQL. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "sqlite_store.h"
 #include "lienthong/text.h"
@@ -126,8 +131,32 @@ static void conn_close(struct lt__sq_conn *c)
 	c->db = NULL;
 }
 
+/* The database holds token hashes and the sealed VXP secrets. SQLite would
+ * create it 0644 less the umask, and gives its -wal and -shm the database
+ * file's mode: so the file is created here first, 0600 whatever the umask,
+ * and the others follow it. An existing file keeps its mode. */
+static int create_private(const char *path, struct lt_err *err)
+{
+	if (!*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return LT_OK;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return errno == EEXIST
+			   ? LT_OK
+			   : lt_err_set(err, LT_EIO, "cannot create database %s: %s", path, strerror(errno));
+	/* open() applies the umask to 0600 too; 0600 is what it must be. */
+	int rc = fchmod(fd, 0600) == 0
+		     ? LT_OK
+		     : lt_err_set(err, LT_EIO, "cannot make database %s private: %s", path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
 static int conn_open(struct lt__sq_conn *c, const char *path, bool readonly, struct lt_err *err)
 {
+	int made = readonly ? LT_OK : create_private(path, err);
+	if (made)
+		return made;
 	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
 		    SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {

@@ -82,6 +82,9 @@ void lt__sq_registry_changed(struct lt__sq_store *st);
 int lt__sq_exec(struct lt__sq_conn *c, sqlite3_stmt *s, struct lt_err *err, const char *what);
 
 int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err);
+/* The SQL that moves the schema to version (1-based), NULL past the last:
+ * lets a test replay one migration over a database shaped as before it. */
+const char *lt__sqlite_migration(int version);
 /* On the writer, inside the binding's transaction: the deliveries waiting
  * for a system to receive for code (no_system) become system_id's. */
 int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, struct lt_err *err);
@@ -89,6 +92,7 @@ int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, s
 /* The operations of each table file, gathered into one table by sqlite_store.c. */
 void lt__sq_units_ops(struct lt_store_ops *ops);
 void lt__sq_access_ops(struct lt_store_ops *ops);
+void lt__sq_audit_ops(struct lt_store_ops *ops);
 void lt__sq_exchange_ops(struct lt_store_ops *ops);
 void lt__sq_cert_ops(struct lt_store_ops *ops);
 /* lt_store_snapshot (sqlite_snapshot.c). */

@@ -657,8 +657,10 @@ static int sq_numbers_used(struct lt_store *s, const char *parent, unsigned **ou
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	struct lt__sq_conn *cn;
 	sqlite3_stmt *q = lt__sq_use(st, false, SQL_NUMBERS, &cn, err);
-	if (!q)
+	if (!q) {
+		free(v);
 		return LT_EIO;
+	}
 	lt__sq_bind_text(q, 1, parent);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -839,17 +841,21 @@ static int sq_events_after(struct lt_store *s, int64_t after, int limit, lt_even
 	return ret;
 }
 
-static int64_t sq_last_seq(struct lt_store *s)
+static int sq_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, false, SQL_LAST_SEQ, &cn, NULL);
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_LAST_SEQ, &cn, err);
 	if (!q)
-		return -1;
-	int64_t v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+		return LT_EIO;
+	int ret = LT_OK;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	else
+		ret = lt__sq_fail(cn, err, "reading the last event's number");
 	sqlite3_reset(q);
 	lt__sq_release(st, cn);
-	return v;
+	return ret;
 }
 
 static int sq_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
@@ -918,9 +924,11 @@ static int sq_bulk(struct lt_store *s, bool start, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn = lt__sq_acquire(st, true, err);
+	if (!cn)
+		return LT_EIO;
 	int ret = LT_OK;
 	if (start) {
-		sqlite3_stmt *q;
+		sqlite3_stmt *q = NULL;
 		if (sqlite3_prepare_v2(cn->db, "SELECT coalesce(max(rowid), 0) FROM units", -1, &q, NULL) == SQLITE_OK &&
 		    sqlite3_step(q) == SQLITE_ROW)
 			bulk_from = sqlite3_column_int64(q, 0);
