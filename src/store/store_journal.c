@@ -83,12 +83,14 @@ int lt__sj_commit(struct lt_store *s, struct lt_err *err)
 {
 	bool journal = s->journal && tl_txn == s && s->j_events;
 	if (journal && lt__journal_claim(s->journal, (const char(*)[LT_CODE_BUFSZ])s->j_codes, s->j_n, err)) {
-		s->ops->rollback(s);
 		txn_end(s);
+		s->ops->rollback(s);
 		return lt_err_prefix(err, "nothing was changed: ");
 	}
-	int rc = s->ops->commit(s, err);
+	/* Reset while this thread still holds the writer: the backend's commit
+	 * lets the next transaction in. */
 	txn_end(s);
+	int rc = s->ops->commit(s, err);
 	if (rc == LT_OK && journal)
 		record_reached(s);
 	return rc;

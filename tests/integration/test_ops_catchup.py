@@ -250,6 +250,40 @@ class CatchUp(ltd.DaemonTest):
         self.assertEqual(p.returncode, 0, ltd.detail(p))
         self.assertIn("1 events applied", p.stdout)
 
+    def test_concurrent_writers_keep_one_journal(self):
+        """The daemon's worker threads and a CLI beside it append to the
+        same journal: every code issued is claimed once, the mark ends at
+        the last seq."""
+        codes, errors = [], []
+
+        def http_writer(k):
+            for i in range(8):
+                r = self.d.post("/v1/units", {"parent": H14, "name": f"Phòng song song {k}-{i}",
+                                              "decision": ltd.DECISION, "effective": ltd.TODAY}, token=self.admin)
+                (codes.append(r.json()["code"]) if r.status == 201 else errors.append(r))
+
+        def cli_writer():
+            for i in range(5):
+                p = self.reg.run("unit", "add", "--parent", H14, "--name", f"Phòng dòng lệnh {i}", *DECISION, "--json")
+                (codes.append(json.loads(p.stdout)["code"]) if p.returncode == 0 else errors.append(p))
+
+        threads = [threading.Thread(target=http_writer, args=(k,)) for k in range(3)]
+        threads.append(threading.Thread(target=cli_writer))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertFalse(errors, errors[:3])
+        self.assertEqual(len(codes), 29)
+        self.assertEqual(len(set(codes)), 29, "a code was issued twice")
+        with open(self.journal) as f:
+            lines = f.read().splitlines()
+        claimed = [line[2:] for line in lines if line.startswith("c ")]
+        self.assertEqual(len(claimed), len(set(claimed)), "a code was claimed twice")
+        self.assertTrue(set(codes) <= set(claimed))
+        marks = [int(line[2:]) for line in lines if line.startswith("s ")]
+        self.assertEqual(max(marks), self.d.last_seq())
+
     def test_claimed_numbers_are_never_allocated(self):
         reg = ltd.Registry(prefix="lt_test_claim_")
         self.addCleanup(reg.close)
