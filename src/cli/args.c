@@ -44,7 +44,7 @@ bool cli_next(struct cli_args *a)
 			a->cli->json = true;
 		} else if (strcmp(a->arg, "-h") == 0 || strcmp(a->arg, "--help") == 0) {
 			printf("usage: lienthong %s\n", a->usage);
-			stop(a, EXIT_OK);
+			stop(a, EXIT_HELP_SHOWN);
 		} else {
 			return true;
 		}

@@ -13,6 +13,10 @@
 #include "lienthong/registry.h"
 
 enum { EXIT_OK = LT_EXIT_OK, EXIT_REFUSED = LT_EXIT_REFUSED, EXIT_USAGE = LT_EXIT_USAGE, EXIT_IO = LT_EXIT_IO };
+/* A sub-command's --help was printed: nothing more is done (no database is
+ * opened, no input read), and main exits 0. Not 0 itself, so that every
+ * "if (rc) return rc;" after a parse stops there. */
+enum { EXIT_HELP_SHOWN = 256 };
 
 struct cli {
 	struct lt_config cfg;

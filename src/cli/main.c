@@ -95,7 +95,9 @@ int main(int argc, char **argv)
 		return cli_fail(&err);
 	lt_log_set_level((enum lt_log_level)cli.cfg.log_level);
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-		if (strcmp(argv[i], commands[k].name) == 0)
-			return commands[k].fn(&cli, argc - i, argv + i);
+		if (strcmp(argv[i], commands[k].name) == 0) {
+			int rc = commands[k].fn(&cli, argc - i, argv + i);
+			return rc == EXIT_HELP_SHOWN ? EXIT_OK : rc;
+		}
 	return cli_usage("unknown command '%s'", argv[i]);
 }
