@@ -76,7 +76,52 @@ static int add_lineage(struct lt_registry *r, json_t *item, const char *code, in
 	return rc;
 }
 
-static int add_change(struct lt_registry *r, const json_t *item, const struct lt_unit *u, int64_t id,
+/* The summary of each change the page brings, rebuilt from its events in
+ * the shape the registry writes (the feed does not carry it): an issue's
+ * created code, a rename's code, a reorganisation's closed units and the
+ * existing unit they went into, an import's row count. The compliance
+ * report reads the codes from it. */
+static json_t *summaries(json_t *items, int64_t max_change_id)
+{
+	json_t *all = json_object();
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item)
+	{
+		json_int_t id = json_integer_value(json_object_get(item, "change_id"));
+		if (id <= max_change_id)
+			continue;
+		char key[32];
+		snprintf(key, sizeof key, "%lld", (long long)id);
+		json_t *sum = json_object_get(all, key);
+		if (!sum)
+			json_object_set_new(all, key, sum = json_object());
+		const char *kind = str(item, "kind"), *code = str(item, "code");
+		json_t *unit = json_object_get(item, "unit");
+		bool closed = strcmp(str(unit, "status"), "closed") == 0;
+		if (strcmp(kind, "issue") == 0) {
+			if (!json_object_get(sum, "created"))
+				json_object_set_new(sum, "created", json_array());
+			json_array_append_new(json_object_get(sum, "created"), json_string(code));
+		} else if (strcmp(kind, "rename") == 0) {
+			json_object_set_new(sum, "renamed", json_string(code));
+		} else if (strcmp(kind, "import") == 0) {
+			json_object_set_new(sum, "rows",
+					    json_integer(json_integer_value(json_object_get(sum, "rows")) + 1));
+		} else if (strcmp(kind, "update") != 0) {
+			json_object_set_new(sum, "kind", json_string(kind));
+			if (!json_object_get(sum, "from"))
+				json_object_set_new(sum, "from", json_array());
+			if (closed)
+				json_array_append_new(json_object_get(sum, "from"), json_string(code));
+			else if (json_integer_value(json_object_get(unit, "version")) > 1)
+				json_object_set_new(sum, "into", json_string(code));
+		}
+	}
+	return all;
+}
+
+static int add_change(struct lt_registry *r, const json_t *item, const struct lt_unit *u, int64_t id, json_t *sum,
 		      struct lt_err *err)
 {
 	struct lt_change c = {0};
@@ -88,16 +133,15 @@ static int add_change(struct lt_registry *r, const json_t *item, const struct lt
 	snprintf(c.at, sizeof c.at, "%s", str(item, "at"));
 	snprintf(c.actor, sizeof c.actor, "%s", str(item, "actor"));
 	c.decision = u->decision;
-	json_t *sum = json_pack("{s:[s],s:b}", "created", u->code, "copied_from_feed", 1);
 	char *summary = sum ? json_dumps(sum, JSON_COMPACT) : NULL;
-	json_decref(sum);
 	c.summary = summary;
 	int rc = summary ? lt_store_change_add(r->store, &c, err) : lt_err_set(err, LT_ENOMEM, "out of memory");
 	free(summary);
 	return rc;
 }
 
-static int apply(struct lt_registry *r, json_t *item, int64_t seq, int64_t *max_change_id, struct lt_err *err)
+static int apply(struct lt_registry *r, json_t *item, int64_t seq, int64_t *max_change_id, json_t *sums,
+		 struct lt_err *err)
 {
 	static const char *const header[] = {"seq", "kind", "code", "at", "effective", "change_id"};
 	struct lt_unit u;
@@ -123,7 +167,9 @@ static int apply(struct lt_registry *r, json_t *item, int64_t seq, int64_t *max_
 	json_int_t change_id = json_integer_value(json_object_get(item, "change_id"));
 	int rc = LT_OK;
 	if (change_id > *max_change_id) {
-		if ((rc = add_change(r, item, &u, change_id, err)))
+		char key[32];
+		snprintf(key, sizeof key, "%lld", (long long)change_id);
+		if ((rc = add_change(r, item, &u, change_id, json_object_get(sums, key), err)))
 			return rc;
 		*max_change_id = change_id;
 	}
@@ -166,6 +212,7 @@ int lt_registry_catch_up(struct lt_registry *r, json_t *items, int64_t *applied,
 	rc = lt_store_last_seq(r->store, &last, err);
 	if (rc == LT_OK)
 		rc = lt_store_changes(r->store, max_change, &max_change_id, err);
+	json_t *sums = rc ? NULL : summaries(items, max_change_id);
 	size_t i;
 	json_t *item;
 	json_array_foreach(items, i, item)
@@ -182,11 +229,12 @@ int lt_registry_catch_up(struct lt_registry *r, json_t *items, int64_t *applied,
 					"the change feed jumps from seq %lld to %lld: a feed is gap-free, so this is "
 					"not one",
 					(long long)last, (long long)seq);
-		else if ((rc = apply(r, item, seq, &max_change_id, err)) == LT_OK) {
+		else if ((rc = apply(r, item, seq, &max_change_id, sums, err)) == LT_OK) {
 			last = seq;
 			(*applied)++;
 		}
 	}
+	json_decref(sums);
 	LT_TXN_END(r, rc, err);
 	if (rc)
 		*applied = 0;

@@ -116,6 +116,12 @@ class CatchUp(ltd.DaemonTest):
         bk = os.path.join(self.reg.dir, "bk-old")
         self.reg.check("backup", bk)
         issued = [self.issue("Sở Khoa học thử nghiệm"), self.issue("Sở Du lịch thử nghiệm")]
+        # And a merge of the two into a third, new unit: lineage to copy too.
+        r = self.d.post("/v1/reorganizations", {"kind": "merge", "decision": ltd.DECISION, "effective": ltd.TODAY,
+                                                "from": issued, "into": {"parent": H14, "name": "Sở hợp nhất thử"}},
+                        token=self.admin)
+        self.assertStatus(r, 201)
+        issued += r.json()["created"]
         before = self.reg.export_text()
 
         new = self.fresh(self.journal)
@@ -140,13 +146,17 @@ class CatchUp(ltd.DaemonTest):
 
             p = new.run("catch-up", self.d.url)
             self.assertEqual(p.returncode, 0, ltd.detail(p))
-            self.assertIn("2 events applied", p.stdout)
+            self.assertIn("5 events applied", p.stdout)
             self.assertIn("changes are taken again", p.stdout)
             self.assertEqual(new.export_text(), before)
             self.assertEqual(feed(d2), feed(self.d))
             for code in issued:
-                a = d2.get(f"/v1/units/{code}/history").json()
-                self.assertEqual(a, self.d.get(f"/v1/units/{code}/history").json())
+                for what in ("history", "resolve"):
+                    a = d2.get(f"/v1/units/{code}/{what}").json()
+                    self.assertEqual(a, self.d.get(f"/v1/units/{code}/{what}").json(), f"{code} {what}")
+                self.assertEqual(d2.get(f"/v1/units/{code}").json(), self.d.get(f"/v1/units/{code}").json())
+            # The copied change is in the compliance report as it is upstream.
+            self.assertEqual(d2.get("/v1/reports/compliance").json(), self.d.get("/v1/reports/compliance").json())
             # Caught up: a second run copies nothing.
             p = new.run("catch-up", self.d.url + "/", "--json")
             self.assertEqual(p.returncode, 0, ltd.detail(p))
