@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltd  # noqa: E402
 
 # Commands whose first argument is a verb the top-level help spells out.
-VERB_COMMANDS = ("token", "system", "code", "report")
+VERB_COMMANDS = ("token", "system", "code", "report", "org")
 
 
 def commands_and_verbs():
