@@ -14,6 +14,7 @@
 /* What a backup directory holds (docs/operations.md):
  *   lienthong.db           the database as of one commit
  *   packages/xx/<id>.xml   every package body its rows refer to
+ *   requests/<id>/<n>      every change request's file they refer to
  *   seal.key               the sealing key, unless left out
  *   SHA256SUMS             the digest of every file above (sha256sum -c)
  *   backup.json            written last: the backup is complete */
@@ -25,8 +26,9 @@ struct lt_backup_report {
 	int64_t last_seq; /* the copy's last event of the change feed */
 	uint64_t bodies;  /* package bodies copied */
 	uint64_t body_bytes;
-	uint64_t bodies_gone; /* removed by retention while the backup ran */
-	bool seal_key;        /* the sealing key is in the backup */
+	uint64_t bodies_gone;   /* removed by retention while the backup ran */
+	uint64_t request_files; /* change requests' files copied (their bytes in body_bytes) */
+	bool seal_key;          /* the sealing key is in the backup */
 };
 
 /* Backs up the store at db and the bodies and sealing key under data_dir
@@ -39,6 +41,7 @@ int lt_backup(const char *db, const char *data_dir, const char *dir, bool with_k
 struct lt_restore_report {
 	int64_t last_seq;
 	uint64_t bodies;
+	uint64_t request_files;
 	bool seal_key; /* a sealing key was put in place (from the backup or key_file) */
 };
 

@@ -336,11 +336,15 @@ char *lt_code_rev(const char *code, char *buf);
 
 /* ---- backups (lienthong/ops.h) ---- */
 
-/* Called for each package body the snapshot's rows refer to: 0 when the
- * caller has copied it, 1 when it is gone (retention removed it after the
- * snapshot was taken: the copy then records it as removed too), or a
- * status that stops the snapshot. */
-typedef int (*lt_snapshot_body_cb)(void *ctx, const char *id, const char *sha256);
+/* Called for each file under data_dir the snapshot's rows refer to: a
+ * package body (kind LT_SNAPSHOT_PACKAGE, id the package's, n 0) or a
+ * change request's file (LT_SNAPSHOT_REQUEST_FILE, id the request's, n the
+ * file's number). Returns 0 when the caller has copied it, 1 when a package
+ * body is gone (retention removed it after the snapshot was taken: the copy
+ * then records it as removed too), or a status that stops the snapshot. */
+enum lt_snapshot_file { LT_SNAPSHOT_PACKAGE, LT_SNAPSHOT_REQUEST_FILE };
+typedef int (*lt_snapshot_body_cb)(void *ctx, enum lt_snapshot_file kind, const char *id, int n,
+				   const char *sha256);
 /* Writes a consistent copy of the whole store as of one moment to the new
  * file dest while others keep writing, then calls cb for the bodies it
  * refers to. *last_seq is the copy's last event. */

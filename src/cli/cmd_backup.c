@@ -37,6 +37,8 @@ int cmd_backup(struct cli *cli, int argc, char **argv)
 	       dir, (long long)rep.last_seq, (unsigned long long)rep.bodies, (unsigned long long)rep.body_bytes);
 	if (rep.bodies_gone)
 		printf(", %llu removed by retention meanwhile", (unsigned long long)rep.bodies_gone);
+	if (rep.request_files)
+		printf(", %llu change request files", (unsigned long long)rep.request_files);
 	printf("\n%s\n", rep.seal_key
 			     ? "the sealing key is in it: keep the backup as secret as data_dir"
 			     : "no sealing key in it: restore with --key FILE (data_dir/seal.key, kept apart)");
@@ -82,11 +84,13 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	if (lt_restore(dir, cli->cfg.db, cli->cfg.data_dir, key, &rep, &err))
 		return cli_fail(&err);
 	if (cli->json)
-		return cli_print_json(json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "dir", dir, "db", cli->cfg.db, "data_dir",
-						cli->cfg.data_dir, "last_seq", (json_int_t)rep.last_seq, "bodies",
-						(json_int_t)rep.bodies, "seal_key", rep.seal_key));
-	printf("restored %s into %s and %s: change feed at seq %lld, %llu package bodies\n", dir, cli->cfg.db,
-	       cli->cfg.data_dir, (long long)rep.last_seq, (unsigned long long)rep.bodies);
+		return cli_print_json(json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:b}", "dir", dir, "db", cli->cfg.db,
+						"data_dir", cli->cfg.data_dir, "last_seq", (json_int_t)rep.last_seq,
+						"bodies", (json_int_t)rep.bodies, "request_files",
+						(json_int_t)rep.request_files, "seal_key", rep.seal_key));
+	printf("restored %s into %s and %s: change feed at seq %lld, %llu package bodies, %llu change request files\n",
+	       dir, cli->cfg.db, cli->cfg.data_dir, (long long)rep.last_seq, (unsigned long long)rep.bodies,
+	       (unsigned long long)rep.request_files);
 	if (!rep.seal_key)
 		printf("no sealing key: VXP secrets cannot be opened until data_dir/seal.key is put back "
 		       "(restore --key FILE)\n");

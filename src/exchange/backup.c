@@ -30,6 +30,7 @@
 #include "lienthong/version.h"
 
 #define BODY_FMT "packages/%.2s/%s.xml"
+#define REQUEST_FILE_FMT "requests/%s/%d"
 
 static int mkdir_one(const char *path, mode_t mode, struct lt_err *err)
 {
@@ -164,10 +165,38 @@ static int add_sum(struct backup *b, const char *sha, const char *rel)
 	return LT_OK;
 }
 
-static int backup_body(void *ctx, const char *id, const char *want)
+/* A change request's file: never removed, so one the copy names and
+ * data_dir lacks is damage, not retention. */
+static int backup_request_file(struct backup *b, const char *id, int n_file, const char *want)
+{
+	char rel[128], src[PATH_MAX], dst[PATH_MAX], sha[65];
+	snprintf(rel, sizeof rel, REQUEST_FILE_FMT, id, n_file);
+	int rc = join(src, sizeof src, b->data_dir, rel, b->err);
+	if (rc == LT_OK)
+		rc = join(dst, sizeof dst, b->dir, rel, b->err);
+	uint64_t n = 0;
+	if (rc == LT_OK)
+		rc = copy_hashed(src, dst, 0600, sha, &n, b->err);
+	if (rc == LT_ENOTFOUND)
+		return lt_err_set(b->err, LT_EIO, "file %d of change request %s is missing (%s): data_dir is damaged",
+				  n_file, id, src);
+	if (rc)
+		return rc;
+	if (strcmp(sha, want) != 0)
+		return lt_err_set(b->err, LT_EIO,
+				  "file %d of change request %s does not match its recorded SHA-256: %s is damaged",
+				  n_file, id, src);
+	b->rep->request_files++;
+	b->rep->body_bytes += n;
+	return add_sum(b, sha, rel);
+}
+
+static int backup_body(void *ctx, enum lt_snapshot_file kind, const char *id, int n_file, const char *want)
 {
 	struct backup *b = ctx;
 	char rel[128], src[PATH_MAX], dst[PATH_MAX], sha[65];
+	if (kind == LT_SNAPSHOT_REQUEST_FILE)
+		return backup_request_file(b, id, n_file, want);
 	snprintf(rel, sizeof rel, BODY_FMT, id, id);
 	int rc = join(src, sizeof src, b->data_dir, rel, b->err);
 	if (rc == LT_OK)
@@ -191,7 +220,9 @@ static int backup_body(void *ctx, const char *id, const char *want)
 	return add_sum(b, sha, rel);
 }
 
-static int dir_is_empty(const char *path, bool *empty)
+/* Empty (or absent); with spool, also when it holds only the spool folder
+ * "tmp" a daemon makes at start. */
+static int dir_is_empty(const char *path, bool spool, bool *empty)
 {
 	DIR *d = opendir(path);
 	if (!d)
@@ -199,7 +230,8 @@ static int dir_is_empty(const char *path, bool *empty)
 	struct dirent *de;
 	*empty = true;
 	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    !(spool && strcmp(de->d_name, "tmp") == 0))
 			*empty = false;
 	closedir(d);
 	return 0;
@@ -213,6 +245,8 @@ static int write_meta(const char *dir, const struct lt_backup_report *rep, struc
 			      "lienthong", LIENTHONG_VERSION, "created", now, "last_seq", (json_int_t)rep->last_seq,
 			      "bodies", (json_int_t)rep->bodies, "body_bytes", (json_int_t)rep->body_bytes,
 			      "bodies_removed_meanwhile", (json_int_t)rep->bodies_gone, "seal_key", rep->seal_key);
+	if (m)
+		json_object_set_new(m, "request_files", json_integer((json_int_t)rep->request_files));
 	int rc = join(path, sizeof path, dir, LT_BACKUP_META, err);
 	if (rc == LT_OK)
 		rc = join(tmp, sizeof tmp, dir, LT_BACKUP_META ".tmp", err);
@@ -288,7 +322,7 @@ int lt_backup(const char *db, const char *data_dir, const char *dir, bool with_k
 	if (access(db, F_OK) != 0)
 		return lt_err_set(err, LT_EIO, "database %s does not exist: nothing to back up", db);
 	bool empty;
-	if (dir_is_empty(dir, &empty) != 0)
+	if (dir_is_empty(dir, false, &empty) != 0)
 		return lt_err_set(err, LT_EIO, "cannot read %s: %s", dir, strerror(errno));
 	if (!empty)
 		return lt_err_set(err, LT_ECONFLICT, "%s is not empty: a backup goes into a new or empty directory",
@@ -313,6 +347,20 @@ static bool hexstr(const char *s, size_t n)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return s[n] == '\0';
+}
+
+/* requests/<digits>/<digits> */
+static bool request_rel(const char *rel)
+{
+	if (strncmp(rel, "requests/", 9) != 0)
+		return false;
+	const char *p = rel + 9;
+	size_t a = strspn(p, "0123456789");
+	if (a == 0 || a > 19 || p[a] != '/')
+		return false;
+	p += a + 1;
+	size_t b = strspn(p, "0123456789");
+	return b > 0 && b <= 9 && p[b] == '\0';
 }
 
 /* The only names a backup holds: nothing in SHA256SUMS may point outside
@@ -412,12 +460,16 @@ static int restore_line(struct restore *r, char *line)
 	}
 	if (strcmp(rel, "seal.key") == 0)
 		return restore_key(r, src, sha);
-	if (!body_rel(rel))
+	bool request = request_rel(rel);
+	if (!request && !body_rel(rel))
 		return lt_err_set(r->err, LT_EIO, "%s/%s names '%s', which no backup holds: refused", r->dir,
 				  LT_BACKUP_SUMS, rel);
 	if ((rc = join(dst, sizeof dst, r->data_dir, rel, r->err)) || (rc = restore_file(r, src, dst, sha)))
 		return rc;
-	r->rep->bodies++;
+	if (request)
+		r->rep->request_files++;
+	else
+		r->rep->bodies++;
 	return LT_OK;
 }
 
@@ -457,11 +509,18 @@ static int check_fresh(struct restore *r)
 		return lt_err_set(r->err, LT_ECONFLICT, "%s exists: remove the old database's files first", path);
 	int rc = join(path, sizeof path, r->data_dir, "packages", r->err);
 	bool empty = true;
-	if (rc == LT_OK && dir_is_empty(path, &empty) != 0)
+	if (rc == LT_OK && dir_is_empty(path, true, &empty) != 0)
 		return lt_err_set(r->err, LT_EIO, "cannot read %s: %s", path, strerror(errno));
 	if (rc == LT_OK && !empty)
 		return lt_err_set(r->err, LT_ECONFLICT,
 				  "%s holds package bodies: a backup is restored into a fresh data_dir", path);
+	if (rc == LT_OK)
+		rc = join(path, sizeof path, r->data_dir, "requests", r->err);
+	if (rc == LT_OK && dir_is_empty(path, true, &empty) != 0)
+		return lt_err_set(r->err, LT_EIO, "cannot read %s: %s", path, strerror(errno));
+	if (rc == LT_OK && !empty)
+		return lt_err_set(r->err, LT_ECONFLICT,
+				  "%s holds change requests' files: a backup is restored into a fresh data_dir", path);
 	return rc;
 }
 

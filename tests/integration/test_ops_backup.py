@@ -52,7 +52,18 @@ class BackupRestore(ltd.DaemonTest):
             cls.vpcp = cls.reg.system_add("Văn phòng Chính phủ", G22)
             cls.cb = cls.reg.system_add("Cao Bằng", H14)
             cls.admin = cls.reg.token("admin", name="quản trị")
+            cls.requester = cls.reg.token("requester", scope=H14, name="Sở Nội vụ Cao Bằng")
             cls.d = ltd.Daemon(cls.reg).start()
+            # A change request with a file: data_dir/requests/ is backed up too.
+            r = cls.d.post("/v1/requests", {"kind": "issue", "unit": H14, "reason": "Thành lập",
+                                            "proposal": {"parent": H14, "name": "Sở Thử nghiệm sao lưu"}},
+                           token=cls.requester)
+            assert r.status == 201, r
+            cls.request_id = r.json()["id"]
+            cls.request_file = b"%PDF-1.4 du thao " + os.urandom(3000)
+            r = cls.d.request("POST", f"/v1/requests/{cls.request_id}/files?name=du-thao.pdf",
+                              body=cls.request_file, token=cls.requester, headers={"Content-Type": "application/pdf"})
+            assert r.status == 201, r
             cls.sent = {}
             for i in range(3):
                 data, _ = ltpkg.edoc(G22, [H14], number=str(i + 1),
@@ -79,6 +90,8 @@ class BackupRestore(ltd.DaemonTest):
         meta = json.load(open(os.path.join(path, "backup.json")))
         self.assertGreaterEqual(meta["bodies"], len(self.sent))
         self.assertIn(f"{meta['bodies']} package bodies", out)
+        self.assertEqual(meta["request_files"], 1)
+        self.assertIn("1 change request files", out)
         for name in ("lienthong.db", "SHA256SUMS", "backup.json", "seal.key"):
             self.assertTrue(os.path.exists(os.path.join(path, name)), name)
         self.assertEqual(os.stat(os.path.join(path, "lienthong.db")).st_mode & 0o077, 0, "the copy is not private")
@@ -99,6 +112,10 @@ class BackupRestore(ltd.DaemonTest):
                 r = d2.get(f"/v1/documents/{hub_id}", token=self.cb["token"])
                 self.assertStatus(r, 200)
                 self.assertEqual(r.body, data)
+            # The change request's file.
+            r = d2.get(f"/v1/requests/{self.request_id}/files/1", token=self.requester)
+            self.assertStatus(r, 200)
+            self.assertEqual(r.body, self.request_file)
             # An admin token and a VXP secret made before the backup.
             self.assertStatus(d2.get("/v1/systems", token=self.admin), 200)
             self.assertStatus(d2.get("/v1/systems", token="lt_not-a-token"), 401)
@@ -162,6 +179,16 @@ class BackupRestore(ltd.DaemonTest):
         self.assertIn("not empty", p.stderr)
         p = self.reg.run("backup")
         self.assertEqual(p.returncode, 2, ltd.detail(p))
+        # A change request's file is never removed: one gone is damage.
+        f = os.path.join(self.reg.data_dir, "requests", str(self.request_id), "1")
+        os.rename(f, f + ".away")
+        try:
+            p = self.reg.run("backup", os.path.join(self.reg.dir, "bk-missing-request"))
+        finally:
+            os.rename(f + ".away", f)
+        self.assertEqual(p.returncode, 3, ltd.detail(p))
+        self.assertIn("data_dir is damaged", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.reg.dir, "bk-missing-request", "backup.json")))
         other = self.fresh()
         p = other.run("backup", os.path.join(other.dir, "x"))
         self.assertEqual(p.returncode, 3, ltd.detail(p))
@@ -204,6 +231,16 @@ class BackupRestore(ltd.DaemonTest):
         bad = self.copy(path, "bk-escape")
         with open(os.path.join(bad, "SHA256SUMS"), "a") as f:
             f.write("0" * 64 + "  ../../escape.xml\n")
+        self.restore_fails(bad, 3, "no backup holds")
+        # A damaged change request file.
+        bad = self.copy(path, "bk-bad-request")
+        with open(os.path.join(bad, "requests", str(self.request_id), "1"), "ab") as f:
+            f.write(b"!")
+        self.restore_fails(bad, 3, "does not match")
+        # A request file name that is not one.
+        bad = self.copy(path, "bk-escape-request")
+        with open(os.path.join(bad, "SHA256SUMS"), "a") as f:
+            f.write("0" * 64 + "  requests/1/../../x\n")
         self.restore_fails(bad, 3, "no backup holds")
         # An interrupted backup has no backup.json.
         bad = self.copy(path, "bk-partial")

@@ -96,9 +96,11 @@ struct seen {
 
 /* The first body is copied, the second is gone (retention removed it after
  * the snapshot). */
-static int body_cb(void *ctx, const char *id, const char *sha)
+static int body_cb(void *ctx, enum lt_snapshot_file kind, const char *id, int n, const char *sha)
 {
 	struct seen *s = ctx;
+	assert_int_equal(kind, LT_SNAPSHOT_PACKAGE);
+	assert_int_equal(n, 0);
 	s->calls++;
 	assert_int_equal(strlen(sha), 64);
 	return strncmp(id, "bb", 2) == 0 ? 1 : 0;

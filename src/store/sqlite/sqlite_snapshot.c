@@ -1,8 +1,9 @@
 /* An online backup of the SQLite store: SQLite's backup API copies every
  * page in one step under one read transaction, so the copy is the database
  * as of one commit while the daemon keeps writing (WAL: readers do not block
- * the writer). The copy is then made self-contained (no -wal file) and its
- * package rows are reconciled with the bodies the caller could copy. */
+ * the writer). The copy is then made self-contained (no -wal file), its
+ * package rows are reconciled with the bodies the caller could copy, and
+ * the caller copies the change requests' files it names. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -36,7 +37,7 @@ static int reconcile_bodies(sqlite3 *dst, const char *dest, lt_snapshot_body_cb 
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(q, 0);
 		const char *sha = (const char *)sqlite3_column_text(q, 1);
-		int got = cb(ctx, id ? id : "", sha ? sha : "");
+		int got = cb(ctx, LT_SNAPSHOT_PACKAGE, id ? id : "", 0, sha ? sha : "");
 		if (got < 0) {
 			ret = got;
 			break;
@@ -58,6 +59,34 @@ static int reconcile_bodies(sqlite3 *dst, const char *dest, lt_snapshot_body_cb 
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(mark);
+	return ret;
+}
+
+/* A change request's files are never removed: each one the copy names is
+ * handed to the caller, which must copy it. */
+static int request_files(sqlite3 *dst, const char *dest, lt_snapshot_body_cb cb, void *ctx, struct lt_err *err)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(dst, "SELECT request_id, n, sha256 FROM request_files ORDER BY request_id, n", -1, &q,
+			       NULL) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return copy_fail(dst, err, "reading the request files of", dest);
+	}
+	int rc, ret = LT_OK;
+	while (ret == LT_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		char id[32];
+		snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(q, 0));
+		const char *sha = (const char *)sqlite3_column_text(q, 2);
+		int got = cb(ctx, LT_SNAPSHOT_REQUEST_FILE, id, sqlite3_column_int(q, 1), sha ? sha : "");
+		if (got < 0)
+			ret = got;
+		else if (got != 0)
+			ret = lt_err_set(err, LT_EIO, "backup: request %s's file %d is missing", id,
+					 sqlite3_column_int(q, 1));
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = copy_fail(dst, err, "reading the request files of", dest);
+	sqlite3_finalize(q);
 	return ret;
 }
 
@@ -116,6 +145,8 @@ int lt__sq_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb
 		ret = copy_fail(dst, err, "reading the event log of", dest);
 	if (ret == LT_OK)
 		ret = reconcile_bodies(dst, dest, cb, ctx, err);
+	if (ret == LT_OK)
+		ret = request_files(dst, dest, cb, ctx, err);
 	if (sqlite3_close(dst) != SQLITE_OK && ret == LT_OK)
 		ret = lt_err_set(err, LT_EIO, "backup: closing %s failed", dest);
 	if (ret == LT_OK) {
