@@ -78,6 +78,11 @@ int lt_access_system(const struct lt_principal *p, const struct lt_codelist *cod
  * on, only to itself and only a code strictly below its primary code. */
 int lt_access_bind(const struct lt_principal *p, const struct lt_system *sys, const char *code, bool agency_ops,
 		   struct lt_err *err);
+/* Binding (not unbinding) code to sys, whose codes are codes: the rules of
+ * lt_access_bind, and a manager binds only to a system it manages (every
+ * code inside its subtree) or to one whose primary code lies above code. */
+int lt_access_bind_to(const struct lt_principal *p, const struct lt_system *sys, const struct lt_codelist *codes,
+		      const char *code, bool agency_ops, struct lt_err *err);
 
 /* ---- sealing ---- */
 
