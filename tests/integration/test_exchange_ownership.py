@@ -314,6 +314,21 @@ class HeldThroughReorganisation(ltd.DaemonTest):
                          (H14_TP, self.tp["id"], "pending"), rec)
         self.assertIn(hub_id, [x["id"] for x in ltx.inbox_all(self.d, self.tp["token"])])
 
+    def test_held_copy_of_a_document_the_successor_has(self):
+        """Addressed to a unit and to the one it then merges into: delivered
+        once, as routing does for a closed code and its successor."""
+        xd = "000.00.08.H14"  # Sở Kế hoạch và Đầu tư: no system
+        data, _ = ltpkg.edoc(G22, [xd, H14_TP], number="3")
+        r = ltx.send(self.d, self.vpcp["token"], data)
+        self.assertStatus(r, 201)
+        hub_id = r.json()["id"]
+        self.reg.check("unit", "merge", xd, "--into-code", H14_TP, *self.DECISION, "--json")
+        r = self.d.get(f"/v1/documents/{hub_id}/trace", token=self.admin)
+        got = sorted((x["code"], x["routed_to"], x["system"] and x["system"]["id"], x["state"])
+                     for x in r.json()["recipients"])
+        self.assertEqual(got, [(H14_TP, H14_TP, self.tp["id"], "pending"), (xd, H14_TP, None, "merged")], got)
+        self.assertEqual([x["id"] for x in ltx.inbox_all(self.d, self.tp["token"])].count(hub_id), 1)
+
 
 if __name__ == "__main__":
     sys.exit(ltd.main(__name__))

@@ -51,6 +51,21 @@ static const char SQL_ACK[] = "UPDATE xdeliveries SET state = ?3, updated = ?4 W
 #define HELD_FOR                                                                                                       \
 	"state = 'no_system' AND routed_to IN (WITH RECURSIVE pred(code) AS (SELECT ?2 UNION "                         \
 	"SELECT l.pred FROM lineage l JOIN pred p ON l.succ = p.code) SELECT code FROM pred)"
+/* A held row whose document the system already has for the bound code (the
+ * package named a unit and the one it merged into), or that another held
+ * row of the same document brings it: merged, delivered once, as routing
+ * does for a closed code and its successor. */
+#define TWIN                                                                                                           \
+	"EXISTS (SELECT 1 FROM xdeliveries t WHERE t.doc = xdeliveries.doc AND t.id <> xdeliveries.id AND "            \
+	"((t.system_id = ?1 AND t.routed_to = ?2 AND t.state IN ('pending', 'processing', 'fail', 'done')) OR "        \
+	"(t.id < xdeliveries.id AND t.state = 'no_system' AND t.routed_to IN (SELECT code FROM pred))))"
+#define PRED                                                                                                           \
+	"WITH RECURSIVE pred(code) AS (SELECT ?2 UNION SELECT l.pred FROM lineage l JOIN pred p ON l.succ = p.code) "
+static const char SQL_TWIN_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) " PRED
+				      "SELECT id, 'merged', ?3 FROM xdeliveries WHERE " HELD_FOR " AND " TWIN;
+static const char SQL_TWIN[] = PRED "UPDATE xdeliveries SET state = 'merged', system_id = 0, updated = ?3, "
+				    "routed_to = ?2, reason = reason || '; ' || routed_to || ' is now ' || ?2 || "
+				    "': delivered once, with the copy for ' || ?2 WHERE " HELD_FOR " AND " TWIN;
 static const char SQL_CLAIM_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', ?3 FROM "
 				       "xdeliveries WHERE " HELD_FOR " AND ?1 = ?1";
 static const char SQL_CLAIM[] =
@@ -304,9 +319,9 @@ int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, s
 {
 	char at[32];
 	lt_time_now(at);
-	const char *const sql[] = {SQL_CLAIM_EVENTS, SQL_CLAIM};
+	const char *const sql[] = {SQL_TWIN_EVENTS, SQL_TWIN, SQL_CLAIM_EVENTS, SQL_CLAIM};
 	int ret = LT_OK;
-	for (int i = 0; i < 2 && ret == LT_OK; i++) {
+	for (int i = 0; i < 4 && ret == LT_OK; i++) {
 		sqlite3_stmt *q = lt__sq_stmt(cn, sql[i], err);
 		if (!q)
 			return LT_EIO;
