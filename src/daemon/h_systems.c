@@ -2,6 +2,7 @@
  * and VXP secret once; listing shows what the caller may manage; the acts
  * on one system (bind, unbind, disable, enable, a new token, a kept or new
  * VXP secret) are decided and recorded in the audit trail by the library. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,8 +117,9 @@ out:
 static bool system_id(struct req *rq, int64_t *id)
 {
 	char *end;
+	errno = 0;
 	long long v = strtoll(rq->params[0], &end, 10);
-	if (!rq->params[0][0] || *end || v <= 0) {
+	if (!rq->params[0][0] || *end || errno || v <= 0) {
 		reply_error(rq, LT_EINVAL, "'%.40s' is not a system id (a positive number, see GET /v1/systems)",
 			    rq->params[0]);
 		return false;

@@ -369,6 +369,17 @@ class SystemsAdmin(SystemsTest):
         self.assertStatus(self.d.request("DELETE", f"/v1/systems/{sid14}/codes/{H14_TP}", token=tp), 200)
         self.assertEqual(len(self.audit(H14)), n14 + 2)
 
+    def test_07_numbers_out_of_range(self):
+        """A system id or cursor beyond 64 bits is bad input (400, exit 2),
+        not the largest id there is."""
+        big = "99999999999999999999"
+        e = self.assertError(self.d.patch(f"/v1/systems/{big}", {"disabled": True}, token=self.admin), 400)
+        self.assertIn(big, e["message"])
+        self.assertError(self.d.post(f"/v1/systems/{big}/token", None, token=self.admin), 400)
+        self.assertError(self.d.get(f"/v1/audit?after={big}", token=self.admin), 400)
+        p = self.reg.run("system", "disable", big)
+        self.assertEqual(p.returncode, 2, ltd.detail(p))
+
 class AgencyOpsOn(SystemsTest):
     """vxp_agency_ops = on: registerAgency and deleteAgency strictly below the primary code."""
 
