@@ -12,7 +12,9 @@
 
 #include "lienthong/store.h"
 
-enum lt_role { LT_ROLE_ANONYMOUS = 0, LT_ROLE_READER, LT_ROLE_SYSTEM, LT_ROLE_MANAGER, LT_ROLE_ADMIN };
+/* A requester reads the catalogue and files change requests for its scope
+ * (requests.h); it changes nothing directly. */
+enum lt_role { LT_ROLE_ANONYMOUS = 0, LT_ROLE_READER, LT_ROLE_SYSTEM, LT_ROLE_MANAGER, LT_ROLE_ADMIN, LT_ROLE_REQUESTER };
 
 #define LT_TOKEN_BUFSZ 72
 #define LT_SEAL_KEY_BYTES 32
@@ -23,7 +25,7 @@ int lt_role_parse(const char *text, enum lt_role *out, struct lt_err *err);
 /* Who is calling: filled from a bearer token, or anonymous. Owns nothing. */
 struct lt_principal {
 	enum lt_role role;
-	char scope[LT_CODE_BUFSZ]; /* manager: subtree root */
+	char scope[LT_CODE_BUFSZ]; /* manager, requester: subtree root */
 	int64_t token_id;
 	int64_t system_id;         /* role system */
 	char name[128];            /* the token's name; the CLI's "cli:<user>" */
@@ -83,6 +85,25 @@ int lt_access_bind(const struct lt_principal *p, const struct lt_system *sys, co
  * code inside its subtree) or to one whose primary code lies above code. */
 int lt_access_bind_to(const struct lt_principal *p, const struct lt_system *sys, const struct lt_codelist *codes,
 		      const char *code, bool agency_ops, struct lt_err *err);
+
+/* Change requests (requests.h). Filing one about code: an admin anywhere,
+ * a manager or requester inside its subtree (its root included), a system
+ * for a code it is bound to (system_codes: the caller's codes). */
+int lt_access_request_file(const struct lt_principal *p, const char *code, const struct lt_codelist *system_codes,
+			   struct lt_err *err);
+/* Reading a request about code (filer_token: the token that filed it): as
+ * filing, and whoever filed it. */
+int lt_access_request_read(const struct lt_principal *p, const char *code, const struct lt_codelist *system_codes,
+			   int64_t filer_token, struct lt_err *err);
+/* Deciding (review, return, reject, approve) a request that touches code:
+ * an admin or a manager allowed the direct change (lt_access_reorganise
+ * when reorganise, else lt_access_write), never the token that filed it. */
+int lt_access_request_decide(const struct lt_principal *p, const char *code, bool reorganise, int64_t filer_token,
+			     struct lt_err *err);
+
+/* Adding an organisation outside the state tree (organizations.h): an
+ * admin or a manager. */
+int lt_access_org_write(const struct lt_principal *p, struct lt_err *err);
 
 /* ---- sealing ---- */
 
