@@ -104,6 +104,10 @@ int lt_access_request_decide(const struct lt_principal *p, const char *code, boo
 /* Adding an organisation outside the state tree (organizations.h): an
  * admin or a manager. */
 int lt_access_org_write(const struct lt_principal *p, struct lt_err *err);
+/* Connecting a system to an organisation's code (it then receives what is
+ * addressed to the organisation): an admin only, for the code lies in no
+ * manager's subtree. */
+int lt_access_org_connect(const struct lt_principal *p, const char *code, struct lt_err *err);
 
 /* ---- sealing ---- */
 

@@ -267,3 +267,15 @@ int lt_access_org_write(const struct lt_principal *p, struct lt_err *err)
 	return lt_err_set(err, LT_EFORBIDDEN, "organisations are added by an admin or a manager, not a %s token",
 			  lt_role_name(p->role));
 }
+
+int lt_access_org_connect(const struct lt_principal *p, const char *code, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN)
+		return LT_OK;
+	if (p->role == LT_ROLE_ANONYMOUS)
+		return need_token(err);
+	return lt_err_set(err, LT_EFORBIDDEN,
+			  "%s is an organisation outside the state tree, in no manager's subtree: only an admin "
+			  "connects a system to it (a manager may add the organisation to the registry)",
+			  code);
+}
