@@ -144,11 +144,10 @@ static int open_one(struct cli *cli, int argc, char **argv, const char *cmd, con
 	}
 	if (a.stop)
 		return a.rc;
-	char *end;
-	errno = 0;
-	o->id = id_text ? strtoll(id_text, &end, 10) : 0;
-	if (!id_text || *end || errno || o->id <= 0)
+	long long id = 0;
+	if (!lt_text_int(id_text, 1, INT64_MAX, &id))
 		return cli_missing(&a, "give the system's ID (see 'lienthong system list')");
+	o->id = id;
 	if (with_code && !o->code)
 		return cli_missing(&a, "give the CODE");
 	cli_principal(&o->me);

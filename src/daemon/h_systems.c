@@ -119,10 +119,8 @@ out:
 /* The {id} of /v1/systems/{id}/…; replies 400 when it is not a number. */
 static bool system_id(struct req *rq, int64_t *id)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(rq->params[0], &end, 10);
-	if (!rq->params[0][0] || *end || errno || v <= 0) {
+	long long v;
+	if (!lt_text_int(rq->params[0], 1, INT64_MAX, &v)) {
 		reply_error(rq, LT_EINVAL, "'%.40s' is not a system id (a positive number, see GET /v1/systems)",
 			    rq->params[0]);
 		return false;

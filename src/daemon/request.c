@@ -229,10 +229,8 @@ bool req_query_int(struct req *rq, const char *key, long long min, long long max
 		*out = def;
 		return true;
 	}
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (*end || errno || n < min || n > max) {
+	long long n;
+	if (!lt_text_int(v, min, max, &n)) {
 		reply_error(rq, LT_EINVAL, "query parameter %s must be a whole number from %lld to %lld", key, min, max);
 		return false;
 	}

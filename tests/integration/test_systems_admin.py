@@ -379,6 +379,13 @@ class SystemsAdmin(SystemsTest):
         self.assertError(self.d.get(f"/v1/audit?after={big}", token=self.admin), 400)
         p = self.reg.run("system", "disable", big)
         self.assertEqual(p.returncode, 2, ltd.detail(p))
+        # Every other id and cursor is read the same way.
+        self.assertError(self.d.request("DELETE", f"/v1/units/{H14}/certificates/{big}", token=self.admin), 400)
+        self.assertError(self.d.request("DELETE", f"/v1/units/{H14}/certificates/+1", token=self.admin), 400)
+        self.assertError(self.d.get(f"/v1/inbox?cursor={big}", token=self.sys[H14]["token"]), 400)
+        self.assertError(self.d.get(f"/v1/requests/{big}", token=self.admin), 400)
+        p = self.reg.run("token", "revoke", big)
+        self.assertEqual(p.returncode, 2, ltd.detail(p))
 
 class AgencyOpsOn(SystemsTest):
     """vxp_agency_ops = on: registerAgency and deleteAgency strictly below the primary code."""
