@@ -703,6 +703,9 @@ static int sq_lineage_add(struct lt_store *s, const char *pred, const char *succ
 	sqlite3_bind_int64(q, 3, change_id);
 	int ret = sqlite3_step(q) == SQLITE_DONE ? LT_OK : lt__sq_fail(cn, err, "writing lineage");
 	sqlite3_reset(q);
+	/* A document waiting for a system of pred now waits for succ's. */
+	if (ret == LT_OK)
+		ret = lt__sq_xhand_over(cn, succ, err);
 	if (ret == LT_OK)
 		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
