@@ -98,9 +98,9 @@ int main(int argc, char **argv)
 		return cli_fail(&err);
 	/* --db, the one setting given on the command line, wins over the file
 	 * and the environment. */
-	int rc;
-	if (db && (rc = cli_copy(cli.cfg.db, sizeof cli.cfg.db, db, "--db")))
-		return rc;
+	int copied;
+	if (db && (copied = cli_copy(cli.cfg.db, sizeof cli.cfg.db, db, "--db")))
+		return copied;
 	lt_log_set_level((enum lt_log_level)cli.cfg.log_level);
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (strcmp(argv[i], commands[k].name) == 0) {

@@ -319,6 +319,12 @@ int lt_backup(const char *db, const char *data_dir, const char *dir, bool with_k
 	memset(rep, 0, sizeof *rep);
 	if (!dir || !*dir)
 		return lt_err_set(err, LT_EINVAL, "give the directory to write the backup into");
+	/* A PostgreSQL cluster has online backups of its own, taken while it
+	 * runs (the store's snapshot says the same). */
+	if (strncmp(db, "postgresql://", 13) == 0 || strncmp(db, "postgres://", 11) == 0)
+		return lt_err_set(err, LT_EINVAL,
+				  "backup: the database is PostgreSQL: back it up with its own tools (pg_basebackup or "
+				  "pg_dump) and copy data_dir's packages/ and requests/ beside it");
 	if (access(db, F_OK) != 0)
 		return lt_err_set(err, LT_EIO, "database %s does not exist: nothing to back up", db);
 	bool empty;

@@ -66,6 +66,9 @@ ON_POSTGRES = os.environ.get("LT_TEST_DB") == "postgres"
 
 # For a test that reads or damages the SQLite file itself.
 sqlite_only = unittest.skipIf(ON_POSTGRES, "works on the SQLite file itself (LT_TEST_DB=postgres)")
+# lienthong backup copies the SQLite store; PostgreSQL is backed up by its
+# own tools (test_pg_store.py checks backup says so).
+sqlite_backup = unittest.skipIf(ON_POSTGRES, "lienthong backup is SQLite's; PostgreSQL has pg_basebackup")
 
 
 def clean_env(**extra):

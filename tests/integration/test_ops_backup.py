@@ -44,6 +44,7 @@ def feed(d, token=None):
         after = page[-1]["seq"]
 
 
+@ltd.sqlite_backup
 class BackupRestore(ltd.DaemonTest):
     @classmethod
     def setUpClass(cls):

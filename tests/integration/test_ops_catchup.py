@@ -86,6 +86,7 @@ def number(code):
     return int(code.split(".")[2])
 
 
+@ltd.sqlite_backup
 class CatchUp(ltd.DaemonTest):
     @classmethod
     def setUpClass(cls):

@@ -5,7 +5,8 @@ LT_TEST_DB says: this file always starts its own throw-away cluster
 
 - `lienthong init --db postgresql://…` fills an empty database (and
   refuses one that holds a registry), `lienthong --db URI COMMAND` reads it,
-  and the daemon serves the registry from it.
+  `lienthong backup` says to use PostgreSQL's own tools, and the daemon
+  serves the registry from it.
 - The server stopped under a running daemon (a restart, a failover): a
   request in that moment is a 503 with Retry-After, the daemon reconnects by
   itself once the server is back, and what was answered 2xx before is
@@ -80,6 +81,10 @@ class PgDaemon(unittest.TestCase):
         p = cli("init", "--db", uri)
         self.assertEqual(p.returncode, 1, ltd.detail(p))
         self.assertIn("already initialised", p.stderr)
+        p = cli("--db", uri, "backup", os.path.join(self.reg.dir, "bk"))
+        self.assertEqual(p.returncode, 1, ltd.detail(p))
+        self.assertIn("pg_basebackup", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.reg.dir, "bk")), "a refused backup left a directory")
         p = cli("init", "--db", "postgresql://x/y?colour=blue")
         self.assertEqual(p.returncode, 1, ltd.detail(p))
         self.assertIn("colour", p.stderr)

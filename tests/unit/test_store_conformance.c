@@ -315,6 +315,7 @@ static void test_lineage_and_changes(void **state)
 	EXPECT(LT_OK, lt_store_change_add(fx->s, &c, &err));
 	assert_true(c.id > 0);
 	int64_t first = c.id;
+	c.id = 0; /* a new change: the store assigns the next id */
 	EXPECT(LT_OK, lt_store_change_add(fx->s, &c, &err));
 	assert_true(c.id > first);
 	EXPECT(LT_OK, lt_store_lineage_add(fx->s, D4, C31, first, &err));
@@ -1118,6 +1119,66 @@ static void test_nested_transactions(void **state)
 	EXPECT(LT_ENOTFOUND, lt_store_unit_get(fx->s, C31, &u, &err));
 }
 
+/* What waited for a system of a unit that closed follows its successor:
+ * handed at once to a system already receiving for it, claimed by the
+ * first one bound to it later; two held rows of one document that meet in
+ * one successor make one delivery and a merged row. */
+static void test_held_deliveries_follow_lineage(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4), b = add_system(fx->s, "B", C31);
+	struct lt_xdoc d1 = xdoc("d1", "edoc", a, "DOC-1", "2026-03-01T08:00:00Z");
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d1, &err));
+	deliver(fx->s, "d1", D5, 0, "no_system", "2026-03-01T08:00:00Z");
+	struct seen w = {0};
+	EXPECT(LT_OK, lt_store_xinbox(fx->s, b, NULL, 0, 10, inbox_cb, &w, &err));
+	assert_string_equal(w.text, "");
+	EXPECT(LT_OK, lt_store_lineage_add(fx->s, D5, C31, 1, &err)); /* D5 closed into C31 */
+	EXPECT(LT_OK, lt_store_xinbox(fx->s, b, NULL, 0, 10, inbox_cb, &w, &err));
+	assert_string_equal(w.text, "d1:pending:edoc");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xdeliveries(fx->s, "d1", xdel_cb, &w, &err));
+	char want[256];
+	snprintf(want, sizeof want, C31 ":pending:%lld", (long long)b);
+	assert_string_equal(w.text, want);
+
+	struct lt_xdoc d2 = xdoc("d2", "edoc", a, "DOC-2", "2026-03-02T08:00:00Z");
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d2, &err));
+	deliver(fx->s, "d2", "000.00.07.H14", 0, "no_system", "2026-03-02T08:00:00Z");
+	deliver(fx->s, "d2", "000.00.08.H14", 0, "no_system", "2026-03-02T08:00:00Z");
+	EXPECT(LT_OK, lt_store_lineage_add(fx->s, "000.00.07.H14", "000.00.09.H14", 2, &err));
+	EXPECT(LT_OK, lt_store_lineage_add(fx->s, "000.00.08.H14", "000.00.09.H14", 2, &err));
+	int64_t c = add_system(fx->s, "C", "000.00.09.H14");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xdeliveries(fx->s, "d2", xdel_cb, &w, &err));
+	snprintf(want, sizeof want, "000.00.09.H14:pending:%lld,000.00.09.H14:merged:0", (long long)c);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xinbox(fx->s, c, NULL, 0, 10, inbox_cb, &w, &err));
+	assert_string_equal(w.text, "d2:pending:edoc");
+}
+
+/* A change copied from a mirror keeps its id; the next one assigned comes
+ * after it. */
+static void test_change_copied_keeps_its_id(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_change c = {0};
+	snprintf(c.kind, sizeof c.kind, "issue");
+	snprintf(c.effective, sizeof c.effective, "2025-07-01");
+	snprintf(c.at, sizeof c.at, "2025-06-30T10:00:00Z");
+	c.id = 41;
+	EXPECT(LT_OK, lt_store_change_add(fx->s, &c, &err));
+	assert_int_equal(c.id, 41);
+	c.id = 0;
+	EXPECT(LT_OK, lt_store_change_add(fx->s, &c, &err));
+	assert_int_equal(c.id, 42);
+	c.id = 41;
+	EXPECT(LT_ECONFLICT, lt_store_change_add(fx->s, &c, &err));
+}
+
 /* ---- concurrency: two writers on two handles (two nodes) ---- */
 
 struct writer {
@@ -1416,7 +1477,8 @@ static void test_search_equal_between_backends(void **state)
 	X(test_units), X(test_search), X(test_lineage_and_changes), X(test_changes_list), X(test_events),              \
 	    X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),      \
 	    X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                         \
-	    X(test_requests_and_orgs), X(test_nested_transactions)
+	    X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),            \
+	    X(test_change_copied_keeps_its_id)
 
 int main(void)
 {

@@ -45,11 +45,33 @@ static const char SQL_ACK[] =
     "WITH u AS (UPDATE xdeliveries SET state = $3, updated = $4 WHERE doc = $2 AND system_id = $1 "
     "AND state IN " WAITING " AND state <> $3 RETURNING id) "
     "INSERT INTO xevents (delivery_id, state, at) SELECT id, $3, $4 FROM u ORDER BY id";
+/* A binding claims what waited for a system to receive for its code, or
+ * for a unit the code carries on since a move, merger or split (lineage,
+ * followed back), routed to the bound code; a held row whose document the
+ * system already has for that code, or that another held row of the same
+ * document brings, is merged instead (the SQLite backend's rules). */
+#define PRED                                                                                                           \
+	"WITH RECURSIVE pred(code) AS (SELECT $2::text COLLATE \"C\" UNION SELECT l.pred FROM lineage l JOIN pred p "  \
+	"ON l.succ = p.code) "
+#define HELD_FOR "x.state = 'no_system' AND x.routed_to IN (SELECT code FROM pred)"
+#define TWIN                                                                                                           \
+	"EXISTS (SELECT 1 FROM xdeliveries t WHERE t.doc = x.doc AND t.id <> x.id AND "                                \
+	"((t.system_id = $1 AND t.routed_to = $2 AND t.state IN ('pending', 'processing', 'fail', 'done')) OR "        \
+	"(t.id < x.id AND t.state = 'no_system' AND t.routed_to IN (SELECT code FROM pred))))"
+static const char SQL_TWIN[] =
+    PRED ", u AS (UPDATE xdeliveries x SET state = 'merged', system_id = 0, updated = $3, routed_to = $2, "
+	 "reason = x.reason || '; ' || x.routed_to || ' is now ' || $2 || ': delivered once, with the copy for ' "
+	 "|| $2 WHERE " HELD_FOR " AND " TWIN " RETURNING x.id) "
+	 "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'merged', $3 FROM u ORDER BY id";
 static const char SQL_CLAIM[] =
-    "WITH u AS (UPDATE xdeliveries SET state = 'pending', system_id = $1, updated = $3, "
-    "reason = reason || '; a system was bound to ' || routed_to || ' on ' || $3 "
-    "WHERE routed_to = $2 AND state = 'no_system' RETURNING id) "
-    "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', $3 FROM u ORDER BY id";
+    PRED ", u AS (UPDATE xdeliveries x SET state = 'pending', system_id = $1, updated = $3, routed_to = $2, "
+	 "reason = x.reason || '; ' || CASE x.routed_to WHEN $2 THEN '' ELSE x.routed_to || ' is now ' || $2 || "
+	 "'; ' END || 'a system was bound to ' || $2 || ' on ' || $3 WHERE " HELD_FOR " RETURNING x.id) "
+	 "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', $3 FROM u ORDER BY id";
+/* The system that receives first for a code, as routing orders them. */
+static const char SQL_FIRST_RECEIVER[] =
+    "SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = "
+    "c.system_id WHERE c.code = $1 AND s.removed = '' ORDER BY c.system_id LIMIT 1";
 static const char SQL_HOLD_EXPIRE[] =
     "WITH u AS (UPDATE xdeliveries SET state = 'expired', updated = $2, "
     "reason = reason || '; ' || replace($3, '%s', routed_to) WHERE state = 'no_system' AND updated < $1 "
@@ -262,7 +284,18 @@ int lt__pg_xclaim(struct lt__pg_conn *c, int64_t system_id, const char *code, st
 	char at[32], sid[24];
 	lt_time_now(at);
 	const char *v[] = {lt__pg_itoa(sid, system_id), code, at};
-	return lt__pg_q(c, SQL_CLAIM, 3, v, NULL, err, "handing waiting deliveries to a system");
+	int rc = lt__pg_q(c, SQL_TWIN, 3, v, NULL, err, "handing waiting deliveries to a system");
+	return rc ? rc : lt__pg_q(c, SQL_CLAIM, 3, v, NULL, err, "handing waiting deliveries to a system");
+}
+
+int lt__pg_xhand_over(struct lt__pg_conn *c, const char *code, struct lt_err *err)
+{
+	const char *v[] = {code};
+	PGresult *r = NULL;
+	int rc = lt__pg_q(c, SQL_FIRST_RECEIVER, 1, v, &r, err, "finding the system that receives for a successor");
+	int64_t system_id = rc == LT_OK && PQntuples(r) ? lt__pg_i64(r, 0, 0) : 0;
+	PQclear(r);
+	return rc == LT_OK && system_id ? lt__pg_xclaim(c, system_id, code, err) : rc;
 }
 
 static int pg_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit, lt_xinbox_cb cb,

@@ -464,6 +464,22 @@ static uint64_t pg_generation(struct lt_store *s)
 	return atomic_load(&st->gen);
 }
 
+/* The backup's copy is an SQLite file of the whole store (lienthong
+ * backup); a PostgreSQL cluster is backed up by its own tools, which copy it
+ * consistently while it runs: said plainly rather than half done. */
+static int pg_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+		       struct lt_err *err)
+{
+	(void)s;
+	(void)dest;
+	(void)cb;
+	(void)ctx;
+	(void)last_seq;
+	return lt_err_set(err, LT_EINVAL,
+			  "backup: the database is PostgreSQL: back it up with its own tools (pg_basebackup or "
+			  "pg_dump) and copy data_dir's packages/ and requests/ beside it");
+}
+
 /* A bulk load needs nothing special: the search words are a column of the
  * row, written with it. */
 static int pg_bulk(struct lt_store *s, bool start, struct lt_err *err)
@@ -489,6 +505,7 @@ static void pg_ops_fill(void)
 	pg_ops.generation = pg_generation;
 	pg_ops.integrity_check = pg_integrity_check;
 	pg_ops.bulk = pg_bulk;
+	pg_ops.snapshot = pg_snapshot;
 	lt__pg_units_ops(&pg_ops);
 	lt__pg_access_ops(&pg_ops);
 	lt__pg_exchange_ops(&pg_ops);

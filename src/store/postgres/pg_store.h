@@ -104,5 +104,8 @@ extern const struct lt_store_request_ops lt__pg_request_ops; /* pg_requests.c */
 /* The store's own part of the claiming of waiting deliveries by a newly
  * bound system (pg_exchange.c), on c inside the binding's transaction. */
 int lt__pg_xclaim(struct lt__pg_conn *c, int64_t system_id, const char *code, struct lt_err *err);
+/* On c, when a unit closes with code as a successor: what waited for the
+ * closed unit goes to the first system receiving for code, if any. */
+int lt__pg_xhand_over(struct lt__pg_conn *c, const char *code, struct lt_err *err);
 
 #endif

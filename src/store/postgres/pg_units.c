@@ -38,6 +38,13 @@ static const char SQL_PREDECESSORS[] = "SELECT pred FROM lineage WHERE succ = $1
 static const char SQL_CHANGE_ADD[] = "INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, "
 				     "decision_date, decision_issuer, summary, recorded) VALUES "
 				     "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id";
+/* A change copied from a mirror keeps its id; the identity then moves past
+ * it, so the next change assigned here does not take it again. */
+static const char SQL_CHANGE_COPY[] =
+    "WITH i AS (INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, decision_date, "
+    "decision_issuer, summary, recorded, id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id) "
+    "SELECT id, setval(pg_get_serial_sequence('changes', 'id'), greatest(id, (SELECT coalesce(max(id), 0) "
+    "FROM changes))) FROM i";
 static const char SQL_CHANGES[] = "SELECT id, kind, effective, reorganized, at, actor, decision_number, "
 				  "decision_date, decision_issuer, summary, recorded FROM changes ORDER BY id";
 /* The counter row is locked by the UPDATE until this transaction ends: the
@@ -380,12 +387,17 @@ static int pg_lineage_add(struct lt_store *s, const char *pred, const char *succ
 	struct lt__pg_store *st = lt__pg(s);
 	char id[24];
 	const char *v[] = {pred, succ, lt__pg_itoa(id, change_id)};
-	struct lt__pg_conn *c = lt__pg_acquire(st, err);
-	int rc = c ? lt__pg_q(c, SQL_LINEAGE_ADD, 3, v, NULL, err, "writing lineage") : err->status;
+	bool own;
+	struct lt__pg_conn *c = lt__pg_begin_own(st, &own, err);
+	if (!c)
+		return err->status;
+	int rc = lt__pg_q(c, SQL_LINEAGE_ADD, 3, v, NULL, err, "writing lineage");
+	/* A document waiting for a system of pred now waits for succ's. */
+	if (rc == LT_OK)
+		rc = lt__pg_xhand_over(c, succ, err);
 	if (rc == LT_OK)
 		lt__pg_registry_changed(st, c);
-	lt__pg_release(st, c);
-	return rc;
+	return lt__pg_end_own(st, c, own, rc, err);
 }
 
 static int pg_lineage(struct lt_store *s, const char *code, bool successors, struct lt_codelist *out,
@@ -404,6 +416,7 @@ static int pg_lineage(struct lt_store *s, const char *code, bool successors, str
 
 static int pg_change_add(struct lt_store *s, struct lt_change *c, struct lt_err *err)
 {
+	char id[24];
 	const char *v[] = {c->kind,
 			   c->effective,
 			   c->reorganized,
@@ -413,9 +426,11 @@ static int pg_change_add(struct lt_store *s, struct lt_change *c, struct lt_err 
 			   c->decision.date,
 			   c->decision.issuer,
 			   c->summary ? c->summary : "{}",
-			   c->recorded};
+			   c->recorded,
+			   lt__pg_itoa(id, c->id)};
 	PGresult *r;
-	int rc = lt__pg_run(lt__pg(s), SQL_CHANGE_ADD, 10, v, &r, err, "recording a change");
+	int rc = c->id > 0 ? lt__pg_run(lt__pg(s), SQL_CHANGE_COPY, 11, v, &r, err, "recording a change")
+			   : lt__pg_run(lt__pg(s), SQL_CHANGE_ADD, 10, v, &r, err, "recording a change");
 	if (rc == LT_OK) {
 		c->id = lt__pg_i64(r, 0, 0);
 		PQclear(r);
