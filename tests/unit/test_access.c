@@ -163,6 +163,24 @@ static void test_policy(void **state)
 	assert_int_equal(lt_access_admin(&admin, &err), LT_OK);
 	assert_int_equal(lt_access_admin(&mgr, &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_access_admin(&anon, &err), LT_EAUTH);
+
+	/* Tokens: an admin any; a manager requester tokens of its subtree only. */
+	struct lt_principal requester = {.role = LT_ROLE_REQUESTER, .scope = "000.00.01.H14"};
+	assert_int_equal(lt_access_token(&admin, LT_ROLE_ADMIN, "", &err), LT_OK);
+	assert_int_equal(lt_access_token(&admin, LT_ROLE_MANAGER, "000.00.00.H17", &err), LT_OK);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_REQUESTER, "000.00.01.H14", &err), LT_OK);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_REQUESTER, "000.00.00.H14", &err), LT_OK);
+	assert_int_equal(lt_access_token(&mgr2, LT_ROLE_REQUESTER, "000.00.02.H14", &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "000.00.02.H14"));
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_REQUESTER, "000.00.00.H17", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_REQUESTER, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_MANAGER, "000.00.01.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_READER, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_ADMIN, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&requester, LT_ROLE_REQUESTER, "000.00.01.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&reader, LT_ROLE_READER, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&sys, LT_ROLE_REQUESTER, "000.00.01.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&anon, LT_ROLE_READER, "", &err), LT_EAUTH);
 }
 
 static void test_seal(void **state)
