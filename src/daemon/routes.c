@@ -16,6 +16,7 @@ const struct route lt_routes[] = {
 	{"GET", "/stats", h_root, BODY_NONE, "web interface: exchange statistics", NULL, NULL},
 	{"GET", "/compliance", h_root, BODY_NONE, "web interface: compliance", NULL, NULL},
 	{"GET", "/manage", h_root, BODY_NONE, "web interface: management", NULL, NULL},
+	{"GET", "/admin", h_root, BODY_NONE, "web interface: administration", NULL, NULL},
 	{"GET", "/requests", h_root, BODY_NONE, "web interface: change requests", NULL, NULL},
 	{"GET", "/requests/{id}", h_root, BODY_NONE, "web interface: one change request", NULL, NULL},
 	{"GET", "/assets/{file}", h_web_asset, BODY_NONE, "web interface files", NULL, NULL},

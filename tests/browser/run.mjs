@@ -903,6 +903,78 @@ test('search: an enterprise code finds the enterprise and its dependent unit', a
   return [page];
 });
 
+test('admin: creates a manager token, registers a system, disables it, and sees both in the audit list', async () => {
+  const page = await newPage({ token: ADMIN });
+  await page.goto(`${BASE}/admin?tab=tokens`);
+  await page.getByRole('heading', { level: 1, name: 'Quản trị hệ thống' }).waitFor();
+  await assertLabelled(page);
+  await page.getByLabel('Vai trò').selectOption('manager');
+  await page.getByLabel('Phạm vi (mã đơn vị)').fill('000.00.00.H17');
+  await page.getByLabel('Tên người hoặc đơn vị giữ mã').fill('Sở Nội vụ Đà Nẵng');
+  await page.getByRole('button', { name: 'Tạo mã truy cập' }).click();
+  // Nothing is made before it is confirmed.
+  await page.getByText('Tạo mã truy cập mới: Cán bộ quản lý mã, phạm vi 000.00.00.H17').waitFor();
+  const before = await (await fetch(`${BASE}/v1/tokens`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json();
+  await page.getByRole('button', { name: 'Xác nhận tạo mã' }).click();
+  const secret = page.locator('.secret-value').first();
+  await secret.waitFor();
+  const token = (await secret.textContent()).trim();
+  assert(/^lt_/.test(token), `the token is shown once: ${token}`);
+  await page.getByText('Mã này chỉ hiển thị một lần').waitFor();
+  const me = await (await fetch(`${BASE}/v1/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert(me.role === 'manager' && me.scope === '000.00.00.H17', `the new token works: ${JSON.stringify(me)}`);
+  await page.locator('table.tokens tr', { hasText: 'Sở Nội vụ Đà Nẵng' }).getByText('Đang dùng').waitFor();
+  const after = await (await fetch(`${BASE}/v1/tokens`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json();
+  assert(after.items.length === before.items.length + 1, 'one token made');
+
+  await page.getByRole('link', { name: 'Hệ thống kết nối' }).click();
+  await page.getByRole('heading', { name: 'Đăng ký hệ thống kết nối' }).waitFor();
+  await page.getByLabel('Tên hệ thống').fill('QLVB Sở Tư pháp Cao Bằng');
+  await page.getByLabel('Mã đơn vị hệ thống nhận văn bản thay').fill('000.00.04.H14');
+  await page.getByRole('button', { name: 'Đăng ký hệ thống' }).click();
+  await page.getByRole('button', { name: 'Xác nhận đăng ký' }).click();
+  await page.getByText(/^Đã đăng ký hệ thống QLVB Sở Tư pháp Cao Bằng \(số \d+\)\.$/).waitFor();
+  assert((await page.locator('.secret-value').count()) === 2, 'the token and the VXP secret are shown once');
+  const card = page.locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' });
+  await card.getByText('Đang kết nối').waitFor();
+  await card.getByRole('button', { name: 'Ngừng kết nối' }).click();
+  await card.getByRole('button', { name: 'Xác nhận ngừng kết nối' }).click();
+  await page
+    .locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' })
+    .getByText(/^Đã ngừng kết nối từ \d\d\/\d\d\/\d{4} \d\d:\d\d$/)
+    .waitFor();
+  await shot(page, 'admin-systems');
+
+  await page.getByRole('link', { name: 'Nhật ký quản trị' }).click();
+  const rows = page.locator('table.audit tbody tr');
+  await rows.first().waitFor();
+  const made = page.locator('table.audit tr[data-action="token.create"]', { hasText: 'Sở Nội vụ Đà Nẵng' });
+  await made.getByText('Tạo mã truy cập').waitFor();
+  await made.getByText('Quản trị thử nghiệm').waitFor();
+  const added = page.locator('table.audit tr[data-action="system.add"]', { hasText: 'QLVB Sở Tư pháp Cao Bằng' });
+  await added.getByText('Đăng ký hệ thống kết nối').waitFor();
+  const disabled = page.locator('table.audit tr[data-action="system.disable"]').first();
+  await disabled.getByText('Ngừng kết nối hệ thống').waitFor();
+  await disabled.getByText(/Quản trị thử nghiệm/).waitFor();
+  // Newest first: the disable, then the registration, then the token.
+  const order = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.action));
+  assert(
+    order.indexOf('system.disable') < order.indexOf('system.add') && order.indexOf('system.add') < order.indexOf('token.create'),
+    `newest first: ${order.join(', ')}`,
+  );
+  assert(/^\d\d\/\d\d\/\d{4} \d\d:\d\d$/.test((await disabled.locator('td').first().textContent()).trim()), 'when, dd/mm/yyyy');
+  await shot(page, 'admin-audit');
+
+  // A manager sees no audit list and may make only requester tokens.
+  const mgr = await newPage({ token: MANAGER });
+  await mgr.goto(`${BASE}/admin?tab=tokens`);
+  await mgr.getByLabel('Vai trò').waitFor();
+  const options = await mgr.getByLabel('Vai trò').locator('option').allTextContents();
+  assert(options.join() === 'Đơn vị đề nghị', `a manager's roles: ${options}`);
+  assert((await mgr.getByRole('link', { name: 'Nhật ký quản trị' }).count()) === 0, 'no audit tab for a manager');
+  return [page, mgr];
+});
+
 test('chromium --headless --dump-dom renders the search results and the unit (no JavaScript driver)', async () => {
   const profile = fs.mkdtempSync(path.join(tmp, 'dump-'));
   const dump = (url) =>

@@ -29,6 +29,20 @@ export const ROLES = {
   requester: 'Đơn vị đề nghị',
 };
 
+/** The audit trail's actions. */
+export const AUDIT_ACTION = {
+  'token.create': 'Tạo mã truy cập',
+  'token.revoke': 'Thu hồi mã truy cập',
+  'system.add': 'Đăng ký hệ thống kết nối',
+  'system.bind': 'Gắn mã đơn vị vào hệ thống',
+  'system.unbind': 'Gỡ mã đơn vị khỏi hệ thống',
+  'system.disable': 'Ngừng kết nối hệ thống',
+  'system.enable': 'Cho hệ thống kết nối lại',
+  'system.rotate_token': 'Cấp lại mã truy cập của hệ thống',
+  'system.set_secret': 'Đặt khóa bí mật VXP',
+  'system.rotate_secret': 'Cấp khóa bí mật VXP mới',
+};
+
 /** Change requests: their kinds, states and the steps of their history. */
 export const REQUEST_KIND = {
   issue: 'Cấp mã cho đơn vị mới',
