@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS, launchChromium } from './harness.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -328,7 +329,7 @@ test('as-of: Quảng Nam on 2025-06-30 shows the tree before the merger', async 
   const page = await newPage();
   await page.goto(`${BASE}/units/000.00.00.H47`);
   await page.locator('#main').getByText('Không có đơn vị trực thuộc.').waitFor();
-  await page.getByLabel('Xem theo ngày').fill('2025-06-30');
+  await page.getByLabel('Xem theo ngày').fill('30/06/2025');
   await page.getByRole('button', { name: 'Xem', exact: true }).click();
   await page.waitForURL(`${BASE}/units/000.00.00.H47?as_of=2025-06-30`);
   await page.locator('#main').getByText('Đang xem đơn vị như ngày 30/06/2025.').waitFor();
@@ -488,7 +489,7 @@ test('manager: signs in with a token, sees who they are, issues a unit under H14
 
   await page.getByLabel('Tên đơn vị').fill('Trung tâm Chuyển đổi số tỉnh Cao Bằng');
   await page.getByLabel('Số quyết định').fill('1520/QĐ-UBND');
-  await page.getByLabel('Ngày ban hành').fill('2026-10-15');
+  await page.getByLabel('Ngày ban hành').fill('15/10/2026');
   await page.getByLabel('Cơ quan ban hành').fill('Ủy ban nhân dân tỉnh Cao Bằng');
   await page.getByLabel('Thư điện tử').fill('cds@caobang.gov.vn');
   await shot(page, 'manage-issue');
@@ -526,7 +527,7 @@ test("refusals: outside the manager's subtree (403), and a missing decision fiel
   await parent.fill('000.00.00.H17');
   await page.getByLabel('Tên đơn vị').fill('Sở Thử nghiệm');
   await page.getByLabel('Số quyết định').fill('1/QĐ-UBND');
-  await page.getByLabel('Ngày ban hành').fill('2026-10-15');
+  await page.getByLabel('Ngày ban hành').fill('15/10/2026');
   await page.getByLabel('Cơ quan ban hành').fill('Ủy ban nhân dân thành phố Đà Nẵng');
   await page.getByRole('button', { name: 'Cấp mã' }).click();
   const parentError = page.locator('.field[data-field="parent"] .field-error');
@@ -579,9 +580,9 @@ test('split: every child placed, the dry run shows what will happen, then it is 
     .getByLabel('000.02.32.H14 Ủy ban nhân dân xã Cốc Pàng')
     .selectOption({ label: 'Đơn vị mới 2: Ủy ban nhân dân huyện Cốc Pàng' });
   await page.getByLabel('Số quyết định').fill('47/NQ-HĐND');
-  await page.getByLabel('Ngày ban hành').fill('2026-10-20');
+  await page.getByLabel('Ngày ban hành').fill('20/10/2026');
   await page.getByLabel('Cơ quan ban hành').fill('Hội đồng nhân dân tỉnh Cao Bằng');
-  await page.getByLabel('Ngày hiệu lực').fill('2026-11-01');
+  await page.getByLabel('Ngày hiệu lực').fill('01/11/2026');
   await assertLabelled(page);
 
   // One child is not placed yet: refused, next to that child.
@@ -846,7 +847,7 @@ test('requests: the city files a merger with its draft, the province returns it,
   await province.goto(`${BASE}/requests?state=open&under=000.00.31.H14`);
   await province.getByRole('link', { name: `Đề nghị số ${id}` }).click();
   await province.getByLabel('Số quyết định').fill('88/NQ-UBTVQH');
-  await province.getByLabel('Ngày ban hành').fill('2026-11-20');
+  await province.getByLabel('Ngày ban hành').fill('20/11/2026');
   await province.getByLabel('Cơ quan ban hành').fill('Ủy ban Thường vụ Quốc hội');
   await province.getByLabel('Loại văn bản').fill('Nghị quyết');
   await province.getByLabel('Tệp quyết định').setInputFiles({
@@ -973,6 +974,89 @@ test('admin: creates a manager token, registers a system, disables it, and sees 
   assert(options.join() === 'Đơn vị đề nghị', `a manager's roles: ${options}`);
   assert((await mgr.getByRole('link', { name: 'Nhật ký quản trị' }).count()) === 0, 'no audit tab for a manager');
   return [page, mgr];
+});
+
+test('dates: under an en-US browser every date shown and every date input reads dd/mm/yyyy', async () => {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_FLAGS, '--lang=en-US'],
+  });
+  try {
+    const us = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Ho_Chi_Minh', viewport: { width: 1200, height: 900 } });
+    const page = await us.newPage();
+    page.setDefaultTimeout(6000);
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${BASE}/manage`);
+    assert((await page.evaluate(() => navigator.language)) === 'en-US', 'the browser speaks en-US');
+    await page.evaluate((t) => sessionStorage.setItem('lienthong.token', t), ADMIN);
+    const p2 = (n) => String(n).padStart(2, '0');
+    const now = new Date(new Date().toLocaleString('en-US', { timeZone: 'Asia/Ho_Chi_Minh' }));
+    const today = `${p2(now.getDate())}/${p2(now.getMonth() + 1)}/${now.getFullYear()}`;
+
+    /** No date control follows the locale, and every date in the text is dd/mm/yyyy. */
+    const check = async (where) => {
+      const r = await page.evaluate(() => ({
+        dateInputs: document.querySelectorAll('input[type=date], input[type=datetime-local]').length,
+        values: [...document.querySelectorAll('input[placeholder="dd/mm/yyyy"]')].map((i) => i.value),
+        text: document.getElementById('main').innerText,
+      }));
+      assert(r.dateInputs === 0, `${where}: no locale-bound date input`);
+      for (const v of r.values) assert(v === '' || /^\d\d\/\d\d\/\d{4}$/.test(v), `${where}: input reads ${v}`);
+      const iso = r.text.match(/\b\d{4}-\d{2}-\d{2}\b/g);
+      assert(!iso, `${where}: ISO dates shown: ${iso}`);
+      const loose = (r.text.match(/\b\d{1,2}\/\d{1,2}\/\d{4}\b/g) || []).filter((d) => !/^\d\d\/\d\d\/\d{4}$/.test(d));
+      assert(!loose.length, `${where}: dates not dd/mm/yyyy: ${loose}`);
+      assert(!/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d/.test(r.text), `${where}: an English month`);
+      return r;
+    };
+
+    await page.goto(`${BASE}/manage?action=issue`);
+    const eff = page.getByLabel('Ngày hiệu lực');
+    assert((await eff.inputValue()) === today, `Ngày hiệu lực defaults to today as dd/mm/yyyy: ${await eff.inputValue()}`);
+    await check('manage');
+    await page.getByLabel('Tên đơn vị').fill('Trung tâm Lưu trữ lịch sử tỉnh Cao Bằng');
+    await page.getByLabel('Đơn vị cấp trên').fill('000.00.00.H14');
+    await page.getByLabel('Số quyết định').fill('77/QĐ-UBND');
+    await page.getByLabel('Ngày ban hành').fill('7/12/2026');
+    await page.getByLabel('Ngày ban hành').blur();
+    assert((await page.getByLabel('Ngày ban hành').inputValue()) === '07/12/2026', 'typed date rewritten dd/mm/yyyy');
+    await page.getByLabel('Cơ quan ban hành').fill('Ủy ban nhân dân tỉnh Cao Bằng');
+    await page.getByRole('button', { name: 'Cấp mã' }).click();
+    await page.getByRole('link', { name: 'Xem đơn vị Trung tâm Lưu trữ lịch sử tỉnh Cao Bằng' }).click();
+    // 7 December, never 12 July.
+    await page.locator('#main').getByText('Số 77/QĐ-UBND, ngày 07/12/2026, của Ủy ban nhân dân tỉnh Cao Bằng').waitFor();
+    await check('new unit');
+
+    await page.goto(`${BASE}/units/000.00.00.H47`);
+    await page.getByLabel('Xem theo ngày').fill('30/06/2025');
+    await page.getByRole('button', { name: 'Xem', exact: true }).click();
+    await page.waitForURL(`${BASE}/units/000.00.00.H47?as_of=2025-06-30`);
+    await page.locator('#main').getByText('Đang xem đơn vị như ngày 30/06/2025.').waitFor();
+    assert((await page.getByLabel('Xem theo ngày').inputValue()) === '30/06/2025', 'the as-of input reads dd/mm/yyyy');
+    await check('as-of');
+    await page.goto(`${BASE}/units/000.00.00.H17`);
+    await page.locator('.timeline li').first().waitFor();
+    await check('unit history');
+
+    for (const [url, ready] of [
+      ['/compliance', 'table, .muted'],
+      ['/stats?from=2025-01-01&to=2026-12-31', 'form'],
+      ['/requests', 'form'],
+      ['/admin?tab=audit', 'table.audit'],
+      ['/admin?tab=tokens', 'table.tokens'],
+    ]) {
+      await page.goto(`${BASE}${url}`);
+      await page.locator(ready).first().waitFor();
+      await page.waitForFunction(() => !document.querySelector('[aria-busy=true]'));
+      const r = await check(url);
+      if (url.startsWith('/stats')) assert(r.values.join() === '01/01/2025,31/12/2026', `stats range: ${r.values}`);
+    }
+    assert(!problems.length, problems.join('\n'));
+  } finally {
+    await browser.close();
+  }
 });
 
 test('chromium --headless --dump-dom renders the search results and the unit (no JavaScript driver)', async () => {
