@@ -80,21 +80,24 @@ int lt__token_check(struct lt_store *s, enum lt_role role, const char *scope, in
 	canon[0] = '\0';
 	if (role == LT_ROLE_MANAGER || role == LT_ROLE_REQUESTER) {
 		if (!scope || !*scope)
-			return lt_err_set(err, LT_EINVAL,
-					  role == LT_ROLE_MANAGER
-					      ? "a manager token needs --scope CODE: the subtree it manages"
-					      : "a requester token needs --scope CODE: the unit it files requests for");
+			return lt_err_field(err,
+					    lt_err_set(err, LT_EINVAL,
+						       role == LT_ROLE_MANAGER
+							   ? "a manager token needs --scope CODE: the subtree it manages"
+							   : "a requester token needs --scope CODE: the unit it files requests for"),
+					    "scope");
 		struct lt_code c;
 		if (lt_code_parse(&c, scope, LT_CODE_STRICT, err))
-			return lt_err_prefix(err, "scope '%s': ", scope);
+			return lt_err_field(err, lt_err_prefix(err, "scope '%s': ", scope), "scope");
 		lt_code_format(&c, canon);
 		struct lt_unit u;
 		if (lt_store_unit_get(s, canon, &u, err))
-			return lt_err_prefix(err, "scope: ");
+			return lt_err_field(err, lt_err_prefix(err, "scope: "), "scope");
 		if (u.status != LT_UNIT_ACTIVE)
-			return lt_err_set(err, LT_ERULE, "scope %s is a closed unit", canon);
+			return lt_err_field(err, lt_err_set(err, LT_ERULE, "scope %s is a closed unit", canon), "scope");
 	} else if (scope && *scope) {
-		return lt_err_set(err, LT_EINVAL, "only a manager or requester token has a scope");
+		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "only a manager or requester token has a scope"),
+				    "scope");
 	}
 	if (role == LT_ROLE_SYSTEM && system_id <= 0)
 		return lt_err_set(err, LT_EINVAL,

@@ -538,10 +538,13 @@ test("refusals: outside the manager's subtree (403), and a missing decision fiel
     `403 in words next to the parent: ${text}`,
   );
   assert((await parent.getAttribute('aria-invalid')) === 'true', 'the parent field is marked invalid');
-  await page
-    .locator('.form-summary')
-    .getByText("000.00.00.H17 lies outside this manager's subtree 000.00.00.H14")
-    .waitFor();
+  // The hub's English sentence is kept for support, never shown.
+  const summary = page.locator('.form-summary .alert');
+  assert(
+    (await summary.getAttribute('data-detail')) === "000.00.00.H17 lies outside this manager's subtree 000.00.00.H14",
+    'the detail is kept',
+  );
+  assert(!/lies outside|subtree|manager/.test(await page.locator('#main').innerText()), 'no English shown');
   await shot(page, 'manage-refused');
 
   await parent.fill('000.00.00.H14');
@@ -965,6 +968,20 @@ test('admin: creates a manager token, registers a system, disables it, and sees 
   );
   assert(/^\d\d\/\d\d\/\d{4} \d\d:\d\d$/.test((await disabled.locator('td').first().textContent()).trim()), 'when, dd/mm/yyyy');
   await shot(page, 'admin-audit');
+
+  // A refusal the page has no sentence for is told by its code and field, in Vietnamese, next to the field.
+  await page.getByRole('link', { name: 'Mã truy cập' }).click();
+  await page.getByLabel('Vai trò').selectOption('manager');
+  await page.getByLabel('Phạm vi (mã đơn vị)').fill('000.00.01.H47');
+  await page.getByRole('button', { name: 'Tạo mã truy cập' }).click();
+  await page.getByRole('button', { name: 'Xác nhận tạo mã' }).click();
+  const scopeError = page.locator('.field[data-field="scope"] .field-error');
+  await scopeError.waitFor();
+  assert(
+    (await scopeError.textContent()) === 'Phạm vi không được chấp nhận theo quy tắc quản lý mã (ví dụ: đơn vị đã đóng).',
+    `422 with field scope, in Vietnamese: ${await scopeError.textContent()}`,
+  );
+  assert(!/closed|scope|unit/.test(await page.locator('#main form').first().innerText()), 'no English shown');
 
   // A manager sees no audit list and may make only requester tokens.
   const mgr = await newPage({ token: MANAGER });

@@ -7,11 +7,15 @@ const listeners = new Set();
 let meCache = null;
 
 export class ApiError extends Error {
-  /** status: HTTP status (0 when the hub could not be reached); code: the API's error code. */
-  constructor(status, code, message) {
+  /**
+   * status: HTTP status (0 when the hub could not be reached); code: the API's
+   * error code; field: the input field it concerns, when the hub names one.
+   */
+  constructor(status, code, message, field = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -85,7 +89,7 @@ async function request(path, { method = 'GET', body, signal, token, headers = {}
   }
   if (!r.ok) {
     const err = data && data.error;
-    throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`);
+    throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`, err?.field || null);
   }
   return data;
 }
@@ -187,7 +191,7 @@ export const requests = {
     const data = await r.json().catch(() => null);
     if (!r.ok) {
       const err = data && data.error;
-      throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`);
+      throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`, err?.field || null);
     }
     return data;
   },

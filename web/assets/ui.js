@@ -75,13 +75,11 @@ export function cardSection(headingId, title, attrs, ...children) {
 /** A refusal or failure in words, with the API's own sentence kept as detail. */
 export function errorBox(e, { title } = {}) {
   const x = explain(e);
+  // The hub's own sentence is English: kept for support, never shown.
   return h(
     'div',
-    { class: 'alert alert-error', role: 'alert' },
+    { class: 'alert alert-error', role: 'alert', dataset: { detail: x.detail || '' } },
     h('p', {}, title ? `${title} ` : '', x.text),
-    x.detail && x.detail !== x.text
-      ? h('p', { class: 'detail' }, 'Chi tiết từ hệ thống: ', h('span', { lang: 'en' }, x.detail))
-      : null,
   );
 }
 
@@ -288,15 +286,11 @@ export class FieldSet {
     const x = explain(e);
     const f = this.find(x.field, x.codes);
     if (f) f.setError(x.text);
-    const detail =
-      x.detail && x.detail !== x.text
-        ? h('p', { class: 'detail' }, 'Chi tiết từ hệ thống: ', h('span', { lang: 'en' }, x.detail))
-        : null;
     replace(
       this.summary,
       h(
         'div',
-        { class: 'alert alert-error', role: 'alert' },
+        { class: 'alert alert-error', role: 'alert', dataset: { detail: x.detail || '' } },
         h(
           'p',
           {},
@@ -319,7 +313,6 @@ export class FieldSet {
               ]
             : x.text,
         ),
-        detail,
       ),
     );
     (f ? f.input : this.summary).focus?.();

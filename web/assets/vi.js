@@ -185,6 +185,15 @@ const FIELD_NAMES = {
   'into.parent': 'đơn vị cấp trên mới',
   'into.name': 'tên đơn vị mới',
   children: 'đơn vị trực thuộc',
+  role: 'vai trò',
+  scope: 'phạm vi',
+  codes: 'mã đơn vị của hệ thống',
+  secret: 'khóa bí mật VXP',
+  pem: 'chứng thư',
+  disabled: 'trạng thái kết nối',
+  reason: 'lý do',
+  kind: 'loại đề nghị',
+  comment: 'ý kiến',
 };
 
 export const fieldName = (key) => FIELD_NAMES[key.replace(/\[\d+\]/g, '')] || key;
@@ -206,7 +215,8 @@ function dateProblem(rest) {
 export function explain(err) {
   const msg = err && err.message ? String(err.message) : '';
   const codes = codesIn(msg);
-  const out = (field, text) => ({ field, text, detail: msg, codes, status: err.status });
+  // The field the hub names is the one concerned, whatever the sentence says.
+  const out = (field, text) => ({ field: (err && err.field) || field, text, detail: msg, codes, status: err?.status });
   let m;
 
   if (!err || err.status === 0) return out(null, 'Không kết nối được tới máy chủ. Kiểm tra mạng rồi thử lại.');
@@ -305,6 +315,31 @@ export function explain(err) {
     return out('into.name', 'Chuyển đơn vị giữ nguyên tên; đổi tên là một thay đổi riêng.');
   if (/^field 'from' must list/.test(msg)) return out('from', 'Cần chọn ít nhất một đơn vị.');
 
+  if (err.field) {
+    const f = fieldName(err.field);
+    const F = f.charAt(0).toUpperCase() + f.slice(1);
+    const byField = {
+      bad_request: `${F} chưa đúng.`,
+      not_found: `Không tìm thấy ${f} đã nhập.`,
+      conflict: `${F} trùng với dữ liệu đã có.`,
+      rule_refused: `${F} không được chấp nhận theo quy tắc quản lý mã (ví dụ: đơn vị đã đóng).`,
+      forbidden: `Bạn không có quyền với ${f} này.`,
+      too_large: `${F} quá dài hoặc quá lớn.`,
+    };
+    if (byField[err.code]) return out(err.field, byField[err.code]);
+  }
+  const byCode = {
+    bad_request: 'Thông tin gửi lên chưa hợp lệ.',
+    not_found: 'Không tìm thấy.',
+    conflict: 'Thao tác xung đột với dữ liệu hiện có.',
+    rule_refused: 'Quy tắc quản lý mã không cho phép thao tác này.',
+    precondition_failed: 'Dữ liệu đã được người khác thay đổi. Hãy tải lại và thử lại.',
+    too_large: 'Dữ liệu gửi lên quá lớn.',
+    io_error: 'Máy chủ gặp lỗi khi ghi dữ liệu. Hãy thử lại sau.',
+    out_of_memory: 'Máy chủ đang quá tải. Hãy thử lại sau.',
+    not_ready: 'Máy chủ chưa sẵn sàng. Hãy thử lại sau.',
+  };
+  if (byCode[err.code]) return out(null, byCode[err.code]);
   const generic = {
     400: 'Thông tin gửi lên chưa hợp lệ.',
     404: 'Không tìm thấy.',
