@@ -104,6 +104,10 @@ int lt_access_request_read(const struct lt_principal *p, const char *code, const
 int lt_access_request_decide(const struct lt_principal *p, const char *code, bool reorganise, int64_t filer_token,
 			     struct lt_err *err);
 
+/* The operators' view of documents and deliveries: an admin all, a manager
+ * (metadata only) those whose sender or recipient lies in its subtree;
+ * codes NULL asks only whether the caller may look at all. */
+int lt_access_operations(const struct lt_principal *p, const struct lt_codelist *codes, struct lt_err *err);
 /* Creating, revoking or seeing a token of role with scope (canonical, ""
  * for none): an admin any; a manager a requester token for a unit of its
  * subtree; nobody else. */

@@ -276,3 +276,26 @@ int lt_access_token(const struct lt_principal *p, enum lt_role role, const char 
 				  scope && *scope ? scope : "(no scope)", p->scope);
 	return LT_OK;
 }
+
+int lt_access_operations(const struct lt_principal *p, const struct lt_codelist *codes, struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+		return LT_OK;
+	case LT_ROLE_ANONYMOUS:
+		return need_token(err);
+	case LT_ROLE_MANAGER:
+		break;
+	default:
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "the operators' view of deliveries is for an admin, or a manager for its units; this "
+				  "token's role is %s",
+				  lt_role_name(p->role));
+	}
+	if (!codes)
+		return LT_OK;
+	for (size_t i = 0; i < codes->n; i++)
+		if (codes->codes[i][0] && in_subtree(p->scope, codes->codes[i]))
+			return LT_OK;
+	return lt_err_set(err, LT_EFORBIDDEN, "no unit inside this manager's subtree %s sent or received it", p->scope);
+}

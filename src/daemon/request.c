@@ -247,7 +247,8 @@ bool req_query_int(struct req *rq, const char *key, long long min, long long max
 	char *end;
 	long long n = strtoll(v, &end, 10);
 	if (*end || n < min || n > max) {
-		reply_error(rq, LT_EINVAL, "query parameter %s must be a whole number from %lld to %lld", key, min, max);
+		reply_error_field(rq, LT_EINVAL, key, "query parameter %s must be a whole number from %lld to %lld", key,
+				  min, max);
 		return false;
 	}
 	*out = n;

@@ -236,6 +236,8 @@ void h_system_unbind(struct req *rq);
 void h_system_token(struct req *rq);
 void h_system_secret(struct req *rq);
 void h_audit(struct req *rq);
+void h_deliveries(struct req *rq);
+void h_deliveries_waiting(struct req *rq);
 void h_tokens_list(struct req *rq);
 void h_tokens_add(struct req *rq);
 void h_token_revoke(struct req *rq);
