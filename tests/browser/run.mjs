@@ -1076,6 +1076,60 @@ test('dates: under an en-US browser every date shown and every date input reads 
   }
 });
 
+test('operations: the oldest waiting delivery per system, the stuck ones, filtered, in Vietnamese', async () => {
+  const g22 = JSON.parse(cli('system', 'add', '--name', 'Trục liên thông VPCP', '--code', '000.00.00.G22', '--json'));
+  const h26 = JSON.parse(cli('system', 'add', '--name', 'QLVB UBND thành phố Hà Nội', '--code', '000.00.00.H26', '--json'));
+  const pkg = python(`
+import base64, ltpkg
+pkg, docid = ltpkg.edoc("000.00.00.G22", ["000.00.00.H26"], number="907", subject="Công văn chờ Hà Nội tải về")
+print(base64.b64encode(pkg).decode())
+`).trim();
+  const r = await fetch(`${BASE}/v1/documents`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${g22.token}`, 'Content-Type': 'application/xml' },
+    body: Buffer.from(pkg, 'base64'),
+  });
+  assert(r.status === 201, `send ${r.status}`);
+  const sent = await r.json();
+  // Hà Nội never fetched it: make it three days old.
+  python(`
+import sqlite3, os
+db = sqlite3.connect(os.environ["LIENTHONG_DB"])
+db.execute("UPDATE xevents SET at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days') WHERE state = 'pending' AND delivery_id IN (SELECT id FROM xdeliveries WHERE doc = ?)", ("${sent.id}",))
+db.commit()
+`);
+  const page = await newPage({ token: ADMIN });
+  await page.goto(`${BASE}/operations?stuck_hours=1`);
+  const row = page.locator(`table.waiting tr[data-system="${h26.id}"]`);
+  await row.waitFor();
+  assert((await row.locator('td.stuck').textContent()) === '1', 'one stuck delivery for Hà Nội');
+  await row.getByRole('link', { name: /^3 ngày/ }).waitFor();
+  await assertLabelled(page);
+  await page.getByRole('link', { name: 'Xem các văn bản bị kẹt' }).click();
+  await page.waitForURL(/state=pending&older_than_hours=1/);
+  const line = page.locator('table.deliveries tr', { hasText: 'Công văn chờ Hà Nội tải về' });
+  await line.getByText('Chờ bên nhận tải về').waitFor();
+  await line.getByText(/^3 ngày \(từ \d\d\/\d\d\/\d{4} \d\d:\d\d\)$/).waitFor();
+  assert((await page.getByLabel('Trạng thái').inputValue()) === 'pending', 'the filter is shown');
+  await shot(page, 'operations');
+  // Filtered by a sender that sent nothing: nothing.
+  await page.getByLabel('Đơn vị gửi (mã)').fill('000.00.00.H29');
+  await page.getByRole('button', { name: 'Lọc' }).click();
+  await page.getByText('Không có lượt chuyển nào khớp bộ lọc.').waitFor();
+  // A bad code: refused next to its field, in Vietnamese.
+  await page.getByLabel('Đơn vị gửi (mã)').fill('000.00.9.H29');
+  await page.getByRole('button', { name: 'Lọc' }).click();
+  await page.locator('.field[data-field="sender"] .field-error').getByText('“000.00.9.H29” không phải là mã định danh hợp lệ').waitFor();
+
+  // A manager of Cao Bằng sees nothing of Hà Nội's.
+  const mgr = await newPage({ token: MANAGER });
+  await mgr.goto(`${BASE}/operations?stuck_hours=1`);
+  await mgr.getByRole('heading', { name: 'Văn bản chờ theo hệ thống nhận' }).waitFor();
+  assert((await mgr.locator(`table.waiting tr[data-system="${h26.id}"]`).count()) === 0, "no Hà Nội row for H14's manager");
+  assert((await mgr.getByText('Công văn chờ Hà Nội tải về').count()) === 0, "no Hà Nội document for H14's manager");
+  return [page, mgr];
+});
+
 test('chromium --headless --dump-dom renders the search results and the unit (no JavaScript driver)', async () => {
   const profile = fs.mkdtempSync(path.join(tmp, 'dump-'));
   const dump = (url) =>

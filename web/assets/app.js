@@ -16,6 +16,7 @@ const routes = [
   { re: /^\/units\/([^/]+)$/, section: 'search', load: () => import('./view-unit.js') },
   { re: /^\/compliance$/, section: 'compliance', load: () => import('./view-compliance.js') },
   { re: /^\/manage$/, section: 'manage', load: () => import('./view-manage.js') },
+  { re: /^\/operations$/, section: 'admin', load: () => import('./view-operations.js') },
   { re: /^\/admin$/, section: 'admin', load: () => import('./view-admin.js') },
   { re: /^\/requests$/, section: 'requests', load: () => import('./view-requests.js') },
   { re: /^\/requests\/(\d+)$/, section: 'requests', load: () => import('./view-request.js') },

@@ -194,9 +194,18 @@ const FIELD_NAMES = {
   reason: 'lý do',
   kind: 'loại đề nghị',
   comment: 'ý kiến',
+  sender: 'đơn vị gửi',
+  recipient: 'đơn vị nhận',
+  state: 'trạng thái',
+  older_than_hours: 'số giờ đã chờ',
+  stuck_hours: 'số giờ coi là bị kẹt',
+  under: 'đơn vị cấp trên',
+  level1: 'đơn vị cấp 1',
+  limit: 'số dòng mỗi trang',
 };
 
-export const fieldName = (key) => FIELD_NAMES[key.replace(/\[\d+\]/g, '')] || key;
+/** A field's name in Vietnamese; one the page does not know is never shown as the hub's English key. */
+export const fieldName = (key) => FIELD_NAMES[key.replace(/\[\d+\]/g, '')] || 'thông tin đã nhập';
 
 function dateProblem(rest) {
   let m = /'(.*)' is not a real calendar date/.exec(rest);
@@ -245,7 +254,7 @@ export function explain(err) {
       'effective',
       `Ngày hiệu lực ${fmtDate(m[1])} sớm hơn thay đổi gần nhất của ${m[2]} (${(CHANGE_KIND[m[3]] || m[3]).toLowerCase()}, ngày ${fmtDate(m[4])}). Các thay đổi của một đơn vị phải được ghi theo đúng thứ tự hiệu lực.`,
     );
-  if ((m = /^(parent|from|children|into\.code|code|under) '([^']*)' is not a valid code: (.*)$/.exec(msg)))
+  if ((m = /^([\w.[\]]+) '([^']*)' is not a valid code: (.*)$/.exec(msg)))
     return out(m[1], `“${m[2]}” không phải là mã định danh hợp lệ (mã có dạng 000.00.00.H14).`);
   if ((m = /^code (\S+) was already issued once/.exec(msg)))
     return out(

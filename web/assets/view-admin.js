@@ -667,6 +667,7 @@ export async function render(view, ctx) {
       TABS.filter(([t]) => t !== 'audit' || me.role === 'admin').map(([t, text]) =>
         h('li', {}, h('a', { href: `/admin?tab=${t}`, 'aria-current': t === tab ? 'page' : null }, text)),
       ),
+      h('li', {}, h('a', { href: '/operations' }, 'Văn bản đang chuyển')),
     ),
   );
   ctx.title(`${TABS.find(([t]) => t === tab)[1]} · Quản trị`);
