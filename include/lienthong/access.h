@@ -172,6 +172,14 @@ int lt_system_set_secret(struct lt_store *s, const struct lt_principal *caller, 
 int lt_system_secret(struct lt_store *s, int64_t id, const unsigned char key[LT_SEAL_KEY_BYTES],
 		     char secret[LT_TOKEN_BUFSZ], struct lt_err *err);
 
+/* Binds (lt_cert_register) or revokes a unit's signing certificate for
+ * caller, the unit's manager or an admin, recorded in the audit trail
+ * ("cert.add", "cert.revoke", target "unit:CODE") in the same transaction. */
+int lt_cert_bind(struct lt_store *s, const struct lt_principal *caller, const char *code, const char *pem,
+		 struct lt_cert *out, struct lt_err *err);
+int lt_cert_withdraw(struct lt_store *s, const struct lt_principal *caller, const char *code, int64_t id,
+		     struct lt_err *err);
+
 /* ---- the audit trail ---- */
 
 /* Appends an entry for an act of who inside the caller's transaction.

@@ -983,6 +983,26 @@ test('admin: creates a manager token, registers a system, disables it, and sees 
   );
   assert(!/closed|scope|unit/.test(await page.locator('#main form').first().innerText()), 'no English shown');
 
+  // A certificate bound to a unit and revoked, each confirmed and in the audit list.
+  const [, certPath] = execFileSync(path.join(REPO, 'scripts', 'test-ca'), [path.join(tmp, 'ca'), '000.00.04.H14'], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split(/\s+/);
+  await page.goto(`${BASE}/admin?tab=certificates&code=000.00.04.H14`);
+  await page.getByText('Đơn vị 000.00.04.H14 chưa có chứng thư số nào.').waitFor();
+  await page.getByLabel('Chứng thư (PEM)').fill(fs.readFileSync(certPath, 'utf8'));
+  await page.getByRole('button', { name: 'Gắn chứng thư' }).click();
+  await page.getByRole('button', { name: 'Xác nhận gắn' }).click();
+  const cert = page.locator('table.certs tbody tr').first();
+  await cert.getByText('Đang dùng').waitFor();
+  await cert.getByRole('button', { name: 'Thu hồi' }).click();
+  await cert.getByRole('button', { name: 'Xác nhận thu hồi' }).click();
+  await page.locator('table.certs tbody tr').first().getByText(/^Đã thu hồi \d\d\/\d\d\/\d{4}/).waitFor();
+  await page.getByRole('link', { name: 'Nhật ký quản trị' }).click();
+  await page.locator('table.audit tr[data-action="cert.add"]').getByText('Đơn vị 000.00.04.H14').waitFor();
+  await page.locator('table.audit tr[data-action="cert.revoke"]').getByText('Thu hồi chứng thư số').waitFor();
+
   // A manager sees no audit list and may make only requester tokens.
   const mgr = await newPage({ token: MANAGER });
   await mgr.goto(`${BASE}/admin?tab=tokens`);

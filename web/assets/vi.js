@@ -41,6 +41,8 @@ export const AUDIT_ACTION = {
   'system.rotate_token': 'Cấp lại mã truy cập của hệ thống',
   'system.set_secret': 'Đặt khóa bí mật VXP',
   'system.rotate_secret': 'Cấp khóa bí mật VXP mới',
+  'cert.add': 'Gắn chứng thư số',
+  'cert.revoke': 'Thu hồi chứng thư số',
 };
 
 /** Change requests: their kinds, states and the steps of their history. */

@@ -573,6 +573,8 @@ async function certificatesTab(me, ctx) {
 // ---- the audit trail ----
 
 function targetText(t) {
+  const u = /^unit:(.+)$/.exec(t || '');
+  if (u) return `Đơn vị ${u[1]}`;
   const m = /^(system|token):(\d+)$/.exec(t || '');
   if (!m) return t;
   return m[1] === 'system' ? `Hệ thống số ${m[2]}` : `Mã truy cập số ${m[2]}`;
@@ -596,6 +598,9 @@ const DETAIL_KEYS = {
   revoked: 'số mã đã thu hồi',
   token: 'mã truy cập mới số',
   system: 'hệ thống số',
+  id: 'số',
+  subject: 'chủ thể',
+  fingerprint: 'dấu vân tay',
 };
 
 function detailText(d) {
