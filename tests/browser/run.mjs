@@ -941,6 +941,20 @@ test('admin: creates a manager token, registers a system, disables it, and sees 
   assert((await page.locator('.secret-value').count()) === 2, 'the token and the VXP secret are shown once');
   const card = page.locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' });
   await card.getByText('Đang kết nối').waitFor();
+  // Bind a code, unbind it, a new VXP secret: each asks first.
+  await card.getByLabel('Gắn thêm mã đơn vị cho QLVB Sở Tư pháp Cao Bằng').fill('000.00.05.H14');
+  await card.getByRole('button', { name: 'Gắn mã', exact: true }).click();
+  await card.getByRole('button', { name: 'Xác nhận gắn mã' }).click();
+  const bound = page.locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' });
+  await bound.getByRole('button', { name: 'Gỡ mã 000.00.05.H14 khỏi QLVB Sở Tư pháp Cao Bằng' }).click();
+  await bound.getByRole('button', { name: 'Xác nhận gỡ mã' }).click();
+  await page
+    .locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' })
+    .getByRole('link', { name: /000\.00\.05\.H14/ })
+    .waitFor({ state: 'detached' });
+  await card.getByRole('button', { name: 'Cấp khóa VXP mới' }).click();
+  await card.getByRole('button', { name: 'Xác nhận cấp khóa mới' }).click();
+  assert(/^vxp_/.test((await card.locator('.secret-value').textContent()).trim()), 'the new VXP secret, shown once');
   await card.getByRole('button', { name: 'Ngừng kết nối' }).click();
   await card.getByRole('button', { name: 'Xác nhận ngừng kết nối' }).click();
   await page
@@ -963,7 +977,11 @@ test('admin: creates a manager token, registers a system, disables it, and sees 
   // Newest first: the disable, then the registration, then the token.
   const order = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.action));
   assert(
-    order.indexOf('system.disable') < order.indexOf('system.add') && order.indexOf('system.add') < order.indexOf('token.create'),
+    order.indexOf('system.disable') < order.indexOf('system.rotate_secret') &&
+      order.indexOf('system.rotate_secret') < order.indexOf('system.unbind') &&
+      order.indexOf('system.unbind') < order.indexOf('system.bind') &&
+      order.indexOf('system.bind') < order.indexOf('system.add') &&
+      order.indexOf('system.add') < order.indexOf('token.create'),
     `newest first: ${order.join(', ')}`,
   );
   assert(/^\d\d\/\d\d\/\d{4} \d\d:\d\d$/.test((await disabled.locator('td').first().textContent()).trim()), 'when, dd/mm/yyyy');
