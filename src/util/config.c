@@ -1,6 +1,7 @@
 /* The typed configuration table. Adding a key means adding one row here and a
  * field in struct lt_config; parsing, overrides, help and docs follow. */
 #include "lienthong/config.h"
+#include "lienthong/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -38,6 +39,10 @@ static const struct key keys[] = {
 	{"listen", STR(listen), "127.0.0.1:8080", 0, 0, NULL, "address and port the daemon listens on"},
 	{"db", STR(db), "var/lienthong.db", 0, 0, NULL, "SQLite database file (created 0600, as are its -wal and -shm, whatever the umask), or a postgresql:// URI"},
 	{"data_dir", STR(data_dir), "var/data", 0, 0, NULL, "directory for package bodies and sealed keys"},
+	{"issue_journal", STR(issue_journal), "", 0, 0, NULL,
+	 "file, on another disk than db and its backups, where every code issued and the change feed's progress "
+	 "are appended; a registry restored from an older backup then refuses changes until 'lienthong catch-up' "
+	 "(docs/operations.md); empty: none"},
 	{"max_package_bytes", INT(max_package_bytes), "104857600", 1024, INT64_C(1) << 40, NULL,
 	 "largest edXML package accepted, in bytes"},
 	{"max_request_file_bytes", INT(max_request_file_bytes), "20971520", 1024, INT64_C(1) << 34, NULL,
@@ -111,10 +116,8 @@ static int set_key(struct lt_config *cfg, const struct key *k, const char *value
 		memcpy(field, value, strlen(value) + 1);
 		return LT_OK;
 	case K_INT: {
-		char *end;
-		errno = 0;
-		long long v = strtoll(value, &end, 10);
-		if (errno || end == value || *end || v < k->min || v > k->max)
+		long long v;
+		if (!lt_text_int(value, k->min, k->max, &v))
 			return lt_err_set(err, LT_EINVAL, "%s: '%s' is not a whole number in %" PRId64 "..%" PRId64,
 					  k->name, value, k->min, k->max);
 		*(int64_t *)(void *)field = v;

@@ -89,6 +89,10 @@ const char *lt__sqlite_migration(int version);
 /* On the writer, inside the binding's transaction: the deliveries waiting
  * for a system to receive for code (no_system) become system_id's. */
 int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, struct lt_err *err);
+/* On the writer, when a unit closes with code as a successor: what waited
+ * for the closed unit goes to the first system receiving for code, if any
+ * (a later binding of code claims it otherwise). */
+int lt__sq_xhand_over(struct lt__sq_conn *cn, const char *code, struct lt_err *err);
 
 /* The operations of each table file, gathered into one table by sqlite_store.c. */
 void lt__sq_units_ops(struct lt_store_ops *ops);
@@ -96,6 +100,9 @@ void lt__sq_access_ops(struct lt_store_ops *ops);
 void lt__sq_audit_ops(struct lt_store_ops *ops);
 void lt__sq_exchange_ops(struct lt_store_ops *ops);
 void lt__sq_cert_ops(struct lt_store_ops *ops);
+/* lt_store_snapshot (sqlite_snapshot.c). */
+int lt__sq_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+		    struct lt_err *err);
 extern const struct lt_store_request_ops lt__sq_request_ops; /* sqlite_requests.c */
 
 #endif

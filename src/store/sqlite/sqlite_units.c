@@ -27,7 +27,7 @@ static const char SQL_LINEAGE_ADD[] = "INSERT OR IGNORE INTO lineage (pred, succ
 static const char SQL_SUCCESSORS[] = "SELECT succ FROM lineage WHERE pred = ?1 ORDER BY succ";
 static const char SQL_PREDECESSORS[] = "SELECT pred FROM lineage WHERE succ = ?1 ORDER BY pred";
 static const char SQL_CHANGE_ADD[] = "INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, "
-			 "decision_date, decision_issuer, summary, recorded) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
+			 "decision_date, decision_issuer, summary, recorded, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
 static const char SQL_CHANGES[] = "SELECT id, kind, effective, reorganized, at, actor, decision_number, decision_date, "
 		      "decision_issuer, summary, recorded FROM changes ORDER BY id";
 static const char SQL_CHILDREN[] = "SELECT " UNIT_SEL " FROM units WHERE parent = ?1 AND ?2 = ?2 AND " STATUS_FILTER
@@ -703,6 +703,9 @@ static int sq_lineage_add(struct lt_store *s, const char *pred, const char *succ
 	sqlite3_bind_int64(q, 3, change_id);
 	int ret = sqlite3_step(q) == SQLITE_DONE ? LT_OK : lt__sq_fail(cn, err, "writing lineage");
 	sqlite3_reset(q);
+	/* A document waiting for a system of pred now waits for succ's. */
+	if (ret == LT_OK)
+		ret = lt__sq_xhand_over(cn, succ, err);
 	if (ret == LT_OK)
 		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
@@ -742,6 +745,8 @@ static int sq_change_add(struct lt_store *s, struct lt_change *c, struct lt_err 
 			   c->decision.date, c->decision.issuer, c->summary ? c->summary : "{}", c->recorded};
 	for (int i = 0; i < 10; i++)
 		lt__sq_bind_text(q, i + 1, v[i]);
+	if (c->id > 0) /* a change copied from a mirror keeps its id; NULL assigns the next */
+		sqlite3_bind_int64(q, 11, c->id);
 	int ret = LT_OK;
 	if (sqlite3_step(q) == SQLITE_DONE)
 		c->id = sqlite3_last_insert_rowid(cn->db);
