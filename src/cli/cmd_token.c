@@ -35,7 +35,9 @@ static int token_create(struct cli *cli, int argc, char **argv)
 		return rc;
 	char token[LT_TOKEN_BUFSZ];
 	struct lt_token row;
-	if (lt_token_create(lt_registry_store(r), role, scope, name, 0, token, &row, &err)) {
+	struct lt_principal me;
+	cli_principal(&me);
+	if (lt_token_issue(lt_registry_store(r), &me, role, scope, name, token, &row, &err)) {
 		lt_registry_close(r);
 		return cli_fail(&err);
 	}

@@ -63,7 +63,7 @@ void h_certs_add(struct req *rq)
 	struct lt_cert c;
 	struct lt_err err = {0};
 	write_begin(rq);
-	int rc = lt_cert_register(rq->srv->store, code, pem, &c, &err);
+	int rc = lt_cert_bind(rq->srv->store, &rq->who, code, pem, &c, &err);
 	write_end(rq);
 	json_decref(o);
 	if (rc) {
@@ -86,7 +86,7 @@ void h_certs_revoke(struct req *rq)
 	}
 	struct lt_err err = {0};
 	write_begin(rq);
-	int rc = lt_cert_revoke(rq->srv->store, code, id, &err);
+	int rc = lt_cert_withdraw(rq->srv->store, &rq->who, code, id, &err);
 	write_end(rq);
 	if (rc)
 		reply_err(rq, &err);
