@@ -1179,6 +1179,70 @@ static void test_change_copied_keeps_its_id(void **state)
 	EXPECT(LT_ECONFLICT, lt_store_change_add(fx->s, &c, &err));
 }
 
+static int xop_cb(void *ctx, const struct lt_xdelivery *dl, const struct lt_xdoc *doc, const char *since)
+{
+	struct seen *w = ctx;
+	char item[160];
+	snprintf(item, sizeof item, "%s:%s:%s:%s", doc->id, dl->routed_to, dl->state, since);
+	seen_add(w, item);
+	w->last_rowid = dl->id;
+	return 0;
+}
+
+static int xwaiting_cb(void *ctx, const struct lt_xwaiting *x)
+{
+	struct seen *w = ctx;
+	char item[160];
+	snprintf(item, sizeof item, "%lld:%lld:%lld:%s:%s", (long long)x->system_id, (long long)x->waiting,
+		 (long long)x->stuck, x->oldest_doc, x->oldest_since);
+	seen_add(w, item);
+	return 0;
+}
+
+/* The operators' views: deliveries newest first with their filters and
+ * cursor, and per system what waits, what is stuck and the oldest. */
+static void test_operators_views(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4), b = add_system(fx->s, "B", D5);
+	struct lt_xdoc d1 = xdoc("d1", "edoc", a, "DOC-1", "2026-03-01T08:00:00Z");
+	struct lt_xdoc d2 = xdoc("d2", "edoc", a, "DOC-2", "2026-03-02T08:00:00Z");
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d1, &err));
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d2, &err));
+	deliver(fx->s, "d1", D5, b, "pending", "2026-03-01T08:00:00Z");
+	deliver(fx->s, "d2", D5, b, "pending", "2026-03-02T08:00:00Z");
+	deliver(fx->s, "d2", C31, 0, "no_system", "2026-03-02T08:00:00Z");
+	int n;
+	EXPECT(LT_OK, lt_store_xack(fx->s, "d1", b, "processing", "2026-03-01T09:00:00Z", &n, &err));
+	struct seen w = {0};
+	struct lt_xop_filter f = {0};
+	EXPECT(LT_OK, lt_store_xoperations(fx->s, &f, xop_cb, &w, &err));
+	assert_string_equal(w.text, "d2:" C31 ":no_system:,d2:" D5 ":pending:2026-03-02T08:00:00Z,d1:" D5
+				    ":processing:2026-03-01T08:00:00Z");
+	memset(&w, 0, sizeof w);
+	f = (struct lt_xop_filter){.state = "waiting", .since_before = "2026-03-01T12:00:00Z"};
+	EXPECT(LT_OK, lt_store_xoperations(fx->s, &f, xop_cb, &w, &err));
+	assert_string_equal(w.text, "d1:" D5 ":processing:2026-03-01T08:00:00Z");
+	memset(&w, 0, sizeof w);
+	f = (struct lt_xop_filter){.recipient = C31, .sender = D4};
+	EXPECT(LT_OK, lt_store_xoperations(fx->s, &f, xop_cb, &w, &err));
+	assert_int_equal(w.n, 1);
+	f = (struct lt_xop_filter){.state = "pending", .before_id = w.last_rowid};
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xoperations(fx->s, &f, xop_cb, &w, &err));
+	assert_string_equal(w.text, "d2:" D5 ":pending:2026-03-02T08:00:00Z");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xwaiting(fx->s, "2026-03-02T00:00:00Z", xwaiting_cb, &w, &err));
+	char want[160];
+	snprintf(want, sizeof want, "%lld:2:0:d1:2026-03-01T08:00:00Z", (long long)b);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xwaiting(fx->s, "2026-03-03T00:00:00Z", xwaiting_cb, &w, &err));
+	snprintf(want, sizeof want, "%lld:2:1:d1:2026-03-01T08:00:00Z", (long long)b);
+	assert_string_equal(w.text, want);
+}
+
 /* ---- concurrency: two writers on two handles (two nodes) ---- */
 
 struct writer {
@@ -1478,7 +1542,7 @@ static void test_search_equal_between_backends(void **state)
 	    X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),      \
 	    X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                         \
 	    X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),            \
-	    X(test_change_copied_keeps_its_id)
+	    X(test_change_copied_keeps_its_id), X(test_operators_views)
 
 int main(void)
 {

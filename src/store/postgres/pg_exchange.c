@@ -141,6 +141,27 @@ static const char SQL_STATS[] =
 									  "$3::text = 'recipient') g WHERE k IS NOT "
 									  "NULL ORDER BY k";
 
+/* Operators' views (the SQLite backend's rules). A waiting delivery's
+ * "since" is when it last became pending: its routing, or the binding that
+ * claimed it. */
+#define XOP_SINCE                                                                                                      \
+	"CASE WHEN l.state IN " WAITING " THEN coalesce((SELECT max(e.at) FROM xevents e "                             \
+	"WHERE e.delivery_id = l.id AND e.state = 'pending'), l.updated) ELSE '' END"
+static const char SQL_XOPS[] =
+    "SELECT " XDEL_COLS ", " XDOC_COLS ", " XOP_SINCE " AS since FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
+    "WHERE ($1::text = '' OR d.from_code = $1) AND ($2::text = '' OR l.routed_to = $2 OR l.addressed = $2) "
+    "AND ($3::text = '' OR l.state = $3 OR ($3 = 'waiting' AND l.state IN " WAITING ")) "
+    "AND ($5::bigint = 0 OR l.id < $5::bigint) AND ($4::text = '' OR (l.state IN " WAITING " AND " XOP_SINCE
+    " <= $4)) ORDER BY l.id DESC";
+/* The oldest of each system: the row of the least since (then the least
+ * id). */
+static const char SQL_XWAITING[] =
+    "WITH w AS (SELECT l.id, l.doc, l.system_id, l.state, " XOP_SINCE " AS since FROM xdeliveries l "
+    "WHERE l.state IN " WAITING " AND l.system_id > 0) "
+    "SELECT system_id, count(*), count(*) FILTER (WHERE state = 'pending' AND since <= $1::text), min(since), "
+    "(array_agg(id ORDER BY since, id))[1], (array_agg(doc ORDER BY since, id))[1] FROM w "
+    "GROUP BY system_id ORDER BY system_id";
+
 static void read_doc(const PGresult *r, int i, int o, struct lt_xdoc *d)
 {
 	memset(d, 0, sizeof *d);
@@ -444,8 +465,50 @@ static int pg_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
 	return rc;
 }
 
+static int pg_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,
+			  struct lt_err *err)
+{
+	char before[24];
+	const char *v[] = {f->sender ? f->sender : "", f->recipient ? f->recipient : "", f->state ? f->state : "",
+			   f->since_before ? f->since_before : "", lt__pg_itoa(before, f->before_id)};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_XOPS, 5, v, &r, err, "reading deliveries");
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
+		struct lt_xdelivery d;
+		struct lt_xdoc doc;
+		char since[32];
+		read_delivery(r, i, &d);
+		read_doc(r, i, 8, &doc);
+		lt__pg_copy(r, i, 22, since, sizeof since);
+		rc = cb(ctx, &d, &doc, since);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int pg_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx, struct lt_err *err)
+{
+	const char *v[] = {stuck_before ? stuck_before : ""};
+	PGresult *r = NULL;
+	int rc = lt__pg_run(lt__pg(s), SQL_XWAITING, 1, v, &r, err, "reading the waiting deliveries");
+	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
+		struct lt_xwaiting w = {0};
+		w.system_id = lt__pg_i64(r, i, 0);
+		w.waiting = lt__pg_i64(r, i, 1);
+		w.stuck = lt__pg_i64(r, i, 2);
+		lt__pg_copy(r, i, 3, w.oldest_since, sizeof w.oldest_since);
+		w.oldest_id = lt__pg_i64(r, i, 4);
+		lt__pg_copy(r, i, 5, w.oldest_doc, sizeof w.oldest_doc);
+		rc = cb(ctx, &w);
+	}
+	PQclear(r);
+	return rc;
+}
+
 void lt__pg_exchange_ops(struct lt_store_ops *ops)
 {
+	ops->xoperations = pg_xoperations;
+	ops->xwaiting = pg_xwaiting;
 	ops->xdoc_find = pg_xdoc_find;
 	ops->xdoc_add = pg_xdoc_add;
 	ops->xdoc_get = pg_xdoc_get;
