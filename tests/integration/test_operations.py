@@ -18,8 +18,8 @@ Standard library only. Ends with a line "N passed, M failed".
 """
 
 import os
-import sqlite3
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltd  # noqa: E402
@@ -96,9 +96,10 @@ class Operations(ltd.DaemonTest):
         self.assertEqual(([x["document"] for x in r["items"]], r["next_cursor"]), ([self.a], None))
 
     def test_2_stuck_oldest_and_metric(self):
-        with sqlite3.connect(self.reg.db) as db:
-            db.execute("UPDATE xevents SET at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days') WHERE "
-                       "delivery_id = (SELECT id FROM xdeliveries WHERE doc = ?) AND state = 'pending'", (self.a,))
+        days_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 3 * 86400))
+        self.assertRegex(self.a, "^[0-9a-f]+$")
+        self.reg.sql(f"UPDATE xevents SET at = '{days_ago}' WHERE delivery_id = "
+                     f"(SELECT id FROM xdeliveries WHERE doc = '{self.a}') AND state = 'pending'")
         self.assertEqual(self.docs("?older_than_hours=1"), [self.a])
         self.assertEqual(self.docs("?older_than_hours=1&state=pending"), [self.a])
         r = self.d.get("/v1/deliveries/waiting?stuck_hours=1", token=self.admin)
