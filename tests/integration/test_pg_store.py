@@ -11,6 +11,8 @@ LT_TEST_DB says: this file always starts its own throw-away cluster
   request in that moment is a 503 with Retry-After, the daemon reconnects by
   itself once the server is back, and what was answered 2xx before is
   there.
+- scripts/pg-tmp leaves nothing running when its whole process group is
+  killed (a test runner's timeout): its watchdog removes the cluster.
 - Two daemons on one database and one data_dir: a write through one is read
   through the other at once; the start-up sweep of one never removes what
   may be the other's upload in flight (a body without a row, a spool file,
@@ -21,6 +23,7 @@ Standard library only; ends with "N passed, M failed".
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -146,6 +149,36 @@ class PgDaemon(unittest.TestCase):
         self.daemon()
         self.assertFalse(os.path.exists(body), "an orphan body of long ago stayed")
         self.assertFalse(os.path.exists(spool), "an orphan spool file of long ago stayed")
+
+
+def running(pid):
+    """True while pid runs (a zombie waiting for its reaper does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+class PgTmp(unittest.TestCase):
+    def test_group_killed_leaves_nothing_running(self):
+        p = subprocess.Popen([ltpg.PG_TMP, "run", "sh", "-c", 'echo "$LT_TEST_PG"; exec sleep 60'],
+                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            uri = p.stdout.readline().strip()
+            self.assertIn("host=/tmp/lt-pg-", uri)
+            directory = uri.split("host=")[1]
+            self.assertTrue(os.path.isdir(directory))
+            with open(os.path.join(directory, "data", "postmaster.pid")) as f:
+                postmaster = int(f.readline())
+        finally:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and os.path.exists(directory):
+            time.sleep(0.2)
+        self.assertFalse(os.path.exists(directory), "the cluster's directory outlived its runner")
+        self.assertFalse(running(postmaster), "the postmaster outlived its runner")
 
 
 if __name__ == "__main__":
