@@ -41,9 +41,8 @@ void lt_exchange_close(struct lt_exchange *x);
 
 struct lt_upload;
 
-/* Begins an upload from a system (caller must have role system). */
-int lt_upload_begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
-		    struct lt_err *err);
+/* Begins an upload from ctx->who (a connected system: role system). */
+int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err);
 int lt_upload_feed(struct lt_upload *u, const void *buf, size_t len, struct lt_err *err);
 /* Validates, checks the sender may speak for From, routes (one delivery per
  * system bound to each routed code, or one no_system delivery; a code the
@@ -75,18 +74,27 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
 /* Transport acknowledgement of the caller's own deliveries (never another
  * system's, even for the same code): done, fail or processing. A document stays in the inbox until done, and done is
  * final: a later fail or processing changes nothing and the reply says "done". */
-int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
-		    json_t **out, struct lt_err *err);
+int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state, json_t **out,
+		    struct lt_err *err);
 
 /* Per delivery: routed-to code, receiving system, transport state and its
  * timeline, and the business-status timeline. Also for a manager whose
  * subtree holds the sender or a recipient (lt_access_document). */
 int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, const char *id, json_t **out,
 		      struct lt_err *err);
-/* Volume per day, month, sender or recipient between two dates (inclusive,
+/* For any caller with a credential: volume per day, month, sender or recipient between two dates (inclusive,
  * YYYY-MM-DD; empty for open ends): counts, bytes, latencies sent→01, →06. */
-int lt_exchange_stats(struct lt_exchange *x, const char *from, const char *to, const char *by, json_t **out,
-		      struct lt_err *err);
+int lt_exchange_stats(struct lt_exchange *x, const struct lt_principal *who, const char *from, const char *to,
+		      const char *by, json_t **out, struct lt_err *err);
+/* What a system (who) sent, oldest first, of kind ("edoc", "status", NULL
+ * for both); only doc_id when it names a package who sent (an id of
+ * anything else is ignored: the SDK passes received ids along). */
+int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, const char *kind, const char *doc_id,
+		     lt_xdoc_cb cb, void *ctx, struct lt_err *err);
+/* The deliveries of a package, and the business statuses answering it, for
+ * a caller lt_exchange_sent or lt_exchange_trace already let see it. */
+int lt_exchange_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err);
+int lt_exchange_statuses(struct lt_exchange *x, const char *doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
 /* Totals for /metrics. */
 struct lt_exchange_counts {
 	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays,

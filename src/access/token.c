@@ -74,9 +74,13 @@ int lt__token_insert(struct lt_store *s, enum lt_role role, const char *scope, c
 	return lt_store_token_add(s, row, err);
 }
 
-int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, const char *name,
-		    int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err)
+int lt_token_create(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope,
+		    const char *name, int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out,
+		    struct lt_err *err)
 {
+	int rc = lt_access_admin(&ctx->who, err);
+	if (rc)
+		return rc;
 	char canon[LT_CODE_BUFSZ] = "";
 	if (role == LT_ROLE_MANAGER) {
 		if (!scope || !*scope)
@@ -98,7 +102,7 @@ int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, co
 	if (role == LT_ROLE_ANONYMOUS)
 		return lt_err_set(err, LT_EINVAL, "no token is made for anonymous access");
 	struct lt_token row;
-	int rc = lt_store_begin(s, err);
+	rc = lt_store_begin(s, err);
 	if (rc)
 		return rc;
 	rc = lt__token_insert(s, role, canon, name, system_id, token, &row, err);
@@ -165,10 +169,9 @@ static int find_id(void *vctx, const struct lt_token *t)
 	return 1;
 }
 
-int lt_token_revoke(struct lt_store *s, const struct lt_principal *caller, int64_t id, struct lt_token *out,
-		    struct lt_err *err)
+int lt_token_revoke(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, struct lt_token *out, struct lt_err *err)
 {
-	int rc = lt_access_admin(caller, err);
+	int rc = lt_access_admin(&ctx->who, err);
 	if (rc)
 		return rc;
 	struct lt_token row = {0};
@@ -189,7 +192,7 @@ int lt_token_revoke(struct lt_store *s, const struct lt_principal *caller, int64
 	if (rc == LT_OK) {
 		json_t *d =
 		    json_pack("{s:s,s:s,s:I}", "role", row.role, "name", row.name, "system", (json_int_t)row.system_id);
-		rc = d ? lt_audit_record(s, caller, "token.revoke", target, d, err)
+		rc = d ? lt_audit_record(s, ctx, "token.revoke", target, d, err)
 		       : lt_err_set(err, LT_ENOMEM, "out of memory");
 		json_decref(d);
 	}

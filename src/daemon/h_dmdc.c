@@ -146,9 +146,7 @@ void h_dmdc_category_post(struct req *rq)
 	}
 	struct lt_import_report rep = {0};
 	struct lt_err err = {0};
-	write_begin(rq);
-	int rc = lt_registry_add_records(rq->srv->reg, &rq->who, level, arr, &rep, &err);
-	write_end(rq);
+	int rc = lt_registry_add_records(rq->srv->reg, &rq->call, level, arr, &rep, &err);
 	json_decref(arr);
 	if (rc == LT_OK) {
 		dmdc_reply(rq, 200, "Done", rep.imported);

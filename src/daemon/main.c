@@ -137,7 +137,6 @@ static int start_up(struct server *srv, struct lt_err *err)
 	    (rc = lt_seal_key_in(srv->cfg.data_dir, true, srv->seal_key, err)) || (rc = open_access_log(srv, err)))
 		return rc;
 	srv->store = lt_registry_store(srv->reg);
-	lt_registry_set_actor(srv->reg, "http");
 	struct lt_exchange_opts xo = {.data_dir = srv->cfg.data_dir,
 				      .max_package_bytes = (uint64_t)srv->cfg.max_package_bytes,
 				      .retention_days = (int)srv->cfg.retention_days,
@@ -214,7 +213,6 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&srv.log_lock, NULL);
-	pthread_mutex_init(&srv.write_lock, NULL);
 
 	int rc = start_up(&srv, &err);
 	if (rc) {

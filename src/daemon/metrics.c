@@ -154,7 +154,7 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    atomic_load(&srv->active));
 	int64_t last_seq = 0;
 	struct lt_exchange_counts xc;
-	if (lt_store_last_seq(srv->store, &last_seq, err) || lt_exchange_counts(srv->xch, &xc, err)) {
+	if (lt_registry_last_seq(srv->reg, &last_seq, err) || lt_exchange_counts(srv->xch, &xc, err)) {
 		free(b.p);
 		return NULL;
 	}

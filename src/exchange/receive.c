@@ -193,9 +193,10 @@ int lt__apply_ack(struct lt_exchange *x, struct lt__job *j)
 	return rc;
 }
 
-int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
-		    json_t **out, struct lt_err *err)
+int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state, json_t **out,
+		    struct lt_err *err)
 {
+	const struct lt_principal *who = &ctx->who;
 	if (!state || (strcmp(state, "done") != 0 && strcmp(state, "fail") != 0 && strcmp(state, "processing") != 0))
 		return lt_err_set(err, LT_EINVAL, "state must be done, fail or processing");
 	if (who->role != LT_ROLE_SYSTEM)

@@ -26,9 +26,9 @@ struct lt_upload {
 	struct lt_err fail_err;
 };
 
-int lt_upload_begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
-		    struct lt_err *err)
+int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
 {
+	const struct lt_principal *sender = &ctx->who;
 	if (sender->role != LT_ROLE_SYSTEM || sender->system_id <= 0)
 		return lt_err_set(err, sender->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
 				  "only a connected system sends documents: use the bearer token from "

@@ -133,7 +133,7 @@ static void test_store_failures_reported(void **state)
 			      .name = "Sở Tư pháp tỉnh Cao Bằng",
 			      .decision = {"1/QĐ-UBND", "2026-01-05", "UBND tỉnh Cao Bằng"}};
 	struct lt_unit u;
-	int rc = lt_registry_issue(r, &is, &u, &err);
+	int rc = lt_registry_issue(r, FX_ADMIN, &is, &u, &err);
 	assert_true(rc < 0);
 	assert_int_equal(rc, (int)err.status);
 	assert_true(err.msg[0] != '\0');
