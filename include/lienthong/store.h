@@ -18,7 +18,7 @@ struct lt_store;
 /* One entry of the append-only event log. data is owned by whoever filled
  * the struct (see lt_event_clear). */
 struct lt_event {
-	int64_t seq;       /* gap-free, assigned by the store */
+	int64_t seq;       /* assigned by the store in commit order, gap-free: lt_store_event_append */
 	int64_t change_id; /* the change (a reorganisation, an import) it belongs to */
 	char kind[16];     /* issue, update, rename, move, split, merge, dissolve, import */
 	char code[LT_CODE_BUFSZ];
@@ -101,7 +101,19 @@ int lt_store_predecessors(struct lt_store *s, const char *code, struct lt_codeli
 int lt_store_change_add(struct lt_store *s, struct lt_change *c, struct lt_err *err);
 int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err);
 
-/* Appends ev (seq is set on return). */
+/* Appends ev inside the caller's write transaction; seq is set on return.
+ *
+ * The change feed's promise, with any number of writers (threads, daemons,
+ * nodes): every event has one seq; seqs are 1, 2, 3… with no gap; and they
+ * follow commit order: when an event with seq n can be read, so can every
+ * event below n. So a consumer that stores the last seq it read and asks
+ * for what follows never skips one. A backend meets it by taking seq from a
+ * counter that only one writing transaction holds at a time, until it
+ * commits: SQLite, the database's write lock (max(seq) + 1 under BEGIN
+ * IMMEDIATE); PostgreSQL, a counter row updated in the transaction (its row
+ * lock holds until commit), never a sequence, whose numbers have gaps and
+ * commit out of order. Registry writes are rare, so holding the counter
+ * to commit costs nothing that matters. */
 int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
 int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
 int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,

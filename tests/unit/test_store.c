@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "conformance_feed.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -116,9 +117,44 @@ static void test_threads_holding_every_reader_nest(void **state)
 	pthread_barrier_destroy(&b);
 }
 
+/* Five handles on one SQLite file, as five processes would open it: four
+ * write the event log at once while the fifth follows the feed. */
+static void test_feed_order_with_concurrent_writers(void **state)
+{
+	struct fx *fx = *state;
+	enum { N = 5 };
+	struct lt_store *h[N];
+	char uri[128];
+	snprintf(uri, sizeof uri, "%s/t.db", fx->dir);
+	struct lt_err err = {0};
+	h[0] = fx->s;
+	for (int i = 1; i < N; i++)
+		if (lt_store_open(&h[i], uri, &err) != LT_OK)
+			fail_msg("open %d: %s", i, err.msg);
+	conformance_feed_concurrent_writers(h, N);
+	for (int i = 1; i < N; i++)
+		lt_store_close(h[i]);
+}
+
+/* An event is appended only inside a transaction: outside one, nothing
+ * would hold the feed's counter to commit. */
+static void test_event_outside_a_transaction_is_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_event ev = {.kind = "update", .code = "000.00.01.H47", .at = "2026-12-07T12:00:00Z",
+			      .effective = "2026-12-07", .data = "{}"};
+	assert_int_equal(lt_store_event_append(fx->s, &ev, &err), LT_EIO);
+	int64_t last = -1;
+	assert_int_equal(lt_store_last_seq(fx->s, &last, &err), LT_OK);
+	assert_int_equal(last, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_feed_order_with_concurrent_writers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_outside_a_transaction_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_reads_past_the_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
 	};

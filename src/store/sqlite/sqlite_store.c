@@ -295,6 +295,8 @@ static int sq_begin(struct lt_store *s, struct lt_err *err)
 	return LT_OK;
 }
 
+bool lt__sq_in_txn(struct lt__sq_store *st) { return tl_txn == st; }
+
 void lt__sq_registry_changed(struct lt__sq_store *st)
 {
 	if (st->in_txn)

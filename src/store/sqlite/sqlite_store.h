@@ -78,6 +78,8 @@ int lt__sq_one(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q,
 /* Marks that the registry (units, lineage, events) changed: at commit, or
  * at once for a write outside a transaction. Called with the writer held. */
 void lt__sq_registry_changed(struct lt__sq_store *st);
+/* Whether this thread holds st's write transaction. */
+bool lt__sq_in_txn(struct lt__sq_store *st);
 /* Runs a statement that returns no rows (reset afterwards). */
 int lt__sq_exec(struct lt__sq_conn *c, sqlite3_stmt *s, struct lt_err *err, const char *what);
 

@@ -34,8 +34,11 @@ static const char SQL_CHILDREN[] = "SELECT " UNIT_SEL " FROM units WHERE parent 
 				   " ORDER BY sort_key";
 static const char SQL_SUBTREE[] = "SELECT " UNIT_SEL " FROM units WHERE sort_key GLOB ?1 AND code <> ?2 AND "
 				  STATUS_FILTER " ORDER BY sort_key";
-static const char SQL_EVENT_ADD[] = "INSERT INTO events (change_id, kind, code, parent, sort_key, at, effective, data) "
-			"VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
+/* The feed's counter is the log's last seq, read and advanced under the
+ * database's write lock (BEGIN IMMEDIATE), which the transaction holds until
+ * it commits: so seq follows commit order and has no gap (lt_store_event_append). */
+static const char SQL_EVENT_ADD[] = "INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
+			"VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM events),?1,?2,?3,?4,?5,?6,?7,?8)";
 static const char SQL_EVENTS_FOR[] = "SELECT " EVENT_COLS " FROM events WHERE code = ?1 ORDER BY seq";
 static const char SQL_EVENTS_AFTER[] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 static const char SQL_LAST_SEQ[] = "SELECT coalesce(max(seq), 0) FROM events";
@@ -786,6 +789,8 @@ static int sq_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_
 static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
+	if (!lt__sq_in_txn(st))
+		return lt_err_set(err, LT_EIO, "internal error: an event is appended only inside a write transaction");
 	char rev[LT_CODE_BUFSZ];
 	struct lt__sq_conn *cn;
 	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD, &cn, err);
