@@ -61,8 +61,9 @@ struct lt_search {
 	int limit;          /* 1..500 */
 };
 /* Calls cb per match: in tree order for code searches and listings, in
- * recording (rowid) order for name searches; next_cursor (LT_CODE_BUFSZ) is
- * set to the last item's cursor when the page is full, else "". */
+ * the store's order for name searches (lt_store_search); next_cursor
+ * (LT_CURSOR_BUFSZ, opaque) is set to where the page ended when it is full,
+ * else "". */
 int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit_cb cb, void *ctx,
 		       char *next_cursor, struct lt_err *err);
 

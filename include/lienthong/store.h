@@ -51,11 +51,16 @@ struct lt_search_query {
 	const char *under;      /* subtree root code (itself excluded), NULL for any */
 	int level;              /* 0 = any */
 	enum lt_status_filter status;
-	const char *after;      /* cursor: reversed code of the last item seen */
-	bool by_rowid;          /* order by the store's row number (name searches) */
-	int64_t after_rowid;    /* with by_rowid: the last row seen */
+	const char *cursor;     /* where the previous page ended (its next cursor); NULL for the first */
 	int limit;
 };
+
+/* A search cursor: opaque text the store makes and reads back, printable
+ * ASCII without spaces, shorter than LT_CURSOR_BUFSZ. Each backend defines
+ * its own (SQLite: the reversed code of the last row for tree order, "@"
+ * and its row number for a name search); a cursor it did not make is
+ * LT_EINVAL. */
+#define LT_CURSOR_BUFSZ 64
 
 typedef int (*lt_unit_cb)(void *ctx, const struct lt_unit *u);
 typedef int (*lt_event_cb)(void *ctx, const struct lt_event *ev);
@@ -85,7 +90,12 @@ int lt_store_children(struct lt_store *s, const char *parent, enum lt_status_fil
 /* Every subtree unit (not the root), in tree order. */
 int lt_store_subtree(struct lt_store *s, const char *root, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
 		     struct lt_err *err);
-int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx,
+/* Calls cb per match, at most q->limit: code searches and listings in tree
+ * order (by reversed code); name searches (text_fold) in an order the
+ * backend chooses, stable while no unit is written, so pages resume where
+ * they stopped. next (LT_CURSOR_BUFSZ) receives the cursor after the last
+ * row given to cb, "" when none was. */
+int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx, char *next,
 		    struct lt_err *err);
 /* Every number ever used for a child of parent, from the live table and from
  * the event log both, so a restored or edited table cannot free a number.
@@ -119,11 +129,19 @@ int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, vo
 int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
 			  struct lt_err *err);
 /* A number that changes whenever the registry's units, lineage or events
- * change: at once for this process's commits, within 50 ms for another
- * process's. Equal numbers mean nothing was changed in between, so a reply
+ * change. Equal numbers mean nothing was changed in between, so a reply
  * built from the registry under one generation may be served again while
- * it holds. Cheap: no database read on most calls. */
+ * it holds. Cheap: no database read on most calls.
+ *
+ * This handle's own commits change it at once. Another writer's commits
+ * (another process, another node) reach it by the backend's notification,
+ * within the bound lt_store_notify_bound_ms states: SQLite polls PRAGMA
+ * data_version at most that often; PostgreSQL listens for a NOTIFY sent in
+ * the writing transaction. */
 uint64_t lt_store_generation(struct lt_store *s);
+/* The longest time, in milliseconds, after another writer's commit before
+ * lt_store_generation on this handle changes. */
+int lt_store_notify_bound_ms(struct lt_store *s);
 /* The sequence number of the last event recorded (0 when none). */
 int lt_store_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err);
 /* The latest event of code effective on or before date: LT_ENOTFOUND if the

@@ -76,11 +76,11 @@ void h_unit_get(struct req *rq)
 	char code[LT_CODE_BUFSZ], as_of[LT_DATE_BUFSZ];
 	if (!path_code(rq, code) || !req_query_date(rq, "as_of", as_of))
 		return;
-	struct lt_store *store = rq->srv->store;
+	const void *owner = rq->srv->reg;
 	uint64_t gen = lt_registry_generation(rq->srv->reg);
 	char *body = NULL;
 	size_t len = 0;
-	if (!as_of[0] && unit_cache_get(rq->srv->ucache, store, code, gen, rq->etag, &body, &len)) {
+	if (!as_of[0] && unit_cache_get(rq->srv->ucache, owner, code, gen, rq->etag, &body, &len)) {
 		if (reply_etag(rq, rq->etag))
 			free(body);
 		else
@@ -104,7 +104,7 @@ void h_unit_get(struct req *rq)
 		return;
 	}
 	json_decref(o);
-	unit_cache_put(rq->srv->ucache, store, u.code, gen, rq->etag, body, len);
+	unit_cache_put(rq->srv->ucache, owner, u.code, gen, rq->etag, body, len);
 	reply_raw(rq, 200, JSON_TYPE, body, len);
 }
 
@@ -207,7 +207,7 @@ void h_unit_search(struct req *rq)
 			      .status = f,
 			      .cursor = req_query(rq, "cursor"),
 			      .limit = (int)limit};
-	char next[LT_CODE_BUFSZ] = "";
+	char next[LT_CURSOR_BUFSZ] = "";
 	struct lt_err err = {0};
 	json_t *items = json_array();
 	if (lt_registry_search(rq->srv->reg, &s, collect_unit, items, next, &err)) {

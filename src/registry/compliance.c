@@ -120,7 +120,7 @@ int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **o
 		}
 	}
 	int rc = lt_store_changes(r->store, on_change, &rep, err);
-	char cursor[LT_CODE_BUFSZ] = "";
+	char cursor[LT_CURSOR_BUFSZ] = "";
 	while (rc == LT_OK) {
 		struct lt_search q = {.status = LT_FILTER_ACTIVE, .limit = 500, .cursor = cursor};
 		if ((rc = lt_registry_search(r, &q, on_unit, &rep, cursor, err)) || !cursor[0])

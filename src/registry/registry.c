@@ -405,18 +405,12 @@ struct search_ctx {
 	lt_unit_cb cb;
 	void *ctx;
 	int count;
-	char last[LT_CODE_BUFSZ];
-	bool by_rowid;
 };
 
 static int search_row(void *vctx, const struct lt_unit *u)
 {
 	struct search_ctx *s = vctx;
 	s->count++;
-	if (s->by_rowid)
-		snprintf(s->last, sizeof s->last, "@%lld", (long long)u->rowid);
-	else
-		lt_code_rev(u->code, s->last);
 	return s->cb(s->ctx, u);
 }
 
@@ -495,30 +489,19 @@ int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit
 			return err ? err->status : LT_EINVAL;
 		sq.under = under;
 	}
-	/* Name searches page by row number ("@123"), the others in tree order
-	 * by reversed code. */
-	sq.by_rowid = sq.text_fold && sq.text_fold[0];
-	if (q->cursor && q->cursor[0]) {
-		char *end;
-		if (sq.by_rowid && q->cursor[0] == '@' && (sq.after_rowid = strtoll(q->cursor + 1, &end, 10)) > 0 &&
-		    !*end) {
-			/* a row cursor */
-		} else if (!sq.by_rowid && strlen(q->cursor) < LT_CODE_BUFSZ &&
-			   strspn(q->cursor, "ABCDEFGHIJKW0123456789.") == strlen(q->cursor)) {
-			sq.after = q->cursor;
-		} else {
-			return lt_err_set(err, LT_EINVAL, "cursor is not one this server gave out for this query");
-		}
-	}
+	/* The store makes the cursors and reads them back. */
+	if (q->cursor && q->cursor[0])
+		sq.cursor = q->cursor;
 	sq.level = q->level;
 	sq.status = q->status;
 	sq.limit = limit;
-	struct search_ctx s = {cb, ctx, 0, "", sq.by_rowid};
-	int rc = lt_store_search(r->store, &sq, search_row, &s, err);
+	struct search_ctx s = {cb, ctx, 0};
+	char last[LT_CURSOR_BUFSZ];
+	int rc = lt_store_search(r->store, &sq, search_row, &s, last, err);
 	if (rc)
 		return rc;
 	if (next_cursor)
-		snprintf(next_cursor, LT_CODE_BUFSZ, "%s", s.count == limit ? s.last : "");
+		snprintf(next_cursor, LT_CURSOR_BUFSZ, "%s", s.count == limit ? last : "");
 	return LT_OK;
 }
 

@@ -92,11 +92,11 @@ int lt_vxp_agencies(struct lt_registry *r, enum lt_vxp_agencies which, json_t **
 	struct agencies_ctx c = {r, which, json_array(), err};
 	if (!c.data)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
-	char cursor[LT_CODE_BUFSZ] = "";
+	char cursor[LT_CURSOR_BUFSZ] = "";
 	/* getSynchronizeUnit reports closed units too, as deleted. */
 	enum lt_status_filter f = which == LT_VXP_SYNCHRONIZE ? LT_FILTER_ALL : LT_FILTER_ACTIVE;
 	for (;;) {
-		char next[LT_CODE_BUFSZ] = "";
+		char next[LT_CURSOR_BUFSZ] = "";
 		struct lt_search q = {.status = f, .cursor = cursor[0] ? cursor : NULL, .limit = 500};
 		int rc = lt_registry_search(r, &q, agency, &c, next, err);
 		if (rc) {
