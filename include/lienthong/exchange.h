@@ -19,6 +19,48 @@
 
 struct lt_exchange;
 
+/* ---- delivery states and the rules over them ----
+ *
+ * The one statement of the exchange's rules; a store stores a state as its
+ * name (lt_delivery_state_name) and each backend implements these rules in
+ * its own queries (store.h says which operation applies which), checked by
+ * the conformance case in tests/unit/conformance_exchange.h. */
+enum lt_delivery_state {
+	LT_DELIVERY_PENDING,    /* waits for its system to fetch it */
+	LT_DELIVERY_PROCESSING, /* its system said it is working on it */
+	LT_DELIVERY_DONE,       /* its system finished it: final */
+	LT_DELIVERY_FAIL,       /* its system could not process it; it stays in the inbox */
+	LT_DELIVERY_REFUSED,    /* the recipient cannot be delivered to (unknown, closed without successor) */
+	LT_DELIVERY_MERGED,     /* a second address of a unit another delivery already carries it to */
+	LT_DELIVERY_NO_SYSTEM,  /* waits for a system to be bound to the routed-to code */
+	LT_DELIVERY_EXPIRED,    /* waited hold_days for a system in vain */
+};
+#define LT_DELIVERY_STATES 8
+
+/* "pending", "processing", "done", "fail", "refused", "merged", "no_system",
+ * "expired": the names the API, the trace and the store use. */
+const char *lt_delivery_state_name(enum lt_delivery_state s);
+/* LT_EINVAL for a name that is no state. */
+int lt_delivery_state_parse(const char *name, enum lt_delivery_state *out, struct lt_err *err);
+/* In its system's inbox: pending, processing, fail (lt_store_xinbox; the
+ * pending count of /metrics). */
+bool lt_delivery_waits(enum lt_delivery_state s);
+/* What a transport acknowledgement of a delivery in state from to state to
+ * (done, fail or processing) does: it changes a waiting delivery to another
+ * state, and nothing else: done is final, a repeat is no change
+ * (lt_store_xack). Whether the delivery is the acknowledger's own is the
+ * acknowledgement's count either way, as long as it was ever delivered
+ * (waiting or done). */
+bool lt_delivery_ack_changes(enum lt_delivery_state from, enum lt_delivery_state to);
+bool lt_delivery_ack_counts(enum lt_delivery_state s);
+/* Waits for nothing any more: done, refused, merged, expired. A package
+ * none of whose deliveries waits, the last of them changed longer ago than
+ * the retention period, loses its body (lt_store_xexpired); its trace and
+ * statistics stay. */
+bool lt_delivery_settled(enum lt_delivery_state s);
+/* Whether an acknowledgement may set it: done, fail, processing. */
+bool lt_delivery_ack_state(enum lt_delivery_state s);
+
 struct lt_exchange_opts {
 	const char *data_dir;      /* package bodies live in data_dir/packages */
 	uint64_t max_package_bytes;

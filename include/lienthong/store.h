@@ -226,7 +226,15 @@ int lt_store_audits(struct lt_store *s, const char *target, int64_t after, int l
  * to it, to new_code (a unit that moved). */
 int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 
-/* ---- exchange: documents, deliveries, statuses ---- */
+/* ---- exchange: documents, deliveries, statuses ----
+ *
+ * A delivery's state is kept as its name (lt_delivery_state_name in
+ * exchange.h: pending, processing, done, fail, refused, merged, no_system,
+ * expired). The exchange's rules over the states are stated once, in
+ * exchange.h (lt_delivery_waits, lt_delivery_ack_changes,
+ * lt_delivery_ack_counts, lt_delivery_settled); the operations below that
+ * apply one say which, and every backend's queries implement exactly it
+ * (tests/unit/conformance_exchange.h checks them state by state). */
 
 struct lt_xdoc {
 	char id[33];
@@ -251,7 +259,7 @@ struct lt_xdelivery {
 	char addressed[LT_CODE_BUFSZ]; /* the To/OrganId as written */
 	char routed_to[LT_CODE_BUFSZ]; /* where it goes ("" when refused) */
 	int64_t system_id;             /* the receiving system; 0 when none (refused, merged, no_system, expired) */
-	char state[12];                /* pending, processing, done, fail, refused, merged, no_system, expired */
+	char state[12];                /* lt_delivery_state_name(): pending, processing, done, fail, refused, merged, no_system, expired */
 	char reason[256];
 	char updated[32];
 };
@@ -302,12 +310,14 @@ int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb
 /* The connected systems that receive for code (bound to it), lowest id first. */
 typedef int (*lt_xreceiver_cb)(void *ctx, int64_t system_id);
 int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
-/* The system's deliveries waiting for it (pending, processing, fail), after
- * the cursor, oldest first. kind NULL for both. */
+/* The system's deliveries that wait (lt_delivery_waits), after the cursor
+ * (a delivery id), oldest first. kind NULL for both. */
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		    lt_xinbox_cb cb, void *ctx, struct lt_err *err);
-/* Sets the state of the system's deliveries of doc, except those already
- * done (done is final); *n says how many are the system's (0: none). */
+/* An acknowledgement: each of the system's deliveries of doc goes to state
+ * where lt_delivery_ack_changes says it does (done is final; a repeat is no
+ * change), with a transport event; *n counts the system's deliveries of doc
+ * that lt_delivery_ack_counts (0: none was ever delivered to it). */
 int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
 		  int *n, struct lt_err *err);
 int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
@@ -316,19 +326,27 @@ int lt_store_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb
 /* Packages a system sent, oldest first; kind NULL for both. */
 int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
 		   struct lt_err *err);
-/* by: day, month, sender, recipient. */
+/* Edoc volume and latencies between two dates of `received` (inclusive,
+ * YYYY-MM-DD; "" for open ends), grouped by: day or month of received,
+ * sender (from_code) or recipient (routed_to). documents and bytes count
+ * each package once per group; deliveries counts those not merged. The
+ * latency to 01 (to 06) of a delivery, not merged, is the seconds from the
+ * package's received to the first (earliest received) status 01 (06)
+ * answering it (ref_doc) from its routed_to code; sent_to_01_s is their
+ * mean over the group's deliveries that have one, n_01 how many. */
 int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
 		    void *ctx, struct lt_err *err);
-/* Packages none of whose deliveries still waits (each done, refused,
- * merged or expired), the last changed before `before`, with a body still
- * on disk. */
+/* Retention: packages with a body still kept, every delivery of which is
+ * settled (lt_delivery_settled), the latest delivery change (updated)
+ * before `before`. */
 int lt_store_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err);
 /* Deliveries that waited for a system (no_system) since before `before`
  * become expired at `at`, with reason; *n says how many. */
 int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
 			  struct lt_err *err);
-/* Totals: [documents, statuses, bytes, pending, done, refused]. */
+/* Totals: [edoc packages, status packages, bytes of both, deliveries that
+ * wait (lt_delivery_waits), done, refused]. */
 int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err);
 
 /* ---- signing certificates bound to codes ---- */

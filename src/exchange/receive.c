@@ -15,7 +15,8 @@ static int reply_recipient(void *vctx, const struct lt_xdelivery *d)
 	 * pending, so a replay gets the first reply even after
 	 * acknowledgements; refused, merged and a wait for a system (or its
 	 * end) are said as they are. */
-	bool transport = !strcmp(d->state, "processing") || !strcmp(d->state, "done") || !strcmp(d->state, "fail");
+	enum lt_delivery_state s = LT_DELIVERY_PENDING;
+	bool transport = lt_delivery_state_parse(d->state, &s, NULL) == LT_OK && lt_delivery_ack_state(s);
 	return lt__list_append(c,
 			       lt__xpack(c->err, "the reply's recipient list", "{s:s,s:s?,s:o,s:s,s:s?}", "code",
 					 d->addressed, "routed_to", d->routed_to[0] ? d->routed_to : NULL, "system",
@@ -157,7 +158,7 @@ static int count_done(void *vctx, const struct lt_xdelivery *d)
 	if (d->system_id != c->system_id)
 		return LT_OK;
 	c->mine_n++;
-	c->done += strcmp(d->state, "done") == 0;
+	c->done += lt__dl_is(d, LT_DELIVERY_DONE);
 	return LT_OK;
 }
 
@@ -184,7 +185,7 @@ int lt__apply_ack(struct lt_exchange *x, struct lt__job *j)
 	/* done is final (the store leaves done deliveries alone): a later
 	 * processing or fail is answered with the state they are still in,
 	 * read in the same transaction as the update. */
-	if (strcmp(j->ack_state, "done") == 0)
+	if (j->ack_to == LT_DELIVERY_DONE)
 		return LT_OK;
 	struct ack_ctx ac = {j->ack_system, 0, 0};
 	rc = lt_store_xdeliveries(x->store, j->ack_doc, count_done, &ac, &j->err);
@@ -197,7 +198,8 @@ int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char 
 		    struct lt_err *err)
 {
 	const struct lt_principal *who = &ctx->who;
-	if (!state || (strcmp(state, "done") != 0 && strcmp(state, "fail") != 0 && strcmp(state, "processing") != 0))
+	enum lt_delivery_state to;
+	if (lt_delivery_state_parse(state, &to, NULL) != LT_OK || !lt_delivery_ack_state(to))
 		return lt_err_set(err, LT_EINVAL, "state must be done, fail or processing");
 	if (who->role != LT_ROLE_SYSTEM)
 		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
@@ -210,6 +212,7 @@ int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char 
 	job.kind = LT__JOB_ACK;
 	job.ack_doc = id;
 	job.ack_state = state;
+	job.ack_to = to;
 	job.ack_system = who->system_id;
 	lt_time_now(job.ack_at);
 	if (lt__commit_job(x, &job)) {

@@ -270,7 +270,7 @@ static int keep_status(void *vctx, const struct lt_xstatus *st)
 static int sent_row(void *vctx, const struct lt_xdelivery *d)
 {
 	struct sent_ctx *c = vctx;
-	if (strcmp(d->state, "merged") == 0)
+	if (strcmp(d->state, lt_delivery_state_name(LT_DELIVERY_MERGED)) == 0)
 		return 0;
 	/* The latest business status this recipient sent back. */
 	const char *code = "", *at = "";
@@ -291,7 +291,7 @@ static int sent_row(void *vctx, const struct lt_xdelivery *d)
 				 "fromCode", c->doc->from_code, "toCode", d->routed_to[0] ? d->routed_to : d->addressed,
 				 "title", c->doc->subject, "notation", notation ? notation + 1 : "", "messageType",
 				 c->doc->kind, "sentTime", c->doc->received, "receivedTime",
-				 strcmp(d->state, "done") == 0 ? d->updated : "", "sendStatus", d->state,
+				 strcmp(d->state, lt_delivery_state_name(LT_DELIVERY_DONE)) == 0 ? d->updated : "", "sendStatus", d->state,
 				 "sendStatusDesc", d->reason[0] ? d->reason : d->state, "receiveStatus", code,
 				 "receiveStatusDesc", name ? name : "");
 	(void)at;

@@ -34,9 +34,13 @@ static void *cf_write(void *arg)
 		for (int k = 0; rc == LT_OK && k < CF_PER_TXN; k++) {
 			char data[96];
 			snprintf(data, sizeof data, "{\"w\":%d,\"i\":%d,\"k\":%d}", w->id, i, k);
-			struct lt_event ev = {.change_id = 0, .kind = "update", .code = "000.00.01.H47",
-					      .parent = "000.00.00.H47", .at = "2026-12-07T12:00:00Z",
-					      .effective = "2026-12-07", .data = data};
+			struct lt_event ev = {.change_id = 0,
+					      .kind = "update",
+					      .code = "000.00.01.H47",
+					      .parent = "000.00.00.H47",
+					      .at = "2026-12-07T12:00:00Z",
+					      .effective = "2026-12-07",
+					      .data = data};
 			rc = lt_store_event_append(w->s, &ev, &err);
 		}
 		if (rc == LT_OK)
@@ -54,7 +58,7 @@ static void *cf_write(void *arg)
 struct cf_seen {
 	int64_t last; /* the consumer's stored position */
 	int64_t n, cap;
-	int (*wik)[3]; /* per seq (index seq - 1): writer, transaction, place in it */
+	int (*wik)[3];      /* per seq (index seq - 1): writer, transaction, place in it */
 	int64_t skipped_at; /* the first seq read past a gap, 0 when none */
 };
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "conformance_exchange.h"
 #include "conformance_feed.h"
 
 #include <pthread.h>
@@ -250,12 +251,20 @@ static void test_generation_follows_another_writer_within_its_bound(void **state
 		fail_msg("seen after %lld ms; the store states %d ms", (long long)seen, bound);
 }
 
+/* The SQLite queries apply the delivery-state rules of exchange.h. */
+static void test_exchange_state_rules(void **state)
+{
+	struct fx *fx = *state;
+	conformance_exchange_state_rules(fx->s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_feed_order_with_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_outside_a_transaction_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursors_are_the_stores, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exchange_state_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generation_follows_another_writer_within_its_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_reads_past_the_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
