@@ -144,10 +144,12 @@ struct lt_exchange_counts {
 };
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 
-/* Marks expired the deliveries that waited hold_days for a system; then
- * removes the bodies none of whose deliveries waits any more (done, refused,
- * merged, expired), the last changed longer ago than the retention period;
- * traces and statistics stay. *removed says how many bodies. */
-int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed, struct lt_err *err);
+/* The hub's housekeeping, for an admin (the daemon's retention thread acts
+ * as one): marks expired the deliveries that waited hold_days for a
+ * system; then removes the bodies none of whose deliveries waits any more
+ * (lt_delivery_settled), the last changed longer ago than the retention
+ * period; traces and statistics stay. *removed says how many bodies. */
+int lt_exchange_expire(struct lt_exchange *x, const struct lt_ctx *ctx, const char *today, size_t *removed,
+		       struct lt_err *err);
 
 #endif

@@ -280,9 +280,13 @@ static int expire_held(struct lt_exchange *x, const char *today, struct lt_err *
 	return rc;
 }
 
-int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed, struct lt_err *err)
+int lt_exchange_expire(struct lt_exchange *x, const struct lt_ctx *ctx, const char *today, size_t *removed,
+		       struct lt_err *err)
 {
 	*removed = 0;
+	int denied = lt_access_admin(&ctx->who, err);
+	if (denied)
+		return denied;
 	int hrc = expire_held(x, today, err);
 	if (hrc)
 		return hrc;

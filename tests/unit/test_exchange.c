@@ -319,8 +319,10 @@ static void test_inbox_ack_status_trace(void **state)
 	/* Retention: nothing while a recipient has not acknowledged; once every
 	 * delivery is done the bodies go and the trace stays. */
 	size_t removed = 0;
-	assert_int_equal(lt_exchange_expire(fx->x, "2099-01-01", &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, "2099-01-01", &removed, &err), LT_OK);
 	assert_int_equal(removed, 0);
+	/* Housekeeping is the hub's: a system cannot make bodies go early. */
+	assert_int_equal(lt_exchange_expire(fx->x, FX_CTX(&fx->h26), "2099-01-01", &removed, &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h26), id, "done", &out, &err), LT_OK);
 	json_decref(out);
 	struct lt_inbox_query iq = {"status", 0, 500};
@@ -341,9 +343,9 @@ static void test_inbox_ack_status_trace(void **state)
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(tomorrow, sizeof tomorrow, "%Y-%m-%d", &tm);
-	assert_int_equal(lt_exchange_expire(fx->x, tomorrow, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, tomorrow, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0); /* inside the 30 days since the last ack */
-	assert_int_equal(lt_exchange_expire(fx->x, "2099-01-01", &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, "2099-01-01", &removed, &err), LT_OK);
 	assert_int_equal(removed, 5);
 	assert_int_equal(count_packages(fx), 0);
 	assert_int_equal(lt_exchange_open_body(fx->x, &fx->h17, id, &fd, &size, &err), LT_ENOTFOUND);
@@ -655,18 +657,18 @@ static void test_retention_counts_from_the_last_ack(void **state)
 	lt_time_now(now);
 	snprintf(today, sizeof today, "%.10s", now);
 	size_t removed = 9;
-	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, today, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0); /* still being processed */
 	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h26), id, "done", &out, &err), LT_OK);
 	json_decref(out);
 	/* 10 days after the last acknowledgement: inside the 30 days. */
 	assert_int_equal(lt_date_add_days(today, 10, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0);
 	assert_int_equal(count_packages(fx), 1);
 	/* 31 days after it: gone, the trace stays. */
 	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 1);
 	assert_int_equal(count_packages(fx), 0);
 	json_decref(reply);
@@ -1242,14 +1244,14 @@ static void test_no_system_expires(void **state)
 	/* Sent 29 days ago: still waiting. */
 	assert_int_equal(lt_date_add_days(today, -29, then, &err), LT_OK);
 	sql_exec(fx, "UPDATE xdeliveries SET updated = ?2 WHERE doc = ?1", id, then);
-	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, today, &removed, &err), LT_OK);
 	char got[256];
 	trace_states(fx, id, got, sizeof got);
 	assert_string_equal(got, "H14>0:no_system");
 	/* Sent 31 days ago: expired, with the reason on the trace. */
 	assert_int_equal(lt_date_add_days(today, -31, then, &err), LT_OK);
 	sql_exec(fx, "UPDATE xdeliveries SET updated = ?2 WHERE doc = ?1", id, then);
-	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, today, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0); /* retention counts from the expiry */
 	trace_states(fx, id, got, sizeof got);
 	assert_string_equal(got, "H14>0:expired");
@@ -1262,7 +1264,7 @@ static void test_no_system_expires(void **state)
 	assert_int_equal(inbox_count(fx, &h14, NULL), 0);
 	/* Retention then removes the body 30 days after the expiry. */
 	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 1);
 	json_decref(reply);
 	free(p);
@@ -1290,10 +1292,10 @@ static void test_merged_package_expires(void **state)
 	snprintf(today, sizeof today, "%.10s", now);
 	size_t removed = 9;
 	assert_int_equal(lt_date_add_days(today, 10, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0);
 	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 1);
 	assert_int_equal(count_packages(fx), 0);
 	json_decref(reply);
