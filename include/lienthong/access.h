@@ -52,6 +52,12 @@ int lt_access_admin(const struct lt_principal *p, struct lt_err *err);
  * NULL) names it in the refusal ("exchange statistics need a bearer
  * token"). */
 int lt_access_identified(const struct lt_principal *p, const char *what, struct lt_err *err);
+/* A connected system acting for itself (sending, its inbox, acknowledging,
+ * what it sent); refusal says what, for anyone else. */
+int lt_access_as_system(const struct lt_principal *p, const char *refusal, struct lt_err *err);
+/* Importing units (a CSV file, the shared catalogue's records): an admin,
+ * or a manager, whose scope is then judged per row (lt_access_write). */
+int lt_access_import(const struct lt_principal *p, struct lt_err *err);
 /* Registering a system: an admin, or a manager (each code is then checked
  * with lt_access_write). */
 int lt_access_system_register(const struct lt_principal *p, struct lt_err *err);

@@ -213,3 +213,15 @@ bool lt_access_system_visible(const struct lt_principal *p, const struct lt_syst
 			return true;
 	return false;
 }
+
+int lt_access_as_system(const struct lt_principal *p, const char *refusal, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_SYSTEM && p->system_id > 0)
+		return LT_OK;
+	return lt_err_set(err, p->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN, "%s", refusal);
+}
+
+int lt_access_import(const struct lt_principal *p, struct lt_err *err)
+{
+	return p->role == LT_ROLE_MANAGER ? LT_OK : lt_access_write(p, NULL, err);
+}

@@ -60,9 +60,9 @@ static int inbox_item(void *vctx, const struct lt_xdelivery *dl, const struct lt
 int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, const struct lt_inbox_query *q,
 		      json_t **out, struct lt_err *err)
 {
-	if (who->role != LT_ROLE_SYSTEM)
-		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
-				  "an inbox belongs to a connected system: use its bearer token");
+	int denied = lt_access_as_system(who, "an inbox belongs to a connected system: use its bearer token", err);
+	if (denied)
+		return denied;
 	if (q->kind && strcmp(q->kind, "edoc") != 0 && strcmp(q->kind, "status") != 0)
 		return lt_err_set(err, LT_EINVAL, "kind must be edoc or status");
 	int limit = q->limit > 0 && q->limit <= 500 ? q->limit : 100;
@@ -201,9 +201,9 @@ int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char 
 	enum lt_delivery_state to;
 	if (lt_delivery_state_parse(state, &to, NULL) != LT_OK || !lt_delivery_ack_state(to))
 		return lt_err_set(err, LT_EINVAL, "state must be done, fail or processing");
-	if (who->role != LT_ROLE_SYSTEM)
-		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
-				  "only a receiving system acknowledges a document");
+	int denied = lt_access_as_system(who, "only a receiving system acknowledges a document", err);
+	if (denied)
+		return denied;
 	/* Written by the group commit, in one transaction with the sends and
 	 * acknowledgements that other threads queued meanwhile: one fsync for
 	 * all of them, and the reply only once it returned. */

@@ -320,9 +320,9 @@ int lt_exchange_expire(struct lt_exchange *x, const struct lt_ctx *ctx, const ch
 int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, const char *kind, const char *doc_id,
 		     lt_xdoc_cb cb, void *ctx, struct lt_err *err)
 {
-	if (who->role != LT_ROLE_SYSTEM)
-		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
-				  "only a connected system lists what it sent");
+	int denied = lt_access_as_system(who, "only a connected system lists what it sent", err);
+	if (denied)
+		return denied;
 	/* A doc_id filters only when it names a document this system sent: the
 	 * SDK leaks ids of received documents into later calls. */
 	struct lt_xdoc one;

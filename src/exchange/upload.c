@@ -29,10 +29,10 @@ struct lt_upload {
 int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
 {
 	const struct lt_principal *sender = &ctx->who;
-	if (sender->role != LT_ROLE_SYSTEM || sender->system_id <= 0)
-		return lt_err_set(err, sender->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
-				  "only a connected system sends documents: use the bearer token from "
-				  "'lienthong system add'");
+	int denied = lt_access_as_system(
+	    sender, "only a connected system sends documents: use the bearer token from 'lienthong system add'", err);
+	if (denied)
+		return denied;
 	struct lt_upload *u = calloc(1, sizeof *u);
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");

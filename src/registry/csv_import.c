@@ -405,13 +405,9 @@ int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE
 	memset(rep, 0, sizeof *rep);
 	rep->errors = json_array();
 	rep->warnings = json_array();
-	/* Only an admin or a manager imports; a manager's scope is judged per
-	 * row. */
-	if (ctx->who.role != LT_ROLE_MANAGER) {
-		int denied = lt_access_write(&ctx->who, NULL, err);
-		if (denied)
-			return denied;
-	}
+	int denied = lt_access_import(&ctx->who, err);
+	if (denied)
+		return denied;
 	struct parse p = {.rep = rep};
 	struct csv_parser csv;
 	if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)

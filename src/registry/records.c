@@ -117,7 +117,7 @@ int lt_registry_add_records(struct lt_registry *r, const struct lt_ctx *ctx, int
 	int rc;
 	/* Only an admin or a manager adds units; a manager's scope is judged
 	 * per record below. */
-	if (who->role != LT_ROLE_MANAGER && (rc = lt_access_write(who, NULL, err)))
+	if ((rc = lt_access_import(who, err)))
 		return rc;
 	if (level < 1 || level > 4)
 		return lt_err_set(err, LT_EINVAL, "level %d: records are of levels 1 to 4", level);
