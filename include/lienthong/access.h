@@ -86,6 +86,25 @@ int lt_access_system(const struct lt_principal *p, const struct lt_codelist *cod
 int lt_access_bind(const struct lt_principal *p, const struct lt_system *sys, const char *code, bool agency_ops,
 		   struct lt_err *err);
 
+/* Change requests (requests.h). Filing one about code: an admin anywhere,
+ * a manager or requester inside its subtree (its root included), a system
+ * for a code it is bound to (system_codes: the caller's codes). */
+int lt_access_request_file(const struct lt_principal *p, const char *code, const struct lt_codelist *system_codes,
+			   struct lt_err *err);
+/* Reading a request about code (filer_token: the token that filed it): as
+ * filing, and whoever filed it. */
+int lt_access_request_read(const struct lt_principal *p, const char *code, const struct lt_codelist *system_codes,
+			   int64_t filer_token, struct lt_err *err);
+/* Deciding (review, return, reject, approve) a request that touches code:
+ * an admin or a manager allowed the direct change (lt_access_reorganise
+ * when reorganise, else lt_access_write), never the token that filed it. */
+int lt_access_request_decide(const struct lt_principal *p, const char *code, bool reorganise, int64_t filer_token,
+			     struct lt_err *err);
+
+/* Adding an organisation outside the state tree (organizations.h): an
+ * admin or a manager. */
+int lt_access_org_write(const struct lt_principal *p, struct lt_err *err);
+
 /* ---- sealing ---- */
 
 /* Loads the 32-byte key from path, creating it (mode 0600) when create is

@@ -22,6 +22,9 @@ enum lt_code_flags {
 	/* Accept the `W` group and number 00 of VXP system identifiers, including
 	 * their short forms (`00.22.W00`). Implies nothing else. */
 	LT_CODE_SYSTEM = 1u << 1,
+	/* For an edXML OrganId only (lt_edxml_organ_id_set): an enterprise
+	 * identifier is accepted as well. lt_code_parse ignores it. */
+	LT_CODE_ENTERPRISE = 1u << 2,
 };
 
 /* Properties found while parsing; a canonical code has none. */

@@ -17,6 +17,7 @@ struct lt_config {
 	char db[1024];             /* SQLite path or postgresql:// URI */
 	char data_dir[1024];       /* package bodies, keys */
 	int64_t max_package_bytes;
+	int64_t max_request_file_bytes; /* one file attached to a change request */
 	int signature_policy;      /* enum lt_sig_policy */
 	int64_t verify_max_bytes;  /* memory all signature verifications may hold at once */
 	bool public_read;

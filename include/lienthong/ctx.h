@@ -18,7 +18,9 @@
 
 #include "lienthong/code.h"
 
-enum lt_role { LT_ROLE_ANONYMOUS = 0, LT_ROLE_READER, LT_ROLE_SYSTEM, LT_ROLE_MANAGER, LT_ROLE_ADMIN };
+/* A requester reads the catalogue and files change requests for its scope
+ * (requests.h); it changes nothing directly. */
+enum lt_role { LT_ROLE_ANONYMOUS = 0, LT_ROLE_READER, LT_ROLE_SYSTEM, LT_ROLE_MANAGER, LT_ROLE_ADMIN, LT_ROLE_REQUESTER };
 
 const char *lt_role_name(enum lt_role role);
 
@@ -26,7 +28,7 @@ const char *lt_role_name(enum lt_role role);
  * CLI's local account (an admin named "cli:<user>"). Owns nothing. */
 struct lt_principal {
 	enum lt_role role;
-	char scope[LT_CODE_BUFSZ]; /* manager: subtree root */
+	char scope[LT_CODE_BUFSZ]; /* manager, requester: subtree root */
 	int64_t token_id;
 	int64_t system_id; /* role system */
 	char name[128];    /* the token's name; the CLI's "cli:<user>" */

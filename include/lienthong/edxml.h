@@ -48,6 +48,7 @@ enum lt_edxml_doctype {
 struct lt_edxml_organ_id {
 	char text[LT_CODE_BUFSZ];
 	struct lt_code code;
+	bool enterprise; /* text is an enterprise identifier (LT_CODE_ENTERPRISE); code is zero */
 };
 
 /* From and To (§2.4 1.1, 1.2). */

@@ -164,6 +164,9 @@ int lt_registry_changes_after(struct lt_registry *r, int64_t after, int limit, l
  * {"kind":"late_decision"|"late_upload"|"pending", "code", "name", …, "days"}.
  * level1 ("" or NULL for all) filters by level-1 unit. Caller owns *out. */
 int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **out, struct lt_err *err);
+/* Change requests (requests.h) past a deadline, as the report lists them
+ * (kinds request_late_decision and request_late_update): the counts. */
+int lt_registry_requests_overdue(struct lt_registry *r, int64_t *decision, int64_t *update, struct lt_err *err);
 
 /* Import report: every bad row and why. Caller owns rows (json array). */
 struct lt_import_report {

@@ -225,3 +225,73 @@ int lt_access_import(const struct lt_principal *p, struct lt_err *err)
 {
 	return p->role == LT_ROLE_MANAGER ? LT_OK : lt_access_write(p, NULL, err);
 }
+
+int lt_access_request_file(const struct lt_principal *p, const char *code, const struct lt_codelist *system_codes,
+			   struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+		return LT_OK;
+	case LT_ROLE_ANONYMOUS:
+		return lt_err_set(err, LT_EAUTH,
+				  "requests are filed with a bearer token (a requester's, a system's or a "
+				  "manager's)");
+	case LT_ROLE_MANAGER:
+	case LT_ROLE_REQUESTER:
+		if (code && in_subtree(p->scope, code))
+			return LT_OK;
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "%s lies outside this token's scope %s: a %s files requests only "
+				  "for its unit and the units below it",
+				  code ? code : "(none)", p->scope, lt_role_name(p->role));
+	case LT_ROLE_SYSTEM:
+		if (code && system_codes && lt_codelist_has(system_codes, code))
+			return LT_OK;
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "a connected system files requests only for the codes it is bound to, "
+				  "and %s is not one of them",
+				  code ? code : "(none)");
+	default:
+		return lt_err_set(err, LT_EFORBIDDEN, "a %s token may read the catalogue but not file requests",
+				  lt_role_name(p->role));
+	}
+}
+
+int lt_access_request_read(const struct lt_principal *p, const char *code, const struct lt_codelist *system_codes,
+			   int64_t filer_token, struct lt_err *err)
+{
+	if (p->role != LT_ROLE_ANONYMOUS && p->token_id > 0 && p->token_id == filer_token)
+		return LT_OK;
+	if (p->role == LT_ROLE_READER)
+		return lt_err_set(err, LT_EFORBIDDEN, "a reader token does not see change requests");
+	return lt_access_request_file(p, code, system_codes, err);
+}
+
+int lt_access_request_decide(const struct lt_principal *p, const char *code, bool reorganise, int64_t filer_token,
+			     struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+	case LT_ROLE_MANAGER:
+		break;
+	case LT_ROLE_ANONYMOUS:
+		return lt_err_set(err, LT_EAUTH, "deciding a request needs a manager's or an admin's token");
+	default:
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "a %s token files and follows requests; the manager of the unit decides them",
+				  lt_role_name(p->role));
+	}
+	if (p->token_id > 0 && p->token_id == filer_token)
+		return lt_err_set(err, LT_EFORBIDDEN, "this token filed the request: another manager decides it");
+	return reorganise ? lt_access_reorganise(p, code, err) : lt_access_write(p, code, err);
+}
+
+int lt_access_org_write(const struct lt_principal *p, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN || p->role == LT_ROLE_MANAGER)
+		return LT_OK;
+	if (p->role == LT_ROLE_ANONYMOUS)
+		return need_token(err);
+	return lt_err_set(err, LT_EFORBIDDEN, "organisations are added by an admin or a manager, not a %s token",
+			  lt_role_name(p->role));
+}

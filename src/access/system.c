@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "access_impl.h"
+#include "lienthong/organizations.h"
 
 /* Registering binds codes: the trail records who bound which. */
 static int audit_register(struct lt_store *s, const struct lt_ctx *ctx, const struct lt_system *sys,
@@ -45,6 +46,19 @@ int lt_system_register(struct lt_store *s, const struct lt_ctx *ctx, const char 
 		struct lt_code c;
 		char code[LT_CODE_BUFSZ];
 		struct lt_unit u;
+		struct lt_org org;
+		if (lt_org_code(codes[i])) {
+			/* An organisation outside the state tree receives under its enterprise code. */
+			if ((rc = lt_access_org_write(caller, err)) || (rc = lt_org_get(s, codes[i], &org, err)))
+				break;
+			if (strcmp(org.status, "active") != 0) {
+				rc = lt_err_set(err, LT_ERULE, "organisation %s is %s", org.code, org.status);
+				break;
+			}
+			if (!lt_codelist_has(&canon, org.code) && lt_codelist_add(&canon, org.code))
+				rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+			continue;
+		}
 		if ((rc = lt_code_parse(&c, codes[i], LT_CODE_STRICT, err))) {
 			lt_err_prefix(err, "code '%s': ", codes[i]);
 			break;

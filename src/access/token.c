@@ -7,21 +7,21 @@
 
 #include "access_impl.h"
 
-static const char *const role_names[] = {"anonymous", "reader", "system", "manager", "admin"};
+static const char *const role_names[] = {"anonymous", "reader", "system", "manager", "admin", "requester"};
 
 const char *lt_role_name(enum lt_role role)
 {
-	return role >= LT_ROLE_ANONYMOUS && role <= LT_ROLE_ADMIN ? role_names[role] : "unknown";
+	return role >= LT_ROLE_ANONYMOUS && role <= LT_ROLE_REQUESTER ? role_names[role] : "unknown";
 }
 
 int lt_role_parse(const char *text, enum lt_role *out, struct lt_err *err)
 {
-	for (int i = LT_ROLE_READER; i <= LT_ROLE_ADMIN; i++)
+	for (int i = LT_ROLE_READER; i <= LT_ROLE_REQUESTER; i++)
 		if (text && strcmp(text, role_names[i]) == 0) {
 			*out = (enum lt_role)i;
 			return LT_OK;
 		}
-	return lt_err_set(err, LT_EINVAL, "unknown role '%s': use admin, manager, system or reader",
+	return lt_err_set(err, LT_EINVAL, "unknown role '%s': use admin, manager, system, reader or requester",
 			  text ? text : "");
 }
 
@@ -82,9 +82,12 @@ int lt_token_create(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role r
 	if (rc)
 		return rc;
 	char canon[LT_CODE_BUFSZ] = "";
-	if (role == LT_ROLE_MANAGER) {
+	if (role == LT_ROLE_MANAGER || role == LT_ROLE_REQUESTER) {
 		if (!scope || !*scope)
-			return lt_err_set(err, LT_EINVAL, "a manager token needs --scope CODE: the subtree it manages");
+			return lt_err_set(err, LT_EINVAL,
+					  role == LT_ROLE_MANAGER
+					      ? "a manager token needs --scope CODE: the subtree it manages"
+					      : "a requester token needs --scope CODE: the unit it files requests for");
 		struct lt_code c;
 		if (lt_code_parse(&c, scope, LT_CODE_STRICT, err))
 			return lt_err_prefix(err, "scope '%s': ", scope);
@@ -95,7 +98,7 @@ int lt_token_create(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role r
 		if (u.status != LT_UNIT_ACTIVE)
 			return lt_err_set(err, LT_ERULE, "scope %s is a closed unit", canon);
 	} else if (scope && *scope) {
-		return lt_err_set(err, LT_EINVAL, "only a manager token has a scope");
+		return lt_err_set(err, LT_EINVAL, "only a manager or requester token has a scope");
 	}
 	if (role == LT_ROLE_SYSTEM && system_id <= 0)
 		return lt_err_set(err, LT_EINVAL, "a system token belongs to a connected system: use 'lienthong system add'");

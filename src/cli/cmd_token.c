@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "lienthong/access.h"
 
-#define USAGE_CREATE "token create --role admin|manager|system|reader [--scope CODE] [--name NAME]"
+#define USAGE_CREATE "token create --role admin|manager|system|reader|requester [--scope CODE] [--name NAME]"
 #define USAGE_LIST "token list [--json]"
 #define USAGE_REVOKE "token revoke ID"
 #define USAGE_CHECK "token check [--json] < TOKEN-FILE"

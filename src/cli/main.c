@@ -23,6 +23,7 @@ static const struct {
 	{"system", cmd_system, "system bind|unbind ID CODE | disable|enable|rotate-token|rotate-secret ID"},
 	{"system", cmd_system, "system set-secret ID < SECRET            keep a VXP secret the system has"},
 	{"audit", cmd_audit, "audit [--target system:ID] [--json]      who bound, disabled, re-keyed what"},
+	{"org", cmd_org, "org add CODE --name NAME | show CODE | search QUERY   enterprises and cooperatives"},
 	{"sign", cmd_sign, "sign --key KEY.pem --cert CERT.pem FILE   XML-DSig a package (to stdout)"},
 	{"verify", cmd_verify, "verify [--ca CA.pem] [--code CODE] FILE    check a package's signature"},
 	{"report", cmd_report, "report compliance [--level1 CODE]        late or pending decisions"},

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "lienthong/organizations.h"
 #include "server.h"
 
 static json_t *system_json(const struct lt_system *sys, const struct lt_codelist *codes)
@@ -62,7 +63,9 @@ void h_systems_add(struct req *rq)
 			reply_error(rq, LT_EINVAL, "field 'codes[%zu]' must be a code string", i);
 			goto out;
 		}
-		if (!req_code(rq, json_string_value(c), codes[i], "codes"))
+		if (lt_org_code(json_string_value(c))) /* an organisation's: checked by the library */
+			snprintf(codes[i], sizeof codes[i], "%s", json_string_value(c));
+		else if (!req_code(rq, json_string_value(c), codes[i], "codes"))
 			goto out;
 	}
 	struct lt_system_created made;

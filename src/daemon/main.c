@@ -146,7 +146,10 @@ static int start_up(struct server *srv, struct lt_err *err)
 				      .trusted_ca = srv->cfg.trusted_ca,
 				      .hold_days = (int)srv->cfg.hold_days,
 				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes};
-	if ((rc = lt_exchange_open(&srv->xch, srv->reg, &xo, err)))
+	struct lt_requests_opts ro = {.data_dir = srv->cfg.data_dir,
+				      .max_file_bytes = (uint64_t)srv->cfg.max_request_file_bytes};
+	if ((rc = lt_exchange_open(&srv->xch, srv->reg, &xo, err)) ||
+	    (rc = lt_requests_open(&srv->requests, srv->reg, &ro, err)))
 		return rc;
 	if (!(srv->metrics = metrics_new()))
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -164,6 +167,8 @@ static void shut_down(struct server *srv)
 	srv->ucache = NULL;
 	metrics_free(srv->metrics);
 	srv->metrics = NULL;
+	lt_requests_close(srv->requests);
+	srv->requests = NULL;
 	lt_exchange_close(srv->xch);
 	srv->xch = NULL;
 	if (srv->access_log && srv->access_log != stderr)

@@ -178,6 +178,13 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
 	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays,
 	    (unsigned long long)xc.rejected);
+	int64_t late_decision = 0, late_update = 0;
+	if (lt_registry_requests_overdue(srv->reg, &late_decision, &late_update, &(struct lt_err){0}) == LT_OK)
+		put(&b, "# HELP lienthong_requests_overdue Change requests past a deadline (the compliance report's).\n"
+			"# TYPE lienthong_requests_overdue gauge\n"
+			"lienthong_requests_overdue{deadline=\"decision\"} %lld\n"
+			"lienthong_requests_overdue{deadline=\"update\"} %lld\n",
+		    (long long)late_decision, (long long)late_update);
 	if (b.failed || !b.p) {
 		free(b.p);
 		lt_err_set(err, LT_ENOMEM, "out of memory while writing the metrics");

@@ -17,6 +17,7 @@
 #include "lienthong/config.h"
 #include "lienthong/exchange.h"
 #include "lienthong/registry.h"
+#include "lienthong/requests.h"
 #include "uri.h"
 
 struct server;
@@ -104,6 +105,7 @@ struct server {
 	struct lt_registry *reg;
 	struct lt_store *store;
 	struct lt_exchange *xch;
+	struct lt_requests *requests;
 	unsigned char seal_key[LT_SEAL_KEY_BYTES];
 	struct MHD_Daemon *mhd;
 	FILE *access_log;
@@ -245,6 +247,23 @@ void h_vxp_envelope(struct req *rq);
 /* Whether the request's path names sendEdoc, whose failures carry DocId. */
 bool h_vxp_is_send(const struct req *rq);
 void h_dmdc_category_get(struct req *rq);
+void h_requests_create(struct req *rq);
+void h_requests_list(struct req *rq);
+void h_requests_events(struct req *rq);
+void h_request_get(struct req *rq);
+void h_request_patch(struct req *rq);
+void h_request_submit(struct req *rq);
+void h_request_comment(struct req *rq);
+void h_request_return(struct req *rq);
+void h_request_reject(struct req *rq);
+void h_request_approve(struct req *rq);
+bool h_request_file_begin(struct req *rq);
+void h_request_file_data(struct req *rq, const char *data, size_t len);
+void h_request_file_add(struct req *rq);
+void h_request_file_get(struct req *rq);
+void h_orgs_add(struct req *rq);
+void h_orgs_search(struct req *rq);
+void h_org_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
 
 #endif

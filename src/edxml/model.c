@@ -243,12 +243,20 @@ int lt_edxml_add_appendix(struct lt_edxml_package *p, const char *appendix)
 int lt_edxml_organ_id_set(struct lt_edxml_organ_id *id, const char *text, unsigned flags, struct lt_err *err)
 {
 	struct lt_code c;
+	struct lt_enterprise e;
 	int rc = lt_code_parse(&c, text, flags, err);
+	if (rc != LT_OK && (flags & LT_CODE_ENTERPRISE) && lt_enterprise_parse(&e, text, NULL) == LT_OK) {
+		memset(id, 0, sizeof *id);
+		lt_enterprise_format(&e, id->text);
+		id->enterprise = true;
+		return LT_OK;
+	}
 	if (rc != LT_OK)
 		return rc;
 	/* Lenient forms are at most 14 characters, so the text always fits. */
 	snprintf(id->text, sizeof id->text, "%s", text);
 	id->code = c;
+	id->enterprise = false;
 	return LT_OK;
 }
 

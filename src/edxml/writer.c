@@ -184,7 +184,9 @@ static void leaf_organ_id(struct w *w, int level, const char *what, const struct
 		wfail(w, LT_EINVAL, "%s: OrganId is missing", what);
 		return;
 	}
-	if (lt_code_parse(&c, id->text, LT_CODE_LENIENT | LT_CODE_SYSTEM, &e) != LT_OK) {
+	struct lt_enterprise ent;
+	if (lt_code_parse(&c, id->text, LT_CODE_LENIENT | LT_CODE_SYSTEM, &e) != LT_OK &&
+	    (!id->enterprise || lt_enterprise_parse(&ent, id->text, NULL) != LT_OK)) {
 		wfail(w, LT_EINVAL, "%s: %s is not a valid code: %s", what, id->text, e.msg);
 		return;
 	}

@@ -12,6 +12,7 @@
 
 #include "exchange_impl.h"
 #include "lienthong/config.h"
+#include "lienthong/organizations.h"
 #include "lienthong/sign.h"
 #include "lienthong/text.h"
 
@@ -45,7 +46,9 @@ int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_u
 		free(u);
 		return lt_err_set(err, LT_EIO, "cannot create a spool file in %s/tmp: %s", x->data_dir, strerror(e));
 	}
-	struct lt_edxml_read_opts opts = {.limits = {.max_bytes = x->max_package_bytes}};
+	/* Organisations outside the state tree receive under their enterprise codes. */
+	struct lt_edxml_read_opts opts = {.limits = {.max_bytes = x->max_package_bytes},
+					  .code_flags = LT_CODE_ENTERPRISE};
 	int rc = lt_edxml_reader_new(&u->rd, &opts, err);
 	if (rc) {
 		lt_upload_abort(u);
@@ -154,8 +157,23 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 {
 	struct lt_unit u;
 	struct lt_err e = {0};
-	int rc = lt_registry_get(x->reg, code, NULL, &u, &e);
 	char reason[256];
+	if (lt_org_code(code)) {
+		/* An organisation outside the state tree: no lineage to follow. */
+		struct lt_org o;
+		int orc = lt_store_org_get(x->store, code, &o, &e);
+		if (orc && orc != LT_ENOTFOUND)
+			return lt_err_set(err, orc, "%s", e.msg);
+		if (orc == LT_OK && strcmp(o.status, "active") == 0)
+			return add_delivery(rs, doc, code, code, LT_DELIVERY_PENDING, "", now) ? LT_ENOMEM : LT_OK;
+		if (orc)
+			lt_text_format(reason, sizeof reason, "%s is not an organisation held by the registry", code);
+		else
+			lt_text_format(reason, sizeof reason, "organisation %s is %s", code, o.status);
+		return add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now) ? lt_err_set(err, LT_ENOMEM, "out of memory")
+									       : LT_OK;
+	}
+	int rc = lt_registry_get(x->reg, code, NULL, &u, &e);
 	if (rc == LT_ENOTFOUND) {
 		lt_text_format(reason, sizeof reason, "%s is not a code of the registry", code);
 		return add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now)
@@ -188,6 +206,8 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 
 static const char *organ_code(const struct lt_edxml_organ_id *id, char buf[LT_CODE_BUFSZ])
 {
+	if (id->enterprise)
+		return memcpy(buf, id->text, sizeof id->text);
 	return lt_code_format(&id->code, buf);
 }
 
@@ -324,7 +344,7 @@ static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p,
 				  p->status_code);
 	const struct lt_edxml_response_for *rf = &p->response_for[0];
 	char rf_code[LT_CODE_BUFSZ];
-	lt_code_format(&rf->organ_id.code, rf_code);
+	organ_code(&rf->organ_id, rf_code);
 	const char *docid = rf->document_id.text;
 	char buf[LT_CODE_BUFSZ];
 	lt_text_format(j->doc.refers_to, sizeof j->doc.refers_to, "%s", docid);
@@ -502,7 +522,7 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 		snprintf(d->id + 2 * i, 3, "%02x", raw[i]);
 	lt_text_format(d->kind, sizeof d->kind, "%s", p->kind == LT_EDXML_STATUS ? "status" : "edoc");
 	d->system_id = u->who.system_id;
-	lt_code_format(&p->from.organ_id.code, d->from_code);
+	organ_code(&p->from.organ_id, d->from_code);
 	lt_edxml_hash_hex(p->sha256, d->sha256);
 	d->size = (int64_t)u->bytes;
 	d->doctype = -1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/store_requests.h"
 #include "registry_impl.h"
 
 #define DECISION_DAYS 30
@@ -102,6 +103,72 @@ static int on_unit(void *ctx, const struct lt_unit *u)
 	return LT_OK;
 }
 
+/* A change request is late when its decision has not come 30 days after
+ * the reorganisation, or when the catalogue followed its decision more than
+ * 7 days later. kind is "request_late_decision" or "request_late_update";
+ * days how long it waited. */
+static const char *request_late(const struct lt_request_row *q, const char *today, long *days)
+{
+	if (strcmp(q->state, "rejected") == 0)
+		return NULL;
+	bool open = strcmp(q->state, "applied") != 0;
+	if (open && q->reorganized[0] && (*days = lt_date_diff(q->reorganized, today)) > DECISION_DAYS)
+		return "request_late_decision";
+	if (!open && q->reorganized[0] && q->decision_date[0] &&
+	    (*days = lt_date_diff(q->reorganized, q->decision_date)) > DECISION_DAYS)
+		return "request_late_decision";
+	if (!open && q->decision_date[0] && q->applied[0] &&
+	    (*days = lt_date_diff(q->decision_date, q->applied)) > UPLOAD_DAYS)
+		return "request_late_update";
+	return NULL;
+}
+
+static int on_request(void *ctx, const struct lt_request_row *q)
+{
+	struct report *rep = ctx;
+	char today[LT_DATE_BUFSZ];
+	lt_date_today(today);
+	long days = 0;
+	const char *kind = request_late(q, today, &days);
+	if (!kind || !wanted(rep, q->unit))
+		return LT_OK;
+	bool decision = strcmp(kind, "request_late_decision") == 0;
+	json_array_append_new(rep->out,
+			      json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:i}", "kind", kind, "request",
+					(json_int_t)q->id, "request_kind", q->kind, "code", q->unit, "agency",
+					level1_of(q->unit), "state", q->state, "reorganized", q->reorganized, "days",
+					(json_int_t)days, "limit_days", decision ? DECISION_DAYS : UPLOAD_DAYS));
+	return LT_OK;
+}
+
+struct overdue {
+	int64_t decision, update;
+};
+
+static int count_request(void *ctx, const struct lt_request_row *q)
+{
+	struct overdue *o = ctx;
+	char today[LT_DATE_BUFSZ];
+	lt_date_today(today);
+	long days;
+	const char *kind = request_late(q, today, &days);
+	if (kind && strcmp(kind, "request_late_decision") == 0)
+		o->decision++;
+	else if (kind)
+		o->update++;
+	return LT_OK;
+}
+
+int lt_registry_requests_overdue(struct lt_registry *r, int64_t *decision, int64_t *update, struct lt_err *err)
+{
+	struct overdue o = {0};
+	struct lt_request_query q = {0};
+	int rc = lt_store_requests(r->store, &q, count_request, &o, err);
+	*decision = o.decision;
+	*update = o.update;
+	return rc;
+}
+
 int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **out, struct lt_err *err)
 {
 	struct report rep = {.r = r, .out = json_array()};
@@ -120,6 +187,9 @@ int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **o
 		}
 	}
 	int rc = lt_store_changes(r->store, on_change, &rep, err);
+	struct lt_request_query rq = {0};
+	if (rc == LT_OK)
+		rc = lt_store_requests(r->store, &rq, on_request, &rep, err);
 	char cursor[LT_CURSOR_BUFSZ] = "";
 	while (rc == LT_OK) {
 		struct lt_search q = {.status = LT_FILTER_ACTIVE, .limit = 500, .cursor = cursor};

@@ -5,6 +5,8 @@
 
 #include "lienthong/store.h"
 
+struct lt_store_request_ops;
+
 struct lt_store_ops {
 	const char *name;
 	void (*close)(struct lt_store *s);
@@ -86,6 +88,7 @@ struct lt_store_ops {
 	int (*bulk)(struct lt_store *s, bool start, struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
+	const struct lt_store_request_ops *requests; /* request_ops.h */
 };
 
 /* Every backend's handle starts with this. */

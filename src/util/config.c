@@ -40,6 +40,8 @@ static const struct key keys[] = {
 	{"data_dir", STR(data_dir), "var/data", 0, 0, NULL, "directory for package bodies and sealed keys"},
 	{"max_package_bytes", INT(max_package_bytes), "104857600", 1024, INT64_C(1) << 40, NULL,
 	 "largest edXML package accepted, in bytes"},
+	{"max_request_file_bytes", INT(max_request_file_bytes), "20971520", 1024, INT64_C(1) << 34, NULL,
+	 "largest file attached to a change request (a draft or signed decision), in bytes"},
 	{"signature_policy", ENUM(signature_policy), "flag", 0, 0, sig_choices,
 	 "what an unsigned or badly signed package gets: off, flag or require"},
 	{"verify_max_bytes", INT(verify_max_bytes), "268435456", 65536, INT64_C(1) << 40, NULL,

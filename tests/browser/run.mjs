@@ -55,6 +55,7 @@ function freePort() {
 
 let ADMIN;
 let MANAGER;
+let REQUESTER;
 let PORT;
 let BASE;
 let daemon = null;
@@ -73,6 +74,16 @@ async function setup() {
     '000.00.00.H14',
     '--name',
     'Sở Nội vụ tỉnh Cao Bằng',
+  );
+  REQUESTER = cli(
+    'token',
+    'create',
+    '--role',
+    'requester',
+    '--scope',
+    '000.00.31.H14',
+    '--name',
+    'UBND thành phố Cao Bằng',
   );
   PORT = await freePort();
   BASE = `http://127.0.0.1:${PORT}`;
@@ -660,8 +671,9 @@ print(json.dumps({"pkg": base64.b64encode(pkg).decode(), "docid": docid, "status
   const order = await h47.locator('.timeline li').evaluateAll((lis) => lis.map((li) => li.className));
   assert(order[0] === 'transport' && order.indexOf('business') > 0, `transport first, then statuses: ${order}`);
   const other = page.locator('.recipient[data-code="000.00.01.H14"]');
+  // No system receives for this unit: the sender sees that, not a silent wait.
   await other.getByText('Chưa có trạng thái').waitFor();
-  await other.locator('[data-state="pending"]').waitFor();
+  await other.locator('[data-state="no_system"]').getByText('Đơn vị nhận chưa có hệ thống kết nối').waitFor();
   await shot(page, 'trace', { fullPage: true });
 
   // Statistics: charts from /vendor/ and the same figures as tables.
@@ -787,6 +799,107 @@ test('HTML in a unit name, address or decision renders as text on every page; th
     framer.problems.some((p) => /frame-ancestors/.test(p)),
     `the management page loads in a frame: ${framer.problems.join(' | ') || 'no refusal'}`,
   );
+  return [page];
+});
+
+test('requests: the city files a merger with its draft, the province returns it, the city amends, the province approves', async () => {
+  const city = await newPage({ token: REQUESTER });
+  await city.goto(`${BASE}/requests`);
+  await city.getByRole('heading', { name: 'Gửi đề nghị mới' }).waitFor();
+  assert((await city.locator('input[name=unit]').inputValue()) === '000.00.31.H14', 'the unit starts at the scope');
+  await city.getByLabel('Loại đề nghị').selectOption('merge');
+  await city.getByLabel('Các đơn vị hợp nhất').fill('000.01.31.H14, 000.02.31.H14');
+  await city.getByLabel('Tên đơn vị mới sau hợp nhất').fill('Phường Hợp Giang Mới');
+  await city.getByLabel('Lý do, căn cứ').fill('Nghị quyết sắp xếp đơn vị hành chính cấp xã');
+  await city.getByLabel(/Tệp đính kèm/).setInputFiles({
+    name: 'du-thao.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4 dự thảo'),
+  });
+  await assertLabelled(city);
+  await city.getByRole('button', { name: 'Gửi đề nghị' }).click();
+  await city.waitForURL(/\/requests\/\d+$/);
+  const id = city.url().match(/(\d+)$/)[1];
+  await city.locator('.status-line').getByText('Đã gửi, chờ xem xét').waitFor();
+  await city.locator('.dry-run').getByText('Cấp mã mới').waitFor();
+  await city.locator('.files').getByRole('button', { name: 'du-thao.pdf' }).waitFor();
+  await shot(city, 'request-filed', { fullPage: true });
+  // The city cannot decide its own request: no approval form.
+  assert((await city.getByRole('button', { name: 'Phê duyệt' }).count()) === 0, 'no approve for the requester');
+
+  const province = await newPage({ token: MANAGER });
+  await province.goto(`${BASE}/requests`);
+  await province.getByRole('link', { name: `Đề nghị số ${id}` }).click();
+  await province.waitForURL(`${BASE}/requests/${id}`);
+  await province.locator('.compare').getByText('Ủy ban nhân dân phường Hợp Giang').waitFor();
+  await province.locator('.act-return').getByLabel('Nội dung cần bổ sung').fill('Đề nghị ghi rõ tên phường mới');
+  await province.getByRole('button', { name: 'Trả lại' }).click();
+  await province.locator('.status-line').getByText('Trả lại để bổ sung').waitFor();
+
+  await city.goto(`${BASE}/requests/${id}`);
+  await city.locator('.amend').getByText('Đề nghị ghi rõ tên phường mới').waitFor();
+  const json = city.getByLabel('Nội dung đề xuất (JSON)');
+  await json.fill((await json.inputValue()).replace('Phường Hợp Giang Mới', 'Phường Thục Phán'));
+  await city.getByRole('button', { name: 'Lưu và gửi lại' }).click();
+  await city.locator('.status-line').getByText('Đã gửi, chờ xem xét').waitFor();
+
+  await province.goto(`${BASE}/requests?state=open&under=000.00.31.H14`);
+  await province.getByRole('link', { name: `Đề nghị số ${id}` }).click();
+  await province.getByLabel('Số quyết định').fill('88/NQ-UBTVQH');
+  await province.getByLabel('Ngày ban hành').fill('2026-11-20');
+  await province.getByLabel('Cơ quan ban hành').fill('Ủy ban Thường vụ Quốc hội');
+  await province.getByLabel('Loại văn bản').fill('Nghị quyết');
+  await province.getByLabel('Tệp quyết định').setInputFiles({
+    name: 'nghi-quyet.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4 nghị quyết'),
+  });
+  await assertLabelled(province);
+  await shot(province, 'request-decide', { fullPage: true });
+  await province.getByRole('button', { name: 'Phê duyệt' }).click();
+  await province.locator('.status-line').getByText('Đã cập nhật vào danh mục').waitFor();
+  await province.locator('.files').getByText(/quyết định/).waitFor();
+  const steps = await province.locator('.request-history li').evaluateAll((ls) => ls.map((l) => l.dataset.step));
+  assert(
+    steps.join(',') === 'filed,file,returned,amended,submitted,file,applied',
+    `the whole history: ${steps.join(',')}`,
+  );
+  const created = await province.locator('.dry-run [data-created]').first().textContent();
+  const unit = await (await fetch(`${BASE}/v1/units/${created}`)).json();
+  assert(unit.name === 'Phường Thục Phán' && unit.decision.number === '88/NQ-UBTVQH', `merged: ${JSON.stringify(unit)}`);
+
+  // A request waiting 40 days for its decision is named by the compliance report.
+  const old = new Date(Date.now() - 40 * 86400000).toISOString().slice(0, 10);
+  const r = await fetch(`${BASE}/v1/requests`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${REQUESTER}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      kind: 'rename',
+      unit: '000.03.31.H14',
+      proposal: { name: 'Phường Tân Giang Mới' },
+      reason: 'Đổi tên',
+      reorganized: old,
+    }),
+  });
+  assert(r.status === 201, `filed: ${r.status}`);
+  const late = await r.json();
+  await province.goto(`${BASE}/compliance?level1=000.00.00.H14`);
+  const row = province.locator('tbody tr').filter({ hasText: `Đề nghị số ${late.id}` });
+  await row.getByText('Đề nghị chờ quyết định quá 30 ngày').waitFor();
+  await row.getByText('40 ngày (hạn 30 ngày)').waitFor();
+  return [city, province];
+});
+
+test('search: an enterprise code finds the enterprise and its dependent unit', async () => {
+  cli('org', 'add', '0101234567', '--name', 'Công ty Cổ phần Thương mại Hà Nội');
+  cli('org', 'add', '0101234567-001', '--name', 'Chi nhánh Cao Bằng');
+  const page = await newPage();
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('Tên đơn vị hoặc mã định danh').fill('0101234567');
+  const rows = page.locator('table.organizations tbody tr');
+  await rows.filter({ hasText: 'Đơn vị phụ thuộc' }).getByText('0101234567-001').waitFor();
+  await rows.filter({ hasText: 'Công ty Cổ phần Thương mại Hà Nội' }).getByText('Doanh nghiệp').waitFor();
+  assert((await rows.count()) === 2, 'two organisations');
   return [page];
 });
 

@@ -164,3 +164,40 @@ export const units = {
     }),
   reorganize: (body) => api('/v1/reorganizations', { method: 'POST', body }),
 };
+
+/** Change requests (docs/requests.md). */
+export const requests = {
+  list: (params, signal) => api(`/v1/requests${qs(params)}`, { signal }),
+  get: (id, signal) => api(`/v1/requests/${enc(id)}`, { signal }),
+  create: (body) => api('/v1/requests', { method: 'POST', body }),
+  amend: (id, body) => api(`/v1/requests/${enc(id)}`, { method: 'PATCH', body }),
+  /** verb: submit, comment, return, reject or approve. */
+  act: (id, verb, body) => api(`/v1/requests/${enc(id)}/${verb}`, { method: 'POST', body }),
+  /** Streams a File as the body, its type and name kept; the file's metadata. */
+  async upload(id, file) {
+    const h = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' };
+    const token = session.token();
+    if (token) h.Authorization = `Bearer ${token}`;
+    let r;
+    try {
+      r = await fetch(`/v1/requests/${enc(id)}/files${qs({ name: file.name })}`, { method: 'POST', headers: h, body: file });
+    } catch {
+      throw new ApiError(0, 'network', 'the hub could not be reached');
+    }
+    const data = await r.json().catch(() => null);
+    if (!r.ok) {
+      const err = data && data.error;
+      throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`);
+    }
+    return data;
+  },
+  /** A file's bytes as a Blob (the link needs the session's token). */
+  async download(id, n) {
+    const token = session.token();
+    const r = await fetch(`/v1/requests/${enc(id)}/files/${enc(n)}`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
+    if (!r.ok) throw new ApiError(r.status, 'http', `HTTP ${r.status}`);
+    return r.blob();
+  },
+};

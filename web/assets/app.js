@@ -16,6 +16,8 @@ const routes = [
   { re: /^\/units\/([^/]+)$/, section: 'search', load: () => import('./view-unit.js') },
   { re: /^\/compliance$/, section: 'compliance', load: () => import('./view-compliance.js') },
   { re: /^\/manage$/, section: 'manage', load: () => import('./view-manage.js') },
+  { re: /^\/requests$/, section: 'requests', load: () => import('./view-requests.js') },
+  { re: /^\/requests\/(\d+)$/, section: 'requests', load: () => import('./view-request.js') },
   { re: /^\/documents\/([^/]+)$/, section: 'stats', load: () => import('./view-document.js') },
   { re: /^\/stats$/, section: 'stats', load: () => import('./view-stats.js') },
 ];

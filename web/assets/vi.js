@@ -26,6 +26,42 @@ export const ROLES = {
   manager: 'Cán bộ quản lý mã',
   system: 'Hệ thống kết nối',
   reader: 'Người tra cứu',
+  requester: 'Đơn vị đề nghị',
+};
+
+/** Change requests: their kinds, states and the steps of their history. */
+export const REQUEST_KIND = {
+  issue: 'Cấp mã cho đơn vị mới',
+  rename: 'Đổi tên',
+  update: 'Cập nhật thông tin liên hệ',
+  move: 'Chuyển đơn vị',
+  split: 'Chia tách',
+  merge: 'Hợp nhất, sáp nhập',
+  dissolve: 'Giải thể',
+  plan: 'Phương án sắp xếp',
+};
+
+/** Organisations outside the state tree. */
+export const ORG_KIND = { enterprise: 'Doanh nghiệp', cooperative: 'Hợp tác xã', dependent: 'Đơn vị phụ thuộc' };
+export const ORG_STATUS = { active: 'Đang hoạt động', suspended: 'Tạm ngừng', dissolved: 'Đã giải thể' };
+
+export const REQUEST_STATE = {
+  submitted: 'Đã gửi, chờ xem xét',
+  in_review: 'Đang xem xét',
+  returned: 'Trả lại để bổ sung',
+  rejected: 'Không chấp thuận',
+  applied: 'Đã cập nhật vào danh mục',
+};
+
+export const REQUEST_STEP = {
+  filed: 'Gửi đề nghị',
+  file: 'Đính kèm tệp',
+  comment: 'Ý kiến',
+  returned: 'Trả lại',
+  amended: 'Sửa đề nghị',
+  submitted: 'Gửi lại',
+  rejected: 'Không chấp thuận',
+  applied: 'Phê duyệt, cập nhật danh mục',
 };
 
 /** Business statuses (formats.md §2.8). */
@@ -57,6 +93,8 @@ export const COMPLIANCE_KIND = {
   late_decision: 'Quyết định sửa đổi mã ban hành muộn',
   late_upload: 'Cập nhật lên danh mục muộn',
   pending: 'Chưa có quyết định',
+  request_late_decision: 'Đề nghị chờ quyết định quá 30 ngày',
+  request_late_update: 'Đề nghị cập nhật danh mục muộn',
 };
 
 export const DOC_KIND = { edoc: 'Văn bản điện tử', status: 'Gói tin trạng thái' };

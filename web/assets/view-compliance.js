@@ -4,7 +4,7 @@
 
 import { api, qs, units } from './api.js';
 import { fmtDate, h, replace } from './dom.js';
-import { CHANGE_KIND, COMPLIANCE_KIND } from './vi.js';
+import { CHANGE_KIND, COMPLIANCE_KIND, REQUEST_KIND, REQUEST_STATE } from './vi.js';
 import { errorBox, field, unitLink } from './ui.js';
 
 export async function render(view, ctx) {
@@ -77,45 +77,7 @@ export async function render(view, ctx) {
     replace(out, summary, h('div', { class: 'alert alert-ok' }, h('p', {}, 'Không có trường hợp nào cần xử lý.')));
     return;
   }
-  const rows = items.map((x) => {
-    const d = x.decision;
-    const what =
-      x.kind === 'pending'
-        ? h('span', {}, 'Đơn vị chưa có quyết định trong danh mục')
-        : h(
-            'span',
-            {},
-            `${CHANGE_KIND[x.change_kind] || x.change_kind}; quyết định số ${d.number} ngày ${fmtDate(d.date)} của ${d.issuer}`,
-          );
-    const dates =
-      x.kind === 'pending'
-        ? `Từ ${fmtDate(x.since)}`
-        : [
-            x.reorganized ? `Sắp xếp: ${fmtDate(x.reorganized)}` : null,
-            `Quyết định: ${fmtDate(d.date)}`,
-            `Cập nhật: ${fmtDate(x.recorded)}`,
-          ]
-            .filter(Boolean)
-            .join('; ');
-    const late = x.kind === 'pending' ? `${x.days} ngày` : `${x.days} ngày (hạn ${x.limit_days} ngày)`;
-    return h(
-      'tr',
-      {},
-      h(
-        'td',
-        { 'data-label': 'Loại' },
-        h(
-          'span',
-          { class: `badge ${x.kind === 'pending' ? 'badge-warn' : 'badge-closed'}` },
-          COMPLIANCE_KIND[x.kind] || x.kind,
-        ),
-      ),
-      h('td', { 'data-label': 'Đơn vị' }, unitLink(x.code, x.name || '', { fetchName: !x.name })),
-      h('td', { 'data-label': 'Thay đổi' }, what),
-      h('td', { 'data-label': 'Các mốc' }, dates),
-      h('td', { 'data-label': 'Thời gian', class: 'num' }, late),
-    );
-  });
+  const rows = items.map((x) => (x.request ? requestRow(x) : changeRow(x)));
   replace(
     out,
     summary,
@@ -139,5 +101,63 @@ export async function render(view, ctx) {
         h('tbody', {}, rows),
       ),
     ),
+  );
+}
+
+/** A change request past a deadline: a link to it, its kind and where it stands. */
+function requestRow(x) {
+  return h(
+    'tr',
+    {},
+    h('td', { 'data-label': 'Loại' }, h('span', { class: 'badge badge-warn' }, COMPLIANCE_KIND[x.kind] || x.kind)),
+    h('td', { 'data-label': 'Đơn vị' }, unitLink(x.code, '', { fetchName: true })),
+    h(
+      'td',
+      { 'data-label': 'Thay đổi' },
+      h('a', { href: `/requests/${x.request}` }, `Đề nghị số ${x.request}`),
+      `: ${REQUEST_KIND[x.request_kind] || x.request_kind} (${REQUEST_STATE[x.state] || x.state})`,
+    ),
+    h('td', { 'data-label': 'Các mốc' }, x.reorganized ? `Sắp xếp: ${fmtDate(x.reorganized)}` : ''),
+    h('td', { 'data-label': 'Thời gian', class: 'num' }, `${x.days} ngày (hạn ${x.limit_days} ngày)`),
+  );
+}
+
+function changeRow(x) {
+  const d = x.decision;
+  const what =
+    x.kind === 'pending'
+      ? h('span', {}, 'Đơn vị chưa có quyết định trong danh mục')
+      : h(
+          'span',
+          {},
+          `${CHANGE_KIND[x.change_kind] || x.change_kind}; quyết định số ${d.number} ngày ${fmtDate(d.date)} của ${d.issuer}`,
+        );
+  const dates =
+    x.kind === 'pending'
+      ? `Từ ${fmtDate(x.since)}`
+      : [
+          x.reorganized ? `Sắp xếp: ${fmtDate(x.reorganized)}` : null,
+          `Quyết định: ${fmtDate(d.date)}`,
+          `Cập nhật: ${fmtDate(x.recorded)}`,
+        ]
+          .filter(Boolean)
+          .join('; ');
+  const late = x.kind === 'pending' ? `${x.days} ngày` : `${x.days} ngày (hạn ${x.limit_days} ngày)`;
+  return h(
+    'tr',
+    {},
+    h(
+      'td',
+      { 'data-label': 'Loại' },
+      h(
+        'span',
+        { class: `badge ${x.kind === 'pending' ? 'badge-warn' : 'badge-closed'}` },
+        COMPLIANCE_KIND[x.kind] || x.kind,
+      ),
+    ),
+    h('td', { 'data-label': 'Đơn vị' }, unitLink(x.code, x.name || '', { fetchName: !x.name })),
+    h('td', { 'data-label': 'Thay đổi' }, what),
+    h('td', { 'data-label': 'Các mốc' }, dates),
+    h('td', { 'data-label': 'Thời gian', class: 'num' }, late),
   );
 }

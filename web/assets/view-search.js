@@ -3,9 +3,9 @@
 // cursor paging. Typing replaces the URL (the back button skips keystrokes);
 // turning a page pushes one.
 
-import { units } from './api.js';
+import { api, qs, units } from './api.js';
 import { announce, h, replace } from './dom.js';
-import { LEVELS } from './vi.js';
+import { LEVELS, ORG_KIND, ORG_STATUS } from './vi.js';
 import { errorBox, field, statusBadge } from './ui.js';
 
 const PAGE = 50;
@@ -84,8 +84,12 @@ export async function render(view, ctx) {
     const query = { q: p.q, level: landing ? 1 : p.level, status: p.status, under: p.under, limit: PAGE, cursor };
     results.setAttribute('aria-busy', 'true');
     let data;
+    // Digits alone are no agency code: an enterprise code, looked up among the organisations.
+    const enterprise = /^[0-9][0-9-]*$/.test(p.q || '');
     try {
-      data = await units.search(query, ctl.signal);
+      data = enterprise
+        ? await api(`/v1/organizations${qs({ q: p.q, limit: PAGE })}`, { signal: ctl.signal })
+        : await units.search(query, ctl.signal);
     } catch (e) {
       if (e.name === 'AbortError') return;
       if (mine === seq) {
@@ -100,7 +104,47 @@ export async function render(view, ctx) {
     if (mine !== seq || stale()) return;
     under.setError('');
     ctx.title(p.q ? `Tìm “${p.q}”` : 'Tra cứu');
-    showResults(data, p, cursor, landing);
+    if (enterprise) showOrganizations(data, p);
+    else showResults(data, p, cursor, landing);
+  }
+
+  function showOrganizations(data, p) {
+    const caption = `Doanh nghiệp, hợp tác xã có mã “${p.q}”`;
+    const summary = data.items.length
+      ? `${caption}: ${data.items.length} tổ chức.`
+      : `${caption}: không tìm thấy tổ chức nào.`;
+    const table = data.items.length
+      ? h(
+          'table',
+          { class: 'units organizations stack-on-phone' },
+          h('caption', { class: 'visually-hidden' }, caption),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Mã số doanh nghiệp', 'Tên tổ chức', 'Loại', 'Trạng thái'].map((t) => h('th', { scope: 'col' }, t)),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            data.items.map((o) =>
+              h(
+                'tr',
+                {},
+                h('td', { 'data-label': 'Mã' }, h('span', { class: 'code' }, o.code)),
+                h('td', { 'data-label': 'Tên' }, o.name),
+                h('td', { 'data-label': 'Loại' }, ORG_KIND[o.kind] || o.kind),
+                h('td', { 'data-label': 'Trạng thái' }, ORG_STATUS[o.status] || o.status),
+              ),
+            ),
+          ),
+        )
+      : null;
+    replace(results, h('p', { class: 'result-count' }, summary), table);
+    announce(summary);
   }
 
   function showResults(data, p, cursor, landing) {

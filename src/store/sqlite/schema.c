@@ -165,6 +165,55 @@ static const char *const migrations[] = {
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
 	"  SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 10: change requests: a unit asks, the managing agency decides. The
+	 * requester role joins the tokens' roles (SQLite changes a CHECK only
+	 * by copying the table; nothing references tokens). A request's
+	 * events are its history and the feed, append-only and gap-free like
+	 * the registry's; comments are events; files are kept under data_dir
+	 * and only described here. */
+	"CREATE TABLE tokens_new ("
+	"  id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'system', 'reader', 'requester')),"
+	"  scope TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',"
+	"  system_id INTEGER REFERENCES systems(id), created TEXT NOT NULL, revoked TEXT NOT NULL DEFAULT '');"
+	"INSERT INTO tokens_new (id, hash, role, scope, name, system_id, created, revoked)"
+	"  SELECT id, hash, role, scope, name, system_id, created, revoked FROM tokens;"
+	"DROP TABLE tokens;"
+	"ALTER TABLE tokens_new RENAME TO tokens;"
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, unit TEXT NOT NULL, sort_key TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('submitted', 'in_review', 'returned', 'rejected', 'applied')),"
+	"  reorganized TEXT NOT NULL DEFAULT '', decision_date TEXT NOT NULL DEFAULT '',"
+	"  applied TEXT NOT NULL DEFAULT '', filer_token INTEGER NOT NULL DEFAULT 0,"
+	"  filer_system INTEGER NOT NULL DEFAULT 0, filed TEXT NOT NULL, updated TEXT NOT NULL,"
+	"  doc TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX requests_state ON requests(state, id);"
+	"CREATE INDEX requests_sort ON requests(sort_key);"
+	"CREATE TABLE request_events ("
+	"  seq INTEGER PRIMARY KEY," /* no AUTOINCREMENT and no deletes: gap-free */
+	"  request_id INTEGER NOT NULL REFERENCES requests(id), kind TEXT NOT NULL, state TEXT NOT NULL,"
+	"  unit TEXT NOT NULL, who TEXT NOT NULL, at TEXT NOT NULL, data TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX request_events_request ON request_events(request_id, seq);"
+	"CREATE TRIGGER request_events_no_update BEFORE UPDATE ON request_events BEGIN"
+	"  SELECT RAISE(ABORT, 'the request history is append-only'); END;"
+	"CREATE TRIGGER request_events_no_delete BEFORE DELETE ON request_events BEGIN"
+	"  SELECT RAISE(ABORT, 'the request history is append-only'); END;"
+	"CREATE TABLE request_files ("
+	"  request_id INTEGER NOT NULL REFERENCES requests(id), n INTEGER NOT NULL, name TEXT NOT NULL,"
+	"  content_type TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('attachment', 'decision')), added TEXT NOT NULL, who TEXT NOT NULL,"
+	"  PRIMARY KEY (request_id, n)) WITHOUT ROWID;"
+	/* Organisations outside the state tree (enterprises, cooperatives and
+	 * their dependent units), held as references under the codes the
+	 * national business registry gave them: no decisions, no lineage. */
+	"CREATE TABLE organizations ("
+	"  code TEXT PRIMARY KEY, parent TEXT NOT NULL DEFAULT '',"
+	"  kind TEXT NOT NULL CHECK (kind IN ('enterprise', 'cooperative', 'dependent')),"
+	"  name TEXT NOT NULL, name_fold TEXT NOT NULL, address TEXT NOT NULL DEFAULT '',"
+	"  email TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '', website TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'dissolved')),"
+	"  added TEXT NOT NULL, updated TEXT NOT NULL);"
+	"CREATE INDEX organizations_parent ON organizations(parent, code);",
 };
 
 const char *lt__sqlite_migration(int version)

@@ -282,8 +282,19 @@ static int sq_begin(struct lt_store *s, struct lt_err *err)
 	struct lt__sq_store *st = lt__sq(s);
 	pthread_mutex_lock(&st->wlock);
 	if (st->in_txn) {
-		pthread_mutex_unlock(&st->wlock);
-		return lt_err_set(err, LT_EIO, "internal error: nested store transaction");
+		/* The lock is recursive, so only the thread holding the
+		 * transaction gets here: a change run inside a caller's
+		 * transaction (a request approved together with the change it
+		 * asked for) becomes a savepoint, committed or rolled back by
+		 * the outermost commit. */
+		char sql[48];
+		snprintf(sql, sizeof sql, "SAVEPOINT lt_nest%d", st->nested);
+		if (st->nested >= 8 || sqlite3_exec(st->writer.db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			pthread_mutex_unlock(&st->wlock);
+			return lt_err_set(err, LT_EIO, "internal error: store transactions nested too deep");
+		}
+		st->nested++;
+		return LT_OK;
 	}
 	if (sqlite3_exec(st->writer.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		int rc = lt__sq_fail(&st->writer, err, "starting a transaction");
@@ -317,6 +328,14 @@ static int sq_commit(struct lt_store *s, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	int rc = LT_OK;
+	if (st->nested > 0) {
+		char sql[48];
+		snprintf(sql, sizeof sql, "RELEASE lt_nest%d", --st->nested);
+		if (sqlite3_exec(st->writer.db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			rc = lt__sq_fail(&st->writer, err, "committing a nested change");
+		pthread_mutex_unlock(&st->wlock);
+		return rc;
+	}
 	if (sqlite3_exec(st->writer.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = lt__sq_fail(&st->writer, err, "committing");
 		sqlite3_exec(st->writer.db, "ROLLBACK", NULL, NULL, NULL);
@@ -334,6 +353,14 @@ static void sq_rollback(struct lt_store *s)
 	struct lt__sq_store *st = lt__sq(s);
 	if (!st->in_txn || tl_txn != st)
 		return;
+	if (st->nested > 0) {
+		char sql[80];
+		st->nested--;
+		snprintf(sql, sizeof sql, "ROLLBACK TO lt_nest%d; RELEASE lt_nest%d", st->nested, st->nested);
+		sqlite3_exec(st->writer.db, sql, NULL, NULL, NULL);
+		pthread_mutex_unlock(&st->wlock);
+		return;
+	}
 	sqlite3_exec(st->writer.db, "ROLLBACK", NULL, NULL, NULL);
 	txn_end(st);
 }
@@ -436,6 +463,7 @@ static void sqlite_ops_fill(void)
 	lt__sq_access_ops(&sqlite_ops);
 	lt__sq_exchange_ops(&sqlite_ops);
 	lt__sq_cert_ops(&sqlite_ops);
+	sqlite_ops.requests = &lt__sq_request_ops;
 }
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err)

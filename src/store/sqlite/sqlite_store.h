@@ -32,6 +32,7 @@ struct lt__sq_store {
 	struct lt__sq_conn writer;
 	pthread_mutex_t wlock; /* recursive: held begin→commit */
 	int in_txn;
+	int nested;            /* begins inside this thread's transaction: savepoints */
 	struct lt__sq_conn readers[LT__SQ_READERS];
 	int n_readers;         /* 0: every read goes to the writer (":memory:") */
 	bool reader_busy[LT__SQ_READERS];
@@ -97,5 +98,6 @@ void lt__sq_access_ops(struct lt_store_ops *ops);
 void lt__sq_audit_ops(struct lt_store_ops *ops);
 void lt__sq_exchange_ops(struct lt_store_ops *ops);
 void lt__sq_cert_ops(struct lt_store_ops *ops);
+extern const struct lt_store_request_ops lt__sq_request_ops; /* sqlite_requests.c */
 
 #endif
