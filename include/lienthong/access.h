@@ -85,6 +85,11 @@ int lt_access_system(const struct lt_principal *p, const struct lt_codelist *cod
  * on, only to itself and only a code strictly below its primary code. */
 int lt_access_bind(const struct lt_principal *p, const struct lt_system *sys, const char *code, bool agency_ops,
 		   struct lt_err *err);
+/* Binding (not unbinding) code to sys, whose codes are codes: the rules of
+ * lt_access_bind, and a manager binds only to a system it manages (every
+ * code inside its subtree) or to one whose primary code lies above code. */
+int lt_access_bind_to(const struct lt_principal *p, const struct lt_system *sys, const struct lt_codelist *codes,
+		      const char *code, bool agency_ops, struct lt_err *err);
 
 /* Change requests (requests.h). Filing one about code: an admin anywhere,
  * a manager or requester inside its subtree (its root included), a system
@@ -104,6 +109,10 @@ int lt_access_request_decide(const struct lt_principal *p, const char *code, boo
 /* Adding an organisation outside the state tree (organizations.h): an
  * admin or a manager. */
 int lt_access_org_write(const struct lt_principal *p, struct lt_err *err);
+/* Connecting a system to an organisation's code (it then receives what is
+ * addressed to the organisation): an admin only, for the code lies in no
+ * manager's subtree. */
+int lt_access_org_connect(const struct lt_principal *p, const char *code, struct lt_err *err);
 
 /* ---- sealing ---- */
 

@@ -27,6 +27,10 @@ size_t lt_text_format(char *dst, size_t n, const char *fmt, ...) __attribute__((
 /* Ends s (of length len) before an incomplete UTF-8 character at its end;
  * returns the new length. */
 size_t lt_text_cut_whole(char *s, size_t len);
+/* Reads s as a whole decimal number from min to max into *out: digits only
+ * (a '-' first when min is negative), no sign, space or overflow that
+ * strtoll would pass or saturate. */
+bool lt_text_int(const char *s, long long min, long long max, long long *out);
 
 #define LT_DATE_BUFSZ 11
 

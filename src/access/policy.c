@@ -226,6 +226,25 @@ int lt_access_import(const struct lt_principal *p, struct lt_err *err)
 	return p->role == LT_ROLE_MANAGER ? LT_OK : lt_access_write(p, NULL, err);
 }
 
+int lt_access_bind_to(const struct lt_principal *p, const struct lt_system *sys, const struct lt_codelist *codes,
+		      const char *code, bool agency_ops, struct lt_err *err)
+{
+	int rc = lt_access_bind(p, sys, code, agency_ops, err);
+	if (rc || p->role != LT_ROLE_MANAGER)
+		return rc;
+	/* A system of its own subtree, or one of a unit above the code: the
+	 * manager who manages that system manages the code too, so nobody
+	 * loses a system to another subtree's act, and no system is made to
+	 * speak for a unit that does not lie below it without its manager. */
+	if (lt_access_system(p, codes, NULL) == LT_OK || strictly_below(sys->primary_code, code))
+		return LT_OK;
+	return lt_err_set(err, LT_EFORBIDDEN,
+			  "system %lld speaks for %s, outside this manager's subtree %s, and %s does not lie below "
+			  "it: a manager binds its units to a system of its own subtree or of a unit above them; "
+			  "only an admin binds %s to this one",
+			  (long long)sys->id, sys->primary_code, p->scope, code, code);
+}
+
 int lt_access_request_file(const struct lt_principal *p, const char *code, const struct lt_codelist *system_codes,
 			   struct lt_err *err)
 {
@@ -294,4 +313,16 @@ int lt_access_org_write(const struct lt_principal *p, struct lt_err *err)
 		return need_token(err);
 	return lt_err_set(err, LT_EFORBIDDEN, "organisations are added by an admin or a manager, not a %s token",
 			  lt_role_name(p->role));
+}
+
+int lt_access_org_connect(const struct lt_principal *p, const char *code, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN)
+		return LT_OK;
+	if (p->role == LT_ROLE_ANONYMOUS)
+		return need_token(err);
+	return lt_err_set(err, LT_EFORBIDDEN,
+			  "%s is an organisation outside the state tree, in no manager's subtree: only an admin "
+			  "connects a system to it (a manager may add the organisation to the registry)",
+			  code);
 }

@@ -49,7 +49,8 @@ int lt_system_register(struct lt_store *s, const struct lt_ctx *ctx, const char 
 		struct lt_org org;
 		if (lt_org_code(codes[i])) {
 			/* An organisation outside the state tree receives under its enterprise code. */
-			if ((rc = lt_access_org_write(caller, err)) || (rc = lt_org_get(s, codes[i], &org, err)))
+			if ((rc = lt_access_org_connect(caller, codes[i], err)) ||
+			    (rc = lt_org_get(s, codes[i], &org, err)))
 				break;
 			if (strcmp(org.status, "active") != 0) {
 				rc = lt_err_set(err, LT_ERULE, "organisation %s is %s", org.code, org.status);

@@ -103,8 +103,9 @@ static int bind_act(struct lt_store *s, struct act *a, struct lt_err *err)
 	if (rc)
 		return rc;
 	bool bound = lt_codelist_has(&codes, a->code);
+	rc = lt_access_bind_to(a->caller, &sys, &codes, a->code, a->agency_ops, err);
 	lt_codelist_free(&codes);
-	if ((rc = lt_access_bind(a->caller, &sys, a->code, a->agency_ops, err)))
+	if (rc)
 		return rc;
 	if ((rc = lt_store_unit_get(s, a->code, &u, err)))
 		return rc == LT_ENOTFOUND

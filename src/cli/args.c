@@ -155,10 +155,8 @@ bool cli_opt_int(struct cli_args *a, const char *name, long long min, long long 
 		return false;
 	if (a->stop)
 		return true;
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (!v[0] || *end || errno || n < min || n > max)
+	long long n;
+	if (!lt_text_int(v, min, max, &n))
 		stop(a, cli_usage("%s: %s wants a whole number from %lld to %lld, not '%s'", a->cmd, name,
 		                  min, max, v));
 	else

@@ -2,6 +2,7 @@
  * set-secret|rotate-secret: connected systems (design.md §5). A bearer token
  * or VXP secret is printed once; every change is recorded in the audit
  * trail as the local account's act. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,10 +135,10 @@ static int open_one(struct cli *cli, int argc, char **argv, const char *cmd, con
 	}
 	if (a.stop)
 		return a.rc;
-	char *end;
-	o->id = id_text ? strtoll(id_text, &end, 10) : 0;
-	if (!id_text || *end || o->id <= 0)
+	long long id = 0;
+	if (!lt_text_int(id_text, 1, INT64_MAX, &id))
 		return cli_missing(&a, "give the system's ID (see 'lienthong system list')");
+	o->id = id;
 	if (with_code && !o->code)
 		return cli_missing(&a, "give the CODE");
 	return cli_open(cli, false, &o->r);

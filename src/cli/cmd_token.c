@@ -92,9 +92,8 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 		cli_one_positional(&a, &id_text);
 	if (a.stop)
 		return a.rc;
-	char *end;
-	long long id = id_text ? strtoll(id_text, &end, 10) : 0;
-	if (!id_text || *end || id <= 0)
+	long long id = 0;
+	if (!lt_text_int(id_text, 1, INT64_MAX, &id))
 		return cli_missing(&a, "give the token's ID (see 'lienthong token list')");
 	struct lt_registry *r;
 	int rc = cli_open(cli, false, &r);

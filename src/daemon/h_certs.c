@@ -76,9 +76,8 @@ void h_certs_revoke(struct req *rq)
 	char code[LT_CODE_BUFSZ];
 	if (!req_code(rq, rq->params[0], code, "code"))
 		return;
-	char *end;
-	long long id = strtoll(rq->params[1], &end, 10);
-	if (*end || id <= 0) {
+	long long id;
+	if (!lt_text_int(rq->params[1], 1, INT64_MAX, &id)) {
 		reply_error(rq, LT_EINVAL, "'%.30s' is not a certificate id", rq->params[1]);
 		return;
 	}

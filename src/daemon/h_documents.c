@@ -125,12 +125,12 @@ void h_inbox(struct req *rq)
 	struct lt_inbox_query q = {kind && *kind ? kind : NULL, after, (int)limit};
 	const char *cursor = req_query(rq, "cursor");
 	if (cursor && *cursor) {
-		char *end;
-		q.after = strtoll(cursor, &end, 10);
-		if (*end || q.after < 0) {
+		long long c;
+		if (!lt_text_int(cursor, 0, INT64_MAX, &c)) {
 			reply_error(rq, LT_EINVAL, "cursor must be the next_cursor of the previous page");
 			return;
 		}
+		q.after = c;
 	}
 	json_t *out = NULL;
 	struct lt_err err = {0};

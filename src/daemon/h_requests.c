@@ -9,9 +9,8 @@
 
 static bool request_id(struct req *rq, int64_t *id)
 {
-	char *end;
-	long long v = strtoll(rq->params[0], &end, 10);
-	if (*end || v <= 0 || rq->params[0][0] == '0') {
+	long long v;
+	if (!lt_text_int(rq->params[0], 1, INT64_MAX, &v) || rq->params[0][0] == '0') {
 		reply_error(rq, LT_EINVAL, "'%.40s' is not a request id (a positive number)", rq->params[0]);
 		return false;
 	}
@@ -264,9 +263,8 @@ void h_request_file_get(struct req *rq)
 	int64_t id;
 	if (!request_id(rq, &id))
 		return;
-	char *end;
-	long n = strtol(rq->params[1], &end, 10);
-	if (*end || n <= 0 || n > 100000) {
+	long long n;
+	if (!lt_text_int(rq->params[1], 1, 100000, &n)) {
 		reply_error(rq, LT_EINVAL, "'%.40s' is not a file number", rq->params[1]);
 		return;
 	}

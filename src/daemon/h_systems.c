@@ -2,6 +2,7 @@
  * and VXP secret once; listing shows what the caller may manage; the acts
  * on one system (bind, unbind, disable, enable, a new token, a kept or new
  * VXP secret) are decided and recorded in the audit trail by the library. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,9 +89,8 @@ out:
 /* The {id} of /v1/systems/{id}/…; replies 400 when it is not a number. */
 static bool system_id(struct req *rq, int64_t *id)
 {
-	char *end;
-	long long v = strtoll(rq->params[0], &end, 10);
-	if (!rq->params[0][0] || *end || v <= 0) {
+	long long v;
+	if (!lt_text_int(rq->params[0], 1, INT64_MAX, &v)) {
 		reply_error(rq, LT_EINVAL, "'%.40s' is not a system id (a positive number, see GET /v1/systems)",
 			    rq->params[0]);
 		return false;

@@ -1,6 +1,7 @@
 /* Reading a request (its URI, query, headers and JSON body) strictly, and
  * writing replies. Every refusal is a 4xx with a sentence saying what to fix;
  * nothing here decides a domain rule. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,9 +229,8 @@ bool req_query_int(struct req *rq, const char *key, long long min, long long max
 		*out = def;
 		return true;
 	}
-	char *end;
-	long long n = strtoll(v, &end, 10);
-	if (*end || n < min || n > max) {
+	long long n;
+	if (!lt_text_int(v, min, max, &n)) {
 		reply_error(rq, LT_EINVAL, "query parameter %s must be a whole number from %lld to %lld", key, min, max);
 		return false;
 	}

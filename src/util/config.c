@@ -1,6 +1,7 @@
 /* The typed configuration table. Adding a key means adding one row here and a
  * field in struct lt_config; parsing, overrides, help and docs follow. */
 #include "lienthong/config.h"
+#include "lienthong/text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -111,10 +112,8 @@ static int set_key(struct lt_config *cfg, const struct key *k, const char *value
 		memcpy(field, value, strlen(value) + 1);
 		return LT_OK;
 	case K_INT: {
-		char *end;
-		errno = 0;
-		long long v = strtoll(value, &end, 10);
-		if (errno || end == value || *end || v < k->min || v > k->max)
+		long long v;
+		if (!lt_text_int(value, k->min, k->max, &v))
 			return lt_err_set(err, LT_EINVAL, "%s: '%s' is not a whole number in %" PRId64 "..%" PRId64,
 					  k->name, value, k->min, k->max);
 		*(int64_t *)(void *)field = v;

@@ -1,5 +1,6 @@
 /* Folding, dates and field checks. The fold table covers the Latin blocks
  * that Vietnamese uses; it is generated from Unicode's own decompositions. */
+#include <errno.h>
 #include "lienthong/text.h"
 
 #include <stdarg.h>
@@ -364,4 +365,23 @@ bool lt_phone_ok(const char *s)
 			return false;
 	}
 	return ndig >= 3 && ndig <= 20;
+}
+
+bool lt_text_int(const char *s, long long min, long long max, long long *out)
+{
+	if (!s)
+		return false;
+	const char *p = s + (*s == '-' && min < 0);
+	if (*p < '0' || *p > '9')
+		return false;
+	for (const char *q = p; *q; q++)
+		if (*q < '0' || *q > '9')
+			return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
 }

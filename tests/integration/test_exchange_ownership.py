@@ -25,13 +25,20 @@ Nội's (H26). Then:
   database whose deliveries were moved into the past: a package addressed
   to a closed code and to its successor, once done, loses its body (its
   merged delivery kept it forever before), and a delivery that waited for a
-  system longer than hold_days is expired.
+  system longer than hold_days is expired;
+- a delivery that waits for a system follows its unit through a
+  reorganisation: a unit moved while a document waited for it receives the
+  document when a system is bound to its new code, and one merged into a
+  unit that has a system hands it to that system at once (before, the
+  closed code could no longer be bound and the successor's binding did not
+  claim it, so it expired).
 
 Run by ctest as `python3 FILE` with LT_BUILD_DIR and LT_SOURCE_DIR set; by
 hand it falls back to <repo>/build. Standard library only. Exits non-zero
 when a test fails and ends with a line "N passed, M failed".
 """
 
+import json
 import os
 import sqlite3
 import sys
@@ -252,6 +259,75 @@ class ExchangeExpiry(ltd.DaemonTest):
         # A system bound now does not receive what expired.
         hcm = self.reg.system_add("UBND Thành phố Hồ Chí Minh", H29)
         self.assertEqual(ltx.inbox_all(self.d, hcm["token"]), [])
+
+
+class HeldThroughReorganisation(ltd.DaemonTest):
+    """A document waiting (no_system) for a unit that is then moved or merged."""
+
+    DECISION = ["--decision-number", "12/QĐ-TTg", "--decision-date", "2026-11-20",
+                "--decision-issuer", "Thủ tướng Chính phủ"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = ltd.Registry(prefix="lt_test_exchange_held_reorg_")
+        cls.d = None
+        try:
+            cls.vpcp = cls.reg.system_add("Văn phòng Chính phủ", G22)
+            cls.tp = cls.reg.system_add("Phần mềm Sở Tư pháp Cao Bằng", H14_TP)
+            cls.admin = cls.reg.token("admin", name="quản trị")
+            cls.d = ltd.Daemon(cls.reg).start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    def held(self, code, number):
+        data, _ = ltpkg.edoc(G22, [code], number=number)
+        r = ltx.send(self.d, self.vpcp["token"], data)
+        self.assertStatus(r, 201)
+        self.assertEqual([x["state"] for x in r.json()["recipients"]], ["no_system"], r.json())
+        return r.json()["id"]
+
+    def recipient(self, hub_id):
+        r = self.d.get(f"/v1/documents/{hub_id}/trace", token=self.admin)
+        self.assertStatus(r, 200)
+        rec = r.json()["recipients"]
+        self.assertEqual(len(rec), 1, rec)
+        return rec[0]
+
+    def test_moved_unit_bound_later(self):
+        hub_id = self.held(H29, "1")
+        out = json.loads(self.reg.check("unit", "move", H29, "--to", G22, *self.DECISION, "--json"))
+        new = out["moved"][H29]
+        hcm = self.reg.system_add("UBND Thành phố Hồ Chí Minh", new)
+        rec = self.recipient(hub_id)
+        self.assertEqual((rec["routed_to"], rec["system"] and rec["system"]["id"], rec["state"]),
+                         (new, hcm["id"], "pending"), rec)
+        self.assertIn(hub_id, [x["id"] for x in ltx.inbox_all(self.d, hcm["token"])])
+        self.assertStatus(self.d.post(f"/v1/documents/{hub_id}/ack", {"state": "done"}, token=hcm["token"]), 200)
+
+    def test_merged_into_a_unit_with_a_system(self):
+        xd = "000.00.07.H14"  # Sở Xây dựng tỉnh Cao Bằng: no system
+        hub_id = self.held(xd, "2")
+        self.reg.check("unit", "merge", xd, "--into-code", H14_TP, *self.DECISION, "--json")
+        rec = self.recipient(hub_id)
+        self.assertEqual((rec["routed_to"], rec["system"] and rec["system"]["id"], rec["state"]),
+                         (H14_TP, self.tp["id"], "pending"), rec)
+        self.assertIn(hub_id, [x["id"] for x in ltx.inbox_all(self.d, self.tp["token"])])
+
+    def test_held_copy_of_a_document_the_successor_has(self):
+        """Addressed to a unit and to the one it then merges into: delivered
+        once, as routing does for a closed code and its successor."""
+        xd = "000.00.08.H14"  # Sở Kế hoạch và Đầu tư: no system
+        data, _ = ltpkg.edoc(G22, [xd, H14_TP], number="3")
+        r = ltx.send(self.d, self.vpcp["token"], data)
+        self.assertStatus(r, 201)
+        hub_id = r.json()["id"]
+        self.reg.check("unit", "merge", xd, "--into-code", H14_TP, *self.DECISION, "--json")
+        r = self.d.get(f"/v1/documents/{hub_id}/trace", token=self.admin)
+        got = sorted((x["code"], x["routed_to"], x["system"] and x["system"]["id"], x["state"])
+                     for x in r.json()["recipients"])
+        self.assertEqual(got, [(H14_TP, H14_TP, self.tp["id"], "pending"), (xd, H14_TP, None, "merged")], got)
+        self.assertEqual([x["id"] for x in ltx.inbox_all(self.d, self.tp["token"])].count(hub_id), 1)
 
 
 if __name__ == "__main__":

@@ -83,5 +83,19 @@ class Organizations(ltd.DaemonTest):
         data, _ = ltpkg.edoc(G22, ["0108888888"], number="78")
         self.assertError(ltx.send(d, self.g22, data), 422, contains="0108888888 is not an organisation held")
 
+    def test_a_manager_does_not_connect_an_organisation(self):
+        """An organisation lies in no manager's subtree: a manager of Cao Bằng
+        registering a system for a Hà Nội enterprise would receive its own
+        copy of every document addressed to it (and claim those waiting for a
+        system). Only an admin connects an organisation; a manager still adds
+        one to the registry."""
+        d = self.d
+        e = self.assertError(d.post("/v1/systems", {"name": "Giả mạo", "codes": [ENT]}, token=self.manager), 403)
+        self.assertIn(ENT, e["message"])
+        e = self.assertError(d.post("/v1/systems", {"name": "Giả mạo", "codes": ["000.00.04.H14", BRANCH]},
+                                    token=self.manager), 403)
+        names = [s["name"] for s in d.get("/v1/systems", token=self.admin).json()["items"]]
+        self.assertNotIn("Giả mạo", names)
+
 if __name__ == "__main__":
     sys.exit(ltd.main(__name__))

@@ -345,6 +345,48 @@ class SystemsAdmin(SystemsTest):
         self.assertEqual(len(self.audit(H17)), n)
 
 
+    def test_06_manager_binds_to_a_system_outside_its_subtree(self):
+        """A manager attaches its units to a system of its own subtree, or to
+        one of a unit above them; never to another subtree's system, which
+        would then speak for the manager's unit and slip out of its own
+        manager's hands (only an admin could manage it any more)."""
+        sid14, sid17 = self.sid(H14), self.sid(H17)
+        n17, n14 = len(self.audit(H17)), len(self.audit(H14))
+        e = self.assertError(self.d.post(f"/v1/systems/{sid17}/codes", {"code": H14_TP}, token=self.mgr14), 403)
+        self.assertIn(H17, e["message"])
+        self.assertEqual(self.codes(H17), [H17])
+        self.assertEqual(len(self.audit(H17)), n17, "a refused bind left an audit entry")
+        # Đà Nẵng's manager still manages its system.
+        self.assertStatus(self.d.patch(f"/v1/systems/{sid17}", {"disabled": False}, token=self.mgr17), 200)
+        # The CLI acts as the operator: it may.
+        p = self.reg.run("system", "bind", str(sid17), H14_TP)
+        self.assertEqual(p.returncode, 0, ltd.detail(p))
+        p = self.reg.run("system", "unbind", str(sid17), H14_TP)
+        self.assertEqual(p.returncode, 0, ltd.detail(p))
+        # A department's manager attaches it to its province's system.
+        tp = self.reg.token("manager", scope=H14_TP, name="Sở Tư pháp Cao Bằng")
+        self.assertStatus(self.d.post(f"/v1/systems/{sid14}/codes", {"code": H14_TP}, token=tp), 200)
+        self.assertStatus(self.d.request("DELETE", f"/v1/systems/{sid14}/codes/{H14_TP}", token=tp), 200)
+        self.assertEqual(len(self.audit(H14)), n14 + 2)
+
+    def test_07_numbers_out_of_range(self):
+        """A system id or cursor beyond 64 bits is bad input (400, exit 2),
+        not the largest id there is."""
+        big = "99999999999999999999"
+        e = self.assertError(self.d.patch(f"/v1/systems/{big}", {"disabled": True}, token=self.admin), 400)
+        self.assertIn(big, e["message"])
+        self.assertError(self.d.post(f"/v1/systems/{big}/token", None, token=self.admin), 400)
+        self.assertError(self.d.get(f"/v1/audit?after={big}", token=self.admin), 400)
+        p = self.reg.run("system", "disable", big)
+        self.assertEqual(p.returncode, 2, ltd.detail(p))
+        # Every other id and cursor is read the same way.
+        self.assertError(self.d.request("DELETE", f"/v1/units/{H14}/certificates/{big}", token=self.admin), 400)
+        self.assertError(self.d.request("DELETE", f"/v1/units/{H14}/certificates/+1", token=self.admin), 400)
+        self.assertError(self.d.get(f"/v1/inbox?cursor={big}", token=self.sys[H14]["token"]), 400)
+        self.assertError(self.d.get(f"/v1/requests/{big}", token=self.admin), 400)
+        p = self.reg.run("token", "revoke", big)
+        self.assertEqual(p.returncode, 2, ltd.detail(p))
+
 class AgencyOpsOn(SystemsTest):
     """vxp_agency_ops = on: registerAgency and deleteAgency strictly below the primary code."""
 

@@ -321,6 +321,22 @@ static void test_binding(void **state)
 	struct lt_system stranger = sys;
 	stranger.id = sys.id + 1;
 	assert_int_equal(lt_access_bind(&vxp, &stranger, "000.01.01.H14", true, &err), LT_EFORBIDDEN);
+	/* Binding to a system: a manager's own subtree's, or one above the code. */
+	struct lt_codelist own = {0}, wide = {0};
+	assert_int_equal(lt_codelist_add(&own, "000.00.00.H14"), 0);
+	assert_int_equal(lt_codelist_add(&wide, "000.00.00.H14"), 0);
+	assert_int_equal(lt_codelist_add(&wide, "000.00.00.H17"), 0);
+	struct lt_principal province = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H14"};
+	assert_int_equal(lt_access_bind_to(&mgr, &sys, &own, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_access_bind_to(&province, &sys, &wide, "000.01.01.H14", false, &err), LT_OK);
+	struct lt_system danang = sys;
+	snprintf(danang.primary_code, sizeof danang.primary_code, "000.00.00.H17");
+	assert_int_equal(lt_access_bind_to(&province, &danang, &wide, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "000.00.00.H17"));
+	assert_int_equal(lt_access_bind_to(&admin, &danang, &wide, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_access_bind_to(&other_mgr, &danang, &wide, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
+	lt_codelist_free(&own);
+	lt_codelist_free(&wide);
 
 	/* The acts: refused ones leave no entry. */
 	struct trail t;

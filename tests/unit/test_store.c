@@ -202,7 +202,8 @@ static void test_cursors_are_the_stores(void **state)
 		} while (next[0] && ++pages < 10);
 		assert_int_equal(n, 3);
 	}
-	const char *bad[] = {"@", "@0", "@12x", "h14", "H14 ", "000.00.00.H14'--", "@-3"};
+	const char *bad[] = {"@",   "@0",  "@12x", "h14", "H14 ", "000.00.00.H14'--", "@-3", "@+3",
+			     "@ 3", "@99999999999999999999"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		for (int k = 0; k < 2; k++) {
 			int n = 0;

@@ -678,6 +678,30 @@ static void test_text_format_utf8_boundary(void **state)
 	assert_string_equal(f, "");
 }
 
+/* Numbers in paths, queries, arguments and config: strtoll alone passes
+ * signs and spaces and saturates past 64 bits (a system id of twenty 9s
+ * was read as the largest id). */
+static void test_text_int(void **state)
+{
+	(void)state;
+	long long v = 7;
+	assert_true(lt_text_int("42", 1, 100, &v));
+	assert_int_equal(v, 42);
+	assert_true(lt_text_int("-5", -10, 10, &v));
+	assert_int_equal(v, -5);
+	assert_true(lt_text_int("9223372036854775807", 0, INT64_MAX, &v));
+	const char *bad[] = {"", "+5", " 5", "5 ", "0x10", "1e3", "-", "99999999999999999999",
+			     "-99999999999999999999", "5\n"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		v = 7;
+		assert_false(lt_text_int(bad[i], -100, INT64_MAX, &v));
+		assert_int_equal(v, 7);
+	}
+	assert_false(lt_text_int("-1", 0, 10, &v));  /* no sign below a min of 0 */
+	assert_false(lt_text_int("101", 1, 100, &v)); /* past max */
+	assert_false(lt_text_int(NULL, 1, 100, &v));
+}
+
 int main(void)
 {
 	clear_env(NULL);
@@ -699,6 +723,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_env_bad, clear_env),
 		cmocka_unit_test(test_text_format_utf8_boundary),
 		cmocka_unit_test(test_err_messages_stay_utf8),
+		cmocka_unit_test(test_text_int),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

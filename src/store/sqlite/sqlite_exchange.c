@@ -49,12 +49,38 @@ static const char SQL_ACK_EVENTS[] = "INSERT INTO xevents (delivery_id, state, a
 				     "AND state IN ('pending', 'processing', 'fail') AND state <> ?3";
 static const char SQL_ACK[] = "UPDATE xdeliveries SET state = ?3, updated = ?4 WHERE doc = ?2 AND system_id = ?1 "
 			      "AND state IN ('pending', 'processing', 'fail') AND state <> ?3";
-/* A binding claims what waited for a system to receive for its code. */
+/* A binding claims what waited for a system to receive for its code, or
+ * for a unit the code carries on since a move, merger or split (lineage,
+ * followed back): the closed code can no longer be bound, so its waiting
+ * documents would otherwise expire. They are routed to the bound code. */
+#define HELD_FOR                                                                                                       \
+	"state = 'no_system' AND routed_to IN (WITH RECURSIVE pred(code) AS (SELECT ?2 UNION "                         \
+	"SELECT l.pred FROM lineage l JOIN pred p ON l.succ = p.code) SELECT code FROM pred)"
+/* A held row whose document the system already has for the bound code (the
+ * package named a unit and the one it merged into), or that another held
+ * row of the same document brings it: merged, delivered once, as routing
+ * does for a closed code and its successor. */
+#define TWIN                                                                                                           \
+	"EXISTS (SELECT 1 FROM xdeliveries t WHERE t.doc = xdeliveries.doc AND t.id <> xdeliveries.id AND "            \
+	"((t.system_id = ?1 AND t.routed_to = ?2 AND t.state IN ('pending', 'processing', 'fail', 'done')) OR "        \
+	"(t.id < xdeliveries.id AND t.state = 'no_system' AND t.routed_to IN (SELECT code FROM pred))))"
+#define PRED                                                                                                           \
+	"WITH RECURSIVE pred(code) AS (SELECT ?2 UNION SELECT l.pred FROM lineage l JOIN pred p ON l.succ = p.code) "
+static const char SQL_TWIN_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) " PRED
+				      "SELECT id, 'merged', ?3 FROM xdeliveries WHERE " HELD_FOR " AND " TWIN;
+static const char SQL_TWIN[] = PRED "UPDATE xdeliveries SET state = 'merged', system_id = 0, updated = ?3, "
+				    "routed_to = ?2, reason = reason || '; ' || routed_to || ' is now ' || ?2 || "
+				    "': delivered once, with the copy for ' || ?2 WHERE " HELD_FOR " AND " TWIN;
 static const char SQL_CLAIM_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', ?3 FROM "
-				       "xdeliveries WHERE routed_to = ?2 AND state = 'no_system' AND ?1 = ?1";
-static const char SQL_CLAIM[] = "UPDATE xdeliveries SET state = 'pending', system_id = ?1, updated = ?3, "
-				"reason = reason || '; a system was bound to ' || routed_to || ' on ' || ?3 "
-				"WHERE routed_to = ?2 AND state = 'no_system'";
+				       "xdeliveries WHERE " HELD_FOR " AND ?1 = ?1";
+static const char SQL_CLAIM[] =
+    "UPDATE xdeliveries SET state = 'pending', system_id = ?1, updated = ?3, routed_to = ?2, "
+    "reason = reason || '; ' || CASE routed_to WHEN ?2 THEN '' ELSE routed_to || ' is now ' || "
+    "?2 || '; ' END || 'a system was bound to ' || ?2 || ' on ' || ?3 WHERE " HELD_FOR;
+/* The system that receives first for a code, as routing orders them. */
+static const char SQL_FIRST_RECEIVER[] =
+    "SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = "
+    "c.system_id WHERE c.code = ?1 AND s.removed = '' ORDER BY c.system_id LIMIT 1";
 static const char SQL_HOLD_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', ?2 FROM "
 				      "xdeliveries WHERE state = 'no_system' AND updated < ?1 AND ?3 = ?3";
 static const char SQL_HOLD_EXPIRE[] =
@@ -299,9 +325,9 @@ int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, s
 {
 	char at[32];
 	lt_time_now(at);
-	const char *const sql[] = {SQL_CLAIM_EVENTS, SQL_CLAIM};
+	const char *const sql[] = {SQL_TWIN_EVENTS, SQL_TWIN, SQL_CLAIM_EVENTS, SQL_CLAIM};
 	int ret = LT_OK;
-	for (int i = 0; i < 2 && ret == LT_OK; i++) {
+	for (int i = 0; i < 4 && ret == LT_OK; i++) {
 		sqlite3_stmt *q = lt__sq_stmt(cn, sql[i], err);
 		if (!q)
 			return LT_EIO;
@@ -311,6 +337,20 @@ int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, s
 		ret = lt__sq_exec(cn, q, err, "handing waiting deliveries to a system");
 	}
 	return ret;
+}
+
+int lt__sq_xhand_over(struct lt__sq_conn *cn, const char *code, struct lt_err *err)
+{
+	sqlite3_stmt *q = lt__sq_stmt(cn, SQL_FIRST_RECEIVER, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, code);
+	int rc = sqlite3_step(q);
+	int64_t system_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return lt__sq_fail(cn, err, "finding the system that receives for a successor");
+	return system_id ? lt__sq_xclaim(cn, system_id, code, err) : LT_OK;
 }
 
 static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,

@@ -91,6 +91,10 @@ const char *lt__sqlite_migration(int version);
 /* On the writer, inside the binding's transaction: the deliveries waiting
  * for a system to receive for code (no_system) become system_id's. */
 int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, struct lt_err *err);
+/* On the writer, when a unit closes with code as a successor: what waited
+ * for the closed unit goes to the first system receiving for code, if any
+ * (a later binding of code claims it otherwise). */
+int lt__sq_xhand_over(struct lt__sq_conn *cn, const char *code, struct lt_err *err);
 
 /* The operations of each table file, gathered into one table by sqlite_store.c. */
 void lt__sq_units_ops(struct lt_store_ops *ops);

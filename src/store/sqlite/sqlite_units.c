@@ -593,9 +593,11 @@ static int read_cursor(const char *cursor, bool by_row, int64_t *after_row, cons
 	*after = NULL;
 	if (!cursor || !*cursor)
 		return LT_OK;
-	char *end;
-	if (by_row && cursor[0] == '@' && (*after_row = strtoll(cursor + 1, &end, 10)) > 0 && !*end)
+	long long row;
+	if (by_row && cursor[0] == '@' && lt_text_int(cursor + 1, 1, INT64_MAX, &row)) {
+		*after_row = row;
 		return LT_OK;
+	}
 	if (!by_row && strlen(cursor) < LT_CODE_BUFSZ &&
 	    strspn(cursor, "ABCDEFGHIJKW0123456789.") == strlen(cursor)) {
 		*after = cursor;
@@ -754,6 +756,9 @@ static int sq_lineage_add(struct lt_store *s, const char *pred, const char *succ
 	sqlite3_bind_int64(q, 3, change_id);
 	int ret = sqlite3_step(q) == SQLITE_DONE ? LT_OK : lt__sq_fail(cn, err, "writing lineage");
 	sqlite3_reset(q);
+	/* A document waiting for a system of pred now waits for succ's. */
+	if (ret == LT_OK)
+		ret = lt__sq_xhand_over(cn, succ, err);
 	if (ret == LT_OK)
 		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
