@@ -176,6 +176,10 @@ int lt_system_list(struct lt_store *s, const struct lt_principal *who, lt_system
 		   struct lt_err *err);
 /* Systems whose primary code (the VXP systemid) is code. */
 int lt_system_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
+/* Who the caller is, for itself (GET /v1/me): {role, scope, name,
+ * token_id, and for a system system_id and its codes}; LT_EAUTH when it
+ * sent no credential. Caller owns *out. */
+int lt_principal_json(struct lt_store *s, const struct lt_principal *who, json_t **out, struct lt_err *err);
 /* Every token, for an admin (hashes only: no secret is ever kept). */
 int lt_token_list(struct lt_store *s, const struct lt_principal *who, lt_token_cb cb, void *ctx, struct lt_err *err);
 

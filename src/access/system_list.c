@@ -43,3 +43,33 @@ int lt_token_list(struct lt_store *s, const struct lt_principal *who, lt_token_c
 	int rc = lt_access_admin(who, err);
 	return rc ? rc : lt_store_tokens(s, cb, ctx, err);
 }
+
+int lt_principal_json(struct lt_store *s, const struct lt_principal *who, json_t **out, struct lt_err *err)
+{
+	*out = NULL;
+	int rc = lt_access_identified(who, NULL, err);
+	if (rc)
+		return rc;
+	json_t *o = json_pack("{s:s,s:s?,s:s,s:I}", "role", lt_role_name(who->role), "scope",
+			      who->scope[0] ? who->scope : NULL, "name", who->name, "token_id", (json_int_t)who->token_id);
+	if (!o)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	if (who->system_id) {
+		struct lt_codelist codes = {0};
+		if ((rc = lt_system_load(s, who->system_id, NULL, &codes, err))) {
+			json_decref(o);
+			return rc;
+		}
+		json_t *jc = json_array();
+		for (size_t i = 0; jc && i < codes.n; i++)
+			json_array_append_new(jc, json_string(codes.codes[i]));
+		lt_codelist_free(&codes);
+		if (!jc || json_object_set_new(o, "system_id", json_integer(who->system_id)) ||
+		    json_object_set_new(o, "codes", jc)) {
+			json_decref(o);
+			return lt_err_set(err, LT_ENOMEM, "out of memory");
+		}
+	}
+	*out = o;
+	return LT_OK;
+}

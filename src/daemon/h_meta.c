@@ -67,29 +67,10 @@ void h_openapi(struct req *rq)
 
 void h_me(struct req *rq)
 {
-	struct lt_err denied = {0};
-	if (lt_access_identified(&rq->call.who, NULL, &denied)) {
-		reply_err(rq, &denied);
-		return;
-	}
-	json_t *o = json_pack("{s:s,s:s?,s:s,s:I}", "role", lt_role_name(rq->call.who.role), "scope",
-			      rq->call.who.scope[0] ? rq->call.who.scope : NULL, "name", rq->call.who.name, "token_id",
-			      (json_int_t)rq->call.who.token_id);
-	if (rq->call.who.system_id) {
-		json_object_set_new(o, "system_id", json_integer(rq->call.who.system_id));
-		struct lt_codelist codes = {0};
-		struct lt_err err = {0};
-		json_t *jc = json_array();
-		if (lt_system_load(rq->srv->store, rq->call.who.system_id, NULL, &codes, &err)) {
-			json_decref(jc);
-			json_decref(o);
-			reply_err(rq, &err);
-			return;
-		}
-		for (size_t i = 0; i < codes.n; i++)
-			json_array_append_new(jc, json_string(codes.codes[i]));
-		lt_codelist_free(&codes);
-		json_object_set_new(o, "codes", jc);
-	}
-	reply_json(rq, 200, o);
+	json_t *o = NULL;
+	struct lt_err err = {0};
+	if (lt_principal_json(rq->srv->store, &rq->call.who, &o, &err))
+		reply_err(rq, &err);
+	else
+		reply_json(rq, 200, o);
 }

@@ -167,7 +167,7 @@ void reply_err(struct req *rq, const struct lt_err *err);
 bool reply_etag(struct req *rq, const char *etag);
 
 /* ---- access (auth.c) ---- */
-/* Fills rq->who from the Authorization header; replies 401 on a bad one. */
+/* Fills rq->call.who from the Authorization header; replies 401 on a bad one. */
 bool auth_identify(struct req *rq);
 bool auth_read(struct req *rq);
 
