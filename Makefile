@@ -51,7 +51,7 @@ test: build build-asan
 # the signature verifier's gate (integration). setarch -R turns address randomisation off for the run,
 # because TSan's fixed shadow layout fails on kernels that randomise mmap
 # with more bits than it expects; tests/tsan.supp holds the reports proven false.
-TSAN_TESTS = ^(unit/test_store|unit/test_ctx|unit/test_exchange|integration/test_exchange_durability|integration/test_daemon_abuse|integration/test_daemon_api|integration/test_signatures)$$
+TSAN_TESTS = ^(unit/test_store|unit/test_ctx|unit/test_exchange|integration/test_exchange_durability|integration/test_daemon_abuse|integration/test_daemon_api|integration/test_signatures|unit/test_ops|integration/test_ops_catchup)$$
 test-tsan: build-tsan
 	@cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 		setarch "$$(uname -m)" -R ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
@@ -115,3 +115,24 @@ format:
 # Fails, naming each file, when clang-format would change a C file (CI runs it).
 check-format:
 	@scripts/check-format
+
+# ---- installing, and the Debian package (docs/operations.md) ----
+# make install PREFIX=/usr DESTDIR=/tmp/stage: the binaries, the web UI, the
+# data tables, docs, man pages, the default configuration (kept when one
+# exists) and the systemd unit. make deb: a .deb in dist/, built with
+# dpkg-deb from a tree staged the same way (PREFIX=/usr, /etc/lienthong,
+# /lib/systemd/system, the state in /var/lib/lienthong).
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+STATEDIR   ?= /var/lib/lienthong
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+
+.PHONY: install deb
+
+install: build
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" STATEDIR="$(STATEDIR)" \
+		UNITDIR="$(UNITDIR)" scripts/install build
+
+deb: build
+	@scripts/deb build dist

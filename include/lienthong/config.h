@@ -37,6 +37,7 @@ struct lt_config {
 	char access_log[1024];       /* path, "-" for stderr, "" for none */
 	char trusted_ca[1024];       /* CA certificates for signature binding */
 	char web_dir[1024];          /* the web UI's files; "" = beside the binary */
+	char issue_journal[1024];    /* the issue journal, kept apart from db and its backups; "" = none */
 };
 
 /* Fills cfg with every default. */

@@ -108,10 +108,13 @@ int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ,
 int lt_store_successors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err);
 int lt_store_predecessors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err);
 
+/* c->id, when set, is kept (a change copied from a mirror); else the next
+ * is assigned and set. */
 int lt_store_change_add(struct lt_store *s, struct lt_change *c, struct lt_err *err);
 int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err);
 
-/* Appends ev inside the caller's write transaction; seq is set on return.
+/* Appends ev inside the caller's write transaction, or outside one as a
+ * transaction of its own; seq is set on return.
  *
  * The change feed's promise, with any number of writers (threads, daemons,
  * nodes): every event has one seq; seqs are 1, 2, 3… with no gap; and they
@@ -379,5 +382,36 @@ int lt_store_integrity_check(struct lt_store *s, struct lt_err *err);
 /* The reversed form of a code used for tree order and subtree prefixes:
  * "000.46.24.H44" → "H44.24.46.000". buf holds LT_CODE_BUFSZ bytes. */
 char *lt_code_rev(const char *code, char *buf);
+
+/* ---- backups (lienthong/ops.h) ---- */
+
+/* Called for each file under data_dir the snapshot's rows refer to: a
+ * package body (kind LT_SNAPSHOT_PACKAGE, id the package's, n 0) or a
+ * change request's file (LT_SNAPSHOT_REQUEST_FILE, id the request's, n the
+ * file's number). Returns 0 when the caller has copied it, 1 when a package
+ * body is gone (retention removed it after the snapshot was taken: the copy
+ * then records it as removed too), or a status that stops the snapshot. */
+enum lt_snapshot_file { LT_SNAPSHOT_PACKAGE, LT_SNAPSHOT_REQUEST_FILE };
+typedef int (*lt_snapshot_body_cb)(void *ctx, enum lt_snapshot_file kind, const char *id, int n,
+				   const char *sha256);
+/* Writes a consistent copy of the whole store as of one moment to the new
+ * file dest while others keep writing, then calls cb for the bodies it
+ * refers to. *last_seq is the copy's last event. */
+int lt_store_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+		      struct lt_err *err);
+
+/* ---- the issue journal (store_journal.c, docs/operations.md) ---- */
+
+/* Keeps the issue journal at path (created when missing): every later
+ * commit that appends events records their codes in it before and the seq
+ * reached after; events are refused while the store is behind it, and
+ * numbers it names are never allocated. */
+int lt_store_journal_open(struct lt_store *s, const char *path, struct lt_err *err);
+/* *mark: the highest seq the journal records (-1 when none is kept);
+ * *last: the store's last seq. Behind when *mark > *last. */
+int lt_store_journal_status(struct lt_store *s, int64_t *mark, int64_t *last, struct lt_err *err);
+/* On for the events the current transaction copies from a mirror's change
+ * feed: they are what the store lacks, so they are taken while behind. */
+void lt_store_journal_replaying(struct lt_store *s, bool on);
 
 #endif

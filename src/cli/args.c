@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "lienthong/access.h"
+#include "lienthong/ops.h"
 
 void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, const char *cmd,
                    const char *usage)
@@ -43,7 +44,7 @@ bool cli_next(struct cli_args *a)
 			a->cli->json = true;
 		} else if (strcmp(a->arg, "-h") == 0 || strcmp(a->arg, "--help") == 0) {
 			printf("usage: lienthong %s\n", a->usage);
-			stop(a, EXIT_OK);
+			stop(a, EXIT_HELP_SHOWN);
 		} else {
 			return true;
 		}
@@ -221,6 +222,11 @@ int cli_open(struct cli *cli, bool create, struct lt_registry **r)
 	}
 	if (lt_registry_open(r, db, &err))
 		return cli_fail(&err);
+	if (lt_registry_journal_open(*r, cli->cfg.issue_journal, &err)) {
+		lt_registry_close(*r);
+		*r = NULL;
+		return cli_fail(&err);
+	}
 	return EXIT_OK;
 }
 

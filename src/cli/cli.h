@@ -13,6 +13,10 @@
 #include "lienthong/registry.h"
 
 enum { EXIT_OK = LT_EXIT_OK, EXIT_REFUSED = LT_EXIT_REFUSED, EXIT_USAGE = LT_EXIT_USAGE, EXIT_IO = LT_EXIT_IO };
+/* A sub-command's --help was printed: nothing more is done (no database is
+ * opened, no input read), and main exits 0. Not 0 itself, so that every
+ * "if (rc) return rc;" after a parse stops there. */
+enum { EXIT_HELP_SHOWN = 256 };
 
 struct cli {
 	struct lt_config cfg;
@@ -38,6 +42,11 @@ int cmd_inbox(struct cli *cli, int argc, char **argv);
 int cmd_fetch(struct cli *cli, int argc, char **argv);
 int cmd_ack(struct cli *cli, int argc, char **argv);
 int cmd_trace(struct cli *cli, int argc, char **argv);
+/* Operations: backup, restore (cmd_backup.c). */
+int cmd_backup(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+/* catch-up URL: a mirror's change feed into a restored registry (cmd_catchup.c). */
+int cmd_catch_up(struct cli *cli, int argc, char **argv);
 
 /* Prints "lienthong: <msg>" to stderr and returns the exit code for err. */
 int cli_fail(const struct lt_err *err);

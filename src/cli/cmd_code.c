@@ -89,6 +89,8 @@ static void print_text(json_t *o)
 	       json_is_true(json_object_get(o, "canonical")) ? "" : "\tnon-canonical");
 }
 
+#define CODE_USAGE "code check CODE... [--json] [--lenient] [--system]"
+
 static int code_check(struct cli *cli, int argc, char **argv)
 {
 	unsigned flags = LT_CODE_STRICT;
@@ -100,6 +102,8 @@ static int code_check(struct cli *cli, int argc, char **argv)
 			flags |= LT_CODE_SYSTEM;
 		else if (strcmp(argv[i], "--json") == 0)
 			cli->json = true;
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return printf("usage: lienthong " CODE_USAGE "\n"), EXIT_HELP_SHOWN;
 		else if (argv[i][0] == '-' && argv[i][1] == '-')
 			return cli_usage("code check: unknown option %s", argv[i]);
 		else
@@ -131,7 +135,9 @@ static int code_check(struct cli *cli, int argc, char **argv)
 int cmd_code(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage("usage: lienthong code check CODE... [--json] [--lenient]");
+		return cli_usage("usage: lienthong " CODE_USAGE);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return printf("usage: lienthong " CODE_USAGE "\n"), EXIT_HELP_SHOWN;
 	if (strcmp(argv[1], "check") == 0)
 		return code_check(cli, argc - 2, argv + 2);
 	return cli_usage("unknown sub-command 'code %s'", argv[1]);

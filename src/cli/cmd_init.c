@@ -47,8 +47,9 @@ static int make_parent_dirs(const char *db)
 /* Finds a file of data/: in $LIENTHONG_DATA (a directory, or a file whose
  * directory is used, so it may name level1.csv itself), else data/ under
  * the working directory, else data/ beside the executable's directory
- * (build/lienthong → data/), so init works from a checkout and from an
- * install alike. */
+ * (build/lienthong → data/) or share/lienthong/data/ of its prefix
+ * (/usr/bin/lienthong → /usr/share/lienthong/data/), so init works from a
+ * checkout and from an install alike. */
 static int find_data(const char *name, char *out, size_t size)
 {
 	const char *env = getenv("LIENTHONG_DATA");
@@ -80,6 +81,10 @@ static int find_data(const char *name, char *out, size_t size)
 		if (slash) {
 			*slash = '\0';
 			snprintf(out, size, "%s/../data/%s", exe, name);
+			if (access(out, R_OK) == 0)
+				return EXIT_OK;
+			/* An installation: PREFIX/bin/lienthong, PREFIX/share/lienthong/data. */
+			snprintf(out, size, "%s/../share/lienthong/data/%s", exe, name);
 			if (access(out, R_OK) == 0)
 				return EXIT_OK;
 		}

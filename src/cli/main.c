@@ -32,6 +32,9 @@ static const struct {
 	{"fetch", cmd_fetch, "fetch ID [-o FILE]                       a package's bytes (to stdout or FILE)"},
 	{"ack", cmd_ack, "ack ID --state done|fail|processing      acknowledge a received package"},
 	{"trace", cmd_trace, "trace ID [--json]                        per-recipient routing and statuses"},
+	{"backup", cmd_backup, "backup DIR [--without-key]               online backup: database, bodies, sealing key"},
+	{"restore", cmd_restore, "restore DIR [--key FILE]                 restore a backup into a fresh db and data_dir"},
+	{"catch-up", cmd_catch_up, "catch-up URL [--token TOKEN]             copy the events a restored registry lacks from a mirror"},
 };
 
 static void usage(FILE *out)
@@ -93,7 +96,9 @@ int main(int argc, char **argv)
 		return cli_fail(&err);
 	lt_log_set_level((enum lt_log_level)cli.cfg.log_level);
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-		if (strcmp(argv[i], commands[k].name) == 0)
-			return commands[k].fn(&cli, argc - i, argv + i);
+		if (strcmp(argv[i], commands[k].name) == 0) {
+			int rc = commands[k].fn(&cli, argc - i, argv + i);
+			return rc == EXIT_HELP_SHOWN ? EXIT_OK : rc;
+		}
 	return cli_usage("unknown command '%s'", argv[i]);
 }

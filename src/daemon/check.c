@@ -127,6 +127,9 @@ int daemon_check_config(const struct lt_config *cfg, struct lt_err *err)
 	if (cfg->access_log[0] && strcmp(cfg->access_log, "-") != 0 &&
 	    (rc = writable_file("access_log", cfg->access_log, err)))
 		return rc;
+	/* Start-up would open a read-only journal and refuse every change. */
+	if (cfg->issue_journal[0] && (rc = writable_file("issue_journal", cfg->issue_journal, err)))
+		return rc;
 	struct stat st;
 	if (cfg->web_dir[0] && (stat(cfg->web_dir, &st) != 0 || !S_ISDIR(st.st_mode)))
 		return lt_err_set(err, LT_EIO, "web_dir: %s is not a directory", cfg->web_dir);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
 #include "store_impl.h"
 
 int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err)
@@ -14,8 +15,11 @@ int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err)
 
 void lt_store_close(struct lt_store *s)
 {
-	if (s)
+	if (s) {
+		lt__journal_close(s->journal);
+		free(s->j_codes);
 		s->ops->close(s);
+	}
 }
 
 void lt_event_clear(struct lt_event *ev)
@@ -86,10 +90,18 @@ char *lt__code_rev_prefix(const char *code, char *buf)
 		return lt_err_agree(err, s->ops->call);                                                              \
 	} while (0)
 
-int lt_store_begin(struct lt_store *s, struct lt_err *err) { DISPATCH(begin(s, err)); }
-int lt_store_commit(struct lt_store *s, struct lt_err *err) { DISPATCH(commit(s, err)); }
-void lt_store_rollback(struct lt_store *s) { s->ops->rollback(s); }
-int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err) { DISPATCH(part(s, what, err)); }
+/* The same for the calls that go through the issue journal first
+ * (store_journal.c): transactions, events and allocation. */
+#define JOURNALED(call)                                                                                              \
+	do {                                                                                                         \
+		lt_err_clear(err);                                                                                   \
+		return lt_err_agree(err, call);                                                                      \
+	} while (0)
+
+int lt_store_begin(struct lt_store *s, struct lt_err *err) { JOURNALED(lt__sj_begin(s, err)); }
+int lt_store_commit(struct lt_store *s, struct lt_err *err) { JOURNALED(lt__sj_commit(s, err)); }
+void lt_store_rollback(struct lt_store *s) { lt__sj_rollback(s); }
+int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err) { JOURNALED(lt__sj_part(s, what, err)); }
 int lt_store_unit_get(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err)
 {
 	DISPATCH(unit_get(s, code, out, err));
@@ -116,7 +128,7 @@ int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit
 }
 int lt_store_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err)
 {
-	DISPATCH(numbers_used(s, parent, out, n, err));
+	JOURNALED(lt__sj_numbers_used(s, parent, out, n, err));
 }
 int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
 			 struct lt_err *err)
@@ -141,7 +153,7 @@ int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_e
 }
 int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
 {
-	DISPATCH(event_append(s, ev, err));
+	JOURNALED(lt__sj_event_append(s, ev, err));
 }
 int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err)
 {
@@ -318,3 +330,8 @@ int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const
 	DISPATCH(cert_revoke(s, code, id, at, err));
 }
 int lt_store_bulk(struct lt_store *s, bool start, struct lt_err *err) { DISPATCH(bulk(s, start, err)); }
+int lt_store_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+		      struct lt_err *err)
+{
+	DISPATCH(snapshot(s, dest, cb, ctx, last_seq, err));
+}

@@ -88,13 +88,30 @@ struct lt_store_ops {
 	int (*bulk)(struct lt_store *s, bool start, struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
+	int (*snapshot)(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+			struct lt_err *err);
 	const struct lt_store_request_ops *requests; /* request_ops.h */
 };
 
-/* Every backend's handle starts with this. */
+/* Every backend's handle starts with this (zeroed by the backend's open). */
 struct lt_store {
 	const struct lt_store_ops *ops;
+	/* The issue journal, when configured, and what the transaction this
+	 * store's writer holds has appended (store_journal.c). */
+	struct lt__journal *journal;
+	bool replaying;
+	bool j_checked, j_events;
+	char (*j_codes)[LT_CODE_BUFSZ];
+	size_t j_n, j_cap, j_part;
 };
+
+/* store_journal.c: the calls that keep the issue journal. */
+int lt__sj_begin(struct lt_store *s, struct lt_err *err);
+int lt__sj_commit(struct lt_store *s, struct lt_err *err);
+void lt__sj_rollback(struct lt_store *s);
+int lt__sj_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err);
+int lt__sj_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err);
+int lt__sj_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err);
 

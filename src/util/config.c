@@ -39,6 +39,10 @@ static const struct key keys[] = {
 	{"listen", STR(listen), "127.0.0.1:8080", 0, 0, NULL, "address and port the daemon listens on"},
 	{"db", STR(db), "var/lienthong.db", 0, 0, NULL, "SQLite database file (created 0600, as are its -wal and -shm, whatever the umask), or a postgresql:// URI"},
 	{"data_dir", STR(data_dir), "var/data", 0, 0, NULL, "directory for package bodies and sealed keys"},
+	{"issue_journal", STR(issue_journal), "", 0, 0, NULL,
+	 "file, on another disk than db and its backups, where every code issued and the change feed's progress "
+	 "are appended; a registry restored from an older backup then refuses changes until 'lienthong catch-up' "
+	 "(docs/operations.md); empty: none"},
 	{"max_package_bytes", INT(max_package_bytes), "104857600", 1024, INT64_C(1) << 40, NULL,
 	 "largest edXML package accepted, in bytes"},
 	{"max_request_file_bytes", INT(max_request_file_bytes), "20971520", 1024, INT64_C(1) << 34, NULL,

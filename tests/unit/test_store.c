@@ -137,18 +137,21 @@ static void test_feed_order_with_concurrent_writers(void **state)
 		lt_store_close(h[i]);
 }
 
-/* An event is appended only inside a transaction: outside one, nothing
- * would hold the feed's counter to commit. */
-static void test_event_outside_a_transaction_is_refused(void **state)
+/* An event appended outside a transaction is a transaction of its own: it
+ * takes the next seq and is read at once. */
+static void test_event_outside_a_transaction_is_its_own(void **state)
 {
 	struct fx *fx = *state;
 	struct lt_err err = {0};
 	struct lt_event ev = {.kind = "update", .code = "000.00.01.H47", .at = "2026-12-07T12:00:00Z",
 			      .effective = "2026-12-07", .data = "{}"};
-	assert_int_equal(lt_store_event_append(fx->s, &ev, &err), LT_EIO);
+	assert_int_equal(lt_store_event_append(fx->s, &ev, &err), LT_OK);
+	assert_int_equal(ev.seq, 1);
+	assert_int_equal(lt_store_event_append(fx->s, &ev, &err), LT_OK);
+	assert_int_equal(ev.seq, 2);
 	int64_t last = -1;
 	assert_int_equal(lt_store_last_seq(fx->s, &last, &err), LT_OK);
-	assert_int_equal(last, 0);
+	assert_int_equal(last, 2);
 }
 
 static int64_t ms_now(void)
@@ -263,7 +266,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_feed_order_with_concurrent_writers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_event_outside_a_transaction_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_outside_a_transaction_is_its_own, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursors_are_the_stores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exchange_state_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generation_follows_another_writer_within_its_bound, setup, teardown),

@@ -306,8 +306,6 @@ static int sq_begin(struct lt_store *s, struct lt_err *err)
 	return LT_OK;
 }
 
-bool lt__sq_in_txn(struct lt__sq_store *st) { return tl_txn == st; }
-
 void lt__sq_registry_changed(struct lt__sq_store *st)
 {
 	if (st->in_txn)
@@ -463,6 +461,7 @@ static void sqlite_ops_fill(void)
 	lt__sq_access_ops(&sqlite_ops);
 	lt__sq_exchange_ops(&sqlite_ops);
 	lt__sq_cert_ops(&sqlite_ops);
+	sqlite_ops.snapshot = lt__sq_snapshot;
 	sqlite_ops.requests = &lt__sq_request_ops;
 }
 

@@ -79,8 +79,6 @@ int lt__sq_one(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q,
 /* Marks that the registry (units, lineage, events) changed: at commit, or
  * at once for a write outside a transaction. Called with the writer held. */
 void lt__sq_registry_changed(struct lt__sq_store *st);
-/* Whether this thread holds st's write transaction. */
-bool lt__sq_in_txn(struct lt__sq_store *st);
 /* Runs a statement that returns no rows (reset afterwards). */
 int lt__sq_exec(struct lt__sq_conn *c, sqlite3_stmt *s, struct lt_err *err, const char *what);
 
@@ -102,6 +100,9 @@ void lt__sq_access_ops(struct lt_store_ops *ops);
 void lt__sq_audit_ops(struct lt_store_ops *ops);
 void lt__sq_exchange_ops(struct lt_store_ops *ops);
 void lt__sq_cert_ops(struct lt_store_ops *ops);
+/* lt_store_snapshot (sqlite_snapshot.c). */
+int lt__sq_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
+		    struct lt_err *err);
 extern const struct lt_store_request_ops lt__sq_request_ops; /* sqlite_requests.c */
 
 #endif

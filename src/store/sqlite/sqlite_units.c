@@ -27,7 +27,7 @@ static const char SQL_LINEAGE_ADD[] = "INSERT OR IGNORE INTO lineage (pred, succ
 static const char SQL_SUCCESSORS[] = "SELECT succ FROM lineage WHERE pred = ?1 ORDER BY succ";
 static const char SQL_PREDECESSORS[] = "SELECT pred FROM lineage WHERE succ = ?1 ORDER BY pred";
 static const char SQL_CHANGE_ADD[] = "INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, "
-			 "decision_date, decision_issuer, summary, recorded) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
+			 "decision_date, decision_issuer, summary, recorded, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
 static const char SQL_CHANGES[] = "SELECT id, kind, effective, reorganized, at, actor, decision_number, decision_date, "
 		      "decision_issuer, summary, recorded FROM changes ORDER BY id";
 static const char SQL_CHILDREN[] = "SELECT " UNIT_SEL " FROM units WHERE parent = ?1 AND ?2 = ?2 AND " STATUS_FILTER
@@ -35,8 +35,9 @@ static const char SQL_CHILDREN[] = "SELECT " UNIT_SEL " FROM units WHERE parent 
 static const char SQL_SUBTREE[] = "SELECT " UNIT_SEL " FROM units WHERE sort_key GLOB ?1 AND code <> ?2 AND "
 				  STATUS_FILTER " ORDER BY sort_key";
 /* The feed's counter is the log's last seq, read and advanced under the
- * database's write lock (BEGIN IMMEDIATE), which the transaction holds until
- * it commits: so seq follows commit order and has no gap (lt_store_event_append). */
+ * database's write lock, which the transaction (BEGIN IMMEDIATE, or this
+ * one statement outside one) holds until it commits: so seq follows commit
+ * order and has no gap (lt_store_event_append). */
 static const char SQL_EVENT_ADD[] = "INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
 			"VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM events),?1,?2,?3,?4,?5,?6,?7,?8)";
 static const char SQL_EVENTS_FOR[] = "SELECT " EVENT_COLS " FROM events WHERE code = ?1 ORDER BY seq";
@@ -798,6 +799,8 @@ static int sq_change_add(struct lt_store *s, struct lt_change *c, struct lt_err 
 			   c->decision.date, c->decision.issuer, c->summary ? c->summary : "{}", c->recorded};
 	for (int i = 0; i < 10; i++)
 		lt__sq_bind_text(q, i + 1, v[i]);
+	if (c->id > 0) /* a change copied from a mirror keeps its id; NULL assigns the next */
+		sqlite3_bind_int64(q, 11, c->id);
 	int ret = LT_OK;
 	if (sqlite3_step(q) == SQLITE_DONE)
 		c->id = sqlite3_last_insert_rowid(cn->db);
@@ -842,8 +845,6 @@ static int sq_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_
 static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
-	if (!lt__sq_in_txn(st))
-		return lt_err_set(err, LT_EIO, "internal error: an event is appended only inside a write transaction");
 	char rev[LT_CODE_BUFSZ];
 	struct lt__sq_conn *cn;
 	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD, &cn, err);
