@@ -25,12 +25,19 @@ void lt_principal_describe(const struct lt_principal *p, char *out, size_t cap);
 /* Makes a token, stores its hash and writes the secret (shown once) into
  * token, for an admin. A manager needs a scope (an active unit); a system token needs
  * system_id. out (optional) receives the stored row. */
-int lt_token_create(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope,
-		    const char *name, int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out,
-		    struct lt_err *err);
+int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, const char *name,
+		    int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
+/* The act of the HTTP API and the CLI: lt_token_create's checks, decided
+ * by lt_access_token for caller and recorded in the audit trail
+ * ("token.create") in the same transaction. */
+int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope,
+		   const char *name, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
+/* The tokens caller may see (lt_access_token), revoked ones included. */
+int lt_token_list(struct lt_store *s, const struct lt_principal *caller, lt_token_cb cb, void *ctx,
+		  struct lt_err *err);
 /* LT_EAUTH for an unknown, malformed or revoked token. */
 int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_principal *out, struct lt_err *err);
-/* An admin revokes a token (the CLI's act), recorded in the audit trail;
+/* Revokes a token (lt_access_token decides), recorded in the audit trail;
  * out (optional) receives the row as it was, so the caller can say that a
  * system's VXP access (its secret) is untouched. */
 int lt_token_revoke(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, struct lt_token *out, struct lt_err *err);
@@ -106,6 +113,14 @@ int lt_access_request_read(const struct lt_principal *p, const char *code, const
 int lt_access_request_decide(const struct lt_principal *p, const char *code, bool reorganise, int64_t filer_token,
 			     struct lt_err *err);
 
+/* The operators' view of documents and deliveries: an admin all, a manager
+ * (metadata only) those whose sender or recipient lies in its subtree;
+ * codes NULL asks only whether the caller may look at all. */
+int lt_access_operations(const struct lt_principal *p, const struct lt_codelist *codes, struct lt_err *err);
+/* Creating, revoking or seeing a token of role with scope (canonical, ""
+ * for none): an admin any; a manager a requester token for a unit of its
+ * subtree; nobody else. */
+int lt_access_token(const struct lt_principal *p, enum lt_role role, const char *scope, struct lt_err *err);
 /* Adding an organisation outside the state tree (organizations.h): an
  * admin or a manager. */
 int lt_access_org_write(const struct lt_principal *p, struct lt_err *err);
@@ -180,12 +195,17 @@ int lt_system_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, 
  * token_id, and for a system system_id and its codes}; LT_EAUTH when it
  * sent no credential. Caller owns *out. */
 int lt_principal_json(struct lt_store *s, const struct lt_principal *who, json_t **out, struct lt_err *err);
-/* Every token, for an admin (hashes only: no secret is ever kept). */
-int lt_token_list(struct lt_store *s, const struct lt_principal *who, lt_token_cb cb, void *ctx, struct lt_err *err);
 
 /* The system's VXP secret, unsealed. */
 int lt_system_secret(struct lt_store *s, int64_t id, const unsigned char key[LT_SEAL_KEY_BYTES],
 		     char secret[LT_TOKEN_BUFSZ], struct lt_err *err);
+
+/* Binds (lt_cert_register) or revokes a unit's signing certificate for
+ * caller, the unit's manager or an admin, recorded in the audit trail
+ * ("cert.add", "cert.revoke", target "unit:CODE") in the same transaction. */
+int lt_cert_bind(struct lt_store *s, const struct lt_ctx *ctx, const char *code, const char *pem, struct lt_cert *out,
+		 struct lt_err *err);
+int lt_cert_withdraw(struct lt_store *s, const struct lt_ctx *ctx, const char *code, int64_t id, struct lt_err *err);
 
 /* ---- the audit trail ---- */
 

@@ -30,6 +30,9 @@ enum lt_exit { LT_EXIT_OK = 0, LT_EXIT_REFUSED = 1, LT_EXIT_USAGE = 2, LT_EXIT_I
 struct lt_err {
 	enum lt_status status;
 	char msg[LT_ERR_MSG_MAX];
+	/* The input field the failure concerns ("decision.date", "email"), when
+	 * the code that found it knows; "" otherwise. lt_err_set clears it. */
+	char field[64];
 };
 
 /* A short English phrase for a status ("not found"); never NULL. */
@@ -48,6 +51,10 @@ int lt_status_exit(int status);
  * `return lt_err_set(err, LT_EINVAL, "...")`. */
 int lt_err_set(struct lt_err *err, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Names the field err (filled, or NULL) concerns; returns status, so a
+ * caller writes `return lt_err_field(err, lt_err_set(err, …), "email")`. */
+int lt_err_field(struct lt_err *err, int status, const char *field);
 
 /* Prefixes the existing message with context ("line 12: "). */
 int lt_err_prefix(struct lt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

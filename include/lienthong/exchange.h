@@ -135,8 +135,31 @@ int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, cons
 		     lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 /* The deliveries of a package, and the business statuses answering it, for
  * a caller lt_exchange_sent or lt_exchange_trace already let see it. */
-int lt_exchange_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err);
-int lt_exchange_statuses(struct lt_exchange *x, const char *doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
+int lt_exchange_doc_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx,
+			       struct lt_err *err);
+int lt_exchange_doc_statuses(struct lt_exchange *x, const char *doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
+/* The operators' view (admin; a manager sees the deliveries whose sender or
+ * recipient lies in its subtree): deliveries with their document's
+ * metadata, newest first, filtered; *out is {"items", "next_cursor"}. */
+struct lt_delivery_query {
+	const char *sender, *recipient; /* canonical codes, or NULL */
+	const char *state;              /* a transport state, "waiting", or NULL */
+	int older_than_hours;           /* waiting at least this long; -1 for any */
+	int64_t before;                 /* cursor: a delivery id, 0 for the newest */
+	int limit;
+};
+int lt_exchange_deliveries(struct lt_exchange *x, const struct lt_principal *who, const struct lt_delivery_query *q,
+			   json_t **out, struct lt_err *err);
+/* Per connected system the caller may manage: its waiting deliveries, the
+ * oldest with its age, and how many are stuck (pending, not fetched, for
+ * stuck_hours or more); *out is {"stuck_hours", "items"}. */
+int lt_exchange_waiting(struct lt_exchange *x, const struct lt_principal *who, int stuck_hours, json_t **out,
+			struct lt_err *err);
+/* Per connected system, the age in seconds of its oldest waiting delivery
+ * (0 when none waits), for /metrics. */
+typedef int (*lt_oldest_cb)(void *ctx, int64_t system_id, int64_t seconds);
+int lt_exchange_oldest_waiting(struct lt_exchange *x, lt_oldest_cb cb, void *ctx, struct lt_err *err);
+
 /* Totals for /metrics. */
 struct lt_exchange_counts {
 	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays,

@@ -339,6 +339,31 @@ int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_x
  * mean over the group's deliveries that have one, n_01 how many. */
 int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
 		    void *ctx, struct lt_err *err);
+/* Operators' view of deliveries, newest first. A delivery waits
+ * (lt_delivery_waits) since it last became pending (routed, or claimed by
+ * a system bound later); "" for the others. */
+struct lt_xop_filter {
+	const char *sender;       /* the sending code, "" for any */
+	const char *recipient;    /* the routed-to or addressed code, "" for any */
+	const char *state;        /* a state, "waiting" for the three, "" for any */
+	const char *since_before; /* only deliveries waiting since before this time, "" for any */
+	int64_t before_id;        /* cursor: delivery ids below it, 0 for the start */
+};
+typedef int (*lt_xop_cb)(void *ctx, const struct lt_xdelivery *dl, const struct lt_xdoc *doc, const char *since);
+int lt_store_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,
+			 struct lt_err *err);
+/* Per system with waiting deliveries: how many, how many pending since
+ * before stuck_before, and the oldest (by waiting since). */
+struct lt_xwaiting {
+	int64_t system_id;
+	int64_t waiting, stuck;
+	int64_t oldest_id;
+	char oldest_doc[33];
+	char oldest_since[32];
+};
+typedef int (*lt_xwaiting_cb)(void *ctx, const struct lt_xwaiting *w);
+int lt_store_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx,
+		      struct lt_err *err);
 /* Retention: packages with a body still kept, every delivery of which is
  * settled (lt_delivery_settled), the latest delivery change (updated)
  * before `before`. */

@@ -326,3 +326,54 @@ int lt_access_org_connect(const struct lt_principal *p, const char *code, struct
 			  "connects a system to it (a manager may add the organisation to the registry)",
 			  code);
 }
+
+int lt_access_token(const struct lt_principal *p, enum lt_role role, const char *scope, struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+		return LT_OK;
+	case LT_ROLE_ANONYMOUS:
+		return need_token(err);
+	case LT_ROLE_MANAGER:
+		break;
+	default:
+		return lt_err_set(err, LT_EFORBIDDEN, "tokens are managed by an admin, not a %s token",
+				  lt_role_name(p->role));
+	}
+	/* A requester token only files requests for its unit, which the
+	 * manager decides anyway; every other role reaches beyond one subtree
+	 * (a reader reads the whole catalogue, a system sends documents) or
+	 * grants the manager's own powers, so it stays with an admin. */
+	if (role != LT_ROLE_REQUESTER)
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "a manager creates and revokes only requester tokens for units in its subtree; a %s "
+				  "token is for an admin",
+				  lt_role_name(role));
+	if (!scope || !in_subtree(p->scope, scope))
+		return lt_err_set(err, LT_EFORBIDDEN, "%s lies outside this manager's subtree %s",
+				  scope && *scope ? scope : "(no scope)", p->scope);
+	return LT_OK;
+}
+
+int lt_access_operations(const struct lt_principal *p, const struct lt_codelist *codes, struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+		return LT_OK;
+	case LT_ROLE_ANONYMOUS:
+		return need_token(err);
+	case LT_ROLE_MANAGER:
+		break;
+	default:
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "the operators' view of deliveries is for an admin, or a manager for its units; this "
+				  "token's role is %s",
+				  lt_role_name(p->role));
+	}
+	if (!codes)
+		return LT_OK;
+	for (size_t i = 0; i < codes->n; i++)
+		if (codes->codes[i][0] && in_subtree(p->scope, codes->codes[i]))
+			return LT_OK;
+	return lt_err_set(err, LT_EFORBIDDEN, "no unit inside this manager's subtree %s sent or received it", p->scope);
+}

@@ -38,12 +38,6 @@ int lt_system_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, 
 	return lt_store_systems_by_primary(s, code, cb, ctx, err);
 }
 
-int lt_token_list(struct lt_store *s, const struct lt_principal *who, lt_token_cb cb, void *ctx, struct lt_err *err)
-{
-	int rc = lt_access_admin(who, err);
-	return rc ? rc : lt_store_tokens(s, cb, ctx, err);
-}
-
 int lt_principal_json(struct lt_store *s, const struct lt_principal *who, json_t **out, struct lt_err *err)
 {
 	*out = NULL;

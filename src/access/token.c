@@ -74,39 +74,46 @@ int lt__token_insert(struct lt_store *s, enum lt_role role, const char *scope, c
 	return lt_store_token_add(s, row, err);
 }
 
-int lt_token_create(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope,
-		    const char *name, int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out,
-		    struct lt_err *err)
+int lt__token_check(struct lt_store *s, enum lt_role role, const char *scope, int64_t system_id,
+		    char canon[LT_CODE_BUFSZ], struct lt_err *err)
 {
-	int rc = lt_access_admin(&ctx->who, err);
-	if (rc)
-		return rc;
-	char canon[LT_CODE_BUFSZ] = "";
+	canon[0] = '\0';
 	if (role == LT_ROLE_MANAGER || role == LT_ROLE_REQUESTER) {
 		if (!scope || !*scope)
-			return lt_err_set(err, LT_EINVAL,
-					  role == LT_ROLE_MANAGER
-					      ? "a manager token needs --scope CODE: the subtree it manages"
-					      : "a requester token needs --scope CODE: the unit it files requests for");
+			return lt_err_field(err,
+					    lt_err_set(err, LT_EINVAL,
+						       role == LT_ROLE_MANAGER
+							   ? "a manager token needs --scope CODE: the subtree it manages"
+							   : "a requester token needs --scope CODE: the unit it files requests for"),
+					    "scope");
 		struct lt_code c;
 		if (lt_code_parse(&c, scope, LT_CODE_STRICT, err))
-			return lt_err_prefix(err, "scope '%s': ", scope);
+			return lt_err_field(err, lt_err_prefix(err, "scope '%s': ", scope), "scope");
 		lt_code_format(&c, canon);
 		struct lt_unit u;
 		if (lt_store_unit_get(s, canon, &u, err))
-			return lt_err_prefix(err, "scope: ");
+			return lt_err_field(err, lt_err_prefix(err, "scope: "), "scope");
 		if (u.status != LT_UNIT_ACTIVE)
-			return lt_err_set(err, LT_ERULE, "scope %s is a closed unit", canon);
+			return lt_err_field(err, lt_err_set(err, LT_ERULE, "scope %s is a closed unit", canon), "scope");
 	} else if (scope && *scope) {
-		return lt_err_set(err, LT_EINVAL, "only a manager or requester token has a scope");
+		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "only a manager or requester token has a scope"),
+				    "scope");
 	}
 	if (role == LT_ROLE_SYSTEM && system_id <= 0)
-		return lt_err_set(err, LT_EINVAL, "a system token belongs to a connected system: use 'lienthong system add'");
+		return lt_err_set(err, LT_EINVAL,
+				  "a system token belongs to a connected system: use 'lienthong system add'");
 	if (role == LT_ROLE_ANONYMOUS)
 		return lt_err_set(err, LT_EINVAL, "no token is made for anonymous access");
+	return LT_OK;
+}
+
+int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, const char *name, int64_t system_id,
+		    char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err)
+{
+	char canon[LT_CODE_BUFSZ];
 	struct lt_token row;
-	rc = lt_store_begin(s, err);
-	if (rc)
+	int rc = lt__token_check(s, role, scope, system_id, canon, err);
+	if (rc || (rc = lt_store_begin(s, err)))
 		return rc;
 	rc = lt__token_insert(s, role, canon, name, system_id, token, &row, err);
 	if (rc == LT_OK)
@@ -174,7 +181,9 @@ static int find_id(void *vctx, const struct lt_token *t)
 
 int lt_token_revoke(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, struct lt_token *out, struct lt_err *err)
 {
-	int rc = lt_access_admin(&ctx->who, err);
+	const struct lt_principal *caller = &ctx->who;
+	/* Who holds no power over any token learns nothing of which exist. */
+	int rc = caller->role == LT_ROLE_MANAGER ? LT_OK : lt_access_token(caller, LT_ROLE_ADMIN, "", err);
 	if (rc)
 		return rc;
 	struct lt_token row = {0};
@@ -190,6 +199,9 @@ int lt_token_revoke(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, st
 		rc = LT_OK; /* found: the walk stopped there */
 	if (rc == LT_OK && (!found || row.revoked[0]))
 		rc = lt_err_set(err, LT_ENOTFOUND, "no valid token with id %lld", (long long)id);
+	enum lt_role role = LT_ROLE_ANONYMOUS;
+	if (rc == LT_OK && (rc = lt_role_parse(row.role, &role, err)) == LT_OK)
+		rc = lt_access_token(caller, role, row.scope, err);
 	if (rc == LT_OK)
 		rc = lt_store_token_revoke(s, id, now, err);
 	if (rc == LT_OK) {

@@ -35,7 +35,7 @@ static int token_create(struct cli *cli, int argc, char **argv)
 		return rc;
 	char token[LT_TOKEN_BUFSZ];
 	struct lt_token row;
-	if (lt_token_create(lt_registry_store(r), cli_ctx(), role, scope, name, 0, token, &row, &err)) {
+	if (lt_token_issue(lt_registry_store(r), cli_ctx(), role, scope, name, token, &row, &err)) {
 		lt_registry_close(r);
 		return cli_fail(&err);
 	}

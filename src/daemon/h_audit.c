@@ -1,4 +1,4 @@
-/* GET /v1/audit: the audit trail of acts on connected systems and tokens,
+/* GET /v1/audit: the audit trail of acts on connected systems, tokens and certificates,
  * oldest first, read by an admin (the library decides). */
 #include <stdlib.h>
 #include <string.h>

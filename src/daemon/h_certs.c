@@ -61,7 +61,7 @@ void h_certs_add(struct req *rq)
 	}
 	struct lt_cert c;
 	struct lt_err err = {0};
-	int rc = lt_cert_register(rq->srv->store, &rq->call, code, pem, &c, &err);
+	int rc = lt_cert_bind(rq->srv->store, &rq->call, code, pem, &c, &err);
 	json_decref(o);
 	if (rc) {
 		reply_err(rq, &err);
@@ -82,7 +82,7 @@ void h_certs_revoke(struct req *rq)
 		return;
 	}
 	struct lt_err err = {0};
-	int rc = lt_cert_revoke(rq->srv->store, &rq->call, code, id, &err);
+	int rc = lt_cert_withdraw(rq->srv->store, &rq->call, code, id, &err);
 	if (rc)
 		reply_err(rq, &err);
 	else

@@ -106,6 +106,14 @@ static const char *route_label(size_t i, char *buf, size_t n)
 	return buf;
 }
 
+static int oldest_put(void *ctx, int64_t system_id, int64_t seconds)
+{
+	char key[24];
+	snprintf(key, sizeof key, "%lld", (long long)system_id);
+	return json_object_set_new(ctx, key, json_integer((json_int_t)seconds)) ? LT_ENOMEM : 0;
+}
+
+/* Every system has its line, 0 when nothing waits for it. */
 char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct lt_err *err)
 {
 	struct buf b = {0};
@@ -178,6 +186,20 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
 	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays,
 	    (unsigned long long)xc.rejected);
+	json_t *oldest = json_object();
+	struct lt_err e2 = {0};
+	if (oldest && lt_exchange_oldest_waiting(srv->xch, oldest_put, oldest, &e2) == LT_OK) {
+		put(&b, "# HELP lienthong_delivery_oldest_waiting_seconds Age of each system's oldest waiting delivery "
+			"(0: none waits).\n# TYPE lienthong_delivery_oldest_waiting_seconds gauge\n");
+		const char *key;
+		json_t *v;
+		json_object_foreach(oldest, key, v)
+		{
+			put(&b, "lienthong_delivery_oldest_waiting_seconds{system=\"%s\"} %lld\n", key,
+			    (long long)json_integer_value(v));
+		}
+	}
+	json_decref(oldest);
 	int64_t late_decision = 0, late_update = 0;
 	if (lt_registry_requests_overdue(srv->reg, &late_decision, &late_update, &(struct lt_err){0}) == LT_OK)
 		put(&b, "# HELP lienthong_requests_overdue Change requests past a deadline (the compliance report's).\n"

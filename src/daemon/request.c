@@ -59,22 +59,32 @@ void reply_raw(struct req *rq, int status, const char *ctype, char *data, size_t
 	rq->status = status;
 }
 
-static void reply_error_v(struct req *rq, int lt_status, const char *fmt, va_list ap)
+static void reply_error_v(struct req *rq, int lt_status, const char *field, const char *fmt, va_list ap)
 {
 	char msg[LT_ERR_MSG_MAX];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	rq->lt_status = lt_status;
 	if (lt_status == LT_EAUTH)
 		rq->www_auth = true;
+	/* "field" only when known: the contract {"code","message"} is unchanged. */
 	reply_json(rq, lt_status_http(lt_status),
-		   json_pack("{s:{s:s,s:s}}", "error", "code", lt_status_name(lt_status), "message", msg));
+		   json_pack("{s:{s:s,s:s,s:s*}}", "error", "code", lt_status_name(lt_status), "message", msg, "field",
+			     field && *field ? field : NULL));
 }
 
 void reply_error(struct req *rq, int lt_status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	reply_error_v(rq, lt_status, fmt, ap);
+	reply_error_v(rq, lt_status, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void reply_error_field(struct req *rq, int lt_status, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	reply_error_v(rq, lt_status, field, fmt, ap);
 	va_end(ap);
 }
 
@@ -88,7 +98,7 @@ void reply_err(struct req *rq, const struct lt_err *err)
 		reply_error(rq, LT_EIO, "internal error: the request failed without a reason; please report it");
 		return;
 	}
-	reply_error(rq, err->status, "%s", err->msg[0] ? err->msg : lt_strerror(err->status));
+	reply_error_field(rq, err->status, err->field, "%s", err->msg[0] ? err->msg : lt_strerror(err->status));
 }
 
 /* If-None-Match holds a list of tags or "*". */
@@ -185,13 +195,15 @@ bool req_fields(struct req *rq, json_t *o, const char *const *spec, const char *
 			if (strlen(key) == n && strncmp(*f, key, n) == 0)
 				break;
 		}
+		char path[64];
+		snprintf(path, sizeof path, "%s%s%s", pre, dot, key);
 		if (!*f) {
-			reply_error(rq, LT_EINVAL, "unknown field '%s%s%.64s'", pre, dot, key);
+			reply_error_field(rq, LT_EINVAL, path, "unknown field '%s%s%.64s'", pre, dot, key);
 			return false;
 		}
 		char t = (*f)[strcspn(*f, ":") + 1];
 		if (!json_is_null(v) && !type_ok(v, t)) {
-			reply_error(rq, LT_EINVAL, "field '%s%s%s' must be %s", pre, dot, key, type_name(t));
+			reply_error_field(rq, LT_EINVAL, path, "field '%s%s%s' must be %s", pre, dot, key, type_name(t));
 			return false;
 		}
 	}
@@ -203,7 +215,9 @@ bool req_fields(struct req *rq, json_t *o, const char *const *spec, const char *
 		snprintf(name, sizeof name, "%.*s", (int)n, *f);
 		json_t *fv = json_object_get(o, name);
 		if (!fv || json_is_null(fv)) {
-			reply_error(rq, LT_EINVAL, "field '%s%s%s' is required", pre, dot, name);
+			char path[64];
+			snprintf(path, sizeof path, "%s%s%s", pre, dot, name);
+			reply_error_field(rq, LT_EINVAL, path, "field '%s%s%s' is required", pre, dot, name);
 			return false;
 		}
 	}
@@ -215,7 +229,9 @@ bool req_code(struct req *rq, const char *text, char out[LT_CODE_BUFSZ], const c
 	struct lt_code c;
 	struct lt_err err = {0};
 	if (!text || lt_code_parse(&c, text, LT_CODE_STRICT, &err) != LT_OK) {
-		reply_error(rq, LT_EINVAL, "%s '%.40s' is not a valid code: %s", what, text ? text : "", err.msg);
+		/* A code in the path is no field of a form. */
+		reply_error_field(rq, LT_EINVAL, text == rq->params[0] ? NULL : what, "%s '%.40s' is not a valid code: %s",
+				  what, text ? text : "", err.msg);
 		return false;
 	}
 	lt_code_format(&c, out);
@@ -231,7 +247,8 @@ bool req_query_int(struct req *rq, const char *key, long long min, long long max
 	}
 	long long n;
 	if (!lt_text_int(v, min, max, &n)) {
-		reply_error(rq, LT_EINVAL, "query parameter %s must be a whole number from %lld to %lld", key, min, max);
+		reply_error_field(rq, LT_EINVAL, key, "query parameter %s must be a whole number from %lld to %lld", key,
+				  min, max);
 		return false;
 	}
 	*out = n;

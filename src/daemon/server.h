@@ -163,6 +163,9 @@ void reply_raw(struct req *rq, int status, const char *ctype, char *data, size_t
 /* {"error":{"code","message"}} with the HTTP status of the library status. */
 void reply_error(struct req *rq, int lt_status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void reply_err(struct req *rq, const struct lt_err *err);
+/* The same with "field": the input field the refusal concerns. */
+void reply_error_field(struct req *rq, int lt_status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Sets the ETag; true (and a 304 queued) when If-None-Match already has it. */
 bool reply_etag(struct req *rq, const char *etag);
 
@@ -227,6 +230,11 @@ void h_system_unbind(struct req *rq);
 void h_system_token(struct req *rq);
 void h_system_secret(struct req *rq);
 void h_audit(struct req *rq);
+void h_deliveries(struct req *rq);
+void h_deliveries_waiting(struct req *rq);
+void h_tokens_list(struct req *rq);
+void h_tokens_add(struct req *rq);
+void h_token_revoke(struct req *rq);
 void h_dmdc_metadata(struct req *rq);
 bool h_document_send_begin(struct req *rq);
 void h_document_send_data(struct req *rq, const char *data, size_t len);

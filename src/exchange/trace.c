@@ -331,12 +331,13 @@ int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, cons
 	return lt_store_xsent(x->store, who->system_id, kind, cb, ctx, err);
 }
 
-int lt_exchange_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err)
+int lt_exchange_doc_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx,
+			       struct lt_err *err)
 {
 	return lt_store_xdeliveries(x->store, doc, cb, ctx, err);
 }
 
-int lt_exchange_statuses(struct lt_exchange *x, const char *doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err)
+int lt_exchange_doc_statuses(struct lt_exchange *x, const char *doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err)
 {
 	return lt_store_xstatuses(x->store, doc, cb, ctx, err);
 }

@@ -17,7 +17,7 @@ int lt_registry_issue(struct lt_registry *r, const struct lt_ctx *ctx, const str
 	    (rc = lt__effective_check(req->effective, effective, err)))
 		return rc;
 	if (req->reorganized[0] && lt_date_parse(req->reorganized, reorganized, err))
-		return lt_err_prefix(err, "reorganized: ");
+		return lt_err_field(err, lt_err_prefix(err, "reorganized: "), "reorganized");
 	if ((rc = lt_store_begin(r->store, err)))
 		return rc;
 	struct lt_unit p, u = {0};
@@ -27,6 +27,7 @@ int lt_registry_issue(struct lt_registry *r, const struct lt_ctx *ctx, const str
 	if (req->number > lt_code_max_number(p.level + 1)) {
 		rc = lt_err_set(err, LT_EINVAL, "number %u is outside 1..%u for a level-%d unit", req->number,
 				lt_code_max_number(p.level + 1), p.level + 1);
+		lt_err_field(err, rc, "number");
 		goto done;
 	}
 	if ((rc = lt__allocate(r, parent, req->number, u.code, err)))

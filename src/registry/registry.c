@@ -59,16 +59,18 @@ int lt__code_canon(const char *in, char out[LT_CODE_BUFSZ], struct lt_err *err)
 
 int lt__decision_check(const struct lt_decision *in, struct lt_decision *out, struct lt_err *err)
 {
-	if (!in->number[0] || !in->date[0] || !in->issuer[0])
-		return lt_err_set(err, LT_EINVAL,
-				  "a decision is required: give its number, date and issuer (missing %s)",
-				  !in->number[0] ? "number" : !in->date[0] ? "date" : "issuer");
+	if (!in->number[0] || !in->date[0] || !in->issuer[0]) {
+		const char *miss = !in->number[0] ? "number" : !in->date[0] ? "date" : "issuer";
+		lt_err_set(err, LT_EINVAL, "a decision is required: give its number, date and issuer (missing %s)", miss);
+		return lt_err_field(err, LT_EINVAL,
+				    !in->number[0] ? "decision.number" : !in->date[0] ? "decision.date" : "decision.issuer");
+	}
 	if (!lt_text_is_clean_utf8(in->number) || !lt_text_is_clean_utf8(in->issuer))
 		return lt_err_set(err, LT_EINVAL,
 				  "decision number and issuer must be valid UTF-8 text without control characters");
 	struct lt_decision d = *in;
 	if (lt_date_parse(in->date, d.date, err))
-		return lt_err_prefix(err, "decision date: ");
+		return lt_err_field(err, lt_err_prefix(err, "decision date: "), "decision.date");
 	*out = d;
 	return LT_OK;
 }
@@ -80,7 +82,7 @@ int lt__effective_check(const char *in, char out[LT_DATE_BUFSZ], struct lt_err *
 		return LT_OK;
 	}
 	if (lt_date_parse(in, out, err))
-		return lt_err_prefix(err, "effective date: ");
+		return lt_err_field(err, lt_err_prefix(err, "effective date: "), "effective");
 	return LT_OK;
 }
 
@@ -88,14 +90,16 @@ int lt__name_check(const char *name, struct lt_err *err)
 {
 	size_t n = strlen(name);
 	if (n == 0)
-		return lt_err_set(err, LT_EINVAL, "a unit needs a name");
+		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "a unit needs a name"), "name");
 	if (n >= LT_NAME_MAX - 1)
-		return lt_err_set(err, LT_EINVAL, "name is %zu bytes long; at most %d", n, LT_NAME_MAX - 2);
+		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "name is %zu bytes long; at most %d", n, LT_NAME_MAX - 2),
+				    "name");
 	if (!lt_text_is_clean_utf8(name))
-		return lt_err_set(err, LT_EINVAL, "name is not valid UTF-8 text (or holds control characters)");
+		return lt_err_field(
+		    err, lt_err_set(err, LT_EINVAL, "name is not valid UTF-8 text (or holds control characters)"), "name");
 	char fold[LT_NAME_MAX * 2];
 	if (!lt_text_fold(name, fold, sizeof fold)[0])
-		return lt_err_set(err, LT_EINVAL, "name has no letters or digits");
+		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "name has no letters or digits"), "name");
 	return LT_OK;
 }
 
@@ -105,17 +109,28 @@ int lt__contact_check(const struct lt_contact *c, struct lt_err *err)
 	const char *names[] = {"address", "email", "phone", "fax", "website"};
 	for (int i = 0; i < 5; i++)
 		if (!lt_text_is_clean_utf8(fields[i]))
-			return lt_err_set(err, LT_EINVAL, "%s is not valid UTF-8 text, or holds a control character", names[i]);
+			return lt_err_field(
+			    err, lt_err_set(err, LT_EINVAL, "%s is not valid UTF-8 text, or holds a control character", names[i]),
+			    names[i]);
 	if (c->email[0] && !lt_email_ok(c->email))
-		return lt_err_set(err, LT_EINVAL, "email '%s' is not an address like vanthu@example.gov.vn", c->email);
+		return lt_err_field(
+		    err, lt_err_set(err, LT_EINVAL, "email '%s' is not an address like vanthu@example.gov.vn", c->email),
+		    "email");
 	if (c->phone[0] && !lt_phone_ok(c->phone))
-		return lt_err_set(err, LT_EINVAL, "phone '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
-				  c->phone);
+		return lt_err_field(err,
+				    lt_err_set(err, LT_EINVAL,
+					       "phone '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
+					       c->phone),
+				    "phone");
 	if (c->fax[0] && !lt_phone_ok(c->fax))
-		return lt_err_set(err, LT_EINVAL, "fax '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
-				  c->fax);
+		return lt_err_field(err,
+				    lt_err_set(err, LT_EINVAL,
+					       "fax '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
+					       c->fax),
+				    "fax");
 	if (c->website[0] && (strchr(c->website, ' ') || !strchr(c->website, '.')))
-		return lt_err_set(err, LT_EINVAL, "website '%s' is not a host name or URL", c->website);
+		return lt_err_field(
+		    err, lt_err_set(err, LT_EINVAL, "website '%s' is not a host name or URL", c->website), "website");
 	return LT_OK;
 }
 
@@ -185,10 +200,10 @@ int lt__allocate(struct lt_registry *r, const char *parent, unsigned wanted, cha
 				free(used);
 				lt_code_child(&p, wanted, &c, NULL);
 				char buf[LT_CODE_BUFSZ];
-				return lt_err_set(err, LT_ECONFLICT,
-						  "code %s was already issued once: a code is never reissued, "
-						  "even after it closes",
-						  lt_code_format(&c, buf));
+				lt_err_set(err, LT_ECONFLICT,
+					   "code %s was already issued once: a code is never reissued, even after it closes",
+					   lt_code_format(&c, buf));
+				return lt_err_field(err, LT_ECONFLICT, "number");
 			}
 	} else if ((rc = lt_code_next_free(child_level, used, n, &number, err))) {
 		free(used);
@@ -235,6 +250,8 @@ int lt__check_not_before(struct lt_registry *r, const char *code, const char *ef
 				"effective date %s is before the last recorded change of %s (%s, %s): changes "
 				"are recorded in the order they take effect",
 				effective, code, ev.kind, ev.effective);
+	if (rc)
+		lt_err_field(err, rc, "effective");
 	lt_event_clear(&ev);
 	return rc;
 }

@@ -519,7 +519,7 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 	if ((rc = lt__decision_check(&q->decision, &g.d, err)) || (rc = lt__effective_check(q->effective, g.effective, err)))
 		return rc;
 	if (q->reorganized[0] && lt_date_parse(q->reorganized, g.reorganized, err))
-		return lt_err_prefix(err, "reorganized: ");
+		return lt_err_field(err, lt_err_prefix(err, "reorganized: "), "reorganized");
 	if (!q->reorganized[0])
 		memcpy(g.reorganized, g.effective, sizeof g.reorganized);
 	if ((rc = may_reorganise(&ctx->who, q, err)) || (rc = check_shape(q, g.kind, err)))

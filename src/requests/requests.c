@@ -223,7 +223,7 @@ static int check_reorganized(const char *in, char out[LT_DATE_BUFSZ], struct lt_
 	if (!in || !in[0])
 		return LT_OK;
 	if (lt_date_parse(in, out, err))
-		return lt_err_prefix(err, "reorganized: ");
+		return lt_err_field(err, lt_err_prefix(err, "reorganized: "), "reorganized");
 	char today[LT_DATE_BUFSZ];
 	lt_date_today(today);
 	if (strcmp(out, today) > 0)

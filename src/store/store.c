@@ -250,6 +250,15 @@ int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at
 {
 	DISPATCH(xhold_expire(s, before, at, reason, n, err));
 }
+int lt_store_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,
+			 struct lt_err *err)
+{
+	DISPATCH(xoperations(s, f, cb, ctx, err));
+}
+int lt_store_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xwaiting(s, stuck_before, cb, ctx, err));
+}
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		    lt_xinbox_cb cb, void *ctx, struct lt_err *err)
 {

@@ -70,6 +70,9 @@ struct lt_store_ops {
 	int (*xreceivers)(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
 	int (*xhold_expire)(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
 			    struct lt_err *err);
+	int (*xoperations)(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,
+			   struct lt_err *err);
+	int (*xwaiting)(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx, struct lt_err *err);
 	int (*xinbox)(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		      lt_xinbox_cb cb, void *ctx, struct lt_err *err);
 	int (*xack)(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,

@@ -47,6 +47,7 @@ int lt_err_set(struct lt_err *err, int status, const char *fmt, ...)
 		va_list ap;
 		va_start(ap, fmt);
 		err->status = (enum lt_status)status;
+		err->field[0] = '\0';
 		int w = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
 		/* A message quoting a long Vietnamese name must stay valid UTF-8,
@@ -72,6 +73,13 @@ int lt_err_prefix(struct lt_err *err, const char *fmt, ...)
 	return err->status;
 }
 
+int lt_err_field(struct lt_err *err, int status, const char *field)
+{
+	if (err)
+		snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+	return status;
+}
+
 int lt_err_agree(struct lt_err *err, int rc)
 {
 	if (rc >= 0 || !err)
@@ -86,5 +94,6 @@ void lt_err_clear(struct lt_err *err)
 	if (err) {
 		err->status = LT_OK;
 		err->msg[0] = '\0';
+		err->field[0] = '\0';
 	}
 }

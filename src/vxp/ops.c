@@ -310,9 +310,9 @@ static int sent_doc(void *vctx, const struct lt_xdoc *d)
 	c->statuses = json_array();
 	if (!c->statuses)
 		return lt_err_set(c->err, LT_ENOMEM, "out of memory");
-	int rc = lt_exchange_statuses(c->x, d->id, keep_status, c, c->err);
+	int rc = lt_exchange_doc_statuses(c->x, d->id, keep_status, c, c->err);
 	if (rc == LT_OK)
-		rc = lt_exchange_deliveries(c->x, d->id, sent_row, c, c->err);
+		rc = lt_exchange_doc_deliveries(c->x, d->id, sent_row, c, c->err);
 	json_decref(c->statuses);
 	return rc;
 }

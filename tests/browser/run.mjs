@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS, launchChromium } from './harness.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -328,7 +329,7 @@ test('as-of: Quảng Nam on 2025-06-30 shows the tree before the merger', async 
   const page = await newPage();
   await page.goto(`${BASE}/units/000.00.00.H47`);
   await page.locator('#main').getByText('Không có đơn vị trực thuộc.').waitFor();
-  await page.getByLabel('Xem theo ngày').fill('2025-06-30');
+  await page.getByLabel('Xem theo ngày').fill('30/06/2025');
   await page.getByRole('button', { name: 'Xem', exact: true }).click();
   await page.waitForURL(`${BASE}/units/000.00.00.H47?as_of=2025-06-30`);
   await page.locator('#main').getByText('Đang xem đơn vị như ngày 30/06/2025.').waitFor();
@@ -488,7 +489,7 @@ test('manager: signs in with a token, sees who they are, issues a unit under H14
 
   await page.getByLabel('Tên đơn vị').fill('Trung tâm Chuyển đổi số tỉnh Cao Bằng');
   await page.getByLabel('Số quyết định').fill('1520/QĐ-UBND');
-  await page.getByLabel('Ngày ban hành').fill('2026-10-15');
+  await page.getByLabel('Ngày ban hành').fill('15/10/2026');
   await page.getByLabel('Cơ quan ban hành').fill('Ủy ban nhân dân tỉnh Cao Bằng');
   await page.getByLabel('Thư điện tử').fill('cds@caobang.gov.vn');
   await shot(page, 'manage-issue');
@@ -526,7 +527,7 @@ test("refusals: outside the manager's subtree (403), and a missing decision fiel
   await parent.fill('000.00.00.H17');
   await page.getByLabel('Tên đơn vị').fill('Sở Thử nghiệm');
   await page.getByLabel('Số quyết định').fill('1/QĐ-UBND');
-  await page.getByLabel('Ngày ban hành').fill('2026-10-15');
+  await page.getByLabel('Ngày ban hành').fill('15/10/2026');
   await page.getByLabel('Cơ quan ban hành').fill('Ủy ban nhân dân thành phố Đà Nẵng');
   await page.getByRole('button', { name: 'Cấp mã' }).click();
   const parentError = page.locator('.field[data-field="parent"] .field-error');
@@ -537,10 +538,13 @@ test("refusals: outside the manager's subtree (403), and a missing decision fiel
     `403 in words next to the parent: ${text}`,
   );
   assert((await parent.getAttribute('aria-invalid')) === 'true', 'the parent field is marked invalid');
-  await page
-    .locator('.form-summary')
-    .getByText("000.00.00.H17 lies outside this manager's subtree 000.00.00.H14")
-    .waitFor();
+  // The hub's English sentence is kept for support, never shown.
+  const summary = page.locator('.form-summary .alert');
+  assert(
+    (await summary.getAttribute('data-detail')) === "000.00.00.H17 lies outside this manager's subtree 000.00.00.H14",
+    'the detail is kept',
+  );
+  assert(!/lies outside|subtree|manager/.test(await page.locator('#main').innerText()), 'no English shown');
   await shot(page, 'manage-refused');
 
   await parent.fill('000.00.00.H14');
@@ -579,9 +583,9 @@ test('split: every child placed, the dry run shows what will happen, then it is 
     .getByLabel('000.02.32.H14 Ủy ban nhân dân xã Cốc Pàng')
     .selectOption({ label: 'Đơn vị mới 2: Ủy ban nhân dân huyện Cốc Pàng' });
   await page.getByLabel('Số quyết định').fill('47/NQ-HĐND');
-  await page.getByLabel('Ngày ban hành').fill('2026-10-20');
+  await page.getByLabel('Ngày ban hành').fill('20/10/2026');
   await page.getByLabel('Cơ quan ban hành').fill('Hội đồng nhân dân tỉnh Cao Bằng');
-  await page.getByLabel('Ngày hiệu lực').fill('2026-11-01');
+  await page.getByLabel('Ngày hiệu lực').fill('01/11/2026');
   await assertLabelled(page);
 
   // One child is not placed yet: refused, next to that child.
@@ -846,7 +850,7 @@ test('requests: the city files a merger with its draft, the province returns it,
   await province.goto(`${BASE}/requests?state=open&under=000.00.31.H14`);
   await province.getByRole('link', { name: `Đề nghị số ${id}` }).click();
   await province.getByLabel('Số quyết định').fill('88/NQ-UBTVQH');
-  await province.getByLabel('Ngày ban hành').fill('2026-11-20');
+  await province.getByLabel('Ngày ban hành').fill('20/11/2026');
   await province.getByLabel('Cơ quan ban hành').fill('Ủy ban Thường vụ Quốc hội');
   await province.getByLabel('Loại văn bản').fill('Nghị quyết');
   await province.getByLabel('Tệp quyết định').setInputFiles({
@@ -901,6 +905,267 @@ test('search: an enterprise code finds the enterprise and its dependent unit', a
   await rows.filter({ hasText: 'Công ty Cổ phần Thương mại Hà Nội' }).getByText('Doanh nghiệp').waitFor();
   assert((await rows.count()) === 2, 'two organisations');
   return [page];
+});
+
+test('admin: creates a manager token, registers a system, disables it, and sees both in the audit list', async () => {
+  const page = await newPage({ token: ADMIN });
+  await page.goto(`${BASE}/admin?tab=tokens`);
+  await page.getByRole('heading', { level: 1, name: 'Quản trị hệ thống' }).waitFor();
+  await assertLabelled(page);
+  await page.getByLabel('Vai trò').selectOption('manager');
+  await page.getByLabel('Phạm vi (mã đơn vị)').fill('000.00.00.H17');
+  await page.getByLabel('Tên người hoặc đơn vị giữ mã').fill('Sở Nội vụ Đà Nẵng');
+  await page.getByRole('button', { name: 'Tạo mã truy cập' }).click();
+  // Nothing is made before it is confirmed.
+  await page.getByText('Tạo mã truy cập mới: Cán bộ quản lý mã, phạm vi 000.00.00.H17').waitFor();
+  const before = await (await fetch(`${BASE}/v1/tokens`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json();
+  await page.getByRole('button', { name: 'Xác nhận tạo mã' }).click();
+  const secret = page.locator('.secret-value').first();
+  await secret.waitFor();
+  const token = (await secret.textContent()).trim();
+  assert(/^lt_/.test(token), `the token is shown once: ${token}`);
+  await page.getByText('Mã này chỉ hiển thị một lần').waitFor();
+  const me = await (await fetch(`${BASE}/v1/me`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert(me.role === 'manager' && me.scope === '000.00.00.H17', `the new token works: ${JSON.stringify(me)}`);
+  await page.locator('table.tokens tr', { hasText: 'Sở Nội vụ Đà Nẵng' }).getByText('Đang dùng').waitFor();
+  const after = await (await fetch(`${BASE}/v1/tokens`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json();
+  assert(after.items.length === before.items.length + 1, 'one token made');
+
+  await page.getByRole('link', { name: 'Hệ thống kết nối' }).click();
+  await page.getByRole('heading', { name: 'Đăng ký hệ thống kết nối' }).waitFor();
+  await page.getByLabel('Tên hệ thống').fill('QLVB Sở Tư pháp Cao Bằng');
+  await page.getByLabel('Mã đơn vị hệ thống nhận văn bản thay').fill('000.00.04.H14');
+  await page.getByRole('button', { name: 'Đăng ký hệ thống' }).click();
+  await page.getByRole('button', { name: 'Xác nhận đăng ký' }).click();
+  await page.getByText(/^Đã đăng ký hệ thống QLVB Sở Tư pháp Cao Bằng \(số \d+\)\.$/).waitFor();
+  assert((await page.locator('.secret-value').count()) === 2, 'the token and the VXP secret are shown once');
+  const card = page.locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' });
+  await card.getByText('Đang kết nối').waitFor();
+  // Bind a code, unbind it, a new VXP secret: each asks first.
+  await card.getByLabel('Gắn thêm mã đơn vị cho QLVB Sở Tư pháp Cao Bằng').fill('000.00.05.H14');
+  await card.getByRole('button', { name: 'Gắn mã', exact: true }).click();
+  await card.getByRole('button', { name: 'Xác nhận gắn mã' }).click();
+  const bound = page.locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' });
+  await bound.getByRole('button', { name: 'Gỡ mã 000.00.05.H14 khỏi QLVB Sở Tư pháp Cao Bằng' }).click();
+  await bound.getByRole('button', { name: 'Xác nhận gỡ mã' }).click();
+  await page
+    .locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' })
+    .getByRole('link', { name: /000\.00\.05\.H14/ })
+    .waitFor({ state: 'detached' });
+  await card.getByRole('button', { name: 'Cấp khóa VXP mới' }).click();
+  await card.getByRole('button', { name: 'Xác nhận cấp khóa mới' }).click();
+  assert(/^vxp_/.test((await card.locator('.secret-value').textContent()).trim()), 'the new VXP secret, shown once');
+  await card.getByRole('button', { name: 'Ngừng kết nối' }).click();
+  await card.getByRole('button', { name: 'Xác nhận ngừng kết nối' }).click();
+  await page
+    .locator('section.system', { hasText: 'QLVB Sở Tư pháp Cao Bằng' })
+    .getByText(/^Đã ngừng kết nối từ \d\d\/\d\d\/\d{4} \d\d:\d\d$/)
+    .waitFor();
+  await shot(page, 'admin-systems');
+
+  await page.getByRole('link', { name: 'Nhật ký quản trị' }).click();
+  const rows = page.locator('table.audit tbody tr');
+  await rows.first().waitFor();
+  const made = page.locator('table.audit tr[data-action="token.create"]', { hasText: 'Sở Nội vụ Đà Nẵng' });
+  await made.getByText('Tạo mã truy cập').waitFor();
+  await made.getByText('Quản trị thử nghiệm').waitFor();
+  const added = page.locator('table.audit tr[data-action="system.add"]', { hasText: 'QLVB Sở Tư pháp Cao Bằng' });
+  await added.getByText('Đăng ký hệ thống kết nối').waitFor();
+  const disabled = page.locator('table.audit tr[data-action="system.disable"]').first();
+  await disabled.getByText('Ngừng kết nối hệ thống').waitFor();
+  await disabled.getByText(/Quản trị thử nghiệm/).waitFor();
+  // Newest first: the disable, then the registration, then the token.
+  const order = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.action));
+  assert(
+    order.indexOf('system.disable') < order.indexOf('system.rotate_secret') &&
+      order.indexOf('system.rotate_secret') < order.indexOf('system.unbind') &&
+      order.indexOf('system.unbind') < order.indexOf('system.bind') &&
+      order.indexOf('system.bind') < order.indexOf('system.add') &&
+      order.indexOf('system.add') < order.indexOf('token.create'),
+    `newest first: ${order.join(', ')}`,
+  );
+  assert(/^\d\d\/\d\d\/\d{4} \d\d:\d\d$/.test((await disabled.locator('td').first().textContent()).trim()), 'when, dd/mm/yyyy');
+  await shot(page, 'admin-audit');
+
+  // A refusal the page has no sentence for is told by its code and field, in Vietnamese, next to the field.
+  await page.getByRole('link', { name: 'Mã truy cập' }).click();
+  await page.getByLabel('Vai trò').selectOption('manager');
+  await page.getByLabel('Phạm vi (mã đơn vị)').fill('000.00.01.H47');
+  await page.getByRole('button', { name: 'Tạo mã truy cập' }).click();
+  await page.getByRole('button', { name: 'Xác nhận tạo mã' }).click();
+  const scopeError = page.locator('.field[data-field="scope"] .field-error');
+  await scopeError.waitFor();
+  assert(
+    (await scopeError.textContent()) === 'Phạm vi không được chấp nhận theo quy tắc quản lý mã (ví dụ: đơn vị đã đóng).',
+    `422 with field scope, in Vietnamese: ${await scopeError.textContent()}`,
+  );
+  assert(!/closed|scope|unit/.test(await page.locator('#main form').first().innerText()), 'no English shown');
+
+  // A certificate bound to a unit and revoked, each confirmed and in the audit list.
+  const [, certPath] = execFileSync(path.join(REPO, 'scripts', 'test-ca'), [path.join(tmp, 'ca'), '000.00.04.H14'], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split(/\s+/);
+  await page.goto(`${BASE}/admin?tab=certificates&code=000.00.04.H14`);
+  await page.getByText('Đơn vị 000.00.04.H14 chưa có chứng thư số nào.').waitFor();
+  await page.getByLabel('Chứng thư (PEM)').fill(fs.readFileSync(certPath, 'utf8'));
+  await page.getByRole('button', { name: 'Gắn chứng thư' }).click();
+  await page.getByRole('button', { name: 'Xác nhận gắn' }).click();
+  const cert = page.locator('table.certs tbody tr').first();
+  await cert.getByText('Đang dùng').waitFor();
+  await cert.getByRole('button', { name: 'Thu hồi' }).click();
+  await cert.getByRole('button', { name: 'Xác nhận thu hồi' }).click();
+  await page.locator('table.certs tbody tr').first().getByText(/^Đã thu hồi \d\d\/\d\d\/\d{4}/).waitFor();
+  await page.getByRole('link', { name: 'Nhật ký quản trị' }).click();
+  await page.locator('table.audit tr[data-action="cert.add"]').getByText('Đơn vị 000.00.04.H14').waitFor();
+  await page.locator('table.audit tr[data-action="cert.revoke"]').getByText('Thu hồi chứng thư số').waitFor();
+
+  // A manager sees no audit list and may make only requester tokens.
+  const mgr = await newPage({ token: MANAGER });
+  await mgr.goto(`${BASE}/admin?tab=tokens`);
+  await mgr.getByLabel('Vai trò').waitFor();
+  const options = await mgr.getByLabel('Vai trò').locator('option').allTextContents();
+  assert(options.join() === 'Đơn vị đề nghị', `a manager's roles: ${options}`);
+  assert((await mgr.getByRole('link', { name: 'Nhật ký quản trị' }).count()) === 0, 'no audit tab for a manager');
+  return [page, mgr];
+});
+
+test('dates: under an en-US browser every date shown and every date input reads dd/mm/yyyy', async () => {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_FLAGS, '--lang=en-US'],
+  });
+  try {
+    const us = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Ho_Chi_Minh', viewport: { width: 1200, height: 900 } });
+    const page = await us.newPage();
+    page.setDefaultTimeout(6000);
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${BASE}/manage`);
+    assert((await page.evaluate(() => navigator.language)) === 'en-US', 'the browser speaks en-US');
+    await page.evaluate((t) => sessionStorage.setItem('lienthong.token', t), ADMIN);
+    const p2 = (n) => String(n).padStart(2, '0');
+    const now = new Date(new Date().toLocaleString('en-US', { timeZone: 'Asia/Ho_Chi_Minh' }));
+    const today = `${p2(now.getDate())}/${p2(now.getMonth() + 1)}/${now.getFullYear()}`;
+
+    /** No date control follows the locale, and every date in the text is dd/mm/yyyy. */
+    const check = async (where) => {
+      const r = await page.evaluate(() => ({
+        dateInputs: document.querySelectorAll('input[type=date], input[type=datetime-local]').length,
+        values: [...document.querySelectorAll('input[placeholder="dd/mm/yyyy"]')].map((i) => i.value),
+        text: document.getElementById('main').innerText,
+      }));
+      assert(r.dateInputs === 0, `${where}: no locale-bound date input`);
+      for (const v of r.values) assert(v === '' || /^\d\d\/\d\d\/\d{4}$/.test(v), `${where}: input reads ${v}`);
+      const iso = r.text.match(/\b\d{4}-\d{2}-\d{2}\b/g);
+      assert(!iso, `${where}: ISO dates shown: ${iso}`);
+      const loose = (r.text.match(/\b\d{1,2}\/\d{1,2}\/\d{4}\b/g) || []).filter((d) => !/^\d\d\/\d\d\/\d{4}$/.test(d));
+      assert(!loose.length, `${where}: dates not dd/mm/yyyy: ${loose}`);
+      assert(!/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d/.test(r.text), `${where}: an English month`);
+      return r;
+    };
+
+    await page.goto(`${BASE}/manage?action=issue`);
+    const eff = page.getByLabel('Ngày hiệu lực');
+    assert((await eff.inputValue()) === today, `Ngày hiệu lực defaults to today as dd/mm/yyyy: ${await eff.inputValue()}`);
+    await check('manage');
+    await page.getByLabel('Tên đơn vị').fill('Trung tâm Lưu trữ lịch sử tỉnh Cao Bằng');
+    await page.getByLabel('Đơn vị cấp trên').fill('000.00.00.H14');
+    await page.getByLabel('Số quyết định').fill('77/QĐ-UBND');
+    await page.getByLabel('Ngày ban hành').fill('7/12/2026');
+    await page.getByLabel('Ngày ban hành').blur();
+    assert((await page.getByLabel('Ngày ban hành').inputValue()) === '07/12/2026', 'typed date rewritten dd/mm/yyyy');
+    await page.getByLabel('Cơ quan ban hành').fill('Ủy ban nhân dân tỉnh Cao Bằng');
+    await page.getByRole('button', { name: 'Cấp mã' }).click();
+    await page.getByRole('link', { name: 'Xem đơn vị Trung tâm Lưu trữ lịch sử tỉnh Cao Bằng' }).click();
+    // 7 December, never 12 July.
+    await page.locator('#main').getByText('Số 77/QĐ-UBND, ngày 07/12/2026, của Ủy ban nhân dân tỉnh Cao Bằng').waitFor();
+    await check('new unit');
+
+    await page.goto(`${BASE}/units/000.00.00.H47`);
+    await page.getByLabel('Xem theo ngày').fill('30/06/2025');
+    await page.getByRole('button', { name: 'Xem', exact: true }).click();
+    await page.waitForURL(`${BASE}/units/000.00.00.H47?as_of=2025-06-30`);
+    await page.locator('#main').getByText('Đang xem đơn vị như ngày 30/06/2025.').waitFor();
+    assert((await page.getByLabel('Xem theo ngày').inputValue()) === '30/06/2025', 'the as-of input reads dd/mm/yyyy');
+    await check('as-of');
+    await page.goto(`${BASE}/units/000.00.00.H17`);
+    await page.locator('.timeline li').first().waitFor();
+    await check('unit history');
+
+    for (const [url, ready] of [
+      ['/compliance', 'table, .muted'],
+      ['/stats?from=2025-01-01&to=2026-12-31', 'form'],
+      ['/requests', 'form'],
+      ['/admin?tab=audit', 'table.audit'],
+      ['/admin?tab=tokens', 'table.tokens'],
+    ]) {
+      await page.goto(`${BASE}${url}`);
+      await page.locator(ready).first().waitFor();
+      await page.waitForFunction(() => !document.querySelector('[aria-busy=true]'));
+      const r = await check(url);
+      if (url.startsWith('/stats')) assert(r.values.join() === '01/01/2025,31/12/2026', `stats range: ${r.values}`);
+    }
+    assert(!problems.length, problems.join('\n'));
+  } finally {
+    await browser.close();
+  }
+});
+
+test('operations: the oldest waiting delivery per system, the stuck ones, filtered, in Vietnamese', async () => {
+  const g22 = JSON.parse(cli('system', 'add', '--name', 'Trục liên thông VPCP', '--code', '000.00.00.G22', '--json'));
+  const h26 = JSON.parse(cli('system', 'add', '--name', 'QLVB UBND thành phố Hà Nội', '--code', '000.00.00.H26', '--json'));
+  const pkg = python(`
+import base64, ltpkg
+pkg, docid = ltpkg.edoc("000.00.00.G22", ["000.00.00.H26"], number="907", subject="Công văn chờ Hà Nội tải về")
+print(base64.b64encode(pkg).decode())
+`).trim();
+  const r = await fetch(`${BASE}/v1/documents`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${g22.token}`, 'Content-Type': 'application/xml' },
+    body: Buffer.from(pkg, 'base64'),
+  });
+  assert(r.status === 201, `send ${r.status}`);
+  const sent = await r.json();
+  // Hà Nội never fetched it: make it three days old.
+  python(`
+import sqlite3, os
+db = sqlite3.connect(os.environ["LIENTHONG_DB"])
+db.execute("UPDATE xevents SET at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-3 days') WHERE state = 'pending' AND delivery_id IN (SELECT id FROM xdeliveries WHERE doc = ?)", ("${sent.id}",))
+db.commit()
+`);
+  const page = await newPage({ token: ADMIN });
+  await page.goto(`${BASE}/operations?stuck_hours=1`);
+  const row = page.locator(`table.waiting tr[data-system="${h26.id}"]`);
+  await row.waitFor();
+  assert((await row.locator('td.stuck').textContent()) === '1', 'one stuck delivery for Hà Nội');
+  await row.getByRole('link', { name: /^3 ngày/ }).waitFor();
+  await assertLabelled(page);
+  await page.getByRole('link', { name: 'Xem các văn bản bị kẹt' }).click();
+  await page.waitForURL(/state=pending&older_than_hours=1/);
+  const line = page.locator('table.deliveries tr', { hasText: 'Công văn chờ Hà Nội tải về' });
+  await line.getByText('Chờ bên nhận tải về').waitFor();
+  await line.getByText(/^3 ngày \(từ \d\d\/\d\d\/\d{4} \d\d:\d\d\)$/).waitFor();
+  assert((await page.getByLabel('Trạng thái').inputValue()) === 'pending', 'the filter is shown');
+  await shot(page, 'operations');
+  // Filtered by a sender that sent nothing: nothing.
+  await page.getByLabel('Đơn vị gửi (mã)').fill('000.00.00.H29');
+  await page.getByRole('button', { name: 'Lọc' }).click();
+  await page.getByText('Không có lượt chuyển nào khớp bộ lọc.').waitFor();
+  // A bad code: refused next to its field, in Vietnamese.
+  await page.getByLabel('Đơn vị gửi (mã)').fill('000.00.9.H29');
+  await page.getByRole('button', { name: 'Lọc' }).click();
+  await page.locator('.field[data-field="sender"] .field-error').getByText('“000.00.9.H29” không phải là mã định danh hợp lệ').waitFor();
+
+  // A manager of Cao Bằng sees nothing of Hà Nội's.
+  const mgr = await newPage({ token: MANAGER });
+  await mgr.goto(`${BASE}/operations?stuck_hours=1`);
+  await mgr.getByRole('heading', { name: 'Văn bản chờ theo hệ thống nhận' }).waitFor();
+  assert((await mgr.locator(`table.waiting tr[data-system="${h26.id}"]`).count()) === 0, "no Hà Nội row for H14's manager");
+  assert((await mgr.getByText('Công văn chờ Hà Nội tải về').count()) === 0, "no Hà Nội document for H14's manager");
+  return [page, mgr];
 });
 
 test('chromium --headless --dump-dom renders the search results and the unit (no JavaScript driver)', async () => {

@@ -171,6 +171,10 @@ class Signatures(ltd.DaemonTest):
             self.assertError(d.request("DELETE", f"/v1/units/{G22}/certificates/{cert_id}",
                                        token=reg.token("manager", scope="000.00.00.H14")), 403)
             self.assertStatus(d.request("DELETE", f"/v1/units/{G22}/certificates/{cert_id}", token=admin), 200)
+            # Bound and revoked, each in the audit trail; the refused ones nowhere.
+            audit = d.get(f"/v1/audit?target=unit:{G22}", token=admin).json()["items"]
+            self.assertEqual([(e["action"], e["detail"]["id"]) for e in audit],
+                             [("cert.add", cert_id), ("cert.revoke", cert_id)])
             other, _ = ltpkg.edoc(G22, [H26], number="2", attachments=[("a.pdf", b"x" * 500)])
             resigned = self.sign(self.rsa_key, self.rsa_cert, src=self.file("p2.xml", other), name="p2s.xml")
             self.assertError(self.send(d, g22, resigned), 422, "rule_refused", "revoked")

@@ -79,7 +79,7 @@ static void test_tokens(void **state)
 	struct lt_err err = {0};
 	char tok[LT_TOKEN_BUFSZ];
 	struct lt_token row;
-	assert_int_equal(lt_token_create(fx->s, FX_ADMIN, LT_ROLE_ADMIN, NULL, "ops", 0, tok, &row, &err), LT_OK);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_ADMIN, NULL, "ops", 0, tok, &row, &err), LT_OK);
 	assert_int_equal(strncmp(tok, "lt_", 3), 0);
 	assert_int_equal(strlen(tok), 46);
 	struct lt_principal p;
@@ -111,15 +111,15 @@ static void test_tokens(void **state)
 	assert_int_equal(lt_token_revoke(fx->s, FX_CTX(&cli), row.id, NULL, &err), LT_ENOTFOUND);
 
 	/* Scope rules. */
-	assert_int_equal(lt_token_create(fx->s, FX_ADMIN, LT_ROLE_MANAGER, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
-	assert_int_equal(lt_token_create(fx->s, FX_ADMIN, LT_ROLE_MANAGER, "000.00.00.H99", NULL, 0, tok, NULL, &err),
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H99", NULL, 0, tok, NULL, &err),
 			 LT_ENOTFOUND);
-	assert_int_equal(lt_token_create(fx->s, FX_ADMIN, LT_ROLE_MANAGER, "000.00.0.H14", NULL, 0, tok, NULL, &err),
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.0.H14", NULL, 0, tok, NULL, &err),
 			 LT_EINVAL);
-	assert_int_equal(lt_token_create(fx->s, FX_ADMIN, LT_ROLE_READER, "000.00.00.H14", NULL, 0, tok, NULL, &err),
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_READER, "000.00.00.H14", NULL, 0, tok, NULL, &err),
 			 LT_EINVAL);
-	assert_int_equal(lt_token_create(fx->s, FX_ADMIN, LT_ROLE_SYSTEM, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
-	assert_int_equal(lt_token_create(fx->s, FX_ADMIN, LT_ROLE_MANAGER, "000.00.00.H14", "cb", 0, tok, NULL, &err),
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_SYSTEM, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H14", "cb", 0, tok, NULL, &err),
 			 LT_OK);
 	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
 	assert_string_equal(p.scope, "000.00.00.H14");
@@ -166,6 +166,42 @@ static void test_policy(void **state)
 	assert_int_equal(lt_access_admin(&admin, &err), LT_OK);
 	assert_int_equal(lt_access_admin(&mgr, &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_access_admin(&anon, &err), LT_EAUTH);
+
+	/* Tokens: an admin any; a manager requester tokens of its subtree only. */
+	struct lt_principal requester = {.role = LT_ROLE_REQUESTER, .scope = "000.00.01.H14"};
+	assert_int_equal(lt_access_token(&admin, LT_ROLE_ADMIN, "", &err), LT_OK);
+	assert_int_equal(lt_access_token(&admin, LT_ROLE_MANAGER, "000.00.00.H17", &err), LT_OK);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_REQUESTER, "000.00.01.H14", &err), LT_OK);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_REQUESTER, "000.00.00.H14", &err), LT_OK);
+	assert_int_equal(lt_access_token(&mgr2, LT_ROLE_REQUESTER, "000.00.02.H14", &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "000.00.02.H14"));
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_REQUESTER, "000.00.00.H17", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_REQUESTER, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_MANAGER, "000.00.01.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_READER, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&mgr, LT_ROLE_ADMIN, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&requester, LT_ROLE_REQUESTER, "000.00.01.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&reader, LT_ROLE_READER, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&sys, LT_ROLE_REQUESTER, "000.00.01.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_token(&anon, LT_ROLE_READER, "", &err), LT_EAUTH);
+
+	/* The operators' view: an admin all; a manager its units' deliveries. */
+	struct lt_codelist mine = {0}, theirs = {0};
+	assert_int_equal(lt_codelist_add(&mine, "000.00.00.G22"), 0);
+	assert_int_equal(lt_codelist_add(&mine, "000.00.04.H14"), 0);
+	assert_int_equal(lt_codelist_add(&theirs, "000.00.00.G22"), 0);
+	assert_int_equal(lt_codelist_add(&theirs, "000.00.00.H26"), 0);
+	assert_int_equal(lt_access_operations(&admin, &theirs, &err), LT_OK);
+	assert_int_equal(lt_access_operations(&mgr, NULL, &err), LT_OK);
+	assert_int_equal(lt_access_operations(&mgr, &mine, &err), LT_OK);
+	assert_int_equal(lt_access_operations(&mgr, &theirs, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_operations(&mgr2, &mine, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_operations(&reader, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_operations(&sys, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_operations(&requester, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_operations(&anon, NULL, &err), LT_EAUTH);
+	lt_codelist_free(&mine);
+	lt_codelist_free(&theirs);
 }
 
 static void test_seal(void **state)
@@ -234,7 +270,7 @@ static void test_systems_follow_their_unit(void **state)
 	/* The Sở's manager. */
 	char mtok[LT_TOKEN_BUFSZ];
 	assert_int_equal(
-	    lt_token_create(fx->s, FX_ADMIN, LT_ROLE_MANAGER, "000.00.01.H14", "Sở Nội vụ", 0, mtok, NULL, &err),
+	    lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.01.H14", "Sở Nội vụ", 0, mtok, NULL, &err),
 	    LT_OK);
 
 	/* The Sở moves under Đà Nẵng: its system is bound to the new codes. */

@@ -106,9 +106,8 @@ static void test_core_refuses_outside_the_principal(void **state)
 	fclose(f);
 	assert_int_equal(lt_cert_revoke(lt_registry_store(fx->r), &dn, "000.00.01.H47", 1, &err), LT_EFORBIDDEN);
 	char token[LT_TOKEN_BUFSZ];
-	assert_int_equal(
-	    lt_token_create(lt_registry_store(fx->r), &mgr, LT_ROLE_READER, NULL, "x", 0, token, NULL, &err),
-	    LT_EFORBIDDEN);
+	assert_int_equal(lt_token_issue(lt_registry_store(fx->r), &reader, LT_ROLE_READER, NULL, "x", token, NULL, &err),
+			 LT_EFORBIDDEN);
 	assert_int_equal(last_seq(fx->r), before);
 
 	/* Inside its subtree the same manager may. */

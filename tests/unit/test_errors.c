@@ -168,6 +168,24 @@ static void test_err_agree(void **state)
 }
 
 /* A configuration refusal: status and err agree. */
+/* The field a failure concerns: kept until the next failure is set. */
+static void test_err_field(void **state)
+{
+	(void)state;
+	struct lt_err err = {0};
+	assert_int_equal(lt_err_field(&err, lt_err_set(&err, LT_EINVAL, "email 'x' is not an address"), "email"),
+			 LT_EINVAL);
+	assert_string_equal(err.field, "email");
+	assert_int_equal(lt_err_prefix(&err, "unit: "), LT_EINVAL);
+	assert_string_equal(err.field, "email");
+	assert_int_equal(lt_err_set(&err, LT_ENOTFOUND, "no unit"), LT_ENOTFOUND);
+	assert_string_equal(err.field, "");
+	assert_int_equal(lt_err_field(NULL, LT_ERULE, "name"), LT_ERULE);
+	lt_err_field(&err, LT_ENOTFOUND, "code");
+	lt_err_clear(&err);
+	assert_string_equal(err.field, "");
+}
+
 static void test_config_errors_agree(void **state)
 {
 	(void)state;
@@ -189,6 +207,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_store_failures_reported, setup, teardown),
 	    cmocka_unit_test(test_err_agree),
 	    cmocka_unit_test(test_config_errors_agree),
+	    cmocka_unit_test(test_err_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,7 +50,7 @@ static void principal(struct fx *fx, enum lt_role role, const char *scope, struc
 {
 	char token[LT_TOKEN_BUFSZ];
 	struct lt_err err = {0};
-	if (lt_token_create(lt_registry_store(fx->r), FX_ADMIN, role, scope, "t", 0, token, NULL, &err))
+	if (lt_token_create(lt_registry_store(fx->r), role, scope, "t", 0, token, NULL, &err))
 		fail_msg("token: %s", err.msg);
 	assert_int_equal(lt_token_authenticate(lt_registry_store(fx->r), token, out, &err), LT_OK);
 }

@@ -785,7 +785,7 @@ static void test_failure_envelope_never_says_success(void **state)
 	struct lt_err blank = {0};
 	assert_fail_envelope(lt_vxp_fail(&blank), "500");
 	/* A status without a message. */
-	struct lt_err bare = {LT_ENOTFOUND, ""};
+	struct lt_err bare = {.status = LT_ENOTFOUND};
 	assert_fail_envelope(lt_vxp_fail(&bare), "404");
 	/* A message cut inside a multi-byte character, or with stray bytes:
 	 * jansson refuses it, the envelope still goes out with '?' for them. */

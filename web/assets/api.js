@@ -7,11 +7,15 @@ const listeners = new Set();
 let meCache = null;
 
 export class ApiError extends Error {
-  /** status: HTTP status (0 when the hub could not be reached); code: the API's error code. */
-  constructor(status, code, message) {
+  /**
+   * status: HTTP status (0 when the hub could not be reached); code: the API's
+   * error code; field: the input field it concerns, when the hub names one.
+   */
+  constructor(status, code, message, field = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -85,7 +89,7 @@ async function request(path, { method = 'GET', body, signal, token, headers = {}
   }
   if (!r.ok) {
     const err = data && data.error;
-    throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`);
+    throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`, err?.field || null);
   }
   return data;
 }
@@ -187,7 +191,7 @@ export const requests = {
     const data = await r.json().catch(() => null);
     if (!r.ok) {
       const err = data && data.error;
-      throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`);
+      throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`, err?.field || null);
     }
     return data;
   },
@@ -199,5 +203,35 @@ export const requests = {
     });
     if (!r.ok) throw new ApiError(r.status, 'http', `HTTP ${r.status}`);
     return r.blob();
+  },
+};
+
+/** Administration (docs/api.md: tokens, connected systems, certificates, the audit trail). */
+export const admin = {
+  tokens: (signal) => api('/v1/tokens', { signal }),
+  createToken: (body) => api('/v1/tokens', { method: 'POST', body }),
+  revokeToken: (id) => api(`/v1/tokens/${enc(id)}`, { method: 'DELETE' }),
+  systems: (signal) => api('/v1/systems', { signal }),
+  addSystem: (body) => api('/v1/systems', { method: 'POST', body }),
+  setDisabled: (id, disabled) => api(`/v1/systems/${enc(id)}`, { method: 'PATCH', body: { disabled } }),
+  bind: (id, code) => api(`/v1/systems/${enc(id)}/codes`, { method: 'POST', body: { code } }),
+  unbind: (id, code) => api(`/v1/systems/${enc(id)}/codes/${enc(code)}`, { method: 'DELETE' }),
+  rotateToken: (id) => api(`/v1/systems/${enc(id)}/token`, { method: 'POST' }),
+  /** secret: the one the system already has, or undefined for a new one. */
+  vxpSecret: (id, secret) =>
+    api(`/v1/systems/${enc(id)}/vxp-secret`, { method: 'POST', body: secret ? { secret } : {} }),
+  certificates: (code, signal) => api(`/v1/units/${enc(code)}/certificates`, { signal }),
+  addCertificate: (code, pem) => api(`/v1/units/${enc(code)}/certificates`, { method: 'POST', body: { pem } }),
+  revokeCertificate: (code, id) => api(`/v1/units/${enc(code)}/certificates/${enc(id)}`, { method: 'DELETE' }),
+  /** Every entry of the audit trail, oldest first, page after page. */
+  async audit(signal) {
+    const all = [];
+    let after = 0;
+    for (;;) {
+      const r = await api(`/v1/audit${qs({ after, limit: 1000 })}`, { signal });
+      all.push(...r.items);
+      if (r.next_cursor === null || r.next_cursor === undefined) return all;
+      after = r.next_cursor;
+    }
   },
 };

@@ -54,6 +54,32 @@ export function fmtDate(iso) {
 }
 
 /**
+ * A date as typed, in the Vietnamese order whatever the browser's locale:
+ * '7/12/2026', '07-12-2026' or '07.12.2026' (day, month, year), or an ISO
+ * '2026-12-07' (pasted from the API) → '2026-12-07'; null when it is not a
+ * real calendar date.
+ */
+export function parseDate(text) {
+  const t = String(text || '').trim();
+  let m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
+  let y, mo, d;
+  if (m) [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  else if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t))) [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  else return null;
+  const dt = new Date(Date.UTC(y, mo - 1, d));
+  if (y < 1 || dt.getUTCFullYear() !== y || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d) return null;
+  const p = (n, w = 2) => String(n).padStart(w, '0');
+  return `${p(y, 4)}-${p(mo)}-${p(d)}`;
+}
+
+/** Today in the reader's own calendar, as YYYY-MM-DD (not UTC's day, which differs before 07:00 in Vietnam). */
+export function todayIso() {
+  const t = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`;
+}
+
+/**
  * A timestamp as date and time. UTC stamps ('…Z', the hub's own clock) are
  * shown in the reader's time zone; stamps without a zone (a status package's
  * own Timestamp) are shown as written.

@@ -4,7 +4,7 @@
 
 import { api, unitName, units } from './api.js';
 import { isCode } from './codes.js';
-import { announce, copyText, fmtDate, h, replace, uid } from './dom.js';
+import { announce, copyText, fmtDate, h, parseDate, replace, todayIso, uid } from './dom.js';
 import { UNIT_STATUS, explain } from './vi.js';
 
 /** A link to a unit page: the code, then the name when known (fetched when not given). */
@@ -75,13 +75,11 @@ export function cardSection(headingId, title, attrs, ...children) {
 /** A refusal or failure in words, with the API's own sentence kept as detail. */
 export function errorBox(e, { title } = {}) {
   const x = explain(e);
+  // The hub's own sentence is English: kept for support, never shown.
   return h(
     'div',
-    { class: 'alert alert-error', role: 'alert' },
+    { class: 'alert alert-error', role: 'alert', dataset: { detail: x.detail || '' } },
     h('p', {}, title ? `${title} ` : '', x.text),
-    x.detail && x.detail !== x.text
-      ? h('p', { class: 'detail' }, 'Chi tiết từ hệ thống: ', h('span', { lang: 'en' }, x.detail))
-      : null,
   );
 }
 
@@ -104,6 +102,7 @@ export function signInNotice(what) {
  * 'into[0].name'…), so a refusal naming that field lands next to it.
  */
 export function field({ key, label, type = 'text', value = '', hint, required = false, attrs = {}, options, control }) {
+  if (type === 'date' && !control) hint = hint ? `${hint} Ghi theo ngày/tháng/năm.` : 'Ghi theo ngày/tháng/năm, ví dụ 15/10/2026.';
   const id = uid('fld');
   const hintId = hint ? `${id}-hint` : null;
   const errId = `${id}-err`;
@@ -119,6 +118,23 @@ export function field({ key, label, type = 'text', value = '', hint, required = 
     );
   } else if (type === 'textarea') {
     input = h('textarea', { id, name: key, rows: 3, ...attrs }, value);
+  } else if (type === 'date') {
+    // Not <input type=date>: it follows the browser's locale (mm/dd/yyyy
+    // under en-US), and a Vietnamese date is dd/mm/yyyy everywhere.
+    input = h('input', {
+      id,
+      name: key,
+      type: 'text',
+      inputmode: 'numeric',
+      autocomplete: 'off',
+      placeholder: 'dd/mm/yyyy',
+      value: fmtDate(value),
+      ...attrs,
+    });
+    input.addEventListener('change', () => {
+      const iso = parseDate(input.value);
+      if (iso) input.value = fmtDate(iso);
+    });
   } else {
     input = h('input', { id, name: key, type, value, ...attrs });
   }
@@ -133,15 +149,18 @@ export function field({ key, label, type = 'text', value = '', hint, required = 
     hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
     err,
   );
+  const isDate = type === 'date' && !control;
   const f = {
     key,
     wrap,
     input,
+    /** A date field's value is the ISO date the API takes, or the text as typed when it is not a date. */
     get value() {
-      return input.value.trim();
+      const t = input.value.trim();
+      return isDate ? parseDate(t) || t : t;
     },
     set value(v) {
-      input.value = v;
+      input.value = isDate ? fmtDate(v) : v;
     },
     setError(text) {
       err.textContent = text;
@@ -267,15 +286,11 @@ export class FieldSet {
     const x = explain(e);
     const f = this.find(x.field, x.codes);
     if (f) f.setError(x.text);
-    const detail =
-      x.detail && x.detail !== x.text
-        ? h('p', { class: 'detail' }, 'Chi tiết từ hệ thống: ', h('span', { lang: 'en' }, x.detail))
-        : null;
     replace(
       this.summary,
       h(
         'div',
-        { class: 'alert alert-error', role: 'alert' },
+        { class: 'alert alert-error', role: 'alert', dataset: { detail: x.detail || '' } },
         h(
           'p',
           {},
@@ -298,7 +313,6 @@ export class FieldSet {
               ]
             : x.text,
         ),
-        detail,
       ),
     );
     (f ? f.input : this.summary).focus?.();
@@ -309,7 +323,7 @@ export class FieldSet {
 
 /** The three decision fields and the effective date (design.md §4). */
 export function decisionFields(fs, { effective = true, reorganized = false, issuer = '' } = {}) {
-  const today = new Date().toISOString().slice(0, 10);
+  const today = todayIso();
   const num = fs.add(
     field({ key: 'decision.number', label: 'Số quyết định', hint: 'Ví dụ: 1520/QĐ-UBND', required: true }),
   );

@@ -29,6 +29,22 @@ export const ROLES = {
   requester: 'Đơn vị đề nghị',
 };
 
+/** The audit trail's actions. */
+export const AUDIT_ACTION = {
+  'token.create': 'Tạo mã truy cập',
+  'token.revoke': 'Thu hồi mã truy cập',
+  'system.add': 'Đăng ký hệ thống kết nối',
+  'system.bind': 'Gắn mã đơn vị vào hệ thống',
+  'system.unbind': 'Gỡ mã đơn vị khỏi hệ thống',
+  'system.disable': 'Ngừng kết nối hệ thống',
+  'system.enable': 'Cho hệ thống kết nối lại',
+  'system.rotate_token': 'Cấp lại mã truy cập của hệ thống',
+  'system.set_secret': 'Đặt khóa bí mật VXP',
+  'system.rotate_secret': 'Cấp khóa bí mật VXP mới',
+  'cert.add': 'Gắn chứng thư số',
+  'cert.revoke': 'Thu hồi chứng thư số',
+};
+
 /** Change requests: their kinds, states and the steps of their history. */
 export const REQUEST_KIND = {
   issue: 'Cấp mã cho đơn vị mới',
@@ -171,9 +187,27 @@ const FIELD_NAMES = {
   'into.parent': 'đơn vị cấp trên mới',
   'into.name': 'tên đơn vị mới',
   children: 'đơn vị trực thuộc',
+  role: 'vai trò',
+  scope: 'phạm vi',
+  codes: 'mã đơn vị của hệ thống',
+  secret: 'khóa bí mật VXP',
+  pem: 'chứng thư',
+  disabled: 'trạng thái kết nối',
+  reason: 'lý do',
+  kind: 'loại đề nghị',
+  comment: 'ý kiến',
+  sender: 'đơn vị gửi',
+  recipient: 'đơn vị nhận',
+  state: 'trạng thái',
+  older_than_hours: 'số giờ đã chờ',
+  stuck_hours: 'số giờ coi là bị kẹt',
+  under: 'đơn vị cấp trên',
+  level1: 'đơn vị cấp 1',
+  limit: 'số dòng mỗi trang',
 };
 
-export const fieldName = (key) => FIELD_NAMES[key.replace(/\[\d+\]/g, '')] || key;
+/** A field's name in Vietnamese; one the page does not know is never shown as the hub's English key. */
+export const fieldName = (key) => FIELD_NAMES[key.replace(/\[\d+\]/g, '')] || 'thông tin đã nhập';
 
 function dateProblem(rest) {
   let m = /'(.*)' is not a real calendar date/.exec(rest);
@@ -192,7 +226,8 @@ function dateProblem(rest) {
 export function explain(err) {
   const msg = err && err.message ? String(err.message) : '';
   const codes = codesIn(msg);
-  const out = (field, text) => ({ field, text, detail: msg, codes, status: err.status });
+  // The field the hub names is the one concerned, whatever the sentence says.
+  const out = (field, text) => ({ field: (err && err.field) || field, text, detail: msg, codes, status: err?.status });
   let m;
 
   if (!err || err.status === 0) return out(null, 'Không kết nối được tới máy chủ. Kiểm tra mạng rồi thử lại.');
@@ -221,7 +256,7 @@ export function explain(err) {
       'effective',
       `Ngày hiệu lực ${fmtDate(m[1])} sớm hơn thay đổi gần nhất của ${m[2]} (${(CHANGE_KIND[m[3]] || m[3]).toLowerCase()}, ngày ${fmtDate(m[4])}). Các thay đổi của một đơn vị phải được ghi theo đúng thứ tự hiệu lực.`,
     );
-  if ((m = /^(parent|from|children|into\.code|code|under) '([^']*)' is not a valid code: (.*)$/.exec(msg)))
+  if ((m = /^([\w.[\]]+) '([^']*)' is not a valid code: (.*)$/.exec(msg)))
     return out(m[1], `“${m[2]}” không phải là mã định danh hợp lệ (mã có dạng 000.00.00.H14).`);
   if ((m = /^code (\S+) was already issued once/.exec(msg)))
     return out(
@@ -291,6 +326,31 @@ export function explain(err) {
     return out('into.name', 'Chuyển đơn vị giữ nguyên tên; đổi tên là một thay đổi riêng.');
   if (/^field 'from' must list/.test(msg)) return out('from', 'Cần chọn ít nhất một đơn vị.');
 
+  if (err.field) {
+    const f = fieldName(err.field);
+    const F = f.charAt(0).toUpperCase() + f.slice(1);
+    const byField = {
+      bad_request: `${F} chưa đúng.`,
+      not_found: `Không tìm thấy ${f} đã nhập.`,
+      conflict: `${F} trùng với dữ liệu đã có.`,
+      rule_refused: `${F} không được chấp nhận theo quy tắc quản lý mã (ví dụ: đơn vị đã đóng).`,
+      forbidden: `Bạn không có quyền với ${f} này.`,
+      too_large: `${F} quá dài hoặc quá lớn.`,
+    };
+    if (byField[err.code]) return out(err.field, byField[err.code]);
+  }
+  const byCode = {
+    bad_request: 'Thông tin gửi lên chưa hợp lệ.',
+    not_found: 'Không tìm thấy.',
+    conflict: 'Thao tác xung đột với dữ liệu hiện có.',
+    rule_refused: 'Quy tắc quản lý mã không cho phép thao tác này.',
+    precondition_failed: 'Dữ liệu đã được người khác thay đổi. Hãy tải lại và thử lại.',
+    too_large: 'Dữ liệu gửi lên quá lớn.',
+    io_error: 'Máy chủ gặp lỗi khi ghi dữ liệu. Hãy thử lại sau.',
+    out_of_memory: 'Máy chủ đang quá tải. Hãy thử lại sau.',
+    not_ready: 'Máy chủ chưa sẵn sàng. Hãy thử lại sau.',
+  };
+  if (byCode[err.code]) return out(null, byCode[err.code]);
   const generic = {
     400: 'Thông tin gửi lên chưa hợp lệ.',
     404: 'Không tìm thấy.',

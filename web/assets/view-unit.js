@@ -5,7 +5,7 @@
 
 import { session, unitName, units } from './api.js';
 import { ancestors, isCode } from './codes.js';
-import { announce, fmtDate, fmtTime, h, replace } from './dom.js';
+import { announce, fmtDate, fmtTime, h, parseDate, replace } from './dom.js';
 import { CHANGE_KIND, LEVELS } from './vi.js';
 import { cardSection, codeCopy, errorBox, statusBadge, unitLink } from './ui.js';
 
@@ -289,14 +289,31 @@ export async function render(view, ctx) {
     'form',
     { class: 'as-of' },
     h('label', { for: 'as-of' }, 'Xem theo ngày'),
-    h('input', { type: 'date', id: 'as-of', name: 'as_of', value: asOf, max: '9999-12-31' }),
+    h('input', {
+      type: 'text',
+      id: 'as-of',
+      name: 'as_of',
+      value: fmtDate(asOf),
+      inputmode: 'numeric',
+      autocomplete: 'off',
+      placeholder: 'dd/mm/yyyy',
+      'aria-describedby': 'as-of-hint',
+    }),
+    h('span', { id: 'as-of-hint', class: 'visually-hidden' }, 'Ghi theo ngày/tháng/năm'),
     h('button', { type: 'submit' }, 'Xem'),
     asOf ? h('a', { href: unitUrl(code) }, 'Về hiện tại') : null,
   );
   asOfForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const v = asOfForm.elements.as_of.value;
-    ctx.go(unitUrl(code, v));
+    const t = asOfForm.elements.as_of.value.trim();
+    const v = parseDate(t);
+    if (t && !v) {
+      asOfForm.elements.as_of.setAttribute('aria-invalid', 'true');
+      announce(`“${t}” không phải là ngày: ghi theo ngày/tháng/năm, ví dụ 01/07/2025.`);
+      asOfForm.elements.as_of.focus();
+      return;
+    }
+    ctx.go(unitUrl(code, v || ''));
   });
 
   let u;

@@ -645,8 +645,87 @@ static int sq_part(struct lt_store *s, enum lt_store_part what, struct lt_err *e
 	return ret;
 }
 
+/* Operators' views. A waiting delivery's "since" is when it last became
+ * pending: its routing, or the binding that claimed it. */
+#define XOP_SINCE                                                                                                    \
+	"CASE WHEN l.state IN ('pending', 'processing', 'fail') THEN coalesce((SELECT max(e.at) FROM xevents e "     \
+	"WHERE e.delivery_id = l.id AND e.state = 'pending'), l.updated) ELSE '' END"
+static const char SQL_XOPS[] =
+    "SELECT " XDEL_COLS ", " XDOC_COLS ", " XOP_SINCE " AS since FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
+    "WHERE (?1 = '' OR d.from_code = ?1) AND (?2 = '' OR l.routed_to = ?2 OR l.addressed = ?2) "
+    "AND (?3 = '' OR l.state = ?3 OR (?3 = 'waiting' AND l.state IN ('pending', 'processing', 'fail'))) "
+    "AND (?5 = 0 OR l.id < ?5) AND (?4 = '' OR (l.state IN ('pending', 'processing', 'fail') AND " XOP_SINCE
+    " <= ?4)) ORDER BY l.id DESC";
+/* SQLite takes the bare id and doc of the row holding min(since). */
+static const char SQL_XWAITING[] =
+    "WITH w AS (SELECT l.id, l.doc, l.system_id, l.state, " XOP_SINCE " AS since FROM xdeliveries l "
+    "WHERE l.state IN ('pending', 'processing', 'fail') AND l.system_id > 0) "
+    "SELECT system_id, count(*), sum(state = 'pending' AND since <= ?1), min(since), id, doc FROM w "
+    "GROUP BY system_id ORDER BY system_id";
+
+static int sq_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,
+			  struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_XOPS, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, f->sender ? f->sender : "");
+	lt__sq_bind_text(q, 2, f->recipient ? f->recipient : "");
+	lt__sq_bind_text(q, 3, f->state ? f->state : "");
+	lt__sq_bind_text(q, 4, f->since_before ? f->since_before : "");
+	sqlite3_bind_int64(q, 5, f->before_id);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xdelivery d;
+		struct lt_xdoc doc;
+		char since[32];
+		read_delivery(q, &d);
+		read_doc(q, 8, &doc);
+		lt__sq_col_copy(q, 22, since, sizeof since);
+		if ((ret = cb(ctx, &d, &doc, since)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading deliveries");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
+static int sq_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx,
+		       struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_XWAITING, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, stuck_before);
+	int rc, ret = LT_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct lt_xwaiting w = {0};
+		w.system_id = sqlite3_column_int64(q, 0);
+		w.waiting = sqlite3_column_int64(q, 1);
+		w.stuck = sqlite3_column_int64(q, 2);
+		lt__sq_col_copy(q, 3, w.oldest_since, sizeof w.oldest_since);
+		w.oldest_id = sqlite3_column_int64(q, 4);
+		lt__sq_col_copy(q, 5, w.oldest_doc, sizeof w.oldest_doc);
+		if ((ret = cb(ctx, &w)) != 0)
+			break;
+	}
+	if (ret == LT_OK && rc != SQLITE_DONE)
+		ret = lt__sq_fail(cn, err, "reading the waiting deliveries");
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
 void lt__sq_exchange_ops(struct lt_store_ops *ops)
 {
+	ops->xoperations = sq_xoperations;
+	ops->xwaiting = sq_xwaiting;
 	ops->part = sq_part;
 	ops->xdoc_find = sq_xdoc_find;
 	ops->xdoc_add = sq_xdoc_add;
