@@ -16,6 +16,10 @@ char *lt_text_fold(const char *in, char *out, size_t outsz);
 
 /* True if s is valid UTF-8 with no control characters other than tab. */
 bool lt_text_is_clean_utf8(const char *s);
+/* Copies in to out (outsz bytes, always terminated, cut at a whole
+ * character) with each byte that begins no valid UTF-8 sequence replaced by
+ * U+FFFD, so text from a file can be quoted in JSON whatever it holds. */
+char *lt_text_utf8_repair(const char *in, char *out, size_t outsz);
 
 /* snprintf into a fixed field without ever splitting a UTF-8 character: when
  * the result does not fit it ends at the last whole character, so the field

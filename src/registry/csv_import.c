@@ -9,6 +9,7 @@
 
 #include "lienthong/access.h"
 #include "registry_impl.h"
+#include "lienthong/text.h"
 
 enum col {
 	C_CODE, C_NAME, C_PARENT, C_ADDRESS, C_EMAIL, C_PHONE, C_FAX, C_WEBSITE,
@@ -67,10 +68,17 @@ void lt_import_report_free(struct lt_import_report *rep)
 	memset(rep, 0, sizeof *rep);
 }
 
+/* Every refused row is reported: a code or reason that is not UTF-8 (the
+ * file's bytes, quoted) is repaired for JSON rather than the row's error
+ * being dropped, which once let such a row vanish from an import reported
+ * as good. */
 static void report(struct lt_import_report *rep, long line, const char *code, const char *reason)
 {
-	json_array_append_new(rep->errors, json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "code",
-						     code ? code : "", "reason", reason));
+	char c[256], why[512];
+	lt_text_utf8_repair(code ? code : "", c, sizeof c);
+	lt_text_utf8_repair(reason, why, sizeof why);
+	json_t *e = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "code", c, "reason", why);
+	json_array_append_new(rep->errors, e);
 }
 
 static void row_free(struct row *r)
@@ -112,7 +120,9 @@ static void on_field(void *s, size_t len, void *data)
 				p->map[idx] = (int)column_names[i].col;
 		if (p->map[idx] < 0) {
 			char msg[200];
-			snprintf(msg, sizeof msg, "column '%s' is not one lienthong knows; it was ignored", nm);
+			char shown[128];
+			snprintf(msg, sizeof msg, "column '%s' is not one lienthong knows; it was ignored",
+				 lt_text_utf8_repair(nm, shown, sizeof shown));
 			json_array_append_new(p->rep->warnings, json_string(msg));
 		}
 		p->ncols = idx + 1;
@@ -486,9 +496,14 @@ int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE
 		}
 		if (rc == LT_OK)
 			rc = lt_store_bulk(r->store, false, err);
-		if (rc == LT_OK && json_array_size(rep->errors) > 0) {
+		/* Counted from the rows, not from the report: a row is refused
+		 * whether or not its reason could be written down. */
+		size_t refused = 0;
+		for (size_t i = 0; i < p.n; i++)
+			refused += p.rows[i].bad;
+		if (rc == LT_OK && (refused || json_array_size(rep->errors) > 0)) {
 			rc = lt_err_set(err, LT_EINVAL, "%zu of %zu rows are refused; nothing was imported",
-					json_array_size(rep->errors), p.n);
+					refused ? refused : json_array_size(rep->errors), p.n);
 			rep->imported = 0;
 		}
 		LT_TXN_END(r, rc, err);

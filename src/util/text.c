@@ -204,6 +204,32 @@ bool lt_text_is_clean_utf8(const char *in)
 	return true;
 }
 
+char *lt_text_utf8_repair(const char *in, char *out, size_t outsz)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+	if (!outsz)
+		return out;
+	while (*s) {
+		uint32_t cp;
+		size_t n = utf8_decode(s, &cp);
+		const char *put = (const char *)s;
+		size_t len = n;
+		if (n == 0) {
+			put = "\xEF\xBF\xBD";
+			len = 3;
+			n = 1;
+		}
+		if (o + len >= outsz)
+			break;
+		memcpy(out + o, put, len);
+		o += len;
+		s += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Bytes a sequence led by c announces: 1 for ASCII, 2-4 for a lead byte, 0
  * for a continuation byte or a byte that never starts one. */
 static size_t utf8_seq_len(unsigned char c)

@@ -206,12 +206,36 @@ static void test_nul_byte_is_refused_with_line_and_column(void **state)
 	lt_import_report_free(&rep);
 }
 
+/* A row whose code is not UTF-8 is refused and said to be: its error once
+ * failed to become JSON and was dropped, and the import of a file whose
+ * only row was refused reported success (found by fuzz_csv_import). */
+static void test_row_with_bytes_not_utf8_is_reported(void **state)
+{
+	struct fx *fx = *state;
+	static const char csv[] = "code,name,x\n"
+				  "00\xC7.00.00.F01,Ki\xE1\xBB\x83m to\xC3\xA1n,2020\x01\0\0\0-07-22\n"
+				  "000.00.00.H9\xFF,T\xEAn,\n";
+	struct lt_import_report rep;
+	struct lt_err err = {0};
+	assert_int_equal(import_bytes(fx, csv, sizeof csv - 1, &rep, &err), LT_EINVAL);
+	assert_int_equal(rep.imported, 0);
+	assert_int_equal(json_array_size(rep.errors), 2);
+	json_t *e = json_array_get(rep.errors, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "code")), "00\xEF\xBF\xBD.00.00.F01");
+	assert_non_null(strstr(json_string_value(json_object_get(e, "reason")), "NUL byte"));
+	e = json_array_get(rep.errors, 1);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 3);
+	assert_string_equal(json_string_value(json_object_get(e, "code")), "000.00.00.H9\xEF\xBF\xBD");
+	lt_import_report_free(&rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_long_fields_are_refused_not_cut, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_child_of_a_refused_row, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nul_byte_is_refused_with_line_and_column, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_row_with_bytes_not_utf8_is_reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

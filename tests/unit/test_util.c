@@ -702,6 +702,18 @@ static void test_text_int(void **state)
 	assert_false(lt_text_int(NULL, 1, 100, &v));
 }
 
+static void test_utf8_repair(void **state)
+{
+	(void)state;
+	char out[16];
+	assert_string_equal(lt_text_utf8_repair("Đà Nẵng", out, sizeof out), "Đà Nẵng");
+	assert_string_equal(lt_text_utf8_repair("a\xC7.b\xFF", out, sizeof out), "a\xEF\xBF\xBD.b\xEF\xBF\xBD");
+	assert_true(lt_text_is_clean_utf8(lt_text_utf8_repair("\xE1\xBB", out, sizeof out)));
+	/* Cut at a whole character: "ẵ" (3 bytes) and the terminator do not fit after "N" in 4. */
+	assert_string_equal(lt_text_utf8_repair("Nẵng", out, 4), "N");
+	assert_string_equal(lt_text_utf8_repair("abc", out, 1), "");
+}
+
 int main(void)
 {
 	clear_env(NULL);
@@ -724,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_text_format_utf8_boundary),
 		cmocka_unit_test(test_err_messages_stay_utf8),
 		cmocka_unit_test(test_text_int),
+		cmocka_unit_test(test_utf8_repair),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
