@@ -10,41 +10,27 @@
 
 #include <jansson.h>
 
+#include "lienthong/ctx.h"
 #include "lienthong/store.h"
-
-/* A requester reads the catalogue and files change requests for its scope
- * (requests.h); it changes nothing directly. */
-enum lt_role { LT_ROLE_ANONYMOUS = 0, LT_ROLE_READER, LT_ROLE_SYSTEM, LT_ROLE_MANAGER, LT_ROLE_ADMIN, LT_ROLE_REQUESTER };
 
 #define LT_TOKEN_BUFSZ 72
 #define LT_SEAL_KEY_BYTES 32
 
-const char *lt_role_name(enum lt_role role);
 int lt_role_parse(const char *text, enum lt_role *out, struct lt_err *err);
-
-/* Who is calling: filled from a bearer token, or anonymous. Owns nothing. */
-struct lt_principal {
-	enum lt_role role;
-	char scope[LT_CODE_BUFSZ]; /* manager, requester: subtree root */
-	int64_t token_id;
-	int64_t system_id;         /* role system */
-	char name[128];            /* the token's name; the CLI's "cli:<user>" */
-	bool via_vxp;              /* a system authenticated by a signed VXP call, not a bearer token */
-};
 
 /* Who p is, as the audit trail names it: "token 7 (name)", "system 3
  * (name) via VXP", or the CLI's name. */
 void lt_principal_describe(const struct lt_principal *p, char *out, size_t cap);
 
 /* Makes a token, stores its hash and writes the secret (shown once) into
- * token. A manager needs a scope (an active unit); a system token needs
+ * token, for an admin. A manager needs a scope (an active unit); a system token needs
  * system_id. out (optional) receives the stored row. */
 int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, const char *name,
 		    int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
 /* The act of the HTTP API and the CLI: lt_token_create's checks, decided
  * by lt_access_token for caller and recorded in the audit trail
  * ("token.create") in the same transaction. */
-int lt_token_issue(struct lt_store *s, const struct lt_principal *caller, enum lt_role role, const char *scope,
+int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope,
 		   const char *name, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
 /* The tokens caller may see (lt_access_token), revoked ones included. */
 int lt_token_list(struct lt_store *s, const struct lt_principal *caller, lt_token_cb cb, void *ctx,
@@ -54,8 +40,7 @@ int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_princ
 /* Revokes a token (lt_access_token decides), recorded in the audit trail;
  * out (optional) receives the row as it was, so the caller can say that a
  * system's VXP access (its secret) is untouched. */
-int lt_token_revoke(struct lt_store *s, const struct lt_principal *caller, int64_t id, struct lt_token *out,
-		    struct lt_err *err);
+int lt_token_revoke(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, struct lt_token *out, struct lt_err *err);
 
 /* ---- the rules ---- */
 
@@ -70,6 +55,25 @@ int lt_access_write(const struct lt_principal *p, const char *code, struct lt_er
  * the admin for the level-1 table (design.md §1). */
 int lt_access_reorganise(const struct lt_principal *p, const char *code, struct lt_err *err);
 int lt_access_admin(const struct lt_principal *p, struct lt_err *err);
+/* Anything that needs a credential, whatever its role; what (plural, or
+ * NULL) names it in the refusal ("exchange statistics need a bearer
+ * token"). */
+int lt_access_identified(const struct lt_principal *p, const char *what, struct lt_err *err);
+/* A connected system acting for itself (sending, its inbox, acknowledging,
+ * what it sent); refusal says what, for anyone else. */
+int lt_access_as_system(const struct lt_principal *p, const char *refusal, struct lt_err *err);
+/* Importing units (a CSV file, the shared catalogue's records): an admin,
+ * or a manager, whose scope is then judged per row (lt_access_write). */
+int lt_access_import(const struct lt_principal *p, struct lt_err *err);
+/* Registering a system: an admin, or a manager (each code is then checked
+ * with lt_access_write). */
+int lt_access_system_register(const struct lt_principal *p, struct lt_err *err);
+/* Listing connected systems: an admin, a manager or a system; each then
+ * sees those lt_access_system_visible allows: an admin all, a system
+ * itself, a manager those with a code inside its subtree. */
+int lt_access_systems_list(const struct lt_principal *p, struct lt_err *err);
+bool lt_access_system_visible(const struct lt_principal *p, const struct lt_system *sys,
+			      const struct lt_codelist *codes);
 /* Reading a document the hub carried: the admin, and its parties (party:
  * the system that sent it or a system it was delivered to), read its body
  * and its trace; a manager reads only the trace (metadata), of a document
@@ -150,7 +154,7 @@ struct lt_system_created {
 /* Registers a system for active units' codes (borrowed), in one transaction:
  * the system, its codes, its token and its sealed VXP secret. The caller
  * must be allowed to write each code (lt_access_write). */
-int lt_system_register(struct lt_store *s, const struct lt_principal *caller, const char *name,
+int lt_system_register(struct lt_store *s, const struct lt_ctx *ctx, const char *name,
 		       const char (*codes)[LT_CODE_BUFSZ], size_t n_codes, const unsigned char key[LT_SEAL_KEY_BYTES],
 		       struct lt_system_created *out, struct lt_err *err);
 /* Binds an active unit's code to system id, or unbinds it, as caller
@@ -158,25 +162,40 @@ int lt_system_register(struct lt_store *s, const struct lt_principal *caller, co
  * Binding a code already bound changes nothing and records nothing;
  * unbinding one that is not bound is LT_ENOTFOUND, and the primary code
  * (the VXP systemid) is never unbound (LT_ERULE). */
-int lt_system_bind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code,
-		   bool agency_ops, struct lt_err *err);
-int lt_system_unbind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code,
-		     bool agency_ops, struct lt_err *err);
+int lt_system_bind(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, const char *code, bool agency_ops,
+		   struct lt_err *err);
+int lt_system_unbind(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, const char *code, bool agency_ops,
+		     struct lt_err *err);
 /* Cuts a system off (its bearer tokens and VXP calls get 401; its inbox
  * is kept) or lets it call again; asking for the state it is in changes
  * nothing. *changed (optional) says whether it did. */
-int lt_system_set_disabled(struct lt_store *s, const struct lt_principal *caller, int64_t id, bool disabled,
-			   bool *changed, struct lt_err *err);
+int lt_system_set_disabled(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, bool disabled, bool *changed,
+			   struct lt_err *err);
 /* Revokes every token of the system and makes a new one (shown once);
  * *revoked says how many were revoked. The VXP secret is untouched. */
-int lt_system_rotate_token(struct lt_store *s, const struct lt_principal *caller, int64_t id,
-			   char token[LT_TOKEN_BUFSZ], int *revoked, struct lt_err *err);
+int lt_system_rotate_token(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, char token[LT_TOKEN_BUFSZ],
+			   int *revoked, struct lt_err *err);
 /* Sets the VXP secret to `secret` (a system built on the SDK keeps the one
  * it has: 16 to 71 bytes of printable ASCII), or to a new random one when
  * secret is NULL; out receives the secret now in force. */
-int lt_system_set_secret(struct lt_store *s, const struct lt_principal *caller, int64_t id,
+int lt_system_set_secret(struct lt_store *s, const struct lt_ctx *ctx, int64_t id,
 			 const unsigned char key[LT_SEAL_KEY_BYTES], const char *secret, char out[LT_TOKEN_BUFSZ],
 			 struct lt_err *err);
+/* The system and its codes (sys may be NULL); the caller frees codes. */
+int lt_system_load(struct lt_store *s, int64_t id, struct lt_system *sys, struct lt_codelist *codes,
+		   struct lt_err *err);
+/* The systems who may see (lt_access_systems_list, lt_access_system_visible),
+ * lowest id first, each with its codes. */
+typedef int (*lt_system_codes_cb)(void *ctx, const struct lt_system *sys, const struct lt_codelist *codes);
+int lt_system_list(struct lt_store *s, const struct lt_principal *who, lt_system_codes_cb cb, void *ctx,
+		   struct lt_err *err);
+/* Systems whose primary code (the VXP systemid) is code. */
+int lt_system_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err);
+/* Who the caller is, for itself (GET /v1/me): {role, scope, name,
+ * token_id, and for a system system_id and its codes}; LT_EAUTH when it
+ * sent no credential. Caller owns *out. */
+int lt_principal_json(struct lt_store *s, const struct lt_principal *who, json_t **out, struct lt_err *err);
+
 /* The system's VXP secret, unsealed. */
 int lt_system_secret(struct lt_store *s, int64_t id, const unsigned char key[LT_SEAL_KEY_BYTES],
 		     char secret[LT_TOKEN_BUFSZ], struct lt_err *err);
@@ -184,16 +203,15 @@ int lt_system_secret(struct lt_store *s, int64_t id, const unsigned char key[LT_
 /* Binds (lt_cert_register) or revokes a unit's signing certificate for
  * caller, the unit's manager or an admin, recorded in the audit trail
  * ("cert.add", "cert.revoke", target "unit:CODE") in the same transaction. */
-int lt_cert_bind(struct lt_store *s, const struct lt_principal *caller, const char *code, const char *pem,
-		 struct lt_cert *out, struct lt_err *err);
-int lt_cert_withdraw(struct lt_store *s, const struct lt_principal *caller, const char *code, int64_t id,
-		     struct lt_err *err);
+int lt_cert_bind(struct lt_store *s, const struct lt_ctx *ctx, const char *code, const char *pem, struct lt_cert *out,
+		 struct lt_err *err);
+int lt_cert_withdraw(struct lt_store *s, const struct lt_ctx *ctx, const char *code, int64_t id, struct lt_err *err);
 
 /* ---- the audit trail ---- */
 
-/* Appends an entry for an act of who inside the caller's transaction.
+/* Appends an entry for an act of ctx->who inside the caller's transaction.
  * detail is a JSON object (borrowed) or NULL; never a secret. */
-int lt_audit_record(struct lt_store *s, const struct lt_principal *who, const char *action, const char *target,
+int lt_audit_record(struct lt_store *s, const struct lt_ctx *ctx, const char *action, const char *target,
 		    const json_t *detail, struct lt_err *err);
 /* Reading it is for an admin: entries after the cursor, oldest first, of
  * one target ("system:3") or all (NULL). */

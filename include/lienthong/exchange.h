@@ -19,6 +19,48 @@
 
 struct lt_exchange;
 
+/* ---- delivery states and the rules over them ----
+ *
+ * The one statement of the exchange's rules; a store stores a state as its
+ * name (lt_delivery_state_name) and each backend implements these rules in
+ * its own queries (store.h says which operation applies which), checked by
+ * the conformance case in tests/unit/conformance_exchange.h. */
+enum lt_delivery_state {
+	LT_DELIVERY_PENDING,    /* waits for its system to fetch it */
+	LT_DELIVERY_PROCESSING, /* its system said it is working on it */
+	LT_DELIVERY_DONE,       /* its system finished it: final */
+	LT_DELIVERY_FAIL,       /* its system could not process it; it stays in the inbox */
+	LT_DELIVERY_REFUSED,    /* the recipient cannot be delivered to (unknown, closed without successor) */
+	LT_DELIVERY_MERGED,     /* a second address of a unit another delivery already carries it to */
+	LT_DELIVERY_NO_SYSTEM,  /* waits for a system to be bound to the routed-to code */
+	LT_DELIVERY_EXPIRED,    /* waited hold_days for a system in vain */
+};
+#define LT_DELIVERY_STATES 8
+
+/* "pending", "processing", "done", "fail", "refused", "merged", "no_system",
+ * "expired": the names the API, the trace and the store use. */
+const char *lt_delivery_state_name(enum lt_delivery_state s);
+/* LT_EINVAL for a name that is no state. */
+int lt_delivery_state_parse(const char *name, enum lt_delivery_state *out, struct lt_err *err);
+/* In its system's inbox: pending, processing, fail (lt_store_xinbox; the
+ * pending count of /metrics). */
+bool lt_delivery_waits(enum lt_delivery_state s);
+/* What a transport acknowledgement of a delivery in state from to state to
+ * (done, fail or processing) does: it changes a waiting delivery to another
+ * state, and nothing else: done is final, a repeat is no change
+ * (lt_store_xack). Whether the delivery is the acknowledger's own is the
+ * acknowledgement's count either way, as long as it was ever delivered
+ * (waiting or done). */
+bool lt_delivery_ack_changes(enum lt_delivery_state from, enum lt_delivery_state to);
+bool lt_delivery_ack_counts(enum lt_delivery_state s);
+/* Waits for nothing any more: done, refused, merged, expired. A package
+ * none of whose deliveries waits, the last of them changed longer ago than
+ * the retention period, loses its body (lt_store_xexpired); its trace and
+ * statistics stay. */
+bool lt_delivery_settled(enum lt_delivery_state s);
+/* Whether an acknowledgement may set it: done, fail, processing. */
+bool lt_delivery_ack_state(enum lt_delivery_state s);
+
 struct lt_exchange_opts {
 	const char *data_dir;      /* package bodies live in data_dir/packages */
 	uint64_t max_package_bytes;
@@ -41,9 +83,8 @@ void lt_exchange_close(struct lt_exchange *x);
 
 struct lt_upload;
 
-/* Begins an upload from a system (caller must have role system). */
-int lt_upload_begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
-		    struct lt_err *err);
+/* Begins an upload from ctx->who (a connected system: role system). */
+int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err);
 int lt_upload_feed(struct lt_upload *u, const void *buf, size_t len, struct lt_err *err);
 /* Validates, checks the sender may speak for From, routes (one delivery per
  * system bound to each routed code, or one no_system delivery; a code the
@@ -75,18 +116,28 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
 /* Transport acknowledgement of the caller's own deliveries (never another
  * system's, even for the same code): done, fail or processing. A document stays in the inbox until done, and done is
  * final: a later fail or processing changes nothing and the reply says "done". */
-int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
-		    json_t **out, struct lt_err *err);
+int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state, json_t **out,
+		    struct lt_err *err);
 
 /* Per delivery: routed-to code, receiving system, transport state and its
  * timeline, and the business-status timeline. Also for a manager whose
  * subtree holds the sender or a recipient (lt_access_document). */
 int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, const char *id, json_t **out,
 		      struct lt_err *err);
-/* Volume per day, month, sender or recipient between two dates (inclusive,
+/* For any caller with a credential: volume per day, month, sender or recipient between two dates (inclusive,
  * YYYY-MM-DD; empty for open ends): counts, bytes, latencies sent→01, →06. */
-int lt_exchange_stats(struct lt_exchange *x, const char *from, const char *to, const char *by, json_t **out,
-		      struct lt_err *err);
+int lt_exchange_stats(struct lt_exchange *x, const struct lt_principal *who, const char *from, const char *to,
+		      const char *by, json_t **out, struct lt_err *err);
+/* What a system (who) sent, oldest first, of kind ("edoc", "status", NULL
+ * for both); only doc_id when it names a package who sent (an id of
+ * anything else is ignored: the SDK passes received ids along). */
+int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, const char *kind, const char *doc_id,
+		     lt_xdoc_cb cb, void *ctx, struct lt_err *err);
+/* The deliveries of a package, and the business statuses answering it, for
+ * a caller lt_exchange_sent or lt_exchange_trace already let see it. */
+int lt_exchange_doc_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx,
+			       struct lt_err *err);
+int lt_exchange_doc_statuses(struct lt_exchange *x, const char *doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
 /* The operators' view (admin; a manager sees the deliveries whose sender or
  * recipient lies in its subtree): deliveries with their document's
  * metadata, newest first, filtered; *out is {"items", "next_cursor"}. */
@@ -116,10 +167,12 @@ struct lt_exchange_counts {
 };
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 
-/* Marks expired the deliveries that waited hold_days for a system; then
- * removes the bodies none of whose deliveries waits any more (done, refused,
- * merged, expired), the last changed longer ago than the retention period;
- * traces and statistics stay. *removed says how many bodies. */
-int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed, struct lt_err *err);
+/* The hub's housekeeping, for an admin (the daemon's retention thread acts
+ * as one): marks expired the deliveries that waited hold_days for a
+ * system; then removes the bodies none of whose deliveries waits any more
+ * (lt_delivery_settled), the last changed longer ago than the retention
+ * period; traces and statistics stay. *removed says how many bodies. */
+int lt_exchange_expire(struct lt_exchange *x, const struct lt_ctx *ctx, const char *today, size_t *removed,
+		       struct lt_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "lienthong/ctx.h"
 #include "lienthong/err.h"
 
 /* What a backup directory holds (docs/operations.md):
@@ -68,7 +69,9 @@ int lt_registry_journal_status(struct lt_registry *r, int64_t *mark, int64_t *la
  * GET /v1/changes) in one transaction: every item this registry holds must
  * be its own event, the others must follow its last seq without a gap.
  * Each is written under its seq with the unit's state, lineage and change
- * record it carries. *applied counts the new events. */
-int lt_registry_catch_up(struct lt_registry *r, json_t *items, int64_t *applied, struct lt_err *err);
+ * record it carries (its actor is upstream's). For an admin (ctx->who).
+ * *applied counts the new events. */
+int lt_registry_catch_up(struct lt_registry *r, const struct lt_ctx *ctx, json_t *items, int64_t *applied,
+			 struct lt_err *err);
 
 #endif

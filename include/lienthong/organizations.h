@@ -25,7 +25,7 @@ bool lt_org_code(const char *text);
  * enterprise (dependent for a -NNN code, whose enterprise must be held);
  * status to active, source to LT_ORG_SOURCE_DEFAULT. LT_ECONFLICT when the
  * code is held already. out (optional) receives the stored row. */
-int lt_org_add(struct lt_store *s, const struct lt_principal *who, const struct lt_org *in, struct lt_org *out,
+int lt_org_add(struct lt_store *s, const struct lt_ctx *ctx, const struct lt_org *in, struct lt_org *out,
 	       struct lt_err *err);
 int lt_org_get(struct lt_store *s, const char *code, struct lt_org *out, struct lt_err *err);
 /* A code fragment (digits and '-') or words of a name; *items (caller

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "lienthong/ctx.h"
 #include "lienthong/store.h"
 #include "lienthong/unit.h"
 
@@ -20,10 +21,17 @@ int lt_registry_open(struct lt_registry **out, const char *uri, struct lt_err *e
 void lt_registry_close(struct lt_registry *r);
 struct lt_store *lt_registry_store(struct lt_registry *r);
 
-/* Who makes a change, for the log. Borrowed for the call. */
-void lt_registry_set_actor(struct lt_registry *r, const char *actor);
-
 /* ---- reads ---- */
+
+/* A number that changes whenever the registry changes, by this process or
+ * another on the same database, within the bound its store states
+ * (lt_store_generation): a reply built under one generation may be served
+ * again while it holds. */
+uint64_t lt_registry_generation(struct lt_registry *r);
+/* The sequence number of the last event of the change feed (0 when none). */
+int lt_registry_last_seq(struct lt_registry *r, int64_t *out, struct lt_err *err);
+/* Whether the store answers (for /healthz), and its last_seq. */
+int lt_registry_health(struct lt_registry *r, int64_t *last_seq, struct lt_err *err);
 
 /* One unit, now (as_of NULL or "") or as it stood on as_of. */
 int lt_registry_get(struct lt_registry *r, const char *code, const char *as_of, struct lt_unit *out,
@@ -53,12 +61,19 @@ struct lt_search {
 	int limit;          /* 1..500 */
 };
 /* Calls cb per match: in tree order for code searches and listings, in
- * recording (rowid) order for name searches; next_cursor (LT_CODE_BUFSZ) is
- * set to the last item's cursor when the page is full, else "". */
+ * the store's order for name searches (lt_store_search); next_cursor
+ * (LT_CURSOR_BUFSZ, opaque) is set to where the page ended when it is full,
+ * else "". */
 int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit_cb cb, void *ctx,
 		       char *next_cursor, struct lt_err *err);
 
-/* ---- changes ---- */
+/* ---- changes ----
+ *
+ * Each takes the call's context: ctx->who must be allowed the change
+ * (access/policy.c: lt_access_write for an issue, a contact update and the
+ * units a reorganisation creates or merges into; lt_access_reorganise for
+ * a rename and the units a reorganisation takes from), and is recorded as
+ * its actor (lt_ctx_actor) in the change and its events. */
 
 struct lt_issue {
 	char parent[LT_CODE_BUFSZ];
@@ -69,18 +84,19 @@ struct lt_issue {
 	char effective[LT_DATE_BUFSZ];
 	char reorganized[LT_DATE_BUFSZ]; /* optional */
 };
-int lt_registry_issue(struct lt_registry *r, const struct lt_issue *req, struct lt_unit *created,
-		      struct lt_err *err);
+int lt_registry_issue(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_issue *req,
+		      struct lt_unit *created, struct lt_err *err);
 
 /* Contact data; no decision needed. if_version (0 = any) guards against lost
  * updates: it is compared inside the write transaction, so a change made in
  * between by any writer of the database (the daemon, the CLI) makes this one
  * LT_EPRECOND, never a lost update. */
-int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_contact *c, int64_t if_version,
-		       struct lt_unit *out, struct lt_err *err);
+int lt_registry_update(struct lt_registry *r, const struct lt_ctx *ctx, const char *code, const struct lt_contact *c,
+		       int64_t if_version, struct lt_unit *out, struct lt_err *err);
 /* A new name on a decision; if_version as for lt_registry_update. */
-int lt_registry_rename(struct lt_registry *r, const char *code, const char *name, const struct lt_decision *d,
-		       const char *effective, int64_t if_version, struct lt_unit *out, struct lt_err *err);
+int lt_registry_rename(struct lt_registry *r, const struct lt_ctx *ctx, const char *code, const char *name,
+		       const struct lt_decision *d, const char *effective, int64_t if_version, struct lt_unit *out,
+		       struct lt_err *err);
 
 enum lt_reorg_kind { LT_REORG_MOVE, LT_REORG_SPLIT, LT_REORG_MERGE, LT_REORG_DISSOLVE };
 
@@ -136,8 +152,8 @@ void lt_reorg_result_free(struct lt_reorg_result *res);
  * caller owns it. */
 json_t *lt_reorg_result_to_json(const struct lt_reorg_result *res, const char *kind, bool dry_run);
 
-int lt_registry_reorganize(struct lt_registry *r, const struct lt_reorg *req, struct lt_reorg_result *res,
-			   struct lt_err *err);
+int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *req,
+			   struct lt_reorg_result *res, struct lt_err *err);
 
 /* ---- feed, compliance, import, export ---- */
 
@@ -162,19 +178,19 @@ void lt_import_report_free(struct lt_import_report *rep);
 
 /* All-or-nothing CSV import (design.md §4 columns, or the shared-catalogue
  * names). On refusal rep->errors names each bad row and nothing is written. */
-int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_report *rep, struct lt_err *err);
+int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in, struct lt_import_report *rep,
+			   struct lt_err *err);
 
 /* Records of the shared catalogue's category qlvanbandieuhanhcap<level>
  * (formats.md §3.6 field names: MaDinhDanhCap<level>, MaDinhDanhCha,
  * TenDonVi, DiaChi, Email, SoDienThoai, Fax, Website, QdBanHanhQdSuaDoi,
  * NgayBanHanhQd, CoQuanBanHanhQd; strings or null), each a new unit issued
- * on its decision (all three decision fields required), added by who (an
+ * on its decision (all three decision fields required), added by ctx->who (an
  * admin, or a manager whose subtree holds every code), all or nothing with
  * the checks of lt_registry_import_csv. A refused record is named in
  * rep->errors as {"record": k (1-based), "code", "reason"}; a refusal of the
  * caller or of the whole array names none. Caller frees rep. */
-struct lt_principal;
-int lt_registry_add_records(struct lt_registry *r, const struct lt_principal *who, int level, const json_t *records,
+int lt_registry_add_records(struct lt_registry *r, const struct lt_ctx *ctx, int level, const json_t *records,
 			    struct lt_import_report *rep, struct lt_err *err);
 
 /* Writes one CSV field (then ',' or, when last, '\n') as the export writes

@@ -46,7 +46,7 @@ struct lt_request_new {
 
 /* Files a request as who. *out (caller owns) is the request object: state
  * submitted, or applied for a contact update. */
-int lt_request_create(struct lt_requests *q, const struct lt_principal *who, const struct lt_request_new *n,
+int lt_request_create(struct lt_requests *q, const struct lt_ctx *ctx, const struct lt_request_new *n,
 		      json_t **out, struct lt_err *err);
 /* The request with its history, comments and files. */
 int lt_request_show(struct lt_requests *q, const struct lt_principal *who, int64_t id, json_t **out,
@@ -62,7 +62,7 @@ struct lt_request_change {
 	const char *reason;
 	const char *reorganized;
 };
-int lt_request_amend(struct lt_requests *q, const struct lt_principal *who, int64_t id,
+int lt_request_amend(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id,
 		     const struct lt_request_change *c, json_t **out, struct lt_err *err);
 
 enum lt_request_act {
@@ -71,7 +71,7 @@ enum lt_request_act {
 	LT_REQUEST_RETURN,  /* a decider sends it back with what to fix (text required) */
 	LT_REQUEST_REJECT,  /* a decider refuses it (reason required) */
 };
-int lt_request_act(struct lt_requests *q, const struct lt_principal *who, int64_t id, enum lt_request_act act,
+int lt_request_act(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id, enum lt_request_act act,
 		   const char *text, json_t **out, struct lt_err *err);
 
 struct lt_request_decision {
@@ -84,7 +84,7 @@ struct lt_request_decision {
  * touched unit was renamed, moved or closed since filing, or the dry run
  * fails) nothing changes and the request stays open: LT_ECONFLICT or the
  * registry's refusal, with the reason. */
-int lt_request_approve(struct lt_requests *q, const struct lt_principal *who, int64_t id,
+int lt_request_approve(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id,
 		       const struct lt_request_decision *d, json_t **out, struct lt_err *err);
 
 /* The events after seq that who may see, oldest first; *last_seq is the
@@ -98,7 +98,7 @@ struct lt_request_upload;
 /* Starts a file of request id (name and content type are kept as given,
  * bounded). The filer adds files while the request is open and not under
  * review; a decider while it is open. */
-int lt_request_upload_begin(struct lt_requests *q, const struct lt_principal *who, int64_t id, const char *name,
+int lt_request_upload_begin(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id, const char *name,
 			    const char *content_type, struct lt_request_upload **out, struct lt_err *err);
 /* LT_ETOOBIG past max_file_bytes. */
 int lt_request_upload_write(struct lt_request_upload *u, const void *data, size_t len, struct lt_err *err);

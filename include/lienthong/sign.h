@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lienthong/ctx.h"
 #include "lienthong/store.h"
 
 /* Packages are parsed whole to be signed or verified. Past this size the
@@ -90,9 +91,14 @@ int lt_cert_parse(const char *pem, struct lt_cert *c, struct lt_err *err);
 int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, const char *code, const char *ca_pem,
 			  int64_t at, struct lt_err *err);
 
-/* Binds a PEM certificate (valid today) to an active unit's code, in one
+/* For a caller who may write the code (lt_access_write): binds a PEM
+ * certificate (valid today) to an active unit's code, in one
  * transaction; several may be active at once so keys can rotate. */
-int lt_cert_register(struct lt_store *s, const char *code, const char *pem, struct lt_cert *out, struct lt_err *err);
-int lt_cert_revoke(struct lt_store *s, const char *code, int64_t id, struct lt_err *err);
+int lt_cert_register(struct lt_store *s, const struct lt_ctx *ctx, const char *code, const char *pem,
+		     struct lt_cert *out, struct lt_err *err);
+int lt_cert_revoke(struct lt_store *s, const struct lt_ctx *ctx, const char *code, int64_t id, struct lt_err *err);
+/* The certificates bound to a unit's code (LT_ENOTFOUND for an unknown
+ * code), oldest first. */
+int lt_cert_list(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err);
 
 #endif

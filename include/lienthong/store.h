@@ -18,7 +18,7 @@ struct lt_store;
 /* One entry of the append-only event log. data is owned by whoever filled
  * the struct (see lt_event_clear). */
 struct lt_event {
-	int64_t seq;       /* gap-free, assigned by the store */
+	int64_t seq;       /* assigned by the store in commit order, gap-free: lt_store_event_append */
 	int64_t change_id; /* the change (a reorganisation, an import) it belongs to */
 	char kind[16];     /* issue, update, rename, move, split, merge, dissolve, import */
 	char code[LT_CODE_BUFSZ];
@@ -51,11 +51,16 @@ struct lt_search_query {
 	const char *under;      /* subtree root code (itself excluded), NULL for any */
 	int level;              /* 0 = any */
 	enum lt_status_filter status;
-	const char *after;      /* cursor: reversed code of the last item seen */
-	bool by_rowid;          /* order by the store's row number (name searches) */
-	int64_t after_rowid;    /* with by_rowid: the last row seen */
+	const char *cursor;     /* where the previous page ended (its next cursor); NULL for the first */
 	int limit;
 };
+
+/* A search cursor: opaque text the store makes and reads back, printable
+ * ASCII without spaces, shorter than LT_CURSOR_BUFSZ. Each backend defines
+ * its own (SQLite: the reversed code of the last row for tree order, "@"
+ * and its row number for a name search); a cursor it did not make is
+ * LT_EINVAL. */
+#define LT_CURSOR_BUFSZ 64
 
 typedef int (*lt_unit_cb)(void *ctx, const struct lt_unit *u);
 typedef int (*lt_event_cb)(void *ctx, const struct lt_event *ev);
@@ -91,7 +96,12 @@ int lt_store_children(struct lt_store *s, const char *parent, enum lt_status_fil
 /* Every subtree unit (not the root), in tree order. */
 int lt_store_subtree(struct lt_store *s, const char *root, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
 		     struct lt_err *err);
-int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx,
+/* Calls cb per match, at most q->limit: code searches and listings in tree
+ * order (by reversed code); name searches (text_fold) in an order the
+ * backend chooses, stable while no unit is written, so pages resume where
+ * they stopped. next (LT_CURSOR_BUFSZ) receives the cursor after the last
+ * row given to cb, "" when none was. */
+int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx, char *next,
 		    struct lt_err *err);
 /* Every number ever used for a child of parent, from the live table and from
  * the event log both, so a restored or edited table cannot free a number.
@@ -109,17 +119,38 @@ int lt_store_predecessors(struct lt_store *s, const char *code, struct lt_codeli
 int lt_store_change_add(struct lt_store *s, struct lt_change *c, struct lt_err *err);
 int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err);
 
-/* Appends ev (seq is set on return). */
+/* Appends ev inside the caller's write transaction, or outside one as a
+ * transaction of its own; seq is set on return.
+ *
+ * The change feed's promise, with any number of writers (threads, daemons,
+ * nodes): every event has one seq; seqs are 1, 2, 3… with no gap; and they
+ * follow commit order: when an event with seq n can be read, so can every
+ * event below n. So a consumer that stores the last seq it read and asks
+ * for what follows never skips one. A backend meets it by taking seq from a
+ * counter that only one writing transaction holds at a time, until it
+ * commits: SQLite, the database's write lock (max(seq) + 1 under BEGIN
+ * IMMEDIATE); PostgreSQL, a counter row updated in the transaction (its row
+ * lock holds until commit), never a sequence, whose numbers have gaps and
+ * commit out of order. Registry writes are rare, so holding the counter
+ * to commit costs nothing that matters. */
 int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
 int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
 int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
 			  struct lt_err *err);
 /* A number that changes whenever the registry's units, lineage or events
- * change: at once for this process's commits, within 50 ms for another
- * process's. Equal numbers mean nothing was changed in between, so a reply
+ * change. Equal numbers mean nothing was changed in between, so a reply
  * built from the registry under one generation may be served again while
- * it holds. Cheap: no database read on most calls. */
+ * it holds. Cheap: no database read on most calls.
+ *
+ * This handle's own commits change it at once. Another writer's commits
+ * (another process, another node) reach it by the backend's notification,
+ * within the bound lt_store_notify_bound_ms states: SQLite polls PRAGMA
+ * data_version at most that often; PostgreSQL listens for a NOTIFY sent in
+ * the writing transaction. */
 uint64_t lt_store_generation(struct lt_store *s);
+/* The longest time, in milliseconds, after another writer's commit before
+ * lt_store_generation on this handle changes. */
+int lt_store_notify_bound_ms(struct lt_store *s);
 /* The sequence number of the last event recorded (0 when none). */
 int lt_store_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err);
 /* The latest event of code effective on or before date: LT_ENOTFOUND if the
@@ -204,7 +235,15 @@ int lt_store_audits(struct lt_store *s, const char *target, int64_t after, int l
  * to it, to new_code (a unit that moved). */
 int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 
-/* ---- exchange: documents, deliveries, statuses ---- */
+/* ---- exchange: documents, deliveries, statuses ----
+ *
+ * A delivery's state is kept as its name (lt_delivery_state_name in
+ * exchange.h: pending, processing, done, fail, refused, merged, no_system,
+ * expired). The exchange's rules over the states are stated once, in
+ * exchange.h (lt_delivery_waits, lt_delivery_ack_changes,
+ * lt_delivery_ack_counts, lt_delivery_settled); the operations below that
+ * apply one say which, and every backend's queries implement exactly it
+ * (tests/unit/conformance_exchange.h checks them state by state). */
 
 struct lt_xdoc {
 	char id[33];
@@ -229,7 +268,7 @@ struct lt_xdelivery {
 	char addressed[LT_CODE_BUFSZ]; /* the To/OrganId as written */
 	char routed_to[LT_CODE_BUFSZ]; /* where it goes ("" when refused) */
 	int64_t system_id;             /* the receiving system; 0 when none (refused, merged, no_system, expired) */
-	char state[12];                /* pending, processing, done, fail, refused, merged, no_system, expired */
+	char state[12];                /* lt_delivery_state_name(): pending, processing, done, fail, refused, merged, no_system, expired */
 	char reason[256];
 	char updated[32];
 };
@@ -280,12 +319,14 @@ int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb
 /* The connected systems that receive for code (bound to it), lowest id first. */
 typedef int (*lt_xreceiver_cb)(void *ctx, int64_t system_id);
 int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
-/* The system's deliveries waiting for it (pending, processing, fail), after
- * the cursor, oldest first. kind NULL for both. */
+/* The system's deliveries that wait (lt_delivery_waits), after the cursor
+ * (a delivery id), oldest first. kind NULL for both. */
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
 		    lt_xinbox_cb cb, void *ctx, struct lt_err *err);
-/* Sets the state of the system's deliveries of doc, except those already
- * done (done is final); *n says how many are the system's (0: none). */
+/* An acknowledgement: each of the system's deliveries of doc goes to state
+ * where lt_delivery_ack_changes says it does (done is final; a repeat is no
+ * change), with a transport event; *n counts the system's deliveries of doc
+ * that lt_delivery_ack_counts (0: none was ever delivered to it). */
 int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
 		  int *n, struct lt_err *err);
 int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
@@ -294,11 +335,18 @@ int lt_store_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb
 /* Packages a system sent, oldest first; kind NULL for both. */
 int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
 		   struct lt_err *err);
-/* by: day, month, sender, recipient. */
+/* Edoc volume and latencies between two dates of `received` (inclusive,
+ * YYYY-MM-DD; "" for open ends), grouped by: day or month of received,
+ * sender (from_code) or recipient (routed_to). documents and bytes count
+ * each package once per group; deliveries counts those not merged. The
+ * latency to 01 (to 06) of a delivery, not merged, is the seconds from the
+ * package's received to the first (earliest received) status 01 (06)
+ * answering it (ref_doc) from its routed_to code; sent_to_01_s is their
+ * mean over the group's deliveries that have one, n_01 how many. */
 int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
 		    void *ctx, struct lt_err *err);
-/* Operators' view of deliveries, newest first. A delivery waits (pending,
- * processing or fail) since it last became pending (routed, or claimed by
+/* Operators' view of deliveries, newest first. A delivery waits
+ * (lt_delivery_waits) since it last became pending (routed, or claimed by
  * a system bound later); "" for the others. */
 struct lt_xop_filter {
 	const char *sender;       /* the sending code, "" for any */
@@ -322,16 +370,17 @@ struct lt_xwaiting {
 typedef int (*lt_xwaiting_cb)(void *ctx, const struct lt_xwaiting *w);
 int lt_store_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx,
 		      struct lt_err *err);
-/* Packages none of whose deliveries still waits (each done, refused,
- * merged or expired), the last changed before `before`, with a body still
- * on disk. */
+/* Retention: packages with a body still kept, every delivery of which is
+ * settled (lt_delivery_settled), the latest delivery change (updated)
+ * before `before`. */
 int lt_store_xexpired(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *err);
 /* Deliveries that waited for a system (no_system) since before `before`
  * become expired at `at`, with reason; *n says how many. */
 int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
 			  struct lt_err *err);
-/* Totals: [documents, statuses, bytes, pending, done, refused]. */
+/* Totals: [edoc packages, status packages, bytes of both, deliveries that
+ * wait (lt_delivery_waits), done, refused]. */
 int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err);
 
 /* ---- signing certificates bound to codes ---- */

@@ -45,7 +45,6 @@ struct lt_unit {
 	char reorganized[LT_DATE_BUFSZ];
 	char recorded[LT_DATE_BUFSZ];
 	int64_t version; /* bumped on every change; the HTTP ETag */
-	int64_t rowid;   /* the store's row number (orders name searches); 0 when not read from the store */
 };
 
 /* A growable list of codes. Owns its array: free with lt_codelist_free. */

@@ -18,8 +18,8 @@ typedef const char *(*lt_vxp_header_fn)(void *ctx, const char *name);
 
 /* An authenticated call. */
 struct lt_vxp_call {
-	json_t *params;            /* the signed keys without "XroadVnpt-", values as signed */
-	struct lt_principal who;   /* the calling system */
+	json_t *params;    /* the signed keys without "XroadVnpt-", values as signed */
+	struct lt_ctx ctx; /* the calling system (ctx.who); the front sets ctx.request_id */
 	char systemid[LT_CODE_BUFSZ];
 	int utc_offset; /* minutes east of UTC of the client's clock (timestamp, fromDate, toDate) */
 };
@@ -98,8 +98,8 @@ int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const ch
 		    struct lt_err *err);
 /* getSentEdocList: per recipient of what the caller sent, with the latest
  * business status. */
-int lt_vxp_sent(struct lt_exchange *x, struct lt_store *s, const struct lt_vxp_call *c, const char *messagetype,
-		json_t **data, struct lt_err *err);
+int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
+		struct lt_err *err);
 /* updateStatus: done, fail or processing; a repeat changes nothing. */
 int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, struct lt_err *err);
 

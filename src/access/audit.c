@@ -16,9 +16,10 @@ void lt_principal_describe(const struct lt_principal *p, char *out, size_t cap)
 		snprintf(out, cap, "%s", p->name[0] ? p->name : lt_role_name(p->role));
 }
 
-int lt_audit_record(struct lt_store *s, const struct lt_principal *who, const char *action, const char *target,
+int lt_audit_record(struct lt_store *s, const struct lt_ctx *ctx, const char *action, const char *target,
 		    const json_t *detail, struct lt_err *err)
 {
+	const struct lt_principal *who = &ctx->who;
 	struct lt_audit a;
 	memset(&a, 0, sizeof a);
 	lt_time_now(a.at);

@@ -179,6 +179,53 @@ int lt_access_bind(const struct lt_principal *p, const struct lt_system *sys, co
 	return LT_OK;
 }
 
+int lt_access_identified(const struct lt_principal *p, const char *what, struct lt_err *err)
+{
+	if (p->role != LT_ROLE_ANONYMOUS)
+		return LT_OK;
+	return what ? lt_err_set(err, LT_EAUTH, "%s need a bearer token", what)
+		    : lt_err_set(err, LT_EAUTH, "no bearer token was sent");
+}
+
+int lt_access_system_register(const struct lt_principal *p, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN || p->role == LT_ROLE_MANAGER)
+		return LT_OK;
+	return lt_err_set(err, p->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
+			  "registering a system needs an admin token, or a manager token for codes in its subtree");
+}
+
+int lt_access_systems_list(const struct lt_principal *p, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN || p->role == LT_ROLE_MANAGER || p->role == LT_ROLE_SYSTEM)
+		return LT_OK;
+	return lt_err_set(err, p->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
+			  "connected systems are listed to admins, managers and the systems themselves");
+}
+
+bool lt_access_system_visible(const struct lt_principal *p, const struct lt_system *sys,
+			      const struct lt_codelist *codes)
+{
+	if (p->role == LT_ROLE_ADMIN || (p->role == LT_ROLE_SYSTEM && p->system_id == sys->id))
+		return true;
+	for (size_t i = 0; p->role == LT_ROLE_MANAGER && i < codes->n; i++)
+		if (lt_access_write(p, codes->codes[i], NULL) == LT_OK)
+			return true;
+	return false;
+}
+
+int lt_access_as_system(const struct lt_principal *p, const char *refusal, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_SYSTEM && p->system_id > 0)
+		return LT_OK;
+	return lt_err_set(err, p->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN, "%s", refusal);
+}
+
+int lt_access_import(const struct lt_principal *p, struct lt_err *err)
+{
+	return p->role == LT_ROLE_MANAGER ? LT_OK : lt_access_write(p, NULL, err);
+}
+
 int lt_access_bind_to(const struct lt_principal *p, const struct lt_system *sys, const struct lt_codelist *codes,
 		      const char *code, bool agency_ops, struct lt_err *err)
 {

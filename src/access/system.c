@@ -6,7 +6,7 @@
 #include "lienthong/organizations.h"
 
 /* Registering binds codes: the trail records who bound which. */
-static int audit_register(struct lt_store *s, const struct lt_principal *caller, const struct lt_system *sys,
+static int audit_register(struct lt_store *s, const struct lt_ctx *ctx, const struct lt_system *sys,
 			  const struct lt_codelist *codes, struct lt_err *err)
 {
 	json_t *jc = json_array();
@@ -20,16 +20,20 @@ static int audit_register(struct lt_store *s, const struct lt_principal *caller,
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	char target[64];
 	snprintf(target, sizeof target, "system:%lld", (long long)sys->id);
-	int rc = lt_audit_record(s, caller, "system.add", target, d, err);
+	int rc = lt_audit_record(s, ctx, "system.add", target, d, err);
 	json_decref(d);
 	return rc;
 }
 
-int lt_system_register(struct lt_store *s, const struct lt_principal *caller, const char *name,
+int lt_system_register(struct lt_store *s, const struct lt_ctx *ctx, const char *name,
 		       const char (*codes)[LT_CODE_BUFSZ], size_t n_codes, const unsigned char key[LT_SEAL_KEY_BYTES],
 		       struct lt_system_created *out, struct lt_err *err)
 {
 	memset(out, 0, sizeof *out);
+	const struct lt_principal *caller = &ctx->who;
+	int rc = lt_access_system_register(caller, err);
+	if (rc)
+		return rc;
 	size_t nlen = name ? strlen(name) : 0;
 	if (nlen == 0 || nlen >= sizeof ((struct lt_system *)0)->name || !lt_text_is_clean_utf8(name))
 		return lt_err_set(err, LT_EINVAL, "a system needs a name of 1 to 255 bytes of UTF-8 text");
@@ -38,7 +42,6 @@ int lt_system_register(struct lt_store *s, const struct lt_principal *caller, co
 	if (n_codes > 1000)
 		return lt_err_set(err, LT_ETOOBIG, "a system speaks for at most 1000 codes");
 	struct lt_codelist canon = {0};
-	int rc = LT_OK;
 	for (size_t i = 0; i < n_codes && rc == LT_OK; i++) {
 		struct lt_code c;
 		char code[LT_CODE_BUFSZ];
@@ -88,7 +91,7 @@ int lt_system_register(struct lt_store *s, const struct lt_principal *caller, co
 		if (rc == LT_OK)
 			rc = lt__token_insert(s, LT_ROLE_SYSTEM, "", name, sys.id, out->token, &row, err);
 		if (rc == LT_OK)
-			rc = audit_register(s, caller, &sys, &canon, err);
+			rc = audit_register(s, ctx, &sys, &canon, err);
 		if (rc == LT_OK)
 			rc = lt_store_commit(s, err);
 		else

@@ -14,12 +14,13 @@ static void target_of(int64_t id, char out[64])
 }
 
 /* The system and its codes; the caller frees codes. */
-static int load(struct lt_store *s, int64_t id, struct lt_system *sys, struct lt_codelist *codes, struct lt_err *err)
+int lt_system_load(struct lt_store *s, int64_t id, struct lt_system *sys, struct lt_codelist *codes, struct lt_err *err)
 {
 	memset(codes, 0, sizeof *codes);
 	if (id <= 0)
 		return lt_err_set(err, LT_EINVAL, "a system id is a positive number (see 'lienthong system list')");
-	int rc = lt_store_system_get(s, id, sys, err);
+	struct lt_system tmp;
+	int rc = lt_store_system_get(s, id, sys ? sys : &tmp, err);
 	if (rc == LT_OK)
 		rc = lt_store_system_codes(s, id, codes, err);
 	if (rc)
@@ -36,15 +37,15 @@ static int finish(struct lt_store *s, int rc, struct lt_err *err)
 	return rc;
 }
 
-static int audit_code(struct lt_store *s, const struct lt_principal *caller, const char *action, int64_t id,
-		      const char *code, struct lt_err *err)
+static int audit_code(struct lt_store *s, const struct lt_ctx *ctx, const char *action, int64_t id, const char *code,
+		      struct lt_err *err)
 {
 	char target[64];
 	target_of(id, target);
 	json_t *d = json_pack("{s:s}", "code", code);
 	if (!d)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
-	int rc = lt_audit_record(s, caller, action, target, d, err);
+	int rc = lt_audit_record(s, ctx, action, target, d, err);
 	json_decref(d);
 	return rc;
 }
@@ -66,6 +67,7 @@ static int canon_code(const char *text, char out[LT_CODE_BUFSZ], struct lt_err *
  * at the same time. act sets *wrote when it changed something: otherwise
  * the transaction is rolled back and nothing is recorded. */
 struct act {
+	const struct lt_ctx *ctx;
 	const struct lt_principal *caller;
 	int64_t id;
 	const char *code;
@@ -97,7 +99,7 @@ static int bind_act(struct lt_store *s, struct act *a, struct lt_err *err)
 	struct lt_system sys;
 	struct lt_codelist codes;
 	struct lt_unit u;
-	int rc = load(s, a->id, &sys, &codes, err);
+	int rc = lt_system_load(s, a->id, &sys, &codes, err);
 	if (rc)
 		return rc;
 	bool bound = lt_codelist_has(&codes, a->code);
@@ -117,19 +119,19 @@ static int bind_act(struct lt_store *s, struct act *a, struct lt_err *err)
 	if (bound)
 		return LT_OK;
 	if ((rc = lt_store_system_code_add(s, a->id, a->code, err)) == LT_OK &&
-	    (rc = audit_code(s, a->caller, "system.bind", a->id, a->code, err)) == LT_OK)
+	    (rc = audit_code(s, a->ctx, "system.bind", a->id, a->code, err)) == LT_OK)
 		a->wrote = true;
 	return rc;
 }
 
-int lt_system_bind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code_text,
-		   bool agency_ops, struct lt_err *err)
+int lt_system_bind(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, const char *code_text, bool agency_ops,
+		   struct lt_err *err)
 {
 	char code[LT_CODE_BUFSZ];
 	int rc = canon_code(code_text, code, err);
 	if (rc)
 		return rc;
-	struct act a = {.caller = caller, .id = id, .code = code, .agency_ops = agency_ops};
+	struct act a = {.ctx = ctx, .caller = &ctx->who, .id = id, .code = code, .agency_ops = agency_ops};
 	return run(s, bind_act, &a, err);
 }
 
@@ -137,7 +139,7 @@ static int unbind_act(struct lt_store *s, struct act *a, struct lt_err *err)
 {
 	struct lt_system sys;
 	struct lt_codelist codes;
-	int rc = load(s, a->id, &sys, &codes, err);
+	int rc = lt_system_load(s, a->id, &sys, &codes, err);
 	if (rc)
 		return rc;
 	lt_codelist_free(&codes);
@@ -149,19 +151,19 @@ static int unbind_act(struct lt_store *s, struct act *a, struct lt_err *err)
 				  "system off, disable it)",
 				  a->code);
 	if ((rc = lt_store_system_code_remove(s, a->id, a->code, err)) == LT_OK &&
-	    (rc = audit_code(s, a->caller, "system.unbind", a->id, a->code, err)) == LT_OK)
+	    (rc = audit_code(s, a->ctx, "system.unbind", a->id, a->code, err)) == LT_OK)
 		a->wrote = true;
 	return rc;
 }
 
-int lt_system_unbind(struct lt_store *s, const struct lt_principal *caller, int64_t id, const char *code_text,
-		     bool agency_ops, struct lt_err *err)
+int lt_system_unbind(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, const char *code_text, bool agency_ops,
+		     struct lt_err *err)
 {
 	char code[LT_CODE_BUFSZ];
 	int rc = canon_code(code_text, code, err);
 	if (rc)
 		return rc;
-	struct act a = {.caller = caller, .id = id, .code = code, .agency_ops = agency_ops};
+	struct act a = {.ctx = ctx, .caller = &ctx->who, .id = id, .code = code, .agency_ops = agency_ops};
 	return run(s, unbind_act, &a, err);
 }
 
@@ -170,7 +172,7 @@ static int manageable(struct lt_store *s, const struct lt_principal *caller, int
 		      struct lt_err *err)
 {
 	struct lt_codelist codes;
-	int rc = load(s, id, sys, &codes, err);
+	int rc = lt_system_load(s, id, sys, &codes, err);
 	if (rc == LT_OK)
 		rc = lt_access_system(caller, &codes, err);
 	lt_codelist_free(&codes);
@@ -188,16 +190,16 @@ static int disable_act(struct lt_store *s, struct act *a, struct lt_err *err)
 		lt_time_now(now);
 	target_of(a->id, target);
 	if ((rc = lt_store_system_disable(s, a->id, now, err)) == LT_OK &&
-	    (rc = lt_audit_record(s, a->caller, a->disabled ? "system.disable" : "system.enable", target, NULL, err)) ==
+	    (rc = lt_audit_record(s, a->ctx, a->disabled ? "system.disable" : "system.enable", target, NULL, err)) ==
 		LT_OK)
 		a->wrote = true;
 	return rc;
 }
 
-int lt_system_set_disabled(struct lt_store *s, const struct lt_principal *caller, int64_t id, bool disabled,
-			   bool *changed, struct lt_err *err)
+int lt_system_set_disabled(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, bool disabled, bool *changed,
+			   struct lt_err *err)
 {
-	struct act a = {.caller = caller, .id = id, .disabled = disabled};
+	struct act a = {.ctx = ctx, .caller = &ctx->who, .id = id, .disabled = disabled};
 	int rc = run(s, disable_act, &a, err);
 	if (changed)
 		*changed = rc == LT_OK && a.wrote;
@@ -218,18 +220,18 @@ static int rotate_act(struct lt_store *s, struct act *a, struct lt_err *err)
 	    (rc = lt__token_insert(s, LT_ROLE_SYSTEM, "", sys.name, a->id, a->token, &row, err)))
 		return rc;
 	json_t *d = json_pack("{s:i,s:I}", "revoked", a->revoked, "token", (json_int_t)row.id);
-	rc = d ? lt_audit_record(s, a->caller, "system.rotate_token", target, d, err)
+	rc = d ? lt_audit_record(s, a->ctx, "system.rotate_token", target, d, err)
 	       : lt_err_set(err, LT_ENOMEM, "out of memory");
 	json_decref(d);
 	a->wrote = rc == LT_OK;
 	return rc;
 }
 
-int lt_system_rotate_token(struct lt_store *s, const struct lt_principal *caller, int64_t id,
-			   char token[LT_TOKEN_BUFSZ], int *revoked, struct lt_err *err)
+int lt_system_rotate_token(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, char token[LT_TOKEN_BUFSZ],
+			   int *revoked, struct lt_err *err)
 {
 	token[0] = '\0';
-	struct act a = {.caller = caller, .id = id, .token = token};
+	struct act a = {.ctx = ctx, .caller = &ctx->who, .id = id, .token = token};
 	int rc = run(s, rotate_act, &a, err);
 	*revoked = rc == LT_OK ? a.revoked : 0;
 	if (rc)
@@ -262,13 +264,13 @@ static int secret_act(struct lt_store *s, struct act *a, struct lt_err *err)
 		return rc;
 	target_of(a->id, target);
 	if ((rc = lt_store_system_secret_set(s, a->id, a->sealed, err)) == LT_OK &&
-	    (rc = lt_audit_record(s, a->caller, a->rotate ? "system.rotate_secret" : "system.set_secret", target, NULL,
+	    (rc = lt_audit_record(s, a->ctx, a->rotate ? "system.rotate_secret" : "system.set_secret", target, NULL,
 				  err)) == LT_OK)
 		a->wrote = true;
 	return rc;
 }
 
-int lt_system_set_secret(struct lt_store *s, const struct lt_principal *caller, int64_t id,
+int lt_system_set_secret(struct lt_store *s, const struct lt_ctx *ctx, int64_t id,
 			 const unsigned char key[LT_SEAL_KEY_BYTES], const char *secret, char out[LT_TOKEN_BUFSZ],
 			 struct lt_err *err)
 {
@@ -284,7 +286,7 @@ int lt_system_set_secret(struct lt_store *s, const struct lt_principal *caller, 
 	} else if ((rc = lt__random_text("vxp_", out, LT_TOKEN_BUFSZ, err))) {
 		return rc;
 	}
-	struct act a = {.caller = caller, .id = id, .sealed = sealed, .rotate = secret == NULL};
+	struct act a = {.ctx = ctx, .caller = &ctx->who, .id = id, .sealed = sealed, .rotate = secret == NULL};
 	rc = lt_seal(key, out, sealed, sizeof sealed, err);
 	if (rc == LT_OK)
 		rc = run(s, secret_act, &a, err);

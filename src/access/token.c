@@ -179,9 +179,9 @@ static int find_id(void *vctx, const struct lt_token *t)
 	return 1;
 }
 
-int lt_token_revoke(struct lt_store *s, const struct lt_principal *caller, int64_t id, struct lt_token *out,
-		    struct lt_err *err)
+int lt_token_revoke(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, struct lt_token *out, struct lt_err *err)
 {
+	const struct lt_principal *caller = &ctx->who;
 	/* Who holds no power over any token learns nothing of which exist. */
 	int rc = caller->role == LT_ROLE_MANAGER ? LT_OK : lt_access_token(caller, LT_ROLE_ADMIN, "", err);
 	if (rc)
@@ -207,7 +207,7 @@ int lt_token_revoke(struct lt_store *s, const struct lt_principal *caller, int64
 	if (rc == LT_OK) {
 		json_t *d =
 		    json_pack("{s:s,s:s,s:I}", "role", row.role, "name", row.name, "system", (json_int_t)row.system_id);
-		rc = d ? lt_audit_record(s, caller, "token.revoke", target, d, err)
+		rc = d ? lt_audit_record(s, ctx, "token.revoke", target, d, err)
 		       : lt_err_set(err, LT_ENOMEM, "out of memory");
 		json_decref(d);
 	}

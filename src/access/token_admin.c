@@ -7,9 +7,10 @@
 
 #include "access_impl.h"
 
-int lt_token_issue(struct lt_store *s, const struct lt_principal *caller, enum lt_role role, const char *scope,
+int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope,
 		   const char *name, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err)
 {
+	const struct lt_principal *caller = &ctx->who;
 	token[0] = '\0';
 	/* Refused before anything is read, so a caller without the right
 	 * learns nothing of which units exist. */
@@ -33,7 +34,7 @@ int lt_token_issue(struct lt_store *s, const struct lt_principal *caller, enum l
 	    (rc = lt__token_insert(s, role, canon, name, 0, token, &row, err)) == LT_OK) {
 		snprintf(target, sizeof target, "token:%lld", (long long)row.id);
 		json_t *d = json_pack("{s:s,s:s,s:s}", "role", row.role, "scope", row.scope, "name", row.name);
-		rc = d ? lt_audit_record(s, caller, "token.create", target, d, err)
+		rc = d ? lt_audit_record(s, ctx, "token.create", target, d, err)
 		       : lt_err_set(err, LT_ENOMEM, "out of memory");
 		json_decref(d);
 	}

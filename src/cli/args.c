@@ -227,11 +227,6 @@ int cli_open(struct cli *cli, bool create, struct lt_registry **r)
 		*r = NULL;
 		return cli_fail(&err);
 	}
-	/* The event log says who made each change; from the CLI that is the
-	 * local account. */
-	char actor[128];
-	cli_actor(actor, sizeof actor);
-	lt_registry_set_actor(*r, actor);
 	return EXIT_OK;
 }
 
@@ -246,6 +241,18 @@ void cli_principal(struct lt_principal *p)
 	memset(p, 0, sizeof *p);
 	p->role = LT_ROLE_ADMIN;
 	cli_actor(p->name, sizeof p->name);
+}
+
+const struct lt_ctx *cli_ctx(void)
+{
+	/* One command per process, on one thread: made once. */
+	static struct lt_ctx ctx;
+	static bool made;
+	if (!made) {
+		cli_principal(&ctx.who);
+		made = true;
+	}
+	return &ctx;
 }
 
 int cli_flush(void)

@@ -131,6 +131,10 @@ void cli_actor(char *out, size_t size);
  * anything), named as the local account in the audit trail. */
 struct lt_principal;
 void cli_principal(struct lt_principal *p);
+/* The context every changing core call of this command is given: the
+ * CLI's principal (cli_principal), no request id. */
+struct lt_ctx;
+const struct lt_ctx *cli_ctx(void);
 /* Parses a command that takes no options: one CODE when code is given,
  * nothing otherwise; then opens the registry. EXIT_OK with *r open, or
  * the exit code (printed) with nothing open. */

@@ -124,7 +124,7 @@ static int run(struct cli *cli, struct lt_registry *r, CURL *curl, const char *b
 			return rc;
 		json_t *items = json_object_get(page, "items");
 		int64_t n = 0, mirror = json_integer_value(json_object_get(page, "last_seq"));
-		rc = lt_registry_catch_up(r, items, &n, &err);
+		rc = lt_registry_catch_up(r, cli_ctx(), items, &n, &err);
 		json_decref(page);
 		if (rc)
 			return cli_fail(&err);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "http.h"
 #include "lienthong/edxml.h"
+#include "lienthong/exchange.h"
 
 #define USAGE_SEND "send FILE|- [--json] " CLI_HTTP_USAGE
 #define USAGE_INBOX "inbox [--kind edoc|status] [--limit N] [--cursor C] [--all] [--json] " CLI_HTTP_USAGE
@@ -309,7 +310,8 @@ int cmd_ack(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (!state)
 		return cli_missing(&a, "give --state done, fail or processing");
-	if (strcmp(state, "done") != 0 && strcmp(state, "fail") != 0 && strcmp(state, "processing") != 0)
+	enum lt_delivery_state to;
+	if (lt_delivery_state_parse(state, &to, NULL) != LT_OK || !lt_delivery_ack_state(to))
 		return cli_missing(&a, "--state is done, fail or processing");
 	struct cli_http *h;
 	if ((rc = cli_http_open(&h, cli, &a, &ho, JSON_TIMEOUT)))

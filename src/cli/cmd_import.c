@@ -98,7 +98,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	}
 	struct lt_import_report rep = {0};
 	struct lt_err err = {0};
-	int st = lt_registry_import_csv(r, in, &rep, &err);
+	int st = lt_registry_import_csv(r, cli_ctx(), in, &rep, &err);
 	if (in != stdin)
 		fclose(in);
 	lt_registry_close(r);

@@ -115,7 +115,7 @@ static int load_csv(struct lt_registry *r, const char *path, size_t *imported)
 	struct lt_import_report rep = {0};
 	struct lt_err err = {0};
 	int rc = EXIT_OK;
-	if (lt_registry_import_csv(r, in, &rep, &err) != LT_OK) {
+	if (lt_registry_import_csv(r, cli_ctx(), in, &rep, &err) != LT_OK) {
 		/* The shipped files carry provenance columns the import
 		 * ignores; warnings about them would only be noise here. */
 		cli_print_import_errors(&rep, path, false);
@@ -137,7 +137,7 @@ static int apply_merger(struct lt_registry *r, struct lt_reorg_result *res)
 	snprintf(q.decision.issuer, sizeof q.decision.issuer, "Quốc hội");
 	snprintf(q.effective, sizeof q.effective, "2025-07-01");
 	struct lt_err err = {0};
-	if (lt_registry_reorganize(r, &q, res, &err) != LT_OK) {
+	if (lt_registry_reorganize(r, cli_ctx(), &q, res, &err) != LT_OK) {
 		lt_err_prefix(&err, "demo merger of %s into %s: ", merger_from[0], MERGER_INTO);
 		return cli_fail(&err);
 	}

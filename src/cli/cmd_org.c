@@ -46,9 +46,8 @@ static int org_add(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
-	struct lt_principal admin = {.role = LT_ROLE_ADMIN};
 	rc = strlen(code) >= sizeof in.code ? lt_err_set(&err, LT_EINVAL, "code '%.40s' is too long", code)
-					    : lt_org_add(lt_registry_store(r), &admin, &in, &out, &err);
+					    : lt_org_add(lt_registry_store(r), cli_ctx(), &in, &out, &err);
 	lt_registry_close(r);
 	if (rc)
 		return cli_fail(&err);

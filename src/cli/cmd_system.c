@@ -44,13 +44,11 @@ static int system_add(struct cli *cli, int argc, char **argv)
 	}
 	struct lt_err err = {0};
 	unsigned char key[LT_SEAL_KEY_BYTES];
-	struct lt_principal admin;
 	struct lt_system_created out;
-	cli_principal(&admin);
 	rc = lt_seal_key_in(cli->cfg.data_dir, true, key, &err);
 	if (rc == LT_OK)
-		rc = lt_system_register(lt_registry_store(r), &admin, name, (const char(*)[LT_CODE_BUFSZ])codes.codes,
-					codes.n, key, &out, &err);
+		rc = lt_system_register(lt_registry_store(r), cli_ctx(), name,
+					(const char(*)[LT_CODE_BUFSZ])codes.codes, codes.n, key, &out, &err);
 	lt_registry_close(r);
 	lt_codelist_free(&codes);
 	if (rc)
@@ -64,18 +62,13 @@ static int system_add(struct cli *cli, int argc, char **argv)
 
 struct list_ctx {
 	struct cli *cli;
-	struct lt_store *s;
 	json_t *arr;
-	struct lt_err *err;
 };
 
-static int print_system(void *vctx, const struct lt_system *sys)
+static int print_system(void *vctx, const struct lt_system *sys, const struct lt_codelist *list)
 {
 	struct list_ctx *ctx = vctx;
-	struct lt_codelist codes = {0};
-	int rc = lt_store_system_codes(ctx->s, sys->id, &codes, ctx->err);
-	if (rc)
-		return rc;
+	const struct lt_codelist codes = *list;
 	json_t *jc = json_array();
 	for (size_t i = 0; i < codes.n; i++)
 		json_array_append_new(jc, json_string(codes.codes[i]));
@@ -92,7 +85,6 @@ static int print_system(void *vctx, const struct lt_system *sys)
 		printf("\n");
 		json_decref(jc);
 	}
-	lt_codelist_free(&codes);
 	return 0;
 }
 
@@ -103,8 +95,8 @@ static int system_list(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
-	struct list_ctx ctx = {cli, lt_registry_store(r), json_array(), &err};
-	rc = lt_store_systems(ctx.s, print_system, &ctx, &err);
+	struct list_ctx ctx = {cli, json_array()};
+	rc = lt_system_list(lt_registry_store(r), &cli_ctx()->who, print_system, &ctx, &err);
 	lt_registry_close(r);
 	if (rc) {
 		json_decref(ctx.arr);
@@ -122,7 +114,6 @@ struct one {
 	long long id;
 	const char *code;
 	struct lt_registry *r;
-	struct lt_principal me;
 };
 
 /* Parses "VERB ID [CODE]" and opens the registry; EXIT_OK with o->r open. */
@@ -150,7 +141,6 @@ static int open_one(struct cli *cli, int argc, char **argv, const char *cmd, con
 	o->id = id;
 	if (with_code && !o->code)
 		return cli_missing(&a, "give the CODE");
-	cli_principal(&o->me);
 	return cli_open(cli, false, &o->r);
 }
 
@@ -163,8 +153,8 @@ static int system_bind(struct cli *cli, int argc, char **argv, bool bind)
 		return rc;
 	struct lt_err err = {0};
 	struct lt_store *s = lt_registry_store(o.r);
-	rc = bind ? lt_system_bind(s, &o.me, o.id, o.code, cli->cfg.vxp_agency_ops, &err)
-		  : lt_system_unbind(s, &o.me, o.id, o.code, cli->cfg.vxp_agency_ops, &err);
+	rc = bind ? lt_system_bind(s, cli_ctx(), o.id, o.code, cli->cfg.vxp_agency_ops, &err)
+		  : lt_system_unbind(s, cli_ctx(), o.id, o.code, cli->cfg.vxp_agency_ops, &err);
 	lt_registry_close(o.r);
 	if (rc)
 		return cli_fail(&err);
@@ -184,7 +174,7 @@ static int system_disable(struct cli *cli, int argc, char **argv, bool disable)
 		return rc;
 	struct lt_err err = {0};
 	bool changed = false;
-	rc = lt_system_set_disabled(lt_registry_store(o.r), &o.me, o.id, disable, &changed, &err);
+	rc = lt_system_set_disabled(lt_registry_store(o.r), cli_ctx(), o.id, disable, &changed, &err);
 	lt_registry_close(o.r);
 	if (rc)
 		return cli_fail(&err);
@@ -206,7 +196,7 @@ static int system_rotate_token(struct cli *cli, int argc, char **argv)
 	struct lt_err err = {0};
 	char token[LT_TOKEN_BUFSZ];
 	int revoked = 0;
-	rc = lt_system_rotate_token(lt_registry_store(o.r), &o.me, o.id, token, &revoked, &err);
+	rc = lt_system_rotate_token(lt_registry_store(o.r), cli_ctx(), o.id, token, &revoked, &err);
 	lt_registry_close(o.r);
 	if (rc)
 		return cli_fail(&err);
@@ -253,7 +243,8 @@ static int system_secret(struct cli *cli, int argc, char **argv, bool keep)
 	}
 	rc = lt_seal_key_in(cli->cfg.data_dir, false, key, &err);
 	if (rc == LT_OK)
-		rc = lt_system_set_secret(lt_registry_store(o.r), &o.me, o.id, key, keep ? given : NULL, secret, &err);
+		rc = lt_system_set_secret(lt_registry_store(o.r), cli_ctx(), o.id, key, keep ? given : NULL, secret,
+					  &err);
 	lt_registry_close(o.r);
 	OPENSSL_cleanse(given, sizeof given);
 	OPENSSL_cleanse(key, sizeof key);

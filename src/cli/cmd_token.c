@@ -35,9 +35,7 @@ static int token_create(struct cli *cli, int argc, char **argv)
 		return rc;
 	char token[LT_TOKEN_BUFSZ];
 	struct lt_token row;
-	struct lt_principal me;
-	cli_principal(&me);
-	if (lt_token_issue(lt_registry_store(r), &me, role, scope, name, token, &row, &err)) {
+	if (lt_token_issue(lt_registry_store(r), cli_ctx(), role, scope, name, token, &row, &err)) {
 		lt_registry_close(r);
 		return cli_fail(&err);
 	}
@@ -73,7 +71,7 @@ static int token_list(struct cli *cli, int argc, char **argv)
 	struct lt_err err = {0};
 	json_t *arr = json_array();
 	void *ctx[2] = {cli, arr};
-	rc = lt_store_tokens(lt_registry_store(r), print_token, ctx, &err);
+	rc = lt_token_list(lt_registry_store(r), &cli_ctx()->who, print_token, ctx, &err);
 	lt_registry_close(r);
 	if (rc) {
 		json_decref(arr);
@@ -102,10 +100,8 @@ static int token_revoke(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
-	struct lt_principal me;
 	struct lt_token row;
-	cli_principal(&me);
-	rc = lt_token_revoke(lt_registry_store(r), &me, id, &row, &err);
+	rc = lt_token_revoke(lt_registry_store(r), cli_ctx(), id, &row, &err);
 	lt_registry_close(r);
 	if (rc)
 		return cli_fail(&err);

@@ -353,7 +353,7 @@ static int unit_search(struct cli *cli, int argc, char **argv, const char *usage
 		return rc;
 	}
 	struct lt_err err = {0};
-	char next[LT_CODE_BUFSZ] = "";
+	char next[LT_CURSOR_BUFSZ] = "";
 	json_t *items = json_array();
 	if (lt_registry_search(r, &q, collect_unit, items, next, &err)) {
 		rc = cli_fail(&err);

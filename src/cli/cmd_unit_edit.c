@@ -47,7 +47,8 @@ int cli_unit_add(struct cli *cli, int argc, char **argv, const char *usage)
 		return rc;
 	struct lt_unit u;
 	struct lt_err err = {0};
-	rc = lt_registry_issue(r, &req, &u, &err) ? cli_fail(&err) : cli_unit_print_change(cli, "issued", &u);
+	rc =
+	    lt_registry_issue(r, cli_ctx(), &req, &u, &err) ? cli_fail(&err) : cli_unit_print_change(cli, "issued", &u);
 	lt_registry_close(r);
 	return rc;
 }
@@ -82,7 +83,7 @@ int cli_unit_update(struct cli *cli, int argc, char **argv, const char *usage)
 		 * between: that write makes this one a conflict, not a loss. */
 		struct lt_contact c = u.contact;
 		cli_contact_apply(&ct, &c);
-		if (lt_registry_update(r, u.code, &c, if_version ? if_version : u.version, &u, &err) ==
+		if (lt_registry_update(r, cli_ctx(), u.code, &c, if_version ? if_version : u.version, &u, &err) ==
 		    LT_OK) {
 			rc = cli_unit_print_change(cli, "updated", &u);
 			lt_registry_close(r);
@@ -125,9 +126,9 @@ int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage)
 		return rc;
 	struct lt_unit u;
 	struct lt_err err = {0};
-	rc = lt_registry_rename(r, code, name, &ch.decision, ch.effective, if_version, &u, &err)
-	         ? cli_fail(&err)
-	         : cli_unit_print_change(cli, "renamed", &u);
+	rc = lt_registry_rename(r, cli_ctx(), code, name, &ch.decision, ch.effective, if_version, &u, &err)
+		 ? cli_fail(&err)
+		 : cli_unit_print_change(cli, "renamed", &u);
 	lt_registry_close(r);
 	return rc;
 }

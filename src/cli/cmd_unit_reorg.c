@@ -87,7 +87,7 @@ static int run(struct cli *cli, const char *kind, const struct lt_reorg *q)
 		return rc;
 	struct lt_reorg_result res = {0};
 	struct lt_err err = {0};
-	if (lt_registry_reorganize(r, q, &res, &err) == LT_OK)
+	if (lt_registry_reorganize(r, cli_ctx(), q, &res, &err) == LT_OK)
 		rc = print_result(cli, kind, &res, q->dry_run);
 	else
 		rc = cli_fail(&err);

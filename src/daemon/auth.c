@@ -1,5 +1,6 @@
-/* The caller's identity from its bearer token, and the questions handlers
- * ask of the access rules in the library. */
+/* The caller's identity from its bearer token, and whether it may read the
+ * catalogue (public_read is the daemon's setting); every change is judged
+ * by the core call that makes it. */
 #include <string.h>
 #include <strings.h>
 
@@ -7,7 +8,7 @@
 
 bool auth_identify(struct req *rq)
 {
-	memset(&rq->who, 0, sizeof rq->who);
+	memset(&rq->call.who, 0, sizeof rq->call.who);
 	const char *h = req_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!h)
 		return true;
@@ -19,7 +20,7 @@ bool auth_identify(struct req *rq)
 	while (*tok == ' ')
 		tok++;
 	struct lt_err err = {0};
-	if (lt_token_authenticate(rq->srv->store, tok, &rq->who, &err)) {
+	if (lt_token_authenticate(rq->srv->store, tok, &rq->call.who, &err)) {
 		reply_err(rq, &err);
 		return false;
 	}
@@ -37,23 +38,5 @@ static bool check(struct req *rq, int rc, const struct lt_err *err)
 bool auth_read(struct req *rq)
 {
 	struct lt_err err = {0};
-	return check(rq, lt_access_read(&rq->who, rq->srv->cfg.public_read, &err), &err);
-}
-
-bool auth_write(struct req *rq, const char *code)
-{
-	struct lt_err err = {0};
-	return check(rq, lt_access_write(&rq->who, code, &err), &err);
-}
-
-bool auth_reorganise(struct req *rq, const char *code)
-{
-	struct lt_err err = {0};
-	return check(rq, lt_access_reorganise(&rq->who, code, &err), &err);
-}
-
-bool auth_admin(struct req *rq)
-{
-	struct lt_err err = {0};
-	return check(rq, lt_access_admin(&rq->who, &err), &err);
+	return check(rq, lt_access_read(&rq->call.who, rq->srv->cfg.public_read, &err), &err);
 }

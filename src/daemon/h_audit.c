@@ -31,7 +31,7 @@ void h_audit(struct req *rq)
 	const char *target = req_query(rq, "target");
 	struct ctx c = {json_array(), 0};
 	struct lt_err err = {0};
-	int rc = lt_audit_list(rq->srv->store, &rq->who, target, after, (int)limit, one, &c, &err);
+	int rc = lt_audit_list(rq->srv->store, &rq->call.who, target, after, (int)limit, one, &c, &err);
 	if (rc) {
 		json_decref(c.items);
 		if (rc == LT_ENOMEM && !err.msg[0])

@@ -98,12 +98,12 @@ void h_dmdc_category_get(struct req *rq)
 	if (qp && *qp && !req_code(rq, qp, parent, "parent"))
 		return;
 	struct cat_ctx ctx = {json_array(), level};
-	char cursor[LT_CODE_BUFSZ] = "";
+	char cursor[LT_CURSOR_BUFSZ] = "";
 	struct lt_err err = {0};
 	/* Page through the search in tree order; the reply is one array, as the
 	 * shared catalogue gives it. */
 	for (;;) {
-		char next[LT_CODE_BUFSZ] = "";
+		char next[LT_CURSOR_BUFSZ] = "";
 		struct lt_search s = {.level = level,
 				      .under = qp && *qp ? parent : NULL,
 				      .status = LT_FILTER_ACTIVE,
@@ -146,9 +146,7 @@ void h_dmdc_category_post(struct req *rq)
 	}
 	struct lt_import_report rep = {0};
 	struct lt_err err = {0};
-	write_begin(rq);
-	int rc = lt_registry_add_records(rq->srv->reg, &rq->who, level, arr, &rep, &err);
-	write_end(rq);
+	int rc = lt_registry_add_records(rq->srv->reg, &rq->call, level, arr, &rep, &err);
 	json_decref(arr);
 	if (rc == LT_OK) {
 		dmdc_reply(rq, 200, "Done", rep.imported);

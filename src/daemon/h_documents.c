@@ -12,7 +12,7 @@ bool h_document_send_begin(struct req *rq)
 {
 	struct lt_upload *u;
 	struct lt_err err = {0};
-	if (lt_upload_begin(rq->srv->xch, &rq->who, &u, &err)) {
+	if (lt_upload_begin(rq->srv->xch, &rq->call, &u, &err)) {
 		reply_err(rq, &err);
 		return false;
 	}
@@ -66,7 +66,7 @@ void h_document_get(struct req *rq)
 	struct lt_err err = {0};
 	int fd;
 	uint64_t size;
-	if (lt_exchange_open_body(rq->srv->xch, &rq->who, id, &fd, &size, &err)) {
+	if (lt_exchange_open_body(rq->srv->xch, &rq->call.who, id, &fd, &size, &err)) {
 		reply_err(rq, &err);
 		return;
 	}
@@ -94,7 +94,7 @@ void h_document_ack(struct req *rq)
 	if (req_fields(rq, o, spec, NULL)) {
 		json_t *out = NULL;
 		struct lt_err err = {0};
-		if (lt_exchange_ack(rq->srv->xch, &rq->who, id, json_string_value(json_object_get(o, "state")), &out,
+		if (lt_exchange_ack(rq->srv->xch, &rq->call, id, json_string_value(json_object_get(o, "state")), &out,
 				    &err))
 			reply_err(rq, &err);
 		else
@@ -110,7 +110,7 @@ void h_document_trace(struct req *rq)
 		return;
 	json_t *out = NULL;
 	struct lt_err err = {0};
-	if (lt_exchange_trace(rq->srv->xch, &rq->who, id, &out, &err))
+	if (lt_exchange_trace(rq->srv->xch, &rq->call.who, id, &out, &err))
 		reply_err(rq, &err);
 	else
 		reply_json(rq, 200, out);
@@ -134,7 +134,7 @@ void h_inbox(struct req *rq)
 	}
 	json_t *out = NULL;
 	struct lt_err err = {0};
-	if (lt_exchange_inbox(rq->srv->xch, &rq->who, &q, &out, &err))
+	if (lt_exchange_inbox(rq->srv->xch, &rq->call.who, &q, &out, &err))
 		reply_err(rq, &err);
 	else
 		reply_json(rq, 200, out);
@@ -142,16 +142,12 @@ void h_inbox(struct req *rq)
 
 void h_stats_exchange(struct req *rq)
 {
-	if (rq->who.role == LT_ROLE_ANONYMOUS) {
-		reply_error(rq, LT_EAUTH, "exchange statistics need a bearer token");
-		return;
-	}
 	char from[LT_DATE_BUFSZ], to[LT_DATE_BUFSZ];
 	if (!req_query_date(rq, "from", from) || !req_query_date(rq, "to", to))
 		return;
 	json_t *out = NULL;
 	struct lt_err err = {0};
-	if (lt_exchange_stats(rq->srv->xch, from, to, req_query(rq, "by"), &out, &err))
+	if (lt_exchange_stats(rq->srv->xch, &rq->call.who, from, to, req_query(rq, "by"), &out, &err))
 		reply_err(rq, &err);
 	else
 		reply_json(rq, 200, out);

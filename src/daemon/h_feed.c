@@ -29,7 +29,7 @@ void h_changes(struct req *rq)
 	 * announces, and its ETag names exactly what it holds. */
 	int64_t last = 0;
 	struct lt_err err = {0};
-	if (lt_store_last_seq(rq->srv->store, &last, &err)) {
+	if (lt_registry_last_seq(rq->srv->reg, &last, &err)) {
 		reply_err(rq, &err);
 		return;
 	}

@@ -9,25 +9,6 @@
 extern const char lt_openapi_json[];
 extern const size_t lt_openapi_json_len;
 
-void write_begin(struct req *rq)
-{
-	pthread_mutex_lock(&rq->srv->write_lock);
-	char actor[192];
-	if (rq->who.role == LT_ROLE_ANONYMOUS)
-		snprintf(actor, sizeof actor, "http:anonymous");
-	else
-		/* Role and token id only: the change feed is public, token names need not be. */
-		snprintf(actor, sizeof actor, "http:%s:token-%lld", lt_role_name(rq->who.role),
-			 (long long)rq->who.token_id);
-	lt_registry_set_actor(rq->srv->reg, actor);
-}
-
-void write_end(struct req *rq)
-{
-	lt_registry_set_actor(rq->srv->reg, "http");
-	pthread_mutex_unlock(&rq->srv->write_lock);
-}
-
 json_t *unit_json(struct req *rq, const struct lt_unit *u, const char *as_of)
 {
 	struct lt_codelist succ = {0}, pred = {0};
@@ -52,7 +33,7 @@ void h_healthz(struct req *rq)
 		return;
 	}
 	int64_t last = 0;
-	if (lt_store_ping(rq->srv->store, &err) || lt_store_last_seq(rq->srv->store, &last, &err)) {
+	if (lt_registry_health(rq->srv->reg, &last, &err)) {
 		reply_error(rq, LT_ENOTREADY, "the store does not answer: %s", err.msg);
 		return;
 	}
@@ -86,28 +67,10 @@ void h_openapi(struct req *rq)
 
 void h_me(struct req *rq)
 {
-	if (rq->who.role == LT_ROLE_ANONYMOUS) {
-		reply_error(rq, LT_EAUTH, "no bearer token was sent");
-		return;
-	}
-	json_t *o = json_pack("{s:s,s:s?,s:s,s:I}", "role", lt_role_name(rq->who.role), "scope",
-			      rq->who.scope[0] ? rq->who.scope : NULL, "name", rq->who.name, "token_id",
-			      (json_int_t)rq->who.token_id);
-	if (rq->who.system_id) {
-		json_object_set_new(o, "system_id", json_integer(rq->who.system_id));
-		struct lt_codelist codes = {0};
-		struct lt_err err = {0};
-		json_t *jc = json_array();
-		if (lt_store_system_codes(rq->srv->store, rq->who.system_id, &codes, &err)) {
-			json_decref(jc);
-			json_decref(o);
-			reply_err(rq, &err);
-			return;
-		}
-		for (size_t i = 0; i < codes.n; i++)
-			json_array_append_new(jc, json_string(codes.codes[i]));
-		lt_codelist_free(&codes);
-		json_object_set_new(o, "codes", jc);
-	}
-	reply_json(rq, 200, o);
+	json_t *o = NULL;
+	struct lt_err err = {0};
+	if (lt_principal_json(rq->srv->store, &rq->call.who, &o, &err))
+		reply_err(rq, &err);
+	else
+		reply_json(rq, 200, o);
 }

@@ -25,7 +25,7 @@ void h_deliveries(struct req *rq)
 	struct lt_delivery_query q = {sender, recipient, req_query(rq, "state"), (int)hours, before, (int)limit};
 	json_t *out;
 	struct lt_err err = {0};
-	if (lt_exchange_deliveries(rq->srv->xch, &rq->who, &q, &out, &err))
+	if (lt_exchange_deliveries(rq->srv->xch, &rq->call.who, &q, &out, &err))
 		reply_err(rq, &err);
 	else
 		reply_json(rq, 200, out);
@@ -38,7 +38,7 @@ void h_deliveries_waiting(struct req *rq)
 		return;
 	json_t *out;
 	struct lt_err err = {0};
-	if (lt_exchange_waiting(rq->srv->xch, &rq->who, (int)hours, &out, &err))
+	if (lt_exchange_waiting(rq->srv->xch, &rq->call.who, (int)hours, &out, &err))
 		reply_err(rq, &err);
 	else
 		reply_json(rq, 200, out);

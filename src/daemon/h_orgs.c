@@ -24,7 +24,7 @@ void h_orgs_add(struct req *rq)
 	    !json_field_copy(rq, o, "status", in.status, sizeof in.status, NULL))
 		goto out;
 	struct lt_err err = {0};
-	if (lt_org_add(rq->srv->store, &rq->who, &in, &out, &err)) {
+	if (lt_org_add(rq->srv->store, &rq->call, &in, &out, &err)) {
 		reply_err(rq, &err);
 		goto out;
 	}

@@ -22,7 +22,7 @@ static bool new_unit(struct req *rq, json_t *o, struct lt_new_unit *nu, const ch
 		return false;
 	}
 	nu->number = (unsigned)num;
-	return auth_write(rq, nu->parent);
+	return true;
 }
 
 void h_reorganize(struct req *rq)
@@ -70,7 +70,7 @@ void h_reorganize(struct req *rq)
 			reply_error(rq, LT_EINVAL, "field 'from[%zu]' must be a code string", i);
 			goto out;
 		}
-		if (!req_code(rq, json_string_value(c), from[i], "from") || !auth_reorganise(rq, from[i]))
+		if (!req_code(rq, json_string_value(c), from[i], "from"))
 			goto out;
 	}
 	q.from = (const char(*)[LT_CODE_BUFSZ])from;
@@ -123,8 +123,7 @@ void h_reorganize(struct req *rq)
 	} else if (json_object_get(jinto, "code")) {
 		static const char *const code_spec[] = {"code:s!", NULL};
 		if (!req_fields(rq, jinto, code_spec, "into") ||
-		    !req_code(rq, json_string_value(json_object_get(jinto, "code")), q.into_code, "into.code") ||
-		    !auth_write(rq, q.into_code))
+		    !req_code(rq, json_string_value(json_object_get(jinto, "code")), q.into_code, "into.code"))
 			goto out;
 	} else if (jinto && !json_is_null(jinto)) {
 		into = calloc(1, sizeof *into);
@@ -139,9 +138,7 @@ void h_reorganize(struct req *rq)
 	}
 
 	struct lt_err err = {0};
-	write_begin(rq);
-	int rc = lt_registry_reorganize(rq->srv->reg, &q, &res, &err);
-	write_end(rq);
+	int rc = lt_registry_reorganize(rq->srv->reg, &rq->call, &q, &res, &err);
 	if (rc)
 		reply_err(rq, &err);
 	else

@@ -45,9 +45,7 @@ void h_requests_create(struct req *rq)
 					   field(o, "reason"), field(o, "reorganized")};
 		json_t *out = NULL;
 		struct lt_err err = {0};
-		write_begin(rq);
-		int rc = lt_request_create(rq->srv->requests, &rq->who, &n, &out, &err);
-		write_end(rq);
+		int rc = lt_request_create(rq->srv->requests, &rq->call, &n, &out, &err);
 		reply_request(rq, rc, 201, out, &err);
 	}
 	json_decref(o);
@@ -60,7 +58,7 @@ void h_requests_list(struct req *rq)
 		return;
 	json_t *items = NULL;
 	struct lt_err err = {0};
-	if (lt_request_list(rq->srv->requests, &rq->who, req_query(rq, "state"), req_query(rq, "under"), after,
+	if (lt_request_list(rq->srv->requests, &rq->call.who, req_query(rq, "state"), req_query(rq, "under"), after,
 			    (int)limit, &items, &err))
 		reply_err(rq, &err);
 	else
@@ -75,7 +73,7 @@ void h_requests_events(struct req *rq)
 	json_t *items = NULL;
 	int64_t last = 0;
 	struct lt_err err = {0};
-	if (lt_request_events(rq->srv->requests, &rq->who, after, (int)limit, &items, &last, &err))
+	if (lt_request_events(rq->srv->requests, &rq->call.who, after, (int)limit, &items, &last, &err))
 		reply_err(rq, &err);
 	else
 		reply_json(rq, 200, json_pack("{s:o,s:I}", "items", items, "last_seq", (json_int_t)last));
@@ -88,7 +86,7 @@ void h_request_get(struct req *rq)
 		return;
 	json_t *out = NULL;
 	struct lt_err err = {0};
-	if (lt_request_show(rq->srv->requests, &rq->who, id, &out, &err))
+	if (lt_request_show(rq->srv->requests, &rq->call.who, id, &out, &err))
 		reply_err(rq, &err);
 	else
 		reply_json(rq, 200, out);
@@ -108,9 +106,7 @@ void h_request_patch(struct req *rq)
 					      field(o, "reorganized")};
 		json_t *out = NULL;
 		struct lt_err err = {0};
-		write_begin(rq);
-		int rc = lt_request_amend(rq->srv->requests, &rq->who, id, &c, &out, &err);
-		write_end(rq);
+		int rc = lt_request_amend(rq->srv->requests, &rq->call, id, &c, &out, &err);
 		reply_request(rq, rc, 200, out, &err);
 	}
 	json_decref(o);
@@ -137,9 +133,7 @@ static void act(struct req *rq, enum lt_request_act what, const char *key)
 	}
 	json_t *out = NULL;
 	struct lt_err err = {0};
-	write_begin(rq);
-	int rc = lt_request_act(rq->srv->requests, &rq->who, id, what, text, &out, &err);
-	write_end(rq);
+	int rc = lt_request_act(rq->srv->requests, &rq->call, id, what, text, &out, &err);
 	reply_request(rq, rc, 200, out, &err);
 	json_decref(o);
 }
@@ -187,9 +181,7 @@ void h_request_approve(struct req *rq)
 	d.file = (int)file;
 	json_t *res = NULL;
 	struct lt_err err = {0};
-	write_begin(rq);
-	int rc = lt_request_approve(rq->srv->requests, &rq->who, id, &d, &res, &err);
-	write_end(rq);
+	int rc = lt_request_approve(rq->srv->requests, &rq->call, id, &d, &res, &err);
 	reply_request(rq, rc, 200, res, &err);
 out:
 	json_decref(o);
@@ -228,7 +220,7 @@ bool h_request_file_begin(struct req *rq)
 		return false;
 	}
 	struct lt_err err = {0};
-	if (lt_request_upload_begin(rq->srv->requests, &rq->who, id, req_query(rq, "name"),
+	if (lt_request_upload_begin(rq->srv->requests, &rq->call, id, req_query(rq, "name"),
 				    req_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE), &f->u, &err)) {
 		free(f);
 		reply_err(rq, &err);
@@ -279,7 +271,7 @@ void h_request_file_get(struct req *rq)
 	int fd = -1;
 	struct lt_request_file meta;
 	struct lt_err err = {0};
-	if (lt_request_file_open(rq->srv->requests, &rq->who, id, (int)n, &fd, &meta, &err)) {
+	if (lt_request_file_open(rq->srv->requests, &rq->call.who, id, (int)n, &fd, &meta, &err)) {
 		reply_err(rq, &err);
 		return;
 	}

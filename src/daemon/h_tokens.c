@@ -26,7 +26,7 @@ void h_tokens_list(struct req *rq)
 {
 	json_t *items = json_array();
 	struct lt_err err = {0};
-	int rc = lt_token_list(rq->srv->store, &rq->who, list_one, items, &err);
+	int rc = lt_token_list(rq->srv->store, &rq->call.who, list_one, items, &err);
 	if (rc) {
 		json_decref(items);
 		if (rc == LT_ENOMEM && !err.msg[0])
@@ -56,10 +56,8 @@ void h_tokens_add(struct req *rq)
 		json_decref(o);
 		return;
 	}
-	write_begin(rq);
-	int rc = lt_token_issue(rq->srv->store, &rq->who, role, json_string_value(json_object_get(o, "scope")),
+	int rc = lt_token_issue(rq->srv->store, &rq->call, role, json_string_value(json_object_get(o, "scope")),
 				json_string_value(json_object_get(o, "name")), token, &row, &err);
-	write_end(rq);
 	json_decref(o);
 	if (rc) {
 		reply_err(rq, &err);
@@ -82,9 +80,7 @@ void h_token_revoke(struct req *rq)
 	}
 	struct lt_err err = {0};
 	struct lt_token row;
-	write_begin(rq);
-	int rc = lt_token_revoke(rq->srv->store, &rq->who, id, &row, &err);
-	write_end(rq);
+	int rc = lt_token_revoke(rq->srv->store, &rq->call, id, &row, &err);
 	if (rc) {
 		reply_err(rq, &err);
 		return;

@@ -76,11 +76,11 @@ void h_unit_get(struct req *rq)
 	char code[LT_CODE_BUFSZ], as_of[LT_DATE_BUFSZ];
 	if (!path_code(rq, code) || !req_query_date(rq, "as_of", as_of))
 		return;
-	struct lt_store *store = rq->srv->store;
-	uint64_t gen = lt_store_generation(store);
+	const void *owner = rq->srv->reg;
+	uint64_t gen = lt_registry_generation(rq->srv->reg);
 	char *body = NULL;
 	size_t len = 0;
-	if (!as_of[0] && unit_cache_get(rq->srv->ucache, store, code, gen, rq->etag, &body, &len)) {
+	if (!as_of[0] && unit_cache_get(rq->srv->ucache, owner, code, gen, rq->etag, &body, &len)) {
 		if (reply_etag(rq, rq->etag))
 			free(body);
 		else
@@ -104,7 +104,7 @@ void h_unit_get(struct req *rq)
 		return;
 	}
 	json_decref(o);
-	unit_cache_put(rq->srv->ucache, store, u.code, gen, rq->etag, body, len);
+	unit_cache_put(rq->srv->ucache, owner, u.code, gen, rq->etag, body, len);
 	reply_raw(rq, 200, JSON_TYPE, body, len);
 }
 
@@ -207,7 +207,7 @@ void h_unit_search(struct req *rq)
 			      .status = f,
 			      .cursor = req_query(rq, "cursor"),
 			      .limit = (int)limit};
-	char next[LT_CODE_BUFSZ] = "";
+	char next[LT_CURSOR_BUFSZ] = "";
 	struct lt_err err = {0};
 	json_t *items = json_array();
 	if (lt_registry_search(rq->srv->reg, &s, collect_unit, items, next, &err)) {
@@ -264,13 +264,9 @@ void h_unit_issue(struct req *rq)
 		goto out;
 	}
 	is.number = (unsigned)num;
-	if (!auth_write(rq, is.parent))
-		goto out;
 	struct lt_unit u;
 	struct lt_err err = {0};
-	write_begin(rq);
-	int rc = lt_registry_issue(rq->srv->reg, &is, &u, &err);
-	write_end(rq);
+	int rc = lt_registry_issue(rq->srv->reg, &rq->call, &is, &u, &err);
 	if (rc)
 		reply_err(rq, &err);
 	else
@@ -301,7 +297,7 @@ void h_unit_patch(struct req *rq)
 	static const char *const spec[] = {"name:s", "decision:o", "effective:s", "version:i", "address:s",
 					   "email:s", "phone:s", "fax:s", "website:s", NULL};
 	char code[LT_CODE_BUFSZ];
-	if (!req_code(rq, rq->params[0], code, "code") || !auth_write(rq, code))
+	if (!req_code(rq, rq->params[0], code, "code"))
 		return;
 	json_t *o = req_json_object(rq);
 	if (!o)
@@ -318,8 +314,6 @@ void h_unit_patch(struct req *rq)
 	if (json_is_integer(json_object_get(o, "version")))
 		version = json_integer_value(json_object_get(o, "version"));
 	bool rename = json_object_get(o, "name") != NULL;
-	if (rename && !auth_reorganise(rq, code))
-		goto out;
 	if (!rename && (json_object_get(o, "decision") || json_object_get(o, "effective"))) {
 		reply_error(rq, LT_EINVAL, "a contact update takes no decision or effective date; a rename does (send name)");
 		goto out;
@@ -333,9 +327,8 @@ void h_unit_patch(struct req *rq)
 	struct lt_unit u;
 	struct lt_err err = {0};
 	int rc;
-	write_begin(rq);
 	if (rename) {
-		rc = lt_registry_rename(rq->srv->reg, code, name, &d, effective, version, &u, &err);
+		rc = lt_registry_rename(rq->srv->reg, &rq->call, code, name, &d, effective, version, &u, &err);
 	} else if ((rc = lt_registry_get(rq->srv->reg, code, NULL, &u, &err)) == LT_OK) {
 		char *dst[] = {u.contact.address, u.contact.email, u.contact.phone, u.contact.fax, u.contact.website};
 		const char *src[] = {c.address, c.email, c.phone, c.fax, c.website};
@@ -345,9 +338,9 @@ void h_unit_patch(struct req *rq)
 			if (given & (1u << i))
 				snprintf(dst[i], sz[i], "%s", src[i]);
 		struct lt_contact merged = u.contact;
-		rc = lt_registry_update(rq->srv->reg, code, &merged, version ? version : u.version, &u, &err);
+		rc =
+		    lt_registry_update(rq->srv->reg, &rq->call, code, &merged, version ? version : u.version, &u, &err);
 	}
-	write_end(rq);
 	if (rc)
 		reply_err(rq, &err);
 	else

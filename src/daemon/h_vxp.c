@@ -156,7 +156,9 @@ static bool authenticate(struct req *rq, struct lt_vxp_call *call, enum op op)
 		reply_fail(rq, &err);
 		return false;
 	}
-	rq->who = call->who;
+	/* The VXP call is this request: one id in the logs for both. */
+	memcpy(call->ctx.request_id, rq->call.request_id, sizeof call->ctx.request_id);
+	rq->call.who = call->ctx.who;
 	return true;
 }
 
@@ -201,7 +203,7 @@ bool h_vxp_begin(struct req *rq)
 			reply_fail_msg(rq, LT_ENOMEM, "out of memory; retry later");
 			return false;
 		}
-		if (lt_upload_begin(rq->srv->xch, &v->call.who, &v->upload, &err)) {
+		if (lt_upload_begin(rq->srv->xch, &v->call.ctx, &v->upload, &err)) {
 			reply_fail(rq, &err);
 			return false;
 		}
@@ -385,7 +387,7 @@ static void get_edoc(struct req *rq, struct vxp_req *v, bool raw)
 		reply_fail(rq, &err);
 		return;
 	}
-	if (lt_exchange_open_body(rq->srv->xch, &v->call.who, id, &fd, &size, &err)) {
+	if (lt_exchange_open_body(rq->srv->xch, &v->call.ctx.who, id, &fd, &size, &err)) {
 		reply_fail(rq, &err);
 		return;
 	}
@@ -433,17 +435,13 @@ static void run_op(struct req *rq, struct vxp_req *v)
 		if (!json_is_object(body))
 			rc = lt_err_set(&err, LT_EINVAL, "registerAgency takes a JSON object {code, pcode, name, mail}");
 		else {
-			write_begin(rq);
 			rc = lt_vxp_register_agency(rq->srv->reg, &v->call, body, rq->srv->cfg.vxp_agency_ops, &err);
-			write_end(rq);
 		}
 		json_decref(body);
 		break;
 	}
 	case OP_DELETE:
-		write_begin(rq);
 		rc = lt_vxp_delete_agency(rq->srv->reg, &v->call, rq->srv->cfg.vxp_agency_ops, &err);
-		write_end(rq);
 		break;
 	case OP_RECEIVED:
 	case OP_COUNT_EDOC:
@@ -458,7 +456,7 @@ static void run_op(struct req *rq, struct vxp_req *v)
 		}
 		break;
 	case OP_SENT:
-		rc = lt_vxp_sent(rq->srv->xch, rq->srv->store, &v->call, mt, &data, &err);
+		rc = lt_vxp_sent(rq->srv->xch, &v->call, mt, &data, &err);
 		break;
 	case OP_UPDATE_STATUS:
 		rc = lt_vxp_update_status(rq->srv->xch, &v->call, &err);

@@ -114,15 +114,6 @@ static int oldest_put(void *ctx, int64_t system_id, int64_t seconds)
 }
 
 /* Every system has its line, 0 when nothing waits for it. */
-static int oldest_zero(void *ctx, const struct lt_system *sys)
-{
-	char key[24];
-	snprintf(key, sizeof key, "%lld", (long long)sys->id);
-	if (json_object_get(ctx, key))
-		return 0;
-	return json_object_set_new(ctx, key, json_integer(0)) ? LT_ENOMEM : 0;
-}
-
 char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct lt_err *err)
 {
 	struct buf b = {0};
@@ -171,7 +162,7 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    atomic_load(&srv->active));
 	int64_t last_seq = 0;
 	struct lt_exchange_counts xc;
-	if (lt_store_last_seq(srv->store, &last_seq, err) || lt_exchange_counts(srv->xch, &xc, err)) {
+	if (lt_registry_last_seq(srv->reg, &last_seq, err) || lt_exchange_counts(srv->xch, &xc, err)) {
 		free(b.p);
 		return NULL;
 	}
@@ -197,8 +188,7 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    (unsigned long long)xc.rejected);
 	json_t *oldest = json_object();
 	struct lt_err e2 = {0};
-	if (oldest && lt_exchange_oldest_waiting(srv->xch, oldest_put, oldest, &e2) == LT_OK &&
-	    lt_store_systems(srv->store, oldest_zero, oldest, &e2) == LT_OK) {
+	if (oldest && lt_exchange_oldest_waiting(srv->xch, oldest_put, oldest, &e2) == LT_OK) {
 		put(&b, "# HELP lienthong_delivery_oldest_waiting_seconds Age of each system's oldest waiting delivery "
 			"(0: none waits).\n# TYPE lienthong_delivery_oldest_waiting_seconds gauge\n");
 		const char *key;

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "lienthong/log.h"
 #include "server.h"
 
@@ -59,6 +61,20 @@ static void head_end(struct req *rq)
 	atomic_fetch_sub(&h->open, 1);
 }
 
+/* 16 hex digits, random: unique across the nodes of one hub without
+ * coordination, and no count of the requests served leaks. */
+static void request_id_new(char out[LT_REQUEST_ID_BUFSZ])
+{
+	unsigned char b[8];
+	if (RAND_bytes(b, sizeof b) != 1) {
+		static _Atomic uint64_t fallback;
+		uint64_t v = atomic_fetch_add(&fallback, 1) ^ (uint64_t)now_ns();
+		memcpy(b, &v, sizeof b);
+	}
+	for (size_t i = 0; i < sizeof b; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct server *srv = cls;
@@ -69,6 +85,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	rq->conn = conn;
 	rq->route_index = -1;
 	rq->t_start_ns = now_ns();
+	request_id_new(rq->call.request_id);
 	rq->raw_uri = strdup(uri ? uri : "");
 	rq->body_fd = -1;
 	head_begin(rq);
@@ -218,6 +235,7 @@ static enum MHD_Result queue(struct req *rq)
 	 * the store reconnects by itself. */
 	if (rq->status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	MHD_add_response_header(resp, "X-Request-Id", rq->call.request_id);
 	security_headers(resp);
 	if (rq->close)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -508,9 +526,8 @@ static void run(struct req *rq)
 		reply_error(rq, LT_EIO, "internal error: the handler gave no reply");
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-				  const char *version, const char *upload_data, size_t *upload_data_size,
-				  void **con_cls)
+static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+			     const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	(void)cls;
 	(void)url;
@@ -569,6 +586,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return queue(rq);
 }
 
+/* Whatever the core logs while it serves this request names it. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct req *rq = *con_cls;
+	lt_log_request(rq ? rq->call.request_id : NULL);
+	enum MHD_Result r = serve(cls, conn, url, method, version, upload_data, upload_data_size, con_cls);
+	lt_log_request(NULL);
+	return r;
+}
+
 void access_log_write(struct server *srv, struct req *rq)
 {
 	if (!srv->access_log)
@@ -587,11 +616,12 @@ void access_log_write(struct server *srv, struct req *rq)
 	}
 	char uri[512];
 	uri_redact(rq->raw_uri ? rq->raw_uri : "", uri, sizeof uri);
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:i,s:I,s:f,s:s,s:I}", "ts", ts, "remote", addr, "method",
-			      rq->method[0] ? rq->method : "-", "uri", uri, "route",
-			      rq->route ? rq->route->pattern : NULL, "status", rq->status, "bytes",
-			      (json_int_t)rq->sent_bytes, "ms", (double)((now_ns() - rq->t_start_ns) / 1000) / 1000.0, "role",
-			      lt_role_name(rq->who.role), "token", (json_int_t)rq->who.token_id);
+	json_t *o =
+	    json_pack("{s:s,s:s,s:s,s:s,s:s?,s:i,s:I,s:f,s:s,s:I,s:s}", "ts", ts, "remote", addr, "method",
+		      rq->method[0] ? rq->method : "-", "uri", uri, "route", rq->route ? rq->route->pattern : NULL,
+		      "status", rq->status, "bytes", (json_int_t)rq->sent_bytes, "ms",
+		      (double)((now_ns() - rq->t_start_ns) / 1000) / 1000.0, "role", lt_role_name(rq->call.who.role),
+		      "token", (json_int_t)rq->call.who.token_id, "request_id", rq->call.request_id);
 	/* Invalid UTF-8 in a URI makes jansson refuse the line; log it escaped. */
 	if (!o)
 		o = json_pack("{s:s,s:s,s:s,s:i}", "ts", ts, "remote", addr, "uri", "(not UTF-8)", "status",

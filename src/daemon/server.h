@@ -54,8 +54,11 @@ struct req {
 	struct uri uri;   /* decoded path and query; owned */
 	char params[MAX_PARAMS][128]; /* {x} segments of the matched route */
 	const struct route *route;
-	int route_index;              /* into lt_routes; -1 unmatched */
-	struct lt_principal who;
+	int route_index; /* into lt_routes; -1 unmatched */
+	/* What every core call is given: who calls (call.who, from auth.c) and
+	 * this request's id, which the access log, the error log lines and the
+	 * X-Request-Id reply header carry. */
+	struct lt_ctx call;
 	/* Request body, capped by the route's limit (the one its messages
 	 * state) plus body_allowance (sendEdoc's CRLF); a stream route's begin
 	 * may lower both. */
@@ -109,7 +112,6 @@ struct server {
 	pthread_mutex_t log_lock;
 	struct metrics *metrics;
 	struct unit_cache *ucache; /* GET /v1/units/{code} replies; may be NULL */
-	pthread_mutex_t write_lock; /* one change at a time, so the actor is the caller's */
 	atomic_int active;
 	atomic_bool stopping;
 	pthread_t watchdog;
@@ -168,18 +170,10 @@ void reply_error_field(struct req *rq, int lt_status, const char *field, const c
 bool reply_etag(struct req *rq, const char *etag);
 
 /* ---- access (auth.c) ---- */
-/* Fills rq->who from the Authorization header; replies 401 on a bad one. */
+/* Fills rq->call.who from the Authorization header; replies 401 on a bad one. */
 bool auth_identify(struct req *rq);
 bool auth_read(struct req *rq);
-bool auth_write(struct req *rq, const char *code);
-/* Renaming or reorganising code: a manager only strictly below its root. */
-bool auth_reorganise(struct req *rq, const char *code);
-bool auth_admin(struct req *rq);
 
-/* Runs before and after a change: takes the write lock and records the
- * caller as the actor of the change (handlers.c). */
-void write_begin(struct req *rq);
-void write_end(struct req *rq);
 /* The unit object of design.md §7.2 with its lineage (as of a date when
  * as_of is set); NULL (and a reply) on failure. */
 json_t *unit_json(struct req *rq, const struct lt_unit *u, const char *as_of);

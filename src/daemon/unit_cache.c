@@ -1,5 +1,5 @@
 /* The serialized replies of GET /v1/units/{code}, kept while the registry's
- * generation (lt_store_generation) holds: a look-up that hits costs a hash,
+ * generation (lt_registry_generation) holds: a look-up that hits costs a hash,
  * a lock and a copy instead of three read transactions and a JSON build.
  * Direct-mapped, one lock per slot, so threads rarely meet; a slot is
  * simply overwritten by the next code that hashes to it. Sized by the
@@ -12,7 +12,7 @@
 
 struct slot {
 	pthread_mutex_t mu;
-	const void *owner; /* the store the reply was read from */
+	const void *owner; /* the registry the reply was read from */
 	uint64_t gen;
 	char code[LT_CODE_BUFSZ];
 	char etag[48];

@@ -5,8 +5,20 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "lienthong/exchange.h"
+#include "lienthong/text.h"
+
+/* A delivery row's state, which the store keeps as its name. */
+static inline bool lt__dl_is(const struct lt_xdelivery *d, enum lt_delivery_state s)
+{
+	return strcmp(d->state, lt_delivery_state_name(s)) == 0;
+}
+static inline void lt__dl_set(struct lt_xdelivery *d, enum lt_delivery_state s)
+{
+	lt_text_format(d->state, sizeof d->state, "%s", lt_delivery_state_name(s));
+}
 
 /* What a job asks of the group commit: the rows of an accepted package, or
  * a transport acknowledgement. */
@@ -24,6 +36,7 @@ struct lt__job {
 	size_t n_statuses;
 	/* LT__JOB_ACK: the caller's deliveries of ack_doc go to ack_state. */
 	const char *ack_doc, *ack_state;
+	enum lt_delivery_state ack_to; /* ack_state's */
 	int64_t ack_system;
 	char ack_at[32];
 	/* Filled by the committer. */

@@ -66,7 +66,7 @@ static int fan_one(void *vctx, int64_t system_id)
  * claims the waiting row (lt_store_system_code_add), none falls between. */
 static int add_deliveries(struct lt_exchange *x, struct lt_xdelivery *d, struct lt_err *err)
 {
-	if (strcmp(d->state, "pending") != 0) {
+	if (!lt__dl_is(d, LT_DELIVERY_PENDING)) {
 		d->system_id = 0;
 		return lt_store_xdelivery_add(x->store, d, err);
 	}
@@ -79,7 +79,7 @@ static int add_deliveries(struct lt_exchange *x, struct lt_xdelivery *d, struct 
 		       "%sno connected system receives for %s: the document waits "
 		       "up to %d days for one",
 		       o ? "; " : "", d->routed_to, x->hold_days);
-	lt_text_format(d->state, sizeof d->state, "no_system");
+	lt__dl_set(d, LT_DELIVERY_NO_SYSTEM);
 	d->system_id = 0;
 	return lt_store_xdelivery_add(x->store, d, err);
 }

@@ -185,19 +185,46 @@ struct oldest_ctx {
 	lt_oldest_cb cb;
 	void *ctx;
 	int64_t now;
+	int64_t *seen; /* the systems reported with a waiting delivery */
+	size_t n, cap;
 };
 
 static int oldest_one(void *vctx, const struct lt_xwaiting *w)
 {
 	struct oldest_ctx *c = vctx;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 32;
+		int64_t *nv = realloc(c->seen, cap * sizeof *nv);
+		if (!nv)
+			return LT_ENOMEM;
+		c->seen = nv;
+		c->cap = cap;
+	}
+	c->seen[c->n++] = w->system_id;
 	int64_t t = epoch_of(w->oldest_since);
 	return c->cb(c->ctx, w->system_id, t >= 0 && c->now > t ? c->now - t : 0);
+}
+
+/* Every other connected system: nothing waits, 0. */
+static int oldest_zero(void *vctx, const struct lt_system *sys)
+{
+	struct oldest_ctx *c = vctx;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->seen[i] == sys->id)
+			return 0;
+	return c->cb(c->ctx, sys->id, 0);
 }
 
 int lt_exchange_oldest_waiting(struct lt_exchange *x, lt_oldest_cb cb, void *ctx, struct lt_err *err)
 {
 	char now_text[32];
-	struct oldest_ctx c = {cb, ctx, (int64_t)time(NULL)};
+	struct oldest_ctx c = {cb, ctx, (int64_t)time(NULL), NULL, 0, 0};
 	time_text(c.now, now_text);
-	return lt_store_xwaiting(x->store, now_text, oldest_one, &c, err);
+	int rc = lt_store_xwaiting(x->store, now_text, oldest_one, &c, err);
+	if (rc == LT_ENOMEM)
+		lt_err_set(err, LT_ENOMEM, "out of memory");
+	if (rc == LT_OK)
+		rc = lt_store_systems(x->store, oldest_zero, &c, err);
+	free(c.seen);
+	return rc;
 }

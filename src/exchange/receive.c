@@ -15,7 +15,8 @@ static int reply_recipient(void *vctx, const struct lt_xdelivery *d)
 	 * pending, so a replay gets the first reply even after
 	 * acknowledgements; refused, merged and a wait for a system (or its
 	 * end) are said as they are. */
-	bool transport = !strcmp(d->state, "processing") || !strcmp(d->state, "done") || !strcmp(d->state, "fail");
+	enum lt_delivery_state s = LT_DELIVERY_PENDING;
+	bool transport = lt_delivery_state_parse(d->state, &s, NULL) == LT_OK && lt_delivery_ack_state(s);
 	return lt__list_append(c,
 			       lt__xpack(c->err, "the reply's recipient list", "{s:s,s:s?,s:o,s:s,s:s?}", "code",
 					 d->addressed, "routed_to", d->routed_to[0] ? d->routed_to : NULL, "system",
@@ -59,9 +60,9 @@ static int inbox_item(void *vctx, const struct lt_xdelivery *dl, const struct lt
 int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, const struct lt_inbox_query *q,
 		      json_t **out, struct lt_err *err)
 {
-	if (who->role != LT_ROLE_SYSTEM)
-		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
-				  "an inbox belongs to a connected system: use its bearer token");
+	int denied = lt_access_as_system(who, "an inbox belongs to a connected system: use its bearer token", err);
+	if (denied)
+		return denied;
 	if (q->kind && strcmp(q->kind, "edoc") != 0 && strcmp(q->kind, "status") != 0)
 		return lt_err_set(err, LT_EINVAL, "kind must be edoc or status");
 	int limit = q->limit > 0 && q->limit <= 500 ? q->limit : 100;
@@ -157,7 +158,7 @@ static int count_done(void *vctx, const struct lt_xdelivery *d)
 	if (d->system_id != c->system_id)
 		return LT_OK;
 	c->mine_n++;
-	c->done += strcmp(d->state, "done") == 0;
+	c->done += lt__dl_is(d, LT_DELIVERY_DONE);
 	return LT_OK;
 }
 
@@ -184,7 +185,7 @@ int lt__apply_ack(struct lt_exchange *x, struct lt__job *j)
 	/* done is final (the store leaves done deliveries alone): a later
 	 * processing or fail is answered with the state they are still in,
 	 * read in the same transaction as the update. */
-	if (strcmp(j->ack_state, "done") == 0)
+	if (j->ack_to == LT_DELIVERY_DONE)
 		return LT_OK;
 	struct ack_ctx ac = {j->ack_system, 0, 0};
 	rc = lt_store_xdeliveries(x->store, j->ack_doc, count_done, &ac, &j->err);
@@ -193,14 +194,16 @@ int lt__apply_ack(struct lt_exchange *x, struct lt__job *j)
 	return rc;
 }
 
-int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const char *id, const char *state,
-		    json_t **out, struct lt_err *err)
+int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state, json_t **out,
+		    struct lt_err *err)
 {
-	if (!state || (strcmp(state, "done") != 0 && strcmp(state, "fail") != 0 && strcmp(state, "processing") != 0))
+	const struct lt_principal *who = &ctx->who;
+	enum lt_delivery_state to;
+	if (lt_delivery_state_parse(state, &to, NULL) != LT_OK || !lt_delivery_ack_state(to))
 		return lt_err_set(err, LT_EINVAL, "state must be done, fail or processing");
-	if (who->role != LT_ROLE_SYSTEM)
-		return lt_err_set(err, who->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
-				  "only a receiving system acknowledges a document");
+	int denied = lt_access_as_system(who, "only a receiving system acknowledges a document", err);
+	if (denied)
+		return denied;
 	/* Written by the group commit, in one transaction with the sends and
 	 * acknowledgements that other threads queued meanwhile: one fsync for
 	 * all of them, and the reply only once it returned. */
@@ -209,6 +212,7 @@ int lt_exchange_ack(struct lt_exchange *x, const struct lt_principal *who, const
 	job.kind = LT__JOB_ACK;
 	job.ack_doc = id;
 	job.ack_state = state;
+	job.ack_to = to;
 	job.ack_system = who->system_id;
 	lt_time_now(job.ack_at);
 	if (lt__commit_job(x, &job)) {

@@ -212,9 +212,12 @@ static int stat_row(void *vctx, const struct lt_xstat_row *r)
 				   (json_int_t)r->n_01, "answered_06", (json_int_t)r->n_06));
 }
 
-int lt_exchange_stats(struct lt_exchange *x, const char *from, const char *to, const char *by, json_t **out,
-		      struct lt_err *err)
+int lt_exchange_stats(struct lt_exchange *x, const struct lt_principal *who, const char *from, const char *to,
+		      const char *by, json_t **out, struct lt_err *err)
 {
+	int denied = lt_access_identified(who, "exchange statistics", err);
+	if (denied)
+		return denied;
 	if (!by || !*by)
 		by = "day";
 	if (strcmp(by, "day") && strcmp(by, "month") && strcmp(by, "sender") && strcmp(by, "recipient"))
@@ -277,9 +280,13 @@ static int expire_held(struct lt_exchange *x, const char *today, struct lt_err *
 	return rc;
 }
 
-int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed, struct lt_err *err)
+int lt_exchange_expire(struct lt_exchange *x, const struct lt_ctx *ctx, const char *today, size_t *removed,
+		       struct lt_err *err)
 {
 	*removed = 0;
+	int denied = lt_access_admin(&ctx->who, err);
+	if (denied)
+		return denied;
 	int hrc = expire_held(x, today, err);
 	if (hrc)
 		return hrc;
@@ -308,4 +315,29 @@ int lt_exchange_expire(struct lt_exchange *x, const char *today, size_t *removed
 	*removed = rc == LT_OK ? c.n : 0;
 	free(c.ids);
 	return rc;
+}
+
+int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, const char *kind, const char *doc_id,
+		     lt_xdoc_cb cb, void *ctx, struct lt_err *err)
+{
+	int denied = lt_access_as_system(who, "only a connected system lists what it sent", err);
+	if (denied)
+		return denied;
+	/* A doc_id filters only when it names a document this system sent: the
+	 * SDK leaks ids of received documents into later calls. */
+	struct lt_xdoc one;
+	if (doc_id && lt_store_xdoc_get(x->store, doc_id, &one, NULL) == LT_OK && one.system_id == who->system_id)
+		return cb(ctx, &one);
+	return lt_store_xsent(x->store, who->system_id, kind, cb, ctx, err);
+}
+
+int lt_exchange_doc_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx,
+			       struct lt_err *err)
+{
+	return lt_store_xdeliveries(x->store, doc, cb, ctx, err);
+}
+
+int lt_exchange_doc_statuses(struct lt_exchange *x, const char *doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err)
+{
+	return lt_store_xstatuses(x->store, doc, cb, ctx, err);
 }

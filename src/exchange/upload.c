@@ -27,13 +27,13 @@ struct lt_upload {
 	struct lt_err fail_err;
 };
 
-int lt_upload_begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
-		    struct lt_err *err)
+int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
 {
-	if (sender->role != LT_ROLE_SYSTEM || sender->system_id <= 0)
-		return lt_err_set(err, sender->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
-				  "only a connected system sends documents: use the bearer token from "
-				  "'lienthong system add'");
+	const struct lt_principal *sender = &ctx->who;
+	int denied = lt_access_as_system(
+	    sender, "only a connected system sends documents: use the bearer token from 'lienthong system add'", err);
+	if (denied)
+		return denied;
 	struct lt_upload *u = calloc(1, sizeof *u);
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -115,7 +115,7 @@ struct route_set {
 };
 
 static int add_delivery(struct route_set *rs, const char *doc, const char *addressed, const char *routed,
-			const char *state, const char *reason, const char *now)
+			enum lt_delivery_state state, const char *reason, const char *now)
 {
 	for (size_t i = 0; i < rs->n; i++)
 		if (strcmp(rs->v[i].addressed, addressed) == 0 && strcmp(rs->v[i].routed_to, routed) == 0)
@@ -133,13 +133,13 @@ static int add_delivery(struct route_set *rs, const char *doc, const char *addre
 	lt_text_format(d->doc, sizeof d->doc, "%s", doc);
 	lt_text_format(d->addressed, sizeof d->addressed, "%s", addressed);
 	lt_text_format(d->routed_to, sizeof d->routed_to, "%s", routed);
-	lt_text_format(d->state, sizeof d->state, "%s", state);
+	lt__dl_set(d, state);
 	lt_text_format(d->reason, sizeof d->reason, "%s", reason);
 	lt_text_format(d->updated, sizeof d->updated, "%s", now);
 	/* A code reached through two addressed codes is delivered once. */
-	for (size_t i = 0; i + 1 < rs->n && !strcmp(state, "pending"); i++)
-		if (!strcmp(rs->v[i].state, "pending") && strcmp(rs->v[i].routed_to, routed) == 0) {
-			lt_text_format(d->state, sizeof d->state, "merged");
+	for (size_t i = 0; i + 1 < rs->n && state == LT_DELIVERY_PENDING; i++)
+		if (lt__dl_is(&rs->v[i], LT_DELIVERY_PENDING) && strcmp(rs->v[i].routed_to, routed) == 0) {
+			lt__dl_set(d, LT_DELIVERY_MERGED);
 			lt_text_format(d->reason, sizeof d->reason, "delivered once, with the copy addressed to %s",
 				 rs->v[i].addressed);
 			break;
@@ -165,25 +165,25 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 		if (orc && orc != LT_ENOTFOUND)
 			return lt_err_set(err, orc, "%s", e.msg);
 		if (orc == LT_OK && strcmp(o.status, "active") == 0)
-			return add_delivery(rs, doc, code, code, "pending", "", now) ? LT_ENOMEM : LT_OK;
+			return add_delivery(rs, doc, code, code, LT_DELIVERY_PENDING, "", now) ? LT_ENOMEM : LT_OK;
 		if (orc)
 			lt_text_format(reason, sizeof reason, "%s is not an organisation held by the registry", code);
 		else
 			lt_text_format(reason, sizeof reason, "organisation %s is %s", code, o.status);
-		return add_delivery(rs, doc, code, "", "refused", reason, now) ? lt_err_set(err, LT_ENOMEM, "out of memory")
+		return add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now) ? lt_err_set(err, LT_ENOMEM, "out of memory")
 									       : LT_OK;
 	}
 	int rc = lt_registry_get(x->reg, code, NULL, &u, &e);
 	if (rc == LT_ENOTFOUND) {
 		lt_text_format(reason, sizeof reason, "%s is not a code of the registry", code);
-		return add_delivery(rs, doc, code, "", "refused", reason, now)
+		return add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now)
 			   ? lt_err_set(err, LT_ENOMEM, "out of memory")
 			   : LT_OK;
 	}
 	if (rc)
 		return lt_err_set(err, rc, "%s", e.msg);
 	if (u.status == LT_UNIT_ACTIVE)
-		return add_delivery(rs, doc, code, code, "pending", "", now)
+		return add_delivery(rs, doc, code, code, LT_DELIVERY_PENDING, "", now)
 			   ? lt_err_set(err, LT_ENOMEM, "out of memory")
 			   : LT_OK;
 	struct lt_codelist cur = {0};
@@ -193,12 +193,12 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 	}
 	if (cur.n == 0) {
 		lt_text_format(reason, sizeof reason, "%s closed on %s and has no active successor", code, u.valid_to);
-		rc = add_delivery(rs, doc, code, "", "refused", reason, now);
+		rc = add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now);
 	}
 	for (size_t i = 0; i < cur.n && rc == LT_OK; i++) {
 		lt_text_format(reason, sizeof reason, "%s closed on %s; routed to its successor %s", code, u.valid_to,
 			 cur.codes[i]);
-		rc = add_delivery(rs, doc, code, cur.codes[i], "pending", reason, now);
+		rc = add_delivery(rs, doc, code, cur.codes[i], LT_DELIVERY_PENDING, reason, now);
 	}
 	lt_codelist_free(&cur);
 	return rc == LT_ENOMEM ? lt_err_set(err, LT_ENOMEM, "out of memory") : rc;
@@ -222,7 +222,7 @@ struct orig_ctx {
 static int route_again(void *vctx, const struct lt_xdelivery *d)
 {
 	struct orig_ctx *c = vctx;
-	if (!d->routed_to[0] || strcmp(d->state, "merged") == 0)
+	if (!d->routed_to[0] || lt__dl_is(d, LT_DELIVERY_MERGED))
 		return LT_OK;
 	return route_one(c->x, c->rs, c->doc, d->routed_to, c->now, c->err);
 }
@@ -262,7 +262,7 @@ struct party_ctx {
 static int is_recipient(void *vctx, const struct lt_xdelivery *d)
 {
 	struct party_ctx *c = vctx;
-	if (c->found || strcmp(d->state, "refused") == 0)
+	if (c->found || lt__dl_is(d, LT_DELIVERY_REFUSED))
 		return LT_OK;
 	if (strcmp(d->routed_to, c->code) == 0 || strcmp(d->addressed, c->code) == 0) {
 		c->found = true;
@@ -370,7 +370,7 @@ static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p,
 	/* The status joins the trace of the document it answers, for each
 	 * recipient it reached. */
 	for (size_t i = 0; i < rs->n; i++) {
-		if (strcmp(rs->v[i].state, "pending") != 0)
+		if (!lt__dl_is(&rs->v[i], LT_DELIVERY_PENDING))
 			continue;
 		struct lt_xstatus *nv = realloc(j->statuses, (j->n_statuses + 1) * sizeof *nv);
 		if (!nv)
@@ -543,9 +543,9 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	size_t live = 0;
 	char why[LT_ERR_MSG_MAX] = "";
 	for (size_t i = 0; i < rs.n; i++) {
-		live += strcmp(rs.v[i].state, "pending") == 0;
+		live += lt__dl_is(&rs.v[i], LT_DELIVERY_PENDING);
 		size_t o = strlen(why);
-		if (strcmp(rs.v[i].state, "refused") == 0 && o + 3 < sizeof why)
+		if (lt__dl_is(&rs.v[i], LT_DELIVERY_REFUSED) && o + 3 < sizeof why)
 			lt_text_format(why + o, sizeof why - o, "%s%s", o ? "; " : "", rs.v[i].reason);
 	}
 	if (live == 0) {

@@ -26,9 +26,10 @@ static int one_of(const char *v, const char *const *allowed, const char *what, s
 	return lt_err_set(err, LT_EINVAL, "%s '%.40s' is not one of the allowed values", what, v);
 }
 
-int lt_org_add(struct lt_store *s, const struct lt_principal *who, const struct lt_org *in, struct lt_org *out,
+int lt_org_add(struct lt_store *s, const struct lt_ctx *ctx, const struct lt_org *in, struct lt_org *out,
 	       struct lt_err *err)
 {
+	const struct lt_principal *who = &ctx->who;
 	static const char *const kinds[] = {"enterprise", "cooperative", "dependent", NULL};
 	static const char *const statuses[] = {"active", "suspended", "dissolved", NULL};
 	int rc = lt_access_org_write(who, err);

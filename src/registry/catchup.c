@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/access.h"
 #include "lienthong/ops.h"
 #include "registry_impl.h"
 
@@ -199,9 +200,13 @@ static int apply(struct lt_registry *r, json_t *item, int64_t seq, int64_t *max_
 	return rc;
 }
 
-int lt_registry_catch_up(struct lt_registry *r, json_t *items, int64_t *applied, struct lt_err *err)
+int lt_registry_catch_up(struct lt_registry *r, const struct lt_ctx *ctx, json_t *items, int64_t *applied,
+			 struct lt_err *err)
 {
 	*applied = 0;
+	int denied = lt_access_admin(&ctx->who, err);
+	if (denied)
+		return denied;
 	if (!json_is_array(items))
 		return lt_err_set(err, LT_EINVAL, "the change feed's reply has no items array");
 	int rc = lt_store_begin(r->store, err);

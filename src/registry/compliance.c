@@ -190,7 +190,7 @@ int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **o
 	struct lt_request_query rq = {0};
 	if (rc == LT_OK)
 		rc = lt_store_requests(r->store, &rq, on_request, &rep, err);
-	char cursor[LT_CODE_BUFSZ] = "";
+	char cursor[LT_CURSOR_BUFSZ] = "";
 	while (rc == LT_OK) {
 		struct lt_search q = {.status = LT_FILTER_ACTIVE, .limit = 500, .cursor = cursor};
 		if ((rc = lt_registry_search(r, &q, on_unit, &rep, cursor, err)) || !cursor[0])

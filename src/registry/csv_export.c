@@ -73,7 +73,7 @@ int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, c
 	} else {
 		/* Page through the whole table in tree order; the cursor is empty
 		 * after the last page. */
-		char cursor[LT_CODE_BUFSZ] = "";
+		char cursor[LT_CURSOR_BUFSZ] = "";
 		do {
 			struct lt_search q = {.status = LT_FILTER_ACTIVE, .limit = 500, .cursor = cursor};
 			rc = lt_registry_search(r, &q, put_page_unit, &(struct page){out, 0}, cursor, err);

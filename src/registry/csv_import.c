@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lienthong/access.h"
 #include "registry_impl.h"
 #include "lienthong/text.h"
 
@@ -313,11 +314,15 @@ static long refused_line(const struct row *rows, size_t n, const char *code)
 
 /* Writes one checked row, or reports why the registry refuses it; rows/n
  * is the whole sorted file, to say when a parent was refused itself. */
-static int import_row(struct lt_registry *r, int64_t change_id, const struct row *row, const struct row *rows,
-		      size_t n, struct lt_import_report *rep, struct lt_unit *u, bool *refused, struct lt_err *err)
+static int import_row(struct lt_registry *r, const struct lt_ctx *ctx, int64_t change_id, const struct row *row,
+		      const struct row *rows, size_t n, struct lt_import_report *rep, struct lt_unit *u, bool *refused,
+		      struct lt_err *err)
 {
 	char msg[LT_ERR_MSG_MAX + 64];
 	*refused = true;
+	struct lt_err denied = {0};
+	if (lt_access_write(&ctx->who, row->code, &denied))
+		return report(rep, row->line, row->code, denied.msg), LT_OK;
 	int rc = lt_store_unit_get(r->store, row->code, u, NULL);
 	if (rc == LT_OK) {
 		if (u->status == LT_UNIT_CLOSED)
@@ -378,7 +383,7 @@ static int import_row(struct lt_registry *r, int64_t change_id, const struct row
 	u->version = 1;
 	if ((rc = lt_store_unit_put(r->store, u, err)))
 		return rc;
-	return lt__event_add(r, change_id, "import", u, u->valid_from, NULL, err);
+	return lt__event_add(r, ctx, change_id, "import", u, u->valid_from, NULL, err);
 }
 
 static int cmp_error_line(const void *a, const void *b)
@@ -404,11 +409,15 @@ static void sort_errors(json_t *errors)
 	free(v);
 }
 
-int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_report *rep, struct lt_err *err)
+int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in, struct lt_import_report *rep,
+			   struct lt_err *err)
 {
 	memset(rep, 0, sizeof *rep);
 	rep->errors = json_array();
 	rep->warnings = json_array();
+	int denied = lt_access_import(&ctx->who, err);
+	if (denied)
+		return denied;
 	struct parse p = {.rep = rep};
 	struct csv_parser csv;
 	if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
@@ -470,7 +479,7 @@ int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_rep
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 	if (rc == LT_OK && (rc = lt_store_begin(r->store, err)) == LT_OK) {
 		int64_t change_id = 0;
-		rc = lt__change_add(r, "import", NULL, "", NULL, json_pack("{s:I}", "rows", (json_int_t)p.n),
+		rc = lt__change_add(r, ctx, "import", NULL, "", NULL, json_pack("{s:I}", "rows", (json_int_t)p.n),
 				    &change_id, err);
 		if (rc == LT_OK)
 			rc = lt_store_bulk(r->store, true, err);
@@ -479,7 +488,7 @@ int lt_registry_import_csv(struct lt_registry *r, FILE *in, struct lt_import_rep
 		for (size_t i = 0; rc == LT_OK && i < p.n; i++) {
 			bool refused = p.rows[i].bad;
 			if (!refused)
-				rc = import_row(r, change_id, &p.rows[i], p.rows, p.n, rep, u, &refused, err);
+				rc = import_row(r, ctx, change_id, &p.rows[i], p.rows, p.n, rep, u, &refused, err);
 			if (!refused)
 				rep->imported++;
 			else

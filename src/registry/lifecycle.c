@@ -2,16 +2,18 @@
  * one transaction: the unit row, its change record and its event, or nothing. */
 #include <string.h>
 
+#include "lienthong/access.h"
 #include "registry_impl.h"
 
-int lt_registry_issue(struct lt_registry *r, const struct lt_issue *req, struct lt_unit *created,
-		      struct lt_err *err)
+int lt_registry_issue(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_issue *req,
+		      struct lt_unit *created, struct lt_err *err)
 {
 	char parent[LT_CODE_BUFSZ], effective[LT_DATE_BUFSZ], reorganized[LT_DATE_BUFSZ] = "";
 	struct lt_decision d;
 	int rc;
-	if ((rc = lt__code_canon(req->parent, parent, err)) || (rc = lt__name_check(req->name, err)) ||
-	    (rc = lt__contact_check(&req->contact, err)) || (rc = lt__decision_check(&req->decision, &d, err)) ||
+	if ((rc = lt__code_canon(req->parent, parent, err)) || (rc = lt_access_write(&ctx->who, parent, err)) ||
+	    (rc = lt__name_check(req->name, err)) || (rc = lt__contact_check(&req->contact, err)) ||
+	    (rc = lt__decision_check(&req->decision, &d, err)) ||
 	    (rc = lt__effective_check(req->effective, effective, err)))
 		return rc;
 	if (req->reorganized[0] && lt_date_parse(req->reorganized, reorganized, err))
@@ -40,10 +42,10 @@ int lt_registry_issue(struct lt_registry *r, const struct lt_issue *req, struct 
 	snprintf(u.reorganized, sizeof u.reorganized, "%s", reorganized);
 	lt_date_today(u.recorded);
 	u.version = 1;
-	if ((rc = lt__change_add(r, "issue", &d, effective, reorganized,
-				 json_pack("{s:[s]}", "created", u.code), &change_id, err)) ||
+	if ((rc = lt__change_add(r, ctx, "issue", &d, effective, reorganized, json_pack("{s:[s]}", "created", u.code),
+				 &change_id, err)) ||
 	    (rc = lt_store_unit_put(r->store, &u, err)) ||
-	    (rc = lt__event_add(r, change_id, "issue", &u, effective, NULL, err)))
+	    (rc = lt__event_add(r, ctx, change_id, "issue", &u, effective, NULL, err)))
 		goto done;
 done:
 	LT_TXN_END(r, rc, err);
@@ -63,12 +65,13 @@ static int version_check(const struct lt_unit *u, int64_t if_version, struct lt_
 			  (long long)u->version, (long long)if_version);
 }
 
-int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_contact *c, int64_t if_version,
-		       struct lt_unit *out, struct lt_err *err)
+int lt_registry_update(struct lt_registry *r, const struct lt_ctx *ctx, const char *code, const struct lt_contact *c,
+		       int64_t if_version, struct lt_unit *out, struct lt_err *err)
 {
 	char canon[LT_CODE_BUFSZ], today[LT_DATE_BUFSZ];
 	int rc;
-	if ((rc = lt__code_canon(code, canon, err)) || (rc = lt__contact_check(c, err)))
+	if ((rc = lt__code_canon(code, canon, err)) || (rc = lt_access_write(&ctx->who, canon, err)) ||
+	    (rc = lt__contact_check(c, err)))
 		return rc;
 	if ((rc = lt_store_begin(r->store, err)))
 		return rc;
@@ -90,7 +93,7 @@ int lt_registry_update(struct lt_registry *r, const char *code, const struct lt_
 	/* Contact data needs no decision, so the change has none: it is kept
 	 * out of the compliance report by its kind. */
 	if ((rc = lt_store_unit_put(r->store, &u, err)) ||
-	    (rc = lt__event_add(r, 0, "update", &u, today, NULL, err)))
+	    (rc = lt__event_add(r, ctx, 0, "update", &u, today, NULL, err)))
 		goto done;
 done:
 	LT_TXN_END(r, rc, err);
@@ -99,14 +102,16 @@ done:
 	return rc;
 }
 
-int lt_registry_rename(struct lt_registry *r, const char *code, const char *name, const struct lt_decision *dec,
-		       const char *effective_in, int64_t if_version, struct lt_unit *out, struct lt_err *err)
+int lt_registry_rename(struct lt_registry *r, const struct lt_ctx *ctx, const char *code, const char *name,
+		       const struct lt_decision *dec, const char *effective_in, int64_t if_version, struct lt_unit *out,
+		       struct lt_err *err)
 {
 	char canon[LT_CODE_BUFSZ], effective[LT_DATE_BUFSZ];
 	struct lt_decision d;
 	int rc;
-	if ((rc = lt__code_canon(code, canon, err)) || (rc = lt__name_check(name, err)) ||
-	    (rc = lt__decision_check(dec, &d, err)) || (rc = lt__effective_check(effective_in, effective, err)))
+	if ((rc = lt__code_canon(code, canon, err)) || (rc = lt_access_reorganise(&ctx->who, canon, err)) ||
+	    (rc = lt__name_check(name, err)) || (rc = lt__decision_check(dec, &d, err)) ||
+	    (rc = lt__effective_check(effective_in, effective, err)))
 		return rc;
 	if ((rc = lt_store_begin(r->store, err)))
 		return rc;
@@ -125,13 +130,13 @@ int lt_registry_rename(struct lt_registry *r, const char *code, const char *name
 	lt_date_today(u.recorded);
 	u.reorganized[0] = '\0';
 	u.version++;
-	if ((rc = lt__change_add(r, "rename", &d, effective, NULL, json_pack("{s:s}", "renamed", canon), &change_id,
-				 err)) ||
+	if ((rc = lt__change_add(r, ctx, "rename", &d, effective, NULL, json_pack("{s:s}", "renamed", canon),
+				 &change_id, err)) ||
 	    (rc = lt_store_unit_put(r->store, &u, err))) {
 		json_decref(extra);
 		goto done;
 	}
-	rc = lt__event_add(r, change_id, "rename", &u, effective, extra, err);
+	rc = lt__event_add(r, ctx, change_id, "rename", &u, effective, extra, err);
 done:
 	LT_TXN_END(r, rc, err);
 	if (rc == LT_OK && out)

@@ -105,7 +105,7 @@ static int records_csv(const struct lt_principal *who, int level, const json_t *
 	return rc;
 }
 
-int lt_registry_add_records(struct lt_registry *r, const struct lt_principal *who, int level, const json_t *records,
+int lt_registry_add_records(struct lt_registry *r, const struct lt_ctx *ctx, int level, const json_t *records,
 			    struct lt_import_report *rep, struct lt_err *err)
 {
 	memset(rep, 0, sizeof *rep);
@@ -113,10 +113,11 @@ int lt_registry_add_records(struct lt_registry *r, const struct lt_principal *wh
 	rep->warnings = json_array();
 	if (!rep->errors || !rep->warnings)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	const struct lt_principal *who = &ctx->who;
 	int rc;
 	/* Only an admin or a manager adds units; a manager's scope is judged
 	 * per record below. */
-	if (who->role != LT_ROLE_MANAGER && (rc = lt_access_write(who, NULL, err)))
+	if ((rc = lt_access_import(who, err)))
 		return rc;
 	if (level < 1 || level > 4)
 		return lt_err_set(err, LT_EINVAL, "level %d: records are of levels 1 to 4", level);
@@ -130,7 +131,7 @@ int lt_registry_add_records(struct lt_registry *r, const struct lt_principal *wh
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 	if (rc == LT_OK) {
 		struct lt_import_report imp;
-		rc = lt_registry_import_csv(r, in, &imp, err);
+		rc = lt_registry_import_csv(r, ctx, in, &imp, err);
 		/* Line 1 of the CSV is its header: line k+1 is record k. */
 		size_t i;
 		json_t *e;

@@ -29,9 +29,20 @@ void lt_registry_close(struct lt_registry *r)
 
 struct lt_store *lt_registry_store(struct lt_registry *r) { return r->store; }
 
-void lt_registry_set_actor(struct lt_registry *r, const char *actor)
+uint64_t lt_registry_generation(struct lt_registry *r)
 {
-	snprintf(r->actor, sizeof r->actor, "%s", actor ? actor : "");
+	return lt_store_generation(r->store);
+}
+
+int lt_registry_last_seq(struct lt_registry *r, int64_t *out, struct lt_err *err)
+{
+	return lt_store_last_seq(r->store, out, err);
+}
+
+int lt_registry_health(struct lt_registry *r, int64_t *last_seq, struct lt_err *err)
+{
+	int rc = lt_store_ping(r->store, err);
+	return rc ? rc : lt_store_last_seq(r->store, last_seq, err);
 }
 
 /* ---- shared checks ---- */
@@ -123,8 +134,8 @@ int lt__contact_check(const struct lt_contact *c, struct lt_err *err)
 	return LT_OK;
 }
 
-int lt__change_add(struct lt_registry *r, const char *kind, const struct lt_decision *d, const char *effective,
-		   const char *reorganized, json_t *summary, int64_t *id, struct lt_err *err)
+int lt__change_add(struct lt_registry *r, const struct lt_ctx *ctx, const char *kind, const struct lt_decision *d,
+		   const char *effective, const char *reorganized, json_t *summary, int64_t *id, struct lt_err *err)
 {
 	struct lt_change c = {0};
 	snprintf(c.kind, sizeof c.kind, "%s", kind);
@@ -132,7 +143,7 @@ int lt__change_add(struct lt_registry *r, const char *kind, const struct lt_deci
 	snprintf(c.reorganized, sizeof c.reorganized, "%s", reorganized && *reorganized ? reorganized : effective);
 	lt_time_now(c.at);
 	lt_date_today(c.recorded);
-	snprintf(c.actor, sizeof c.actor, "%s", r->actor);
+	lt_ctx_actor(ctx, c.actor, sizeof c.actor);
 	if (d)
 		c.decision = *d;
 	char *text = summary ? json_dumps(summary, JSON_COMPACT) : NULL;
@@ -145,8 +156,8 @@ int lt__change_add(struct lt_registry *r, const char *kind, const struct lt_deci
 	return rc;
 }
 
-int lt__event_add(struct lt_registry *r, int64_t change_id, const char *kind, const struct lt_unit *u,
-		  const char *effective, json_t *extra, struct lt_err *err)
+int lt__event_add(struct lt_registry *r, const struct lt_ctx *ctx, int64_t change_id, const char *kind,
+		  const struct lt_unit *u, const char *effective, json_t *extra, struct lt_err *err)
 {
 	struct lt_event ev = {0};
 	ev.change_id = change_id;
@@ -157,8 +168,9 @@ int lt__event_add(struct lt_registry *r, int64_t change_id, const char *kind, co
 	snprintf(ev.effective, sizeof ev.effective, "%s", effective);
 	json_t *data = extra ? extra : json_object();
 	json_object_set_new(data, "unit", lt_unit_to_json(u, NULL, NULL));
-	if (r->actor[0])
-		json_object_set_new(data, "actor", json_string(r->actor));
+	char actor[128];
+	lt_ctx_actor(ctx, actor, sizeof actor);
+	json_object_set_new(data, "actor", json_string(actor));
 	ev.data = json_dumps(data, JSON_COMPACT);
 	json_decref(data);
 	if (!ev.data)
@@ -410,18 +422,12 @@ struct search_ctx {
 	lt_unit_cb cb;
 	void *ctx;
 	int count;
-	char last[LT_CODE_BUFSZ];
-	bool by_rowid;
 };
 
 static int search_row(void *vctx, const struct lt_unit *u)
 {
 	struct search_ctx *s = vctx;
 	s->count++;
-	if (s->by_rowid)
-		snprintf(s->last, sizeof s->last, "@%lld", (long long)u->rowid);
-	else
-		lt_code_rev(u->code, s->last);
 	return s->cb(s->ctx, u);
 }
 
@@ -500,30 +506,19 @@ int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit
 			return err ? err->status : LT_EINVAL;
 		sq.under = under;
 	}
-	/* Name searches page by row number ("@123"), the others in tree order
-	 * by reversed code. */
-	sq.by_rowid = sq.text_fold && sq.text_fold[0];
-	if (q->cursor && q->cursor[0]) {
-		char *end;
-		if (sq.by_rowid && q->cursor[0] == '@' && (sq.after_rowid = strtoll(q->cursor + 1, &end, 10)) > 0 &&
-		    !*end) {
-			/* a row cursor */
-		} else if (!sq.by_rowid && strlen(q->cursor) < LT_CODE_BUFSZ &&
-			   strspn(q->cursor, "ABCDEFGHIJKW0123456789.") == strlen(q->cursor)) {
-			sq.after = q->cursor;
-		} else {
-			return lt_err_set(err, LT_EINVAL, "cursor is not one this server gave out for this query");
-		}
-	}
+	/* The store makes the cursors and reads them back. */
+	if (q->cursor && q->cursor[0])
+		sq.cursor = q->cursor;
 	sq.level = q->level;
 	sq.status = q->status;
 	sq.limit = limit;
-	struct search_ctx s = {cb, ctx, 0, "", sq.by_rowid};
-	int rc = lt_store_search(r->store, &sq, search_row, &s, err);
+	struct search_ctx s = {cb, ctx, 0};
+	char last[LT_CURSOR_BUFSZ];
+	int rc = lt_store_search(r->store, &sq, search_row, &s, last, err);
 	if (rc)
 		return rc;
 	if (next_cursor)
-		snprintf(next_cursor, LT_CODE_BUFSZ, "%s", s.count == limit ? s.last : "");
+		snprintf(next_cursor, LT_CURSOR_BUFSZ, "%s", s.count == limit ? last : "");
 	return LT_OK;
 }
 

@@ -6,7 +6,6 @@
 
 struct lt_registry {
 	struct lt_store *store;
-	char actor[128];
 };
 
 /* Checks a decision is complete and normalises its date. */
@@ -17,14 +16,15 @@ int lt__effective_check(const char *in, char out[LT_DATE_BUFSZ], struct lt_err *
 int lt__name_check(const char *name, struct lt_err *err);
 int lt__contact_check(const struct lt_contact *c, struct lt_err *err);
 
-/* Records a change (the decision behind one operation); sets *id. */
-int lt__change_add(struct lt_registry *r, const char *kind, const struct lt_decision *d, const char *effective,
-		   const char *reorganized, json_t *summary, int64_t *id, struct lt_err *err);
+/* Records a change (the decision behind one operation), ctx->who as its
+ * actor; sets *id. */
+int lt__change_add(struct lt_registry *r, const struct lt_ctx *ctx, const char *kind, const struct lt_decision *d,
+		   const char *effective, const char *reorganized, json_t *summary, int64_t *id, struct lt_err *err);
 
 /* Appends an event carrying the unit's state after the change; extra (may be
  * NULL) is merged into the event data and its reference is stolen. */
-int lt__event_add(struct lt_registry *r, int64_t change_id, const char *kind, const struct lt_unit *u,
-		  const char *effective, json_t *extra, struct lt_err *err);
+int lt__event_add(struct lt_registry *r, const struct lt_ctx *ctx, int64_t change_id, const char *kind,
+		  const struct lt_unit *u, const char *effective, json_t *extra, struct lt_err *err);
 
 /* A child code under parent: the wanted number if it was never used, else
  * (wanted == 0) the smallest never-used number. */

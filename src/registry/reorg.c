@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/access.h"
 #include "registry_impl.h"
 #include "util/grow.h"
 
@@ -12,6 +13,7 @@ static const char *kind_names[] = {"move", "split", "merge", "dissolve"};
 
 struct reorg {
 	struct lt_registry *r;
+	const struct lt_ctx *ctx;
 	const struct lt_reorg *req;
 	const char *kind;
 	struct lt_decision d;
@@ -129,7 +131,7 @@ static int close_unit(struct reorg *g, struct lt_unit *u, const char *const *suc
 	for (size_t i = 0; i < n_succ; i++)
 		if ((rc = lt_store_lineage_add(g->r->store, u->code, succ[i], g->change_id, g->err)))
 			return rc;
-	if ((rc = lt__event_add(g->r, g->change_id, g->kind, u, g->effective,
+	if ((rc = lt__event_add(g->r, g->ctx, g->change_id, g->kind, u, g->effective,
 				json_pack("{s:o}", "successors", codes_json(succ, n_succ)), g->err)))
 		return rc;
 	return lt_codelist_add(&g->res->closed, u->code) ? oom(g->err) : LT_OK;
@@ -162,7 +164,7 @@ static int new_unit(struct reorg *g, const struct lt_new_unit *spec, struct lt_u
 	memset(&out->contact, 0, sizeof out->contact);
 	init_created(g, out, &p);
 	if ((rc = lt_store_unit_put(g->r->store, out, g->err)) ||
-	    (rc = lt__event_add(g->r, g->change_id, g->kind, out, g->effective, NULL, g->err)))
+	    (rc = lt__event_add(g->r, g->ctx, g->change_id, g->kind, out, g->effective, NULL, g->err)))
 		return rc;
 	return lt_codelist_add(&g->res->created, out->code) ? oom(g->err) : LT_OK;
 }
@@ -192,7 +194,7 @@ static int move_subtree(struct reorg *g, struct lt_unit *old, const struct lt_un
 	init_created(g, &nu, parent);
 	const char *pred = old->code, *succ = nu.code;
 	if ((rc = lt_store_unit_put(g->r->store, &nu, g->err)) ||
-	    (rc = lt__event_add(g->r, g->change_id, g->kind, &nu, g->effective,
+	    (rc = lt__event_add(g->r, g->ctx, g->change_id, g->kind, &nu, g->effective,
 				json_pack("{s:o}", "predecessors", codes_json(&pred, 1)), g->err)))
 		goto out;
 	if (lt_codelist_add(&g->res->created, nu.code) || add_moved(g->res, old->code, nu.code)) {
@@ -227,7 +229,7 @@ static int mark_predecessors(struct reorg *g, struct lt_unit *target, const stru
 	target->version++;
 	int rc = lt_store_unit_put(g->r->store, target, g->err);
 	if (rc == LT_OK)
-		rc = lt__event_add(g->r, g->change_id, g->kind, target, g->effective,
+		rc = lt__event_add(g->r, g->ctx, g->change_id, g->kind, target, g->effective,
 				   json_pack("{s:o}", "predecessors", codes_json(preds, n)), g->err);
 	free(preds);
 	return rc;
@@ -480,6 +482,20 @@ static int check_shape(const struct lt_reorg *q, const char *kind, struct lt_err
 	return LT_OK;
 }
 
+/* A manager reorganises only strictly below its root, and places new units
+ * and merges only inside its subtree. */
+static int may_reorganise(const struct lt_principal *who, const struct lt_reorg *q, struct lt_err *err)
+{
+	int rc = LT_OK;
+	for (size_t i = 0; rc == LT_OK && i < q->n_from; i++)
+		rc = lt_access_reorganise(who, q->from[i], err);
+	for (size_t i = 0; rc == LT_OK && q->into && i < q->n_into; i++)
+		rc = lt_access_write(who, q->into[i].parent, err);
+	if (rc == LT_OK && q->into_code[0])
+		rc = lt_access_write(who, q->into_code, err);
+	return rc;
+}
+
 static json_t *request_summary(const struct lt_reorg *q)
 {
 	json_t *from = json_array();
@@ -491,10 +507,10 @@ static json_t *request_summary(const struct lt_reorg *q)
 	return o;
 }
 
-int lt_registry_reorganize(struct lt_registry *r, const struct lt_reorg *q, struct lt_reorg_result *res,
-			   struct lt_err *err)
+int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *q,
+			   struct lt_reorg_result *res, struct lt_err *err)
 {
-	struct reorg g = {.r = r, .req = q, .res = res, .err = err};
+	struct reorg g = {.r = r, .ctx = ctx, .req = q, .res = res, .err = err};
 	memset(res, 0, sizeof *res);
 	if ((unsigned)q->kind > LT_REORG_DISSOLVE)
 		return lt_err_set(err, LT_EINVAL, "kind must be move, split, merge or dissolve");
@@ -506,7 +522,7 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_reorg *q, stru
 		return lt_err_field(err, lt_err_prefix(err, "reorganized: "), "reorganized");
 	if (!q->reorganized[0])
 		memcpy(g.reorganized, g.effective, sizeof g.reorganized);
-	if ((rc = check_shape(q, g.kind, err)))
+	if ((rc = may_reorganise(&ctx->who, q, err)) || (rc = check_shape(q, g.kind, err)))
 		return rc;
 	struct lt_unit *from = calloc(q->n_from, sizeof *from);
 	if (!from)
@@ -515,8 +531,8 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_reorg *q, stru
 		free(from);
 		return rc;
 	}
-	if ((rc = load_from(&g, from)) ||
-	    (rc = lt__change_add(r, g.kind, &g.d, g.effective, g.reorganized, request_summary(q), &g.change_id, err)))
+	if ((rc = load_from(&g, from)) || (rc = lt__change_add(r, ctx, g.kind, &g.d, g.effective, g.reorganized,
+							       request_summary(q), &g.change_id, err)))
 		goto done;
 	res->id = g.change_id;
 	switch (q->kind) {

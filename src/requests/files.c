@@ -93,9 +93,10 @@ static int may_add(struct lt_requests *q, const struct lt_principal *who, int64_
 	return rc;
 }
 
-int lt_request_upload_begin(struct lt_requests *q, const struct lt_principal *who, int64_t id, const char *name,
+int lt_request_upload_begin(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id, const char *name,
 			    const char *content_type, struct lt_request_upload **out, struct lt_err *err)
 {
+	const struct lt_principal *who = &ctx->who;
 	if (!name || !name[0] || strlen(name) > 255 || !lt_text_is_clean_utf8(name) || strchr(name, '/') ||
 	    strchr(name, '\t'))
 		return lt_err_set(err, LT_EINVAL,

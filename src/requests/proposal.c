@@ -312,7 +312,7 @@ json_t *lt__proposal_base(struct lt_registry *r, const struct proposal *p)
 	return o;
 }
 
-int lt__proposal_apply(struct lt_registry *r, struct proposal *p, const struct lt_decision *d, const char *reorganized,
+int lt__proposal_apply(struct lt_registry *r, const struct lt_ctx *ctx, struct proposal *p, const struct lt_decision *d, const char *reorganized,
 		       json_t **result, struct lt_err *err)
 {
 	struct lt_unit u;
@@ -323,12 +323,12 @@ int lt__proposal_apply(struct lt_registry *r, struct proposal *p, const struct l
 		p->issue.decision = *d;
 		snprintf(p->issue.effective, sizeof p->issue.effective, "%s", p->effective);
 		snprintf(p->issue.reorganized, sizeof p->issue.reorganized, "%s", reorganized ? reorganized : "");
-		if ((rc = lt_registry_issue(r, &p->issue, &u, err)))
+		if ((rc = lt_registry_issue(r, ctx, &p->issue, &u, err)))
 			return rc;
 		*result = json_pack("{s:s,s:[s]}", "kind", "issue", "created", u.code);
 		return LT_OK;
 	case RK_RENAME:
-		if ((rc = lt_registry_rename(r, p->unit, p->name, d, p->effective, 0, &u, err)))
+		if ((rc = lt_registry_rename(r, ctx, p->unit, p->name, d, p->effective, 0, &u, err)))
 			return rc;
 		*result = json_pack("{s:s,s:s,s:s}", "kind", "rename", "renamed", u.code, "name", u.name);
 		return LT_OK;
@@ -344,7 +344,7 @@ int lt__proposal_apply(struct lt_registry *r, struct proposal *p, const struct l
 			if (p->contact_given & (1u << i))
 				snprintf(dst[i], sz[i], "%s", src[i]);
 		struct lt_contact merged = u.contact;
-		if ((rc = lt_registry_update(r, p->unit, &merged, u.version, &u, err)))
+		if ((rc = lt_registry_update(r, ctx, p->unit, &merged, u.version, &u, err)))
 			return rc;
 		*result = json_pack("{s:s,s:s}", "kind", "update", "updated", u.code);
 		return LT_OK;
@@ -357,7 +357,7 @@ int lt__proposal_apply(struct lt_registry *r, struct proposal *p, const struct l
 		snprintf(p->reorg.effective, sizeof p->reorg.effective, "%s", p->effective);
 		snprintf(p->reorg.reorganized, sizeof p->reorg.reorganized, "%s", reorganized ? reorganized : "");
 		p->reorg.dry_run = false;
-		if ((rc = lt_registry_reorganize(r, &p->reorg, &res, err)))
+		if ((rc = lt_registry_reorganize(r, ctx, &p->reorg, &res, err)))
 			return rc;
 		*result = lt_reorg_result_to_json(&res, lt__request_kinds[p->kind], false);
 		lt_reorg_result_free(&res);

@@ -171,18 +171,35 @@ static int save(struct lt_requests *q, const struct lt_principal *who, struct lt
 	return rc;
 }
 
+/* The registry change a request carries at filing (a contact update applied
+ * at once, or a dry run rolled back) was allowed by the request's own rule
+ * (may_file, lt_access_request_file); the registry would judge the filer
+ * by its write rules, which a requester never passes. So it runs as the
+ * hub on the filer's behalf, named for the filer in what it records. An
+ * approval runs as the decider itself (may_decide asks the same rules the
+ * registry does). */
+static void on_behalf(const struct lt_ctx *ctx, struct lt_ctx *out)
+{
+	char actor[96];
+	lt_ctx_actor(ctx, actor, sizeof actor);
+	memset(out, 0, sizeof *out);
+	out->who.role = LT_ROLE_ADMIN;
+	snprintf(out->who.name, sizeof out->who.name, "request by %s", actor);
+	memcpy(out->request_id, ctx->request_id, sizeof out->request_id);
+}
+
 /* Runs the proposal in a part of the caller's transaction that is rolled
  * back: what it would do, or why it cannot. A stand-in decision dated today
  * lets the registry's own checks run before the real one exists. */
-static int dry_run(struct lt_requests *q, struct proposal *p, const char *reorganized, json_t **result,
-		   struct lt_err *err)
+static int dry_run(struct lt_requests *q, const struct lt_ctx *ctx, struct proposal *p, const char *reorganized,
+		   json_t **result, struct lt_err *err)
 {
 	struct lt_decision d = {.number = "dry-run", .issuer = "dry-run"};
 	lt_date_today(d.date);
 	int rc = lt_store_begin(q->store, err);
 	if (rc)
 		return rc;
-	rc = lt__proposal_apply(q->reg, p, &d, reorganized, result, err);
+	rc = lt__proposal_apply(q->reg, ctx, p, &d, reorganized, result, err);
 	lt_store_rollback(q->store);
 	if (rc)
 		return lt_err_prefix(err, "the proposal cannot be applied: ");
@@ -238,9 +255,10 @@ static json_t *request_json(const struct lt_request_row *row, json_t *doc)
 	return o;
 }
 
-int lt_request_create(struct lt_requests *q, const struct lt_principal *who, const struct lt_request_new *n,
+int lt_request_create(struct lt_requests *q, const struct lt_ctx *ctx, const struct lt_request_new *n,
 		      json_t **out, struct lt_err *err)
 {
+	const struct lt_principal *who = &ctx->who;
 	struct proposal p;
 	char reorganized[LT_DATE_BUFSZ];
 	int rc = lt__proposal_parse(n->kind, n->unit, n->proposal, &p, err);
@@ -271,16 +289,18 @@ int lt_request_create(struct lt_requests *q, const struct lt_principal *who, con
 		lt__proposal_free(&p);
 		return oom(err);
 	}
+	struct lt_ctx filer;
+	on_behalf(ctx, &filer);
 	if ((rc = lt_store_begin(q->store, err)))
 		goto out;
 	if (p.kind == RK_UPDATE) {
 		/* Contact data needs no decision: applied now, recorded as asked. */
-		if ((rc = lt__proposal_apply(q->reg, &p, NULL, NULL, &result, err)) == LT_OK) {
+		if ((rc = lt__proposal_apply(q->reg, &filer, &p, NULL, NULL, &result, err)) == LT_OK) {
 			snprintf(row.state, sizeof row.state, "applied");
 			lt_date_today(row.applied);
 			json_object_set(doc, "result", result);
 		}
-	} else if ((rc = dry_run(q, &p, reorganized, &result, err)) == LT_OK) {
+	} else if ((rc = dry_run(q, &filer, &p, reorganized, &result, err)) == LT_OK) {
 		json_object_set(doc, "dry_run", result);
 		json_object_set_new(doc, "base", lt__proposal_base(q->reg, &p));
 	}
@@ -444,9 +464,10 @@ static int wrong_state(const struct acting *a, const char *act, struct lt_err *e
 			  a->row.state, act);
 }
 
-int lt_request_amend(struct lt_requests *q, const struct lt_principal *who, int64_t id,
+int lt_request_amend(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id,
 		     const struct lt_request_change *c, json_t **out, struct lt_err *err)
 {
+	const struct lt_principal *who = &ctx->who;
 	struct acting a;
 	int rc = acting_load(q, who, id, &a, err);
 	if (rc)
@@ -467,7 +488,9 @@ int lt_request_amend(struct lt_requests *q, const struct lt_principal *who, int6
 		goto out;
 	if ((rc = lt_store_begin(q->store, err)))
 		goto out;
-	if ((rc = dry_run(q, &np, reorganized, &result, err)) == LT_OK) {
+	struct lt_ctx filer;
+	on_behalf(ctx, &filer);
+	if ((rc = dry_run(q, &filer, &np, reorganized, &result, err)) == LT_OK) {
 		json_object_set(a.doc, "proposal", proposal);
 		if (c->reason && c->reason[0])
 			json_object_set_new(a.doc, "reason", json_string(c->reason));
@@ -492,9 +515,10 @@ out:
 	return rc;
 }
 
-int lt_request_act(struct lt_requests *q, const struct lt_principal *who, int64_t id, enum lt_request_act act,
+int lt_request_act(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id, enum lt_request_act act,
 		   const char *text, json_t **out, struct lt_err *err)
 {
+	const struct lt_principal *who = &ctx->who;
 	static const char *const names[] = {"submitted", "comment", "returned", "rejected"};
 	if ((unsigned)act > LT_REQUEST_REJECT)
 		return lt_err_set(err, LT_EINVAL, "unknown act on a request");
@@ -597,9 +621,10 @@ static int check_base(struct lt_requests *q, json_t *doc, const struct proposal 
 	return rc;
 }
 
-int lt_request_approve(struct lt_requests *q, const struct lt_principal *who, int64_t id,
+int lt_request_approve(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id,
 		       const struct lt_request_decision *d, json_t **out, struct lt_err *err)
 {
+	const struct lt_principal *who = &ctx->who;
 	struct acting a;
 	int rc = acting_load(q, who, id, &a, err);
 	if (rc)
@@ -625,7 +650,7 @@ int lt_request_approve(struct lt_requests *q, const struct lt_principal *who, in
 	if ((rc = lt_store_begin(q->store, err)))
 		goto out;
 	if ((rc = check_base(q, a.doc, &a.p, err)) == LT_OK)
-		rc = lt__proposal_apply(q->reg, &a.p, &d->decision, a.row.reorganized, &result, err);
+		rc = lt__proposal_apply(q->reg, ctx, &a.p, &d->decision, a.row.reorganized, &result, err);
 	if (rc)
 		lt_err_prefix(err, "approval refused, the request stays open: ");
 	if (rc == LT_OK) {

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "lienthong/access.h"
 #include "sign_impl.h"
 
 void lt__asn1_time(const ASN1_TIME *t, char out[32])
@@ -197,10 +198,14 @@ int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, con
 					     "POST /v1/units/{code}/certificates");
 }
 
-int lt_cert_register(struct lt_store *s, const char *code, const char *pem, struct lt_cert *out, struct lt_err *err)
+int lt_cert_register(struct lt_store *s, const struct lt_ctx *ctx, const char *code, const char *pem,
+		     struct lt_cert *out, struct lt_err *err)
 {
 	struct lt_cert c;
 	memset(&c, 0, sizeof c);
+	int denied = lt_access_write(&ctx->who, code, err);
+	if (denied)
+		return denied;
 	if (!pem || strlen(pem) > 65536)
 		return lt_err_set(err, LT_EINVAL, "give one PEM certificate (at most 64 KiB)");
 	int rc = lt_cert_parse(pem, &c, err);
@@ -227,8 +232,11 @@ int lt_cert_register(struct lt_store *s, const char *code, const char *pem, stru
 	return rc;
 }
 
-int lt_cert_revoke(struct lt_store *s, const char *code, int64_t id, struct lt_err *err)
+int lt_cert_revoke(struct lt_store *s, const struct lt_ctx *ctx, const char *code, int64_t id, struct lt_err *err)
 {
+	int denied = lt_access_write(&ctx->who, code, err);
+	if (denied)
+		return denied;
 	char now[32];
 	lt_time_now(now);
 	int rc = lt_store_begin(s, err);
@@ -239,4 +247,11 @@ int lt_cert_revoke(struct lt_store *s, const char *code, int64_t id, struct lt_e
 		return lt_store_commit(s, err);
 	lt_store_rollback(s);
 	return rc;
+}
+
+int lt_cert_list(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err)
+{
+	struct lt_unit u;
+	int rc = lt_store_unit_get(s, code, &u, err);
+	return rc ? rc : lt_store_certs(s, code, cb, ctx, err);
 }

@@ -128,10 +128,11 @@ int lt_store_subtree(struct lt_store *s, const char *root, enum lt_status_filter
 {
 	DISPATCH(subtree(s, root, f, cb, ctx, err));
 }
-int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx,
+int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx, char *next,
 		    struct lt_err *err)
 {
-	DISPATCH(search(s, q, cb, ctx, err));
+	next[0] = '\0';
+	DISPATCH(search(s, q, cb, ctx, next, err));
 }
 int lt_store_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err)
 {
@@ -173,6 +174,7 @@ int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event
 }
 int lt_store_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err) { DISPATCH(last_seq(s, out, err)); }
 uint64_t lt_store_generation(struct lt_store *s) { return s->ops->generation(s); }
+int lt_store_notify_bound_ms(struct lt_store *s) { return s->ops->notify_bound_ms; }
 int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			struct lt_err *err)
 {

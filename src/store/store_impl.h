@@ -20,7 +20,7 @@ struct lt_store_ops {
 			struct lt_err *err);
 	int (*subtree)(struct lt_store *s, const char *root, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
 		       struct lt_err *err);
-	int (*search)(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx,
+	int (*search)(struct lt_store *s, const struct lt_search_query *q, lt_unit_cb cb, void *ctx, char *next,
 		      struct lt_err *err);
 	int (*numbers_used)(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err);
 	int (*lineage_add)(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
@@ -35,6 +35,7 @@ struct lt_store_ops {
 			    struct lt_err *err);
 	int (*last_seq)(struct lt_store *s, int64_t *out, struct lt_err *err);
 	uint64_t (*generation)(struct lt_store *s);
+	int notify_bound_ms; /* lt_store_notify_bound_ms */
 	int (*event_asof)(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			  struct lt_err *err);
 	int (*events_asof)(struct lt_store *s, const char *parent, bool subtree, const char *date, lt_event_cb cb,

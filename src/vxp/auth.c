@@ -290,7 +290,7 @@ static int count_system(void *ctx, const struct lt_system *sys)
 static bool has_system(struct lt_store *s, const char *code)
 {
 	int n = 0;
-	lt_store_systems_by_primary(s, code, count_system, &n, NULL);
+	lt_system_by_primary(s, code, count_system, &n, NULL);
 	return n > 0;
 }
 
@@ -389,7 +389,7 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 			lt_code_format(&c, out->systemid);
 			struct find_ctx fc = {s, key, sign, mac, false, {0}};
 			struct lt_err e2 = {0};
-			int frc = lt_store_systems_by_primary(s, out->systemid, try_system, &fc, &e2);
+			int frc = lt_system_by_primary(s, out->systemid, try_system, &fc, &e2);
 			if (frc < 0)
 				rc = lt_err_set(err, frc, "%s", e2.msg);
 			else if (!fc.found && strchr(sign, '?') && frc == 0 && has_system(s, out->systemid))
@@ -410,10 +410,10 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 						"enables it again",
 						out->systemid, fc.sys.disabled);
 			else {
-				out->who.via_vxp = true;
-				out->who.role = LT_ROLE_SYSTEM;
-				out->who.system_id = fc.sys.id;
-				snprintf(out->who.name, sizeof out->who.name, "%s", fc.sys.name);
+				out->ctx.who.via_vxp = true;
+				out->ctx.who.role = LT_ROLE_SYSTEM;
+				out->ctx.who.system_id = fc.sys.id;
+				snprintf(out->ctx.who.name, sizeof out->ctx.who.name, "%s", fc.sys.name);
 			}
 		}
 	}

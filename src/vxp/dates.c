@@ -79,6 +79,15 @@ int lt_vxp_date(const char *name, const char *text, int utc_offset, char out[LT_
 	int64_t rem = secs - days * 86400, yy;
 	int mm, dd;
 	civil_from_days(days, &yy, &mm, &dd);
+	/* The last day of the calendar can cross into year 10000 in UTC
+	 * (31/12/9999 23:59 at UTC-12): such a bound lies beyond every time the
+	 * hub holds, so it is pinned to the calendar's end, which compares the
+	 * same, in the 19 characters every other date has. (The first day
+	 * crosses only into year 0, which prints in four digits.) */
+	if (yy > 9999) {
+		snprintf(out, LT_VXP_DATE_BUFSZ, "9999-12-31T23:59:59");
+		return LT_OK;
+	}
 	snprintf(out, LT_VXP_DATE_BUFSZ, "%04d-%02d-%02dT%02d:%02d:%02d", (int)yy, mm, dd, (int)(rem / 3600),
 		 (int)(rem / 60 % 60), (int)(rem % 60));
 	return LT_OK;

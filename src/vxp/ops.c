@@ -57,7 +57,7 @@ static int agency(void *vctx, const struct lt_unit *u)
 	} else {
 		/* version, deleted and modifyDate come from the change log. */
 		struct lt_event last = {0};
-		rc = lt_store_events_for(lt_registry_store(c->r), u->code, last_event, &last, c->err);
+		rc = lt_registry_history(c->r, u->code, last_event, &last, c->err);
 		if (rc) {
 			lt_codelist_free(&succ);
 			lt_codelist_free(&pred);
@@ -92,11 +92,11 @@ int lt_vxp_agencies(struct lt_registry *r, enum lt_vxp_agencies which, json_t **
 	struct agencies_ctx c = {r, which, json_array(), err};
 	if (!c.data)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
-	char cursor[LT_CODE_BUFSZ] = "";
+	char cursor[LT_CURSOR_BUFSZ] = "";
 	/* getSynchronizeUnit reports closed units too, as deleted. */
 	enum lt_status_filter f = which == LT_VXP_SYNCHRONIZE ? LT_FILTER_ALL : LT_FILTER_ACTIVE;
 	for (;;) {
-		char next[LT_CODE_BUFSZ] = "";
+		char next[LT_CURSOR_BUFSZ] = "";
 		struct lt_search q = {.status = f, .cursor = cursor[0] ? cursor : NULL, .limit = 500};
 		int rc = lt_registry_search(r, &q, agency, &c, next, err);
 		if (rc) {
@@ -129,7 +129,7 @@ int lt_vxp_register_agency(struct lt_registry *r, const struct lt_vxp_call *c, j
 	int rc = canon_code(json_string_value(json_object_get(body, "code")), code, err);
 	if (rc)
 		return rc;
-	return lt_system_bind(lt_registry_store(r), &c->who, c->who.system_id, code, agency_ops, err);
+	return lt_system_bind(lt_registry_store(r), &c->ctx, c->ctx.who.system_id, code, agency_ops, err);
 }
 
 int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, bool agency_ops, struct lt_err *err)
@@ -138,7 +138,7 @@ int lt_vxp_delete_agency(struct lt_registry *r, const struct lt_vxp_call *c, boo
 	int rc = canon_code(lt_vxp_param(c, "AgencyCode"), code, err);
 	if (rc)
 		return rc;
-	return lt_system_unbind(lt_registry_store(r), &c->who, c->who.system_id, code, agency_ops, err);
+	return lt_system_unbind(lt_registry_store(r), &c->ctx, c->ctx.who.system_id, code, agency_ops, err);
 }
 
 /* ---- documents ---- */
@@ -197,7 +197,7 @@ int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const ch
 	for (;;) {
 		struct lt_inbox_query q = {kind, after, 500};
 		json_t *page = NULL;
-		int rc = lt_exchange_inbox(x, &c->who, &q, &page, err);
+		int rc = lt_exchange_inbox(x, &c->ctx.who, &q, &page, err);
 		if (rc) {
 			json_decref(out);
 			return rc;
@@ -247,7 +247,7 @@ int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const ch
 }
 
 struct sent_ctx {
-	struct lt_store *s;
+	struct lt_exchange *x;
 	const struct lt_xdoc *doc;
 	json_t *statuses;
 	json_t *out;
@@ -270,7 +270,7 @@ static int keep_status(void *vctx, const struct lt_xstatus *st)
 static int sent_row(void *vctx, const struct lt_xdelivery *d)
 {
 	struct sent_ctx *c = vctx;
-	if (strcmp(d->state, "merged") == 0)
+	if (strcmp(d->state, lt_delivery_state_name(LT_DELIVERY_MERGED)) == 0)
 		return 0;
 	/* The latest business status this recipient sent back. */
 	const char *code = "", *at = "";
@@ -291,7 +291,7 @@ static int sent_row(void *vctx, const struct lt_xdelivery *d)
 				 "fromCode", c->doc->from_code, "toCode", d->routed_to[0] ? d->routed_to : d->addressed,
 				 "title", c->doc->subject, "notation", notation ? notation + 1 : "", "messageType",
 				 c->doc->kind, "sentTime", c->doc->received, "receivedTime",
-				 strcmp(d->state, "done") == 0 ? d->updated : "", "sendStatus", d->state,
+				 strcmp(d->state, lt_delivery_state_name(LT_DELIVERY_DONE)) == 0 ? d->updated : "", "sendStatus", d->state,
 				 "sendStatusDesc", d->reason[0] ? d->reason : d->state, "receiveStatus", code,
 				 "receiveStatusDesc", name ? name : "");
 	(void)at;
@@ -310,29 +310,22 @@ static int sent_doc(void *vctx, const struct lt_xdoc *d)
 	c->statuses = json_array();
 	if (!c->statuses)
 		return lt_err_set(c->err, LT_ENOMEM, "out of memory");
-	int rc = lt_store_xstatuses(c->s, d->id, keep_status, c, c->err);
+	int rc = lt_exchange_doc_statuses(c->x, d->id, keep_status, c, c->err);
 	if (rc == LT_OK)
-		rc = lt_store_xdeliveries(c->s, d->id, sent_row, c, c->err);
+		rc = lt_exchange_doc_deliveries(c->x, d->id, sent_row, c, c->err);
 	json_decref(c->statuses);
 	return rc;
 }
 
-int lt_vxp_sent(struct lt_exchange *x, struct lt_store *s, const struct lt_vxp_call *c, const char *messagetype,
-		json_t **data, struct lt_err *err)
+int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
+		struct lt_err *err)
 {
-	(void)x;
-	struct sent_ctx ctx = {s, NULL, NULL, json_array(), err};
+	struct sent_ctx ctx = {x, NULL, NULL, json_array(), err};
 	if (!ctx.out)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	/* A docId filters only when it names a document this system sent: the
 	 * SDK leaks docIds of received documents into later calls. */
-	const char *docid = lt_vxp_param(c, "docId");
-	struct lt_xdoc one;
-	int rc;
-	if (docid && lt_store_xdoc_get(s, docid, &one, NULL) == LT_OK && one.system_id == c->who.system_id)
-		rc = sent_doc(&ctx, &one);
-	else
-		rc = lt_store_xsent(s, c->who.system_id, kind_of(messagetype), sent_doc, &ctx, err);
+	int rc = lt_exchange_sent(x, &c->ctx.who, kind_of(messagetype), lt_vxp_param(c, "docId"), sent_doc, &ctx, err);
 	if (rc) {
 		json_decref(ctx.out);
 		return rc;
@@ -354,7 +347,7 @@ int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, str
 	for (char *p = state; *p; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
 	json_t *out = NULL;
-	int rc = lt_exchange_ack(x, &c->who, id, state, &out, err);
+	int rc = lt_exchange_ack(x, &c->ctx, id, state, &out, err);
 	json_decref(out);
 	return rc;
 }

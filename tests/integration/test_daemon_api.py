@@ -604,6 +604,48 @@ class Api(ltd.DaemonTest):
         items = self.d.get(f"/v1/changes?after={before}").json()["items"]
         self.assertEqual(sorted(i["code"] for i in items), sorted(codes), "one feed item each, nothing else")
 
+    def test_concurrent_writers_are_each_their_own_actor(self):
+        """Two tokens write at once: each change in the feed names the token
+        that made it (the daemon keeps no actor of its own to share)."""
+        before = self.d.last_seq()
+        tokens = {"admin": self.admin, "manager": self.mgr_cb}
+        ids = {role: self.d.get("/v1/me", token=t).json()["token_id"] for role, t in tokens.items()}
+        made, errors = [], []
+
+        def issue(role, i):
+            try:
+                r = self.d.post("/v1/units", {"parent": CB_Y_TE, "name": f"Phòng khám {role} số {i}",
+                                              "decision": DECISION}, token=tokens[role])
+                self.assertStatus(r, 201)
+                made.append((r.json()["code"], role))
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=issue, args=(role, i)) for i in range(6) for role in tokens]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(made), 12)
+        items = {i["code"]: i for i in self.d.get(f"/v1/changes?after={before}").json()["items"]}
+        for code, role in made:
+            self.assertEqual(items[code]["actor"], f"http:{role}:token-{ids[role]}", items[code])
+
+    def test_request_id_in_reply_and_access_log(self):
+        r1, r2 = self.d.get(f"/v1/units/{CB}"), self.d.get("/v1/units/000.00.98.H14")
+        ids = [r.header("X-Request-Id") for r in (r1, r2)]
+        for rid in ids:
+            self.assertRegex(rid or "", r"^[0-9a-f]{16}$")
+        self.assertNotEqual(ids[0], ids[1])
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            logged = {json.loads(line).get("request_id") for line in self.d.access_lines()}
+            if set(ids) <= logged:
+                break
+            time.sleep(0.05)
+        self.assertLessEqual(set(ids), logged, "each request's id is on its access log line")
+
     def test_readers_and_anonymous_cannot_write(self):
         before = self.d.last_seq()
         issue = {"parent": CB, "name": "Ban Dân tộc", "decision": DECISION}

@@ -10,6 +10,12 @@
 
 #include "lienthong/registry.h"
 
+/* The context of a test's calls: an admin named as the CLI names one, or
+ * the principal p. */
+#define FX_ADMIN (&(const struct lt_ctx){.who = {.role = LT_ROLE_ADMIN, .name = "cli:test"}})
+#define FX_ADMIN_WHO (&FX_ADMIN->who)
+#define FX_CTX(p) (&(const struct lt_ctx){.who = *(p)})
+
 /* A new directory /tmp/lt-<name>-XXXXXX in dir (n bytes). */
 static inline void fixture_tmpdir(char *dir, size_t n, const char *name)
 {
@@ -29,7 +35,7 @@ static inline struct lt_registry *fixture_registry(const char *db, const char *c
 		FILE *f = fmemopen((void *)csv, strlen(csv), "r");
 		assert_non_null(f);
 		struct lt_import_report rep;
-		int rc = lt_registry_import_csv(r, f, &rep, &err);
+		int rc = lt_registry_import_csv(r, FX_ADMIN, f, &rep, &err);
 		fclose(f);
 		if (rc != LT_OK)
 			fail_msg("importing the fixture: %s", err.msg);

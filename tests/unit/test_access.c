@@ -101,23 +101,26 @@ static void test_tokens(void **state)
 	assert_int_equal(lt_token_authenticate(fx->s, "Bearer x", &p, &err), LT_EAUTH);
 	assert_int_equal(lt_token_authenticate(fx->s, "", &p, &err), LT_EAUTH);
 	struct lt_principal cli = {.role = LT_ROLE_ADMIN, .name = "cli:test"}, mgr = {.role = LT_ROLE_MANAGER};
-	assert_int_equal(lt_token_revoke(fx->s, &mgr, row.id, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_token_revoke(fx->s, FX_CTX(&mgr), row.id, NULL, &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
 	struct lt_token was;
-	assert_int_equal(lt_token_revoke(fx->s, &cli, row.id, &was, &err), LT_OK);
+	assert_int_equal(lt_token_revoke(fx->s, FX_CTX(&cli), row.id, &was, &err), LT_OK);
 	assert_int_equal(was.id, row.id);
 	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_EAUTH);
 	assert_non_null(strstr(err.msg, "revoked"));
-	assert_int_equal(lt_token_revoke(fx->s, &cli, row.id, NULL, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_token_revoke(fx->s, FX_CTX(&cli), row.id, NULL, &err), LT_ENOTFOUND);
 
 	/* Scope rules. */
 	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
 	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H99", NULL, 0, tok, NULL, &err),
 			 LT_ENOTFOUND);
-	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.0.H14", NULL, 0, tok, NULL, &err), LT_EINVAL);
-	assert_int_equal(lt_token_create(fx->s, LT_ROLE_READER, "000.00.00.H14", NULL, 0, tok, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.0.H14", NULL, 0, tok, NULL, &err),
+			 LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_READER, "000.00.00.H14", NULL, 0, tok, NULL, &err),
+			 LT_EINVAL);
 	assert_int_equal(lt_token_create(fx->s, LT_ROLE_SYSTEM, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
-	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H14", "cb", 0, tok, NULL, &err), LT_OK);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H14", "cb", 0, tok, NULL, &err),
+			 LT_OK);
 	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
 	assert_string_equal(p.scope, "000.00.00.H14");
 
@@ -245,7 +248,8 @@ static void test_systems_follow_their_unit(void **state)
 	struct lt_principal admin = {.role = LT_ROLE_ADMIN}, mgr = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H14"};
 	const char codes[][LT_CODE_BUFSZ] = {"000.00.01.H14", "000.01.01.H14"};
 	struct lt_system_created made;
-	assert_int_equal(lt_system_register(fx->s, &mgr, "QLVB Sở Nội vụ", codes, 2, fx->key, &made, &err), LT_OK);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&mgr), "QLVB Sở Nội vụ", codes, 2, fx->key, &made, &err),
+			 LT_OK);
 	assert_true(made.id > 0);
 	char secret[LT_TOKEN_BUFSZ];
 	assert_int_equal(lt_system_secret(fx->s, made.id, fx->key, secret, &err), LT_OK);
@@ -258,14 +262,16 @@ static void test_systems_follow_their_unit(void **state)
 	/* Outside the manager's subtree, unknown, empty, or nameless: refused, and nothing written. */
 	const char other[][LT_CODE_BUFSZ] = {"000.00.00.H17"};
 	const char unknown[][LT_CODE_BUFSZ] = {"000.00.09.H14"};
-	assert_int_equal(lt_system_register(fx->s, &mgr, "x", other, 1, fx->key, &made, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_system_register(fx->s, &admin, "x", unknown, 1, fx->key, &made, &err), LT_ENOTFOUND);
-	assert_int_equal(lt_system_register(fx->s, &admin, "x", other, 0, fx->key, &made, &err), LT_EINVAL);
-	assert_int_equal(lt_system_register(fx->s, &admin, "", other, 1, fx->key, &made, &err), LT_EINVAL);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&mgr), "x", other, 1, fx->key, &made, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "x", unknown, 1, fx->key, &made, &err),
+			 LT_ENOTFOUND);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "x", other, 0, fx->key, &made, &err), LT_EINVAL);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "", other, 1, fx->key, &made, &err), LT_EINVAL);
 	/* The Sở's manager. */
 	char mtok[LT_TOKEN_BUFSZ];
-	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.01.H14", "Sở Nội vụ", 0, mtok, NULL, &err),
-			 LT_OK);
+	assert_int_equal(
+	    lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.01.H14", "Sở Nội vụ", 0, mtok, NULL, &err),
+	    LT_OK);
 
 	/* The Sở moves under Đà Nẵng: its system is bound to the new codes. */
 	struct lt_new_unit into = {.parent = "000.00.00.H17"};
@@ -273,7 +279,7 @@ static void test_systems_follow_their_unit(void **state)
 	struct lt_reorg q = {.kind = LT_REORG_MOVE, .decision = {"5/QĐ-UBND", "2026-01-10", "UBND"},
 			     .effective = "2026-01-10", .from = from, .n_from = 1, .into = &into, .n_into = 1};
 	struct lt_reorg_result res = {0};
-	assert_int_equal(lt_registry_reorganize(fx->r, &q, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err), LT_OK);
 	struct lt_codelist bound = {0};
 	assert_int_equal(lt_store_system_codes(fx->s, 1, &bound, &err), LT_OK);
 	assert_int_equal(bound.n, 2);
@@ -326,7 +332,8 @@ static void test_binding(void **state)
 			    reader = {.role = LT_ROLE_READER};
 	const char codes[][LT_CODE_BUFSZ] = {"000.00.00.H14"};
 	struct lt_system_created made;
-	assert_int_equal(lt_system_register(fx->s, &admin, "QLVB Cao Bằng", codes, 1, fx->key, &made, &err), LT_OK);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "QLVB Cao Bằng", codes, 1, fx->key, &made, &err),
+			 LT_OK);
 	struct lt_principal bearer, vxp;
 	assert_int_equal(lt_token_authenticate(fx->s, made.token, &bearer, &err), LT_OK);
 	vxp = bearer;
@@ -371,21 +378,22 @@ static void test_binding(void **state)
 	struct trail t;
 	char target[64];
 	snprintf(target, sizeof target, "system:%lld", (long long)made.id);
-	assert_int_equal(lt_system_bind(fx->s, &other_mgr, made.id, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_system_bind(fx->s, &vxp, made.id, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id, "000.09.01.H14", false, &err), LT_ENOTFOUND);
-	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id, "000.01.01.H14x", false, &err), LT_EINVAL);
-	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id + 9, "000.01.01.H14", false, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_system_bind(fx->s, FX_CTX(&other_mgr), made.id, "000.01.01.H14", false, &err),
+			 LT_EFORBIDDEN);
+	assert_int_equal(lt_system_bind(fx->s, FX_CTX(&vxp), made.id, "000.01.01.H14", false, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_system_bind(fx->s, FX_CTX(&mgr), made.id, "000.09.01.H14", false, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_system_bind(fx->s, FX_CTX(&mgr), made.id, "000.01.01.H14x", false, &err), LT_EINVAL);
+	assert_int_equal(lt_system_bind(fx->s, FX_CTX(&mgr), made.id + 9, "000.01.01.H14", false, &err), LT_ENOTFOUND);
 	assert_int_equal(trail_of(fx, target, &t), LT_OK);
 	assert_int_equal(t.n, 1);
 	assert_string_equal(t.last[0], "system.add");
 	assert_string_equal(t.who[0], "cli:test");
-	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id, "000.01.01.H14", false, &err), LT_OK);
-	assert_int_equal(lt_system_bind(fx->s, &mgr, made.id, "000.01.01.H14", false, &err), LT_OK);
-	assert_int_equal(lt_system_unbind(fx->s, &mgr, made.id, "000.01.01.H14", false, &err), LT_OK);
-	assert_int_equal(lt_system_unbind(fx->s, &mgr, made.id, "000.01.01.H14", false, &err), LT_ENOTFOUND);
-	assert_int_equal(lt_system_bind(fx->s, &vxp, made.id, "000.00.01.H14", true, &err), LT_OK);
-	assert_int_equal(lt_system_unbind(fx->s, &admin, made.id, "000.00.00.H14", false, &err), LT_ERULE);
+	assert_int_equal(lt_system_bind(fx->s, FX_CTX(&mgr), made.id, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_system_bind(fx->s, FX_CTX(&mgr), made.id, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_system_unbind(fx->s, FX_CTX(&mgr), made.id, "000.01.01.H14", false, &err), LT_OK);
+	assert_int_equal(lt_system_unbind(fx->s, FX_CTX(&mgr), made.id, "000.01.01.H14", false, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_system_bind(fx->s, FX_CTX(&vxp), made.id, "000.00.01.H14", true, &err), LT_OK);
+	assert_int_equal(lt_system_unbind(fx->s, FX_CTX(&admin), made.id, "000.00.00.H14", false, &err), LT_ERULE);
 	assert_int_equal(trail_of(fx, target, &t), LT_OK);
 	assert_int_equal(t.n, 4);
 	assert_string_equal(t.last[1], "system.bind");
@@ -408,45 +416,48 @@ static void test_system_admin(void **state)
 			    top = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H14"};
 	const char codes[][LT_CODE_BUFSZ] = {"000.00.01.H14", "000.00.00.H17"};
 	struct lt_system_created made;
-	assert_int_equal(lt_system_register(fx->s, &admin, "QLVB", codes, 2, fx->key, &made, &err), LT_OK);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "QLVB", codes, 2, fx->key, &made, &err), LT_OK);
 	struct lt_principal p;
 	bool changed = true;
 	/* A manager whose subtree holds only some of its codes may not. */
-	assert_int_equal(lt_system_set_disabled(fx->s, &mgr, made.id, true, &changed, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_system_set_disabled(fx->s, FX_CTX(&mgr), made.id, true, &changed, &err), LT_EFORBIDDEN);
 	assert_false(changed);
-	assert_int_equal(lt_system_set_disabled(fx->s, &top, made.id, true, &changed, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_system_set_disabled(fx->s, &admin, made.id, true, &changed, &err), LT_OK);
+	assert_int_equal(lt_system_set_disabled(fx->s, FX_CTX(&top), made.id, true, &changed, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_system_set_disabled(fx->s, FX_CTX(&admin), made.id, true, &changed, &err), LT_OK);
 	assert_true(changed);
 	assert_int_equal(lt_token_authenticate(fx->s, made.token, &p, &err), LT_EAUTH);
 	assert_non_null(strstr(err.msg, "disabled"));
-	assert_int_equal(lt_system_set_disabled(fx->s, &admin, made.id, true, &changed, &err), LT_OK);
+	assert_int_equal(lt_system_set_disabled(fx->s, FX_CTX(&admin), made.id, true, &changed, &err), LT_OK);
 	assert_false(changed);
-	assert_int_equal(lt_system_set_disabled(fx->s, &admin, made.id, false, &changed, &err), LT_OK);
+	assert_int_equal(lt_system_set_disabled(fx->s, FX_CTX(&admin), made.id, false, &changed, &err), LT_OK);
 	assert_int_equal(lt_token_authenticate(fx->s, made.token, &p, &err), LT_OK);
 
 	/* One code only, in the manager's subtree: it may. */
 	const char one[][LT_CODE_BUFSZ] = {"000.01.01.H14"};
 	struct lt_system_created small;
-	assert_int_equal(lt_system_register(fx->s, &admin, "QLVB phòng", one, 1, fx->key, &small, &err), LT_OK);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "QLVB phòng", one, 1, fx->key, &small, &err), LT_OK);
 	char tok[LT_TOKEN_BUFSZ];
 	int revoked = -1;
-	assert_int_equal(lt_system_rotate_token(fx->s, &mgr, small.id, tok, &revoked, &err), LT_OK);
+	assert_int_equal(lt_system_rotate_token(fx->s, FX_CTX(&mgr), small.id, tok, &revoked, &err), LT_OK);
 	assert_int_equal(revoked, 1);
 	assert_int_equal(lt_token_authenticate(fx->s, small.token, &p, &err), LT_EAUTH);
 	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
 	assert_int_equal(p.system_id, small.id);
 
 	char secret[LT_TOKEN_BUFSZ], now[LT_TOKEN_BUFSZ];
-	assert_int_equal(lt_system_set_secret(fx->s, &mgr, small.id, fx->key, "short", secret, &err), LT_EINVAL);
-	assert_int_equal(lt_system_set_secret(fx->s, &mgr, small.id, fx->key, "has a space in it!", secret, &err),
+	assert_int_equal(lt_system_set_secret(fx->s, FX_CTX(&mgr), small.id, fx->key, "short", secret, &err),
 			 LT_EINVAL);
+	assert_int_equal(
+	    lt_system_set_secret(fx->s, FX_CTX(&mgr), small.id, fx->key, "has a space in it!", secret, &err),
+	    LT_EINVAL);
 	assert_int_equal(lt_system_secret(fx->s, small.id, fx->key, now, &err), LT_OK);
 	assert_string_equal(now, small.vxp_secret);
 	assert_int_equal(
-	    lt_system_set_secret(fx->s, &mgr, small.id, fx->key, "the-secret-it-already-has", secret, &err), LT_OK);
+	    lt_system_set_secret(fx->s, FX_CTX(&mgr), small.id, fx->key, "the-secret-it-already-has", secret, &err),
+	    LT_OK);
 	assert_int_equal(lt_system_secret(fx->s, small.id, fx->key, now, &err), LT_OK);
 	assert_string_equal(now, "the-secret-it-already-has");
-	assert_int_equal(lt_system_set_secret(fx->s, &admin, small.id, fx->key, NULL, secret, &err), LT_OK);
+	assert_int_equal(lt_system_set_secret(fx->s, FX_CTX(&admin), small.id, fx->key, NULL, secret, &err), LT_OK);
 	assert_int_equal(strncmp(secret, "vxp_", 4), 0);
 	assert_int_equal(lt_system_secret(fx->s, small.id, fx->key, now, &err), LT_OK);
 	assert_string_equal(now, secret);

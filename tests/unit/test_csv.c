@@ -199,7 +199,7 @@ static void import_text(struct lt_registry *r, const char *text, size_t len)
 	assert_non_null(f);
 	struct lt_import_report rep;
 	struct lt_err err = {0};
-	int rc = lt_registry_import_csv(r, f, &rep, &err);
+	int rc = lt_registry_import_csv(r, FX_ADMIN, f, &rep, &err);
 	fclose(f);
 	if (rc != LT_OK) {
 		char *why = json_dumps(rep.errors, 0);

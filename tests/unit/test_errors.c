@@ -80,7 +80,7 @@ static void test_callback_failures_fill_err(void **state)
 	    LT_ENOMEM);
 	lt_err_clear(&err);
 	struct lt_search s = {.parent = "000.00.00.H14", .status = LT_FILTER_ACTIVE, .limit = 10};
-	char next[LT_CODE_BUFSZ];
+	char next[LT_CURSOR_BUFSZ];
 	assert_failed(lt_registry_search(fx->r, &s, unit_fails, NULL, next, &err), &err, LT_ENOMEM);
 	lt_err_clear(&err);
 	struct lt_search byname = {.q = "Sở Nội vụ", .status = LT_FILTER_ACTIVE, .limit = 10};
@@ -133,7 +133,7 @@ static void test_store_failures_reported(void **state)
 			      .name = "Sở Tư pháp tỉnh Cao Bằng",
 			      .decision = {"1/QĐ-UBND", "2026-01-05", "UBND tỉnh Cao Bằng"}};
 	struct lt_unit u;
-	int rc = lt_registry_issue(r, &is, &u, &err);
+	int rc = lt_registry_issue(r, FX_ADMIN, &is, &u, &err);
 	assert_true(rc < 0);
 	assert_int_equal(rc, (int)err.status);
 	assert_true(err.msg[0] != '\0');

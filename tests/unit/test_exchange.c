@@ -55,8 +55,8 @@ static void make_system(struct fx *fx, const char *code, struct lt_principal *p)
 	char (*c)[LT_CODE_BUFSZ] = calloc(1, sizeof *c);
 	snprintf(c[0], LT_CODE_BUFSZ, "%s", code);
 	struct lt_system_created made;
-	assert_int_equal(lt_system_register(lt_registry_store(fx->r), &admin, code, (const char(*)[LT_CODE_BUFSZ])c, 1,
-					    key, &made, &err),
+	assert_int_equal(lt_system_register(lt_registry_store(fx->r), FX_CTX(&admin), code,
+					    (const char(*)[LT_CODE_BUFSZ])c, 1, key, &made, &err),
 			 LT_OK);
 	assert_int_equal(lt_token_authenticate(lt_registry_store(fx->r), made.token, p, &err), LT_OK);
 	free(c);
@@ -77,10 +77,10 @@ static int setup(void **state)
 	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = {"1/QĐ", "2025-06-12", "Thủ tướng"},
 			     .effective = "2025-07-01", .from = h99, .n_from = 1};
 	struct lt_reorg_result res = {0};
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	memset(&res, 0, sizeof res);
-	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	struct lt_exchange_opts o = {.data_dir = fx->data, .max_package_bytes = 1 << 20, .retention_days = 30};
 	assert_int_equal(lt_exchange_open(&fx->x, fx->r, &o, &err), LT_OK);
@@ -161,7 +161,7 @@ static int send_pkg(struct fx *fx, const struct lt_principal *who, const char *t
 		    struct lt_err *err)
 {
 	struct lt_upload *u;
-	int rc = lt_upload_begin(fx->x, who, &u, err);
+	int rc = lt_upload_begin(fx->x, FX_CTX(who), &u, err);
 	if (rc)
 		return rc;
 	size_t n = strlen(text), half = n / 2;
@@ -234,7 +234,7 @@ static void test_route_replay_refuse(void **state)
 	free(q);
 	struct lt_principal admin = {.role = LT_ROLE_ADMIN};
 	struct lt_upload *u;
-	assert_int_equal(lt_upload_begin(fx->x, &admin, &u, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_upload_begin(fx->x, FX_CTX(&admin), &u, &err), LT_EFORBIDDEN);
 	assert_int_equal(send_pkg(fx, &fx->g22, "<not xml", &again, &replayed, &err), LT_EINVAL);
 	assert_int_equal(count_packages(fx), 1);
 	json_decref(reply);
@@ -265,12 +265,12 @@ static void test_inbox_ack_status_trace(void **state)
 	close(fd);
 
 	/* Acks: only the caller's own delivery, and it leaves the inbox when done. */
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->g22, id, "done", &out, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, "finished", &out, &err), LT_EINVAL);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, "processing", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->g22), id, "done", &out, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h17), id, "finished", &out, &err), LT_EINVAL);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h17), id, "processing", &out, &err), LT_OK);
 	json_decref(out);
 	assert_int_equal(inbox_count(fx, &fx->h17, "edoc"), 1);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, "done", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h17), id, "done", &out, &err), LT_OK);
 	json_decref(out);
 	assert_int_equal(inbox_count(fx, &fx->h17, "edoc"), 0);
 	assert_int_equal(inbox_count(fx, &fx->h26, "edoc"), 1);
@@ -309,19 +309,21 @@ static void test_inbox_ack_status_trace(void **state)
 	free(s);
 	assert_int_equal(inbox_count(fx, &fx->g22, "status"), 4);
 
-	assert_int_equal(lt_exchange_stats(fx->x, "", "", "sender", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_stats(fx->x, FX_ADMIN_WHO, "", "", "sender", &out, &err), LT_OK);
 	json_t *row = json_array_get(json_object_get(out, "items"), 0);
 	assert_string_equal(json_string_value(json_object_get(row, "key")), "000.00.00.G22");
 	assert_int_equal(json_integer_value(json_object_get(row, "documents")), 1);
 	json_decref(out);
-	assert_int_equal(lt_exchange_stats(fx->x, "", "", "week", &out, &err), LT_EINVAL);
+	assert_int_equal(lt_exchange_stats(fx->x, FX_ADMIN_WHO, "", "", "week", &out, &err), LT_EINVAL);
 
 	/* Retention: nothing while a recipient has not acknowledged; once every
 	 * delivery is done the bodies go and the trace stays. */
 	size_t removed = 0;
-	assert_int_equal(lt_exchange_expire(fx->x, "2099-01-01", &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, "2099-01-01", &removed, &err), LT_OK);
 	assert_int_equal(removed, 0);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "done", &out, &err), LT_OK);
+	/* Housekeeping is the hub's: a system cannot make bodies go early. */
+	assert_int_equal(lt_exchange_expire(fx->x, FX_CTX(&fx->h26), "2099-01-01", &removed, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h26), id, "done", &out, &err), LT_OK);
 	json_decref(out);
 	struct lt_inbox_query iq = {"status", 0, 500};
 	json_t *inbox = NULL;
@@ -330,8 +332,8 @@ static void test_inbox_ack_status_trace(void **state)
 	json_t *it;
 	json_array_foreach(json_object_get(inbox, "items"), k, it)
 	{
-		assert_int_equal(lt_exchange_ack(fx->x, &fx->g22, json_string_value(json_object_get(it, "id")), "done",
-						 &out, &err),
+		assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->g22), json_string_value(json_object_get(it, "id")),
+						 "done", &out, &err),
 				 LT_OK);
 		json_decref(out);
 	}
@@ -341,9 +343,9 @@ static void test_inbox_ack_status_trace(void **state)
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(tomorrow, sizeof tomorrow, "%Y-%m-%d", &tm);
-	assert_int_equal(lt_exchange_expire(fx->x, tomorrow, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, tomorrow, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0); /* inside the 30 days since the last ack */
-	assert_int_equal(lt_exchange_expire(fx->x, "2099-01-01", &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, "2099-01-01", &removed, &err), LT_OK);
 	assert_int_equal(removed, 5);
 	assert_int_equal(count_packages(fx), 0);
 	assert_int_equal(lt_exchange_open_body(fx->x, &fx->h17, id, &fd, &size, &err), LT_ENOTFOUND);
@@ -542,13 +544,13 @@ static void test_done_is_final(void **state)
 	json_t *reply = NULL, *out = NULL;
 	char *p = edoc("000.00.00.G22", "000.00.00.H17", "52", "Kết thúc");
 	const char *id = send_ok(fx, &fx->g22, p, &reply);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, "done", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h17), id, "done", &out, &err), LT_OK);
 	json_decref(out);
 	assert_int_equal(inbox_count(fx, &fx->h17, "edoc"), 0);
 	assert_int_equal(transport_events(fx, id), 2); /* pending, done */
 	const char *late[] = {"processing", "fail", "done"};
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, late[i], &out, &err), LT_OK);
+		assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h17), id, late[i], &out, &err), LT_OK);
 		assert_string_equal(json_string_value(json_object_get(out, "state")), "done");
 		assert_int_equal(json_integer_value(json_object_get(out, "deliveries")), 1);
 		json_decref(out);
@@ -559,7 +561,7 @@ static void test_done_is_final(void **state)
 	char *p2 = edoc("000.00.00.G22", "000.00.00.H17", "53", "Đang xử lý");
 	json_t *r2 = NULL;
 	const char *id2 = send_ok(fx, &fx->g22, p2, &r2);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id2, "fail", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h17), id2, "fail", &out, &err), LT_OK);
 	assert_string_equal(json_string_value(json_object_get(out, "state")), "fail");
 	json_decref(out);
 	assert_int_equal(transport_events(fx, id2), 2);
@@ -649,24 +651,24 @@ static void test_retention_counts_from_the_last_ack(void **state)
 	const char *id = send_ok(fx, &fx->g22, p, &reply);
 	/* It arrived years ago and was processed until now. */
 	sql_exec(fx, "UPDATE xdocs SET received = '2020-01-01T00:00:00Z' WHERE id = ?1", id, NULL);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "processing", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h26), id, "processing", &out, &err), LT_OK);
 	json_decref(out);
 	char now[32], today[LT_DATE_BUFSZ], later[LT_DATE_BUFSZ];
 	lt_time_now(now);
 	snprintf(today, sizeof today, "%.10s", now);
 	size_t removed = 9;
-	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, today, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0); /* still being processed */
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "done", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h26), id, "done", &out, &err), LT_OK);
 	json_decref(out);
 	/* 10 days after the last acknowledgement: inside the 30 days. */
 	assert_int_equal(lt_date_add_days(today, 10, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0);
 	assert_int_equal(count_packages(fx), 1);
 	/* 31 days after it: gone, the trace stays. */
 	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 1);
 	assert_int_equal(count_packages(fx), 0);
 	json_decref(reply);
@@ -831,7 +833,7 @@ static void *acker(void *arg)
 		for (int k = 0; k < 3; k++) {
 			json_t *out = NULL;
 			struct lt_err err = {0};
-			int rc = lt_exchange_ack(a->fx->x, &a->fx->h26, a->ids[i], steps[k], &out, &err);
+			int rc = lt_exchange_ack(a->fx->x, FX_CTX(&a->fx->h26), a->ids[i], steps[k], &out, &err);
 			const char *st = rc == LT_OK ? json_string_value(json_object_get(out, "state")) : NULL;
 			/* After this worker's own done, the state can only be done. */
 			bool want_done = k > 0 || strcmp(a->first, "done") == 0;
@@ -937,7 +939,7 @@ static void test_abort_after_rename_leaves_the_name(void **state)
 	struct lt_err err = {0};
 	char *p = edoc("000.00.00.G22", "000.00.00.H26", "56", "Tên tạm");
 	struct finisher f = {0};
-	assert_int_equal(lt_upload_begin(fx->x, &fx->g22, &f.u, &err), LT_OK);
+	assert_int_equal(lt_upload_begin(fx->x, FX_CTX(&fx->g22), &f.u, &err), LT_OK);
 	assert_int_equal(lt_upload_feed(f.u, p, strlen(p), &err), LT_OK);
 	char spool[256];
 	spool_name(fx, spool);
@@ -1100,7 +1102,7 @@ static void test_shared_code_each_its_own(void **state)
 	assert_int_equal(inbox_count(fx, &fx->h26, NULL), 1);
 	assert_int_equal(inbox_count(fx, &other, NULL), 1);
 	/* One's done leaves the other's delivery pending and in its inbox. */
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "done", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h26), id, "done", &out, &err), LT_OK);
 	assert_int_equal(json_integer_value(json_object_get(out, "deliveries")), 1);
 	json_decref(out);
 	assert_int_equal(inbox_count(fx, &fx->h26, NULL), 0);
@@ -1116,7 +1118,7 @@ static void test_shared_code_each_its_own(void **state)
 	uint64_t size;
 	assert_int_equal(lt_exchange_open_body(fx->x, &late, id, &fd, &size, &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_exchange_trace(fx->x, &late, id, &out, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_exchange_ack(fx->x, &late, id, "done", &out, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&late), id, "done", &out, &err), LT_EFORBIDDEN);
 	trace_states(fx, id, got, sizeof got);
 	assert_string_equal(got, want);
 	/* Both first receivers still read it. */
@@ -1142,7 +1144,7 @@ static void test_status_relayed_per_system(void **state)
 	assert_int_equal(json_array_size(json_object_get(sreply, "recipients")), 2);
 	assert_int_equal(inbox_count(fx, &fx->g22, "status"), 1);
 	assert_int_equal(inbox_count(fx, &g22b, "status"), 1);
-	assert_int_equal(lt_exchange_ack(fx->x, &g22b, sid, "done", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&g22b), sid, "done", &out, &err), LT_OK);
 	json_decref(out);
 	assert_int_equal(inbox_count(fx, &fx->g22, "status"), 1);
 	assert_int_equal(inbox_count(fx, &g22b, "status"), 0);
@@ -1211,7 +1213,7 @@ static void test_no_system_then_bound(void **state)
 	snprintf(want, sizeof want, "H14>%lld:pending", (long long)h14.system_id);
 	assert_string_equal(got, want);
 	assert_int_equal(transport_events(fx, id2), 2); /* no_system, then pending at the binding */
-	assert_int_equal(lt_exchange_ack(fx->x, &h14, id, "done", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&h14), id, "done", &out, &err), LT_OK);
 	json_decref(out);
 	/* A replay of the send says where the recipient is now. */
 	bool replayed = false;
@@ -1242,14 +1244,14 @@ static void test_no_system_expires(void **state)
 	/* Sent 29 days ago: still waiting. */
 	assert_int_equal(lt_date_add_days(today, -29, then, &err), LT_OK);
 	sql_exec(fx, "UPDATE xdeliveries SET updated = ?2 WHERE doc = ?1", id, then);
-	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, today, &removed, &err), LT_OK);
 	char got[256];
 	trace_states(fx, id, got, sizeof got);
 	assert_string_equal(got, "H14>0:no_system");
 	/* Sent 31 days ago: expired, with the reason on the trace. */
 	assert_int_equal(lt_date_add_days(today, -31, then, &err), LT_OK);
 	sql_exec(fx, "UPDATE xdeliveries SET updated = ?2 WHERE doc = ?1", id, then);
-	assert_int_equal(lt_exchange_expire(fx->x, today, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, today, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0); /* retention counts from the expiry */
 	trace_states(fx, id, got, sizeof got);
 	assert_string_equal(got, "H14>0:expired");
@@ -1262,7 +1264,7 @@ static void test_no_system_expires(void **state)
 	assert_int_equal(inbox_count(fx, &h14, NULL), 0);
 	/* Retention then removes the body 30 days after the expiry. */
 	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 1);
 	json_decref(reply);
 	free(p);
@@ -1282,7 +1284,7 @@ static void test_merged_package_expires(void **state)
 	trace_states(fx, id, got, sizeof got);
 	snprintf(want, sizeof want, "H47>%lld:pending H17>0:merged", (long long)fx->h17.system_id);
 	assert_string_equal(got, want);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h17, id, "done", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h17), id, "done", &out, &err), LT_OK);
 	assert_string_equal(json_string_value(json_object_get(out, "state")), "done");
 	json_decref(out);
 	char now[32], today[LT_DATE_BUFSZ], later[LT_DATE_BUFSZ];
@@ -1290,10 +1292,10 @@ static void test_merged_package_expires(void **state)
 	snprintf(today, sizeof today, "%.10s", now);
 	size_t removed = 9;
 	assert_int_equal(lt_date_add_days(today, 10, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 0);
 	assert_int_equal(lt_date_add_days(today, 31, later, &err), LT_OK);
-	assert_int_equal(lt_exchange_expire(fx->x, later, &removed, &err), LT_OK);
+	assert_int_equal(lt_exchange_expire(fx->x, FX_ADMIN, later, &removed, &err), LT_OK);
 	assert_int_equal(removed, 1);
 	assert_int_equal(count_packages(fx), 0);
 	json_decref(reply);
@@ -1342,7 +1344,7 @@ static void test_migration_splits_deliveries(void **state)
 	json_t *reply = NULL, *out = NULL;
 	char *p = edoc("000.00.00.G22", "000.00.00.H26,000.00.00.H14", "78", "Trước khi nâng cấp");
 	const char *id = send_ok(fx, &fx->g22, p, &reply);
-	assert_int_equal(lt_exchange_ack(fx->x, &fx->h26, id, "processing", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&fx->h26), id, "processing", &out, &err), LT_OK);
 	json_decref(out);
 	struct lt_principal other;
 	make_system(fx, "000.00.00.H26", &other);
@@ -1372,7 +1374,7 @@ static void test_migration_splits_deliveries(void **state)
 	assert_int_equal(json_array_size(json_object_get(copy, "transport")), 2);
 	json_decref(t);
 	/* Each acknowledges its own. */
-	assert_int_equal(lt_exchange_ack(fx->x, &other, id, "done", &out, &err), LT_OK);
+	assert_int_equal(lt_exchange_ack(fx->x, FX_CTX(&other), id, "done", &out, &err), LT_OK);
 	json_decref(out);
 	assert_int_equal(inbox_count(fx, &fx->h26, NULL), 1);
 	assert_int_equal(inbox_count(fx, &other, NULL), 0);

@@ -52,7 +52,7 @@ static const char *import(struct fx *fx, const char *text, size_t *imported)
 	assert_non_null(f);
 	struct lt_import_report rep;
 	struct lt_err err = {0};
-	int rc = lt_registry_import_csv(fx->r, f, &rep, &err);
+	int rc = lt_registry_import_csv(fx->r, FX_ADMIN, f, &rep, &err);
 	fclose(f);
 	*imported = rep.imported;
 	const char *why = NULL;
@@ -126,7 +126,7 @@ static void test_child_of_a_refused_row(void **state)
 	assert_non_null(f);
 	struct lt_import_report rep;
 	struct lt_err err = {0};
-	assert_int_equal(lt_registry_import_csv(fx->r, f, &rep, &err), LT_EINVAL);
+	assert_int_equal(lt_registry_import_csv(fx->r, FX_ADMIN, f, &rep, &err), LT_EINVAL);
 	fclose(f);
 	assert_int_equal(json_array_size(rep.errors), 2);
 	json_t *e;
@@ -149,7 +149,7 @@ static int import_bytes(struct fx *fx, const char *bytes, size_t len, struct lt_
 {
 	FILE *f = fmemopen((void *)bytes, len, "r");
 	assert_non_null(f);
-	int rc = lt_registry_import_csv(fx->r, f, rep, err);
+	int rc = lt_registry_import_csv(fx->r, FX_ADMIN, f, rep, err);
 	fclose(f);
 	return rc;
 }

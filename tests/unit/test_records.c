@@ -60,7 +60,7 @@ static int add(struct fx *fx, const struct lt_principal *who, int level, json_t 
 	       struct lt_err *err)
 {
 	lt_err_clear(err);
-	int rc = lt_registry_add_records(fx->r, who, level, records, rep, err);
+	int rc = lt_registry_add_records(fx->r, FX_CTX(who), level, records, rep, err);
 	json_decref(records);
 	assert_int_equal(rc, (int)err->status);
 	if (rc)

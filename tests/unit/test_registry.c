@@ -40,7 +40,7 @@ static const struct lt_decision merger = {"202/2025/QH15", "2025-06-12", "Quốc
 static int import_text(struct lt_registry *r, const char *text, struct lt_import_report *rep, struct lt_err *err)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
-	int rc = lt_registry_import_csv(r, f, rep, err);
+	int rc = lt_registry_import_csv(r, FX_ADMIN, f, rep, err);
 	fclose(f);
 	return rc;
 }
@@ -104,7 +104,7 @@ static void test_merger_quang_nam_into_da_nang(void **state)
 	const char from[][LT_CODE_BUFSZ] = {"000.00.00.H47"};
 	struct lt_reorg q = merge_req(from, 1, "000.00.00.H17");
 	struct lt_reorg_result res;
-	assert_int_equal(lt_registry_reorganize(fx->r, &q, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err), LT_OK);
 
 	struct lt_unit u;
 	assert_int_equal(lt_registry_get(fx->r, "000.00.00.H47", NULL, &u, &err), LT_OK);
@@ -151,22 +151,22 @@ static void test_merger_quang_nam_into_da_nang(void **state)
 	/* Closed numbers are never reissued: the next unit under H47's former
 	 * district... H47 is closed, so issuing there is refused. */
 	struct lt_issue is = {.parent = "000.00.00.H47", .name = "Sở mới", .decision = merger};
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_ERULE);
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "000.00.00.H17"));
 	/* Under H17 the next number skips everything ever used (01, 02, 03). */
 	snprintf(is.parent, sizeof is.parent, "000.00.00.H17");
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_OK);
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_OK);
 	assert_string_equal(u.code, "000.00.04.H17");
 	/* Dissolve it, then the number 04 stays used. */
 	const char gone[][LT_CODE_BUFSZ] = {"000.00.04.H17"};
-	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-08-01",
-			     .from = gone, .n_from = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_OK);
+	struct lt_reorg d = {
+	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-08-01", .from = gone, .n_from = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_OK);
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_OK);
 	assert_string_equal(u.code, "000.00.05.H17");
 	is.number = 4;
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_ECONFLICT);
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_ECONFLICT);
 	assert_non_null(strstr(err.msg, "never reissued"));
 }
 
@@ -200,14 +200,19 @@ static void test_split_move_dissolve_rename_history(void **state)
 	const char dist[][LT_CODE_BUFSZ] = {"000.00.02.H47"};
 	struct lt_new_unit into[2] = {{"000.00.00.H47", "UBND huyện Đại Lộc Bắc", 0},
 				      {"000.00.00.H47", "UBND huyện Đại Lộc Nam", 0}};
-	struct lt_reorg s = {.kind = LT_REORG_SPLIT, .decision = merger, .effective = "2024-01-01",
-			     .from = dist, .n_from = 1, .into = into, .n_into = 2};
-	assert_int_equal(lt_registry_reorganize(fx->r, &s, &res, &err), LT_ERULE);
+	struct lt_reorg s = {.kind = LT_REORG_SPLIT,
+			     .decision = merger,
+			     .effective = "2024-01-01",
+			     .from = dist,
+			     .n_from = 1,
+			     .into = into,
+			     .n_into = 2};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &s, &res, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "000.01.02.H47"));
 	struct lt_child_place place = {"000.01.02.H47", 1};
 	s.children = &place;
 	s.n_children = 1;
-	assert_int_equal(lt_registry_reorganize(fx->r, &s, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &s, &res, &err), LT_OK);
 	assert_int_equal(res.created.n, 4); /* two districts, the commune, the school */
 	lt_reorg_result_free(&res);
 	struct lt_codelist cur = {0};
@@ -228,9 +233,14 @@ static void test_split_move_dissolve_rename_history(void **state)
 	/* Move the new Nam district (with commune and school) to Cao Bằng. */
 	const char nam[][LT_CODE_BUFSZ] = {"000.00.04.H47"};
 	struct lt_new_unit to = {"000.00.00.H14", "", 0};
-	struct lt_reorg m = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2024-06-01",
-			     .from = nam, .n_from = 1, .into = &to, .n_into = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_OK);
+	struct lt_reorg m = {.kind = LT_REORG_MOVE,
+			     .decision = merger,
+			     .effective = "2024-06-01",
+			     .from = nam,
+			     .n_from = 1,
+			     .into = &to,
+			     .n_into = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_OK);
 	assert_int_equal(res.n_moved, 3);
 	/* It keeps its own number, 04, which H14 never used. */
 	assert_string_equal(res.moved[0].to, "000.00.04.H14");
@@ -250,22 +260,22 @@ static void test_split_move_dissolve_rename_history(void **state)
 	struct lt_new_unit down = {"000.01.04.H14", "", 0};
 	m.from = h14d;
 	m.into = &down;
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_ERULE);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "cycle"));
 	struct lt_new_unit deep = {"000.00.01.H17", "", 0};
 	m.into = &deep;
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_ERULE);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "level 5"));
 
 	/* Dissolve is refused while children are active. */
-	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2024-07-01",
-			     .from = h14d, .n_from = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_ERULE);
+	struct lt_reorg d = {
+	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2024-07-01", .from = h14d, .n_from = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "active child"));
 
 	/* Rename, and the history reads back in order with its decisions. */
 	struct lt_decision rd = {"99/QĐ-UBND", "2024-08-01", "UBND tỉnh Cao Bằng"};
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.04.H14", "UBND huyện Đại Lộc Nam (Cao Bằng)", &rd,
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, "000.00.04.H14", "UBND huyện Đại Lộc Nam (Cao Bằng)", &rd,
 					    "2024-08-02", 0, &u, &err),
 			 LT_OK);
 	assert_int_equal(u.version, 2);
@@ -277,15 +287,18 @@ static void test_history_in_order(void **state)
 	struct lt_err err = {0};
 	struct lt_unit u;
 	struct lt_decision d1 = {"1/QĐ", "2022-01-01", "UBND"}, d2 = {"2/QĐ", "2022-02-01", "UBND"};
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ", &d1, "2022-01-02", 0, &u, &err), LT_OK);
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở Nội vụ Đà Nẵng", &d2, "2022-02-02", 0, &u, &err),
-			 LT_OK);
+	assert_int_equal(
+	    lt_registry_rename(fx->r, FX_ADMIN, "000.00.01.H17", "Sở Nội vụ", &d1, "2022-01-02", 0, &u, &err), LT_OK);
+	assert_int_equal(
+	    lt_registry_rename(fx->r, FX_ADMIN, "000.00.01.H17", "Sở Nội vụ Đà Nẵng", &d2, "2022-02-02", 0, &u, &err),
+	    LT_OK);
 	struct lt_contact c = {.email = "sonv@danang.gov.vn"};
-	assert_int_equal(lt_registry_update(fx->r, "000.00.01.H17", &c, u.version, &u, &err), LT_OK);
-	assert_int_equal(lt_registry_update(fx->r, "000.00.01.H17", &c, 1, &u, &err), LT_EPRECOND);
+	assert_int_equal(lt_registry_update(fx->r, FX_ADMIN, "000.00.01.H17", &c, u.version, &u, &err), LT_OK);
+	assert_int_equal(lt_registry_update(fx->r, FX_ADMIN, "000.00.01.H17", &c, 1, &u, &err), LT_EPRECOND);
 	assert_int_equal(err.status, LT_EPRECOND);
 	/* A change dated before the last one recorded would rewrite the past. */
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Sở cũ", &d1, "2022-01-10", 0, &u, &err), LT_ERULE);
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, "000.00.01.H17", "Sở cũ", &d1, "2022-01-10", 0, &u, &err),
+			 LT_ERULE);
 	assert_non_null(strstr(err.msg, "before the last recorded change"));
 	struct hist h = {0};
 	assert_int_equal(lt_registry_history(fx->r, "000.00.01.H17", on_hist, &h, &err), LT_OK);
@@ -310,18 +323,19 @@ static void test_version_checked_in_transaction(void **state)
 	struct lt_registry *cli = fixture_registry(fx->db, NULL);
 	struct lt_contact c = read.contact;
 	snprintf(c.phone, sizeof c.phone, "0235 3810 999");
-	assert_int_equal(lt_registry_update(cli, code, &c, read.version, &u, &err), LT_OK);
+	assert_int_equal(lt_registry_update(cli, FX_ADMIN, code, &c, read.version, &u, &err), LT_OK);
 	assert_int_equal(u.version, read.version + 1);
 
 	lt_err_clear(&err);
-	assert_int_equal(lt_registry_rename(fx->r, code, "Sở Nội vụ (tên mới)", &d, "2026-01-10", read.version, &u, &err),
-			 LT_EPRECOND);
+	assert_int_equal(
+	    lt_registry_rename(fx->r, FX_ADMIN, code, "Sở Nội vụ (tên mới)", &d, "2026-01-10", read.version, &u, &err),
+	    LT_EPRECOND);
 	assert_int_equal(err.status, LT_EPRECOND);
 	assert_non_null(strstr(err.msg, "changed since you read it"));
 	lt_err_clear(&err);
 	c = read.contact;
 	snprintf(c.email, sizeof c.email, "lost@quangnam.gov.vn");
-	assert_int_equal(lt_registry_update(fx->r, code, &c, read.version, &u, &err), LT_EPRECOND);
+	assert_int_equal(lt_registry_update(fx->r, FX_ADMIN, code, &c, read.version, &u, &err), LT_EPRECOND);
 	assert_int_equal(err.status, LT_EPRECOND);
 	assert_int_equal(lt_registry_get(cli, code, NULL, &u, &err), LT_OK);
 	assert_string_equal(u.name, read.name);
@@ -329,8 +343,8 @@ static void test_version_checked_in_transaction(void **state)
 	assert_string_equal(u.contact.phone, "0235 3810 999");
 
 	/* With the current version both go through. */
-	assert_int_equal(lt_registry_rename(fx->r, code, "Sở Nội vụ (tên mới)", &d, "2026-01-10", read.version + 1, &u,
-					    &err),
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, code, "Sở Nội vụ (tên mới)", &d, "2026-01-10",
+					    read.version + 1, &u, &err),
 			 LT_OK);
 	assert_int_equal(u.version, read.version + 2);
 	lt_registry_close(cli);
@@ -346,9 +360,9 @@ static void test_reorg_shape_rules(void **state)
 	char *before = snapshot(fx->r);
 	const char(*one)[LT_CODE_BUFSZ] = (const char(*)[LT_CODE_BUFSZ]) "000.00.01.H47";
 	struct lt_new_unit named = {"000.00.00.H17", "Sở Nội vụ mang tên mới", 0};
-	struct lt_reorg move = {.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &named,
-				.n_into = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &move, &res, &err), LT_EINVAL);
+	struct lt_reorg move = {
+	    .kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &named, .n_into = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &move, &res, &err), LT_EINVAL);
 	assert_int_equal(err.status, LT_EINVAL);
 	assert_non_null(strstr(err.msg, "a move keeps the unit's name"));
 
@@ -365,7 +379,7 @@ static void test_reorg_shape_rules(void **state)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		lt_err_clear(&err);
-		int rc = lt_registry_reorganize(fx->r, &bad[i], &res, &err);
+		int rc = lt_registry_reorganize(fx->r, FX_ADMIN, &bad[i], &res, &err);
 		if (rc != LT_EINVAL || err.status != LT_EINVAL)
 			fail_msg("case %zu: %d (%s)", i, rc, err.msg);
 	}
@@ -376,7 +390,7 @@ static void test_reorg_shape_rules(void **state)
 
 	/* Without a name the move goes through, keeping the name. */
 	move.into = &unnamed;
-	assert_int_equal(lt_registry_reorganize(fx->r, &move, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &move, &res, &err), LT_OK);
 	struct lt_unit u;
 	assert_int_equal(lt_registry_get(fx->r, res.moved[0].to, NULL, &u, &err), LT_OK);
 	assert_string_equal(u.name, "Sở Nội vụ tỉnh Quảng Nam");
@@ -392,69 +406,78 @@ static void test_refusals_change_nothing(void **state)
 	struct lt_reorg_result res;
 	/* Close a leaf first, so closed codes can be tried below. */
 	const char leaf[][LT_CODE_BUFSZ] = {"000.00.01.H17"};
-	struct lt_reorg close = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01",
-				 .from = leaf, .n_from = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &close, &res, &err), LT_OK);
+	struct lt_reorg close = {
+	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = leaf, .n_from = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &close, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	/* Fill every level-3 number under the Sở Nội vụ of Quảng Nam. */
 	for (unsigned n = 1; n <= 99; n++) {
-		struct lt_issue fill = {.parent = "000.00.01.H47", .name = "Phòng", .decision = merger,
-					.effective = "2025-01-01"};
-		assert_int_equal(lt_registry_issue(fx->r, &fill, &u, &err), LT_OK);
+		struct lt_issue fill = {
+		    .parent = "000.00.01.H47", .name = "Phòng", .decision = merger, .effective = "2025-01-01"};
+		assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &fill, &u, &err), LT_OK);
 	}
 	char *before = snapshot(fx->r);
 	struct lt_issue full = {.parent = "000.00.01.H47", .name = "Phòng thứ 100", .decision = merger};
-	assert_int_equal(lt_registry_issue(fx->r, &full, &u, &err), LT_ERULE); /* full number range */
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &full, &u, &err), LT_ERULE); /* full number range */
 	assert_non_null(strstr(err.msg, "have been used"));
 	struct lt_issue reuse = {.parent = "000.00.00.H17", .name = "Sở Nội vụ mới", .number = 1, .decision = merger};
-	assert_int_equal(lt_registry_issue(fx->r, &reuse, &u, &err), LT_ECONFLICT); /* closed code */
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &reuse, &u, &err), LT_ECONFLICT); /* closed code */
 	snprintf(reuse.parent, sizeof reuse.parent, "000.00.01.H17");
 	reuse.number = 0;
-	assert_int_equal(lt_registry_issue(fx->r, &reuse, &u, &err), LT_ERULE); /* closed parent */
-	assert_int_equal(lt_registry_rename(fx->r, "000.00.01.H17", "Tên mới", &merger, "", 0, &u, &err), LT_ERULE);
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &reuse, &u, &err), LT_ERULE); /* closed parent */
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, "000.00.01.H17", "Tên mới", &merger, "", 0, &u, &err),
+			 LT_ERULE);
 
 	struct lt_issue is = {.parent = "000.00.00.H99", .name = "X", .decision = merger};
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_ENOTFOUND); /* unknown parent */
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_ENOTFOUND); /* unknown parent */
 	snprintf(is.parent, sizeof is.parent, "000.00.00.H17");
 	is.decision.number[0] = '\0';
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_EINVAL); /* missing decision */
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_EINVAL); /* missing decision */
 	assert_non_null(strstr(err.msg, "decision"));
 	is.decision = merger;
 	snprintf(is.contact.email, sizeof is.contact.email, "not-an-email");
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_EINVAL);
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_EINVAL);
 	memset(&is.contact, 0, sizeof is.contact);
 	is.number = 100;
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_EINVAL);
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_EINVAL);
 	is.number = 1; /* 000.00.01.H17 exists */
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_ECONFLICT);
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_ECONFLICT);
 
 	/* Full number range: 99 level-3 numbers used under one parent. */
 	const char cycle[][LT_CODE_BUFSZ] = {"000.00.00.H47"};
 	struct lt_new_unit into = {"000.01.02.H47", "", 0};
-	struct lt_reorg m = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2025-01-01",
-			     .from = cycle, .n_from = 1, .into = &into, .n_into = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_ERULE); /* cycle */
+	struct lt_reorg m = {.kind = LT_REORG_MOVE,
+			     .decision = merger,
+			     .effective = "2025-01-01",
+			     .from = cycle,
+			     .n_from = 1,
+			     .into = &into,
+			     .n_into = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_ERULE); /* cycle */
 	const char closed_after[][LT_CODE_BUFSZ] = {"000.00.02.H47"};
-	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01",
-			     .from = closed_after, .n_from = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_ERULE); /* active children */
+	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE,
+			     .decision = merger,
+			     .effective = "2025-01-01",
+			     .from = closed_after,
+			     .n_from = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_ERULE); /* active children */
 	d.decision.issuer[0] = '\0';
-	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_EINVAL); /* missing decision */
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_EINVAL); /* missing decision */
 
 	/* A unit and its own descendant in one merge would close the descendant twice. */
 	const char nested[][LT_CODE_BUFSZ] = {"000.00.02.H47", "000.01.02.H47"};
 	struct lt_reorg nm = merge_req(nested, 2, "000.00.00.H17");
-	assert_int_equal(lt_registry_reorganize(fx->r, &nm, &res, &err), LT_EINVAL);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &nm, &res, &err), LT_EINVAL);
 	assert_non_null(strstr(err.msg, "lies inside"));
 	/* A reorganisation dated before the unit's last change is refused. */
 	struct lt_reorg early = merge_req(cycle, 1, "000.00.00.H17");
 	snprintf(early.effective, sizeof early.effective, "2020-01-01");
-	assert_int_equal(lt_registry_reorganize(fx->r, &early, &res, &err), LT_ERULE);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &early, &res, &err), LT_ERULE);
 
 	/* Dry runs report and write nothing. */
 	struct lt_reorg q = merge_req(cycle, 1, "000.00.00.H17");
 	q.dry_run = true;
-	assert_int_equal(lt_registry_reorganize(fx->r, &q, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err), LT_OK);
 	assert_int_equal(res.closed.n, 5 + 99);
 	lt_reorg_result_free(&res);
 
@@ -494,7 +517,7 @@ static void issue_on(struct fx *fx, const char *parent, const char *name, const 
 	snprintf(is.parent, sizeof is.parent, "%s", parent);
 	snprintf(is.name, sizeof is.name, "%s", name);
 	snprintf(is.effective, sizeof is.effective, "%s", effective);
-	int rc = lt_registry_issue(fx->r, &is, u, &err);
+	int rc = lt_registry_issue(fx->r, FX_ADMIN, &is, u, &err);
 	if (rc)
 		fail_msg("issue %s under %s: %s", name, parent, err.msg);
 }
@@ -507,7 +530,7 @@ static void expect_dated_refusal(struct fx *fx, struct lt_reorg q, const char *c
 	struct lt_reorg_result res;
 	for (int dry = 0; dry < 2; dry++) {
 		q.dry_run = dry;
-		int rc = lt_registry_reorganize(fx->r, &q, &res, &err);
+		int rc = lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err);
 		if (rc != LT_ERULE)
 			fail_msg("%s (dry run %d): got %d '%s', wanted the date rule", code, dry, rc,
 				 rc ? err.msg : "done");
@@ -529,7 +552,8 @@ static void test_reorg_respects_later_changes(void **state)
 	issue_on(fx, "000.00.00.H14", "Ban P", "2025-01-01", &p);
 	issue_on(fx, p.code, "Phòng C", "2025-01-02", &c);
 	struct lt_decision rd = {"9/QĐ", "2029-12-01", "UBND"};
-	assert_int_equal(lt_registry_rename(fx->r, c.code, "Phòng C mới", &rd, "2030-01-01", 0, &c, &err), LT_OK);
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, c.code, "Phòng C mới", &rd, "2030-01-01", 0, &c, &err),
+			 LT_OK);
 	issue_on(fx, "000.00.00.H14", "Ban S", "2025-01-01", &s);
 	issue_on(fx, "000.00.00.H14", "Ban X", "2025-01-01", &x);
 	issue_on(fx, "000.00.00.H14", "Ban Q", "2026-06-01", &q);
@@ -585,7 +609,7 @@ static void test_reorg_respects_later_changes(void **state)
 	/* Dated on or after every change involved, the same changes go through
 	 * and as-of reads tell one consistent story. */
 	snprintf(mv.effective, sizeof mv.effective, "2030-01-01");
-	assert_int_equal(lt_registry_reorganize(fx->r, &mv, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &mv, &res, &err), LT_OK);
 	char moved_c[LT_CODE_BUFSZ] = "";
 	for (size_t i = 0; i < res.n_moved; i++)
 		if (strcmp(res.moved[i].from, c.code) == 0)
@@ -598,7 +622,7 @@ static void test_reorg_respects_later_changes(void **state)
 	assert_int_equal(lt_registry_get(fx->r, moved_c, "2030-01-01", &u, &err), LT_OK);
 	assert_string_equal(u.name, "Phòng C mới");
 	snprintf(sq.effective, sizeof sq.effective, "2026-06-01");
-	assert_int_equal(lt_registry_reorganize(fx->r, &sq, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &sq, &res, &err), LT_OK);
 	assert_int_equal(lt_registry_get(fx->r, res.created.codes[0], "2026-06-01", &u, &err), LT_OK);
 	assert_string_equal(u.parent, q.code);
 	assert_int_equal(lt_registry_get(fx->r, q.code, "2026-06-01", &u, &err), LT_OK);
@@ -632,7 +656,7 @@ static void test_merge_keeps_every_predecessor(void **state)
 	}
 	struct lt_reorg q = merge_req((const char(*)[LT_CODE_BUFSZ])from, N, "000.00.01.H17");
 	struct lt_reorg_result res;
-	assert_int_equal(lt_registry_reorganize(fx->r, &q, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err), LT_OK);
 	assert_int_equal(res.closed.n, N);
 	lt_reorg_result_free(&res);
 	struct lt_codelist now = {0}, then = {0};
@@ -663,10 +687,11 @@ static void test_move_takes_chosen_number(void **state)
 	struct lt_reorg m = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2025-07-01",
 			     .from = dist, .n_from = 1, .into = &to, .n_into = 1};
 	char *before = snapshot(fx->r);
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_ECONFLICT); /* 000.00.01.H17 is active */
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err),
+			 LT_ECONFLICT); /* 000.00.01.H17 is active */
 	assert_non_null(strstr(err.msg, "000.00.01.H17"));
 	to.number = 100;
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_EINVAL);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_EINVAL);
 	assert_non_null(strstr(err.msg, "into.number"));
 	char *after = snapshot(fx->r);
 	assert_string_equal(before, after);
@@ -675,17 +700,17 @@ static void test_move_takes_chosen_number(void **state)
 
 	/* A closed code's number stays used. */
 	const char leaf[][LT_CODE_BUFSZ] = {"000.00.01.H17"};
-	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01",
-			     .from = leaf, .n_from = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_OK);
+	struct lt_reorg d = {
+	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = leaf, .n_from = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	to.number = 1;
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_ECONFLICT);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_ECONFLICT);
 	assert_non_null(strstr(err.msg, "never reissued"));
 
 	/* A free number: the moved unit takes it, its subtree keeps theirs. */
 	to.number = 42;
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_OK);
 	assert_int_equal(res.n_moved, 3);
 	assert_string_equal(res.moved[0].to, "000.00.42.H17");
 	lt_reorg_result_free(&res);
@@ -702,9 +727,9 @@ static void test_closed_code_reuse_refused_on_import(void **state)
 	struct lt_err err = {0};
 	struct lt_reorg_result res;
 	const char from[][LT_CODE_BUFSZ] = {"000.00.01.H17"};
-	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01",
-			     .from = from, .n_from = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_OK);
+	struct lt_reorg d = {
+	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = from, .n_from = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	static const char csv[] = "code,name\n000.00.01.H17,Lại là Sở Nội vụ\n";
 	struct lt_import_report rep;
@@ -747,7 +772,7 @@ static void test_search_diacritics_and_codes(void **state)
 	assert_int_equal(lt_registry_search(fx->r, &q4, count_unit, &d, NULL, &err), LT_OK);
 	assert_int_equal(d, 2);
 	/* Paging: one per page, following the cursor, visits all of H47. */
-	char cursor[LT_CODE_BUFSZ] = "";
+	char cursor[LT_CURSOR_BUFSZ] = "";
 	int total = 0, pages = 0;
 	do {
 		struct lt_search q = {.q = "H47", .limit = 1, .cursor = cursor};
@@ -765,7 +790,6 @@ struct row {
 	char code[LT_CODE_BUFSZ], parent[LT_CODE_BUFSZ], fold[LT_NAME_MAX * 2];
 	int level;
 	bool closed;
-	int64_t rowid;
 };
 
 struct rows {
@@ -787,14 +811,7 @@ static int collect_row(void *ctx, const struct lt_unit *u)
 	lt_text_fold(u->name, r->fold, sizeof r->fold);
 	r->level = u->level;
 	r->closed = u->status == LT_UNIT_CLOSED;
-	r->rowid = u->rowid;
 	return 0;
-}
-
-static int by_rowid(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-	return (x->rowid > y->rowid) - (x->rowid < y->rowid);
 }
 
 /* Every word of the folded query begins some word of the folded name; words
@@ -892,18 +909,23 @@ static void build_crowd(struct fx *fx)
 	 * (each leaves a closed row and writes a new one at the end). */
 	const char out1[][LT_CODE_BUFSZ] = {"003.01.10.H14"}, in1[][LT_CODE_BUFSZ] = {"500.01.10.H17"};
 	struct lt_new_unit to_other = {"000.02.10.H14", "", 0}, to_crowd = {"000.01.10.H14", "", 0};
-	struct lt_reorg m = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2025-07-03",
-			     .from = out1, .n_from = 1, .into = &to_other, .n_into = 1};
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_OK);
+	struct lt_reorg m = {.kind = LT_REORG_MOVE,
+			     .decision = merger,
+			     .effective = "2025-07-03",
+			     .from = out1,
+			     .n_from = 1,
+			     .into = &to_other,
+			     .n_into = 1};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	m.from = in1;
 	m.into = &to_crowd;
-	assert_int_equal(lt_registry_reorganize(fx->r, &m, &res, &err), LT_OK);
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	const char gone[][LT_CODE_BUFSZ] = {"007.01.10.H14", "050.01.10.H14", "000.05.12.H17"};
-	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-07-03",
-			     .from = gone, .n_from = 3};
-	assert_int_equal(lt_registry_reorganize(fx->r, &d, &res, &err), LT_OK);
+	struct lt_reorg d = {
+	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-07-03", .from = gone, .n_from = 3};
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 }
 
@@ -914,7 +936,7 @@ static void test_search_pages_every_match_once(void **state)
 	build_crowd(fx);
 	/* The model: every unit, read without a query. */
 	struct rows all = {0};
-	char cursor[LT_CODE_BUFSZ] = "";
+	char cursor[LT_CURSOR_BUFSZ] = "";
 	do {
 		struct lt_search q = {.status = LT_FILTER_ALL, .limit = 500, .cursor = cursor};
 		assert_int_equal(lt_registry_search(fx->r, &q, collect_row, &all, cursor, &err), LT_OK);
@@ -924,7 +946,6 @@ static void test_search_pages_every_match_once(void **state)
 	assert_non_null(by_codes.v);
 	memcpy(by_codes.v, all.v, all.n * sizeof *all.v);
 	qsort(by_codes.v, by_codes.n, sizeof *by_codes.v, by_code);
-	qsort(all.v, all.n, sizeof *all.v, by_rowid);
 
 	const char *texts[] = {"ủy ban nhân dân", "uy", "UY BAN nhan", "so noi vu", "phuong 1", "to", "ap 3", "zzz"};
 	struct {
@@ -994,10 +1015,14 @@ static void test_search_pages_every_match_once(void **state)
 					if (got.n != want.n)
 						fail_msg("'%s' filter %zu status %zu limit %d: %zu rows, want %zu", texts[t],
 							 f, s, limits[l], got.n, want.n);
-					/* The same units, each once, in rowid order. */
+					/* The same units, each once, in whatever order the
+					 * store pages them (its cursors are its own). */
+					if (got.n)
+						qsort(got.v, got.n, sizeof *got.v, by_code);
+					if (want.n)
+						qsort(want.v, want.n, sizeof *want.v, by_code);
 					for (size_t i = 0; i < got.n; i++)
-						if (strcmp(got.v[i].code, want.v[i].code) != 0 ||
-						    got.v[i].rowid != want.v[i].rowid)
+						if (strcmp(got.v[i].code, want.v[i].code) != 0)
 							fail_msg("'%s' filter %zu status %zu limit %d: row %zu is %s, want %s",
 								 texts[t], f, s, limits[l], i, got.v[i].code, want.v[i].code);
 					free(got.v);
@@ -1019,14 +1044,20 @@ static void test_compliance(void **state)
 	struct lt_unit u;
 	/* Reorganised 2025-05-01, decision 2025-06-12 (42 days), recorded on the
 	 * pinned today 2025-07-03 (21 days after the decision). */
-	struct lt_issue is = {.parent = "000.00.00.H14", .name = "Sở mới", .decision = merger,
-			      .effective = "2025-07-01", .reorganized = "2025-05-01"};
-	assert_int_equal(lt_registry_issue(fx->r, &is, &u, &err), LT_OK);
+	struct lt_issue is = {.parent = "000.00.00.H14",
+			      .name = "Sở mới",
+			      .decision = merger,
+			      .effective = "2025-07-01",
+			      .reorganized = "2025-05-01"};
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_OK);
 	/* On time: reorganised and decided the same day, recorded within 7 days. */
 	struct lt_decision ok = {"5/QĐ", "2025-07-01", "UBND"};
-	struct lt_issue good = {.parent = "000.00.00.H17", .name = "Sở đúng hạn", .decision = ok,
-				.effective = "2025-07-01", .reorganized = "2025-07-01"};
-	assert_int_equal(lt_registry_issue(fx->r, &good, &u, &err), LT_OK);
+	struct lt_issue good = {.parent = "000.00.00.H17",
+				.name = "Sở đúng hạn",
+				.decision = ok,
+				.effective = "2025-07-01",
+				.reorganized = "2025-07-01"};
+	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &good, &u, &err), LT_OK);
 	static const char nodecision[] = "code,name\n000.00.09.H17,Đơn vị chưa có quyết định\n";
 	struct lt_import_report rep;
 	assert_int_equal(import_text(fx->r, nodecision, &rep, &err), LT_OK);

@@ -92,7 +92,7 @@ static int64_t file_request(struct fx *fx, const struct lt_principal *who, const
 	struct lt_request_new n = {kind, unit, p, "lý do", reorganized};
 	json_t *out = NULL;
 	struct lt_err err = {0};
-	int rc = lt_request_create(fx->q, who, &n, &out, &err);
+	int rc = lt_request_create(fx->q, FX_CTX(who), &n, &out, &err);
 	json_decref(p);
 	if (rc != expect)
 		fail_msg("filing %s: %d %s", kind, rc, err.msg);
@@ -132,23 +132,23 @@ static void test_merge_story(void **state)
 	assert_int_equal(u.status, LT_UNIT_ACTIVE); /* filing changed nothing */
 
 	json_t *o = NULL;
-	assert_int_equal(lt_request_act(fx->q, &fx->manager, id, LT_REQUEST_RETURN, "ghi rõ tên xã mới", &o, &err),
+	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_RETURN, "ghi rõ tên xã mới", &o, &err),
 			 LT_OK);
 	json_decref(o);
 	assert_string_equal(state_of(fx, id, buf), "returned");
 	/* A returned request is with the requester: the manager cannot approve it. */
 	struct lt_request_decision d = decision();
-	assert_int_equal(lt_request_approve(fx->q, &fx->manager, id, &d, NULL, &err), LT_ECONFLICT);
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, NULL, &err), LT_ECONFLICT);
 
 	json_t *np = json_loads(
 	    "{\"from\":[\"" C1 "\",\"" C2 "\"],\"into\":{\"parent\":\"" D "\",\"name\":\"Xã Hà Quảng\"}}", 0, NULL);
 	struct lt_request_change c = {np, "đã sửa tên", NULL};
-	assert_int_equal(lt_request_amend(fx->q, &fx->requester, id, &c, NULL, &err), LT_OK);
+	assert_int_equal(lt_request_amend(fx->q, FX_CTX(&fx->requester), id, &c, NULL, &err), LT_OK);
 	json_decref(np);
-	assert_int_equal(lt_request_act(fx->q, &fx->requester, id, LT_REQUEST_SUBMIT, NULL, NULL, &err), LT_OK);
-	assert_int_equal(lt_request_act(fx->q, &fx->manager, id, LT_REQUEST_COMMENT, "đang xem", NULL, &err), LT_OK);
+	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->requester), id, LT_REQUEST_SUBMIT, NULL, NULL, &err), LT_OK);
+	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_COMMENT, "đang xem", NULL, &err), LT_OK);
 	assert_string_equal(state_of(fx, id, buf), "in_review");
-	assert_int_equal(lt_request_approve(fx->q, &fx->manager, id, &d, &o, &err), LT_OK);
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, &o, &err), LT_OK);
 	json_t *created = json_object_get(json_object_get(o, "result"), "created");
 	assert_int_equal(json_array_size(created), 1);
 	json_decref(o);
@@ -176,7 +176,7 @@ static void test_merge_story(void **state)
 	assert_int_equal(last, 6);
 	json_decref(o);
 	/* A closed request takes no more acts. */
-	assert_int_equal(lt_request_act(fx->q, &fx->manager, id, LT_REQUEST_REJECT, "muộn", NULL, &err), LT_ECONFLICT);
+	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_REJECT, "muộn", NULL, &err), LT_ECONFLICT);
 }
 
 static void test_refusals(void **state)
@@ -203,13 +203,13 @@ static void test_refusals(void **state)
 
 	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Trường Hà Mới\"}", NULL, LT_OK);
 	struct lt_request_decision d = decision();
-	assert_int_equal(lt_request_approve(fx->q, &fx->requester, id, &d, NULL, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_request_act(fx->q, &fx->requester, id, LT_REQUEST_RETURN, "x", NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->requester), id, &d, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->requester), id, LT_REQUEST_RETURN, "x", NULL, &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_request_list(fx->q, &fx->reader, "", "", 0, 100, &items, &err), LT_EFORBIDDEN);
 	/* A manager does not decide what it filed itself. */
 	int64_t own = file_request(fx, &fx->manager, "rename", C2, "{\"name\":\"Xã Sóc Hà Mới\"}", NULL, LT_OK);
-	assert_int_equal(lt_request_approve(fx->q, &fx->manager, own, &d, NULL, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_request_approve(fx->q, &fx->manager2, own, &d, NULL, &err), LT_OK);
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), own, &d, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager2), own, &d, NULL, &err), LT_OK);
 	/* A requester of another district neither sees nor lists it. */
 	struct lt_principal other;
 	principal(fx, LT_ROLE_REQUESTER, E, &other);
@@ -230,8 +230,8 @@ static void test_registry_moved_on(void **state)
 	char buf[16];
 	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Trường Hà Mới\"}", NULL, LT_OK);
 	struct lt_request_decision d = decision();
-	assert_int_equal(lt_registry_rename(fx->r, C1, "Xã Trường Hà Khác", &d.decision, NULL, 0, NULL, &err), LT_OK);
-	assert_int_equal(lt_request_approve(fx->q, &fx->manager, id, &d, NULL, &err), LT_ECONFLICT);
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, C1, "Xã Trường Hà Khác", &d.decision, NULL, 0, NULL, &err), LT_OK);
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, NULL, &err), LT_ECONFLICT);
 	assert_non_null(strstr(err.msg, "renamed"));
 	assert_string_equal(state_of(fx, id, buf), "submitted");
 	struct lt_unit u;
@@ -282,7 +282,7 @@ static void test_deadlines(void **state)
 	/* Approved with a decision dated 10 days before the catalogue followed. */
 	struct lt_request_decision d = decision();
 	snprintf(d.decision.date, sizeof d.decision.date, "2026-01-22");
-	assert_int_equal(lt_request_approve(fx->q, &fx->manager, id, &d, NULL, &err), LT_OK);
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, NULL, &err), LT_OK);
 	assert_int_equal(lt_registry_requests_overdue(fx->r, &dec, &upd, &err), LT_OK);
 	assert_int_equal(dec, 0);
 	assert_int_equal(upd, 1);
@@ -294,7 +294,7 @@ static void test_files(void **state)
 	struct lt_err err = {0};
 	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Mới\"}", NULL, LT_OK);
 	struct lt_request_upload *u = NULL;
-	assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "du-thao.pdf", "application/pdf", &u, &err),
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "du-thao.pdf", "application/pdf", &u, &err),
 			 LT_OK);
 	assert_int_equal(lt_request_upload_write(u, "%PDF-1.4 ", 9, &err), LT_OK);
 	assert_int_equal(lt_request_upload_write(u, "draft", 5, &err), LT_OK);
@@ -314,26 +314,26 @@ static void test_files(void **state)
 	/* Over max_request_file_bytes (1000 here). */
 	char big[1200];
 	memset(big, 'x', sizeof big);
-	assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "lon.bin", NULL, &u, &err), LT_OK);
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "lon.bin", NULL, &u, &err), LT_OK);
 	assert_int_equal(lt_request_upload_write(u, big, sizeof big, &err), LT_ETOOBIG);
 	lt_request_upload_abort(u);
-	assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "../x", NULL, &u, &err), LT_EINVAL);
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "../x", NULL, &u, &err), LT_EINVAL);
 	struct lt_principal other;
 	principal(fx, LT_ROLE_REQUESTER, E, &other);
-	assert_int_equal(lt_request_upload_begin(fx->q, &other, id, "a.pdf", NULL, &u, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&other), id, "a.pdf", NULL, &u, &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_request_file_open(fx->q, &other, id, 1, &fd, &meta, &err), LT_EFORBIDDEN);
 	/* The decision file marks the approval. */
-	assert_int_equal(lt_request_upload_begin(fx->q, &fx->manager, id, "qd.pdf", "application/pdf", &u, &err),
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->manager), id, "qd.pdf", "application/pdf", &u, &err),
 			 LT_OK);
 	assert_int_equal(lt_request_upload_write(u, "QD", 2, &err), LT_OK);
 	assert_int_equal(lt_request_upload_finish(u, NULL, &err), LT_OK);
 	struct lt_request_decision d = decision();
 	d.file = 2;
-	assert_int_equal(lt_request_approve(fx->q, &fx->manager, id, &d, NULL, &err), LT_OK);
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, NULL, &err), LT_OK);
 	assert_int_equal(lt_store_request_file_get(lt_registry_store(fx->r), id, 2, &meta, &err), LT_OK);
 	assert_string_equal(meta.role, "decision");
 	/* Nothing more is added to an applied request by its filer. */
-	assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "a.pdf", NULL, &u, &err), LT_ECONFLICT);
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "a.pdf", NULL, &u, &err), LT_ECONFLICT);
 }
 
 static void test_file_cap_and_spool_cleanup(void **state)
@@ -343,11 +343,11 @@ static void test_file_cap_and_spool_cleanup(void **state)
 	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Mới\"}", NULL, LT_OK);
 	struct lt_request_upload *u = NULL;
 	for (int i = 0; i < 100; i++) {
-		assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "a.txt", "text/plain", &u, &err), LT_OK);
+		assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "a.txt", "text/plain", &u, &err), LT_OK);
 		assert_int_equal(lt_request_upload_write(u, "x", 1, &err), LT_OK);
 		assert_int_equal(lt_request_upload_finish(u, NULL, &err), LT_OK);
 	}
-	assert_int_equal(lt_request_upload_begin(fx->q, &fx->requester, id, "b.txt", NULL, &u, &err), LT_ETOOBIG);
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "b.txt", NULL, &u, &err), LT_ETOOBIG);
 	/* A spool file left by a crash goes when the requests are opened again. */
 	char spool[256];
 	snprintf(spool, sizeof spool, "%s/requests/tmp/upload-left", fx->dir);
@@ -367,7 +367,7 @@ static void test_nested_rollback(void **state)
 	struct lt_store *s = lt_registry_store(fx->r);
 	struct lt_request_decision d = decision();
 	assert_int_equal(lt_store_begin(s, &err), LT_OK);
-	assert_int_equal(lt_registry_rename(fx->r, C1, "Tên tạm", &d.decision, NULL, 0, NULL, &err), LT_OK);
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, C1, "Tên tạm", &d.decision, NULL, 0, NULL, &err), LT_OK);
 	lt_store_rollback(s);
 	struct lt_unit u;
 	assert_int_equal(lt_registry_get(fx->r, C1, NULL, &u, &err), LT_OK);
@@ -380,24 +380,24 @@ static void test_organizations(void **state)
 	struct lt_err err = {0};
 	struct lt_store *s = lt_registry_store(fx->r);
 	struct lt_org in = {.code = "0101234567-001", .name = "Chi nhánh"}, out;
-	assert_int_equal(lt_org_add(s, &fx->manager, &in, &out, &err), LT_ERULE); /* its enterprise first */
+	assert_int_equal(lt_org_add(s, FX_CTX(&fx->manager), &in, &out, &err), LT_ERULE); /* its enterprise first */
 	struct lt_org ent = {.code = "0101234567", .name = "Công ty Cổ phần Thương mại"};
-	assert_int_equal(lt_org_add(s, &fx->requester, &ent, NULL, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_org_add(s, &fx->manager, &ent, &out, &err), LT_OK);
+	assert_int_equal(lt_org_add(s, FX_CTX(&fx->requester), &ent, NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_org_add(s, FX_CTX(&fx->manager), &ent, &out, &err), LT_OK);
 	assert_string_equal(out.kind, "enterprise");
 	assert_string_equal(out.source, LT_ORG_SOURCE_DEFAULT);
-	assert_int_equal(lt_org_add(s, &fx->manager, &ent, NULL, &err), LT_ECONFLICT);
-	assert_int_equal(lt_org_add(s, &fx->manager, &in, &out, &err), LT_OK);
+	assert_int_equal(lt_org_add(s, FX_CTX(&fx->manager), &ent, NULL, &err), LT_ECONFLICT);
+	assert_int_equal(lt_org_add(s, FX_CTX(&fx->manager), &in, &out, &err), LT_OK);
 	assert_string_equal(out.parent, "0101234567");
 	assert_string_equal(out.kind, "dependent");
 	const char *bad[] = {"010123456", "0101234567-000", "000.00.00.H14", "0101234567-01a"};
 	for (size_t i = 0; i < 4; i++) {
 		struct lt_org b = {.name = "X"};
 		snprintf(b.code, sizeof b.code, "%s", bad[i]);
-		assert_int_equal(lt_org_add(s, &fx->manager, &b, NULL, &err), LT_EINVAL);
+		assert_int_equal(lt_org_add(s, FX_CTX(&fx->manager), &b, NULL, &err), LT_EINVAL);
 	}
 	struct lt_org wrong = {.code = "0109999999", .name = "X", .kind = "dependent"};
-	assert_int_equal(lt_org_add(s, &fx->manager, &wrong, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_org_add(s, FX_CTX(&fx->manager), &wrong, NULL, &err), LT_EINVAL);
 	json_t *items = NULL;
 	assert_int_equal(lt_org_search(s, "0101234567", 10, &items, &err), LT_OK);
 	assert_int_equal(json_array_size(items), 2);

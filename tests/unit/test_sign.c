@@ -514,7 +514,7 @@ static void test_check_binding(void **state)
 	char *pem = slurp(ca_file(fx, G22_RSA, "pem"));
 	struct lt_cert reg;
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_cert_register(fx->s, G22, pem, &reg, &err), LT_OK);
+	assert_int_equal(lt_cert_register(fx->s, FX_ADMIN, G22, pem, &reg, &err), LT_OK);
 	assert_true(reg.id > 0);
 	assert_string_equal(reg.fingerprint, rsa.fingerprint);
 	assert_int_equal(lt_sign_check_binding(fx->s, &rsa, G22, NULL, 0, &err), LT_OK);
@@ -532,7 +532,7 @@ static void test_check_binding(void **state)
 
 	/* Revoked: refused with the date. */
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_cert_revoke(fx->s, G22, reg.id, &err), LT_OK);
+	assert_int_equal(lt_cert_revoke(fx->s, FX_ADMIN, G22, reg.id, &err), LT_OK);
 	struct find_cert fc = {rsa.fingerprint, {0}, 0};
 	assert_int_equal(lt_store_certs(fx->s, G22, find_cert, &fc, &err), LT_OK);
 	assert_int_equal(fc.n, 1);
@@ -567,17 +567,17 @@ static void test_check_binding(void **state)
 	free(pem);
 	pem = slurp(ca_file(fx, G22_OLD, "pem"));
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_cert_register(fx->s, G22, pem, NULL, &err), LT_ERULE);
+	assert_int_equal(lt_cert_register(fx->s, FX_ADMIN, G22, pem, NULL, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "expired"));
 	free(pem);
 	pem = slurp(ca_file(fx, G22_EC, "pem"));
 	memset(&err, 0, sizeof err);
-	assert_int_not_equal(lt_cert_register(fx->s, "000.00.00.H99", pem, NULL, &err), LT_OK);
+	assert_int_not_equal(lt_cert_register(fx->s, FX_ADMIN, "000.00.00.H99", pem, NULL, &err), LT_OK);
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_cert_register(fx->s, G22, "garbage", NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_cert_register(fx->s, FX_ADMIN, G22, "garbage", NULL, &err), LT_EINVAL);
 	/* Registering the EC one binds it without a CA. */
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_cert_register(fx->s, G22, pem, NULL, &err), LT_OK);
+	assert_int_equal(lt_cert_register(fx->s, FX_ADMIN, G22, pem, NULL, &err), LT_OK);
 	assert_int_equal(lt_sign_check_binding(fx->s, &ec, G22, NULL, 0, &err), LT_OK);
 	free(pem);
 	lt_sig_result_clear(&rsa);

@@ -65,7 +65,8 @@ static int setup(void **state)
 	struct lt_principal admin = {.role = LT_ROLE_ADMIN};
 	const char codes[][LT_CODE_BUFSZ] = {G22};
 	struct lt_system_created made;
-	assert_int_equal(lt_system_register(fx->s, &admin, "văn thư VPCP", codes, 1, fx->key, &made, &err), LT_OK);
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "văn thư VPCP", codes, 1, fx->key, &made, &err),
+			 LT_OK);
 	fx->g22_id = made.id;
 	snprintf(fx->g22_secret, sizeof fx->g22_secret, "%s", made.vxp_secret);
 	assert_true(strlen(fx->g22_secret) > 0);
@@ -158,7 +159,7 @@ static void assert_refused(struct fx *fx, struct hdrs *h, int64_t max_skew, cons
 		fail_msg("expected LT_EAUTH mentioning \"%s\", got %d: %s", words, rc, err.msg);
 	assert_int_equal(err.status, LT_EAUTH);
 	assert_null(call.params);
-	assert_int_equal(call.who.system_id, 0);
+	assert_int_equal(call.ctx.who.system_id, 0);
 	lt_vxp_call_clear(&call);
 }
 
@@ -187,9 +188,9 @@ static void test_authenticates_in_sdk_order(void **state)
 	struct lt_vxp_call call;
 	struct lt_err err;
 	assert_int_equal(auth(fx, &h, 0, &call, &err), LT_OK);
-	assert_int_equal(call.who.role, LT_ROLE_SYSTEM);
-	assert_int_equal(call.who.system_id, fx->g22_id);
-	assert_string_equal(call.who.name, "văn thư VPCP");
+	assert_int_equal(call.ctx.who.role, LT_ROLE_SYSTEM);
+	assert_int_equal(call.ctx.who.system_id, fx->g22_id);
+	assert_string_equal(call.ctx.who.name, "văn thư VPCP");
 	assert_string_equal(call.systemid, G22);
 	/* The parameters are the signed keys without their prefix; names match
 	 * without regard to case, values keep theirs. */

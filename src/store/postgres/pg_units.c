@@ -88,7 +88,8 @@ static void read_unit(const PGresult *r, int i, struct lt_unit *u)
 	lt__pg_copy(r, i, 15, u->reorganized, sizeof u->reorganized);
 	lt__pg_copy(r, i, 16, u->recorded, sizeof u->recorded);
 	u->version = lt__pg_i64(r, i, 17);
-	u->rowid = lt__pg_i64(r, i, 18);
+	/* Column 18, the row number, orders name searches and makes their
+	 * cursors (pg_search); it stays inside this backend. */
 }
 
 static int read_event(const PGresult *r, int i, struct lt_event *ev)
@@ -288,7 +289,8 @@ static char *word_pattern(const char *word, size_t len)
 
 #define MAX_WORDS 32
 
-static int pg_search(struct lt_store *s, const struct lt_search_query *qy, lt_unit_cb cb, void *ctx, struct lt_err *err)
+static int pg_search(struct lt_store *s, const struct lt_search_query *qy, lt_unit_cb cb, void *ctx, char *next,
+		     struct lt_err *err)
 {
 	struct query *q = calloc(1, sizeof *q);
 	char *pats[MAX_WORDS] = {0};
@@ -297,7 +299,22 @@ static int pg_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	/* Words as SQLite's name search cuts them (spaces and dots); the
 	 * filters then are parent, subtree, level and status, the order the
-	 * row number's, the cursor after_rowid, whatever by_rowid says. */
+	 * row number's. Any text (words or not) orders by the row number,
+	 * cursor "@" and the last row's id; else tree order, cursor the last
+	 * row's reversed code, as the SQLite backend's. */
+	bool by_row = qy->text_fold && *qy->text_fold;
+	int64_t after_row = 0;
+	const char *after = NULL;
+	if (qy->cursor && *qy->cursor) {
+		long long row;
+		if (by_row && qy->cursor[0] == '@' && lt_text_int(qy->cursor + 1, 1, INT64_MAX, &row))
+			after_row = row;
+		else if (!by_row && strlen(qy->cursor) < LT_CODE_BUFSZ &&
+			 strspn(qy->cursor, "ABCDEFGHIJKW0123456789.") == strlen(qy->cursor))
+			after = qy->cursor;
+		else
+			ret = lt_err_set(err, LT_EINVAL, "cursor is not one this server gave out for this query");
+	}
 	for (const char *p = qy->text_fold ? qy->text_fold : ""; *p;) {
 		size_t len = strcspn(p, " .");
 		if (len) {
@@ -338,11 +355,10 @@ static int pg_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 		ret = ret ? ret
 			  : add_param(q, " AND status = $$::integer",
 				      lt__pg_itoa(slot(q), qy->status == LT_FILTER_CLOSED));
-	if (!by_name && qy->after)
-		ret = ret ? ret : add_param(q, " AND sort_key > $$", qy->after);
-	bool by_row = by_name || qy->by_rowid;
-	if (by_row && qy->after_rowid > 0)
-		ret = ret ? ret : add_param(q, " AND id > $$::bigint", lt__pg_itoa(slot(q), qy->after_rowid));
+	if (after)
+		ret = ret ? ret : add_param(q, " AND sort_key > $$", after);
+	if (after_row > 0)
+		ret = ret ? ret : add_param(q, " AND id > $$::bigint", lt__pg_itoa(slot(q), after_row));
 	add(q, by_row ? " ORDER BY id" : " ORDER BY sort_key");
 	ret = ret ? ret : add_param(q, " LIMIT $$::bigint", lt__pg_itoa(slot(q), qy->limit > 0 ? qy->limit : 50));
 	if (ret == LT_ETOOBIG)
@@ -357,7 +373,23 @@ static int pg_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 	for (int i = 0; i < npats; i++)
 		free(pats[i]);
 	free(q);
-	return ret ? ret : each_unit(r, cb, ctx, err);
+	next[0] = '\0';
+	if (ret)
+		return ret;
+	struct lt_unit *u = malloc(sizeof *u);
+	ret = u ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
+	int i = 0;
+	for (; ret == LT_OK && i < PQntuples(r); i++) {
+		read_unit(r, i, u);
+		ret = cb(ctx, u);
+	}
+	if (i > 0 && by_row)
+		snprintf(next, LT_CURSOR_BUFSZ, "@%lld", (long long)lt__pg_i64(r, i - 1, 18));
+	else if (i > 0)
+		lt_code_rev(PQgetvalue(r, i - 1, 0), next);
+	free(u);
+	PQclear(r);
+	return ret;
 }
 
 static int pg_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *count, struct lt_err *err)

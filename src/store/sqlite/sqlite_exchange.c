@@ -1,5 +1,8 @@
 /* The exchange hub's tables in SQLite: documents, deliveries with their
- * transport log, and business statuses. */
+ * transport log, and business statuses. The state lists in the queries
+ * below are the rules exchange.h states over enum lt_delivery_state (which
+ * rule each applies is named beside it); tests/unit/conformance_exchange.h
+ * holds them to it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,10 +33,12 @@ static const char SQL_RECEIVERS[] = "SELECT c.system_id FROM system_codes c JOIN
 				    "WHERE c.code = ?1 AND s.removed = '' ORDER BY c.system_id";
 static const char SQL_EVENT_ADD[] = "INSERT INTO xevents (delivery_id, state, at) VALUES (?1, ?2, ?3)";
 static const char SQL_DELS[] = "SELECT " XDEL_COLS " FROM xdeliveries l WHERE l.doc = ?1 ORDER BY l.id";
+/* lt_delivery_waits */
 static const char SQL_INBOX[] = "SELECT " XDEL_COLS ", " XDOC_COLS " FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
 				"WHERE l.system_id = ?1 AND l.state IN ('pending', 'processing', 'fail') "
 				"AND l.id > ?3 AND (?2 = '' OR d.kind = ?2) ORDER BY l.id LIMIT ?4";
-/* An acknowledgement repeated (a client's retry) changes nothing further,
+/* lt_delivery_ack_counts (the count), lt_delivery_ack_changes (the update).
+ * An acknowledgement repeated (a client's retry) changes nothing further,
  * and done is final: a late processing or fail (a retry that crossed the
  * done, a second worker) must not put a finished document back in the inbox
  * nor restart its retention period. */
@@ -88,7 +93,7 @@ static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc
 				     "to_code, code, description, at, received) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
 static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id, from_code, to_code, code, "
 				   "description, at, received FROM xstatuses WHERE ref_doc = ?1 ORDER BY id";
-/* The period runs from the last acknowledgement (a delivery's `updated`),
+/* lt_delivery_settled. The period runs from the last acknowledgement (a delivery's `updated`),
  * not from arrival: a document processed for weeks keeps its body for the
  * whole period after its last recipient finished. A merged delivery waits
  * for nothing (its twin carries the document), nor does an expired one. */
@@ -97,6 +102,7 @@ static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.bod
 				  "l.state NOT IN ('done', 'refused', 'merged', 'expired')) "
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < ?1";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = ?1";
+/* Its pending total is lt_delivery_waits. */
 static const char SQL_COUNTS[] =
 	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
 	" (SELECT coalesce(sum(size), 0) FROM xdocs),"

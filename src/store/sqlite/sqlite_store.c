@@ -455,6 +455,7 @@ static void sqlite_ops_fill(void)
 	sqlite_ops.rollback = sq_rollback;
 	sqlite_ops.ping = sq_ping;
 	sqlite_ops.generation = sq_generation;
+	sqlite_ops.notify_bound_ms = LT__SQ_WATCH_MS;
 	sqlite_ops.integrity_check = sq_integrity_check;
 	lt__sq_units_ops(&sqlite_ops);
 	lt__sq_access_ops(&sqlite_ops);

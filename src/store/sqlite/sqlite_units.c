@@ -34,8 +34,12 @@ static const char SQL_CHILDREN[] = "SELECT " UNIT_SEL " FROM units WHERE parent 
 				   " ORDER BY sort_key";
 static const char SQL_SUBTREE[] = "SELECT " UNIT_SEL " FROM units WHERE sort_key GLOB ?1 AND code <> ?2 AND "
 				  STATUS_FILTER " ORDER BY sort_key";
-static const char SQL_EVENT_ADD[] = "INSERT INTO events (change_id, kind, code, parent, sort_key, at, effective, data) "
-			"VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
+/* The feed's counter is the log's last seq, read and advanced under the
+ * database's write lock, which the transaction (BEGIN IMMEDIATE, or this
+ * one statement outside one) holds until it commits: so seq follows commit
+ * order and has no gap (lt_store_event_append). */
+static const char SQL_EVENT_ADD[] = "INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
+			"VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM events),?1,?2,?3,?4,?5,?6,?7,?8)";
 static const char SQL_EVENTS_FOR[] = "SELECT " EVENT_COLS " FROM events WHERE code = ?1 ORDER BY seq";
 static const char SQL_EVENTS_AFTER[] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 static const char SQL_LAST_SEQ[] = "SELECT coalesce(max(seq), 0) FROM events";
@@ -103,7 +107,9 @@ static const char SQL_MATCH_ROW[] = "SELECT " UNIT_SEL " FROM units WHERE rowid 
  * would otherwise step through every row between two matches. */
 #define LEVEL_STEPS 8
 
-static void read_unit(sqlite3_stmt *s, struct lt_unit *u)
+/* Returns the row's rowid (column 18 of UNIT_SEL), which orders name
+ * searches and makes their cursors; it stays inside this backend. */
+static int64_t read_unit(sqlite3_stmt *s, struct lt_unit *u)
 {
 	memset(u, 0, sizeof *u);
 	lt__sq_col_copy(s, 0, u->code, sizeof u->code);
@@ -124,7 +130,7 @@ static void read_unit(sqlite3_stmt *s, struct lt_unit *u)
 	lt__sq_col_copy(s, 15, u->reorganized, sizeof u->reorganized);
 	lt__sq_col_copy(s, 16, u->recorded, sizeof u->recorded);
 	u->version = sqlite3_column_int64(s, 17);
-	u->rowid = sqlite3_column_int64(s, 18);
+	return sqlite3_column_int64(s, 18);
 }
 
 static int read_event(sqlite3_stmt *s, struct lt_event *ev)
@@ -143,15 +149,19 @@ static int read_event(sqlite3_stmt *s, struct lt_event *ev)
 }
 
 /* Runs a unit query and calls cb per row; a non-zero cb result stops early
- * and is returned. */
-static int each_unit(struct lt__sq_conn *cn, sqlite3_stmt *s, lt_unit_cb cb, void *ctx, struct lt_err *err)
+ * and is returned. *last_row (may be NULL) gets the rowid of each row cb is
+ * given. */
+static int each_unit(struct lt__sq_conn *cn, sqlite3_stmt *s, lt_unit_cb cb, void *ctx, int64_t *last_row,
+		     struct lt_err *err)
 {
 	struct lt_unit *u = malloc(sizeof *u);
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int rc, ret = LT_OK;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_unit(s, u);
+		int64_t row = read_unit(s, u);
+		if (last_row)
+			*last_row = row;
 		if ((ret = cb(ctx, u)) != 0)
 			break;
 	}
@@ -245,7 +255,7 @@ static int sq_children(struct lt_store *s, const char *parent, enum lt_status_fi
 	lt__sq_bind_text(q, 1, parent);
 	sqlite3_bind_int(q, 2, 0);
 	sqlite3_bind_int(q, 3, (int)f);
-	int ret = each_unit(cn, q, cb, ctx, err);
+	int ret = each_unit(cn, q, cb, ctx, NULL, err);
 	lt__sq_release(st, cn);
 	return ret;
 }
@@ -264,7 +274,7 @@ static int sq_subtree(struct lt_store *s, const char *root, enum lt_status_filte
 	lt__sq_bind_text(q, 1, prefix);
 	lt__sq_bind_text(q, 2, root);
 	sqlite3_bind_int(q, 3, (int)f);
-	int ret = each_unit(cn, q, cb, ctx, err);
+	int ret = each_unit(cn, q, cb, ctx, NULL, err);
 	lt__sq_release(st, cn);
 	return ret;
 }
@@ -385,16 +395,21 @@ static int spans_of(const int64_t *v, size_t n, struct span sp[SEARCH_RUNS])
 	return ncut + 1;
 }
 
+/* A page as it is given out: how many rows, and where the last one stands
+ * (its rowid, its code) for the next page's cursor. */
 struct counted {
 	lt_unit_cb cb;
 	void *ctx;
 	int n;
+	int64_t last_row;
+	char last_code[LT_CODE_BUFSZ];
 };
 
 static int count_row(void *vctx, const struct lt_unit *u)
 {
 	struct counted *c = vctx;
 	c->n++;
+	memcpy(c->last_code, u->code, sizeof c->last_code);
 	return c->cb(c->ctx, u);
 }
 
@@ -469,7 +484,7 @@ static int level_walk(struct lt__sq_conn *cn, const struct lt_search_query *qy, 
 			if (!u && !(u = malloc(sizeof *u)))
 				ret = lt_err_set(err, LT_ENOMEM, "out of memory");
 			else {
-				read_unit(r, u);
+				c->last_row = read_unit(r, u);
 				ret = count_row(c, u);
 			}
 		} else if (rc != SQLITE_DONE) {
@@ -487,10 +502,9 @@ static int level_walk(struct lt__sq_conn *cn, const struct lt_search_query *qy, 
 	return ret;
 }
 
-static int name_search(struct lt__sq_conn *cn, const struct lt_search_query *qy, const char *fts, lt_unit_cb cb,
-		       void *ctx, struct lt_err *err)
+static int name_search(struct lt__sq_conn *cn, const struct lt_search_query *qy, const char *fts, int64_t after,
+		       struct counted *c, struct lt_err *err)
 {
-	int64_t after = qy->after_rowid > 0 ? qy->after_rowid : 0;
 	int limit = qy->limit > 0 ? qy->limit : 50;
 	char under[LT_CODE_BUFSZ + 4] = "", root[LT_CODE_BUFSZ];
 	if (qy->under) {
@@ -529,19 +543,18 @@ static int name_search(struct lt__sq_conn *cn, const struct lt_search_query *qy,
 		lt__sq_bind_text(q, 1, fts);
 		bind_filters(q, qy, under);
 	}
-	struct counted c = {cb, ctx, 0};
-	for (int i = 0; i < nsp && c.n < limit && ret == LT_OK; i++) {
+	for (int i = 0; i < nsp && c->n < limit && ret == LT_OK; i++) {
 		int64_t lo = sp[i].lo > after ? sp[i].lo : after;
 		if (lo >= sp[i].hi)
 			continue;
 		if (qy->level) {
-			ret = level_walk(cn, qy, fts, under, lo, sp[i].hi, limit, &c, err);
+			ret = level_walk(cn, qy, fts, under, lo, sp[i].hi, limit, c, err);
 			continue;
 		}
 		sqlite3_bind_int64(q, 2, lo);
 		sqlite3_bind_int64(q, 3, sp[i].hi);
-		sqlite3_bind_int(q, 9, limit - c.n);
-		ret = each_unit(cn, q, count_row, &c, err);
+		sqlite3_bind_int(q, 9, limit - c->n);
+		ret = each_unit(cn, q, count_row, c, &c->last_row, err);
 	}
 	return ret;
 }
@@ -550,8 +563,8 @@ static int name_search(struct lt__sq_conn *cn, const struct lt_search_query *qy,
  * subtree's rowids, then the walk; a level's rowids beside the matches) in
  * one read transaction, so a unit moved meanwhile (its old row closed, a new
  * row at the end) is seen in one state or the other, never lost between. */
-static int sq_name_search(struct lt__sq_store *st, const struct lt_search_query *qy, const char *fts, lt_unit_cb cb,
-			  void *ctx, struct lt_err *err)
+static int sq_name_search(struct lt__sq_store *st, const struct lt_search_query *qy, const char *fts, int64_t after,
+			  struct counted *c, struct lt_err *err)
 {
 	struct lt__sq_conn *cn = lt__sq_acquire(st, false, err);
 	if (!cn)
@@ -563,7 +576,7 @@ static int sq_name_search(struct lt__sq_store *st, const struct lt_search_query 
 	if (own && sqlite3_exec(cn->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		ret = lt__sq_fail(cn, err, "starting a search");
 	if (ret == LT_OK)
-		ret = name_search(cn, qy, fts, cb, ctx, err);
+		ret = name_search(cn, qy, fts, after, c, err);
 	if (own && !sqlite3_get_autocommit(cn->db) && sqlite3_exec(cn->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		if (ret == LT_OK)
 			ret = lt__sq_fail(cn, err, "ending a search");
@@ -573,17 +586,57 @@ static int sq_name_search(struct lt__sq_store *st, const struct lt_search_query 
 	return ret;
 }
 
-static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_unit_cb cb, void *ctx,
+/* This backend's cursors: "@" and the last rowid for a name search (rowid
+ * order), the last row's reversed code for the others (tree order). */
+static int read_cursor(const char *cursor, bool by_row, int64_t *after_row, const char **after, struct lt_err *err)
+{
+	*after_row = 0;
+	*after = NULL;
+	if (!cursor || !*cursor)
+		return LT_OK;
+	long long row;
+	if (by_row && cursor[0] == '@' && lt_text_int(cursor + 1, 1, INT64_MAX, &row)) {
+		*after_row = row;
+		return LT_OK;
+	}
+	if (!by_row && strlen(cursor) < LT_CODE_BUFSZ &&
+	    strspn(cursor, "ABCDEFGHIJKW0123456789.") == strlen(cursor)) {
+		*after = cursor;
+		return LT_OK;
+	}
+	*after_row = 0;
+	return lt_err_set(err, LT_EINVAL, "cursor is not one this server gave out for this query");
+}
+
+static void make_cursor(const struct counted *c, bool by_row, char *next)
+{
+	if (!c->n)
+		next[0] = '\0';
+	else if (by_row)
+		snprintf(next, LT_CURSOR_BUFSZ, "@%lld", (long long)c->last_row);
+	else
+		lt_code_rev(c->last_code, next);
+}
+
+static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_unit_cb cb, void *ctx, char *next,
 		     struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
-	if (qy->text_fold && *qy->text_fold) {
+	bool by_row = qy->text_fold && *qy->text_fold;
+	int64_t after_row;
+	const char *after;
+	int rc = read_cursor(qy->cursor, by_row, &after_row, &after, err);
+	if (rc)
+		return rc;
+	struct counted c = {cb, ctx, 0, 0, ""};
+	if (by_row) {
 		char *fts = fts_query(qy->text_fold);
 		if (!fts)
 			return lt_err_set(err, LT_ENOMEM, "out of memory");
 		if (*fts) {
-			int ret = sq_name_search(st, qy, fts, cb, ctx, err);
+			int ret = sq_name_search(st, qy, fts, after_row, &c, err);
 			free(fts);
+			make_cursor(&c, true, next);
 			return ret;
 		}
 		/* Text without a word ("..."): no match condition, the rest as
@@ -602,11 +655,11 @@ static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND level = ?5");
 	if (qy->status != LT_FILTER_ALL)
 		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND status = ?6");
-	if (qy->after)
+	if (after)
 		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND sort_key > ?7");
-	if (qy->by_rowid && qy->after_rowid)
+	if (by_row && after_row)
 		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND rowid > ?10");
-	snprintf(sql + n, sizeof sql - (size_t)n, qy->by_rowid ? " ORDER BY rowid LIMIT ?8" : " ORDER BY sort_key LIMIT ?8");
+	snprintf(sql + n, sizeof sql - (size_t)n, by_row ? " ORDER BY rowid LIMIT ?8" : " ORDER BY sort_key LIMIT ?8");
 
 	struct lt__sq_conn *cn = lt__sq_acquire(st, false, err);
 	if (!cn)
@@ -615,7 +668,7 @@ static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 	/* Prepared per shape: the shapes are few and preparing is cheap next to
 	 * reading a page. */
 	if (sqlite3_prepare_v2(cn->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		int rc = lt__sq_fail(cn, err, "preparing a search");
+		rc = lt__sq_fail(cn, err, "preparing a search");
 		lt__sq_release(st, cn);
 		return rc;
 	}
@@ -636,12 +689,13 @@ static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 		sqlite3_bind_int(q, 5, qy->level);
 	if (qy->status != LT_FILTER_ALL)
 		sqlite3_bind_int(q, 6, qy->status == LT_FILTER_CLOSED);
-	if (qy->after)
-		lt__sq_bind_text(q, 7, qy->after);
+	if (after)
+		lt__sq_bind_text(q, 7, after);
 	sqlite3_bind_int(q, 8, qy->limit > 0 ? qy->limit : 50);
-	if (qy->by_rowid && qy->after_rowid)
-		sqlite3_bind_int64(q, 10, qy->after_rowid);
-	int ret = each_unit(cn, q, cb, ctx, err);
+	if (by_row && after_row)
+		sqlite3_bind_int64(q, 10, after_row);
+	int ret = each_unit(cn, q, count_row, &c, &c.last_row, err);
+	make_cursor(&c, by_row, next);
 	sqlite3_finalize(q);
 	lt__sq_release(st, cn);
 	return ret;
