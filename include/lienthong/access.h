@@ -25,16 +25,15 @@ void lt_principal_describe(const struct lt_principal *p, char *out, size_t cap);
 /* Makes a token, stores its hash and writes the secret (shown once) into
  * token, for an admin. A manager needs a scope (an active unit); a system token needs
  * system_id. out (optional) receives the stored row. */
-int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, const char *name,
-		    int64_t system_id, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
+int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, const char *name, int64_t system_id,
+		    char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
 /* The act of the HTTP API and the CLI: lt_token_create's checks, decided
  * by lt_access_token for caller and recorded in the audit trail
  * ("token.create") in the same transaction. */
-int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope,
-		   const char *name, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
+int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope, const char *name,
+		   char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err);
 /* The tokens caller may see (lt_access_token), revoked ones included. */
-int lt_token_list(struct lt_store *s, const struct lt_principal *caller, lt_token_cb cb, void *ctx,
-		  struct lt_err *err);
+int lt_token_list(struct lt_store *s, const struct lt_principal *caller, lt_token_cb cb, void *ctx, struct lt_err *err);
 /* LT_EAUTH for an unknown, malformed or revoked token. */
 int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_principal *out, struct lt_err *err);
 /* Revokes a token (lt_access_token decides), recorded in the audit trail;
@@ -137,8 +136,7 @@ int lt_seal_key_load(const char *path, bool create, unsigned char key[LT_SEAL_KE
 /* The hub's key: data_dir/seal.key, the directory made when missing. */
 int lt_seal_key_in(const char *data_dir, bool create, unsigned char key[LT_SEAL_KEY_BYTES], struct lt_err *err);
 /* AES-256-GCM; the result is hex of nonce‖ciphertext‖tag. */
-int lt_seal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *plain, char *out, size_t cap,
-	    struct lt_err *err);
+int lt_seal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *plain, char *out, size_t cap, struct lt_err *err);
 /* The inverse; LT_EAUTH when the key does not open it. */
 int lt_unseal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *sealed, char *out, size_t cap,
 	      struct lt_err *err);

@@ -10,8 +10,8 @@
 
 #include "lienthong/err.h"
 
-#define LT_CODE_LEN 13     /* canonical text length */
-#define LT_CODE_BUFSZ 20   /* enough for every lenient form plus NUL */
+#define LT_CODE_LEN 13   /* canonical text length */
+#define LT_CODE_BUFSZ 20 /* enough for every lenient form plus NUL */
 
 /* Parse modes. Strict is what new allocations require. */
 enum lt_code_flags {
@@ -50,8 +50,7 @@ struct lt_code {
 int lt_code_parse(struct lt_code *out, const char *text, unsigned flags, struct lt_err *err);
 
 /* Same, for text that is not NUL-terminated (a URL segment, a fuzz input). */
-int lt_code_parsen(struct lt_code *out, const char *text, size_t len, unsigned flags,
-		   struct lt_err *err);
+int lt_code_parsen(struct lt_code *out, const char *text, size_t len, unsigned flags, struct lt_err *err);
 
 /* Writes the code's text into buf (LT_CODE_BUFSZ bytes) and returns buf.
  * Lenient forms are written back as they were read. */
@@ -84,14 +83,12 @@ bool lt_code_is_ancestor(const struct lt_code *anc, const struct lt_code *c);
 /* The child of a canonical parent with the given number (fills the next zero
  * group). Refuses a level-4 parent, a non-canonical parent and numbers
  * outside 1..max. */
-int lt_code_child(const struct lt_code *parent, unsigned number, struct lt_code *child,
-		  struct lt_err *err);
+int lt_code_child(const struct lt_code *parent, unsigned number, struct lt_code *child, struct lt_err *err);
 
 /* The smallest number in 1..max for a child at child_level that is not in
  * used[] (every number ever used under the parent, closed ones included, in
  * any order). LT_ERULE when the range is full. */
-int lt_code_next_free(int child_level, const unsigned *used, size_t n_used, unsigned *out,
-		      struct lt_err *err);
+int lt_code_next_free(int child_level, const unsigned *used, size_t n_used, unsigned *out, struct lt_err *err);
 
 /* Tree order: by letter, level-1 number, then each deeper group, so a parent
  * sorts right before its subtree. */
@@ -103,7 +100,7 @@ struct lt_code_group {
 	char letter;
 	const char *name_vi; /* Vietnamese description */
 	const char *name_en;
-	bool legal;          /* false for W (system IDs only) */
+	bool legal; /* false for W (system IDs only) */
 };
 /* NULL for a letter that is no group. */
 const struct lt_code_group *lt_code_group(char letter);

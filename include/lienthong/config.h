@@ -13,31 +13,32 @@
 enum lt_sig_policy { LT_SIG_OFF = 0, LT_SIG_FLAG, LT_SIG_REQUIRE };
 
 struct lt_config {
-	char listen[128];          /* host:port */
-	char db[1024];             /* SQLite path or postgresql:// URI */
-	char data_dir[1024];       /* package bodies, keys */
+	char listen[128];    /* host:port */
+	char db[1024];       /* SQLite path or postgresql:// URI */
+	char data_dir[1024]; /* package bodies, keys */
 	int64_t max_package_bytes;
 	int64_t max_request_file_bytes; /* one file attached to a change request */
-	int signature_policy;      /* enum lt_sig_policy */
-	int64_t verify_max_bytes;  /* memory all signature verifications may hold at once */
+	int signature_policy;           /* enum lt_sig_policy */
+	int64_t verify_max_bytes;       /* memory all signature verifications may hold at once */
 	bool public_read;
-	int log_level;             /* enum lt_log_level */
+	int log_level; /* enum lt_log_level */
 	int64_t threads;
 	int64_t lookup_cache_entries;
-	int64_t vxp_utc_offset; /* minutes east of UTC of the VXP clients' clocks */ /* replies of GET /v1/units/{code} kept; 0 = none */
+	int64_t vxp_utc_offset; /* minutes east of UTC of the VXP clients' clocks */ /* replies of GET /v1/units/{code}
+											kept; 0 = none */
 	int64_t max_connections;
 	int64_t max_connections_per_ip;
-	int64_t connection_timeout;  /* seconds */
-	int64_t max_body_bytes;      /* JSON bodies on the catalogue API */
-	int64_t max_bulk_bytes;      /* bulk bodies (dmdc records) */
-	int64_t vxp_max_clock_skew;  /* seconds; 0 = off */
-	bool vxp_agency_ops;         /* registerAgency and deleteAgency answered */
-	int64_t retention_days;      /* 0 = keep acknowledged bodies forever */
-	int64_t hold_days;           /* days a delivery waits for a receiving system */
-	char access_log[1024];       /* path, "-" for stderr, "" for none */
-	char trusted_ca[1024];       /* CA certificates for signature binding */
-	char web_dir[1024];          /* the web UI's files; "" = beside the binary */
-	char issue_journal[1024];    /* the issue journal, kept apart from db and its backups; "" = none */
+	int64_t connection_timeout; /* seconds */
+	int64_t max_body_bytes;     /* JSON bodies on the catalogue API */
+	int64_t max_bulk_bytes;     /* bulk bodies (dmdc records) */
+	int64_t vxp_max_clock_skew; /* seconds; 0 = off */
+	bool vxp_agency_ops;        /* registerAgency and deleteAgency answered */
+	int64_t retention_days;     /* 0 = keep acknowledged bodies forever */
+	int64_t hold_days;          /* days a delivery waits for a receiving system */
+	char access_log[1024];      /* path, "-" for stderr, "" for none */
+	char trusted_ca[1024];      /* CA certificates for signature binding */
+	char web_dir[1024];         /* the web UI's files; "" = beside the binary */
+	char issue_journal[1024];   /* the issue journal, kept apart from db and its backups; "" = none */
 };
 
 /* Fills cfg with every default. */

@@ -20,7 +20,14 @@
 
 /* A requester reads the catalogue and files change requests for its scope
  * (requests.h); it changes nothing directly. */
-enum lt_role { LT_ROLE_ANONYMOUS = 0, LT_ROLE_READER, LT_ROLE_SYSTEM, LT_ROLE_MANAGER, LT_ROLE_ADMIN, LT_ROLE_REQUESTER };
+enum lt_role {
+	LT_ROLE_ANONYMOUS = 0,
+	LT_ROLE_READER,
+	LT_ROLE_SYSTEM,
+	LT_ROLE_MANAGER,
+	LT_ROLE_ADMIN,
+	LT_ROLE_REQUESTER
+};
 
 const char *lt_role_name(enum lt_role role);
 

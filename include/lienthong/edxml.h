@@ -245,8 +245,7 @@ struct lt_edxml_response_for *lt_edxml_add_response_for(struct lt_edxml_package 
 struct lt_edxml_trace *lt_edxml_add_trace(struct lt_edxml_package *p);
 struct lt_edxml_receiver *lt_edxml_add_receiver(struct lt_edxml_package *p);
 struct lt_edxml_replacement *lt_edxml_add_replacement(struct lt_edxml_package *p);
-struct lt_edxml_organ_id *lt_edxml_add_replacement_organ(struct lt_edxml_package *p,
-                                                         struct lt_edxml_replacement *r);
+struct lt_edxml_organ_id *lt_edxml_add_replacement_organ(struct lt_edxml_package *p, struct lt_edxml_replacement *r);
 /* The new attachment gets a random UUID as its ContentId. */
 struct lt_edxml_attachment *lt_edxml_add_attachment(struct lt_edxml_package *p);
 /* These two copy the text into the pool. */
@@ -262,8 +261,8 @@ int lt_edxml_docid_parse(struct lt_edxml_docid *out, const char *text, unsigned 
 
 /* Builds the DocumentId of a document from its issuer, promulgation date (any
  * accepted form) and code, as producers do: `000.00.00.G22,2015/09/30,7816/VPCP-TTĐT`. */
-int lt_edxml_docid_make(struct lt_edxml_docid *out, const char *organ_id, const char *date,
-                        const char *number, const char *notation, unsigned flags, struct lt_err *err);
+int lt_edxml_docid_make(struct lt_edxml_docid *out, const char *organ_id, const char *date, const char *number,
+			const char *notation, unsigned flags, struct lt_err *err);
 
 /* The meaning of a business status code (§2.8): "arrived", "refused"...; NULL
  * for anything but 01-06, 13, 15 and 16. */
@@ -323,8 +322,7 @@ struct lt_edxml_reader;
 
 /* opts may be NULL; it need not outlive the call, but a sink's arg must
  * outlive the reader. Free with lt_edxml_reader_free. */
-int lt_edxml_reader_new(struct lt_edxml_reader **out, const struct lt_edxml_read_opts *opts,
-                        struct lt_err *err);
+int lt_edxml_reader_new(struct lt_edxml_reader **out, const struct lt_edxml_read_opts *opts, struct lt_err *err);
 int lt_edxml_reader_feed(struct lt_edxml_reader *r, const void *buf, size_t len, struct lt_err *err);
 /* Ends the input and runs the checks that need the whole package. On success
  * *out is the caller's (lt_edxml_package_free) and so are the decoded files. */
@@ -335,12 +333,11 @@ void lt_edxml_reader_free(struct lt_edxml_reader *r);
 /* Whole-input conveniences over the push reader. read_fd reads from the
  * current offset to end of file and does not close fd; a regular file over
  * max_bytes is refused before any byte is read. */
-int lt_edxml_read_fd(int fd, const struct lt_edxml_read_opts *opts, struct lt_edxml_package **out,
-                     struct lt_err *err);
+int lt_edxml_read_fd(int fd, const struct lt_edxml_read_opts *opts, struct lt_edxml_package **out, struct lt_err *err);
 int lt_edxml_read_file(const char *path, const struct lt_edxml_read_opts *opts, struct lt_edxml_package **out,
-                       struct lt_err *err);
-int lt_edxml_read_mem(const void *buf, size_t len, const struct lt_edxml_read_opts *opts,
-                      struct lt_edxml_package **out, struct lt_err *err);
+		       struct lt_err *err);
+int lt_edxml_read_mem(const void *buf, size_t len, const struct lt_edxml_read_opts *opts, struct lt_edxml_package **out,
+		      struct lt_err *err);
 
 /* ---- zipped attachments ----------------------------------------------------- */
 
@@ -351,8 +348,7 @@ struct lt_edxml_zip;
 int lt_edxml_zip_open(const char *path, struct lt_edxml_zip **out, struct lt_err *err);
 size_t lt_edxml_zip_count(const struct lt_edxml_zip *z);
 /* Name (owned by z) and declared size of entry i; LT_ENOTFOUND past the end. */
-int lt_edxml_zip_entry(struct lt_edxml_zip *z, size_t i, const char **name, uint64_t *size,
-                       struct lt_err *err);
+int lt_edxml_zip_entry(struct lt_edxml_zip *z, size_t i, const char **name, uint64_t *size, struct lt_err *err);
 /* Writes entry i to fd. Stops with LT_ETOOBIG once more than max_bytes come
  * out, whatever size the archive declares. */
 int lt_edxml_zip_extract(struct lt_edxml_zip *z, size_t i, int fd, uint64_t max_bytes, struct lt_err *err);
@@ -376,8 +372,7 @@ int lt_edxml_write_fd(const struct lt_edxml_package *p, int fd, struct lt_err *e
 /* SHA-256 of everything from fd's current offset to end of file, streamed;
  * *size (may be NULL) gets the byte count. */
 int lt_edxml_hash_fd(int fd, unsigned char out[LT_EDXML_SHA256_LEN], uint64_t *size, struct lt_err *err);
-int lt_edxml_hash_file(const char *path, unsigned char out[LT_EDXML_SHA256_LEN], uint64_t *size,
-                       struct lt_err *err);
+int lt_edxml_hash_file(const char *path, unsigned char out[LT_EDXML_SHA256_LEN], uint64_t *size, struct lt_err *err);
 /* Lower-case hex of a digest into out (65 bytes); returns out. */
 char *lt_edxml_hash_hex(const unsigned char sha[LT_EDXML_SHA256_LEN], char out[65]);
 

@@ -8,11 +8,11 @@
 
 enum lt_status {
 	LT_OK = 0,
-	LT_EINVAL = -1,     /* malformed input: a bad code, date, field */
-	LT_ENOTFOUND = -2,  /* no such unit, document, system */
-	LT_ECONFLICT = -3,  /* clashes with existing state (duplicate, version) */
-	LT_ERULE = -4,      /* well-formed, but a domain rule refuses it */
-	LT_EIO = -5,        /* file, network or database failure */
+	LT_EINVAL = -1,    /* malformed input: a bad code, date, field */
+	LT_ENOTFOUND = -2, /* no such unit, document, system */
+	LT_ECONFLICT = -3, /* clashes with existing state (duplicate, version) */
+	LT_ERULE = -4,     /* well-formed, but a domain rule refuses it */
+	LT_EIO = -5,       /* file, network or database failure */
 	LT_ENOMEM = -6,
 	LT_ETOOBIG = -7,    /* over a configured size cap */
 	LT_EAUTH = -8,      /* no credential, or a wrong one */
@@ -49,8 +49,7 @@ int lt_status_exit(int status);
 
 /* Fills err (if non-NULL) and returns status, so callers can write
  * `return lt_err_set(err, LT_EINVAL, "...")`. */
-int lt_err_set(struct lt_err *err, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int lt_err_set(struct lt_err *err, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Names the field err (filled, or NULL) concerns; returns status, so a
  * caller writes `return lt_err_field(err, lt_err_set(err, …), "email")`. */

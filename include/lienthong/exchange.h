@@ -62,7 +62,7 @@ bool lt_delivery_settled(enum lt_delivery_state s);
 bool lt_delivery_ack_state(enum lt_delivery_state s);
 
 struct lt_exchange_opts {
-	const char *data_dir;      /* package bodies live in data_dir/packages */
+	const char *data_dir; /* package bodies live in data_dir/packages */
 	uint64_t max_package_bytes;
 	int retention_days;        /* 0: keep acknowledged bodies */
 	int signature_policy;      /* enum lt_sig_policy: off, flag, require */
@@ -101,9 +101,9 @@ void lt_upload_abort(struct lt_upload *u);
 /* ---- receiving ---- */
 
 struct lt_inbox_query {
-	const char *kind;  /* "edoc", "status" or NULL for both */
-	int64_t after;     /* cursor: the last delivery id seen */
-	int limit;         /* 1..500 */
+	const char *kind; /* "edoc", "status" or NULL for both */
+	int64_t after;    /* cursor: the last delivery id seen */
+	int limit;        /* 1..500 */
 };
 /* The caller's own deliveries that wait: {"items":[…],"next_cursor":…}. */
 int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, const struct lt_inbox_query *q,
@@ -162,8 +162,7 @@ int lt_exchange_oldest_waiting(struct lt_exchange *x, lt_oldest_cb cb, void *ctx
 
 /* Totals for /metrics. */
 struct lt_exchange_counts {
-	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays,
-		rejected;
+	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays, rejected;
 };
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 

@@ -42,14 +42,12 @@ int lt_registry_lineage(struct lt_registry *r, const char *code, struct lt_codel
 			struct lt_codelist *predecessors, struct lt_err *err);
 /* Lineage as recorded by the changes effective on or before as_of (NULL or
  * "": now). */
-int lt_registry_lineage_asof(struct lt_registry *r, const char *code, const char *as_of,
-			     struct lt_codelist *successors, struct lt_codelist *predecessors, struct lt_err *err);
+int lt_registry_lineage_asof(struct lt_registry *r, const char *code, const char *as_of, struct lt_codelist *successors,
+			     struct lt_codelist *predecessors, struct lt_err *err);
 /* Follows successors to the active units; an active code resolves to itself;
  * a closed code without active successors resolves to none. */
-int lt_registry_resolve(struct lt_registry *r, const char *code, struct lt_codelist *current,
-			struct lt_err *err);
-int lt_registry_history(struct lt_registry *r, const char *code, lt_event_cb cb, void *ctx,
-			struct lt_err *err);
+int lt_registry_resolve(struct lt_registry *r, const char *code, struct lt_codelist *current, struct lt_err *err);
+int lt_registry_history(struct lt_registry *r, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
 
 struct lt_search {
 	const char *q;      /* words of a name (any diacritics) or a code fragment */
@@ -64,8 +62,8 @@ struct lt_search {
  * the store's order for name searches (lt_store_search); next_cursor
  * (LT_CURSOR_BUFSZ, opaque) is set to where the page ended when it is full,
  * else "". */
-int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit_cb cb, void *ctx,
-		       char *next_cursor, struct lt_err *err);
+int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit_cb cb, void *ctx, char *next_cursor,
+		       struct lt_err *err);
 
 /* ---- changes ----
  *
@@ -126,7 +124,7 @@ struct lt_reorg {
 	char reorganized[LT_DATE_BUFSZ]; /* optional; defaults to effective */
 	const char (*from)[LT_CODE_BUFSZ];
 	size_t n_from;
-	char into_code[LT_CODE_BUFSZ]; /* merge into an existing unit */
+	char into_code[LT_CODE_BUFSZ];  /* merge into an existing unit */
 	const struct lt_new_unit *into; /* merge into a new unit (1), split (2+), move (parent only) */
 	size_t n_into;
 	const struct lt_child_place *children; /* split: which new unit takes which child */
@@ -204,8 +202,7 @@ void lt_registry_csv_field(FILE *out, const char *value, bool last);
 /* Writes the active units (of the subtree under root, when given; as they
  * stood on as_of, when given) as CSV in tree order, each field written by
  * lt_registry_csv_field. */
-int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of,
-			   struct lt_err *err);
+int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of, struct lt_err *err);
 
 /* JSON of a unit, with its lineage when r is given (design.md §7.2 unit
  * object). Caller owns the result. */

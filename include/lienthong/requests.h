@@ -46,8 +46,8 @@ struct lt_request_new {
 
 /* Files a request as who. *out (caller owns) is the request object: state
  * submitted, or applied for a contact update. */
-int lt_request_create(struct lt_requests *q, const struct lt_ctx *ctx, const struct lt_request_new *n,
-		      json_t **out, struct lt_err *err);
+int lt_request_create(struct lt_requests *q, const struct lt_ctx *ctx, const struct lt_request_new *n, json_t **out,
+		      struct lt_err *err);
 /* The request with its history, comments and files. */
 int lt_request_show(struct lt_requests *q, const struct lt_principal *who, int64_t id, json_t **out,
 		    struct lt_err *err);
@@ -62,8 +62,8 @@ struct lt_request_change {
 	const char *reason;
 	const char *reorganized;
 };
-int lt_request_amend(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id,
-		     const struct lt_request_change *c, json_t **out, struct lt_err *err);
+int lt_request_amend(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id, const struct lt_request_change *c,
+		     json_t **out, struct lt_err *err);
 
 enum lt_request_act {
 	LT_REQUEST_SUBMIT,  /* the filer sends a returned request again */
@@ -84,8 +84,8 @@ struct lt_request_decision {
  * touched unit was renamed, moved or closed since filing, or the dry run
  * fails) nothing changes and the request stays open: LT_ECONFLICT or the
  * registry's refusal, with the reason. */
-int lt_request_approve(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id,
-		       const struct lt_request_decision *d, json_t **out, struct lt_err *err);
+int lt_request_approve(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id, const struct lt_request_decision *d,
+		       json_t **out, struct lt_err *err);
 
 /* The events after seq that who may see, oldest first; *last_seq is the
  * last seq read (visible or not), so a follower never reads one twice. */

@@ -27,8 +27,8 @@ struct lt_sign_opts {
  * out. The certificate file may hold the signer's certificate followed by
  * intermediate CAs; KeyInfo/X509Data carries them all. A placeholder
  * Signature is replaced. */
-int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, const struct lt_sign_opts *opts,
-		 FILE *out, struct lt_err *err);
+int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, const struct lt_sign_opts *opts, FILE *out,
+		 struct lt_err *err);
 
 /* What verification found. */
 struct lt_sig_result {
@@ -39,8 +39,8 @@ struct lt_sig_result {
 	char fingerprint[65]; /* SHA-256 of the signer certificate (DER), hex */
 	char subject[256];
 	char not_before[32], not_after[32]; /* YYYY-MM-DDTHH:MM:SSZ */
-	void *cert;           /* X509 *, owned: lt_sig_result_clear */
-	void *chain;          /* STACK_OF(X509) *: KeyInfo's other certificates (intermediates), owned */
+	void *cert;                         /* X509 *, owned: lt_sig_result_clear */
+	void *chain;                        /* STACK_OF(X509) *: KeyInfo's other certificates (intermediates), owned */
 };
 void lt_sig_result_clear(struct lt_sig_result *r);
 

@@ -23,9 +23,9 @@ struct lt_event {
 	char kind[16];     /* issue, update, rename, move, split, merge, dissolve, import */
 	char code[LT_CODE_BUFSZ];
 	char parent[LT_CODE_BUFSZ];
-	char at[32];       /* when it was recorded, UTC */
+	char at[32]; /* when it was recorded, UTC */
 	char effective[LT_DATE_BUFSZ];
-	char *data;        /* JSON: {"unit":{…},"successors":[…],"predecessors":[…],…} */
+	char *data; /* JSON: {"unit":{…},"successors":[…],"predecessors":[…],…} */
 };
 void lt_event_clear(struct lt_event *ev);
 
@@ -45,13 +45,13 @@ struct lt_change {
 enum lt_status_filter { LT_FILTER_ACTIVE, LT_FILTER_CLOSED, LT_FILTER_ALL };
 
 struct lt_search_query {
-	const char *text_fold;  /* folded words, matched as word prefixes; NULL for none */
-	const char *code_rev;   /* prefix of the reversed code ("H14.04"); NULL for none */
-	const char *parent;     /* direct parent, NULL for any */
-	const char *under;      /* subtree root code (itself excluded), NULL for any */
-	int level;              /* 0 = any */
+	const char *text_fold; /* folded words, matched as word prefixes; NULL for none */
+	const char *code_rev;  /* prefix of the reversed code ("H14.04"); NULL for none */
+	const char *parent;    /* direct parent, NULL for any */
+	const char *under;     /* subtree root code (itself excluded), NULL for any */
+	int level;             /* 0 = any */
 	enum lt_status_filter status;
-	const char *cursor;     /* where the previous page ended (its next cursor); NULL for the first */
+	const char *cursor; /* where the previous page ended (its next cursor); NULL for the first */
 	int limit;
 };
 
@@ -91,8 +91,8 @@ int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *er
 int lt_store_unit_get(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err);
 /* Inserts or replaces the unit's row and its search entry. */
 int lt_store_unit_put(struct lt_store *s, const struct lt_unit *u, struct lt_err *err);
-int lt_store_children(struct lt_store *s, const char *parent, enum lt_status_filter f, lt_unit_cb cb,
-		      void *ctx, struct lt_err *err);
+int lt_store_children(struct lt_store *s, const char *parent, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
+		      struct lt_err *err);
 /* Every subtree unit (not the root), in tree order. */
 int lt_store_subtree(struct lt_store *s, const char *root, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
 		     struct lt_err *err);
@@ -106,11 +106,9 @@ int lt_store_search(struct lt_store *s, const struct lt_search_query *q, lt_unit
 /* Every number ever used for a child of parent, from the live table and from
  * the event log both, so a restored or edited table cannot free a number.
  * *out is malloc'd; the caller frees it. */
-int lt_store_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n,
-			  struct lt_err *err);
+int lt_store_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err);
 
-int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
-			 struct lt_err *err);
+int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id, struct lt_err *err);
 int lt_store_successors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err);
 int lt_store_predecessors(struct lt_store *s, const char *code, struct lt_codelist *out, struct lt_err *err);
 
@@ -135,8 +133,7 @@ int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_e
  * to commit costs nothing that matters. */
 int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
 int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
-int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
-			  struct lt_err *err);
+int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx, struct lt_err *err);
 /* A number that changes whenever the registry's units, lineage or events
  * change. Equal numbers mean nothing was changed in between, so a reply
  * built from the registry under one generation may be served again while
@@ -169,12 +166,12 @@ int lt_store_events_asof(struct lt_store *s, const char *parent, bool subtree, c
 struct lt_token {
 	int64_t id;
 	char hash[65];
-	char role[16];                /* admin, manager, system, reader */
-	char scope[LT_CODE_BUFSZ];    /* manager: the subtree root; else "" */
+	char role[16];             /* admin, manager, system, reader */
+	char scope[LT_CODE_BUFSZ]; /* manager: the subtree root; else "" */
 	char name[128];
-	int64_t system_id;            /* role system: the system it belongs to */
+	int64_t system_id; /* role system: the system it belongs to */
 	char created[32];
-	char revoked[32];             /* "" while valid */
+	char revoked[32]; /* "" while valid */
 };
 
 /* A connected system. The VXP secret is kept sealed (access.h). */
@@ -182,21 +179,21 @@ struct lt_system {
 	int64_t id;
 	char name[256];
 	char created[32];
-	char secret_sealed[256]; /* hex of nonce‖ciphertext‖tag */
-	char removed[32];        /* "" while connected */
+	char secret_sealed[256];          /* hex of nonce‖ciphertext‖tag */
+	char removed[32];                 /* "" while connected */
 	char primary_code[LT_CODE_BUFSZ]; /* the VXP systemid: the first code it was registered for */
-	char disabled[32];       /* when it was cut off; "" while it may call */
+	char disabled[32];                /* when it was cut off; "" while it may call */
 };
 
 /* One entry of the audit trail: an act on a system or a token. */
 struct lt_audit {
-	int64_t id;                  /* assigned by the store, increasing */
-	char at[32];                 /* UTC */
-	char who[192];               /* "cli:alice", "token 7 (Sở Nội vụ)", "system 3 (QLVB) via VXP" */
-	char role[16];               /* the actor's role */
-	char action[32];             /* system.add, system.bind, system.unbind, system.disable, … */
-	char target[64];             /* "system:3", "token:7" */
-	const char *detail;          /* JSON object text; borrowed */
+	int64_t id;         /* assigned by the store, increasing */
+	char at[32];        /* UTC */
+	char who[192];      /* "cli:alice", "token 7 (Sở Nội vụ)", "system 3 (QLVB) via VXP" */
+	char role[16];      /* the actor's role */
+	char action[32];    /* system.add, system.bind, system.unbind, system.disable, … */
+	char target[64];    /* "system:3", "token:7" */
+	const char *detail; /* JSON object text; borrowed */
 };
 typedef int (*lt_audit_cb)(void *ctx, const struct lt_audit *a);
 
@@ -247,19 +244,19 @@ int lt_store_system_rebind(struct lt_store *s, const char *old_code, const char 
 
 struct lt_xdoc {
 	char id[33];
-	char kind[8];              /* edoc, status */
-	char document_id[256];     /* an edoc's DocumentId; "" for a status */
-	int64_t system_id;         /* the sending system */
+	char kind[8];          /* edoc, status */
+	char document_id[256]; /* an edoc's DocumentId; "" for a status */
+	int64_t system_id;     /* the sending system */
 	char from_code[LT_CODE_BUFSZ];
 	char sha256[65];
 	int64_t size;
 	char received[32];
-	int doctype;               /* BussinessDocType, -1 when none */
-	char refers_to[256];       /* the DocumentId revoked/updated/replaced or answered */
+	int doctype;         /* BussinessDocType, -1 when none */
+	char refers_to[256]; /* the DocumentId revoked/updated/replaced or answered */
 	char subject[512];
-	char status_code[3];       /* a status package's code */
+	char status_code[3]; /* a status package's code */
 	bool body_removed;
-	char signature[256];       /* the hub's verdict: "trusted: …", "untrusted: …", or "" (policy off) */
+	char signature[256]; /* the hub's verdict: "trusted: …", "untrusted: …", or "" (policy off) */
 };
 
 struct lt_xdelivery {
@@ -268,7 +265,8 @@ struct lt_xdelivery {
 	char addressed[LT_CODE_BUFSZ]; /* the To/OrganId as written */
 	char routed_to[LT_CODE_BUFSZ]; /* where it goes ("" when refused) */
 	int64_t system_id;             /* the receiving system; 0 when none (refused, merged, no_system, expired) */
-	char state[12];                /* lt_delivery_state_name(): pending, processing, done, fail, refused, merged, no_system, expired */
+	char state[12]; /* lt_delivery_state_name(): pending, processing, done, fail, refused, merged, no_system,
+			   expired */
 	char reason[256];
 	char updated[32];
 };
@@ -280,13 +278,13 @@ struct lt_xevent { /* one transport state change of a delivery */
 
 struct lt_xstatus { /* a business status, kept on the trace of what it answers */
 	char status_doc[33];
-	char ref_doc[33];          /* the hub's id of the answered document, "" if never carried */
+	char ref_doc[33]; /* the hub's id of the answered document, "" if never carried */
 	char ref_document_id[256];
 	char from_code[LT_CODE_BUFSZ];
 	char to_code[LT_CODE_BUFSZ];
 	char code[3];
 	char description[512];
-	char at[32];               /* the package's Timestamp */
+	char at[32]; /* the package's Timestamp */
 	char received[32];
 };
 
@@ -321,14 +319,14 @@ typedef int (*lt_xreceiver_cb)(void *ctx, int64_t system_id);
 int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
 /* The system's deliveries that wait (lt_delivery_waits), after the cursor
  * (a delivery id), oldest first. kind NULL for both. */
-int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
-		    lt_xinbox_cb cb, void *ctx, struct lt_err *err);
+int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit, lt_xinbox_cb cb,
+		    void *ctx, struct lt_err *err);
 /* An acknowledgement: each of the system's deliveries of doc goes to state
  * where lt_delivery_ack_changes says it does (done is final; a repeat is no
  * change), with a transport event; *n counts the system's deliveries of doc
  * that lt_delivery_ack_counts (0: none was ever delivered to it). */
-int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
-		  int *n, struct lt_err *err);
+int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,
+		  struct lt_err *err);
 int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
 int lt_store_xstatus_add(struct lt_store *s, const struct lt_xstatus *st, struct lt_err *err);
 int lt_store_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
@@ -343,8 +341,8 @@ int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_x
  * package's received to the first (earliest received) status 01 (06)
  * answering it (ref_doc) from its routed_to code; sent_to_01_s is their
  * mean over the group's deliveries that have one, n_01 how many. */
-int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
-		    void *ctx, struct lt_err *err);
+int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb, void *ctx,
+		    struct lt_err *err);
 /* Operators' view of deliveries, newest first. A delivery waits
  * (lt_delivery_waits) since it last became pending (routed, or claimed by
  * a system bound later); "" for the others. */
@@ -368,8 +366,7 @@ struct lt_xwaiting {
 	char oldest_since[32];
 };
 typedef int (*lt_xwaiting_cb)(void *ctx, const struct lt_xwaiting *w);
-int lt_store_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx,
-		      struct lt_err *err);
+int lt_store_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx, struct lt_err *err);
 /* Retention: packages with a body still kept, every delivery of which is
  * settled (lt_delivery_settled), the latest delivery change (updated)
  * before `before`. */
@@ -423,8 +420,7 @@ char *lt_code_rev(const char *code, char *buf);
  * body is gone (retention removed it after the snapshot was taken: the copy
  * then records it as removed too), or a status that stops the snapshot. */
 enum lt_snapshot_file { LT_SNAPSHOT_PACKAGE, LT_SNAPSHOT_REQUEST_FILE };
-typedef int (*lt_snapshot_body_cb)(void *ctx, enum lt_snapshot_file kind, const char *id, int n,
-				   const char *sha256);
+typedef int (*lt_snapshot_body_cb)(void *ctx, enum lt_snapshot_file kind, const char *id, int n, const char *sha256);
 /* Writes a consistent copy of the whole store as of one moment to the new
  * file dest while others keep writing, then calls cb for the bodies it
  * refers to. *last_seq is the copy's last event. */

@@ -146,24 +146,24 @@ int lt_access_bind(const struct lt_principal *p, const struct lt_system *sys, co
 		if (lt_access_write(p, code, NULL) == LT_OK)
 			return LT_OK;
 		return lt_err_set(
-		    err, LT_EFORBIDDEN,
-		    "%s lies outside this manager's subtree %s: only its own manager or an admin binds it "
-		    "to a system",
-		    code, p->scope);
+			err, LT_EFORBIDDEN,
+			"%s lies outside this manager's subtree %s: only its own manager or an admin binds it "
+			"to a system",
+			code, p->scope);
 	case LT_ROLE_SYSTEM:
 		break;
 	default:
 		return lt_err_set(
-		    err, LT_EFORBIDDEN,
-		    "binding a code to a system is for an admin or the manager whose subtree holds it; this "
-		    "token's role is %s",
-		    lt_role_name(p->role));
+			err, LT_EFORBIDDEN,
+			"binding a code to a system is for an admin or the manager whose subtree holds it; this "
+			"token's role is %s",
+			lt_role_name(p->role));
 	}
 	if (!p->via_vxp)
 		return lt_err_set(
-		    err, LT_EFORBIDDEN,
-		    "a system does not bind codes over /v1: an admin or the manager whose subtree holds the "
-		    "code does ('lienthong system bind')");
+			err, LT_EFORBIDDEN,
+			"a system does not bind codes over /v1: an admin or the manager whose subtree holds the "
+			"code does ('lienthong system bind')");
 	if (!agency_ops)
 		return lt_err_set(err, LT_EFORBIDDEN,
 				  "registerAgency and deleteAgency are off on this hub (vxp_agency_ops = off): ask the "

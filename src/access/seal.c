@@ -28,7 +28,8 @@ int lt_seal_key_load(const char *path, bool create, unsigned char key[LT_SEAL_KE
 			close(wfd);
 			if (!ok) {
 				unlink(path);
-				return lt_err_set(err, LT_EIO, "cannot write the seal key %s: %s", path, strerror(errno));
+				return lt_err_set(err, LT_EIO, "cannot write the seal key %s: %s", path,
+						  strerror(errno));
 			}
 		} else if (errno != EEXIST) {
 			return lt_err_set(err, LT_EIO, "cannot create the seal key %s: %s", path, strerror(errno));
@@ -105,10 +106,11 @@ int lt_seal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *plain, char 
 	if (RAND_bytes(buf, NONCE) != 1)
 		return lt_err_set(err, LT_EIO, "the system random generator failed");
 	EVP_CIPHER_CTX *cx = EVP_CIPHER_CTX_new();
-	int len = 0, fin = 0, ok = cx && EVP_EncryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, buf) == 1 &&
-				   EVP_EncryptUpdate(cx, buf + NONCE, &len, (const unsigned char *)plain, (int)n) == 1 &&
-				   EVP_EncryptFinal_ex(cx, buf + NONCE + len, &fin) == 1 &&
-				   EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, TAG, buf + NONCE + n) == 1;
+	int len = 0, fin = 0,
+	    ok = cx && EVP_EncryptInit_ex(cx, EVP_aes_256_gcm(), NULL, key, buf) == 1 &&
+		 EVP_EncryptUpdate(cx, buf + NONCE, &len, (const unsigned char *)plain, (int)n) == 1 &&
+		 EVP_EncryptFinal_ex(cx, buf + NONCE + len, &fin) == 1 &&
+		 EVP_CIPHER_CTX_ctrl(cx, EVP_CTRL_GCM_GET_TAG, TAG, buf + NONCE + n) == 1;
 	EVP_CIPHER_CTX_free(cx);
 	if (!ok)
 		return lt_err_set(err, LT_EIO, "sealing a secret failed");
@@ -116,8 +118,7 @@ int lt_seal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *plain, char 
 	return LT_OK;
 }
 
-int lt_unseal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *sealed, char *out, size_t cap,
-	      struct lt_err *err)
+int lt_unseal(const unsigned char key[LT_SEAL_KEY_BYTES], const char *sealed, char *out, size_t cap, struct lt_err *err)
 {
 	unsigned char buf[NONCE + 256 + TAG];
 	size_t n;

@@ -35,7 +35,7 @@ int lt_system_register(struct lt_store *s, const struct lt_ctx *ctx, const char 
 	if (rc)
 		return rc;
 	size_t nlen = name ? strlen(name) : 0;
-	if (nlen == 0 || nlen >= sizeof ((struct lt_system *)0)->name || !lt_text_is_clean_utf8(name))
+	if (nlen == 0 || nlen >= sizeof((struct lt_system *)0)->name || !lt_text_is_clean_utf8(name))
 		return lt_err_set(err, LT_EINVAL, "a system needs a name of 1 to 255 bytes of UTF-8 text");
 	if (n_codes == 0)
 		return lt_err_set(err, LT_EINVAL, "a system speaks for at least one code: give codes");

@@ -8,10 +8,7 @@
 
 #include "access_impl.h"
 
-static void target_of(int64_t id, char out[64])
-{
-	snprintf(out, 64, "system:%lld", (long long)id);
-}
+static void target_of(int64_t id, char out[64]) { snprintf(out, 64, "system:%lld", (long long)id); }
 
 /* The system and its codes; the caller frees codes. */
 int lt_system_load(struct lt_store *s, int64_t id, struct lt_system *sys, struct lt_codelist *codes, struct lt_err *err)
@@ -109,11 +106,12 @@ static int bind_act(struct lt_store *s, struct act *a, struct lt_err *err)
 		return rc;
 	if ((rc = lt_store_unit_get(s, a->code, &u, err)))
 		return rc == LT_ENOTFOUND
-			   ? lt_err_set(err, LT_ENOTFOUND,
-					"%s is not in the registry: its manager issues the code first; binding only "
-					"connects an existing unit",
-					a->code)
-			   : rc;
+			       ? lt_err_set(
+					 err, LT_ENOTFOUND,
+					 "%s is not in the registry: its manager issues the code first; binding only "
+					 "connects an existing unit",
+					 a->code)
+			       : rc;
 	if (u.status != LT_UNIT_ACTIVE)
 		return lt_err_set(err, LT_ERULE, "%s is closed: bind its successor instead", a->code);
 	if (bound)
@@ -191,7 +189,7 @@ static int disable_act(struct lt_store *s, struct act *a, struct lt_err *err)
 	target_of(a->id, target);
 	if ((rc = lt_store_system_disable(s, a->id, now, err)) == LT_OK &&
 	    (rc = lt_audit_record(s, a->ctx, a->disabled ? "system.disable" : "system.enable", target, NULL, err)) ==
-		LT_OK)
+		    LT_OK)
 		a->wrote = true;
 	return rc;
 }

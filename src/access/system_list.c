@@ -44,8 +44,9 @@ int lt_principal_json(struct lt_store *s, const struct lt_principal *who, json_t
 	int rc = lt_access_identified(who, NULL, err);
 	if (rc)
 		return rc;
-	json_t *o = json_pack("{s:s,s:s?,s:s,s:I}", "role", lt_role_name(who->role), "scope",
-			      who->scope[0] ? who->scope : NULL, "name", who->name, "token_id", (json_int_t)who->token_id);
+	json_t *o =
+		json_pack("{s:s,s:s?,s:s,s:I}", "role", lt_role_name(who->role), "scope",
+			  who->scope[0] ? who->scope : NULL, "name", who->name, "token_id", (json_int_t)who->token_id);
 	if (!o)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	if (who->system_id) {

@@ -80,12 +80,14 @@ int lt__token_check(struct lt_store *s, enum lt_role role, const char *scope, in
 	canon[0] = '\0';
 	if (role == LT_ROLE_MANAGER || role == LT_ROLE_REQUESTER) {
 		if (!scope || !*scope)
-			return lt_err_field(err,
-					    lt_err_set(err, LT_EINVAL,
-						       role == LT_ROLE_MANAGER
-							   ? "a manager token needs --scope CODE: the subtree it manages"
-							   : "a requester token needs --scope CODE: the unit it files requests for"),
-					    "scope");
+			return lt_err_field(
+				err,
+				lt_err_set(err, LT_EINVAL,
+					   role == LT_ROLE_MANAGER
+						   ? "a manager token needs --scope CODE: the subtree it manages"
+						   : "a requester token needs --scope CODE: the unit it files requests "
+						     "for"),
+				"scope");
 		struct lt_code c;
 		if (lt_code_parse(&c, scope, LT_CODE_STRICT, err))
 			return lt_err_field(err, lt_err_prefix(err, "scope '%s': ", scope), "scope");
@@ -94,7 +96,8 @@ int lt__token_check(struct lt_store *s, enum lt_role role, const char *scope, in
 		if (lt_store_unit_get(s, canon, &u, err))
 			return lt_err_field(err, lt_err_prefix(err, "scope: "), "scope");
 		if (u.status != LT_UNIT_ACTIVE)
-			return lt_err_field(err, lt_err_set(err, LT_ERULE, "scope %s is a closed unit", canon), "scope");
+			return lt_err_field(err, lt_err_set(err, LT_ERULE, "scope %s is a closed unit", canon),
+					    "scope");
 	} else if (scope && *scope) {
 		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "only a manager or requester token has a scope"),
 				    "scope");
@@ -205,8 +208,8 @@ int lt_token_revoke(struct lt_store *s, const struct lt_ctx *ctx, int64_t id, st
 	if (rc == LT_OK)
 		rc = lt_store_token_revoke(s, id, now, err);
 	if (rc == LT_OK) {
-		json_t *d =
-		    json_pack("{s:s,s:s,s:I}", "role", row.role, "name", row.name, "system", (json_int_t)row.system_id);
+		json_t *d = json_pack("{s:s,s:s,s:I}", "role", row.role, "name", row.name, "system",
+				      (json_int_t)row.system_id);
 		rc = d ? lt_audit_record(s, ctx, "token.revoke", target, d, err)
 		       : lt_err_set(err, LT_ENOMEM, "out of memory");
 		json_decref(d);

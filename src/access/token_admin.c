@@ -7,8 +7,8 @@
 
 #include "access_impl.h"
 
-int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope,
-		   const char *name, char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err)
+int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role role, const char *scope, const char *name,
+		   char token[LT_TOKEN_BUFSZ], struct lt_token *out, struct lt_err *err)
 {
 	const struct lt_principal *caller = &ctx->who;
 	token[0] = '\0';
@@ -19,9 +19,9 @@ int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role ro
 		return rc;
 	if (role == LT_ROLE_SYSTEM)
 		return lt_err_set(
-		    err, LT_EINVAL,
-		    "a system token belongs to a connected system: register the system (POST /v1/systems, "
-		    "'lienthong system add') or rotate its token");
+			err, LT_EINVAL,
+			"a system token belongs to a connected system: register the system (POST /v1/systems, "
+			"'lienthong system add') or rotate its token");
 	if (name && strlen(name) >= sizeof((struct lt_token *)0)->name)
 		return lt_err_set(err, LT_EINVAL, "a token's name is at most %zu bytes",
 				  sizeof((struct lt_token *)0)->name - 1);

@@ -13,8 +13,7 @@
 #include "lienthong/access.h"
 #include "lienthong/ops.h"
 
-void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, const char *cmd,
-                   const char *usage)
+void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, const char *cmd, const char *usage)
 {
 	memset(a, 0, sizeof *a);
 	a->cli = cli;
@@ -158,8 +157,8 @@ bool cli_opt_int(struct cli_args *a, const char *name, long long min, long long 
 		return true;
 	long long n;
 	if (!lt_text_int(v, min, max, &n))
-		stop(a, cli_usage("%s: %s wants a whole number from %lld to %lld, not '%s'", a->cmd, name,
-		                  min, max, v));
+		stop(a,
+		     cli_usage("%s: %s wants a whole number from %lld to %lld, not '%s'", a->cmd, name, min, max, v));
 	else
 		*out = n;
 	return true;
@@ -170,26 +169,25 @@ bool cli_change_opt(struct cli_args *a, struct cli_change *c)
 	return cli_opt_buf(a, "--decision-number", c->decision.number, sizeof c->decision.number) ||
 	       cli_opt_date(a, "--decision-date", c->decision.date) ||
 	       cli_opt_buf(a, "--decision-issuer", c->decision.issuer, sizeof c->decision.issuer) ||
-	       cli_opt_date(a, "--effective", c->effective) ||
-	       cli_opt_date(a, "--reorganized", c->reorganized);
+	       cli_opt_date(a, "--effective", c->effective) || cli_opt_date(a, "--reorganized", c->reorganized);
 }
 
 static const struct {
 	const char *flag;
 	size_t offset, size;
 } contact_fields[] = {
-    {"--address", offsetof(struct lt_contact, address), sizeof((struct lt_contact *)0)->address},
-    {"--email", offsetof(struct lt_contact, email), sizeof((struct lt_contact *)0)->email},
-    {"--phone", offsetof(struct lt_contact, phone), sizeof((struct lt_contact *)0)->phone},
-    {"--fax", offsetof(struct lt_contact, fax), sizeof((struct lt_contact *)0)->fax},
-    {"--website", offsetof(struct lt_contact, website), sizeof((struct lt_contact *)0)->website},
+	{"--address", offsetof(struct lt_contact, address), sizeof((struct lt_contact *)0)->address},
+	{"--email", offsetof(struct lt_contact, email), sizeof((struct lt_contact *)0)->email},
+	{"--phone", offsetof(struct lt_contact, phone), sizeof((struct lt_contact *)0)->phone},
+	{"--fax", offsetof(struct lt_contact, fax), sizeof((struct lt_contact *)0)->fax},
+	{"--website", offsetof(struct lt_contact, website), sizeof((struct lt_contact *)0)->website},
 };
 
 bool cli_contact_opt(struct cli_args *a, struct cli_contact *c)
 {
 	for (size_t i = 0; i < sizeof contact_fields / sizeof contact_fields[0]; i++)
 		if (cli_opt_buf(a, contact_fields[i].flag, (char *)&c->c + contact_fields[i].offset,
-		                contact_fields[i].size)) {
+				contact_fields[i].size)) {
 			c->given |= 1u << i;
 			return true;
 		}
@@ -200,24 +198,19 @@ void cli_contact_apply(const struct cli_contact *in, struct lt_contact *out)
 {
 	for (size_t i = 0; i < sizeof contact_fields / sizeof contact_fields[0]; i++)
 		if (in->given & (1u << i))
-			memcpy((char *)out + contact_fields[i].offset,
-			       (const char *)&in->c + contact_fields[i].offset, contact_fields[i].size);
+			memcpy((char *)out + contact_fields[i].offset, (const char *)&in->c + contact_fields[i].offset,
+			       contact_fields[i].size);
 }
 
 /* A database given as a URI is not a file we can look for. */
-static bool is_file_path(const char *db)
-{
-	return !strstr(db, "://") && strcmp(db, ":memory:") != 0;
-}
+static bool is_file_path(const char *db) { return !strstr(db, "://") && strcmp(db, ":memory:") != 0; }
 
 int cli_open(struct cli *cli, bool create, struct lt_registry **r)
 {
 	const char *db = cli->cfg.db;
 	struct lt_err err = {0};
 	if (!create && is_file_path(db) && access(db, F_OK) != 0) {
-		fprintf(stderr,
-		        "lienthong: database %s does not exist: run 'lienthong init' first (or set db)\n",
-		        db);
+		fprintf(stderr, "lienthong: database %s does not exist: run 'lienthong init' first (or set db)\n", db);
 		return EXIT_IO;
 	}
 	if (lt_registry_open(r, db, &err))

@@ -72,8 +72,7 @@ struct cli_args {
 	int rc;            /* the exit code when stop is set */
 };
 
-void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, const char *cmd,
-                   const char *usage);
+void cli_args_init(struct cli_args *a, struct cli *cli, int argc, char **argv, const char *cmd, const char *usage);
 bool cli_next(struct cli_args *a);
 /* The current argument if it is positional (not an option), else NULL. */
 const char *cli_positional(const struct cli_args *a);

@@ -24,8 +24,8 @@ static int one(void *vctx, const struct lt_audit *a)
 	}
 	json_t *d = json_loads(a->detail, 0, NULL);
 	json_t *o =
-	    json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)a->id, "at", a->at, "who", a->who, "role",
-		      a->role, "action", a->action, "target", a->target, "detail", d ? d : json_object());
+		json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "id", (json_int_t)a->id, "at", a->at, "who", a->who, "role",
+			  a->role, "action", a->action, "target", a->target, "detail", d ? d : json_object());
 	return o && json_array_append_new(c->arr, o) == 0 ? 0 : LT_ENOMEM;
 }
 

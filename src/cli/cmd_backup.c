@@ -40,8 +40,8 @@ int cmd_backup(struct cli *cli, int argc, char **argv)
 	if (rep.request_files)
 		printf(", %llu change request files", (unsigned long long)rep.request_files);
 	printf("\n%s\n", rep.seal_key
-			     ? "the sealing key is in it: keep the backup as secret as data_dir"
-			     : "no sealing key in it: restore with --key FILE (data_dir/seal.key, kept apart)");
+				 ? "the sealing key is in it: keep the backup as secret as data_dir"
+				 : "no sealing key in it: restore with --key FILE (data_dir/seal.key, kept apart)");
 	return cli_flush();
 }
 

@@ -40,11 +40,12 @@ static json_t *describe_code(const char *text, unsigned flags, int *bad)
 			json_object_set_new(o, "kind", json_string("agency"));
 			json_object_set_new(o, "code", json_string(lt_code_format(&c, buf)));
 			json_object_set_new(o, "level", json_integer(lt_code_level(&c)));
-			json_object_set_new(o, "parent", lt_code_parent(&c, &p) == LT_OK
-								 ? json_string(lt_code_format(&p, pbuf))
-								 : json_null());
-			json_object_set_new(o, "group", json_pack("{s:s%,s:s,s:s}", "letter", &c.letter, (size_t)1,
-								   "name", g->name_vi, "name_en", g->name_en));
+			json_object_set_new(o, "parent",
+					    lt_code_parent(&c, &p) == LT_OK ? json_string(lt_code_format(&p, pbuf))
+									    : json_null());
+			json_object_set_new(o, "group",
+					    json_pack("{s:s%,s:s,s:s}", "letter", &c.letter, (size_t)1, "name",
+						      g->name_vi, "name_en", g->name_en));
 			json_object_set_new(o, "canonical", json_boolean(lt_code_is_canonical(&c)));
 			json_t *q = json_array();
 			if (c.quirks & LT_CODE_HOLE)

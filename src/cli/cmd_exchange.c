@@ -149,7 +149,7 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 		if (cli_flag(&a, "--all"))
 			all = true;
 		else if (!cli_opt(&a, "--kind", &kind) && !cli_opt_int(&a, "--limit", 1, 500, &limit) &&
-		         !cli_opt(&a, "--cursor", &cursor) && !cli_http_opt(&a, &ho))
+			 !cli_opt(&a, "--cursor", &cursor) && !cli_http_opt(&a, &ho))
 			cli_unknown(&a);
 	}
 	if (a.stop)
@@ -231,7 +231,7 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 	rc = cli_flush(); /* the lines before the hint, in a shared terminal or log */
 	if (rc == EXIT_OK && !all && json_is_integer(next)) {
 		fprintf(stderr, "(more: lienthong inbox --cursor %lld, or --all)\n",
-		        (long long)json_integer_value(next));
+			(long long)json_integer_value(next));
 	}
 	json_decref(next);
 	return rc;
@@ -241,8 +241,7 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 
 /* Downloads into a temporary file beside path, renamed into place only
  * when every byte arrived: a failed fetch leaves nothing behind. */
-static int fetch_to_file(struct cli_http *h, const char *url_path, const char *path, uint64_t *bytes,
-                         char sha[65])
+static int fetch_to_file(struct cli_http *h, const char *url_path, const char *path, uint64_t *bytes, char sha[65])
 {
 	struct cli_file f;
 	int rc = cli_file_begin(&f, path);
@@ -285,8 +284,8 @@ int cmd_fetch(struct cli *cli, int argc, char **argv)
 		return rc;
 	/* The bytes went to a file, so standard output can say what arrived. */
 	if (cli->json)
-		return cli_print_json(json_pack("{s:s,s:s,s:I,s:s}", "id", id, "file", out, "size",
-		                                (json_int_t)bytes, "sha256", sha));
+		return cli_print_json(json_pack("{s:s,s:s,s:I,s:s}", "id", id, "file", out, "size", (json_int_t)bytes,
+						"sha256", sha));
 	printf("%s: %llu bytes, sha256 %s\n", out, (unsigned long long)bytes, sha);
 	return cli_flush();
 }
@@ -320,7 +319,7 @@ int cmd_ack(struct cli *cli, int argc, char **argv)
 	snprintf(path, sizeof path, "/v1/documents/%s/ack", id);
 	json_t *body = json_pack("{s:s}", "state", state), *reply = NULL;
 	rc = body ? cli_http_json(h, "POST", path, body, &reply)
-	          : (fputs("lienthong: out of memory\n", stderr), EXIT_IO);
+		  : (fputs("lienthong: out of memory\n", stderr), EXIT_IO);
 	json_decref(body);
 	cli_http_close(h);
 	if (rc)
@@ -328,8 +327,7 @@ int cmd_ack(struct cli *cli, int argc, char **argv)
 	if (cli->json)
 		return cli_print_json(reply);
 	long long n = (long long)json_integer_value(json_object_get(reply, "deliveries"));
-	printf("%s: %s (%lld deliver%s)\n", str(reply, "id", id), str(reply, "state", state), n,
-	       n == 1 ? "y" : "ies");
+	printf("%s: %s (%lld deliver%s)\n", str(reply, "id", id), str(reply, "state", state), n, n == 1 ? "y" : "ies");
 	json_decref(reply);
 	return cli_flush();
 }
@@ -382,8 +380,7 @@ static void print_trace(json_t *t)
 		printf("subject: %s\n", subject);
 	printf("received: %s\n", str(t, "received", "?"));
 	printf("size: %lld bytes%s\n", (long long)json_integer_value(json_object_get(t, "size")),
-	       json_is_true(json_object_get(t, "body_removed")) ? " (body removed after the retention period)"
-	                                                        : "");
+	       json_is_true(json_object_get(t, "body_removed")) ? " (body removed after the retention period)" : "");
 	printf("sha256: %s\n", str(t, "sha256", "?"));
 	json_t *biz = json_object_get(t, "business");
 	if (biz)
@@ -392,8 +389,7 @@ static void print_trace(json_t *t)
 	if (st) {
 		const char *code = str(st, "code", "?");
 		const char *name = lt_edxml_status_name(code);
-		printf("status: %s%s%s about %s\n", code, name ? " " : "", name ? name : "",
-		       str(st, "refers_to", "?"));
+		printf("status: %s%s%s about %s\n", code, name ? " " : "", name ? name : "", str(st, "refers_to", "?"));
 	}
 	json_t *sig = json_object_get(t, "signature");
 	if (sig) {

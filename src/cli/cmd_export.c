@@ -29,8 +29,8 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	const char *under = NULL, *as_of = NULL, *out = NULL;
 	cli_args_init(&a, cli, argc, argv, "export", USAGE);
 	while (cli_next(&a)) {
-		if (!cli_opt(&a, "--under", &under) && !cli_opt(&a, "--as-of", &as_of) &&
-		    !cli_opt(&a, "-o", &out) && !cli_opt(&a, "--output", &out))
+		if (!cli_opt(&a, "--under", &under) && !cli_opt(&a, "--as-of", &as_of) && !cli_opt(&a, "-o", &out) &&
+		    !cli_opt(&a, "--output", &out))
 			cli_unknown(&a);
 	}
 	if (a.stop)
@@ -43,8 +43,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		rc = export_to_file(r, out, under, as_of);
 	} else {
 		struct lt_err err = {0};
-		rc = lt_registry_export_csv(r, stdout, under, as_of, &err) == LT_OK ? cli_flush()
-		                                                                    : cli_fail(&err);
+		rc = lt_registry_export_csv(r, stdout, under, as_of, &err) == LT_OK ? cli_flush() : cli_fail(&err);
 	}
 	lt_registry_close(r);
 	return rc;

@@ -24,10 +24,10 @@ void cli_print_import_errors(const struct lt_import_report *rep, const char *pre
 		json_int_t line = json_integer_value(json_object_get(e, "line"));
 		if (code && code[0])
 			fprintf(stderr, "%s%sline %lld: %s: %s\n", prefix, sep, (long long)line, code,
-			        reason ? reason : "refused");
+				reason ? reason : "refused");
 		else
 			fprintf(stderr, "%s%sline %lld: %s\n", prefix, sep, (long long)line,
-			        reason ? reason : "refused");
+				reason ? reason : "refused");
 	}
 	if (!warnings)
 		return;
@@ -43,7 +43,7 @@ void cli_print_import_errors(const struct lt_import_report *rep, const char *pre
 		json_t *line = json_object_get(e, "line");
 		if (reason && json_is_integer(line))
 			fprintf(stderr, "%s%swarning: line %lld: %s\n", prefix, sep,
-			        (long long)json_integer_value(line), reason);
+				(long long)json_integer_value(line), reason);
 		else if (reason)
 			fprintf(stderr, "%s%swarning: %s\n", prefix, sep, reason);
 		else {
@@ -110,7 +110,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 	if (st != LT_OK) {
 		if (!err.msg[0])
 			lt_err_set(&err, st, "import refused: %zu bad row%s, nothing imported",
-			           json_array_size(rep.errors), json_array_size(rep.errors) == 1 ? "" : "s");
+				   json_array_size(rep.errors), json_array_size(rep.errors) == 1 ? "" : "s");
 		rc = cli_fail(&err);
 	} else if (!cli->json) {
 		printf("imported %zu unit%s\n", rep.imported, rep.imported == 1 ? "" : "s");

@@ -67,7 +67,7 @@ static int find_data(const char *name, char *out, size_t size)
 		if (access(out, R_OK) == 0)
 			return EXIT_OK;
 		fprintf(stderr, "lienthong: LIENTHONG_DATA is %s, but %s cannot be read: %s\n", env, out,
-		        strerror(errno));
+			strerror(errno));
 		return EXIT_IO;
 	}
 	snprintf(out, size, "data/%s", name);
@@ -89,11 +89,10 @@ static int find_data(const char *name, char *out, size_t size)
 				return EXIT_OK;
 		}
 	}
-	fprintf(
-	    stderr,
-	    "lienthong: cannot find %s: looked in ./data and beside the executable; set LIENTHONG_DATA to "
-	    "the data directory\n",
-	    name);
+	fprintf(stderr,
+		"lienthong: cannot find %s: looked in ./data and beside the executable; set LIENTHONG_DATA to "
+		"the data directory\n",
+		name);
 	return EXIT_IO;
 }
 
@@ -173,11 +172,11 @@ static int init(struct cli *cli, bool demo, size_t *n_level1, size_t *n_demo, st
 		rc = cli_fail(&err);
 	} else if (n) {
 		lt_err_set(&err, LT_ECONFLICT,
-		           "%s is already initialised (it holds units); init only fills an empty database",
-		           cli->cfg.db);
+			   "%s is already initialised (it holds units); init only fills an empty database",
+			   cli->cfg.db);
 		rc = cli_fail(&err);
 	} else if ((rc = load_csv(r, level1, n_level1)) == EXIT_OK && demo &&
-	           (rc = load_csv(r, demo_csv, n_demo)) == EXIT_OK) {
+		   (rc = load_csv(r, demo_csv, n_demo)) == EXIT_OK) {
 		rc = apply_merger(r, merger);
 	}
 	lt_registry_close(r);
@@ -219,16 +218,14 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 	}
 	if (cli->json) {
 		json_t *o = json_pack("{s:s,s:I,s:I}", "db", db, "level1", (json_int_t)n_level1, "demo",
-		                      (json_int_t)n_demo);
+				      (json_int_t)n_demo);
 		if (demo) {
 			json_t *moved = json_object();
 			for (size_t i = 0; i < merger.n_moved; i++)
-				json_object_set_new(moved, merger.moved[i].from,
-				                    json_string(merger.moved[i].to));
+				json_object_set_new(moved, merger.moved[i].from, json_string(merger.moved[i].to));
 			json_object_set_new(o, "merger",
-			                    json_pack("{s:s,s:s,s:s,s:o}", "from", merger_from[0], "into",
-			                              MERGER_INTO, "effective", "2025-07-01", "moved",
-			                              moved));
+					    json_pack("{s:s,s:s,s:s,s:o}", "from", merger_from[0], "into", MERGER_INTO,
+						      "effective", "2025-07-01", "moved", moved));
 		}
 		rc = cli_print_json(o);
 	} else {

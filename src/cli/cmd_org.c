@@ -88,9 +88,9 @@ static int org_search(struct cli *cli, int argc, char **argv)
 	size_t i;
 	json_t *o;
 	json_array_foreach(items, i, o)
-	    printf("%s\t%s\t%s\t%s\n", json_string_value(json_object_get(o, "code")),
-		   json_string_value(json_object_get(o, "kind")), json_string_value(json_object_get(o, "status")),
-		   json_string_value(json_object_get(o, "name")));
+		printf("%s\t%s\t%s\t%s\n", json_string_value(json_object_get(o, "code")),
+		       json_string_value(json_object_get(o, "kind")), json_string_value(json_object_get(o, "status")),
+		       json_string_value(json_object_get(o, "name")));
 	json_decref(items);
 	return cli_flush();
 }

@@ -28,8 +28,7 @@ static void print_finding(json_t *f)
 	json_t *v;
 	json_object_foreach(f, key, v)
 	{
-		if (!strcmp(key, "kind") || !strcmp(key, "code") || !strcmp(key, "name") ||
-		    !strcmp(key, "days"))
+		if (!strcmp(key, "kind") || !strcmp(key, "code") || !strcmp(key, "name") || !strcmp(key, "days"))
 			continue;
 		if (json_is_string(v))
 			printf("\t%s=%s", key, json_string_value(v));
@@ -70,10 +69,7 @@ static int report_compliance(struct cli *cli, int argc, char **argv)
 	} else {
 		size_t i;
 		json_t *f;
-		json_array_foreach(findings, i, f)
-		{
-			print_finding(f);
-		}
+		json_array_foreach(findings, i, f) { print_finding(f); }
 		if (!json_array_size(findings))
 			puts("no late or pending decisions");
 		rc = cli_flush();

@@ -160,7 +160,7 @@ static int system_bind(struct cli *cli, int argc, char **argv, bool bind)
 		return cli_fail(&err);
 	if (cli->json)
 		return cli_print_json(
-		    json_pack("{s:I,s:s,s:b}", "id", (json_int_t)o.id, "code", o.code, "bound", bind));
+			json_pack("{s:I,s:s,s:b}", "id", (json_int_t)o.id, "code", o.code, "bound", bind));
 	printf("%s %s %s system %lld\n", bind ? "bound" : "unbound", o.code, bind ? "to" : "from", o.id);
 	return cli_flush();
 }
@@ -180,7 +180,7 @@ static int system_disable(struct cli *cli, int argc, char **argv, bool disable)
 		return cli_fail(&err);
 	if (cli->json)
 		return cli_print_json(
-		    json_pack("{s:I,s:b,s:b}", "id", (json_int_t)o.id, "disabled", disable, "changed", changed));
+			json_pack("{s:I,s:b,s:b}", "id", (json_int_t)o.id, "disabled", disable, "changed", changed));
 	printf(disable ? "system %lld is disabled%s: its token and VXP calls get 401; its inbox is kept\n"
 		       : "system %lld is enabled%s\n",
 	       o.id, changed ? "" : " (it already was)");
@@ -229,8 +229,8 @@ static int read_secret(char *buf, size_t size)
 static int system_secret(struct cli *cli, int argc, char **argv, bool keep)
 {
 	struct one o;
-	int rc = keep
-		     ? open_one(cli, argc, argv, "system set-secret", "system set-secret ID < SECRET", false, &o)
+	int rc =
+		keep ? open_one(cli, argc, argv, "system set-secret", "system set-secret ID < SECRET", false, &o)
 		     : open_one(cli, argc, argv, "system rotate-secret", "system rotate-secret ID [--json]", false, &o);
 	if (rc)
 		return rc;

@@ -52,10 +52,10 @@ static int print_token(void *ctx, const struct lt_token *t)
 	struct cli *cli = ((void **)ctx)[0];
 	json_t *arr = ((void **)ctx)[1];
 	if (cli->json)
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s?}", "id", (json_int_t)t->id,
-						     "role", t->role, "scope", t->scope, "name", t->name,
-						     "system_id", (json_int_t)t->system_id, "created", t->created,
-						     "revoked", t->revoked[0] ? t->revoked : NULL));
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s?}", "id", (json_int_t)t->id, "role",
+						     t->role, "scope", t->scope, "name", t->name, "system_id",
+						     (json_int_t)t->system_id, "created", t->created, "revoked",
+						     t->revoked[0] ? t->revoked : NULL));
 	else
 		printf("%-5lld %-8s %-14s %-24s %s%s%s\n", (long long)t->id, t->role, t->scope[0] ? t->scope : "-",
 		       t->name[0] ? t->name : "-", t->created, t->revoked[0] ? "  revoked " : "", t->revoked);

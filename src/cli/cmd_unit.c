@@ -18,8 +18,8 @@ static int collect_child(void *ctx, const struct lt_unit *u)
 /* Lineage as it stood on as_of. The store keeps links, not their dates, so
  * the as-of view drops what had not happened yet: an active unit had no
  * successors then, and a predecessor counts only once it had closed. */
-static int lineage_asof(struct lt_registry *r, const struct lt_unit *u, const char *as_of,
-                        struct lt_codelist *succ, struct lt_codelist *pred, struct lt_err *err)
+static int lineage_asof(struct lt_registry *r, const struct lt_unit *u, const char *as_of, struct lt_codelist *succ,
+			struct lt_codelist *pred, struct lt_err *err)
 {
 	int rc = lt_registry_lineage(r, u->code, succ, pred, err);
 	if (rc || !as_of || !as_of[0])
@@ -29,8 +29,7 @@ static int lineage_asof(struct lt_registry *r, const struct lt_unit *u, const ch
 	size_t keep = 0;
 	for (size_t i = 0; i < pred->n; i++) {
 		struct lt_unit p;
-		if (lt_registry_get(r, pred->codes[i], as_of, &p, NULL) == LT_OK &&
-		    p.status == LT_UNIT_CLOSED)
+		if (lt_registry_get(r, pred->codes[i], as_of, &p, NULL) == LT_OK && p.status == LT_UNIT_CLOSED)
 			memmove(pred->codes[keep++], pred->codes[i], LT_CODE_BUFSZ);
 	}
 	pred->n = keep;
@@ -50,10 +49,7 @@ static void print_codes(const char *label, json_t *codes)
 	printf("%-13s", label);
 	if (!json_array_size(codes))
 		fputs(" -", stdout);
-	json_array_foreach(codes, i, c)
-	{
-		printf("%s%s", i ? ", " : " ", json_string_value(c));
-	}
+	json_array_foreach(codes, i, c) { printf("%s%s", i ? ", " : " ", json_string_value(c)); }
 	putchar('\n');
 }
 
@@ -74,8 +70,7 @@ static void print_unit(json_t *o, const char *as_of)
 	printf("%-13s %s\n", "code", str_field(o, "code"));
 	printf("%-13s %s\n", "name", str_field(o, "name"));
 	printf("%-13s %lld\n", "level", (long long)json_integer_value(json_object_get(o, "level")));
-	printf("%-13s %s\n", "parent",
-	       json_is_string(json_object_get(o, "parent")) ? str_field(o, "parent") : "-");
+	printf("%-13s %s\n", "parent", json_is_string(json_object_get(o, "parent")) ? str_field(o, "parent") : "-");
 	if (strcmp(str_field(o, "status"), "active") == 0)
 		printf("%-13s active since %s\n", "status", str_field(o, "valid_from"));
 	else
@@ -94,10 +89,7 @@ static void print_unit(json_t *o, const char *as_of)
 	printf("%-13s %zu active\n", "children", json_array_size(kids));
 	size_t i;
 	json_t *k;
-	json_array_foreach(kids, i, k)
-	{
-		printf("  %s  %s\n", str_field(k, "code"), str_field(k, "name"));
-	}
+	json_array_foreach(kids, i, k) { printf("  %s  %s\n", str_field(k, "code"), str_field(k, "name")); }
 	printf("%-13s %lld\n", "version", (long long)json_integer_value(json_object_get(o, "version")));
 }
 
@@ -221,7 +213,7 @@ static int unit_resolve(struct cli *cli, int argc, char **argv, const char *usag
 			for (size_t i = 0; i < cur.n; i++)
 				json_array_append_new(list, json_string(cur.codes[i]));
 			rc = cli_print_json(
-			    json_pack("{s:s,s:s,s:o}", "code", u.code, "status", status, "current", list));
+				json_pack("{s:s,s:s,s:o}", "code", u.code, "status", status, "current", list));
 		} else {
 			printf("%s\t%s\t", u.code, status);
 			if (!cur.n)
@@ -360,7 +352,7 @@ static int unit_search(struct cli *cli, int argc, char **argv, const char *usage
 		json_decref(items);
 	} else if (cli->json) {
 		rc = cli_print_json(json_pack("{s:o,s:o}", "items", items, "next_cursor",
-		                              next[0] ? json_string(next) : json_null()));
+					      next[0] ? json_string(next) : json_null()));
 	} else {
 		print_units(items);
 		json_decref(items);
@@ -381,25 +373,26 @@ static const struct {
 	int (*fn)(struct cli *, int, char **, const char *);
 	const char *usage;
 } verbs[] = {
-    {"show", unit_show, "unit show CODE [--as-of DATE] [--json]"},
-    {"history", unit_history, "unit history CODE [--json]"},
-    {"resolve", unit_resolve, "unit resolve CODE [--json]"},
-    {"children", unit_children, "unit children CODE [--status active|closed|all] [--as-of DATE] [--json]"},
-    {"search", unit_search,
-     "unit search [QUERY...] [--level N] [--parent CODE] [--under CODE] [--status active|closed|all] "
-     "[--limit N] [--cursor C] [--json]"},
-    {"add", cli_unit_add,
-     "unit add --parent CODE --name NAME [--number N] DECISION [--effective DATE] [CONTACT] [--json]"},
-    {"update", cli_unit_update, "unit update CODE CONTACT [--if-version N] [--json]"},
-    {"rename", cli_unit_rename, "unit rename CODE --name NAME DECISION [--effective DATE] [--if-version N] [--json]"},
-    {"move", cli_unit_move, "unit move CODE --to PARENT DECISION [--effective DATE] [--dry-run] [--json]"},
-    {"split", cli_unit_split,
-     "unit split CODE --into PARENT:NAME --into PARENT:NAME... [--child CHILD=INDEX...] DECISION "
-     "[--effective DATE] [--dry-run] [--json]"},
-    {"merge", cli_unit_merge,
-     "unit merge CODE... (--into-code CODE | --into-parent PARENT --into-name NAME) DECISION "
-     "[--effective DATE] [--dry-run] [--json]"},
-    {"dissolve", cli_unit_dissolve, "unit dissolve CODE... DECISION [--effective DATE] [--dry-run] [--json]"},
+	{"show", unit_show, "unit show CODE [--as-of DATE] [--json]"},
+	{"history", unit_history, "unit history CODE [--json]"},
+	{"resolve", unit_resolve, "unit resolve CODE [--json]"},
+	{"children", unit_children, "unit children CODE [--status active|closed|all] [--as-of DATE] [--json]"},
+	{"search", unit_search,
+	 "unit search [QUERY...] [--level N] [--parent CODE] [--under CODE] [--status active|closed|all] "
+	 "[--limit N] [--cursor C] [--json]"},
+	{"add", cli_unit_add,
+	 "unit add --parent CODE --name NAME [--number N] DECISION [--effective DATE] [CONTACT] [--json]"},
+	{"update", cli_unit_update, "unit update CODE CONTACT [--if-version N] [--json]"},
+	{"rename", cli_unit_rename,
+	 "unit rename CODE --name NAME DECISION [--effective DATE] [--if-version N] [--json]"},
+	{"move", cli_unit_move, "unit move CODE --to PARENT DECISION [--effective DATE] [--dry-run] [--json]"},
+	{"split", cli_unit_split,
+	 "unit split CODE --into PARENT:NAME --into PARENT:NAME... [--child CHILD=INDEX...] DECISION "
+	 "[--effective DATE] [--dry-run] [--json]"},
+	{"merge", cli_unit_merge,
+	 "unit merge CODE... (--into-code CODE | --into-parent PARENT --into-name NAME) DECISION "
+	 "[--effective DATE] [--dry-run] [--json]"},
+	{"dissolve", cli_unit_dissolve, "unit dissolve CODE... DECISION [--effective DATE] [--dry-run] [--json]"},
 };
 
 static void unit_usage(FILE *out)
@@ -407,11 +400,10 @@ static void unit_usage(FILE *out)
 	fputs("usage:\n", out);
 	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 		fprintf(out, "  lienthong %s\n", verbs[i].usage);
-	fputs(
-	    "\nDECISION: --decision-number X --decision-date DATE --decision-issuer Y [--reorganized DATE]\n"
-	    "CONTACT:  --address A --email E --phone P --fax F --website W\n"
-	    "split: INDEX counts the --into units from 0\n",
-	    out);
+	fputs("\nDECISION: --decision-number X --decision-date DATE --decision-issuer Y [--reorganized DATE]\n"
+	      "CONTACT:  --address A --email E --phone P --fax F --website W\n"
+	      "split: INDEX counts the --into units from 0\n",
+	      out);
 }
 
 int cmd_unit(struct cli *cli, int argc, char **argv)

@@ -29,7 +29,7 @@ int cli_unit_add(struct cli *cli, int argc, char **argv, const char *usage)
 		else if (cli_opt_buf(&a, "--name", req.name, sizeof req.name))
 			name = true;
 		else if (!cli_opt_int(&a, "--number", 1, 999, &number) && !cli_change_opt(&a, &ch) &&
-		         !cli_contact_opt(&a, &ct))
+			 !cli_contact_opt(&a, &ct))
 			cli_unknown(&a);
 	}
 	if (a.stop)
@@ -47,8 +47,8 @@ int cli_unit_add(struct cli *cli, int argc, char **argv, const char *usage)
 		return rc;
 	struct lt_unit u;
 	struct lt_err err = {0};
-	rc =
-	    lt_registry_issue(r, cli_ctx(), &req, &u, &err) ? cli_fail(&err) : cli_unit_print_change(cli, "issued", &u);
+	rc = lt_registry_issue(r, cli_ctx(), &req, &u, &err) ? cli_fail(&err)
+							     : cli_unit_print_change(cli, "issued", &u);
 	lt_registry_close(r);
 	return rc;
 }
@@ -118,8 +118,7 @@ int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage)
 	if (!code || !named)
 		return cli_missing(&a, !code ? "give a code" : "give --name NAME");
 	if (ch.reorganized[0])
-		return cli_missing(&a,
-		                   "--reorganized applies to reorganisations and new units, not to a rename");
+		return cli_missing(&a, "--reorganized applies to reorganisations and new units, not to a rename");
 	struct lt_registry *r;
 	int rc = cli_open(cli, false, &r);
 	if (rc)
@@ -127,8 +126,8 @@ int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage)
 	struct lt_unit u;
 	struct lt_err err = {0};
 	rc = lt_registry_rename(r, cli_ctx(), code, name, &ch.decision, ch.effective, if_version, &u, &err)
-		 ? cli_fail(&err)
-		 : cli_unit_print_change(cli, "renamed", &u);
+		     ? cli_fail(&err)
+		     : cli_unit_print_change(cli, "renamed", &u);
 	lt_registry_close(r);
 	return rc;
 }

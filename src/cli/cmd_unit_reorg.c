@@ -18,7 +18,7 @@ struct reorg_args {
 };
 
 static void reorg_args_init(struct reorg_args *ra, struct cli *cli, int argc, char **argv, const char *cmd,
-                            const char *usage)
+			    const char *usage)
 {
 	memset(ra, 0, sizeof *ra);
 	cli_args_init(&ra->a, cli, argc, argv, cmd, usage);
@@ -191,9 +191,8 @@ static bool child_opt(struct cli_args *a, struct lt_child_place **kids, size_t *
 	long idx = eq ? strtol(eq + 1, &end, 10) : -1;
 	if (!eq || eq == v || !eq[1] || *end || idx < 0) {
 		a->stop = true;
-		a->rc =
-		    cli_usage("%s: --child wants CODE=INDEX (INDEX counts the --into units from 0), not '%s'",
-		              a->cmd, v);
+		a->rc = cli_usage("%s: --child wants CODE=INDEX (INDEX counts the --into units from 0), not '%s'",
+				  a->cmd, v);
 		return true;
 	}
 	struct lt_child_place *p = realloc(*kids, (*n + 1) * sizeof **kids);
@@ -227,8 +226,7 @@ int cli_unit_split(struct cli *cli, int argc, char **argv, const char *usage)
 	size_t n_into = 0, n_kids = 0;
 	reorg_args_init(&ra, cli, argc, argv, "unit split", usage);
 	while (ra.codes && cli_next(&ra.a)) {
-		if (!into_opt(&ra.a, &into, &n_into) && !child_opt(&ra.a, &kids, &n_kids) &&
-		    !reorg_common(&ra))
+		if (!into_opt(&ra.a, &into, &n_into) && !child_opt(&ra.a, &kids, &n_kids) && !reorg_common(&ra))
 			cli_unknown(&ra.a);
 	}
 	int rc = parse_end(&ra);
@@ -275,8 +273,8 @@ int cli_unit_merge(struct cli *cli, int argc, char **argv, const char *usage)
 		if (!ra.n_codes)
 			rc = cli_missing(&ra.a, "give the codes to merge");
 		else if (has_code == (has_parent || has_name))
-			rc = cli_missing(
-			    &ra.a, "give either --into-code CODE or --into-parent PARENT --into-name NAME");
+			rc = cli_missing(&ra.a,
+					 "give either --into-code CODE or --into-parent PARENT --into-name NAME");
 		else if (!has_code && !(has_parent && has_name))
 			rc = cli_missing(&ra.a, "a new unit needs both --into-parent and --into-name");
 		else {

@@ -78,8 +78,7 @@ static int resolve_url(struct cli_http *h, struct cli *cli, const struct cli_htt
 	}
 	for (const char *p = h->base; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return cli_usage("the daemon's URL '%s' contains a space or a control character",
-			                 h->base);
+			return cli_usage("the daemon's URL '%s' contains a space or a control character", h->base);
 	size_t n = strlen(h->base);
 	while (n > 0 && h->base[n - 1] == '/')
 		h->base[--n] = '\0';
@@ -93,22 +92,21 @@ static int resolve_token(struct cli_http *h, const struct cli_args *a, const str
 		tok = getenv("LIENTHONG_TOKEN");
 	if (!tok || !*tok)
 		return cli_missing(a, "no bearer token: give --token TOKEN or set LIENTHONG_TOKEN "
-		                      "(a system's token is printed once by 'lienthong system add')");
+				      "(a system's token is printed once by 'lienthong system add')");
 	size_t n = strlen(tok);
 	/* The token goes into a header line: nothing that could end or split it. */
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)tok[i] <= ' ' || (unsigned char)tok[i] >= 0x7f)
-			return cli_usage(
-			    "%s: the token contains a space or a character that is not printable ASCII",
-			    a->cmd);
+			return cli_usage("%s: the token contains a space or a character that is not printable ASCII",
+					 a->cmd);
 	int w = snprintf(h->auth, sizeof h->auth, "Authorization: Bearer %s", tok);
 	if (w < 0 || (size_t)w >= sizeof h->auth)
 		return cli_usage("%s: the token is %zu characters long; that is no bearer token", a->cmd, n);
 	return EXIT_OK;
 }
 
-int cli_http_open(struct cli_http **out, struct cli *cli, const struct cli_args *a,
-                  const struct cli_http_opts *o, long default_timeout)
+int cli_http_open(struct cli_http **out, struct cli *cli, const struct cli_args *a, const struct cli_http_opts *o,
+		  long default_timeout)
 {
 	*out = NULL;
 	struct cli_http *h = calloc(1, sizeof *h);
@@ -255,8 +253,7 @@ static int report_status(struct cli_http *h, long status, const struct membuf *b
 		for (size_t i = 0; body->p && i < body->n && k < sizeof snippet - 1; i++)
 			snippet[k++] = isprint((unsigned char)body->p[i]) ? body->p[i] : ' ';
 		snippet[k] = '\0';
-		fprintf(stderr, "lienthong: %s answered HTTP %ld%s%s\n", h->base, status, k ? ": " : "",
-		        snippet);
+		fprintf(stderr, "lienthong: %s answered HTTP %ld%s%s\n", h->base, status, k ? ": " : "", snippet);
 	}
 	if (status == 401 && msg)
 		fputs("lienthong: check --token or LIENTHONG_TOKEN\n", stderr);
@@ -280,8 +277,7 @@ static bool add_header(struct curl_slist **list, const char *line)
 
 /* Runs the request prepared on h->curl (URL, method, body) with x as its
  * reader and writer. On success with want_json, *reply is the parsed body. */
-static int perform(struct cli_http *h, const char *path, struct curl_slist *extra, struct xfer *x,
-                   json_t **reply)
+static int perform(struct cli_http *h, const char *path, struct curl_slist *extra, struct xfer *x, json_t **reply)
 {
 	CURL *c = h->curl;
 	char url[4096];
@@ -340,14 +336,14 @@ static int perform(struct cli_http *h, const char *path, struct curl_slist *extr
 		const char *why = h->errbuf[0] ? h->errbuf : curl_easy_strerror(res);
 		if (res == CURLE_COULDNT_CONNECT || res == CURLE_COULDNT_RESOLVE_HOST)
 			fprintf(stderr,
-			        "lienthong: cannot reach the daemon at %s: %s (is lienthongd running? "
-			        "set --url or LIENTHONG_URL)\n",
-			        h->base, why);
+				"lienthong: cannot reach the daemon at %s: %s (is lienthongd running? "
+				"set --url or LIENTHONG_URL)\n",
+				h->base, why);
 		else if (res == CURLE_OPERATION_TIMEDOUT)
 			fprintf(stderr, "lienthong: %s%s: timed out: %s\n", h->base, path, why);
 		else if (res == CURLE_WRITE_ERROR && x->buf.overflow)
-			fprintf(stderr, "lienthong: %s%s: the reply is larger than %zu bytes\n", h->base,
-			        path, JSON_REPLY_MAX);
+			fprintf(stderr, "lienthong: %s%s: the reply is larger than %zu bytes\n", h->base, path,
+				JSON_REPLY_MAX);
 		else
 			fprintf(stderr, "lienthong: %s%s: %s\n", h->base, path, why);
 		rc = EXIT_IO;
@@ -358,7 +354,7 @@ static int perform(struct cli_http *h, const char *path, struct curl_slist *extr
 		*reply = x->buf.n ? json_loadb(x->buf.p, x->buf.n, 0, &je) : NULL;
 		if (!*reply) {
 			fprintf(stderr, "lienthong: %s%s: the reply is not JSON%s%s\n", h->base, path,
-			        x->buf.n ? ": " : "", x->buf.n ? je.text : " (empty)");
+				x->buf.n ? ": " : "", x->buf.n ? je.text : " (empty)");
 			rc = EXIT_IO;
 		}
 	}
@@ -367,8 +363,7 @@ static int perform(struct cli_http *h, const char *path, struct curl_slist *extr
 	return rc;
 }
 
-int cli_http_json(struct cli_http *h, const char *method, const char *path, const json_t *body,
-                  json_t **reply)
+int cli_http_json(struct cli_http *h, const char *method, const char *path, const json_t *body, json_t **reply)
 {
 	*reply = NULL;
 	CURL *c = h->curl;
@@ -400,8 +395,7 @@ int cli_http_json(struct cli_http *h, const char *method, const char *path, cons
 	return rc;
 }
 
-int cli_http_upload(struct cli_http *h, const char *path, FILE *f, int64_t size, const char *name,
-                    json_t **reply)
+int cli_http_upload(struct cli_http *h, const char *path, FILE *f, int64_t size, const char *name, json_t **reply)
 {
 	*reply = NULL;
 	CURL *c = h->curl;
@@ -409,8 +403,7 @@ int cli_http_upload(struct cli_http *h, const char *path, FILE *f, int64_t size,
 	/* Expect: 100-continue lets the daemon refuse (a bad token, a size over
 	 * its limit) before a byte of the body is sent. */
 	struct curl_slist *extra = NULL;
-	if (!add_header(&extra, "Content-Type: application/xml") ||
-	    !add_header(&extra, "Expect: 100-continue"))
+	if (!add_header(&extra, "Content-Type: application/xml") || !add_header(&extra, "Expect: 100-continue"))
 		return EXIT_IO;
 	/* A pipe: chunked, since the length is not known up front. */
 	if (size < 0 && !add_header(&extra, "Transfer-Encoding: chunked"))
@@ -423,7 +416,7 @@ int cli_http_upload(struct cli_http *h, const char *path, FILE *f, int64_t size,
 }
 
 int cli_http_download(struct cli_http *h, const char *path, FILE *out, const char *out_name, uint64_t *bytes,
-                      char sha256[65])
+		      char sha256[65])
 {
 	*bytes = 0;
 	sha256[0] = '\0';
@@ -451,17 +444,16 @@ int cli_http_download(struct cli_http *h, const char *path, FILE *out, const cha
 int cli_doc_id(const struct cli_args *a, const char *text, char out[33])
 {
 	if (!text)
-		return cli_missing(
-		    a, "give the document's hub ID (printed by 'lienthong send' and 'lienthong inbox')");
+		return cli_missing(a, "give the document's hub ID (printed by 'lienthong send' and 'lienthong inbox')");
 	size_t n = strlen(text);
 	bool ok = n == 32;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = isxdigit((unsigned char)text[i]) != 0;
 	if (!ok) {
 		fprintf(stderr,
-		        "lienthong: %s: '%.80s' is not a hub document ID (32 hex characters, as printed by "
-		        "'lienthong send' and 'lienthong inbox')\nusage: lienthong %s\n",
-		        a->cmd, text, a->usage);
+			"lienthong: %s: '%.80s' is not a hub document ID (32 hex characters, as printed by "
+			"'lienthong send' and 'lienthong inbox')\nusage: lienthong %s\n",
+			a->cmd, text, a->usage);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < n; i++)

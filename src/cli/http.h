@@ -35,26 +35,24 @@ struct cli_http;
 /* Resolves the base URL and the token (a missing token is a usage error,
  * printed with the command's usage) and prepares libcurl. default_timeout
  * (seconds, 0 = none) applies unless --timeout was given. */
-int cli_http_open(struct cli_http **out, struct cli *cli, const struct cli_args *a,
-                  const struct cli_http_opts *o, long default_timeout);
+int cli_http_open(struct cli_http **out, struct cli *cli, const struct cli_args *a, const struct cli_http_opts *o,
+		  long default_timeout);
 void cli_http_close(struct cli_http *h);
 
 /* method path → JSON reply. body (borrowed, may be NULL) is sent as
  * application/json. *reply (caller owns) is the parsed JSON of a 2xx reply. */
-int cli_http_json(struct cli_http *h, const char *method, const char *path, const json_t *body,
-                  json_t **reply);
+int cli_http_json(struct cli_http *h, const char *method, const char *path, const json_t *body, json_t **reply);
 
 /* POST path with the bytes of f as the body (application/xml), read as they
  * are sent: size is the length when known, or -1 to send chunked (a pipe).
  * name is the file's name, for messages. */
-int cli_http_upload(struct cli_http *h, const char *path, FILE *f, int64_t size, const char *name,
-                    json_t **reply);
+int cli_http_upload(struct cli_http *h, const char *path, FILE *f, int64_t size, const char *name, json_t **reply);
 
 /* GET path; the body of a 2xx reply goes to out as it arrives (named
  * out_name in messages). *bytes is how many were written; sha256 (65 bytes)
  * receives their hex digest. */
 int cli_http_download(struct cli_http *h, const char *path, FILE *out, const char *out_name, uint64_t *bytes,
-                      char sha256[65]);
+		      char sha256[65]);
 
 /* Checks and normalises a hub document id (32 hex characters, lower-cased
  * into out); prints a usage error and returns EXIT_USAGE when it is not one. */

@@ -33,8 +33,10 @@ static const struct {
 	{"ack", cmd_ack, "ack ID --state done|fail|processing      acknowledge a received package"},
 	{"trace", cmd_trace, "trace ID [--json]                        per-recipient routing and statuses"},
 	{"backup", cmd_backup, "backup DIR [--without-key]               online backup: database, bodies, sealing key"},
-	{"restore", cmd_restore, "restore DIR [--key FILE]                 restore a backup into a fresh db and data_dir"},
-	{"catch-up", cmd_catch_up, "catch-up URL [--token TOKEN]             copy the events a restored registry lacks from a mirror"},
+	{"restore", cmd_restore,
+	 "restore DIR [--key FILE]                 restore a backup into a fresh db and data_dir"},
+	{"catch-up", cmd_catch_up,
+	 "catch-up URL [--token TOKEN]             copy the events a restored registry lacks from a mirror"},
 };
 
 static void usage(FILE *out)

@@ -29,14 +29,15 @@ static int check_chars(const char *s, size_t len, struct lt_err *err)
 					  "upper-case letters and dots",
 					  i + 1);
 		if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f')
-			return lt_err_set(err, LT_EINVAL, "whitespace at position %zu: remove spaces around and inside the code",
+			return lt_err_set(err, LT_EINVAL,
+					  "whitespace at position %zu: remove spaces around and inside the code",
 					  i + 1);
 		if (ch < 0x20 || ch == 0x7f)
 			return lt_err_set(err, LT_EINVAL, "control character at position %zu", i + 1);
 		if (ch == ',' || ch == '-' || ch == '/' || ch == '_' || ch == ':')
 			return lt_err_set(err, LT_EINVAL,
-					  "'%c' at position %zu: groups are separated by dots, as in 000.00.00.G22",
-					  ch, i + 1);
+					  "'%c' at position %zu: groups are separated by dots, as in 000.00.00.G22", ch,
+					  i + 1);
 	}
 	return LT_OK;
 }
@@ -55,8 +56,7 @@ static int too_many_groups(const char *s, size_t len, struct lt_err *err)
 	return lt_err_set(err, LT_EINVAL, "too many groups: a code has four groups, L4.L3.L2.L1");
 }
 
-static int split_groups(const char *s, size_t len, struct group g[MAX_GROUPS], size_t *n,
-			struct lt_err *err)
+static int split_groups(const char *s, size_t len, struct group g[MAX_GROUPS], size_t *n, struct lt_err *err)
 {
 	size_t count = 0, start = 0;
 	for (size_t i = 0; i <= len; i++) {
@@ -95,8 +95,9 @@ static unsigned digits_value(const char *s, size_t len)
 static int parse_level1(const struct group *g, unsigned flags, struct lt_code *c, struct lt_err *err)
 {
 	if (g->len == 0)
-		return lt_err_set(err, LT_EINVAL, "the code ends with a dot: the last group must be the level-1 "
-						  "letter and number, as in G22");
+		return lt_err_set(err, LT_EINVAL,
+				  "the code ends with a dot: the last group must be the level-1 "
+				  "letter and number, as in G22");
 	char letter = g->s[0];
 	if (letter >= 'a' && letter <= 'z')
 		return lt_err_set(err, LT_EINVAL, "level-1 letter '%c' at position %zu must be upper case ('%c')",
@@ -109,9 +110,10 @@ static int parse_level1(const struct group *g, unsigned flags, struct lt_code *c
 		return lt_err_set(err, LT_EINVAL, "unexpected characters '%.*s' after the level-1 group %.3s",
 				  (int)(g->len - 3), g->s + 3, g->s);
 	if (g->len != 3 || !all_digits(g->s + 1, 2))
-		return lt_err_set(err, LT_EINVAL,
-				  "level-1 group '%.*s' at position %zu must be a letter and exactly two digits, as in G22",
-				  (int)g->len, g->s, g->pos);
+		return lt_err_set(
+			err, LT_EINVAL,
+			"level-1 group '%.*s' at position %zu must be a letter and exactly two digits, as in G22",
+			(int)g->len, g->s, g->pos);
 	const struct lt_code_group *grp = lt_code_group(letter);
 	if (!grp)
 		return lt_err_set(err, LT_EINVAL, "unknown level-1 group letter '%c': legal groups are A to K", letter);
@@ -130,17 +132,17 @@ static int parse_level1(const struct group *g, unsigned flags, struct lt_code *c
 
 /* Width rules per level, counted from the right: L2 two digits, L3 two (three
  * when lenient), L4 three. */
-static int parse_digit_group(const struct group *g, int idx, unsigned flags, struct lt_code *c,
-			     struct lt_err *err)
+static int parse_digit_group(const struct group *g, int idx, unsigned flags, struct lt_code *c, struct lt_err *err)
 {
 	const char *lname = level_name(idx);
 	if (g->len == 0)
-		return lt_err_set(err, LT_EINVAL, "%s group at position %zu is empty: write zeros for a level "
-						  "with no unit",
+		return lt_err_set(err, LT_EINVAL,
+				  "%s group at position %zu is empty: write zeros for a level "
+				  "with no unit",
 				  lname, g->pos);
 	if (!all_digits(g->s, g->len))
-		return lt_err_set(err, LT_EINVAL, "%s group '%.*s' at position %zu must contain only digits 0-9",
-				  lname, (int)g->len, g->s, g->pos);
+		return lt_err_set(err, LT_EINVAL, "%s group '%.*s' at position %zu must contain only digits 0-9", lname,
+				  (int)g->len, g->s, g->pos);
 	size_t want = idx == 3 ? 3 : 2;
 	bool wide_ok = idx == 2 && g->len == 3 && (flags & LT_CODE_LENIENT);
 	if (g->len != want && !wide_ok)
@@ -148,13 +150,17 @@ static int parse_digit_group(const struct group *g, int idx, unsigned flags, str
 				  lname, (int)g->len, g->s, g->pos, g->len, g->len == 1 ? "" : "s", want);
 	unsigned v = digits_value(g->s, g->len);
 	switch (idx) {
-	case 1: c->l2 = (uint8_t)v; break;
+	case 1:
+		c->l2 = (uint8_t)v;
+		break;
 	case 2:
 		c->l3 = (uint16_t)v;
 		if (wide_ok)
 			c->quirks |= LT_CODE_WIDE_L3;
 		break;
-	default: c->l4 = (uint16_t)v; break;
+	default:
+		c->l4 = (uint16_t)v;
+		break;
 	}
 	return LT_OK;
 }
@@ -179,8 +185,7 @@ int lt_code_parsen(struct lt_code *out, const char *text, size_t len, unsigned f
 		return rc;
 	size_t min_groups = (c.quirks & LT_CODE_SYSID) ? 2 : 4;
 	if (n < min_groups)
-		return lt_err_set(err, LT_EINVAL,
-				  "expected four groups separated by dots (000.00.00.G22), found %zu%s",
+		return lt_err_set(err, LT_EINVAL, "expected four groups separated by dots (000.00.00.G22), found %zu%s",
 				  n, n == 1 ? ": the level-1 group alone is written 000.00.00.X99" : "");
 	for (size_t i = 1; i < n; i++)
 		if ((rc = parse_digit_group(&g[n - 1 - i], (int)i, flags, &c, err)))

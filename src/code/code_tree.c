@@ -10,8 +10,12 @@ char *lt_code_format(const struct lt_code *c, char buf[LT_CODE_BUFSZ])
 	unsigned l1 = c->l1, l2 = c->l2, l3 = c->l3, l4 = c->l4;
 	int w3 = (c->quirks & LT_CODE_WIDE_L3) ? 3 : 2;
 	switch (c->ngroups) {
-	case 2: snprintf(buf, LT_CODE_BUFSZ, "%02u.%c%02u", l2 % 100, c->letter, l1 % 100); break;
-	case 3: snprintf(buf, LT_CODE_BUFSZ, "%0*u.%02u.%c%02u", w3, l3 % 1000, l2 % 100, c->letter, l1 % 100); break;
+	case 2:
+		snprintf(buf, LT_CODE_BUFSZ, "%02u.%c%02u", l2 % 100, c->letter, l1 % 100);
+		break;
+	case 3:
+		snprintf(buf, LT_CODE_BUFSZ, "%0*u.%02u.%c%02u", w3, l3 % 1000, l2 % 100, c->letter, l1 % 100);
+		break;
 	default:
 		snprintf(buf, LT_CODE_BUFSZ, "%03u.%0*u.%02u.%c%02u", l4 % 1000, w3, l3 % 1000, l2 % 100, c->letter,
 			 l1 % 100);
@@ -38,9 +42,12 @@ unsigned lt_code_max_number(int child_level)
 {
 	switch (child_level) {
 	case 2:
-	case 3: return 99;
-	case 4: return 999;
-	default: return 0;
+	case 3:
+		return 99;
+	case 4:
+		return 999;
+	default:
+		return 0;
 	}
 }
 
@@ -142,9 +149,9 @@ static int cmp_u(unsigned a, unsigned b) { return (a > b) - (a < b); }
 int lt_code_cmp(const struct lt_code *a, const struct lt_code *b)
 {
 	int r;
-	if ((r = cmp_u((unsigned char)a->letter, (unsigned char)b->letter)) ||
-	    (r = cmp_u(a->l1, b->l1)) || (r = cmp_u(a->l2, b->l2)) || (r = cmp_u(a->l3, b->l3)) ||
-	    (r = cmp_u(a->l4, b->l4)) || (r = cmp_u(b->ngroups, a->ngroups)))
+	if ((r = cmp_u((unsigned char)a->letter, (unsigned char)b->letter)) || (r = cmp_u(a->l1, b->l1)) ||
+	    (r = cmp_u(a->l2, b->l2)) || (r = cmp_u(a->l3, b->l3)) || (r = cmp_u(a->l4, b->l4)) ||
+	    (r = cmp_u(b->ngroups, a->ngroups)))
 		return r;
 	return cmp_u(a->quirks, b->quirks);
 }

@@ -15,9 +15,8 @@ int lt_enterprise_parse(struct lt_enterprise *out, const char *text, struct lt_e
 	while (i < len && text[i] >= '0' && text[i] <= '9')
 		i++;
 	if (i != 10)
-		return lt_err_set(err, LT_EINVAL,
-				  "an enterprise identifier starts with exactly 10 digits, found %zu%s", i,
-				  i < len ? " before a non-digit" : "");
+		return lt_err_set(err, LT_EINVAL, "an enterprise identifier starts with exactly 10 digits, found %zu%s",
+				  i, i < len ? " before a non-digit" : "");
 	struct lt_enterprise e = {0};
 	memcpy(e.base, text, 10);
 	if (i < len) {
@@ -31,7 +30,8 @@ int lt_enterprise_parse(struct lt_enterprise *out, const char *text, struct lt_e
 			b = b * 10 + (unsigned)(text[k] - '0');
 		}
 		if (b == 0)
-			return lt_err_set(err, LT_EINVAL, "dependent-unit suffix -000 is not used: they run 001 to 999");
+			return lt_err_set(err, LT_EINVAL,
+					  "dependent-unit suffix -000 is not used: they run 001 to 999");
 		e.branch = (uint16_t)b;
 	}
 	*out = e;

@@ -81,8 +81,9 @@ static int record(void *vctx, const struct lt_unit *u)
 	json_object_set_new(o, key, json_string(u->code));
 	if (ctx->level > 1)
 		json_object_set_new(o, "MaDinhDanhCha", json_string(u->parent));
-	const char *vals[] = {u->name, u->contact.address, u->contact.email, u->contact.phone, u->contact.fax,
-			      u->contact.website, u->decision.number, date, u->decision.issuer};
+	const char *vals[] = {u->name,           u->contact.address, u->contact.email,   u->contact.phone,
+			      u->contact.fax,    u->contact.website, u->decision.number, date,
+			      u->decision.issuer};
 	for (size_t i = 1; i < N_FIELDS; i++)
 		json_object_set_new(o, fields[i].code, json_string(vals[i - 1]));
 	return json_array_append_new(ctx->items, o) ? LT_ENOMEM : LT_OK;

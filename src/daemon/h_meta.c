@@ -37,9 +37,9 @@ void h_healthz(struct req *rq)
 		reply_error(rq, LT_ENOTREADY, "the store does not answer: %s", err.msg);
 		return;
 	}
-	reply_json(rq, 200,
-		   json_pack("{s:s,s:s,s:I}", "status", "ok", "version", LIENTHONG_VERSION, "last_seq",
-			     (json_int_t)last));
+	reply_json(
+		rq, 200,
+		json_pack("{s:s,s:s,s:I}", "status", "ok", "version", LIENTHONG_VERSION, "last_seq", (json_int_t)last));
 }
 
 void h_metrics(struct req *rq)

@@ -27,8 +27,9 @@ static bool new_unit(struct req *rq, json_t *o, struct lt_new_unit *nu, const ch
 
 void h_reorganize(struct req *rq)
 {
-	static const char *const spec[] = {"kind:s!", "decision:o!", "effective:s", "reorganized:s", "from:a!",
-					   "into:x", "children:o", "dry_run:b", NULL};
+	static const char *const spec[] = {"kind:s!",       "decision:o!", "effective:s",
+					   "reorganized:s", "from:a!",     "into:x",
+					   "children:o",    "dry_run:b",   NULL};
 	static const char *const kinds[] = {"move", "split", "merge", "dissolve"};
 	json_t *o = req_json_object(rq);
 	if (!o)

@@ -29,10 +29,7 @@ static void reply_request(struct req *rq, int rc, int status, json_t *out, const
 	reply_json(rq, status, out);
 }
 
-static const char *field(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
+static const char *field(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
 
 void h_requests_create(struct req *rq)
 {
@@ -138,22 +135,10 @@ static void act(struct req *rq, enum lt_request_act what, const char *key)
 	json_decref(o);
 }
 
-void h_request_submit(struct req *rq)
-{
-	act(rq, LT_REQUEST_SUBMIT, NULL);
-}
-void h_request_comment(struct req *rq)
-{
-	act(rq, LT_REQUEST_COMMENT, "comment");
-}
-void h_request_return(struct req *rq)
-{
-	act(rq, LT_REQUEST_RETURN, "comment");
-}
-void h_request_reject(struct req *rq)
-{
-	act(rq, LT_REQUEST_REJECT, "reason");
-}
+void h_request_submit(struct req *rq) { act(rq, LT_REQUEST_SUBMIT, NULL); }
+void h_request_comment(struct req *rq) { act(rq, LT_REQUEST_COMMENT, "comment"); }
+void h_request_return(struct req *rq) { act(rq, LT_REQUEST_RETURN, "comment"); }
+void h_request_reject(struct req *rq) { act(rq, LT_REQUEST_REJECT, "reason"); }
 
 void h_request_approve(struct req *rq)
 {

@@ -16,9 +16,9 @@ static json_t *system_json(const struct lt_system *sys, const struct lt_codelist
 	json_t *jc = json_array();
 	for (size_t i = 0; i < codes->n; i++)
 		json_array_append_new(jc, json_string(codes->codes[i]));
-	return json_pack("{s:I,s:s,s:s,s:o,s:s,s:b,s:s?}", "id", (json_int_t)sys->id, "name", sys->name,
-			 "primary_code", sys->primary_code, "codes", jc, "created", sys->created, "disabled",
-			 sys->disabled[0] != '\0', "disabled_at", sys->disabled[0] ? sys->disabled : NULL);
+	return json_pack("{s:I,s:s,s:s,s:o,s:s,s:b,s:s?}", "id", (json_int_t)sys->id, "name", sys->name, "primary_code",
+			 sys->primary_code, "codes", jc, "created", sys->created, "disabled", sys->disabled[0] != '\0',
+			 "disabled_at", sys->disabled[0] ? sys->disabled : NULL);
 }
 
 static int list_one(void *items, const struct lt_system *sys, const struct lt_codelist *codes)
@@ -79,8 +79,8 @@ void h_systems_add(struct req *rq)
 	}
 	reply_json(rq, 201,
 		   json_pack("{s:I,s:s,s:O,s:s,s:s}", "id", (json_int_t)made.id, "name",
-			     json_string_value(json_object_get(o, "name")), "codes", jc, "token", made.token, "vxp_secret",
-			     made.vxp_secret));
+			     json_string_value(json_object_get(o, "name")), "codes", jc, "token", made.token,
+			     "vxp_secret", made.vxp_secret));
 out:
 	free(codes);
 	json_decref(o);

@@ -90,8 +90,8 @@ void h_token_revoke(struct req *rq)
 	json_t *r = token_json(&row);
 	if (row.system_id > 0)
 		json_object_set_new(
-		    r, "note",
-		    json_string("a system's token alone is revoked: its VXP secret still signs calls until "
-				"the system is disabled (PATCH /v1/systems/{id} {\"disabled\":true})"));
+			r, "note",
+			json_string("a system's token alone is revoked: its VXP secret still signs calls until "
+				    "the system is disabled (PATCH /v1/systems/{id} {\"disabled\":true})"));
 	reply_json(rq, 200, r);
 }

@@ -16,8 +16,8 @@ bool json_field_copy(struct req *rq, json_t *o, const char *key, char *dst, size
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
 	if (n >= size || strlen(s) != n) {
-		reply_error(rq, LT_EINVAL, "field '%s%s%s' is too long (at most %zu bytes) or holds a NUL", where ? where : "",
-			    where ? "." : "", key, size - 1);
+		reply_error(rq, LT_EINVAL, "field '%s%s%s' is too long (at most %zu bytes) or holds a NUL",
+			    where ? where : "", where ? "." : "", key, size - 1);
 		return false;
 	}
 	memcpy(dst, s, n + 1);
@@ -124,8 +124,7 @@ void h_unit_children(struct req *rq)
 {
 	char code[LT_CODE_BUFSZ], as_of[LT_DATE_BUFSZ];
 	enum lt_status_filter f;
-	if (!path_code(rq, code) || !req_query_date(rq, "as_of", as_of) ||
-	    !req_query_status(rq, LT_FILTER_ACTIVE, &f))
+	if (!path_code(rq, code) || !req_query_date(rq, "as_of", as_of) || !req_query_status(rq, LT_FILTER_ACTIVE, &f))
 		return;
 	struct lt_unit u;
 	struct lt_err err = {0};
@@ -245,15 +244,17 @@ static void reply_unit_changed(struct req *rq, int status, const struct lt_unit 
 
 void h_unit_issue(struct req *rq)
 {
-	static const char *const spec[] = {"parent:s!", "name:s!", "decision:o!", "effective:s", "reorganized:s",
-					   "number:i", "address:s", "email:s", "phone:s", "fax:s", "website:s", NULL};
+	static const char *const spec[] = {"parent:s!",     "name:s!",  "decision:o!", "effective:s",
+					   "reorganized:s", "number:i", "address:s",   "email:s",
+					   "phone:s",       "fax:s",    "website:s",   NULL};
 	json_t *o = req_json_object(rq);
 	if (!o)
 		return;
 	struct lt_issue is = {0};
 	unsigned given;
 	if (!req_fields(rq, o, spec, NULL) || !json_decision(rq, o, &is.decision) ||
-	    !json_contact(rq, o, &is.contact, &given) || !json_field_copy(rq, o, "name", is.name, sizeof is.name, NULL) ||
+	    !json_contact(rq, o, &is.contact, &given) ||
+	    !json_field_copy(rq, o, "name", is.name, sizeof is.name, NULL) ||
 	    !json_field_copy(rq, o, "effective", is.effective, sizeof is.effective, NULL) ||
 	    !json_field_copy(rq, o, "reorganized", is.reorganized, sizeof is.reorganized, NULL) ||
 	    !req_code(rq, json_string_value(json_object_get(o, "parent")), is.parent, "parent"))
@@ -294,8 +295,8 @@ static bool if_match_version(struct req *rq, int64_t *version)
 
 void h_unit_patch(struct req *rq)
 {
-	static const char *const spec[] = {"name:s", "decision:o", "effective:s", "version:i", "address:s",
-					   "email:s", "phone:s", "fax:s", "website:s", NULL};
+	static const char *const spec[] = {"name:s",  "decision:o", "effective:s", "version:i", "address:s",
+					   "email:s", "phone:s",    "fax:s",       "website:s", NULL};
 	char code[LT_CODE_BUFSZ];
 	if (!req_code(rq, rq->params[0], code, "code"))
 		return;
@@ -315,7 +316,8 @@ void h_unit_patch(struct req *rq)
 		version = json_integer_value(json_object_get(o, "version"));
 	bool rename = json_object_get(o, "name") != NULL;
 	if (!rename && (json_object_get(o, "decision") || json_object_get(o, "effective"))) {
-		reply_error(rq, LT_EINVAL, "a contact update takes no decision or effective date; a rename does (send name)");
+		reply_error(rq, LT_EINVAL,
+			    "a contact update takes no decision or effective date; a rename does (send name)");
 		goto out;
 	}
 	if (rename == (given != 0)) {
@@ -338,8 +340,8 @@ void h_unit_patch(struct req *rq)
 			if (given & (1u << i))
 				snprintf(dst[i], sz[i], "%s", src[i]);
 		struct lt_contact merged = u.contact;
-		rc =
-		    lt_registry_update(rq->srv->reg, &rq->call, code, &merged, version ? version : u.version, &u, &err);
+		rc = lt_registry_update(rq->srv->reg, &rq->call, code, &merged, version ? version : u.version, &u,
+					&err);
 	}
 	if (rc)
 		reply_err(rq, &err);

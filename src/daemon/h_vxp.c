@@ -14,14 +14,26 @@
 #include "server.h"
 
 enum op {
-	OP_AGENCIES, OP_AGENCIES_QD20, OP_SYNC, OP_REGISTER, OP_DELETE, OP_SEND, OP_RECEIVED, OP_SENT, OP_GET_EDOC,
-	OP_DOWNLOAD, OP_COUNT_EDOC, OP_COUNT_STATUS, OP_UPDATE_STATUS, OP_COUNT
+	OP_AGENCIES,
+	OP_AGENCIES_QD20,
+	OP_SYNC,
+	OP_REGISTER,
+	OP_DELETE,
+	OP_SEND,
+	OP_RECEIVED,
+	OP_SENT,
+	OP_GET_EDOC,
+	OP_DOWNLOAD,
+	OP_COUNT_EDOC,
+	OP_COUNT_STATUS,
+	OP_UPDATE_STATUS,
+	OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
-	"getAgenciesList", "getAgenciesListQD20", "getSynchronizeUnit", "registerAgency", "deleteAgency",
-	"sendEdoc", "getReceivedEdocList", "getSentEdocList", "getEdoc", "downloadEdoc", "countReceiveEdoc",
-	"countReceiveStatus", "updateStatus",
+	"getAgenciesList",  "getAgenciesListQD20", "getSynchronizeUnit", "registerAgency", "deleteAgency",
+	"sendEdoc",         "getReceivedEdocList", "getSentEdocList",    "getEdoc",        "downloadEdoc",
+	"countReceiveEdoc", "countReceiveStatus",  "updateStatus",
 };
 
 #define SMALL_BODY 65536
@@ -150,8 +162,7 @@ static bool authenticate(struct req *rq, struct lt_vxp_call *call, enum op op)
 {
 	struct lt_err err = {0};
 	if (lt_vxp_authenticate(rq->srv->store, rq->srv->seal_key, header, rq, rq->srv->cfg.vxp_max_clock_skew,
-				(int)rq->srv->cfg.vxp_utc_offset, call,
-				&err) ||
+				(int)rq->srv->cfg.vxp_utc_offset, call, &err) ||
 	    lt_vxp_keys_check(call, op_names[op], &err)) {
 		reply_fail(rq, &err);
 		return false;
@@ -433,7 +444,8 @@ static void run_op(struct req *rq, struct vxp_req *v)
 		json_error_t je;
 		json_t *body = v->len ? json_loadb(v->body, v->len, 0, &je) : NULL;
 		if (!json_is_object(body))
-			rc = lt_err_set(&err, LT_EINVAL, "registerAgency takes a JSON object {code, pcode, name, mail}");
+			rc = lt_err_set(&err, LT_EINVAL,
+					"registerAgency takes a JSON object {code, pcode, name, mail}");
 		else {
 			rc = lt_vxp_register_agency(rq->srv->reg, &v->call, body, rq->srv->cfg.vxp_agency_ops, &err);
 		}
@@ -447,7 +459,10 @@ static void run_op(struct req *rq, struct vxp_req *v)
 	case OP_COUNT_EDOC:
 	case OP_COUNT_STATUS:
 		rc = lt_vxp_received(rq->srv->xch, &v->call,
-				     v->op == OP_COUNT_EDOC ? "edoc" : v->op == OP_COUNT_STATUS ? "status" : mt, &data, &err);
+				     v->op == OP_COUNT_EDOC     ? "edoc"
+				     : v->op == OP_COUNT_STATUS ? "status"
+								: mt,
+				     &data, &err);
 		if (rc == LT_OK && v->op != OP_RECEIVED) {
 			size_t n = json_array_size(data);
 			json_decref(data);

@@ -153,12 +153,14 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	for (int s = 1; s < N_LTSTATUS; s++)
 		put(&b, "lienthong_failures_total{status=\"%s\"} %llu\n", lt_status_name(-s),
 		    atomic_load(&m->failures[s]));
-	put(&b, "# HELP lienthong_store_errors_total Store (database) errors seen by requests.\n"
-		"# TYPE lienthong_store_errors_total counter\n"
-		"lienthong_store_errors_total %llu\n",
+	put(&b,
+	    "# HELP lienthong_store_errors_total Store (database) errors seen by requests.\n"
+	    "# TYPE lienthong_store_errors_total counter\n"
+	    "lienthong_store_errors_total %llu\n",
 	    atomic_load(&m->failures[-LT_EIO]) + atomic_load(&m->failures[-LT_ENOTREADY]));
-	put(&b, "# HELP lienthong_http_requests_in_flight Requests being served.\n"
-		"# TYPE lienthong_http_requests_in_flight gauge\nlienthong_http_requests_in_flight %d\n",
+	put(&b,
+	    "# HELP lienthong_http_requests_in_flight Requests being served.\n"
+	    "# TYPE lienthong_http_requests_in_flight gauge\nlienthong_http_requests_in_flight %d\n",
 	    atomic_load(&srv->active));
 	int64_t last_seq = 0;
 	struct lt_exchange_counts xc;
@@ -166,26 +168,28 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 		free(b.p);
 		return NULL;
 	}
-	put(&b, "# HELP lienthong_registry_last_seq Last sequence number of the event log.\n"
-		"# TYPE lienthong_registry_last_seq gauge\nlienthong_registry_last_seq %lld\n",
+	put(&b,
+	    "# HELP lienthong_registry_last_seq Last sequence number of the event log.\n"
+	    "# TYPE lienthong_registry_last_seq gauge\nlienthong_registry_last_seq %lld\n",
 	    (long long)last_seq);
-	put(&b, "# HELP lienthong_exchange_documents Documents and status packages accepted.\n"
-		"# TYPE lienthong_exchange_documents gauge\n"
-		"lienthong_exchange_documents{kind=\"edoc\"} %llu\nlienthong_exchange_documents{kind=\"status\"} %llu\n"
-		"# HELP lienthong_exchange_bytes Bytes of accepted packages.\n# TYPE lienthong_exchange_bytes gauge\n"
-		"lienthong_exchange_bytes %llu\n"
-		"# HELP lienthong_exchange_deliveries Deliveries by transport state.\n"
-		"# TYPE lienthong_exchange_deliveries gauge\n"
-		"lienthong_exchange_deliveries{state=\"waiting\"} %llu\nlienthong_exchange_deliveries{state=\"done\"} %llu\n"
-		"lienthong_exchange_deliveries{state=\"refused\"} %llu\n"
-		"# HELP lienthong_exchange_replays_total Sends answered with the first reply (retries).\n"
-		"# TYPE lienthong_exchange_replays_total counter\nlienthong_exchange_replays_total %llu\n"
-		"# HELP lienthong_exchange_rejected_total Packages refused.\n"
-		"# TYPE lienthong_exchange_rejected_total counter\nlienthong_exchange_rejected_total %llu\n",
+	put(&b,
+	    "# HELP lienthong_exchange_documents Documents and status packages accepted.\n"
+	    "# TYPE lienthong_exchange_documents gauge\n"
+	    "lienthong_exchange_documents{kind=\"edoc\"} %llu\nlienthong_exchange_documents{kind=\"status\"} %llu\n"
+	    "# HELP lienthong_exchange_bytes Bytes of accepted packages.\n# TYPE lienthong_exchange_bytes gauge\n"
+	    "lienthong_exchange_bytes %llu\n"
+	    "# HELP lienthong_exchange_deliveries Deliveries by transport state.\n"
+	    "# TYPE lienthong_exchange_deliveries gauge\n"
+	    "lienthong_exchange_deliveries{state=\"waiting\"} %llu\nlienthong_exchange_deliveries{state=\"done\"} "
+	    "%llu\n"
+	    "lienthong_exchange_deliveries{state=\"refused\"} %llu\n"
+	    "# HELP lienthong_exchange_replays_total Sends answered with the first reply (retries).\n"
+	    "# TYPE lienthong_exchange_replays_total counter\nlienthong_exchange_replays_total %llu\n"
+	    "# HELP lienthong_exchange_rejected_total Packages refused.\n"
+	    "# TYPE lienthong_exchange_rejected_total counter\nlienthong_exchange_rejected_total %llu\n",
 	    (unsigned long long)xc.documents, (unsigned long long)xc.statuses, (unsigned long long)xc.bytes,
 	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
-	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays,
-	    (unsigned long long)xc.rejected);
+	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays, (unsigned long long)xc.rejected);
 	json_t *oldest = json_object();
 	struct lt_err e2 = {0};
 	if (oldest && lt_exchange_oldest_waiting(srv->xch, oldest_put, oldest, &e2) == LT_OK) {
@@ -202,10 +206,11 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	json_decref(oldest);
 	int64_t late_decision = 0, late_update = 0;
 	if (lt_registry_requests_overdue(srv->reg, &late_decision, &late_update, &(struct lt_err){0}) == LT_OK)
-		put(&b, "# HELP lienthong_requests_overdue Change requests past a deadline (the compliance report's).\n"
-			"# TYPE lienthong_requests_overdue gauge\n"
-			"lienthong_requests_overdue{deadline=\"decision\"} %lld\n"
-			"lienthong_requests_overdue{deadline=\"update\"} %lld\n",
+		put(&b,
+		    "# HELP lienthong_requests_overdue Change requests past a deadline (the compliance report's).\n"
+		    "# TYPE lienthong_requests_overdue gauge\n"
+		    "lienthong_requests_overdue{deadline=\"decision\"} %lld\n"
+		    "lienthong_requests_overdue{deadline=\"update\"} %lld\n",
 		    (long long)late_decision, (long long)late_update);
 	if (b.failed || !b.p) {
 		free(b.p);

@@ -178,8 +178,12 @@ static bool type_ok(json_t *v, char t)
 
 static const char *type_name(char t)
 {
-	return t == 's' ? "a string" : t == 'i' ? "an integer" : t == 'o' ? "an object" : t == 'a' ? "an array"
-	       : t == 'x' ? "an object or an array" : "true or false";
+	return t == 's'   ? "a string"
+	       : t == 'i' ? "an integer"
+	       : t == 'o' ? "an object"
+	       : t == 'a' ? "an array"
+	       : t == 'x' ? "an object or an array"
+			  : "true or false";
 }
 
 bool req_fields(struct req *rq, json_t *o, const char *const *spec, const char *where)
@@ -203,7 +207,8 @@ bool req_fields(struct req *rq, json_t *o, const char *const *spec, const char *
 		}
 		char t = (*f)[strcspn(*f, ":") + 1];
 		if (!json_is_null(v) && !type_ok(v, t)) {
-			reply_error_field(rq, LT_EINVAL, path, "field '%s%s%s' must be %s", pre, dot, key, type_name(t));
+			reply_error_field(rq, LT_EINVAL, path, "field '%s%s%s' must be %s", pre, dot, key,
+					  type_name(t));
 			return false;
 		}
 	}
@@ -230,8 +235,8 @@ bool req_code(struct req *rq, const char *text, char out[LT_CODE_BUFSZ], const c
 	struct lt_err err = {0};
 	if (!text || lt_code_parse(&c, text, LT_CODE_STRICT, &err) != LT_OK) {
 		/* A code in the path is no field of a form. */
-		reply_error_field(rq, LT_EINVAL, text == rq->params[0] ? NULL : what, "%s '%.40s' is not a valid code: %s",
-				  what, text ? text : "", err.msg);
+		reply_error_field(rq, LT_EINVAL, text == rq->params[0] ? NULL : what,
+				  "%s '%.40s' is not a valid code: %s", what, text ? text : "", err.msg);
 		return false;
 	}
 	lt_code_format(&c, out);
@@ -247,8 +252,8 @@ bool req_query_int(struct req *rq, const char *key, long long min, long long max
 	}
 	long long n;
 	if (!lt_text_int(v, min, max, &n)) {
-		reply_error_field(rq, LT_EINVAL, key, "query parameter %s must be a whole number from %lld to %lld", key,
-				  min, max);
+		reply_error_field(rq, LT_EINVAL, key, "query parameter %s must be a whole number from %lld to %lld",
+				  key, min, max);
 		return false;
 	}
 	*out = n;

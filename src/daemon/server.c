@@ -246,8 +246,8 @@ static enum MHD_Result queue(struct req *rq)
 
 static size_t body_limit(const struct server *srv, enum body_kind k)
 {
-	return k == BODY_JSON	  ? (size_t)srv->cfg.max_body_bytes
-	       : k == BODY_BULK	  ? (size_t)srv->cfg.max_bulk_bytes
+	return k == BODY_JSON     ? (size_t)srv->cfg.max_body_bytes
+	       : k == BODY_BULK   ? (size_t)srv->cfg.max_bulk_bytes
 	       : k == BODY_STREAM ? (size_t)srv->cfg.max_package_bytes
 				  : 0;
 }
@@ -356,7 +356,8 @@ static bool head_ok(struct req *rq, const char *version)
 	}
 	if (te && strcasecmp(te, "chunked") != 0) {
 		rq->close = true;
-		reply_error(rq, LT_EINVAL, "Transfer-Encoding %.40s is not supported: send chunked or a Content-Length", te);
+		reply_error(rq, LT_EINVAL, "Transfer-Encoding %.40s is not supported: send chunked or a Content-Length",
+			    te);
 		rq->status = MHD_HTTP_NOT_IMPLEMENTED;
 		return false;
 	}
@@ -389,10 +390,10 @@ static bool prepare(struct req *rq, const char *version)
 		if (uri_secret_name(rq->uri.query[i].key) || uri_secret_value(rq->uri.query[i].key) ||
 		    uri_secret_value(rq->uri.query[i].val)) {
 			reply_error(
-			    rq, LT_EAUTH,
-			    "a credential in the URL (query parameter '%.40s') is refused: send the token in the "
-			    "Authorization header, and revoke this one, which the URL may have left in logs",
-			    uri_secret_value(rq->uri.query[i].key) ? "[redacted]" : rq->uri.query[i].key);
+				rq, LT_EAUTH,
+				"a credential in the URL (query parameter '%.40s') is refused: send the token in the "
+				"Authorization header, and revoke this one, which the URL may have left in logs",
+				uri_secret_value(rq->uri.query[i].key) ? "[redacted]" : rq->uri.query[i].key);
 			return false;
 		}
 	vxp_endpoint_slash(rq->uri.path);
@@ -508,7 +509,7 @@ static enum MHD_Result over_limit(struct req *rq)
 	rq->body_too_big = true;
 	if (rq->answered_early)
 		return rq->body_len - rq->early_at > DRAIN_BYTES || now_ns() - rq->early_ns > DRAIN_NS ? MHD_NO
-												   : MHD_YES;
+												       : MHD_YES;
 	size_t grace = rq->route->body == BODY_STREAM ? 65536 : rq->body_limit * 3 + 65536;
 	if (rq->body_len <= rq->body_limit + rq->body_allowance + grace)
 		return MHD_YES;
@@ -609,19 +610,20 @@ void access_log_write(struct server *srv, struct req *rq)
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr, sizeof addr);
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr,
+				  sizeof addr);
 		else if (sa->sa_family == AF_INET6)
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, addr,
 				  sizeof addr);
 	}
 	char uri[512];
 	uri_redact(rq->raw_uri ? rq->raw_uri : "", uri, sizeof uri);
-	json_t *o =
-	    json_pack("{s:s,s:s,s:s,s:s,s:s?,s:i,s:I,s:f,s:s,s:I,s:s}", "ts", ts, "remote", addr, "method",
-		      rq->method[0] ? rq->method : "-", "uri", uri, "route", rq->route ? rq->route->pattern : NULL,
-		      "status", rq->status, "bytes", (json_int_t)rq->sent_bytes, "ms",
-		      (double)((now_ns() - rq->t_start_ns) / 1000) / 1000.0, "role", lt_role_name(rq->call.who.role),
-		      "token", (json_int_t)rq->call.who.token_id, "request_id", rq->call.request_id);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:i,s:I,s:f,s:s,s:I,s:s}", "ts", ts, "remote", addr, "method",
+			      rq->method[0] ? rq->method : "-", "uri", uri, "route",
+			      rq->route ? rq->route->pattern : NULL, "status", rq->status, "bytes",
+			      (json_int_t)rq->sent_bytes, "ms", (double)((now_ns() - rq->t_start_ns) / 1000) / 1000.0,
+			      "role", lt_role_name(rq->call.who.role), "token", (json_int_t)rq->call.who.token_id,
+			      "request_id", rq->call.request_id);
 	/* Invalid UTF-8 in a URI makes jansson refuse the line; log it escaped. */
 	if (!o)
 		o = json_pack("{s:s,s:s,s:s,s:i}", "ts", ts, "remote", addr, "uri", "(not UTF-8)", "status",
@@ -733,16 +735,15 @@ int server_start(struct server *srv, struct lt_err *err)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	srv->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)srv->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)srv->cfg.max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)srv->cfg.connection_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, watchdog_notify, srv,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-		MHD_OPTION_END);
+	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads,
+				    MHD_OPTION_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections,
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)srv->cfg.max_connections_per_ip,
+				    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)srv->cfg.connection_timeout,
+				    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
+				    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+				    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+				    watchdog_notify, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, MHD_OPTION_END);
 	if (!srv->mhd)
 		return lt_err_set(err, LT_EIO, "cannot listen on %s (in use, or not an address of this machine?)",
 				  srv->cfg.listen);

@@ -50,8 +50,8 @@ struct req {
 	struct server *srv;
 	struct MHD_Connection *conn;
 	char method[16];
-	char *raw_uri;    /* as received; owned */
-	struct uri uri;   /* decoded path and query; owned */
+	char *raw_uri;                /* as received; owned */
+	struct uri uri;               /* decoded path and query; owned */
 	char params[MAX_PARAMS][128]; /* {x} segments of the matched route */
 	const struct route *route;
 	int route_index; /* into lt_routes; -1 unmatched */
@@ -71,12 +71,12 @@ struct req {
 	 * the socket (libmicrohttpd queues no reply mid-body); the connection
 	 * closes after a short drain. */
 	bool answered_early;
-	size_t early_at;    /* body_len when that reply went out */
+	size_t early_at; /* body_len when that reply went out */
 	int64_t early_ns;
 	/* Reply. */
 	int status;
-	json_t *json;      /* owned until sent */
-	char *raw;         /* owned; raw bytes with ctype */
+	json_t *json; /* owned until sent */
+	char *raw;    /* owned; raw bytes with ctype */
 	size_t raw_len;
 	const char *ctype;
 	char etag[96];
@@ -86,15 +86,15 @@ struct req {
 	bool close; /* close the connection after the reply */
 	size_t sent_bytes;
 	int64_t t_start_ns;
-	int lt_status;     /* library status of a failure, for metrics */
-	int body_fd;       /* >= 0: reply with this file's bytes (owned) */
+	int lt_status; /* library status of a failure, for metrics */
+	int body_fd;   /* >= 0: reply with this file's bytes (owned) */
 	uint64_t body_fd_size;
 	/* A reply produced piece by piece (getEdoc's base64). */
 	MHD_ContentReaderCallback stream_cb;
 	void *stream_cls;
 	MHD_ContentReaderFreeCallback stream_free;
 	uint64_t stream_size;
-	void *ctx;         /* a handler's state across calls, freed by ctx_free */
+	void *ctx; /* a handler's state across calls, freed by ctx_free */
 	void (*ctx_free)(void *ctx);
 };
 
@@ -158,14 +158,14 @@ bool req_query_status(struct req *rq, enum lt_status_filter def, enum lt_status_
 /* The bytes of a JSON reply as sent: compact, with a trailing newline;
  * malloc'd (caller frees), NULL when o cannot be written. */
 char *json_reply_text(const json_t *o, size_t *len);
-void reply_json(struct req *rq, int status, json_t *body); /* steals body */
+void reply_json(struct req *rq, int status, json_t *body);                             /* steals body */
 void reply_raw(struct req *rq, int status, const char *ctype, char *data, size_t len); /* steals data */
 /* {"error":{"code","message"}} with the HTTP status of the library status. */
 void reply_error(struct req *rq, int lt_status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void reply_err(struct req *rq, const struct lt_err *err);
 /* The same with "field": the input field the refusal concerns. */
 void reply_error_field(struct req *rq, int lt_status, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 /* Sets the ETag; true (and a 304 queued) when If-None-Match already has it. */
 bool reply_etag(struct req *rq, const char *etag);
 
@@ -192,7 +192,8 @@ void metrics_observe(struct metrics *m, int route_index, int http_status, int64_
 char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct lt_err *err);
 
 /* ---- slow clients (watchdog.c) ---- */
-void watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx, enum MHD_ConnectionNotificationCode code);
+void watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+		     enum MHD_ConnectionNotificationCode code);
 void watchdog_head_done(struct MHD_Connection *conn);
 void watchdog_request_done(struct MHD_Connection *conn);
 void watchdog_sweep(int64_t limit_ns);

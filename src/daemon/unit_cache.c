@@ -59,7 +59,8 @@ static struct slot *slot_for(struct unit_cache *c, const char *code)
 	return &c->slots[h % c->n];
 }
 
-bool unit_cache_get(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, char etag[48], char **body, size_t *len)
+bool unit_cache_get(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, char etag[48], char **body,
+		    size_t *len)
 {
 	struct slot *s = slot_for(c, code);
 	if (!s)
@@ -79,7 +80,8 @@ bool unit_cache_get(struct unit_cache *c, const void *owner, const char *code, u
 	return hit;
 }
 
-void unit_cache_put(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, const char *etag, const char *body, size_t len)
+void unit_cache_put(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, const char *etag,
+		    const char *body, size_t len)
 {
 	struct slot *s = slot_for(c, code);
 	if (!s || strlen(code) >= sizeof s->code || strlen(etag) >= sizeof s->etag)

@@ -15,8 +15,10 @@ struct unit_cache;
 struct unit_cache *unit_cache_new(size_t entries);
 void unit_cache_free(struct unit_cache *c);
 /* On a hit, a copy of the reply (*body, caller frees) and its ETag. */
-bool unit_cache_get(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, char etag[48], char **body, size_t *len);
+bool unit_cache_get(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, char etag[48], char **body,
+		    size_t *len);
 /* Keeps a copy of the reply built under generation gen. */
-void unit_cache_put(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, const char *etag, const char *body, size_t len);
+void unit_cache_put(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, const char *etag,
+		    const char *body, size_t len);
 
 #endif

@@ -95,7 +95,8 @@ int uri_parse(const char *raw, struct uri *u, struct lt_err *err)
 		size_t n = strcspn(q, "&#");
 		if (n) {
 			if (u->n_query == URI_MAX_QUERY)
-				return lt_err_set(err, LT_EINVAL, "too many query parameters (at most %d)", URI_MAX_QUERY);
+				return lt_err_set(err, LT_EINVAL, "too many query parameters (at most %d)",
+						  URI_MAX_QUERY);
 			const char *eq = memchr(q, '=', n);
 			size_t kn = eq ? (size_t)(eq - q) : n;
 			char *k = decode(q, kn, true, false, err);

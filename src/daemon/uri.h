@@ -12,7 +12,9 @@
 
 struct uri {
 	char *path;
-	struct { char *key, *val; } query[URI_MAX_QUERY];
+	struct {
+		char *key, *val;
+	} query[URI_MAX_QUERY];
 	size_t n_query;
 };
 

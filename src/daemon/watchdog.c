@@ -11,15 +11,16 @@
 
 struct tracked {
 	int fd;
-	int64_t since;      /* when the current request head began */
-	bool in_request;    /* the head is complete: a handler has it */
+	int64_t since;   /* when the current request head began */
+	bool in_request; /* the head is complete: a handler has it */
 	struct tracked *prev, *next;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tracked *head;
 
-void watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx, enum MHD_ConnectionNotificationCode code)
+void watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+		     enum MHD_ConnectionNotificationCode code)
 {
 	(void)cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {

@@ -58,8 +58,7 @@ static int flush(struct lt_edxml_reader *r)
 	}
 	EVP_DigestUpdate(d->sha, d->out, d->out_len);
 	if (d->fd >= 0 && write_all(d->fd, d->out, d->out_len) != 0)
-		return lt__edxml_fail(r, LT_EIO, "cannot write %s/%s: %s", r->attach_dir, d->part,
-		                      strerror(errno));
+		return lt__edxml_fail(r, LT_EIO, "cannot write %s/%s: %s", r->attach_dir, d->part, strerror(errno));
 	if (r->has_sink && r->sink.write) {
 		struct lt_err serr = {0};
 		int rc = r->sink.write(r->sink.arg, b->seq, d->out, d->out_len, &serr);
@@ -87,8 +86,8 @@ int lt__edxml_content_begin(struct lt_edxml_reader *r)
 		if (d->fd < 0) {
 			int e = errno;
 			d->part[0] = '\0';
-			return lt__edxml_fail(r, LT_EIO, "cannot create %s/%zu.part: %s", r->attach_dir,
-			                      b->seq + 1, strerror(e));
+			return lt__edxml_fail(r, LT_EIO, "cannot create %s/%zu.part: %s", r->attach_dir, b->seq + 1,
+					      strerror(e));
 		}
 	}
 	return LT_OK;
@@ -105,29 +104,27 @@ int lt__edxml_content_data(struct lt_edxml_reader *r, const unsigned char *s, si
 		b->encoded++;
 		if (c == '=') {
 			if (d->nq < 2)
-				return lt__edxml_fail(r, LT_EINVAL,
-				                      "not base64: '=' at character %llu pads too much",
-				                      (unsigned long long)b->encoded);
+				return lt__edxml_fail(r, LT_EINVAL, "not base64: '=' at character %llu pads too much",
+						      (unsigned long long)b->encoded);
 			d->pad++;
 			d->quad[d->nq++] = 0;
 		} else {
 			int v = b64_value(c);
 			if (v < 0)
-				return lt__edxml_fail(r, LT_EINVAL,
-				                      "not base64: byte 0x%02x at character %llu", c,
-				                      (unsigned long long)b->encoded);
+				return lt__edxml_fail(r, LT_EINVAL, "not base64: byte 0x%02x at character %llu", c,
+						      (unsigned long long)b->encoded);
 			if (d->pad)
 				return lt__edxml_fail(r, LT_EINVAL,
-				                      "not base64: data after '=' padding at character %llu",
-				                      (unsigned long long)b->encoded);
+						      "not base64: data after '=' padding at character %llu",
+						      (unsigned long long)b->encoded);
 			d->quad[d->nq++] = (unsigned char)v;
 		}
 		if (d->nq < 4)
 			continue;
 		unsigned char o[3] = {
-		    (unsigned char)(d->quad[0] << 2 | d->quad[1] >> 4),
-		    (unsigned char)(d->quad[1] << 4 | d->quad[2] >> 2),
-		    (unsigned char)(d->quad[2] << 6 | d->quad[3]),
+			(unsigned char)(d->quad[0] << 2 | d->quad[1] >> 4),
+			(unsigned char)(d->quad[1] << 4 | d->quad[2] >> 2),
+			(unsigned char)(d->quad[2] << 6 | d->quad[3]),
 		};
 		size_t k = 3 - (size_t)d->pad;
 		if (sizeof d->out - d->out_len < k && flush(r) != LT_OK)
@@ -151,10 +148,9 @@ int lt__edxml_content_end(struct lt_edxml_reader *r)
 	struct lt__edxml_b64 *d = &r->dec;
 	struct lt__edxml_body *b = &r->bodies[r->cur_body];
 	if (d->nq != 0)
-		return lt__edxml_fail(
-		    r, LT_EINVAL,
-		    "the base64 content ends inside a group: %d character%s left over (truncated?)", d->nq,
-		    d->nq == 1 ? "" : "s");
+		return lt__edxml_fail(r, LT_EINVAL,
+				      "the base64 content ends inside a group: %d character%s left over (truncated?)",
+				      d->nq, d->nq == 1 ? "" : "s");
 	if (flush(r) != LT_OK)
 		return r->status;
 	unsigned int n = 0;
@@ -165,7 +161,7 @@ int lt__edxml_content_end(struct lt_edxml_reader *r)
 		d->fd = -1;
 		if (rc != 0)
 			return lt__edxml_fail(r, LT_EIO, "cannot write %s/%s: %s", r->attach_dir, d->part,
-			                      strerror(errno));
+					      strerror(errno));
 	}
 	if (r->has_sink && r->sink.end) {
 		struct lt_err serr = {0};
@@ -212,11 +208,10 @@ int lt__edxml_body_close(struct lt_edxml_reader *r)
 {
 	struct lt__edxml_body *b = &r->bodies[r->cur_body];
 	if (!b->content_id)
-		return lt__edxml_fail(
-		    r, LT_EINVAL, "ContentId is missing: the attachment cannot be matched to the manifest");
-	if (!b->has_content)
 		return lt__edxml_fail(r, LT_EINVAL,
-		                      "ContentTransferEncoded is missing: the attachment has no content");
+				      "ContentId is missing: the attachment cannot be matched to the manifest");
+	if (!b->has_content)
+		return lt__edxml_fail(r, LT_EINVAL, "ContentTransferEncoded is missing: the attachment has no content");
 	if (r->dirfd < 0)
 		return LT_OK;
 	/* Name the file after the attachment: its own AttachmentName, else the
@@ -228,12 +223,11 @@ int lt__edxml_body_close(struct lt_edxml_reader *r)
 	char safe[SAFE_NAME_MAX], file[SAFE_NAME_MAX + 32];
 	safe_name(name ? name : b->content_id, safe, sizeof safe);
 	bool zipped = b->magic_zip || zip_type(b->content_type);
-	snprintf(file, sizeof file, "%zu-%s%s", b->seq + 1, safe,
-	         zipped && !has_suffix_ci(safe, ".zip") ? ".zip" : "");
+	snprintf(file, sizeof file, "%zu-%s%s", b->seq + 1, safe, zipped && !has_suffix_ci(safe, ".zip") ? ".zip" : "");
 	if (linkat(r->dirfd, r->dec.part, r->dirfd, file, 0) != 0) {
 		int e = errno;
-		return lt__edxml_fail(r, LT_EIO, "cannot name the decoded file %s/%s: %s", r->attach_dir,
-		                      file, strerror(e));
+		return lt__edxml_fail(r, LT_EIO, "cannot name the decoded file %s/%s: %s", r->attach_dir, file,
+				      strerror(e));
 	}
 	unlinkat(r->dirfd, r->dec.part, 0);
 	r->dec.part[0] = '\0';
@@ -281,14 +275,13 @@ static void fill(struct lt_edxml_attachment *a, const struct lt__edxml_body *b)
 	memcpy(a->sha256, b->sha256, sizeof a->sha256);
 	a->seq = b->seq;
 	a->zipped = b->magic_zip || zip_type(a->content_type) || zip_type(b->content_type) ||
-	            (a->name && has_suffix_ci(a->name, ".zip"));
+		    (a->name && has_suffix_ci(a->name, ".zip"));
 }
 
 static int no_room(struct lt_edxml_reader *r)
 {
 	return lt__edxml_fail_at(r, lt__edxml_pool_over(r->pkg) ? LT_ETOOBIG : LT_ENOMEM, NULL,
-	                         "no room for the attachment list: the header data exceed %zu bytes",
-	                         r->lim.max_meta);
+				 "no room for the attachment list: the header data exceed %zu bytes", r->lim.max_meta);
 }
 
 int lt__edxml_join(struct lt_edxml_reader *r)
@@ -299,18 +292,17 @@ int lt__edxml_join(struct lt_edxml_reader *r)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(r->refs[i].content_id, r->refs[j].content_id) == 0) {
 				snprintf(path, sizeof path, MANIFEST_PATH_FMT, r->refs[i].ordinal);
-				return lt__edxml_fail_at(
-				    r, LT_EINVAL, path,
-				    "ContentId '%.60s' is listed twice (also Reference[%zu])",
-				    r->refs[i].content_id, r->refs[j].ordinal);
+				return lt__edxml_fail_at(r, LT_EINVAL, path,
+							 "ContentId '%.60s' is listed twice (also Reference[%zu])",
+							 r->refs[i].content_id, r->refs[j].ordinal);
 			}
 	for (size_t i = 0; i < r->n_bodies; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(r->bodies[i].content_id, r->bodies[j].content_id) == 0) {
 				snprintf(path, sizeof path, ATTACH_PATH_FMT, i + 1);
 				return lt__edxml_fail_at(r, LT_EINVAL, path,
-				                         "ContentId '%.60s' repeats Attachment[%zu]",
-				                         r->bodies[i].content_id, j + 1);
+							 "ContentId '%.60s' repeats Attachment[%zu]",
+							 r->bodies[i].content_id, j + 1);
 			}
 
 	if (r->n_refs + r->n_bodies == 0)
@@ -325,16 +317,14 @@ int lt__edxml_join(struct lt_edxml_reader *r)
 			j++;
 		if (j == r->n_bodies) {
 			snprintf(path, sizeof path, MANIFEST_PATH_FMT, ref->ordinal);
-			return lt__edxml_fail_at(
-			    r, LT_EINVAL, path,
-			    "attachment '%.60s' is listed in the manifest but absent from "
-			    "AttachmentEncoded",
-			    ref->content_id);
+			return lt__edxml_fail_at(r, LT_EINVAL, path,
+						 "attachment '%.60s' is listed in the manifest but absent from "
+						 "AttachmentEncoded",
+						 ref->content_id);
 		}
 		const struct lt__edxml_body *b = &r->bodies[j];
 		used[j] = true;
-		struct lt_edxml_attachment *a =
-		    lt__edxml_push(p, &p->attachments, &p->n_attachments, sizeof *a);
+		struct lt_edxml_attachment *a = lt__edxml_push(p, &p->attachments, &p->n_attachments, sizeof *a);
 		if (!a)
 			return no_room(r);
 		a->content_id = ref->content_id;
@@ -350,8 +340,7 @@ int lt__edxml_join(struct lt_edxml_reader *r)
 		if (used[j])
 			continue;
 		const struct lt__edxml_body *b = &r->bodies[j];
-		struct lt_edxml_attachment *a =
-		    lt__edxml_push(p, &p->attachments, &p->n_attachments, sizeof *a);
+		struct lt_edxml_attachment *a = lt__edxml_push(p, &p->attachments, &p->n_attachments, sizeof *a);
 		if (!a)
 			return no_room(r);
 		a->content_id = b->content_id;

@@ -13,9 +13,8 @@ int lt__edxml_check_message(struct lt_edxml_reader *r)
 		return lt__edxml_fail(r, LT_EINVAL, "From is missing: the package must name its sender");
 	if (p->kind == LT_EDXML_STATUS) {
 		if (p->n_response_for == 0)
-			return lt__edxml_fail(
-			    r, LT_EINVAL,
-			    "ResponseFor is missing: a status must name the document it is about");
+			return lt__edxml_fail(r, LT_EINVAL,
+					      "ResponseFor is missing: a status must name the document it is about");
 		for (size_t i = 0; i < p->n_response_for; i++) {
 			if (p->response_for[i].document_id.text[0])
 				continue;
@@ -23,9 +22,8 @@ int lt__edxml_check_message(struct lt_edxml_reader *r)
 			lt__edxml_path(r, path, sizeof path);
 			size_t n = strlen(path);
 			snprintf(path + n, sizeof path - n, "/ResponseFor[%zu]", i + 1);
-			return lt__edxml_fail_at(
-			    r, LT_EINVAL, path,
-			    "DocumentId is missing: a status must name the document it is about");
+			return lt__edxml_fail_at(r, LT_EINVAL, path,
+						 "DocumentId is missing: a status must name the document it is about");
 		}
 		return LT_OK;
 	}
@@ -35,13 +33,12 @@ int lt__edxml_check_message(struct lt_edxml_reader *r)
 		/* Some builders leave DocumentId out; its parts are all in the
 		 * header, so it is made the way producers make it (§1.7). */
 		struct lt_err verr;
-		if (lt_edxml_docid_make(&p->document_id, p->from.organ_id.text, p->promulgation.date,
-		                        p->code.number, p->code.notation, r->code_flags, &verr) != LT_OK)
-			return lt__edxml_fail(
-			    r, LT_EINVAL,
-			    "DocumentId is missing, and none can be made from From/OrganId, "
-			    "PromulgationInfo/PromulgationDate and Code: %s",
-			    verr.msg);
+		if (lt_edxml_docid_make(&p->document_id, p->from.organ_id.text, p->promulgation.date, p->code.number,
+					p->code.notation, r->code_flags, &verr) != LT_OK)
+			return lt__edxml_fail(r, LT_EINVAL,
+					      "DocumentId is missing, and none can be made from From/OrganId, "
+					      "PromulgationInfo/PromulgationDate and Code: %s",
+					      verr.msg);
 	}
 	return LT_OK;
 }
@@ -53,23 +50,20 @@ int lt__edxml_check_business(struct lt_edxml_reader *r)
 	switch (b->doc_type) {
 	case LT_EDXML_REVOKE:
 		if (!b->document_id.text[0])
-			return lt__edxml_fail(
-			    r, LT_EINVAL,
-			    "%sDocType 1 (revocation) needs DocumentId, the document it revokes", n);
+			return lt__edxml_fail(r, LT_EINVAL,
+					      "%sDocType 1 (revocation) needs DocumentId, the document it revokes", n);
 		return LT_OK;
 	case LT_EDXML_UPDATE:
 		if (!b->document_id.text[0])
-			return lt__edxml_fail(
-			    r, LT_EINVAL, "%sDocType 2 (update) needs DocumentId, the document it updates",
-			    n);
+			return lt__edxml_fail(r, LT_EINVAL,
+					      "%sDocType 2 (update) needs DocumentId, the document it updates", n);
 		return LT_OK;
 	case LT_EDXML_REPLACE:
 		if (b->n_replacements == 0)
-			return lt__edxml_fail(
-			    r, LT_EINVAL,
-			    "%sDocType 3 (replacement) needs ReplacementInfoList/ReplacementInfo "
-			    "naming the documents it replaces",
-			    n);
+			return lt__edxml_fail(r, LT_EINVAL,
+					      "%sDocType 3 (replacement) needs ReplacementInfoList/ReplacementInfo "
+					      "naming the documents it replaces",
+					      n);
 		return LT_OK;
 	default:
 		return LT_OK;
@@ -85,7 +79,6 @@ int lt__edxml_check_document(struct lt_edxml_reader *r)
 	if (!r->n_hdr)
 		return lt__edxml_fail_at(r, LT_EINVAL, "edXMLEnvelope", "edXMLHeader is missing");
 	if (!r->n_msg)
-		return lt__edxml_fail_at(r, LT_EINVAL, "edXMLEnvelope/edXMLHeader",
-		                         "MessageHeader is missing");
+		return lt__edxml_fail_at(r, LT_EINVAL, "edXMLEnvelope/edXMLHeader", "MessageHeader is missing");
 	return LT_OK;
 }

@@ -245,11 +245,10 @@ struct lt_edxml_reader {
 
 /* Records a failure (the first one wins), stops the parser and returns it.
  * The message is prefixed with the current element path. */
-int lt__edxml_fail(struct lt_edxml_reader *r, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int lt__edxml_fail(struct lt_edxml_reader *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Same, with an explicit path. */
 int lt__edxml_fail_at(struct lt_edxml_reader *r, int status, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 /* The current element path (root excluded) into buf. */
 char *lt__edxml_path(const struct lt_edxml_reader *r, char *buf, size_t size);
 

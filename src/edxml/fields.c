@@ -8,8 +8,7 @@
 static int out_of_room(struct lt_edxml_reader *r)
 {
 	if (lt__edxml_pool_over(r->pkg))
-		return lt__edxml_fail(r, LT_ETOOBIG, "the package's header data exceed %zu bytes",
-		                      r->lim.max_meta);
+		return lt__edxml_fail(r, LT_ETOOBIG, "the package's header data exceed %zu bytes", r->lim.max_meta);
 	return lt__edxml_fail(r, LT_ENOMEM, "out of memory");
 }
 
@@ -107,10 +106,7 @@ int lt__edxml_open(struct lt_edxml_reader *r, const struct lt__edxml_elem *e)
 	return LT_OK;
 }
 
-static bool no_organ(const struct lt_edxml_organ_id *id)
-{
-	return id->text[0] == '\0';
-}
+static bool no_organ(const struct lt_edxml_organ_id *id) { return id->text[0] == '\0'; }
 
 int lt__edxml_close(struct lt_edxml_reader *r, const struct lt__edxml_elem *e)
 {
@@ -119,34 +115,28 @@ int lt__edxml_close(struct lt_edxml_reader *r, const struct lt__edxml_elem *e)
 	case O_FROM:
 	case O_TO:
 		if (no_organ(&r->cur_organ->organ_id))
-			return lt__edxml_fail(r, LT_EINVAL,
-			                      "OrganId is missing: every %s names its agency by code", name);
+			return lt__edxml_fail(r, LT_EINVAL, "OrganId is missing: every %s names its agency by code",
+					      name);
 		return LT_OK;
 	case O_RESP:
 		if (no_organ(&r->cur_resp->organ_id))
-			return lt__edxml_fail(r, LT_EINVAL,
-			                      "OrganId is missing: the agency that issued the document");
+			return lt__edxml_fail(r, LT_EINVAL, "OrganId is missing: the agency that issued the document");
 		return LT_OK;
 	case O_TRACE:
 		if (no_organ(&r->cur_trace->organ_id))
-			return lt__edxml_fail(r, LT_EINVAL,
-			                      "OrganId is missing: the system that relayed the package");
+			return lt__edxml_fail(r, LT_EINVAL, "OrganId is missing: the system that relayed the package");
 		return LT_OK;
 	case O_RCV:
 		if (no_organ(&r->cur_rcv->organ_id))
-			return lt__edxml_fail(r, LT_EINVAL,
-			                      "OrganId is missing: the recipient added or removed");
+			return lt__edxml_fail(r, LT_EINVAL, "OrganId is missing: the recipient added or removed");
 		if (r->cur_rcv->receiver_type < 0)
-			return lt__edxml_fail(r, LT_EINVAL,
-			                      "ReceiverType is missing: 0 (removed) or 1 (added)");
+			return lt__edxml_fail(r, LT_EINVAL, "ReceiverType is missing: 0 (removed) or 1 (added)");
 		return LT_OK;
 	case O_REPL:
 		if (!r->cur_repl->document_id.text[0])
-			return lt__edxml_fail(r, LT_EINVAL,
-			                      "DocumentId is missing: the document being replaced");
+			return lt__edxml_fail(r, LT_EINVAL, "DocumentId is missing: the document being replaced");
 		if (r->cur_repl->n_organ_ids == 0)
-			return lt__edxml_fail(r, LT_EINVAL,
-			                      "OrganIdList names no OrganId: for whom is it replaced?");
+			return lt__edxml_fail(r, LT_EINVAL, "OrganIdList names no OrganId: for whom is it replaced?");
 		return LT_OK;
 	case O_MSG:
 		return lt__edxml_check_message(r);
@@ -154,8 +144,8 @@ int lt__edxml_close(struct lt_edxml_reader *r, const struct lt__edxml_elem *e)
 		return lt__edxml_check_business(r);
 	case O_REF:
 		if (!r->refs[r->cur_ref].content_id)
-			return lt__edxml_fail(
-			    r, LT_EINVAL, "ContentId is missing: the manifest cannot name the attachment");
+			return lt__edxml_fail(r, LT_EINVAL,
+					      "ContentId is missing: the manifest cannot name the attachment");
 		return LT_OK;
 	case O_ATT:
 		return lt__edxml_body_close(r);
@@ -212,8 +202,7 @@ int lt__edxml_leaf(struct lt_edxml_reader *r, const struct lt__edxml_elem *e, ch
 	case V_CID:
 		return store_str(r, (const char **)field, lt__edxml_trim(lt__edxml_strip_cid(text)));
 	case V_ORGAN_ID:
-		if (lt_edxml_organ_id_set((struct lt_edxml_organ_id *)field, text, r->code_flags, &verr) !=
-		    LT_OK)
+		if (lt_edxml_organ_id_set((struct lt_edxml_organ_id *)field, text, r->code_flags, &verr) != LT_OK)
 			return lt__edxml_fail(r, LT_EINVAL, "%.40s is not a valid code: %s", text, verr.msg);
 		return LT_OK;
 	case V_DATE:
@@ -233,8 +222,8 @@ int lt__edxml_leaf(struct lt_edxml_reader *r, const struct lt__edxml_elem *e, ch
 		break;
 	case V_STATUS:
 		if (!lt_edxml_status_name(text))
-			return lt__edxml_fail(
-			    r, LT_EINVAL, "'%.20s' is not a status code: expected 01-06, 13, 15 or 16", text);
+			return lt__edxml_fail(r, LT_EINVAL,
+					      "'%.20s' is not a status code: expected 01-06, 13, 15 or 16", text);
 		memcpy(field, text, 3);
 		return LT_OK;
 	case V_LIST_STR:

@@ -21,9 +21,9 @@ enum {
 static int too_big(struct lt_edxml_reader *r, const char *what, size_t limit)
 {
 	return lt__edxml_fail(r, LT_ETOOBIG, "line %lu: %s %zu %s", r->guard.line, what, limit,
-	                      r->guard.state == G_TAG && r->guard.attrs > LT__EDXML_MAX_ATTRS
-	                          ? "attributes and namespace declarations"
-	                          : "bytes");
+			      r->guard.state == G_TAG && r->guard.attrs > LT__EDXML_MAX_ATTRS
+				      ? "attributes and namespace declarations"
+				      : "bytes");
 }
 
 /* After "<!": a comment, a CDATA section, or (anything else) a declaration. */
@@ -48,8 +48,7 @@ int lt__edxml_guard_scan(struct lt_edxml_reader *r, const unsigned char *s, size
 			/* The bulk of a package (base64) is skipped a run at a time. */
 			const unsigned char *stop = memchr(s + i, g->state == G_TEXT ? '<' : '>', len - i);
 			size_t end = stop ? (size_t)(stop - s) : len;
-			for (const unsigned char *nl = s + i; (nl = memchr(nl, '\n', end - (size_t)(nl - s)));
-			     nl++)
+			for (const unsigned char *nl = s + i; (nl = memchr(nl, '\n', end - (size_t)(nl - s))); nl++)
 				g->line++;
 			if (end > i) {
 				g->prev2 = end - i >= 2 ? s[end - 2] : g->prev1;

@@ -45,14 +45,12 @@ out:
 	return rc;
 }
 
-int lt_edxml_hash_file(const char *path, unsigned char out[LT_EDXML_SHA256_LEN], uint64_t *size,
-                       struct lt_err *err)
+int lt_edxml_hash_file(const char *path, unsigned char out[LT_EDXML_SHA256_LEN], uint64_t *size, struct lt_err *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		return lt_err_set(err, e == ENOENT ? LT_ENOTFOUND : LT_EIO, "cannot open %s: %s", path,
-		                  strerror(e));
+		return lt_err_set(err, e == ENOENT ? LT_ENOTFOUND : LT_EIO, "cannot open %s: %s", path, strerror(e));
 	}
 	int rc = lt_edxml_hash_fd(fd, out, size, err);
 	close(fd);

@@ -60,15 +60,9 @@ void *lt__edxml_alloc(struct lt_edxml_package *p, size_t n)
 	return m;
 }
 
-void lt__edxml_pool_cap(struct lt_edxml_package *p, size_t cap)
-{
-	p->pool->cap = cap;
-}
+void lt__edxml_pool_cap(struct lt_edxml_package *p, size_t cap) { p->pool->cap = cap; }
 
-bool lt__edxml_pool_over(const struct lt_edxml_package *p)
-{
-	return p->pool->over;
-}
+bool lt__edxml_pool_over(const struct lt_edxml_package *p) { return p->pool->over; }
 
 /* Capacity is implied by the count (4, then powers of two), so the public
  * structs need no capacity fields. */
@@ -158,8 +152,7 @@ struct lt_edxml_trace *lt_edxml_add_trace(struct lt_edxml_package *p)
 
 struct lt_edxml_receiver *lt_edxml_add_receiver(struct lt_edxml_package *p)
 {
-	struct lt_edxml_receiver *r =
-	    lt__edxml_push(p, &p->business.receivers, &p->business.n_receivers, sizeof *r);
+	struct lt_edxml_receiver *r = lt__edxml_push(p, &p->business.receivers, &p->business.n_receivers, sizeof *r);
 	if (r)
 		r->receiver_type = -1;
 	return r;
@@ -168,11 +161,10 @@ struct lt_edxml_receiver *lt_edxml_add_receiver(struct lt_edxml_package *p)
 struct lt_edxml_replacement *lt_edxml_add_replacement(struct lt_edxml_package *p)
 {
 	return lt__edxml_push(p, &p->business.replacements, &p->business.n_replacements,
-	                      sizeof *p->business.replacements);
+			      sizeof *p->business.replacements);
 }
 
-struct lt_edxml_organ_id *lt_edxml_add_replacement_organ(struct lt_edxml_package *p,
-                                                         struct lt_edxml_replacement *r)
+struct lt_edxml_organ_id *lt_edxml_add_replacement_organ(struct lt_edxml_package *p, struct lt_edxml_replacement *r)
 {
 	return lt__edxml_push(p, &r->organ_ids, &r->n_organ_ids, sizeof *r->organ_ids);
 }
@@ -263,15 +255,15 @@ int lt_edxml_organ_id_set(struct lt_edxml_organ_id *id, const char *text, unsign
 static const struct {
 	const char *code, *name;
 } status_names[] = {
-    {"01", "arrived"},
-    {"02", "refused"},
-    {"03", "accepted"},
-    {"04", "assigned"},
-    {"05", "processing"},
-    {"06", "finished"},
-    {"13", "revocation requested"},
-    {"15", "change accepted"},
-    {"16", "change refused"},
+	{"01", "arrived"},
+	{"02", "refused"},
+	{"03", "accepted"},
+	{"04", "assigned"},
+	{"05", "processing"},
+	{"06", "finished"},
+	{"13", "revocation requested"},
+	{"15", "change accepted"},
+	{"16", "change refused"},
 };
 
 const char *lt_edxml_status_name(const char *code)

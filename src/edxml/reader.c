@@ -28,7 +28,7 @@ char *lt__edxml_path(const struct lt_edxml_reader *r, char *buf, size_t size)
 		const struct lt__edxml_frame *f = &r->frames[i];
 		bool idx = f->elem >= 0 && lt__edxml_elems[f->elem].repeat;
 		int n = idx ? snprintf(buf + o, size - o, "%s%s[%u]", i > 1 ? "/" : "", f->name, f->index)
-		            : snprintf(buf + o, size - o, "%s%s", i > 1 ? "/" : "", f->name);
+			    : snprintf(buf + o, size - o, "%s%s", i > 1 ? "/" : "", f->name);
 		if (n < 0)
 			break;
 		o += (size_t)n;
@@ -103,18 +103,16 @@ static int check_root(struct lt_edxml_reader *r, const char *name, const xmlChar
 		return LT_OK;
 	if (u && strcmp(u, SOAP_NS) == 0)
 		return lt__edxml_fail(r, LT_EINVAL,
-		                      "a SOAP envelope is the legacy edXML form (Dialect B), which is not "
-		                      "read: send the QCVN 102:2016 file form with root edXML");
+				      "a SOAP envelope is the legacy edXML form (Dialect B), which is not "
+				      "read: send the QCVN 102:2016 file form with root edXML");
 	if (strcmp(name, "edXML") == 0)
-		return lt__edxml_fail(r, LT_EINVAL,
-		                      "the root element is in %s%s%s, not in namespace " LT_EDXML_NS,
-		                      u ? "namespace '" : "no namespace", u ? u : "", u ? "'" : "");
-	return lt__edxml_fail(r, LT_EINVAL, "the root element is %s, not edXML in namespace " LT_EDXML_NS,
-	                      name);
+		return lt__edxml_fail(r, LT_EINVAL, "the root element is in %s%s%s, not in namespace " LT_EDXML_NS,
+				      u ? "namespace '" : "no namespace", u ? u : "", u ? "'" : "");
+	return lt__edxml_fail(r, LT_EINVAL, "the root element is %s, not edXML in namespace " LT_EDXML_NS, name);
 }
 
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri, int nns,
-                     const xmlChar **ns, int nattr, int ndefaulted, const xmlChar **attrs)
+		     const xmlChar **ns, int nattr, int ndefaulted, const xmlChar **attrs)
 {
 	(void)prefix, (void)ns, (void)ndefaulted, (void)attrs;
 	struct lt_edxml_reader *r = ctx;
@@ -254,7 +252,7 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const
 	(void)name, (void)ext, (void)sys;
 	struct lt_edxml_reader *r = ctx;
 	lt__edxml_fail(r, LT_EINVAL,
-	               "a DOCTYPE is not allowed in a package: DTDs and entity declarations are never read");
+		       "a DOCTYPE is not allowed in a package: DTDs and entity declarations are never read");
 }
 
 static void record_error(struct lt_edxml_reader *r, xmlErrorPtr e);
@@ -279,10 +277,9 @@ static void record_error(struct lt_edxml_reader *r, xmlErrorPtr e)
 	lt__edxml_trim(msg);
 	if (e->code == XML_ERR_NO_MEMORY) {
 		if (r->ctxt && r->ctxt->dict && xmlDictGetUsage(r->ctxt->dict) + 4096 >= DICT_LIMIT)
-			lt__edxml_fail(
-			    r, LT_ETOOBIG,
-			    "line %d: the package uses too many distinct element and attribute names",
-			    e->line);
+			lt__edxml_fail(r, LT_ETOOBIG,
+				       "line %d: the package uses too many distinct element and attribute names",
+				       e->line);
 		else
 			lt__edxml_fail(r, LT_ENOMEM, "out of memory");
 		return;
@@ -292,17 +289,13 @@ static void record_error(struct lt_edxml_reader *r, xmlErrorPtr e)
 	if (e->line > 0)
 		snprintf(line, sizeof line, "line %d: ", e->line);
 	if (r->finished && r->depth > 0)
-		lt__edxml_fail(r, LT_EINVAL,
-		               "%sthe package ends before this element is closed (truncated?): %s", line,
-		               msg);
+		lt__edxml_fail(r, LT_EINVAL, "%sthe package ends before this element is closed (truncated?): %s", line,
+			       msg);
 	else
 		lt__edxml_fail(r, LT_EINVAL, "%snot well-formed XML: %s", line, msg);
 }
 
-static void ignore_generic(void *ctx, const char *msg, ...)
-{
-	(void)ctx, (void)msg;
-}
+static void ignore_generic(void *ctx, const char *msg, ...) { (void)ctx, (void)msg; }
 
 /* libxml2 reports some errors (encodings, I/O) on its per-thread global
  * channels, which print to stderr by default. The library never prints, so
@@ -347,8 +340,7 @@ static void limits_resolve(struct lt_edxml_limits *l, const struct lt_edxml_limi
 		l->max_depth = LT__EDXML_HARD_DEPTH;
 }
 
-int lt_edxml_reader_new(struct lt_edxml_reader **out, const struct lt_edxml_read_opts *opts,
-                        struct lt_err *err)
+int lt_edxml_reader_new(struct lt_edxml_reader **out, const struct lt_edxml_read_opts *opts, struct lt_err *err)
 {
 	*out = NULL;
 	struct lt_edxml_reader *r = calloc(1, sizeof *r);
@@ -388,7 +380,7 @@ int lt_edxml_reader_new(struct lt_edxml_reader **out, const struct lt_edxml_read
 		if (r->dirfd < 0) {
 			int e = errno;
 			lt_err_set(err, LT_EIO, "cannot open attachment directory %s: %s", opts->attach_dir,
-			           strerror(e));
+				   strerror(e));
 			lt_edxml_reader_free(r);
 			return LT_EIO;
 		}
@@ -433,7 +425,7 @@ int lt_edxml_reader_feed(struct lt_edxml_reader *r, const void *buf, size_t len,
 		return lt_err_set(err, LT_EINVAL, "the package was already finished");
 	if (len > r->lim.max_bytes - r->fed) {
 		lt__edxml_fail_at(r, LT_ETOOBIG, NULL, "the package is larger than %llu bytes",
-		                  (unsigned long long)r->lim.max_bytes);
+				  (unsigned long long)r->lim.max_bytes);
 		return give(r, err);
 	}
 	if (len == 0)
@@ -483,7 +475,7 @@ int lt_edxml_reader_finish(struct lt_edxml_reader *r, struct lt_edxml_package **
 				lt__edxml_fail(r, LT_EINVAL, "not well-formed XML (libxml2 error %d)", rc);
 			if (!r->status && r->depth > 0)
 				lt__edxml_fail(r, LT_EINVAL,
-				               "the package ends before this element is closed (truncated?)");
+					       "the package ends before this element is closed (truncated?)");
 		}
 		if (!r->status)
 			lt__edxml_check_document(r);
@@ -529,8 +521,8 @@ void lt_edxml_reader_free(struct lt_edxml_reader *r)
 
 /* ---- whole inputs -------------------------------------------------------------- */
 
-int lt_edxml_read_mem(const void *buf, size_t len, const struct lt_edxml_read_opts *opts,
-                      struct lt_edxml_package **out, struct lt_err *err)
+int lt_edxml_read_mem(const void *buf, size_t len, const struct lt_edxml_read_opts *opts, struct lt_edxml_package **out,
+		      struct lt_err *err)
 {
 	*out = NULL;
 	struct lt_edxml_reader *r;
@@ -544,8 +536,7 @@ int lt_edxml_read_mem(const void *buf, size_t len, const struct lt_edxml_read_op
 	return rc;
 }
 
-int lt_edxml_read_fd(int fd, const struct lt_edxml_read_opts *opts, struct lt_edxml_package **out,
-                     struct lt_err *err)
+int lt_edxml_read_fd(int fd, const struct lt_edxml_read_opts *opts, struct lt_edxml_package **out, struct lt_err *err)
 {
 	*out = NULL;
 	struct lt_edxml_limits lim;
@@ -555,8 +546,7 @@ int lt_edxml_read_fd(int fd, const struct lt_edxml_read_opts *opts, struct lt_ed
 		off_t pos = lseek(fd, 0, SEEK_CUR);
 		if (pos >= 0 && st.st_size > pos && (uint64_t)(st.st_size - pos) > lim.max_bytes)
 			return lt_err_set(err, LT_ETOOBIG, "the package is %llu bytes: the limit is %llu",
-			                  (unsigned long long)(st.st_size - pos),
-			                  (unsigned long long)lim.max_bytes);
+					  (unsigned long long)(st.st_size - pos), (unsigned long long)lim.max_bytes);
 	}
 	struct lt_edxml_reader *r;
 	int rc = lt_edxml_reader_new(&r, opts, err);
@@ -589,14 +579,13 @@ int lt_edxml_read_fd(int fd, const struct lt_edxml_read_opts *opts, struct lt_ed
 }
 
 int lt_edxml_read_file(const char *path, const struct lt_edxml_read_opts *opts, struct lt_edxml_package **out,
-                       struct lt_err *err)
+		       struct lt_err *err)
 {
 	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		return lt_err_set(err, e == ENOENT ? LT_ENOTFOUND : LT_EIO, "cannot open %s: %s", path,
-		                  strerror(e));
+		return lt_err_set(err, e == ENOENT ? LT_ENOTFOUND : LT_EIO, "cannot open %s: %s", path, strerror(e));
 	}
 	int rc = lt_edxml_read_fd(fd, opts, out, err);
 	close(fd);

@@ -108,7 +108,7 @@ int lt__edxml_time(const char *in, char out[LT_EDXML_TIME_BUFSZ], struct lt_err 
 		if (*t == 'Z')
 			t++;
 		else if ((*t == '+' || *t == '-') && two_digits(t + 1, 14, &zh) && t[3] == ':' &&
-		         two_digits(t + 4, 59, &zm))
+			 two_digits(t + 4, 59, &zm))
 			t += 6;
 		if (*t != '\0')
 			goto bad;
@@ -116,9 +116,9 @@ int lt__edxml_time(const char *in, char out[LT_EDXML_TIME_BUFSZ], struct lt_err 
 	if (lt_date_parse(head, date, NULL) != LT_OK)
 		return lt_err_set(err, LT_EINVAL, "'%s' is not a real calendar date", in);
 	snprintf(out, LT_EDXML_TIME_BUFSZ,
-	         "%s"
-	         "T%02d:%02d:%02d",
-	         date, hh, mm, ss);
+		 "%s"
+		 "T%02d:%02d:%02d",
+		 date, hh, mm, ss);
 	return LT_OK;
 bad:
 	return lt_err_set(err, LT_EINVAL, "'%.40s' is not a timestamp: use yyyy/MM/dd HH:mm:ss", in);
@@ -164,10 +164,7 @@ char *lt__edxml_strip_cid(char *s)
 	return s;
 }
 
-static bool space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 char *lt__edxml_trim(char *s)
 {
@@ -184,18 +181,17 @@ int lt_edxml_docid_parse(struct lt_edxml_docid *out, const char *text, unsigned 
 {
 	size_t len = strlen(text);
 	if (len == 0)
-		return lt_err_set(err, LT_EINVAL,
-		                  "empty DocumentId: expected OrganId,yyyy/MM/dd,Number/Notation");
+		return lt_err_set(err, LT_EINVAL, "empty DocumentId: expected OrganId,yyyy/MM/dd,Number/Notation");
 	if (len >= LT_EDXML_DOCID_BUFSZ)
 		return lt_err_set(err, LT_EINVAL, "DocumentId is %zu bytes long: at most %d", len,
-		                  LT_EDXML_DOCID_BUFSZ - 1);
+				  LT_EDXML_DOCID_BUFSZ - 1);
 	const char *c1 = strchr(text, ',');
 	const char *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
 	if (!c2)
 		return lt_err_set(err, LT_EINVAL,
-		                  "'%.60s' is not a DocumentId: expected OrganId,yyyy/MM/dd,Number/Notation "
-		                  "as in 000.00.00.G22,2015/09/30,7816/VPCP-TTĐT",
-		                  text);
+				  "'%.60s' is not a DocumentId: expected OrganId,yyyy/MM/dd,Number/Notation "
+				  "as in 000.00.00.G22,2015/09/30,7816/VPCP-TTĐT",
+				  text);
 	struct lt_edxml_docid d;
 	memset(&d, 0, sizeof d);
 	char organ[LT_EDXML_DOCID_BUFSZ];
@@ -205,28 +201,26 @@ int lt_edxml_docid_parse(struct lt_edxml_docid *out, const char *text, unsigned 
 	char *o = lt__edxml_trim(organ);
 	struct lt_err cerr;
 	if (lt_edxml_organ_id_set(&d.organ_id, o, flags, &cerr) != LT_OK)
-		return lt_err_set(err, LT_EINVAL, "DocumentId issuer %.20s is not a valid code: %s", o,
-		                  cerr.msg);
+		return lt_err_set(err, LT_EINVAL, "DocumentId issuer %.20s is not a valid code: %s", o, cerr.msg);
 	int y, m, dd;
 	size_t dn = (size_t)(c2 - c1 - 1);
 	/* Only the shape is checked: real packages carry placeholder dates such
 	 * as 2014/02/30, and the identifier is compared as written anyway. */
 	if (!date_shape(c1 + 1, dn, &y, &m, &dd) || m < 1 || m > 12 || dd < 1 || dd > 31)
 		return lt_err_set(err, LT_EINVAL, "DocumentId date '%.*s' is not a date: " DATE_FORMS,
-		                  (int)(dn > 20 ? 20 : dn), c1 + 1);
+				  (int)(dn > 20 ? 20 : dn), c1 + 1);
 	snprintf(d.date, sizeof d.date, "%04d-%02d-%02d", y, m, dd);
 	const char *code = c2 + 1;
 	if (*code == '\0')
-		return lt_err_set(err, LT_EINVAL, "DocumentId '%.60s' has no Number/Notation after the date",
-		                  text);
+		return lt_err_set(err, LT_EINVAL, "DocumentId '%.60s' has no Number/Notation after the date", text);
 	memcpy(d.code, code, strlen(code) + 1);
 	memcpy(d.text, text, len + 1);
 	*out = d;
 	return LT_OK;
 }
 
-int lt_edxml_docid_make(struct lt_edxml_docid *out, const char *organ_id, const char *date,
-                        const char *number, const char *notation, unsigned flags, struct lt_err *err)
+int lt_edxml_docid_make(struct lt_edxml_docid *out, const char *organ_id, const char *date, const char *number,
+			const char *notation, unsigned flags, struct lt_err *err)
 {
 	char norm[LT_EDXML_DATE_BUFSZ];
 	if (!organ_id || !*organ_id)
@@ -239,10 +233,10 @@ int lt_edxml_docid_make(struct lt_edxml_docid *out, const char *organ_id, const 
 	if (rc != LT_OK)
 		return rc;
 	char text[LT_EDXML_DOCID_BUFSZ + 64];
-	int n = snprintf(text, sizeof text, "%s,%.4s/%.2s/%.2s,%s%s%s", organ_id, norm, norm + 5, norm + 8,
-	                 number, notation && *notation ? "/" : "", notation ? notation : "");
+	int n = snprintf(text, sizeof text, "%s,%.4s/%.2s/%.2s,%s%s%s", organ_id, norm, norm + 5, norm + 8, number,
+			 notation && *notation ? "/" : "", notation ? notation : "");
 	if (n < 0 || (size_t)n >= LT_EDXML_DOCID_BUFSZ)
 		return lt_err_set(err, LT_EINVAL, "the DocumentId would be longer than %d bytes",
-		                  LT_EDXML_DOCID_BUFSZ - 1);
+				  LT_EDXML_DOCID_BUFSZ - 1);
 	return lt_edxml_docid_parse(out, text, flags, err);
 }

@@ -134,10 +134,7 @@ static void leaf_p(struct w *w, int level, const char *prefix, const char *name,
 	}
 }
 
-static void leaf(struct w *w, int level, const char *name, const char *value)
-{
-	leaf_p(w, level, P, name, value);
-}
+static void leaf(struct w *w, int level, const char *name, const char *value) { leaf_p(w, level, P, name, value); }
 
 static void leaf_int(struct w *w, int level, const char *name, int v)
 {
@@ -193,8 +190,7 @@ static void leaf_organ_id(struct w *w, int level, const char *what, const struct
 	leaf(w, level, "OrganId", id->text);
 }
 
-static void leaf_docid(struct w *w, int level, const char *what, const struct lt_edxml_docid *d,
-                       bool required)
+static void leaf_docid(struct w *w, int level, const char *what, const struct lt_edxml_docid *d, bool required)
 {
 	struct lt_edxml_docid check;
 	struct lt_err e;
@@ -202,8 +198,7 @@ static void leaf_docid(struct w *w, int level, const char *what, const struct lt
 		wfail(w, LT_EINVAL, "%s: DocumentId is missing", what);
 		return;
 	}
-	if (d->text[0] &&
-	    lt_edxml_docid_parse(&check, d->text, LT_CODE_LENIENT | LT_CODE_SYSTEM, &e) != LT_OK) {
+	if (d->text[0] && lt_edxml_docid_parse(&check, d->text, LT_CODE_LENIENT | LT_CODE_SYSTEM, &e) != LT_OK) {
 		wfail(w, LT_EINVAL, "%s: %s", what, e.msg);
 		return;
 	}
@@ -327,12 +322,11 @@ static void business(struct w *w, const struct lt_edxml_business *b)
 	const int l = 4;
 	open_el(w, l, "Bussiness");
 	leaf_docid(w, l + 1, "Bussiness", &b->document_id,
-	           b->doc_type == LT_EDXML_REVOKE || b->doc_type == LT_EDXML_UPDATE);
+		   b->doc_type == LT_EDXML_REVOKE || b->doc_type == LT_EDXML_UPDATE);
 	leaf_int(w, l + 1, "BussinessDocType", b->doc_type);
 	leaf(w, l + 1, "BussinessDocReason", b->doc_reason);
 	leaf_int(w, l + 1, "Paper", b->paper);
-	if (b->doc_type == LT_EDXML_UPDATE || b->n_receivers || b->document_info >= 0 ||
-	    b->document_receiver >= 0) {
+	if (b->doc_type == LT_EDXML_UPDATE || b->n_receivers || b->document_info >= 0 || b->document_receiver >= 0) {
 		open_el(w, l + 1, "BussinessDocumentInfo");
 		leaf_int(w, l + 2, "DocumentInfo", b->document_info);
 		leaf_int(w, l + 2, "DocumentReceiver", b->document_receiver);
@@ -340,8 +334,8 @@ static void business(struct w *w, const struct lt_edxml_business *b)
 		for (size_t i = 0; i < b->n_receivers; i++) {
 			const struct lt_edxml_receiver *rc = &b->receivers[i];
 			if (rc->receiver_type != 0 && rc->receiver_type != 1)
-				wfail(w, LT_EINVAL,
-				      "Receiver %zu: ReceiverType must be 0 (removed) or 1 (added)", i + 1);
+				wfail(w, LT_EINVAL, "Receiver %zu: ReceiverType must be 0 (removed) or 1 (added)",
+				      i + 1);
 			open_el(w, l + 3, "Receiver");
 			leaf_organ_id(w, l + 4, "Receiver", &rc->organ_id);
 			leaf_int(w, l + 4, "ReceiverType", rc->receiver_type);
@@ -421,10 +415,9 @@ static void manifest(struct w *w, const struct lt_edxml_package *p)
 			return;
 		}
 		for (size_t j = 0; j < i; j++)
-			if (p->attachments[j].content_id &&
-			    strcmp(p->attachments[j].content_id, a->content_id) == 0)
-				wfail(w, LT_EINVAL, "attachments %zu and %zu share ContentId %s", j + 1,
-				      i + 1, a->content_id);
+			if (p->attachments[j].content_id && strcmp(p->attachments[j].content_id, a->content_id) == 0)
+				wfail(w, LT_EINVAL, "attachments %zu and %zu share ContentId %s", j + 1, i + 1,
+				      a->content_id);
 		size_t n = strlen(a->content_id) + 5;
 		char *cid = malloc(n);
 		if (!cid) {

@@ -26,10 +26,9 @@ int lt_edxml_zip_open(const char *path, struct lt_edxml_zip **out, struct lt_err
 	if (!za) {
 		zip_error_t e;
 		zip_error_init_with_code(&e, zerr);
-		int status = zerr == ZIP_ER_NOENT ? LT_ENOTFOUND
-		             : zerr == ZIP_ER_OPEN || zerr == ZIP_ER_READ || zerr == ZIP_ER_MEMORY
-		                 ? LT_EIO
-		                 : LT_EINVAL;
+		int status = zerr == ZIP_ER_NOENT                                                  ? LT_ENOTFOUND
+			     : zerr == ZIP_ER_OPEN || zerr == ZIP_ER_READ || zerr == ZIP_ER_MEMORY ? LT_EIO
+												   : LT_EINVAL;
 		lt_err_set(err, status, "%s is not a readable ZIP archive: %s", path, zip_error_strerror(&e));
 		zip_error_fini(&e);
 		return status;
@@ -46,13 +45,9 @@ int lt_edxml_zip_open(const char *path, struct lt_edxml_zip **out, struct lt_err
 	return LT_OK;
 }
 
-size_t lt_edxml_zip_count(const struct lt_edxml_zip *z)
-{
-	return z ? z->n : 0;
-}
+size_t lt_edxml_zip_count(const struct lt_edxml_zip *z) { return z ? z->n : 0; }
 
-int lt_edxml_zip_entry(struct lt_edxml_zip *z, size_t i, const char **name, uint64_t *size,
-                       struct lt_err *err)
+int lt_edxml_zip_entry(struct lt_edxml_zip *z, size_t i, const char **name, uint64_t *size, struct lt_err *err)
 {
 	if (i >= z->n)
 		return lt_err_set(err, LT_ENOTFOUND, "the archive has %zu entries, not %zu", z->n, i + 1);
@@ -73,8 +68,7 @@ int lt_edxml_zip_extract(struct lt_edxml_zip *z, size_t i, int fd, uint64_t max_
 		return lt_err_set(err, LT_ENOTFOUND, "the archive has %zu entries, not %zu", z->n, i + 1);
 	zip_file_t *zf = zip_fopen_index(z->za, i, 0);
 	if (!zf)
-		return lt_err_set(err, LT_EINVAL, "entry %zu cannot be opened: %s", i + 1,
-		                  zip_strerror(z->za));
+		return lt_err_set(err, LT_EINVAL, "entry %zu cannot be opened: %s", i + 1, zip_strerror(z->za));
 	char *buf = malloc(ZIP_CHUNK);
 	int rc = LT_OK;
 	uint64_t total = 0;
@@ -86,7 +80,7 @@ int lt_edxml_zip_extract(struct lt_edxml_zip *z, size_t i, int fd, uint64_t max_
 		zip_int64_t n = zip_fread(zf, buf, ZIP_CHUNK);
 		if (n < 0) {
 			rc = lt_err_set(err, LT_EINVAL, "entry %zu is damaged: %s", i + 1,
-			                zip_error_strerror(zip_file_get_error(zf)));
+					zip_error_strerror(zip_file_get_error(zf)));
 			goto out;
 		}
 		if (n == 0)
@@ -94,7 +88,7 @@ int lt_edxml_zip_extract(struct lt_edxml_zip *z, size_t i, int fd, uint64_t max_
 		total += (uint64_t)n;
 		if (total > max_bytes) {
 			rc = lt_err_set(err, LT_ETOOBIG, "entry %zu unpacks to more than %llu bytes", i + 1,
-			                (unsigned long long)max_bytes);
+					(unsigned long long)max_bytes);
 			goto out;
 		}
 		const char *p = buf;
@@ -104,8 +98,7 @@ int lt_edxml_zip_extract(struct lt_edxml_zip *z, size_t i, int fd, uint64_t max_
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0) {
-				rc = lt_err_set(err, LT_EIO, "cannot write entry %zu: %s", i + 1,
-				                strerror(errno));
+				rc = lt_err_set(err, LT_EIO, "cannot write entry %zu: %s", i + 1, strerror(errno));
 				goto out;
 			}
 			p += w;

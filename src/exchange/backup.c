@@ -496,8 +496,9 @@ static int read_meta(struct restore *r)
 	json_int_t version = json_integer_value(json_object_get(m, "version"));
 	r->rep->last_seq = json_integer_value(json_object_get(m, "last_seq"));
 	rc = fmt && strcmp(fmt, "lienthong-backup") == 0 && version == 1
-		 ? LT_OK
-		 : lt_err_set(r->err, LT_EINVAL, "%s is not a lienthong backup of a version this build reads", path);
+		     ? LT_OK
+		     : lt_err_set(r->err, LT_EINVAL, "%s is not a lienthong backup of a version this build reads",
+				  path);
 	json_decref(m);
 	return rc;
 }

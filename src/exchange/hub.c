@@ -37,8 +37,7 @@ json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 	va_end(ap);
 	if (!o) {
 		bool oom = json_error_code(&je) == json_error_out_of_memory;
-		lt_err_set(err, oom ? LT_ENOMEM : LT_EIO, "cannot build %s: %s", what,
-			   oom ? "out of memory" : je.text);
+		lt_err_set(err, oom ? LT_ENOMEM : LT_EIO, "cannot build %s: %s", what, oom ? "out of memory" : je.text);
 	}
 	return o;
 }

@@ -77,15 +77,15 @@ static int one_delivery(void *vctx, const struct lt_xdelivery *dl, const struct 
 		return 1;
 	}
 	int64_t t = epoch_of(since);
-	json_t *o =
-	    json_pack("{s:I,s:s,s:s,s:s*,s:s*,s:s,s:I,s:s,s:s,s:s*,s:o,s:s,s:s,s:s*,s:o}", "delivery_id",
-		      (json_int_t)dl->id, "document", doc->id, "kind", doc->kind, "document_id",
-		      doc->document_id[0] ? doc->document_id : NULL, "subject", doc->subject[0] ? doc->subject : NULL,
-		      "from", doc->from_code, "sender_system", (json_int_t)doc->system_id, "received", doc->received,
-		      "addressed", dl->addressed, "routed_to", dl->routed_to[0] ? dl->routed_to : NULL, "system_id",
-		      dl->system_id > 0 ? json_integer((json_int_t)dl->system_id) : json_null(), "state", dl->state,
-		      "updated", dl->updated, "waiting_since", since[0] ? since : NULL, "waiting_seconds",
-		      t >= 0 ? json_integer((json_int_t)(c->now > t ? c->now - t : 0)) : json_null());
+	json_t *o = json_pack(
+		"{s:I,s:s,s:s,s:s*,s:s*,s:s,s:I,s:s,s:s,s:s*,s:o,s:s,s:s,s:s*,s:o}", "delivery_id", (json_int_t)dl->id,
+		"document", doc->id, "kind", doc->kind, "document_id", doc->document_id[0] ? doc->document_id : NULL,
+		"subject", doc->subject[0] ? doc->subject : NULL, "from", doc->from_code, "sender_system",
+		(json_int_t)doc->system_id, "received", doc->received, "addressed", dl->addressed, "routed_to",
+		dl->routed_to[0] ? dl->routed_to : NULL, "system_id",
+		dl->system_id > 0 ? json_integer((json_int_t)dl->system_id) : json_null(), "state", dl->state,
+		"updated", dl->updated, "waiting_since", since[0] ? since : NULL, "waiting_seconds",
+		t >= 0 ? json_integer((json_int_t)(c->now > t ? c->now - t : 0)) : json_null());
 	if (!o || json_array_append_new(c->items, o))
 		return lt_err_set(c->err, LT_ENOMEM, "out of memory");
 	c->last = dl->id;

@@ -48,13 +48,14 @@ static int inbox_item(void *vctx, const struct lt_xdelivery *dl, const struct lt
 	struct lt__list *c = vctx;
 	char what[80];
 	snprintf(what, sizeof what, "the inbox item of document %s", d->id);
-	return lt__list_append(c, lt__xpack(c->err, what, "{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:I,s:s,s:s,s:s,s:s*,s:s*,s:s*}",
-				   "delivery", (json_int_t)dl->id, "id", d->id, "kind", d->kind, "document_id",
-				   d->document_id[0] ? d->document_id : NULL, "from", d->from_code, "to", dl->addressed,
-				   "routed_to", dl->routed_to, "subject", d->subject[0] ? d->subject : NULL, "size",
-				   (json_int_t)d->size, "sha256", d->sha256, "received", d->received, "state",
-				   dl->state, "status_code", d->status_code[0] ? d->status_code : NULL, "refers_to",
-				   d->refers_to[0] ? d->refers_to : NULL, "reason", dl->reason[0] ? dl->reason : NULL));
+	return lt__list_append(
+		c, lt__xpack(c->err, what, "{s:I,s:s,s:s,s:s?,s:s,s:s,s:s,s:s?,s:I,s:s,s:s,s:s,s:s*,s:s*,s:s*}",
+			     "delivery", (json_int_t)dl->id, "id", d->id, "kind", d->kind, "document_id",
+			     d->document_id[0] ? d->document_id : NULL, "from", d->from_code, "to", dl->addressed,
+			     "routed_to", dl->routed_to, "subject", d->subject[0] ? d->subject : NULL, "size",
+			     (json_int_t)d->size, "sha256", d->sha256, "received", d->received, "state", dl->state,
+			     "status_code", d->status_code[0] ? d->status_code : NULL, "refers_to",
+			     d->refers_to[0] ? d->refers_to : NULL, "reason", dl->reason[0] ? dl->reason : NULL));
 }
 
 int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, const struct lt_inbox_query *q,

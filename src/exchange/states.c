@@ -37,10 +37,7 @@ bool lt_delivery_ack_changes(enum lt_delivery_state from, enum lt_delivery_state
 	return lt_delivery_waits(from) && lt_delivery_ack_state(to) && from != to;
 }
 
-bool lt_delivery_ack_counts(enum lt_delivery_state s)
-{
-	return lt_delivery_waits(s) || s == LT_DELIVERY_DONE;
-}
+bool lt_delivery_ack_counts(enum lt_delivery_state s) { return lt_delivery_waits(s) || s == LT_DELIVERY_DONE; }
 
 bool lt_delivery_settled(enum lt_delivery_state s)
 {

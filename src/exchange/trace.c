@@ -26,10 +26,10 @@ static int collect_status(void *vctx, const struct lt_xstatus *s)
 	struct lt__list *c = vctx;
 	char what[80];
 	snprintf(what, sizeof what, "status %s on the trace", s->status_doc);
-	return lt__list_append(c, lt__xpack(c->err, what, "{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s*}", "code", s->code, "name",
-				   lt_edxml_status_name(s->code), "from", s->from_code, "to", s->to_code, "at", s->at,
-				   "received", s->received, "status_id", s->status_doc, "description",
-				   s->description[0] ? s->description : NULL));
+	return lt__list_append(c, lt__xpack(c->err, what, "{s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:s*}", "code", s->code,
+					    "name", lt_edxml_status_name(s->code), "from", s->from_code, "to",
+					    s->to_code, "at", s->at, "received", s->received, "status_id",
+					    s->status_doc, "description", s->description[0] ? s->description : NULL));
 }
 
 static int trace_recipient(void *vctx, const struct lt_xdelivery *d)
@@ -87,10 +87,11 @@ static int trace_recipient(void *vctx, const struct lt_xdelivery *d)
 		}
 	}
 	struct lt__list rec = {c->recipients, c->err};
-	return lt__list_append(
-	    &rec, lt__xpack(c->err, "a recipient of the trace", "{s:s,s:s?,s:o,s:s,s:s?,s:o,s:o}", "code", d->addressed,
-			    "routed_to", d->routed_to[0] ? d->routed_to : NULL, "system", system, "state", d->state,
-			    "reason", d->reason[0] ? d->reason : NULL, "transport", transport, "statuses", mine));
+	return lt__list_append(&rec,
+			       lt__xpack(c->err, "a recipient of the trace", "{s:s,s:s?,s:o,s:s,s:s?,s:o,s:o}", "code",
+					 d->addressed, "routed_to", d->routed_to[0] ? d->routed_to : NULL, "system",
+					 system, "state", d->state, "reason", d->reason[0] ? d->reason : NULL,
+					 "transport", transport, "statuses", mine));
 }
 
 /* Sender-side statuses (a revocation, 13) stay on the document itself, once
@@ -204,12 +205,12 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 static int stat_row(void *vctx, const struct lt_xstat_row *r)
 {
 	struct lt__list *c = vctx;
-	return lt__list_append(c, lt__xpack(c->err, "a row of the statistics", "{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I}", "key",
-				   r->key, "documents", (json_int_t)r->documents, "bytes", (json_int_t)r->bytes,
-				   "deliveries", (json_int_t)r->deliveries, "sent_to_01_seconds",
-				   r->n_01 ? json_real(r->sent_to_01_s) : json_null(), "sent_to_06_seconds",
-				   r->n_06 ? json_real(r->sent_to_06_s) : json_null(), "answered_01",
-				   (json_int_t)r->n_01, "answered_06", (json_int_t)r->n_06));
+	return lt__list_append(c, lt__xpack(c->err, "a row of the statistics", "{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I}",
+					    "key", r->key, "documents", (json_int_t)r->documents, "bytes",
+					    (json_int_t)r->bytes, "deliveries", (json_int_t)r->deliveries,
+					    "sent_to_01_seconds", r->n_01 ? json_real(r->sent_to_01_s) : json_null(),
+					    "sent_to_06_seconds", r->n_06 ? json_real(r->sent_to_06_s) : json_null(),
+					    "answered_01", (json_int_t)r->n_01, "answered_06", (json_int_t)r->n_06));
 }
 
 int lt_exchange_stats(struct lt_exchange *x, const struct lt_principal *who, const char *from, const char *to,

@@ -23,7 +23,7 @@ struct lt_upload {
 	int fd;
 	char tmp[PATH_MAX]; /* the spool file; "" once renamed to its final name */
 	uint64_t bytes;
-	int failed;             /* sticky status of the first failure */
+	int failed; /* sticky status of the first failure */
 	struct lt_err fail_err;
 };
 
@@ -31,7 +31,8 @@ int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_u
 {
 	const struct lt_principal *sender = &ctx->who;
 	int denied = lt_access_as_system(
-	    sender, "only a connected system sends documents: use the bearer token from 'lienthong system add'", err);
+		sender, "only a connected system sends documents: use the bearer token from 'lienthong system add'",
+		err);
 	if (denied)
 		return denied;
 	struct lt_upload *u = calloc(1, sizeof *u);
@@ -141,7 +142,7 @@ static int add_delivery(struct route_set *rs, const char *doc, const char *addre
 		if (lt__dl_is(&rs->v[i], LT_DELIVERY_PENDING) && strcmp(rs->v[i].routed_to, routed) == 0) {
 			lt__dl_set(d, LT_DELIVERY_MERGED);
 			lt_text_format(d->reason, sizeof d->reason, "delivered once, with the copy addressed to %s",
-				 rs->v[i].addressed);
+				       rs->v[i].addressed);
 			break;
 		}
 	return LT_OK;
@@ -170,22 +171,23 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 			lt_text_format(reason, sizeof reason, "%s is not an organisation held by the registry", code);
 		else
 			lt_text_format(reason, sizeof reason, "organisation %s is %s", code, o.status);
-		return add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now) ? lt_err_set(err, LT_ENOMEM, "out of memory")
-									       : LT_OK;
+		return add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now)
+			       ? lt_err_set(err, LT_ENOMEM, "out of memory")
+			       : LT_OK;
 	}
 	int rc = lt_registry_get(x->reg, code, NULL, &u, &e);
 	if (rc == LT_ENOTFOUND) {
 		lt_text_format(reason, sizeof reason, "%s is not a code of the registry", code);
 		return add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now)
-			   ? lt_err_set(err, LT_ENOMEM, "out of memory")
-			   : LT_OK;
+			       ? lt_err_set(err, LT_ENOMEM, "out of memory")
+			       : LT_OK;
 	}
 	if (rc)
 		return lt_err_set(err, rc, "%s", e.msg);
 	if (u.status == LT_UNIT_ACTIVE)
 		return add_delivery(rs, doc, code, code, LT_DELIVERY_PENDING, "", now)
-			   ? lt_err_set(err, LT_ENOMEM, "out of memory")
-			   : LT_OK;
+			       ? lt_err_set(err, LT_ENOMEM, "out of memory")
+			       : LT_OK;
 	struct lt_codelist cur = {0};
 	if ((rc = lt_registry_resolve(x->reg, code, &cur, &e))) {
 		lt_codelist_free(&cur);
@@ -197,7 +199,7 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 	}
 	for (size_t i = 0; i < cur.n && rc == LT_OK; i++) {
 		lt_text_format(reason, sizeof reason, "%s closed on %s; routed to its successor %s", code, u.valid_to,
-			 cur.codes[i]);
+			       cur.codes[i]);
 		rc = add_delivery(rs, doc, code, cur.codes[i], LT_DELIVERY_PENDING, reason, now);
 	}
 	lt_codelist_free(&cur);
@@ -294,8 +296,8 @@ static int recipient_of(struct lt_exchange *x, const struct lt_xdoc *doc, const 
  * status is then relayed with no trace to join. A status from a third party
  * about a document the hub carried is refused, so nobody can write on
  * someone else's trace or answer in a recipient's name. */
-static int find_answered(struct lt_exchange *x, const char *docid, const char *rf_code, const char *from,
-			 bool revoke, struct lt_xdoc *orig, bool *carried, struct lt_err *err)
+static int find_answered(struct lt_exchange *x, const char *docid, const char *rf_code, const char *from, bool revoke,
+			 struct lt_xdoc *orig, bool *carried, struct lt_err *err)
 {
 	*carried = false;
 	if (!docid[0])
@@ -311,8 +313,8 @@ static int find_answered(struct lt_exchange *x, const char *docid, const char *r
 			return urc;
 		if (rc == LT_OK && !sender)
 			return lt_err_set(err, LT_EFORBIDDEN,
-					  "a revocation (status 13) of %s comes from its sender %s, not from %s",
-					  docid, orig->from_code, from);
+					  "a revocation (status 13) of %s comes from its sender %s, not from %s", docid,
+					  orig->from_code, from);
 	}
 	if (rc == LT_ENOTFOUND)
 		return LT_OK;
@@ -336,11 +338,13 @@ static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p,
 			struct route_set *rs, struct lt_err *err)
 {
 	if (p->n_response_for == 0)
-		return lt_err_set(err, LT_EINVAL, "edXMLEnvelope/edXMLHeader/MessageHeader/ResponseFor: a status "
-						  "package must name the document it answers");
+		return lt_err_set(err, LT_EINVAL,
+				  "edXMLEnvelope/edXMLHeader/MessageHeader/ResponseFor: a status "
+				  "package must name the document it answers");
 	if (!lt_edxml_status_name(p->status_code))
-		return lt_err_set(err, LT_EINVAL, "edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode: '%s' is not "
-						  "one of 01-06, 13, 15, 16",
+		return lt_err_set(err, LT_EINVAL,
+				  "edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode: '%s' is not "
+				  "one of 01-06, 13, 15, 16",
 				  p->status_code);
 	const struct lt_edxml_response_for *rf = &p->response_for[0];
 	char rf_code[LT_CODE_BUFSZ];
@@ -391,8 +395,8 @@ static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p,
 	return LT_OK;
 }
 
-static int route_edoc(struct lt_exchange *x, const struct lt_edxml_package *p, struct lt__job *j,
-		      struct route_set *rs, struct lt_err *err)
+static int route_edoc(struct lt_exchange *x, const struct lt_edxml_package *p, struct lt__job *j, struct route_set *rs,
+		      struct lt_err *err)
 {
 	char buf[LT_CODE_BUFSZ];
 	if (!p->document_id.text[0])
@@ -486,12 +490,13 @@ static int judge_signature(struct lt_exchange *x, struct lt_upload *u, const str
 	lt_sig_result_clear(&sr);
 	if (!trusted && x->signature_policy == LT_SIG_REQUIRE && vrc == LT_ETOOBIG)
 		return lt_err_set(
-		    err, LT_ETOOBIG,
-		    "the hub requires a trusted signature and cannot verify this one: %s (verify_max_bytes); "
-		    "send a smaller package, or ask the hub's operator to raise verify_max_bytes",
-		    why);
+			err, LT_ETOOBIG,
+			"the hub requires a trusted signature and cannot verify this one: %s (verify_max_bytes); "
+			"send a smaller package, or ask the hub's operator to raise verify_max_bytes",
+			why);
 	if (!trusted && x->signature_policy == LT_SIG_REQUIRE)
-		return lt_err_set(err, LT_ERULE, "the hub requires a trusted signature and this package has none: %s", why);
+		return lt_err_set(err, LT_ERULE, "the hub requires a trusted signature and this package has none: %s",
+				  why);
 	return LT_OK;
 }
 

@@ -71,9 +71,9 @@ static int add_lineage(struct lt_registry *r, json_t *item, const char *code, in
 	json_t *v;
 	int rc = LT_OK;
 	json_array_foreach(json_object_get(item, "successors"), i, v) if (rc == LT_OK && json_is_string(v)) rc =
-	    lt_store_lineage_add(r->store, code, json_string_value(v), change_id, err);
+		lt_store_lineage_add(r->store, code, json_string_value(v), change_id, err);
 	json_array_foreach(json_object_get(item, "predecessors"), i, v) if (rc == LT_OK && json_is_string(v)) rc =
-	    lt_store_lineage_add(r->store, json_string_value(v), code, change_id, err);
+		lt_store_lineage_add(r->store, json_string_value(v), code, change_id, err);
 	return rc;
 }
 

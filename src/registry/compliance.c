@@ -75,10 +75,10 @@ static int on_change(void *ctx, const struct lt_change *c)
 	}
 	long decision_days = c->reorganized[0] ? lt_date_diff(c->reorganized, c->decision.date) : 0;
 	long upload_days = c->recorded[0] ? lt_date_diff(c->decision.date, c->recorded) : 0;
-	json_t *base = json_pack("{s:I,s:s,s:O,s:{s:s,s:s,s:s},s:s,s:s}", "change", (json_int_t)c->id, "change_kind",
-				 c->kind, "codes", codes, "decision", "number", c->decision.number, "date",
-				 c->decision.date, "issuer", c->decision.issuer, "reorganized", c->reorganized,
-				 "recorded", c->recorded);
+	json_t *base =
+		json_pack("{s:I,s:s,s:O,s:{s:s,s:s,s:s},s:s,s:s}", "change", (json_int_t)c->id, "change_kind", c->kind,
+			  "codes", codes, "decision", "number", c->decision.number, "date", c->decision.date, "issuer",
+			  c->decision.issuer, "reorganized", c->reorganized, "recorded", c->recorded);
 	json_decref(codes);
 	if (decision_days > DECISION_DAYS)
 		add_finding(rep, base, "late_decision", decision_days, DECISION_DAYS);

@@ -14,9 +14,18 @@ static int put_unit(void *ctx, const struct lt_unit *u)
 	FILE *out = ctx;
 	if (u->status != LT_UNIT_ACTIVE)
 		return LT_OK;
-	const char *f[] = {u->code, u->name, u->parent, u->contact.address, u->contact.email,
-			   u->contact.phone, u->contact.fax, u->contact.website, u->decision.number,
-			   u->decision.date, u->decision.issuer, u->valid_from};
+	const char *f[] = {u->code,
+			   u->name,
+			   u->parent,
+			   u->contact.address,
+			   u->contact.email,
+			   u->contact.phone,
+			   u->contact.fax,
+			   u->contact.website,
+			   u->decision.number,
+			   u->decision.date,
+			   u->decision.issuer,
+			   u->valid_from};
 	for (size_t i = 0; i < 12; i++)
 		lt_registry_csv_field(out, f[i], i == 11);
 	return ferror(out) ? LT_EIO : LT_OK;
@@ -43,8 +52,7 @@ static int put_page_unit(void *ctx, const struct lt_unit *u)
 	return p->rc = put_unit(p->out, u);
 }
 
-int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of,
-			   struct lt_err *err)
+int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of, struct lt_err *err)
 {
 	char canon[LT_CODE_BUFSZ] = "", date[LT_DATE_BUFSZ] = "";
 	int rc;

@@ -12,9 +12,24 @@
 #include "lienthong/text.h"
 
 enum col {
-	C_CODE, C_NAME, C_PARENT, C_ADDRESS, C_EMAIL, C_PHONE, C_FAX, C_WEBSITE,
-	C_DEC_NUMBER, C_DEC_DATE, C_DEC_ISSUER, C_VALID_FROM, C_REORGANIZED, C_RECORDED,
-	C_CODE1, C_CODE2, C_CODE3, C_CODE4, /* MaDinhDanhCap1..4 of the shared catalogue */
+	C_CODE,
+	C_NAME,
+	C_PARENT,
+	C_ADDRESS,
+	C_EMAIL,
+	C_PHONE,
+	C_FAX,
+	C_WEBSITE,
+	C_DEC_NUMBER,
+	C_DEC_DATE,
+	C_DEC_ISSUER,
+	C_VALID_FROM,
+	C_REORGANIZED,
+	C_RECORDED,
+	C_CODE1,
+	C_CODE2,
+	C_CODE3,
+	C_CODE4, /* MaDinhDanhCap1..4 of the shared catalogue */
 	NCOLS
 };
 
@@ -23,14 +38,34 @@ static const struct {
 	const char *name;
 	enum col col;
 } column_names[] = {
-	{"code", C_CODE}, {"name", C_NAME}, {"parent", C_PARENT}, {"address", C_ADDRESS},
-	{"email", C_EMAIL}, {"phone", C_PHONE}, {"fax", C_FAX}, {"website", C_WEBSITE},
-	{"decision_number", C_DEC_NUMBER}, {"decision_date", C_DEC_DATE}, {"decision_issuer", C_DEC_ISSUER},
-	{"valid_from", C_VALID_FROM}, {"reorganized", C_REORGANIZED}, {"recorded", C_RECORDED},
-	{"MaDinhDanh", C_CODE}, {"MaDinhDanhCap1", C_CODE1}, {"MaDinhDanhCap2", C_CODE2},
-	{"MaDinhDanhCap3", C_CODE3}, {"MaDinhDanhCap4", C_CODE4}, {"TenDonVi", C_NAME}, {"DiaChi", C_ADDRESS},
-	{"Email", C_EMAIL}, {"SoDienThoai", C_PHONE}, {"Fax", C_FAX}, {"Website", C_WEBSITE},
-	{"QdBanHanhQdSuaDoi", C_DEC_NUMBER}, {"NgayBanHanhQd", C_DEC_DATE}, {"CoQuanBanHanhQd", C_DEC_ISSUER},
+	{"code", C_CODE},
+	{"name", C_NAME},
+	{"parent", C_PARENT},
+	{"address", C_ADDRESS},
+	{"email", C_EMAIL},
+	{"phone", C_PHONE},
+	{"fax", C_FAX},
+	{"website", C_WEBSITE},
+	{"decision_number", C_DEC_NUMBER},
+	{"decision_date", C_DEC_DATE},
+	{"decision_issuer", C_DEC_ISSUER},
+	{"valid_from", C_VALID_FROM},
+	{"reorganized", C_REORGANIZED},
+	{"recorded", C_RECORDED},
+	{"MaDinhDanh", C_CODE},
+	{"MaDinhDanhCap1", C_CODE1},
+	{"MaDinhDanhCap2", C_CODE2},
+	{"MaDinhDanhCap3", C_CODE3},
+	{"MaDinhDanhCap4", C_CODE4},
+	{"TenDonVi", C_NAME},
+	{"DiaChi", C_ADDRESS},
+	{"Email", C_EMAIL},
+	{"SoDienThoai", C_PHONE},
+	{"Fax", C_FAX},
+	{"Website", C_WEBSITE},
+	{"QdBanHanhQdSuaDoi", C_DEC_NUMBER},
+	{"NgayBanHanhQd", C_DEC_DATE},
+	{"CoQuanBanHanhQd", C_DEC_ISSUER},
 	{"MaDinhDanhCha", C_PARENT},
 };
 
@@ -46,7 +81,7 @@ struct row {
 };
 
 struct parse {
-	int map[MAX_FIELDS]; /* CSV column index → enum col, or -1 */
+	int map[MAX_FIELDS];        /* CSV column index → enum col, or -1 */
 	char names[MAX_FIELDS][64]; /* the header's names, for messages */
 	size_t nul_header_col;      /* as row.nul_col, in the header */
 	size_t ncols;
@@ -160,10 +195,10 @@ static void on_row(int c, void *data)
 		size_t col = p->cur.nul_col;
 		char msg[160];
 		snprintf(
-		    msg, sizeof msg,
-		    "column %zu (%s) holds a NUL byte, which no value may contain (a file saved as UTF-16? save it "
-		    "as UTF-8)",
-		    col, col <= p->ncols && p->names[col - 1][0] ? p->names[col - 1] : "past the header");
+			msg, sizeof msg,
+			"column %zu (%s) holds a NUL byte, which no value may contain (a file saved as UTF-16? save it "
+			"as UTF-8)",
+			col, col <= p->ncols && p->names[col - 1][0] ? p->names[col - 1] : "past the header");
 		report(p->rep, p->line, p->cur.f[C_CODE], msg);
 		p->cur.bad = true;
 	}
@@ -244,7 +279,8 @@ static bool check_row(struct row *r, struct lt_import_report *rep)
 		size_t n = strlen(fv(r, sized[i].col));
 		if (n >= sized[i].max) {
 			char msg[160];
-			snprintf(msg, sizeof msg, "%s is %zu bytes long; at most %zu", sized[i].name, n, sized[i].max - 1);
+			snprintf(msg, sizeof msg, "%s is %zu bytes long; at most %zu", sized[i].name, n,
+				 sized[i].max - 1);
 			return report(rep, r->line, r->code, msg), false;
 		}
 	}
@@ -348,8 +384,8 @@ static int import_row(struct lt_registry *r, const struct lt_ctx *ctx, int64_t c
 		if (rc == LT_ENOTFOUND) {
 			long at = refused_line(rows, n, u->parent);
 			if (at)
-				snprintf(msg, sizeof msg, "parent refused: %s, on line %ld, was refused itself", u->parent,
-					 at);
+				snprintf(msg, sizeof msg, "parent refused: %s, on line %ld, was refused itself",
+					 u->parent, at);
 			else
 				snprintf(msg, sizeof msg,
 					 "unknown parent: %s is neither in the registry nor in the file", u->parent);
@@ -427,8 +463,8 @@ int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE
 	int rc = LT_OK;
 	while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
 		if (csv_parse(&csv, buf, n, on_field, on_row, &p) != n) {
-			rc = lt_err_set(err, LT_EINVAL, "CSV syntax error near line %ld: %s (check quotes)",
-					p.line + 1, csv_strerror(csv_error(&csv)));
+			rc = lt_err_set(err, LT_EINVAL, "CSV syntax error near line %ld: %s (check quotes)", p.line + 1,
+					csv_strerror(csv_error(&csv)));
 			break;
 		}
 	}
@@ -443,10 +479,10 @@ int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory while reading the CSV file");
 	if (rc == LT_OK && p.nul_header_col)
 		rc = lt_err_set(
-		    err, LT_EINVAL,
-		    "line 1, column %zu: the header holds a NUL byte, which no name may contain (a file saved "
-		    "as UTF-16? save it as UTF-8)",
-		    p.nul_header_col);
+			err, LT_EINVAL,
+			"line 1, column %zu: the header holds a NUL byte, which no name may contain (a file saved "
+			"as UTF-16? save it as UTF-8)",
+			p.nul_header_col);
 	if (rc == LT_OK && p.too_many_fields)
 		rc = lt_err_set(err, LT_EINVAL, "the header has more than %d columns", MAX_FIELDS);
 	if (rc == LT_OK && !p.header_done)
@@ -457,8 +493,9 @@ int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE
 		has_name |= p.map[i] == C_NAME;
 	}
 	if (rc == LT_OK && (!has_code || !has_name))
-		rc = lt_err_set(err, LT_EINVAL, "the header needs a code column (code or MaDinhDanh…) and a name "
-						"column (name or TenDonVi)");
+		rc = lt_err_set(err, LT_EINVAL,
+				"the header needs a code column (code or MaDinhDanh…) and a name "
+				"column (name or TenDonVi)");
 	rep->rows = p.n;
 	for (size_t i = 0; rc == LT_OK && i < p.n; i++)
 		if (!p.rows[i].bad)
@@ -469,7 +506,8 @@ int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE
 		for (size_t i = 1; i < p.n; i++)
 			if (!p.rows[i].bad && !p.rows[i - 1].bad && strcmp(p.rows[i].code, p.rows[i - 1].code) == 0) {
 				char msg[96];
-				snprintf(msg, sizeof msg, "duplicate: the same code is on line %ld", p.rows[i - 1].line);
+				snprintf(msg, sizeof msg, "duplicate: the same code is on line %ld",
+					 p.rows[i - 1].line);
 				report(rep, p.rows[i].line, p.rows[i].code, msg);
 				p.rows[i].bad = true;
 			}

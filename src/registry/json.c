@@ -23,8 +23,7 @@ json_t *lt_event_history_json(const struct lt_event *ev)
 	json_object_set_new(o, "status", json_incref(json_object_get(unit, "status")));
 	json_t *d = json_object_get(unit, "decision");
 	json_object_set_new(o, "decision",
-	                    strcmp(ev->kind, "update") != 0 && json_is_object(d) ? json_incref(d)
-	                                                                         : json_null());
+			    strcmp(ev->kind, "update") != 0 && json_is_object(d) ? json_incref(d) : json_null());
 	json_t *s = json_object_get(data, "successors"), *p = json_object_get(data, "predecessors");
 	json_object_set_new(o, "successors", json_is_array(s) ? json_incref(s) : json_array());
 	json_object_set_new(o, "predecessors", json_is_array(p) ? json_incref(p) : json_array());
@@ -34,7 +33,6 @@ json_t *lt_event_history_json(const struct lt_event *ev)
 	json_decref(data);
 	return o;
 }
-
 
 json_t *lt_event_feed_json(const struct lt_event *ev)
 {
@@ -76,7 +74,7 @@ json_t *lt_reorg_result_to_json(const struct lt_reorg_result *res, const char *k
 	for (size_t i = 0; i < res->n_moved; i++)
 		json_object_set_new(moved, res->moved[i].from, json_string(res->moved[i].to));
 	/* A dry run's change was rolled back, so it has no id. */
-	return json_pack("{s:o,s:s,s:b,s:o,s:o,s:o}", "id", dry_run ? json_null() : json_integer(res->id), "kind",
-			 kind, "dry_run", dry_run, "created", codes_json(&res->created), "closed",
-			 codes_json(&res->closed), "moved", moved);
+	return json_pack("{s:o,s:s,s:b,s:o,s:o,s:o}", "id", dry_run ? json_null() : json_integer(res->id), "kind", kind,
+			 "dry_run", dry_run, "created", codes_json(&res->created), "closed", codes_json(&res->closed),
+			 "moved", moved);
 }

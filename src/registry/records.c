@@ -13,8 +13,8 @@
 /* The record fields after MaDinhDanhCap<level>, in the order of the
  * shared catalogue; MaDinhDanhCha is absent at level 1. */
 static const char *const record_fields[] = {
-    "MaDinhDanhCha", "TenDonVi",          "DiaChi",        "Email",           "SoDienThoai", "Fax",
-    "Website",       "QdBanHanhQdSuaDoi", "NgayBanHanhQd", "CoQuanBanHanhQd",
+	"MaDinhDanhCha", "TenDonVi",          "DiaChi",        "Email",           "SoDienThoai", "Fax",
+	"Website",       "QdBanHanhQdSuaDoi", "NgayBanHanhQd", "CoQuanBanHanhQd",
 };
 #define N_RECORD_FIELDS (sizeof record_fields / sizeof record_fields[0])
 

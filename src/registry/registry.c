@@ -29,10 +29,7 @@ void lt_registry_close(struct lt_registry *r)
 
 struct lt_store *lt_registry_store(struct lt_registry *r) { return r->store; }
 
-uint64_t lt_registry_generation(struct lt_registry *r)
-{
-	return lt_store_generation(r->store);
-}
+uint64_t lt_registry_generation(struct lt_registry *r) { return lt_store_generation(r->store); }
 
 int lt_registry_last_seq(struct lt_registry *r, int64_t *out, struct lt_err *err)
 {
@@ -61,9 +58,12 @@ int lt__decision_check(const struct lt_decision *in, struct lt_decision *out, st
 {
 	if (!in->number[0] || !in->date[0] || !in->issuer[0]) {
 		const char *miss = !in->number[0] ? "number" : !in->date[0] ? "date" : "issuer";
-		lt_err_set(err, LT_EINVAL, "a decision is required: give its number, date and issuer (missing %s)", miss);
+		lt_err_set(err, LT_EINVAL, "a decision is required: give its number, date and issuer (missing %s)",
+			   miss);
 		return lt_err_field(err, LT_EINVAL,
-				    !in->number[0] ? "decision.number" : !in->date[0] ? "decision.date" : "decision.issuer");
+				    !in->number[0] ? "decision.number"
+				    : !in->date[0] ? "decision.date"
+						   : "decision.issuer");
 	}
 	if (!lt_text_is_clean_utf8(in->number) || !lt_text_is_clean_utf8(in->issuer))
 		return lt_err_set(err, LT_EINVAL,
@@ -92,11 +92,13 @@ int lt__name_check(const char *name, struct lt_err *err)
 	if (n == 0)
 		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "a unit needs a name"), "name");
 	if (n >= LT_NAME_MAX - 1)
-		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "name is %zu bytes long; at most %d", n, LT_NAME_MAX - 2),
-				    "name");
+		return lt_err_field(
+			err, lt_err_set(err, LT_EINVAL, "name is %zu bytes long; at most %d", n, LT_NAME_MAX - 2),
+			"name");
 	if (!lt_text_is_clean_utf8(name))
 		return lt_err_field(
-		    err, lt_err_set(err, LT_EINVAL, "name is not valid UTF-8 text (or holds control characters)"), "name");
+			err, lt_err_set(err, LT_EINVAL, "name is not valid UTF-8 text (or holds control characters)"),
+			"name");
 	char fold[LT_NAME_MAX * 2];
 	if (!lt_text_fold(name, fold, sizeof fold)[0])
 		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "name has no letters or digits"), "name");
@@ -109,28 +111,33 @@ int lt__contact_check(const struct lt_contact *c, struct lt_err *err)
 	const char *names[] = {"address", "email", "phone", "fax", "website"};
 	for (int i = 0; i < 5; i++)
 		if (!lt_text_is_clean_utf8(fields[i]))
-			return lt_err_field(
-			    err, lt_err_set(err, LT_EINVAL, "%s is not valid UTF-8 text, or holds a control character", names[i]),
-			    names[i]);
+			return lt_err_field(err,
+					    lt_err_set(err, LT_EINVAL,
+						       "%s is not valid UTF-8 text, or holds a control character",
+						       names[i]),
+					    names[i]);
 	if (c->email[0] && !lt_email_ok(c->email))
 		return lt_err_field(
-		    err, lt_err_set(err, LT_EINVAL, "email '%s' is not an address like vanthu@example.gov.vn", c->email),
-		    "email");
+			err,
+			lt_err_set(err, LT_EINVAL, "email '%s' is not an address like vanthu@example.gov.vn", c->email),
+			"email");
 	if (c->phone[0] && !lt_phone_ok(c->phone))
-		return lt_err_field(err,
-				    lt_err_set(err, LT_EINVAL,
-					       "phone '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
-					       c->phone),
-				    "phone");
-	if (c->fax[0] && !lt_phone_ok(c->fax))
-		return lt_err_field(err,
-				    lt_err_set(err, LT_EINVAL,
-					       "fax '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
-					       c->fax),
-				    "fax");
-	if (c->website[0] && (strchr(c->website, ' ') || !strchr(c->website, '.')))
 		return lt_err_field(
-		    err, lt_err_set(err, LT_EINVAL, "website '%s' is not a host name or URL", c->website), "website");
+			err,
+			lt_err_set(err, LT_EINVAL,
+				   "phone '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between",
+				   c->phone),
+			"phone");
+	if (c->fax[0] && !lt_phone_ok(c->fax))
+		return lt_err_field(
+			err,
+			lt_err_set(err, LT_EINVAL,
+				   "fax '%s' must have 3 to 20 digits, with only spaces and + - ( ) . between", c->fax),
+			"fax");
+	if (c->website[0] && (strchr(c->website, ' ') || !strchr(c->website, '.')))
+		return lt_err_field(err,
+				    lt_err_set(err, LT_EINVAL, "website '%s' is not a host name or URL", c->website),
+				    "website");
 	return LT_OK;
 }
 
@@ -201,7 +208,8 @@ int lt__allocate(struct lt_registry *r, const char *parent, unsigned wanted, cha
 				lt_code_child(&p, wanted, &c, NULL);
 				char buf[LT_CODE_BUFSZ];
 				lt_err_set(err, LT_ECONFLICT,
-					   "code %s was already issued once: a code is never reissued, even after it closes",
+					   "code %s was already issued once: a code is never reissued, even after it "
+					   "closes",
 					   lt_code_format(&c, buf));
 				return lt_err_field(err, LT_ECONFLICT, "number");
 			}
@@ -232,8 +240,7 @@ int lt__get_active(struct lt_registry *r, const char *code, struct lt_unit *out,
 		}
 	lt_codelist_free(&cur);
 	if (list[0])
-		return lt_err_set(err, LT_ERULE, "%s was closed on %s; its successor is %s", code, out->valid_to,
-				  list);
+		return lt_err_set(err, LT_ERULE, "%s was closed on %s; its successor is %s", code, out->valid_to, list);
 	return lt_err_set(err, LT_ERULE, "%s was closed on %s and has no active successor", code, out->valid_to);
 }
 
@@ -258,8 +265,7 @@ int lt__check_not_before(struct lt_registry *r, const char *code, const char *ef
 
 /* ---- reads ---- */
 
-int lt_registry_get(struct lt_registry *r, const char *code, const char *as_of, struct lt_unit *out,
-		    struct lt_err *err)
+int lt_registry_get(struct lt_registry *r, const char *code, const char *as_of, struct lt_unit *out, struct lt_err *err)
 {
 	char canon[LT_CODE_BUFSZ];
 	struct lt_code c;
@@ -363,8 +369,8 @@ static int lineage_event(void *vctx, const struct lt_event *ev)
 	return rc;
 }
 
-int lt_registry_lineage_asof(struct lt_registry *r, const char *code, const char *as_of,
-			     struct lt_codelist *successors, struct lt_codelist *predecessors, struct lt_err *err)
+int lt_registry_lineage_asof(struct lt_registry *r, const char *code, const char *as_of, struct lt_codelist *successors,
+			     struct lt_codelist *predecessors, struct lt_err *err)
 {
 	if (!as_of || !*as_of)
 		return lt_registry_lineage(r, code, successors, predecessors, err);
@@ -476,8 +482,8 @@ static bool code_fragment(const char *q, char rev[LT_CODE_BUFSZ])
 	return true;
 }
 
-int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit_cb cb, void *ctx,
-		       char *next_cursor, struct lt_err *err)
+int lt_registry_search(struct lt_registry *r, const struct lt_search *q, lt_unit_cb cb, void *ctx, char *next_cursor,
+		       struct lt_err *err)
 {
 	struct lt_search_query sq = {0};
 	char rev[LT_CODE_BUFSZ], fold[1024], under[LT_CODE_BUFSZ + 2], parent[LT_CODE_BUFSZ];

@@ -49,12 +49,12 @@ size_t lt__csv_cell_value(char *v, size_t len);
 int lt__code_canon(const char *in, char out[LT_CODE_BUFSZ], struct lt_err *err);
 
 /* Ends a transaction: commit when rc is LT_OK, otherwise roll back. */
-#define LT_TXN_END(r, rc, err)                                                                               \
-	do {                                                                                                 \
-		if ((rc) == LT_OK)                                                                           \
-			(rc) = lt_store_commit((r)->store, (err));                                           \
-		else                                                                                         \
-			lt_store_rollback((r)->store);                                                       \
+#define LT_TXN_END(r, rc, err)                                                                                         \
+	do {                                                                                                           \
+		if ((rc) == LT_OK)                                                                                     \
+			(rc) = lt_store_commit((r)->store, (err));                                                     \
+		else                                                                                                   \
+			lt_store_rollback((r)->store);                                                                 \
 	} while (0)
 
 #endif

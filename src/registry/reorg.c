@@ -242,7 +242,8 @@ static int load_from(struct reorg *g, struct lt_unit *units)
 	for (size_t i = 0; i < q->n_from; i++) {
 		char canon[LT_CODE_BUFSZ];
 		int rc;
-		if ((rc = lt__code_canon(q->from[i], canon, g->err)) || (rc = lt__get_active(g->r, canon, &units[i], g->err)))
+		if ((rc = lt__code_canon(q->from[i], canon, g->err)) ||
+		    (rc = lt__get_active(g->r, canon, &units[i], g->err)))
 			return rc;
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(units[k].code, canon) == 0)
@@ -303,7 +304,8 @@ static int do_move(struct reorg *g, struct lt_unit *from)
 	struct lt_unit parent;
 	char canon[LT_CODE_BUFSZ];
 	int rc;
-	if ((rc = lt__code_canon(q->into[0].parent, canon, g->err)) || (rc = lt__get_active(g->r, canon, &parent, g->err)))
+	if ((rc = lt__code_canon(q->into[0].parent, canon, g->err)) ||
+	    (rc = lt__get_active(g->r, canon, &parent, g->err)))
 		return rc;
 	if (strcmp(from->parent, parent.code) == 0)
 		return lt_err_set(g->err, LT_ERULE, "%s is already under %s", from->code, parent.code);
@@ -339,8 +341,9 @@ static int do_merge(struct reorg *g, struct lt_unit *from)
 		if (q->n_into != 1)
 			return lt_err_set(g->err, LT_EINVAL, "a merge has exactly one successor");
 		if (q->n_from < 2)
-			return lt_err_set(g->err, LT_EINVAL,
-					  "a merge into a new unit joins two or more units; to move one unit, use move");
+			return lt_err_set(
+				g->err, LT_EINVAL,
+				"a merge into a new unit joins two or more units; to move one unit, use move");
 		struct lt_unit parent;
 		char canon[LT_CODE_BUFSZ];
 		if ((rc = lt__name_check(q->into[0].name, g->err)) ||
@@ -393,7 +396,8 @@ static int do_split(struct reorg *g, struct lt_unit *from)
 					q->children[i].child, q->children[i].into, q->n_into);
 		for (size_t k = 0; k < i && rc == LT_OK; k++)
 			if (strcmp(q->children[k].child, q->children[i].child) == 0)
-				rc = lt_err_set(g->err, LT_EINVAL, "children: %s is placed twice", q->children[i].child);
+				rc = lt_err_set(g->err, LT_EINVAL, "children: %s is placed twice",
+						q->children[i].child);
 	}
 	for (size_t k = 0; k < kids.n && rc == LT_OK; k++) {
 		bool placed = false;
@@ -449,7 +453,8 @@ static int do_dissolve(struct reorg *g, struct lt_unit *from)
 						"them first",
 						from[i].code, kids.n, kids.n == 1 ? "" : "s", kids.v[0].code);
 			free(kids.v);
-			if (rc == LT_OK && (rc = lt_store_unit_get(g->r->store, from[i].code, &from[i], g->err)) == LT_OK)
+			if (rc == LT_OK &&
+			    (rc = lt_store_unit_get(g->r->store, from[i].code, &from[i], g->err)) == LT_OK)
 				rc = close_unit(g, &from[i], NULL, 0);
 		}
 	return rc;
@@ -477,8 +482,9 @@ static int check_shape(const struct lt_reorg *q, const char *kind, struct lt_err
 	/* A name changes by a rename, on its own decision and in its own
 	 * history entry, never as a side effect of a move. */
 	if (q->kind == LT_REORG_MOVE && q->n_into == 1 && q->into[0].name[0])
-		return lt_err_set(err, LT_EINVAL,
-				  "a move keeps the unit's name: leave out 'into.name' and rename it as a change of its own");
+		return lt_err_set(
+			err, LT_EINVAL,
+			"a move keeps the unit's name: leave out 'into.name' and rename it as a change of its own");
 	return LT_OK;
 }
 
@@ -516,7 +522,8 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 		return lt_err_set(err, LT_EINVAL, "kind must be move, split, merge or dissolve");
 	g.kind = kind_names[q->kind];
 	int rc;
-	if ((rc = lt__decision_check(&q->decision, &g.d, err)) || (rc = lt__effective_check(q->effective, g.effective, err)))
+	if ((rc = lt__decision_check(&q->decision, &g.d, err)) ||
+	    (rc = lt__effective_check(q->effective, g.effective, err)))
 		return rc;
 	if (q->reorganized[0] && lt_date_parse(q->reorganized, g.reorganized, err))
 		return lt_err_field(err, lt_err_prefix(err, "reorganized: "), "reorganized");
@@ -536,10 +543,18 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 		goto done;
 	res->id = g.change_id;
 	switch (q->kind) {
-	case LT_REORG_MOVE: rc = do_move(&g, from); break;
-	case LT_REORG_MERGE: rc = do_merge(&g, from); break;
-	case LT_REORG_SPLIT: rc = do_split(&g, from); break;
-	case LT_REORG_DISSOLVE: rc = do_dissolve(&g, from); break;
+	case LT_REORG_MOVE:
+		rc = do_move(&g, from);
+		break;
+	case LT_REORG_MERGE:
+		rc = do_merge(&g, from);
+		break;
+	case LT_REORG_SPLIT:
+		rc = do_split(&g, from);
+		break;
+	case LT_REORG_DISSOLVE:
+		rc = do_dissolve(&g, from);
+		break;
 	}
 done:
 	free(from);

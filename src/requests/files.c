@@ -75,7 +75,7 @@ static int may_add(struct lt_requests *q, const struct lt_principal *who, int64_
 		bool decider = lt_access_request_decide(who, row.unit, false, row.filer_token, NULL) == LT_OK;
 		for (size_t i = 0; decider && i < p.reorgs.n; i++)
 			decider =
-			    lt_access_request_decide(who, p.reorgs.codes[i], true, row.filer_token, NULL) == LT_OK;
+				lt_access_request_decide(who, p.reorgs.codes[i], true, row.filer_token, NULL) == LT_OK;
 		bool waits = strcmp(row.state, "submitted") == 0 || strcmp(row.state, "returned") == 0;
 		bool open = waits || strcmp(row.state, "in_review") == 0;
 		if (!(decider ? open : waits))

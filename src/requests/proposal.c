@@ -9,10 +9,7 @@ const char *const lt__request_kinds[RK_N] = {"issue", "rename", "update", "move"
 
 static const char *const contact_keys[] = {"address", "email", "phone", "fax", "website"};
 
-static int oom(struct lt_err *err)
-{
-	return lt_err_set(err, LT_ENOMEM, "out of memory");
-}
+static int oom(struct lt_err *err) { return lt_err_set(err, LT_ENOMEM, "out of memory"); }
 
 /* Refuses fields outside allowed (a NULL-terminated list). */
 static int only(json_t *o, const char *const *allowed, const char *where, struct lt_err *err)
@@ -253,9 +250,9 @@ int lt__proposal_parse(const char *kind, const char *unit, json_t *o, struct pro
 		k++;
 	if (k == RK_N)
 		return lt_err_set(
-		    err, LT_EINVAL,
-		    "kind must be issue, rename, update, move, split, merge, dissolve or plan, not '%.40s'",
-		    kind ? kind : "");
+			err, LT_EINVAL,
+			"kind must be issue, rename, update, move, split, merge, dissolve or plan, not '%.40s'",
+			kind ? kind : "");
 	p->kind = (enum req_kind)k;
 	int rc = code_of(unit, p->unit, "unit", err);
 	if (rc)
@@ -312,8 +309,8 @@ json_t *lt__proposal_base(struct lt_registry *r, const struct proposal *p)
 	return o;
 }
 
-int lt__proposal_apply(struct lt_registry *r, const struct lt_ctx *ctx, struct proposal *p, const struct lt_decision *d, const char *reorganized,
-		       json_t **result, struct lt_err *err)
+int lt__proposal_apply(struct lt_registry *r, const struct lt_ctx *ctx, struct proposal *p, const struct lt_decision *d,
+		       const char *reorganized, json_t **result, struct lt_err *err)
 {
 	struct lt_unit u;
 	int rc;

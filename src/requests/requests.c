@@ -13,10 +13,7 @@
 
 #define TEXT_MAX 4000
 
-static int oom(struct lt_err *err)
-{
-	return lt_err_set(err, LT_ENOMEM, "out of memory");
-}
+static int oom(struct lt_err *err) { return lt_err_set(err, LT_ENOMEM, "out of memory"); }
 
 int lt_requests_open(struct lt_requests **out, struct lt_registry *r, const struct lt_requests_opts *opts,
 		     struct lt_err *err)
@@ -51,10 +48,7 @@ int lt_requests_open(struct lt_requests **out, struct lt_registry *r, const stru
 	return LT_OK;
 }
 
-void lt_requests_close(struct lt_requests *q)
-{
-	free(q);
-}
+void lt_requests_close(struct lt_requests *q) { free(q); }
 
 void lt__who_text(const struct lt_principal *p, char *out, size_t cap)
 {
@@ -255,8 +249,8 @@ static json_t *request_json(const struct lt_request_row *row, json_t *doc)
 	return o;
 }
 
-int lt_request_create(struct lt_requests *q, const struct lt_ctx *ctx, const struct lt_request_new *n,
-		      json_t **out, struct lt_err *err)
+int lt_request_create(struct lt_requests *q, const struct lt_ctx *ctx, const struct lt_request_new *n, json_t **out,
+		      struct lt_err *err)
 {
 	const struct lt_principal *who = &ctx->who;
 	struct proposal p;
@@ -464,8 +458,8 @@ static int wrong_state(const struct acting *a, const char *act, struct lt_err *e
 			  a->row.state, act);
 }
 
-int lt_request_amend(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id,
-		     const struct lt_request_change *c, json_t **out, struct lt_err *err)
+int lt_request_amend(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id, const struct lt_request_change *c,
+		     json_t **out, struct lt_err *err)
 {
 	const struct lt_principal *who = &ctx->who;
 	struct acting a;
@@ -604,25 +598,25 @@ static int check_base(struct lt_requests *q, json_t *doc, const struct proposal 
 			rc = lt_err_set(err, LT_ECONFLICT,
 					"the registry moved on since the request was filed: %s is now %s", code, is_);
 		else if (wn && in && strcmp(wn, in) != 0)
-			rc =
-			    lt_err_set(err, LT_ECONFLICT,
-				       "the registry moved on since the request was filed: %s was renamed from '%s' to "
-				       "'%s'; return the request so that it is amended",
-				       code, wn, in);
+			rc = lt_err_set(
+				err, LT_ECONFLICT,
+				"the registry moved on since the request was filed: %s was renamed from '%s' to "
+				"'%s'; return the request so that it is amended",
+				code, wn, in);
 		else
 			rc = lt_err_set(
-			    err, LT_ECONFLICT,
-			    "the registry moved on since the request was filed: %s was moved to a new parent; "
-			    "return the request so that it is amended",
-			    code);
+				err, LT_ECONFLICT,
+				"the registry moved on since the request was filed: %s was moved to a new parent; "
+				"return the request so that it is amended",
+				code);
 		break;
 	}
 	json_decref(now);
 	return rc;
 }
 
-int lt_request_approve(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id,
-		       const struct lt_request_decision *d, json_t **out, struct lt_err *err)
+int lt_request_approve(struct lt_requests *q, const struct lt_ctx *ctx, int64_t id, const struct lt_request_decision *d,
+		       json_t **out, struct lt_err *err)
 {
 	const struct lt_principal *who = &ctx->who;
 	struct acting a;
@@ -726,7 +720,7 @@ int lt_request_events(struct lt_requests *q, const struct lt_principal *who, int
 		return lt_err_set(err, LT_EFORBIDDEN, "a reader token does not see change requests");
 	struct feed_ctx c = {.q = q, .who = who, .items = json_array(), .last = after};
 	int rc =
-	    lt_store_request_events(q->store, 0, after, limit > 0 && limit <= 1000 ? limit : 100, on_feed, &c, err);
+		lt_store_request_events(q->store, 0, after, limit > 0 && limit <= 1000 ? limit : 100, on_feed, &c, err);
 	lt_request_row_clear(&c.row);
 	if (rc) {
 		json_decref(c.items);

@@ -41,8 +41,8 @@ void lt__proposal_free(struct proposal *p);
 /* Runs the proposal through the registry with decision d (NULL for a
  * contact update) inside the caller's transaction; *result (caller owns)
  * describes what it did. */
-int lt__proposal_apply(struct lt_registry *r, const struct lt_ctx *ctx, struct proposal *p, const struct lt_decision *d, const char *reorganized,
-		       json_t **result, struct lt_err *err);
+int lt__proposal_apply(struct lt_registry *r, const struct lt_ctx *ctx, struct proposal *p, const struct lt_decision *d,
+		       const char *reorganized, json_t **result, struct lt_err *err);
 /* Each touched code as the registry has it now: {code: {name, parent, status}}. */
 json_t *lt__proposal_base(struct lt_registry *r, const struct proposal *p);
 

@@ -138,7 +138,8 @@ bool lt_sign_cert_names(const struct lt_sig_result *r, const char *code)
 		GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
 		if (g->type == GEN_DNS || g->type == GEN_URI || g->type == GEN_EMAIL) {
 			const ASN1_STRING *s = g->d.ia5;
-			hit = s && names_token((const char *)ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), code);
+			hit = s &&
+			      names_token((const char *)ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), code);
 		}
 	}
 	GENERAL_NAMES_free(sans);
@@ -160,8 +161,8 @@ static int match_cert(void *vctx, const struct lt_cert *c)
 	if (c->revoked[0])
 		snprintf(b->why, sizeof b->why, "the signer certificate was revoked on %s", c->revoked);
 	else if (strcmp(b->at, c->not_before) < 0 || strcmp(b->at, c->not_after) > 0)
-		snprintf(b->why, sizeof b->why, "the signer certificate is valid from %s to %s, not at %s", c->not_before,
-			 c->not_after, b->at);
+		snprintf(b->why, sizeof b->why, "the signer certificate is valid from %s to %s, not at %s",
+			 c->not_before, c->not_after, b->at);
 	else
 		b->bound = true;
 	return b->bound ? 1 : 0;
@@ -187,15 +188,17 @@ int lt_sign_check_binding(struct lt_store *s, const struct lt_sig_result *r, con
 		if (lt_sign_chain_ok(r, ca_pem, (int64_t)when, &cerr) == LT_OK) {
 			if (lt_sign_cert_names(r, code))
 				return LT_OK;
-			return lt_err_set(err, LT_ERULE, "the signer certificate (%s) chains to a trusted CA but does not name %s",
+			return lt_err_set(err, LT_ERULE,
+					  "the signer certificate (%s) chains to a trusted CA but does not name %s",
 					  r->subject, code);
 		}
 		if (!b.why[0])
 			snprintf(b.why, sizeof b.why, "%s", cerr.msg);
 	}
 	return lt_err_set(err, LT_ERULE, "%s",
-			  b.why[0] ? b.why : "the signer certificate is not bound to the sender code: register it with "
-					     "POST /v1/units/{code}/certificates");
+			  b.why[0] ? b.why
+				   : "the signer certificate is not bound to the sender code: register it with "
+				     "POST /v1/units/{code}/certificates");
 }
 
 int lt_cert_register(struct lt_store *s, const struct lt_ctx *ctx, const char *code, const char *pem,

@@ -149,7 +149,7 @@ static void adopt_dsig_ns(xmlNodePtr sig)
  * intermediate CAs, which KeyInfo carries so a verifier that trusts only
  * the root can build the chain. Returns a new stack (caller frees with
  * sk_X509_pop_free) or NULL with err set. */
-static STACK_OF(X509) *read_certs(const char *cert_pem, struct lt_err *err)
+static STACK_OF(X509) * read_certs(const char *cert_pem, struct lt_err *err)
 {
 	FILE *f = fopen(cert_pem, "r");
 	if (!f) {
@@ -174,12 +174,13 @@ static STACK_OF(X509) *read_certs(const char *cert_pem, struct lt_err *err)
 }
 
 /* Puts the certificates into the signing key, so X509Data gets them all. */
-static int add_certs(xmlSecKeyPtr key, STACK_OF(X509) *certs, const char *cert_pem, struct lt_err *err)
+static int add_certs(xmlSecKeyPtr key, STACK_OF(X509) * certs, const char *cert_pem, struct lt_err *err)
 {
 	for (int i = 0; i < sk_X509_num(certs); i++) {
 		unsigned char *der = NULL;
 		int n = i2d_X509(sk_X509_value(certs, i), &der);
-		int bad = n <= 0 || xmlSecCryptoAppKeyCertLoadMemory(key, der, (xmlSecSize)n, xmlSecKeyDataFormatCertDer) < 0;
+		int bad = n <= 0 ||
+			  xmlSecCryptoAppKeyCertLoadMemory(key, der, (xmlSecSize)n, xmlSecKeyDataFormatCertDer) < 0;
 		OPENSSL_free(der);
 		if (bad)
 			return lt_err_set(err, LT_EINVAL, "cannot load certificate %d of %s", i + 1, cert_pem);
@@ -187,8 +188,8 @@ static int add_certs(xmlSecKeyPtr key, STACK_OF(X509) *certs, const char *cert_p
 	return LT_OK;
 }
 
-int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, const struct lt_sign_opts *opts,
-		 FILE *out, struct lt_err *err)
+int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, const struct lt_sign_opts *opts, FILE *out,
+		 struct lt_err *err)
 {
 	int rc = lt__xmlsec_init(err);
 	if (rc)
@@ -201,7 +202,7 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 	if (!pk)
 		return lt_err_set(err, LT_EINVAL, "%s is not a PEM private key", key_pem);
 	int type = EVP_PKEY_get_base_id(pk);
-	xmlSecTransformId method = type == EVP_PKEY_RSA ? xmlSecTransformRsaSha256Id
+	xmlSecTransformId method = type == EVP_PKEY_RSA  ? xmlSecTransformRsaSha256Id
 				   : type == EVP_PKEY_EC ? xmlSecTransformEcdsaSha256Id
 							 : NULL;
 	STACK_OF(X509) *certs = method ? read_certs(cert_pem, err) : NULL;
@@ -244,8 +245,7 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 	xmlNodePtr ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
 	xmlNodePtr x509 = ki ? xmlSecTmplKeyInfoAddX509Data(ki) : NULL;
 	if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
-	    !xmlSecTmplReferenceAddTransform(ref, c14n) || !x509 ||
-	    !xmlSecTmplX509DataAddCertificate(x509))
+	    !xmlSecTmplReferenceAddTransform(ref, c14n) || !x509 || !xmlSecTmplX509DataAddCertificate(x509))
 		goto fail;
 	ctx = xmlSecDSigCtxCreate(NULL);
 	if (!ctx)
@@ -329,10 +329,7 @@ static struct alg alg_table[MAX_ALGS];
 static size_t alg_count;
 static pthread_once_t alg_once = PTHREAD_ONCE_INIT;
 
-static void alg_build(void)
-{
-	alg_count = algs(alg_table);
-}
+static void alg_build(void) { alg_count = algs(alg_table); }
 
 /* The Algorithm of node n (copied into name) if it is one of `use`
  * (canonicalizations also count as Reference transforms); NULL if not. */
@@ -430,7 +427,7 @@ static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 /* The certificates of KeyInfo/X509Data: the signer's in *leaf, the rest
  * (intermediates a chain may need) in *rest. The signer is the one that
  * issued none of the others. Caller owns both. */
-static void keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) **rest)
+static void keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) * *rest)
 {
 	*leaf = NULL;
 	*rest = sk_X509_new_null();
@@ -546,7 +543,7 @@ static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err
 	if (!signed_info_ok(sig, r))
 		return LT_OK;
 	X509 *cert;
-	STACK_OF(X509) *rest;
+	STACK_OF(X509) * rest;
 	keyinfo_certs(sig, &cert, &rest);
 	r->chain = rest;
 	if (!cert) {
@@ -577,7 +574,8 @@ static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err
 		r->valid = true;
 	} else {
 		snprintf(r->reason, sizeof r->reason,
-			 "the signature does not match the package: it was changed after signing, or signed with another "
+			 "the signature does not match the package: it was changed after signing, or signed with "
+			 "another "
 			 "key");
 	}
 	if (ctx)
@@ -600,10 +598,10 @@ int lt_sign_verify_file(const char *path, uint64_t cost, uint64_t budget, struct
 		cost = (uint64_t)sb.st_size;
 	if (cost > budget)
 		return lt_err_set(
-		    err, LT_ETOOBIG,
-		    "too large: verifying this package of %llu bytes would hold about %llu bytes in memory, "
-		    "over the verification budget of %llu bytes",
-		    (unsigned long long)sb.st_size, (unsigned long long)cost, (unsigned long long)budget);
+			err, LT_ETOOBIG,
+			"too large: verifying this package of %llu bytes would hold about %llu bytes in memory, "
+			"over the verification budget of %llu bytes",
+			(unsigned long long)sb.st_size, (unsigned long long)cost, (unsigned long long)budget);
 	gate_enter(cost, budget);
 	xmlDocPtr doc = parse(path, UINT64_MAX, err);
 	rc = doc ? verify_doc(doc, r, err) : err->status;

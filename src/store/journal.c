@@ -216,7 +216,7 @@ int lt__journal_open(struct lt__journal **out, const char *path, struct lt_err *
 	pthread_mutex_init(&j->mu, NULL);
 	struct stat sb;
 	int rc =
-	    fstat(j->fd, &sb) == 0 ? LT_OK : lt_err_set(err, LT_EIO, "issue journal %s: %s", path, strerror(errno));
+		fstat(j->fd, &sb) == 0 ? LT_OK : lt_err_set(err, LT_EIO, "issue journal %s: %s", path, strerror(errno));
 	if (rc == LT_OK && sb.st_size == 0 && !j->write_errno)
 		rc = append(j, HEADER, strlen(HEADER), err);
 	if (rc == LT_OK)
@@ -239,10 +239,7 @@ void lt__journal_close(struct lt__journal *j)
 	free(j);
 }
 
-const char *lt__journal_path(const struct lt__journal *j)
-{
-	return j->path;
-}
+const char *lt__journal_path(const struct lt__journal *j) { return j->path; }
 
 int lt__journal_mark(struct lt__journal *j, int64_t *mark, struct lt_err *err)
 {

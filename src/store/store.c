@@ -92,24 +92,27 @@ char *lt__code_rev_prefix(const char *code, char *buf)
 /* Whatever a backend or a caller's callback returned, the status and err
  * agree (lt_err_agree): err is cleared first, so what it holds afterwards
  * is this call's account. */
-#define DISPATCH(call)                                                                                               \
-	do {                                                                                                         \
-		lt_err_clear(err);                                                                                   \
-		return lt_err_agree(err, s->ops->call);                                                              \
+#define DISPATCH(call)                                                                                                 \
+	do {                                                                                                           \
+		lt_err_clear(err);                                                                                     \
+		return lt_err_agree(err, s->ops->call);                                                                \
 	} while (0)
 
 /* The same for the calls that go through the issue journal first
  * (store_journal.c): transactions, events and allocation. */
-#define JOURNALED(call)                                                                                              \
-	do {                                                                                                         \
-		lt_err_clear(err);                                                                                   \
-		return lt_err_agree(err, call);                                                                      \
+#define JOURNALED(call)                                                                                                \
+	do {                                                                                                           \
+		lt_err_clear(err);                                                                                     \
+		return lt_err_agree(err, call);                                                                        \
 	} while (0)
 
 int lt_store_begin(struct lt_store *s, struct lt_err *err) { JOURNALED(lt__sj_begin(s, err)); }
 int lt_store_commit(struct lt_store *s, struct lt_err *err) { JOURNALED(lt__sj_commit(s, err)); }
 void lt_store_rollback(struct lt_store *s) { lt__sj_rollback(s); }
-int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err) { JOURNALED(lt__sj_part(s, what, err)); }
+int lt_store_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err)
+{
+	JOURNALED(lt__sj_part(s, what, err));
+}
 int lt_store_unit_get(struct lt_store *s, const char *code, struct lt_unit *out, struct lt_err *err)
 {
 	DISPATCH(unit_get(s, code, out, err));
@@ -138,8 +141,7 @@ int lt_store_numbers_used(struct lt_store *s, const char *parent, unsigned **out
 {
 	JOURNALED(lt__sj_numbers_used(s, parent, out, n, err));
 }
-int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
-			 struct lt_err *err)
+int lt_store_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id, struct lt_err *err)
 {
 	DISPATCH(lineage_add(s, pred, succ, change_id, err));
 }
@@ -167,8 +169,7 @@ int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, vo
 {
 	DISPATCH(events_for(s, code, cb, ctx, err));
 }
-int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
-			  struct lt_err *err)
+int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx, struct lt_err *err)
 {
 	DISPATCH(events_after(s, after, limit, cb, ctx, err));
 }
@@ -231,7 +232,10 @@ int lt_store_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind, 
 {
 	DISPATCH(xdoc_find(s, system_id, kind, document_id, sha256, out, err));
 }
-int lt_store_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err) { DISPATCH(xdoc_add(s, d, err)); }
+int lt_store_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err)
+{
+	DISPATCH(xdoc_add(s, d, err));
+}
 int lt_store_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err)
 {
 	DISPATCH(xdoc_get(s, id, out, err));
@@ -258,8 +262,7 @@ int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at
 {
 	DISPATCH(xhold_expire(s, before, at, reason, n, err));
 }
-int lt_store_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,
-			 struct lt_err *err)
+int lt_store_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx, struct lt_err *err)
 {
 	DISPATCH(xoperations(s, f, cb, ctx, err));
 }
@@ -267,13 +270,13 @@ int lt_store_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_
 {
 	DISPATCH(xwaiting(s, stuck_before, cb, ctx, err));
 }
-int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
-		    lt_xinbox_cb cb, void *ctx, struct lt_err *err)
+int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit, lt_xinbox_cb cb,
+		    void *ctx, struct lt_err *err)
 {
 	DISPATCH(xinbox(s, system_id, kind, after, limit, cb, ctx, err));
 }
-int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
-		  int *n, struct lt_err *err)
+int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,
+		  struct lt_err *err)
 {
 	DISPATCH(xack(s, doc, system_id, state, at, n, err));
 }
@@ -289,8 +292,8 @@ int lt_store_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb
 {
 	DISPATCH(xstatuses(s, ref_doc, cb, ctx, err));
 }
-int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
-		    void *ctx, struct lt_err *err)
+int lt_store_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb, void *ctx,
+		    struct lt_err *err)
 {
 	DISPATCH(xstats(s, from, to, by, cb, ctx, err));
 }
@@ -323,10 +326,7 @@ int lt_store_system_tokens_revoke(struct lt_store *s, int64_t id, const char *at
 {
 	DISPATCH(system_tokens_revoke(s, id, at, n, err));
 }
-int lt_store_audit_add(struct lt_store *s, struct lt_audit *a, struct lt_err *err)
-{
-	DISPATCH(audit_add(s, a, err));
-}
+int lt_store_audit_add(struct lt_store *s, struct lt_audit *a, struct lt_err *err) { DISPATCH(audit_add(s, a, err)); }
 int lt_store_audits(struct lt_store *s, const char *target, int64_t after, int limit, lt_audit_cb cb, void *ctx,
 		    struct lt_err *err)
 {

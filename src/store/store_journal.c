@@ -38,10 +38,7 @@ int lt_store_journal_status(struct lt_store *s, int64_t *mark, int64_t *last, st
 	return s->journal ? lt__journal_mark(s->journal, mark, err) : LT_OK;
 }
 
-void lt_store_journal_replaying(struct lt_store *s, bool on)
-{
-	s->replaying = on;
-}
+void lt_store_journal_replaying(struct lt_store *s, bool on) { s->replaying = on; }
 
 static void txn_reset(struct lt_store *s)
 {

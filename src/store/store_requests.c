@@ -61,10 +61,7 @@ int lt_store_request_file_role(struct lt_store *s, int64_t request_id, int n, co
 {
 	RDISPATCH(file_role(s, request_id, n, role, err));
 }
-int lt_store_org_add(struct lt_store *s, const struct lt_org *o, struct lt_err *err)
-{
-	RDISPATCH(org_add(s, o, err));
-}
+int lt_store_org_add(struct lt_store *s, const struct lt_org *o, struct lt_err *err) { RDISPATCH(org_add(s, o, err)); }
 int lt_store_org_get(struct lt_store *s, const char *code, struct lt_org *out, struct lt_err *err)
 {
 	RDISPATCH(org_get(s, code, out, err));

@@ -20,9 +20,9 @@ struct key {
 	const char *name;
 	enum kind kind;
 	size_t offset;
-	size_t size;         /* for strings */
+	size_t size; /* for strings */
 	const char *def;
-	int64_t min, max;    /* for integers */
+	int64_t min, max;           /* for integers */
 	const char *const *choices; /* for enums, NULL-terminated */
 	const char *help;
 };
@@ -37,7 +37,8 @@ static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL
 
 static const struct key keys[] = {
 	{"listen", STR(listen), "127.0.0.1:8080", 0, 0, NULL, "address and port the daemon listens on"},
-	{"db", STR(db), "var/lienthong.db", 0, 0, NULL, "SQLite database file (created 0600, as are its -wal and -shm, whatever the umask), or a postgresql:// URI"},
+	{"db", STR(db), "var/lienthong.db", 0, 0, NULL,
+	 "SQLite database file (created 0600, as are its -wal and -shm, whatever the umask), or a postgresql:// URI"},
 	{"data_dir", STR(data_dir), "var/data", 0, 0, NULL, "directory for package bodies and sealed keys"},
 	{"issue_journal", STR(issue_journal), "", 0, 0, NULL,
 	 "file, on another disk than db and its backups, where every code issued and the change feed's progress "
@@ -262,10 +263,18 @@ void lt_config_dump(const struct lt_config *cfg, FILE *out)
 		const struct key *k = &keys[i];
 		const char *field = (const char *)cfg + k->offset;
 		switch (k->kind) {
-		case K_STR: fprintf(out, "%s = %s\n", k->name, field); break;
-		case K_INT: fprintf(out, "%s = %" PRId64 "\n", k->name, *(const int64_t *)(const void *)field); break;
-		case K_BOOL: fprintf(out, "%s = %s\n", k->name, *(const bool *)(const void *)field ? "true" : "false"); break;
-		case K_ENUM: fprintf(out, "%s = %s\n", k->name, k->choices[*(const int *)(const void *)field]); break;
+		case K_STR:
+			fprintf(out, "%s = %s\n", k->name, field);
+			break;
+		case K_INT:
+			fprintf(out, "%s = %" PRId64 "\n", k->name, *(const int64_t *)(const void *)field);
+			break;
+		case K_BOOL:
+			fprintf(out, "%s = %s\n", k->name, *(const bool *)(const void *)field ? "true" : "false");
+			break;
+		case K_ENUM:
+			fprintf(out, "%s = %s\n", k->name, k->choices[*(const int *)(const void *)field]);
+			break;
 		}
 	}
 }

@@ -14,10 +14,7 @@ static _Atomic int current_level = LT_LOG_INFO;
 static const char *level_names[] = {"error", "warn", "info", "debug"};
 static _Thread_local const char *tl_request;
 
-void lt_log_request(const char *id)
-{
-	tl_request = id && *id ? id : NULL;
-}
+void lt_log_request(const char *id) { tl_request = id && *id ? id : NULL; }
 
 void lt_log_set_level(enum lt_log_level level) { atomic_store(&current_level, (int)level); }
 enum lt_log_level lt_log_get_level(void) { return (enum lt_log_level)atomic_load(&current_level); }
@@ -37,10 +34,10 @@ static void emit(enum lt_log_level level, int errnum, const char *fmt, va_list a
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ ", &tm);
-	int k = tl_request
-		    ? snprintf(line + n, sizeof line - n, "lienthong[%ld] %s: [req %s] ", (long)getpid(),
-			       level_names[level], tl_request)
-		    : snprintf(line + n, sizeof line - n, "lienthong[%ld] %s: ", (long)getpid(), level_names[level]);
+	int k = tl_request ? snprintf(line + n, sizeof line - n, "lienthong[%ld] %s: [req %s] ", (long)getpid(),
+				      level_names[level], tl_request)
+			   : snprintf(line + n, sizeof line - n, "lienthong[%ld] %s: ", (long)getpid(),
+				      level_names[level]);
 	if (k > 0)
 		n += (size_t)k;
 	k = vsnprintf(line + n, sizeof line - n, fmt, ap);
@@ -58,17 +55,17 @@ static void emit(enum lt_log_level level, int errnum, const char *fmt, va_list a
 	(void)w;
 }
 
-#define DEFINE_LOG(fn, level, with_errno)                                                        \
-	void fn(const char *fmt, ...)                                                            \
-	{                                                                                        \
-		int saved = errno;                                                               \
-		if (atomic_load(&current_level) < (level))                                      \
-			return;                                                                  \
-		va_list ap;                                                                      \
-		va_start(ap, fmt);                                                               \
-		emit((level), (with_errno) ? saved : 0, fmt, ap);                                \
-		va_end(ap);                                                                      \
-		errno = saved;                                                                   \
+#define DEFINE_LOG(fn, level, with_errno)                                                                              \
+	void fn(const char *fmt, ...)                                                                                  \
+	{                                                                                                              \
+		int saved = errno;                                                                                     \
+		if (atomic_load(&current_level) < (level))                                                             \
+			return;                                                                                        \
+		va_list ap;                                                                                            \
+		va_start(ap, fmt);                                                                                     \
+		emit((level), (with_errno) ? saved : 0, fmt, ap);                                                      \
+		va_end(ap);                                                                                            \
+		errno = saved;                                                                                         \
 	}
 
 DEFINE_LOG(lt_log_errorx, LT_LOG_ERROR, 0)

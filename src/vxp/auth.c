@@ -241,8 +241,7 @@ static int timestamp_age(const char *ts, int utc_offset, int64_t *age)
 	int d, mo, y, h, mi, s;
 	if (!ts || sscanf(ts, "%2d%2d%4dT%2d%2d%2d", &d, &mo, &y, &h, &mi, &s) != 6)
 		return -1;
-	struct tm tm = {.tm_mday = d, .tm_mon = mo - 1, .tm_year = y - 1900, .tm_hour = h, .tm_min = mi,
-			.tm_sec = s};
+	struct tm tm = {.tm_mday = d, .tm_mon = mo - 1, .tm_year = y - 1900, .tm_hour = h, .tm_min = mi, .tm_sec = s};
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1 || d < 1 || d > 31 || mo < 1 || mo > 12)
 		return -1;
@@ -316,13 +315,15 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 	const char *sign = hdr(hdr_ctx, PREFIX "sign-header");
 	const char *mac_hex = hdr(hdr_ctx, PREFIX "hash-header");
 	if (!sign || !mac_hex)
-		return lt_err_set(err, LT_EAUTH,
-				  "missing XroadVnpt-sign-header or XroadVnpt-hash-header: sign the call as the VXP SDK does");
+		return lt_err_set(
+			err, LT_EAUTH,
+			"missing XroadVnpt-sign-header or XroadVnpt-hash-header: sign the call as the VXP SDK does");
 	if (!lt_text_is_clean_utf8(sign))
-		return lt_err_set(err, LT_EAUTH,
-				  "XroadVnpt-sign-header is not UTF-8: the SDK's HTTP client mangles non-ASCII values when "
-				  "the endpoint URL has an explicit port; publish the endpoint without a port (or over "
-				  "HTTPS)");
+		return lt_err_set(
+			err, LT_EAUTH,
+			"XroadVnpt-sign-header is not UTF-8: the SDK's HTTP client mangles non-ASCII values when "
+			"the endpoint URL has an explicit port; publish the endpoint without a port (or over "
+			"HTTPS)");
 	unsigned char mac[32];
 	if (hex32(mac_hex, mac))
 		return lt_err_set(err, LT_EAUTH, "XroadVnpt-hash-header must be 64 hex digits of HMAC-SHA256");
@@ -340,8 +341,8 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 	json_object_foreach(signed_obj, k, v)
 	{
 		if (strncasecmp(k, PREFIX, PREFIX_LEN) != 0 || !json_is_string(v)) {
-			rc = lt_err_set(err, LT_EAUTH, "signed key '%.60s' is not an XroadVnpt- header with a text value",
-					k);
+			rc = lt_err_set(err, LT_EAUTH,
+					"signed key '%.60s' is not an XroadVnpt- header with a text value", k);
 			break;
 		}
 		json_object_set(params, k + PREFIX_LEN, v);
@@ -353,8 +354,8 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 	const char *systemid = rc ? NULL : lt_vxp_param(out, "systemid");
 	if (rc == LT_OK && !systemid)
 		rc = lt_err_set(err, LT_EAUTH, "the signed headers carry no systemid");
-	else if (clashes && (clash(params, "systemid", &clash_a, &clash_b) ||
-			     clash(params, "timestamp", &clash_a, &clash_b)))
+	else if (clashes &&
+		 (clash(params, "systemid", &clash_a, &clash_b) || clash(params, "timestamp", &clash_a, &clash_b)))
 		/* Then even which system is calling is in doubt. */
 		rc = lt_err_set(err, LT_EAUTH, "the call signs %.40s '%.40s' and %.40s '%.40s': sign it once", clash_a,
 				json_string_value(json_object_get(params, clash_a)), clash_b,
@@ -395,20 +396,24 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 			else if (!fc.found && strchr(sign, '?') && frc == 0 && has_system(s, out->systemid))
 				/* The SDK writes '?' for characters beyond Latin-1 when the
 				 * endpoint has an explicit port, while it signed the UTF-8. */
-				rc = lt_err_set(err, LT_EAUTH,
-						"the signature does not match, and a signed value contains '?': a non-ASCII "
-						"value was probably mangled in transit (the SDK does this when the endpoint URL "
-						"has an explicit port; publish it without a port, or over HTTPS)");
+				rc = lt_err_set(
+					err, LT_EAUTH,
+					"the signature does not match, and a signed value contains '?': a non-ASCII "
+					"value was probably mangled in transit (the SDK does this when the endpoint "
+					"URL "
+					"has an explicit port; publish it without a port, or over HTTPS)");
 			else if (!fc.found)
-				rc = lt_err_set(err, LT_EAUTH,
-						"no connected system %s with a secret that makes this signature: check the "
-						"systemid and the vxp_secret from 'lienthong system add'",
-						out->systemid);
+				rc = lt_err_set(
+					err, LT_EAUTH,
+					"no connected system %s with a secret that makes this signature: check the "
+					"systemid and the vxp_secret from 'lienthong system add'",
+					out->systemid);
 			else if (fc.sys.disabled[0])
-				rc = lt_err_set(err, LT_EAUTH,
-						"connected system %s was disabled on %s: its calls are refused until an admin "
-						"enables it again",
-						out->systemid, fc.sys.disabled);
+				rc = lt_err_set(
+					err, LT_EAUTH,
+					"connected system %s was disabled on %s: its calls are refused until an admin "
+					"enables it again",
+					out->systemid, fc.sys.disabled);
 			else {
 				out->ctx.who.via_vxp = true;
 				out->ctx.who.role = LT_ROLE_SYSTEM;
@@ -423,9 +428,10 @@ int lt_vxp_authenticate(struct lt_store *s, const unsigned char key[LT_SEAL_KEY_
 		if (timestamp_age(ts, utc_offset, &age))
 			rc = lt_err_set(err, LT_EAUTH, "timestamp '%.40s' is not ddMMyyyyTHHmmss+SSSS", ts ? ts : "");
 		else if (age > max_skew || age < -max_skew)
-			rc = lt_err_set(err, LT_EAUTH,
-					"timestamp %s is %lld s from the hub's clock, beyond vxp_max_clock_skew (%lld s)", ts,
-					(long long)age, (long long)max_skew);
+			rc = lt_err_set(
+				err, LT_EAUTH,
+				"timestamp %s is %lld s from the hub's clock, beyond vxp_max_clock_skew (%lld s)", ts,
+				(long long)age, (long long)max_skew);
 	}
 	if (rc == LT_OK && clashes)
 		rc = lt_err_set(err, LT_EINVAL,

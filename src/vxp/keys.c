@@ -17,21 +17,21 @@ struct op_keys {
 };
 
 static const struct op_keys ops[] = {
-    {"getAgenciesList", {NULL}, false},
-    {"getAgenciesListQD20", {NULL}, false},
-    {"getSynchronizeUnit", {NULL}, false},
-    {"registerAgency", {NULL}, true},
-    {"deleteAgency", {"AgencyCode", NULL}, true},
-    {"sendEdoc", {"servicetype", "messagetype", "from", NULL}, false},
-    {"getReceivedEdocList", {"servicetype", "messagetype", NULL}, false},
-    {"getSentEdocList", {"servicetype", "messagetype", NULL}, false},
-    /* The SDK signs what its caller passes, often {}: the operation names
-     * the kind, and a count is all a replay could learn. */
-    {"countReceiveEdoc", {NULL}, false},
-    {"countReceiveStatus", {NULL}, false},
-    {"getEdoc", {"docId", "filePath", NULL}, false},
-    {"downloadEdoc", {"docId", "filePath", NULL}, false},
-    {"updateStatus", {"docId", "status", NULL}, false},
+	{"getAgenciesList", {NULL}, false},
+	{"getAgenciesListQD20", {NULL}, false},
+	{"getSynchronizeUnit", {NULL}, false},
+	{"registerAgency", {NULL}, true},
+	{"deleteAgency", {"AgencyCode", NULL}, true},
+	{"sendEdoc", {"servicetype", "messagetype", "from", NULL}, false},
+	{"getReceivedEdocList", {"servicetype", "messagetype", NULL}, false},
+	{"getSentEdocList", {"servicetype", "messagetype", NULL}, false},
+	/* The SDK signs what its caller passes, often {}: the operation names
+	 * the kind, and a count is all a replay could learn. */
+	{"countReceiveEdoc", {NULL}, false},
+	{"countReceiveStatus", {NULL}, false},
+	{"getEdoc", {"docId", "filePath", NULL}, false},
+	{"downloadEdoc", {"docId", "filePath", NULL}, false},
+	{"updateStatus", {"docId", "status", NULL}, false},
 };
 
 /* Every key an agency object ever signs. */
@@ -58,21 +58,21 @@ int lt_vxp_keys_check(const struct lt_vxp_call *c, const char *op, struct lt_err
 	for (int i = 0; o->required[i]; i++)
 		if (!lt_vxp_param(c, o->required[i]))
 			return lt_err_set(
-			    err, LT_EAUTH,
-			    "this signature does not authorise %s: it signs no %s, which the VXP SDK signs "
-			    "for %s (a signature made for one operation is not accepted for another)",
-			    op, o->required[i], op);
+				err, LT_EAUTH,
+				"this signature does not authorise %s: it signs no %s, which the VXP SDK signs "
+				"for %s (a signature made for one operation is not accepted for another)",
+				op, o->required[i], op);
 	const char *k;
 	json_t *v;
 	json_object_foreach(c->params, k, v)
 	{
 		if (o->agency_only && !is_agency_key(k))
 			return lt_err_set(
-			    err, LT_EAUTH,
-			    "this signature does not authorise %s: it signs %.40s, a key of the document "
-			    "calls, which the VXP SDK never signs for %s (a signature made for one operation "
-			    "is not accepted for another)",
-			    op, k, op);
+				err, LT_EAUTH,
+				"this signature does not authorise %s: it signs %.40s, a key of the document "
+				"calls, which the VXP SDK never signs for %s (a signature made for one operation "
+				"is not accepted for another)",
+				op, k, op);
 	}
 	return LT_OK;
 }

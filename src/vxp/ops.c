@@ -155,10 +155,10 @@ json_t *lt_vxp_send_reply(const json_t *sent, struct lt_err *err)
 			break;
 		json_error_t je = {0};
 		json_t *row =
-		    json_pack_ex(&je, 0, "{s:O,s:O,s:O,s:O}", "code", json_object_get(r, "code"), "routedTo",
-				 json_object_get(r, "routed_to") ? json_object_get(r, "routed_to") : json_null(),
-				 "state", json_object_get(r, "state"), "reason",
-				 json_object_get(r, "reason") ? json_object_get(r, "reason") : json_null());
+			json_pack_ex(&je, 0, "{s:O,s:O,s:O,s:O}", "code", json_object_get(r, "code"), "routedTo",
+				     json_object_get(r, "routed_to") ? json_object_get(r, "routed_to") : json_null(),
+				     "state", json_object_get(r, "state"), "reason",
+				     json_object_get(r, "reason") ? json_object_get(r, "reason") : json_null());
 		if (!row)
 			rc = row_failed(err, "a recipient of the reply", &je);
 		else if (json_array_append_new(rows, row))
@@ -217,12 +217,11 @@ int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const ch
 				continue;
 			json_error_t je = {0};
 			json_t *when = json_object_get(it, "received");
-			json_t *row = json_pack_ex(&je, 0, "{s:O,s:s,s:s,s:O,s:O,s:O,s:O,s:s,s:s}", "docId",
-						   json_object_get(it, "id"), "serviceType", "eDoc", "messageType",
-						   kind, "created_time", when, "updated_time", when, "from",
-						   json_object_get(it, "from"), "to", json_object_get(it, "routed_to"),
-						   "status", state, "status_desc",
-						   strcmp(state, "pending") == 0 ? "waiting for download" : state);
+			json_t *row = json_pack_ex(
+				&je, 0, "{s:O,s:s,s:s,s:O,s:O,s:O,s:O,s:s,s:s}", "docId", json_object_get(it, "id"),
+				"serviceType", "eDoc", "messageType", kind, "created_time", when, "updated_time", when,
+				"from", json_object_get(it, "from"), "to", json_object_get(it, "routed_to"), "status",
+				state, "status_desc", strcmp(state, "pending") == 0 ? "waiting for download" : state);
 			if (!row) {
 				char what[64];
 				snprintf(what, sizeof what, "document %.32s", id ? id : "?");
@@ -286,14 +285,14 @@ static int sent_row(void *vctx, const struct lt_xdelivery *d)
 	const char *name = lt_edxml_status_name(code);
 	const char *notation = strrchr(c->doc->document_id, ',');
 	json_error_t je = {0};
-	json_t *o = json_pack_ex(&je, 0, "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-				 "serviceType", "eDoc", "senderDocId", c->doc->id, "receiverDocId", c->doc->id,
-				 "fromCode", c->doc->from_code, "toCode", d->routed_to[0] ? d->routed_to : d->addressed,
-				 "title", c->doc->subject, "notation", notation ? notation + 1 : "", "messageType",
-				 c->doc->kind, "sentTime", c->doc->received, "receivedTime",
-				 strcmp(d->state, lt_delivery_state_name(LT_DELIVERY_DONE)) == 0 ? d->updated : "", "sendStatus", d->state,
-				 "sendStatusDesc", d->reason[0] ? d->reason : d->state, "receiveStatus", code,
-				 "receiveStatusDesc", name ? name : "");
+	json_t *o = json_pack_ex(&je, 0, "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "serviceType",
+				 "eDoc", "senderDocId", c->doc->id, "receiverDocId", c->doc->id, "fromCode",
+				 c->doc->from_code, "toCode", d->routed_to[0] ? d->routed_to : d->addressed, "title",
+				 c->doc->subject, "notation", notation ? notation + 1 : "", "messageType", c->doc->kind,
+				 "sentTime", c->doc->received, "receivedTime",
+				 strcmp(d->state, lt_delivery_state_name(LT_DELIVERY_DONE)) == 0 ? d->updated : "",
+				 "sendStatus", d->state, "sendStatusDesc", d->reason[0] ? d->reason : d->state,
+				 "receiveStatus", code, "receiveStatusDesc", name ? name : "");
 	(void)at;
 	if (!o) {
 		char what[64];

@@ -11,16 +11,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct lt_edxml_read_opts opts = {
-    .limits = {.max_bytes = 1 << 20, .max_text = 4096, .max_meta = 256 * 1024, .max_depth = 32},
+	.limits = {.max_bytes = 1 << 20, .max_text = 4096, .max_meta = 256 * 1024, .max_depth = 32},
 };
 
 /* What both layouts carry; a status package has no place for an edoc's
  * DocumentId or Subject (§2.8), so those are compared for edocs only. */
 static void same_header(const struct lt_edxml_package *a, const struct lt_edxml_package *b)
 {
-	if (a->kind != b->kind || strcmp(a->from.organ_id.text, b->from.organ_id.text) != 0 ||
-	    a->n_to != b->n_to || strcmp(a->status_code, b->status_code) != 0 ||
-	    a->n_response_for != b->n_response_for)
+	if (a->kind != b->kind || strcmp(a->from.organ_id.text, b->from.organ_id.text) != 0 || a->n_to != b->n_to ||
+	    strcmp(a->status_code, b->status_code) != 0 || a->n_response_for != b->n_response_for)
 		abort();
 	for (size_t i = 0; i < a->n_to; i++)
 		if (strcmp(a->to[i].organ_id.text, b->to[i].organ_id.text) != 0)
@@ -30,10 +29,9 @@ static void same_header(const struct lt_edxml_package *a, const struct lt_edxml_
 			abort();
 	if (a->kind != LT_EDXML_EDOC)
 		return;
-	if (strcmp(a->document_id.text, b->document_id.text) != 0 ||
-	    (a->subject == NULL) != (b->subject == NULL) ||
-	    (a->subject && strcmp(a->subject, b->subject) != 0) ||
-	    a->business.doc_type != b->business.doc_type || a->n_traces != b->n_traces)
+	if (strcmp(a->document_id.text, b->document_id.text) != 0 || (a->subject == NULL) != (b->subject == NULL) ||
+	    (a->subject && strcmp(a->subject, b->subject) != 0) || a->business.doc_type != b->business.doc_type ||
+	    a->n_traces != b->n_traces)
 		abort();
 }
 

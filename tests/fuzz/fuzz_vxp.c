@@ -101,10 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool strings = json_is_object(sc.params);
 	const char *k;
 	json_t *v;
-	json_object_foreach(sc.params, k, v)
-	{
-		strings = strings && json_is_string(v);
-	}
+	json_object_foreach(sc.params, k, v) { strings = strings && json_is_string(v); }
 	if (strings) {
 		struct lt_err serr = {0};
 		rc = lt_vxp_send_check(&sc, &serr);

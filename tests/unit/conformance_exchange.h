@@ -119,9 +119,9 @@ static void conformance_exchange_state_rules(struct lt_store *s)
 			ce_package(s, sys.id, tag, from, "2026-01-02T00:00:00Z", doc);
 			int n = -1;
 			assert_int_equal(lt_store_begin(s, &err), LT_OK);
-			assert_int_equal(
-			    lt_store_xack(s, doc, sys.id, lt_delivery_state_name(to), "2026-01-03T00:00:00Z", &n, &err),
-			    LT_OK);
+			assert_int_equal(lt_store_xack(s, doc, sys.id, lt_delivery_state_name(to),
+						       "2026-01-03T00:00:00Z", &n, &err),
+					 LT_OK);
 			assert_int_equal(lt_store_commit(s, &err), LT_OK);
 			struct ce_states after = {0};
 			assert_int_equal(lt_store_xdeliveries(s, doc, ce_collect, &after, &err), LT_OK);

@@ -114,13 +114,10 @@ static void test_tokens(void **state)
 	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
 	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H99", NULL, 0, tok, NULL, &err),
 			 LT_ENOTFOUND);
-	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.0.H14", NULL, 0, tok, NULL, &err),
-			 LT_EINVAL);
-	assert_int_equal(lt_token_create(fx->s, LT_ROLE_READER, "000.00.00.H14", NULL, 0, tok, NULL, &err),
-			 LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.0.H14", NULL, 0, tok, NULL, &err), LT_EINVAL);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_READER, "000.00.00.H14", NULL, 0, tok, NULL, &err), LT_EINVAL);
 	assert_int_equal(lt_token_create(fx->s, LT_ROLE_SYSTEM, NULL, NULL, 0, tok, NULL, &err), LT_EINVAL);
-	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H14", "cb", 0, tok, NULL, &err),
-			 LT_OK);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.00.H14", "cb", 0, tok, NULL, &err), LT_OK);
 	assert_int_equal(lt_token_authenticate(fx->s, tok, &p, &err), LT_OK);
 	assert_string_equal(p.scope, "000.00.00.H14");
 
@@ -269,15 +266,19 @@ static void test_systems_follow_their_unit(void **state)
 	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "", other, 1, fx->key, &made, &err), LT_EINVAL);
 	/* The Sở's manager. */
 	char mtok[LT_TOKEN_BUFSZ];
-	assert_int_equal(
-	    lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.01.H14", "Sở Nội vụ", 0, mtok, NULL, &err),
-	    LT_OK);
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_MANAGER, "000.00.01.H14", "Sở Nội vụ", 0, mtok, NULL, &err),
+			 LT_OK);
 
 	/* The Sở moves under Đà Nẵng: its system is bound to the new codes. */
 	struct lt_new_unit into = {.parent = "000.00.00.H17"};
 	const char from[][LT_CODE_BUFSZ] = {"000.00.01.H14"};
-	struct lt_reorg q = {.kind = LT_REORG_MOVE, .decision = {"5/QĐ-UBND", "2026-01-10", "UBND"},
-			     .effective = "2026-01-10", .from = from, .n_from = 1, .into = &into, .n_into = 1};
+	struct lt_reorg q = {.kind = LT_REORG_MOVE,
+			     .decision = {"5/QĐ-UBND", "2026-01-10", "UBND"},
+			     .effective = "2026-01-10",
+			     .from = from,
+			     .n_from = 1,
+			     .into = &into,
+			     .n_into = 1};
 	struct lt_reorg_result res = {0};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err), LT_OK);
 	struct lt_codelist bound = {0};
@@ -448,13 +449,13 @@ static void test_system_admin(void **state)
 	assert_int_equal(lt_system_set_secret(fx->s, FX_CTX(&mgr), small.id, fx->key, "short", secret, &err),
 			 LT_EINVAL);
 	assert_int_equal(
-	    lt_system_set_secret(fx->s, FX_CTX(&mgr), small.id, fx->key, "has a space in it!", secret, &err),
-	    LT_EINVAL);
+		lt_system_set_secret(fx->s, FX_CTX(&mgr), small.id, fx->key, "has a space in it!", secret, &err),
+		LT_EINVAL);
 	assert_int_equal(lt_system_secret(fx->s, small.id, fx->key, now, &err), LT_OK);
 	assert_string_equal(now, small.vxp_secret);
 	assert_int_equal(
-	    lt_system_set_secret(fx->s, FX_CTX(&mgr), small.id, fx->key, "the-secret-it-already-has", secret, &err),
-	    LT_OK);
+		lt_system_set_secret(fx->s, FX_CTX(&mgr), small.id, fx->key, "the-secret-it-already-has", secret, &err),
+		LT_OK);
 	assert_int_equal(lt_system_secret(fx->s, small.id, fx->key, now, &err), LT_OK);
 	assert_string_equal(now, "the-secret-it-already-has");
 	assert_int_equal(lt_system_set_secret(fx->s, FX_CTX(&admin), small.id, fx->key, NULL, secret, &err), LT_OK);
@@ -480,12 +481,12 @@ static void test_system_admin(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
-	    cmocka_unit_test(test_policy),
-	    cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_systems_follow_their_unit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_system_admin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_systems_follow_their_unit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_admin, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ struct example {
 	int level;
 	const char *parent; /* NULL for level 1 */
 	char letter;
-	unsigned number;    /* lt_code_number */
+	unsigned number; /* lt_code_number */
 };
 
 static const struct example examples[] = {
@@ -208,11 +208,11 @@ static void test_parsen(void **state)
 /* ---- malformed input ----------------------------------------------------- */
 
 struct bad {
-	const char *text;  /* NULL is a test case of its own */
+	const char *text; /* NULL is a test case of its own */
 	unsigned flags;
 	int status;
-	const char *want;  /* must appear in err.msg */
-	bool strict_only;  /* accepted by LENIENT|SYSTEM */
+	const char *want; /* must appear in err.msg */
+	bool strict_only; /* accepted by LENIENT|SYSTEM */
 };
 
 #define S LT_CODE_STRICT
@@ -314,8 +314,8 @@ static const struct bad bad_codes[] = {
 	{"001.00.00.H47", S, E, "the level-4 group is set while the level-2 group is zero (a hole", true},
 	{"001.00.41.W00", Y, E, "accepted only in lenient mode", true},
 	/* length cap */
-	{"00000000000000000000000000000000000000000000000000000000000000000", S, E,
-	 "code is 65 characters long", false},
+	{"00000000000000000000000000000000000000000000000000000000000000000", S, E, "code is 65 characters long",
+	 false},
 	{"000.00.00.H14000.00.00.H14000.00.00.H14000.00.00.H14000.00.00.H14000.00.00.H14", S, E,
 	 "code is 78 characters long", false},
 };
@@ -536,7 +536,8 @@ static void test_round_trip_exhaustive(void **state)
 						if ((l2 == 0 && (l3 || l4)) || (l3 == 0 && l4))
 							continue; /* holes are not canonical */
 						char text[32];
-						snprintf(text, sizeof text, "%03u.%02u.%02u.%c%02u", l4, l3, l2, letter, l1s[a]);
+						snprintf(text, sizeof text, "%03u.%02u.%02u.%c%02u", l4, l3, l2, letter,
+							 l1s[a]);
 						struct lt_code c;
 						struct lt_err err;
 						if (lt_code_parse(&c, text, LT_CODE_STRICT, &err) != LT_OK)
@@ -552,24 +553,26 @@ static void test_round_trip_exhaustive(void **state)
 						assert_true(lt_code_is_canonical(&c));
 						/* The other modes read it the same way. */
 						struct lt_code o;
-						assert_int_equal(lt_code_parse(&o, text, LT_CODE_LENIENT | LT_CODE_SYSTEM,
-									       NULL),
-								 LT_OK);
+						assert_int_equal(
+							lt_code_parse(&o, text, LT_CODE_LENIENT | LT_CODE_SYSTEM, NULL),
+							LT_OK);
 						assert_true(lt_code_equal(&c, &o));
 						/* Walking up and down again gives the code back. */
 						struct lt_code p, back;
 						if (level > 1) {
 							assert_int_equal(lt_code_parent(&c, &p), LT_OK);
 							assert_int_equal(lt_code_level(&p), level - 1);
-							assert_int_equal(lt_code_child(&p, lt_code_number(&c), &back, NULL),
-									 LT_OK);
+							assert_int_equal(
+								lt_code_child(&p, lt_code_number(&c), &back, NULL),
+								LT_OK);
 							assert_true(lt_code_equal(&back, &c));
 							assert_true(lt_code_cmp(&p, &c) < 0);
 							assert_true(lt_code_is_ancestor(&p, &c));
 						}
 						/* Generated in tree order. */
 						if (have_prev && lt_code_cmp(&prev, &c) >= 0)
-							fail_msg("%s does not sort after %s", text, lt_code_format(&prev, buf));
+							fail_msg("%s does not sort after %s", text,
+								 lt_code_format(&prev, buf));
 						prev = c;
 						have_prev = true;
 						n++;
@@ -758,12 +761,11 @@ static void test_cmp_tree_order(void **state)
 {
 	(void)state;
 	static const char *sorted[] = {
-		"000.00.00.A01", "000.00.00.A99", "000.00.00.B01", "000.00.00.G01", "000.00.01.G01",
-		"000.01.01.G01", "001.01.01.G01", "002.01.01.G01", "999.01.01.G01", "000.02.01.G01",
-		"000.99.01.G01", "000.00.02.G01", "000.00.10.G01", "000.00.99.G01", "000.00.00.G02",
-		"000.00.00.G14", "000.00.04.G14", "000.46.04.G14", "000.00.05.G14", "000.00.00.G22",
-		"000.00.00.H01", "000.00.00.H14", "000.00.24.H44", "000.46.24.H44", "000.00.00.I06",
-		"000.00.00.J28", "000.00.00.K01", "000.00.00.K99",
+		"000.00.00.A01", "000.00.00.A99", "000.00.00.B01", "000.00.00.G01", "000.00.01.G01", "000.01.01.G01",
+		"001.01.01.G01", "002.01.01.G01", "999.01.01.G01", "000.02.01.G01", "000.99.01.G01", "000.00.02.G01",
+		"000.00.10.G01", "000.00.99.G01", "000.00.00.G02", "000.00.00.G14", "000.00.04.G14", "000.46.04.G14",
+		"000.00.05.G14", "000.00.00.G22", "000.00.00.H01", "000.00.00.H14", "000.00.24.H44", "000.46.24.H44",
+		"000.00.00.I06", "000.00.00.J28", "000.00.00.K01", "000.00.00.K99",
 	};
 	enum { N = ARRAY_LEN(sorted) };
 	struct lt_code codes[N];
@@ -788,7 +790,7 @@ static void test_cmp_tree_order(void **state)
 			int s = lt_code_cmp(&codes[k], &codes[i]);
 			assert_int_equal(r < 0, i < k);
 			assert_int_equal(r > 0, i > k);
-			assert_int_equal(r < 0, s > 0);
+			assert_int_equal(r<0, s> 0);
 			assert_int_equal(lt_code_equal(&codes[i], &codes[k]), i == k);
 		}
 	}

@@ -129,8 +129,8 @@ static void test_cells_round_trip(void **state)
 	}
 	/* and the cells that must be exact, whatever the dice said */
 	static const char *const fixed[] = {
-	    "=1+2", "+84 24 3825 3451", "-5", "@SUM(A1)", "\tx", "\r=x", "'", "'=x", "''=x", "'Ban", "=", "x=y", "",
-	    "'\tx"};
+		"=1+2", "+84 24 3825 3451", "-5", "@SUM(A1)", "\tx", "\r=x", "'", "'=x", "''=x", "'Ban", "=", "x=y", "",
+		"'\tx"};
 	size_t nfixed = sizeof fixed / sizeof fixed[0];
 	for (size_t i = 0; i < nfixed; i++)
 		lt_registry_csv_field(f, fixed[i], i == nfixed - 1);
@@ -148,7 +148,7 @@ static void test_cells_round_trip(void **state)
 		assert_string_equal(p.cells[ROWS * COLS + i], fixed[i]);
 	/* How they look in the file: an apostrophe before each trigger. */
 	assert_non_null(
-	    strstr(text, ",'+84 24 3825 3451,'-5,'@SUM(A1),'\tx,\"'\r=x\",'',''=x,'''=x,''Ban,'=,x=y,,''\tx\n"));
+		strstr(text, ",'+84 24 3825 3451,'-5,'@SUM(A1),'\tx,\"'\r=x\",'',''=x,'''=x,''Ban,'=,x=y,,''\tx\n"));
 	parsed_free(&p);
 	free(text);
 }
@@ -161,17 +161,17 @@ static void test_foreign_apostrophes(void **state)
 	static const struct {
 		const char *raw, *value;
 	} cases[] = {
-	    {"'Ban quản lý", "'Ban quản lý"},
-	    {"'", "'"},
-	    {"''", "'"},
-	    {"'=1", "=1"},
-	    {"' =1", "' =1"},
-	    {"  '+84 1  ", "+84 1"},
-	    {"'-", "-"},
-	    {"'@", "@"},
-	    {"x'=1", "x'=1"},
-	    {"'\t", "'"},
-	    {"=1", "=1"},
+		{"'Ban quản lý", "'Ban quản lý"},
+		{"'", "'"},
+		{"''", "'"},
+		{"'=1", "=1"},
+		{"' =1", "' =1"},
+		{"  '+84 1  ", "+84 1"},
+		{"'-", "-"},
+		{"'@", "@"},
+		{"x'=1", "x'=1"},
+		{"'\t", "'"},
+		{"=1", "=1"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char v[64];
@@ -296,9 +296,9 @@ static void test_registry_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cells_round_trip),
-	    cmocka_unit_test(test_foreign_apostrophes),
-	    cmocka_unit_test(test_registry_round_trip),
+		cmocka_unit_test(test_cells_round_trip),
+		cmocka_unit_test(test_foreign_apostrophes),
+		cmocka_unit_test(test_registry_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,11 +26,11 @@ struct fx {
 };
 
 static const char csv[] =
-    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-    "000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.01.H47,Sở Nội vụ tỉnh Quảng Nam,000.00.00.H47,12/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n"
-    "000.00.02.H47,UBND huyện Đại Lộc,000.00.00.H47,13/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n"
-    "000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.01.H47,Sở Nội vụ tỉnh Quảng Nam,000.00.00.H47,12/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n"
+	"000.00.02.H47,UBND huyện Đại Lộc,000.00.00.H47,13/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n"
+	"000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
 
 static const struct lt_decision dec = {"7/QĐ-UBND", "2026-01-05", "UBND tỉnh Quảng Nam"};
 
@@ -95,7 +95,7 @@ static void test_core_refuses_outside_the_principal(void **state)
 	const char from[][LT_CODE_BUFSZ] = {"000.00.02.H47"};
 	struct lt_new_unit into = {.parent = "000.00.00.H17"};
 	struct lt_reorg move = {
-	    .kind = LT_REORG_MOVE, .decision = dec, .from = from, .n_from = 1, .into = &into, .n_into = 1};
+		.kind = LT_REORG_MOVE, .decision = dec, .from = from, .n_from = 1, .into = &into, .n_into = 1};
 	struct lt_reorg_result res;
 	assert_int_equal(lt_registry_reorganize(fx->r, &mgr, &move, &res, &err), LT_EFORBIDDEN);
 	assert_non_null(strstr(err.msg, "000.00.00.H17"));
@@ -106,8 +106,9 @@ static void test_core_refuses_outside_the_principal(void **state)
 	fclose(f);
 	assert_int_equal(lt_cert_revoke(lt_registry_store(fx->r), &dn, "000.00.01.H47", 1, &err), LT_EFORBIDDEN);
 	char token[LT_TOKEN_BUFSZ];
-	assert_int_equal(lt_token_issue(lt_registry_store(fx->r), &reader, LT_ROLE_READER, NULL, "x", token, NULL, &err),
-			 LT_EFORBIDDEN);
+	assert_int_equal(
+		lt_token_issue(lt_registry_store(fx->r), &reader, LT_ROLE_READER, NULL, "x", token, NULL, &err),
+		LT_EFORBIDDEN);
 	assert_int_equal(last_seq(fx->r), before);
 
 	/* Inside its subtree the same manager may. */
@@ -223,9 +224,9 @@ static void test_actor_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_core_refuses_outside_the_principal, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_concurrent_writers_record_their_own_actor, setup, teardown),
-	    cmocka_unit_test(test_actor_names),
+		cmocka_unit_test_setup_teardown(test_core_refuses_outside_the_principal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers_record_their_own_actor, setup, teardown),
+		cmocka_unit_test(test_actor_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

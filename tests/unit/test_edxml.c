@@ -156,10 +156,7 @@ static void write_file(const char *path, const void *data, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
-static const char *str(const char *s)
-{
-	return s ? s : "(null)";
-}
+static const char *str(const char *s) { return s ? s : "(null)"; }
 
 /* Every field of a package as `key value` lines, the form of the .expect
  * files. Paths and the package hash are left out: they depend on where and
@@ -198,21 +195,20 @@ static char *flatten(const struct lt_edxml_package *p)
 	fprintf(f, "document_id.date %s\n", p->document_id.date);
 	fprintf(f, "document_id.code %s\n", p->document_id.code);
 	fprintf(f, "code.number %s\ncode.notation %s\n", str(p->code.number), str(p->code.notation));
-	fprintf(f, "promulgation.place %s\npromulgation.date %s\n", str(p->promulgation.place),
-	        p->promulgation.date);
+	fprintf(f, "promulgation.place %s\npromulgation.date %s\n", str(p->promulgation.place), p->promulgation.date);
 	fprintf(f, "document_type.type %d\ndocument_type.type_detail %d\ndocument_type.type_name %s\n",
-	        p->document_type.type, p->document_type.type_detail, str(p->document_type.type_name));
+		p->document_type.type, p->document_type.type_detail, str(p->document_type.type_name));
 	fprintf(f, "subject %s\ncontent %s\n", str(p->subject), str(p->content));
-	fprintf(f, "signer.competence %s\nsigner.position %s\nsigner.full_name %s\n",
-	        str(p->signer.competence), str(p->signer.position), str(p->signer.full_name));
+	fprintf(f, "signer.competence %s\nsigner.position %s\nsigner.full_name %s\n", str(p->signer.competence),
+		str(p->signer.position), str(p->signer.full_name));
 	fprintf(f, "due_date %s\n", p->due_date);
 	fprintf(f, "to_places.count %zu\n", p->n_to_places);
 	for (size_t i = 0; i < p->n_to_places; i++)
 		fprintf(f, "to_places[%zu] %s\n", i, p->to_places[i]);
-	fprintf(f, "other.priority %d\nother.sphere_of_promulgation %s\nother.typer_notation %s\n",
-	        p->other.priority, str(p->other.sphere_of_promulgation), str(p->other.typer_notation));
+	fprintf(f, "other.priority %d\nother.sphere_of_promulgation %s\nother.typer_notation %s\n", p->other.priority,
+		str(p->other.sphere_of_promulgation), str(p->other.typer_notation));
 	fprintf(f, "other.promulgation_amount %d\nother.page_amount %d\nother.direction %d\n",
-	        p->other.promulgation_amount, p->other.page_amount, p->other.direction);
+		p->other.promulgation_amount, p->other.page_amount, p->other.direction);
 	fprintf(f, "other.appendixes.count %zu\n", p->other.n_appendixes);
 	for (size_t i = 0; i < p->other.n_appendixes; i++)
 		fprintf(f, "other.appendixes[%zu] %s\n", i, p->other.appendixes[i]);
@@ -227,38 +223,35 @@ static char *flatten(const struct lt_edxml_package *p)
 	fprintf(f, "steering_type %d\n", p->steering_type);
 	fprintf(f, "traces.count %zu\n", p->n_traces);
 	for (size_t i = 0; i < p->n_traces; i++)
-		fprintf(f, "traces[%zu].organ_id %s\ntraces[%zu].timestamp %s\n", i,
-		        p->traces[i].organ_id.text, i, p->traces[i].timestamp);
+		fprintf(f, "traces[%zu].organ_id %s\ntraces[%zu].timestamp %s\n", i, p->traces[i].organ_id.text, i,
+			p->traces[i].timestamp);
 	const struct lt_edxml_business *b = &p->business;
 	fprintf(f, "business.present %d\n", b->present);
 	fprintf(f, "business.document_id %s\n", b->document_id.text);
 	fprintf(f, "business.document_id.organ_id %s\n", b->document_id.organ_id.text);
 	fprintf(f, "business.document_id.date %s\n", b->document_id.date);
-	fprintf(f, "business.doc_type %d\nbusiness.doc_reason %s\nbusiness.paper %d\n", b->doc_type,
-	        str(b->doc_reason), b->paper);
+	fprintf(f, "business.doc_type %d\nbusiness.doc_reason %s\nbusiness.paper %d\n", b->doc_type, str(b->doc_reason),
+		b->paper);
 	fprintf(f, "business.document_info %d\nbusiness.document_receiver %d\n", b->document_info,
-	        b->document_receiver);
+		b->document_receiver);
 	fprintf(f, "business.receivers.count %zu\n", b->n_receivers);
 	for (size_t i = 0; i < b->n_receivers; i++)
-		fprintf(f, "business.receivers[%zu].organ_id %s\nbusiness.receivers[%zu].receiver_type %d\n",
-		        i, b->receivers[i].organ_id.text, i, b->receivers[i].receiver_type);
+		fprintf(f, "business.receivers[%zu].organ_id %s\nbusiness.receivers[%zu].receiver_type %d\n", i,
+			b->receivers[i].organ_id.text, i, b->receivers[i].receiver_type);
 	fprintf(f, "business.replacements.count %zu\n", b->n_replacements);
 	for (size_t i = 0; i < b->n_replacements; i++) {
-		fprintf(f, "business.replacements[%zu].document_id %s\n", i,
-		        b->replacements[i].document_id.text);
+		fprintf(f, "business.replacements[%zu].document_id %s\n", i, b->replacements[i].document_id.text);
 		fprintf(f, "business.replacements[%zu].organ_ids ", i);
 		for (size_t k = 0; k < b->replacements[i].n_organ_ids; k++)
 			fprintf(f, "%s%s", k ? "," : "", b->replacements[i].organ_ids[k].text);
 		fputc('\n', f);
 	}
 	fprintf(f, "business.staff.department %s\nbusiness.staff.staff %s\n", str(b->staff.department),
-	        str(b->staff.staff));
-	fprintf(f, "business.staff.email %s\nbusiness.staff.mobile %s\n", str(b->staff.email),
-	        str(b->staff.mobile));
-	fprintf(f, "status_code %s\ndescription %s\ntimestamp %s\n", p->status_code, str(p->description),
-	        p->timestamp);
-	fprintf(f, "staff.department %s\nstaff.staff %s\nstaff.email %s\nstaff.mobile %s\n",
-	        str(p->staff.department), str(p->staff.staff), str(p->staff.email), str(p->staff.mobile));
+		str(b->staff.staff));
+	fprintf(f, "business.staff.email %s\nbusiness.staff.mobile %s\n", str(b->staff.email), str(b->staff.mobile));
+	fprintf(f, "status_code %s\ndescription %s\ntimestamp %s\n", p->status_code, str(p->description), p->timestamp);
+	fprintf(f, "staff.department %s\nstaff.staff %s\nstaff.email %s\nstaff.mobile %s\n", str(p->staff.department),
+		str(p->staff.staff), str(p->staff.email), str(p->staff.mobile));
 	fprintf(f, "attachments.count %zu\n", p->n_attachments);
 	for (size_t i = 0; i < p->n_attachments; i++) {
 		const struct lt_edxml_attachment *a = &p->attachments[i];
@@ -315,7 +308,7 @@ static const char *status_word(int rc)
 
 /* Feeds a whole buffer through the push reader in pieces of `step` bytes. */
 static int read_in_pieces(const char *buf, size_t len, size_t step, const struct lt_edxml_read_opts *opts,
-                          struct lt_edxml_package **out, struct lt_err *err)
+			  struct lt_edxml_package **out, struct lt_err *err)
 {
 	struct lt_edxml_reader *r;
 	int rc = lt_edxml_reader_new(&r, opts, err);
@@ -331,10 +324,7 @@ static int read_in_pieces(const char *buf, size_t len, size_t step, const struct
 
 /* ---- the samples, data-driven ------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void check_sample(const char *name)
 {
@@ -389,13 +379,12 @@ static void check_sample(const char *name)
 		struct lt_err qerr = {0};
 		int qrc = read_in_pieces(bytes, blen, steps[s], &opts, &q, &qerr);
 		if (qrc != rc)
-			fail_msg("%s: in pieces of %zu: %s (%s), whole: %s", name, steps[s], status_word(qrc),
-			         qerr.msg, status_word(rc));
+			fail_msg("%s: in pieces of %zu: %s (%s), whole: %s", name, steps[s], status_word(qrc), qerr.msg,
+				 status_word(rc));
 		if (rc != LT_OK) {
 			/* Only the line number may differ when the cut falls inside a token. */
 			if (strncmp(qerr.msg, err.msg, 20) != 0)
-				fail_msg("%s: in pieces of %zu: '%s' vs '%s'", name, steps[s], qerr.msg,
-				         err.msg);
+				fail_msg("%s: in pieces of %zu: '%s' vs '%s'", name, steps[s], qerr.msg, err.msg);
 		} else {
 			char *qflat = flatten(q);
 			if (strcmp(qflat, flat) != 0)
@@ -458,19 +447,18 @@ static void test_external_entity_is_not_read(void **state)
 	snprintf(secret, sizeof secret, "%s/secret.txt", dir);
 	write_file(secret, "TOP-SECRET-42\n", 14);
 	const char *forms[] = {
-	    "<!DOCTYPE edXML [<!ENTITY xxe SYSTEM \"file://%s\">]>\n",
-	    "<!DOCTYPE edXML SYSTEM \"file://%s\">\n",
-	    "<!DOCTYPE edXML [<!ENTITY %% p SYSTEM \"file://%s\"> %%p;]>\n",
+		"<!DOCTYPE edXML [<!ENTITY xxe SYSTEM \"file://%s\">]>\n",
+		"<!DOCTYPE edXML SYSTEM \"file://%s\">\n",
+		"<!DOCTYPE edXML [<!ENTITY %% p SYSTEM \"file://%s\"> %%p;]>\n",
 	};
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
 		char doctype[512], doc[2048];
 		snprintf(doctype, sizeof doctype, forms[i], secret);
 		snprintf(doc, sizeof doc,
-		         "<?xml version=\"1.0\"?>\n%s<edXML xmlns=\"" NS
-		         "\"><edXML:edXMLEnvelope xmlns:edXML=\"" NS
-		         "\"><edXML:edXMLHeader><edXML:MessageHeader><edXML:Subject>&xxe;</edXML:Subject>"
-		         "</edXML:MessageHeader></edXML:edXMLHeader></edXML:edXMLEnvelope></edXML>\n",
-		         doctype);
+			 "<?xml version=\"1.0\"?>\n%s<edXML xmlns=\"" NS "\"><edXML:edXMLEnvelope xmlns:edXML=\"" NS
+			 "\"><edXML:edXMLHeader><edXML:MessageHeader><edXML:Subject>&xxe;</edXML:Subject>"
+			 "</edXML:MessageHeader></edXML:edXMLHeader></edXML:edXMLEnvelope></edXML>\n",
+			 doctype);
 		struct lt_edxml_package *p = NULL;
 		struct lt_err err = {0};
 		int rc = lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err);
@@ -532,14 +520,13 @@ static void test_oversize_input(void **state)
 
 static char *minimal_with(const char *subject, const char *extra)
 {
-	const char *fmt =
-	    "<?xml version=\"1.0\"?>\n<edXML xmlns=\"" NS "\"><edXML:edXMLEnvelope xmlns:edXML=\"" NS
-	    "\"><edXML:edXMLHeader><edXML:MessageHeader>"
-	    "<edXML:From><edXML:OrganId>000.00.00.H14</edXML:OrganId></edXML:From>"
-	    "<edXML:To><edXML:OrganId>000.00.00.G22</edXML:OrganId></edXML:To>%s"
-	    "<edXML:DocumentId>000.00.00.H14,2024/02/29,42/UBND-TH</edXML:DocumentId>"
-	    "<edXML:Subject>%s</edXML:Subject></edXML:MessageHeader></edXML:edXMLHeader>"
-	    "</edXML:edXMLEnvelope></edXML>\n";
+	const char *fmt = "<?xml version=\"1.0\"?>\n<edXML xmlns=\"" NS "\"><edXML:edXMLEnvelope xmlns:edXML=\"" NS
+			  "\"><edXML:edXMLHeader><edXML:MessageHeader>"
+			  "<edXML:From><edXML:OrganId>000.00.00.H14</edXML:OrganId></edXML:From>"
+			  "<edXML:To><edXML:OrganId>000.00.00.G22</edXML:OrganId></edXML:To>%s"
+			  "<edXML:DocumentId>000.00.00.H14,2024/02/29,42/UBND-TH</edXML:DocumentId>"
+			  "<edXML:Subject>%s</edXML:Subject></edXML:MessageHeader></edXML:edXMLHeader>"
+			  "</edXML:edXMLEnvelope></edXML>\n";
 	size_t n = strlen(fmt) + strlen(subject) + strlen(extra) + 1;
 	char *doc = malloc(n);
 	assert_non_null(doc);
@@ -552,13 +539,13 @@ static char *minimal_with(const char *subject, const char *extra)
 static bool signed_per_reader(const char *subject, const char *in_msg, const char *in_hdr, const char *after)
 {
 	const char *fmt =
-	    "<?xml version=\"1.0\"?>\n<edXML xmlns=\"" NS "\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
-	    "<edXML:edXMLEnvelope xmlns:edXML=\"" NS "\"><edXML:edXMLHeader><edXML:MessageHeader>"
-	    "<edXML:From><edXML:OrganId>000.00.00.H14</edXML:OrganId></edXML:From>"
-	    "<edXML:To><edXML:OrganId>000.00.00.G22</edXML:OrganId></edXML:To>%s"
-	    "<edXML:DocumentId>000.00.00.H14,2024/02/29,42/UBND-TH</edXML:DocumentId>"
-	    "<edXML:Subject>%s</edXML:Subject></edXML:MessageHeader>%s</edXML:edXMLHeader>"
-	    "</edXML:edXMLEnvelope>%s</edXML>\n";
+		"<?xml version=\"1.0\"?>\n<edXML xmlns=\"" NS "\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
+		"<edXML:edXMLEnvelope xmlns:edXML=\"" NS "\"><edXML:edXMLHeader><edXML:MessageHeader>"
+		"<edXML:From><edXML:OrganId>000.00.00.H14</edXML:OrganId></edXML:From>"
+		"<edXML:To><edXML:OrganId>000.00.00.G22</edXML:OrganId></edXML:To>%s"
+		"<edXML:DocumentId>000.00.00.H14,2024/02/29,42/UBND-TH</edXML:DocumentId>"
+		"<edXML:Subject>%s</edXML:Subject></edXML:MessageHeader>%s</edXML:edXMLHeader>"
+		"</edXML:edXMLEnvelope>%s</edXML>\n";
 	char doc[4096];
 	snprintf(doc, sizeof doc, fmt, in_msg, subject, in_hdr, after);
 	struct lt_edxml_package *p = NULL;
@@ -584,7 +571,7 @@ static void test_signature_seen_by_reader(void **state)
 	assert_false(signed_per_reader("x", "", "", ""));
 	assert_false(signed_per_reader("Signature &lt;Signature&gt; ds:Signature", "", "", ""));
 	assert_false(
-	    signed_per_reader("<![CDATA[<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"/>]]>", "", "", ""));
+		signed_per_reader("<![CDATA[<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"/>]]>", "", "", ""));
 	assert_false(signed_per_reader("x", "", "<!-- <Signature/> --><?Signature Signature?>", ""));
 	assert_false(signed_per_reader("x", "", "<Other Signature=\"Signature\"><Signature/></Other>", ""));
 	assert_false(signed_per_reader("x", "<ds:Signature/>", "", ""));
@@ -650,8 +637,8 @@ static void test_text_depth_and_meta_caps(void **state)
 	big[100 * 1024] = '\0';
 	char *doc = minimal_with(big, "");
 	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err), LT_ETOOBIG);
-	assert_non_null(strstr(
-	    err.msg, "edXMLEnvelope/edXMLHeader/MessageHeader/Subject: the text is longer than 65536"));
+	assert_non_null(
+		strstr(err.msg, "edXMLEnvelope/edXMLHeader/MessageHeader/Subject: the text is longer than 65536"));
 	struct lt_edxml_read_opts roomy = {.limits.max_text = 200 * 1024};
 	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), &roomy, &p, &err), LT_OK);
 	assert_int_equal(strlen(p->subject), 100 * 1024);
@@ -683,9 +670,8 @@ static void test_text_depth_and_meta_caps(void **state)
 	free(doc);
 
 	size_t n = 4000;
-	const char *one =
-	    "<edXML:To><edXML:OrganId>000.00.00.H41</edXML:OrganId><edXML:OrganName>UBND Tỉnh Nghệ An"
-	    "</edXML:OrganName></edXML:To>";
+	const char *one = "<edXML:To><edXML:OrganId>000.00.00.H41</edXML:OrganId><edXML:OrganName>UBND Tỉnh Nghệ An"
+			  "</edXML:OrganName></edXML:To>";
 	char *many = malloc(n * strlen(one) + 1);
 	assert_non_null(many);
 	many[0] = '\0';
@@ -903,13 +889,12 @@ static void test_large_attachment_in_bounded_memory(void **state)
 	assert_int_equal(lt_edxml_hash_file(src, want, NULL, NULL), LT_OK);
 
 	struct lt_edxml_package *p = lt_edxml_package_new(LT_EDXML_EDOC);
-	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL),
-	                 LT_OK);
+	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL), LT_OK);
 	struct lt_edxml_organ *to = lt_edxml_add_to(p);
 	assert_int_equal(lt_edxml_organ_id_set(&to->organ_id, "000.00.00.H14", LT_CODE_LENIENT, NULL), LT_OK);
 	assert_int_equal(lt_edxml_docid_make(&p->document_id, "000.00.00.G22", "2025-01-02", "1", "VPCP-TH",
-	                                     LT_CODE_LENIENT, NULL),
-	                 LT_OK);
+					     LT_CODE_LENIENT, NULL),
+			 LT_OK);
 	struct lt_edxml_attachment *a = lt_edxml_add_attachment(p);
 	a->name = "big.bin";
 	a->content_type = "application/octet-stream";
@@ -933,8 +918,7 @@ static void test_large_attachment_in_bounded_memory(void **state)
 	assert_int_equal(lt_edxml_read_fd(fd, &opts, &p, &err), LT_OK);
 	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	close(fd);
-	print_message("20 MB package read in %.2f s; libxml2 peak %zu KiB\n", secs,
-	              (xml_peak - before) / 1024);
+	print_message("20 MB package read in %.2f s; libxml2 peak %zu KiB\n", secs, (xml_peak - before) / 1024);
 	/* The parser's memory stays small and fixed while 20 MB stream past. */
 	assert_true(xml_peak - before < 1024 * 1024);
 	assert_int_equal(p->n_attachments, 1);
@@ -955,8 +939,7 @@ static void test_large_attachment_in_bounded_memory(void **state)
 	sink.fail_after = 3;
 	sink.writes = 0;
 	assert_int_equal(lt_edxml_read_file(pkg_path, &opts, &p, &err), LT_EIO);
-	assert_non_null(
-	    strstr(err.msg, "AttachmentEncoded/Attachment[1]/ContentTransferEncoded: the store is full"));
+	assert_non_null(strstr(err.msg, "AttachmentEncoded/Attachment[1]/ContentTransferEncoded: the store is full"));
 	EVP_MD_CTX_free(sink.sha);
 	rm_rf(dir);
 }
@@ -1023,8 +1006,7 @@ static char *write_to_string(const struct lt_edxml_package *p, int *rc, struct l
 
 #define SET(p, field, s) ((p)->field = lt_edxml_strdup((p), (s)))
 
-static void organ_fill(struct lt_edxml_package *p, struct lt_edxml_organ *o, const char *code,
-                       const char *name)
+static void organ_fill(struct lt_edxml_package *p, struct lt_edxml_organ *o, const char *code, const char *name)
 {
 	assert_int_equal(lt_edxml_organ_id_set(&o->organ_id, code, LT_CODE_LENIENT, NULL), LT_OK);
 	o->organ_name = lt_edxml_strdup(p, name);
@@ -1050,8 +1032,8 @@ static struct lt_edxml_package *full_edoc(const char *dir, int doc_type)
 	p->promulgation.place = "Hà Nội";
 	snprintf(p->promulgation.date, sizeof p->promulgation.date, "2015-09-30");
 	assert_int_equal(lt_edxml_docid_make(&p->document_id, "000.00.00.G22", p->promulgation.date, "7816",
-	                                     "VPCP-TTĐT", LT_CODE_LENIENT, NULL),
-	                 LT_OK);
+					     "VPCP-TTĐT", LT_CODE_LENIENT, NULL),
+			 LT_OK);
 	p->document_type.type = 1;
 	p->document_type.type_detail = 0;
 	p->document_type.type_name = "Công văn";
@@ -1074,9 +1056,9 @@ static struct lt_edxml_package *full_edoc(const char *dir, int doc_type)
 	assert_int_equal(lt_edxml_organ_id_set(&rf->organ_id, "000.00.04.G14", LT_CODE_LENIENT, NULL), LT_OK);
 	rf->code = "120/THH-CPĐT";
 	snprintf(rf->promulgation_date, sizeof rf->promulgation_date, "2015-09-01");
-	assert_int_equal(lt_edxml_docid_parse(&rf->document_id, "000.00.04.G14,2015/09/01,120/THH-CPĐT",
-	                                      LT_CODE_LENIENT, NULL),
-	                 LT_OK);
+	assert_int_equal(
+		lt_edxml_docid_parse(&rf->document_id, "000.00.04.G14,2015/09/01,120/THH-CPĐT", LT_CODE_LENIENT, NULL),
+		LT_OK);
 	p->steering_type = 1;
 	struct lt_edxml_trace *t = lt_edxml_add_trace(p);
 	assert_int_equal(lt_edxml_organ_id_set(&t->organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL), LT_OK);
@@ -1089,10 +1071,9 @@ static struct lt_edxml_package *full_edoc(const char *dir, int doc_type)
 	b->staff.email = "vanthu@gov.vn";
 	b->staff.mobile = "84912000001";
 	if (doc_type == LT_EDXML_UPDATE || doc_type == LT_EDXML_REVOKE)
-		assert_int_equal(lt_edxml_docid_parse(&b->document_id,
-		                                      "000.00.00.G22,2015/09/29,7800/VPCP-TTĐT",
-		                                      LT_CODE_LENIENT, NULL),
-		                 LT_OK);
+		assert_int_equal(lt_edxml_docid_parse(&b->document_id, "000.00.00.G22,2015/09/29,7800/VPCP-TTĐT",
+						      LT_CODE_LENIENT, NULL),
+				 LT_OK);
 	if (doc_type == LT_EDXML_UPDATE) {
 		b->document_info = 1;
 		b->document_receiver = 1;
@@ -1100,8 +1081,7 @@ static struct lt_edxml_package *full_edoc(const char *dir, int doc_type)
 			struct lt_edxml_receiver *rc = lt_edxml_add_receiver(p);
 			char code[20];
 			snprintf(code, sizeof code, "000.00.%02d.H14", i + 1);
-			assert_int_equal(lt_edxml_organ_id_set(&rc->organ_id, code, LT_CODE_LENIENT, NULL),
-			                 LT_OK);
+			assert_int_equal(lt_edxml_organ_id_set(&rc->organ_id, code, LT_CODE_LENIENT, NULL), LT_OK);
 			rc->receiver_type = i % 2;
 		}
 	}
@@ -1110,13 +1090,12 @@ static struct lt_edxml_package *full_edoc(const char *dir, int doc_type)
 			struct lt_edxml_replacement *rp = lt_edxml_add_replacement(p);
 			char id[64];
 			snprintf(id, sizeof id, "000.00.00.G22,2015/09/2%d,77%02d/VPCP-TTĐT", i, i);
-			assert_int_equal(lt_edxml_docid_parse(&rp->document_id, id, LT_CODE_LENIENT, NULL),
-			                 LT_OK);
+			assert_int_equal(lt_edxml_docid_parse(&rp->document_id, id, LT_CODE_LENIENT, NULL), LT_OK);
 			for (int k = 0; k <= i; k++)
 				assert_int_equal(lt_edxml_organ_id_set(lt_edxml_add_replacement_organ(p, rp),
-				                                       k ? "000.00.00.H41" : "000.00.00.H14",
-				                                       LT_CODE_LENIENT, NULL),
-				                 LT_OK);
+								       k ? "000.00.00.H41" : "000.00.00.H14",
+								       LT_CODE_LENIENT, NULL),
+						 LT_OK);
 		}
 	}
 	/* Attachments of awkward sizes: empty, one byte short of a base64 group,
@@ -1193,14 +1172,11 @@ static void test_round_trip_edoc(void **state)
 	}
 	/* Nothing but what is required. */
 	struct lt_edxml_package *p = lt_edxml_package_new(LT_EDXML_EDOC);
-	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.H14", LT_CODE_LENIENT, NULL),
-	                 LT_OK);
-	assert_int_equal(
-	    lt_edxml_organ_id_set(&lt_edxml_add_to(p)->organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL),
-	    LT_OK);
-	assert_int_equal(
-	    lt_edxml_docid_parse(&p->document_id, "000.00.00.H14,2024/02/29,1", LT_CODE_LENIENT, NULL),
-	    LT_OK);
+	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.H14", LT_CODE_LENIENT, NULL), LT_OK);
+	assert_int_equal(lt_edxml_organ_id_set(&lt_edxml_add_to(p)->organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL),
+			 LT_OK);
+	assert_int_equal(lt_edxml_docid_parse(&p->document_id, "000.00.00.H14,2024/02/29,1", LT_CODE_LENIENT, NULL),
+			 LT_OK);
 	round_trip(p, dir);
 	lt_edxml_package_free(p);
 	rm_rf(dir);
@@ -1218,8 +1194,8 @@ static void test_round_trip_status(void **state)
 	assert_int_equal(lt_edxml_organ_id_set(&rf->organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL), LT_OK);
 	rf->code = "7816/VPCP-TTĐT";
 	assert_int_equal(lt_edxml_docid_parse(&rf->document_id, "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT",
-	                                      LT_CODE_LENIENT, NULL),
-	                 LT_OK);
+					      LT_CODE_LENIENT, NULL),
+			 LT_OK);
 	snprintf(rf->promulgation_date, sizeof rf->promulgation_date, "2015-09-30");
 	p->staff.department = "Phòng hành chính";
 	p->staff.staff = "Nguyễn Thị Ngọc Trâm";
@@ -1241,10 +1217,10 @@ static void test_round_trip_samples(void **state)
 {
 	(void)state;
 	static const char *samples[] = {"edoc-vnpt-new",       "edoc-update",
-	                                "edoc-other-producer", "edoc-default-ns",
-	                                "edoc-minimal",        "edoc-revoke",
-	                                "edoc-replace",        "status-05-processing",
-	                                "status-13-revoke",    "status-16-change-refused"};
+					"edoc-other-producer", "edoc-default-ns",
+					"edoc-minimal",        "edoc-revoke",
+					"edoc-replace",        "status-05-processing",
+					"status-13-revoke",    "status-16-change-refused"};
 	for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) {
 		char dir[64], dec[128], path[4096];
 		make_tmpdir(dir);
@@ -1284,10 +1260,9 @@ static void test_writer_layout(void **state)
 	/* §2.2: default namespace on the root, edXML: prefixes inside the
 	 * envelope, AttachmentEncoded unprefixed, the prefix declared again on
 	 * ContentTransferEncoded. */
-	assert_true(
-	    strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<edXML xmlns=\"" NS "\">\n", 92) == 0);
-	pos(xml, "  <edXML:edXMLEnvelope xmlns:edXML=\"" NS
-	         "\">\n    <edXML:edXMLHeader>\n      <edXML:MessageHeader>\n");
+	assert_true(strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<edXML xmlns=\"" NS "\">\n", 92) == 0);
+	pos(xml,
+	    "  <edXML:edXMLEnvelope xmlns:edXML=\"" NS "\">\n    <edXML:edXMLHeader>\n      <edXML:MessageHeader>\n");
 	pos(xml, "<edXML:edXMLManifest version=\"1.0\">");
 	pos(xml, "\n  <AttachmentEncoded>\n    <Attachment>\n      <ContentId>");
 	pos(xml, "<edXML:ContentTransferEncoded xmlns:edXML=\"" NS "\">");
@@ -1297,29 +1272,29 @@ static void test_writer_layout(void **state)
 	pos(xml, "<edXML:PromulgationDate>2015/09/30</edXML:PromulgationDate>");
 	pos(xml, "<edXML:Timestamp>2015/09/30 08:09:10</edXML:Timestamp>");
 	pos(xml, "<edXML:Subject>V/v &lt;kết nối&gt; &amp; &quot;liên thông&quot; &apos;văn bản&apos;\nDòng "
-	         "hai</edXML:Subject>");
+		 "hai</edXML:Subject>");
 	pos(xml, "<AttachmentName>Tờ trình &amp; phụ lục.pdf</AttachmentName>");
 	assert_null(strstr(xml, "Business"));
 	/* §2.4: the order of the MessageHeader children. */
 #define L4 "\n        <edXML:"
 	static const char *order[] = {L4 "From>",
-	                              L4 "To>",
-	                              L4 "Code>",
-	                              L4 "PromulgationInfo>",
-	                              L4 "DocumentType>",
-	                              L4 "Subject>",
-	                              L4 "Content>",
-	                              L4 "SignerInfo>",
-	                              L4 "DueDate>",
-	                              L4 "ToPlaces>",
-	                              L4 "OtherInfo>",
-	                              L4 "ResponseFor>",
-	                              L4 "SteeringType>",
-	                              L4 "DocumentId>",
-	                              "</edXML:MessageHeader>",
-	                              "<edXML:TraceHeaderList>",
-	                              "<edXML:edXMLBody>",
-	                              "<AttachmentEncoded>"};
+				      L4 "To>",
+				      L4 "Code>",
+				      L4 "PromulgationInfo>",
+				      L4 "DocumentType>",
+				      L4 "Subject>",
+				      L4 "Content>",
+				      L4 "SignerInfo>",
+				      L4 "DueDate>",
+				      L4 "ToPlaces>",
+				      L4 "OtherInfo>",
+				      L4 "ResponseFor>",
+				      L4 "SteeringType>",
+				      L4 "DocumentId>",
+				      "</edXML:MessageHeader>",
+				      "<edXML:TraceHeaderList>",
+				      "<edXML:edXMLBody>",
+				      "<AttachmentEncoded>"};
 #undef L4
 	for (size_t i = 1; i < sizeof order / sizeof order[0]; i++)
 		if (pos(xml, order[i - 1]) >= pos(xml, order[i]))
@@ -1329,13 +1304,12 @@ static void test_writer_layout(void **state)
 
 	/* A status has a header and nothing else (§2.8). */
 	p = lt_edxml_package_new(LT_EDXML_STATUS);
-	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.H41", LT_CODE_LENIENT, NULL),
-	                 LT_OK);
+	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.H41", LT_CODE_LENIENT, NULL), LT_OK);
 	struct lt_edxml_response_for *rf = lt_edxml_add_response_for(p);
 	assert_int_equal(lt_edxml_organ_id_set(&rf->organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL), LT_OK);
 	assert_int_equal(lt_edxml_docid_parse(&rf->document_id, "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT",
-	                                      LT_CODE_LENIENT, NULL),
-	                 LT_OK);
+					      LT_CODE_LENIENT, NULL),
+			 LT_OK);
 	snprintf(p->status_code, sizeof p->status_code, "03");
 	xml = write_to_string(p, &rc, &err);
 	assert_int_equal(rc, LT_OK);
@@ -1405,8 +1379,7 @@ static void test_writer_refuses(void **state)
 	lt_edxml_package_free(p);
 
 	p = lt_edxml_package_new(LT_EDXML_STATUS);
-	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.H41", LT_CODE_LENIENT, NULL),
-	                 LT_OK);
+	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.H41", LT_CODE_LENIENT, NULL), LT_OK);
 	snprintf(p->status_code, sizeof p->status_code, "14");
 	expect_refusal(p, "StatusCode '14' is not one of");
 	snprintf(p->status_code, sizeof p->status_code, "01");
@@ -1422,35 +1395,27 @@ static void test_docid_and_status_names(void **state)
 	(void)state;
 	struct lt_edxml_docid d;
 	struct lt_err err = {0};
-	assert_int_equal(
-	    lt_edxml_docid_parse(&d, "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT", LT_CODE_LENIENT, &err),
-	    LT_OK);
+	assert_int_equal(lt_edxml_docid_parse(&d, "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT", LT_CODE_LENIENT, &err),
+			 LT_OK);
 	assert_string_equal(d.organ_id.text, "000.00.00.G22");
 	assert_string_equal(d.date, "2015-09-30");
 	assert_string_equal(d.code, "7816/VPCP-TTĐT");
-	assert_int_equal(lt_edxml_docid_parse(&d, "000.00.00.G22,30/09/2015,7816", LT_CODE_LENIENT, &err),
-	                 LT_OK);
+	assert_int_equal(lt_edxml_docid_parse(&d, "000.00.00.G22,30/09/2015,7816", LT_CODE_LENIENT, &err), LT_OK);
 	assert_string_equal(d.date, "2015-09-30");
-	assert_int_equal(lt_edxml_docid_parse(&d, "000.00.00.G22,2015/13/30,7816", LT_CODE_LENIENT, &err),
-	                 LT_EINVAL);
+	assert_int_equal(lt_edxml_docid_parse(&d, "000.00.00.G22,2015/13/30,7816", LT_CODE_LENIENT, &err), LT_EINVAL);
 	assert_non_null(strstr(err.msg, "DocumentId date '2015/13/30'"));
-	assert_int_equal(lt_edxml_docid_parse(&d, "00.22.W00,2015/09/30,1", LT_CODE_LENIENT, &err),
-	                 LT_EINVAL);
-	assert_int_equal(
-	    lt_edxml_docid_parse(&d, "00.22.W00,2015/09/30,1", LT_CODE_LENIENT | LT_CODE_SYSTEM, &err),
-	    LT_OK);
-	assert_int_equal(lt_edxml_docid_parse(&d, "000.00.00.G22,2015/09/30,", LT_CODE_LENIENT, &err),
-	                 LT_EINVAL);
+	assert_int_equal(lt_edxml_docid_parse(&d, "00.22.W00,2015/09/30,1", LT_CODE_LENIENT, &err), LT_EINVAL);
+	assert_int_equal(lt_edxml_docid_parse(&d, "00.22.W00,2015/09/30,1", LT_CODE_LENIENT | LT_CODE_SYSTEM, &err),
+			 LT_OK);
+	assert_int_equal(lt_edxml_docid_parse(&d, "000.00.00.G22,2015/09/30,", LT_CODE_LENIENT, &err), LT_EINVAL);
 	assert_int_equal(lt_edxml_docid_parse(&d, "", LT_CODE_LENIENT, &err), LT_EINVAL);
-	assert_int_equal(
-	    lt_edxml_docid_make(&d, "000.00.00.H14", "29/02/2024", "42", "UBND-TH", LT_CODE_LENIENT, &err),
-	    LT_OK);
+	assert_int_equal(lt_edxml_docid_make(&d, "000.00.00.H14", "29/02/2024", "42", "UBND-TH", LT_CODE_LENIENT, &err),
+			 LT_OK);
 	assert_string_equal(d.text, "000.00.00.H14,2024/02/29,42/UBND-TH");
-	assert_int_equal(
-	    lt_edxml_docid_make(&d, "000.00.00.H14", "2024-02-29", "42", NULL, LT_CODE_LENIENT, &err), LT_OK);
+	assert_int_equal(lt_edxml_docid_make(&d, "000.00.00.H14", "2024-02-29", "42", NULL, LT_CODE_LENIENT, &err),
+			 LT_OK);
 	assert_string_equal(d.text, "000.00.00.H14,2024/02/29,42");
-	assert_int_equal(lt_edxml_docid_make(&d, "000.00.00.H14", NULL, "42", NULL, LT_CODE_LENIENT, &err),
-	                 LT_EINVAL);
+	assert_int_equal(lt_edxml_docid_make(&d, "000.00.00.H14", NULL, "42", NULL, LT_CODE_LENIENT, &err), LT_EINVAL);
 
 	assert_string_equal(lt_edxml_status_name("01"), "arrived");
 	assert_string_equal(lt_edxml_status_name("06"), "finished");
@@ -1470,7 +1435,7 @@ static void test_docid_and_status_names(void **state)
 	close(fds[0]);
 	assert_int_equal(size, 3);
 	assert_string_equal(lt_edxml_hash_hex(sha, hex),
-	                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(lt_edxml_hash_file("/nonexistent/x.edxml", sha, NULL, &err), LT_ENOTFOUND);
 }
 
@@ -1521,11 +1486,10 @@ static void test_reader_api_edges(void **state)
 	free(bytes);
 
 	/* System codes are taken only when the caller says so. */
-	char *doc = minimal_with(
-	    "ok", "<edXML:ResponseFor><edXML:OrganId>00.22.W00</edXML:OrganId></edXML:ResponseFor>");
+	char *doc =
+		minimal_with("ok", "<edXML:ResponseFor><edXML:OrganId>00.22.W00</edXML:OrganId></edXML:ResponseFor>");
 	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err), LT_EINVAL);
-	assert_non_null(
-	    strstr(err.msg, "MessageHeader/ResponseFor[1]/OrganId: 00.22.W00 is not a valid code"));
+	assert_non_null(strstr(err.msg, "MessageHeader/ResponseFor[1]/OrganId: 00.22.W00 is not a valid code"));
 	struct lt_edxml_read_opts sys = {.code_flags = LT_CODE_SYSTEM};
 	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), &sys, &p, &err), LT_OK);
 	lt_edxml_package_free(p);
@@ -1533,11 +1497,11 @@ static void test_reader_api_edges(void **state)
 
 	/* Other encodings are converted; the values come out as UTF-8. */
 	const char *latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<edXML xmlns=\"" NS
-	                     "\"><edXMLEnvelope><edXMLHeader><MessageHeader>"
-	                     "<From><OrganId>000.00.00.H14</OrganId><OrganName>Caf\xe9</OrganName></From>"
-	                     "<To><OrganId>000.00.00.G22</OrganId></To>"
-	                     "<DocumentId>000.00.00.H14,2024/02/29,1</DocumentId>"
-	                     "</MessageHeader></edXMLHeader></edXMLEnvelope></edXML>";
+			     "\"><edXMLEnvelope><edXMLHeader><MessageHeader>"
+			     "<From><OrganId>000.00.00.H14</OrganId><OrganName>Caf\xe9</OrganName></From>"
+			     "<To><OrganId>000.00.00.G22</OrganId></To>"
+			     "<DocumentId>000.00.00.H14,2024/02/29,1</DocumentId>"
+			     "</MessageHeader></edXMLHeader></edXMLEnvelope></edXML>";
 	assert_int_equal(lt_edxml_read_mem(latin1, strlen(latin1), NULL, &p, &err), LT_OK);
 	assert_string_equal(p->from.organ_name, "Café");
 	lt_edxml_package_free(p);
@@ -1553,13 +1517,12 @@ static void test_encoding_errors_are_quiet(void **state)
 		const char *doc;
 		size_t len;
 	} cases[] = {
-	    {"<?xml version=\"1.0\" encoding=\"UTF-7\"?><\0:UTFL", 45},
-	    {"<?xml version=\"1.0\" encoding=\"UTF-7\"?><edXML xmlns=\"" NS "\">+AD4-\x80\0</edXML>", 0},
-	    {"<?xml version=\"1.0\" encoding=\"US-ASCII\"?><edXML xmlns=\"" NS "\"><a>T\xc3\xa9</a></edXML>",
-	     0},
-	    {"<?xml version=\"1.0\" encoding=\"NOPE-9\"?><edXML/>", 0},
-	    {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><edXML xmlns=\"" NS "\">\xff\xfe</edXML>", 0},
-	    {"<?xml version=\"1.0\" encoding=\"UTF-16\"?><edXML/>", 0},
+		{"<?xml version=\"1.0\" encoding=\"UTF-7\"?><\0:UTFL", 45},
+		{"<?xml version=\"1.0\" encoding=\"UTF-7\"?><edXML xmlns=\"" NS "\">+AD4-\x80\0</edXML>", 0},
+		{"<?xml version=\"1.0\" encoding=\"US-ASCII\"?><edXML xmlns=\"" NS "\"><a>T\xc3\xa9</a></edXML>", 0},
+		{"<?xml version=\"1.0\" encoding=\"NOPE-9\"?><edXML/>", 0},
+		{"<?xml version=\"1.0\" encoding=\"UTF-8\"?><edXML xmlns=\"" NS "\">\xff\xfe</edXML>", 0},
+		{"<?xml version=\"1.0\" encoding=\"UTF-16\"?><edXML/>", 0},
 	};
 	char dir[64], path[128];
 	make_tmpdir(dir);
@@ -1598,26 +1561,26 @@ int main(void)
 {
 	xmlMemSetup(xml_free, xml_malloc, xml_realloc, xml_strdup);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_samples),
-	    cmocka_unit_test(test_external_entity_is_not_read),
-	    cmocka_unit_test(test_billion_laughs_is_refused_quickly),
-	    cmocka_unit_test(test_oversize_input),
-	    cmocka_unit_test(test_text_depth_and_meta_caps),
-	    cmocka_unit_test(test_signature_seen_by_reader),
-	    cmocka_unit_test(test_tree_counts),
-	    cmocka_unit_test(test_markup_guard),
-	    cmocka_unit_test(test_truncated_everywhere),
-	    cmocka_unit_test(test_attachments_to_dir),
-	    cmocka_unit_test(test_large_attachment_in_bounded_memory),
-	    cmocka_unit_test(test_zipped_attachment),
-	    cmocka_unit_test(test_round_trip_edoc),
-	    cmocka_unit_test(test_round_trip_status),
-	    cmocka_unit_test(test_round_trip_samples),
-	    cmocka_unit_test(test_writer_layout),
-	    cmocka_unit_test(test_writer_refuses),
-	    cmocka_unit_test(test_docid_and_status_names),
-	    cmocka_unit_test(test_reader_api_edges),
-	    cmocka_unit_test(test_encoding_errors_are_quiet),
+		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_external_entity_is_not_read),
+		cmocka_unit_test(test_billion_laughs_is_refused_quickly),
+		cmocka_unit_test(test_oversize_input),
+		cmocka_unit_test(test_text_depth_and_meta_caps),
+		cmocka_unit_test(test_signature_seen_by_reader),
+		cmocka_unit_test(test_tree_counts),
+		cmocka_unit_test(test_markup_guard),
+		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_attachments_to_dir),
+		cmocka_unit_test(test_large_attachment_in_bounded_memory),
+		cmocka_unit_test(test_zipped_attachment),
+		cmocka_unit_test(test_round_trip_edoc),
+		cmocka_unit_test(test_round_trip_status),
+		cmocka_unit_test(test_round_trip_samples),
+		cmocka_unit_test(test_writer_layout),
+		cmocka_unit_test(test_writer_refuses),
+		cmocka_unit_test(test_docid_and_status_names),
+		cmocka_unit_test(test_reader_api_edges),
+		cmocka_unit_test(test_encoding_errors_are_quiet),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	xmlCleanupParser();

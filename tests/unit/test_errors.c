@@ -15,10 +15,10 @@
 #include "lienthong/err.h"
 
 static const char csv[] =
-    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-    "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.01.H14,Văn phòng UBND tỉnh Cao Bằng,000.00.00.H14,12/QĐ-UBND,2021-01-05,UBND tỉnh Cao Bằng,2021-01-05\n"
-    "000.00.02.H14,Sở Nội vụ tỉnh Cao Bằng,000.00.00.H14,12/QĐ-UBND,2021-01-05,UBND tỉnh Cao Bằng,2021-01-05\n";
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.01.H14,Văn phòng UBND tỉnh Cao Bằng,000.00.00.H14,12/QĐ-UBND,2021-01-05,UBND tỉnh Cao Bằng,2021-01-05\n"
+	"000.00.02.H14,Sở Nội vụ tỉnh Cao Bằng,000.00.00.H14,12/QĐ-UBND,2021-01-05,UBND tỉnh Cao Bằng,2021-01-05\n";
 
 struct fx {
 	char dir[64];
@@ -76,8 +76,8 @@ static void test_callback_failures_fill_err(void **state)
 	assert_non_null(strstr(err.msg, "out of memory"));
 	lt_err_clear(&err);
 	assert_failed(
-	    lt_registry_children(fx->r, "000.00.00.H14", LT_FILTER_ACTIVE, "2025-01-01", unit_fails, NULL, &err), &err,
-	    LT_ENOMEM);
+		lt_registry_children(fx->r, "000.00.00.H14", LT_FILTER_ACTIVE, "2025-01-01", unit_fails, NULL, &err),
+		&err, LT_ENOMEM);
 	lt_err_clear(&err);
 	struct lt_search s = {.parent = "000.00.00.H14", .status = LT_FILTER_ACTIVE, .limit = 10};
 	char next[LT_CURSOR_BUFSZ];
@@ -203,11 +203,11 @@ static void test_config_errors_agree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_callback_failures_fill_err, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_store_failures_reported, setup, teardown),
-	    cmocka_unit_test(test_err_agree),
-	    cmocka_unit_test(test_config_errors_agree),
-	    cmocka_unit_test(test_err_field),
+		cmocka_unit_test_setup_teardown(test_callback_failures_fill_err, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_failures_reported, setup, teardown),
+		cmocka_unit_test(test_err_agree),
+		cmocka_unit_test(test_config_errors_agree),
+		cmocka_unit_test(test_err_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,13 +38,13 @@ struct fx {
 };
 
 static const char units_csv[] =
-    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-    "000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.00.H99,Đơn vị giải thể,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H99,Đơn vị giải thể,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
 
 static void make_system(struct fx *fx, const char *code, struct lt_principal *p)
 {
@@ -52,7 +52,7 @@ static void make_system(struct fx *fx, const char *code, struct lt_principal *p)
 	struct lt_err err = {0};
 	assert_int_equal(lt_seal_key_in(fx->data, true, key, &err), LT_OK);
 	struct lt_principal admin = {.role = LT_ROLE_ADMIN};
-	char (*c)[LT_CODE_BUFSZ] = calloc(1, sizeof *c);
+	char(*c)[LT_CODE_BUFSZ] = calloc(1, sizeof *c);
 	snprintf(c[0], LT_CODE_BUFSZ, "%s", code);
 	struct lt_system_created made;
 	assert_int_equal(lt_system_register(lt_registry_store(fx->r), FX_CTX(&admin), code,
@@ -72,10 +72,17 @@ static int setup(void **state)
 	fx->r = fixture_registry(fx->db, units_csv);
 	/* Quảng Nam merges into Đà Nẵng; H99 is dissolved with no successor. */
 	const char h47[][LT_CODE_BUFSZ] = {"000.00.00.H47"}, h99[][LT_CODE_BUFSZ] = {"000.00.00.H99"};
-	struct lt_reorg m = {.kind = LT_REORG_MERGE, .decision = {"202/2025/QH15", "2025-06-12", "Quốc hội"},
-			     .effective = "2025-07-01", .from = h47, .n_from = 1, .into_code = "000.00.00.H17"};
-	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE, .decision = {"1/QĐ", "2025-06-12", "Thủ tướng"},
-			     .effective = "2025-07-01", .from = h99, .n_from = 1};
+	struct lt_reorg m = {.kind = LT_REORG_MERGE,
+			     .decision = {"202/2025/QH15", "2025-06-12", "Quốc hội"},
+			     .effective = "2025-07-01",
+			     .from = h47,
+			     .n_from = 1,
+			     .into_code = "000.00.00.H17"};
+	struct lt_reorg d = {.kind = LT_REORG_DISSOLVE,
+			     .decision = {"1/QĐ", "2025-06-12", "Thủ tướng"},
+			     .effective = "2025-07-01",
+			     .from = h99,
+			     .n_from = 1};
 	struct lt_reorg_result res = {0};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
@@ -111,7 +118,8 @@ static char *edoc(const char *from, const char *to, const char *number, const ch
 	while (*p) {
 		size_t n = strcspn(p, ",");
 		size_t o = strlen(tos);
-		snprintf(tos + o, sizeof tos - o, "<edXML:To><edXML:OrganId>%.*s</edXML:OrganId></edXML:To>", (int)n, p);
+		snprintf(tos + o, sizeof tos - o, "<edXML:To><edXML:OrganId>%.*s</edXML:OrganId></edXML:To>", (int)n,
+			 p);
 		p += n;
 		if (*p == ',')
 			p++;
@@ -405,7 +413,6 @@ static void test_concurrent_sends(void **state)
 	json_decref(out);
 }
 
-
 /* ---- review fixes: each test below failed before its fix ---- */
 
 /* A second connection on the test database, for what no API does: moving
@@ -580,7 +587,8 @@ static size_t trace_statuses(struct fx *fx, const char *id)
 	size_t n = json_array_size(json_object_get(out, "sender_statuses"));
 	size_t i;
 	json_t *r;
-	json_array_foreach(json_object_get(out, "recipients"), i, r) n += json_array_size(json_object_get(r, "statuses"));
+	json_array_foreach(json_object_get(out, "recipients"), i, r) n +=
+		json_array_size(json_object_get(r, "statuses"));
 	json_decref(out);
 	return n;
 }
@@ -839,8 +847,8 @@ static void *acker(void *arg)
 			bool want_done = k > 0 || strcmp(a->first, "done") == 0;
 			if (rc != LT_OK || !st || (want_done && strcmp(st, "done") != 0)) {
 				if (!a->bad++)
-					snprintf(a->why, sizeof a->why, "%s %s: rc %d state %s %s", a->ids[i], steps[k], rc,
-						 st ? st : "-", err.msg);
+					snprintf(a->why, sizeof a->why, "%s %s: rc %d state %s %s", a->ids[i], steps[k],
+						 rc, st ? st : "-", err.msg);
 			}
 			json_decref(out);
 		}
@@ -896,7 +904,8 @@ static void test_concurrent_acks_and_sends(void **state)
 		assert_string_equal(json_string_value(json_object_get(json_array_get(tr, 0), "state")), "pending");
 		assert_string_equal(json_string_value(json_object_get(json_array_get(tr, n - 1), "state")), "done");
 		for (size_t k = 0; k < n; k++)
-			dones += strcmp(json_string_value(json_object_get(json_array_get(tr, k), "state")), "done") == 0;
+			dones +=
+				strcmp(json_string_value(json_object_get(json_array_get(tr, k), "state")), "done") == 0;
 		assert_int_equal(dones, 1);
 		json_decref(out);
 	}
@@ -987,8 +996,8 @@ static void test_startup_sweep(void **state)
 	/* Retention marked this body removed and crashed before the unlink. */
 	assert_int_equal(lt_store_xbody_removed(lt_registry_store(fx->r), expired, &err), LT_OK);
 	char path[6][512];
-	snprintf(path[0], sizeof path[0], "%s/tmp/upload-Ab12Cd", fx->data);   /* a spool file */
-	snprintf(path[1], sizeof path[1], "%s/tmp/notes.txt", fx->data);       /* not the hub's */
+	snprintf(path[0], sizeof path[0], "%s/tmp/upload-Ab12Cd", fx->data); /* a spool file */
+	snprintf(path[1], sizeof path[1], "%s/tmp/notes.txt", fx->data);     /* not the hub's */
 	snprintf(path[2], sizeof path[2], "%s/packages/ab", fx->data);
 	mkdir(path[2], 0750);
 	snprintf(path[2], sizeof path[2], "%s/packages/ab/ab0000000000000000000000000000ff.xml", fx->data);
@@ -1389,27 +1398,27 @@ static void test_migration_splits_deliveries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_route_replay_refuse, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_inbox_ack_status_trace, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_concurrent_sends, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_long_vietnamese_text_is_cut_whole, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_done_is_final, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_status_only_from_the_parties, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_retention_counts_from_the_last_ack, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_batch_with_one_failing_job, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_acks_share_a_commit_with_sends, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_concurrent_acks_and_sends, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_abort_after_rename_leaves_the_name, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_startup_sweep, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_revocation_listed_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_shared_code_each_its_own, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_status_relayed_per_system, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unknown_recipient_refused_alone, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_no_system_then_bound, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_no_system_expires, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_merged_package_expires, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_manager_reads_traces_not_bodies, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_migration_splits_deliveries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_route_replay_refuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbox_ack_status_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_vietnamese_text_is_cut_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_done_is_final, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_only_from_the_parties, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_counts_from_the_last_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_with_one_failing_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acks_share_a_commit_with_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_acks_and_sends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_after_rename_leaves_the_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_startup_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revocation_listed_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_code_each_its_own, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_relayed_per_system, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_recipient_refused_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_system_then_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_system_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merged_package_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manager_reads_traces_not_bodies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_splits_deliveries, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

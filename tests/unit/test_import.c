@@ -172,9 +172,9 @@ static void test_nul_byte_is_refused_with_line_and_column(void **state)
 		long line;
 		const char *code, *what;
 	} want[] = {
-	    {3, "000.00.00.H17", "column 2 (name) holds a NUL byte"},
-	    {4, "000.00.00.H26", "column 4 (note) holds a NUL byte"}, /* an ignored column too */
-	    {5, "000.00.00.H47", "column 2 (name) holds a NUL byte"}, /* a row that looks empty but for it */
+		{3, "000.00.00.H17", "column 2 (name) holds a NUL byte"},
+		{4, "000.00.00.H26", "column 4 (note) holds a NUL byte"}, /* an ignored column too */
+		{5, "000.00.00.H47", "column 2 (name) holds a NUL byte"}, /* a row that looks empty but for it */
 	};
 	assert_int_equal(json_array_size(rep.errors), 3);
 	for (size_t i = 0; i < 3; i++) {
@@ -232,10 +232,10 @@ static void test_row_with_bytes_not_utf8_is_reported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_long_fields_are_refused_not_cut, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_child_of_a_refused_row, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_nul_byte_is_refused_with_line_and_column, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_row_with_bytes_not_utf8_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_fields_are_refused_not_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_of_a_refused_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nul_byte_is_refused_with_line_and_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_row_with_bytes_not_utf8_is_reported, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

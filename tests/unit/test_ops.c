@@ -243,10 +243,10 @@ static void test_journal_damaged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_snapshot_records_bodies_gone, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_journal_claims_only_what_commits, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_journal_behind_refuses_but_takes_copies, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_journal_damaged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_records_bodies_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_claims_only_what_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_behind_refuses_but_takes_copies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_journal_damaged, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,10 +12,10 @@
 #include "lienthong/access.h"
 
 static const char level1_csv[] =
-    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-    "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.01.H47,Sở Nội vụ tỉnh Quảng Nam,000.00.00.H47,12/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n";
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.01.H47,Sở Nội vụ tỉnh Quảng Nam,000.00.00.H47,12/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n";
 
 struct fx {
 	char dir[64];
@@ -90,10 +90,10 @@ static void test_added_with_decision(void **state)
 	struct lt_import_report rep;
 	struct lt_err err;
 	assert_int_equal(
-	    add(fx, &fx->manager, 2,
-		json_pack("[o,o]", record("000.00.02.H47", "Sở Tư pháp"), record("000.00.03.H47", "Sở Y tế")), &rep,
-		&err),
-	    LT_OK);
+		add(fx, &fx->manager, 2,
+		    json_pack("[o,o]", record("000.00.02.H47", "Sở Tư pháp"), record("000.00.03.H47", "Sở Y tế")), &rep,
+		    &err),
+		LT_OK);
 	assert_int_equal(rep.imported, 2);
 	lt_import_report_free(&rep);
 	struct lt_unit u;
@@ -129,8 +129,8 @@ static void test_scope_judged_per_record(void **state)
 	json_t *outside = record("000.00.05.H14", "Sở ngoài phạm vi");
 	json_object_set_new(outside, "MaDinhDanhCha", json_string("000.00.00.H14"));
 	assert_int_equal(
-	    add(fx, &fx->manager, 2, json_pack("[o,o]", record("000.00.02.H47", "A"), outside), &rep, &err),
-	    LT_EFORBIDDEN);
+		add(fx, &fx->manager, 2, json_pack("[o,o]", record("000.00.02.H47", "A"), outside), &rep, &err),
+		LT_EFORBIDDEN);
 	json_int_t k;
 	assert_non_null(strstr(reason_of(&rep, 0, &k), "outside this manager's subtree"));
 	assert_int_equal(k, 2);
@@ -168,12 +168,12 @@ static void test_bad_records_named(void **state)
 		int level;
 		const char *says;
 	} bad[] = {
-	    {json_string("x"), 2, "not an object"},
-	    {json_pack("{s:s,s:s}", "MaDinhDanhCap2", "000.00.02.H47", "Colour", "red"), 2, "unknown field Colour"},
-	    {json_pack("{s:s,s:i}", "MaDinhDanhCap2", "000.00.02.H47", "TenDonVi", 5), 2, "must be a string"},
-	    {json_pack("{s:s,s:s}", "MaDinhDanhCap2", "000.01.02.H47", "TenDonVi", "x"), 2, "not a level-2 code"},
-	    {json_pack("{s:s}", "TenDonVi", "x"), 2, "(missing)"},
-	    {json_pack("{s:s,s:s}", "MaDinhDanhCap1", "000.00.00.H99", "MaDinhDanhCha", ""), 1, "unknown field"},
+		{json_string("x"), 2, "not an object"},
+		{json_pack("{s:s,s:s}", "MaDinhDanhCap2", "000.00.02.H47", "Colour", "red"), 2, "unknown field Colour"},
+		{json_pack("{s:s,s:i}", "MaDinhDanhCap2", "000.00.02.H47", "TenDonVi", 5), 2, "must be a string"},
+		{json_pack("{s:s,s:s}", "MaDinhDanhCap2", "000.01.02.H47", "TenDonVi", "x"), 2, "not a level-2 code"},
+		{json_pack("{s:s}", "TenDonVi", "x"), 2, "(missing)"},
+		{json_pack("{s:s,s:s}", "MaDinhDanhCap1", "000.00.00.H99", "MaDinhDanhCha", ""), 1, "unknown field"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(add(fx, &fx->admin, bad[i].level, json_pack("[o]", bad[i].rec), &rep, &err),
@@ -241,12 +241,12 @@ static void test_text_kept_as_sent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_added_with_decision, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_callers_refused_before_records, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_scope_judged_per_record, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_records_named, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_import_refusal_by_record, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_text_kept_as_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_added_with_decision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callers_refused_before_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scope_judged_per_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_records_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_refusal_by_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_kept_as_sent, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,14 +26,18 @@ struct fx {
 static const char level1_csv[] =
 	"code,name,parent,address,email,phone,fax,website,decision_number,decision_date,decision_issuer,valid_from\n"
 	"000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,,,,,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-	"000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,,,,,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng,,,,,,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính "
+	"phủ,2020-07-22\n"
 	"000.00.00.H47,Ủy ban nhân dân tỉnh Quảng Nam,,,,,,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-	"000.00.01.H47,Sở Nội vụ tỉnh Quảng Nam,000.00.00.H47,\"2 Trần Phú, Tam Kỳ\",sonv@quangnam.gov.vn,0235 3810 001,,,"
+	"000.00.01.H47,Sở Nội vụ tỉnh Quảng Nam,000.00.00.H47,\"2 Trần Phú, Tam Kỳ\",sonv@quangnam.gov.vn,0235 3810 "
+	"001,,,"
 	"12/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n"
 	"000.00.02.H47,UBND huyện Đại Lộc,000.00.00.H47,,,,,,13/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n"
 	"000.01.02.H47,UBND xã Đại Hiệp,000.00.02.H47,,,,,,14/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n"
-	"001.01.02.H47,Trường tiểu học Đại Hiệp,000.01.02.H47,,,,,,15/QĐ-UBND,2021-01-05,UBND tỉnh Quảng Nam,2021-01-05\n"
-	"000.00.01.H17,Sở Nội vụ thành phố Đà Nẵng,000.00.00.H17,,,,,,16/QĐ-UBND,2021-01-05,UBND TP Đà Nẵng,2021-01-05\n";
+	"001.01.02.H47,Trường tiểu học Đại Hiệp,000.01.02.H47,,,,,,15/QĐ-UBND,2021-01-05,UBND tỉnh Quảng "
+	"Nam,2021-01-05\n"
+	"000.00.01.H17,Sở Nội vụ thành phố Đà Nẵng,000.00.00.H17,,,,,,16/QĐ-UBND,2021-01-05,UBND TP Đà "
+	"Nẵng,2021-01-05\n";
 
 static const struct lt_decision merger = {"202/2025/QH15", "2025-06-12", "Quốc hội"};
 
@@ -91,8 +95,8 @@ static int teardown(void **state)
 
 static struct lt_reorg merge_req(const char (*from)[LT_CODE_BUFSZ], size_t n, const char *into)
 {
-	struct lt_reorg q = {.kind = LT_REORG_MERGE, .decision = merger, .effective = "2025-07-01",
-			     .from = from, .n_from = n};
+	struct lt_reorg q = {
+		.kind = LT_REORG_MERGE, .decision = merger, .effective = "2025-07-01", .from = from, .n_from = n};
 	snprintf(q.into_code, sizeof q.into_code, "%s", into);
 	return q;
 }
@@ -160,7 +164,7 @@ static void test_merger_quang_nam_into_da_nang(void **state)
 	/* Dissolve it, then the number 04 stays used. */
 	const char gone[][LT_CODE_BUFSZ] = {"000.00.04.H17"};
 	struct lt_reorg d = {
-	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-08-01", .from = gone, .n_from = 1};
+		.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-08-01", .from = gone, .n_from = 1};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &is, &u, &err), LT_OK);
@@ -181,8 +185,8 @@ static int on_hist(void *ctx, const struct lt_event *ev)
 	json_t *d = json_loads(ev->data, 0, NULL);
 	strcat(h->kinds, ev->kind);
 	strcat(h->kinds, " ");
-	const char *num = json_string_value(json_object_get(json_object_get(json_object_get(d, "unit"), "decision"),
-							    "number"));
+	const char *num =
+		json_string_value(json_object_get(json_object_get(json_object_get(d, "unit"), "decision"), "number"));
 	strcat(h->decisions, num ? num : "-");
 	strcat(h->decisions, " ");
 	json_decref(d);
@@ -269,7 +273,7 @@ static void test_split_move_dissolve_rename_history(void **state)
 
 	/* Dissolve is refused while children are active. */
 	struct lt_reorg d = {
-	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2024-07-01", .from = h14d, .n_from = 1};
+		.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2024-07-01", .from = h14d, .n_from = 1};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_ERULE);
 	assert_non_null(strstr(err.msg, "active child"));
 
@@ -288,10 +292,11 @@ static void test_history_in_order(void **state)
 	struct lt_unit u;
 	struct lt_decision d1 = {"1/QĐ", "2022-01-01", "UBND"}, d2 = {"2/QĐ", "2022-02-01", "UBND"};
 	assert_int_equal(
-	    lt_registry_rename(fx->r, FX_ADMIN, "000.00.01.H17", "Sở Nội vụ", &d1, "2022-01-02", 0, &u, &err), LT_OK);
-	assert_int_equal(
-	    lt_registry_rename(fx->r, FX_ADMIN, "000.00.01.H17", "Sở Nội vụ Đà Nẵng", &d2, "2022-02-02", 0, &u, &err),
-	    LT_OK);
+		lt_registry_rename(fx->r, FX_ADMIN, "000.00.01.H17", "Sở Nội vụ", &d1, "2022-01-02", 0, &u, &err),
+		LT_OK);
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, "000.00.01.H17", "Sở Nội vụ Đà Nẵng", &d2, "2022-02-02", 0,
+					    &u, &err),
+			 LT_OK);
 	struct lt_contact c = {.email = "sonv@danang.gov.vn"};
 	assert_int_equal(lt_registry_update(fx->r, FX_ADMIN, "000.00.01.H17", &c, u.version, &u, &err), LT_OK);
 	assert_int_equal(lt_registry_update(fx->r, FX_ADMIN, "000.00.01.H17", &c, 1, &u, &err), LT_EPRECOND);
@@ -327,9 +332,9 @@ static void test_version_checked_in_transaction(void **state)
 	assert_int_equal(u.version, read.version + 1);
 
 	lt_err_clear(&err);
-	assert_int_equal(
-	    lt_registry_rename(fx->r, FX_ADMIN, code, "Sở Nội vụ (tên mới)", &d, "2026-01-10", read.version, &u, &err),
-	    LT_EPRECOND);
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, code, "Sở Nội vụ (tên mới)", &d, "2026-01-10",
+					    read.version, &u, &err),
+			 LT_EPRECOND);
 	assert_int_equal(err.status, LT_EPRECOND);
 	assert_non_null(strstr(err.msg, "changed since you read it"));
 	lt_err_clear(&err);
@@ -361,7 +366,7 @@ static void test_reorg_shape_rules(void **state)
 	const char(*one)[LT_CODE_BUFSZ] = (const char(*)[LT_CODE_BUFSZ]) "000.00.01.H47";
 	struct lt_new_unit named = {"000.00.00.H17", "Sở Nội vụ mang tên mới", 0};
 	struct lt_reorg move = {
-	    .kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &named, .n_into = 1};
+		.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &named, .n_into = 1};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &move, &res, &err), LT_EINVAL);
 	assert_int_equal(err.status, LT_EINVAL);
 	assert_non_null(strstr(err.msg, "a move keeps the unit's name"));
@@ -369,10 +374,21 @@ static void test_reorg_shape_rules(void **state)
 	struct lt_child_place kid = {"000.01.02.H47", 0};
 	struct lt_new_unit unnamed = {"000.00.00.H17", "", 0};
 	struct lt_reorg bad[] = {
-		{.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into = &unnamed, .n_into = 1,
-		 .children = &kid, .n_children = 1},
+		{.kind = LT_REORG_MOVE,
+		 .decision = merger,
+		 .from = one,
+		 .n_from = 1,
+		 .into = &unnamed,
+		 .n_into = 1,
+		 .children = &kid,
+		 .n_children = 1},
 		{.kind = LT_REORG_MOVE, .decision = merger, .from = one, .n_from = 1, .into_code = "000.00.00.H17"},
-		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = 1, .into = &unnamed, .n_into = 1},
+		{.kind = LT_REORG_DISSOLVE,
+		 .decision = merger,
+		 .from = one,
+		 .n_from = 1,
+		 .into = &unnamed,
+		 .n_into = 1},
 		{.kind = LT_REORG_MERGE, .decision = merger, .from = one, .n_from = 1},
 		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = 0},
 		{.kind = LT_REORG_DISSOLVE, .decision = merger, .from = one, .n_from = LT_REORG_MAX_UNITS + 1},
@@ -407,13 +423,13 @@ static void test_refusals_change_nothing(void **state)
 	/* Close a leaf first, so closed codes can be tried below. */
 	const char leaf[][LT_CODE_BUFSZ] = {"000.00.01.H17"};
 	struct lt_reorg close = {
-	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = leaf, .n_from = 1};
+		.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = leaf, .n_from = 1};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &close, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	/* Fill every level-3 number under the Sở Nội vụ of Quảng Nam. */
 	for (unsigned n = 1; n <= 99; n++) {
 		struct lt_issue fill = {
-		    .parent = "000.00.01.H47", .name = "Phòng", .decision = merger, .effective = "2025-01-01"};
+			.parent = "000.00.01.H47", .name = "Phòng", .decision = merger, .effective = "2025-01-01"};
 		assert_int_equal(lt_registry_issue(fx->r, FX_ADMIN, &fill, &u, &err), LT_OK);
 	}
 	char *before = snapshot(fx->r);
@@ -482,15 +498,14 @@ static void test_refusals_change_nothing(void **state)
 	lt_reorg_result_free(&res);
 
 	/* A bad import writes no row at all, and names every bad row. */
-	static const char bad_csv[] =
-		"code,name,parent,email,decision_date\n"
-		"000.00.09.H14,Sở tốt,,a@b.vn,2024-01-01\n"
-		"000.00.9.H14,Mã sai,,,\n"
-		"000.00.05.H99,Cha lạ,,,\n"
-		"000.00.08.H14,Email sai,,khong-phai-email,\n"
-		"000.00.07.H14,Ngày sai,,,2024-02-30\n"
-		"000.00.09.H14,Trùng,,,\n"
-		"000.00.01.H17,Đã có,,,\n";
+	static const char bad_csv[] = "code,name,parent,email,decision_date\n"
+				      "000.00.09.H14,Sở tốt,,a@b.vn,2024-01-01\n"
+				      "000.00.9.H14,Mã sai,,,\n"
+				      "000.00.05.H99,Cha lạ,,,\n"
+				      "000.00.08.H14,Email sai,,khong-phai-email,\n"
+				      "000.00.07.H14,Ngày sai,,,2024-02-30\n"
+				      "000.00.09.H14,Trùng,,,\n"
+				      "000.00.01.H17,Đã có,,,\n";
 	struct lt_import_report rep;
 	assert_int_equal(import_text(fx->r, bad_csv, &rep, &err), LT_EINVAL);
 	assert_int_equal(rep.imported, 0);
@@ -566,8 +581,13 @@ static void test_reorg_respects_later_changes(void **state)
 	snprintf(from_sx[0], LT_CODE_BUFSZ, "%s", s.code);
 	snprintf(from_sx[1], LT_CODE_BUFSZ, "%s", x.code);
 	struct lt_new_unit to_h17 = {"000.00.00.H17", "", 0};
-	struct lt_reorg mv = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2026-01-01",
-			      .from = (const char(*)[LT_CODE_BUFSZ])from_p, .n_from = 1, .into = &to_h17, .n_into = 1};
+	struct lt_reorg mv = {.kind = LT_REORG_MOVE,
+			      .decision = merger,
+			      .effective = "2026-01-01",
+			      .from = (const char(*)[LT_CODE_BUFSZ])from_p,
+			      .n_from = 1,
+			      .into = &to_h17,
+			      .n_into = 1};
 	expect_dated_refusal(fx, mv, c.code, "rename, 2030-01-01");
 	/* The same descendant, moved by a merge and by a split. */
 	struct lt_reorg mg = merge_req((const char(*)[LT_CODE_BUFSZ])from_p, 1, "000.00.01.H17");
@@ -576,20 +596,36 @@ static void test_reorg_respects_later_changes(void **state)
 	struct lt_new_unit halves[2] = {{"000.00.00.H14", "Ban P1", 0}, {"000.00.00.H14", "Ban P2", 0}};
 	struct lt_child_place place = {"", 1};
 	snprintf(place.child, sizeof place.child, "%s", c.code);
-	struct lt_reorg sp = {.kind = LT_REORG_SPLIT, .decision = merger, .effective = "2026-01-01",
-			      .from = (const char(*)[LT_CODE_BUFSZ])from_p, .n_from = 1, .into = halves, .n_into = 2,
-			      .children = &place, .n_children = 1};
+	struct lt_reorg sp = {.kind = LT_REORG_SPLIT,
+			      .decision = merger,
+			      .effective = "2026-01-01",
+			      .from = (const char(*)[LT_CODE_BUFSZ])from_p,
+			      .n_from = 1,
+			      .into = halves,
+			      .n_into = 2,
+			      .children = &place,
+			      .n_children = 1};
 	expect_dated_refusal(fx, sp, c.code, "rename, 2030-01-01");
 
 	/* New units under Q, which was issued only on 2026-06-01. */
 	struct lt_new_unit under_q[2] = {{"", "Ban S1", 0}, {"", "Ban S2", 0}};
 	snprintf(under_q[0].parent, LT_CODE_BUFSZ, "%s", q.code);
 	snprintf(under_q[1].parent, LT_CODE_BUFSZ, "%s", q.code);
-	struct lt_reorg sq = {.kind = LT_REORG_SPLIT, .decision = merger, .effective = "2025-06-01",
-			      .from = (const char(*)[LT_CODE_BUFSZ])from_s, .n_from = 1, .into = under_q, .n_into = 2};
+	struct lt_reorg sq = {.kind = LT_REORG_SPLIT,
+			      .decision = merger,
+			      .effective = "2025-06-01",
+			      .from = (const char(*)[LT_CODE_BUFSZ])from_s,
+			      .n_from = 1,
+			      .into = under_q,
+			      .n_into = 2};
 	expect_dated_refusal(fx, sq, q.code, "issue, 2026-06-01");
-	struct lt_reorg mq = {.kind = LT_REORG_MERGE, .decision = merger, .effective = "2025-06-01",
-			      .from = (const char(*)[LT_CODE_BUFSZ])from_sx, .n_from = 2, .into = under_q, .n_into = 1};
+	struct lt_reorg mq = {.kind = LT_REORG_MERGE,
+			      .decision = merger,
+			      .effective = "2025-06-01",
+			      .from = (const char(*)[LT_CODE_BUFSZ])from_sx,
+			      .n_from = 2,
+			      .into = under_q,
+			      .n_into = 1};
 	expect_dated_refusal(fx, mq, q.code, "issue, 2026-06-01");
 	/* Q as the merge target and as the new parent of a move. */
 	struct lt_reorg mt = merge_req((const char(*)[LT_CODE_BUFSZ])from_s, 1, q.code);
@@ -597,8 +633,13 @@ static void test_reorg_respects_later_changes(void **state)
 	expect_dated_refusal(fx, mt, q.code, "issue, 2026-06-01");
 	struct lt_new_unit to_q = {"", "", 0};
 	snprintf(to_q.parent, LT_CODE_BUFSZ, "%s", q.code);
-	struct lt_reorg mvq = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2025-06-01",
-			       .from = (const char(*)[LT_CODE_BUFSZ])from_s, .n_from = 1, .into = &to_q, .n_into = 1};
+	struct lt_reorg mvq = {.kind = LT_REORG_MOVE,
+			       .decision = merger,
+			       .effective = "2025-06-01",
+			       .from = (const char(*)[LT_CODE_BUFSZ])from_s,
+			       .n_from = 1,
+			       .into = &to_q,
+			       .n_into = 1};
 	expect_dated_refusal(fx, mvq, q.code, "issue, 2026-06-01");
 
 	char *after = snapshot(fx->r);
@@ -684,8 +725,13 @@ static void test_move_takes_chosen_number(void **state)
 	struct lt_reorg_result res;
 	const char dist[][LT_CODE_BUFSZ] = {"000.00.02.H47"};
 	struct lt_new_unit to = {"000.00.00.H17", "", 1};
-	struct lt_reorg m = {.kind = LT_REORG_MOVE, .decision = merger, .effective = "2025-07-01",
-			     .from = dist, .n_from = 1, .into = &to, .n_into = 1};
+	struct lt_reorg m = {.kind = LT_REORG_MOVE,
+			     .decision = merger,
+			     .effective = "2025-07-01",
+			     .from = dist,
+			     .n_from = 1,
+			     .into = &to,
+			     .n_into = 1};
 	char *before = snapshot(fx->r);
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &m, &res, &err),
 			 LT_ECONFLICT); /* 000.00.01.H17 is active */
@@ -701,7 +747,7 @@ static void test_move_takes_chosen_number(void **state)
 	/* A closed code's number stays used. */
 	const char leaf[][LT_CODE_BUFSZ] = {"000.00.01.H17"};
 	struct lt_reorg d = {
-	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = leaf, .n_from = 1};
+		.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = leaf, .n_from = 1};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	to.number = 1;
@@ -728,7 +774,7 @@ static void test_closed_code_reuse_refused_on_import(void **state)
 	struct lt_reorg_result res;
 	const char from[][LT_CODE_BUFSZ] = {"000.00.01.H17"};
 	struct lt_reorg d = {
-	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = from, .n_from = 1};
+		.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-01-01", .from = from, .n_from = 1};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 	static const char csv[] = "code,name\n000.00.01.H17,Lại là Sở Nội vụ\n";
@@ -886,8 +932,8 @@ static void build_crowd(struct fx *fx)
 			len += (size_t)snprintf(csv + len, cap - len, "000.00.%02d.%s,%s %d\n", d, prov[p],
 						d % 2 ? "Sở Nội vụ số" : "Ủy ban nhân dân huyện", d);
 			for (int c = 1; c <= 12; c++)
-				len += (size_t)snprintf(csv + len, cap - len, "000.%02d.%02d.%s,%s %d %d\n", c, d, prov[p],
-							c % 3 ? "Ủy ban nhân dân phường" : "Trường học", c, d);
+				len += (size_t)snprintf(csv + len, cap - len, "000.%02d.%02d.%s,%s %d %d\n", c, d,
+							prov[p], c % 3 ? "Ủy ban nhân dân phường" : "Trường học", c, d);
 		}
 	for (int k = 1; k <= 40; k++)
 		len += (size_t)snprintf(csv + len, cap - len, "%03d.01.10.H14,Ủy ban nhân dân tổ dân phố %d\n", k, k);
@@ -924,7 +970,7 @@ static void build_crowd(struct fx *fx)
 	lt_reorg_result_free(&res);
 	const char gone[][LT_CODE_BUFSZ] = {"007.01.10.H14", "050.01.10.H14", "000.05.12.H17"};
 	struct lt_reorg d = {
-	    .kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-07-03", .from = gone, .n_from = 3};
+		.kind = LT_REORG_DISSOLVE, .decision = merger, .effective = "2025-07-03", .from = gone, .n_from = 3};
 	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &d, &res, &err), LT_OK);
 	lt_reorg_result_free(&res);
 }
@@ -979,7 +1025,8 @@ static void test_search_pages_every_match_once(void **state)
 					    (filters[f].parent && strcmp(r->parent, filters[f].parent) != 0) ||
 					    (filters[f].under && !is_under(&by_codes, r, filters[f].under)) ||
 					    (filters[f].level && r->level != filters[f].level) ||
-					    (statuses[s] != LT_FILTER_ALL && r->closed != (statuses[s] == LT_FILTER_CLOSED)))
+					    (statuses[s] != LT_FILTER_ALL &&
+					     r->closed != (statuses[s] == LT_FILTER_CLOSED)))
 						continue;
 					if (want.n == want.cap) {
 						want.cap = want.cap ? want.cap * 2 : 64;
@@ -1013,8 +1060,8 @@ static void test_search_pages_every_match_once(void **state)
 							assert_true(got.n - before <= (size_t)limits[l]);
 					} while (cursor[0] && ++pages < 2000);
 					if (got.n != want.n)
-						fail_msg("'%s' filter %zu status %zu limit %d: %zu rows, want %zu", texts[t],
-							 f, s, limits[l], got.n, want.n);
+						fail_msg("'%s' filter %zu status %zu limit %d: %zu rows, want %zu",
+							 texts[t], f, s, limits[l], got.n, want.n);
 					/* The same units, each once, in whatever order the
 					 * store pages them (its cursors are its own). */
 					if (got.n)
@@ -1023,8 +1070,10 @@ static void test_search_pages_every_match_once(void **state)
 						qsort(want.v, want.n, sizeof *want.v, by_code);
 					for (size_t i = 0; i < got.n; i++)
 						if (strcmp(got.v[i].code, want.v[i].code) != 0)
-							fail_msg("'%s' filter %zu status %zu limit %d: row %zu is %s, want %s",
-								 texts[t], f, s, limits[l], i, got.v[i].code, want.v[i].code);
+							fail_msg("'%s' filter %zu status %zu limit %d: row %zu is %s, "
+								 "want %s",
+								 texts[t], f, s, limits[l], i, got.v[i].code,
+								 want.v[i].code);
 					free(got.v);
 					checked++;
 				}

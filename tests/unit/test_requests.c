@@ -30,13 +30,13 @@
 #define EC "000.01.02.H14"
 
 static const char units_csv[] =
-    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-    "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.01.H14,Ủy ban nhân dân huyện Hà Quảng,000.00.00.H14,1/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n"
-    "000.01.01.H14,Ủy ban nhân dân xã Trường Hà,000.00.01.H14,2/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n"
-    "000.02.01.H14,Ủy ban nhân dân xã Sóc Hà,000.00.01.H14,2/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n"
-    "000.00.02.H14,Ủy ban nhân dân huyện Bảo Lạc,000.00.00.H14,1/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n"
-    "000.01.02.H14,Ủy ban nhân dân xã Bảo Toàn,000.00.02.H14,2/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n";
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.01.H14,Ủy ban nhân dân huyện Hà Quảng,000.00.00.H14,1/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n"
+	"000.01.01.H14,Ủy ban nhân dân xã Trường Hà,000.00.01.H14,2/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n"
+	"000.02.01.H14,Ủy ban nhân dân xã Sóc Hà,000.00.01.H14,2/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n"
+	"000.00.02.H14,Ủy ban nhân dân huyện Bảo Lạc,000.00.00.H14,1/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n"
+	"000.01.02.H14,Ủy ban nhân dân xã Bảo Toàn,000.00.02.H14,2/QĐ-UBND,2021-01-05,UBND tỉnh,2021-01-05\n";
 
 struct fx {
 	char dir[64];
@@ -124,16 +124,17 @@ static void test_merge_story(void **state)
 	struct lt_err err = {0};
 	char buf[16];
 	int64_t id = file_request(
-	    fx, &fx->requester, "merge", D,
-	    "{\"from\":[\"" C1 "\",\"" C2 "\"],\"into\":{\"parent\":\"" D "\",\"name\":\"Xã Hà\"}}", NULL, LT_OK);
+		fx, &fx->requester, "merge", D,
+		"{\"from\":[\"" C1 "\",\"" C2 "\"],\"into\":{\"parent\":\"" D "\",\"name\":\"Xã Hà\"}}", NULL, LT_OK);
 	assert_string_equal(state_of(fx, id, buf), "submitted");
 	struct lt_unit u;
 	assert_int_equal(lt_registry_get(fx->r, C1, NULL, &u, &err), LT_OK);
 	assert_int_equal(u.status, LT_UNIT_ACTIVE); /* filing changed nothing */
 
 	json_t *o = NULL;
-	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_RETURN, "ghi rõ tên xã mới", &o, &err),
-			 LT_OK);
+	assert_int_equal(
+		lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_RETURN, "ghi rõ tên xã mới", &o, &err),
+		LT_OK);
 	json_decref(o);
 	assert_string_equal(state_of(fx, id, buf), "returned");
 	/* A returned request is with the requester: the manager cannot approve it. */
@@ -141,12 +142,13 @@ static void test_merge_story(void **state)
 	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, NULL, &err), LT_ECONFLICT);
 
 	json_t *np = json_loads(
-	    "{\"from\":[\"" C1 "\",\"" C2 "\"],\"into\":{\"parent\":\"" D "\",\"name\":\"Xã Hà Quảng\"}}", 0, NULL);
+		"{\"from\":[\"" C1 "\",\"" C2 "\"],\"into\":{\"parent\":\"" D "\",\"name\":\"Xã Hà Quảng\"}}", 0, NULL);
 	struct lt_request_change c = {np, "đã sửa tên", NULL};
 	assert_int_equal(lt_request_amend(fx->q, FX_CTX(&fx->requester), id, &c, NULL, &err), LT_OK);
 	json_decref(np);
 	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->requester), id, LT_REQUEST_SUBMIT, NULL, NULL, &err), LT_OK);
-	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_COMMENT, "đang xem", NULL, &err), LT_OK);
+	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_COMMENT, "đang xem", NULL, &err),
+			 LT_OK);
 	assert_string_equal(state_of(fx, id, buf), "in_review");
 	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, &o, &err), LT_OK);
 	json_t *created = json_object_get(json_object_get(o, "result"), "created");
@@ -176,7 +178,8 @@ static void test_merge_story(void **state)
 	assert_int_equal(last, 6);
 	json_decref(o);
 	/* A closed request takes no more acts. */
-	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_REJECT, "muộn", NULL, &err), LT_ECONFLICT);
+	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_REJECT, "muộn", NULL, &err),
+			 LT_ECONFLICT);
 }
 
 static void test_refusals(void **state)
@@ -204,7 +207,8 @@ static void test_refusals(void **state)
 	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Trường Hà Mới\"}", NULL, LT_OK);
 	struct lt_request_decision d = decision();
 	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->requester), id, &d, NULL, &err), LT_EFORBIDDEN);
-	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->requester), id, LT_REQUEST_RETURN, "x", NULL, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->requester), id, LT_REQUEST_RETURN, "x", NULL, &err),
+			 LT_EFORBIDDEN);
 	assert_int_equal(lt_request_list(fx->q, &fx->reader, "", "", 0, 100, &items, &err), LT_EFORBIDDEN);
 	/* A manager does not decide what it filed itself. */
 	int64_t own = file_request(fx, &fx->manager, "rename", C2, "{\"name\":\"Xã Sóc Hà Mới\"}", NULL, LT_OK);
@@ -230,7 +234,8 @@ static void test_registry_moved_on(void **state)
 	char buf[16];
 	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Trường Hà Mới\"}", NULL, LT_OK);
 	struct lt_request_decision d = decision();
-	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, C1, "Xã Trường Hà Khác", &d.decision, NULL, 0, NULL, &err), LT_OK);
+	assert_int_equal(lt_registry_rename(fx->r, FX_ADMIN, C1, "Xã Trường Hà Khác", &d.decision, NULL, 0, NULL, &err),
+			 LT_OK);
 	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, NULL, &err), LT_ECONFLICT);
 	assert_non_null(strstr(err.msg, "renamed"));
 	assert_string_equal(state_of(fx, id, buf), "submitted");
@@ -245,7 +250,7 @@ static void test_contact_update_applied_at_once(void **state)
 	struct lt_err err = {0};
 	char buf[16];
 	int64_t id =
-	    file_request(fx, &fx->requester, "update", C1, "{\"email\":\"vanthu@truongha.gov.vn\"}", NULL, LT_OK);
+		file_request(fx, &fx->requester, "update", C1, "{\"email\":\"vanthu@truongha.gov.vn\"}", NULL, LT_OK);
 	assert_string_equal(state_of(fx, id, buf), "applied");
 	struct lt_unit u;
 	assert_int_equal(lt_registry_get(fx->r, C1, NULL, &u, &err), LT_OK);
@@ -294,8 +299,9 @@ static void test_files(void **state)
 	struct lt_err err = {0};
 	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Mới\"}", NULL, LT_OK);
 	struct lt_request_upload *u = NULL;
-	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "du-thao.pdf", "application/pdf", &u, &err),
-			 LT_OK);
+	assert_int_equal(
+		lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "du-thao.pdf", "application/pdf", &u, &err),
+		LT_OK);
 	assert_int_equal(lt_request_upload_write(u, "%PDF-1.4 ", 9, &err), LT_OK);
 	assert_int_equal(lt_request_upload_write(u, "draft", 5, &err), LT_OK);
 	json_t *o = NULL;
@@ -323,8 +329,8 @@ static void test_files(void **state)
 	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&other), id, "a.pdf", NULL, &u, &err), LT_EFORBIDDEN);
 	assert_int_equal(lt_request_file_open(fx->q, &other, id, 1, &fd, &meta, &err), LT_EFORBIDDEN);
 	/* The decision file marks the approval. */
-	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->manager), id, "qd.pdf", "application/pdf", &u, &err),
-			 LT_OK);
+	assert_int_equal(
+		lt_request_upload_begin(fx->q, FX_CTX(&fx->manager), id, "qd.pdf", "application/pdf", &u, &err), LT_OK);
 	assert_int_equal(lt_request_upload_write(u, "QD", 2, &err), LT_OK);
 	assert_int_equal(lt_request_upload_finish(u, NULL, &err), LT_OK);
 	struct lt_request_decision d = decision();
@@ -333,7 +339,8 @@ static void test_files(void **state)
 	assert_int_equal(lt_store_request_file_get(lt_registry_store(fx->r), id, 2, &meta, &err), LT_OK);
 	assert_string_equal(meta.role, "decision");
 	/* Nothing more is added to an applied request by its filer. */
-	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "a.pdf", NULL, &u, &err), LT_ECONFLICT);
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "a.pdf", NULL, &u, &err),
+			 LT_ECONFLICT);
 }
 
 static void test_file_cap_and_spool_cleanup(void **state)
@@ -343,11 +350,14 @@ static void test_file_cap_and_spool_cleanup(void **state)
 	int64_t id = file_request(fx, &fx->requester, "rename", C1, "{\"name\":\"Xã Mới\"}", NULL, LT_OK);
 	struct lt_request_upload *u = NULL;
 	for (int i = 0; i < 100; i++) {
-		assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "a.txt", "text/plain", &u, &err), LT_OK);
+		assert_int_equal(
+			lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "a.txt", "text/plain", &u, &err),
+			LT_OK);
 		assert_int_equal(lt_request_upload_write(u, "x", 1, &err), LT_OK);
 		assert_int_equal(lt_request_upload_finish(u, NULL, &err), LT_OK);
 	}
-	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "b.txt", NULL, &u, &err), LT_ETOOBIG);
+	assert_int_equal(lt_request_upload_begin(fx->q, FX_CTX(&fx->requester), id, "b.txt", NULL, &u, &err),
+			 LT_ETOOBIG);
 	/* A spool file left by a crash goes when the requests are opened again. */
 	char spool[256];
 	snprintf(spool, sizeof spool, "%s/requests/tmp/upload-left", fx->dir);
@@ -420,15 +430,15 @@ static void test_organizations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_merge_story, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_registry_moved_on, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_contact_update_applied_at_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_nested_rollback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_file_cap_and_spool_cleanup, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_organizations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_story, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_moved_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contact_update_applied_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_cap_and_spool_cleanup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_organizations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,9 +50,9 @@ struct fx {
 };
 
 static const char units_csv[] =
-    "code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
-    "000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
-    "000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
+	"code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
+	"000.00.00.G22,Văn phòng Chính phủ,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n"
+	"000.00.00.H26,Ủy ban nhân dân thành phố Hà Nội,,20/2020/QĐ-TTg,2020-07-22,Thủ tướng Chính phủ,2020-07-22\n";
 
 static int group_setup(void **state)
 {
@@ -346,7 +346,8 @@ static bool plain_xmlsec_verifies(struct fx *fx, xmlNodePtr sig)
 {
 	xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
 	assert_non_null(ctx);
-	ctx->signKey = xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
+	ctx->signKey =
+		xmlSecCryptoAppKeyLoad(ca_file(fx, G22_RSA, "pem"), xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
 	assert_non_null(ctx->signKey);
 	bool ok = xmlSecDSigCtxVerify(ctx, sig) == 0 && ctx->status == xmlSecDSigStatusSucceeded;
 	xmlSecDSigCtxDestroy(ctx);
@@ -379,7 +380,8 @@ static void sign_fragment(struct fx *fx, const char *in, const char *out, bool a
 	assert_non_null(ref);
 	assert_non_null(xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId));
 	if (also_whole) {
-		xmlNodePtr whole = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
+		xmlNodePtr whole =
+			xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "", NULL);
 		assert_non_null(whole);
 		assert_non_null(xmlSecTmplReferenceAddTransform(whole, xmlSecTransformEnvelopedId));
 		assert_non_null(xmlSecTmplReferenceAddTransform(whole, xmlSecTransformExclC14NId));
@@ -894,19 +896,19 @@ static void test_chain_through_intermediate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sign_then_verify),
-	    cmocka_unit_test(test_tampered_is_invalid),
-	    cmocka_unit_test(test_unsigned_and_placeholders),
-	    cmocka_unit_test(test_partial_reference_is_not_accepted),
-	    cmocka_unit_test(test_cert_parse),
-	    cmocka_unit_test(test_cert_names),
-	    cmocka_unit_test(test_check_binding),
-	    cmocka_unit_test(test_transforms_must_keep_everything),
-	    cmocka_unit_test(test_big_package),
-	    cmocka_unit_test(test_dom_cost),
-	    cmocka_unit_test(test_signature_lives_in_header),
-	    cmocka_unit_test(test_cert_names_tokens),
-	    cmocka_unit_test(test_chain_through_intermediate),
+		cmocka_unit_test(test_sign_then_verify),
+		cmocka_unit_test(test_tampered_is_invalid),
+		cmocka_unit_test(test_unsigned_and_placeholders),
+		cmocka_unit_test(test_partial_reference_is_not_accepted),
+		cmocka_unit_test(test_cert_parse),
+		cmocka_unit_test(test_cert_names),
+		cmocka_unit_test(test_check_binding),
+		cmocka_unit_test(test_transforms_must_keep_everything),
+		cmocka_unit_test(test_big_package),
+		cmocka_unit_test(test_dom_cost),
+		cmocka_unit_test(test_signature_lives_in_header),
+		cmocka_unit_test(test_cert_names_tokens),
+		cmocka_unit_test(test_chain_through_intermediate),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

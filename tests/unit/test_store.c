@@ -143,8 +143,11 @@ static void test_event_outside_a_transaction_is_its_own(void **state)
 {
 	struct fx *fx = *state;
 	struct lt_err err = {0};
-	struct lt_event ev = {.kind = "update", .code = "000.00.01.H47", .at = "2026-12-07T12:00:00Z",
-			      .effective = "2026-12-07", .data = "{}"};
+	struct lt_event ev = {.kind = "update",
+			      .code = "000.00.01.H47",
+			      .at = "2026-12-07T12:00:00Z",
+			      .effective = "2026-12-07",
+			      .data = "{}"};
 	assert_int_equal(lt_store_event_append(fx->s, &ev, &err), LT_OK);
 	assert_int_equal(ev.seq, 1);
 	assert_int_equal(lt_store_event_append(fx->s, &ev, &err), LT_OK);
@@ -195,7 +198,9 @@ static void test_cursors_are_the_stores(void **state)
 		int n = 0, pages = 0;
 		char cursor[LT_CURSOR_BUFSZ] = "";
 		do {
-			struct lt_search_query q = {.text_fold = folds[k], .status = LT_FILTER_ALL, .limit = 2,
+			struct lt_search_query q = {.text_fold = folds[k],
+						    .status = LT_FILTER_ALL,
+						    .limit = 2,
 						    .cursor = cursor[0] ? cursor : NULL};
 			assert_int_equal(lt_store_search(fx->s, &q, count_unit, &n, next, &err), LT_OK);
 			assert_true(strlen(next) < LT_CURSOR_BUFSZ);
@@ -205,13 +210,13 @@ static void test_cursors_are_the_stores(void **state)
 		} while (next[0] && ++pages < 10);
 		assert_int_equal(n, 3);
 	}
-	const char *bad[] = {"@",   "@0",  "@12x", "h14", "H14 ", "000.00.00.H14'--", "@-3", "@+3",
-			     "@ 3", "@99999999999999999999"};
+	const char *bad[] = {
+		"@", "@0", "@12x", "h14", "H14 ", "000.00.00.H14'--", "@-3", "@+3", "@ 3", "@99999999999999999999"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		for (int k = 0; k < 2; k++) {
 			int n = 0;
-			struct lt_search_query q = {.text_fold = folds[k], .status = LT_FILTER_ALL, .limit = 2,
-						    .cursor = bad[i]};
+			struct lt_search_query q = {
+				.text_fold = folds[k], .status = LT_FILTER_ALL, .limit = 2, .cursor = bad[i]};
 			if (lt_store_search(fx->s, &q, count_unit, &n, next, &err) != LT_EINVAL)
 				fail_msg("cursor '%s' (%s search) was taken", bad[i], k ? "name" : "code");
 			assert_int_equal(n, 0);
@@ -269,7 +274,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_outside_a_transaction_is_its_own, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursors_are_the_stores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exchange_state_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_generation_follows_another_writer_within_its_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_generation_follows_another_writer_within_its_bound, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_nested_reads_past_the_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
 	};

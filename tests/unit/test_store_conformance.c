@@ -83,14 +83,8 @@ static int setup_backend(void **state, enum backend b)
 	return 0;
 }
 
-static int setup_sqlite(void **state)
-{
-	return setup_backend(state, SQLITE);
-}
-static int setup_pg(void **state)
-{
-	return setup_backend(state, PG);
-}
+static int setup_sqlite(void **state) { return setup_backend(state, SQLITE); }
+static int setup_pg(void **state) { return setup_backend(state, PG); }
 
 static int teardown(void **state)
 {
@@ -302,10 +296,7 @@ static void test_search(void **state)
 	assert_string_equal(search(fx->s, q).text, D4 "," D5 "," O1 "," C31);
 }
 
-static int code_count(const struct lt_codelist *l)
-{
-	return (int)l->n;
-}
+static int code_count(const struct lt_codelist *l) { return (int)l->n; }
 
 static void test_lineage_and_changes(void **state)
 {
@@ -1545,10 +1536,10 @@ static void test_search_equal_between_backends(void **state)
 #define PG_(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
 #define CASES(X)                                                                                                       \
 	X(test_units), X(test_search), X(test_lineage_and_changes), X(test_changes_list), X(test_events),              \
-	    X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),      \
-	    X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                         \
-	    X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),            \
-	    X(test_change_copied_keeps_its_id), X(test_operators_views)
+		X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),  \
+		X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                     \
+		X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),        \
+		X(test_change_copied_keeps_its_id), X(test_operators_views)
 
 int main(void)
 {

@@ -77,8 +77,7 @@ static void test_err_set(void **state)
 {
 	(void)state;
 	struct lt_err err = {0};
-	assert_int_equal(lt_err_set(&err, LT_ENOTFOUND, "no unit %s at level %d", "000.00.04.G14", 2),
-			 LT_ENOTFOUND);
+	assert_int_equal(lt_err_set(&err, LT_ENOTFOUND, "no unit %s at level %d", "000.00.04.G14", 2), LT_ENOTFOUND);
 	assert_int_equal((int)err.status, LT_ENOTFOUND);
 	assert_string_equal(err.msg, "no unit 000.00.04.G14 at level 2");
 
@@ -172,8 +171,8 @@ static void test_config_dump_and_help(void **state)
 	lt_config_defaults(&cfg);
 	char *text = dump_text(&cfg);
 	static const char *lines[] = {
-		"listen = 127.0.0.1:8080\n", "db = var/lienthong.db\n",   "max_package_bytes = 104857600\n",
-		"signature_policy = flag\n", "public_read = true\n",      "log_level = info\n",
+		"listen = 127.0.0.1:8080\n", "db = var/lienthong.db\n", "max_package_bytes = 104857600\n",
+		"signature_policy = flag\n", "public_read = true\n",    "log_level = info\n",
 		"access_log = -\n",          "retention_days = 0\n",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(lines); i++)
@@ -395,7 +394,8 @@ static void test_config_file_errors(void **state)
 		char where[96];
 		snprintf(where, sizeof where, "%s:%d: ", path, rows[i].line);
 		if (rc != LT_EINVAL || strncmp(err.msg, where, strlen(where)) != 0 || !strstr(err.msg, rows[i].want))
-			fail_msg("row %zu: status %d msg \"%s\", want \"%s...%s\"", i, rc, err.msg, where, rows[i].want);
+			fail_msg("row %zu: status %d msg \"%s\", want \"%s...%s\"", i, rc, err.msg, where,
+				 rows[i].want);
 		assert_int_equal((int)err.status, LT_EINVAL);
 		/* Nothing of the file is applied, not even its good lines. */
 		assert_memory_equal(&cfg, &before, sizeof cfg);
@@ -648,7 +648,8 @@ static void test_text_format_utf8_boundary(void **state)
 	assert_true(lt_text_is_clean_utf8(out));
 	/* Every size from 1 to past the whole text cuts at a character boundary:
 	 * 1, 2, 3 and 4-byte characters mixed. */
-	const char *mix = "aĐệ\xf0\x9f\x93\x84" "b Trần Thị Ánh 𝔸ố";
+	const char *mix = "aĐệ\xf0\x9f\x93\x84"
+			  "b Trần Thị Ánh 𝔸ố";
 	size_t whole = strlen(mix);
 	for (size_t n = 1; n <= whole + 2; n++) {
 		char buf[64];
@@ -690,14 +691,14 @@ static void test_text_int(void **state)
 	assert_true(lt_text_int("-5", -10, 10, &v));
 	assert_int_equal(v, -5);
 	assert_true(lt_text_int("9223372036854775807", 0, INT64_MAX, &v));
-	const char *bad[] = {"", "+5", " 5", "5 ", "0x10", "1e3", "-", "99999999999999999999",
-			     "-99999999999999999999", "5\n"};
+	const char *bad[] = {
+		"", "+5", " 5", "5 ", "0x10", "1e3", "-", "99999999999999999999", "-99999999999999999999", "5\n"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		v = 7;
 		assert_false(lt_text_int(bad[i], -100, INT64_MAX, &v));
 		assert_int_equal(v, 7);
 	}
-	assert_false(lt_text_int("-1", 0, 10, &v));  /* no sign below a min of 0 */
+	assert_false(lt_text_int("-1", 0, 10, &v));   /* no sign below a min of 0 */
 	assert_false(lt_text_int("101", 1, 100, &v)); /* past max */
 	assert_false(lt_text_int(NULL, 1, 100, &v));
 }

@@ -126,8 +126,8 @@ static void hmac_hex(const char *secret, const char *text, char out[65])
 {
 	unsigned char md[32];
 	unsigned int n = 0;
-	assert_non_null(HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)text, strlen(text), md,
-			     &n));
+	assert_non_null(
+		HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)text, strlen(text), md, &n));
 	assert_int_equal(n, 32);
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
@@ -211,9 +211,10 @@ static void test_params_come_from_signed_json(void **state)
 	/* updateStatus as the SDK orders it, with docId signed in that case, a
 	 * Vietnamese description, whitespace the client's serialiser chose, and
 	 * no loose copies at all: the signed string alone carries the values. */
-	const char *sign = "{\"XroadVnpt-systemid\": \"" G22 "\", \"XroadVnpt-docId\": \"0123456789abcdef0123456789abcdef\","
-			   " \"XroadVnpt-timestamp\": \"" TS "\", \"XroadVnpt-Content-Type\": \"application/json\","
-			   " \"XroadVnpt-status\": \"done\", \"XroadVnpt-description\": \"Đã nhận văn bản\"}";
+	const char *sign =
+		"{\"XroadVnpt-systemid\": \"" G22 "\", \"XroadVnpt-docId\": \"0123456789abcdef0123456789abcdef\","
+		" \"XroadVnpt-timestamp\": \"" TS "\", \"XroadVnpt-Content-Type\": \"application/json\","
+		" \"XroadVnpt-status\": \"done\", \"XroadVnpt-description\": \"Đã nhận văn bản\"}";
 	struct hdrs h = {0};
 	signed_call(&h, sign, fx->g22_secret);
 	struct lt_vxp_call call;
@@ -322,7 +323,8 @@ static void test_mangled_values_name_the_explicit_port(void **state)
 	assert_refused(fx, &h, 0, "XroadVnpt-sign-header is not UTF-8");
 	assert_refused(fx, &h, 0, "explicit port");
 	/* Beyond Latin-1 the SDK writes '?': valid text, wrong MAC. */
-	const char *vi = "{\"XroadVnpt-systemid\":\"" G22 "\",\"XroadVnpt-description\":\"\xc4\x90\xc3\xa3 nh\xe1\xba\xadn\"}";
+	const char *vi =
+		"{\"XroadVnpt-systemid\":\"" G22 "\",\"XroadVnpt-description\":\"\xc4\x90\xc3\xa3 nh\xe1\xba\xadn\"}";
 	const char *qm = "{\"XroadVnpt-systemid\":\"" G22 "\",\"XroadVnpt-description\":\"?\xc3\xa3 nh?n\"}";
 	signed_call(&h, vi, fx->g22_secret);
 	hdr_set(&h, "XroadVnpt-sign-header", qm);
@@ -343,7 +345,9 @@ static void test_malformed_hash_header_is_refused(void **state)
 	hmac_hex(fx->g22_secret, LIST_SIGN, mac);
 	hdr_set(&h, "XroadVnpt-sign-header", LIST_SIGN);
 	static const char *const bad[] = {
-		"", "zz", "0123", /* short */
+		"",
+		"zz",
+		"0123",                                                              /* short */
 		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",   /* 63 */
 		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0", /* 65 */
 		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",  /* not hex */
@@ -793,7 +797,8 @@ static void test_failure_envelope_never_says_success(void **state)
 	lt_err_set(&cut, LT_EINVAL, "unknown VXP operation 'g\xe1\xba' \xff");
 	json_t *f = lt_vxp_fail(&cut);
 	assert_non_null(f);
-	assert_string_equal(json_string_value(json_object_get(f, "ErrorDesc")), "unknown VXP operation 'g?" "?' ?");
+	assert_string_equal(json_string_value(json_object_get(f, "ErrorDesc")), "unknown VXP operation 'g?"
+										"?' ?");
 	assert_fail_envelope(f, "400");
 	/* From an HTTP status, as the server's own refusals come. */
 	assert_fail_envelope(lt_vxp_fail_http(405, "PUT is not allowed on /vxp/sendEdoc"), "405");

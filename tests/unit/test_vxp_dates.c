@@ -89,8 +89,8 @@ static void test_out_of_range_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dates_in_the_clients_clock),
-	    cmocka_unit_test(test_out_of_range_is_refused),
+		cmocka_unit_test(test_dates_in_the_clients_clock),
+		cmocka_unit_test(test_out_of_range_is_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

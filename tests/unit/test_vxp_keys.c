@@ -106,8 +106,8 @@ static void test_a_signature_does_not_serve_another_operation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_each_operation_takes_its_own_keys),
-	    cmocka_unit_test(test_a_signature_does_not_serve_another_operation),
+		cmocka_unit_test(test_each_operation_takes_its_own_keys),
+		cmocka_unit_test(test_a_signature_does_not_serve_another_operation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

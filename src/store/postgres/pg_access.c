@@ -323,8 +323,8 @@ static int pg_cert_revoke(struct lt_store *s, const char *code, int64_t id, cons
 	int n;
 	int rc = change(s, SQL_CERT_REVOKE, 3, v, &n, err, "revoking a certificate");
 	return rc == LT_OK && n == 0
-		   ? lt_err_set(err, LT_ENOTFOUND, "no usable certificate %lld bound to %s", (long long)id, code)
-		   : rc;
+		       ? lt_err_set(err, LT_ENOTFOUND, "no usable certificate %lld bound to %s", (long long)id, code)
+		       : rc;
 }
 
 void lt__pg_access_ops(struct lt_store_ops *ops)

@@ -26,9 +26,9 @@ static const char SQL_DOC_BY_DOCID[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE 
 				       "ORDER BY d.received DESC, d.n DESC LIMIT 1";
 /* The delivery and its first transport event in one statement. */
 static const char SQL_DEL_ADD[] =
-    "WITH l AS (INSERT INTO xdeliveries (doc, addressed, routed_to, state, reason, updated, system_id) "
-    "VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id, state, updated), "
-    "e AS (INSERT INTO xevents (delivery_id, state, at) SELECT id, state, updated FROM l) SELECT id FROM l";
+	"WITH l AS (INSERT INTO xdeliveries (doc, addressed, routed_to, state, reason, updated, system_id) "
+	"VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id, state, updated), "
+	"e AS (INSERT INTO xevents (delivery_id, state, at) SELECT id, state, updated FROM l) SELECT id FROM l";
 static const char SQL_RECEIVERS[] = "SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = c.system_id "
 				    "WHERE c.code = $1 AND s.removed = '' ORDER BY c.system_id";
 static const char SQL_DELS[] = "SELECT " XDEL_COLS " FROM xdeliveries l WHERE l.doc = $1 ORDER BY l.id";
@@ -42,9 +42,9 @@ static const char SQL_ACK_COUNT[] = "SELECT count(*) FROM (SELECT 1 FROM xdelive
 				    "system_id = $1 AND state IN ('pending', 'processing', 'fail', 'done') "
 				    "FOR UPDATE) x";
 static const char SQL_ACK[] =
-    "WITH u AS (UPDATE xdeliveries SET state = $3, updated = $4 WHERE doc = $2 AND system_id = $1 "
-    "AND state IN " WAITING " AND state <> $3 RETURNING id) "
-    "INSERT INTO xevents (delivery_id, state, at) SELECT id, $3, $4 FROM u ORDER BY id";
+	"WITH u AS (UPDATE xdeliveries SET state = $3, updated = $4 WHERE doc = $2 AND system_id = $1 "
+	"AND state IN " WAITING " AND state <> $3 RETURNING id) "
+	"INSERT INTO xevents (delivery_id, state, at) SELECT id, $3, $4 FROM u ORDER BY id";
 /* A binding claims what waited for a system to receive for its code, or
  * for a unit the code carries on since a move, merger or split (lineage,
  * followed back), routed to the bound code; a held row whose document the
@@ -59,23 +59,23 @@ static const char SQL_ACK[] =
 	"((t.system_id = $1 AND t.routed_to = $2 AND t.state IN ('pending', 'processing', 'fail', 'done')) OR "        \
 	"(t.id < x.id AND t.state = 'no_system' AND t.routed_to IN (SELECT code FROM pred))))"
 static const char SQL_TWIN[] =
-    PRED ", u AS (UPDATE xdeliveries x SET state = 'merged', system_id = 0, updated = $3, routed_to = $2, "
-	 "reason = x.reason || '; ' || x.routed_to || ' is now ' || $2 || ': delivered once, with the copy for ' "
-	 "|| $2 WHERE " HELD_FOR " AND " TWIN " RETURNING x.id) "
-	 "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'merged', $3 FROM u ORDER BY id";
+	PRED ", u AS (UPDATE xdeliveries x SET state = 'merged', system_id = 0, updated = $3, routed_to = $2, "
+	     "reason = x.reason || '; ' || x.routed_to || ' is now ' || $2 || ': delivered once, with the copy for ' "
+	     "|| $2 WHERE " HELD_FOR " AND " TWIN " RETURNING x.id) "
+	     "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'merged', $3 FROM u ORDER BY id";
 static const char SQL_CLAIM[] =
-    PRED ", u AS (UPDATE xdeliveries x SET state = 'pending', system_id = $1, updated = $3, routed_to = $2, "
-	 "reason = x.reason || '; ' || CASE x.routed_to WHEN $2 THEN '' ELSE x.routed_to || ' is now ' || $2 || "
-	 "'; ' END || 'a system was bound to ' || $2 || ' on ' || $3 WHERE " HELD_FOR " RETURNING x.id) "
-	 "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', $3 FROM u ORDER BY id";
+	PRED ", u AS (UPDATE xdeliveries x SET state = 'pending', system_id = $1, updated = $3, routed_to = $2, "
+	     "reason = x.reason || '; ' || CASE x.routed_to WHEN $2 THEN '' ELSE x.routed_to || ' is now ' || $2 || "
+	     "'; ' END || 'a system was bound to ' || $2 || ' on ' || $3 WHERE " HELD_FOR " RETURNING x.id) "
+	     "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', $3 FROM u ORDER BY id";
 /* The system that receives first for a code, as routing orders them. */
 static const char SQL_FIRST_RECEIVER[] =
-    "SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = "
-    "c.system_id WHERE c.code = $1 AND s.removed = '' ORDER BY c.system_id LIMIT 1";
+	"SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = "
+	"c.system_id WHERE c.code = $1 AND s.removed = '' ORDER BY c.system_id LIMIT 1";
 static const char SQL_HOLD_EXPIRE[] =
-    "WITH u AS (UPDATE xdeliveries SET state = 'expired', updated = $2, "
-    "reason = reason || '; ' || replace($3, '%s', routed_to) WHERE state = 'no_system' AND updated < $1 "
-    "RETURNING id) INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', $2 FROM u ORDER BY id";
+	"WITH u AS (UPDATE xdeliveries SET state = 'expired', updated = $2, "
+	"reason = reason || '; ' || replace($3, '%s', routed_to) WHERE state = 'no_system' AND updated < $1 "
+	"RETURNING id) INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', $2 FROM u ORDER BY id";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = $1 ORDER BY id";
 static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = $1 AND ($2 = '' OR d.kind = $2) "
 			       "ORDER BY d.received, d.n";
@@ -89,57 +89,81 @@ static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.bod
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < $1 ORDER BY d.n";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = $1";
 static const char SQL_COUNTS[] =
-    "SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
-    " (SELECT coalesce(sum(size), 0) FROM xdocs),"
-    " (SELECT count(*) FROM xdeliveries WHERE state IN " WAITING "),"
-    " (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
-    " (SELECT count(*) FROM xdeliveries WHERE state = 'refused')";
+	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
+	" (SELECT coalesce(sum(size), 0) FROM xdocs),"
+	" (SELECT count(*) FROM xdeliveries WHERE state IN " WAITING "),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused')";
 /* As the SQLite backend's: whole seconds from arrival to the first status
  * 01 and 06 of each recipient. */
 #define EPOCH(x) "floor(extract(epoch FROM (" x ")::timestamptz))"
 static const char SQL_STATS[] =
-    "WITH docs AS (SELECT d.*, CASE $3::text WHEN 'day' THEN substr(d.received, 1, 10) "
-    "  WHEN 'month' THEN substr(d.received, 1, 7) WHEN 'sender' THEN d.from_code END AS k "
-    "  FROM xdocs d WHERE d.kind = 'edoc' AND ($1::text = '' OR substr(d.received, 1, 10) >= $1::text) "
-    "  AND ($2::text = '' OR substr(d.received, 1, 10) <= $2::text)), "
-    "dels AS (SELECT l.*, docs.received AS sent, CASE $3::text WHEN 'recipient' THEN l.routed_to ELSE docs.k END AS k "
-    "  FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
-    "lat AS (SELECT dels.k, "
-    "  (SELECT min(" EPOCH(
-	"s.received") ") FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '01' "
-		      "   AND s.from_code = dels.routed_to) - " EPOCH(
-			  "dels.sent") " AS l01, "
-				       "  (SELECT min(" EPOCH(
-					   "s.received") ") FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = "
-							 "'06' "
-							 "   AND s.from_code = dels.routed_to) - " EPOCH(
-							     "dels.sent") " AS l06 FROM dels) "
-									  "SELECT k, "
-									  "  CASE WHEN $3::text = 'recipient' THEN "
-									  "(SELECT count(DISTINCT doc) FROM dels WHERE "
-									  "dels.k = g.k) "
-									  "       ELSE (SELECT count(*) FROM docs "
-									  "WHERE docs.k = g.k) END, "
-									  "  CASE WHEN $3::text = 'recipient' THEN "
-									  "(SELECT coalesce(sum(d2.size), 0) FROM "
-									  "xdocs d2 WHERE d2.id IN "
-									  "       (SELECT doc FROM dels WHERE dels.k = "
-									  "g.k)) "
-									  "       ELSE (SELECT coalesce(sum(size), 0) "
-									  "FROM docs WHERE docs.k = g.k) END, "
-									  "  (SELECT count(*) FROM dels WHERE dels.k = "
-									  "g.k), "
-									  "  (SELECT avg(l01)::float8 FROM lat WHERE "
-									  "lat.k = g.k), (SELECT count(l01) FROM lat "
-									  "WHERE lat.k = g.k), "
-									  "  (SELECT avg(l06)::float8 FROM lat WHERE "
-									  "lat.k = g.k), (SELECT count(l06) FROM lat "
-									  "WHERE lat.k = g.k) "
-									  "FROM (SELECT DISTINCT k FROM docs WHERE "
-									  "$3::text <> 'recipient' UNION "
-									  "      SELECT DISTINCT k FROM dels WHERE "
-									  "$3::text = 'recipient') g WHERE k IS NOT "
-									  "NULL ORDER BY k";
+	"WITH docs AS (SELECT d.*, CASE $3::text WHEN 'day' THEN substr(d.received, 1, 10) "
+	"  WHEN 'month' THEN substr(d.received, 1, 7) WHEN 'sender' THEN d.from_code END AS k "
+	"  FROM xdocs d WHERE d.kind = 'edoc' AND ($1::text = '' OR substr(d.received, 1, 10) >= $1::text) "
+	"  AND ($2::text = '' OR substr(d.received, 1, 10) <= $2::text)), "
+	"dels AS (SELECT l.*, docs.received AS sent, CASE $3::text WHEN 'recipient' THEN l.routed_to ELSE docs.k END "
+	"AS k "
+	"  FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
+	"lat AS (SELECT dels.k, "
+	"  (SELECT min(" EPOCH(
+		"s.received") ") FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '01' "
+			      "   AND s.from_code = dels.routed_to) - " EPOCH(
+				      "dels.sent") " AS l01, "
+						   "  (SELECT min(" EPOCH(
+							   "s.received") ") FROM xstatuses s WHERE s.ref_doc = "
+									 "dels.doc AND s.code = "
+									 "'06' "
+									 "   AND s.from_code = dels.routed_to) "
+									 "- " EPOCH(
+										 "dels.sent") " AS l06 FROM dels) "
+											      "SELECT k, "
+											      "  CASE WHEN $3::text = "
+											      "'recipient' THEN "
+											      "(SELECT count(DISTINCT "
+											      "doc) FROM dels WHERE "
+											      "dels.k = g.k) "
+											      "       ELSE (SELECT "
+											      "count(*) FROM docs "
+											      "WHERE docs.k = g.k) "
+											      "END, "
+											      "  CASE WHEN $3::text = "
+											      "'recipient' THEN "
+											      "(SELECT "
+											      "coalesce(sum(d2.size), "
+											      "0) FROM "
+											      "xdocs d2 WHERE d2.id IN "
+											      "       (SELECT doc FROM "
+											      "dels WHERE dels.k = "
+											      "g.k)) "
+											      "       ELSE (SELECT "
+											      "coalesce(sum(size), 0) "
+											      "FROM docs WHERE docs.k "
+											      "= g.k) END, "
+											      "  (SELECT count(*) FROM "
+											      "dels WHERE dels.k = "
+											      "g.k), "
+											      "  (SELECT "
+											      "avg(l01)::float8 FROM "
+											      "lat WHERE "
+											      "lat.k = g.k), (SELECT "
+											      "count(l01) FROM lat "
+											      "WHERE lat.k = g.k), "
+											      "  (SELECT "
+											      "avg(l06)::float8 FROM "
+											      "lat WHERE "
+											      "lat.k = g.k), (SELECT "
+											      "count(l06) FROM lat "
+											      "WHERE lat.k = g.k) "
+											      "FROM (SELECT DISTINCT k "
+											      "FROM docs WHERE "
+											      "$3::text <> 'recipient' "
+											      "UNION "
+											      "      SELECT DISTINCT k "
+											      "FROM dels WHERE "
+											      "$3::text = 'recipient') "
+											      "g WHERE k IS NOT "
+											      "NULL ORDER BY k";
 
 /* Operators' views (the SQLite backend's rules). A waiting delivery's
  * "since" is when it last became pending: its routing, or the binding that
@@ -148,19 +172,19 @@ static const char SQL_STATS[] =
 	"CASE WHEN l.state IN " WAITING " THEN coalesce((SELECT max(e.at) FROM xevents e "                             \
 	"WHERE e.delivery_id = l.id AND e.state = 'pending'), l.updated) ELSE '' END"
 static const char SQL_XOPS[] =
-    "SELECT " XDEL_COLS ", " XDOC_COLS ", " XOP_SINCE " AS since FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
-    "WHERE ($1::text = '' OR d.from_code = $1) AND ($2::text = '' OR l.routed_to = $2 OR l.addressed = $2) "
-    "AND ($3::text = '' OR l.state = $3 OR ($3 = 'waiting' AND l.state IN " WAITING ")) "
-    "AND ($5::bigint = 0 OR l.id < $5::bigint) AND ($4::text = '' OR (l.state IN " WAITING " AND " XOP_SINCE
-    " <= $4)) ORDER BY l.id DESC";
+	"SELECT " XDEL_COLS ", " XDOC_COLS ", " XOP_SINCE " AS since FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
+	"WHERE ($1::text = '' OR d.from_code = $1) AND ($2::text = '' OR l.routed_to = $2 OR l.addressed = $2) "
+	"AND ($3::text = '' OR l.state = $3 OR ($3 = 'waiting' AND l.state IN " WAITING ")) "
+	"AND ($5::bigint = 0 OR l.id < $5::bigint) AND ($4::text = '' OR (l.state IN " WAITING " AND " XOP_SINCE
+	" <= $4)) ORDER BY l.id DESC";
 /* The oldest of each system: the row of the least since (then the least
  * id). */
 static const char SQL_XWAITING[] =
-    "WITH w AS (SELECT l.id, l.doc, l.system_id, l.state, " XOP_SINCE " AS since FROM xdeliveries l "
-    "WHERE l.state IN " WAITING " AND l.system_id > 0) "
-    "SELECT system_id, count(*), count(*) FILTER (WHERE state = 'pending' AND since <= $1::text), min(since), "
-    "(array_agg(id ORDER BY since, id))[1], (array_agg(doc ORDER BY since, id))[1] FROM w "
-    "GROUP BY system_id ORDER BY system_id";
+	"WITH w AS (SELECT l.id, l.doc, l.system_id, l.state, " XOP_SINCE " AS since FROM xdeliveries l "
+	"WHERE l.state IN " WAITING " AND l.system_id > 0) "
+	"SELECT system_id, count(*), count(*) FILTER (WHERE state = 'pending' AND since <= $1::text), min(since), "
+	"(array_agg(id ORDER BY since, id))[1], (array_agg(doc ORDER BY since, id))[1] FROM w "
+	"GROUP BY system_id ORDER BY system_id";
 
 static void read_doc(const PGresult *r, int i, int o, struct lt_xdoc *d)
 {
@@ -266,7 +290,7 @@ static int pg_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct l
 {
 	char sid[24];
 	const char *v[] = {
-	    d->doc, d->addressed, d->routed_to, d->state, d->reason, d->updated, lt__pg_itoa(sid, d->system_id)};
+		d->doc, d->addressed, d->routed_to, d->state, d->reason, d->updated, lt__pg_itoa(sid, d->system_id)};
 	PGresult *r = NULL;
 	int rc = lt__pg_run(lt__pg(s), SQL_DEL_ADD, 7, v, &r, err, "storing a delivery");
 	if (rc == LT_OK)

@@ -29,9 +29,9 @@ static const char SQL_LIST[] = "SELECT " REQUEST_COLS " FROM requests WHERE id >
 /* Numbered by the counter row, as the registry's events: gap-free, in
  * commit order. */
 static const char SQL_EVENT_ADD[] =
-    "WITH n AS (UPDATE request_feed_counter SET seq = seq + 1 WHERE one = 1 RETURNING seq) "
-    "INSERT INTO request_events (seq, request_id, kind, state, unit, who, at, data) "
-    "SELECT n.seq, $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text FROM n RETURNING seq";
+	"WITH n AS (UPDATE request_feed_counter SET seq = seq + 1 WHERE one = 1 RETURNING seq) "
+	"INSERT INTO request_events (seq, request_id, kind, state, unit, who, at, data) "
+	"SELECT n.seq, $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text FROM n RETURNING seq";
 static const char SQL_EVENTS_ONE[] = "SELECT " EVENT_COLS " FROM request_events WHERE request_id = $1 AND seq > $2 "
 				     "ORDER BY seq LIMIT $3";
 static const char SQL_EVENTS_ALL[] = "SELECT " EVENT_COLS " FROM request_events WHERE seq > $2 AND $1::bigint IS NOT "
@@ -39,10 +39,10 @@ static const char SQL_EVENTS_ALL[] = "SELECT " EVENT_COLS " FROM request_events 
 /* The request's row is locked first, so two files added at once get two
  * numbers. */
 static const char SQL_FILE_ADD[] =
-    "WITH r AS (SELECT id FROM requests WHERE id = $1 FOR UPDATE) "
-    "INSERT INTO request_files (request_id, n, name, content_type, size, sha256, role, added, who) "
-    "SELECT r.id, coalesce((SELECT max(n) FROM request_files WHERE request_id = r.id), 0) + 1, $2::text, $3::text, "
-    "$4::bigint, $5::text, $6::text, $7::text, $8::text FROM r RETURNING n";
+	"WITH r AS (SELECT id FROM requests WHERE id = $1 FOR UPDATE) "
+	"INSERT INTO request_files (request_id, n, name, content_type, size, sha256, role, added, who) "
+	"SELECT r.id, coalesce((SELECT max(n) FROM request_files WHERE request_id = r.id), 0) + 1, $2::text, $3::text, "
+	"$4::bigint, $5::text, $6::text, $7::text, $8::text FROM r RETURNING n";
 static const char SQL_FILES[] = "SELECT " FILE_COLS " FROM request_files WHERE request_id = $1 ORDER BY n";
 static const char SQL_FILE_GET[] = "SELECT " FILE_COLS " FROM request_files WHERE request_id = $1 AND n = $2";
 static const char SQL_FILE_ROLE[] = "UPDATE request_files SET role = $3 WHERE request_id = $1 AND n = $2";
@@ -136,8 +136,8 @@ static int pg_put(struct lt_store *s, struct lt_request_row *r, struct lt_err *e
 			   r->doc ? r->doc : "{}",
 			   lt__pg_itoa(id, r->id)};
 	PGresult *q = NULL;
-	int rc =
-	    lt__pg_run(lt__pg(s), r->id ? SQL_UPDATE : SQL_INSERT, r->id ? 13 : 12, v, &q, err, "writing a request");
+	int rc = lt__pg_run(lt__pg(s), r->id ? SQL_UPDATE : SQL_INSERT, r->id ? 13 : 12, v, &q, err,
+			    "writing a request");
 	if (rc == LT_OK && !r->id)
 		r->id = lt__pg_i64(q, 0, 0);
 	else if (rc == LT_OK && lt__pg_changed(q) == 0)
@@ -329,16 +329,16 @@ static int pg_orgs(struct lt_store *s, const char *code_prefix, const char *name
 }
 
 const struct lt_store_request_ops lt__pg_request_ops = {
-    .put = pg_put,
-    .get = pg_get,
-    .list = pg_list,
-    .event_add = pg_event_add,
-    .events = pg_events,
-    .file_add = pg_file_add,
-    .files = pg_files,
-    .file_get = pg_file_get,
-    .file_role = pg_file_role,
-    .org_add = pg_org_add,
-    .org_get = pg_org_get,
-    .orgs = pg_orgs,
+	.put = pg_put,
+	.get = pg_get,
+	.list = pg_list,
+	.event_add = pg_event_add,
+	.events = pg_events,
+	.file_add = pg_file_add,
+	.files = pg_files,
+	.file_get = pg_file_get,
+	.file_role = pg_file_role,
+	.org_add = pg_org_add,
+	.org_get = pg_org_get,
+	.orgs = pg_orgs,
 };

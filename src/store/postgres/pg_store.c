@@ -406,9 +406,9 @@ static int pg_integrity_check(struct lt_store *s, struct lt_err *err)
 	PQclear(r);
 	if (n != max || counter != max)
 		return lt_err_set(
-		    err, LT_EIO,
-		    "database integrity check failed: %lld events numbered up to %lld, feed counter at %lld",
-		    (long long)n, (long long)max, (long long)counter);
+			err, LT_EIO,
+			"database integrity check failed: %lld events numbered up to %lld, feed counter at %lld",
+			(long long)n, (long long)max, (long long)counter);
 	return LT_OK;
 }
 
@@ -442,7 +442,7 @@ static uint64_t pg_generation(struct lt_store *s)
 		st->listener = connect_to(st->uri);
 		PQsetNoticeProcessor(st->listener, quiet, NULL);
 		PGresult *r =
-		    PQstatus(st->listener) == CONNECTION_OK ? PQexec(st->listener, "LISTEN lt_registry") : NULL;
+			PQstatus(st->listener) == CONNECTION_OK ? PQexec(st->listener, "LISTEN lt_registry") : NULL;
 		if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
 			PQfinish(st->listener);
 			st->listener = NULL;

@@ -47,10 +47,7 @@ struct lt__pg_store {
 	pthread_mutex_t listen_mu;
 };
 
-static inline struct lt__pg_store *lt__pg(struct lt_store *s)
-{
-	return (struct lt__pg_store *)(void *)s;
-}
+static inline struct lt__pg_store *lt__pg(struct lt_store *s) { return (struct lt__pg_store *)(void *)s; }
 
 /* A connection for one call: this thread's transaction's, else a pooled
  * one (waiting for one when all are busy). Pair with lt__pg_release. */

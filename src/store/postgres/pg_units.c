@@ -16,19 +16,19 @@
 
 static const char SQL_UNIT_GET[] = "SELECT " UNIT_SEL " FROM units WHERE code = $1";
 static const char SQL_UNIT_PUT[] =
-    "INSERT INTO units (" UNIT_COLS ", sort_key, name_fold, name_words) VALUES "
-    "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) "
-    "ON CONFLICT (code) DO UPDATE SET parent = EXCLUDED.parent, level = EXCLUDED.level, name = EXCLUDED.name, "
-    "address = EXCLUDED.address, email = EXCLUDED.email, phone = EXCLUDED.phone, fax = EXCLUDED.fax, "
-    "website = EXCLUDED.website, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
-    "valid_to = EXCLUDED.valid_to, decision_number = EXCLUDED.decision_number, "
-    "decision_date = EXCLUDED.decision_date, decision_issuer = EXCLUDED.decision_issuer, "
-    "reorganized = EXCLUDED.reorganized, recorded = EXCLUDED.recorded, version = EXCLUDED.version, "
-    "sort_key = EXCLUDED.sort_key, name_fold = EXCLUDED.name_fold, name_words = EXCLUDED.name_words";
+	"INSERT INTO units (" UNIT_COLS ", sort_key, name_fold, name_words) VALUES "
+	"($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21) "
+	"ON CONFLICT (code) DO UPDATE SET parent = EXCLUDED.parent, level = EXCLUDED.level, name = EXCLUDED.name, "
+	"address = EXCLUDED.address, email = EXCLUDED.email, phone = EXCLUDED.phone, fax = EXCLUDED.fax, "
+	"website = EXCLUDED.website, status = EXCLUDED.status, valid_from = EXCLUDED.valid_from, "
+	"valid_to = EXCLUDED.valid_to, decision_number = EXCLUDED.decision_number, "
+	"decision_date = EXCLUDED.decision_date, decision_issuer = EXCLUDED.decision_issuer, "
+	"reorganized = EXCLUDED.reorganized, recorded = EXCLUDED.recorded, version = EXCLUDED.version, "
+	"sort_key = EXCLUDED.sort_key, name_fold = EXCLUDED.name_fold, name_words = EXCLUDED.name_words";
 static const char SQL_CHILDREN[] =
-    "SELECT " UNIT_SEL " FROM units WHERE parent = $1 AND " STATUS_FILTER " ORDER BY sort_key";
+	"SELECT " UNIT_SEL " FROM units WHERE parent = $1 AND " STATUS_FILTER " ORDER BY sort_key";
 static const char SQL_SUBTREE[] =
-    "SELECT " UNIT_SEL " FROM units WHERE sort_key LIKE $1 AND code <> $3 AND " STATUS_FILTER " ORDER BY sort_key";
+	"SELECT " UNIT_SEL " FROM units WHERE sort_key LIKE $1 AND code <> $3 AND " STATUS_FILTER " ORDER BY sort_key";
 static const char SQL_NUMBERS[] = "SELECT code FROM units WHERE parent = $1 UNION SELECT code FROM events "
 				  "WHERE parent = $1";
 static const char SQL_LINEAGE_ADD[] = "INSERT INTO lineage (pred, succ, change_id) VALUES ($1, $2, $3) "
@@ -41,20 +41,20 @@ static const char SQL_CHANGE_ADD[] = "INSERT INTO changes (kind, effective, reor
 /* A change copied from a mirror keeps its id; the identity then moves past
  * it, so the next change assigned here does not take it again. */
 static const char SQL_CHANGE_COPY[] =
-    "WITH i AS (INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, decision_date, "
-    "decision_issuer, summary, recorded, id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id) "
-    "SELECT id, setval(pg_get_serial_sequence('changes', 'id'), greatest(id, (SELECT coalesce(max(id), 0) "
-    "FROM changes))) FROM i";
+	"WITH i AS (INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, decision_date, "
+	"decision_issuer, summary, recorded, id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id) "
+	"SELECT id, setval(pg_get_serial_sequence('changes', 'id'), greatest(id, (SELECT coalesce(max(id), 0) "
+	"FROM changes))) FROM i";
 static const char SQL_CHANGES[] = "SELECT id, kind, effective, reorganized, at, actor, decision_number, "
 				  "decision_date, decision_issuer, summary, recorded FROM changes ORDER BY id";
 /* The counter row is locked by the UPDATE until this transaction ends: the
  * next writer waits for it, so numbers are given in commit order, and a
  * rollback gives the number back. */
 static const char SQL_EVENT_ADD[] =
-    "WITH n AS (UPDATE feed_counter SET seq = seq + 1 WHERE one = 1 RETURNING seq) "
-    "INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
-    "SELECT n.seq, $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text FROM n "
-    "RETURNING seq";
+	"WITH n AS (UPDATE feed_counter SET seq = seq + 1 WHERE one = 1 RETURNING seq) "
+	"INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
+	"SELECT n.seq, $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text FROM n "
+	"RETURNING seq";
 static const char SQL_EVENTS_FOR[] = "SELECT " EVENT_COLS " FROM events WHERE code = $1 ORDER BY seq";
 static const char SQL_EVENTS_AFTER[] = "SELECT " EVENT_COLS " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
 static const char SQL_LAST_SEQ[] = "SELECT coalesce(max(seq), 0) FROM events";
@@ -251,10 +251,7 @@ static int add_param(struct query *q, const char *cond, const char *v)
 	return LT_OK;
 }
 
-static char *slot(struct query *q)
-{
-	return q->own[q->n];
-}
+static char *slot(struct query *q) { return q->own[q->n]; }
 
 /* A word of the query as a LIKE pattern on name_words: its tokens in a
  * row, the last one a prefix (SQLite's "word"* phrase). NULL when the word
@@ -438,7 +435,7 @@ static int pg_lineage(struct lt_store *s, const char *code, bool successors, str
 	PGresult *r = NULL;
 	const char *v[] = {code};
 	int rc =
-	    lt__pg_run(lt__pg(s), successors ? SQL_SUCCESSORS : SQL_PREDECESSORS, 1, v, &r, err, "reading lineage");
+		lt__pg_run(lt__pg(s), successors ? SQL_SUCCESSORS : SQL_PREDECESSORS, 1, v, &r, err, "reading lineage");
 	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++)
 		if (lt_codelist_add(out, PQgetvalue(r, i, 0)))
 			rc = lt_err_set(err, LT_ENOMEM, "out of memory");

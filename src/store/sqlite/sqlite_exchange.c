@@ -9,8 +9,8 @@
 #include "lienthong/text.h"
 #include "sqlite_store.h"
 
-#define XDOC_COLS                                                                                            \
-	"d.id, d.kind, d.document_id, d.system_id, d.from_code, d.sha256, d.size, d.received, d.doctype, "   \
+#define XDOC_COLS                                                                                                      \
+	"d.id, d.kind, d.document_id, d.system_id, d.from_code, d.sha256, d.size, d.received, d.doctype, "             \
 	"d.refers_to, d.subject, d.status_code, d.body_removed, d.signature"
 #define XDEL_COLS "l.id, l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated, l.system_id"
 
@@ -74,18 +74,18 @@ static const char SQL_TWIN[] = PRED "UPDATE xdeliveries SET state = 'merged', sy
 static const char SQL_CLAIM_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'pending', ?3 FROM "
 				       "xdeliveries WHERE " HELD_FOR " AND ?1 = ?1";
 static const char SQL_CLAIM[] =
-    "UPDATE xdeliveries SET state = 'pending', system_id = ?1, updated = ?3, routed_to = ?2, "
-    "reason = reason || '; ' || CASE routed_to WHEN ?2 THEN '' ELSE routed_to || ' is now ' || "
-    "?2 || '; ' END || 'a system was bound to ' || ?2 || ' on ' || ?3 WHERE " HELD_FOR;
+	"UPDATE xdeliveries SET state = 'pending', system_id = ?1, updated = ?3, routed_to = ?2, "
+	"reason = reason || '; ' || CASE routed_to WHEN ?2 THEN '' ELSE routed_to || ' is now ' || "
+	"?2 || '; ' END || 'a system was bound to ' || ?2 || ' on ' || ?3 WHERE " HELD_FOR;
 /* The system that receives first for a code, as routing orders them. */
 static const char SQL_FIRST_RECEIVER[] =
-    "SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = "
-    "c.system_id WHERE c.code = ?1 AND s.removed = '' ORDER BY c.system_id LIMIT 1";
+	"SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = "
+	"c.system_id WHERE c.code = ?1 AND s.removed = '' ORDER BY c.system_id LIMIT 1";
 static const char SQL_HOLD_EVENTS[] = "INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', ?2 FROM "
 				      "xdeliveries WHERE state = 'no_system' AND updated < ?1 AND ?3 = ?3";
 static const char SQL_HOLD_EXPIRE[] =
-    "UPDATE xdeliveries SET state = 'expired', updated = ?2, reason = "
-    "reason || '; ' || replace(?3, '%s', routed_to) WHERE state = 'no_system' AND updated < ?1";
+	"UPDATE xdeliveries SET state = 'expired', updated = ?2, reason = "
+	"reason || '; ' || replace(?3, '%s', routed_to) WHERE state = 'no_system' AND updated < ?1";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
 static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND (?2 = '' OR d.kind = ?2) "
 			       "ORDER BY d.received, d.rowid";
@@ -353,8 +353,8 @@ int lt__sq_xhand_over(struct lt__sq_conn *cn, const char *code, struct lt_err *e
 	return system_id ? lt__sq_xclaim(cn, system_id, code, err) : LT_OK;
 }
 
-static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit,
-		     lt_xinbox_cb cb, void *ctx, struct lt_err *err)
+static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit, lt_xinbox_cb cb,
+		     void *ctx, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
@@ -381,8 +381,8 @@ static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, in
 	return ret;
 }
 
-static int sq_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at,
-		   int *n, struct lt_err *err)
+static int sq_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,
+		   struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
@@ -471,8 +471,8 @@ static int sq_xstatus_add(struct lt_store *s, const struct lt_xstatus *x, struct
 	sqlite3_stmt *q = lt__sq_use(st, true, SQL_STATUS_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
-	const char *t[] = {x->status_doc, x->ref_doc, x->ref_document_id, x->from_code, x->to_code,
-			   x->code,       x->description, x->at,          x->received};
+	const char *t[] = {x->status_doc,  x->ref_doc, x->ref_document_id, x->from_code, x->to_code, x->code,
+			   x->description, x->at,      x->received};
 	for (int i = 0; i < 9; i++)
 		lt__sq_bind_text(q, i + 1, t[i]);
 	int ret = lt__sq_exec(cn, q, err, "storing a status");
@@ -492,11 +492,11 @@ static int sq_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb c
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct lt_xstatus x;
 		memset(&x, 0, sizeof x);
-		char *dst[] = {x.status_doc, x.ref_doc, x.ref_document_id, x.from_code, x.to_code,
-			       x.code,       x.description, x.at,        x.received};
-		size_t sz[] = {sizeof x.status_doc, sizeof x.ref_doc, sizeof x.ref_document_id,
-			       sizeof x.from_code,  sizeof x.to_code, sizeof x.code,
-			       sizeof x.description, sizeof x.at,     sizeof x.received};
+		char *dst[] = {x.status_doc,  x.ref_doc, x.ref_document_id, x.from_code, x.to_code, x.code,
+			       x.description, x.at,      x.received};
+		size_t sz[] = {sizeof x.status_doc,  sizeof x.ref_doc, sizeof x.ref_document_id,
+			       sizeof x.from_code,   sizeof x.to_code, sizeof x.code,
+			       sizeof x.description, sizeof x.at,      sizeof x.received};
 		for (int i = 0; i < 9; i++)
 			lt__sq_col_copy(q, i, dst[i], sz[i]);
 		if ((ret = cb(ctx, &x)) != 0)
@@ -509,8 +509,8 @@ static int sq_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb c
 	return ret;
 }
 
-static int sq_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb,
-		     void *ctx, struct lt_err *err)
+static int sq_xstats(struct lt_store *s, const char *from, const char *to, const char *by, lt_xstat_cb cb, void *ctx,
+		     struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
@@ -647,21 +647,21 @@ static int sq_part(struct lt_store *s, enum lt_store_part what, struct lt_err *e
 
 /* Operators' views. A waiting delivery's "since" is when it last became
  * pending: its routing, or the binding that claimed it. */
-#define XOP_SINCE                                                                                                    \
-	"CASE WHEN l.state IN ('pending', 'processing', 'fail') THEN coalesce((SELECT max(e.at) FROM xevents e "     \
+#define XOP_SINCE                                                                                                      \
+	"CASE WHEN l.state IN ('pending', 'processing', 'fail') THEN coalesce((SELECT max(e.at) FROM xevents e "       \
 	"WHERE e.delivery_id = l.id AND e.state = 'pending'), l.updated) ELSE '' END"
 static const char SQL_XOPS[] =
-    "SELECT " XDEL_COLS ", " XDOC_COLS ", " XOP_SINCE " AS since FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
-    "WHERE (?1 = '' OR d.from_code = ?1) AND (?2 = '' OR l.routed_to = ?2 OR l.addressed = ?2) "
-    "AND (?3 = '' OR l.state = ?3 OR (?3 = 'waiting' AND l.state IN ('pending', 'processing', 'fail'))) "
-    "AND (?5 = 0 OR l.id < ?5) AND (?4 = '' OR (l.state IN ('pending', 'processing', 'fail') AND " XOP_SINCE
-    " <= ?4)) ORDER BY l.id DESC";
+	"SELECT " XDEL_COLS ", " XDOC_COLS ", " XOP_SINCE " AS since FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
+	"WHERE (?1 = '' OR d.from_code = ?1) AND (?2 = '' OR l.routed_to = ?2 OR l.addressed = ?2) "
+	"AND (?3 = '' OR l.state = ?3 OR (?3 = 'waiting' AND l.state IN ('pending', 'processing', 'fail'))) "
+	"AND (?5 = 0 OR l.id < ?5) AND (?4 = '' OR (l.state IN ('pending', 'processing', 'fail') AND " XOP_SINCE
+	" <= ?4)) ORDER BY l.id DESC";
 /* SQLite takes the bare id and doc of the row holding min(since). */
 static const char SQL_XWAITING[] =
-    "WITH w AS (SELECT l.id, l.doc, l.system_id, l.state, " XOP_SINCE " AS since FROM xdeliveries l "
-    "WHERE l.state IN ('pending', 'processing', 'fail') AND l.system_id > 0) "
-    "SELECT system_id, count(*), sum(state = 'pending' AND since <= ?1), min(since), id, doc FROM w "
-    "GROUP BY system_id ORDER BY system_id";
+	"WITH w AS (SELECT l.id, l.doc, l.system_id, l.state, " XOP_SINCE " AS since FROM xdeliveries l "
+	"WHERE l.state IN ('pending', 'processing', 'fail') AND l.system_id > 0) "
+	"SELECT system_id, count(*), sum(state = 'pending' AND since <= ?1), min(since), id, doc FROM w "
+	"GROUP BY system_id ORDER BY system_id";
 
 static int sq_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,
 			  struct lt_err *err)
@@ -694,8 +694,7 @@ static int sq_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_
 	return ret;
 }
 
-static int sq_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx,
-		       struct lt_err *err)
+static int sq_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;

@@ -289,8 +289,8 @@ static int sq_file_get(struct lt_store *s, int64_t request_id, int n, struct lt_
 	sqlite3_bind_int(q, 2, n);
 	int ret = lt__sq_one(st, cn, q, read_file, out, err, "a request's file");
 	return ret == LT_ENOTFOUND
-		   ? lt_err_set(err, LT_ENOTFOUND, "request %lld has no file %d", (long long)request_id, n)
-		   : ret;
+		       ? lt_err_set(err, LT_ENOTFOUND, "request %lld has no file %d", (long long)request_id, n)
+		       : ret;
 }
 
 static int sq_file_role(struct lt_store *s, int64_t request_id, int n, const char *role, struct lt_err *err)
@@ -404,16 +404,16 @@ static int sq_orgs(struct lt_store *s, const char *code_prefix, const char *name
 }
 
 const struct lt_store_request_ops lt__sq_request_ops = {
-    .put = sq_put,
-    .get = sq_get,
-    .list = sq_list,
-    .event_add = sq_event_add,
-    .events = sq_events,
-    .file_add = sq_file_add,
-    .files = sq_files,
-    .file_get = sq_file_get,
-    .file_role = sq_file_role,
-    .org_add = sq_org_add,
-    .org_get = sq_org_get,
-    .orgs = sq_orgs,
+	.put = sq_put,
+	.get = sq_get,
+	.list = sq_list,
+	.event_add = sq_event_add,
+	.events = sq_events,
+	.file_add = sq_file_add,
+	.files = sq_files,
+	.file_get = sq_file_get,
+	.file_role = sq_file_role,
+	.org_add = sq_org_add,
+	.org_get = sq_org_get,
+	.orgs = sq_orgs,
 };

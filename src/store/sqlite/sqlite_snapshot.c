@@ -24,7 +24,7 @@ static int reconcile_bodies(sqlite3 *dst, const char *dest, lt_snapshot_body_cb 
 	sqlite3_stmt *q = NULL, *mark = NULL;
 	int ret = LT_OK;
 	if (sqlite3_prepare_v2(dst, "SELECT id, sha256 FROM xdocs WHERE body_removed = 0 ORDER BY id", -1, &q, NULL) !=
-		SQLITE_OK ||
+		    SQLITE_OK ||
 	    sqlite3_prepare_v2(dst, "UPDATE xdocs SET body_removed = 1 WHERE id = ?1", -1, &mark, NULL) != SQLITE_OK) {
 		ret = copy_fail(dst, err, "reading the packages of", dest);
 		goto out;

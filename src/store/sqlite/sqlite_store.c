@@ -142,12 +142,12 @@ static int create_private(const char *path, struct lt_err *err)
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return errno == EEXIST
-			   ? LT_OK
-			   : lt_err_set(err, LT_EIO, "cannot create database %s: %s", path, strerror(errno));
+			       ? LT_OK
+			       : lt_err_set(err, LT_EIO, "cannot create database %s: %s", path, strerror(errno));
 	/* open() applies the umask to 0600 too; 0600 is what it must be. */
 	int rc = fchmod(fd, 0600) == 0
-		     ? LT_OK
-		     : lt_err_set(err, LT_EIO, "cannot make database %s private: %s", path, strerror(errno));
+			 ? LT_OK
+			 : lt_err_set(err, LT_EIO, "cannot make database %s private: %s", path, strerror(errno));
 	close(fd);
 	return rc;
 }
@@ -157,8 +157,8 @@ static int conn_open(struct lt__sq_conn *c, const char *path, bool readonly, str
 	int made = readonly ? LT_OK : create_private(path, err);
 	if (made)
 		return made;
-	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-		    SQLITE_OPEN_NOMUTEX;
+	int flags =
+		(readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
 		lt_err_set(err, LT_EIO, "cannot open database %s: %s", path,
 			   c->db ? sqlite3_errmsg(c->db) : "out of memory");
@@ -484,7 +484,8 @@ int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err
 	pthread_mutex_init(&st->watch_mu, NULL);
 	st->watch_version = -1;
 	/* An in-memory or temporary database is private to one connection. */
-	st->n_readers = (!*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) ? 0 : LT__SQ_READERS;
+	st->n_readers =
+		(!*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) ? 0 : LT__SQ_READERS;
 	if (conn_open(&st->writer, path, false, err) != LT_OK || lt__sqlite_migrate(st->writer.db, err) != LT_OK)
 		goto fail;
 	*out = &st->base;

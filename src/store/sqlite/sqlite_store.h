@@ -15,7 +15,7 @@
 
 #include "../store_impl.h"
 
-#define LT__SQ_CACHE 256 /* prepared statements per connection: room for every static SQL text of the store */
+#define LT__SQ_CACHE 256  /* prepared statements per connection: room for every static SQL text of the store */
 #define LT__SQ_READERS 16 /* read connections at most, opened on demand */
 
 struct lt__sq_conn {
@@ -32,9 +32,9 @@ struct lt__sq_store {
 	struct lt__sq_conn writer;
 	pthread_mutex_t wlock; /* recursive: held begin→commit */
 	int in_txn;
-	int nested;            /* begins inside this thread's transaction: savepoints */
+	int nested; /* begins inside this thread's transaction: savepoints */
 	struct lt__sq_conn readers[LT__SQ_READERS];
-	int n_readers;         /* 0: every read goes to the writer (":memory:") */
+	int n_readers; /* 0: every read goes to the writer (":memory:") */
 	bool reader_busy[LT__SQ_READERS];
 	pthread_mutex_t plock;
 	pthread_cond_t pcond;
@@ -42,11 +42,11 @@ struct lt__sq_store {
 	 * transaction that wrote units, lineage or events commits (dirty
 	 * marks it), and when another process is seen to have written. */
 	_Atomic uint64_t gen;
-	bool gen_dirty;                 /* under wlock */
-	struct lt__sq_conn watch;       /* reads PRAGMA data_version, under watch_mu */
+	bool gen_dirty;           /* under wlock */
+	struct lt__sq_conn watch; /* reads PRAGMA data_version, under watch_mu */
 	pthread_mutex_t watch_mu;
-	int64_t watch_version;          /* -1 before the first look */
-	_Atomic int64_t watch_at_ms;    /* when it last looked */
+	int64_t watch_version;       /* -1 before the first look */
+	_Atomic int64_t watch_at_ms; /* when it last looked */
 };
 
 static inline struct lt__sq_store *lt__sq(struct lt_store *s) { return (struct lt__sq_store *)(void *)s; }

@@ -6,8 +6,8 @@
 
 #include "sqlite_store.h"
 
-#define UNIT_COLS                                                                                            \
-	"code, parent, level, name, address, email, phone, fax, website, status, valid_from, valid_to, "     \
+#define UNIT_COLS                                                                                                      \
+	"code, parent, level, name, address, email, phone, fax, website, status, valid_from, valid_to, "               \
 	"decision_number, decision_date, decision_issuer, reorganized, recorded, version"
 #define UNIT_SEL UNIT_COLS ", rowid"
 #define EVENT_COLS "seq, change_id, kind, code, parent, at, effective, data"
@@ -16,44 +16,50 @@
 #define STATUS_FILTER "(?3 = 2 OR status = ?3)"
 
 static const char SQL_UNIT_GET[] = "SELECT " UNIT_SEL " FROM units WHERE code = ?1";
-static const char SQL_UNIT_PUT[] = "INSERT INTO units (" UNIT_COLS ", sort_key, name_fold) VALUES "
-		       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20) "
-		       "ON CONFLICT(code) DO UPDATE SET parent=?2, level=?3, name=?4, address=?5, email=?6, "
-		       "phone=?7, fax=?8, website=?9, status=?10, valid_from=?11, valid_to=?12, "
-		       "decision_number=?13, decision_date=?14, decision_issuer=?15, reorganized=?16, "
-		       "recorded=?17, version=?18, sort_key=?19, name_fold=?20";
-static const char SQL_NUMBERS[] = "SELECT code FROM units WHERE parent = ?1 UNION SELECT code FROM events WHERE parent = ?1";
+static const char SQL_UNIT_PUT[] =
+	"INSERT INTO units (" UNIT_COLS ", sort_key, name_fold) VALUES "
+	"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20) "
+	"ON CONFLICT(code) DO UPDATE SET parent=?2, level=?3, name=?4, address=?5, email=?6, "
+	"phone=?7, fax=?8, website=?9, status=?10, valid_from=?11, valid_to=?12, "
+	"decision_number=?13, decision_date=?14, decision_issuer=?15, reorganized=?16, "
+	"recorded=?17, version=?18, sort_key=?19, name_fold=?20";
+static const char SQL_NUMBERS[] =
+	"SELECT code FROM units WHERE parent = ?1 UNION SELECT code FROM events WHERE parent = ?1";
 static const char SQL_LINEAGE_ADD[] = "INSERT OR IGNORE INTO lineage (pred, succ, change_id) VALUES (?1, ?2, ?3)";
 static const char SQL_SUCCESSORS[] = "SELECT succ FROM lineage WHERE pred = ?1 ORDER BY succ";
 static const char SQL_PREDECESSORS[] = "SELECT pred FROM lineage WHERE succ = ?1 ORDER BY pred";
-static const char SQL_CHANGE_ADD[] = "INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, "
-			 "decision_date, decision_issuer, summary, recorded, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
+static const char SQL_CHANGE_ADD[] =
+	"INSERT INTO changes (kind, effective, reorganized, at, actor, decision_number, "
+	"decision_date, decision_issuer, summary, recorded, id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
 static const char SQL_CHANGES[] = "SELECT id, kind, effective, reorganized, at, actor, decision_number, decision_date, "
-		      "decision_issuer, summary, recorded FROM changes ORDER BY id";
-static const char SQL_CHILDREN[] = "SELECT " UNIT_SEL " FROM units WHERE parent = ?1 AND ?2 = ?2 AND " STATUS_FILTER
-				   " ORDER BY sort_key";
-static const char SQL_SUBTREE[] = "SELECT " UNIT_SEL " FROM units WHERE sort_key GLOB ?1 AND code <> ?2 AND "
-				  STATUS_FILTER " ORDER BY sort_key";
+				  "decision_issuer, summary, recorded FROM changes ORDER BY id";
+static const char SQL_CHILDREN[] =
+	"SELECT " UNIT_SEL " FROM units WHERE parent = ?1 AND ?2 = ?2 AND " STATUS_FILTER " ORDER BY sort_key";
+static const char SQL_SUBTREE[] =
+	"SELECT " UNIT_SEL " FROM units WHERE sort_key GLOB ?1 AND code <> ?2 AND " STATUS_FILTER " ORDER BY sort_key";
 /* The feed's counter is the log's last seq, read and advanced under the
  * database's write lock, which the transaction (BEGIN IMMEDIATE, or this
  * one statement outside one) holds until it commits: so seq follows commit
  * order and has no gap (lt_store_event_append). */
-static const char SQL_EVENT_ADD[] = "INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
-			"VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM events),?1,?2,?3,?4,?5,?6,?7,?8)";
+static const char SQL_EVENT_ADD[] =
+	"INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
+	"VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM events),?1,?2,?3,?4,?5,?6,?7,?8)";
 static const char SQL_EVENTS_FOR[] = "SELECT " EVENT_COLS " FROM events WHERE code = ?1 ORDER BY seq";
 static const char SQL_EVENTS_AFTER[] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 static const char SQL_LAST_SEQ[] = "SELECT coalesce(max(seq), 0) FROM events";
 static const char SQL_EVENT_ASOF[] = "SELECT " EVENT_COLS " FROM events WHERE code = ?1 AND effective <= ?2 "
-			 "ORDER BY effective DESC, seq DESC LIMIT 1";
-static const char SQL_EVENTS_ASOF_CHILDREN[] = "SELECT " EVENT_COLS " FROM (SELECT *, row_number() OVER (PARTITION BY code "
-				   "ORDER BY effective DESC, seq DESC) AS rn FROM events WHERE parent = ?1 AND "
-				   "effective <= ?2) WHERE rn = 1 ORDER BY sort_key";
-static const char SQL_EVENTS_ASOF_SUBTREE[] = "SELECT " EVENT_COLS " FROM (SELECT *, row_number() OVER (PARTITION BY code "
-				  "ORDER BY effective DESC, seq DESC) AS rn FROM events WHERE sort_key GLOB ?1 AND "
-				  "code <> ?3 AND effective <= ?2) WHERE rn = 1 ORDER BY sort_key";
+				     "ORDER BY effective DESC, seq DESC LIMIT 1";
+static const char SQL_EVENTS_ASOF_CHILDREN[] =
+	"SELECT " EVENT_COLS " FROM (SELECT *, row_number() OVER (PARTITION BY code "
+	"ORDER BY effective DESC, seq DESC) AS rn FROM events WHERE parent = ?1 AND "
+	"effective <= ?2) WHERE rn = 1 ORDER BY sort_key";
+static const char SQL_EVENTS_ASOF_SUBTREE[] =
+	"SELECT " EVENT_COLS " FROM (SELECT *, row_number() OVER (PARTITION BY code "
+	"ORDER BY effective DESC, seq DESC) AS rn FROM events WHERE sort_key GLOB ?1 AND "
+	"code <> ?3 AND effective <= ?2) WHERE rn = 1 ORDER BY sort_key";
 static const char SQL_EVENTS_ASOF_ALL[] = "SELECT " EVENT_COLS " FROM (SELECT *, row_number() OVER (PARTITION BY code "
-			      "ORDER BY effective DESC, seq DESC) AS rn FROM events WHERE effective <= ?2 "
-			      "AND ?1 = ?1) WHERE rn = 1 ORDER BY sort_key";
+					  "ORDER BY effective DESC, seq DESC) AS rn FROM events WHERE effective <= ?2 "
+					  "AND ?1 = ?1) WHERE rn = 1 ORDER BY sort_key";
 
 /* A name search walks the full-text index in rowid order, the order FTS5
  * keeps its lists in, and joins each match to its row: the filters apply as
@@ -63,9 +69,9 @@ static const char SQL_EVENTS_ASOF_ALL[] = "SELECT " EVENT_COLS " FROM (SELECT *,
  * cursor, within one stretch of the rows a filter allows; ?4 to ?6 and ?8
  * are the parent, subtree and status filters, NULL or 2 for none. A level
  * filter walks another way (level_walk). */
-#define U_SEL                                                                                                \
-	"u.code, u.parent, u.level, u.name, u.address, u.email, u.phone, u.fax, u.website, u.status, "       \
-	"u.valid_from, u.valid_to, u.decision_number, u.decision_date, u.decision_issuer, u.reorganized, "   \
+#define U_SEL                                                                                                          \
+	"u.code, u.parent, u.level, u.name, u.address, u.email, u.phone, u.fax, u.website, u.status, "                 \
+	"u.valid_from, u.valid_to, u.decision_number, u.decision_date, u.decision_issuer, u.reorganized, "             \
 	"u.recorded, u.version, u.rowid"
 static const char SQL_NAME_SEARCH[] =
 	"SELECT " U_SEL " FROM units_fts f CROSS JOIN units u ON u.rowid = f.rowid "
@@ -224,12 +230,12 @@ static int sq_unit_put(struct lt_store *s, const struct lt_unit *u, struct lt_er
 	for (int i = 0; i < 2; i++)
 		lt__sq_bind_text(q, i + 1, vals[i]);
 	sqlite3_bind_int(q, 3, u->level);
-	const char *texts[] = {u->name, u->contact.address, u->contact.email, u->contact.phone,
-			       u->contact.fax, u->contact.website};
+	const char *texts[] = {u->name,          u->contact.address, u->contact.email,
+			       u->contact.phone, u->contact.fax,     u->contact.website};
 	for (int i = 0; i < 6; i++)
 		lt__sq_bind_text(q, 4 + i, texts[i]);
 	sqlite3_bind_int(q, 10, u->status == LT_UNIT_CLOSED);
-	const char *rest[] = {u->valid_from, u->valid_to, u->decision.number, u->decision.date,
+	const char *rest[] = {u->valid_from,      u->valid_to,    u->decision.number, u->decision.date,
 			      u->decision.issuer, u->reorganized, u->recorded};
 	for (int i = 0; i < 7; i++)
 		lt__sq_bind_text(q, 11 + i, rest[i]);
@@ -599,8 +605,7 @@ static int read_cursor(const char *cursor, bool by_row, int64_t *after_row, cons
 		*after_row = row;
 		return LT_OK;
 	}
-	if (!by_row && strlen(cursor) < LT_CODE_BUFSZ &&
-	    strspn(cursor, "ABCDEFGHIJKW0123456789.") == strlen(cursor)) {
+	if (!by_row && strlen(cursor) < LT_CODE_BUFSZ && strspn(cursor, "ABCDEFGHIJKW0123456789.") == strlen(cursor)) {
 		*after = cursor;
 		return LT_OK;
 	}
@@ -701,8 +706,7 @@ static int sq_search(struct lt_store *s, const struct lt_search_query *qy, lt_un
 	return ret;
 }
 
-static int sq_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *count,
-			   struct lt_err *err)
+static int sq_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *count, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	size_t cap = 16, n = 0;
@@ -744,8 +748,7 @@ static int sq_numbers_used(struct lt_store *s, const char *parent, unsigned **ou
 	return LT_OK;
 }
 
-static int sq_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id,
-			  struct lt_err *err)
+static int sq_lineage_add(struct lt_store *s, const char *pred, const char *succ, int64_t change_id, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
@@ -795,8 +798,16 @@ static int sq_change_add(struct lt_store *s, struct lt_change *c, struct lt_err 
 	sqlite3_stmt *q = lt__sq_use(st, true, SQL_CHANGE_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
-	const char *v[] = {c->kind, c->effective, c->reorganized, c->at, c->actor, c->decision.number,
-			   c->decision.date, c->decision.issuer, c->summary ? c->summary : "{}", c->recorded};
+	const char *v[] = {c->kind,
+			   c->effective,
+			   c->reorganized,
+			   c->at,
+			   c->actor,
+			   c->decision.number,
+			   c->decision.date,
+			   c->decision.issuer,
+			   c->summary ? c->summary : "{}",
+			   c->recorded};
 	for (int i = 0; i < 10; i++)
 		lt__sq_bind_text(q, i + 1, v[i]);
 	if (c->id > 0) /* a change copied from a mirror keeps its id; NULL assigns the next */
@@ -883,8 +894,7 @@ static int sq_events_for(struct lt_store *s, const char *code, lt_event_cb cb, v
 	return ret;
 }
 
-static int sq_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
-			   struct lt_err *err)
+static int sq_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
@@ -963,7 +973,6 @@ static int sq_events_asof(struct lt_store *s, const char *parent, bool subtree, 
 	return ret;
 }
 
-
 /* The per-row index trigger makes SQLite open a savepoint for every insert
  * and the full-text index write a segment for each; a bulk load drops it and
  * indexes the new rows in one statement. DDL is transactional, so a failed
@@ -986,20 +995,22 @@ static int sq_bulk(struct lt_store *s, bool start, struct lt_err *err)
 	int ret = LT_OK;
 	if (start) {
 		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(cn->db, "SELECT coalesce(max(rowid), 0) FROM units", -1, &q, NULL) == SQLITE_OK &&
+		if (sqlite3_prepare_v2(cn->db, "SELECT coalesce(max(rowid), 0) FROM units", -1, &q, NULL) ==
+			    SQLITE_OK &&
 		    sqlite3_step(q) == SQLITE_ROW)
 			bulk_from = sqlite3_column_int64(q, 0);
 		else
 			ret = lt__sq_fail(cn, err, "starting a bulk load");
 		sqlite3_finalize(q);
-		if (ret == LT_OK && sqlite3_exec(cn->db, "DROP TRIGGER units_ai; DROP INDEX units_level_rowid", NULL, NULL,
-						 NULL) != SQLITE_OK)
+		if (ret == LT_OK && sqlite3_exec(cn->db, "DROP TRIGGER units_ai; DROP INDEX units_level_rowid", NULL,
+						 NULL, NULL) != SQLITE_OK)
 			ret = lt__sq_fail(cn, err, "starting a bulk load");
 	} else {
 		char sql[160];
-		snprintf(sql, sizeof sql,
-			 "INSERT INTO units_fts(rowid, name_fold) SELECT rowid, name_fold FROM units WHERE rowid > %lld",
-			 (long long)bulk_from);
+		snprintf(
+			sql, sizeof sql,
+			"INSERT INTO units_fts(rowid, name_fold) SELECT rowid, name_fold FROM units WHERE rowid > %lld",
+			(long long)bulk_from);
 		if (sqlite3_exec(cn->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(cn->db, UNITS_AI, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(cn->db, LEVEL_INDEX, NULL, NULL, NULL) != SQLITE_OK)
