@@ -203,7 +203,7 @@ class Run(unittest.TestCase):
 
 
 class CheckFormat(unittest.TestCase):
-    GOOD = "int lt_example(int x)\n{\n\treturn x + 1;\n}\n"
+    GOOD = "int lt_example(int x)\n{\n\tint y = x + 1;\n\treturn y;\n}\n"
     BAD = "int lt_example( int x ) {\n  return x+1;\n}\n"
 
     def test_names_a_file_clang_format_would_change(self):
