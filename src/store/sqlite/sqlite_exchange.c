@@ -663,6 +663,41 @@ static const char SQL_XWAITING[] =
 	"SELECT system_id, count(*), sum(state = 'pending' AND since <= ?1), min(since), id, doc FROM w "
 	"GROUP BY system_id ORDER BY system_id";
 
+struct xop_each {
+	lt_xop_cb cb;
+	void *ctx;
+};
+
+static int xop_row(void *ve, sqlite3_stmt *q)
+{
+	struct xop_each *e = ve;
+	struct lt_xdelivery d;
+	struct lt_xdoc doc;
+	char since[32];
+	read_delivery(q, &d);
+	read_doc(q, 8, &doc);
+	lt__sq_col_copy(q, 22, since, sizeof since);
+	return e->cb(e->ctx, &d, &doc, since);
+}
+
+struct xwaiting_each {
+	lt_xwaiting_cb cb;
+	void *ctx;
+};
+
+static int xwaiting_row(void *ve, sqlite3_stmt *q)
+{
+	struct xwaiting_each *e = ve;
+	struct lt_xwaiting w = {0};
+	w.system_id = sqlite3_column_int64(q, 0);
+	w.waiting = sqlite3_column_int64(q, 1);
+	w.stuck = sqlite3_column_int64(q, 2);
+	lt__sq_col_copy(q, 3, w.oldest_since, sizeof w.oldest_since);
+	w.oldest_id = sqlite3_column_int64(q, 4);
+	lt__sq_col_copy(q, 5, w.oldest_doc, sizeof w.oldest_doc);
+	return e->cb(e->ctx, &w);
+}
+
 static int sq_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,
 			  struct lt_err *err)
 {
@@ -676,22 +711,8 @@ static int sq_xoperations(struct lt_store *s, const struct lt_xop_filter *f, lt_
 	lt__sq_bind_text(q, 3, f->state ? f->state : "");
 	lt__sq_bind_text(q, 4, f->since_before ? f->since_before : "");
 	sqlite3_bind_int64(q, 5, f->before_id);
-	int rc, ret = LT_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct lt_xdelivery d;
-		struct lt_xdoc doc;
-		char since[32];
-		read_delivery(q, &d);
-		read_doc(q, 8, &doc);
-		lt__sq_col_copy(q, 22, since, sizeof since);
-		if ((ret = cb(ctx, &d, &doc, since)) != 0)
-			break;
-	}
-	if (ret == LT_OK && rc != SQLITE_DONE)
-		ret = lt__sq_fail(cn, err, "reading deliveries");
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	struct xop_each e = {cb, ctx};
+	return lt__sq_rows(st, cn, q, xop_row, &e, err, "deliveries");
 }
 
 static int sq_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting_cb cb, void *ctx, struct lt_err *err)
@@ -702,23 +723,8 @@ static int sq_xwaiting(struct lt_store *s, const char *stuck_before, lt_xwaiting
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, stuck_before);
-	int rc, ret = LT_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct lt_xwaiting w = {0};
-		w.system_id = sqlite3_column_int64(q, 0);
-		w.waiting = sqlite3_column_int64(q, 1);
-		w.stuck = sqlite3_column_int64(q, 2);
-		lt__sq_col_copy(q, 3, w.oldest_since, sizeof w.oldest_since);
-		w.oldest_id = sqlite3_column_int64(q, 4);
-		lt__sq_col_copy(q, 5, w.oldest_doc, sizeof w.oldest_doc);
-		if ((ret = cb(ctx, &w)) != 0)
-			break;
-	}
-	if (ret == LT_OK && rc != SQLITE_DONE)
-		ret = lt__sq_fail(cn, err, "reading the waiting deliveries");
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	struct xwaiting_each e = {cb, ctx};
+	return lt__sq_rows(st, cn, q, xwaiting_row, &e, err, "the waiting deliveries");
 }
 
 void lt__sq_exchange_ops(struct lt_store_ops *ops)
