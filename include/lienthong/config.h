@@ -33,6 +33,8 @@ struct lt_config {
 	int64_t max_bulk_bytes;     /* bulk bodies (dmdc records) */
 	int64_t vxp_max_clock_skew; /* seconds; 0 = off */
 	bool vxp_agency_ops;        /* registerAgency and deleteAgency answered */
+	int64_t vxp_sent_days;      /* getSentEdocList's window; 0 = all */
+	int64_t vxp_sent_max;       /* getSentEdocList's most documents */
 	int64_t retention_days;     /* 0 = keep acknowledged bodies forever */
 	int64_t hold_days;          /* days a delivery waits for a receiving system */
 	char access_log[1024];      /* path, "-" for stderr, "" for none */

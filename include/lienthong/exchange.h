@@ -136,10 +136,11 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 int lt_exchange_stats(struct lt_exchange *x, const struct lt_principal *who, const char *from, const char *to,
 		      const char *by, json_t **out, struct lt_err *err);
 /* What a system (who) sent, oldest first, of kind ("edoc", "status", NULL
- * for both); only doc_id when it names a package who sent (an id of
+ * for both), received at or after since (NULL: any), the latest limit of
+ * them (0: all); only doc_id when it names a package who sent (an id of
  * anything else is ignored: the SDK passes received ids along). */
 int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, const char *kind, const char *doc_id,
-		     lt_xdoc_cb cb, void *ctx, struct lt_err *err);
+		     const char *since, int limit, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 /* The deliveries of a package, and the business statuses answering it, for
  * a caller lt_exchange_sent or lt_exchange_trace already let see it. */
 int lt_exchange_doc_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx,

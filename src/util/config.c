@@ -75,6 +75,11 @@ static const struct key keys[] = {
 	{"vxp_utc_offset", INT(vxp_utc_offset), "420", -720, 840, NULL,
 	 "minutes east of UTC of the VXP clients' clocks, whose timestamp, fromDate and toDate carry no zone; 420 = "
 	 "Viet Nam (UTC+7)"},
+	{"vxp_sent_days", INT(vxp_sent_days), "30", 0, 36500, NULL,
+	 "getSentEdocList lists what the caller sent in this many days; 0 = since the first (the SDK's call has no "
+	 "dates or pages of its own, so the list is bounded here)"},
+	{"vxp_sent_max", INT(vxp_sent_max), "500", 1, 100000, NULL,
+	 "getSentEdocList lists at most this many of the caller's latest documents"},
 	{"retention_days", INT(retention_days), "0", 0, 36500, NULL,
 	 "days after which acknowledged package bodies are removed; 0 = keep"},
 	{"hold_days", INT(hold_days), "30", 1, 36500, NULL,
