@@ -69,6 +69,12 @@ typedef int (*lt_change_cb)(void *ctx, const struct lt_change *c);
 /* Opens a store from a path (SQLite) or a postgresql:// URI, creating and
  * migrating the schema. */
 int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err);
+/* Memory a store opened afterwards in this process may keep for database
+ * pages it read, in MiB (0: LT_STORE_DEFAULT_CACHE_MIB). SQLite: the
+ * writer's page cache (readers keep SQLite's own 2 MiB each and map the
+ * file); PostgreSQL caches on the server, and ignores it. */
+#define LT_STORE_DEFAULT_CACHE_MIB 32
+void lt_store_set_cache_mib(int mib);
 /* Checks a postgresql:// URI's syntax without connecting (LT_EINVAL naming
  * what is wrong); LT_OK for anything else, which is an SQLite path. */
 int lt_store_uri_check(const char *uri, struct lt_err *err);

@@ -5,6 +5,12 @@
 #include "journal.h"
 #include "store_impl.h"
 
+static _Atomic int cache_mib = LT_STORE_DEFAULT_CACHE_MIB;
+
+void lt_store_set_cache_mib(int mib) { cache_mib = mib > 0 ? mib : LT_STORE_DEFAULT_CACHE_MIB; }
+
+int lt__store_cache_mib(void) { return cache_mib; }
+
 int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err)
 {
 	if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)

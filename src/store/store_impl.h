@@ -126,4 +126,7 @@ int lt__store_pg_uri_check(const char *uri, struct lt_err *err);
  * (the non-zero groups, each followed by a dot). buf holds LT_CODE_BUFSZ. */
 char *lt__code_rev_prefix(const char *code, char *buf);
 
+/* lt_store_set_cache_mib's value, for the backends. */
+int lt__store_cache_mib(void);
+
 #endif

@@ -56,6 +56,9 @@ static const struct key keys[] = {
 	{"public_read", BOOL(public_read), "true", 0, 0, NULL, "allow anonymous reads of the public catalogue"},
 	{"log_level", ENUM(log_level), "info", 0, 0, log_choices, "error, warn, info or debug"},
 	{"threads", INT(threads), "4", 1, 256, NULL, "worker threads of the HTTP server"},
+	{"db_cache_mib", INT(db_cache_mib), "32", 1, 65536, NULL,
+	 "MiB of database pages the writer keeps in memory (SQLite; each reader keeps 2 MiB and maps the file; "
+	 "PostgreSQL caches on its server)"},
 	{"lookup_cache_entries", INT(lookup_cache_entries), "131072", 0, INT64_C(1) << 24, NULL,
 	 "unit look-up replies kept in memory (about 1 KB each), valid until the registry changes; 0 = none"},
 	{"max_connections", INT(max_connections), "2048", 1, 100000, NULL, "open connections at most"},
