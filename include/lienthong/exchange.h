@@ -102,6 +102,15 @@ int lt_upload_feed(struct lt_upload *u, const void *buf, size_t len, struct lt_e
  * *replayed is set when the same package was accepted before: the reply is
  * the first one. The upload is consumed either way. */
 int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err);
+/* lt_upload_finish in two steps, so that a server holds no thread while
+ * the commit it shares with concurrent sends is synced. lt_upload_submit
+ * does everything up to the commit and queues it: LT_OK means done(arg)
+ * will be called, on the hub's commit thread, once the commit is over (it
+ * must only wake the caller); anything else, a refusal or failure before
+ * the commit, and done is never called. Either way lt_upload_result then
+ * gives what lt_upload_finish would have, and consumes the upload. */
+int lt_upload_submit(struct lt_upload *u, void (*done)(void *arg), void *arg);
+int lt_upload_result(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err);
 /* Abandons an upload (a client that went away). NULL-safe. */
 void lt_upload_abort(struct lt_upload *u);
 

@@ -28,15 +28,24 @@ void h_document_send_data(struct req *rq, const char *data, size_t len)
 	lt_upload_feed(rq->ctx, data, len, NULL);
 }
 
+/* Runs twice when the commit is waited for: once to submit, and again,
+ * resumed, to answer. */
 void h_document_send(struct req *rq)
 {
 	struct lt_upload *u = rq->ctx;
+	if (!commit_wait_started(rq)) {
+		commit_wait_begin(rq);
+		if (lt_upload_submit(u, commit_wait_done, rq) != LT_OK)
+			commit_wait_cancel(rq);
+		else if (commit_wait_suspend(rq))
+			return;
+	}
 	rq->ctx = NULL;
 	rq->ctx_free = NULL;
 	json_t *reply = NULL;
 	bool replayed = false;
 	struct lt_err err = {0};
-	if (lt_upload_finish(u, &reply, &replayed, &err)) {
+	if (lt_upload_result(u, &reply, &replayed, &err)) {
 		reply_err(rq, &err);
 		return;
 	}
