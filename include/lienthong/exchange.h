@@ -134,6 +134,16 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
  * final: a later fail or processing changes nothing and the reply says "done". */
 int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state, json_t **out,
 		    struct lt_err *err);
+/* lt_exchange_ack in two steps, as lt_upload_submit and lt_upload_result:
+ * LT_OK from submit gives *out, and (done non-NULL) done(arg) will be
+ * called on the commit thread once the commit is over; result then gives
+ * the reply and frees *out. A refused call gives no *out. */
+struct lt_ack;
+int lt_exchange_ack_submit(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state,
+			   void (*done)(void *arg), void *arg, struct lt_ack **out, struct lt_err *err);
+int lt_exchange_ack_result(struct lt_ack *a, json_t **out, struct lt_err *err);
+/* An acknowledgement never answered (NULL-safe); only once its commit is over. */
+void lt_exchange_ack_free(struct lt_ack *a);
 
 /* Per delivery: routed-to code, receiving system, transport state and its
  * timeline, and the business-status timeline. Also for a manager whose
@@ -180,6 +190,9 @@ int lt_exchange_oldest_waiting(struct lt_exchange *x, lt_oldest_cb cb, void *ctx
 /* Totals for /metrics. */
 struct lt_exchange_counts {
 	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays, rejected;
+	/* Since start: group commits, and the sends and acknowledgements they
+	 * carried (their ratio is how many share one sync). */
+	uint64_t commits, committed_jobs;
 };
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 

@@ -104,5 +104,9 @@ int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *
 		json_t **data, struct lt_err *err);
 /* updateStatus: done, fail or processing; a repeat changes nothing. */
 int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, struct lt_err *err);
+/* The same in two steps (lt_exchange_ack_submit and _result). */
+int lt_vxp_update_status_submit(struct lt_exchange *x, const struct lt_vxp_call *c, void (*done)(void *arg), void *arg,
+				struct lt_ack **out, struct lt_err *err);
+int lt_vxp_update_status_result(struct lt_ack *a, struct lt_err *err);
 
 #endif

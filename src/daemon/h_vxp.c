@@ -49,6 +49,7 @@ struct vxp_req {
 	char *body;
 	size_t len;
 	bool too_big;
+	struct lt_ack *ack; /* updateStatus while its commit is waited for */
 };
 
 static void vxp_req_free(void *p)
@@ -58,6 +59,7 @@ static void vxp_req_free(void *p)
 		return;
 	lt_vxp_call_clear(&v->call);
 	lt_upload_abort(v->upload);
+	lt_exchange_ack_free(v->ack);
 	EVP_MD_CTX_free(v->sha);
 	free(v->body);
 	free(v);
@@ -494,7 +496,19 @@ static void run_op(struct req *rq, struct vxp_req *v)
 				 (int)rq->srv->cfg.vxp_sent_max, &data, &err);
 		break;
 	case OP_UPDATE_STATUS:
-		rc = lt_vxp_update_status(rq->srv->xch, &v->call, &err);
+		/* Run twice when the commit is waited for, as sendEdoc. */
+		if (!commit_wait_started(rq)) {
+			commit_wait_begin(rq);
+			rc = lt_vxp_update_status_submit(rq->srv->xch, &v->call, commit_wait_done, rq, &v->ack, &err);
+			if (rc) {
+				commit_wait_cancel(rq);
+				break;
+			}
+			if (commit_wait_suspend(rq))
+				return;
+		}
+		rc = lt_vxp_update_status_result(v->ack, &err);
+		v->ack = NULL;
 		break;
 	case OP_GET_EDOC:
 	case OP_DOWNLOAD:

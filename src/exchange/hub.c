@@ -504,5 +504,9 @@ int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, st
 	out->deliveries_refused = (uint64_t)v[5];
 	out->replays = atomic_load(&x->replays);
 	out->rejected = atomic_load(&x->rejected);
+	pthread_mutex_lock(&x->lock);
+	out->commits = x->commits;
+	out->committed_jobs = x->committed_jobs;
+	pthread_mutex_unlock(&x->lock);
 	return LT_OK;
 }
