@@ -47,10 +47,10 @@ FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*\.json$")
 COLUMNS = ["code", "name", "parent", "address", "email", "phone", "fax", "website", "decision_number",
            "decision_date", "decision_issuer", "valid_from", "source", "confidence", "note"]
 CONFIDENCE = {"V", "S", "G"}
-# The field a plan and each of its steps carry their assumptions in; the
-# plan engine keeps or ignores it.
-NOTES = "notes"
-# Fields each step kind may carry besides kind and notes.
+# The fields a plan and each of its steps carry their provenance in, named
+# as level1.csv's columns; the plan engine keeps them and acts on none.
+ANNOTATIONS = ("confidence", "source", "note")
+# Fields each step kind may carry besides kind and the annotations.
 STEP_FIELDS = {
     "merge": ({"from", "into"}, {"across_groups"}),
     "split": ({"from", "into"}, {"children"}),
@@ -383,7 +383,7 @@ class PlanFiles(unittest.TestCase):
     def test_plan_and_step_shapes(self):
         for name, plan in load_plans():
             with self.subTest(file=name):
-                self.assertLessEqual(set(plan), {"decision", "effective", "title", "steps", NOTES})
+                self.assertLessEqual(set(plan), {"decision", "effective", "title", "steps", *ANNOTATIONS})
                 d = plan["decision"]
                 self.assertEqual(set(d), {"number", "date", "issuer", "kind"})
                 self.assertTrue(all(isinstance(v, str) and v.strip() for v in d.values()))
@@ -395,16 +395,15 @@ class PlanFiles(unittest.TestCase):
                     self.assertIn(s.get("kind"), STEP_FIELDS, f"step {i}: unknown kind")
                     need, may = STEP_FIELDS[s["kind"]]
                     self.assertLessEqual(need, set(s), f"step {i}: missing fields")
-                    self.assertLessEqual(set(s) - {"kind", NOTES}, need | may, f"step {i}: unknown fields")
+                    self.assertLessEqual(set(s) - {"kind", *ANNOTATIONS}, need | may, f"step {i}: unknown fields")
                     if "from" in s:
                         self.assertIsInstance(s["from"], list)
                     if "name" in s:
                         self.assertTrue(isinstance(s["name"], str) and s["name"].strip())
-                    # Every step says how sure we are of it.
-                    n = s.get(NOTES)
-                    self.assertIsInstance(n, dict, f"step {i}: no {NOTES}")
-                    self.assertIn(n.get("confidence"), CONFIDENCE, f"step {i}")
-                    self.assertTrue(n.get("text", "").strip(), f"step {i}")
+                    # Every step says how sure we are of it, on what, and what was assumed.
+                    self.assertIn(s.get("confidence"), CONFIDENCE, f"step {i}")
+                    self.assertTrue(s.get("source", "").strip(), f"step {i}: no source")
+                    self.assertTrue(s.get("note", "").strip(), f"step {i}: no note")
 
     def test_every_source_named_is_described(self):
         def keys(path):
@@ -413,7 +412,7 @@ class PlanFiles(unittest.TestCase):
 
         described = keys(os.path.join(REFORM_DIR, "README.md"))
         for name, plan in load_plans():
-            for n in [plan.get(NOTES, {})] + [s[NOTES] for s in plan["steps"]]:
+            for n in [plan] + plan["steps"]:
                 for k in n.get("source", "").split(";"):
                     if k.strip():
                         self.assertIn(k.strip(), described, f"{name}: source {k!r} is not in the README's table")
@@ -567,7 +566,7 @@ class RealRegistry(ltd.DaemonTest):
             return o
 
         for i, step in enumerate(plan["steps"]):
-            body = {k: refs(v) for k, v in step.items() if k not in (NOTES, "across_groups")}
+            body = {k: refs(v) for k, v in step.items() if k not in (*ANNOTATIONS, "across_groups")}
             kind = body.pop("kind")
             if kind == "rename":
                 r = self.d.patch(f"/v1/units/{body['code']}", dict(change, name=body["name"]), token=self.admin)
