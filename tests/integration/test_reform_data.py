@@ -16,7 +16,9 @@
   reorganisation per step, on a registry holding only level1.csv): each
   absorbed code resolves to the unit that carries its work, and as-of
   2025-01-01 reads still show the 2020 table. A unit under 000.00.00.A53
-  imports. Where the CLI has `plan apply`, the files go through it too.
+  imports, and a package from it goes through. Where the CLI has `plan
+  apply`, the files go through it too, and init leaves every province's
+  three codes consistent, with the demo tree and without.
 
 The expected reforms below are written from the resolutions themselves, not
 read from the files, so a file that drops or changes one fails here.
@@ -39,6 +41,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltd  # noqa: E402
+import ltpkg  # noqa: E402
+import ltx  # noqa: E402
 
 LEVEL1 = os.path.join(ltd.DATA_DIR, "level1.csv")
 REFORM_DIR = os.path.join(ltd.DATA_DIR, "reform-2025")
@@ -654,17 +658,29 @@ class RealRegistry(ltd.DaemonTest):
             finally:
                 reg.close()
 
-    def test_unit_under_tay_ninh_party_committee_imports(self):
+    def test_unit_under_tay_ninh_party_committee_imports_and_sends(self):
         with tempfile.NamedTemporaryFile("w", suffix=".csv", dir=self.r.dir, delete=False, encoding="utf-8") as f:
             f.write("code,name,parent,decision_number,decision_date,decision_issuer,valid_from\n"
                     "000.00.01.A53,Văn phòng Tỉnh ủy Tây Ninh,000.00.00.A53,1-QĐ/TU,2021-01-04,"
                     "Tỉnh ủy Tây Ninh,2021-01-04\n")
         p = self.r.run("import", f.name)
         self.assertEqual(p.returncode, 0, ltd.detail(p))
-        u = self.cli_json("unit", "show", "000.00.01.A53")
+        office = "000.00.01.A53"
+        u = self.cli_json("unit", "show", office)
         self.assertEqual((u["parent"], u["status"], u["level"]), ("000.00.00.A53", "active", 2))
         self.assertEqual(self.cli_json("unit", "show", "000.00.00.A53")["name"], "Tỉnh ủy Tây Ninh")
-
+        # A package from it, as the real Tây Ninh sample, to the province's
+        # People's Committee and to the Party's central office.
+        tok = {c: self.r.system_add(f"hệ thống {c}", c)["token"] for c in (office, "000.00.00.H53", "000.00.00.A64")}
+        self.d = ltd.Daemon(self.r).start()
+        data, docid = ltpkg.edoc(office, ["000.00.00.H53", "000.00.00.A64"], number="12", notation="VPTU")
+        r = ltx.send(self.d, tok[office], data)
+        self.assertStatus(r, 201)
+        self.assertEqual(r.json()["document_id"], docid)
+        self.assertEqual({x["code"]: x["state"] for x in r.json()["recipients"]},
+                         {"000.00.00.H53": "pending", "000.00.00.A64": "pending"})
+        for c in ("000.00.00.H53", "000.00.00.A64"):
+            self.assertIn(r.json()["id"], [it["id"] for it in ltx.inbox_all(self.d, tok[c])], c)
 
 if __name__ == "__main__":
     sys.exit(ltd.main(__name__))
