@@ -29,6 +29,10 @@ int lt_relay_start(struct lt_relay **out, struct lt_exchange *x, const struct lt
 /* Stops the threads (an HTTP call in flight is cut short) and frees. NULL-safe. */
 void lt_relay_stop(struct lt_relay *r);
 
+/* LT_OK when this build's relay worker speaks protocol (enum
+ * lt_upstream_protocol); start-up and `lienthongd -n` ask it alike. */
+int lt_relay_supported(int protocol, struct lt_err *err);
+
 /* Counters for /metrics and the logs. */
 struct lt_relay_counts {
 	uint64_t relayed, relay_failures, fetched, fetch_failures;

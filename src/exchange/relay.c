@@ -458,13 +458,21 @@ static int link_system(struct lt_relay *r, struct lt_err *err)
 	return rc;
 }
 
+int lt_relay_supported(int protocol, struct lt_err *err)
+{
+	if (protocol == LT_UPSTREAM_LIENTHONG)
+		return LT_OK;
+	return lt_err_set(err, LT_EINVAL,
+			  "upstream_protocol vxp: this build's relay worker speaks to a lienthong upstream only; set "
+			  "upstream_protocol = lienthong");
+}
+
 int lt_relay_start(struct lt_relay **out, struct lt_exchange *x, const struct lt_relay_opts *opts, struct lt_err *err)
 {
 	*out = NULL;
-	if (opts->protocol != LT_UPSTREAM_LIENTHONG)
-		return lt_err_set(err, LT_EINVAL,
-				  "upstream_protocol vxp: this build relays to a lienthong upstream only; set "
-				  "upstream_protocol = lienthong");
+	int rc = lt_relay_supported(opts->protocol, err);
+	if (rc)
+		return rc;
 	struct lt_relay *r = calloc(1, sizeof *r);
 	if (!r)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -475,7 +483,7 @@ int lt_relay_start(struct lt_relay **out, struct lt_exchange *x, const struct lt
 	r->poll_wait = opts->poll_wait >= 0 ? opts->poll_wait : 20;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
-	int rc = link_system(r, err);
+	rc = link_system(r, err);
 	if (rc == LT_OK && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		rc = lt_err_set(err, LT_EIO, "cannot initialise the HTTP client");
 	if (rc == LT_OK && pthread_create(&r->out_thread, NULL, out_loop, r) == 0)
