@@ -19,6 +19,7 @@ struct lt_relay_opts {
 	const char *secret;    /* vxp: HMAC key */
 	int backoff_max;       /* seconds, cap of the doubling wait between tries */
 	int poll_wait;         /* seconds a long poll of the upstream inbox may wait */
+	int utc_offset;        /* vxp: minutes east of UTC of the timestamp it signs */
 };
 
 struct lt_relay;

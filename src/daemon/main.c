@@ -173,7 +173,8 @@ static int start_up(struct server *srv, struct lt_err *err)
 					    .system_id = srv->cfg.upstream_system_id,
 					    .secret = srv->cfg.upstream_secret,
 					    .backoff_max = (int)srv->cfg.relay_backoff_max,
-					    .poll_wait = (int)srv->cfg.upstream_poll_wait};
+					    .poll_wait = (int)srv->cfg.upstream_poll_wait,
+					    .utc_offset = (int)srv->cfg.vxp_utc_offset};
 		if ((rc = lt_relay_start(&srv->relay, srv->xch, &ro2, err)))
 			return rc;
 	}

@@ -15,31 +15,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <curl/curl.h>
+#include <openssl/crypto.h>
 
-#include "exchange_impl.h"
 #include "lienthong/config.h"
 #include "lienthong/log.h"
-#include "lienthong/relay.h"
 #include "lienthong/store.h"
+#include "relay_impl.h"
 
 #define DUE_BATCH 32
-#define INBOX_PAGE 50
-#define REPLY_MAX (1u << 20)
-
-struct lt_relay {
-	struct lt_exchange *x;
-	char url[1024];
-	char auth[300]; /* "Authorization: Bearer …" */
-	int backoff_max, poll_wait;
-	int64_t link; /* the system standing for the upstream */
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	atomic_bool stop;
-	pthread_t out_thread, in_thread;
-	bool out_running, in_running;
-	atomic_ullong relayed, relay_failures, fetched, fetch_failures;
-};
 
 /* The daemon's own worker, named as such wherever it is recorded. */
 static const struct lt_ctx relay_ctx = {.who = {.role = LT_ROLE_ADMIN, .name = "lienthongd:relay"}};
@@ -94,16 +77,11 @@ static void time_in(int seconds, char out[32])
 
 /* ---- HTTP ---- */
 
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t to_buf(char *data, size_t size, size_t n, void *vb)
+size_t lt__relay_to_buf(char *data, size_t size, size_t n, void *vb)
 {
-	struct buf *b = vb;
+	struct lt__rbuf *b = vb;
 	size_t len = size * n;
-	if (b->n + len > REPLY_MAX)
+	if (b->n + len > b->max)
 		return 0;
 	char *np = realloc(b->p, b->n + len + 1);
 	if (!np)
@@ -121,17 +99,12 @@ static int progress(void *vr, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_
 	return atomic_load(&((struct lt_relay *)vr)->stop) ? 1 : 0;
 }
 
-/* A request to the upstream: path under its base URL. The caller sets the
- * body and the sink on h before; the reply's status is *code. */
-static int perform(struct lt_relay *r, CURL *h, const char *path, struct curl_slist *extra, long timeout, long *code,
-		   struct lt_err *err)
+int lt__relay_perform(struct lt_relay *r, CURL *h, const char *path, struct curl_slist *hdr, long timeout, long *code,
+		      struct lt_err *err)
 {
 	char url[1400];
 	size_t ul = strlen(r->url);
 	snprintf(url, sizeof url, "%.*s%s", (int)(ul && r->url[ul - 1] == '/' ? ul - 1 : ul), r->url, path);
-	struct curl_slist *hdr = curl_slist_append(extra, r->auth);
-	if (hdr)
-		hdr = curl_slist_append(hdr, "Expect:");
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -147,15 +120,6 @@ static int perform(struct lt_relay *r, CURL *h, const char *path, struct curl_sl
 		return lt_err_set(err, LT_EIO, "upstream %s: %s", path, curl_easy_strerror(cc));
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
 	return LT_OK;
-}
-
-/* The upstream's error message, or the status alone. */
-static void reply_error(const struct buf *b, long code, const char *what, struct lt_err *err)
-{
-	json_t *o = b->p ? json_loads(b->p, 0, NULL) : NULL;
-	const char *m = json_string_value(json_object_get(json_object_get(o, "error"), "message"));
-	lt_err_set(err, LT_EIO, "upstream refused %s: HTTP %ld%s%.300s", what, code, m ? ": " : "", m ? m : "");
-	json_decref(o);
 }
 
 /* ---- outbound ---- */
@@ -176,40 +140,14 @@ static int due_one(void *vd, const char *doc, int tries)
 	return LT_OK;
 }
 
-static int send_one(struct lt_relay *r, CURL *h, const char *doc, char upstream_id[LT_DOC_ID_BUFSZ], struct lt_err *err)
+static int send_one(struct lt_relay *r, CURL *h, const char *doc, char up[LT__UPSTREAM_ID_BUFSZ], struct lt_err *err)
 {
-	char path[PATH_MAX];
-	lt__xpath_body(r->x, doc, path);
-	FILE *f = fopen(path, "rb");
-	struct stat sb;
-	if (!f || fstat(fileno(f), &sb) != 0) {
-		if (f)
-			fclose(f);
-		return lt_err_set(err, LT_EIO, "cannot open the package of %s: %s", doc, strerror(errno));
-	}
-	struct buf b = {0};
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_READDATA, f);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sb.st_size);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/xml");
-	long code = 0;
-	int rc = perform(r, h, "/v1/documents", hdr, 600, &code, err);
-	fclose(f);
-	if (rc == LT_OK && code != 201 && code != 200)
-		reply_error(&b, code, "a relayed document", err), rc = LT_EIO;
+	struct lt_xdoc d;
+	int rc = lt_store_xdoc_get(r->x->store, doc, &d, err);
 	if (rc == LT_OK) {
-		json_t *o = json_loads(b.p ? b.p : "", 0, NULL);
-		const char *id = json_string_value(json_object_get(o, "id"));
-		if (id && strlen(id) < LT_DOC_ID_BUFSZ)
-			lt_text_format(upstream_id, LT_DOC_ID_BUFSZ, "%s", id);
-		else
-			rc = lt_err_set(err, LT_EIO, "the upstream's reply to a send names no document id");
-		json_decref(o);
+		curl_easy_reset(h);
+		rc = r->proto->send(r, h, &d, up, err);
 	}
-	free(b.p);
 	return rc;
 }
 
@@ -247,7 +185,7 @@ static void *out_loop(void *vr)
 			continue;
 		}
 		for (int i = 0; i < d.n && !atomic_load(&r->stop); i++) {
-			char up[LT_DOC_ID_BUFSZ] = "";
+			char up[LT__UPSTREAM_ID_BUFSZ] = "";
 			struct lt_err e = {0};
 			int rc = send_one(r, h, d.doc[i], up, &e);
 			if (rc == LT_OK && (rc = record_done(r, d.doc[i], up, &e)) == LT_OK) {
@@ -267,7 +205,7 @@ static void *out_loop(void *vr)
 				lt_log_warnx("relay: rescheduling %s: %s", d.doc[i], e2.msg);
 			/* The upstream cannot be reached: the others would fail alike,
 			 * so the worker waits as long as this document does. */
-			if (strstr(e.msg, "upstream /v1/documents:")) {
+			if (strstr(e.msg, "upstream /")) {
 				nap(r, wait * 1000L);
 				break;
 			}
@@ -279,110 +217,58 @@ static void *out_loop(void *vr)
 
 /* ---- inbound ---- */
 
-struct fetch {
-	struct lt_upload *u;
-};
-
-static size_t to_upload(char *data, size_t size, size_t n, void *vf)
-{
-	struct fetch *f = vf;
-	/* A refusal is remembered by the upload and reported by its finish. */
-	lt_upload_feed(f->u, data, size * n, NULL);
-	return size * n;
-}
-
 /* Fetches one package and commits it here. *permanent is set when trying
  * again cannot help (the package itself is refused). */
 static int fetch_one(struct lt_relay *r, CURL *h, const char *id, bool *permanent, struct lt_err *err)
 {
 	*permanent = false;
-	struct fetch f = {NULL};
-	int rc = lt_upload_begin_inbound(r->x, &relay_ctx, r->link, &f.u, err);
+	struct lt_upload *u = NULL;
+	int rc = lt_upload_begin_inbound(r->x, &relay_ctx, r->link, &u, err);
 	if (rc)
 		return rc;
-	char path[80];
-	snprintf(path, sizeof path, "/v1/documents/%s", id);
 	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_upload);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &f);
-	long code = 0;
-	rc = perform(r, h, path, NULL, 600, &code, err);
-	if (rc == LT_OK && code != 200)
-		rc = lt_err_set(err, LT_EIO, "upstream %s: HTTP %ld", path, code);
-	if (rc) {
-		lt_upload_abort(f.u);
+	if ((rc = r->proto->fetch(r, h, id, u, err))) {
+		lt_upload_abort(u);
 		return rc;
 	}
 	json_t *reply = NULL;
 	bool replayed = false;
-	rc = lt_upload_finish(f.u, &reply, &replayed, err);
+	rc = lt_upload_finish(u, &reply, &replayed, err);
 	json_decref(reply);
 	*permanent = rc != LT_OK && rc != LT_EIO && rc != LT_ENOTREADY && rc != LT_ENOMEM;
 	return rc;
 }
 
-static int ack(struct lt_relay *r, CURL *h, const char *id, const char *state, struct lt_err *err)
-{
-	char path[96], body[64];
-	snprintf(path, sizeof path, "/v1/documents/%s/ack", id);
-	snprintf(body, sizeof body, "{\"state\":\"%s\"}", state);
-	struct buf b = {0};
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-	long code = 0;
-	int rc = perform(r, h, path, hdr, 60, &code, err);
-	if (rc == LT_OK && code != 200)
-		reply_error(&b, code, "an acknowledgement", err), rc = LT_EIO;
-	free(b.p);
-	return rc;
-}
+/* Packages this hub refused for good, in this run: acknowledged as fail
+ * upstream, which may list them again (VXP keeps a failed one listed). */
+#define REFUSED_KEPT 256
+struct refused {
+	char id[REFUSED_KEPT][LT__UPSTREAM_ID_BUFSZ];
+	unsigned n;
+};
 
-/* One page of the upstream inbox; *next is its cursor, 0 at the end. */
-static int inbox_page(struct lt_relay *r, CURL *h, long long after, json_t **items, long long *next, struct lt_err *err)
+static bool was_refused(const struct refused *f, const char *id)
 {
-	char path[128];
-	snprintf(path, sizeof path, "/v1/inbox?limit=%d&wait=%d%s%lld", INBOX_PAGE, r->poll_wait,
-		 after ? "&after=" : "", after ? after : 0LL);
-	if (!after)
-		path[strlen(path) - 1] = '\0';
-	struct buf b = {0};
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	long code = 0;
-	int rc = perform(r, h, path, NULL, r->poll_wait + 60, &code, err);
-	if (rc == LT_OK && code != 200)
-		reply_error(&b, code, "the inbox poll", err), rc = LT_EIO;
-	json_t *o = rc == LT_OK ? json_loads(b.p ? b.p : "", 0, NULL) : NULL;
-	free(b.p);
-	if (rc)
-		return rc;
-	*items = json_incref(json_object_get(o, "items"));
-	json_t *nc = json_object_get(o, "next_cursor");
-	*next = json_is_integer(nc) ? (long long)json_integer_value(nc) : 0;
-	json_decref(o);
-	if (!json_is_array(*items)) {
-		json_decref(*items);
-		*items = NULL;
-		return lt_err_set(err, LT_EIO, "the upstream's inbox reply has no items");
-	}
-	return LT_OK;
+	for (unsigned i = 0; i < f->n && i < REFUSED_KEPT; i++)
+		if (strcmp(f->id[i], id) == 0)
+			return true;
+	return false;
 }
 
 static void *in_loop(void *vr)
 {
 	struct lt_relay *r = vr;
 	CURL *h = curl_easy_init();
+	struct refused *refused = calloc(1, sizeof *refused);
+	struct lt__relay_ids *ids = calloc(1, sizeof *ids);
 	long long cursor = 0;
 	int failures = 0;
-	while (h && !atomic_load(&r->stop)) {
-		json_t *items = NULL;
+	while (h && refused && ids && !atomic_load(&r->stop)) {
 		long long next = 0;
 		struct lt_err err = {0};
-		if (inbox_page(r, h, cursor, &items, &next, &err)) {
+		ids->n = 0;
+		curl_easy_reset(h);
+		if (r->proto->list(r, h, cursor, ids, &next, &err)) {
 			if (atomic_load(&r->stop))
 				break;
 			int wait = lt_relay_backoff(++failures, r->backoff_max);
@@ -391,14 +277,13 @@ static void *in_loop(void *vr)
 			continue;
 		}
 		failures = 0;
-		size_t n = json_array_size(items);
 		bool transient = false;
-		const char *prev = "";
-		for (size_t i = 0; i < n && !transient && !atomic_load(&r->stop); i++) {
-			const char *id = json_string_value(json_object_get(json_array_get(items, i), "id"));
-			if (!id || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32 || strcmp(id, prev) == 0)
+		int fresh = 0;
+		for (int i = 0; i < ids->n && !transient && !atomic_load(&r->stop); i++) {
+			const char *id = ids->id[i];
+			if ((i && strcmp(id, ids->id[i - 1]) == 0) || was_refused(refused, id))
 				continue;
-			prev = id;
+			fresh++;
 			bool permanent = false;
 			struct lt_err e = {0};
 			int rc = fetch_one(r, h, id, &permanent, &e);
@@ -411,16 +296,18 @@ static void *in_loop(void *vr)
 			if (rc) {
 				atomic_fetch_add(&r->fetch_failures, 1);
 				lt_log_warnx("relay: the upstream's package %s is refused here: %s", id, e.msg);
+				lt_text_format(refused->id[refused->n++ % REFUSED_KEPT], LT__UPSTREAM_ID_BUFSZ, "%s",
+					       id);
 			} else {
 				atomic_fetch_add(&r->fetched, 1);
 			}
 			struct lt_err ea = {0};
-			if (ack(r, h, id, rc ? "fail" : "done", &ea)) {
+			curl_easy_reset(h);
+			if (r->proto->ack(r, h, id, rc ? "fail" : "done", &ea)) {
 				lt_log_warnx("relay: acknowledging %s upstream: %s", id, ea.msg);
 				transient = true;
 			}
 		}
-		json_decref(items);
 		if (transient) {
 			nap(r, 1000);
 			continue;
@@ -428,9 +315,11 @@ static void *in_loop(void *vr)
 		/* Past what failed for good; from the start again once the inbox
 		 * is read to its end. */
 		cursor = next;
-		if (n == 0 || !next)
-			nap(r, n == 0 ? 500 : 0);
+		if (fresh == 0 || !next)
+			nap(r, fresh == 0 ? 500 : 0);
 	}
+	free(ids);
+	free(refused);
 	curl_easy_cleanup(h);
 	return NULL;
 }
@@ -460,11 +349,9 @@ static int link_system(struct lt_relay *r, struct lt_err *err)
 
 int lt_relay_supported(int protocol, struct lt_err *err)
 {
-	if (protocol == LT_UPSTREAM_LIENTHONG)
+	if (protocol == LT_UPSTREAM_LIENTHONG || protocol == LT_UPSTREAM_VXP)
 		return LT_OK;
-	return lt_err_set(err, LT_EINVAL,
-			  "upstream_protocol vxp: this build's relay worker speaks to a lienthong upstream only; set "
-			  "upstream_protocol = lienthong");
+	return lt_err_set(err, LT_EINVAL, "upstream_protocol: unknown protocol %d", protocol);
 }
 
 int lt_relay_start(struct lt_relay **out, struct lt_exchange *x, const struct lt_relay_opts *opts, struct lt_err *err)
@@ -477,8 +364,12 @@ int lt_relay_start(struct lt_relay **out, struct lt_exchange *x, const struct lt
 	if (!r)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	r->x = x;
+	r->proto = opts->protocol == LT_UPSTREAM_VXP ? &lt__relay_vxp : &lt__relay_v1;
 	lt_text_format(r->url, sizeof r->url, "%s", opts->url);
 	snprintf(r->auth, sizeof r->auth, "Authorization: Bearer %s", opts->token ? opts->token : "");
+	lt_text_format(r->system_id, sizeof r->system_id, "%s", opts->system_id ? opts->system_id : "");
+	lt_text_format(r->secret, sizeof r->secret, "%s", opts->secret ? opts->secret : "");
+	lt__relay_vxp_timestamp(r->timestamp, opts->utc_offset);
 	r->backoff_max = opts->backoff_max > 0 ? opts->backoff_max : 300;
 	r->poll_wait = opts->poll_wait >= 0 ? opts->poll_wait : 20;
 	pthread_mutex_init(&r->lock, NULL);
@@ -517,6 +408,7 @@ void lt_relay_stop(struct lt_relay *r)
 		pthread_join(r->in_thread, NULL);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->wake);
-	memset(r->auth, 0, sizeof r->auth);
+	OPENSSL_cleanse(r->auth, sizeof r->auth);
+	OPENSSL_cleanse(r->secret, sizeof r->secret);
 	free(r);
 }

@@ -1,7 +1,9 @@
 """Federation: three hubs on loopback, each a real lienthongd on its own
 database. N is the national hub; P17 (local_scope H17, Đà Nẵng) and P14
 (local_scope H14, Cao Bằng) are provincial hubs whose upstream is N, where
-each is a connected system bound to its province as a subtree.
+each is a connected system bound to its province as a subtree. P17 relays
+through N's /v1 API, P14 through N's /vxp as the Java SDK would (so N
+checks its key orders and HMACs exactly as for the real SDK).
 
 - A document from a system on P17 to a department under H14 goes
   P17 → N → P14 → the department's system byte-identical, and its 01 and
@@ -75,7 +77,12 @@ class Federation(ltd.DaemonTest):
         cls.dn = cls.p17_reg.system_add("QLVB Sở Nội vụ Đà Nẵng", DN_NOI_VU)["token"]
         cls.cb = cls.p14_reg.system_add("QLVB Sở Tư pháp Cao Bằng", CB_TU_PHAP)["token"]
         cls.p17 = ltd.Daemon(cls.p17_reg, LOCAL_SCOPE=H17, UPSTREAM_TOKEN=p17["token"], **common).start()
-        cls.p14 = ltd.Daemon(cls.p14_reg, LOCAL_SCOPE=H14, UPSTREAM_TOKEN=p14["token"], **common).start()
+        # P14 speaks to N as the VXP Java SDK would (its systemid is its
+        # subtree root, the first code it was registered with on N); P17
+        # through N's /v1. Both ways are exercised by every test below.
+        vxp = dict(common, UPSTREAM_URL=up + "/vxp", UPSTREAM_PROTOCOL="vxp")
+        cls.p14 = ltd.Daemon(cls.p14_reg, LOCAL_SCOPE=H14, UPSTREAM_SYSTEM_ID=H14,
+                             UPSTREAM_SECRET=p14["vxp_secret"], **vxp).start()
         cls.admin_n = n.token("admin")
         cls.admin_p17 = cls.p17_reg.token("admin")
         cls.admin_p14 = cls.p14_reg.token("admin")
@@ -222,7 +229,8 @@ class Federation(ltd.DaemonTest):
             self.assertStatus(ltx.send(self.p14, self.cb, st), 201)
         back = self.receive(self.p17, self.dn, kind="status", n=3)
         self.assertGreaterEqual(len(back), 3)
-        self.assertEqual(self.n.sanitizer_lines(), [])
+        for d in (self.n, self.p17, self.p14):
+            self.assertEqual(d.sanitizer_lines(), [])
 
 
 def json_out(reg, *args):

@@ -231,7 +231,8 @@ static void test_policy_federation(void **state)
 	assert_int_equal(lt_relay_backoff(1000, 300), 300);
 	assert_int_equal(lt_relay_backoff(3, 0), 1);
 	assert_int_equal(lt_relay_supported(LT_UPSTREAM_LIENTHONG, &err), LT_OK);
-	assert_int_equal(lt_relay_supported(LT_UPSTREAM_VXP, &err), LT_EINVAL);
+	assert_int_equal(lt_relay_supported(LT_UPSTREAM_VXP, &err), LT_OK);
+	assert_int_equal(lt_relay_supported(7, &err), LT_EINVAL);
 }
 
 static void test_seal(void **state)
