@@ -231,6 +231,10 @@ class Federation(ltd.DaemonTest):
         self.assertGreaterEqual(len(back), 3)
         for d in (self.n, self.p17, self.p14):
             self.assertEqual(d.sanitizer_lines(), [])
+        # P17's worker counted what it sent, and the tries N's death cost.
+        self.assertGreaterEqual(ltx.metric(self.p17, "lienthong_relay_documents_total", {"direction": "out"}), total)
+        self.assertGreaterEqual(ltx.metric(self.p17, "lienthong_relay_failures_total", {"direction": "out"}), 1)
+        self.assertGreaterEqual(ltx.metric(self.p14, "lienthong_relay_documents_total", {"direction": "in"}), total)
 
 
 def json_out(reg, *args):
