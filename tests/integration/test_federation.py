@@ -195,6 +195,25 @@ class Federation(ltd.DaemonTest):
         outside, _ = ltpkg.edoc(CB_TU_PHAP, [G22], number="405")
         self.assertError(ltx.send(self.n, tok, outside), 403)
 
+    def test_6_subtree_follows_a_moved_root(self):
+        # Sở Y tế Cao Bằng (bound as a subtree in test 4) moves under Đà
+        # Nẵng: its new code keeps the subtree binding, so a unit below it
+        # still reaches that system, not P17 (the new province's hub).
+        body = {"kind": "move", "decision": ltd.DECISION, "effective": ltd.TODAY, "from": [ltd.CB_Y_TE],
+                "into": {"parent": H17}}
+        r = self.n.post("/v1/reorganizations", body, token=self.admin_n)
+        self.assertStatus(r, 201)
+        moved = r.json()["moved"]
+        child = moved["000.01.05.H14"]
+        r = self.n.get("/v1/systems", token=self.admin_n)
+        (sys_,) = [s for s in r.json()["items"] if s["name"] == "Trục Cao Bằng 2"]
+        self.assertIn(moved[ltd.CB_Y_TE], sys_["codes"])
+        data, _ = ltpkg.edoc(G22, [child], number="606")
+        r = ltx.send(self.n, self.g22, data)
+        self.assertStatus(r, 201)
+        (rec,) = r.json()["recipients"]
+        self.assertEqual((rec["routed_to"], rec["state"], rec["system"]), (child, "pending", sys_["id"]), rec)
+
     def test_5_upstream_killed_in_the_middle_of_500(self):
         total = 500
         sent = {}
