@@ -214,6 +214,32 @@ class Federation(ltd.DaemonTest):
         (rec,) = r.json()["recipients"]
         self.assertEqual((rec["routed_to"], rec["state"], rec["system"]), (child, "pending", sys_["id"]), rec)
 
+    def test_7_a_crash_between_the_steps_doubles_nothing(self):
+        data, docid = ltpkg.edoc(DN_NOI_VU, [CB_TU_PHAP], number="707", subject="Hai lần")
+        r = ltx.send(self.p17, self.dn, data)
+        self.assertStatus(r, 201)
+        hub_id = r.json()["id"]
+        (item,) = [i for i in self.receive(self.p14, self.cb, n=1) if i["document_id"] == docid] or [None]
+        n_id = self.trace(self.p17, self.dn, hub_id)["recipients"][0]["reason"].split(" as ")[1].split()[0]
+        wait_for("N's delivery to P14 acknowledged", lambda: self.trace(
+            self.n, self.admin_n, n_id)["recipients"][0]["state"] == "done")
+        # P17 crashed after N took the document and before it wrote so: the
+        # queue row is due again. Its resend is the same document on N.
+        self.p17_reg.sql(f"UPDATE relay_out SET upstream_id = '', relayed = '' WHERE doc = '{hub_id}'")
+        self.p17_reg.sql(f"UPDATE xdeliveries SET state = 'relay' WHERE doc = '{hub_id}'")
+        wait_for("the resend recorded", lambda: self.trace(
+            self.p17, self.dn, hub_id)["recipients"][0]["state"] == "relayed")
+        again = self.trace(self.p17, self.dn, hub_id)["recipients"][0]["reason"]
+        self.assertIn(f"relayed upstream as {n_id}", again)
+        # P14 crashed after its commit and before its acknowledgement: N
+        # lists the document again, and P14 takes it in as the same one.
+        self.n_reg.sql(f"UPDATE xdeliveries SET state = 'pending' WHERE doc = '{n_id}'")
+        wait_for("N's delivery acknowledged again", lambda: self.trace(
+            self.n, self.admin_n, n_id)["recipients"][0]["state"] == "done")
+        mine = [i for i in ltx.inbox_all(self.p14, self.cb) if i["document_id"] == docid]
+        self.assertEqual([i["id"] for i in mine], [item["id"]])
+        self.ack(self.p14, self.cb, item["id"])
+
     def test_5_upstream_killed_in_the_middle_of_500(self):
         total = 500
         sent = {}
