@@ -225,8 +225,9 @@ class Federation(ltd.DaemonTest):
             self.n, self.admin_n, n_id)["recipients"][0]["state"] == "done")
         # P17 crashed after N took the document and before it wrote so: the
         # queue row is due again. Its resend is the same document on N.
-        self.p17_reg.sql(f"UPDATE relay_out SET upstream_id = '', relayed = '' WHERE doc = '{hub_id}'")
+        # (The deliveries first: the worker takes the row as soon as it is due.)
         self.p17_reg.sql(f"UPDATE xdeliveries SET state = 'relay' WHERE doc = '{hub_id}'")
+        self.p17_reg.sql(f"UPDATE relay_out SET upstream_id = '', relayed = '' WHERE doc = '{hub_id}'")
         wait_for("the resend recorded", lambda: self.trace(
             self.p17, self.dn, hub_id)["recipients"][0]["state"] == "relayed")
         again = self.trace(self.p17, self.dn, hub_id)["recipients"][0]["reason"]
