@@ -34,8 +34,10 @@ enum lt_delivery_state {
 	LT_DELIVERY_MERGED,     /* a second address of a unit another delivery already carries it to */
 	LT_DELIVERY_NO_SYSTEM,  /* waits for a system to be bound to the routed-to code */
 	LT_DELIVERY_EXPIRED,    /* waited hold_days for a system in vain */
+	LT_DELIVERY_RELAY,      /* outside local_scope: queued for the upstream hub */
+	LT_DELIVERY_RELAYED,    /* the upstream hub took it: its trace goes on there */
 };
-#define LT_DELIVERY_STATES 8
+#define LT_DELIVERY_STATES 10
 
 /* "pending", "processing", "done", "fail", "refused", "merged", "no_system",
  * "expired": the names the API, the trace and the store use. */
@@ -76,6 +78,10 @@ struct lt_exchange_opts {
 	 * call back into the hub. May be NULL. */
 	void (*on_deliveries)(void *arg, const int64_t *systems, size_t n);
 	void *on_deliveries_arg;
+	/* Federation: with an upstream, a recipient outside local_scope (comma-
+	 * separated roots) or unknown here is queued for the relay worker. */
+	const char *local_scope;
+	bool upstream;
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):
@@ -111,6 +117,15 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
  * gives what lt_upload_finish would have, and consumes the upload. */
 int lt_upload_submit(struct lt_upload *u, void (*done)(void *arg), void *arg);
 int lt_upload_result(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err);
+/* An upload of a package the relay worker fetched from the upstream hub,
+ * recorded under link_system (the system standing for the upstream:
+ * lt_relay_link). Its sender must lie outside local_scope; only its
+ * recipients inside it get deliveries (the upstream delivers the others);
+ * a package fetched again is the first one (*replayed). */
+int lt_upload_begin_inbound(struct lt_exchange *x, const struct lt_ctx *ctx, int64_t link_system,
+			    struct lt_upload **out, struct lt_err *err);
+/* Is code inside this hub's local_scope (true when none is set)? */
+bool lt_exchange_in_scope(const struct lt_exchange *x, const char *code);
 /* Abandons an upload (a client that went away). NULL-safe. */
 void lt_upload_abort(struct lt_upload *u);
 

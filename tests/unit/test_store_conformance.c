@@ -1189,6 +1189,104 @@ static void test_held_deliveries_follow_lineage(void **state)
 	assert_string_equal(w.text, "d2:pending:edoc");
 }
 
+/* A system with no code: a subtree system before its binding, or the link. */
+static int64_t add_bare_system(struct lt_store *s, const char *name)
+{
+	struct lt_err err = {0};
+	struct lt_system sys = {0};
+	snprintf(sys.name, sizeof sys.name, "%s", name);
+	snprintf(sys.created, sizeof sys.created, "2026-01-01T00:00:00Z");
+	EXPECT(LT_OK, lt_store_system_add(s, &sys, &err));
+	return sys.id;
+}
+
+static int due_cb(void *ctx, const char *doc, int tries)
+{
+	struct seen *w = ctx;
+	char item[64];
+	snprintf(item, sizeof item, "%s:%d", doc, tries);
+	seen_add(w, item);
+	return 0;
+}
+
+/* Federation: subtree bindings (also an exact binding of the root, and
+ * claiming what waited for it), the relay queue (due, retried, done once,
+ * its relay deliveries becoming relayed with an event), the upstream link. */
+static void test_federation(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4), p = add_bare_system(fx->s, "P14");
+	struct lt_xdoc d1 = xdoc("d1", "edoc", a, "DOC-1", "2026-03-01T08:00:00Z");
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d1, &err));
+	deliver(fx->s, "d1", "000.00.00.H14", 0, "no_system", "2026-03-01T08:00:00Z");
+	EXPECT(LT_OK, lt_store_system_subtree_add(fx->s, p, "000.00.00.H14", &err));
+	EXPECT(LT_OK, lt_store_system_subtree_add(fx->s, p, "000.00.00.H14", &err)); /* again: no change */
+	struct seen w = {0};
+	EXPECT(LT_OK, lt_store_xinbox(fx->s, p, NULL, 0, 10, inbox_cb, &w, &err));
+	assert_string_equal(w.text, "d1:pending:edoc");
+	struct lt_codelist roots = {0}, codes = {0};
+	EXPECT(LT_OK, lt_store_system_subtrees(fx->s, p, &roots, &err));
+	assert_int_equal(roots.n, 1);
+	assert_string_equal(roots.codes[0], "000.00.00.H14");
+	EXPECT(LT_OK, lt_store_system_codes(fx->s, p, &codes, &err));
+	assert_int_equal(codes.n, 1);
+	lt_codelist_free(&roots);
+	lt_codelist_free(&codes);
+	EXPECT(LT_OK, lt_store_system_subtrees(fx->s, a, &roots, &err));
+	assert_int_equal(roots.n, 0);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xsubtree_receivers(fx->s, "000.00.00.H14", receiver_cb, &w, &err));
+	char want[256];
+	snprintf(want, sizeof want, "%lld", (long long)p);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xsubtree_receivers(fx->s, D4, receiver_cb, &w, &err)); /* a plain binding */
+	assert_string_equal(w.text, "");
+	/* A moved root keeps its subtree under the new code. */
+	EXPECT(LT_OK, lt_store_system_subtree_add(fx->s, p, D5, &err));
+	EXPECT(LT_OK, lt_store_system_rebind(fx->s, D5, "000.00.09.H17", &err));
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xsubtree_receivers(fx->s, "000.00.09.H17", receiver_cb, &w, &err));
+	assert_string_equal(w.text, want);
+
+	struct lt_xdoc d2 = xdoc("d2", "edoc", a, "DOC-2", "2026-03-01T09:00:00Z");
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d2, &err));
+	deliver(fx->s, "d2", "000.00.00.H17", 0, "relay", "2026-03-01T09:00:00Z");
+	deliver(fx->s, "d2", "000.00.00.H26", 0, "relay", "2026-03-01T09:00:00Z");
+	EXPECT(LT_OK, lt_store_relay_out_add(fx->s, "d2", "2026-03-01T09:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_relay_out_add(fx->s, "d2", "2026-03-01T09:00:00Z", &err)); /* once */
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_relay_out_due(fx->s, "2026-03-01T08:59:59Z", 10, due_cb, &w, &err));
+	assert_string_equal(w.text, "");
+	EXPECT(LT_OK, lt_store_relay_out_due(fx->s, "2026-03-01T09:00:00Z", 10, due_cb, &w, &err));
+	assert_string_equal(w.text, "d2:0");
+	EXPECT(LT_OK, lt_store_relay_out_retry(fx->s, "d2", 3, "2026-03-01T09:00:04Z", "refused", &err));
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_relay_out_due(fx->s, "2026-03-01T09:00:03Z", 10, due_cb, &w, &err));
+	assert_string_equal(w.text, "");
+	EXPECT(LT_OK, lt_store_relay_out_due(fx->s, "2026-03-01T09:00:05Z", 10, due_cb, &w, &err));
+	assert_string_equal(w.text, "d2:3");
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	EXPECT(LT_OK, lt_store_relay_out_done(fx->s, "d2", "UP-1", "2026-03-01T09:00:06Z", &err));
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	EXPECT(LT_OK, lt_store_relay_out_done(fx->s, "d2", "UP-2", "2026-03-01T09:00:07Z", &err)); /* no-op */
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_relay_out_due(fx->s, "2026-03-02T00:00:00Z", 10, due_cb, &w, &err));
+	assert_string_equal(w.text, "");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xdeliveries(fx->s, "d2", xdel_cb, &w, &err));
+	assert_string_equal(w.text, "000.00.00.H17:relayed:0,000.00.00.H26:relayed:0");
+
+	int64_t link = 0;
+	EXPECT(LT_ENOTFOUND, lt_store_relay_link_get(fx->s, "http://n:8080", &link, &err));
+	int64_t l = add_bare_system(fx->s, "upstream http://n:8080");
+	EXPECT(LT_OK, lt_store_relay_link_add(fx->s, "http://n:8080", l, &err));
+	EXPECT(LT_OK, lt_store_relay_link_get(fx->s, "http://n:8080", &link, &err));
+	assert_int_equal(link, l);
+	EXPECT(LT_ECONFLICT, lt_store_relay_link_add(fx->s, "http://n:8080", l, &err));
+}
+
 /* A change copied from a mirror keeps its id; the next one assigned comes
  * after it. */
 static void test_change_copied_keeps_its_id(void **state)
@@ -1572,7 +1670,7 @@ static void test_search_equal_between_backends(void **state)
 		X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),  \
 		X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                     \
 		X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),        \
-		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window)
+		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation)
 
 int main(void)
 {
