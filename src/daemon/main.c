@@ -139,7 +139,8 @@ static int start_up(struct server *srv, struct lt_err *err)
 	int rc;
 	if ((rc = lt_registry_open(&srv->reg, srv->cfg.db, err)) ||
 	    (rc = lt_registry_journal_open(srv->reg, srv->cfg.issue_journal, err)) ||
-	    (rc = lt_seal_key_in(srv->cfg.data_dir, true, srv->seal_key, err)) || (rc = open_access_log(srv, err)))
+	    (rc = lt_seal_key_in(srv->cfg.data_dir, true, srv->seal_key, err)) ||
+	    (rc = lt_catkey_open(srv->cfg.data_dir, true, &srv->catkey, err)) || (rc = open_access_log(srv, err)))
 		return rc;
 	srv->store = lt_registry_store(srv->reg);
 	struct lt_exchange_opts xo = {.data_dir = srv->cfg.data_dir,
@@ -177,6 +178,8 @@ static void shut_down(struct server *srv)
 	if (srv->access_log && srv->access_log != stderr)
 		fclose(srv->access_log);
 	srv->access_log = NULL;
+	lt_catkey_free(srv->catkey);
+	srv->catkey = NULL;
 	lt_registry_close(srv->reg);
 	srv->reg = NULL;
 	srv->store = NULL;
