@@ -39,7 +39,26 @@ struct lt_config {
 	char trusted_ca[1024];      /* CA certificates for signature binding */
 	char web_dir[1024];         /* the web UI's files; "" = beside the binary */
 	char issue_journal[1024];   /* the issue journal, kept apart from db and its backups; "" = none */
+	/* Federation: the subtrees this hub serves and the hub above it. */
+	char local_scope[1024];      /* comma-separated subtree roots; "" = every code is local */
+	char upstream_url[1024];     /* "" = no upstream */
+	int upstream_protocol;       /* enum lt_upstream_protocol */
+	char upstream_system_id[64]; /* VXP systemid */
+	char upstream_secret[256];   /* VXP HMAC key; never logged nor dumped */
+	char upstream_token[256];    /* lienthong bearer token; never logged nor dumped */
+	int64_t relay_backoff_max;   /* seconds, cap of the relay's exponential back-off */
+	int64_t upstream_poll_wait;  /* seconds a long poll of the upstream inbox may wait */
 };
+
+enum lt_upstream_protocol { LT_UPSTREAM_LIENTHONG = 0, LT_UPSTREAM_VXP };
+
+/* Checks what no single key can: the upstream keys together (a URL needs
+ * its protocol's credentials and a local_scope), every local_scope root a
+ * code. Start-up and `lienthongd -n` both call it. */
+int lt_config_validate(const struct lt_config *cfg, struct lt_err *err);
+
+/* Calls fn for each root of local_scope, already validated. */
+int lt_config_scope_each(const char *scope, int (*fn)(void *arg, const char *code), void *arg);
 
 /* Fills cfg with every default. */
 void lt_config_defaults(struct lt_config *cfg);

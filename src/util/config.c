@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <ini.h>
 
+#include "lienthong/code.h"
 #include "lienthong/log.h"
 
-enum kind { K_STR, K_INT, K_BOOL, K_ENUM };
+enum kind { K_STR, K_INT, K_BOOL, K_ENUM, K_SECRET };
 
 struct key {
 	const char *name;
@@ -29,11 +32,14 @@ struct key {
 
 static const char *const sig_choices[] = {"off", "flag", "require", NULL};
 static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL};
+static const char *const upstream_choices[] = {"lienthong", "vxp", NULL};
 
 #define STR(f) K_STR, offsetof(struct lt_config, f), sizeof(((struct lt_config *)0)->f)
 #define INT(f) K_INT, offsetof(struct lt_config, f), 0
 #define BOOL(f) K_BOOL, offsetof(struct lt_config, f), 0
 #define ENUM(f) K_ENUM, offsetof(struct lt_config, f), 0
+/* A string that is never printed back: dumps show whether it is set. */
+#define SECRET(f) K_SECRET, offsetof(struct lt_config, f), sizeof(((struct lt_config *)0)->f)
 
 static const struct key keys[] = {
 	{"listen", STR(listen), "127.0.0.1:8080", 0, 0, NULL, "address and port the daemon listens on"},
@@ -85,6 +91,27 @@ static const struct key keys[] = {
 	{"web_dir", STR(web_dir), "", 0, 0, NULL,
 	 "directory of the web interface; empty: the web/ folder beside the binary's build directory"},
 	{"access_log", STR(access_log), "-", 0, 0, NULL, "access log file, '-' for stderr, empty for none"},
+	{"local_scope", STR(local_scope), "", 0, 0, NULL,
+	 "comma-separated codes of the subtrees this hub serves (`000.00.00.H17,000.00.00.K17`); documents to codes "
+	 "outside them, or unknown here, are relayed to `upstream_url`; empty: every code is local"},
+	{"upstream_url", STR(upstream_url), "", 0, 0, NULL,
+	 "base URL of the hub above this one (`http://national:8080` for lienthong, the VXP endpoint such as "
+	 "`https://axis.example/vxp` for vxp); empty: no upstream, no relay"},
+	{"upstream_protocol", ENUM(upstream_protocol), "lienthong", 0, 0, upstream_choices,
+	 "how the upstream is spoken to: lienthong (its /v1 API with `upstream_token`) or vxp (as the VXP Java SDK, "
+	 "with `upstream_system_id` and `upstream_secret`)"},
+	{"upstream_system_id", STR(upstream_system_id), "", 0, 0, NULL,
+	 "this hub's systemid at a VXP upstream (the code it was registered with there)"},
+	{"upstream_secret", SECRET(upstream_secret), "", 0, 0, NULL,
+	 "this hub's VXP secret at the upstream; never logged; a config file holding it must not be readable by "
+	 "others (mode 0600 or 0640), or give it as LIENTHONG_UPSTREAM_SECRET"},
+	{"upstream_token", SECRET(upstream_token), "", 0, 0, NULL,
+	 "the bearer token of this hub's connected system at a lienthong upstream; never logged; a config file "
+	 "holding it must not be readable by others"},
+	{"relay_backoff_max", INT(relay_backoff_max), "300", 1, 86400, NULL,
+	 "seconds at most between two tries of a document the upstream did not take (the wait doubles from 1 s)"},
+	{"upstream_poll_wait", INT(upstream_poll_wait), "20", 0, 300, NULL,
+	 "seconds a poll of the upstream inbox may wait for news, where the upstream offers a long poll"},
 };
 
 static const struct key *find_key(const char *name)
@@ -112,6 +139,7 @@ static int set_key(struct lt_config *cfg, const struct key *k, const char *value
 	char *field = (char *)cfg + k->offset;
 	switch (k->kind) {
 	case K_STR:
+	case K_SECRET:
 		if (strlen(value) >= k->size)
 			return lt_err_set(err, LT_EINVAL, "%s: value longer than %zu bytes", k->name, k->size - 1);
 		memcpy(field, value, strlen(value) + 1);
@@ -221,6 +249,8 @@ int lt_config_load_file(struct lt_config *cfg, const char *path, struct lt_err *
 	struct lt_config tmp = *cfg;
 	struct ini_ctx ctx = {&tmp, err, f, 0, 0, 0, 0};
 	int line = ini_parse_stream(read_line, &ctx, on_ini, &ctx);
+	struct stat st;
+	int st_rc = fstat(fileno(f), &st);
 	fclose(f);
 	if (line == 0)
 		line = ctx.long_line;
@@ -233,6 +263,14 @@ int lt_config_load_file(struct lt_config *cfg, const char *path, struct lt_err *
 		lt_err_prefix(err, "%s:%d: ", path, line);
 		return LT_EINVAL;
 	}
+	/* A secret in a file anyone on the machine can read is no secret. */
+	bool holds_secret = strcmp(tmp.upstream_secret, cfg->upstream_secret) != 0 ||
+			    strcmp(tmp.upstream_token, cfg->upstream_token) != 0;
+	if (holds_secret && (st_rc != 0 || (st.st_mode & S_IROTH)))
+		return lt_err_set(err, LT_EINVAL,
+				  "%s holds upstream_secret or upstream_token but others may read it: chmod o-r %s "
+				  "(or give the secret as LIENTHONG_UPSTREAM_SECRET / LIENTHONG_UPSTREAM_TOKEN)",
+				  path, path);
 	*cfg = tmp;
 	return LT_OK;
 }
@@ -266,6 +304,9 @@ void lt_config_dump(const struct lt_config *cfg, FILE *out)
 		case K_STR:
 			fprintf(out, "%s = %s\n", k->name, field);
 			break;
+		case K_SECRET:
+			fprintf(out, "%s = %s\n", k->name, field[0] ? "(set, not shown)" : "");
+			break;
 		case K_INT:
 			fprintf(out, "%s = %" PRId64 "\n", k->name, *(const int64_t *)(const void *)field);
 			break;
@@ -289,4 +330,90 @@ void lt_config_help(FILE *out, bool md)
 		else
 			fprintf(out, "  %-24s %s (default %s)\n", keys[i].name, keys[i].help, keys[i].def);
 	}
+}
+
+int lt_config_scope_each(const char *scope, int (*fn)(void *arg, const char *code), void *arg)
+{
+	const char *p = scope;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char code[LT_CODE_BUFSZ + 8];
+		const char *s = p;
+		size_t len = n;
+		while (len && isspace((unsigned char)*s))
+			s++, len--;
+		while (len && isspace((unsigned char)s[len - 1]))
+			len--;
+		if (len && len < sizeof code) {
+			memcpy(code, s, len);
+			code[len] = '\0';
+			int rc = fn(arg, code);
+			if (rc)
+				return rc;
+		}
+		p += n + (p[n] == ',');
+	}
+	return LT_OK;
+}
+
+static int check_root(void *arg, const char *code)
+{
+	struct lt_err *err = arg;
+	struct lt_code c;
+	if (lt_code_parse(&c, code, LT_CODE_STRICT, err)) {
+		lt_err_prefix(err, "local_scope: '%s': ", code);
+		return LT_EINVAL;
+	}
+	return LT_OK;
+}
+
+static bool scope_has_root(const char *scope)
+{
+	for (const char *p = scope; *p; p++)
+		if (!isspace((unsigned char)*p) && *p != ',')
+			return true;
+	return false;
+}
+
+int lt_config_validate(const struct lt_config *cfg, struct lt_err *err)
+{
+	/* A root too long to be a code would be skipped silently by scope_each. */
+	for (const char *p = cfg->local_scope; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n > LT_CODE_BUFSZ + 6)
+			return lt_err_set(err, LT_EINVAL, "local_scope: '%.*s' is not a code", (int)n, p);
+		p += n + (p[n] == ',');
+	}
+	int rc = lt_config_scope_each(cfg->local_scope, check_root, err);
+	if (rc)
+		return rc;
+	const char *url = cfg->upstream_url;
+	if (!url[0])
+		return LT_OK;
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return lt_err_set(err, LT_EINVAL, "upstream_url: '%s' is not an http:// or https:// URL", url);
+	if (strchr(url, '?') || strchr(url, '#') || strpbrk(url, " \t\r\n"))
+		return lt_err_set(err, LT_EINVAL,
+				  "upstream_url: give the base URL alone, without query, fragment or "
+				  "blanks");
+	if (!scope_has_root(cfg->local_scope))
+		return lt_err_set(err, LT_EINVAL,
+				  "upstream_url is set but local_scope is empty: name the subtrees "
+				  "this hub serves, or everything would be relayed");
+	if (cfg->upstream_protocol == LT_UPSTREAM_VXP) {
+		struct lt_code c;
+		if (!cfg->upstream_system_id[0] || !cfg->upstream_secret[0])
+			return lt_err_set(err, LT_EINVAL,
+					  "upstream_protocol vxp needs upstream_system_id and "
+					  "upstream_secret");
+		if (lt_code_parse(&c, cfg->upstream_system_id, LT_CODE_LENIENT | LT_CODE_SYSTEM, err)) {
+			lt_err_prefix(err, "upstream_system_id: ");
+			return LT_EINVAL;
+		}
+	} else if (!cfg->upstream_token[0]) {
+		return lt_err_set(err, LT_EINVAL,
+				  "upstream_protocol lienthong needs upstream_token (the token of this "
+				  "hub's connected system at the upstream)");
+	}
+	return LT_OK;
 }

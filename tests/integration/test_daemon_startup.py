@@ -139,6 +139,37 @@ class CheckOnly(unittest.TestCase):
             f.write(b"short")
         self.assertRefused("data_dir", "seal.key")
 
+    def test_upstream_keys_are_checked(self):
+        up = dict(UPSTREAM_URL="http://127.0.0.1:9", LOCAL_SCOPE="000.00.00.H17")
+        self.assertRefused("upstream_token", "needs upstream_token", **up)
+        self.assertRefused("local_scope", "local_scope is empty", UPSTREAM_URL="http://127.0.0.1:9", UPSTREAM_TOKEN="t")
+        self.assertRefused("local_scope", "'H17'", LOCAL_SCOPE="H17")
+        self.assertRefused("upstream_url", "not an http", UPSTREAM_URL="x", UPSTREAM_TOKEN="t", LOCAL_SCOPE="000.00.00.H17")
+        self.assertRefused("upstream_secret", "upstream_system_id and upstream_secret", UPSTREAM_PROTOCOL="vxp", **up)
+        p = self.check(UPSTREAM_TOKEN="tok-never-shown", **up)
+        self.assertEqual(p.returncode, 0, ltd.detail(p))
+        p = self.check(UPSTREAM_PROTOCOL="vxp", UPSTREAM_SYSTEM_ID="000.00.00.H17", UPSTREAM_SECRET="s-never-shown", **up)
+        self.assertEqual(p.returncode, 0, ltd.detail(p))
+        self.assertNotIn("never-shown", p.stdout + p.stderr)
+        # Start-up refuses what -n refuses, before it creates anything.
+        env = dict(self.env, LIENTHONG_UPSTREAM_URL="http://127.0.0.1:9", LIENTHONG_LOCAL_SCOPE="000.00.00.H17")
+        p = run_daemon(env, timeout=30)
+        self.assertEqual(p.returncode, 1, ltd.detail(p))
+        self.assertIn("needs upstream_token", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "t.db")))
+        # A config file holding a secret must not be world-readable.
+        conf = os.path.join(self.dir, "up.ini")
+        with open(conf, "w") as f:
+            f.write("upstream_url = http://127.0.0.1:9\nlocal_scope = 000.00.00.H17\nupstream_token = tok-in-file\n")
+        os.chmod(conf, 0o644)
+        p = run_daemon(self.env, "-c", conf, "-n", timeout=30)
+        self.assertEqual(p.returncode, 1, ltd.detail(p))
+        self.assertIn("others may read it", p.stderr)
+        self.assertNotIn("tok-in-file", p.stderr)
+        os.chmod(conf, 0o600)
+        p = run_daemon(self.env, "-c", conf, "-n", timeout=30)
+        self.assertEqual(p.returncode, 0, ltd.detail(p))
+
     def test_exit_codes(self):
         p = run_daemon(self.env, "--no-such-option", timeout=30)
         self.assertEqual(p.returncode, 2, ltd.detail(p))

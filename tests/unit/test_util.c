@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lienthong/config.h"
@@ -327,6 +328,97 @@ static void test_config_file_top_level(void **state)
 	/* Keys not in the file keep their defaults. */
 	assert_string_equal(cfg.data_dir, "var/data");
 	assert_int_equal(cfg.connection_timeout, 30);
+}
+
+static void set_ok(struct lt_config *cfg, const char *k, const char *v)
+{
+	struct lt_err err = {0};
+	if (lt_config_set(cfg, k, v, &err) != LT_OK)
+		fail_msg("%s = %s: %s", k, v, err.msg);
+}
+
+static void expect_invalid(const struct lt_config *cfg, const char *needle)
+{
+	struct lt_err err = {0};
+	assert_int_equal(lt_config_validate(cfg, &err), LT_EINVAL);
+	assert_int_equal(err.status, LT_EINVAL);
+	if (!strstr(err.msg, needle))
+		fail_msg("\"%s\" lacks \"%s\"", err.msg, needle);
+}
+
+/* The upstream keys are judged together: each refusal names what is missing. */
+static void test_config_upstream_validate(void **state)
+{
+	(void)state;
+	struct lt_config cfg;
+	struct lt_err err = {0};
+	lt_config_defaults(&cfg);
+	assert_int_equal(lt_config_validate(&cfg, &err), LT_OK);
+	assert_int_equal(cfg.upstream_protocol, LT_UPSTREAM_LIENTHONG);
+
+	set_ok(&cfg, "local_scope", "000.00.00.H17, 000.00.00.K17");
+	assert_int_equal(lt_config_validate(&cfg, &err), LT_OK);
+	set_ok(&cfg, "local_scope", "000.00.00.H17,H17");
+	expect_invalid(&cfg, "local_scope: 'H17'");
+	set_ok(&cfg, "local_scope", "000.00.00.H17,000.00.00.H1777777777777777777777");
+	expect_invalid(&cfg, "local_scope");
+
+	set_ok(&cfg, "local_scope", "");
+	set_ok(&cfg, "upstream_url", "http://127.0.0.1:9/");
+	set_ok(&cfg, "upstream_token", "t0k");
+	expect_invalid(&cfg, "local_scope is empty");
+	set_ok(&cfg, "local_scope", "000.00.00.H17");
+	assert_int_equal(lt_config_validate(&cfg, &err), LT_OK);
+	set_ok(&cfg, "upstream_url", "ftp://x");
+	expect_invalid(&cfg, "not an http");
+	set_ok(&cfg, "upstream_url", "http://x/?a=1");
+	expect_invalid(&cfg, "without query");
+	set_ok(&cfg, "upstream_url", "https://axis.example/vxp");
+	set_ok(&cfg, "upstream_token", "");
+	expect_invalid(&cfg, "needs upstream_token");
+
+	set_ok(&cfg, "upstream_protocol", "vxp");
+	assert_int_equal(cfg.upstream_protocol, LT_UPSTREAM_VXP);
+	expect_invalid(&cfg, "needs upstream_system_id and upstream_secret");
+	set_ok(&cfg, "upstream_system_id", "000.00.00.H17");
+	expect_invalid(&cfg, "upstream_secret");
+	set_ok(&cfg, "upstream_secret", "s3cr3t-value");
+	assert_int_equal(lt_config_validate(&cfg, &err), LT_OK);
+	set_ok(&cfg, "upstream_system_id", "not a code");
+	expect_invalid(&cfg, "upstream_system_id");
+	assert_int_equal(lt_config_set(&cfg, "upstream_protocol", "soap", &err), LT_EINVAL);
+
+	/* Secrets are never printed back. */
+	char *text = dump_text(&cfg);
+	assert_null(strstr(text, "s3cr3t-value"));
+	assert_non_null(strstr(text, "upstream_secret = (set, not shown)\n"));
+	assert_non_null(strstr(text, "upstream_token = \n"));
+	free(text);
+}
+
+/* A config file holding a secret must not be readable by others. */
+static void test_config_secret_file_mode(void **state)
+{
+	(void)state;
+	char path[64];
+	write_temp(path, "upstream_token = abc\n");
+	struct lt_config cfg;
+	lt_config_defaults(&cfg);
+	struct lt_err err = {0};
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(lt_config_load_file(&cfg, path, &err), LT_EINVAL);
+	assert_non_null(strstr(err.msg, "others may read it"));
+	assert_null(strstr(err.msg, "abc"));
+	assert_string_equal(cfg.upstream_token, "");
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(lt_config_load_file(&cfg, path, &err), LT_OK);
+	assert_string_equal(cfg.upstream_token, "abc");
+	/* Without a secret the mode is the operator's business. */
+	unlink(path);
+	write_temp(path, "upstream_url = http://h:1\n");
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(lt_config_load_file(&cfg, path, &err), LT_OK);
+	unlink(path);
 }
 
 static void test_config_file_section(void **state)
@@ -727,6 +819,8 @@ int main(void)
 		cmocka_unit_test(test_config_set),
 		cmocka_unit_test(test_config_file_top_level),
 		cmocka_unit_test(test_config_file_section),
+		cmocka_unit_test(test_config_upstream_validate),
+		cmocka_unit_test(test_config_secret_file_mode),
 		cmocka_unit_test(test_config_file_errors),
 		cmocka_unit_test(test_config_file_long_line),
 		cmocka_unit_test(test_config_file_indented),
