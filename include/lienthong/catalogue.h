@@ -98,6 +98,11 @@ int lt_mirror_unit_json(struct lt_registry *r, const char *code, json_t **out, s
 
 /* ---- publication upstream (src/registry/publish.c) ---- */
 
+/* On when this registry publishes its changes upstream: the compliance
+ * report then judges the 7-day rule on the upstream's acceptance. */
+void lt_registry_set_publishing(struct lt_registry *r, bool on);
+bool lt_registry_publishing(struct lt_registry *r);
+
 /* The next changes inside local_scope this registry has not yet had
  * accepted upstream: change-feed items after the publication cursor, at
  * most limit, the items array in *items (caller owns; empty when nothing

@@ -69,6 +69,17 @@ int lt_access_reorganise(const struct lt_principal *p, const char *code, struct 
 	return LT_OK;
 }
 
+int lt_access_publish(const struct lt_principal *p, const char *code, bool reorganise, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_SYSTEM || p->role == LT_ROLE_READER || p->role == LT_ROLE_REQUESTER)
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "a %s token cannot publish into this catalogue: a hub below publishes with a manager "
+				  "token of this registry scoped to its subtree",
+				  lt_role_name(p->role));
+	int rc = reorganise ? lt_access_reorganise(p, code, err) : lt_access_write(p, code, err);
+	return rc ? lt_err_prefix(err, "publishing %s: ", code) : LT_OK;
+}
+
 /* Is code the scope's root or below it? */
 static bool in_subtree(const char *scope, const char *code)
 {

@@ -87,3 +87,31 @@ void h_snapshot(struct req *rq)
 	rq->ctype = "application/json; charset=utf-8";
 	rq->status = 200;
 }
+
+/* POST /v1/changes: a hub below publishes the changes of its subtree. */
+void h_publish_in(struct req *rq)
+{
+	static const char *const spec[] = {"items:a!", NULL};
+	json_t *o = req_json_object(rq);
+	if (!o)
+		return;
+	if (!req_fields(rq, o, spec, "body")) {
+		json_decref(o);
+		return;
+	}
+	struct lt_err err = {0};
+	int64_t accepted = 0;
+	json_t *items = json_object_get(o, "items");
+	int rc = lt_registry_publish_in(rq->srv->reg, &rq->call, items, &accepted, &err);
+	size_t n = json_array_size(items);
+	json_decref(o);
+	if (rc) {
+		reply_err(rq, &err);
+		return;
+	}
+	char at[32];
+	lt_time_now(at);
+	reply_json(rq, 200,
+		   json_pack("{s:I,s:I,s:s}", "items", (json_int_t)n, "accepted", (json_int_t)accepted, "accepted_at",
+			     at));
+}

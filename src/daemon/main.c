@@ -13,6 +13,7 @@
 #include "lienthong/log.h"
 #include "lienthong/ops.h"
 #include "lienthong/version.h"
+#include "catalogue_sync.h"
 #include "server.h"
 #include "unit_cache.h"
 
@@ -162,7 +163,7 @@ static int start_up(struct server *srv, struct lt_err *err)
 	if (!(srv->metrics = metrics_new()))
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	srv->ucache = unit_cache_new((size_t)srv->cfg.lookup_cache_entries);
-	if ((rc = retention_start(srv, err)))
+	if ((rc = retention_start(srv, err)) || (rc = catalogue_sync_start(srv, err)))
 		return rc;
 	return server_start(srv, err);
 }
@@ -170,6 +171,7 @@ static int start_up(struct server *srv, struct lt_err *err)
 static void shut_down(struct server *srv)
 {
 	server_stop(srv, 10);
+	catalogue_sync_stop();
 	retention_stop();
 	unit_cache_free(srv->ucache);
 	srv->ucache = NULL;
@@ -211,7 +213,8 @@ int main(int argc, char **argv)
 			return usage(stderr), LT_EXIT_USAGE;
 	}
 	if ((conf && lt_config_load_file(&srv.cfg, conf, &err)) || lt_config_load_env(&srv.cfg, &err) ||
-	    lt_config_validate(&srv.cfg, &err) || (check_only && daemon_check_config(&srv.cfg, &err))) {
+	    lt_config_validate(&srv.cfg, &err) || catalogue_sync_check(&srv.cfg, &err) ||
+	    (check_only && daemon_check_config(&srv.cfg, &err))) {
 		lt_log_errorx("%s", err.msg);
 		return lt_status_exit(err.status);
 	}

@@ -10,6 +10,7 @@ struct lt_registry {
 	/* local_scope (lt_registry_set_local_scope): set once at start-up. */
 	char scope[LT_SCOPE_MAX][LT_CODE_BUFSZ];
 	size_t n_scope;
+	bool publishing; /* changes in scope are published upstream (lt_registry_set_publishing) */
 };
 
 /* The mirror's copy of a code outside local_scope, for the reads that fall
