@@ -251,12 +251,17 @@ static int send_items(struct server *srv, json_t *items, char accepted_at[32], c
 	lt_time_now(accepted_at);
 	if (cfg->catalogue_publish_protocol == LT_PUBLISH_DMDC) {
 		/* The shared catalogue takes records one category (level) at a
-		 * time and gives no time of its own: the reply's is ours. */
+		 * time and gives no time of its own. Its POST adds units and
+		 * has no update: an issued unit is what it can take, and one it
+		 * holds already (409, a retry after a lost reply) is taken. */
 		size_t i;
 		json_t *item;
 		json_array_foreach(items, i, item)
 		{
 			json_t *unit = json_object_get(item, "unit");
+			const char *kind = json_string_value(json_object_get(item, "kind"));
+			if (!kind || strcmp(kind, "issue") != 0)
+				continue;
 			snprintf(url, sizeof url, "%s/dmdc/Category/qlvanbandieuhanhcap%d", base,
 				 (int)json_integer_value(json_object_get(unit, "level")));
 			json_t *arr = json_pack("[o]", dmdc_record(unit));
@@ -264,7 +269,7 @@ static int send_items(struct server *srv, json_t *items, char accepted_at[32], c
 			json_decref(arr);
 			call("POST", url, token, text ? text : "[]", 60, &r);
 			free(text);
-			bool ok = r.status == 200;
+			bool ok = r.status == 200 || r.status == 409;
 			if (!ok)
 				failure(url, &r, why, n);
 			reply_free(&r);

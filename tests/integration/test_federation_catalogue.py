@@ -297,6 +297,44 @@ class CatalogueAcrossHubs(ltd.DaemonTest):
             self.n.start()
 
 
+class DmdcPublication(ltd.DaemonTest):
+    """Publication to a dmdc-compatible catalogue: the issued unit is posted
+    as a record of its level's category, with the province's manager
+    token there."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.up_reg = ltd.Registry(prefix="lt_fed_dmdc_up_")
+        cls.pub17 = cls.up_reg.token("manager", H17, "publication H17")
+        cls.up = ltd.Daemon(cls.up_reg).start()
+        cls.reg = ltd.Registry(prefix="lt_fed_dmdc_p17_")
+        cls.admin = cls.reg.token("admin")
+        cls.d = ltd.Daemon(cls.reg, LOCAL_SCOPE=H17, CATALOGUE_PUBLISH_URL=cls.up.url,
+                           CATALOGUE_PUBLISH_PROTOCOL="dmdc", UPSTREAM_PUBLISH_TOKEN=cls.pub17,
+                           PUBLISH_SECONDS=PUBLISH_SECONDS).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls.up.stop()
+            cls.up_reg.close()
+
+    def test_issued_unit_reaches_the_dmdc_catalogue(self):
+        r = self.d.post("/v1/units", {"parent": H17, "name": "Trung tâm Dữ liệu", "decision": DECISION,
+                                      "effective": "2026-11-20"}, token=self.admin)
+        self.assertStatus(r, 201)
+        code = r.json()["code"]
+        u = wait_for(f"{code} in the dmdc catalogue", lambda: self.up.get(f"/v1/units/{code}").status == 200 and
+                     self.up.get(f"/v1/units/{code}").json(), PUBLISH_SECONDS + 3)
+        self.assertEqual(u["name"], "Trung tâm Dữ liệu")
+        self.assertEqual(u["decision"]["number"], DECISION["number"])
+        pub = self.d.get("/healthz").json()["catalogue_publication"]
+        self.assertIsNone(pub["failing"])
+        self.assertNotIn("catalogue_mirror", self.d.get("/healthz").json())
+
+
 class ForgedFeed(ltd.DaemonTest):
     """A mirror behind a proxy that tampers with its upstream's replies."""
 
