@@ -72,6 +72,12 @@ int lt_access_import(const struct lt_principal *p, struct lt_err *err);
 /* Registering a system: an admin, or a manager (each code is then checked
  * with lt_access_write). */
 int lt_access_system_register(const struct lt_principal *p, struct lt_err *err);
+/* Binding a whole subtree to a system (it then receives, and may send, for
+ * every unit under root): the admin, or a manager whose scope holds root. */
+int lt_access_subtree(const struct lt_principal *p, const char *root, struct lt_err *err);
+/* Taking packages in from the upstream hub: the daemon's relay worker
+ * (an admin principal) only. */
+int lt_access_relay(const struct lt_principal *p, struct lt_err *err);
 /* Listing connected systems: an admin, a manager or a system; each then
  * sees those lt_access_system_visible allows: an admin all, a system
  * itself, a manager those with a code inside its subtree. */
@@ -160,6 +166,14 @@ struct lt_system_created {
 int lt_system_register(struct lt_store *s, const struct lt_ctx *ctx, const char *name,
 		       const char (*codes)[LT_CODE_BUFSZ], size_t n_codes, const unsigned char key[LT_SEAL_KEY_BYTES],
 		       struct lt_system_created *out, struct lt_err *err);
+/* The same, and binds subtree roots as well (lt_access_subtree each): the
+ * system receives and sends for every unit under each root that has no
+ * system of its own, present or future. codes may then be empty. */
+int lt_system_register_subtrees(struct lt_store *s, const struct lt_ctx *ctx, const char *name,
+				const char (*codes)[LT_CODE_BUFSZ], size_t n_codes,
+				const char (*subtrees)[LT_CODE_BUFSZ], size_t n_subtrees,
+				const unsigned char key[LT_SEAL_KEY_BYTES], struct lt_system_created *out,
+				struct lt_err *err);
 /* Binds an active unit's code to system id, or unbinds it, as caller
  * (lt_access_bind), with the act in the audit trail, in one transaction.
  * Binding a code already bound changes nothing and records nothing;

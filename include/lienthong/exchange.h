@@ -34,8 +34,10 @@ enum lt_delivery_state {
 	LT_DELIVERY_MERGED,     /* a second address of a unit another delivery already carries it to */
 	LT_DELIVERY_NO_SYSTEM,  /* waits for a system to be bound to the routed-to code */
 	LT_DELIVERY_EXPIRED,    /* waited hold_days for a system in vain */
+	LT_DELIVERY_RELAY,      /* outside local_scope: queued for the upstream hub */
+	LT_DELIVERY_RELAYED,    /* the upstream hub took it: its trace goes on there */
 };
-#define LT_DELIVERY_STATES 8
+#define LT_DELIVERY_STATES 10
 
 /* "pending", "processing", "done", "fail", "refused", "merged", "no_system",
  * "expired": the names the API, the trace and the store use. */
@@ -69,6 +71,10 @@ struct lt_exchange_opts {
 	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
 	int hold_days;             /* days a delivery waits for a receiving system; 0: the default, 30 */
 	uint64_t verify_max_bytes; /* memory signature verifications may hold at once; 0: LT_SIGN_MAX_BYTES */
+	/* Federation: with an upstream, a recipient outside local_scope (comma-
+	 * separated roots) or unknown here is queued for the relay worker. */
+	const char *local_scope;
+	bool upstream;
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):
@@ -95,6 +101,15 @@ int lt_upload_feed(struct lt_upload *u, const void *buf, size_t len, struct lt_e
  * *replayed is set when the same package was accepted before: the reply is
  * the first one. The upload is consumed either way. */
 int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err);
+/* An upload of a package the relay worker fetched from the upstream hub,
+ * recorded under link_system (the system standing for the upstream:
+ * lt_relay_link). Its sender must lie outside local_scope; only its
+ * recipients inside it get deliveries (the upstream delivers the others);
+ * a package fetched again is the first one (*replayed). */
+int lt_upload_begin_inbound(struct lt_exchange *x, const struct lt_ctx *ctx, int64_t link_system,
+			    struct lt_upload **out, struct lt_err *err);
+/* Is code inside this hub's local_scope (true when none is set)? */
+bool lt_exchange_in_scope(const struct lt_exchange *x, const char *code);
 /* Abandons an upload (a client that went away). NULL-safe. */
 void lt_upload_abort(struct lt_upload *u);
 

@@ -317,6 +317,32 @@ int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb
 /* The connected systems that receive for code (bound to it), lowest id first. */
 typedef int (*lt_xreceiver_cb)(void *ctx, int64_t system_id);
 int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
+/* ---- federation ---- */
+/* Binds root to the system as a subtree: the system receives for root
+ * itself (as lt_store_system_code_add, claiming what waited for it) and
+ * for every unit under it that has no system of its own. */
+int lt_store_system_subtree_add(struct lt_store *s, int64_t id, const char *root, struct lt_err *err);
+/* The subtree roots of a system, sorted. */
+int lt_store_system_subtrees(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
+/* The systems bound to root as a subtree, lowest id first. */
+int lt_store_xsubtree_receivers(struct lt_store *s, const char *root, lt_xreceiver_cb cb, void *ctx,
+				struct lt_err *err);
+/* Queues doc for the upstream, due at once (inside the send's transaction). */
+int lt_store_relay_out_add(struct lt_store *s, const char *doc, const char *at, struct lt_err *err);
+/* Documents queued for the upstream and due by now, earliest first. */
+typedef int (*lt_relay_cb)(void *ctx, const char *doc, int tries);
+int lt_store_relay_out_due(struct lt_store *s, const char *now, int limit, lt_relay_cb cb, void *ctx,
+			   struct lt_err *err);
+/* A try that failed: the next at next_try. */
+int lt_store_relay_out_retry(struct lt_store *s, const char *doc, int tries, const char *next_try, const char *error,
+			     struct lt_err *err);
+/* The upstream took doc as upstream_id: its deliveries waiting for the
+ * relay (state relay) become relayed, with a transport event at `at`. */
+int lt_store_relay_out_done(struct lt_store *s, const char *doc, const char *upstream_id, const char *at,
+			    struct lt_err *err);
+/* The system that stands for the upstream at url; LT_ENOTFOUND before the first link. */
+int lt_store_relay_link_get(struct lt_store *s, const char *url, int64_t *system_id, struct lt_err *err);
+int lt_store_relay_link_add(struct lt_store *s, const char *url, int64_t system_id, struct lt_err *err);
 /* The system's deliveries that wait (lt_delivery_waits), after the cursor
  * (a delivery id), oldest first. kind NULL for both. */
 int lt_store_xinbox(struct lt_store *s, int64_t system_id, const char *kind, int64_t after, int limit, lt_xinbox_cb cb,

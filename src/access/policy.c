@@ -206,6 +206,26 @@ int lt_access_system_register(const struct lt_principal *p, struct lt_err *err)
 			  "registering a system needs an admin token, or a manager token for codes in its subtree");
 }
 
+int lt_access_subtree(const struct lt_principal *p, const char *root, struct lt_err *err)
+{
+	if (p->role != LT_ROLE_ADMIN && p->role != LT_ROLE_MANAGER)
+		return lt_err_set(err, p->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
+				  "binding a subtree to a system needs an admin token, or a manager token whose scope "
+				  "holds the subtree");
+	int rc = lt_access_write(p, root, err);
+	if (rc)
+		lt_err_prefix(err, "subtree %s: ", root ? root : "");
+	return rc;
+}
+
+int lt_access_relay(const struct lt_principal *p, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_ADMIN)
+		return LT_OK;
+	return lt_err_set(err, p->role == LT_ROLE_ANONYMOUS ? LT_EAUTH : LT_EFORBIDDEN,
+			  "only the hub's relay worker takes packages in from the upstream hub");
+}
+
 int lt_access_systems_list(const struct lt_principal *p, struct lt_err *err)
 {
 	if (p->role == LT_ROLE_ADMIN || p->role == LT_ROLE_MANAGER || p->role == LT_ROLE_SYSTEM)

@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "lienthong/access.h"
 
-#define USAGE_ADD "system add --name NAME --code CODE [--code CODE...] [--json]"
+#define USAGE_ADD "system add --name NAME (--code CODE | --subtree CODE)... [--json]"
 #define USAGE_LIST "system list [--json]"
 #define VERBS "add, list, bind, unbind, disable, enable, rotate-token, set-secret or rotate-secret"
 
@@ -20,26 +20,30 @@ static int system_add(struct cli *cli, int argc, char **argv)
 {
 	struct cli_args a;
 	const char *name = NULL, *code = NULL;
-	struct lt_codelist codes = {0};
+	struct lt_codelist codes = {0}, roots = {0};
 	cli_args_init(&a, cli, argc, argv, "system add", USAGE_ADD);
 	while (cli_next(&a)) {
-		if (cli_opt(&a, "--code", &code)) {
-			if (!a.stop && lt_codelist_add(&codes, code)) {
+		bool is_code = cli_opt(&a, "--code", &code), is_root = !is_code && cli_opt(&a, "--subtree", &code);
+		if (is_code || is_root) {
+			if (!a.stop && lt_codelist_add(is_code ? &codes : &roots, code)) {
 				lt_codelist_free(&codes);
+				lt_codelist_free(&roots);
 				return cli_usage("out of memory");
 			}
 		} else if (!cli_opt(&a, "--name", &name)) {
 			cli_unknown(&a);
 		}
 	}
-	if (a.stop || !name || codes.n == 0) {
+	if (a.stop || !name || codes.n + roots.n == 0) {
 		lt_codelist_free(&codes);
-		return a.stop ? a.rc : cli_missing(&a, "give --name and at least one --code");
+		lt_codelist_free(&roots);
+		return a.stop ? a.rc : cli_missing(&a, "give --name and at least one --code or --subtree");
 	}
 	struct lt_registry *r;
 	int rc = cli_open(cli, false, &r);
 	if (rc) {
 		lt_codelist_free(&codes);
+		lt_codelist_free(&roots);
 		return rc;
 	}
 	struct lt_err err = {0};
@@ -47,10 +51,12 @@ static int system_add(struct cli *cli, int argc, char **argv)
 	struct lt_system_created out;
 	rc = lt_seal_key_in(cli->cfg.data_dir, true, key, &err);
 	if (rc == LT_OK)
-		rc = lt_system_register(lt_registry_store(r), cli_ctx(), name,
-					(const char(*)[LT_CODE_BUFSZ])codes.codes, codes.n, key, &out, &err);
+		rc = lt_system_register_subtrees(lt_registry_store(r), cli_ctx(), name,
+						 (const char(*)[LT_CODE_BUFSZ])codes.codes, codes.n,
+						 (const char(*)[LT_CODE_BUFSZ])roots.codes, roots.n, key, &out, &err);
 	lt_registry_close(r);
 	lt_codelist_free(&codes);
+	lt_codelist_free(&roots);
 	if (rc)
 		return cli_fail(&err);
 	if (cli->json)

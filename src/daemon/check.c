@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lienthong/relay.h"
 #include "server.h"
 
 /* The directory part of path ("." when none). */
@@ -131,6 +132,8 @@ int daemon_check_config(const struct lt_config *cfg, struct lt_err *err)
 		return rc;
 	/* Start-up would open a read-only journal and refuse every change. */
 	if (cfg->issue_journal[0] && (rc = writable_file("issue_journal", cfg->issue_journal, err)))
+		return rc;
+	if (cfg->upstream_url[0] && (rc = lt_relay_supported(cfg->upstream_protocol, err)))
 		return rc;
 	struct stat st;
 	if (cfg->web_dir[0] && (stat(cfg->web_dir, &st) != 0 || !S_ISDIR(st.st_mode)))

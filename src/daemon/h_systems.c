@@ -38,51 +38,83 @@ void h_systems_list(struct req *rq)
 	reply_json(rq, 200, json_pack("{s:o}", "items", items));
 }
 
+/* A JSON array of codes into a new array of canonical codes (*out, the
+ * caller frees); false once it replied 400. */
+static bool code_field(struct req *rq, json_t *jc, const char *field, bool orgs, char (**out)[LT_CODE_BUFSZ], size_t *n)
+{
+	*out = NULL;
+	*n = json_array_size(jc);
+	if (jc && !json_is_array(jc)) {
+		reply_error(rq, LT_EINVAL, "field '%s' must be an array of codes", field);
+		return false;
+	}
+	if (*n > 1000) {
+		reply_error(rq, LT_EINVAL, "field '%s' lists at most 1000 codes", field);
+		return false;
+	}
+	if (*n == 0)
+		return true;
+	char(*codes)[LT_CODE_BUFSZ] = calloc(*n, sizeof *codes);
+	if (!codes) {
+		reply_error(rq, LT_ENOMEM, "out of memory");
+		return false;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		json_t *c = json_array_get(jc, i);
+		if (!json_is_string(c)) {
+			reply_error(rq, LT_EINVAL, "field '%s[%zu]' must be a code string", field, i);
+			free(codes);
+			return false;
+		}
+		if (orgs && lt_org_code(json_string_value(c))) /* an organisation's: checked by the library */
+			snprintf(codes[i], sizeof codes[i], "%s", json_string_value(c));
+		else if (!req_code(rq, json_string_value(c), codes[i], field)) {
+			free(codes);
+			return false;
+		}
+	}
+	*out = codes;
+	return true;
+}
+
 void h_systems_add(struct req *rq)
 {
-	static const char *const spec[] = {"name:s!", "codes:a!", NULL};
+	static const char *const spec[] = {"name:s!", "codes:a", "subtrees:a", NULL};
 	json_t *o = req_json_object(rq);
 	if (!o)
 		return;
-	char(*codes)[LT_CODE_BUFSZ] = NULL;
+	char(*codes)[LT_CODE_BUFSZ] = NULL, (*roots)[LT_CODE_BUFSZ] = NULL;
+	size_t n = 0, n_roots = 0;
 	if (!req_fields(rq, o, spec, NULL))
 		goto out;
-	json_t *jc = json_object_get(o, "codes");
-	size_t n = json_array_size(jc);
-	if (n == 0 || n > 1000) {
-		reply_error(rq, LT_EINVAL, "field 'codes' must list 1 to 1000 codes the system speaks for");
+	json_t *jc = json_object_get(o, "codes"), *js = json_object_get(o, "subtrees");
+	if (!code_field(rq, jc, "codes", true, &codes, &n) || !code_field(rq, js, "subtrees", false, &roots, &n_roots))
 		goto out;
-	}
-	codes = calloc(n, sizeof *codes);
-	if (!codes) {
-		reply_error(rq, LT_ENOMEM, "out of memory");
+	if (n + n_roots == 0) {
+		reply_error(rq, LT_EINVAL,
+			    "field 'codes' must list 1 to 1000 codes the system speaks for (or 'subtrees' the "
+			    "subtrees it serves)");
 		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		json_t *c = json_array_get(jc, i);
-		if (!json_is_string(c)) {
-			reply_error(rq, LT_EINVAL, "field 'codes[%zu]' must be a code string", i);
-			goto out;
-		}
-		if (lt_org_code(json_string_value(c))) /* an organisation's: checked by the library */
-			snprintf(codes[i], sizeof codes[i], "%s", json_string_value(c));
-		else if (!req_code(rq, json_string_value(c), codes[i], "codes"))
-			goto out;
 	}
 	struct lt_system_created made;
 	struct lt_err err = {0};
-	int rc = lt_system_register(rq->srv->store, &rq->call, json_string_value(json_object_get(o, "name")),
-				    (const char(*)[LT_CODE_BUFSZ])codes, n, rq->srv->seal_key, &made, &err);
+	int rc =
+		lt_system_register_subtrees(rq->srv->store, &rq->call, json_string_value(json_object_get(o, "name")),
+					    (const char(*)[LT_CODE_BUFSZ])codes, n, (const char(*)[LT_CODE_BUFSZ])roots,
+					    n_roots, rq->srv->seal_key, &made, &err);
 	if (rc) {
 		reply_err(rq, &err);
 		goto out;
 	}
+	json_t *empty = json_array();
 	reply_json(rq, 201,
-		   json_pack("{s:I,s:s,s:O,s:s,s:s}", "id", (json_int_t)made.id, "name",
-			     json_string_value(json_object_get(o, "name")), "codes", jc, "token", made.token,
-			     "vxp_secret", made.vxp_secret));
+		   json_pack("{s:I,s:s,s:O,s:O,s:s,s:s}", "id", (json_int_t)made.id, "name",
+			     json_string_value(json_object_get(o, "name")), "codes", jc ? jc : empty, "subtrees",
+			     js ? js : empty, "token", made.token, "vxp_secret", made.vxp_secret));
+	json_decref(empty);
 out:
 	free(codes);
+	free(roots);
 	json_decref(o);
 }
 

@@ -12,6 +12,7 @@
 
 #include "lienthong/log.h"
 #include "lienthong/ops.h"
+#include "lienthong/relay.h"
 #include "lienthong/version.h"
 #include "catalogue_sync.h"
 #include "server.h"
@@ -154,7 +155,9 @@ static int start_up(struct server *srv, struct lt_err *err)
 				      .signature_policy = srv->cfg.signature_policy,
 				      .trusted_ca = srv->cfg.trusted_ca,
 				      .hold_days = (int)srv->cfg.hold_days,
-				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes};
+				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes,
+				      .local_scope = srv->cfg.local_scope,
+				      .upstream = srv->cfg.upstream_url[0] != '\0'};
 	struct lt_requests_opts ro = {.data_dir = srv->cfg.data_dir,
 				      .max_file_bytes = (uint64_t)srv->cfg.max_request_file_bytes};
 	if ((rc = lt_exchange_open(&srv->xch, srv->reg, &xo, err)) ||
@@ -165,6 +168,18 @@ static int start_up(struct server *srv, struct lt_err *err)
 	srv->ucache = unit_cache_new((size_t)srv->cfg.lookup_cache_entries);
 	if ((rc = retention_start(srv, err)) || (rc = catalogue_sync_start(srv, err)))
 		return rc;
+	if (srv->cfg.upstream_url[0]) {
+		struct lt_relay_opts ro2 = {.url = srv->cfg.upstream_url,
+					    .protocol = srv->cfg.upstream_protocol,
+					    .token = srv->cfg.upstream_token,
+					    .system_id = srv->cfg.upstream_system_id,
+					    .secret = srv->cfg.upstream_secret,
+					    .backoff_max = (int)srv->cfg.relay_backoff_max,
+					    .poll_wait = (int)srv->cfg.upstream_poll_wait,
+					    .utc_offset = (int)srv->cfg.vxp_utc_offset};
+		if ((rc = lt_relay_start(&srv->relay, srv->xch, &ro2, err)))
+			return rc;
+	}
 	return server_start(srv, err);
 }
 
@@ -172,6 +187,8 @@ static void shut_down(struct server *srv)
 {
 	server_stop(srv, 10);
 	catalogue_sync_stop();
+	lt_relay_stop(srv->relay);
+	srv->relay = NULL;
 	retention_stop();
 	unit_cache_free(srv->ucache);
 	srv->ucache = NULL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/relay.h"
 #include "catalogue_sync.h"
 #include "server.h"
 
@@ -205,6 +206,22 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 		}
 	}
 	json_decref(oldest);
+	if (srv->relay) {
+		struct lt_relay_counts rc;
+		lt_relay_counts(srv->relay, &rc);
+		put(&b,
+		    "# HELP lienthong_relay_documents_total Packages the relay worker moved: sent upstream, or taken "
+		    "in from it.\n# TYPE lienthong_relay_documents_total counter\n"
+		    "lienthong_relay_documents_total{direction=\"out\"} %llu\n"
+		    "lienthong_relay_documents_total{direction=\"in\"} %llu\n"
+		    "# HELP lienthong_relay_failures_total Tries of the relay worker that failed (retried with "
+		    "back-off).\n"
+		    "# TYPE lienthong_relay_failures_total counter\n"
+		    "lienthong_relay_failures_total{direction=\"out\"} %llu\n"
+		    "lienthong_relay_failures_total{direction=\"in\"} %llu\n",
+		    (unsigned long long)rc.relayed, (unsigned long long)rc.fetched,
+		    (unsigned long long)rc.relay_failures, (unsigned long long)rc.fetch_failures);
+	}
 	int64_t late_decision = 0, late_update = 0;
 	if (lt_registry_requests_overdue(srv->reg, &late_decision, &late_update, &(struct lt_err){0}) == LT_OK)
 		put(&b,

@@ -107,6 +107,7 @@ struct server {
 	struct lt_registry *reg;
 	struct lt_store *store;
 	struct lt_exchange *xch;
+	struct lt_relay *relay; /* with an upstream: the relay worker */
 	struct lt_requests *requests;
 	unsigned char seal_key[LT_SEAL_KEY_BYTES];
 	struct lt_catkey *catkey; /* signs what the registry publishes */

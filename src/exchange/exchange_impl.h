@@ -59,6 +59,10 @@ struct lt_exchange {
 	int signature_policy;
 	uint64_t verify_max_bytes;
 	char trusted_ca[PATH_MAX];
+	/* Federation: the subtree roots served here, and whether an upstream
+	 * takes what lies outside them. */
+	struct lt_codelist scope;
+	bool upstream;
 	/* Group commit: uploads and acknowledgements queue jobs; one thread
 	 * commits them together. */
 	pthread_mutex_t lock;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "exchange_impl.h"
+#include "lienthong/config.h"
 #include "lienthong/log.h"
 #include "lienthong/text.h"
 
@@ -46,6 +47,9 @@ struct fan_ctx {
 	struct lt_store *store;
 	struct lt_xdelivery row; /* the routed recipient, copied once per receiving system */
 	size_t n;
+	int64_t sender;   /* the sending system */
+	bool subtree;     /* receivers found through a subtree binding */
+	const char *root; /* that binding's root */
 	struct lt_err *err;
 };
 
@@ -54,7 +58,41 @@ static int fan_one(void *vctx, int64_t system_id)
 	struct fan_ctx *c = vctx;
 	c->row.system_id = system_id;
 	c->n++;
+	if (c->subtree && system_id == c->sender) {
+		/* A hub bound to a subtree sends what it could not deliver in its
+		 * own subtree: what lies there it delivered itself. Sending it back
+		 * would deliver it twice. */
+		struct lt_xdelivery back = c->row;
+		lt__dl_set(&back, LT_DELIVERY_MERGED);
+		back.system_id = 0;
+		size_t o = strlen(back.reason);
+		lt_text_format(back.reason + o, sizeof back.reason - o,
+			       "%sthe sending hub serves %s and delivers inside it itself", o ? "; " : "", c->root);
+		return lt_store_xdelivery_add(c->store, &back, c->err);
+	}
 	return lt_store_xdelivery_add(c->store, &c->row, c->err);
+}
+
+/* No system of its own receives for d->routed_to: the systems bound to the
+ * nearest enclosing subtree do (a provincial hub for its province), the
+ * most specific binding first. */
+static int fan_subtree(struct lt_exchange *x, struct fan_ctx *c, struct lt_err *err)
+{
+	struct lt_code code, anc[3];
+	if (lt_code_parse(&code, c->row.routed_to, LT_CODE_LENIENT, NULL))
+		return LT_OK; /* an organisation's code: no subtree */
+	size_t n = lt_code_ancestors(&code, anc);
+	c->subtree = true;
+	char root[LT_CODE_BUFSZ];
+	/* The code itself first: a root bound as a subtree is found by
+	 * lt_store_xreceivers already, so only its ancestors remain. */
+	for (size_t i = n; i-- > 0 && c->n == 0;) {
+		c->root = lt_code_format(&anc[i], root);
+		int rc = lt_store_xsubtree_receivers(x->store, root, fan_one, c, err);
+		if (rc)
+			return rc;
+	}
+	return LT_OK;
 }
 
 /* A routed recipient becomes one delivery per system that receives for its
@@ -62,15 +100,19 @@ static int fan_one(void *vctx, int64_t system_id)
  * delivery that waits (no_system) for a system to be bound, up to
  * hold_days. The bindings are read in the batch transaction: a binding
  * that commits before it gets the rows here, one that commits after it
- * claims the waiting row (lt_store_system_code_add), none falls between. */
-static int add_deliveries(struct lt_exchange *x, struct lt_xdelivery *d, struct lt_err *err)
+ * claims the waiting row (lt_store_system_code_add), none falls between.
+ * A recipient for the upstream is one row, relay, that the relay worker
+ * settles. */
+static int add_deliveries(struct lt_exchange *x, const struct lt__job *j, struct lt_xdelivery *d, struct lt_err *err)
 {
 	if (!lt__dl_is(d, LT_DELIVERY_PENDING)) {
 		d->system_id = 0;
 		return lt_store_xdelivery_add(x->store, d, err);
 	}
-	struct fan_ctx c = {x->store, *d, 0, err};
+	struct fan_ctx c = {x->store, *d, 0, j->doc.system_id, false, "", err};
 	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
+	if (rc == LT_OK && c.n == 0)
+		rc = fan_subtree(x, &c, err);
 	if (rc || c.n)
 		return rc;
 	size_t o = strlen(d->reason);
@@ -107,12 +149,18 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
 		return lt_err_set(&j->err, rc, "%s", e.msg);
 	if ((rc = lt_store_xdoc_add(x->store, &j->doc, &j->err)))
 		return rc;
-	for (size_t i = 0; i < j->n_deliveries; i++)
-		if ((rc = add_deliveries(x, &j->deliveries[i], &j->err)))
+	bool relay = false;
+	for (size_t i = 0; i < j->n_deliveries; i++) {
+		relay = relay || lt__dl_is(&j->deliveries[i], LT_DELIVERY_RELAY);
+		if ((rc = add_deliveries(x, j, &j->deliveries[i], &j->err)))
 			return rc;
+	}
 	for (size_t i = 0; i < j->n_statuses; i++)
 		if ((rc = lt_store_xstatus_add(x->store, &j->statuses[i], &j->err)))
 			return rc;
+	/* Queued with the document: committed together, or neither. */
+	if (relay && (rc = lt_store_relay_out_add(x->store, j->doc.id, j->doc.received, &j->err)))
+		return rc;
 	return LT_OK;
 }
 
@@ -357,6 +405,29 @@ static int sweep_orphans(struct lt_exchange *x, size_t *spool, size_t *bodies, s
 	return rc;
 }
 
+static int scope_add(void *vlist, const char *code)
+{
+	struct lt_code c;
+	char canon[LT_CODE_BUFSZ];
+	if (lt_code_parse(&c, code, LT_CODE_STRICT, NULL))
+		return LT_OK; /* lt_config_validate refuses it before the hub opens */
+	return lt_codelist_add(vlist, lt_code_format(&c, canon)) ? LT_ENOMEM : LT_OK;
+}
+
+bool lt_exchange_in_scope(const struct lt_exchange *x, const char *code)
+{
+	if (x->scope.n == 0)
+		return true;
+	struct lt_code c, root;
+	if (lt_code_parse(&c, code, LT_CODE_LENIENT, NULL))
+		return false;
+	for (size_t i = 0; i < x->scope.n; i++)
+		if (lt_code_parse(&root, x->scope.codes[i], LT_CODE_STRICT, NULL) == LT_OK &&
+		    (lt_code_equal(&root, &c) || lt_code_is_ancestor(&root, &c)))
+			return true;
+	return false;
+}
+
 int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const struct lt_exchange_opts *opts,
 		     struct lt_err *err)
 {
@@ -372,6 +443,12 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	x->signature_policy = opts->signature_policy;
 	x->verify_max_bytes = opts->verify_max_bytes;
 	snprintf(x->trusted_ca, sizeof x->trusted_ca, "%s", opts->trusted_ca ? opts->trusted_ca : "");
+	x->upstream = opts->upstream;
+	if (opts->local_scope && lt_config_scope_each(opts->local_scope, scope_add, &x->scope)) {
+		lt_codelist_free(&x->scope);
+		free(x);
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
 	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/tmp", x->data_dir);
 	int rc = mkdir_p(dir, err);
@@ -383,6 +460,7 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	if (rc == LT_OK && (lt__xsync_dir(dir) != 0 || lt__xsync_dir(x->data_dir) != 0))
 		rc = lt_err_set(err, LT_EIO, "cannot sync %s: %s", dir, strerror(errno));
 	if (rc) {
+		lt_codelist_free(&x->scope);
 		free(x);
 		return rc;
 	}
@@ -424,6 +502,7 @@ void lt_exchange_close(struct lt_exchange *x)
 	pthread_mutex_destroy(&x->lock);
 	pthread_cond_destroy(&x->wake);
 	pthread_cond_destroy(&x->finished);
+	lt_codelist_free(&x->scope);
 	free(x);
 }
 

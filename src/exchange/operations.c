@@ -29,8 +29,8 @@ static void time_text(int64_t t, char out[32])
 
 static bool state_known(const char *s)
 {
-	static const char *const states[] = {"waiting", "pending", "processing", "done",   "fail",
-					     "refused", "merged",  "no_system",  "expired"};
+	static const char *const states[] = {"waiting", "pending",   "processing", "done",  "fail",   "refused",
+					     "merged",  "no_system", "expired",    "relay", "relayed"};
 	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 		if (strcmp(s, states[i]) == 0)
 			return true;

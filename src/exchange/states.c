@@ -4,8 +4,8 @@
 
 #include "lienthong/exchange.h"
 
-static const char *const names[LT_DELIVERY_STATES] = {"pending", "processing", "done",      "fail",
-						      "refused", "merged",     "no_system", "expired"};
+static const char *const names[LT_DELIVERY_STATES] = {"pending", "processing", "done",    "fail",  "refused",
+						      "merged",  "no_system",  "expired", "relay", "relayed"};
 
 const char *lt_delivery_state_name(enum lt_delivery_state s)
 {
@@ -41,5 +41,6 @@ bool lt_delivery_ack_counts(enum lt_delivery_state s) { return lt_delivery_waits
 
 bool lt_delivery_settled(enum lt_delivery_state s)
 {
-	return s == LT_DELIVERY_DONE || s == LT_DELIVERY_REFUSED || s == LT_DELIVERY_MERGED || s == LT_DELIVERY_EXPIRED;
+	return s == LT_DELIVERY_DONE || s == LT_DELIVERY_REFUSED || s == LT_DELIVERY_MERGED ||
+	       s == LT_DELIVERY_EXPIRED || s == LT_DELIVERY_RELAYED;
 }

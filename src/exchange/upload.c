@@ -25,7 +25,26 @@ struct lt_upload {
 	uint64_t bytes;
 	int failed; /* sticky status of the first failure */
 	struct lt_err fail_err;
+	bool inbound; /* fetched from the upstream by the relay worker */
 };
+
+static int upload_new(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
+		      struct lt_err *err);
+
+int lt_upload_begin_inbound(struct lt_exchange *x, const struct lt_ctx *ctx, int64_t link_system,
+			    struct lt_upload **out, struct lt_err *err)
+{
+	/* Only the daemon's relay worker takes packages in from the upstream. */
+	int denied = lt_access_relay(&ctx->who, err);
+	if (denied)
+		return denied;
+	struct lt_principal link = {.role = LT_ROLE_SYSTEM, .system_id = link_system};
+	lt_text_format(link.name, sizeof link.name, "%s", ctx->who.name);
+	int rc = upload_new(x, &link, out, err);
+	if (rc == LT_OK)
+		(*out)->inbound = true;
+	return rc;
+}
 
 int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
 {
@@ -35,6 +54,12 @@ int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_u
 		err);
 	if (denied)
 		return denied;
+	return upload_new(x, sender, out, err);
+}
+
+static int upload_new(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
+		      struct lt_err *err)
+{
 	struct lt_upload *u = calloc(1, sizeof *u);
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -113,6 +138,7 @@ void lt_upload_abort(struct lt_upload *u)
 struct route_set {
 	struct lt_xdelivery *v;
 	size_t n, cap;
+	bool inbound; /* the package came from the upstream */
 };
 
 static int add_delivery(struct route_set *rs, const char *doc, const char *addressed, const char *routed,
@@ -153,8 +179,65 @@ static int add_delivery(struct route_set *rs, const char *doc, const char *addre
  * package: the sender learns from the reply which one to correct. Which
  * systems receive for a routed code is settled when the rows are written
  * (apply_send), in the transaction that bindings serialise with. */
+static int found_one(void *vyes, int64_t system_id)
+{
+	(void)system_id;
+	*(bool *)vyes = true;
+	return LT_OK;
+}
+
+/* Does a subtree binding here cover code (a unit this registry need not
+ * know: the provincial hub bound to its province knows its own units)? */
+static int subtree_covers(struct lt_exchange *x, const char *code, bool *yes, struct lt_err *err)
+{
+	*yes = false;
+	struct lt_code c, anc[3];
+	char root[LT_CODE_BUFSZ];
+	if (lt_code_parse(&c, code, LT_CODE_STRICT, NULL))
+		return LT_OK;
+	size_t n = lt_code_ancestors(&c, anc);
+	for (size_t i = 0; i < n && !*yes; i++) {
+		int rc = lt_store_xsubtree_receivers(x->store, lt_code_format(&anc[i], root), found_one, yes, err);
+		if (rc)
+			return rc;
+	}
+	return LT_OK;
+}
+
+static int route_one_local(struct lt_exchange *x, struct route_set *rs, const char *doc, const char *code,
+			   const char *now, struct lt_err *err);
+
+/* Routes one recipient on a hub that may have an upstream: outside
+ * local_scope, or unknown here, it is for the upstream (relay); a package
+ * that came from the upstream gives no delivery to such a recipient, the
+ * upstream delivers it. */
 static int route_one(struct lt_exchange *x, struct route_set *rs, const char *doc, const char *code, const char *now,
 		     struct lt_err *err)
+{
+	if (!x->upstream || lt_org_code(code))
+		return route_one_local(x, rs, doc, code, now, err);
+	bool local = lt_exchange_in_scope(x, code);
+	if (local) {
+		struct lt_unit u;
+		struct lt_err e = {0};
+		int rc = lt_registry_get(x->reg, code, NULL, &u, &e);
+		if (rc && rc != LT_ENOTFOUND)
+			return lt_err_set(err, rc, "%s", e.msg);
+		local = rc == LT_OK;
+	}
+	if (local)
+		return route_one_local(x, rs, doc, code, now, err);
+	if (rs->inbound)
+		return LT_OK;
+	char reason[256];
+	lt_text_format(reason, sizeof reason, "%s is outside this hub's local_scope: for the upstream hub", code);
+	return add_delivery(rs, doc, code, code, LT_DELIVERY_RELAY, reason, now)
+		       ? lt_err_set(err, LT_ENOMEM, "out of memory")
+		       : LT_OK;
+}
+
+static int route_one_local(struct lt_exchange *x, struct route_set *rs, const char *doc, const char *code,
+			   const char *now, struct lt_err *err)
 {
 	struct lt_unit u;
 	struct lt_err e = {0};
@@ -176,6 +259,14 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 			       : LT_OK;
 	}
 	int rc = lt_registry_get(x->reg, code, NULL, &u, &e);
+	bool covered = false;
+	int crc = rc == LT_ENOTFOUND ? subtree_covers(x, code, &covered, err) : LT_OK;
+	if (crc)
+		return crc;
+	if (covered)
+		return add_delivery(rs, doc, code, code, LT_DELIVERY_PENDING, "", now)
+			       ? lt_err_set(err, LT_ENOMEM, "out of memory")
+			       : LT_OK;
 	if (rc == LT_ENOTFOUND) {
 		lt_text_format(reason, sizeof reason, "%s is not a code of the registry", code);
 		return add_delivery(rs, doc, code, "", LT_DELIVERY_REFUSED, reason, now)
@@ -229,10 +320,20 @@ static int route_again(void *vctx, const struct lt_xdelivery *d)
 	return route_one(c->x, c->rs, c->doc, d->routed_to, c->now, c->err);
 }
 
+/* A system speaks for the codes bound to it and, bound to a subtree, for
+ * every unit under its root. */
 static bool speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, struct lt_err *err)
 {
 	struct lt_codelist codes = {0};
 	bool ok = lt_store_system_codes(x->store, system_id, &codes, err) == LT_OK && lt_codelist_has(&codes, code);
+	lt_codelist_free(&codes);
+	struct lt_code c, root;
+	if (ok || err->status || lt_code_parse(&c, code, LT_CODE_LENIENT, NULL))
+		return ok;
+	if (lt_store_system_subtrees(x->store, system_id, &codes, err) == LT_OK)
+		for (size_t i = 0; i < codes.n && !ok; i++)
+			ok = lt_code_parse(&root, codes.codes[i], LT_CODE_STRICT, NULL) == LT_OK &&
+			     lt_code_is_ancestor(&root, &c);
 	lt_codelist_free(&codes);
 	return ok;
 }
@@ -374,7 +475,7 @@ static int route_status(struct lt_exchange *x, const struct lt_edxml_package *p,
 	/* The status joins the trace of the document it answers, for each
 	 * recipient it reached. */
 	for (size_t i = 0; i < rs->n; i++) {
-		if (!lt__dl_is(&rs->v[i], LT_DELIVERY_PENDING))
+		if (!lt__dl_is(&rs->v[i], LT_DELIVERY_PENDING) && !lt__dl_is(&rs->v[i], LT_DELIVERY_RELAY))
 			continue;
 		struct lt_xstatus *nv = realloc(j->statuses, (j->n_statuses + 1) * sizeof *nv);
 		if (!nv)
@@ -532,7 +633,16 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	d->size = (int64_t)u->bytes;
 	d->doctype = -1;
 	lt_time_now(d->received);
-	if (!speaks_for(x, u->who.system_id, d->from_code, err)) {
+	if (u->inbound && lt_exchange_in_scope(x, d->from_code)) {
+		/* The upstream brings what others send here; a package in the
+		 * name of a local unit did not come from it. */
+		rc = lt_err_set(err, LT_EFORBIDDEN,
+				"a package from the upstream hub cannot come from %s, a unit inside this hub's "
+				"local_scope",
+				d->from_code);
+		goto out;
+	}
+	if (!u->inbound && !speaks_for(x, u->who.system_id, d->from_code, err)) {
 		rc = err->status == LT_EIO ? LT_EIO
 					   : lt_err_set(err, LT_EFORBIDDEN,
 							"this system is not bound to %s (From/OrganId), so it cannot "
@@ -542,13 +652,14 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	}
 	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, p, d, err)))
 		goto out;
+	rs.inbound = u->inbound;
 	rc = p->kind == LT_EDXML_STATUS ? route_status(x, p, &job, &rs, err) : route_edoc(x, p, &job, &rs, err);
 	if (rc)
 		goto out;
 	size_t live = 0;
 	char why[LT_ERR_MSG_MAX] = "";
 	for (size_t i = 0; i < rs.n; i++) {
-		live += lt__dl_is(&rs.v[i], LT_DELIVERY_PENDING);
+		live += lt__dl_is(&rs.v[i], LT_DELIVERY_PENDING) || lt__dl_is(&rs.v[i], LT_DELIVERY_RELAY);
 		size_t o = strlen(why);
 		if (lt__dl_is(&rs.v[i], LT_DELIVERY_REFUSED) && o + 3 < sizeof why)
 			lt_text_format(why + o, sizeof why - o, "%s%s", o ? "; " : "", rs.v[i].reason);

@@ -253,6 +253,45 @@ int lt_store_xdeliveries(struct lt_store *s, const char *doc, lt_xdelivery_cb cb
 {
 	DISPATCH(xdeliveries(s, doc, cb, ctx, err));
 }
+int lt_store_system_subtree_add(struct lt_store *s, int64_t id, const char *root, struct lt_err *err)
+{
+	DISPATCH(system_subtree_add(s, id, root, err));
+}
+int lt_store_system_subtrees(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
+{
+	DISPATCH(system_subtrees(s, id, out, err));
+}
+int lt_store_xsubtree_receivers(struct lt_store *s, const char *root, lt_xreceiver_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(xsubtree_receivers(s, root, cb, ctx, err));
+}
+int lt_store_relay_out_add(struct lt_store *s, const char *doc, const char *at, struct lt_err *err)
+{
+	DISPATCH(relay_out_add(s, doc, at, err));
+}
+int lt_store_relay_out_due(struct lt_store *s, const char *now, int limit, lt_relay_cb cb, void *ctx,
+			   struct lt_err *err)
+{
+	DISPATCH(relay_out_due(s, now, limit, cb, ctx, err));
+}
+int lt_store_relay_out_retry(struct lt_store *s, const char *doc, int tries, const char *next_try, const char *error,
+			     struct lt_err *err)
+{
+	DISPATCH(relay_out_retry(s, doc, tries, next_try, error, err));
+}
+int lt_store_relay_out_done(struct lt_store *s, const char *doc, const char *upstream_id, const char *at,
+			    struct lt_err *err)
+{
+	DISPATCH(relay_out_done(s, doc, upstream_id, at, err));
+}
+int lt_store_relay_link_get(struct lt_store *s, const char *url, int64_t *system_id, struct lt_err *err)
+{
+	DISPATCH(relay_link_get(s, url, system_id, err));
+}
+int lt_store_relay_link_add(struct lt_store *s, const char *url, int64_t system_id, struct lt_err *err)
+{
+	DISPATCH(relay_link_add(s, url, system_id, err));
+}
 int lt_store_xreceivers(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err)
 {
 	DISPATCH(xreceivers(s, code, cb, ctx, err));

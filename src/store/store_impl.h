@@ -70,6 +70,19 @@ struct lt_store_ops {
 	int (*xdelivery_add)(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err);
 	int (*xdeliveries)(struct lt_store *s, const char *doc, lt_xdelivery_cb cb, void *ctx, struct lt_err *err);
 	int (*xreceivers)(struct lt_store *s, const char *code, lt_xreceiver_cb cb, void *ctx, struct lt_err *err);
+	int (*system_subtree_add)(struct lt_store *s, int64_t id, const char *root, struct lt_err *err);
+	int (*system_subtrees)(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err);
+	int (*xsubtree_receivers)(struct lt_store *s, const char *root, lt_xreceiver_cb cb, void *ctx,
+				  struct lt_err *err);
+	int (*relay_out_add)(struct lt_store *s, const char *doc, const char *at, struct lt_err *err);
+	int (*relay_out_due)(struct lt_store *s, const char *now, int limit, lt_relay_cb cb, void *ctx,
+			     struct lt_err *err);
+	int (*relay_out_retry)(struct lt_store *s, const char *doc, int tries, const char *next_try, const char *error,
+			       struct lt_err *err);
+	int (*relay_out_done)(struct lt_store *s, const char *doc, const char *upstream_id, const char *at,
+			      struct lt_err *err);
+	int (*relay_link_get)(struct lt_store *s, const char *url, int64_t *system_id, struct lt_err *err);
+	int (*relay_link_add)(struct lt_store *s, const char *url, int64_t system_id, struct lt_err *err);
 	int (*xhold_expire)(struct lt_store *s, const char *before, const char *at, const char *reason, int *n,
 			    struct lt_err *err);
 	int (*xoperations)(struct lt_store *s, const struct lt_xop_filter *f, lt_xop_cb cb, void *ctx,

@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "lienthong/access.h"
+#include "lienthong/config.h"
 #include "lienthong/registry.h"
+#include "lienthong/relay.h"
 
 struct fx {
 	char dir[64];
@@ -199,6 +201,38 @@ static void test_policy(void **state)
 	assert_int_equal(lt_access_operations(&anon, NULL, &err), LT_EAUTH);
 	lt_codelist_free(&mine);
 	lt_codelist_free(&theirs);
+}
+
+/* Federation: who may bind a subtree, who may take packages in from the
+ * upstream; and the relay's back-off. */
+static void test_policy_federation(void **state)
+{
+	(void)state;
+	struct lt_err err = {0};
+	struct lt_principal anon = {0}, sys = {.role = LT_ROLE_SYSTEM}, admin = {.role = LT_ROLE_ADMIN},
+			    mgr = {.role = LT_ROLE_MANAGER, .scope = "000.00.00.H14"},
+			    mgr2 = {.role = LT_ROLE_MANAGER, .scope = "000.00.05.H14"};
+	assert_int_equal(lt_access_subtree(&admin, "000.00.00.H17", &err), LT_OK);
+	assert_int_equal(lt_access_subtree(&mgr, "000.00.00.H14", &err), LT_OK);
+	assert_int_equal(lt_access_subtree(&mgr, "000.00.05.H14", &err), LT_OK);
+	assert_int_equal(lt_access_subtree(&mgr2, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, "subtree 000.00.00.H14"));
+	assert_int_equal(lt_access_subtree(&mgr, "000.00.00.H17", &err), LT_EFORBIDDEN);
+	assert_int_equal(err.status, LT_EFORBIDDEN);
+	assert_int_equal(lt_access_subtree(&sys, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_subtree(&anon, "000.00.00.H14", &err), LT_EAUTH);
+	assert_int_equal(lt_access_relay(&admin, &err), LT_OK);
+	assert_int_equal(lt_access_relay(&sys, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_relay(&mgr, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_relay(&anon, &err), LT_EAUTH);
+	static const int want[] = {1, 1, 2, 4, 8, 16, 32, 60, 60};
+	for (int t = 0; t < 9; t++)
+		assert_int_equal(lt_relay_backoff(t, 60), want[t]);
+	assert_int_equal(lt_relay_backoff(1000, 300), 300);
+	assert_int_equal(lt_relay_backoff(3, 0), 1);
+	assert_int_equal(lt_relay_supported(LT_UPSTREAM_LIENTHONG, &err), LT_OK);
+	assert_int_equal(lt_relay_supported(LT_UPSTREAM_VXP, &err), LT_OK);
+	assert_int_equal(lt_relay_supported(7, &err), LT_EINVAL);
 }
 
 static void test_seal(void **state)
@@ -483,6 +517,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_policy_federation),
 		cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_systems_follow_their_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binding, setup, teardown),

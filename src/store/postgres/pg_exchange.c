@@ -85,7 +85,7 @@ static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id,
 				   "description, at, received FROM xstatuses WHERE ref_doc = $1 ORDER BY id";
 static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.body_removed = 0 "
 				  "AND NOT EXISTS (SELECT 1 FROM xdeliveries l WHERE l.doc = d.id AND "
-				  "l.state NOT IN ('done', 'refused', 'merged', 'expired')) "
+				  "l.state NOT IN ('done', 'refused', 'merged', 'expired', 'relayed')) "
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < $1 ORDER BY d.n";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = $1";
 static const char SQL_COUNTS[] =

@@ -154,6 +154,22 @@ static const char *const m2[] = {
 	NULL,
 };
 
+/* 3, 4: taken by branches merged beside this one (plans, campaigns). */
+static const char *const m3[] = {NULL};
+static const char *const m4[] = {NULL};
+
+/* 5 (SQLite's 13): federation, as there. */
+static const char *const m5[] = {
+	"ALTER TABLE system_codes ADD COLUMN subtree integer NOT NULL DEFAULT 0;"
+	"CREATE INDEX system_codes_subtree ON system_codes(code) WHERE subtree = 1;"
+	"CREATE TABLE relay_out ("
+	"  doc " T " PRIMARY KEY REFERENCES xdocs(id), queued " T ", next_try " T ","
+	"  tries integer NOT NULL DEFAULT 0, upstream_id " TD ", relayed " TD ", last_error " TD ");"
+	"CREATE INDEX relay_out_due ON relay_out(next_try) WHERE upstream_id = '';"
+	"CREATE TABLE relay_links (url text PRIMARY KEY, system_id bigint NOT NULL REFERENCES systems(id));",
+	NULL,
+};
+
 /* 6: the catalogue across hubs (SQLite's 14): the mirror of the upstream's
  * catalogue, the federation's named values, the upstream's acceptances. */
 static const char *const m6[] = {
@@ -167,7 +183,7 @@ static const char *const m6[] = {
 
 /* Each migration in parts (C caps a string's length), run in order in one
  * transaction. */
-static const char *const *const migrations[] = {m1, m2, m6};
+static const char *const *const migrations[] = {m1, m2, m3, m4, m5, m6};
 
 static int exec(struct lt__pg_conn *c, const char *sql, struct lt_err *err)
 {

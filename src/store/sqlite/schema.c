@@ -214,6 +214,24 @@ static const char *const migrations[] = {
 	"  source TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'dissolved')),"
 	"  added TEXT NOT NULL, updated TEXT NOT NULL);"
 	"CREATE INDEX organizations_parent ON organizations(parent, code);",
+	/* 11, 12: taken by branches merged beside this one (plans, campaigns);
+	 * empty here so that federation is 13 wherever it is merged. */
+	"",
+	"",
+	/* 13: federation. A system bound to a subtree receives for every unit
+	 * under its root that has no system of its own, present or future
+	 * (system_codes.subtree). What goes upstream waits in relay_out,
+	 * written with the document; the upstream link is a system of its own
+	 * (relay_links), without codes or tokens, that inbound documents are
+	 * recorded under, so its idempotency keys make a refetch one document. */
+	"ALTER TABLE system_codes ADD COLUMN subtree INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX system_codes_subtree ON system_codes(code) WHERE subtree = 1;"
+	"CREATE TABLE relay_out ("
+	"  doc TEXT PRIMARY KEY REFERENCES xdocs(id), queued TEXT NOT NULL, next_try TEXT NOT NULL,"
+	"  tries INTEGER NOT NULL DEFAULT 0, upstream_id TEXT NOT NULL DEFAULT '', relayed TEXT NOT NULL DEFAULT '',"
+	"  last_error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX relay_out_due ON relay_out(next_try) WHERE upstream_id = '';"
+	"CREATE TABLE relay_links (url TEXT PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES systems(id));",
 	/* 14: the catalogue across hubs: the read-only mirror of the upstream's
 	 * catalogue (each unit's object as the upstream serves it), named values
 	 * of the federation's progress (the mirror's last seq and health, the
