@@ -209,8 +209,8 @@ static int change_for(struct lt_registry *r, const struct lt_ctx *ctx, json_t *i
 	return rc;
 }
 
-static int publish_one(struct lt_registry *r, const struct lt_ctx *ctx, json_t *item, size_t k, json_t *ids,
-		       int64_t *accepted, struct lt_err *err)
+static int publish_one(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_codelist *subtrees,
+		       json_t *item, size_t k, json_t *ids, int64_t *accepted, struct lt_err *err)
 {
 	struct lt_unit u, old;
 	char effective[LT_DATE_BUFSZ];
@@ -222,7 +222,7 @@ static int publish_one(struct lt_registry *r, const struct lt_ctx *ctx, json_t *
 	if (rc && rc != LT_ENOTFOUND)
 		return rc;
 	bool reorganise = exists && (strcmp(old.name, u.name) != 0 || old.status != u.status);
-	if ((rc = lt_access_publish(&ctx->who, u.code, reorganise, err)))
+	if ((rc = lt_access_publish(&ctx->who, subtrees, u.code, reorganise, err)))
 		return rc;
 	if (exists && same_state(&old, &u))
 		return LT_OK; /* published before: a retry after a lost reply */
@@ -273,18 +273,25 @@ int lt_registry_publish_in(struct lt_registry *r, const struct lt_ctx *ctx, cons
 		return lt_err_set(err, LT_EINVAL, "items must be an array of change-feed items");
 	if (json_array_size(items) > 1000)
 		return lt_err_set(err, LT_ETOOBIG, "at most 1000 items in one publication");
-	rc = lt_store_begin(r->store, err);
-	if (rc)
+	struct lt_codelist subtrees = {0};
+	if (ctx->who.role == LT_ROLE_SYSTEM &&
+	    (rc = lt_store_system_subtrees(r->store, ctx->who.system_id, &subtrees, err)))
 		return rc;
+	rc = lt_store_begin(r->store, err);
+	if (rc) {
+		lt_codelist_free(&subtrees);
+		return rc;
+	}
 	json_t *ids = json_object();
 	size_t k;
 	json_t *item;
 	json_array_foreach(items, k, item)
 	{
-		if ((rc = publish_one(r, ctx, item, k, ids, accepted, err)))
+		if ((rc = publish_one(r, ctx, &subtrees, item, k, ids, accepted, err)))
 			break;
 	}
 	json_decref(ids);
+	lt_codelist_free(&subtrees);
 	LT_TXN_END(r, rc, err);
 	if (rc)
 		*accepted = 0;

@@ -126,9 +126,9 @@ static const struct key keys[] = {
 	 "a change inside local_scope is published upstream within this many seconds of its commit, and retried "
 	 "until the upstream accepts it"},
 	{"upstream_publish_token", SECRET(upstream_publish_token), "", 0, 0, NULL,
-	 "the token this hub publishes its catalogue changes with at a lienthong upstream: a manager token of the "
-	 "upstream scoped to this hub's subtree (`lienthong token create --role manager --scope 000.00.00.H17` "
-	 "there); never logged; empty: upstream_token"},
+	 "the token this hub publishes its catalogue changes with at a lienthong upstream, when not upstream_token "
+	 "(the token of this hub's system bound to its subtree there, which may publish inside it): a manager "
+	 "token of the upstream scoped to this hub's subtree; never logged; empty: upstream_token"},
 	{"catalogue_publish_url", STR(catalogue_publish_url), "", 0, 0, NULL,
 	 "base URL changes inside local_scope are published to; empty: upstream_url (when upstream_protocol is "
 	 "lienthong)"},

@@ -32,6 +32,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltd  # noqa: E402
+import ltpkg  # noqa: E402
+import ltx  # noqa: E402
 
 H17, H14 = ltd.DN, ltd.CB
 PUBLISH_SECONDS = 2
@@ -49,6 +51,22 @@ def wait_for(what, fn, timeout, step=0.2):
             return last
         time.sleep(step)
     raise AssertionError(f"{what}: not within {timeout}s (last: {last!r})")
+
+
+def fixed_port_start(d, port, timeout=15):
+    """Starts d on a given port: a restarted N keeps the address the
+    provinces call."""
+    saved = ltd.free_port
+    ltd.free_port = lambda: port
+    try:
+        return d.start(timeout=timeout)
+    finally:
+        ltd.free_port = saved
+
+
+def subtree_system(reg, name, root):
+    """A connected system bound to root's whole subtree: {id, token, vxp_secret}."""
+    return json.loads(reg.check("system", "add", "--name", name, "--subtree", root, "--json"))
 
 
 def key_of(reg):
@@ -111,23 +129,30 @@ class CatalogueAcrossHubs(ltd.DaemonTest):
         cls.regs, cls.daemons = [], []
         cls.n_reg = cls.registry("lt_fed_n_")
         cls.n_pub = key_of(cls.n_reg)
-        cls.p17_sys = cls.n_reg.system_add("Trục tỉnh Đà Nẵng", H17)
-        cls.p14_sys = cls.n_reg.system_add("Trục tỉnh Cao Bằng", H14)
+        # The provinces are N's connected systems bound to their subtrees:
+        # their tokens read N's catalogue, and P17 publishes with its own.
+        cls.p17_sys = subtree_system(cls.n_reg, "Trục tỉnh Đà Nẵng", H17)
+        cls.p14_sys = subtree_system(cls.n_reg, "Trục tỉnh Cao Bằng", H14)
+        cls.plain_sys = cls.n_reg.system_add("QLVB Sở Nội vụ Đà Nẵng", "000.00.01.H17")
         cls.n_pub17 = cls.n_reg.token("manager", H17, "publication H17")
         cls.n_pub14 = cls.n_reg.token("manager", H14, "publication H14")
         cls.n_admin = cls.n_reg.token("admin")
-        cls.n = cls.daemon(cls.n_reg)
+        cls.n_port = ltd.free_port()
+        cls.n = fixed_port_start(ltd.Daemon(cls.n_reg), cls.n_port)
+        cls.daemons.append(cls.n)
         cls.p17_reg = cls.registry("lt_fed_p17_")
         cls.p17_admin = cls.p17_reg.token("admin")
         cls.p17 = cls.daemon(cls.p17_reg, LOCAL_SCOPE=H17, UPSTREAM_URL=cls.n.url,
-                             UPSTREAM_TOKEN=cls.p17_sys["token"], UPSTREAM_PUBLISH_TOKEN=cls.n_pub17,
+                             UPSTREAM_TOKEN=cls.p17_sys["token"],
                              UPSTREAM_PUBLIC_KEY=cls.n_pub, PUBLISH_SECONDS=PUBLISH_SECONDS,
-                             CATALOGUE_POLL_SECONDS=1)
+                             CATALOGUE_POLL_SECONDS=1, RELAY_BACKOFF_MAX=1, UPSTREAM_POLL_WAIT=1)
         cls.p14_reg = cls.registry("lt_fed_p14_")
+        cls.cb = cls.p14_reg.system_add("QLVB Sở Tư pháp Cao Bằng", ltd.CB_TU_PHAP)["token"]
         cls.p14 = cls.daemon(cls.p14_reg, LOCAL_SCOPE=H14, UPSTREAM_URL=cls.n.url,
                              UPSTREAM_TOKEN=cls.p14_sys["token"], UPSTREAM_PUBLISH_TOKEN=cls.n_pub14,
                              UPSTREAM_PUBLIC_KEY=cls.n_pub, PUBLISH_SECONDS=PUBLISH_SECONDS,
-                             CATALOGUE_POLL_SECONDS=1, CATALOGUE_MAX_AGE=MAX_AGE)
+                             CATALOGUE_POLL_SECONDS=1, CATALOGUE_MAX_AGE=MAX_AGE, RELAY_BACKOFF_MAX=1,
+                             UPSTREAM_POLL_WAIT=1)
 
     @classmethod
     def registry(cls, prefix):
@@ -191,6 +216,24 @@ class CatalogueAcrossHubs(ltd.DaemonTest):
         self.assertGreater(pub["published_seq"], 0)
         type(self).code = code
 
+    def send_from_p14(self, code, number):
+        data, _ = ltpkg.edoc(ltd.CB_TU_PHAP, [code], number=number, subject="Gửi đơn vị mới của Đà Nẵng")
+        r = ltx.send(self.p14, self.cb, data)
+        self.assertStatus(r, 201)
+        return data, r.json()
+
+    def test_1b_p14_routes_to_the_new_unit(self):
+        code = self.code
+        # The new unit gets its own system on P17; P14 sends to it: relayed
+        # upstream (outside its scope), N hands it to P17, P17 to the system.
+        sys17 = self.p17_reg.system_add("QLVB Phường Hòa Xuân", code)["token"]
+        data, sent = self.send_from_p14(code, "201")
+        self.assertEqual([(x["code"], x["state"]) for x in sent["recipients"]], [(code, "relay")], sent)
+        got = wait_for("the document on P17", lambda: ltx.inbox_all(self.p17, sys17), 30)
+        self.assertEqual(len(got), 1, got)
+        self.assertEqual(self.p17.get(f"/v1/documents/{got[0]['id']}", token=sys17).body, data)
+        type(self).sys17 = sys17
+
     def test_2_rename_follows_and_local_scope_is_never_overwritten(self):
         code = self.code
         r = self.p17.patch(f"/v1/units/{code}", {"name": "Phường Hòa Xuân", "decision": DECISION,
@@ -236,9 +279,18 @@ class CatalogueAcrossHubs(ltd.DaemonTest):
         self.assertError(self.n.post("/v1/changes", body), 401)
         reader = self.n_reg.token("reader")
         self.assertError(self.n.post("/v1/changes", body, token=reader), 403)
-        self.assertError(self.n.post("/v1/changes", body, token=self.p17_sys["token"]), 403)
-        e = self.assertError(self.n.post("/v1/changes", body, token=self.n_pub14), 403)
-        self.assertIn("000.00.90.H17", e["message"])
+        # Another province, as its subtree system or its manager; a system
+        # bound to one unit, not a subtree; a requester.
+        for tok in (self.p14_sys["token"], self.n_pub14, self.plain_sys["token"],
+                    self.n_reg.token("requester", H17)):
+            e = self.assertError(self.n.post("/v1/changes", body, token=tok), 403)
+            self.assertIn("000.00.90.H17", e["message"])
+        # P17's subtree system may not rename its own root: that is N's.
+        root = self.n.get(f"/v1/units/{H17}").json()
+        ritem = {"seq": 1, "kind": "rename", "code": H17, "at": "2026-11-23T00:00:00Z",
+                 "effective": "2026-11-23", "change_id": 2, "unit": dict(root, name="Thành phố Đà Nẵng mới")}
+        self.assertError(self.n.post("/v1/changes", {"items": [ritem]}, token=self.p17_sys["token"]), 403)
+        self.assertEqual(self.n.get(f"/v1/units/{H17}").json()["name"], root["name"])
         self.assertEqual(self.n.get("/v1/units/000.00.90.H17").status, 404)
         # A batch reaching one unit outside the scope is refused whole.
         other = json.loads(json.dumps(item))
@@ -260,8 +312,9 @@ class CatalogueAcrossHubs(ltd.DaemonTest):
         orphan["code"] = orphan["unit"]["code"] = "000.01.90.H17"
         orphan["unit"]["parent"], orphan["unit"]["level"] = "000.00.90.H17", 3
         self.assertError(self.n.post("/v1/changes", {"items": [orphan]}, token=self.n_pub17), 422)
-        # The right scope: taken once; the same again changes nothing.
-        r = self.n.post("/v1/changes", body, token=self.n_pub17)
+        # The right scope: taken once; the same again changes nothing (by
+        # the subtree system or the manager alike).
+        r = self.n.post("/v1/changes", body, token=self.p17_sys["token"])
         self.assertStatus(r, 200)
         self.assertEqual(r.json()["accepted"], 1)
         r = self.n.post("/v1/changes", body, token=self.n_pub17)
@@ -291,10 +344,18 @@ class CatalogueAcrossHubs(ltd.DaemonTest):
             line = [x for x in metrics.splitlines() if x.startswith("lienthong_catalogue_mirror_age_seconds ")]
             self.assertEqual(len(line), 1, metrics[-800:])
             self.assertGreater(int(line[0].split()[1]), MAX_AGE)
-            # Still served from the last copy.
+            # Still served from the last copy, and documents to it are
+            # accepted and wait for N.
             self.assertStatus(self.p14.get(f"/v1/units/{code}"), 200)
+            data, sent = self.send_from_p14(code, "202")
+            self.assertEqual([x["state"] for x in sent["recipients"]], ["relay"], sent)
         finally:
-            self.n.start()
+            fixed_port_start(self.n, self.n_port)
+        got = wait_for("the document sent while N was down, on P17",
+                       lambda: [i for i in ltx.inbox_all(self.p17, self.sys17)
+                                if self.p17.get(f"/v1/documents/{i['id']}", token=self.sys17).body == data], 60)
+        self.assertEqual(len(got), 1)
+        wait_for("P14's mirror fresh again", lambda: self.health(self.p14)["catalogue_mirror"]["status"] == "ok", 20)
 
 
 class DmdcPublication(ltd.DaemonTest):
