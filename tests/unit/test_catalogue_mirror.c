@@ -13,6 +13,7 @@
 
 #include "fixture.h"
 
+#include "lienthong/access.h"
 #include "lienthong/catalogue.h"
 
 #define H14 "000.00.00.H14"
@@ -308,6 +309,35 @@ static void test_publication(void **state)
 	assert_string_equal(why, "");
 }
 
+/* Who may publish a unit into a catalogue (lt_access_publish). */
+static void test_publish_policy(void **state)
+{
+	(void)state;
+	struct lt_err err = {0};
+	struct lt_codelist subtrees = {0};
+	assert_int_equal(lt_codelist_add(&subtrees, H17), LT_OK);
+	const struct lt_principal sys = {.role = LT_ROLE_SYSTEM, .system_id = 3};
+	assert_int_equal(lt_access_publish(&sys, &subtrees, NV17, false, &err), LT_OK);
+	assert_int_equal(lt_access_publish(&sys, &subtrees, NV17, true, &err), LT_OK);
+	assert_int_equal(lt_access_publish(&sys, &subtrees, H17, false, &err), LT_OK);
+	assert_int_equal(lt_access_publish(&sys, &subtrees, H17, true, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_publish(&sys, &subtrees, NV14, false, &err), LT_EFORBIDDEN);
+	assert_non_null(strstr(err.msg, NV14));
+	assert_int_equal(lt_access_publish(&sys, NULL, NV17, false, &err), LT_EFORBIDDEN);
+	lt_codelist_free(&subtrees);
+	const struct lt_principal m17 = {.role = LT_ROLE_MANAGER, .scope = H17};
+	assert_int_equal(lt_access_publish(&m17, NULL, NV17, true, &err), LT_OK);
+	assert_int_equal(lt_access_publish(&m17, NULL, H17, false, &err), LT_OK);
+	assert_int_equal(lt_access_publish(&m17, NULL, H17, true, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_publish(&m17, NULL, NV14, false, &err), LT_EFORBIDDEN);
+	const struct lt_principal reader = {.role = LT_ROLE_READER}, req = {.role = LT_ROLE_REQUESTER, .scope = H17},
+				  anon = {0}, admin = {.role = LT_ROLE_ADMIN};
+	assert_int_equal(lt_access_publish(&reader, NULL, NV17, false, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_publish(&req, NULL, NV17, false, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_publish(&anon, NULL, NV17, false, &err), LT_EAUTH);
+	assert_int_equal(lt_access_publish(&admin, NULL, H17, true, &err), LT_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mirror_follows_and_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_keep_the_last_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publication, setup, teardown),
+		cmocka_unit_test(test_publish_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
