@@ -80,6 +80,11 @@ int lt_mirror_load_snapshot(struct lt_registry *r, const struct lt_ctx *ctx, con
  * counts its new items, *upstream_last is the page's last_seq. */
 int lt_mirror_apply_page(struct lt_registry *r, const struct lt_ctx *ctx, const char *body, size_t len, const char *sig,
 			 const char *pub, int64_t *applied, int64_t *upstream_last, struct lt_err *err);
+/* Replaces the mirror with a VXP upstream's getAgenciesList data (items
+ * {code, pid, name, mail, oldCode}): each agency outside local_scope an
+ * active unit, each oldCode it names a closed unit resolving to it. The VXP
+ * list is not signed: nothing is verified but its shape. */
+int lt_mirror_load_agencies(struct lt_registry *r, const struct lt_ctx *ctx, const json_t *data, struct lt_err *err);
 /* Records that the upstream could not be reached (or answered an error):
  * the mirror keeps its last good copy. */
 int lt_mirror_note_unreachable(struct lt_registry *r, const struct lt_ctx *ctx, const char *why, struct lt_err *err);

@@ -14,6 +14,7 @@
 
 #include "catalogue_sync.h"
 #include "lienthong/log.h"
+#include "lienthong/relay.h"
 
 #define REPLY_MAX ((size_t)512 << 20)
 #define PAGE 1000
@@ -170,6 +171,16 @@ static void mirror_round(struct server *srv)
 	}
 	char url[1200], why[LT_ERR_MSG_MAX];
 	struct reply r;
+	if (cfg->upstream_protocol == LT_UPSTREAM_VXP) {
+		/* A VXP axis has no change feed: its whole list, each time. */
+		json_t *data = NULL;
+		if (!srv->relay || lt_relay_vxp_agencies(srv->relay, &data, &err))
+			lt_mirror_note_unreachable(srv->reg, &mirror_ctx, srv->relay ? err.msg : "no relay", &err);
+		else if (lt_mirror_load_agencies(srv->reg, &mirror_ctx, data, &err))
+			lt_log_warnx("catalogue mirror: %s", err.msg);
+		json_decref(data);
+		return;
+	}
 	if (!st.synced_at[0]) {
 		snprintf(url, sizeof url, "%s/v1/snapshot", cfg->upstream_url);
 		call("GET", url, cfg->upstream_token, NULL, 300, &r);
@@ -375,10 +386,7 @@ int catalogue_sync_check(const struct lt_config *cfg, struct lt_err *err)
 	return LT_OK;
 }
 
-bool catalogue_mirror_on(const struct lt_config *cfg)
-{
-	return cfg->upstream_url[0] && cfg->upstream_protocol == LT_UPSTREAM_LIENTHONG;
-}
+bool catalogue_mirror_on(const struct lt_config *cfg) { return cfg->upstream_url[0] != '\0'; }
 
 bool catalogue_publishes(const struct lt_config *cfg)
 {
@@ -439,11 +447,13 @@ json_t *catalogue_health(struct server *srv)
 		json_object_set_new(
 			o, "catalogue_mirror",
 			json_pack("{s:s,s:b,s:b,s:I,s:I,s:s?,s:I,s:I,s:s?,s:s?}", "status", status, "stale", stale,
-				  "verified", cfg->upstream_public_key[0] != '\0', "last_seq", (json_int_t)ms.last_seq,
-				  "units", (json_int_t)ms.units, "synced_at", ms.synced_at[0] ? ms.synced_at : NULL,
-				  "age_seconds", (json_int_t)ms.age_seconds, "max_age_seconds",
-				  (json_int_t)cfg->catalogue_max_age, "refused", ms.refused[0] ? ms.refused : NULL,
-				  "unreachable", ms.unreachable[0] ? ms.unreachable : NULL));
+				  "verified",
+				  cfg->upstream_public_key[0] && cfg->upstream_protocol == LT_UPSTREAM_LIENTHONG,
+				  "last_seq", (json_int_t)ms.last_seq, "units", (json_int_t)ms.units, "synced_at",
+				  ms.synced_at[0] ? ms.synced_at : NULL, "age_seconds", (json_int_t)ms.age_seconds,
+				  "max_age_seconds", (json_int_t)cfg->catalogue_max_age, "refused",
+				  ms.refused[0] ? ms.refused : NULL, "unreachable",
+				  ms.unreachable[0] ? ms.unreachable : NULL));
 	}
 	int64_t cursor = 0;
 	char why[LT_ERR_MSG_MAX];

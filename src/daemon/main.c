@@ -166,7 +166,7 @@ static int start_up(struct server *srv, struct lt_err *err)
 	if (!(srv->metrics = metrics_new()))
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	srv->ucache = unit_cache_new((size_t)srv->cfg.lookup_cache_entries);
-	if ((rc = retention_start(srv, err)) || (rc = catalogue_sync_start(srv, err)))
+	if ((rc = retention_start(srv, err)))
 		return rc;
 	if (srv->cfg.upstream_url[0]) {
 		struct lt_relay_opts ro2 = {.url = srv->cfg.upstream_url,
@@ -180,6 +180,9 @@ static int start_up(struct server *srv, struct lt_err *err)
 		if ((rc = lt_relay_start(&srv->relay, srv->xch, &ro2, err)))
 			return rc;
 	}
+	/* After the relay: a VXP upstream's catalogue is read through it. */
+	if ((rc = catalogue_sync_start(srv, err)))
+		return rc;
 	return server_start(srv, err);
 }
 

@@ -355,3 +355,98 @@ int lt_mirror_status(struct lt_registry *r, struct lt_mirror_status *st, struct 
 	}
 	return rc;
 }
+
+/* One getAgenciesList item as a unit: the VXP list carries code, pid,
+ * name, mail and the QCVN 102 code it replaced (oldCode). */
+static int agency_unit(json_t *item, size_t i, struct lt_unit *u, struct lt_err *err)
+{
+	memset(u, 0, sizeof *u);
+	const char *code = json_string_value(json_object_get(item, "code"));
+	const char *name = json_string_value(json_object_get(item, "name"));
+	const char *mail = json_string_value(json_object_get(item, "mail"));
+	struct lt_code c, p;
+	if (!code || lt_code_parse(&c, code, LT_CODE_LENIENT, NULL) != LT_OK)
+		return lt_err_set(err, LT_EINVAL, "agency %zu of the list has no code", i + 1);
+	lt_code_format(&c, u->code);
+	u->level = lt_code_level(&c);
+	if (u->level > 1 && lt_code_parent(&c, &p) == LT_OK)
+		lt_code_format(&p, u->parent);
+	snprintf(u->name, sizeof u->name, "%s", name ? name : "");
+	if (lt__name_check(u->name, err))
+		return lt_err_prefix(err, "agency %s of the list: ", u->code);
+	/* A mail the registry would not take is left out, not the agency. */
+	snprintf(u->contact.email, sizeof u->contact.email, "%s", mail ? mail : "");
+	if (lt__contact_check(&u->contact, NULL))
+		u->contact.email[0] = '\0';
+	u->status = LT_UNIT_ACTIVE;
+	u->version = 1;
+	return LT_OK;
+}
+
+int lt_mirror_load_agencies(struct lt_registry *r, const struct lt_ctx *ctx, const json_t *data, struct lt_err *err)
+{
+	int rc = lt_access_admin(&ctx->who, err);
+	if (rc)
+		return rc;
+	if (!json_is_array(data)) {
+		lt_err_set(err, LT_EINVAL, "the upstream's agency list refused: it is not an array");
+		return refuse(r, LT_EINVAL, err);
+	}
+	if ((rc = lt_store_begin(r->store, err)))
+		return rc;
+	rc = lt_store_mirror_clear(r->store, err);
+	json_t *old_codes = json_object(); /* old code → the code that replaced it */
+	size_t i;
+	json_t *item;
+	json_array_foreach(data, i, item)
+	{
+		if (rc)
+			break;
+		struct lt_unit u;
+		if ((rc = agency_unit(item, i, &u, err)) || lt_registry_in_scope(r, u.code))
+			continue;
+		json_t *pred = json_array();
+		const char *old = json_string_value(json_object_get(item, "oldCode"));
+		struct lt_code oc;
+		char canon[LT_CODE_BUFSZ];
+		if (old && *old && lt_code_parse(&oc, old, LT_CODE_LENIENT, NULL) == LT_OK &&
+		    strcmp(lt_code_format(&oc, canon), u.code) != 0) {
+			json_array_append_new(pred, json_string(canon));
+			json_object_set_new(old_codes, canon, json_string(u.code));
+		}
+		rc = put_unit(r, &u, NULL, pred, false, err);
+		json_decref(pred);
+	}
+	/* An old code the list names, and does not hold itself, resolves to
+	 * the agency that replaced it. */
+	const char *old;
+	json_t *succ;
+	json_object_foreach(old_codes, old, succ)
+	{
+		struct lt_unit u, have;
+		struct lt_code c, p;
+		if (rc || lt_registry_in_scope(r, old) || lt__mirror_unit(r, old, &have, NULL, NULL, NULL) == LT_OK)
+			continue;
+		memset(&u, 0, sizeof u);
+		if (lt_code_parse(&c, old, LT_CODE_LENIENT, NULL) != LT_OK)
+			continue;
+		lt_code_format(&c, u.code);
+		u.level = lt_code_level(&c);
+		if (u.level > 1 && lt_code_parent(&c, &p) == LT_OK)
+			lt_code_format(&p, u.parent);
+		snprintf(u.name, sizeof u.name, "%s", u.code);
+		u.status = LT_UNIT_CLOSED;
+		u.version = 1;
+		json_t *s = json_pack("[O]", succ);
+		rc = put_unit(r, &u, s, NULL, false, err);
+		json_decref(s);
+	}
+	json_decref(old_codes);
+	if (rc == LT_OK)
+		rc = set_int(r, K_SEQ, 0, err);
+	if (rc == LT_OK)
+		rc = mark_good(r, err);
+	bool refused = rc == LT_EINVAL;
+	LT_TXN_END(r, rc, err);
+	return refused ? refuse(r, lt_err_prefix(err, "the upstream's agency list refused: "), err) : rc;
+}

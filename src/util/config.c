@@ -121,7 +121,8 @@ static const struct key keys[] = {
 	 "seconds after the last good contact with the upstream's catalogue beyond which /healthz calls the mirror "
 	 "stale (look-ups and routing keep using the last good copy)"},
 	{"catalogue_poll_seconds", INT(catalogue_poll_seconds), "30", 1, 86400, NULL,
-	 "seconds between two looks at the upstream's change feed (a lienthong upstream)"},
+	 "seconds between two looks at the upstream's catalogue: its change feed (lienthong), or its whole "
+	 "getAgenciesList (vxp)"},
 	{"publish_seconds", INT(publish_seconds), "60", 1, 86400, NULL,
 	 "a change inside local_scope is published upstream within this many seconds of its commit, and retried "
 	 "until the upstream accepts it"},

@@ -396,6 +396,61 @@ class DmdcPublication(ltd.DaemonTest):
         self.assertNotIn("catalogue_mirror", self.d.get("/healthz").json())
 
 
+class VxpMirror(ltd.DaemonTest):
+    """A province connected to a VXP upstream mirrors its getAgenciesList,
+    signed as the SDK signs it, each poll replacing the copy."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.up_reg = ltd.Registry(prefix="lt_fed_vxp_up_")
+        p14 = subtree_system(cls.up_reg, "Trục tỉnh Cao Bằng", H14)
+        cls.up_admin = cls.up_reg.token("admin")
+        cls.up_port = ltd.free_port()
+        cls.up = fixed_port_start(ltd.Daemon(cls.up_reg), cls.up_port)
+        cls.reg = ltd.Registry(prefix="lt_fed_vxp_p14_")
+        cls.d = ltd.Daemon(cls.reg, LOCAL_SCOPE=H14, UPSTREAM_URL=cls.up.url + "/vxp", UPSTREAM_PROTOCOL="vxp",
+                           UPSTREAM_SYSTEM_ID=H14, UPSTREAM_SECRET=p14["vxp_secret"], CATALOGUE_POLL_SECONDS=1,
+                           CATALOGUE_MAX_AGE=MAX_AGE, RELAY_BACKOFF_MAX=1, UPSTREAM_POLL_WAIT=1).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls.up.stop()
+            cls.up_reg.close()
+
+    def mirror(self):
+        r = self.d.get("/healthz")
+        self.assertStatus(r, 200)
+        return r.json()["catalogue_mirror"]
+
+    def test_agencies_mirrored_and_kept_when_down(self):
+        m = wait_for("the agency list loaded", lambda: (lambda m: m["status"] == "ok" and m)(self.mirror()), 20)
+        self.assertFalse(m["verified"])
+        self.assertGreater(m["units"], 10)
+        r = self.up.post("/v1/units", {"parent": H17, "name": "Sở Văn hóa và Thể thao", "decision": DECISION,
+                                       "effective": "2026-11-20"}, token=self.up_admin)
+        self.assertStatus(r, 201)
+        code = r.json()["code"]
+        u = wait_for(f"{code} in the mirror", lambda: self.d.get(f"/v1/units/{code}").status == 200 and
+                     self.d.get(f"/v1/units/{code}").json(), 10)
+        self.assertEqual(u["name"], "Sở Văn hóa và Thể thao")
+        self.assertEqual(u["parent"], H17)
+        # Its own units are its own.
+        self.assertEqual(self.d.get(f"/v1/units/{ltd.CB_TU_PHAP}").json()["name"],
+                         self.reg.export()[ltd.CB_TU_PHAP]["name"])
+        self.up.kill()
+        try:
+            m = wait_for("stale", lambda: (lambda m: m["status"] == "stale" and m)(self.mirror()), MAX_AGE + 10,
+                         step=0.5)
+            self.assertTrue(m["unreachable"])
+            self.assertStatus(self.d.get(f"/v1/units/{code}"), 200)
+        finally:
+            fixed_port_start(self.up, self.up_port)
+        wait_for("fresh again", lambda: self.mirror()["status"] == "ok", 20)
+
+
 class ForgedFeed(ltd.DaemonTest):
     """A mirror behind a proxy that tampers with its upstream's replies."""
 

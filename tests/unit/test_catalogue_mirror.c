@@ -309,6 +309,57 @@ static void test_publication(void **state)
 	assert_string_equal(why, "");
 }
 
+/* A VXP upstream's getAgenciesList as the mirror: agencies outside the
+ * scope, each oldCode a closed unit resolving to its agency, a mail the
+ * registry would not take left out; a list with an agency that has no code
+ * is refused whole and the copy kept. */
+static void test_vxp_agencies(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *data = json_loads("["
+				  "{\"id\":\"000.00.01.H17\",\"pid\":\"000.00.00.H17\",\"code\":\"000.00.01.H17\","
+				  "\"name\":\"Sở Nội vụ thành phố Đà Nẵng\",\"mail\":\"not a mail\","
+				  "\"oldCode\":\"000.00.31.H17\"},"
+				  "{\"code\":\"000.00.02.H17\",\"name\":\"Sở Tư pháp\",\"mail\":\"stp@danang.gov.vn\"},"
+				  "{\"code\":\"000.00.01.H14\",\"name\":\"Sở Nội vụ (trung ương)\",\"mail\":\"\"}]",
+				  0, NULL);
+	assert_non_null(data);
+	assert_int_equal(lt_mirror_load_agencies(fx->p, DAEMON, data, &err), LT_OK);
+	json_decref(data);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->p, NV17, NULL, &u, &err), LT_OK);
+	assert_string_equal(u.name, "Sở Nội vụ thành phố Đà Nẵng");
+	assert_string_equal(u.contact.email, "");
+	assert_string_equal(u.parent, H17);
+	assert_int_equal(lt_registry_get(fx->p, TP17, NULL, &u, &err), LT_OK);
+	assert_string_equal(u.contact.email, "stp@danang.gov.vn");
+	assert_int_equal(u.level, 2);
+	/* Inside the scope: this registry's own. */
+	assert_int_equal(lt_registry_get(fx->p, NV14, NULL, &u, &err), LT_OK);
+	assert_string_equal(u.name, "Sở Nội vụ tỉnh Cao Bằng");
+	/* The old code resolves to the agency that replaced it. */
+	struct lt_codelist cur = {0};
+	assert_int_equal(lt_registry_resolve(fx->p, "000.00.31.H17", &cur, &err), LT_OK);
+	assert_int_equal(cur.n, 1);
+	assert_string_equal(cur.codes[0], NV17);
+	lt_codelist_free(&cur);
+	struct lt_mirror_status st;
+	assert_int_equal(lt_mirror_status(fx->p, &st, &err), LT_OK);
+	assert_int_equal(st.units, 3);
+
+	/* One agency without a code: refused whole, the copy kept. */
+	data = json_loads("[{\"code\":\"000.00.03.H17\",\"name\":\"Sở mới\"},{\"name\":\"Không mã\"}]", 0, NULL);
+	assert_int_equal(lt_mirror_load_agencies(fx->p, DAEMON, data, &err), LT_EINVAL);
+	json_decref(data);
+	refused(fx, "no code");
+	assert_int_equal(lt_registry_get(fx->p, "000.00.03.H17", NULL, &u, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_registry_get(fx->p, TP17, NULL, &u, &err), LT_OK);
+	json_t *empty = json_array();
+	assert_int_equal(lt_mirror_load_agencies(fx->p, MANAGER(H14), empty, &err), LT_EFORBIDDEN);
+	json_decref(empty);
+}
+
 /* Who may publish a unit into a catalogue (lt_access_publish). */
 static void test_publish_policy(void **state)
 {
@@ -346,6 +397,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals_keep_the_last_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_publication, setup, teardown),
 		cmocka_unit_test(test_publish_policy),
+		cmocka_unit_test_setup_teardown(test_vxp_agencies, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
