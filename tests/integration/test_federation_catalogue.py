@@ -64,6 +64,17 @@ def fixed_port_start(d, port, timeout=15):
         ltd.free_port = saved
 
 
+def stop_clean(*daemons):
+    """SIGTERM each: every one must exit 0 without a sanitizer report."""
+    bad = []
+    for d in daemons:
+        rc = d.stop()
+        if rc != 0 or d.sanitizer_lines():
+            bad.append(f"daemon #{d.n}: exit {rc}\n" + "\n".join(d.sanitizer_lines()[:20]))
+    if bad:
+        raise AssertionError("\n".join(bad))
+
+
 def subtree_system(reg, name, root):
     """A connected system bound to root's whole subtree: {id, token, vxp_secret}."""
     return json.loads(reg.check("system", "add", "--name", name, "--subtree", root, "--json"))
@@ -168,10 +179,11 @@ class CatalogueAcrossHubs(ltd.DaemonTest):
 
     @classmethod
     def tearDownClass(cls):
-        for d in cls.daemons:
-            d.stop()
-        for r in cls.regs:
-            r.close()
+        try:
+            stop_clean(*cls.daemons)
+        finally:
+            for r in cls.regs:
+                r.close()
 
     def health(self, d):
         r = d.get("/healthz")
@@ -379,8 +391,10 @@ class DmdcPublication(ltd.DaemonTest):
         try:
             super().tearDownClass()
         finally:
-            cls.up.stop()
-            cls.up_reg.close()
+            try:
+                stop_clean(cls.up)
+            finally:
+                cls.up_reg.close()
 
     def test_issued_unit_reaches_the_dmdc_catalogue(self):
         r = self.d.post("/v1/units", {"parent": H17, "name": "Trung tâm Dữ liệu", "decision": DECISION,
@@ -417,8 +431,10 @@ class VxpMirror(ltd.DaemonTest):
         try:
             super().tearDownClass()
         finally:
-            cls.up.stop()
-            cls.up_reg.close()
+            try:
+                stop_clean(cls.up)
+            finally:
+                cls.up_reg.close()
 
     def mirror(self):
         r = self.d.get("/healthz")
@@ -475,10 +491,11 @@ class ForgedFeed(ltd.DaemonTest):
             super().tearDownClass()
         finally:
             cls.proxy.close()
-            for d in (cls.up, cls.other):
-                d.stop()
-            cls.up_reg.close()
-            cls.other_reg.close()
+            try:
+                stop_clean(cls.up, cls.other)
+            finally:
+                cls.up_reg.close()
+                cls.other_reg.close()
 
     def mirror(self):
         r = self.d.get("/healthz")
