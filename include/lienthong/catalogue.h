@@ -107,6 +107,13 @@ int lt_mirror_unit_json(struct lt_registry *r, const char *code, json_t **out, s
  * report then judges the 7-day rule on the upstream's acceptance. */
 void lt_registry_set_publishing(struct lt_registry *r, bool on);
 bool lt_registry_publishing(struct lt_registry *r);
+/* Whether a configuration publishes its changes upstream (a lienthong
+ * upstream, or catalogue_publish_url). */
+struct lt_config;
+bool lt_catalogue_publishes(const struct lt_config *cfg);
+/* local_scope and publishing from the configuration: what the daemon and
+ * the CLI's compliance report both judge by. */
+int lt_registry_federate(struct lt_registry *r, const struct lt_config *cfg, struct lt_err *err);
 
 /* The next changes inside local_scope this registry has not yet had
  * accepted upstream: change-feed items after the publication cursor, at

@@ -5,6 +5,7 @@
  * (src/registry/mirror.c, publish.c), and both keep their state in the
  * store, so a restart picks up where they were. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,7 +26,7 @@ static const struct lt_ctx publish_ctx = {.who = {.role = LT_ROLE_ADMIN, .name =
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool stop;
+	atomic_bool stop; /* read by the mirror between pages, without the lock */
 	bool mirror_on, publish_on;
 	pthread_t mirror, publish;
 } sync_state = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, 0, 0};
@@ -42,9 +43,9 @@ static bool pause_ms(int64_t ms)
 		until.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&sync_state.lock);
-	if (!sync_state.stop)
+	if (!atomic_load(&sync_state.stop))
 		pthread_cond_timedwait(&sync_state.cond, &sync_state.lock, &until);
-	bool go = !sync_state.stop;
+	bool go = !atomic_load(&sync_state.stop);
 	pthread_mutex_unlock(&sync_state.lock);
 	return go;
 }
@@ -196,7 +197,7 @@ static void mirror_round(struct server *srv)
 		reply_free(&r);
 		return;
 	}
-	for (int64_t pos = st.last_seq; !sync_state.stop;) {
+	for (int64_t pos = st.last_seq; !atomic_load(&sync_state.stop);) {
 		snprintf(url, sizeof url, "%s/v1/changes?after=%lld&limit=%d", cfg->upstream_url, (long long)pos, PAGE);
 		call("GET", url, cfg->upstream_token, NULL, 60, &r);
 		int64_t applied = 0, upstream_last = 0;
@@ -388,26 +389,20 @@ int catalogue_sync_check(const struct lt_config *cfg, struct lt_err *err)
 
 bool catalogue_mirror_on(const struct lt_config *cfg) { return cfg->upstream_url[0] != '\0'; }
 
-bool catalogue_publishes(const struct lt_config *cfg)
-{
-	if (cfg->catalogue_publish_url[0])
-		return true;
-	return cfg->upstream_url[0] && cfg->upstream_protocol == LT_UPSTREAM_LIENTHONG;
-}
+bool catalogue_publishes(const struct lt_config *cfg) { return lt_catalogue_publishes(cfg); }
 
 int catalogue_sync_start(struct server *srv, struct lt_err *err)
 {
 	const struct lt_config *cfg = &srv->cfg;
-	int rc = lt_registry_set_local_scope(srv->reg, cfg->local_scope, err);
+	int rc = lt_registry_federate(srv->reg, cfg, err);
 	if (rc)
 		return rc;
-	lt_registry_set_publishing(srv->reg, catalogue_publishes(cfg));
 	bool mirror = catalogue_mirror_on(cfg);
 	if (!mirror && !catalogue_publishes(cfg))
 		return LT_OK;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return lt_err_set(err, LT_EIO, "cannot start the HTTP client library");
-	sync_state.stop = false;
+	atomic_store(&sync_state.stop, false);
 	if (mirror && pthread_create(&sync_state.mirror, NULL, mirror_loop, srv) != 0)
 		return lt_err_set(err, LT_EIO, "cannot start the catalogue mirror thread");
 	sync_state.mirror_on = mirror;
@@ -422,7 +417,7 @@ void catalogue_sync_stop(void)
 	if (!sync_state.mirror_on && !sync_state.publish_on)
 		return;
 	pthread_mutex_lock(&sync_state.lock);
-	sync_state.stop = true;
+	atomic_store(&sync_state.stop, true);
 	pthread_cond_broadcast(&sync_state.cond);
 	pthread_mutex_unlock(&sync_state.lock);
 	if (sync_state.mirror_on)

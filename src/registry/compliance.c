@@ -80,7 +80,8 @@ static int on_change(void *ctx, const struct lt_change *c)
 	 * the upstream accepted the change, not when it recorded it here;
 	 * until then the days run to today. */
 	char accepted[32] = "";
-	bool upstream = rep->r->publishing && lt_registry_in_scope(rep->r, json_string_value(json_array_get(codes, 0)));
+	const char *first = json_string_value(json_array_get(codes, 0));
+	bool upstream = rep->r->publishing && first && lt_registry_in_scope(rep->r, first);
 	if (upstream) {
 		struct lt_err ignored = {0};
 		char today[LT_DATE_BUFSZ], day[LT_DATE_BUFSZ];

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lienthong/access.h"
+#include "lienthong/config.h"
 #include "lienthong/store_catalogue.h"
 #include "registry_impl.h"
 
@@ -15,6 +16,20 @@
 #define K_FAILED "publish.failed"
 
 void lt_registry_set_publishing(struct lt_registry *r, bool on) { r->publishing = on; }
+
+bool lt_catalogue_publishes(const struct lt_config *cfg)
+{
+	return cfg->catalogue_publish_url[0] ||
+	       (cfg->upstream_url[0] && cfg->upstream_protocol == LT_UPSTREAM_LIENTHONG);
+}
+
+int lt_registry_federate(struct lt_registry *r, const struct lt_config *cfg, struct lt_err *err)
+{
+	int rc = lt_registry_set_local_scope(r, cfg->local_scope, err);
+	if (rc == LT_OK)
+		lt_registry_set_publishing(r, lt_catalogue_publishes(cfg));
+	return rc;
+}
 
 bool lt_registry_publishing(struct lt_registry *r) { return r->publishing; }
 
