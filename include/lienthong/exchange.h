@@ -71,6 +71,13 @@ struct lt_exchange_opts {
 	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
 	int hold_days;             /* days a delivery waits for a receiving system; 0: the default, 30 */
 	uint64_t verify_max_bytes; /* memory signature verifications may hold at once; 0: LT_SIGN_MAX_BYTES */
+	/* Called by the commit thread after each commit that gave systems new
+	 * deliveries, with those systems (a system may repeat, and one whose
+	 * row a savepoint then undid may be named: a wake-up, not a promise).
+	 * It runs while the next batch waits, so it must be quick and must not
+	 * call back into the hub. May be NULL. */
+	void (*on_deliveries)(void *arg, const int64_t *systems, size_t n);
+	void *on_deliveries_arg;
 	/* Federation: with an upstream, a recipient outside local_scope (comma-
 	 * separated roots) or unknown here is queued for the relay worker. */
 	const char *local_scope;
@@ -144,10 +151,11 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 int lt_exchange_stats(struct lt_exchange *x, const struct lt_principal *who, const char *from, const char *to,
 		      const char *by, json_t **out, struct lt_err *err);
 /* What a system (who) sent, oldest first, of kind ("edoc", "status", NULL
- * for both); only doc_id when it names a package who sent (an id of
+ * for both), received at or after since (NULL: any), the latest limit of
+ * them (0: all); only doc_id when it names a package who sent (an id of
  * anything else is ignored: the SDK passes received ids along). */
 int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, const char *kind, const char *doc_id,
-		     lt_xdoc_cb cb, void *ctx, struct lt_err *err);
+		     const char *since, int limit, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 /* The deliveries of a package, and the business statuses answering it, for
  * a caller lt_exchange_sent or lt_exchange_trace already let see it. */
 int lt_exchange_doc_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx,

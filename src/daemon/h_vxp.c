@@ -471,7 +471,8 @@ static void run_op(struct req *rq, struct vxp_req *v)
 		}
 		break;
 	case OP_SENT:
-		rc = lt_vxp_sent(rq->srv->xch, &v->call, mt, &data, &err);
+		rc = lt_vxp_sent(rq->srv->xch, &v->call, mt, (int)rq->srv->cfg.vxp_sent_days,
+				 (int)rq->srv->cfg.vxp_sent_max, &data, &err);
 		break;
 	case OP_UPDATE_STATUS:
 		rc = lt_vxp_update_status(rq->srv->xch, &v->call, &err);

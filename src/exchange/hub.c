@@ -44,6 +44,7 @@ json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 }
 
 struct fan_ctx {
+	struct lt_exchange *x;
 	struct lt_store *store;
 	struct lt_xdelivery row; /* the routed recipient, copied once per receiving system */
 	size_t n;
@@ -52,6 +53,26 @@ struct fan_ctx {
 	const char *root; /* that binding's root */
 	struct lt_err *err;
 };
+
+/* Remembered for on_deliveries; a full array only loses wake-ups that the
+ * waiters' periodic recheck makes up for. */
+static void note_woken(struct lt_exchange *x, int64_t system_id)
+{
+	if (!x->on_deliveries)
+		return;
+	for (size_t i = x->n_woken; i-- > 0 && i + 8 >= x->n_woken;)
+		if (x->woken[i] == system_id)
+			return;
+	if (x->n_woken == x->cap_woken) {
+		size_t cap = x->cap_woken ? x->cap_woken * 2 : 64;
+		int64_t *nv = realloc(x->woken, cap * sizeof *nv);
+		if (!nv)
+			return;
+		x->woken = nv;
+		x->cap_woken = cap;
+	}
+	x->woken[x->n_woken++] = system_id;
+}
 
 static int fan_one(void *vctx, int64_t system_id)
 {
@@ -70,7 +91,10 @@ static int fan_one(void *vctx, int64_t system_id)
 			       "%sthe sending hub serves %s and delivers inside it itself", o ? "; " : "", c->root);
 		return lt_store_xdelivery_add(c->store, &back, c->err);
 	}
-	return lt_store_xdelivery_add(c->store, &c->row, c->err);
+	int rc = lt_store_xdelivery_add(c->store, &c->row, c->err);
+	if (rc == LT_OK)
+		note_woken(c->x, system_id);
+	return rc;
 }
 
 /* No system of its own receives for d->routed_to: the systems bound to the
@@ -109,7 +133,7 @@ static int add_deliveries(struct lt_exchange *x, const struct lt__job *j, struct
 		d->system_id = 0;
 		return lt_store_xdelivery_add(x->store, d, err);
 	}
-	struct fan_ctx c = {x->store, *d, 0, j->doc.system_id, false, "", err};
+	struct fan_ctx c = {x, x->store, *d, 0, j->doc.system_id, false, "", err};
 	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
 	if (rc == LT_OK && c.n == 0)
 		rc = fan_subtree(x, &c, err);
@@ -199,6 +223,9 @@ static void write_batch(struct lt_exchange *x)
 		rc = lt_store_commit(x->store, &err);
 	else
 		lt_store_rollback(x->store);
+	if (rc == LT_OK && x->n_woken)
+		x->on_deliveries(x->on_deliveries_arg, x->woken, x->n_woken);
+	x->n_woken = 0;
 
 	pthread_mutex_lock(&x->lock);
 	if (rc == LT_OK) {
@@ -442,6 +469,8 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	x->hold_days = opts->hold_days > 0 ? opts->hold_days : LT_EXCHANGE_DEFAULT_HOLD_DAYS;
 	x->signature_policy = opts->signature_policy;
 	x->verify_max_bytes = opts->verify_max_bytes;
+	x->on_deliveries = opts->on_deliveries;
+	x->on_deliveries_arg = opts->on_deliveries_arg;
 	snprintf(x->trusted_ca, sizeof x->trusted_ca, "%s", opts->trusted_ca ? opts->trusted_ca : "");
 	x->upstream = opts->upstream;
 	if (opts->local_scope && lt_config_scope_each(opts->local_scope, scope_add, &x->scope)) {
@@ -503,6 +532,7 @@ void lt_exchange_close(struct lt_exchange *x)
 	pthread_cond_destroy(&x->wake);
 	pthread_cond_destroy(&x->finished);
 	lt_codelist_free(&x->scope);
+	free(x->woken);
 	free(x);
 }
 

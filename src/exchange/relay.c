@@ -268,7 +268,14 @@ static void *in_loop(void *vr)
 		struct lt_err err = {0};
 		ids->n = 0;
 		curl_easy_reset(h);
-		if (r->proto->list(r, h, cursor, ids, &next, &err)) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int lrc = r->proto->list(r, h, cursor, ids, &next, &err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* An upstream that long-polls held the call until there was news
+		 * or its wait ran out; one that does not (VXP) answered at once. */
+		bool waited = t1.tv_sec - t0.tv_sec >= 1;
+		if (lrc) {
 			if (atomic_load(&r->stop))
 				break;
 			int wait = lt_relay_backoff(++failures, r->backoff_max);
@@ -315,8 +322,8 @@ static void *in_loop(void *vr)
 		/* Past what failed for good; from the start again once the inbox
 		 * is read to its end. */
 		cursor = next;
-		if (fresh == 0 || !next)
-			nap(r, fresh == 0 ? 500 : 0);
+		if (fresh == 0 && !waited)
+			nap(r, 500);
 	}
 	free(ids);
 	free(refused);

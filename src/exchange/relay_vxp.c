@@ -78,6 +78,19 @@ static void hex(const unsigned char *b, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", b[i]);
 }
 
+/* Appends a header line; on failure frees the whole list and keeps NULL. */
+static struct curl_slist *add(struct curl_slist *h, const char *line, bool *failed)
+{
+	if (*failed)
+		return NULL;
+	struct curl_slist *n = curl_slist_append(h, line);
+	if (!n) {
+		curl_slist_free_all(h);
+		*failed = true;
+	}
+	return n;
+}
+
 /* The headers of one call, signed. */
 static struct curl_slist *sign(struct lt_relay *r, const struct vxp_call *params, const char *ctype, bool send_edoc,
 			       bool expect, struct lt_err *err)
@@ -91,11 +104,14 @@ static struct curl_slist *sign(struct lt_relay *r, const struct vxp_call *params
 	int order[MAX_KEYS];
 	hashmap_order(&c, order);
 	struct curl_slist *h = NULL;
+	bool failed = false;
 	char *sign = NULL, line[1200], names[512] = "";
 	size_t sl = 0;
 	FILE *sf = open_memstream(&sign, &sl);
-	if (!sf)
+	if (!sf) {
+		lt_err_set(err, LT_ENOMEM, "out of memory");
 		return NULL;
+	}
 	fputc('{', sf);
 	for (int j = 0; j < c.n; j++) {
 		int i = order[j];
@@ -105,7 +121,7 @@ static struct curl_slist *sign(struct lt_relay *r, const struct vxp_call *params
 		free(enc);
 		json_decref(v);
 		snprintf(line, sizeof line, "XroadVnpt-%s: %s", c.keys[i], c.values[i]);
-		h = curl_slist_append(h, line);
+		h = add(h, line, &failed);
 		size_t o = strlen(names);
 		snprintf(names + o, sizeof names - o, "%s%s", j ? ";" : "", c.keys[i]);
 	}
@@ -117,33 +133,37 @@ static struct curl_slist *sign(struct lt_relay *r, const struct vxp_call *params
 	HMAC(EVP_sha256(), r->secret, (int)strlen(r->secret), (const unsigned char *)sign, sl, mac, &ml);
 	hex(mac, ml, machex);
 	snprintf(line, sizeof line, "Content-Type: %s", ctype);
-	h = curl_slist_append(h, line);
+	h = add(h, line, &failed);
 	snprintf(line, sizeof line, "XroadVnpt-sign-header-key: %s", names);
-	h = curl_slist_append(h, line);
+	h = add(h, line, &failed);
 	char *sh = malloc(strlen(sign) + 40);
 	if (sh) {
 		sprintf(sh, "XroadVnpt-sign-header: %s", sign);
-		h = curl_slist_append(h, sh);
+		h = add(h, sh, &failed);
 		free(sh);
+	} else {
+		curl_slist_free_all(h);
+		h = NULL;
+		failed = true;
 	}
 	free(sign);
 	snprintf(line, sizeof line, "XroadVnpt-hash-header: %s", machex);
-	h = curl_slist_append(h, line);
-	h = curl_slist_append(h, "User-Agent: JAVASDKAgent/1.0.0 XRoad/VPCP");
-	h = curl_slist_append(h, "XroadVnpt-version: 3.0.201608");
+	h = add(h, line, &failed);
+	h = add(h, "User-Agent: JAVASDKAgent/1.0.0 XRoad/VPCP", &failed);
+	h = add(h, "XroadVnpt-version: 3.0.201608", &failed);
 	if (send_edoc) {
-		h = curl_slist_append(h, "Cache-Control: no-cache");
-		h = curl_slist_append(h, "Pragma: no-cache");
-		h = curl_slist_append(h, "Accept: text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2");
-		h = curl_slist_append(h, "Connection: keep-alive");
+		h = add(h, "Cache-Control: no-cache", &failed);
+		h = add(h, "Pragma: no-cache", &failed);
+		h = add(h, "Accept: text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2", &failed);
+		h = add(h, "Connection: keep-alive", &failed);
 	} else {
-		h = curl_slist_append(h, "Accept:");
-		h = curl_slist_append(h, "Connection: Keep-Alive");
+		h = add(h, "Accept:", &failed);
+		h = add(h, "Connection: Keep-Alive", &failed);
 	}
-	h = curl_slist_append(h, expect ? "Expect: 100-continue" : "Expect:");
-	if (!h)
+	h = add(h, expect ? "Expect: 100-continue" : "Expect:", &failed);
+	if (failed)
 		lt_err_set(err, LT_ENOMEM, "out of memory");
-	return h;
+	return failed ? NULL : h;
 }
 
 /* The VXP envelope: ErrorCode "0" is success (§3.4). */

@@ -195,6 +195,52 @@ class Federation(ltd.DaemonTest):
         outside, _ = ltpkg.edoc(CB_TU_PHAP, [G22], number="405")
         self.assertError(ltx.send(self.n, tok, outside), 403)
 
+    def test_6_subtree_follows_a_moved_root(self):
+        # Sở Y tế Cao Bằng (bound as a subtree in test 4) moves under Đà
+        # Nẵng: its new code keeps the subtree binding, so a unit below it
+        # still reaches that system, not P17 (the new province's hub).
+        body = {"kind": "move", "decision": ltd.DECISION, "effective": ltd.TODAY, "from": [ltd.CB_Y_TE],
+                "into": {"parent": H17}}
+        r = self.n.post("/v1/reorganizations", body, token=self.admin_n)
+        self.assertStatus(r, 201)
+        moved = r.json()["moved"]
+        child = moved["000.01.05.H14"]
+        r = self.n.get("/v1/systems", token=self.admin_n)
+        (sys_,) = [s for s in r.json()["items"] if s["name"] == "Trục Cao Bằng 2"]
+        self.assertIn(moved[ltd.CB_Y_TE], sys_["codes"])
+        data, _ = ltpkg.edoc(G22, [child], number="606")
+        r = ltx.send(self.n, self.g22, data)
+        self.assertStatus(r, 201)
+        (rec,) = r.json()["recipients"]
+        self.assertEqual((rec["routed_to"], rec["state"], rec["system"]), (child, "pending", sys_["id"]), rec)
+
+    def test_7_a_crash_between_the_steps_doubles_nothing(self):
+        data, docid = ltpkg.edoc(DN_NOI_VU, [CB_TU_PHAP], number="707", subject="Hai lần")
+        r = ltx.send(self.p17, self.dn, data)
+        self.assertStatus(r, 201)
+        hub_id = r.json()["id"]
+        (item,) = [i for i in self.receive(self.p14, self.cb, n=1) if i["document_id"] == docid] or [None]
+        n_id = self.trace(self.p17, self.dn, hub_id)["recipients"][0]["reason"].split(" as ")[1].split()[0]
+        wait_for("N's delivery to P14 acknowledged", lambda: self.trace(
+            self.n, self.admin_n, n_id)["recipients"][0]["state"] == "done")
+        # P17 crashed after N took the document and before it wrote so: the
+        # queue row is due again. Its resend is the same document on N.
+        # (The deliveries first: the worker takes the row as soon as it is due.)
+        self.p17_reg.sql(f"UPDATE xdeliveries SET state = 'relay' WHERE doc = '{hub_id}'")
+        self.p17_reg.sql(f"UPDATE relay_out SET upstream_id = '', relayed = '' WHERE doc = '{hub_id}'")
+        wait_for("the resend recorded", lambda: self.trace(
+            self.p17, self.dn, hub_id)["recipients"][0]["state"] == "relayed")
+        again = self.trace(self.p17, self.dn, hub_id)["recipients"][0]["reason"]
+        self.assertIn(f"relayed upstream as {n_id}", again)
+        # P14 crashed after its commit and before its acknowledgement: N
+        # lists the document again, and P14 takes it in as the same one.
+        self.n_reg.sql(f"UPDATE xdeliveries SET state = 'pending' WHERE doc = '{n_id}'")
+        wait_for("N's delivery acknowledged again", lambda: self.trace(
+            self.n, self.admin_n, n_id)["recipients"][0]["state"] == "done")
+        mine = [i for i in ltx.inbox_all(self.p14, self.cb) if i["document_id"] == docid]
+        self.assertEqual([i["id"] for i in mine], [item["id"]])
+        self.ack(self.p14, self.cb, item["id"])
+
     def test_5_upstream_killed_in_the_middle_of_500(self):
         total = 500
         sent = {}

@@ -24,8 +24,9 @@ static const char SQL_SYSTEM_CODE_ADD[] = "INSERT INTO system_codes (system_id, 
 					  "ON CONFLICT DO NOTHING";
 static const char SQL_SYSTEM_CODES[] = "SELECT code FROM system_codes WHERE system_id = $1 ORDER BY code";
 /* A moved unit: its systems and managers follow it to the new code. */
-static const char SQL_SYSTEM_REBIND[] = "INSERT INTO system_codes (system_id, code) SELECT system_id, $2 FROM "
-					"system_codes WHERE code = $1 ON CONFLICT DO NOTHING";
+static const char SQL_SYSTEM_REBIND[] =
+	"INSERT INTO system_codes (system_id, code, subtree) SELECT system_id, $2, subtree FROM "
+	"system_codes WHERE code = $1 ON CONFLICT DO NOTHING";
 static const char SQL_SYSTEM_UNBIND[] = "DELETE FROM system_codes WHERE code = $1 AND $2::text IS NOT NULL";
 static const char SQL_SYSTEM_REPRIMARY[] = "UPDATE systems SET primary_code = $2 WHERE primary_code = $1";
 static const char SQL_TOKEN_RESCOPE[] = "UPDATE tokens SET scope = $2 WHERE scope = $1 AND revoked = ''";

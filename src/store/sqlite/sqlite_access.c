@@ -23,8 +23,8 @@ static const char SQL_SYSTEM_GET[] = "SELECT " SYSTEM_COLS " FROM systems WHERE 
 static const char SQL_SYSTEMS[] = "SELECT " SYSTEM_COLS " FROM systems ORDER BY id";
 static const char SQL_SYSTEM_CODE_ADD[] = "INSERT OR IGNORE INTO system_codes (system_id, code) VALUES (?1, ?2)";
 static const char SQL_SYSTEM_CODES[] = "SELECT code FROM system_codes WHERE system_id = ?1 ORDER BY code";
-static const char SQL_SYSTEM_REBIND[] = "INSERT OR IGNORE INTO system_codes (system_id, code) "
-					"SELECT system_id, ?2 FROM system_codes WHERE code = ?1";
+static const char SQL_SYSTEM_REBIND[] = "INSERT OR IGNORE INTO system_codes (system_id, code, subtree) "
+					"SELECT system_id, ?2, subtree FROM system_codes WHERE code = ?1";
 static const char SQL_SYSTEM_UNBIND[] = "DELETE FROM system_codes WHERE code = ?1";
 static const char SQL_SYSTEM_DISABLE[] = "UPDATE systems SET disabled = ?2 WHERE id = ?1";
 static const char SQL_SYSTEM_SECRET[] = "UPDATE systems SET secret_sealed = ?2 WHERE id = ?1";
