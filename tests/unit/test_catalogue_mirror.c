@@ -241,6 +241,21 @@ static void test_refusals_keep_the_last_copy(void **state)
 	assert_string_equal(u.name, "Sở Nội vụ Đà Nẵng mới");
 }
 
+static int count_one(void *ctx, const struct lt_change *c)
+{
+	(void)c;
+	(*(int64_t *)ctx)++;
+	return LT_OK;
+}
+
+static int64_t count_changes(struct lt_registry *r)
+{
+	int64_t n = 0;
+	struct lt_err err = {0};
+	assert_int_equal(lt_store_changes(lt_registry_store(r), count_one, &n, &err), LT_OK);
+	return n;
+}
+
 static void test_publication(void **state)
 {
 	struct fx *fx = *state;
@@ -280,6 +295,22 @@ static void test_publication(void **state)
 	assert_int_equal(lt_registry_get(fx->up, created.code, NULL, &u, &err), LT_OK);
 	assert_string_equal(u.name, "Phòng Công chức");
 	assert_string_equal(u.decision.number, "5/QĐ-UBND");
+	json_decref(items);
+
+	/* A contact update travels too, and makes no change record upstream
+	 * (it has no decision to judge). */
+	int64_t before = count_changes(fx->up);
+	struct lt_contact contact = {.email = "pcc@caobang.gov.vn"};
+	assert_int_equal(lt_registry_update(fx->p, FX_ADMIN, created.code, &contact, 0, &u, &err), LT_OK);
+	assert_int_equal(lt_publish_pending(fx->p, 100, &items, &upto, &err), LT_OK);
+	assert_int_equal(json_array_size(items), 2);
+	assert_int_equal(lt_registry_publish_in(fx->up, MANAGER(H14), items, &accepted, &err), LT_OK);
+	assert_int_equal(accepted, 1);
+	assert_int_equal(count_changes(fx->up), before);
+	assert_int_equal(lt_registry_get(fx->up, created.code, NULL, &u, &err), LT_OK);
+	assert_string_equal(u.contact.email, "pcc@caobang.gov.vn");
+	json_decref(items);
+	assert_int_equal(lt_publish_pending(fx->p, 100, &items, &upto, &err), LT_OK);
 
 	/* Not yet accepted: the report counts the days to today. */
 	json_t *report = NULL;
