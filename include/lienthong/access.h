@@ -54,6 +54,14 @@ int lt_access_write(const struct lt_principal *p, const char *code, struct lt_er
  * the admin for the level-1 table (design.md §1). */
 int lt_access_reorganise(const struct lt_principal *p, const char *code, struct lt_err *err);
 int lt_access_admin(const struct lt_principal *p, struct lt_err *err);
+/* Publishing a unit's state into this catalogue from a hub below (POST
+ * /v1/changes): an admin; a connected system whose subtree bindings
+ * (subtrees) hold the unit, the root itself only for a contact update; or
+ * a manager whose subtree holds it, as lt_access_write decides, or
+ * lt_access_reorganise when the publication renames or closes a unit this
+ * registry holds. */
+int lt_access_publish(const struct lt_principal *p, const struct lt_codelist *subtrees, const char *code,
+		      bool reorganise, struct lt_err *err);
 /* Anything that needs a credential, whatever its role; what (plural, or
  * NULL) names it in the refusal ("exchange statistics need a bearer
  * token"). */

@@ -51,9 +51,19 @@ struct lt_config {
 	char upstream_token[256];    /* lienthong bearer token; never logged nor dumped */
 	int64_t relay_backoff_max;   /* seconds, cap of the relay's exponential back-off */
 	int64_t upstream_poll_wait;  /* seconds a long poll of the upstream inbox may wait */
+	/* The catalogue across hubs: the mirror of the upstream's catalogue and
+	 * publication of this hub's changes to it (docs/catalogue-mirror.md). */
+	char upstream_public_key[128];    /* "ed25519:<base64>"; "" = unsigned data taken */
+	int64_t catalogue_max_age;        /* seconds after which the mirror is stale */
+	int64_t catalogue_poll_seconds;   /* seconds between two looks at the upstream's feed */
+	int64_t publish_seconds;          /* a change in scope reaches the upstream within this */
+	char upstream_publish_token[256]; /* manager token at the upstream; "" = upstream_token */
+	char catalogue_publish_url[1024]; /* "" = upstream_url */
+	int catalogue_publish_protocol;   /* enum lt_publish_protocol */
 };
 
 enum lt_upstream_protocol { LT_UPSTREAM_LIENTHONG = 0, LT_UPSTREAM_VXP };
+enum lt_publish_protocol { LT_PUBLISH_LIENTHONG = 0, LT_PUBLISH_DMDC };
 
 /* Checks what no single key can: the upstream keys together (a URL needs
  * its protocol's credentials and a local_scope), every local_scope root a

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "lienthong/err.h"
 #include "lienthong/exchange.h"
 
@@ -39,6 +41,11 @@ struct lt_relay_counts {
 	uint64_t relayed, relay_failures, fetched, fetch_failures;
 };
 void lt_relay_counts(const struct lt_relay *r, struct lt_relay_counts *out);
+
+/* A VXP upstream's getAgenciesList data (caller owns): the catalogue
+ * mirror's snapshot of such an upstream. LT_EINVAL when the relay does not
+ * speak VXP. */
+int lt_relay_vxp_agencies(struct lt_relay *r, json_t **data, struct lt_err *err);
 
 /* The wait before try number tries+1 after tries failures: 1 s doubling,
  * capped at cap seconds. */

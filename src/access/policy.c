@@ -69,6 +69,32 @@ int lt_access_reorganise(const struct lt_principal *p, const char *code, struct 
 	return LT_OK;
 }
 
+int lt_access_publish(const struct lt_principal *p, const struct lt_codelist *subtrees, const char *code,
+		      bool reorganise, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_SYSTEM) {
+		/* A hub below, as the connected system bound to its subtree: the
+		 * root itself belongs to the level above, as for a manager. */
+		struct lt_code root, c;
+		for (size_t i = 0; subtrees && i < subtrees->n; i++)
+			if (lt_code_parse(&root, subtrees->codes[i], LT_CODE_LENIENT, NULL) == LT_OK &&
+			    lt_code_parse(&c, code, LT_CODE_LENIENT, NULL) == LT_OK &&
+			    (lt_code_is_ancestor(&root, &c) || (!reorganise && lt_code_equal(&root, &c))))
+				return LT_OK;
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "publishing %s: this system is bound to no subtree that holds it (a hub below "
+				  "publishes as the system bound to its subtree, or with a manager token of it)",
+				  code);
+	}
+	if (p->role == LT_ROLE_READER || p->role == LT_ROLE_REQUESTER)
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "publishing %s: a %s token cannot publish into this catalogue; a hub below publishes "
+				  "as the system bound to its subtree, or with a manager token of it",
+				  code, lt_role_name(p->role));
+	int rc = reorganise ? lt_access_reorganise(p, code, err) : lt_access_write(p, code, err);
+	return rc ? lt_err_prefix(err, "publishing %s: ", code) : LT_OK;
+}
+
 /* Is code the scope's root or below it? */
 static bool in_subtree(const char *scope, const char *code)
 {

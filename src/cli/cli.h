@@ -47,6 +47,8 @@ int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 /* catch-up URL: a mirror's change feed into a restored registry (cmd_catchup.c). */
 int cmd_catch_up(struct cli *cli, int argc, char **argv);
+/* key show: the catalogue signing key's public half (cmd_key.c). */
+int cmd_key(struct cli *cli, int argc, char **argv);
 
 /* Prints "lienthong: <msg>" to stderr and returns the exit code for err. */
 int cli_fail(const struct lt_err *err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lienthong/catalogue.h"
 
 #define USAGE "report compliance [--level1 CODE] [--json]"
 
@@ -61,7 +62,10 @@ static int report_compliance(struct cli *cli, int argc, char **argv)
 		return rc;
 	json_t *findings = NULL;
 	struct lt_err err = {0};
-	if (lt_registry_compliance(r, level1, &findings, &err) != LT_OK) {
+	/* A hub that publishes upstream is judged on the upstream's
+	 * acceptance, as its daemon judges it. */
+	if (lt_registry_federate(r, &cli->cfg, &err) != LT_OK ||
+	    lt_registry_compliance(r, level1, &findings, &err) != LT_OK) {
 		rc = cli_fail(&err);
 	} else if (cli->json) {
 		rc = cli_print_json(findings);

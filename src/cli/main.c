@@ -36,6 +36,8 @@ static const struct {
 	{"backup", cmd_backup, "backup DIR [--without-key]               online backup: database, bodies, sealing key"},
 	{"restore", cmd_restore,
 	 "restore DIR [--key FILE]                 restore a backup into a fresh db and data_dir"},
+	{"key", cmd_key,
+	 "key show [--json]                        the catalogue signing key's public half, for mirrors"},
 	{"catch-up", cmd_catch_up,
 	 "catch-up URL [--token TOKEN]             copy the events a restored registry lacks from a mirror"},
 };

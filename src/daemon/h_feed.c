@@ -1,5 +1,6 @@
 /* The change feed (gap-free, ordered, so a consumer can mirror the catalogue
- * exactly) and the compliance report. */
+ * exactly; each page signed with the registry's key) and the compliance
+ * report. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +46,7 @@ void h_changes(struct req *rq)
 		reply_err(rq, &err);
 		return;
 	}
-	reply_json(rq, 200, json_pack("{s:o,s:I}", "items", f.items, "last_seq", (json_int_t)last));
+	reply_signed_json(rq, 200, json_pack("{s:o,s:I}", "items", f.items, "last_seq", (json_int_t)last));
 }
 
 void h_compliance(struct req *rq)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lienthong/version.h"
+#include "catalogue_sync.h"
 #include "server.h"
 
 extern const char lt_openapi_json[];
@@ -37,9 +38,15 @@ void h_healthz(struct req *rq)
 		reply_error(rq, LT_ENOTREADY, "the store does not answer: %s", err.msg);
 		return;
 	}
-	reply_json(
-		rq, 200,
-		json_pack("{s:s,s:s,s:I}", "status", "ok", "version", LIENTHONG_VERSION, "last_seq", (json_int_t)last));
+	json_t *o =
+		json_pack("{s:s,s:s,s:I}", "status", "ok", "version", LIENTHONG_VERSION, "last_seq", (json_int_t)last);
+	/* The mirror and the publication upstream, when configured: a stale or
+	 * refused mirror still serves its last good copy, so the hub is up. */
+	json_t *cat = catalogue_health(rq->srv);
+	if (cat)
+		json_object_update(o, cat);
+	json_decref(cat);
+	reply_json(rq, 200, o);
 }
 
 void h_metrics(struct req *rq)

@@ -14,6 +14,7 @@
 #include "lienthong/ops.h"
 #include "lienthong/relay.h"
 #include "lienthong/version.h"
+#include "catalogue_sync.h"
 #include "server.h"
 #include "unit_cache.h"
 
@@ -145,7 +146,8 @@ static int start_up(struct server *srv, struct lt_err *err)
 	lt_store_set_cache_mib((int)srv->cfg.db_cache_mib);
 	if ((rc = lt_registry_open(&srv->reg, srv->cfg.db, err)) ||
 	    (rc = lt_registry_journal_open(srv->reg, srv->cfg.issue_journal, err)) ||
-	    (rc = lt_seal_key_in(srv->cfg.data_dir, true, srv->seal_key, err)) || (rc = open_access_log(srv, err)))
+	    (rc = lt_seal_key_in(srv->cfg.data_dir, true, srv->seal_key, err)) ||
+	    (rc = lt_catkey_open(srv->cfg.data_dir, true, &srv->catkey, err)) || (rc = open_access_log(srv, err)))
 		return rc;
 	srv->store = lt_registry_store(srv->reg);
 	if (!(srv->longpoll = longpoll_new(LONGPOLL_RECHECK_MS)))
@@ -183,12 +185,16 @@ static int start_up(struct server *srv, struct lt_err *err)
 		if ((rc = lt_relay_start(&srv->relay, srv->xch, &ro2, err)))
 			return rc;
 	}
+	/* After the relay: a VXP upstream's catalogue is read through it. */
+	if ((rc = catalogue_sync_start(srv, err)))
+		return rc;
 	return server_start(srv, err);
 }
 
 static void shut_down(struct server *srv)
 {
 	server_stop(srv, 10);
+	catalogue_sync_stop();
 	lt_relay_stop(srv->relay);
 	srv->relay = NULL;
 	retention_stop();
@@ -205,6 +211,8 @@ static void shut_down(struct server *srv)
 	if (srv->access_log && srv->access_log != stderr)
 		fclose(srv->access_log);
 	srv->access_log = NULL;
+	lt_catkey_free(srv->catkey);
+	srv->catkey = NULL;
 	lt_registry_close(srv->reg);
 	srv->reg = NULL;
 	srv->store = NULL;
@@ -232,7 +240,8 @@ int main(int argc, char **argv)
 			return usage(stderr), LT_EXIT_USAGE;
 	}
 	if ((conf && lt_config_load_file(&srv.cfg, conf, &err)) || lt_config_load_env(&srv.cfg, &err) ||
-	    lt_config_validate(&srv.cfg, &err) || (check_only && daemon_check_config(&srv.cfg, &err))) {
+	    lt_config_validate(&srv.cfg, &err) || catalogue_sync_check(&srv.cfg, &err) ||
+	    (check_only && daemon_check_config(&srv.cfg, &err))) {
 		lt_log_errorx("%s", err.msg);
 		return lt_status_exit(err.status);
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lienthong/relay.h"
+#include "catalogue_sync.h"
 #include "server.h"
 
 static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 431, 500, 503, 0};
@@ -238,6 +239,19 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 		    "lienthong_requests_overdue{deadline=\"decision\"} %lld\n"
 		    "lienthong_requests_overdue{deadline=\"update\"} %lld\n",
 		    (long long)late_decision, (long long)late_update);
+	struct lt_mirror_status ms;
+	if (catalogue_mirror_on(&srv->cfg) && lt_mirror_status(srv->reg, &ms, &(struct lt_err){0}) == LT_OK)
+		put(&b,
+		    "# HELP lienthong_catalogue_mirror_age_seconds Seconds since the mirror of the upstream's "
+		    "catalogue "
+		    "last had a good reply (-1: never).\n"
+		    "# TYPE lienthong_catalogue_mirror_age_seconds gauge\nlienthong_catalogue_mirror_age_seconds %lld\n"
+		    "# HELP lienthong_catalogue_mirror_last_seq The upstream's change-feed seq the mirror holds.\n"
+		    "# TYPE lienthong_catalogue_mirror_last_seq gauge\nlienthong_catalogue_mirror_last_seq %lld\n"
+		    "# HELP lienthong_catalogue_mirror_refused 1 while the upstream's last reply was refused (bad "
+		    "signature, malformed).\n"
+		    "# TYPE lienthong_catalogue_mirror_refused gauge\nlienthong_catalogue_mirror_refused %d\n",
+		    (long long)ms.age_seconds, (long long)ms.last_seq, ms.refused[0] != '\0');
 	if (b.failed || !b.p) {
 		free(b.p);
 		lt_err_set(err, LT_ENOMEM, "out of memory while writing the metrics");

@@ -38,6 +38,8 @@ const struct route lt_routes[] = {
 	 NULL, NULL},
 	{"POST", "/v1/reorganizations", h_reorganize, BODY_JSON, "move, split, merge or dissolve", NULL, NULL},
 	{"GET", "/v1/changes", h_changes, BODY_NONE, "change feed", NULL, NULL},
+	{"POST", "/v1/changes", h_publish_in, BODY_BULK, "publish a subtree's changes into this catalogue", NULL, NULL},
+	{"GET", "/v1/snapshot", h_snapshot, BODY_NONE, "the whole catalogue as of a seq, signed", NULL, NULL},
 	{"GET", "/v1/reports/compliance", h_compliance, BODY_NONE, "late or pending decisions and uploads", NULL, NULL},
 	{"POST", "/v1/requests", h_requests_create, BODY_JSON, "file a change request", NULL, NULL},
 	{"GET", "/v1/requests", h_requests_list, BODY_NONE, "change requests the caller may see", NULL, NULL},

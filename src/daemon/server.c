@@ -225,6 +225,8 @@ static enum MHD_Result queue(struct req *rq)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, rq->etag);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	}
+	if (rq->signature[0])
+		MHD_add_response_header(resp, LT_CATKEY_HEADER, rq->signature);
 	if (rq->location[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, rq->location);
 	if (rq->allow[0])

@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 
 #include "lienthong/access.h"
+#include "lienthong/catalogue.h"
 #include "lienthong/config.h"
 #include "lienthong/exchange.h"
 #include "lienthong/registry.h"
@@ -80,6 +81,7 @@ struct req {
 	size_t raw_len;
 	const char *ctype;
 	char etag[96];
+	char signature[LT_CATKEY_SIG_BUFSZ]; /* X-Lienthong-Signature over the body (lienthong/catalogue.h) */
 	char location[256];
 	char allow[64];
 	bool www_auth;
@@ -114,6 +116,7 @@ struct server {
 	struct lt_relay *relay; /* with an upstream: the relay worker */
 	struct lt_requests *requests;
 	unsigned char seal_key[LT_SEAL_KEY_BYTES];
+	struct lt_catkey *catkey; /* signs what the registry publishes */
 	struct MHD_Daemon *mhd;
 	FILE *access_log;
 	pthread_mutex_t log_lock;
@@ -207,6 +210,9 @@ void reply_err(struct req *rq, const struct lt_err *err);
 /* The same with "field": the input field the refusal concerns. */
 void reply_error_field(struct req *rq, int lt_status, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* A JSON reply whose exact bytes are signed with the registry's catalogue
+ * key (X-Lienthong-Signature, lienthong/catalogue.h); steals body. */
+void reply_signed_json(struct req *rq, int status, json_t *body);
 /* Sets the ETag; true (and a 304 queued) when If-None-Match already has it. */
 bool reply_etag(struct req *rq, const char *etag);
 
@@ -263,6 +269,8 @@ void h_unit_issue(struct req *rq);
 void h_unit_patch(struct req *rq);
 void h_reorganize(struct req *rq);
 void h_changes(struct req *rq);
+void h_snapshot(struct req *rq);
+void h_publish_in(struct req *rq);
 void h_compliance(struct req *rq);
 void h_systems_list(struct req *rq);
 void h_systems_add(struct req *rq);

@@ -300,6 +300,18 @@ static int backup_run(struct backup *b, const char *db, bool with_key)
 		}
 		if (rc)
 			return rc;
+		/* The catalogue signing key goes with it: restored without it, the
+		 * registry would sign with a new key its mirrors refuse. */
+		if ((rc = join(key, sizeof key, b->data_dir, "catalogue.key", err)) ||
+		    (rc = join(dst, sizeof dst, b->dir, "catalogue.key", err)))
+			return rc;
+		rc = copy_hashed(key, dst, 0600, sha, &n, err);
+		if (rc == LT_OK)
+			rc = add_sum(b, sha, "catalogue.key");
+		else if (rc == LT_ENOTFOUND)
+			rc = LT_OK;
+		if (rc)
+			return rc;
 	}
 	if (fflush(b->sums) != 0 || fsync(fileno(b->sums)) != 0)
 		return lt_err_set(err, LT_EIO, "writing %s: %s", path, strerror(errno));
@@ -466,6 +478,12 @@ static int restore_line(struct restore *r, char *line)
 	}
 	if (strcmp(rel, "seal.key") == 0)
 		return restore_key(r, src, sha);
+	if (strcmp(rel, "catalogue.key") == 0) {
+		/* A key already in data_dir is the one its mirrors know: kept. */
+		if ((rc = join(dst, sizeof dst, r->data_dir, rel, r->err)))
+			return rc;
+		return access(dst, F_OK) == 0 ? LT_OK : restore_file(r, src, dst, sha);
+	}
 	bool request = request_rel(rel);
 	if (!request && !body_rel(rel))
 		return lt_err_set(r->err, LT_EIO, "%s/%s names '%s', which no backup holds: refused", r->dir,

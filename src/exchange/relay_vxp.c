@@ -374,3 +374,30 @@ static int vxp_ack(struct lt_relay *r, CURL *h, const char *id, const char *stat
 }
 
 const struct lt__relay_proto lt__relay_vxp = {vxp_send, vxp_list, vxp_fetch, vxp_ack};
+
+/* The catalogue mirror's view of a VXP upstream: its whole list of
+ * agencies, signed as the SDK signs getAgenciesList (no keys of its own). */
+int lt_relay_vxp_agencies(struct lt_relay *r, json_t **data, struct lt_err *err)
+{
+	*data = NULL;
+	if (r->proto != &lt__relay_vxp)
+		return lt_err_set(err, LT_EINVAL, "the upstream is not spoken to over VXP");
+	CURL *h = curl_easy_init();
+	if (!h)
+		return lt_err_set(err, LT_ENOMEM, "cannot start an HTTP client");
+	struct vxp_call p = {.n = 0};
+	struct lt__rbuf b = {.max = 256u << 20};
+	json_t *o = NULL;
+	int rc = call(r, h, "getAgenciesList", &p, NULL, &b, &o, err);
+	free(b.p);
+	curl_easy_cleanup(h);
+	if (rc)
+		return rc;
+	json_t *list = json_object_get(o, "data");
+	if (!json_is_array(list))
+		rc = lt_err_set(err, LT_EINVAL, "the upstream's getAgenciesList has no data array");
+	else
+		*data = json_incref(list);
+	json_decref(o);
+	return rc;
+}

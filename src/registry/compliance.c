@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/store_catalogue.h"
 #include "lienthong/store_requests.h"
 #include "registry_impl.h"
 
@@ -75,10 +76,28 @@ static int on_change(void *ctx, const struct lt_change *c)
 	}
 	long decision_days = c->reorganized[0] ? lt_date_diff(c->reorganized, c->decision.date) : 0;
 	long upload_days = c->recorded[0] ? lt_date_diff(c->decision.date, c->recorded) : 0;
+	/* A hub that publishes upstream has reached the shared catalogue when
+	 * the upstream accepted the change, not when it recorded it here;
+	 * until then the days run to today. */
+	char accepted[32] = "";
+	const char *first = json_string_value(json_array_get(codes, 0));
+	bool upstream = rep->r->publishing && first && lt_registry_in_scope(rep->r, first);
+	if (upstream) {
+		struct lt_err ignored = {0};
+		char today[LT_DATE_BUFSZ], day[LT_DATE_BUFSZ];
+		lt_date_today(today);
+		int rc = lt_store_upload_get(rep->r->store, c->id, accepted, &ignored);
+		if (rc != LT_OK && rc != LT_ENOTFOUND)
+			accepted[0] = '\0';
+		snprintf(day, sizeof day, "%.10s", accepted);
+		upload_days = lt_date_diff(c->decision.date, accepted[0] ? day : today);
+	}
 	json_t *base =
 		json_pack("{s:I,s:s,s:O,s:{s:s,s:s,s:s},s:s,s:s}", "change", (json_int_t)c->id, "change_kind", c->kind,
 			  "codes", codes, "decision", "number", c->decision.number, "date", c->decision.date, "issuer",
 			  c->decision.issuer, "reorganized", c->reorganized, "recorded", c->recorded);
+	if (upstream)
+		json_object_set_new(base, "accepted_upstream", accepted[0] ? json_string(accepted) : json_null());
 	json_decref(codes);
 	if (decision_days > DECISION_DAYS)
 		add_finding(rep, base, "late_decision", decision_days, DECISION_DAYS);

@@ -273,8 +273,12 @@ int lt_registry_get(struct lt_registry *r, const char *code, const char *as_of, 
 	if (rc)
 		return lt_err_prefix(err, "code '%s': ", code);
 	lt_code_format(&c, canon);
-	if (!as_of || !as_of[0])
-		return lt_store_unit_get(r->store, canon, out, err);
+	if (!as_of || !as_of[0]) {
+		/* Outside local_scope the upstream's catalogue is the truth; this
+		 * registry's own copy (its level-1 table) answers what it lacks. */
+		rc = lt__mirror_unit(r, canon, out, NULL, NULL, err);
+		return rc == LT_ENOTFOUND ? lt_store_unit_get(r->store, canon, out, err) : rc;
+	}
 	char date[LT_DATE_BUFSZ];
 	if (lt_date_parse(as_of, date, err))
 		return lt_err_prefix(err, "as_of: ");
@@ -327,7 +331,11 @@ int lt_registry_children(struct lt_registry *r, const char *code, enum lt_status
 int lt_registry_lineage(struct lt_registry *r, const char *code, struct lt_codelist *successors,
 			struct lt_codelist *predecessors, struct lt_err *err)
 {
-	int rc = LT_OK;
+	struct lt_unit mirrored;
+	int rc = lt__mirror_unit(r, code, &mirrored, successors, predecessors, err);
+	if (rc != LT_ENOTFOUND)
+		return rc;
+	rc = LT_OK;
 	if (successors)
 		rc = lt_store_successors(r->store, code, successors, err);
 	if (rc == LT_OK && predecessors)
@@ -398,14 +406,14 @@ int lt_registry_resolve(struct lt_registry *r, const char *code, struct lt_codel
 		if ((rc = lt_codelist_add(&seen, queue.codes[i])))
 			break;
 		struct lt_unit cur;
-		if ((rc = lt_store_unit_get(r->store, queue.codes[i], &cur, err)))
+		if ((rc = lt_registry_get(r, queue.codes[i], NULL, &cur, err)))
 			break;
 		if (cur.status == LT_UNIT_ACTIVE) {
 			if (!lt_codelist_has(current, cur.code))
 				rc = lt_codelist_add(current, cur.code);
 			continue;
 		}
-		rc = lt_store_successors(r->store, cur.code, &queue, err);
+		rc = lt_registry_lineage(r, cur.code, &queue, NULL, err);
 	}
 out:
 	lt_codelist_free(&queue);

@@ -2,11 +2,22 @@
 #ifndef LT_REGISTRY_IMPL_H
 #define LT_REGISTRY_IMPL_H
 
+#include "lienthong/catalogue.h"
 #include "lienthong/registry.h"
 
 struct lt_registry {
 	struct lt_store *store;
+	/* local_scope (lt_registry_set_local_scope): set once at start-up. */
+	char scope[LT_SCOPE_MAX][LT_CODE_BUFSZ];
+	size_t n_scope;
+	bool publishing; /* changes in scope are published upstream (lt_registry_set_publishing) */
 };
+
+/* The mirror's copy of a code outside local_scope, for the reads that fall
+ * back on it: LT_ENOTFOUND (err untouched) when the code is inside the
+ * scope or not mirrored. successors and predecessors may be NULL. */
+int lt__mirror_unit(struct lt_registry *r, const char *code, struct lt_unit *out, struct lt_codelist *successors,
+		    struct lt_codelist *predecessors, struct lt_err *err);
 
 /* Checks a decision is complete and normalises its date. */
 int lt__decision_check(const struct lt_decision *in, struct lt_decision *out, struct lt_err *err);

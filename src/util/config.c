@@ -33,6 +33,7 @@ struct key {
 static const char *const sig_choices[] = {"off", "flag", "require", NULL};
 static const char *const log_choices[] = {"error", "warn", "info", "debug", NULL};
 static const char *const upstream_choices[] = {"lienthong", "vxp", NULL};
+static const char *const publish_choices[] = {"lienthong", "dmdc", NULL};
 
 #define STR(f) K_STR, offsetof(struct lt_config, f), sizeof(((struct lt_config *)0)->f)
 #define INT(f) K_INT, offsetof(struct lt_config, f), 0
@@ -121,6 +122,29 @@ static const struct key keys[] = {
 	{"upstream_poll_wait", INT(upstream_poll_wait), "20", 0, 60, NULL,
 	 "seconds a poll of a lienthong upstream's inbox may wait for news (its long poll, GET /v1/inbox?wait=); "
 	 "0: the worker polls twice a second"},
+	{"upstream_public_key", STR(upstream_public_key), "", 0, 0, NULL,
+	 "the upstream registry's catalogue key as `lienthong key show` prints it there (`ed25519:<base64>`): the "
+	 "mirror then refuses a snapshot or change-feed page that is unsigned, altered or signed by another key, and "
+	 "keeps its last good copy; empty: the mirror takes what comes unverified (its health says so)"},
+	{"catalogue_max_age", INT(catalogue_max_age), "3600", 10, INT64_C(1) << 31, NULL,
+	 "seconds after the last good contact with the upstream's catalogue beyond which /healthz calls the mirror "
+	 "stale (look-ups and routing keep using the last good copy)"},
+	{"catalogue_poll_seconds", INT(catalogue_poll_seconds), "30", 1, 86400, NULL,
+	 "seconds between two looks at the upstream's catalogue: its change feed (lienthong), or its whole "
+	 "getAgenciesList (vxp)"},
+	{"publish_seconds", INT(publish_seconds), "60", 1, 86400, NULL,
+	 "a change inside local_scope is published upstream within this many seconds of its commit, and retried "
+	 "until the upstream accepts it"},
+	{"upstream_publish_token", SECRET(upstream_publish_token), "", 0, 0, NULL,
+	 "the token this hub publishes its catalogue changes with at a lienthong upstream, when not upstream_token "
+	 "(the token of this hub's system bound to its subtree there, which may publish inside it): a manager "
+	 "token of the upstream scoped to this hub's subtree; never logged; empty: upstream_token"},
+	{"catalogue_publish_url", STR(catalogue_publish_url), "", 0, 0, NULL,
+	 "base URL changes inside local_scope are published to; empty: upstream_url (when upstream_protocol is "
+	 "lienthong)"},
+	{"catalogue_publish_protocol", ENUM(catalogue_publish_protocol), "lienthong", 0, 0, publish_choices,
+	 "how they are published: lienthong (POST /v1/changes, the change-feed items) or dmdc (POST "
+	 "/dmdc/Category/qlvanbandieuhanhcap<level>, the shared catalogue's records)"},
 };
 
 static const struct key *find_key(const char *name)
@@ -274,7 +298,8 @@ int lt_config_load_file(struct lt_config *cfg, const char *path, struct lt_err *
 	}
 	/* A secret in a file anyone on the machine can read is no secret. */
 	bool holds_secret = strcmp(tmp.upstream_secret, cfg->upstream_secret) != 0 ||
-			    strcmp(tmp.upstream_token, cfg->upstream_token) != 0;
+			    strcmp(tmp.upstream_token, cfg->upstream_token) != 0 ||
+			    strcmp(tmp.upstream_publish_token, cfg->upstream_publish_token) != 0;
 	if (holds_secret && (st_rc != 0 || (st.st_mode & S_IROTH)))
 		return lt_err_set(err, LT_EINVAL,
 				  "%s holds upstream_secret or upstream_token but others may read it: chmod o-r %s "

@@ -93,7 +93,7 @@ class BackupRestore(ltd.DaemonTest):
         self.assertIn(f"{meta['bodies']} package bodies", out)
         self.assertEqual(meta["request_files"], 1)
         self.assertIn("1 change request files", out)
-        for name in ("lienthong.db", "SHA256SUMS", "backup.json", "seal.key"):
+        for name in ("lienthong.db", "SHA256SUMS", "backup.json", "seal.key", "catalogue.key"):
             self.assertTrue(os.path.exists(os.path.join(path, name)), name)
         self.assertEqual(os.stat(os.path.join(path, "lienthong.db")).st_mode & 0o077, 0, "the copy is not private")
         if shutil.which("sha256sum"):
@@ -105,6 +105,8 @@ class BackupRestore(ltd.DaemonTest):
         out = new.check("restore", path)
         self.assertIn(f"{meta['bodies']} package bodies", out)
         self.assertEqual(new.export_text(), self.reg.export_text())
+        # The same catalogue signing key: its mirrors go on verifying it.
+        self.assertEqual(new.check("key", "show"), self.reg.check("key", "show"))
         d2 = ltd.Daemon(new).start()
         try:
             self.assertEqual(feed(d2), feed(self.d))

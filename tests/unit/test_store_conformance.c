@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lienthong/store.h"
+#include "lienthong/store_catalogue.h"
 #include "lienthong/store_requests.h"
 #include "lienthong/text.h"
 
@@ -1307,6 +1308,59 @@ static void test_change_copied_keeps_its_id(void **state)
 	EXPECT(LT_ECONFLICT, lt_store_change_add(fx->s, &c, &err));
 }
 
+/* The catalogue across hubs: the mirror's rows (replaced, counted,
+ * emptied, and rolled back with their transaction), the named federation
+ * values, and the upstream's acceptances, a later one winning. */
+static void test_catalogue_federation(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	char *text = NULL;
+	int64_t n = -1;
+	EXPECT(LT_ENOTFOUND, lt_store_mirror_get(fx->s, "000.00.01.H17", &text, &err));
+	assert_null(text);
+	EXPECT(LT_OK, lt_store_mirror_count(fx->s, &n, &err));
+	assert_int_equal(n, 0);
+	EXPECT(LT_OK, lt_store_mirror_put(fx->s, "000.00.01.H17", "000.00.00.H17", "active", "{\"v\":1}", &err));
+	EXPECT(LT_OK, lt_store_mirror_put(fx->s, "000.00.01.H17", "000.00.00.H17", "closed", "{\"v\":2}", &err));
+	EXPECT(LT_OK, lt_store_mirror_put(fx->s, "000.00.00.H17", "", "active", "{\"v\":3}", &err));
+	EXPECT(LT_OK, lt_store_mirror_get(fx->s, "000.00.01.H17", &text, &err));
+	assert_string_equal(text, "{\"v\":2}");
+	free(text);
+	EXPECT(LT_OK, lt_store_mirror_count(fx->s, &n, &err));
+	assert_int_equal(n, 2);
+	/* A refused snapshot rolls back: the last good copy stays. */
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	EXPECT(LT_OK, lt_store_mirror_clear(fx->s, &err));
+	EXPECT(LT_OK, lt_store_fed_set(fx->s, "mirror.seq", "99", &err));
+	lt_store_rollback(fx->s);
+	EXPECT(LT_OK, lt_store_mirror_count(fx->s, &n, &err));
+	assert_int_equal(n, 2);
+	EXPECT(LT_ENOTFOUND, lt_store_fed_get(fx->s, "mirror.seq", &text, &err));
+	EXPECT(LT_OK, lt_store_mirror_clear(fx->s, &err));
+	EXPECT(LT_OK, lt_store_mirror_count(fx->s, &n, &err));
+	assert_int_equal(n, 0);
+
+	EXPECT(LT_OK, lt_store_fed_set(fx->s, "mirror.seq", "12", &err));
+	EXPECT(LT_OK, lt_store_fed_set(fx->s, "mirror.seq", "13", &err));
+	EXPECT(LT_OK, lt_store_fed_set(fx->s, "mirror.refused", "", &err));
+	EXPECT(LT_OK, lt_store_fed_get(fx->s, "mirror.seq", &text, &err));
+	assert_string_equal(text, "13");
+	free(text);
+	EXPECT(LT_OK, lt_store_fed_get(fx->s, "mirror.refused", &text, &err));
+	assert_string_equal(text, "");
+	free(text);
+
+	char at[32] = "";
+	EXPECT(LT_ENOTFOUND, lt_store_upload_get(fx->s, 7, at, &err));
+	EXPECT(LT_OK, lt_store_upload_set(fx->s, 7, "2026-12-01T10:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_upload_set(fx->s, 7, "2026-12-02T10:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_upload_set(fx->s, 7, "2026-11-30T10:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_upload_get(fx->s, 7, at, &err));
+	assert_string_equal(at, "2026-12-02T10:00:00Z");
+	EXPECT(LT_ENOTFOUND, lt_store_upload_get(fx->s, 8, at, &err));
+}
+
 static int xop_cb(void *ctx, const struct lt_xdelivery *dl, const struct lt_xdoc *doc, const char *since)
 {
 	struct seen *w = ctx;
@@ -1670,7 +1724,8 @@ static void test_search_equal_between_backends(void **state)
 		X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),  \
 		X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                     \
 		X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),        \
-		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation)
+		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation),  \
+		X(test_catalogue_federation)
 
 int main(void)
 {

@@ -154,8 +154,6 @@ static const char *const m2[] = {
 	NULL,
 };
 
-/* Each migration in parts (C caps a string's length), run in order in one
- * transaction. */
 /* 3, 4: taken by branches merged beside this one (plans, campaigns). */
 static const char *const m3[] = {NULL};
 static const char *const m4[] = {NULL};
@@ -172,7 +170,20 @@ static const char *const m5[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = {m1, m2, m3, m4, m5};
+/* 6: the catalogue across hubs (SQLite's 14): the mirror of the upstream's
+ * catalogue, the federation's named values, the upstream's acceptances. */
+static const char *const m6[] = {
+	"CREATE TABLE mirror_units ("
+	"  code " T " PRIMARY KEY, parent " TD ", status " T ", data " T ");"
+	"CREATE INDEX mirror_units_parent ON mirror_units(parent, code);"
+	"CREATE TABLE federation_state (key " T " PRIMARY KEY, value " T ");"
+	"CREATE TABLE change_uploads (change_id bigint PRIMARY KEY, accepted " T ");",
+	NULL,
+};
+
+/* Each migration in parts (C caps a string's length), run in order in one
+ * transaction. */
+static const char *const *const migrations[] = {m1, m2, m3, m4, m5, m6};
 
 static int exec(struct lt__pg_conn *c, const char *sql, struct lt_err *err)
 {

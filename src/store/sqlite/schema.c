@@ -232,6 +232,16 @@ static const char *const migrations[] = {
 	"  last_error TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX relay_out_due ON relay_out(next_try) WHERE upstream_id = '';"
 	"CREATE TABLE relay_links (url TEXT PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES systems(id));",
+	/* 14: the catalogue across hubs: the read-only mirror of the upstream's
+	 * catalogue (each unit's object as the upstream serves it), named values
+	 * of the federation's progress (the mirror's last seq and health, the
+	 * publication cursor) and when the upstream accepted each change this
+	 * registry published, which the compliance report judges. */
+	"CREATE TABLE mirror_units ("
+	"  code TEXT PRIMARY KEY, parent TEXT NOT NULL DEFAULT '', status TEXT NOT NULL, data TEXT NOT NULL);"
+	"CREATE INDEX mirror_units_parent ON mirror_units(parent, code);"
+	"CREATE TABLE federation_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE change_uploads (change_id INTEGER PRIMARY KEY, accepted TEXT NOT NULL);",
 };
 
 const char *lt__sqlite_migration(int version)

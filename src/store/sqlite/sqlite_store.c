@@ -469,6 +469,7 @@ static void sqlite_ops_fill(void)
 	lt__sq_cert_ops(&sqlite_ops);
 	sqlite_ops.snapshot = lt__sq_snapshot;
 	sqlite_ops.requests = &lt__sq_request_ops;
+	sqlite_ops.catalogue = &lt__sq_catalogue_ops;
 }
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err)
