@@ -58,7 +58,6 @@ import sys
 import threading
 import time
 import unittest
-import urllib.parse
 
 os.environ["LT_TEST_DB"] = "postgres"
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -163,8 +162,8 @@ class Nginx:
                 f.write(nginx_site(nginx_example(), self.node_ports, self.port, self.crt, self.key))
             with open(conf, "w") as f:
                 f.write(NGINX_MAIN.format(user="user root;" if os.geteuid() == 0 else "", dir=self.dir))
-            self.proc = subprocess.Popen([binary, "-p", self.dir, "-c", conf, "-e", os.path.join(self.dir, "error.log")],
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            argv = [binary, "-p", self.dir, "-c", conf, "-e", os.path.join(self.dir, "error.log")]
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and self.proc.poll() is None:
@@ -415,13 +414,20 @@ class SeveralNodes(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        """Stops everything; a node that does not exit 0 on SIGTERM, or
+        printed a sanitizer report, fails the class."""
+        bad = []
         try:
             if cls.nginx is not None:
                 cls.nginx.stop()
-            for d in cls.nodes:
-                d.kill()
+            for k, d in enumerate(cls.nodes):
+                rc = d.stop()
+                if rc != 0 or d.sanitizer_lines():
+                    bad.append(f"node {k}: exit {rc} (None: killed)\n" + "\n".join(d.sanitizer_lines()[:20]))
         finally:
             cls.reg.close()
+        if bad:
+            raise AssertionError("lienthongd after SIGTERM: " + "\n".join(bad))
 
     def test_1_storm(self):
         seed = int(os.environ.get("LT_SEED") or time.time_ns() % 1_000_000)
