@@ -31,7 +31,10 @@ And, after the storm (so across restarts of nodes and of the server):
 - an acknowledgement through one node removes the document from the inbox
   read through another at once;
 - the same DocumentId sent to two nodes at the same moment is one document,
-  and both get the same reply.
+  and both get the same reply;
+- the nodes keep one issue journal (one file, as docs/operations.md says):
+  codes issued through every node at once are each claimed once, the mark
+  ends at the last seq, and a claim in the file is honoured by every node.
 
 Nothing is left running: the daemons are killed by ltd.main, nginx by the
 class's tearDown (and, should this process die, by the kernel: it runs
@@ -406,6 +409,10 @@ class SeveralNodes(unittest.TestCase):
             cls.admin = cls.reg.token("admin")
             cls.g22 = cls.reg.system_add("Văn phòng Chính phủ", G22)["token"]
             cls.tok = {c: cls.reg.system_add(f"Hệ thống {c}", c)["token"] for c in CODES}
+            # One issue journal for every node, as docs/operations.md says.
+            cls.journal = os.path.join(cls.reg.dir, "shared", "issue.journal")
+            os.makedirs(os.path.dirname(cls.journal))
+            cls.reg.env["LIENTHONG_ISSUE_JOURNAL"] = cls.journal
             cls.nodes = [ltd.Daemon(cls.reg).start(timeout=60) for _ in range(N_NODES)]
             cls.nginx = Nginx(cls.reg.dir, [d.port for d in cls.nodes]).start()
         except BaseException:
@@ -594,6 +601,42 @@ class SeveralNodes(unittest.TestCase):
             for code in (H17, H26):
                 listed = [h for h, di in inbox_ids(a, self.tok[code]) if di == docid]
                 self.assertEqual(listed, [out[0].json()["id"]], f"{docid} in the inbox of {code}")
+
+    def test_5_one_issue_journal_for_every_node(self):
+        """Every node appends to the one journal and reads what the others
+        appended before it allocates a number."""
+        codes, errors = [], []
+
+        def issue(d, name):
+            r = d.post("/v1/units", {"parent": H14, "name": name, "decision": ltd.DECISION,
+                                     "effective": ltd.TODAY}, token=self.admin)
+            (codes.append(r.json()["code"]) if r.status == 201 else errors.append(r))
+            return r
+
+        threads = [threading.Thread(target=lambda k=k, d=d: [issue(d, f"Phòng nút {k}-{i}") for i in range(4)])
+                   for k, d in enumerate(self.nodes)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(set(codes)), 4 * N_NODES, "a code was issued twice")
+        with open(self.journal) as f:
+            lines = f.read().splitlines()
+        claimed = [line[2:] for line in lines if line.startswith("c ")]
+        self.assertEqual(len(claimed), len(set(claimed)), "a code was claimed twice")
+        self.assertLessEqual(set(codes), set(claimed))
+        self.assertEqual(max(int(line[2:]) for line in lines if line.startswith("s ")), self.nodes[0].last_seq())
+
+        # A claim none of the nodes wrote (a node that crashed between its
+        # claim and its commit leaves one): no node allocates that number.
+        top = max(int(c.split(".")[2]) for c in codes)
+        with open(self.journal, "a") as f:
+            f.write(f"c 000.00.{top + 1:02d}.H14\n")
+        for k, d in enumerate(self.nodes):
+            r = issue(d, f"Phòng sau nhận {k}")
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(int(r.json()["code"].split(".")[2]), top + 2 + k, f"node {k} ignored the claim")
 
 
 if __name__ == "__main__":
