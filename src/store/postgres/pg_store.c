@@ -78,14 +78,14 @@ static int check(PGconn *pg, PGresult *r, PGresult **res, struct lt_err *err, co
 	return LT_OK;
 }
 
-int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res, struct lt_err *err,
-	     const char *what)
+/* The name of sql's prepared statement on c (name: 16 bytes), preparing it
+ * the first time. */
+static int prepared(struct lt__pg_conn *c, const char *sql, int n, char *name, struct lt_err *err, const char *what)
 {
 	int k = 0;
 	while (k < c->n_prepared && c->prepared[k] != sql)
 		k++;
-	char name[16];
-	snprintf(name, sizeof name, "lt%d", k);
+	snprintf(name, 16, "lt%d", k);
 	if (k == c->n_prepared) {
 		if (k == LT__PG_STMTS)
 			return lt_err_set(err, LT_EIO, "internal error: statement cache full");
@@ -95,7 +95,15 @@ int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v
 			return rc;
 		c->prepared[c->n_prepared++] = sql;
 	}
-	return check(c->pg, PQexecPrepared(c->pg, name, n, v, NULL, NULL, 0), res, err, what);
+	return LT_OK;
+}
+
+int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res, struct lt_err *err,
+	     const char *what)
+{
+	char name[16];
+	int rc = prepared(c, sql, n, name, err, what);
+	return rc ? rc : check(c->pg, PQexecPrepared(c->pg, name, n, v, NULL, NULL, 0), res, err, what);
 }
 
 int lt__pg_q_text(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res,
@@ -222,6 +230,60 @@ int lt__pg_run(struct lt__pg_store *st, const char *sql, int n, const char *cons
 		return err ? err->status : LT_ENOTREADY;
 	int rc = lt__pg_q(c, sql, n, v, res, err, what);
 	lt__pg_release(st, c);
+	return rc;
+}
+
+/* Rows one at a time (libpq's single-row mode) on a connection of its own,
+ * held until the last row: the callbacks run while it streams, so a
+ * callback that calls the store takes another pooled connection. At most
+ * half the pool streams at once, so those calls always find one (each
+ * streaming call needs one more at a time; the other half, and every
+ * connection a buffered call gives back, serve them). Inside this thread's
+ * transaction, or when half the pool streams already, the rows are read
+ * whole first (a callback's calls then go to the transaction's connection,
+ * which must be free). */
+int lt__pg_stream(struct lt__pg_store *st, const char *sql, int n, const char *const *v, lt__pg_row_cb cb, void *ctx,
+		  struct lt_err *err, const char *what)
+{
+	PGresult *r = NULL;
+	int rc;
+	if (tl_store == st || atomic_fetch_add(&st->streaming, 1) >= LT__PG_POOL / 2) {
+		if (tl_store != st)
+			atomic_fetch_sub(&st->streaming, 1);
+		rc = lt__pg_run(st, sql, n, v, &r, err, what);
+		for (int i = 0; rc == LT_OK && i < PQntuples(r); i++)
+			rc = cb(r, i, ctx, err);
+		PQclear(r);
+		return rc;
+	}
+	struct lt__pg_conn *c = lt__pg_acquire(st, err);
+	char name[16];
+	rc = c ? prepared(c, sql, n, name, err, what) : (err ? err->status : LT_ENOTREADY);
+	if (rc == LT_OK && (!PQsendQueryPrepared(c->pg, name, n, v, NULL, NULL, 0) || !PQsetSingleRowMode(c->pg)))
+		rc = fail(c->pg, NULL, err, what);
+	bool stopped = false; /* by the callback or an error: the rest is cancelled, then drained */
+	while (c && (r = PQgetResult(c->pg))) {
+		ExecStatusType s = PQresultStatus(r);
+		if (s == PGRES_SINGLE_TUPLE && rc == LT_OK)
+			rc = cb(r, 0, ctx, err);
+		else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == LT_OK)
+			rc = fail(c->pg, r, err, what);
+		PQclear(r);
+		if (rc != LT_OK && !stopped) {
+			stopped = true;
+			PGcancel *cancel = PQgetCancel(c->pg);
+			char msg[256];
+			if (cancel)
+				PQcancel(cancel, msg, sizeof msg);
+			PQfreeCancel(cancel);
+		}
+	}
+	/* A cancel may reach the server after the statement ended, and then
+	 * cancel whatever runs next on that backend: never the next call's. */
+	if (c && (stopped || PQstatus(c->pg) != CONNECTION_OK))
+		conn_close(c);
+	lt__pg_release(st, c);
+	atomic_fetch_sub(&st->streaming, 1);
 	return rc;
 }
 
