@@ -10,7 +10,7 @@ same run:
   what a look-up costs in the database itself (informational).
 - pg_exchange: accepted packages/s on one node on PostgreSQL (8 HTTP
   threads: they wait on the server's round trips) (bench/xload.c:
-  20 senders of 100 KB packages to 10 recipients each, 20 receivers polling,
+  20 senders of 100 KB packages to 10 recipients each, 20 receivers long-polling,
   fetching, acknowledging) against pgbench's simple-update transactions/s
   on the same cluster with as many clients (the engine's commit ceiling
   here), before and after the load; goal ratio >= 0.5. Also what one
@@ -267,7 +267,7 @@ def group_manifests(hub, groups, tokens, per_sender, rnd, att, name, number):
                 exchange.write_package(path, s, rnd.sample(receivers, GROUP_FANOUT), number, rnd, att)
                 lines.append("S %d %s %s" % (lane, tokens[s], path))
                 number += 1
-        lines += ["R %s" % tokens[r] for r in receivers] + ["P 20", "D 60", "L 120"]
+        lines += ["R %s" % tokens[r] for r in receivers] + ["W 30", "D 60", "L 120"]
         m = os.path.join(hub.dir, "%s-%d.manifest" % (name, g))
         with open(m, "w") as f:
             f.write("\n".join(lines) + "\n")

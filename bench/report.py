@@ -120,7 +120,7 @@ def group_commit_md(d, results):
 
 # Which benchmark a figure belongs to, by its name's prefix.
 PREFIXES = (("import_", "import"), ("lookup_", "lookup"), ("search_", "search"), ("ui_", "ui"),
-            ("exchange_", "exchange"), ("sig_", "signatures"), ("pg_lookup_", "pg_lookup"),
+            ("exchange_", "exchange"), ("sig_", "signatures"), ("edxml_", "edxml"), ("pg_lookup_", "pg_lookup"),
             ("pg_exchange_", "pg_exchange"), ("pg_nodes_", "pg_nodes"))
 
 

@@ -69,6 +69,13 @@ struct lt_exchange_opts {
 	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
 	int hold_days;             /* days a delivery waits for a receiving system; 0: the default, 30 */
 	uint64_t verify_max_bytes; /* memory signature verifications may hold at once; 0: LT_SIGN_MAX_BYTES */
+	/* Called by the commit thread after each commit that gave systems new
+	 * deliveries, with those systems (a system may repeat, and one whose
+	 * row a savepoint then undid may be named: a wake-up, not a promise).
+	 * It runs while the next batch waits, so it must be quick and must not
+	 * call back into the hub. May be NULL. */
+	void (*on_deliveries)(void *arg, const int64_t *systems, size_t n);
+	void *on_deliveries_arg;
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):

@@ -67,6 +67,12 @@ struct lt_exchange {
 	unsigned long long commits, committed_jobs; /* logged at close */
 	bool stopping;
 	pthread_t committer;
+	/* The systems the batch being written gives deliveries to, for
+	 * on_deliveries; the commit thread's alone. */
+	void (*on_deliveries)(void *arg, const int64_t *systems, size_t n);
+	void *on_deliveries_arg;
+	int64_t *woken;
+	size_t n_woken, cap_woken;
 	bool committer_running;
 	atomic_ullong replays, rejected;
 	/* packages/xx whose entry in packages/ is known durable (fsynced since

@@ -43,18 +43,42 @@ json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 }
 
 struct fan_ctx {
+	struct lt_exchange *x;
 	struct lt_store *store;
 	struct lt_xdelivery row; /* the routed recipient, copied once per receiving system */
 	size_t n;
 	struct lt_err *err;
 };
 
+/* Remembered for on_deliveries; a full array only loses wake-ups that the
+ * waiters' periodic recheck makes up for. */
+static void note_woken(struct lt_exchange *x, int64_t system_id)
+{
+	if (!x->on_deliveries)
+		return;
+	for (size_t i = x->n_woken; i-- > 0 && i + 8 >= x->n_woken;)
+		if (x->woken[i] == system_id)
+			return;
+	if (x->n_woken == x->cap_woken) {
+		size_t cap = x->cap_woken ? x->cap_woken * 2 : 64;
+		int64_t *nv = realloc(x->woken, cap * sizeof *nv);
+		if (!nv)
+			return;
+		x->woken = nv;
+		x->cap_woken = cap;
+	}
+	x->woken[x->n_woken++] = system_id;
+}
+
 static int fan_one(void *vctx, int64_t system_id)
 {
 	struct fan_ctx *c = vctx;
 	c->row.system_id = system_id;
 	c->n++;
-	return lt_store_xdelivery_add(c->store, &c->row, c->err);
+	int rc = lt_store_xdelivery_add(c->store, &c->row, c->err);
+	if (rc == LT_OK)
+		note_woken(c->x, system_id);
+	return rc;
 }
 
 /* A routed recipient becomes one delivery per system that receives for its
@@ -69,7 +93,7 @@ static int add_deliveries(struct lt_exchange *x, struct lt_xdelivery *d, struct 
 		d->system_id = 0;
 		return lt_store_xdelivery_add(x->store, d, err);
 	}
-	struct fan_ctx c = {x->store, *d, 0, err};
+	struct fan_ctx c = {x, x->store, *d, 0, err};
 	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
 	if (rc || c.n)
 		return rc;
@@ -151,6 +175,9 @@ static void write_batch(struct lt_exchange *x)
 		rc = lt_store_commit(x->store, &err);
 	else
 		lt_store_rollback(x->store);
+	if (rc == LT_OK && x->n_woken)
+		x->on_deliveries(x->on_deliveries_arg, x->woken, x->n_woken);
+	x->n_woken = 0;
 
 	pthread_mutex_lock(&x->lock);
 	if (rc == LT_OK) {
@@ -371,6 +398,8 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	x->hold_days = opts->hold_days > 0 ? opts->hold_days : LT_EXCHANGE_DEFAULT_HOLD_DAYS;
 	x->signature_policy = opts->signature_policy;
 	x->verify_max_bytes = opts->verify_max_bytes;
+	x->on_deliveries = opts->on_deliveries;
+	x->on_deliveries_arg = opts->on_deliveries_arg;
 	snprintf(x->trusted_ca, sizeof x->trusted_ca, "%s", opts->trusted_ca ? opts->trusted_ca : "");
 	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/tmp", x->data_dir);
@@ -424,6 +453,7 @@ void lt_exchange_close(struct lt_exchange *x)
 	pthread_mutex_destroy(&x->lock);
 	pthread_cond_destroy(&x->wake);
 	pthread_cond_destroy(&x->finished);
+	free(x->woken);
 	free(x);
 }
 

@@ -49,7 +49,8 @@ int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_u
 	}
 	/* Organisations outside the state tree receive under their enterprise codes. */
 	struct lt_edxml_read_opts opts = {.limits = {.max_bytes = x->max_package_bytes},
-					  .code_flags = LT_CODE_ENTERPRISE};
+					  .code_flags = LT_CODE_ENTERPRISE,
+					  .no_attachment_digests = true};
 	int rc = lt_edxml_reader_new(&u->rd, &opts, err);
 	if (rc) {
 		lt_upload_abort(u);
