@@ -5,7 +5,8 @@ same run:
 
 - pg_lookup: GET /v1/units/{code} on one node on PostgreSQL against the
   same look-ups on one node on SQLite, the same registry imported into each
-  (the generated units), wrk alternating between them; goal ratio >= 0.8.
+  (the generated units), both with 8 HTTP threads, wrk alternating between
+  them; goal ratio >= 0.8.
   The same again with the reply cache off (lookup_cache_entries = 0), for
   what a look-up costs in the database itself (informational).
 - pg_exchange: accepted packages/s on one node on PostgreSQL (8 HTTP
@@ -150,13 +151,14 @@ def lookup(ctx, cluster):
                        os.path.join(ctx.tmp, "pgl-sqlite.db"))}
     uri = cluster.new_database()
     dirs["postgres"] = (imported(ctx.tmp, "pgl-postgres", uri, ctx.csv), uri)
-    out, details = [], {"sample_codes": len(paths), "daemon_threads": ctx.threads,
+    threads = max(ctx.threads, PG_THREADS)  # both nodes alike, as a PostgreSQL node is run
+    out, details = [], {"sample_codes": len(paths), "daemon_threads": threads,
                         "wrk": "64 connections, 2 threads, %d s per round" % ctx.seconds}
     for cache, label in ((None, "cached"), (0, "uncached")):
         daemons = {}
         try:
             for k, (d, db) in dirs.items():
-                dm = Daemon(d, db, ctx.threads, "lienthongd-pgl-%s-%s" % (k, label))
+                dm = Daemon(d, db, threads, "lienthongd-pgl-%s-%s" % (k, label))
                 if cache is not None:
                     dm.env["LIENTHONG_LOOKUP_CACHE_ENTRIES"] = str(cache)
                 daemons[k] = dm.start()

@@ -475,12 +475,14 @@ static int pg_integrity_check(struct lt_store *s, struct lt_err *err)
 }
 
 /* Another process's (or node's) registry writes arrive as notifications
- * on the listening connection: a non-blocking read of its socket on each
- * call, no query. Writes of this process bump the generation at commit.
- * Bound: a change shows once its notification has crossed the network,
- * a round trip after the writer's commit. When the listener is lost the
- * generation moves on every call until it is back (every reply rebuilt:
- * slower, never stale). */
+ * on the listening connection: a non-blocking read of its socket, no
+ * query, at most every LT__PG_LISTEN_READ_MS (a read per call was a system
+ * call per cached look-up). Writes of this process bump the generation at
+ * commit. Bound: a change shows once its notification has crossed the
+ * network, a round trip after the writer's commit, and the next read. When
+ * the listener is lost the generation moves on every call until it is back
+ * (every reply rebuilt: slower, never stale). */
+#define LT__PG_LISTEN_READ_MS 1
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -491,10 +493,12 @@ static int64_t now_ms(void)
 static uint64_t pg_generation(struct lt_store *s)
 {
 	struct lt__pg_store *st = lt__pg(s);
+	int64_t now = now_ms();
+	if (atomic_load(&st->listening) && now - atomic_load(&st->listen_read_ms) < LT__PG_LISTEN_READ_MS)
+		return atomic_load(&st->gen);
 	if (pthread_mutex_trylock(&st->listen_mu) != 0)
 		return atomic_load(&st->gen);
 	bool changed = false;
-	int64_t now = now_ms();
 	if ((!st->listener || PQstatus(st->listener) != CONNECTION_OK) && now - st->listen_tried_ms < 1000) {
 		changed = true; /* a try a second at most: connecting may take a while */
 	} else if (!st->listener || PQstatus(st->listener) != CONNECTION_OK) {
@@ -522,6 +526,8 @@ static uint64_t pg_generation(struct lt_store *s)
 	}
 	if (changed)
 		atomic_fetch_add(&st->gen, 1);
+	atomic_store(&st->listening, st->listener && PQstatus(st->listener) == CONNECTION_OK);
+	atomic_store(&st->listen_read_ms, now);
 	pthread_mutex_unlock(&st->listen_mu);
 	return atomic_load(&st->gen);
 }
@@ -565,6 +571,7 @@ static void pg_ops_fill(void)
 	pg_ops.part = pg_part;
 	pg_ops.ping = pg_ping;
 	pg_ops.generation = pg_generation;
+	pg_ops.notify_bound_ms = LT__PG_LISTEN_READ_MS;
 	pg_ops.integrity_check = pg_integrity_check;
 	pg_ops.bulk = pg_bulk;
 	pg_ops.snapshot = pg_snapshot;

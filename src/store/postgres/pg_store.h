@@ -46,7 +46,9 @@ struct lt__pg_store {
 	PGconn *listener;
 	int64_t listen_tried_ms; /* the last attempt to (re)connect it */
 	pthread_mutex_t listen_mu;
-	atomic_int streaming; /* connections lent to lt__pg_stream */
+	atomic_bool listening;          /* the listener was up at the last read */
+	_Atomic int64_t listen_read_ms; /* when its socket was last read */
+	atomic_int streaming;           /* connections lent to lt__pg_stream */
 };
 
 static inline struct lt__pg_store *lt__pg(struct lt_store *s) { return (struct lt__pg_store *)(void *)s; }
