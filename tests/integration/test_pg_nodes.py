@@ -36,16 +36,17 @@ And, after the storm (so across restarts of nodes and of the server):
   codes issued through every node at once are each claimed once, the mark
   ends at the last seq, and a claim in the file is honoured by every node.
 
-Nothing is left running: the daemons are killed by ltd.main, nginx by the
-class's tearDown (and, should this process die, by the kernel: it runs
-with a parent-death signal), the cluster by ltpg (atexit, signals, and its
-watchdog).
+Nothing is left running: the nodes and nginx are stopped by the class's
+tearDown, and at exit whatever happened (a runner's SIGTERM included); nginx
+also runs with a parent-death signal, should this process be killed
+outright; the cluster goes with ltpg (atexit, signals, and its watchdog).
 
 Under an ASan build the storm is 1,000 packages. The random seed is printed
 (LT_SEED replays it). Run by ctest as `python3 FILE` with LT_BUILD_DIR and
 LT_SOURCE_DIR set. Standard library only; ends with "N passed, M failed".
 """
 
+import atexit
 import collections
 import ctypes
 import http.client
@@ -463,25 +464,10 @@ class SeveralNodes(unittest.TestCase):
         for t in senders + [acker, editor]:
             t.start()
         try:
-            for what, mark in zip(actions, marks):
-                while shared.done < mark * N_PACKAGES and any(s.is_alive() for s in senders):
-                    if time.monotonic() - t0 > DEADLINE_S:
-                        raise AssertionError(f"{shared.done} of {N_PACKAGES} answered after {DEADLINE_S}s")
-                    time.sleep(0.005)
-                time.sleep(rnd.uniform(0, 0.05))
-                if what == "kill":
-                    k = rnd.randrange(N_NODES)
-                    d = self.nodes[k]
-                    d.kill()
-                    done_log.append(f"node {k} killed at {shared.done}")
-                    time.sleep(rnd.uniform(0, 0.3))
-                    d.start(timeout=60, port=d.port)
-                else:
-                    cluster = ltpg.cluster()
-                    cluster.down()
-                    done_log.append(f"PostgreSQL stopped at {shared.done}")
-                    time.sleep(rnd.uniform(0.2, 0.8))
-                    cluster.up()
+            self.storm(shared, senders, actions, marks, rnd, t0, done_log)
+        except BaseException:
+            shared.stop = True  # cut short (a failure, a runner's SIGTERM): the clients give up at once
+            raise
         finally:
             for s in senders:
                 s.join(DEADLINE_S)
@@ -490,7 +476,32 @@ class SeveralNodes(unittest.TestCase):
             editor.join(30)
         print(f"{time.monotonic() - t0:.1f}s: {'; '.join(done_log)}; retried {dict(shared.retries)}; "
               f"H14 acknowledged {len(acker.acked)}; {editor.writes} e-mail writes")
+        self.check_storm(packages, senders, acker, editor)
 
+    def storm(self, shared, senders, actions, marks, rnd, t0, done_log):
+        """SIGKILLs of random nodes and the restart of the server, at the
+        marks (shares of the packages answered)."""
+        for what, mark in zip(actions, marks):
+            while shared.done < mark * N_PACKAGES and any(s.is_alive() for s in senders):
+                if time.monotonic() - t0 > DEADLINE_S:
+                    raise AssertionError(f"{shared.done} of {N_PACKAGES} answered after {DEADLINE_S}s")
+                time.sleep(0.005)
+            time.sleep(rnd.uniform(0, 0.05))
+            if what == "kill":
+                k = rnd.randrange(N_NODES)
+                d = self.nodes[k]
+                d.kill()
+                done_log.append(f"node {k} killed at {shared.done}")
+                time.sleep(rnd.uniform(0, 0.3))
+                d.start(timeout=60, port=d.port)
+            else:
+                cluster = ltpg.cluster()
+                cluster.down()
+                done_log.append(f"PostgreSQL stopped at {shared.done}")
+                time.sleep(rnd.uniform(0.2, 0.8))
+                cluster.up()
+
+    def check_storm(self, packages, senders, acker, editor):
         replies, errors = {}, []
         for s in senders:
             replies.update(s.replies)
@@ -637,6 +648,16 @@ class SeveralNodes(unittest.TestCase):
             r = issue(d, f"Phòng sau nhận {k}")
             self.assertEqual(r.status, 201, r)
             self.assertEqual(int(r.json()["code"].split(".")[2]), top + 2 + k, f"node {k} ignored the claim")
+
+
+@atexit.register
+def leave_nothing_running():
+    """Also when the run is cut short (SIGTERM from a runner's timeout, which
+    ltpg turns into an exit): the nodes and nginx go with the cluster."""
+    for d in ltd._daemons:
+        d.kill()
+    if getattr(SeveralNodes, "nginx", None) is not None:
+        SeveralNodes.nginx.stop()
 
 
 if __name__ == "__main__":
