@@ -230,12 +230,17 @@ static int route_again(void *vctx, const struct lt_xdelivery *d)
 	return route_one(c->x, c->rs, c->doc, d->routed_to, c->now, c->err);
 }
 
-static bool speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, struct lt_err *err)
+/* *yes: the system is bound to code. A store that cannot tell (the
+ * database restarting under the send) is that failure, never a "no": a
+ * 403 would tell the client its system may not send as its own code, where
+ * a 503 tells it to send again. */
+static int speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, bool *yes, struct lt_err *err)
 {
 	struct lt_codelist codes = {0};
-	bool ok = lt_store_system_codes(x->store, system_id, &codes, err) == LT_OK && lt_codelist_has(&codes, code);
+	int rc = lt_store_system_codes(x->store, system_id, &codes, err);
+	*yes = rc == LT_OK && lt_codelist_has(&codes, code);
 	lt_codelist_free(&codes);
-	return ok;
+	return rc;
 }
 
 /* Does code stand for the unit `of`: the same code, or the active unit that
@@ -533,12 +538,13 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	d->size = (int64_t)u->bytes;
 	d->doctype = -1;
 	lt_time_now(d->received);
-	if (!speaks_for(x, u->who.system_id, d->from_code, err)) {
-		rc = err->status == LT_EIO ? LT_EIO
-					   : lt_err_set(err, LT_EFORBIDDEN,
-							"this system is not bound to %s (From/OrganId), so it cannot "
-							"send as that unit",
-							d->from_code);
+	bool bound = false;
+	if ((rc = speaks_for(x, u->who.system_id, d->from_code, &bound, err)))
+		goto out;
+	if (!bound) {
+		rc = lt_err_set(err, LT_EFORBIDDEN,
+				"this system is not bound to %s (From/OrganId), so it cannot send as that unit",
+				d->from_code);
 		goto out;
 	}
 	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, p, d, err)))
