@@ -120,8 +120,8 @@ def group_commit_md(d, results):
 
 # Which benchmark a figure belongs to, by its name's prefix.
 PREFIXES = (("import_", "import"), ("lookup_", "lookup"), ("search_", "search"), ("ui_", "ui"),
-            ("exchange_", "exchange"), ("sig_", "signatures"), ("edxml_", "edxml"), ("pg_lookup_", "pg_lookup"),
-            ("pg_exchange_", "pg_exchange"), ("pg_nodes_", "pg_nodes"))
+            ("exchange_", "exchange"), ("sig_", "signatures"), ("edxml_", "edxml"), ("soak_", "soak"),
+            ("pg_lookup_", "pg_lookup"), ("pg_exchange_", "pg_exchange"), ("pg_nodes_", "pg_nodes"))
 
 
 def benchmark_of(name):

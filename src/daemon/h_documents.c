@@ -28,15 +28,24 @@ void h_document_send_data(struct req *rq, const char *data, size_t len)
 	lt_upload_feed(rq->ctx, data, len, NULL);
 }
 
+/* Runs twice when the commit is waited for: once to submit, and again,
+ * resumed, to answer. */
 void h_document_send(struct req *rq)
 {
 	struct lt_upload *u = rq->ctx;
+	if (!commit_wait_started(rq)) {
+		commit_wait_begin(rq);
+		if (lt_upload_submit(u, commit_wait_done, rq) != LT_OK)
+			commit_wait_cancel(rq);
+		else if (commit_wait_suspend(rq))
+			return;
+	}
 	rq->ctx = NULL;
 	rq->ctx_free = NULL;
 	json_t *reply = NULL;
 	bool replayed = false;
 	struct lt_err err = {0};
-	if (lt_upload_finish(u, &reply, &replayed, &err)) {
+	if (lt_upload_result(u, &reply, &replayed, &err)) {
 		reply_err(rq, &err);
 		return;
 	}
@@ -82,25 +91,49 @@ void h_document_get(struct req *rq)
 	rq->status = 200;
 }
 
+static void ack_free(void *a) { lt_exchange_ack_free(a); }
+
+/* Runs twice when the commit is waited for, as h_document_send. */
 void h_document_ack(struct req *rq)
 {
 	static const char *const spec[] = {"state:s!", NULL};
-	const char *id;
-	if (!doc_id(rq, &id))
-		return;
-	json_t *o = req_json_object(rq);
-	if (!o)
-		return;
-	if (req_fields(rq, o, spec, NULL)) {
-		json_t *out = NULL;
+	if (!commit_wait_started(rq)) {
+		const char *id;
+		if (!doc_id(rq, &id))
+			return;
+		json_t *o = req_json_object(rq);
+		if (!o)
+			return;
+		if (!req_fields(rq, o, spec, NULL)) {
+			json_decref(o);
+			return;
+		}
+		struct lt_ack *a = NULL;
 		struct lt_err err = {0};
-		if (lt_exchange_ack(rq->srv->xch, &rq->call, id, json_string_value(json_object_get(o, "state")), &out,
-				    &err))
+		commit_wait_begin(rq);
+		int rc = lt_exchange_ack_submit(rq->srv->xch, &rq->call, id,
+						json_string_value(json_object_get(o, "state")), commit_wait_done, rq,
+						&a, &err);
+		json_decref(o);
+		if (rc) {
+			commit_wait_cancel(rq);
 			reply_err(rq, &err);
-		else
-			reply_json(rq, 200, out);
+			return;
+		}
+		rq->ctx = a;
+		rq->ctx_free = ack_free;
+		if (commit_wait_suspend(rq))
+			return;
 	}
-	json_decref(o);
+	struct lt_ack *a = rq->ctx;
+	rq->ctx = NULL;
+	rq->ctx_free = NULL;
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	if (lt_exchange_ack_result(a, &out, &err))
+		reply_err(rq, &err);
+	else
+		reply_json(rq, 200, out);
 }
 
 void h_document_trace(struct req *rq)

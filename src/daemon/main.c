@@ -137,6 +137,7 @@ static void retention_stop(void)
 static int start_up(struct server *srv, struct lt_err *err)
 {
 	int rc;
+	lt_store_set_cache_mib((int)srv->cfg.db_cache_mib);
 	if ((rc = lt_registry_open(&srv->reg, srv->cfg.db, err)) ||
 	    (rc = lt_registry_journal_open(srv->reg, srv->cfg.issue_journal, err)) ||
 	    (rc = lt_seal_key_in(srv->cfg.data_dir, true, srv->seal_key, err)) || (rc = open_access_log(srv, err)))

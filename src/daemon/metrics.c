@@ -190,10 +190,15 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    "# HELP lienthong_exchange_replays_total Sends answered with the first reply (retries).\n"
 	    "# TYPE lienthong_exchange_replays_total counter\nlienthong_exchange_replays_total %llu\n"
 	    "# HELP lienthong_exchange_rejected_total Packages refused.\n"
-	    "# TYPE lienthong_exchange_rejected_total counter\nlienthong_exchange_rejected_total %llu\n",
+	    "# TYPE lienthong_exchange_rejected_total counter\nlienthong_exchange_rejected_total %llu\n"
+	    "# HELP lienthong_exchange_commits_total Group commits of sends and acknowledgements.\n"
+	    "# TYPE lienthong_exchange_commits_total counter\nlienthong_exchange_commits_total %llu\n"
+	    "# HELP lienthong_exchange_committed_total Sends and acknowledgements the group commits carried.\n"
+	    "# TYPE lienthong_exchange_committed_total counter\nlienthong_exchange_committed_total %llu\n",
 	    (unsigned long long)xc.documents, (unsigned long long)xc.statuses, (unsigned long long)xc.bytes,
 	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
-	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays, (unsigned long long)xc.rejected);
+	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays, (unsigned long long)xc.rejected,
+	    (unsigned long long)xc.commits, (unsigned long long)xc.committed_jobs);
 	json_t *oldest = json_object();
 	struct lt_err e2 = {0};
 	if (oldest && lt_exchange_oldest_waiting(srv->xch, oldest_put, oldest, &e2) == LT_OK) {

@@ -779,6 +779,11 @@ void server_stop(struct server *srv, int grace_seconds)
 	/* In-flight requests finish; idle keep-alive connections are closed. */
 	for (int i = 0; i < grace_seconds * 100 && atomic_load(&srv->active) > 0; i++)
 		usleep(10000);
+	/* A request suspended for a commit is closed by the stop below: its
+	 * commit must be over first, or the hub would call back into a freed
+	 * request. The commit thread runs until the hub closes, after this. */
+	while (atomic_load(&srv->commits_waited) > 0)
+		usleep(10000);
 	MHD_stop_daemon(srv->mhd);
 	srv->mhd = NULL;
 }

@@ -99,7 +99,8 @@ struct req {
 	 * without a reply; wait_deadline_ns set on the first run. */
 	bool parked, suspended;
 	int64_t wait_deadline_ns;
-	void *ctx; /* a handler's state across calls, freed by ctx_free */
+	int commit_wait; /* commit_wait.c's state */
+	void *ctx;       /* a handler's state across calls, freed by ctx_free */
 	void (*ctx_free)(void *ctx);
 };
 
@@ -118,6 +119,7 @@ struct server {
 	struct metrics *metrics;
 	struct unit_cache *ucache; /* GET /v1/units/{code} replies; may be NULL */
 	struct longpoll *longpoll; /* suspended GET /v1/inbox?wait= requests */
+	atomic_int commits_waited; /* requests whose commit the hub has not answered yet */
 	atomic_int active;
 	atomic_bool stopping;
 	pthread_t watchdog;
@@ -143,6 +145,18 @@ bool longpoll_park(struct longpoll *lp, struct req *rq, int64_t system_id, int64
 void longpoll_wake(void *arg, const int64_t *systems, size_t n);
 size_t longpoll_waiting(struct longpoll *lp);
 bool longpoll_stopping(struct longpoll *lp);
+
+/* ---- commit_wait.c ---- */
+/* Before lt_upload_submit (or the like) with commit_wait_done as its
+ * callback; then, if the submit queued the commit, commit_wait_suspend:
+ * true when the handler must return and will run again once the commit is
+ * over, false when it is over already. A submit that queued nothing calls
+ * commit_wait_cancel. commit_wait_started tells the second run. */
+void commit_wait_begin(struct req *rq);
+bool commit_wait_started(const struct req *rq);
+void commit_wait_cancel(struct req *rq);
+bool commit_wait_suspend(struct req *rq);
+void commit_wait_done(void *arg);
 
 /* ---- server.c ---- */
 int server_start(struct server *srv, struct lt_err *err);

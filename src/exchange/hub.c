@@ -184,6 +184,10 @@ static void write_batch(struct lt_exchange *x)
 		x->commits++;
 		x->committed_jobs += n;
 	}
+	/* A waiting caller may free its job as soon as the lock is let go;
+	 * an asynchronous one is freed only after its callback, so those are
+	 * collected here and called after. */
+	struct lt__job *async = NULL, **atail = &async;
 	for (struct lt__job *j = batch; j; j = j->next) {
 		if (rc && j->rc == LT_OK) {
 			j->rc = rc;
@@ -191,9 +195,19 @@ static void write_batch(struct lt_exchange *x)
 			j->replay_of[0] = '\0';
 		}
 		j->done = true;
+		if (j->on_done) {
+			j->async_next = NULL;
+			*atail = j;
+			atail = &j->async_next;
+		}
 	}
 	pthread_cond_broadcast(&x->finished);
 	pthread_mutex_unlock(&x->lock);
+	while (async) {
+		struct lt__job *next = async->async_next;
+		async->on_done(async->on_done_arg);
+		async = next;
+	}
 }
 
 static void *committer(void *arg)
@@ -245,6 +259,24 @@ int lt__commit_jobs(struct lt_exchange *x, struct lt__job *jobs)
 	}
 	pthread_mutex_unlock(&x->lock);
 	return jobs->rc;
+}
+
+void lt__commit_job_async(struct lt_exchange *x, struct lt__job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&x->lock);
+	if (x->stopping) {
+		pthread_mutex_unlock(&x->lock);
+		job->rc = lt_err_set(&job->err, LT_ENOTREADY, "the hub is shutting down: send again shortly");
+		job->done = true;
+		job->on_done(job->on_done_arg);
+		return;
+	}
+	job->done = false;
+	*x->tail = job;
+	x->tail = &job->next;
+	pthread_cond_signal(&x->wake);
+	pthread_mutex_unlock(&x->lock);
 }
 
 int lt__commit_job(struct lt_exchange *x, struct lt__job *job)
@@ -472,5 +504,9 @@ int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, st
 	out->deliveries_refused = (uint64_t)v[5];
 	out->replays = atomic_load(&x->replays);
 	out->rejected = atomic_load(&x->rejected);
+	pthread_mutex_lock(&x->lock);
+	out->commits = x->commits;
+	out->committed_jobs = x->committed_jobs;
+	pthread_mutex_unlock(&x->lock);
 	return LT_OK;
 }
