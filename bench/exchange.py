@@ -91,13 +91,14 @@ def cli(env, *args, input=None):
 
 class Hub:
     """A fresh registry (`lienthong init --demo`) with its data directory,
-    under tmp/name; the daemon runs on it with Daemon(hub.dir, hub.db, ...)."""
+    under tmp/name, in an SQLite file there or in db (an empty PostgreSQL
+    database's URI); the daemon runs on it with Daemon(hub.dir, hub.db, ...)."""
 
-    def __init__(self, tmp, name):
+    def __init__(self, tmp, name, db=None):
         self.dir = os.path.join(tmp, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
-        self.db = os.path.join(self.dir, "lienthong.db")
+        self.db = db or os.path.join(self.dir, "lienthong.db")
         self.env = lt_env(self.dir, self.db)
         cli(self.env, "init", "--demo")
 

@@ -120,7 +120,9 @@ def group_commit_md(d, results):
 
 # Which benchmark a figure belongs to, by its name's prefix.
 PREFIXES = (("import_", "import"), ("lookup_", "lookup"), ("search_", "search"), ("ui_", "ui"),
-            ("exchange_", "exchange"), ("sig_", "signatures"), ("federation_", "federation"))
+            ("exchange_", "exchange"), ("sig_", "signatures"), ("edxml_", "edxml"), ("soak_", "soak"),
+            ("federation_", "federation"), ("pg_lookup_", "pg_lookup"), ("pg_exchange_", "pg_exchange"),
+            ("pg_nodes_", "pg_nodes"))
 
 
 def benchmark_of(name):
@@ -169,6 +171,8 @@ def carried_md(run):
         extra += "; exchange: %s packages" % s.get("exchange_packages")
     if "signatures" in run["benchmarks"]:
         extra += "; signatures: %s packages" % s.get("sig_packages")
+    if {"pg_exchange", "pg_nodes"} & set(run["benchmarks"]):
+        extra += "; PostgreSQL exchange: %s packages" % s.get("exchange_packages")
     return ("%s: not run this time; the figures below are those of commit `%s`, %s, %s cores, load average %s at "
             "the start and %s at the end; lienthongd with %s HTTP threads; %s units; wrk runs of %s s, %s rounds%s."
             % (", ".join(run["benchmarks"]), run.get("commit"), run.get("date"), run.get("cores"),
@@ -194,6 +198,27 @@ def ui_md(d):
                fmt(u["more_longest_task_ms"])))
 
 
+def postgres_md(details):
+    """What the PostgreSQL benchmarks measured, from their details."""
+    out = []
+    x = details.get("pg_exchange")
+    if x:
+        c = x["per_package"]
+        out.append("one node accepted %s packages/s (pgbench simple-update: %s tps before and after); per accepted "
+                   "package of %s KB with its %d deliveries fetched and acknowledged, the node used %s ms of CPU, "
+                   "the server %s ms of CPU, %s KB of WAL and %s transactions."
+                   % (fmt(x["accepted_per_s"]), " and ".join(fmt(t) for t in x["pgbench_tps"]), fmt(c["body_kb"]),
+                      c["deliveries"], fmt(c["node_cpu_ms"]), fmt(c["server_cpu_ms"]), fmt(c["wal_kb"]),
+                      fmt(c["transactions"])))
+    n = details.get("pg_nodes")
+    if n:
+        out.append("Three nodes against one: %s packages/s against %s (%d packages a run, %d rounds each)."
+                   % (", ".join(fmt(r["per_s"]) for r in n["runs"]["three"]),
+                      ", ".join(fmt(r["per_s"]) for r in n["runs"]["one"]), n["packages_per_run"],
+                      len(n["runs"]["one"])))
+    return " ".join(out) or "look-ups only (table above)."
+
+
 def summary_md(doc):
     s = doc["settings"]
     ran = s.get("benchmarks", ["import", "lookup", "search"])
@@ -201,7 +226,8 @@ def summary_md(doc):
              "lienthongd with %d HTTP threads; %d units; wrk runs of %d s, %d rounds%s%s; benchmarks run: %s%s."
              % (doc["commit"], doc["date"], doc["cores"], doc["loadavg_start"], doc["loadavg_end"],
                 s["daemon_threads"], s["units"], s["seconds"], s["rounds"],
-                "; exchange: %d packages" % s["exchange_packages"] if "exchange" in ran else "",
+                "; exchange: %d packages" % s["exchange_packages"] if {"exchange", "pg_exchange", "pg_nodes"} & set(ran)
+                else "",
                 "; signatures: %d packages" % s["sig_packages"] if "signatures" in ran else "",
                 ", ".join(ran), " (%s s in all: %s)" % (doc["elapsed_s"], ", ".join(
                     "%s %s s" % (k, v) for k, v in doc.get("timings_s", {}).items())) if "elapsed_s" in doc else "")]
@@ -217,6 +243,8 @@ def summary_md(doc):
         lines += ["", "Exchange against the national volume (seed documents): "
                   + national_md(doc["details"]["exchange"]) + " "
                   + group_commit_md(doc["details"]["exchange"], doc["results"])]
+    if {"pg_exchange", "pg_nodes", "pg_lookup"} & set(doc["details"]):
+        lines += ["", "PostgreSQL: " + postgres_md(doc["details"])]
     if doc.get("pending"):
         lines += ["", "Not measured yet:"]
         for p in doc["pending"]:

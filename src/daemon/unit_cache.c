@@ -1,9 +1,12 @@
 /* The serialized replies of GET /v1/units/{code}, kept while the registry's
  * generation (lt_registry_generation) holds: a look-up that hits costs a hash,
  * a lock and a copy instead of three read transactions and a JSON build.
- * Direct-mapped, one lock per slot, so threads rarely meet; a slot is
- * simply overwritten by the next code that hashes to it. Sized by the
- * lookup_cache_entries setting; NULL (0 entries) caches nothing. */
+ * Two-way: a code may sit in either of two slots, so two codes that hash
+ * to the same slot both stay (direct-mapped, some 4% of 10,000 codes in
+ * 131,072 slots kept evicting each other, and on PostgreSQL each such
+ * miss is three round trips). One lock per slot, never two held at once,
+ * so threads rarely meet. Sized by the lookup_cache_entries setting; NULL
+ * (0 entries) caches nothing. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,53 +52,80 @@ void unit_cache_free(struct unit_cache *c)
 	free(c);
 }
 
-static struct slot *slot_for(struct unit_cache *c, const char *code)
+/* The code's two slots: the second is another slot whatever the hash. */
+static void slots_for(struct unit_cache *c, const char *code, struct slot *two[2])
 {
-	if (!c)
-		return NULL;
 	uint32_t h = 2166136261u; /* FNV-1a */
 	for (const unsigned char *p = (const unsigned char *)code; *p; p++)
 		h = (h ^ *p) * 16777619u;
-	return &c->slots[h % c->n];
+	size_t a = h % c->n;
+	two[0] = &c->slots[a];
+	two[1] = c->n > 1 ? &c->slots[(a + 1 + (h >> 16) % (c->n - 1)) % c->n] : two[0];
 }
 
 bool unit_cache_get(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, char etag[48], char **body,
 		    size_t *len)
 {
-	struct slot *s = slot_for(c, code);
-	if (!s)
+	if (!c)
 		return false;
+	struct slot *two[2];
+	slots_for(c, code, two);
 	bool hit = false;
-	pthread_mutex_lock(&s->mu);
-	if (s->body && s->owner == owner && s->gen == gen && strcmp(s->code, code) == 0) {
-		*body = malloc(s->len);
-		if (*body) {
-			memcpy(*body, s->body, s->len);
-			*len = s->len;
-			memcpy(etag, s->etag, sizeof s->etag);
-			hit = true;
+	for (int i = 0; i < 2 && !hit; i++) {
+		struct slot *s = two[i];
+		pthread_mutex_lock(&s->mu);
+		if (s->body && s->owner == owner && s->gen == gen && strcmp(s->code, code) == 0) {
+			*body = malloc(s->len);
+			if (*body) {
+				memcpy(*body, s->body, s->len);
+				*len = s->len;
+				memcpy(etag, s->etag, sizeof s->etag);
+				hit = true;
+			}
 		}
+		pthread_mutex_unlock(&s->mu);
 	}
-	pthread_mutex_unlock(&s->mu);
 	return hit;
+}
+
+/* Whether a slot may take code's reply of generation gen: it holds that
+ * code, or nothing, or a reply of an older generation (never current
+ * again). *newer: it holds code at a newer generation, which an older
+ * reply must not replace. */
+static bool slot_takes(const struct slot *s, const void *owner, const char *code, uint64_t gen, bool *newer)
+{
+	bool same = s->body && s->owner == owner && strcmp(s->code, code) == 0;
+	*newer = same && s->gen > gen;
+	return !s->body || s->owner != owner || same || s->gen < gen;
 }
 
 void unit_cache_put(struct unit_cache *c, const void *owner, const char *code, uint64_t gen, const char *etag,
 		    const char *body, size_t len)
 {
-	struct slot *s = slot_for(c, code);
-	if (!s || strlen(code) >= sizeof s->code || strlen(etag) >= sizeof s->etag)
+	if (!c || strlen(code) >= sizeof c->slots[0].code || strlen(etag) >= sizeof c->slots[0].etag)
 		return;
+	struct slot *two[2];
+	slots_for(c, code, two);
 	char *copy = malloc(len);
 	if (!copy)
 		return;
 	memcpy(copy, body, len);
-	pthread_mutex_lock(&s->mu);
-	/* An older generation never replaces a newer one. */
-	if (s->body && s->owner == owner && s->gen > gen) {
-		pthread_mutex_unlock(&s->mu);
-		free(copy);
-		return;
+	/* The first slot that may take it; when both hold other codes of
+	 * this generation, the second is given up. */
+	struct slot *s = NULL;
+	for (int i = 0; i < 2 && !s; i++) {
+		bool newer;
+		pthread_mutex_lock(&two[i]->mu);
+		if (slot_takes(two[i], owner, code, gen, &newer) || i == 1) {
+			if (newer) {
+				pthread_mutex_unlock(&two[i]->mu);
+				free(copy);
+				return;
+			}
+			s = two[i]; /* locked */
+		} else {
+			pthread_mutex_unlock(&two[i]->mu);
+		}
 	}
 	free(s->body);
 	s->body = copy;

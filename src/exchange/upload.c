@@ -335,22 +335,26 @@ static int route_again(void *vctx, const struct lt_xdelivery *d)
 	return route_one(c->x, c->rs, c->doc, d->routed_to, c->now, c->err);
 }
 
-/* A system speaks for the codes bound to it and, bound to a subtree, for
- * every unit under its root. */
-static bool speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, struct lt_err *err)
+/* *yes: the system is bound to code or, bound to a subtree, code lies
+ * under its root. A store that cannot tell (the database restarting under
+ * the send) is that failure, never a "no": a 403 would tell the client its
+ * system may not send as its own code, where a 503 tells it to send again. */
+static int speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, bool *yes, struct lt_err *err)
 {
 	struct lt_codelist codes = {0};
-	bool ok = lt_store_system_codes(x->store, system_id, &codes, err) == LT_OK && lt_codelist_has(&codes, code);
+	int rc = lt_store_system_codes(x->store, system_id, &codes, err);
+	*yes = rc == LT_OK && lt_codelist_has(&codes, code);
 	lt_codelist_free(&codes);
 	struct lt_code c, root;
-	if (ok || err->status || lt_code_parse(&c, code, LT_CODE_LENIENT, NULL))
-		return ok;
-	if (lt_store_system_subtrees(x->store, system_id, &codes, err) == LT_OK)
-		for (size_t i = 0; i < codes.n && !ok; i++)
-			ok = lt_code_parse(&root, codes.codes[i], LT_CODE_STRICT, NULL) == LT_OK &&
-			     lt_code_is_ancestor(&root, &c);
-	lt_codelist_free(&codes);
-	return ok;
+	if (rc || *yes || lt_code_parse(&c, code, LT_CODE_LENIENT, NULL))
+		return rc;
+	struct lt_codelist roots = {0};
+	if ((rc = lt_store_system_subtrees(x->store, system_id, &roots, err)) == LT_OK)
+		for (size_t i = 0; i < roots.n && !*yes; i++)
+			*yes = lt_code_parse(&root, roots.codes[i], LT_CODE_STRICT, NULL) == LT_OK &&
+			       lt_code_is_ancestor(&root, &c);
+	lt_codelist_free(&roots);
+	return rc;
 }
 
 /* Does code stand for the unit `of`: the same code, or the active unit that
@@ -662,12 +666,13 @@ int lt_upload_submit(struct lt_upload *u, void (*done)(void *arg), void *arg)
 				d->from_code);
 		goto out;
 	}
-	if (!u->inbound && !speaks_for(x, u->who.system_id, d->from_code, err)) {
-		rc = err->status == LT_EIO ? LT_EIO
-					   : lt_err_set(err, LT_EFORBIDDEN,
-							"this system is not bound to %s (From/OrganId), so it cannot "
-							"send as that unit",
-							d->from_code);
+	bool bound = u->inbound;
+	if (!u->inbound && (rc = speaks_for(x, u->who.system_id, d->from_code, &bound, err)))
+		goto out;
+	if (!bound) {
+		rc = lt_err_set(err, LT_EFORBIDDEN,
+				"this system is not bound to %s (From/OrganId), so it cannot send as that unit",
+				d->from_code);
 		goto out;
 	}
 	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, p, d, err)))

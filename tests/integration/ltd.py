@@ -205,10 +205,12 @@ class Daemon:
 
     # ---- life cycle ----
 
-    def start(self, timeout=15):
+    def start(self, timeout=15, port=None):
+        """Starts it on a free port, or on port (a restart behind a load
+        balancer that knows it), and waits for /healthz."""
         last = ""
         for _ in range(8):
-            self.port = free_port()
+            self.port = port or free_port()
             env = dict(self.reg.env)
             env.update(LIENTHONG_LISTEN=f"127.0.0.1:{self.port}", LIENTHONG_ACCESS_LOG=self.access_log)
             # The source tree's web/, whichever directory the binaries were built in.
@@ -235,6 +237,8 @@ class Daemon:
             self._err.close()
             if "cannot listen" not in last:
                 break  # not a port race: no point in retrying
+            if port:
+                time.sleep(0.25)  # the same port again, once its holder has let go
         raise AssertionError(f"lienthongd did not start (exit {self.proc.returncode}):\n{last}")
 
     def alive(self):

@@ -25,6 +25,7 @@
 
 #include "exchange/exchange_impl.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_impl.h"
 #include "lienthong/exchange.h"
 #include "lienthong/text.h"
 
@@ -245,6 +246,41 @@ static void test_route_replay_refuse(void **state)
 	assert_int_equal(lt_upload_begin(fx->x, FX_CTX(&admin), &u, &err), LT_EFORBIDDEN);
 	assert_int_equal(send_pkg(fx, &fx->g22, "<not xml", &again, &replayed, &err), LT_EINVAL);
 	assert_int_equal(count_packages(fx), 1);
+	json_decref(reply);
+	free(p);
+}
+
+/* The database gone in the middle of a send (a restart, a failover) once
+ * its token was read: the send fails with that status (503, send again),
+ * not as a refusal of the system's right to its own code (403, found by
+ * test_pg_nodes.py under a PostgreSQL restart). */
+static int codes_not_ready(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
+{
+	(void)s;
+	(void)id;
+	(void)out;
+	return lt_err_set(err, LT_ENOTREADY, "cannot connect to the PostgreSQL database: the server is restarting");
+}
+
+static void test_store_failure_is_not_a_refusal(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	json_t *reply = NULL;
+	bool replayed = false;
+	struct lt_store *s = lt_registry_store(fx->r);
+	const struct lt_store_ops *real = s->ops;
+	struct lt_store_ops broken = *real;
+	broken.system_codes = codes_not_ready;
+	char *p = edoc("000.00.00.G22", "000.00.00.H26", "31", "Gửi lúc máy chủ khởi động lại");
+	s->ops = &broken;
+	int rc = send_pkg(fx, &fx->g22, p, &reply, &replayed, &err);
+	s->ops = real;
+	assert_int_equal(rc, LT_ENOTREADY);
+	assert_int_equal(err.status, LT_ENOTREADY);
+	assert_int_equal(count_packages(fx), 0);
+	assert_int_equal(send_pkg(fx, &fx->g22, p, &reply, &replayed, &err), LT_OK);
+	assert_false(replayed);
 	json_decref(reply);
 	free(p);
 }
@@ -1400,6 +1436,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_route_replay_refuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inbox_ack_status_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_failure_is_not_a_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_sends, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_vietnamese_text_is_cut_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_done_is_final, setup, teardown),

@@ -17,6 +17,7 @@
 #include "fixture.h"
 
 #include <libpq-fe.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1719,13 +1720,122 @@ static void test_search_equal_between_backends(void **state)
 
 #define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown)
 #define PG_(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown)
+/* Long lists (a subtree, the children of a unit) are handed out as they are
+ * read, never held whole: the heap grows by far less than the list while
+ * its callbacks run. Callbacks may call the store again (a unit's parent
+ * here), inside a transaction too; one that stops the list has its status
+ * returned and leaves the store usable; many threads listing at once, each
+ * calling the store from its callbacks, never starve the connections. */
+#define LONG_L2 40 /* level-2 units under P, each with 99 level-3 units */
+
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+}
+
+struct probe {
+	struct lt_store *s;
+	size_t base, peak, bytes;
+	int n, stop_at;
+};
+
+static int probe_cb(void *ctx, const struct lt_unit *u)
+{
+	struct probe *p = ctx;
+	size_t now = heap_in_use();
+	if (now > p->base && now - p->base > p->peak)
+		p->peak = now - p->base;
+	p->bytes += strlen(u->code) + strlen(u->name) + strlen(u->contact.address) + strlen(u->parent);
+	struct lt_unit parent;
+	struct lt_err err = {0};
+	if (p->n++ % 16 == 0 && lt_store_unit_get(p->s, u->parent, &parent, &err) != LT_OK)
+		fail_msg("reading %s from a list's callback: %s", u->parent, err.msg);
+	return p->stop_at && p->n == p->stop_at ? LT_ECONFLICT : 0;
+}
+
+static void *list_in_thread(void *arg)
+{
+	struct probe *p = arg;
+	struct lt_err err = {0};
+	int rc = lt_store_children(p->s, "000.00.07.H14", LT_FILTER_ALL, probe_cb, p, &err);
+	return (void *)(intptr_t)(rc == LT_OK && p->n == 99);
+}
+
+static void test_long_lists_stream(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	put(fx->s, unit(P, "", 1, "Ủy ban nhân dân tỉnh Cao Bằng"));
+	char address[301];
+	memset(address, 'x', 300);
+	address[300] = '\0';
+	for (int i = 1; i <= LONG_L2; i++) {
+		char code[LT_CODE_BUFSZ], sub[LT_CODE_BUFSZ];
+		snprintf(code, sizeof code, "000.00.%02d.H14", i);
+		put(fx->s, unit(code, P, 2, "Sở thử nghiệm danh sách dài của tỉnh Cao Bằng"));
+		for (int k = 1; k <= 99; k++) {
+			snprintf(sub, sizeof sub, "000.%02d.%02d.H14", k, i);
+			struct lt_unit u =
+				unit(sub, code, 3, "Phòng thử nghiệm danh sách dài thuộc Sở của tỉnh Cao Bằng");
+			snprintf(u.contact.address, sizeof u.contact.address, "%s", address);
+			put(fx->s, u);
+		}
+	}
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+
+	/* Once first, so that what a backend caches for itself (SQLite's page
+	 * cache, a few MB at most whatever the list) is in place. */
+	struct probe warm = {.s = fx->s};
+	EXPECT(LT_OK, lt_store_subtree(fx->s, P, LT_FILTER_ALL, probe_cb, &warm, &err));
+	struct probe p = {.s = fx->s};
+	p.base = heap_in_use();
+	EXPECT(LT_OK, lt_store_subtree(fx->s, P, LT_FILTER_ALL, probe_cb, &p, &err));
+	assert_int_equal(p.n, LONG_L2 * 100);
+	assert_true(p.bytes > 1000000);
+	if (p.peak > p.bytes / 8)
+		fail_msg("the heap grew by %zu bytes while a list of %zu bytes was handed out: held whole", p.peak,
+			 p.bytes);
+
+	/* Stopped by its callback: that status, and the store goes on. */
+	struct probe stop = {.s = fx->s, .stop_at = 10};
+	EXPECT(LT_ECONFLICT, lt_store_subtree(fx->s, P, LT_FILTER_ALL, probe_cb, &stop, &err));
+	assert_int_equal(stop.n, 10);
+	struct probe again = {.s = fx->s};
+	EXPECT(LT_OK, lt_store_children(fx->s, P, LT_FILTER_ALL, probe_cb, &again, &err));
+	assert_int_equal(again.n, LONG_L2);
+
+	/* Inside a transaction: the callbacks' calls go to it. */
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	struct probe in_txn = {.s = fx->s};
+	EXPECT(LT_OK, lt_store_children(fx->s, "000.00.03.H14", LT_FILTER_ALL, probe_cb, &in_txn, &err));
+	assert_int_equal(in_txn.n, 99);
+	put(fx->s, unit("000.00.99.H14", P, 2, "Sở thêm trong giao dịch"));
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+
+	/* More threads listing at once than the pool has connections. */
+	enum { THREADS = 24 };
+	pthread_t t[THREADS];
+	struct probe tp[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		tp[i] = (struct probe){.s = fx->s};
+		pthread_create(&t[i], NULL, list_in_thread, &tp[i]);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		void *ok;
+		pthread_join(t[i], &ok);
+		assert_true(ok);
+	}
+}
+
 #define CASES(X)                                                                                                       \
 	X(test_units), X(test_search), X(test_lineage_and_changes), X(test_changes_list), X(test_events),              \
 		X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),  \
 		X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                     \
 		X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),        \
-		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation),  \
-		X(test_catalogue_federation)
+		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window),                      \
+		X(test_federation), \ X(test_catalogue_federation), X(test_long_lists_stream)
 
 int main(void)
 {

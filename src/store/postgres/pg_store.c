@@ -78,14 +78,14 @@ static int check(PGconn *pg, PGresult *r, PGresult **res, struct lt_err *err, co
 	return LT_OK;
 }
 
-int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res, struct lt_err *err,
-	     const char *what)
+/* The name of sql's prepared statement on c (name: 16 bytes), preparing it
+ * the first time. */
+static int prepared(struct lt__pg_conn *c, const char *sql, int n, char *name, struct lt_err *err, const char *what)
 {
 	int k = 0;
 	while (k < c->n_prepared && c->prepared[k] != sql)
 		k++;
-	char name[16];
-	snprintf(name, sizeof name, "lt%d", k);
+	snprintf(name, 16, "lt%d", k);
 	if (k == c->n_prepared) {
 		if (k == LT__PG_STMTS)
 			return lt_err_set(err, LT_EIO, "internal error: statement cache full");
@@ -95,7 +95,15 @@ int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v
 			return rc;
 		c->prepared[c->n_prepared++] = sql;
 	}
-	return check(c->pg, PQexecPrepared(c->pg, name, n, v, NULL, NULL, 0), res, err, what);
+	return LT_OK;
+}
+
+int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res, struct lt_err *err,
+	     const char *what)
+{
+	char name[16];
+	int rc = prepared(c, sql, n, name, err, what);
+	return rc ? rc : check(c->pg, PQexecPrepared(c->pg, name, n, v, NULL, NULL, 0), res, err, what);
 }
 
 int lt__pg_q_text(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res,
@@ -222,6 +230,60 @@ int lt__pg_run(struct lt__pg_store *st, const char *sql, int n, const char *cons
 		return err ? err->status : LT_ENOTREADY;
 	int rc = lt__pg_q(c, sql, n, v, res, err, what);
 	lt__pg_release(st, c);
+	return rc;
+}
+
+/* Rows one at a time (libpq's single-row mode) on a connection of its own,
+ * held until the last row: the callbacks run while it streams, so a
+ * callback that calls the store takes another pooled connection. At most
+ * half the pool streams at once, so those calls always find one (each
+ * streaming call needs one more at a time; the other half, and every
+ * connection a buffered call gives back, serve them). Inside this thread's
+ * transaction, or when half the pool streams already, the rows are read
+ * whole first (a callback's calls then go to the transaction's connection,
+ * which must be free). */
+int lt__pg_stream(struct lt__pg_store *st, const char *sql, int n, const char *const *v, lt__pg_row_cb cb, void *ctx,
+		  struct lt_err *err, const char *what)
+{
+	PGresult *r = NULL;
+	int rc;
+	if (tl_store == st || atomic_fetch_add(&st->streaming, 1) >= LT__PG_POOL / 2) {
+		if (tl_store != st)
+			atomic_fetch_sub(&st->streaming, 1);
+		rc = lt__pg_run(st, sql, n, v, &r, err, what);
+		for (int i = 0; rc == LT_OK && i < PQntuples(r); i++)
+			rc = cb(r, i, ctx, err);
+		PQclear(r);
+		return rc;
+	}
+	struct lt__pg_conn *c = lt__pg_acquire(st, err);
+	char name[16];
+	rc = c ? prepared(c, sql, n, name, err, what) : (err ? err->status : LT_ENOTREADY);
+	if (rc == LT_OK && (!PQsendQueryPrepared(c->pg, name, n, v, NULL, NULL, 0) || !PQsetSingleRowMode(c->pg)))
+		rc = fail(c->pg, NULL, err, what);
+	bool stopped = false; /* by the callback or an error: the rest is cancelled, then drained */
+	while (c && (r = PQgetResult(c->pg))) {
+		ExecStatusType s = PQresultStatus(r);
+		if (s == PGRES_SINGLE_TUPLE && rc == LT_OK)
+			rc = cb(r, 0, ctx, err);
+		else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == LT_OK)
+			rc = fail(c->pg, r, err, what);
+		PQclear(r);
+		if (rc != LT_OK && !stopped) {
+			stopped = true;
+			PGcancel *cancel = PQgetCancel(c->pg);
+			char msg[256];
+			if (cancel)
+				PQcancel(cancel, msg, sizeof msg);
+			PQfreeCancel(cancel);
+		}
+	}
+	/* A cancel may reach the server after the statement ended, and then
+	 * cancel whatever runs next on that backend: never the next call's. */
+	if (c && (stopped || PQstatus(c->pg) != CONNECTION_OK))
+		conn_close(c);
+	lt__pg_release(st, c);
+	atomic_fetch_sub(&st->streaming, 1);
 	return rc;
 }
 
@@ -413,12 +475,14 @@ static int pg_integrity_check(struct lt_store *s, struct lt_err *err)
 }
 
 /* Another process's (or node's) registry writes arrive as notifications
- * on the listening connection: a non-blocking read of its socket on each
- * call, no query. Writes of this process bump the generation at commit.
- * Bound: a change shows once its notification has crossed the network,
- * a round trip after the writer's commit. When the listener is lost the
- * generation moves on every call until it is back (every reply rebuilt:
- * slower, never stale). */
+ * on the listening connection: a non-blocking read of its socket, no
+ * query, at most every LT__PG_LISTEN_READ_MS (a read per call was a system
+ * call per cached look-up). Writes of this process bump the generation at
+ * commit. Bound: a change shows once its notification has crossed the
+ * network, a round trip after the writer's commit, and the next read. When
+ * the listener is lost the generation moves on every call until it is back
+ * (every reply rebuilt: slower, never stale). */
+#define LT__PG_LISTEN_READ_MS 1
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -429,10 +493,12 @@ static int64_t now_ms(void)
 static uint64_t pg_generation(struct lt_store *s)
 {
 	struct lt__pg_store *st = lt__pg(s);
+	int64_t now = now_ms();
+	if (atomic_load(&st->listening) && now - atomic_load(&st->listen_read_ms) < LT__PG_LISTEN_READ_MS)
+		return atomic_load(&st->gen);
 	if (pthread_mutex_trylock(&st->listen_mu) != 0)
 		return atomic_load(&st->gen);
 	bool changed = false;
-	int64_t now = now_ms();
 	if ((!st->listener || PQstatus(st->listener) != CONNECTION_OK) && now - st->listen_tried_ms < 1000) {
 		changed = true; /* a try a second at most: connecting may take a while */
 	} else if (!st->listener || PQstatus(st->listener) != CONNECTION_OK) {
@@ -460,6 +526,8 @@ static uint64_t pg_generation(struct lt_store *s)
 	}
 	if (changed)
 		atomic_fetch_add(&st->gen, 1);
+	atomic_store(&st->listening, st->listener && PQstatus(st->listener) == CONNECTION_OK);
+	atomic_store(&st->listen_read_ms, now);
 	pthread_mutex_unlock(&st->listen_mu);
 	return atomic_load(&st->gen);
 }
@@ -503,6 +571,7 @@ static void pg_ops_fill(void)
 	pg_ops.part = pg_part;
 	pg_ops.ping = pg_ping;
 	pg_ops.generation = pg_generation;
+	pg_ops.notify_bound_ms = LT__PG_LISTEN_READ_MS;
 	pg_ops.integrity_check = pg_integrity_check;
 	pg_ops.bulk = pg_bulk;
 	pg_ops.snapshot = pg_snapshot;

@@ -5,7 +5,8 @@
  * A call outside a transaction takes a pooled connection, runs one
  * statement (prepared once per connection), keeps the whole result and
  * gives the connection back before any callback runs: a callback that
- * calls the store again never needs a second connection. A transaction
+ * calls the store again never needs a second connection. The lists that
+ * grow with the registry stream instead (lt__pg_stream). A transaction
  * holds its connection from begin to commit, and this thread's calls in
  * between go to it, so its reads see its writes. docs/internals/
  * store-postgres.md says which isolation each kind of call runs at. */
@@ -45,6 +46,9 @@ struct lt__pg_store {
 	PGconn *listener;
 	int64_t listen_tried_ms; /* the last attempt to (re)connect it */
 	pthread_mutex_t listen_mu;
+	atomic_bool listening;          /* the listener was up at the last read */
+	_Atomic int64_t listen_read_ms; /* when its socket was last read */
+	atomic_int streaming;           /* connections lent to lt__pg_stream */
 };
 
 static inline struct lt__pg_store *lt__pg(struct lt_store *s) { return (struct lt__pg_store *)(void *)s; }
@@ -67,6 +71,15 @@ int lt__pg_q_text(struct lt__pg_conn *c, const char *sql, int n, const char *con
  * matter. */
 int lt__pg_run(struct lt__pg_store *st, const char *sql, int n, const char *const *v, PGresult **res,
 	       struct lt_err *err, const char *what);
+
+/* A row of a result (row 0 of a single-row one); non-zero stops the list
+ * and is returned. */
+typedef int (*lt__pg_row_cb)(const PGresult *r, int row, void *ctx, struct lt_err *err);
+/* Runs sql like lt__pg_run and hands its rows to cb one by one without
+ * holding the whole result: for the lists that grow with the registry (a
+ * subtree, the changes). One statement: every row from one snapshot. */
+int lt__pg_stream(struct lt__pg_store *st, const char *sql, int n, const char *const *v, lt__pg_row_cb cb, void *ctx,
+		  struct lt_err *err, const char *what);
 
 /* Several statements that must apply together: in this thread's
  * transaction when it has one, else in one of their own (*own says which;

@@ -106,19 +106,33 @@ static int read_event(const PGresult *r, int i, struct lt_event *ev)
 	return ev->data ? LT_OK : LT_ENOMEM;
 }
 
-/* Calls cb per row of r (freed here); a non-zero cb result stops early and
- * is returned. */
-static int each_unit(PGresult *r, lt_unit_cb cb, void *ctx, struct lt_err *err)
+/* Units as they stream (lt__pg_stream), one row at a time; a non-zero cb
+ * result stops the list and is returned. */
+struct unit_rows {
+	lt_unit_cb cb;
+	void *ctx;
+	struct lt_unit u;
+};
+
+static int unit_row(const PGresult *r, int row, void *ctx, struct lt_err *err)
 {
-	struct lt_unit *u = malloc(sizeof *u);
-	int ret = u ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
-	for (int i = 0; ret == LT_OK && i < PQntuples(r); i++) {
-		read_unit(r, i, u);
-		ret = cb(ctx, u);
-	}
-	free(u);
-	PQclear(r);
-	return ret;
+	(void)err;
+	struct unit_rows *ur = ctx;
+	read_unit(r, row, &ur->u);
+	return ur->cb(ur->ctx, &ur->u);
+}
+
+static int stream_units(struct lt_store *s, const char *sql, int n, const char *const *v, lt_unit_cb cb, void *ctx,
+			struct lt_err *err)
+{
+	struct unit_rows *ur = malloc(sizeof *ur);
+	if (!ur)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	ur->cb = cb;
+	ur->ctx = ctx;
+	int rc = lt__pg_stream(lt__pg(s), sql, n, v, unit_row, ur, err, "reading units");
+	free(ur);
+	return rc;
 }
 
 static int each_event(PGresult *r, lt_event_cb cb, void *ctx, struct lt_err *err)
@@ -208,9 +222,7 @@ static int pg_children(struct lt_store *s, const char *parent, enum lt_status_fi
 {
 	char fb[24];
 	const char *v[] = {parent, lt__pg_itoa(fb, f)};
-	PGresult *r;
-	int rc = lt__pg_run(lt__pg(s), SQL_CHILDREN, 2, v, &r, err, "reading units");
-	return rc ? rc : each_unit(r, cb, ctx, err);
+	return stream_units(s, SQL_CHILDREN, 2, v, cb, ctx, err);
 }
 
 static int pg_subtree(struct lt_store *s, const char *root, enum lt_status_filter f, lt_unit_cb cb, void *ctx,
@@ -219,9 +231,7 @@ static int pg_subtree(struct lt_store *s, const char *root, enum lt_status_filte
 	char prefix[LT_CODE_BUFSZ + 2], like[2 * LT_CODE_BUFSZ + 4], fb[24];
 	like_prefix(lt__code_rev_prefix(root, prefix), like, sizeof like);
 	const char *v[] = {like, lt__pg_itoa(fb, f), root};
-	PGresult *r;
-	int rc = lt__pg_run(lt__pg(s), SQL_SUBTREE, 3, v, &r, err, "reading units");
-	return rc ? rc : each_unit(r, cb, ctx, err);
+	return stream_units(s, SQL_SUBTREE, 3, v, cb, ctx, err);
 }
 
 /* The query text grows by conditions, each with its parameters. */
@@ -467,27 +477,34 @@ static int pg_change_add(struct lt_store *s, struct lt_change *c, struct lt_err 
 	return rc;
 }
 
+struct change_rows {
+	lt_change_cb cb;
+	void *ctx;
+};
+
+static int change_row(const PGresult *r, int i, void *ctx, struct lt_err *err)
+{
+	(void)err;
+	struct change_rows *cr = ctx;
+	struct lt_change c = {0};
+	c.id = lt__pg_i64(r, i, 0);
+	lt__pg_copy(r, i, 1, c.kind, sizeof c.kind);
+	lt__pg_copy(r, i, 2, c.effective, sizeof c.effective);
+	lt__pg_copy(r, i, 3, c.reorganized, sizeof c.reorganized);
+	lt__pg_copy(r, i, 4, c.at, sizeof c.at);
+	lt__pg_copy(r, i, 5, c.actor, sizeof c.actor);
+	lt__pg_copy(r, i, 6, c.decision.number, sizeof c.decision.number);
+	lt__pg_copy(r, i, 7, c.decision.date, sizeof c.decision.date);
+	lt__pg_copy(r, i, 8, c.decision.issuer, sizeof c.decision.issuer);
+	c.summary = PQgetvalue(r, i, 9);
+	lt__pg_copy(r, i, 10, c.recorded, sizeof c.recorded);
+	return cr->cb(cr->ctx, &c);
+}
+
 static int pg_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err)
 {
-	PGresult *r = NULL;
-	int ret = lt__pg_run(lt__pg(s), SQL_CHANGES, 0, NULL, &r, err, "reading changes");
-	for (int i = 0; ret == LT_OK && i < PQntuples(r); i++) {
-		struct lt_change c = {0};
-		c.id = lt__pg_i64(r, i, 0);
-		lt__pg_copy(r, i, 1, c.kind, sizeof c.kind);
-		lt__pg_copy(r, i, 2, c.effective, sizeof c.effective);
-		lt__pg_copy(r, i, 3, c.reorganized, sizeof c.reorganized);
-		lt__pg_copy(r, i, 4, c.at, sizeof c.at);
-		lt__pg_copy(r, i, 5, c.actor, sizeof c.actor);
-		lt__pg_copy(r, i, 6, c.decision.number, sizeof c.decision.number);
-		lt__pg_copy(r, i, 7, c.decision.date, sizeof c.decision.date);
-		lt__pg_copy(r, i, 8, c.decision.issuer, sizeof c.decision.issuer);
-		c.summary = PQgetvalue(r, i, 9);
-		lt__pg_copy(r, i, 10, c.recorded, sizeof c.recorded);
-		ret = cb(ctx, &c);
-	}
-	PQclear(r);
-	return ret;
+	struct change_rows cr = {cb, ctx};
+	return lt__pg_stream(lt__pg(s), SQL_CHANGES, 0, NULL, change_row, &cr, err, "reading changes");
 }
 
 static int pg_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
