@@ -166,18 +166,57 @@ int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **o
  * (kinds request_late_decision and request_late_update): the counts. */
 int lt_registry_requests_overdue(struct lt_registry *r, int64_t *decision, int64_t *update, struct lt_err *err);
 
-/* Import report: every bad row and why. Caller owns rows (json array). */
+/* Import report: what each row did, and every bad row and why. */
 struct lt_import_report {
-	size_t rows, imported;
-	json_t *errors;   /* [{"line":N,"code":"…","reason":"…"}] */
+	size_t rows;     /* data rows of the file */
+	size_t imported; /* inserted + updated */
+	size_t inserted, updated, unchanged, refused;
+	/* [{"line":N,"code":"…","name":"…"|null,"column":"NgayBanHanhQd"|null,
+	 *   "error":"bad_date","reason":"…"}], in line order: column is the
+	 * file's own name of the column at fault, error a machine kind (docs/api.md). */
+	json_t *errors;
 	json_t *warnings; /* e.g. ignored columns */
+	/* A dry run's preview, in line order: {"line","action":"insert","code",
+	 * "name","parent","parent_name"} or {"line","action":"update","code",
+	 * "name","old_name","changed":[columns]}; NULL when not a dry run. */
+	json_t *items;
 };
 void lt_import_report_free(struct lt_import_report *rep);
 
+/* upsert: a row of a unit the registry holds corrects its name, contact data
+ * and decision (the columns the file has), or is counted unchanged; without
+ * it such a row is refused. dry_run: everything is checked and done, then
+ * rolled back. */
+struct lt_import_opts {
+	bool dry_run;
+	bool upsert;
+};
+
 /* All-or-nothing CSV import (design.md §4 columns, or the shared-catalogue
- * names). On refusal rep->errors names each bad row and nothing is written. */
+ * names), as ctx->who (an admin, or a manager inside its subtree). On
+ * refusal rep->errors names each bad row and nothing is written; the status
+ * is LT_EFORBIDDEN when a row lies outside the caller's scope. opts may be
+ * NULL (insert, applied). */
 int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in, struct lt_import_report *rep,
 			   struct lt_err *err);
+int lt_registry_import_csv_opts(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in,
+				const struct lt_import_opts *opts, struct lt_import_report *rep, struct lt_err *err);
+
+/* The same, fed piece by piece as the file arrives (a request body): begin
+ * refuses a caller who may not import before any byte is read; feed parses
+ * (a failure is kept and returned by finish); finish checks, writes and
+ * frees; abort frees an import not finished. ctx must outlive the import. */
+struct lt_import;
+int lt_registry_import_begin(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_import_opts *opts,
+			     struct lt_import **out, struct lt_err *err);
+int lt_registry_import_feed(struct lt_import *im, const void *data, size_t len);
+int lt_registry_import_finish(struct lt_import *im, struct lt_import_report *rep, struct lt_err *err);
+void lt_registry_import_abort(struct lt_import *im);
+
+/* {"ok","dry_run","mode","rows","inserted","updated","unchanged","refused",
+ * "imported","errors","warnings","items"}: the reply of POST /v1/imports and
+ * of lienthong import --json. Caller owns it. */
+json_t *lt_import_report_to_json(const struct lt_import_report *rep, const struct lt_import_opts *opts, bool ok);
 
 /* Records of the shared catalogue's category qlvanbandieuhanhcap<level>
  * (formats.md §3.6 field names: MaDinhDanhCap<level>, MaDinhDanhCha,
