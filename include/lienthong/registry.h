@@ -243,6 +243,29 @@ void lt_registry_csv_field(FILE *out, const char *value, bool last);
  * lt_registry_csv_field. */
 int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of, struct lt_err *err);
 
+/* The shared catalogue's fields of a unit after its MaDinhDanhCap<level>
+ * (formats.md §3.6), in its order: code (PropertyCode), Vietnamese name
+ * (PropertyName) and type. MaDinhDanhCha, first, is absent at level 1. */
+struct lt_dmdc_field {
+	const char *code, *name, *type;
+};
+#define LT_DMDC_NFIELDS 10
+extern const struct lt_dmdc_field lt_dmdc_fields[LT_DMDC_NFIELDS];
+/* Field i of u as the shared catalogue writes it (dates dd/MM/yyyy, written
+ * into date). */
+const char *lt_dmdc_value(const struct lt_unit *u, size_t i, char date[LT_DATE_BUFSZ]);
+/* YYYY-MM-DD → dd/MM/yyyy; "" when iso is no date. */
+void lt_dmdc_date(const char *iso, char out[LT_DATE_BUFSZ]);
+
+/* Export formats: ours (the import's contract columns) or the shared
+ * catalogue's (MaDinhDanhCap1…4, the code in its level's column, then the
+ * lt_dmdc_fields), both read back by the import. */
+enum lt_export_format { LT_EXPORT_CSV, LT_EXPORT_DMDC };
+/* "csv" or "dmdc"; LT_EINVAL naming both otherwise. */
+int lt_export_format_parse(const char *text, enum lt_export_format *out, struct lt_err *err);
+int lt_registry_export(struct lt_registry *r, FILE *out, enum lt_export_format format, const char *root,
+		       const char *as_of, struct lt_err *err);
+
 /* JSON of a unit, with its lineage when r is given (design.md §7.2 unit
  * object). Caller owns the result. */
 json_t *lt_unit_to_json(const struct lt_unit *u, const struct lt_codelist *successors,

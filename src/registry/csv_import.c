@@ -77,7 +77,7 @@ static const struct {
 
 struct row {
 	long line;
-	char *f[NCOLS]; /* owned; NULL when the column is absent */
+	char *f[NCOLS];    /* owned; NULL when the column is absent */
 	enum col code_col; /* the column the code came from */
 	char sort_key[LT_CODE_BUFSZ];
 	char code[LT_CODE_BUFSZ];
@@ -137,7 +137,10 @@ static const char *const contract_name[NCOLS] = {
 
 /* A refused row names the column as the file names it (NgayBanHanhQd, not
  * decision_date), so whoever fixes the file finds it. */
-static const char *col_name(const struct parse *p, enum col c) { return p->colname[c] ? p->colname[c] : contract_name[c]; }
+static const char *col_name(const struct parse *p, enum col c)
+{
+	return p->colname[c] ? p->colname[c] : contract_name[c];
+}
 
 void lt_import_report_free(struct lt_import_report *rep)
 {
@@ -157,10 +160,11 @@ static void report_at(struct lt_import_report *rep, long line, const char *code,
 	char c[256], why[512], nm[LT_NAME_MAX], col[128];
 	lt_text_utf8_repair(code ? code : "", c, sizeof c);
 	lt_text_utf8_repair(reason, why, sizeof why);
-	json_t *e = json_pack("{s:I,s:s,s:o,s:o,s:s,s:s}", "line", (json_int_t)line, "code", c, "name",
-			      name && *name ? json_string(lt_text_utf8_repair(name, nm, sizeof nm)) : json_null(),
-			      "column", column ? json_string(lt_text_utf8_repair(column, col, sizeof col)) : json_null(),
-			      "error", kind, "reason", why);
+	json_t *e =
+		json_pack("{s:I,s:s,s:o,s:o,s:s,s:s}", "line", (json_int_t)line, "code", c, "name",
+			  name && *name ? json_string(lt_text_utf8_repair(name, nm, sizeof nm)) : json_null(), "column",
+			  column ? json_string(lt_text_utf8_repair(column, col, sizeof col)) : json_null(), "error",
+			  kind, "reason", why);
 	json_array_append_new(rep->errors, e);
 }
 
@@ -315,7 +319,8 @@ static int contact_column(const char *field)
 	static const struct {
 		const char *field;
 		enum col col;
-	} map[] = {{"address", C_ADDRESS}, {"email", C_EMAIL}, {"phone", C_PHONE}, {"fax", C_FAX}, {"website", C_WEBSITE}};
+	} map[] = {
+		{"address", C_ADDRESS}, {"email", C_EMAIL}, {"phone", C_PHONE}, {"fax", C_FAX}, {"website", C_WEBSITE}};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strcmp(field, map[i].field) == 0)
 			return (int)map[i].col;
@@ -383,7 +388,8 @@ static bool check_row(const struct parse *p, struct row *r)
 	for (int c = C_DEC_NUMBER; c <= C_DEC_ISSUER; c++)
 		if (c != C_DEC_DATE && !lt_text_is_clean_utf8(fv(r, (enum col)c))) {
 			char msg[200];
-			snprintf(msg, sizeof msg, "bad decision: %s must be valid UTF-8 text without control characters",
+			snprintf(msg, sizeof msg,
+				 "bad decision: %s must be valid UTF-8 text without control characters",
 				 col_name(p, (enum col)c));
 			return refuse(p, r, r->code, c, "bad_text", msg), false;
 		}
@@ -449,7 +455,7 @@ enum action { A_REFUSED, A_INSERTED, A_UPDATED, A_UNCHANGED };
  * contact data and the decision on record. A column the file lacks leaves
  * its field as it is. The code (and so the parent) is the row's key; dates
  * of the unit's history are not the file's to rewrite. */
-static const enum col correctable[] = {C_NAME,    C_ADDRESS,    C_EMAIL,      C_PHONE,     C_FAX,
+static const enum col correctable[] = {C_NAME,    C_ADDRESS,    C_EMAIL,    C_PHONE,     C_FAX,
 				       C_WEBSITE, C_DEC_NUMBER, C_DEC_DATE, C_DEC_ISSUER};
 
 static char *unit_field(struct lt_unit *u, enum col c, size_t *size)
@@ -517,8 +523,8 @@ static int correct_unit(struct lt_import *im, int64_t change_id, const struct ro
 
 /* Writes one checked row, or reports why the registry refuses it; rows/n
  * is the whole sorted file, to say when a parent was refused itself. */
-static int import_row(struct lt_import *im, int64_t change_id, const struct row *row, const struct row *rows,
-		      size_t n, struct lt_unit *u, enum action *act, struct lt_err *err)
+static int import_row(struct lt_import *im, int64_t change_id, const struct row *row, const struct row *rows, size_t n,
+		      struct lt_unit *u, enum action *act, struct lt_err *err)
 {
 	const struct parse *p = &im->p;
 	char msg[LT_ERR_MSG_MAX + 64];
@@ -745,10 +751,10 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int64_t change_id = 0;
-	int rc = lt__change_add(im->r, im->ctx, "import", NULL, "", NULL,
-				json_pack("{s:I,s:s}", "rows", (json_int_t)p->n, "mode",
-					  im->opts.upsert ? "upsert" : "insert"),
-				&change_id, err);
+	int rc = lt__change_add(
+		im->r, im->ctx, "import", NULL, "", NULL,
+		json_pack("{s:I,s:s}", "rows", (json_int_t)p->n, "mode", im->opts.upsert ? "upsert" : "insert"),
+		&change_id, err);
 	if (rc == LT_OK)
 		rc = lt_store_bulk(im->r->store, true, err);
 	/* Rows whose parent was refused are refused too, so one bad parent
@@ -786,7 +792,8 @@ int lt_registry_import_finish(struct lt_import *im, struct lt_import_report *rep
 		if (p->n)
 			qsort(p->rows, p->n, sizeof *p->rows, cmp_rows);
 		for (size_t i = 1; i < p->n; i++)
-			if (!p->rows[i].bad && !p->rows[i - 1].bad && strcmp(p->rows[i].code, p->rows[i - 1].code) == 0) {
+			if (!p->rows[i].bad && !p->rows[i - 1].bad &&
+			    strcmp(p->rows[i].code, p->rows[i - 1].code) == 0) {
 				char msg[96];
 				snprintf(msg, sizeof msg, "duplicate: the same code is on line %ld",
 					 p->rows[i - 1].line);
