@@ -377,7 +377,7 @@ class ImportExport(RegistryTest):
                           "Ủy ban nhân dân tỉnh Cao Bằng\n")
         p = self.r.run("import", path)
         self.assertExit(p, 0)
-        self.assertEqual(p.stdout.strip(), "imported 2 units")
+        self.assertEqual(p.stdout.strip(), "imported 2 units: 2 inserted, 0 updated, 0 unchanged")
         self.assertEqual(self.r.show("000.01.40.H14")["parent"], "000.00.40.H14")
 
     def test_import_refusal_names_every_bad_row(self):
