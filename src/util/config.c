@@ -66,7 +66,7 @@ static const struct key keys[] = {
 	{"max_body_bytes", INT(max_body_bytes), "65536", 1024, INT64_C(1) << 30, NULL,
 	 "largest JSON request body of the catalogue API (a unit, a reorganisation), in bytes"},
 	{"max_bulk_bytes", INT(max_bulk_bytes), "16777216", 1024, INT64_C(1) << 34, NULL,
-	 "largest bulk request body (records posted to /dmdc/Category), in bytes"},
+	 "largest bulk request body (records posted to /dmdc/Category, a CSV file posted to /v1/imports), in bytes"},
 	{"vxp_max_clock_skew", INT(vxp_max_clock_skew), "0", 0, INT64_C(1) << 31, NULL,
 	 "refuse VXP calls whose timestamp is further off than this many seconds; 0 = off"},
 	{"vxp_agency_ops", BOOL(vxp_agency_ops), "off", 0, 0, NULL,
