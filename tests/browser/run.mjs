@@ -1031,6 +1031,82 @@ test('admin: creates a manager token, registers a system, disables it, and sees 
   return [page, mgr];
 });
 
+test('csv: a manager uploads a file with one bad row, reads why by its own column, fixes it, upserts, downloads dmdc', async () => {
+  const page = await newPage({ token: MANAGER });
+  await page.goto(`${BASE}/manage?action=csv`);
+  await page.getByRole('heading', { name: 'Nhập danh mục từ tệp CSV' }).waitFor();
+  await assertLabelled(page);
+  const header = 'MaDinhDanhCap2,TenDonVi,DiaChi,NgayBanHanhQd,QdBanHanhQdSuaDoi,CoQuanBanHanhQd\n';
+  const bad =
+    header +
+    '000.00.51.H14,Ban Dân tộc tỉnh Cao Bằng,Số 2 Hoàng Đình Giong,15/10/2026,1600/QĐ-UBND,Ủy ban nhân dân tỉnh Cao Bằng\n' +
+    '000.00.52.H14,Ban Quản lý Khu kinh tế tỉnh Cao Bằng,Số 9 Bế Văn Đàn,31/02/2026,1601/QĐ-UBND,Ủy ban nhân dân tỉnh Cao Bằng\n';
+  const upload = (text) =>
+    page.locator('input[type=file]').setInputFiles({ name: 'h14.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await upload(bad);
+  await page.getByRole('button', { name: 'Kiểm tra tệp (chạy thử)' }).click();
+  const row = page.locator('table.import-errors tbody tr');
+  await row.first().waitFor();
+  assert((await row.count()) === 1, 'one bad row');
+  assert((await row.locator('td[data-label="Dòng"]').textContent()) === '3', 'its line');
+  assert((await row.locator('td[data-label="Cột"]').textContent()) === 'NgayBanHanhQd', "the file's own column");
+  assert((await row.locator('td[data-label="Tên đơn vị"]').textContent()) === 'Ban Quản lý Khu kinh tế tỉnh Cao Bằng', 'the unit by name');
+  const why = (await row.locator('td[data-label="Lý do"]').textContent()).trim();
+  assert(why === 'Cột NgayBanHanhQd: ngày “31/02/2026” không có trên lịch.', `the reason in Vietnamese: ${why}`);
+  await page.getByText('1 dòng bị từ chối; hãy sửa tệp rồi kiểm tra lại.', { exact: false }).waitFor();
+  const shown = await page.locator('.import-result').innerText();
+  assert(!/bad date|refused|calendar/i.test(shown), `no English shown: ${shown}`);
+  assert(await page.getByRole('button', { name: 'Ghi vào danh mục' }).isHidden(), 'nothing to apply while a row is bad');
+  await shot(page, 'manage-csv-refused');
+
+  // Fixed, with a correction of a unit the registry holds: upsert.
+  const fixed = bad.replace('31/02/2026', '28/02/2026') +
+    '000.00.05.H14,Sở Y tế tỉnh Cao Bằng,"Số 31 Hiến Giang, phường Hợp Giang, tỉnh Cao Bằng",14/09/2020,1215/QĐ-UBND,Ủy ban nhân dân tỉnh Cao Bằng\n';
+  await upload(fixed);
+  await page.getByLabel('Thêm mới và sửa đơn vị đã có').check();
+  await page.getByRole('button', { name: 'Kiểm tra tệp (chạy thử)' }).click();
+  await page.getByText('Tệp hợp lệ.', { exact: false }).waitFor();
+  await page.getByText('3 dòng: sẽ thêm mới 2, sẽ sửa 1, không đổi 0, bị từ chối 0.', { exact: false }).waitFor();
+  const preview = page.locator('table.import-preview tbody tr');
+  assert((await preview.count()) === 3, 'each row previewed');
+  await preview.filter({ hasText: '000.00.52.H14' }).getByText('Ban Quản lý Khu kinh tế tỉnh Cao Bằng').waitFor();
+  await preview.filter({ hasText: '000.00.52.H14' }).getByText('Ủy ban nhân dân tỉnh Cao Bằng').waitFor();
+  await preview.filter({ hasText: '000.00.05.H14' }).getByText('Sửa các cột: DiaChi').waitFor();
+  let unit = await (await fetch(`${BASE}/v1/units/000.00.52.H14`)).json();
+  assert(unit.error, 'a dry run writes nothing');
+  await shot(page, 'manage-csv-preview');
+  await page.getByRole('button', { name: 'Ghi vào danh mục' }).click();
+  await page.getByText('Đã ghi vào danh mục.', { exact: false }).waitFor();
+  await page.getByText('3 dòng: đã thêm mới 2, đã sửa 1, không đổi 0, bị từ chối 0.', { exact: false }).waitFor();
+  unit = await (await fetch(`${BASE}/v1/units/000.00.52.H14`)).json();
+  assert(unit.name === 'Ban Quản lý Khu kinh tế tỉnh Cao Bằng' && unit.decision.date === '2026-02-28', JSON.stringify(unit));
+  unit = await (await fetch(`${BASE}/v1/units/000.00.05.H14`)).json();
+  assert(unit.address === 'Số 31 Hiến Giang, phường Hợp Giang, tỉnh Cao Bằng', `corrected: ${unit.address}`);
+
+  // Downloaded in the shared catalogue's columns.
+  await page.getByRole('heading', { name: 'Tải danh mục về tệp CSV' }).waitFor();
+  assert((await page.getByLabel('Đơn vị', { exact: true }).inputValue()) === '000.00.00.H14', "the manager's subtree");
+  await page.getByLabel('Mẫu tệp').selectOption('dmdc');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải về' }).click()]);
+  assert(/^danh-muc-000\.00\.00\.H14-\d{4}-\d\d-\d\d-dmdc\.csv$/.test(download.suggestedFilename()), download.suggestedFilename());
+  const file = path.join(tmp, 'download-dmdc.csv');
+  await download.saveAs(file);
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  assert(
+    lines[0] ===
+      'MaDinhDanhCap1,MaDinhDanhCap2,MaDinhDanhCap3,MaDinhDanhCap4,MaDinhDanhCha,TenDonVi,DiaChi,Email,SoDienThoai,Fax,Website,QdBanHanhQdSuaDoi,NgayBanHanhQd,CoQuanBanHanhQd',
+    `dmdc header: ${lines[0]}`,
+  );
+  const mine = lines.find((l) => l.includes('000.00.52.H14'));
+  assert(
+    mine === ',000.00.52.H14,,,000.00.00.H14,Ban Quản lý Khu kinh tế tỉnh Cao Bằng,Số 9 Bế Văn Đàn,,,,,1601/QĐ-UBND,28/02/2026,Ủy ban nhân dân tỉnh Cao Bằng',
+    `the new unit, dd/MM/yyyy: ${mine}`,
+  );
+  assert(lines.every((l, i) => i === 0 || /H14/.test(l)), 'only the subtree');
+  await page.getByText(/^Đã tải tệp danh-muc-000\.00\.00\.H14-.*-dmdc\.csv\.$/).waitFor();
+  return [page];
+});
+
 test('dates: under an en-US browser every date shown and every date input reads dd/mm/yyyy', async () => {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -1101,6 +1177,7 @@ test('dates: under an en-US browser every date shown and every date input reads 
       ['/requests', 'form'],
       ['/admin?tab=audit', 'table.audit'],
       ['/admin?tab=tokens', 'table.tokens'],
+      ['/manage?action=csv', 'form'],
     ]) {
       await page.goto(`${BASE}${url}`);
       await page.locator(ready).first().waitFor();
