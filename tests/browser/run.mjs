@@ -1057,6 +1057,7 @@ test('csv: a manager uploads a file with one bad row, reads why by its own colum
   const shown = await page.locator('.import-result').innerText();
   assert(!/bad date|refused|calendar/i.test(shown), `no English shown: ${shown}`);
   assert(await page.getByRole('button', { name: 'Ghi vào danh mục' }).isHidden(), 'nothing to apply while a row is bad');
+  await page.locator('.import-result').scrollIntoViewIfNeeded();
   await shot(page, 'manage-csv-refused');
 
   // Fixed, with a correction of a unit the registry holds: upsert.
@@ -1074,6 +1075,7 @@ test('csv: a manager uploads a file with one bad row, reads why by its own colum
   await preview.filter({ hasText: '000.00.05.H14' }).getByText('Sửa các cột: DiaChi').waitFor();
   let unit = await (await fetch(`${BASE}/v1/units/000.00.52.H14`)).json();
   assert(unit.error, 'a dry run writes nothing');
+  await page.locator('.import-result').scrollIntoViewIfNeeded();
   await shot(page, 'manage-csv-preview');
   await page.getByRole('button', { name: 'Ghi vào danh mục' }).click();
   await page.getByText('Đã ghi vào danh mục.', { exact: false }).waitFor();

@@ -104,6 +104,16 @@ function importCard(me) {
       attrs: { accept: '.csv,text/csv' },
     }),
   );
+  // The browser's own file button speaks the browser's language; this one
+  // speaks Vietnamese, and the input stays focusable and labelled.
+  const picked = h('span', { class: 'file-name' }, 'Chưa chọn tệp.');
+  file.input.classList.add('visually-hidden');
+  file.input.after(
+    h('span', { class: 'file-pick' }, h('label', { for: file.input.id, class: 'button' }, 'Chọn tệp…'), ' ', picked),
+  );
+  file.input.addEventListener('change', () => {
+    replace(picked, chosen() ? chosen().name : 'Chưa chọn tệp.');
+  });
   const group = uid('mode');
   const radios = MODES.map(([v, label, hint], i) => {
     const input = h('input', { type: 'radio', name: group, id: `${group}-${v}`, value: v, checked: i === 0 });
