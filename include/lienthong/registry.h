@@ -122,6 +122,10 @@ struct lt_reorg {
 	struct lt_decision decision;
 	char effective[LT_DATE_BUFSZ];
 	char reorganized[LT_DATE_BUFSZ]; /* optional; defaults to effective */
+	/* Optional; defaults to today. History brought in (lienthong init's
+	 * demo) says when the catalogue recorded it, and the compliance report
+	 * judges it by that date; never from the API. */
+	char recorded[LT_DATE_BUFSZ];
 	const char (*from)[LT_CODE_BUFSZ];
 	size_t n_from;
 	char into_code[LT_CODE_BUFSZ];  /* merge into an existing unit */

@@ -751,10 +751,17 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int64_t change_id = 0;
-	int rc = lt__change_add(
-		im->r, im->ctx, "import", NULL, "", NULL,
-		json_pack("{s:I,s:s}", "rows", (json_int_t)p->n, "mode", im->opts.upsert ? "upsert" : "insert"),
-		&change_id, err);
+	/* The rows that bring the history of a reorganisation in (a
+	 * reorganisation date of their own): the compliance report judges them
+	 * by their own dates. */
+	json_t *history = json_array();
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->rows[i].bad && fv(&p->rows[i], C_REORGANIZED)[0])
+			json_array_append_new(history, json_string(p->rows[i].code));
+	int rc = lt__change_add(im->r, im->ctx, "import", NULL, "", NULL,
+				json_pack("{s:I,s:s,s:o}", "rows", (json_int_t)p->n, "mode",
+					  im->opts.upsert ? "upsert" : "insert", "history", history),
+				&change_id, err);
 	if (rc == LT_OK)
 		rc = lt_store_bulk(im->r->store, true, err);
 	/* Rows whose parent was refused are refused too, so one bad parent

@@ -19,6 +19,7 @@ struct reorg {
 	struct lt_decision d;
 	char effective[LT_DATE_BUFSZ];
 	char reorganized[LT_DATE_BUFSZ];
+	char recorded[LT_DATE_BUFSZ]; /* today, or the day history brought in says */
 	int64_t change_id;
 	struct lt_reorg_result *res;
 	struct lt_err *err;
@@ -124,7 +125,7 @@ static int close_unit(struct reorg *g, struct lt_unit *u, const char *const *suc
 	snprintf(u->valid_to, sizeof u->valid_to, "%s", g->effective);
 	u->decision = g->d;
 	snprintf(u->reorganized, sizeof u->reorganized, "%s", g->reorganized);
-	lt_date_today(u->recorded);
+	memcpy(u->recorded, g->recorded, sizeof u->recorded);
 	u->version++;
 	if ((rc = lt_store_unit_put(g->r->store, u, g->err)))
 		return rc;
@@ -147,7 +148,7 @@ static void init_created(struct reorg *g, struct lt_unit *u, const struct lt_uni
 	u->valid_to[0] = '\0';
 	u->decision = g->d;
 	snprintf(u->reorganized, sizeof u->reorganized, "%s", g->reorganized);
-	lt_date_today(u->recorded);
+	memcpy(u->recorded, g->recorded, sizeof u->recorded);
 	u->version = 1;
 }
 
@@ -225,7 +226,7 @@ static int mark_predecessors(struct reorg *g, struct lt_unit *target, const stru
 		preds[i] = from[i].code;
 	target->decision = g->d;
 	snprintf(target->reorganized, sizeof target->reorganized, "%s", g->reorganized);
-	lt_date_today(target->recorded);
+	memcpy(target->recorded, g->recorded, sizeof target->recorded);
 	target->version++;
 	int rc = lt_store_unit_put(g->r->store, target, g->err);
 	if (rc == LT_OK)
@@ -529,6 +530,15 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 		return lt_err_field(err, lt_err_prefix(err, "reorganized: "), "reorganized");
 	if (!q->reorganized[0])
 		memcpy(g.reorganized, g.effective, sizeof g.reorganized);
+	char today[LT_DATE_BUFSZ];
+	lt_date_today(today);
+	if (q->recorded[0] && lt_date_parse(q->recorded, g.recorded, err))
+		return lt_err_prefix(err, "recorded: ");
+	if (!q->recorded[0])
+		memcpy(g.recorded, today, sizeof g.recorded);
+	if (q->recorded[0] && (strcmp(g.recorded, today) > 0 || strcmp(g.recorded, g.d.date) < 0))
+		return lt_err_set(err, LT_EINVAL, "recorded %s must lie between the decision's date %s and today",
+				  g.recorded, g.d.date);
 	if ((rc = may_reorganise(&ctx->who, q, err)) || (rc = check_shape(q, g.kind, err)))
 		return rc;
 	struct lt_unit *from = calloc(q->n_from, sizeof *from);
@@ -538,8 +548,8 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 		free(from);
 		return rc;
 	}
-	if ((rc = load_from(&g, from)) || (rc = lt__change_add(r, ctx, g.kind, &g.d, g.effective, g.reorganized,
-							       request_summary(q), &g.change_id, err)))
+	if ((rc = load_from(&g, from)) || (rc = lt__change_add_at(r, ctx, g.kind, &g.d, g.effective, g.reorganized,
+								  g.recorded, request_summary(q), &g.change_id, err)))
 		goto done;
 	res->id = g.change_id;
 	switch (q->kind) {

@@ -711,18 +711,35 @@ print(json.dumps({"pkg": base64.b64encode(pkg).decode(), "docid": docid, "status
   return [anon, page];
 });
 
-test('compliance: the late upload of the merger, filtered by level-1 unit', async () => {
+test('compliance: a late decision and upload, filtered by level-1 unit; the demo merger is on time', async () => {
+  // A unit of Đà Nẵng issued today on a decision of 60 days ago, for a
+  // reorganisation of 100 days ago: both deadlines missed.
+  const day = (n) => new Date(Date.now() - n * 86400e3).toISOString().slice(0, 10);
+  const r = await fetch(`${BASE}/v1/units`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      parent: '000.00.00.H17',
+      name: 'Ban Quản lý dự án muộn',
+      decision: { number: '88/QĐ-UBND', date: day(60), issuer: 'Ủy ban nhân dân thành phố Đà Nẵng' },
+      effective: day(60),
+      reorganized: day(100),
+    }),
+  });
+  assert(r.status === 201, `issued: ${r.status}`);
   const page = await newPage();
   await page.goto(`${BASE}/compliance`);
   await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.H17');
   await page.waitForURL(/level1=000\.00\.00\.H17/);
-  const row = page.locator('tbody tr').filter({ hasText: '202/2025/QH15' });
-  await row.getByText('Cập nhật lên danh mục muộn').waitFor();
-  await row.getByText(/ngày \(hạn 7 ngày\)/).waitFor();
+  const row = page.locator('tbody tr').filter({ hasText: '88/QĐ-UBND' });
+  await row.filter({ hasText: 'Cập nhật lên danh mục muộn' }).getByText(/ngày \(hạn 7 ngày\)/).waitFor();
+  await row.filter({ hasText: 'Quyết định sửa đổi mã ban hành muộn' }).getByText(/ngày \(hạn 30 ngày\)/).waitFor();
+  // The merger `init --demo` replayed keeps its own recorded date: on time.
+  assert((await page.locator('tbody tr').filter({ hasText: '202/2025/QH15' }).count()) === 0, 'the demo merger is not late');
   await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.B01');
   await page.locator('#main').getByText('Không có trường hợp nào cần xử lý.').waitFor();
   await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.H17');
-  await row.waitFor();
+  await row.first().waitFor();
   await shot(page, 'compliance');
   return [page];
 });

@@ -390,7 +390,7 @@ class ImportExport(RegistryTest):
         p = self.assertRefused(["import", path])
         bad = [line for line in p.stderr.split("\n") if line.startswith("line ")]
         self.assertEqual([line.split(":")[0] for line in bad], ["line 3", "line 4", "line 5", "line 6"])
-        self.assertTrue(bad[0].startswith(f"line 3: {QN_NOI_VU}: "), bad[0])
+        self.assertTrue(bad[0].startswith(f"line 3: {QN_NOI_VU} (Reuses a closed code): "), bad[0])
         before = self.r.export()
         p = self.r.run("import", path, "--json")
         self.assertExit(p, 1)
@@ -430,7 +430,7 @@ class ImportExport(RegistryTest):
                 f.write(body.getvalue())
             p = fresh.run("import", path)
             self.assertExit(p, 0)
-            self.assertEqual(p.stdout.strip(), f"imported {len(rows)} units")
+            self.assertEqual(p.stdout.strip(), f"imported {len(rows)} units: {len(rows)} inserted, 0 updated, 0 unchanged")
         finally:
             fresh.close()
         self.assertExit(self.r.run("export", "--as-of", "yesterday"), 1)

@@ -481,8 +481,11 @@ class Api(ltd.DaemonTest):
         rep = self.d.get(f"/v1/reports/compliance?level1={DN}").json()
         self.assertEqual(rep["level1"], DN)
         self.assertIsInstance(rep["items"], list)
-        self.assertTrue(any(QN in (f.get("codes") or []) or f.get("code") == QN for f in rep["items"]),
-                        f"the merger's late upload is reported for Đà Nẵng: {rep}")
+        # The demo's merger is history `init --demo` brought in, recorded
+        # four days after its resolution: not late, whatever day the demo
+        # was loaded (it once was, by the day of the init).
+        self.assertFalse([f for f in rep["items"] if QN in (f.get("codes") or []) or f.get("code") == QN],
+                         f"the demo's merger is judged by its own recorded date: {rep}")
         self.assertError(self.d.get("/v1/reports/compliance?level1=H17"), 400, "bad_request")
 
     # ---- the feed ----
