@@ -147,11 +147,12 @@ struct lt_reorg_result {
 	struct lt_codelist created, closed;
 	struct lt_moved *moved;
 	size_t n_moved, cap_moved;
+	json_t *names; /* a dry run's {code: name} of every code above; NULL otherwise */
 };
 void lt_reorg_result_free(struct lt_reorg_result *res);
 
-/* {"id","kind","dry_run","created":[],"closed":[],"moved":{old:new}};
- * caller owns it. */
+/* {"id","kind","dry_run","created":[],"closed":[],"moved":{old:new}}, and
+ * for a dry run "names":{code:name} of each code it names; caller owns it. */
 json_t *lt_reorg_result_to_json(const struct lt_reorg_result *res, const char *kind, bool dry_run);
 
 int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *req,

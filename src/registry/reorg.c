@@ -30,6 +30,7 @@ void lt_reorg_result_free(struct lt_reorg_result *res)
 	lt_codelist_free(&res->created);
 	lt_codelist_free(&res->closed);
 	free(res->moved);
+	json_decref(res->names);
 	memset(res, 0, sizeof *res);
 }
 
@@ -514,6 +515,34 @@ static json_t *request_summary(const struct lt_reorg *q)
 	return o;
 }
 
+static int name_code(struct reorg *g, const char *code)
+{
+	if (json_object_get(g->res->names, code))
+		return LT_OK;
+	struct lt_unit u;
+	int rc = lt_store_unit_get(g->r->store, code, &u, g->err);
+	if (rc)
+		return rc;
+	return json_object_set_new(g->res->names, code, json_string(u.name)) ? oom(g->err) : LT_OK;
+}
+
+/* A dry run names every code it shows, so a preview reads as units. */
+static int name_codes(struct reorg *g)
+{
+	struct lt_reorg_result *res = g->res;
+	if (!(res->names = json_object()))
+		return oom(g->err);
+	int rc = LT_OK;
+	for (size_t i = 0; rc == LT_OK && i < res->created.n; i++)
+		rc = name_code(g, res->created.codes[i]);
+	for (size_t i = 0; rc == LT_OK && i < res->closed.n; i++)
+		rc = name_code(g, res->closed.codes[i]);
+	for (size_t i = 0; rc == LT_OK && i < res->n_moved; i++)
+		if ((rc = name_code(g, res->moved[i].from)) == LT_OK)
+			rc = name_code(g, res->moved[i].to);
+	return rc;
+}
+
 int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *q,
 			   struct lt_reorg_result *res, struct lt_err *err)
 {
@@ -569,8 +598,12 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 done:
 	free(from);
 	if (rc == LT_OK && q->dry_run) {
+		/* Read inside the transaction, where the new units exist. */
+		rc = name_codes(&g);
 		lt_store_rollback(r->store);
-		return LT_OK;
+		if (rc)
+			lt_reorg_result_free(res);
+		return rc;
 	}
 	LT_TXN_END(r, rc, err);
 	if (rc)

@@ -605,7 +605,10 @@ class Reorganise(RegistryTest):
         self.assertRefused(["unit", "merge", "--into-code", CB_TP, *DECISION], 2)
 
     def test_dissolve(self):
-        self.assertDryRun(["unit", "dissolve", CB_TU_PHAP, *DECISION])
+        res = self.assertDryRun(["unit", "dissolve", CB_TU_PHAP, *DECISION])
+        self.assertEqual(res["names"], {CB_TU_PHAP: self.r.show(CB_TU_PHAP)["name"]})
+        p = self.r.run("unit", "dissolve", CB_TU_PHAP, *DECISION, "--dry-run")
+        self.assertIn(f"closed\t{CB_TU_PHAP}\t{self.r.show(CB_TU_PHAP)['name']}\n", p.stdout)
         p = self.r.run("unit", "dissolve", CB_TU_PHAP, *DECISION)
         self.assertExit(p, 0)
         self.assertIn("closed\t" + CB_TU_PHAP, p.stdout)

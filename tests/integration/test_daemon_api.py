@@ -779,7 +779,13 @@ class Api(ltd.DaemonTest):
         r = self.d.post("/v1/reorganizations", {"kind": "move", "decision": D, "from": ["000.00.35.H14"],
                                                 "into": {"parent": CB_TP}, "dry_run": True}, token=self.admin)
         self.assertStatus(r, 200)
-        self.assertIn("000.00.35.H14", r.json()["moved"])
+        res = r.json()
+        self.assertIn("000.00.35.H14", res["moved"])
+        # A dry run names each unit beside its code, the new codes too.
+        new = res["moved"]["000.00.35.H14"]
+        name = self.unit("000.00.35.H14")["name"]
+        self.assertEqual((res["names"]["000.00.35.H14"], res["names"][new]), (name, name))
+        self.assertEqual(set(res["names"]), set(res["created"]) | set(res["closed"]))
         self.assertNothingWritten(before, "dry runs")
         self.assertEqual(self.unit("000.00.35.H14")["status"], "active")
 

@@ -342,7 +342,7 @@ function newNames(r, b) {
   const movedTo = new Set(Object.values(r.moved || {}));
   const fresh = (r.created || []).filter((c) => !movedTo.has(c));
   const into = Array.isArray(b.into) ? b.into : b.into && b.into.name ? [b.into] : [];
-  const names = {};
+  const names = { ...(r.names || {}) };
   if (fresh.length === into.length) fresh.forEach((c, i) => (names[c] = into[i].name));
   return names;
 }
