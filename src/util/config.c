@@ -75,6 +75,9 @@ static const struct key keys[] = {
 	{"vxp_utc_offset", INT(vxp_utc_offset), "420", -720, 840, NULL,
 	 "minutes east of UTC of the VXP clients' clocks, whose timestamp, fromDate and toDate carry no zone; 420 = "
 	 "Viet Nam (UTC+7)"},
+	{"display_tz", STR(display_tz), "Asia/Ho_Chi_Minh", 0, 0, NULL,
+	 "time zone the command line shows times in, each with its offset: a tz database name or a POSIX TZ "
+	 "string (the API always gives UTC)"},
 	{"retention_days", INT(retention_days), "0", 0, 36500, NULL,
 	 "days after which acknowledged package bodies are removed; 0 = keep"},
 	{"hold_days", INT(hold_days), "30", 1, 36500, NULL,
