@@ -177,6 +177,10 @@ void cli_table_free(struct cli_table *t);
  * that is no such stamp comes back as it is ("-" when empty). Returns out. */
 const char *cli_time(const struct cli *cli, const char *utc, char *out, size_t size);
 
+/* A string for --json, or null when it is absent (""): absent values are
+ * null, as the API gives them, never "". */
+json_t *cli_json_str(const char *s);
+
 void cli_print_import_errors(const struct lt_import_report *rep, const char *prefix, bool warnings);
 
 /* ---- unit sub-commands: cmd_unit.c (reads), cmd_unit_edit.c, cmd_unit_reorg.c ---- */

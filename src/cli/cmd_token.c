@@ -41,8 +41,9 @@ static int token_create(struct cli *cli, int argc, char **argv)
 	}
 	lt_registry_close(r);
 	if (cli->json)
-		return cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)row.id, "token", token,
-						"role", row.role, "scope", row.scope, "name", row.name));
+		return cli_print_json(json_pack("{s:I,s:s,s:s,s:o,s:o}", "id", (json_int_t)row.id, "token", token,
+						"role", row.role, "scope", cli_json_str(row.scope), "name",
+						cli_json_str(row.name)));
 	printf("%s\n", token);
 	return cli_flush();
 }
@@ -53,18 +54,15 @@ struct list_ctx {
 	struct cli_table table;
 };
 
-/* Absent values are null in JSON, as the API gives them, never "" or 0. */
-static json_t *str_or_null(const char *s) { return s && s[0] ? json_string(s) : json_null(); }
-
 static int print_token(void *vctx, const struct lt_token *t)
 {
 	struct list_ctx *ctx = vctx;
 	if (ctx->cli->json) {
 		json_array_append_new(ctx->arr, json_pack("{s:I,s:s,s:o,s:o,s:o,s:s,s:o}", "id", (json_int_t)t->id,
-							  "role", t->role, "scope", str_or_null(t->scope), "name",
-							  str_or_null(t->name), "system_id",
+							  "role", t->role, "scope", cli_json_str(t->scope), "name",
+							  cli_json_str(t->name), "system_id",
 							  t->system_id > 0 ? json_integer(t->system_id) : json_null(),
-							  "created", t->created, "revoked", str_or_null(t->revoked)));
+							  "created", t->created, "revoked", cli_json_str(t->revoked)));
 		return 0;
 	}
 	char id[32], created[64], revoked[64];
@@ -161,8 +159,9 @@ static int token_check(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return cli_fail(&err);
 	if (cli->json)
-		return cli_print_json(json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)p.token_id, "role",
-						lt_role_name(p.role), "scope", p.scope, "name", p.name));
+		return cli_print_json(json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)p.token_id, "role",
+						lt_role_name(p.role), "scope", cli_json_str(p.scope), "name",
+						cli_json_str(p.name)));
 	printf("token %lld: %s%s%s%s%s\n", (long long)p.token_id, lt_role_name(p.role), p.scope[0] ? " of " : "",
 	       p.scope, p.name[0] ? ", " : "", p.name);
 	return cli_flush();

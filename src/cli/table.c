@@ -121,3 +121,5 @@ const char *cli_time(const struct cli *cli, const char *utc, char *out, size_t s
 	snprintf(out + n, size - n, " %.3s:%.2s", off, off + 3);
 	return out;
 }
+
+json_t *cli_json_str(const char *s) { return s && s[0] ? json_string(s) : json_null(); }

@@ -116,6 +116,8 @@ class Display(ltd.DaemonTest):
         for s in json.loads(self.run_cli("system", "list", "--json")):
             self.assertIsNone(s["disabled_at"])
             self.assertFalse(s["disabled"])
+        made = json.loads(self.run_cli("token", "create", "--role", "reader", "--json"))
+        self.assertEqual((made["scope"], made["name"]), (None, None))
 
 
 if __name__ == "__main__":
