@@ -162,7 +162,8 @@ int lt_exchange_oldest_waiting(struct lt_exchange *x, lt_oldest_cb cb, void *ctx
 
 /* Totals for /metrics. */
 struct lt_exchange_counts {
-	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays, rejected;
+	uint64_t documents, statuses, bytes, replays, rejected;
+	uint64_t deliveries[LT_DELIVERY_STATES]; /* by enum lt_delivery_state */
 };
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 

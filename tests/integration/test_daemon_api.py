@@ -649,6 +649,16 @@ class Api(ltd.DaemonTest):
             time.sleep(0.05)
         self.assertLessEqual(set(ids), logged, "each request's id is on its access log line")
 
+    def test_access_log_ms_in_microseconds(self):
+        for _ in range(20):
+            self.d.get(f"/v1/units/{CB}")
+        lines = self.d.access_lines(at_least=20)
+        for line in lines[-20:]:
+            # As written, not as Python reads it back: 0.123, never 0.12300000000000001.
+            m = re.search(r'"ms":([0-9.eE+-]+)[,}]', line)
+            self.assertTrue(m, line)
+            self.assertRegex(m.group(1), r"^\d+(\.\d{1,3})?$", line)
+
     def test_readers_and_anonymous_cannot_write(self):
         before = self.d.last_seq()
         issue = {"parent": CB, "name": "Ban Dân tộc", "decision": DECISION}
