@@ -206,6 +206,13 @@ const test = (name, fn) => tests.push({ name, fn });
 test('search: typing "da nang" finds the units of Đà Nẵng, filters and pages', async () => {
   const page = await newPage();
   await page.goto(`${BASE}/`);
+  // The home page states how many level-1 units the registry holds.
+  const level1 = await (await fetch(`${BASE}/v1/units?level=1&limit=1`)).json();
+  assert(level1.total > 50, `the hub counts the level-1 units: ${level1.total}`);
+  await page
+    .locator('.result-count')
+    .getByText(`Các đơn vị cấp 1: ${level1.total} đơn vị, trang 1.`, { exact: true })
+    .waitFor();
   const box = page.getByLabel('Tên đơn vị hoặc mã định danh');
   await box.pressSequentially('da nang', { delay: 30 });
   await page.getByRole('link', { name: 'Ủy ban nhân dân thành phố Đà Nẵng', exact: true }).waitFor();
@@ -238,12 +245,22 @@ test('search: typing "da nang" finds the units of Đà Nẵng, filters and pages
   await page.getByRole('button', { name: '← Trang trước' }).click();
   await page.locator('.result-count', { hasText: 'trang 1' }).waitFor();
 
-  // The same search on a phone.
-  const phone = await newPage({ width: 390, height: 844 });
+  // The same search on a phone (the screen left below the browser's own
+  // bars): at least four results to a screen.
+  const phone = await newPage({ width: 360, height: 600 });
   await phone.goto(`${BASE}/search?q=da%20nang`);
   await phone.getByRole('link', { name: 'Ủy ban nhân dân thành phố Đà Nẵng', exact: true }).waitFor();
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+  const perScreen = await phone.evaluate(() => {
+    const rows = [...document.querySelectorAll('table.units tbody tr')];
+    rows[0].scrollIntoView({ block: 'start' });
+    return rows.filter((r) => {
+      const b = r.getBoundingClientRect();
+      return b.top >= 0 && b.bottom <= window.innerHeight;
+    }).length;
+  });
+  assert(perScreen >= 4, `a phone screen shows ${perScreen} results`);
   await shot(phone, 'search-phone');
   return [page, phone];
 });
@@ -441,6 +458,10 @@ test('tree: from the level-1 table down, by keyboard', async () => {
   await toggle.focus();
   await page.keyboard.press('Enter');
   await page.getByRole('link', { name: /000\.00\.02\.H14 Sở Nội vụ tỉnh Cao Bằng/ }).waitFor();
+  // Only a unit with children of its own can be opened.
+  const leaf = page.locator('.node', { hasText: '000.00.02.H14' });
+  assert((await leaf.locator('button.toggle').count()) === 0, 'Sở Nội vụ has no children: nothing to open');
+  assert((await leaf.locator('.toggle-spacer').count()) === 1, 'a spacer keeps the names in line');
   assert(
     (await page
       .getByRole('button', { name: 'Đóng các đơn vị trực thuộc Ủy ban nhân dân tỉnh Cao Bằng' })

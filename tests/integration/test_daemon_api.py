@@ -406,6 +406,30 @@ class Api(ltd.DaemonTest):
                     "under=000.00.00.Z01", "q=" + "a" * 300):
             self.assertError(self.d.get("/v1/units?" + bad), 400, "bad_request", msg=bad)
 
+    def test_level1_total_and_has_children(self):
+        every = []
+        cursor = ""
+        while True:
+            r = self.d.get(f"/v1/units?level=1&limit=37{cursor}").json()
+            every += r["items"]
+            self.assertIn("total", r)
+            if not r["next_cursor"]:
+                break
+            cursor = "&cursor=" + urllib.parse.quote(r["next_cursor"])
+        first = self.d.get("/v1/units?level=1&limit=5").json()
+        self.assertEqual(first["total"], len(every), "the level-1 count on every page")
+        self.assertNotIn("total", self.d.get("/v1/units?level=2&limit=5").json())
+        kids = self.d.get(f"/v1/units?parent={CB}&has_children=true&limit=500").json()["items"]
+        by = {u["code"]: u["has_children"] for u in kids}
+        for code, has in by.items():
+            n = self.d.get(f"/v1/units?parent={code}&limit=1").json()["total"]
+            self.assertEqual(has, n > 0, code)
+        self.assertIn(True, by.values())
+        self.assertIn(False, by.values())
+        self.assertNotIn("has_children", self.d.get(f"/v1/units?parent={CB}&limit=1").json()["items"][0])
+        self.assertEqual(self.assertError(self.d.get("/v1/units?level=1&has_children=yes"), 400)["field"],
+                         "has_children")
+
     def test_search_name_pages_every_match_once(self):
         """A name search made of common words pages through its matches in
         index order, each once, under every filter, as a model of the
