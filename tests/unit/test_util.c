@@ -724,7 +724,9 @@ static void test_text_width(void **state)
 	assert_int_equal(lt_text_width("Sở Nội vụ tỉnh Cao Bằng"), 23);               /* precomposed */
 	assert_int_equal(lt_text_width("So\xCC\x9B\xCC\x89 No\xCC\x82\xCC\xA3i"), 6); /* "Sở Nội", NFD */
 	assert_int_equal(lt_text_width("\xE4\xB8\xAD\xE6\x96\x87"), 4);               /* two wide characters */
-	assert_int_equal(lt_text_width("a\xFF" "b"), 3);                                 /* a stray byte counts one */
+	assert_int_equal(lt_text_width("a\xFF"
+				       "b"),
+			 3); /* a stray byte counts one */
 }
 
 int main(void)
