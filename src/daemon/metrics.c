@@ -162,6 +162,10 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    "# HELP lienthong_http_requests_in_flight Requests being served.\n"
 	    "# TYPE lienthong_http_requests_in_flight gauge\nlienthong_http_requests_in_flight %d\n",
 	    atomic_load(&srv->active));
+	put(&b,
+	    "# HELP lienthong_inbox_long_polls Inbox requests suspended while they wait for a delivery.\n"
+	    "# TYPE lienthong_inbox_long_polls gauge\nlienthong_inbox_long_polls %zu\n",
+	    longpoll_waiting(srv->longpoll));
 	int64_t last_seq = 0;
 	struct lt_exchange_counts xc;
 	if (lt_registry_last_seq(srv->reg, &last_seq, err) || lt_exchange_counts(srv->xch, &xc, err)) {

@@ -316,15 +316,23 @@ static int sent_doc(void *vctx, const struct lt_xdoc *d)
 	return rc;
 }
 
-int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
-		struct lt_err *err)
+int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, int days, int max,
+		json_t **data, struct lt_err *err)
 {
+	char since[32] = "";
+	if (days > 0) {
+		time_t t = time(NULL) - (time_t)days * 86400;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm); /* as lt_time_now writes `received` */
+	}
 	struct sent_ctx ctx = {x, NULL, NULL, json_array(), err};
 	if (!ctx.out)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	/* A docId filters only when it names a document this system sent: the
 	 * SDK leaks docIds of received documents into later calls. */
-	int rc = lt_exchange_sent(x, &c->ctx.who, kind_of(messagetype), lt_vxp_param(c, "docId"), sent_doc, &ctx, err);
+	int rc = lt_exchange_sent(x, &c->ctx.who, kind_of(messagetype), lt_vxp_param(c, "docId"), since, max, sent_doc,
+				  &ctx, err);
 	if (rc) {
 		json_decref(ctx.out);
 		return rc;
