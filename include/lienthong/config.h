@@ -60,6 +60,7 @@ struct lt_config {
 	char upstream_publish_token[256]; /* manager token at the upstream; "" = upstream_token */
 	char catalogue_publish_url[1024]; /* "" = upstream_url */
 	int catalogue_publish_protocol;   /* enum lt_publish_protocol */
+	char display_tz[64];              /* the zone the CLI shows times in */
 };
 
 enum lt_upstream_protocol { LT_UPSTREAM_LIENTHONG = 0, LT_UPSTREAM_VXP };

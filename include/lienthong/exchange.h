@@ -204,7 +204,8 @@ int lt_exchange_oldest_waiting(struct lt_exchange *x, lt_oldest_cb cb, void *ctx
 
 /* Totals for /metrics. */
 struct lt_exchange_counts {
-	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays, rejected;
+	uint64_t documents, statuses, bytes, replays, rejected;
+	uint64_t deliveries[LT_DELIVERY_STATES]; /* by enum lt_delivery_state */
 	/* Since start: group commits, and the sends and acknowledgements they
 	 * carried (their ratio is how many share one sync). */
 	uint64_t commits, committed_jobs;

@@ -122,6 +122,10 @@ struct lt_reorg {
 	struct lt_decision decision;
 	char effective[LT_DATE_BUFSZ];
 	char reorganized[LT_DATE_BUFSZ]; /* optional; defaults to effective */
+	/* Optional; defaults to today. History brought in (lienthong init's
+	 * demo) says when the catalogue recorded it, and the compliance report
+	 * judges it by that date; never from the API. */
+	char recorded[LT_DATE_BUFSZ];
 	const char (*from)[LT_CODE_BUFSZ];
 	size_t n_from;
 	char into_code[LT_CODE_BUFSZ];  /* merge into an existing unit */
@@ -143,11 +147,12 @@ struct lt_reorg_result {
 	struct lt_codelist created, closed;
 	struct lt_moved *moved;
 	size_t n_moved, cap_moved;
+	json_t *names; /* a dry run's {code: name} of every code above; NULL otherwise */
 };
 void lt_reorg_result_free(struct lt_reorg_result *res);
 
-/* {"id","kind","dry_run","created":[],"closed":[],"moved":{old:new}};
- * caller owns it. */
+/* {"id","kind","dry_run","created":[],"closed":[],"moved":{old:new}}, and
+ * for a dry run "names":{code:name} of each code it names; caller owns it. */
 json_t *lt_reorg_result_to_json(const struct lt_reorg_result *res, const char *kind, bool dry_run);
 
 int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *req,
@@ -166,18 +171,57 @@ int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **o
  * (kinds request_late_decision and request_late_update): the counts. */
 int lt_registry_requests_overdue(struct lt_registry *r, int64_t *decision, int64_t *update, struct lt_err *err);
 
-/* Import report: every bad row and why. Caller owns rows (json array). */
+/* Import report: what each row did, and every bad row and why. */
 struct lt_import_report {
-	size_t rows, imported;
-	json_t *errors;   /* [{"line":N,"code":"…","reason":"…"}] */
+	size_t rows;     /* data rows of the file */
+	size_t imported; /* inserted + updated */
+	size_t inserted, updated, unchanged, refused;
+	/* [{"line":N,"code":"…","name":"…"|null,"column":"NgayBanHanhQd"|null,
+	 *   "error":"bad_date","reason":"…"}], in line order: column is the
+	 * file's own name of the column at fault, error a machine kind (docs/api.md). */
+	json_t *errors;
 	json_t *warnings; /* e.g. ignored columns */
+	/* A dry run's preview, in line order: {"line","action":"insert","code",
+	 * "name","parent","parent_name"} or {"line","action":"update","code",
+	 * "name","old_name","changed":[columns]}; NULL when not a dry run. */
+	json_t *items;
 };
 void lt_import_report_free(struct lt_import_report *rep);
 
+/* upsert: a row of a unit the registry holds corrects its name, contact data
+ * and decision (the columns the file has), or is counted unchanged; without
+ * it such a row is refused. dry_run: everything is checked and done, then
+ * rolled back. */
+struct lt_import_opts {
+	bool dry_run;
+	bool upsert;
+};
+
 /* All-or-nothing CSV import (design.md §4 columns, or the shared-catalogue
- * names). On refusal rep->errors names each bad row and nothing is written. */
+ * names), as ctx->who (an admin, or a manager inside its subtree). On
+ * refusal rep->errors names each bad row and nothing is written; the status
+ * is LT_EFORBIDDEN when a row lies outside the caller's scope. opts may be
+ * NULL (insert, applied). */
 int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in, struct lt_import_report *rep,
 			   struct lt_err *err);
+int lt_registry_import_csv_opts(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in,
+				const struct lt_import_opts *opts, struct lt_import_report *rep, struct lt_err *err);
+
+/* The same, fed piece by piece as the file arrives (a request body): begin
+ * refuses a caller who may not import before any byte is read; feed parses
+ * (a failure is kept and returned by finish); finish checks, writes and
+ * frees; abort frees an import not finished. ctx must outlive the import. */
+struct lt_import;
+int lt_registry_import_begin(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_import_opts *opts,
+			     struct lt_import **out, struct lt_err *err);
+int lt_registry_import_feed(struct lt_import *im, const void *data, size_t len);
+int lt_registry_import_finish(struct lt_import *im, struct lt_import_report *rep, struct lt_err *err);
+void lt_registry_import_abort(struct lt_import *im);
+
+/* {"ok","dry_run","mode","rows","inserted","updated","unchanged","refused",
+ * "imported","errors","warnings","items"}: the reply of POST /v1/imports and
+ * of lienthong import --json. Caller owns it. */
+json_t *lt_import_report_to_json(const struct lt_import_report *rep, const struct lt_import_opts *opts, bool ok);
 
 /* Records of the shared catalogue's category qlvanbandieuhanhcap<level>
  * (formats.md §3.6 field names: MaDinhDanhCap<level>, MaDinhDanhCha,
@@ -203,6 +247,29 @@ void lt_registry_csv_field(FILE *out, const char *value, bool last);
  * stood on as_of, when given) as CSV in tree order, each field written by
  * lt_registry_csv_field. */
 int lt_registry_export_csv(struct lt_registry *r, FILE *out, const char *root, const char *as_of, struct lt_err *err);
+
+/* The shared catalogue's fields of a unit after its MaDinhDanhCap<level>
+ * (formats.md §3.6), in its order: code (PropertyCode), Vietnamese name
+ * (PropertyName) and type. MaDinhDanhCha, first, is absent at level 1. */
+struct lt_dmdc_field {
+	const char *code, *name, *type;
+};
+#define LT_DMDC_NFIELDS 10
+extern const struct lt_dmdc_field lt_dmdc_fields[LT_DMDC_NFIELDS];
+/* Field i of u as the shared catalogue writes it (dates dd/MM/yyyy, written
+ * into date). */
+const char *lt_dmdc_value(const struct lt_unit *u, size_t i, char date[LT_DATE_BUFSZ]);
+/* YYYY-MM-DD → dd/MM/yyyy; "" when iso is no date. */
+void lt_dmdc_date(const char *iso, char out[LT_DATE_BUFSZ]);
+
+/* Export formats: ours (the import's contract columns) or the shared
+ * catalogue's (MaDinhDanhCap1…4, the code in its level's column, then the
+ * lt_dmdc_fields), both read back by the import. */
+enum lt_export_format { LT_EXPORT_CSV, LT_EXPORT_DMDC };
+/* "csv" or "dmdc"; LT_EINVAL naming both otherwise. */
+int lt_export_format_parse(const char *text, enum lt_export_format *out, struct lt_err *err);
+int lt_registry_export(struct lt_registry *r, FILE *out, enum lt_export_format format, const char *root,
+		       const char *as_of, struct lt_err *err);
 
 /* JSON of a unit, with its lineage when r is given (design.md §7.2 unit
  * object). Caller owns the result. */

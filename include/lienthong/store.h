@@ -412,7 +412,10 @@ int lt_store_xhold_expire(struct lt_store *s, const char *before, const char *at
 			  struct lt_err *err);
 /* Totals: [edoc packages, status packages, bytes of both, deliveries that
  * wait (lt_delivery_waits), done, refused]. */
-int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err);
+/* Documents (edoc, status), their bytes, then the deliveries in each
+ * transport state, in the order of enum lt_delivery_state. */
+#define LT_XCOUNTS (3 + 10) /* documents, statuses, bytes, then one per enum lt_delivery_state */
+int lt_store_xcounts(struct lt_store *s, int64_t out[LT_XCOUNTS], struct lt_err *err);
 
 /* ---- signing certificates bound to codes ---- */
 

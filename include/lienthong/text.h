@@ -31,6 +31,12 @@ size_t lt_text_format(char *dst, size_t n, const char *fmt, ...) __attribute__((
 /* Ends s (of length len) before an incomplete UTF-8 character at its end;
  * returns the new length. */
 size_t lt_text_cut_whole(char *s, size_t len);
+
+/* The columns a terminal gives s: its UTF-8 decoded, each character as
+ * wcwidth says, combining marks (Vietnamese tone marks typed as NFD) zero,
+ * wide East Asian characters two, and where the C library knows no width
+ * (its locale is not UTF-8) one; a byte that is not UTF-8 counts one. */
+size_t lt_text_width(const char *s);
 /* Reads s as a whole decimal number from min to max into *out: digits only
  * (a '-' first when min is negative), no sign, space or overflow that
  * strtoll would pass or saturate. */

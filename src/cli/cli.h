@@ -161,6 +161,28 @@ int cli_file_end(struct cli_file *f, int rc);
 
 /* Prints an import report's bad rows to stderr as "line N: CODE: reason"
  * (prefixed with "<prefix>: " when prefix is set) and its warnings (cmd_import.c). */
+/* A table for people: cells (NULL or "" shown as "-") in columns aligned by
+ * the width a terminal gives them (lt_text_width), two spaces apart; print
+ * writes it to stdout and frees it. */
+struct cli_table {
+	size_t ncols, nrows, cap;
+	char **cells;
+	bool oom;
+};
+void cli_table_init(struct cli_table *t, size_t ncols, const char *const *header);
+void cli_table_add(struct cli_table *t, const char *const *cells);
+int cli_table_print(struct cli_table *t);
+void cli_table_free(struct cli_table *t);
+
+/* A UTC stamp of the store ("2026-12-07T14:09:28Z") as people read it: in
+ * the zone display_tz, with its offset ("2026-12-07 21:09:28 +07:00"); text
+ * that is no such stamp comes back as it is ("-" when empty). Returns out. */
+const char *cli_time(const struct cli *cli, const char *utc, char *out, size_t size);
+
+/* A string for --json, or null when it is absent (""): absent values are
+ * null, as the API gives them, never "". */
+json_t *cli_json_str(const char *s);
+
 void cli_print_import_errors(const struct lt_import_report *rep, const char *prefix, bool warnings);
 
 /* ---- unit sub-commands: cmd_unit.c (reads), cmd_unit_edit.c, cmd_unit_reorg.c ---- */

@@ -12,14 +12,19 @@
 struct ctx {
 	struct cli *cli;
 	json_t *arr;
+	struct cli_table table;
 };
 
 static int one(void *vctx, const struct lt_audit *a)
 {
 	struct ctx *c = vctx;
 	if (!c->cli->json) {
-		printf("%lld  %s  %-26s %-8s %-20s %-12s %s\n", (long long)a->id, a->at, a->who, a->role, a->action,
-		       a->target, a->detail);
+		char id[32], at[64];
+		snprintf(id, sizeof id, "%lld", (long long)a->id);
+		const char *row[] = {
+			id,        cli_time(c->cli, a->at, at, sizeof at),       a->who, a->role, a->action,
+			a->target, strcmp(a->detail, "{}") == 0 ? "" : a->detail};
+		cli_table_add(&c->table, row);
 		return 0;
 	}
 	json_t *d = json_loads(a->detail, 0, NULL);
@@ -47,18 +52,25 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 		return rc;
 	struct lt_principal me;
 	struct lt_err err = {0};
-	struct ctx c = {cli, json_array()};
+	struct ctx c = {.cli = cli, .arr = json_array()};
+	static const char *const header[] = {"ID", "AT", "WHO", "ROLE", "ACTION", "TARGET", "DETAIL"};
+	cli_table_init(&c.table, 7, header);
 	cli_principal(&me);
 	rc = lt_audit_list(lt_registry_store(r), &me, target, after, (int)limit, one, &c, &err);
 	lt_registry_close(r);
 	if (rc) {
 		json_decref(c.arr);
+		cli_table_free(&c.table);
 		if (rc == LT_ENOMEM && !err.msg[0])
 			lt_err_set(&err, LT_ENOMEM, "out of memory");
 		return cli_fail(&err);
 	}
-	if (cli->json)
+	if (cli->json) {
+		cli_table_free(&c.table);
 		return cli_print_json(c.arr);
+	}
 	json_decref(c.arr);
+	if ((rc = cli_table_print(&c.table)))
+		return rc;
 	return cli_flush();
 }

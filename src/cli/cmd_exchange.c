@@ -109,8 +109,9 @@ int cmd_send(struct cli *cli, int argc, char **argv)
 
 /* ---- inbox ---- */
 
-static void print_inbox_item(json_t *it)
+static void print_inbox_item(const struct cli *cli, json_t *it)
 {
+	char received[64];
 	const char *to = str(it, "to", "?"), *routed = str(it, "routed_to", NULL);
 	char dest[64];
 	if (routed && strcmp(routed, to) != 0)
@@ -119,7 +120,8 @@ static void print_inbox_item(json_t *it)
 		snprintf(dest, sizeof dest, "%s", to);
 	printf("%s  %-6s %-15s -> %-31s %-10s %10lld  %s", str(it, "id", "?"), str(it, "kind", "?"),
 	       str(it, "from", "?"), dest, str(it, "state", "?"),
-	       (long long)json_integer_value(json_object_get(it, "size")), str(it, "received", "?"));
+	       (long long)json_integer_value(json_object_get(it, "size")),
+	       cli_time(cli, str(it, "received", ""), received, sizeof received));
 	const char *code = str(it, "status_code", NULL);
 	if (code) {
 		const char *name = lt_edxml_status_name(code);
@@ -166,6 +168,7 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	json_t *items = json_array(); /* every page, for --all --json */
+	size_t shown = 0;
 	json_t *next = json_null();
 	char after[32] = "";
 	if (cursor)
@@ -203,9 +206,10 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 			if (cli->json)
 				json_array_append(items, it);
 			else
-				print_inbox_item(it);
+				print_inbox_item(cli, it);
 		}
 		size_t count = json_array_size(got);
+		shown += count;
 		json_decref(page);
 		if (!all || !count || json_is_null(next))
 			break;
@@ -232,6 +236,8 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 		return cli_print_json(json_pack("{s:o,s:n}", "items", items, "next_cursor"));
 	}
 	json_decref(items);
+	if (!shown)
+		printf("the inbox is empty: nothing waits for this system%s\n", kind ? " of that kind" : "");
 	rc = cli_flush(); /* the lines before the hint, in a shared terminal or log */
 	if (rc == EXIT_OK && !all && json_is_integer(next)) {
 		fprintf(stderr, "(more: lienthong inbox --cursor %lld, or --all)\n",
@@ -339,12 +345,14 @@ int cmd_ack(struct cli *cli, int argc, char **argv)
 /* ---- trace ---- */
 
 /* "<received>  status 01 arrived from CODE (dated <at>) "description"" */
-static void print_status_line(const char *indent, json_t *s)
+static void print_status_line(const struct cli *cli, const char *indent, json_t *s)
 {
 	const char *code = str(s, "code", "?");
 	const char *name = str(s, "name", lt_edxml_status_name(code));
-	printf("%s%-20s  status %s %s from %s", indent, str(s, "received", str(s, "at", "?")), code,
-	       name ? name : "(unknown)", str(s, "from", "?"));
+	char when[64];
+	printf("%s%-26s  status %s %s from %s", indent,
+	       cli_time(cli, str(s, "received", str(s, "at", "")), when, sizeof when), code, name ? name : "(unknown)",
+	       str(s, "from", "?"));
 	const char *at = str(s, "at", NULL);
 	if (at)
 		printf(" (dated %s)", at);
@@ -357,23 +365,26 @@ static void print_status_line(const char *indent, json_t *s)
 /* One recipient's timeline: its transport states and the business statuses
  * it answered, merged in the order the hub saw them (a status's own
  * timestamp is the producer's clock, so it is shown but not sorted on). */
-static void print_timeline(json_t *transport, json_t *statuses)
+static void print_timeline(const struct cli *cli, json_t *transport, json_t *statuses)
 {
 	size_t i = 0, k = 0, nt = json_array_size(transport), ns = json_array_size(statuses);
 	while (i < nt || k < ns) {
 		json_t *e = json_array_get(transport, i), *s = json_array_get(statuses, k);
 		if (e && (!s || strcmp(str(e, "at", ""), str(s, "received", str(s, "at", ""))) <= 0)) {
-			printf("    %-20s  transport %s\n", str(e, "at", "?"), str(e, "state", "?"));
+			char when[64];
+			printf("    %-26s  transport %s\n", cli_time(cli, str(e, "at", ""), when, sizeof when),
+			       str(e, "state", "?"));
 			i++;
 		} else {
-			print_status_line("    ", s);
+			print_status_line(cli, "    ", s);
 			k++;
 		}
 	}
 }
 
-static void print_trace(json_t *t)
+static void print_trace(const struct cli *cli, json_t *t)
 {
+	char when[64];
 	printf("id: %s\n", str(t, "id", "?"));
 	printf("kind: %s\n", str(t, "kind", "?"));
 	const char *docid = str(t, "document_id", NULL), *subject = str(t, "subject", NULL);
@@ -382,7 +393,7 @@ static void print_trace(json_t *t)
 	printf("from: %s\n", str(t, "from", "?"));
 	if (subject)
 		printf("subject: %s\n", subject);
-	printf("received: %s\n", str(t, "received", "?"));
+	printf("received: %s\n", cli_time(cli, str(t, "received", ""), when, sizeof when));
 	printf("size: %lld bytes%s\n", (long long)json_integer_value(json_object_get(t, "size")),
 	       json_is_true(json_object_get(t, "body_removed")) ? " (body removed after the retention period)" : "");
 	printf("sha256: %s\n", str(t, "sha256", "?"));
@@ -421,12 +432,12 @@ static void print_trace(json_t *t)
 		if (json_is_object(sys))
 			printf("    received by system %lld %s\n",
 			       (long long)json_integer_value(json_object_get(sys, "id")), str(sys, "name", ""));
-		print_timeline(json_object_get(r, "transport"), json_object_get(r, "statuses"));
+		print_timeline(cli, json_object_get(r, "transport"), json_object_get(r, "statuses"));
 	}
 	json_t *own = json_object_get(t, "sender_statuses");
 	if (json_array_size(own)) {
 		printf("sender statuses:\n");
-		json_array_foreach(own, k, e) print_status_line("    ", e);
+		json_array_foreach(own, k, e) print_status_line(cli, "    ", e);
 	}
 }
 
@@ -457,7 +468,7 @@ int cmd_trace(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (cli->json)
 		return cli_print_json(reply);
-	print_trace(reply);
+	print_trace(cli, reply);
 	json_decref(reply);
 	return cli_flush();
 }

@@ -135,6 +135,10 @@ static int apply_merger(struct lt_registry *r, struct lt_reorg_result *res)
 	snprintf(q.decision.date, sizeof q.decision.date, "2025-06-12");
 	snprintf(q.decision.issuer, sizeof q.decision.issuer, "Quốc hội");
 	snprintf(q.effective, sizeof q.effective, "2025-07-01");
+	/* Replayed history keeps the day the catalogue recorded it, within
+	 * the 7 days after the resolution, so the compliance report does not
+	 * call the merger late for the day the demo was loaded. */
+	snprintf(q.recorded, sizeof q.recorded, "2025-06-16");
 	struct lt_err err = {0};
 	if (lt_registry_reorganize(r, cli_ctx(), &q, res, &err) != LT_OK) {
 		lt_err_prefix(&err, "demo merger of %s into %s: ", merger_from[0], MERGER_INTO);

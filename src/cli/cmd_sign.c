@@ -68,10 +68,11 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	}
 	int rc;
 	if (cli->json) {
-		rc = cli_print_json(json_pack("{s:b,s:b,s:s?,s:s,s:s,s:s,s:s,s:s}", "valid", ok, "signed", r.present,
-					      "reason", ok ? NULL : why, "algorithm", r.algorithm, "signer", r.subject,
-					      "fingerprint", r.fingerprint, "not_before", r.not_before, "not_after",
-					      r.not_after));
+		rc = cli_print_json(json_pack("{s:b,s:b,s:s?,s:o,s:o,s:o,s:o,s:o}", "valid", ok, "signed", r.present,
+					      "reason", ok ? NULL : why, "algorithm", cli_json_str(r.algorithm),
+					      "signer", cli_json_str(r.subject), "fingerprint",
+					      cli_json_str(r.fingerprint), "not_before", cli_json_str(r.not_before),
+					      "not_after", cli_json_str(r.not_after)));
 	} else {
 		if (ok)
 			printf("good signature by %s (%s)\n", r.subject, r.algorithm);

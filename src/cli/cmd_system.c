@@ -69,28 +69,39 @@ static int system_add(struct cli *cli, int argc, char **argv)
 struct list_ctx {
 	struct cli *cli;
 	json_t *arr;
+	struct cli_table table;
 };
 
 static int print_system(void *vctx, const struct lt_system *sys, const struct lt_codelist *list)
 {
 	struct list_ctx *ctx = vctx;
 	const struct lt_codelist codes = *list;
-	json_t *jc = json_array();
-	for (size_t i = 0; i < codes.n; i++)
-		json_array_append_new(jc, json_string(codes.codes[i]));
 	if (ctx->cli->json) {
-		json_array_append_new(ctx->arr,
-				      json_pack("{s:I,s:s,s:s,s:o,s:s,s:b,s:s?}", "id", (json_int_t)sys->id, "name",
-						sys->name, "primary_code", sys->primary_code, "codes", jc, "created",
-						sys->created, "disabled", sys->disabled[0] != 0, "disabled_at",
-						sys->disabled[0] ? sys->disabled : NULL));
-	} else {
-		printf("%-5lld %-30s%s", (long long)sys->id, sys->name, sys->disabled[0] ? " [disabled]" : "");
+		json_t *jc = json_array();
 		for (size_t i = 0; i < codes.n; i++)
-			printf(" %s", codes.codes[i]);
-		printf("\n");
-		json_decref(jc);
+			json_array_append_new(jc, json_string(codes.codes[i]));
+		/* Absent values are null, as the API gives them. */
+		json_array_append_new(
+			ctx->arr,
+			json_pack("{s:I,s:s,s:o,s:o,s:s,s:b,s:o}", "id", (json_int_t)sys->id, "name", sys->name,
+				  "primary_code", sys->primary_code[0] ? json_string(sys->primary_code) : json_null(),
+				  "codes", jc, "created", sys->created, "disabled", sys->disabled[0] != 0,
+				  "disabled_at", sys->disabled[0] ? json_string(sys->disabled) : json_null()));
+		return 0;
 	}
+	char id[32], created[64], disabled[64], *joined = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&joined, &len);
+	for (size_t i = 0; f && i < codes.n; i++)
+		fprintf(f, "%s%s", i ? " " : "", codes.codes[i]);
+	if (f)
+		fclose(f);
+	snprintf(id, sizeof id, "%lld", (long long)sys->id);
+	const char *row[] = {id, sys->name, cli_time(ctx->cli, sys->created, created, sizeof created),
+			     sys->disabled[0] ? cli_time(ctx->cli, sys->disabled, disabled, sizeof disabled) : "",
+			     joined ? joined : ""};
+	cli_table_add(&ctx->table, row);
+	free(joined);
 	return 0;
 }
 
@@ -101,16 +112,23 @@ static int system_list(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
-	struct list_ctx ctx = {cli, json_array()};
+	struct list_ctx ctx = {.cli = cli, .arr = json_array()};
+	static const char *const header[] = {"ID", "NAME", "CREATED", "DISABLED", "CODES"};
+	cli_table_init(&ctx.table, 5, header);
 	rc = lt_system_list(lt_registry_store(r), &cli_ctx()->who, print_system, &ctx, &err);
 	lt_registry_close(r);
 	if (rc) {
 		json_decref(ctx.arr);
+		cli_table_free(&ctx.table);
 		return cli_fail(&err);
 	}
-	if (cli->json)
+	if (cli->json) {
+		cli_table_free(&ctx.table);
 		return cli_print_json(ctx.arr);
+	}
 	json_decref(ctx.arr);
+	if ((rc = cli_table_print(&ctx.table)))
+		return rc;
 	return cli_flush();
 }
 

@@ -41,24 +41,39 @@ static int token_create(struct cli *cli, int argc, char **argv)
 	}
 	lt_registry_close(r);
 	if (cli->json)
-		return cli_print_json(json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)row.id, "token", token,
-						"role", row.role, "scope", row.scope, "name", row.name));
+		return cli_print_json(json_pack("{s:I,s:s,s:s,s:o,s:o}", "id", (json_int_t)row.id, "token", token,
+						"role", row.role, "scope", cli_json_str(row.scope), "name",
+						cli_json_str(row.name)));
 	printf("%s\n", token);
 	return cli_flush();
 }
 
-static int print_token(void *ctx, const struct lt_token *t)
+struct list_ctx {
+	struct cli *cli;
+	json_t *arr;
+	struct cli_table table;
+};
+
+static int print_token(void *vctx, const struct lt_token *t)
 {
-	struct cli *cli = ((void **)ctx)[0];
-	json_t *arr = ((void **)ctx)[1];
-	if (cli->json)
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s?}", "id", (json_int_t)t->id, "role",
-						     t->role, "scope", t->scope, "name", t->name, "system_id",
-						     (json_int_t)t->system_id, "created", t->created, "revoked",
-						     t->revoked[0] ? t->revoked : NULL));
-	else
-		printf("%-5lld %-8s %-14s %-24s %s%s%s\n", (long long)t->id, t->role, t->scope[0] ? t->scope : "-",
-		       t->name[0] ? t->name : "-", t->created, t->revoked[0] ? "  revoked " : "", t->revoked);
+	struct list_ctx *ctx = vctx;
+	if (ctx->cli->json) {
+		json_array_append_new(ctx->arr, json_pack("{s:I,s:s,s:o,s:o,s:o,s:s,s:o}", "id", (json_int_t)t->id,
+							  "role", t->role, "scope", cli_json_str(t->scope), "name",
+							  cli_json_str(t->name), "system_id",
+							  t->system_id > 0 ? json_integer(t->system_id) : json_null(),
+							  "created", t->created, "revoked", cli_json_str(t->revoked)));
+		return 0;
+	}
+	char id[32], created[64], revoked[64];
+	snprintf(id, sizeof id, "%lld", (long long)t->id);
+	const char *row[] = {id,
+			     t->role,
+			     t->scope,
+			     t->name,
+			     cli_time(ctx->cli, t->created, created, sizeof created),
+			     t->revoked[0] ? cli_time(ctx->cli, t->revoked, revoked, sizeof revoked) : ""};
+	cli_table_add(&ctx->table, row);
 	return 0;
 }
 
@@ -69,17 +84,23 @@ static int token_list(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct lt_err err = {0};
-	json_t *arr = json_array();
-	void *ctx[2] = {cli, arr};
-	rc = lt_token_list(lt_registry_store(r), &cli_ctx()->who, print_token, ctx, &err);
+	struct list_ctx ctx = {.cli = cli, .arr = json_array()};
+	static const char *const header[] = {"ID", "ROLE", "SCOPE", "NAME", "CREATED", "REVOKED"};
+	cli_table_init(&ctx.table, 6, header);
+	rc = lt_token_list(lt_registry_store(r), &cli_ctx()->who, print_token, &ctx, &err);
 	lt_registry_close(r);
 	if (rc) {
-		json_decref(arr);
+		json_decref(ctx.arr);
+		cli_table_free(&ctx.table);
 		return cli_fail(&err);
 	}
-	if (cli->json)
-		return cli_print_json(arr);
-	json_decref(arr);
+	if (cli->json) {
+		cli_table_free(&ctx.table);
+		return cli_print_json(ctx.arr);
+	}
+	json_decref(ctx.arr);
+	if ((rc = cli_table_print(&ctx.table)))
+		return rc;
 	return cli_flush();
 }
 
@@ -138,8 +159,9 @@ static int token_check(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return cli_fail(&err);
 	if (cli->json)
-		return cli_print_json(json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)p.token_id, "role",
-						lt_role_name(p.role), "scope", p.scope, "name", p.name));
+		return cli_print_json(json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)p.token_id, "role",
+						lt_role_name(p.role), "scope", cli_json_str(p.scope), "name",
+						cli_json_str(p.name)));
 	printf("token %lld: %s%s%s%s%s\n", (long long)p.token_id, lt_role_name(p.role), p.scope[0] ? " of " : "",
 	       p.scope, p.name[0] ? ", " : "", p.name);
 	return cli_flush();

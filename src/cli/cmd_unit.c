@@ -144,29 +144,57 @@ static int history_event(void *ctx, const struct lt_event *ev)
 	return o && json_array_append_new(ctx, o) == 0 ? LT_OK : LT_ENOMEM;
 }
 
-static void print_history(json_t *events)
+/* One event's lineage and rename, as one cell. */
+static char *history_notes(json_t *e)
 {
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	if (json_is_string(json_object_get(e, "old_name")))
+		fprintf(f, "renamed from '%s'", str_field(e, "old_name"));
+	static const char *const keys[] = {"successors", "predecessors"};
+	for (size_t k = 0; k < 2; k++) {
+		json_t *list = json_object_get(e, keys[k]);
+		if (!json_array_size(list))
+			continue;
+		fprintf(f, "%s%s: ", ftell(f) > 0 ? "; " : "", keys[k]);
+		size_t i;
+		json_t *c;
+		json_array_foreach(list, i, c) fprintf(f, "%s%s", i ? ", " : "", json_string_value(c));
+	}
+	fclose(f);
+	return text;
+}
+
+static int print_history(struct cli *cli, json_t *events)
+{
+	struct cli_table t;
+	static const char *const header[] = {"SEQ", "EFFECTIVE", "WRITTEN", "KIND", "NAME", "DECISION", "LINEAGE"};
+	cli_table_init(&t, 7, header);
 	size_t i;
 	json_t *e;
 	json_array_foreach(events, i, e)
 	{
-		printf("%lld\t%s\t%-8s\t", (long long)json_integer_value(json_object_get(e, "seq")),
-		       str_field(e, "effective"), str_field(e, "kind"));
-		print_decision(json_object_get(e, "decision"));
-		if (json_is_string(json_object_get(e, "old_name")))
-			printf("\t'%s' → '%s'", str_field(e, "old_name"), str_field(e, "name"));
-		size_t k;
-		json_t *c;
-		json_array_foreach(json_object_get(e, "successors"), k, c)
-		{
-			printf("%s%s", k ? ", " : "\tsuccessors: ", json_string_value(c));
-		}
-		json_array_foreach(json_object_get(e, "predecessors"), k, c)
-		{
-			printf("%s%s", k ? ", " : "\tpredecessors: ", json_string_value(c));
-		}
-		putchar('\n');
+		char seq[32], at[64], decision[1024] = "";
+		snprintf(seq, sizeof seq, "%lld", (long long)json_integer_value(json_object_get(e, "seq")));
+		json_t *d = json_object_get(e, "decision");
+		if (json_is_object(d))
+			snprintf(decision, sizeof decision, "%s of %s, %s", str_field(d, "number"),
+				 str_field(d, "date"), str_field(d, "issuer"));
+		char *notes = history_notes(e);
+		const char *row[] = {seq,
+				     str_field(e, "effective"),
+				     cli_time(cli, str_field(e, "at"), at, sizeof at),
+				     str_field(e, "kind"),
+				     str_field(e, "name"),
+				     decision,
+				     notes ? notes : ""};
+		cli_table_add(&t, row);
+		free(notes);
 	}
+	return cli_table_print(&t);
 }
 
 static int unit_history(struct cli *cli, int argc, char **argv, const char *usage)
@@ -184,9 +212,10 @@ static int unit_history(struct cli *cli, int argc, char **argv, const char *usag
 	} else if (cli->json) {
 		rc = cli_print_json(events);
 	} else {
-		print_history(events);
+		rc = print_history(cli, events);
 		json_decref(events);
-		rc = cli_flush();
+		if (rc == EXIT_OK)
+			rc = cli_flush();
 	}
 	lt_registry_close(r);
 	return rc;

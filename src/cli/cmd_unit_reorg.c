@@ -61,6 +61,17 @@ static void fill_request(const struct reorg_args *ra, enum lt_reorg_kind kind, s
 	q->dry_run = ra->dry_run;
 }
 
+static const char *name_of(const struct lt_reorg_result *res, const char *code)
+{
+	const char *n = json_string_value(json_object_get(res->names, code));
+	return n ? n : "";
+}
+
+static const char *sep(const struct lt_reorg_result *res, const char *code)
+{
+	return name_of(res, code)[0] ? "\t" : "";
+}
+
 static int print_result(struct cli *cli, const char *kind, const struct lt_reorg_result *res, bool dry_run)
 {
 	if (cli->json) {
@@ -70,12 +81,16 @@ static int print_result(struct cli *cli, const char *kind, const struct lt_reorg
 		printf("%s: dry run, nothing written\n", kind);
 	else
 		printf("%s: change %lld\n", kind, (long long)res->id);
+	/* A dry run names each unit beside its code (res->names). */
 	for (size_t i = 0; i < res->closed.n; i++)
-		printf("closed\t%s\n", res->closed.codes[i]);
+		printf("closed\t%s%s%s\n", res->closed.codes[i], sep(res, res->closed.codes[i]),
+		       name_of(res, res->closed.codes[i]));
 	for (size_t i = 0; i < res->created.n; i++)
-		printf("created\t%s\n", res->created.codes[i]);
+		printf("created\t%s%s%s\n", res->created.codes[i], sep(res, res->created.codes[i]),
+		       name_of(res, res->created.codes[i]));
 	for (size_t i = 0; i < res->n_moved; i++)
-		printf("moved\t%s → %s\n", res->moved[i].from, res->moved[i].to);
+		printf("moved\t%s → %s%s%s\n", res->moved[i].from, res->moved[i].to, sep(res, res->moved[i].from),
+		       name_of(res, res->moved[i].from));
 	return cli_flush();
 }
 

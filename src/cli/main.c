@@ -15,8 +15,8 @@ static const struct {
 } commands[] = {
 	{"code", cmd_code, "code check CODE... [--json] [--lenient]   validate identifier codes"},
 	{"init", cmd_init, "init [--demo] [--db DB]                  create the database, load level 1"},
-	{"import", cmd_import, "import FILE.csv                          load CSV, all or nothing"},
-	{"export", cmd_export, "export [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
+	{"import", cmd_import, "import FILE.csv [--dry-run] [--upsert]   load CSV, all or nothing"},
+	{"export", cmd_export, "export [--format csv|dmdc] [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
 	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
 	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID | check"},
 	{"system", cmd_system, "system add --name NAME --code CODE... | list   connected systems"},

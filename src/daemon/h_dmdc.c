@@ -22,23 +22,8 @@ static int category_level(struct req *rq)
 	return 0;
 }
 
-struct field {
-	const char *code, *name, *type;
-};
-
-static const struct field fields[] = {
-	{"MaDinhDanhCha", "Mã định danh đơn vị cấp trên", "String"},
-	{"TenDonVi", "Tên đơn vị", "String"},
-	{"DiaChi", "Địa chỉ", "String"},
-	{"Email", "Thư điện tử", "String"},
-	{"SoDienThoai", "Số điện thoại", "String"},
-	{"Fax", "Số fax", "String"},
-	{"Website", "Trang thông tin điện tử", "String"},
-	{"QdBanHanhQdSuaDoi", "Quyết định ban hành, sửa đổi", "String"},
-	{"NgayBanHanhQd", "Ngày ban hành quyết định", "DateTime"},
-	{"CoQuanBanHanhQd", "Cơ quan ban hành quyết định", "String"},
-};
-#define N_FIELDS (sizeof fields / sizeof fields[0])
+#define N_FIELDS LT_DMDC_NFIELDS
+#define fields lt_dmdc_fields
 
 void h_dmdc_metadata(struct req *rq)
 {
@@ -57,15 +42,6 @@ void h_dmdc_metadata(struct req *rq)
 	reply_json(rq, 200, a);
 }
 
-/* YYYY-MM-DD → dd/MM/yyyy, the sample form of NgayBanHanhQd. */
-static void dmy(const char *iso, char out[LT_DATE_BUFSZ])
-{
-	if (strlen(iso) == 10)
-		snprintf(out, LT_DATE_BUFSZ, "%.2s/%.2s/%.4s", iso + 8, iso + 5, iso);
-	else
-		out[0] = '\0';
-}
-
 struct cat_ctx {
 	json_t *items;
 	int level;
@@ -76,16 +52,10 @@ static int record(void *vctx, const struct lt_unit *u)
 	struct cat_ctx *ctx = vctx;
 	char key[32], date[LT_DATE_BUFSZ];
 	snprintf(key, sizeof key, "MaDinhDanhCap%d", ctx->level);
-	dmy(u->decision.date, date);
 	json_t *o = json_object();
 	json_object_set_new(o, key, json_string(u->code));
-	if (ctx->level > 1)
-		json_object_set_new(o, "MaDinhDanhCha", json_string(u->parent));
-	const char *vals[] = {u->name,           u->contact.address, u->contact.email,   u->contact.phone,
-			      u->contact.fax,    u->contact.website, u->decision.number, date,
-			      u->decision.issuer};
-	for (size_t i = 1; i < N_FIELDS; i++)
-		json_object_set_new(o, fields[i].code, json_string(vals[i - 1]));
+	for (size_t i = ctx->level > 1 ? 0 : 1; i < N_FIELDS; i++)
+		json_object_set_new(o, fields[i].code, json_string(lt_dmdc_value(u, i, date)));
 	return json_array_append_new(ctx->items, o) ? LT_ENOMEM : LT_OK;
 }
 

@@ -182,6 +182,43 @@ void h_unit_resolve(struct req *rq)
 			     "current", jc));
 }
 
+/* The units of a page that have children of their own (under the same
+ * status filter): the tree offers to open only those. One look-up of at most
+ * one row per unit. */
+static int mark_children(struct req *rq, json_t *items, enum lt_status_filter f, struct lt_err *err)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+	{
+		json_int_t n = 0;
+		char next[LT_CURSOR_BUFSZ] = "";
+		struct lt_search c = {
+			.parent = json_string_value(json_object_get(it, "code")), .status = f, .limit = 1};
+		int rc = lt_registry_search(rq->srv->reg, &c, count_unit, &n, next, err);
+		if (rc)
+			return rc;
+		json_object_set_new(it, "has_children", json_boolean(n > 0));
+	}
+	return LT_OK;
+}
+
+/* How many units a listing of level 1 holds: the home page says it. The
+ * level-1 table is small (about a hundred units), so counting is cheap. */
+static int count_level1(struct req *rq, enum lt_status_filter f, json_int_t *total, struct lt_err *err)
+{
+	char cursor[LT_CURSOR_BUFSZ] = "";
+	*total = 0;
+	int rc;
+	do {
+		struct lt_search c = {.level = 1, .status = f, .limit = 500, .cursor = cursor[0] ? cursor : NULL};
+		char next[LT_CURSOR_BUFSZ] = "";
+		rc = lt_registry_search(rq->srv->reg, &c, count_unit, total, next, err);
+		memcpy(cursor, next, sizeof cursor);
+	} while (rc == LT_OK && cursor[0]);
+	return rc;
+}
+
 void h_unit_search(struct req *rq)
 {
 	if (!auth_read(rq))
@@ -209,7 +246,14 @@ void h_unit_search(struct req *rq)
 	char next[LT_CURSOR_BUFSZ] = "";
 	struct lt_err err = {0};
 	json_t *items = json_array();
-	if (lt_registry_search(rq->srv->reg, &s, collect_unit, items, next, &err)) {
+	const char *hc = req_query(rq, "has_children");
+	if (hc && *hc && strcmp(hc, "true") != 0 && strcmp(hc, "false") != 0) {
+		json_decref(items);
+		reply_error_field(rq, LT_EINVAL, "has_children", "query parameter has_children must be true or false");
+		return;
+	}
+	if (lt_registry_search(rq->srv->reg, &s, collect_unit, items, next, &err) ||
+	    (hc && strcmp(hc, "true") == 0 && mark_children(rq, items, f, &err))) {
 		json_decref(items);
 		reply_err(rq, &err);
 		return;
@@ -223,6 +267,15 @@ void h_unit_search(struct req *rq)
 		json_int_t total = 0;
 		int rc = lt_registry_children(rq->srv->reg, s.parent, f, NULL, count_unit, &total, &err);
 		if (rc && rc != LT_ENOTFOUND) {
+			json_decref(reply);
+			reply_err(rq, &err);
+			return;
+		}
+		json_object_set_new(reply, "total", json_integer(total));
+	}
+	if (s.level == 1 && !(q && *q) && !s.parent && !s.under) {
+		json_int_t total = 0;
+		if (count_level1(rq, f, &total, &err)) {
 			json_decref(reply);
 			reply_err(rq, &err);
 			return;

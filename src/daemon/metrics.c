@@ -184,11 +184,6 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    "lienthong_exchange_documents{kind=\"edoc\"} %llu\nlienthong_exchange_documents{kind=\"status\"} %llu\n"
 	    "# HELP lienthong_exchange_bytes Bytes of accepted packages.\n# TYPE lienthong_exchange_bytes gauge\n"
 	    "lienthong_exchange_bytes %llu\n"
-	    "# HELP lienthong_exchange_deliveries Deliveries by transport state.\n"
-	    "# TYPE lienthong_exchange_deliveries gauge\n"
-	    "lienthong_exchange_deliveries{state=\"waiting\"} %llu\nlienthong_exchange_deliveries{state=\"done\"} "
-	    "%llu\n"
-	    "lienthong_exchange_deliveries{state=\"refused\"} %llu\n"
 	    "# HELP lienthong_exchange_replays_total Sends answered with the first reply (retries).\n"
 	    "# TYPE lienthong_exchange_replays_total counter\nlienthong_exchange_replays_total %llu\n"
 	    "# HELP lienthong_exchange_rejected_total Packages refused.\n"
@@ -198,9 +193,15 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    "# HELP lienthong_exchange_committed_total Sends and acknowledgements the group commits carried.\n"
 	    "# TYPE lienthong_exchange_committed_total counter\nlienthong_exchange_committed_total %llu\n",
 	    (unsigned long long)xc.documents, (unsigned long long)xc.statuses, (unsigned long long)xc.bytes,
-	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
-	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays, (unsigned long long)xc.rejected,
-	    (unsigned long long)xc.commits, (unsigned long long)xc.committed_jobs);
+	    (unsigned long long)xc.replays, (unsigned long long)xc.rejected, (unsigned long long)xc.commits,
+	    (unsigned long long)xc.committed_jobs);
+	/* The state label takes the transport states' names as the API, the
+	 * trace and the web interface give them (pending, not waiting). */
+	put(&b, "# HELP lienthong_exchange_deliveries Deliveries by transport state.\n"
+		"# TYPE lienthong_exchange_deliveries gauge\n");
+	for (int i = 0; i < LT_DELIVERY_STATES; i++)
+		put(&b, "lienthong_exchange_deliveries{state=\"%s\"} %llu\n",
+		    lt_delivery_state_name((enum lt_delivery_state)i), (unsigned long long)xc.deliveries[i]);
 	json_t *oldest = json_object();
 	struct lt_err e2 = {0};
 	if (oldest && lt_exchange_oldest_waiting(srv->xch, oldest_put, oldest, &e2) == LT_OK) {

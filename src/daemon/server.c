@@ -636,7 +636,9 @@ void access_log_write(struct server *srv, struct req *rq)
 	if (!o)
 		o = json_pack("{s:s,s:s,s:s,s:i}", "ts", ts, "remote", addr, "uri", "(not UTF-8)", "status",
 			      rq->status);
-	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	/* ms is whole microseconds over 1000: at 15 significant digits it is
+	 * written with at most three decimals (0.123, not 0.12300000000000001). */
+	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(o);
 	if (line) {
 		pthread_mutex_lock(&srv->log_lock);

@@ -323,5 +323,9 @@ void h_orgs_add(struct req *rq);
 void h_orgs_search(struct req *rq);
 void h_org_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
+bool h_import_begin(struct req *rq);
+void h_import_data(struct req *rq, const char *data, size_t len);
+void h_import(struct req *rq);
+void h_export(struct req *rq);
 
 #endif

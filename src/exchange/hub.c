@@ -568,9 +568,11 @@ void lt_exchange_close(struct lt_exchange *x)
 	free(x);
 }
 
+_Static_assert(LT_XCOUNTS == 3 + LT_DELIVERY_STATES, "the store counts one value per delivery state");
+
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err)
 {
-	int64_t v[6] = {0};
+	int64_t v[LT_XCOUNTS] = {0};
 	memset(out, 0, sizeof *out);
 	int rc = lt_store_xcounts(x->store, v, err);
 	if (rc)
@@ -578,9 +580,8 @@ int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, st
 	out->documents = (uint64_t)v[0];
 	out->statuses = (uint64_t)v[1];
 	out->bytes = (uint64_t)v[2];
-	out->deliveries_pending = (uint64_t)v[3];
-	out->deliveries_done = (uint64_t)v[4];
-	out->deliveries_refused = (uint64_t)v[5];
+	for (int i = 0; i < LT_DELIVERY_STATES; i++)
+		out->deliveries[i] = (uint64_t)v[3 + i];
 	out->replays = atomic_load(&x->replays);
 	out->rejected = atomic_load(&x->rejected);
 	pthread_mutex_lock(&x->lock);

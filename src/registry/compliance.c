@@ -17,6 +17,7 @@ struct report {
 	struct lt_registry *r;
 	char level1[8]; /* "H14", or "" for every unit */
 	json_t *out;
+	json_t *history; /* [{"change","code"}]: units an import brought in with their history */
 };
 
 /* The level-1 group ("H14") of a code. */
@@ -60,10 +61,71 @@ static void add_finding(struct report *rep, json_t *base, const char *kind, long
 	json_array_append_new(rep->out, f);
 }
 
+/* Judges one finding's dates: the decision 30 days after the
+ * reorganisation, the catalogue 7 days after the decision. */
+static void judge(struct report *rep, json_t *base, const char *reorganized, const char *decided, const char *recorded)
+{
+	long decision_days = reorganized[0] ? lt_date_diff(reorganized, decided) : 0;
+	long upload_days = recorded[0] ? lt_date_diff(decided, recorded) : 0;
+	if (decision_days > DECISION_DAYS)
+		add_finding(rep, base, "late_decision", decision_days, DECISION_DAYS);
+	if (upload_days > UPLOAD_DAYS)
+		add_finding(rep, base, "late_upload", upload_days, UPLOAD_DAYS);
+}
+
+/* History an import brought in (rows with a reorganisation date of their
+ * own) is judged by the dates its rows gave, never by the day of the
+ * import: the change record of an import carries no decision. Its codes
+ * are gathered here and judged once the change records are read. */
+static int on_import(struct report *rep, const struct lt_change *c)
+{
+	json_t *sum = json_loads(c->summary ? c->summary : "{}", 0, NULL);
+	size_t i;
+	json_t *item;
+	json_array_foreach(json_object_get(sum, "history"), i, item)
+	{
+		const char *code = json_string_value(item);
+		if (code && wanted(rep, code))
+			json_array_append_new(rep->history,
+					      json_pack("{s:I,s:s}", "change", (json_int_t)c->id, "code", code));
+	}
+	json_decref(sum);
+	return LT_OK;
+}
+
+static int judge_history(struct report *rep, struct lt_err *err)
+{
+	size_t i;
+	json_t *item;
+	json_array_foreach(rep->history, i, item)
+	{
+		const char *code = json_string_value(json_object_get(item, "code"));
+		struct lt_unit u;
+		int rc = lt_store_unit_get(rep->r->store, code, &u, err);
+		if (rc == LT_ENOTFOUND)
+			continue;
+		if (rc)
+			return rc;
+		if (u.status != LT_UNIT_ACTIVE || !u.decision.date[0])
+			continue;
+		json_t *base = json_pack("{s:O,s:s,s:[s],s:{s:s,s:s,s:s},s:s,s:s}", "change",
+					 json_object_get(item, "change"), "change_kind", "import", "codes", code,
+					 "decision", "number", u.decision.number, "date", u.decision.date, "issuer",
+					 u.decision.issuer, "reorganized", u.reorganized, "recorded", u.recorded);
+		if (!base)
+			return lt_err_set(err, LT_ENOMEM, "out of memory");
+		judge(rep, base, u.reorganized, u.decision.date, u.recorded);
+		json_decref(base);
+	}
+	return LT_OK;
+}
+
 static int on_change(void *ctx, const struct lt_change *c)
 {
 	struct report *rep = ctx;
-	if (strcmp(c->kind, "import") == 0 || !c->decision.date[0])
+	if (strcmp(c->kind, "import") == 0)
+		return on_import(rep, c);
+	if (!c->decision.date[0])
 		return LT_OK;
 	json_t *codes = change_codes(c);
 	bool any = false;
@@ -74,23 +136,22 @@ static int on_change(void *ctx, const struct lt_change *c)
 		json_decref(codes);
 		return LT_OK;
 	}
-	long decision_days = c->reorganized[0] ? lt_date_diff(c->reorganized, c->decision.date) : 0;
-	long upload_days = c->recorded[0] ? lt_date_diff(c->decision.date, c->recorded) : 0;
 	/* A hub that publishes upstream has reached the shared catalogue when
 	 * the upstream accepted the change, not when it recorded it here;
 	 * until then the days run to today. */
-	char accepted[32] = "";
+	char accepted[32] = "", reached[LT_DATE_BUFSZ];
+	snprintf(reached, sizeof reached, "%s", c->recorded);
 	const char *first = json_string_value(json_array_get(codes, 0));
 	bool upstream = rep->r->publishing && first && lt_registry_in_scope(rep->r, first);
 	if (upstream) {
 		struct lt_err ignored = {0};
-		char today[LT_DATE_BUFSZ], day[LT_DATE_BUFSZ];
-		lt_date_today(today);
 		int rc = lt_store_upload_get(rep->r->store, c->id, accepted, &ignored);
 		if (rc != LT_OK && rc != LT_ENOTFOUND)
 			accepted[0] = '\0';
-		snprintf(day, sizeof day, "%.10s", accepted);
-		upload_days = lt_date_diff(c->decision.date, accepted[0] ? day : today);
+		if (accepted[0])
+			snprintf(reached, sizeof reached, "%.10s", accepted);
+		else
+			lt_date_today(reached);
 	}
 	json_t *base =
 		json_pack("{s:I,s:s,s:O,s:{s:s,s:s,s:s},s:s,s:s}", "change", (json_int_t)c->id, "change_kind", c->kind,
@@ -99,10 +160,7 @@ static int on_change(void *ctx, const struct lt_change *c)
 	if (upstream)
 		json_object_set_new(base, "accepted_upstream", accepted[0] ? json_string(accepted) : json_null());
 	json_decref(codes);
-	if (decision_days > DECISION_DAYS)
-		add_finding(rep, base, "late_decision", decision_days, DECISION_DAYS);
-	if (upload_days > UPLOAD_DAYS)
-		add_finding(rep, base, "late_upload", upload_days, UPLOAD_DAYS);
+	judge(rep, base, c->reorganized, c->decision.date, reached);
 	json_decref(base);
 	return LT_OK;
 }
@@ -190,7 +248,7 @@ int lt_registry_requests_overdue(struct lt_registry *r, int64_t *decision, int64
 
 int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **out, struct lt_err *err)
 {
-	struct report rep = {.r = r, .out = json_array()};
+	struct report rep = {.r = r, .out = json_array(), .history = json_array()};
 	if (level1 && level1[0]) {
 		char canon[LT_CODE_BUFSZ];
 		struct lt_code c;
@@ -202,10 +260,14 @@ int lt_registry_compliance(struct lt_registry *r, const char *level1, json_t **o
 			snprintf(rep.level1, sizeof rep.level1, "%s", level1_of(lt_code_format(&c, canon)));
 		else {
 			json_decref(rep.out);
+			json_decref(rep.history);
 			return lt_err_prefix(err, "level1: ");
 		}
 	}
 	int rc = lt_store_changes(r->store, on_change, &rep, err);
+	if (rc == LT_OK)
+		rc = judge_history(&rep, err);
+	json_decref(rep.history);
 	struct lt_request_query rq = {0};
 	if (rc == LT_OK)
 		rc = lt_store_requests(r->store, &rq, on_request, &rep, err);

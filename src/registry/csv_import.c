@@ -1,7 +1,11 @@
-/* CSV import: all rows or none. Rows are parsed and checked first, sorted
- * into tree order so every parent comes before its children, then written in
- * one transaction. Every bad row is reported with its line and the reason;
- * one bad row means nothing is written. */
+/* CSV import: all rows or none. The file is parsed as it arrives (a daemon
+ * streams the request body in), its rows checked, sorted into tree order so
+ * every parent comes before its children, then written in one transaction.
+ * Every bad row is reported with its line, the file's own name of the column
+ * at fault, a machine kind and the reason; one bad row means nothing is
+ * written. An upsert also takes rows of units the registry holds: a row equal
+ * to the unit is counted unchanged, a different one corrects the unit. A dry
+ * run does all of it and rolls back. */
 #include <csv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +77,8 @@ static const struct {
 
 struct row {
 	long line;
-	char *f[NCOLS]; /* owned; NULL when the column is absent */
+	char *f[NCOLS];    /* owned; NULL when the column is absent */
+	enum col code_col; /* the column the code came from */
 	char sort_key[LT_CODE_BUFSZ];
 	char code[LT_CODE_BUFSZ];
 	size_t nul_col; /* 1-based column of the first field holding a NUL byte, or 0 */
@@ -92,28 +97,84 @@ struct parse {
 	struct row *rows;
 	size_t n, cap;
 	struct lt_import_report *rep;
+	const char *colname[NCOLS]; /* the file's name of each column, NULL when absent */
 	bool oom;
 	bool too_many_fields;
 };
+
+struct lt_import {
+	struct lt_registry *r;
+	const struct lt_ctx *ctx;
+	struct lt_import_opts opts;
+	struct csv_parser csv;
+	struct parse p;
+	struct lt_import_report rep;
+	int rc; /* the first failure while feeding */
+	struct lt_err err;
+};
+
+/* The contract's name of each column, for a column the file lacks. */
+static const char *const contract_name[NCOLS] = {
+	[C_CODE] = "code",
+	[C_NAME] = "name",
+	[C_PARENT] = "parent",
+	[C_ADDRESS] = "address",
+	[C_EMAIL] = "email",
+	[C_PHONE] = "phone",
+	[C_FAX] = "fax",
+	[C_WEBSITE] = "website",
+	[C_DEC_NUMBER] = "decision_number",
+	[C_DEC_DATE] = "decision_date",
+	[C_DEC_ISSUER] = "decision_issuer",
+	[C_VALID_FROM] = "valid_from",
+	[C_REORGANIZED] = "reorganized",
+	[C_RECORDED] = "recorded",
+	[C_CODE1] = "MaDinhDanhCap1",
+	[C_CODE2] = "MaDinhDanhCap2",
+	[C_CODE3] = "MaDinhDanhCap3",
+	[C_CODE4] = "MaDinhDanhCap4",
+};
+
+/* A refused row names the column as the file names it (NgayBanHanhQd, not
+ * decision_date), so whoever fixes the file finds it. */
+static const char *col_name(const struct parse *p, enum col c)
+{
+	return p->colname[c] ? p->colname[c] : contract_name[c];
+}
 
 void lt_import_report_free(struct lt_import_report *rep)
 {
 	json_decref(rep->errors);
 	json_decref(rep->warnings);
+	json_decref(rep->items);
 	memset(rep, 0, sizeof *rep);
 }
 
-/* Every refused row is reported: a code or reason that is not UTF-8 (the
- * file's bytes, quoted) is repaired for JSON rather than the row's error
- * being dropped, which once let such a row vanish from an import reported
- * as good. */
-static void report(struct lt_import_report *rep, long line, const char *code, const char *reason)
+/* Every refused row is reported: a code, name or reason that is not UTF-8
+ * (the file's bytes, quoted) is repaired for JSON rather than the row's
+ * error being dropped, which once let such a row vanish from an import
+ * reported as good. column and name may be NULL (JSON null). */
+static void report_at(struct lt_import_report *rep, long line, const char *code, const char *name, const char *column,
+		      const char *kind, const char *reason)
 {
-	char c[256], why[512];
+	char c[256], why[512], nm[LT_NAME_MAX], col[128];
 	lt_text_utf8_repair(code ? code : "", c, sizeof c);
 	lt_text_utf8_repair(reason, why, sizeof why);
-	json_t *e = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)line, "code", c, "reason", why);
+	json_t *e =
+		json_pack("{s:I,s:s,s:o,s:o,s:s,s:s}", "line", (json_int_t)line, "code", c, "name",
+			  name && *name ? json_string(lt_text_utf8_repair(name, nm, sizeof nm)) : json_null(), "column",
+			  column ? json_string(lt_text_utf8_repair(column, col, sizeof col)) : json_null(), "error",
+			  kind, "reason", why);
 	json_array_append_new(rep->errors, e);
+}
+
+static const char *fv(const struct row *r, enum col c) { return r->f[c] ? r->f[c] : ""; }
+
+/* A row's refusal, the column named as the file names it (NULL: no one column). */
+static void refuse(const struct parse *p, const struct row *r, const char *code, int col, const char *kind,
+		   const char *reason)
+{
+	report_at(p->rep, r->line, code, fv(r, C_NAME), col < 0 ? NULL : col_name(p, (enum col)col), kind, reason);
 }
 
 static void row_free(struct row *r)
@@ -153,6 +214,8 @@ static void on_field(void *s, size_t len, void *data)
 		for (size_t i = 0; i < sizeof column_names / sizeof column_names[0]; i++)
 			if (strcasecmp(nm, column_names[i].name) == 0)
 				p->map[idx] = (int)column_names[i].col;
+		if (p->map[idx] >= 0 && !p->colname[p->map[idx]])
+			p->colname[p->map[idx]] = p->names[idx];
 		if (p->map[idx] < 0) {
 			char msg[200];
 			char shown[128];
@@ -199,13 +262,23 @@ static void on_row(int c, void *data)
 			"column %zu (%s) holds a NUL byte, which no value may contain (a file saved as UTF-16? save it "
 			"as UTF-8)",
 			col, col <= p->ncols && p->names[col - 1][0] ? p->names[col - 1] : "past the header");
-		report(p->rep, p->line, p->cur.f[C_CODE], msg);
+		p->cur.line = p->line;
+		refuse(p, &p->cur, p->cur.f[C_CODE], -1, "nul_byte", msg);
+		if (col <= p->ncols && p->names[col - 1][0]) {
+			/* The column by its name in the file, whichever it is. */
+			json_t *e = json_array_get(p->rep->errors, json_array_size(p->rep->errors) - 1);
+			char shown[128];
+			json_object_set_new(e, "column",
+					    json_string(lt_text_utf8_repair(p->names[col - 1], shown, sizeof shown)));
+		}
 		p->cur.bad = true;
 	}
 	if (p->field != p->ncols && !empty) {
 		char msg[128];
 		snprintf(msg, sizeof msg, "row has %zu fields, the header has %zu", p->field, p->ncols);
-		report(p->rep, p->line, p->cur.f[C_CODE], msg);
+		p->cur.line = p->line;
+		refuse(p, &p->cur, p->cur.f[C_CODE], -1, "field_count", msg);
+		p->cur.bad = true;
 	}
 	if (empty) {
 		row_free(&p->cur);
@@ -229,23 +302,49 @@ static void on_row(int c, void *data)
 	p->field = 0;
 }
 
-static const char *fv(const struct row *r, enum col c) { return r->f[c] ? r->f[c] : ""; }
+/* The column the file gives codes in, for a row that has none. */
+static int code_column(const struct parse *p)
+{
+	if (p->colname[C_CODE])
+		return C_CODE;
+	for (int c = C_CODE1; c <= C_CODE4; c++)
+		if (p->colname[c])
+			return c;
+	return C_CODE;
+}
+
+/* The column of a contact field lt__contact_check named. */
+static int contact_column(const char *field)
+{
+	static const struct {
+		const char *field;
+		enum col col;
+	} map[] = {
+		{"address", C_ADDRESS}, {"email", C_EMAIL}, {"phone", C_PHONE}, {"fax", C_FAX}, {"website", C_WEBSITE}};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(field, map[i].field) == 0)
+			return (int)map[i].col;
+	return -1;
+}
 
 /* Checks what can be checked from the row alone; fills r->code. */
-static bool check_row(struct row *r, struct lt_import_report *rep)
+static bool check_row(const struct parse *p, struct row *r)
 {
 	struct lt_err e = {0};
 	char buf[LT_CODE_BUFSZ];
+	r->code_col = C_CODE;
 	const char *code = fv(r, C_CODE);
-	for (int c = C_CODE4; !code[0] && c >= C_CODE1; c--)
+	for (int c = C_CODE4; !code[0] && c >= C_CODE1; c--) {
 		code = fv(r, (enum col)c);
+		r->code_col = (enum col)c;
+	}
 	if (!code[0])
-		return report(rep, r->line, "", "bad code: the row has no code"), false;
+		return refuse(p, r, "", code_column(p), "no_code", "bad code: the row has no code"), false;
 	struct lt_code pc;
 	if (lt_code_parse(&pc, code, LT_CODE_STRICT, &e)) {
 		char msg[LT_ERR_MSG_MAX + 16];
 		snprintf(msg, sizeof msg, "bad code: %s", e.msg);
-		return report(rep, r->line, code, msg), false;
+		return refuse(p, r, code, (int)r->code_col, "bad_code", msg), false;
 	}
 	lt_code_format(&pc, r->code);
 	lt_code_rev(r->code, r->sort_key);
@@ -253,44 +352,47 @@ static bool check_row(struct row *r, struct lt_import_report *rep)
 	const char *given = fv(r, C_PARENT);
 	if (given[0]) {
 		if (lt_code_parent(&pc, &parent) != LT_OK || strcmp(lt_code_format(&parent, buf), given) != 0) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "parent %s does not match the code, whose parent is %s", given,
+			char msg[200];
+			snprintf(msg, sizeof msg, "%s %s does not match the code, whose parent is %s",
+				 col_name(p, C_PARENT), given,
 				 lt_code_parent(&pc, &parent) == LT_OK ? lt_code_format(&parent, buf) : "none");
-			return report(rep, r->line, r->code, msg), false;
+			return refuse(p, r, r->code, C_PARENT, "parent_mismatch", msg), false;
 		}
 	}
 	if (lt__name_check(fv(r, C_NAME), &e))
-		return report(rep, r->line, r->code, e.msg), false;
+		return refuse(p, r, r->code, C_NAME, "bad_name", e.msg), false;
 	/* A field longer than the registry keeps is refused, never cut. */
 	static const struct {
 		enum col col;
-		const char *name;
 		size_t max;
 	} sized[] = {
-		{C_ADDRESS, "address", sizeof(((struct lt_contact *)0)->address)},
-		{C_EMAIL, "email", sizeof(((struct lt_contact *)0)->email)},
-		{C_PHONE, "phone", sizeof(((struct lt_contact *)0)->phone)},
-		{C_FAX, "fax", sizeof(((struct lt_contact *)0)->fax)},
-		{C_WEBSITE, "website", sizeof(((struct lt_contact *)0)->website)},
-		{C_DEC_NUMBER, "decision_number", sizeof(((struct lt_decision *)0)->number)},
-		{C_DEC_ISSUER, "decision_issuer", sizeof(((struct lt_decision *)0)->issuer)},
+		{C_ADDRESS, sizeof(((struct lt_contact *)0)->address)},
+		{C_EMAIL, sizeof(((struct lt_contact *)0)->email)},
+		{C_PHONE, sizeof(((struct lt_contact *)0)->phone)},
+		{C_FAX, sizeof(((struct lt_contact *)0)->fax)},
+		{C_WEBSITE, sizeof(((struct lt_contact *)0)->website)},
+		{C_DEC_NUMBER, sizeof(((struct lt_decision *)0)->number)},
+		{C_DEC_ISSUER, sizeof(((struct lt_decision *)0)->issuer)},
 	};
 	for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
 		size_t n = strlen(fv(r, sized[i].col));
 		if (n >= sized[i].max) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "%s is %zu bytes long; at most %zu", sized[i].name, n,
+			char msg[200];
+			snprintf(msg, sizeof msg, "%s is %zu bytes long; at most %zu", col_name(p, sized[i].col), n,
 				 sized[i].max - 1);
-			return report(rep, r->line, r->code, msg), false;
+			return refuse(p, r, r->code, (int)sized[i].col, "too_long", msg), false;
 		}
 	}
 	/* A row may carry no decision, or part of one (a catalogue loaded
 	 * before decisions were kept); what it carries must be clean text. */
-	if (!lt_text_is_clean_utf8(fv(r, C_DEC_NUMBER)) || !lt_text_is_clean_utf8(fv(r, C_DEC_ISSUER)))
-		return report(rep, r->line, r->code,
-			      "bad decision: decision_number and decision_issuer must be valid UTF-8 text without "
-			      "control characters"),
-		       false;
+	for (int c = C_DEC_NUMBER; c <= C_DEC_ISSUER; c++)
+		if (c != C_DEC_DATE && !lt_text_is_clean_utf8(fv(r, (enum col)c))) {
+			char msg[200];
+			snprintf(msg, sizeof msg,
+				 "bad decision: %s must be valid UTF-8 text without control characters",
+				 col_name(p, (enum col)c));
+			return refuse(p, r, r->code, c, "bad_text", msg), false;
+		}
 	struct lt_contact c = {0};
 	snprintf(c.address, sizeof c.address, "%s", fv(r, C_ADDRESS));
 	snprintf(c.email, sizeof c.email, "%s", fv(r, C_EMAIL));
@@ -300,16 +402,15 @@ static bool check_row(struct row *r, struct lt_import_report *rep)
 	if (lt__contact_check(&c, &e)) {
 		char msg[LT_ERR_MSG_MAX + 16];
 		snprintf(msg, sizeof msg, "bad %s", e.msg);
-		return report(rep, r->line, r->code, msg), false;
+		return refuse(p, r, r->code, contact_column(e.field), "bad_contact", msg), false;
 	}
 	static const enum col dates[] = {C_DEC_DATE, C_VALID_FROM, C_REORGANIZED, C_RECORDED};
-	static const char *date_names[] = {"decision_date", "valid_from", "reorganized", "recorded"};
 	for (int i = 0; i < 4; i++) {
 		char d[LT_DATE_BUFSZ];
 		if (fv(r, dates[i])[0] && lt_date_parse(fv(r, dates[i]), d, &e)) {
-			char msg[LT_ERR_MSG_MAX + 32];
-			snprintf(msg, sizeof msg, "bad date in %s: %s", date_names[i], e.msg);
-			return report(rep, r->line, r->code, msg), false;
+			char msg[LT_ERR_MSG_MAX + 160];
+			snprintf(msg, sizeof msg, "bad date in %s: %s", col_name(p, dates[i]), e.msg);
+			return refuse(p, r, r->code, (int)dates[i], "bad_date", msg), false;
 		}
 	}
 	return true;
@@ -348,39 +449,135 @@ static long refused_line(const struct row *rows, size_t n, const char *code)
 	return 0;
 }
 
+enum action { A_REFUSED, A_INSERTED, A_UPDATED, A_UNCHANGED };
+
+/* The fields a row may correct on a unit the registry holds: the name, the
+ * contact data and the decision on record. A column the file lacks leaves
+ * its field as it is. The code (and so the parent) is the row's key; dates
+ * of the unit's history are not the file's to rewrite. */
+static const enum col correctable[] = {C_NAME,    C_ADDRESS,    C_EMAIL,    C_PHONE,     C_FAX,
+				       C_WEBSITE, C_DEC_NUMBER, C_DEC_DATE, C_DEC_ISSUER};
+
+static char *unit_field(struct lt_unit *u, enum col c, size_t *size)
+{
+	switch (c) {
+#define F(col, member)                                                                                                 \
+	case col:                                                                                                      \
+		*size = sizeof u->member;                                                                              \
+		return u->member
+		F(C_NAME, name);
+		F(C_ADDRESS, contact.address);
+		F(C_EMAIL, contact.email);
+		F(C_PHONE, contact.phone);
+		F(C_FAX, contact.fax);
+		F(C_WEBSITE, contact.website);
+		F(C_DEC_NUMBER, decision.number);
+		F(C_DEC_DATE, decision.date);
+		F(C_DEC_ISSUER, decision.issuer);
+#undef F
+	default:
+		*size = 0;
+		return NULL;
+	}
+}
+
+/* Corrects u from the row; *changed lists the file's names of the columns
+ * that differ (empty: the row equals the unit). */
+static int correct_unit(struct lt_import *im, int64_t change_id, const struct row *row, struct lt_unit *u,
+			json_t *changed, struct lt_err *err)
+{
+	for (size_t i = 0; i < sizeof correctable / sizeof correctable[0]; i++) {
+		enum col c = correctable[i];
+		if (!im->p.colname[c])
+			continue;
+		char want[LT_NAME_MAX];
+		if (c == C_DEC_DATE)
+			date_or(fv(row, c), "", want);
+		else
+			snprintf(want, sizeof want, "%s", fv(row, c));
+		size_t size;
+		char *have = unit_field(u, c, &size);
+		if (strcmp(have, want) != 0) {
+			snprintf(have, size, "%s", want);
+			json_array_append_new(changed, json_string(col_name(&im->p, c)));
+		}
+	}
+	if (!json_array_size(changed))
+		return LT_OK;
+	u->version++;
+	/* A correction takes effect now, or with the unit's last change when
+	 * that is dated later, so it never jumps ahead of it in as-of reads. */
+	char effective[LT_DATE_BUFSZ];
+	lt_date_today(effective);
+	struct lt_event last = {0};
+	if (lt_store_event_asof(im->r->store, u->code, "9999-12-31", &last, NULL) == LT_OK &&
+	    strcmp(last.effective, effective) > 0)
+		snprintf(effective, sizeof effective, "%s", last.effective);
+	lt_event_clear(&last);
+	int rc = lt_store_unit_put(im->r->store, u, err);
+	if (rc == LT_OK)
+		rc = lt__event_add(im->r, im->ctx, change_id, "import", u, effective,
+				   json_pack("{s:O}", "corrected", changed), err);
+	return rc;
+}
+
 /* Writes one checked row, or reports why the registry refuses it; rows/n
  * is the whole sorted file, to say when a parent was refused itself. */
-static int import_row(struct lt_registry *r, const struct lt_ctx *ctx, int64_t change_id, const struct row *row,
-		      const struct row *rows, size_t n, struct lt_import_report *rep, struct lt_unit *u, bool *refused,
-		      struct lt_err *err)
+static int import_row(struct lt_import *im, int64_t change_id, const struct row *row, const struct row *rows, size_t n,
+		      struct lt_unit *u, enum action *act, struct lt_err *err)
 {
+	const struct parse *p = &im->p;
 	char msg[LT_ERR_MSG_MAX + 64];
-	*refused = true;
+	*act = A_REFUSED;
 	struct lt_err denied = {0};
-	if (lt_access_write(&ctx->who, row->code, &denied))
-		return report(rep, row->line, row->code, denied.msg), LT_OK;
-	int rc = lt_store_unit_get(r->store, row->code, u, NULL);
+	if (lt_access_write(&im->ctx->who, row->code, &denied))
+		return refuse(p, row, row->code, (int)row->code_col, "forbidden", denied.msg), LT_OK;
+	json_t *item = NULL;
+	int rc = lt_store_unit_get(im->r->store, row->code, u, NULL);
 	if (rc == LT_OK) {
-		if (u->status == LT_UNIT_CLOSED)
+		if (u->status == LT_UNIT_CLOSED) {
 			snprintf(msg, sizeof msg, "closed code reused: %s was closed on %s and is never reissued",
 				 row->code, u->valid_to);
-		else
-			snprintf(msg, sizeof msg, "duplicate: %s is already in the registry (%s)", row->code, u->name);
-		return report(rep, row->line, row->code, msg), LT_OK;
+			return refuse(p, row, row->code, (int)row->code_col, "closed", msg), LT_OK;
+		}
+		if (!im->opts.upsert) {
+			snprintf(msg, sizeof msg,
+				 "duplicate: %s is already in the registry (%s); import in upsert mode to correct it",
+				 row->code, u->name);
+			return refuse(p, row, row->code, (int)row->code_col, "exists", msg), LT_OK;
+		}
+		json_t *changed = json_array();
+		if (!changed)
+			return lt_err_set(err, LT_ENOMEM, "out of memory");
+		char was[LT_NAME_MAX];
+		snprintf(was, sizeof was, "%s", u->name);
+		if ((rc = correct_unit(im, change_id, row, u, changed, err))) {
+			json_decref(changed);
+			return rc;
+		}
+		*act = json_array_size(changed) ? A_UPDATED : A_UNCHANGED;
+		if (*act == A_UPDATED && im->rep.items)
+			item = json_pack("{s:I,s:s,s:s,s:s,s:s,s:O}", "line", (json_int_t)row->line, "action", "update",
+					 "code", u->code, "name", u->name, "old_name", was, "changed", changed);
+		json_decref(changed);
+		if (item)
+			json_array_append_new(im->rep.items, item);
+		return LT_OK;
 	}
 	struct lt_event ev = {0};
-	if (lt_store_event_asof(r->store, row->code, "9999-12-31", &ev, NULL) == LT_OK) {
+	if (lt_store_event_asof(im->r->store, row->code, "9999-12-31", &ev, NULL) == LT_OK) {
 		lt_event_clear(&ev);
 		snprintf(msg, sizeof msg, "closed code reused: %s was issued before and is never reissued", row->code);
-		return report(rep, row->line, row->code, msg), LT_OK;
+		return refuse(p, row, row->code, (int)row->code_col, "closed", msg), LT_OK;
 	}
 	struct lt_code c, pc;
 	lt_code_parse(&c, row->code, LT_CODE_STRICT, NULL);
 	memset(u, 0, sizeof *u);
+	struct lt_unit parent = {0};
+	int parent_col = p->colname[C_PARENT] ? C_PARENT : (int)row->code_col;
 	if (lt_code_parent(&c, &pc) == LT_OK) {
-		struct lt_unit parent;
 		lt_code_format(&pc, u->parent);
-		rc = lt_store_unit_get(r->store, u->parent, &parent, err);
+		rc = lt_store_unit_get(im->r->store, u->parent, &parent, err);
 		if (rc == LT_ENOTFOUND) {
 			long at = refused_line(rows, n, u->parent);
 			if (at)
@@ -389,16 +586,18 @@ static int import_row(struct lt_registry *r, const struct lt_ctx *ctx, int64_t c
 			else
 				snprintf(msg, sizeof msg,
 					 "unknown parent: %s is neither in the registry nor in the file", u->parent);
-			return report(rep, row->line, row->code, msg), LT_OK;
+			return refuse(p, row, row->code, parent_col, at ? "parent_refused" : "unknown_parent", msg),
+			       LT_OK;
 		}
 		if (rc)
 			return rc;
 		if (parent.status == LT_UNIT_CLOSED) {
-			snprintf(msg, sizeof msg, "parent %s was closed on %s", u->parent, parent.valid_to);
-			return report(rep, row->line, row->code, msg), LT_OK;
+			snprintf(msg, sizeof msg, "parent %s (%s) was closed on %s", u->parent, parent.name,
+				 parent.valid_to);
+			return refuse(p, row, row->code, parent_col, "parent_closed", msg), LT_OK;
 		}
 	}
-	*refused = false;
+	*act = A_INSERTED;
 	char today[LT_DATE_BUFSZ];
 	lt_date_today(today);
 	snprintf(u->code, sizeof u->code, "%s", row->code);
@@ -417,9 +616,15 @@ static int import_row(struct lt_registry *r, const struct lt_ctx *ctx, int64_t c
 	date_or(fv(row, C_RECORDED), today, u->recorded);
 	u->status = LT_UNIT_ACTIVE;
 	u->version = 1;
-	if ((rc = lt_store_unit_put(r->store, u, err)))
+	if (im->rep.items)
+		json_array_append_new(im->rep.items,
+				      json_pack("{s:I,s:s,s:s,s:s,s:o,s:o}", "line", (json_int_t)row->line, "action",
+						"insert", "code", u->code, "name", u->name, "parent",
+						u->parent[0] ? json_string(u->parent) : json_null(), "parent_name",
+						parent.name[0] ? json_string(parent.name) : json_null()));
+	if ((rc = lt_store_unit_put(im->r->store, u, err)))
 		return rc;
-	return lt__event_add(r, ctx, change_id, "import", u, u->valid_from, NULL, err);
+	return lt__event_add(im->r, im->ctx, change_id, "import", u, u->valid_from, NULL, err);
 }
 
 static int cmp_error_line(const void *a, const void *b)
@@ -429,8 +634,8 @@ static int cmp_error_line(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Errors read best in line order; rows were checked in tree order. */
-static void sort_errors(json_t *errors)
+/* Errors and previews read best in line order; rows were checked in tree order. */
+static void sort_by_line(json_t *errors)
 {
 	size_t n = json_array_size(errors);
 	json_t **v = n > 1 ? malloc(n * sizeof *v) : NULL;
@@ -445,113 +650,248 @@ static void sort_errors(json_t *errors)
 	free(v);
 }
 
-int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in, struct lt_import_report *rep,
-			   struct lt_err *err)
+static void rows_free(struct parse *p)
 {
-	memset(rep, 0, sizeof *rep);
-	rep->errors = json_array();
-	rep->warnings = json_array();
+	for (size_t i = 0; i < p->n; i++)
+		row_free(&p->rows[i]);
+	free(p->rows);
+	p->rows = NULL;
+	p->n = p->cap = 0;
+	row_free(&p->cur);
+}
+
+void lt_registry_import_abort(struct lt_import *im)
+{
+	if (!im)
+		return;
+	csv_free(&im->csv);
+	rows_free(&im->p);
+	lt_import_report_free(&im->rep);
+	free(im);
+}
+
+int lt_registry_import_begin(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_import_opts *opts,
+			     struct lt_import **out, struct lt_err *err)
+{
+	*out = NULL;
 	int denied = lt_access_import(&ctx->who, err);
 	if (denied)
 		return denied;
-	struct parse p = {.rep = rep};
-	struct csv_parser csv;
-	if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+	struct lt_import *im = calloc(1, sizeof *im);
+	if (!im)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
-	char buf[65536];
-	size_t n;
-	int rc = LT_OK;
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
-		if (csv_parse(&csv, buf, n, on_field, on_row, &p) != n) {
-			rc = lt_err_set(err, LT_EINVAL, "CSV syntax error near line %ld: %s (check quotes)", p.line + 1,
-					csv_strerror(csv_error(&csv)));
-			break;
-		}
+	im->r = r;
+	im->ctx = ctx;
+	if (opts)
+		im->opts = *opts;
+	im->rep.errors = json_array();
+	im->rep.warnings = json_array();
+	im->rep.items = im->opts.dry_run ? json_array() : NULL;
+	im->p.rep = &im->rep;
+	if (csv_init(&im->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+		free(im);
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
-	if (rc == LT_OK && ferror(in))
-		rc = lt_err_set(err, LT_EIO, "reading the CSV file failed");
-	if (rc == LT_OK && csv_fini(&csv, on_field, on_row, &p) != 0)
-		rc = lt_err_set(err, LT_EINVAL, "CSV syntax error at the end of the file: %s",
-				csv_strerror(csv_error(&csv)));
-	csv_free(&csv);
-	row_free(&p.cur);
-	if (rc == LT_OK && p.oom)
-		rc = lt_err_set(err, LT_ENOMEM, "out of memory while reading the CSV file");
-	if (rc == LT_OK && p.nul_header_col)
-		rc = lt_err_set(
-			err, LT_EINVAL,
-			"line 1, column %zu: the header holds a NUL byte, which no name may contain (a file saved "
-			"as UTF-16? save it as UTF-8)",
-			p.nul_header_col);
-	if (rc == LT_OK && p.too_many_fields)
-		rc = lt_err_set(err, LT_EINVAL, "the header has more than %d columns", MAX_FIELDS);
-	if (rc == LT_OK && !p.header_done)
-		rc = lt_err_set(err, LT_EINVAL, "the file is empty: it needs a header row");
+	if (!im->rep.errors || !im->rep.warnings || (im->opts.dry_run && !im->rep.items)) {
+		lt_registry_import_abort(im);
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
+	*out = im;
+	return LT_OK;
+}
+
+int lt_registry_import_feed(struct lt_import *im, const void *data, size_t len)
+{
+	if (im->rc || !len)
+		return im->rc;
+	if (csv_parse(&im->csv, data, len, on_field, on_row, &im->p) != len)
+		im->rc = lt_err_set(&im->err, LT_EINVAL, "CSV syntax error near line %ld: %s (check quotes)",
+				    im->p.line + 1, csv_strerror(csv_error(&im->csv)));
+	else if (im->p.oom)
+		im->rc = lt_err_set(&im->err, LT_ENOMEM, "out of memory while reading the CSV file");
+	return im->rc;
+}
+
+/* Checks the parsed file as a whole: what makes every row unreadable. */
+static int check_file(struct lt_import *im, struct lt_err *err)
+{
+	struct parse *p = &im->p;
+	if (csv_fini(&im->csv, on_field, on_row, p) != 0)
+		return lt_err_set(err, LT_EINVAL, "CSV syntax error at the end of the file: %s",
+				  csv_strerror(csv_error(&im->csv)));
+	if (p->oom)
+		return lt_err_set(err, LT_ENOMEM, "out of memory while reading the CSV file");
+	if (p->nul_header_col)
+		return lt_err_set(err, LT_EINVAL,
+				  "line 1, column %zu: the header holds a NUL byte, which no name may contain (a file "
+				  "saved as UTF-16? save it as UTF-8)",
+				  p->nul_header_col);
+	if (p->too_many_fields)
+		return lt_err_set(err, LT_EINVAL, "the header has more than %d columns", MAX_FIELDS);
+	if (!p->header_done)
+		return lt_err_set(err, LT_EINVAL, "the file is empty: it needs a header row");
 	bool has_code = false, has_name = false;
-	for (size_t i = 0; i < p.ncols; i++) {
-		has_code |= p.map[i] == C_CODE || (p.map[i] >= C_CODE1 && p.map[i] <= C_CODE4);
-		has_name |= p.map[i] == C_NAME;
+	for (size_t i = 0; i < p->ncols; i++) {
+		has_code |= p->map[i] == C_CODE || (p->map[i] >= C_CODE1 && p->map[i] <= C_CODE4);
+		has_name |= p->map[i] == C_NAME;
 	}
-	if (rc == LT_OK && (!has_code || !has_name))
-		rc = lt_err_set(err, LT_EINVAL,
-				"the header needs a code column (code or MaDinhDanh…) and a name "
-				"column (name or TenDonVi)");
-	rep->rows = p.n;
-	for (size_t i = 0; rc == LT_OK && i < p.n; i++)
-		if (!p.rows[i].bad)
-			p.rows[i].bad = !check_row(&p.rows[i], rep);
+	if (!has_code || !has_name)
+		return lt_err_set(err, LT_EINVAL,
+				  "the header needs a code column (code or MaDinhDanh…) and a name "
+				  "column (name or TenDonVi)");
+	return LT_OK;
+}
+
+/* Writes the checked rows inside the open transaction, counting them. */
+static int write_rows(struct lt_import *im, struct lt_err *err)
+{
+	struct parse *p = &im->p;
+	struct lt_import_report *rep = &im->rep;
+	struct lt_unit *u = malloc(sizeof *u);
+	if (!u)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	int64_t change_id = 0;
+	/* The rows that bring the history of a reorganisation in (a
+	 * reorganisation date of their own): the compliance report judges them
+	 * by their own dates. */
+	json_t *history = json_array();
+	for (size_t i = 0; i < p->n; i++)
+		if (!p->rows[i].bad && fv(&p->rows[i], C_REORGANIZED)[0])
+			json_array_append_new(history, json_string(p->rows[i].code));
+	int rc = lt__change_add(im->r, im->ctx, "import", NULL, "", NULL,
+				json_pack("{s:I,s:s,s:o}", "rows", (json_int_t)p->n, "mode",
+					  im->opts.upsert ? "upsert" : "insert", "history", history),
+				&change_id, err);
+	if (rc == LT_OK)
+		rc = lt_store_bulk(im->r->store, true, err);
+	/* Rows whose parent was refused are refused too, so one bad parent
+	 * explains its subtree. */
+	for (size_t i = 0; rc == LT_OK && i < p->n; i++) {
+		enum action act = A_REFUSED;
+		if (!p->rows[i].bad)
+			rc = import_row(im, change_id, &p->rows[i], p->rows, p->n, u, &act, err);
+		rep->inserted += act == A_INSERTED;
+		rep->updated += act == A_UPDATED;
+		rep->unchanged += act == A_UNCHANGED;
+		if (act == A_REFUSED)
+			p->rows[i].bad = true; /* its children say so */
+	}
+	if (rc == LT_OK)
+		rc = lt_store_bulk(im->r->store, false, err);
+	free(u);
+	return rc;
+}
+
+int lt_registry_import_finish(struct lt_import *im, struct lt_import_report *rep, struct lt_err *err)
+{
+	memset(rep, 0, sizeof *rep);
+	struct parse *p = &im->p;
+	int rc = im->rc;
+	if (rc && err)
+		*err = im->err;
+	if (rc == LT_OK)
+		rc = check_file(im, err);
+	im->rep.rows = p->n;
+	for (size_t i = 0; rc == LT_OK && i < p->n; i++)
+		if (!p->rows[i].bad)
+			p->rows[i].bad = !check_row(p, &p->rows[i]);
 	if (rc == LT_OK) {
-		if (p.n)
-			qsort(p.rows, p.n, sizeof *p.rows, cmp_rows);
-		for (size_t i = 1; i < p.n; i++)
-			if (!p.rows[i].bad && !p.rows[i - 1].bad && strcmp(p.rows[i].code, p.rows[i - 1].code) == 0) {
+		if (p->n)
+			qsort(p->rows, p->n, sizeof *p->rows, cmp_rows);
+		for (size_t i = 1; i < p->n; i++)
+			if (!p->rows[i].bad && !p->rows[i - 1].bad &&
+			    strcmp(p->rows[i].code, p->rows[i - 1].code) == 0) {
 				char msg[96];
 				snprintf(msg, sizeof msg, "duplicate: the same code is on line %ld",
-					 p.rows[i - 1].line);
-				report(rep, p.rows[i].line, p.rows[i].code, msg);
-				p.rows[i].bad = true;
+					 p->rows[i - 1].line);
+				refuse(p, &p->rows[i], p->rows[i].code, (int)p->rows[i].code_col, "duplicate_row", msg);
+				p->rows[i].bad = true;
 			}
 	}
-	struct lt_unit *u = malloc(sizeof *u);
-	if (rc == LT_OK && !u)
-		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
-	if (rc == LT_OK && (rc = lt_store_begin(r->store, err)) == LT_OK) {
-		int64_t change_id = 0;
-		rc = lt__change_add(r, ctx, "import", NULL, "", NULL, json_pack("{s:I}", "rows", (json_int_t)p.n),
-				    &change_id, err);
-		if (rc == LT_OK)
-			rc = lt_store_bulk(r->store, true, err);
-		/* Rows whose parent was refused are refused too, so one bad
-		 * parent explains its subtree. */
-		for (size_t i = 0; rc == LT_OK && i < p.n; i++) {
-			bool refused = p.rows[i].bad;
-			if (!refused)
-				rc = import_row(r, ctx, change_id, &p.rows[i], p.rows, p.n, rep, u, &refused, err);
-			if (!refused)
-				rep->imported++;
-			else
-				p.rows[i].bad = true; /* its children say so */
-		}
-		if (rc == LT_OK)
-			rc = lt_store_bulk(r->store, false, err);
+	if (rc == LT_OK && (rc = lt_store_begin(im->r->store, err)) == LT_OK) {
+		rc = write_rows(im, err);
 		/* Counted from the rows, not from the report: a row is refused
 		 * whether or not its reason could be written down. */
-		size_t refused = 0;
-		for (size_t i = 0; i < p.n; i++)
-			refused += p.rows[i].bad;
-		if (rc == LT_OK && (refused || json_array_size(rep->errors) > 0)) {
-			rc = lt_err_set(err, LT_EINVAL, "%zu of %zu rows are refused; nothing was imported",
-					refused ? refused : json_array_size(rep->errors), p.n);
-			rep->imported = 0;
+		size_t refused = 0, forbidden = 0;
+		for (size_t i = 0; i < p->n; i++)
+			refused += p->rows[i].bad;
+		size_t k;
+		json_t *e;
+		json_array_foreach(im->rep.errors, k, e) forbidden +=
+			strcmp(json_string_value(json_object_get(e, "error")), "forbidden") == 0;
+		im->rep.refused = refused;
+		if (rc == LT_OK && (refused || json_array_size(im->rep.errors) > 0)) {
+			size_t bad = refused ? refused : json_array_size(im->rep.errors);
+			/* A row outside the caller's scope makes it a refusal of
+			 * the caller, whatever else is wrong. */
+			if (forbidden)
+				rc = lt_err_set(err, LT_EFORBIDDEN,
+						"%zu of %zu rows are refused, %zu of them outside your scope; nothing "
+						"was imported",
+						bad, p->n, forbidden);
+			else
+				rc = lt_err_set(err, LT_EINVAL, "%zu of %zu rows are refused; nothing was imported",
+						bad, p->n);
 		}
-		LT_TXN_END(r, rc, err);
+		if (rc == LT_OK && im->opts.dry_run)
+			lt_store_rollback(im->r->store);
+		else
+			LT_TXN_END(im->r, rc, err);
 	}
-	if (rc)
-		rep->imported = 0;
-	free(u);
-	for (size_t i = 0; i < p.n; i++)
-		row_free(&p.rows[i]);
-	free(p.rows);
-	sort_errors(rep->errors);
+	im->rep.imported = im->rep.inserted + im->rep.updated;
+	/* What a refused import reports as written is nothing; a dry run keeps
+	 * what the good rows would do. */
+	if (rc && !im->opts.dry_run)
+		im->rep.imported = im->rep.inserted = im->rep.updated = im->rep.unchanged = 0;
+	if (rc && im->opts.dry_run)
+		im->rep.imported = 0;
+	sort_by_line(im->rep.errors);
+	sort_by_line(im->rep.items);
+	*rep = im->rep;
+	memset(&im->rep, 0, sizeof im->rep);
+	lt_registry_import_abort(im);
 	return rc;
+}
+
+int lt_registry_import_csv_opts(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in,
+				const struct lt_import_opts *opts, struct lt_import_report *rep, struct lt_err *err)
+{
+	memset(rep, 0, sizeof *rep);
+	struct lt_import *im;
+	int rc = lt_registry_import_begin(r, ctx, opts, &im, err);
+	if (rc) {
+		rep->errors = json_array();
+		rep->warnings = json_array();
+		return rc;
+	}
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (lt_registry_import_feed(im, buf, n))
+			break;
+	if (im->rc == LT_OK && ferror(in)) {
+		im->rc = lt_err_set(&im->err, LT_EIO, "reading the CSV file failed");
+	}
+	return lt_registry_import_finish(im, rep, err);
+}
+
+int lt_registry_import_csv(struct lt_registry *r, const struct lt_ctx *ctx, FILE *in, struct lt_import_report *rep,
+			   struct lt_err *err)
+{
+	return lt_registry_import_csv_opts(r, ctx, in, NULL, rep, err);
+}
+
+json_t *lt_import_report_to_json(const struct lt_import_report *rep, const struct lt_import_opts *opts, bool ok)
+{
+	json_t *o = json_pack("{s:b,s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "ok", ok, "dry_run", opts && opts->dry_run,
+			      "mode", opts && opts->upsert ? "upsert" : "insert", "rows", (json_int_t)rep->rows,
+			      "inserted", (json_int_t)rep->inserted, "updated", (json_int_t)rep->updated, "unchanged",
+			      (json_int_t)rep->unchanged, "refused", (json_int_t)rep->refused, "imported",
+			      (json_int_t)rep->imported);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "errors", rep->errors ? json_incref(rep->errors) : json_array());
+	json_object_set_new(o, "warnings", rep->warnings ? json_incref(rep->warnings) : json_array());
+	json_object_set_new(o, "items", rep->items ? json_incref(rep->items) : json_null());
+	return o;
 }

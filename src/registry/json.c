@@ -74,7 +74,10 @@ json_t *lt_reorg_result_to_json(const struct lt_reorg_result *res, const char *k
 	for (size_t i = 0; i < res->n_moved; i++)
 		json_object_set_new(moved, res->moved[i].from, json_string(res->moved[i].to));
 	/* A dry run's change was rolled back, so it has no id. */
-	return json_pack("{s:o,s:s,s:b,s:o,s:o,s:o}", "id", dry_run ? json_null() : json_integer(res->id), "kind", kind,
-			 "dry_run", dry_run, "created", codes_json(&res->created), "closed", codes_json(&res->closed),
-			 "moved", moved);
+	json_t *o = json_pack("{s:o,s:s,s:b,s:o,s:o,s:o}", "id", dry_run ? json_null() : json_integer(res->id), "kind",
+			      kind, "dry_run", dry_run, "created", codes_json(&res->created), "closed",
+			      codes_json(&res->closed), "moved", moved);
+	if (o && dry_run && res->names)
+		json_object_set(o, "names", res->names);
+	return o;
 }

@@ -10,13 +10,10 @@
 #include "lienthong/access.h"
 #include "registry_impl.h"
 
-/* The record fields after MaDinhDanhCap<level>, in the order of the
- * shared catalogue; MaDinhDanhCha is absent at level 1. */
-static const char *const record_fields[] = {
-	"MaDinhDanhCha", "TenDonVi",          "DiaChi",        "Email",           "SoDienThoai", "Fax",
-	"Website",       "QdBanHanhQdSuaDoi", "NgayBanHanhQd", "CoQuanBanHanhQd",
-};
-#define N_RECORD_FIELDS (sizeof record_fields / sizeof record_fields[0])
+/* The record fields after MaDinhDanhCap<level> are the shared catalogue's
+ * (lt_dmdc_fields); MaDinhDanhCha is absent at level 1. */
+#define N_RECORD_FIELDS LT_DMDC_NFIELDS
+#define record_fields(i) (lt_dmdc_fields[i].code)
 
 /* A unit is issued on a decision (design.md §4): each record issues one,
  * so all three fields are required, unlike a CSV import of units that
@@ -44,7 +41,7 @@ static int check_record(const struct lt_principal *who, int level, const char *c
 	{
 		bool known = strcmp(key, code_key) == 0;
 		for (size_t i = 0; i < N_RECORD_FIELDS && !known; i++)
-			known = strcmp(key, record_fields[i]) == 0 && (level > 1 || i > 0);
+			known = strcmp(key, record_fields(i)) == 0 && (level > 1 || i > 0);
 		if (!known || !(json_is_string(v) || json_is_null(v))) {
 			snprintf(why, sizeof why, "%s %.60s", known ? "field must be a string:" : "unknown field", key);
 			return refuse(rep, err, LT_EINVAL, k, NULL, why);
@@ -85,7 +82,7 @@ static int records_csv(const struct lt_principal *who, int level, const json_t *
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	lt_registry_csv_field(f, code_key, false);
 	for (size_t i = 0; i < N_RECORD_FIELDS; i++)
-		lt_registry_csv_field(f, record_fields[i], i + 1 == N_RECORD_FIELDS);
+		lt_registry_csv_field(f, record_fields(i), i + 1 == N_RECORD_FIELDS);
 	int rc = LT_OK;
 	size_t k;
 	json_t *rec;
@@ -96,7 +93,7 @@ static int records_csv(const struct lt_principal *who, int level, const json_t *
 			break;
 		lt_registry_csv_field(f, canon, false);
 		for (size_t i = 0; i < N_RECORD_FIELDS; i++) {
-			const char *fv = json_string_value(json_object_get(rec, record_fields[i]));
+			const char *fv = json_string_value(json_object_get(rec, record_fields(i)));
 			lt_registry_csv_field(f, fv ? fv : "", i + 1 == N_RECORD_FIELDS);
 		}
 	}

@@ -144,12 +144,22 @@ int lt__contact_check(const struct lt_contact *c, struct lt_err *err)
 int lt__change_add(struct lt_registry *r, const struct lt_ctx *ctx, const char *kind, const struct lt_decision *d,
 		   const char *effective, const char *reorganized, json_t *summary, int64_t *id, struct lt_err *err)
 {
+	return lt__change_add_at(r, ctx, kind, d, effective, reorganized, NULL, summary, id, err);
+}
+
+int lt__change_add_at(struct lt_registry *r, const struct lt_ctx *ctx, const char *kind, const struct lt_decision *d,
+		      const char *effective, const char *reorganized, const char *recorded, json_t *summary,
+		      int64_t *id, struct lt_err *err)
+{
 	struct lt_change c = {0};
 	snprintf(c.kind, sizeof c.kind, "%s", kind);
 	snprintf(c.effective, sizeof c.effective, "%s", effective);
 	snprintf(c.reorganized, sizeof c.reorganized, "%s", reorganized && *reorganized ? reorganized : effective);
 	lt_time_now(c.at);
-	lt_date_today(c.recorded);
+	if (recorded && *recorded)
+		snprintf(c.recorded, sizeof c.recorded, "%s", recorded);
+	else
+		lt_date_today(c.recorded);
 	lt_ctx_actor(ctx, c.actor, sizeof c.actor);
 	if (d)
 		c.decision = *d;

@@ -31,6 +31,10 @@ int lt__contact_check(const struct lt_contact *c, struct lt_err *err);
  * actor; sets *id. */
 int lt__change_add(struct lt_registry *r, const struct lt_ctx *ctx, const char *kind, const struct lt_decision *d,
 		   const char *effective, const char *reorganized, json_t *summary, int64_t *id, struct lt_err *err);
+/* The same, recorded on a given day (history brought in); NULL: today. */
+int lt__change_add_at(struct lt_registry *r, const struct lt_ctx *ctx, const char *kind, const struct lt_decision *d,
+		      const char *effective, const char *reorganized, const char *recorded, json_t *summary,
+		      int64_t *id, struct lt_err *err);
 
 /* Appends an event carrying the unit's state after the change; extra (may be
  * NULL) is merged into the event data and its reference is stolen. */

@@ -19,6 +19,7 @@ struct reorg {
 	struct lt_decision d;
 	char effective[LT_DATE_BUFSZ];
 	char reorganized[LT_DATE_BUFSZ];
+	char recorded[LT_DATE_BUFSZ]; /* today, or the day history brought in says */
 	int64_t change_id;
 	struct lt_reorg_result *res;
 	struct lt_err *err;
@@ -29,6 +30,7 @@ void lt_reorg_result_free(struct lt_reorg_result *res)
 	lt_codelist_free(&res->created);
 	lt_codelist_free(&res->closed);
 	free(res->moved);
+	json_decref(res->names);
 	memset(res, 0, sizeof *res);
 }
 
@@ -124,7 +126,7 @@ static int close_unit(struct reorg *g, struct lt_unit *u, const char *const *suc
 	snprintf(u->valid_to, sizeof u->valid_to, "%s", g->effective);
 	u->decision = g->d;
 	snprintf(u->reorganized, sizeof u->reorganized, "%s", g->reorganized);
-	lt_date_today(u->recorded);
+	memcpy(u->recorded, g->recorded, sizeof u->recorded);
 	u->version++;
 	if ((rc = lt_store_unit_put(g->r->store, u, g->err)))
 		return rc;
@@ -147,7 +149,7 @@ static void init_created(struct reorg *g, struct lt_unit *u, const struct lt_uni
 	u->valid_to[0] = '\0';
 	u->decision = g->d;
 	snprintf(u->reorganized, sizeof u->reorganized, "%s", g->reorganized);
-	lt_date_today(u->recorded);
+	memcpy(u->recorded, g->recorded, sizeof u->recorded);
 	u->version = 1;
 }
 
@@ -225,7 +227,7 @@ static int mark_predecessors(struct reorg *g, struct lt_unit *target, const stru
 		preds[i] = from[i].code;
 	target->decision = g->d;
 	snprintf(target->reorganized, sizeof target->reorganized, "%s", g->reorganized);
-	lt_date_today(target->recorded);
+	memcpy(target->recorded, g->recorded, sizeof target->recorded);
 	target->version++;
 	int rc = lt_store_unit_put(g->r->store, target, g->err);
 	if (rc == LT_OK)
@@ -513,6 +515,34 @@ static json_t *request_summary(const struct lt_reorg *q)
 	return o;
 }
 
+static int name_code(struct reorg *g, const char *code)
+{
+	if (json_object_get(g->res->names, code))
+		return LT_OK;
+	struct lt_unit u;
+	int rc = lt_store_unit_get(g->r->store, code, &u, g->err);
+	if (rc)
+		return rc;
+	return json_object_set_new(g->res->names, code, json_string(u.name)) ? oom(g->err) : LT_OK;
+}
+
+/* A dry run names every code it shows, so a preview reads as units. */
+static int name_codes(struct reorg *g)
+{
+	struct lt_reorg_result *res = g->res;
+	if (!(res->names = json_object()))
+		return oom(g->err);
+	int rc = LT_OK;
+	for (size_t i = 0; rc == LT_OK && i < res->created.n; i++)
+		rc = name_code(g, res->created.codes[i]);
+	for (size_t i = 0; rc == LT_OK && i < res->closed.n; i++)
+		rc = name_code(g, res->closed.codes[i]);
+	for (size_t i = 0; rc == LT_OK && i < res->n_moved; i++)
+		if ((rc = name_code(g, res->moved[i].from)) == LT_OK)
+			rc = name_code(g, res->moved[i].to);
+	return rc;
+}
+
 int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *q,
 			   struct lt_reorg_result *res, struct lt_err *err)
 {
@@ -529,6 +559,15 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 		return lt_err_field(err, lt_err_prefix(err, "reorganized: "), "reorganized");
 	if (!q->reorganized[0])
 		memcpy(g.reorganized, g.effective, sizeof g.reorganized);
+	char today[LT_DATE_BUFSZ];
+	lt_date_today(today);
+	if (q->recorded[0] && lt_date_parse(q->recorded, g.recorded, err))
+		return lt_err_prefix(err, "recorded: ");
+	if (!q->recorded[0])
+		memcpy(g.recorded, today, sizeof g.recorded);
+	if (q->recorded[0] && (strcmp(g.recorded, today) > 0 || strcmp(g.recorded, g.d.date) < 0))
+		return lt_err_set(err, LT_EINVAL, "recorded %s must lie between the decision's date %s and today",
+				  g.recorded, g.d.date);
 	if ((rc = may_reorganise(&ctx->who, q, err)) || (rc = check_shape(q, g.kind, err)))
 		return rc;
 	struct lt_unit *from = calloc(q->n_from, sizeof *from);
@@ -538,8 +577,8 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 		free(from);
 		return rc;
 	}
-	if ((rc = load_from(&g, from)) || (rc = lt__change_add(r, ctx, g.kind, &g.d, g.effective, g.reorganized,
-							       request_summary(q), &g.change_id, err)))
+	if ((rc = load_from(&g, from)) || (rc = lt__change_add_at(r, ctx, g.kind, &g.d, g.effective, g.reorganized,
+								  g.recorded, request_summary(q), &g.change_id, err)))
 		goto done;
 	res->id = g.change_id;
 	switch (q->kind) {
@@ -559,8 +598,12 @@ int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, cons
 done:
 	free(from);
 	if (rc == LT_OK && q->dry_run) {
+		/* Read inside the transaction, where the new units exist. */
+		rc = name_codes(&g);
 		lt_store_rollback(r->store);
-		return LT_OK;
+		if (rc)
+			lt_reorg_result_free(res);
+		return rc;
 	}
 	LT_TXN_END(r, rc, err);
 	if (rc)

@@ -350,7 +350,10 @@ int lt_store_xbody_removed(struct lt_store *s, const char *id, struct lt_err *er
 {
 	DISPATCH(xbody_removed(s, id, err));
 }
-int lt_store_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err) { DISPATCH(xcounts(s, out, err)); }
+int lt_store_xcounts(struct lt_store *s, int64_t out[LT_XCOUNTS], struct lt_err *err)
+{
+	DISPATCH(xcounts(s, out, err));
+}
 int lt_store_systems_by_primary(struct lt_store *s, const char *code, lt_system_cb cb, void *ctx, struct lt_err *err)
 {
 	DISPATCH(systems_by_primary(s, code, cb, ctx, err));

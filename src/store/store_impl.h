@@ -99,7 +99,7 @@ struct lt_store_ops {
 		      struct lt_err *err);
 	int (*xexpired)(struct lt_store *s, const char *before, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 	int (*xbody_removed)(struct lt_store *s, const char *id, struct lt_err *err);
-	int (*xcounts)(struct lt_store *s, int64_t out[6], struct lt_err *err);
+	int (*xcounts)(struct lt_store *s, int64_t out[LT_XCOUNTS], struct lt_err *err);
 	int (*cert_add)(struct lt_store *s, struct lt_cert *c, struct lt_err *err);
 	int (*certs)(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err);
 	int (*cert_revoke)(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err);

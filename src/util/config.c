@@ -76,7 +76,7 @@ static const struct key keys[] = {
 	{"max_body_bytes", INT(max_body_bytes), "65536", 1024, INT64_C(1) << 30, NULL,
 	 "largest JSON request body of the catalogue API (a unit, a reorganisation), in bytes"},
 	{"max_bulk_bytes", INT(max_bulk_bytes), "16777216", 1024, INT64_C(1) << 34, NULL,
-	 "largest bulk request body (records posted to /dmdc/Category), in bytes"},
+	 "largest bulk request body (records posted to /dmdc/Category, a CSV file posted to /v1/imports), in bytes"},
 	{"vxp_max_clock_skew", INT(vxp_max_clock_skew), "0", 0, INT64_C(1) << 31, NULL,
 	 "refuse VXP calls whose timestamp is further off than this many seconds; 0 = off"},
 	{"vxp_agency_ops", BOOL(vxp_agency_ops), "off", 0, 0, NULL,
@@ -90,6 +90,9 @@ static const struct key keys[] = {
 	 "dates or pages of its own, so the list is bounded here)"},
 	{"vxp_sent_max", INT(vxp_sent_max), "500", 1, 100000, NULL,
 	 "getSentEdocList lists at most this many of the caller's latest documents"},
+	{"display_tz", STR(display_tz), "Asia/Ho_Chi_Minh", 0, 0, NULL,
+	 "time zone the command line shows times in, each with its offset: a tz database name or a POSIX TZ "
+	 "string (the API always gives UTC)"},
 	{"retention_days", INT(retention_days), "0", 0, 36500, NULL,
 	 "days after which acknowledged package bodies are removed; 0 = keep"},
 	{"hold_days", INT(hold_days), "30", 1, 36500, NULL,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 /* Generated from Unicode NFD decompositions: code point, ASCII base letter. */
 static const struct {
@@ -401,4 +402,60 @@ bool lt_text_int(const char *s, long long min, long long max, long long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+static bool combining(uint32_t c)
+{
+	return (c >= 0x0300 && c <= 0x036F) || (c >= 0x1AB0 && c <= 0x1AFF) || (c >= 0x1DC0 && c <= 0x1DFF) ||
+	       (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE20 && c <= 0xFE2F) || c == 0x200B || c == 0x200C ||
+	       c == 0x200D || c == 0xFEFF;
+}
+
+static bool wide(uint32_t c)
+{
+	return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) || (c >= 0xAC00 && c <= 0xD7A3) ||
+	       (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+	       (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) || (c >= 0x1F900 && c <= 0x1F9FF) ||
+	       (c >= 0x20000 && c <= 0x3FFFD);
+}
+
+/* One UTF-8 sequence at s into *c; its length, or 0 when it is not one. */
+static size_t utf8_next(const unsigned char *s, uint32_t *c)
+{
+	size_t n = s[0] < 0x80             ? 1
+		   : (s[0] & 0xE0) == 0xC0 ? 2
+		   : (s[0] & 0xF0) == 0xE0 ? 3
+		   : (s[0] & 0xF8) == 0xF0 ? 4
+					   : 0;
+	if (!n)
+		return 0;
+	uint32_t v = n == 1 ? s[0] : n == 2 ? s[0] & 0x1Fu : n == 3 ? s[0] & 0x0Fu : s[0] & 0x07u;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3Fu);
+	}
+	*c = v;
+	return n;
+}
+
+size_t lt_text_width(const char *s)
+{
+	size_t w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t c;
+		size_t n = utf8_next(p, &c);
+		if (!n) {
+			w++;
+			p++;
+			continue;
+		}
+		p += n;
+		if (combining(c))
+			continue;
+		int cw = wcwidth((wchar_t)c);
+		w += cw >= 0 ? (size_t)cw : wide(c) ? 2 : 1;
+	}
+	return w;
 }

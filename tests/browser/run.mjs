@@ -206,6 +206,13 @@ const test = (name, fn) => tests.push({ name, fn });
 test('search: typing "da nang" finds the units of Đà Nẵng, filters and pages', async () => {
   const page = await newPage();
   await page.goto(`${BASE}/`);
+  // The home page states how many level-1 units the registry holds.
+  const level1 = await (await fetch(`${BASE}/v1/units?level=1&limit=1`)).json();
+  assert(level1.total > 50, `the hub counts the level-1 units: ${level1.total}`);
+  await page
+    .locator('.result-count')
+    .getByText(`Các đơn vị cấp 1: ${level1.total} đơn vị, trang 1.`, { exact: true })
+    .waitFor();
   const box = page.getByLabel('Tên đơn vị hoặc mã định danh');
   await box.pressSequentially('da nang', { delay: 30 });
   await page.getByRole('link', { name: 'Ủy ban nhân dân thành phố Đà Nẵng', exact: true }).waitFor();
@@ -238,12 +245,22 @@ test('search: typing "da nang" finds the units of Đà Nẵng, filters and pages
   await page.getByRole('button', { name: '← Trang trước' }).click();
   await page.locator('.result-count', { hasText: 'trang 1' }).waitFor();
 
-  // The same search on a phone.
-  const phone = await newPage({ width: 390, height: 844 });
+  // The same search on a phone (the screen left below the browser's own
+  // bars): at least four results to a screen.
+  const phone = await newPage({ width: 360, height: 600 });
   await phone.goto(`${BASE}/search?q=da%20nang`);
   await phone.getByRole('link', { name: 'Ủy ban nhân dân thành phố Đà Nẵng', exact: true }).waitFor();
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert(overflow <= 0, `no sideways scrolling on a phone (overflow ${overflow}px)`);
+  const perScreen = await phone.evaluate(() => {
+    const rows = [...document.querySelectorAll('table.units tbody tr')];
+    rows[0].scrollIntoView({ block: 'start' });
+    return rows.filter((r) => {
+      const b = r.getBoundingClientRect();
+      return b.top >= 0 && b.bottom <= window.innerHeight;
+    }).length;
+  });
+  assert(perScreen >= 4, `a phone screen shows ${perScreen} results`);
   await shot(phone, 'search-phone');
   return [page, phone];
 });
@@ -441,6 +458,10 @@ test('tree: from the level-1 table down, by keyboard', async () => {
   await toggle.focus();
   await page.keyboard.press('Enter');
   await page.getByRole('link', { name: /000\.00\.02\.H14 Sở Nội vụ tỉnh Cao Bằng/ }).waitFor();
+  // Only a unit with children of its own can be opened.
+  const leaf = page.locator('.node', { hasText: '000.00.02.H14' });
+  assert((await leaf.locator('button.toggle').count()) === 0, 'Sở Nội vụ has no children: nothing to open');
+  assert((await leaf.locator('.toggle-spacer').count()) === 1, 'a spacer keeps the names in line');
   assert(
     (await page
       .getByRole('button', { name: 'Đóng các đơn vị trực thuộc Ủy ban nhân dân tỉnh Cao Bằng' })
@@ -711,18 +732,35 @@ print(json.dumps({"pkg": base64.b64encode(pkg).decode(), "docid": docid, "status
   return [anon, page];
 });
 
-test('compliance: the late upload of the merger, filtered by level-1 unit', async () => {
+test('compliance: a late decision and upload, filtered by level-1 unit; the demo merger is on time', async () => {
+  // A unit of Đà Nẵng issued today on a decision of 60 days ago, for a
+  // reorganisation of 100 days ago: both deadlines missed.
+  const day = (n) => new Date(Date.now() - n * 86400e3).toISOString().slice(0, 10);
+  const r = await fetch(`${BASE}/v1/units`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      parent: '000.00.00.H17',
+      name: 'Ban Quản lý dự án muộn',
+      decision: { number: '88/QĐ-UBND', date: day(60), issuer: 'Ủy ban nhân dân thành phố Đà Nẵng' },
+      effective: day(60),
+      reorganized: day(100),
+    }),
+  });
+  assert(r.status === 201, `issued: ${r.status}`);
   const page = await newPage();
   await page.goto(`${BASE}/compliance`);
   await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.H17');
   await page.waitForURL(/level1=000\.00\.00\.H17/);
-  const row = page.locator('tbody tr').filter({ hasText: '202/2025/QH15' });
-  await row.getByText('Cập nhật lên danh mục muộn').waitFor();
-  await row.getByText(/ngày \(hạn 7 ngày\)/).waitFor();
+  const row = page.locator('tbody tr').filter({ hasText: '88/QĐ-UBND' });
+  await row.filter({ hasText: 'Cập nhật lên danh mục muộn' }).getByText(/ngày \(hạn 7 ngày\)/).waitFor();
+  await row.filter({ hasText: 'Quyết định sửa đổi mã ban hành muộn' }).getByText(/ngày \(hạn 30 ngày\)/).waitFor();
+  // The merger `init --demo` replayed keeps its own recorded date: on time.
+  assert((await page.locator('tbody tr').filter({ hasText: '202/2025/QH15' }).count()) === 0, 'the demo merger is not late');
   await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.B01');
   await page.locator('#main').getByText('Không có trường hợp nào cần xử lý.').waitFor();
   await page.getByLabel('Đơn vị cấp 1').selectOption('000.00.00.H17');
-  await row.waitFor();
+  await row.first().waitFor();
   await shot(page, 'compliance');
   return [page];
 });
@@ -1031,6 +1069,84 @@ test('admin: creates a manager token, registers a system, disables it, and sees 
   return [page, mgr];
 });
 
+test('csv: a manager uploads a file with one bad row, reads why by its own column, fixes it, upserts, downloads dmdc', async () => {
+  const page = await newPage({ token: MANAGER });
+  await page.goto(`${BASE}/manage?action=csv`);
+  await page.getByRole('heading', { name: 'Nhập danh mục từ tệp CSV' }).waitFor();
+  await assertLabelled(page);
+  const header = 'MaDinhDanhCap2,TenDonVi,DiaChi,NgayBanHanhQd,QdBanHanhQdSuaDoi,CoQuanBanHanhQd\n';
+  const bad =
+    header +
+    '000.00.51.H14,Ban Dân tộc tỉnh Cao Bằng,Số 2 Hoàng Đình Giong,15/10/2026,1600/QĐ-UBND,Ủy ban nhân dân tỉnh Cao Bằng\n' +
+    '000.00.52.H14,Ban Quản lý Khu kinh tế tỉnh Cao Bằng,Số 9 Bế Văn Đàn,31/02/2026,1601/QĐ-UBND,Ủy ban nhân dân tỉnh Cao Bằng\n';
+  const upload = (text) =>
+    page.locator('input[type=file]').setInputFiles({ name: 'h14.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await upload(bad);
+  await page.getByRole('button', { name: 'Kiểm tra tệp (chạy thử)' }).click();
+  const row = page.locator('table.import-errors tbody tr');
+  await row.first().waitFor();
+  assert((await row.count()) === 1, 'one bad row');
+  assert((await row.locator('td[data-label="Dòng"]').textContent()) === '3', 'its line');
+  assert((await row.locator('td[data-label="Cột"]').textContent()) === 'NgayBanHanhQd', "the file's own column");
+  assert((await row.locator('td[data-label="Tên đơn vị"]').textContent()) === 'Ban Quản lý Khu kinh tế tỉnh Cao Bằng', 'the unit by name');
+  const why = (await row.locator('td[data-label="Lý do"]').textContent()).trim();
+  assert(why === 'Cột NgayBanHanhQd: ngày “31/02/2026” không có trên lịch.', `the reason in Vietnamese: ${why}`);
+  await page.getByText('1 dòng bị từ chối; hãy sửa tệp rồi kiểm tra lại.', { exact: false }).waitFor();
+  const shown = await page.locator('.import-result').innerText();
+  assert(!/bad date|refused|calendar/i.test(shown), `no English shown: ${shown}`);
+  assert(await page.getByRole('button', { name: 'Ghi vào danh mục' }).isHidden(), 'nothing to apply while a row is bad');
+  await page.locator('.import-result').scrollIntoViewIfNeeded();
+  await shot(page, 'manage-csv-refused');
+
+  // Fixed, with a correction of a unit the registry holds: upsert.
+  const fixed = bad.replace('31/02/2026', '28/02/2026') +
+    '000.00.05.H14,Sở Y tế tỉnh Cao Bằng,"Số 31 Hiến Giang, phường Hợp Giang, tỉnh Cao Bằng",14/09/2020,1215/QĐ-UBND,Ủy ban nhân dân tỉnh Cao Bằng\n';
+  await upload(fixed);
+  await page.getByLabel('Thêm mới và sửa đơn vị đã có').check();
+  await page.getByRole('button', { name: 'Kiểm tra tệp (chạy thử)' }).click();
+  await page.getByText('Tệp hợp lệ.', { exact: false }).waitFor();
+  await page.getByText('3 dòng: sẽ thêm mới 2, sẽ sửa 1, không đổi 0, bị từ chối 0.', { exact: false }).waitFor();
+  const preview = page.locator('table.import-preview tbody tr');
+  assert((await preview.count()) === 3, 'each row previewed');
+  await preview.filter({ hasText: '000.00.52.H14' }).getByText('Ban Quản lý Khu kinh tế tỉnh Cao Bằng').waitFor();
+  await preview.filter({ hasText: '000.00.52.H14' }).getByText('Ủy ban nhân dân tỉnh Cao Bằng').waitFor();
+  await preview.filter({ hasText: '000.00.05.H14' }).getByText('Sửa các cột: DiaChi').waitFor();
+  let unit = await (await fetch(`${BASE}/v1/units/000.00.52.H14`)).json();
+  assert(unit.error, 'a dry run writes nothing');
+  await page.locator('.import-result').scrollIntoViewIfNeeded();
+  await shot(page, 'manage-csv-preview');
+  await page.getByRole('button', { name: 'Ghi vào danh mục' }).click();
+  await page.getByText('Đã ghi vào danh mục.', { exact: false }).waitFor();
+  await page.getByText('3 dòng: đã thêm mới 2, đã sửa 1, không đổi 0, bị từ chối 0.', { exact: false }).waitFor();
+  unit = await (await fetch(`${BASE}/v1/units/000.00.52.H14`)).json();
+  assert(unit.name === 'Ban Quản lý Khu kinh tế tỉnh Cao Bằng' && unit.decision.date === '2026-02-28', JSON.stringify(unit));
+  unit = await (await fetch(`${BASE}/v1/units/000.00.05.H14`)).json();
+  assert(unit.address === 'Số 31 Hiến Giang, phường Hợp Giang, tỉnh Cao Bằng', `corrected: ${unit.address}`);
+
+  // Downloaded in the shared catalogue's columns.
+  await page.getByRole('heading', { name: 'Tải danh mục về tệp CSV' }).waitFor();
+  assert((await page.getByLabel('Đơn vị', { exact: true }).inputValue()) === '000.00.00.H14', "the manager's subtree");
+  await page.getByLabel('Mẫu tệp').selectOption('dmdc');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải về' }).click()]);
+  assert(/^danh-muc-000\.00\.00\.H14-\d{4}-\d\d-\d\d-dmdc\.csv$/.test(download.suggestedFilename()), download.suggestedFilename());
+  const file = path.join(tmp, 'download-dmdc.csv');
+  await download.saveAs(file);
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+  assert(
+    lines[0] ===
+      'MaDinhDanhCap1,MaDinhDanhCap2,MaDinhDanhCap3,MaDinhDanhCap4,MaDinhDanhCha,TenDonVi,DiaChi,Email,SoDienThoai,Fax,Website,QdBanHanhQdSuaDoi,NgayBanHanhQd,CoQuanBanHanhQd',
+    `dmdc header: ${lines[0]}`,
+  );
+  const mine = lines.find((l) => l.includes('000.00.52.H14'));
+  assert(
+    mine === ',000.00.52.H14,,,000.00.00.H14,Ban Quản lý Khu kinh tế tỉnh Cao Bằng,Số 9 Bế Văn Đàn,,,,,1601/QĐ-UBND,28/02/2026,Ủy ban nhân dân tỉnh Cao Bằng',
+    `the new unit, dd/MM/yyyy: ${mine}`,
+  );
+  assert(lines.every((l, i) => i === 0 || /H14/.test(l)), 'only the subtree');
+  await page.getByText(/^Đã tải tệp danh-muc-000\.00\.00\.H14-.*-dmdc\.csv\.$/).waitFor();
+  return [page];
+});
+
 test('dates: under an en-US browser every date shown and every date input reads dd/mm/yyyy', async () => {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -1101,6 +1217,7 @@ test('dates: under an en-US browser every date shown and every date input reads 
       ['/requests', 'form'],
       ['/admin?tab=audit', 'table.audit'],
       ['/admin?tab=tokens', 'table.tokens'],
+      ['/manage?action=csv', 'form'],
     ]) {
       await page.goto(`${BASE}${url}`);
       await page.locator(ready).first().waitFor();

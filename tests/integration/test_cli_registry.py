@@ -377,7 +377,7 @@ class ImportExport(RegistryTest):
                           "Ủy ban nhân dân tỉnh Cao Bằng\n")
         p = self.r.run("import", path)
         self.assertExit(p, 0)
-        self.assertEqual(p.stdout.strip(), "imported 2 units")
+        self.assertEqual(p.stdout.strip(), "imported 2 units: 2 inserted, 0 updated, 0 unchanged")
         self.assertEqual(self.r.show("000.01.40.H14")["parent"], "000.00.40.H14")
 
     def test_import_refusal_names_every_bad_row(self):
@@ -390,7 +390,7 @@ class ImportExport(RegistryTest):
         p = self.assertRefused(["import", path])
         bad = [line for line in p.stderr.split("\n") if line.startswith("line ")]
         self.assertEqual([line.split(":")[0] for line in bad], ["line 3", "line 4", "line 5", "line 6"])
-        self.assertTrue(bad[0].startswith(f"line 3: {QN_NOI_VU}: "), bad[0])
+        self.assertTrue(bad[0].startswith(f"line 3: {QN_NOI_VU} (Reuses a closed code): "), bad[0])
         before = self.r.export()
         p = self.r.run("import", path, "--json")
         self.assertExit(p, 1)
@@ -430,7 +430,7 @@ class ImportExport(RegistryTest):
                 f.write(body.getvalue())
             p = fresh.run("import", path)
             self.assertExit(p, 0)
-            self.assertEqual(p.stdout.strip(), f"imported {len(rows)} units")
+            self.assertEqual(p.stdout.strip(), f"imported {len(rows)} units: {len(rows)} inserted, 0 updated, 0 unchanged")
         finally:
             fresh.close()
         self.assertExit(self.r.run("export", "--as-of", "yesterday"), 1)
@@ -605,7 +605,10 @@ class Reorganise(RegistryTest):
         self.assertRefused(["unit", "merge", "--into-code", CB_TP, *DECISION], 2)
 
     def test_dissolve(self):
-        self.assertDryRun(["unit", "dissolve", CB_TU_PHAP, *DECISION])
+        res = self.assertDryRun(["unit", "dissolve", CB_TU_PHAP, *DECISION])
+        self.assertEqual(res["names"], {CB_TU_PHAP: self.r.show(CB_TU_PHAP)["name"]})
+        p = self.r.run("unit", "dissolve", CB_TU_PHAP, *DECISION, "--dry-run")
+        self.assertIn(f"closed\t{CB_TU_PHAP}\t{self.r.show(CB_TU_PHAP)['name']}\n", p.stdout)
         p = self.r.run("unit", "dissolve", CB_TU_PHAP, *DECISION)
         self.assertExit(p, 0)
         self.assertIn("closed\t" + CB_TU_PHAP, p.stdout)

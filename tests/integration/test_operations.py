@@ -85,6 +85,14 @@ class Operations(ltd.DaemonTest):
         self.assertEqual(self.docs("?state=pending"), [self.b, self.a])
         self.assertEqual(self.docs("?state=waiting"), [self.c, self.b, self.a])
         self.assertEqual(self.docs("?state=done"), [])
+        # /metrics counts deliveries under the API's own state names (it
+        # once said "waiting" for what the API calls pending).
+        by_state = {st: ltx.metric(self.d, "lienthong_exchange_deliveries", {"state": st})
+                    for st in ("pending", "processing", "done", "fail", "refused", "merged", "no_system", "expired")}
+        self.assertEqual((by_state["pending"], by_state["processing"]),
+                         (len(self.docs("?state=pending")), len(self.docs("?state=processing"))))
+        self.assertNotIn(None, by_state.values(), by_state)
+        self.assertIsNone(ltx.metric(self.d, "lienthong_exchange_deliveries", {"state": "waiting"}))
         self.assertEqual(self.docs(f"?state=pending&recipient={H14}"), [self.a])
         self.assertEqual(self.docs("?older_than_hours=0"), [self.c, self.b, self.a])
         self.assertEqual(self.docs("?older_than_hours=1"), [], "nothing has waited an hour yet")

@@ -229,6 +229,142 @@ static void test_row_with_bytes_not_utf8_is_reported(void **state)
 	lt_import_report_free(&rep);
 }
 
+/* Imports text with opts (NULL: insert, applied) as who; fills *rep. */
+static int import_opts(struct fx *fx, const struct lt_ctx *who, const char *text, const struct lt_import_opts *opts,
+		       struct lt_import_report *rep, struct lt_err *err)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	assert_non_null(f);
+	int rc = lt_registry_import_csv_opts(fx->r, who, f, opts, rep, err);
+	fclose(f);
+	return rc;
+}
+
+static const char base_csv[] = "code,name\n"
+			       "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng\n"
+			       "000.00.01.H14,Văn phòng Ủy ban nhân dân tỉnh Cao Bằng\n"
+			       "000.00.02.H14,Sở Nội vụ tỉnh Cao Bằng\n";
+
+/* A refused row names the column as the file names it, never the
+ * contract's name for it: a province fixes the file it has. */
+static void test_errors_name_the_files_columns(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_import_report rep;
+	struct lt_err err = {0};
+	assert_int_equal(import_opts(fx, FX_ADMIN, base_csv, NULL, &rep, &err), LT_OK);
+	lt_import_report_free(&rep);
+	static const char csv[] = "MaDinhDanhCap2,TenDonVi,NgayBanHanhQd,Email,DiaChi\n"
+				  "000.00.03.H14,Sở Tài chính,31/02/2025,,\n"
+				  "000.00.04.H14,Sở Tư pháp,01/02/2025,not-an-address,\n"
+				  "000.00.05.H14,,01/02/2025,,\n"
+				  "000.00.06.H14,Sở Xây dựng,01/02/2025,,ok\n";
+	assert_int_equal(import_opts(fx, FX_ADMIN, csv, NULL, &rep, &err), LT_EINVAL);
+	assert_int_equal(rep.refused, 3);
+	static const struct {
+		long line;
+		const char *column, *kind, *in_reason;
+	} want[] = {
+		{2, "NgayBanHanhQd", "bad_date", "bad date in NgayBanHanhQd"},
+		{3, "Email", "bad_contact", "not-an-address"},
+		{4, "TenDonVi", "bad_name", "name"},
+	};
+	assert_int_equal(json_array_size(rep.errors), 3);
+	for (size_t i = 0; i < 3; i++) {
+		json_t *e = json_array_get(rep.errors, i);
+		assert_int_equal(json_integer_value(json_object_get(e, "line")), want[i].line);
+		assert_string_equal(json_string_value(json_object_get(e, "column")), want[i].column);
+		assert_string_equal(json_string_value(json_object_get(e, "error")), want[i].kind);
+		assert_non_null(strstr(json_string_value(json_object_get(e, "reason")), want[i].in_reason));
+		assert_false(strstr(json_string_value(json_object_get(e, "reason")), "decision_date"));
+	}
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rep.errors, 0), "name")), "Sở Tài chính");
+	assert_true(json_is_null(json_object_get(json_array_get(rep.errors, 2), "name")));
+	lt_import_report_free(&rep);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, "000.00.06.H14", NULL, &u, &err), LT_ENOTFOUND);
+}
+
+/* Upsert corrects the units the registry holds and counts each row; a dry
+ * run does the same and leaves nothing behind; insert refuses what exists. */
+static void test_upsert_and_dry_run(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_import_report rep;
+	struct lt_err err = {0};
+	assert_int_equal(import_opts(fx, FX_ADMIN, base_csv, NULL, &rep, &err), LT_OK);
+	assert_int_equal(rep.inserted, 3);
+	lt_import_report_free(&rep);
+	static const char csv[] = "code,name,address\n"
+				  "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,\n"
+				  "000.00.02.H14,Sở Nội vụ tỉnh Cao Bằng (sửa),Số 32\n"
+				  "000.00.07.H14,Sở Y tế tỉnh Cao Bằng,\n";
+	assert_int_equal(import_opts(fx, FX_ADMIN, csv, NULL, &rep, &err), LT_EINVAL);
+	assert_int_equal(rep.refused, 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rep.errors, 0), "error")), "exists");
+	lt_import_report_free(&rep);
+
+	struct lt_import_opts dry = {.dry_run = true, .upsert = true};
+	assert_int_equal(import_opts(fx, FX_ADMIN, csv, &dry, &rep, &err), LT_OK);
+	assert_int_equal(rep.inserted, 1);
+	assert_int_equal(rep.updated, 1);
+	assert_int_equal(rep.unchanged, 1);
+	assert_int_equal(rep.refused, 0);
+	assert_int_equal(json_array_size(rep.items), 2);
+	json_t *upd = json_array_get(rep.items, 0);
+	assert_string_equal(json_string_value(json_object_get(upd, "action")), "update");
+	assert_string_equal(json_string_value(json_object_get(upd, "old_name")), "Sở Nội vụ tỉnh Cao Bằng");
+	assert_int_equal(json_array_size(json_object_get(upd, "changed")), 2);
+	json_t *ins = json_array_get(rep.items, 1);
+	assert_string_equal(json_string_value(json_object_get(ins, "parent_name")), "Ủy ban nhân dân tỉnh Cao Bằng");
+	lt_import_report_free(&rep);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, "000.00.07.H14", NULL, &u, &err), LT_ENOTFOUND);
+	assert_int_equal(lt_registry_get(fx->r, "000.00.02.H14", NULL, &u, &err), LT_OK);
+	assert_string_equal(u.name, "Sở Nội vụ tỉnh Cao Bằng");
+
+	struct lt_import_opts up = {.upsert = true};
+	assert_int_equal(import_opts(fx, FX_ADMIN, csv, &up, &rep, &err), LT_OK);
+	assert_int_equal(rep.imported, 2);
+	assert_null(rep.items);
+	lt_import_report_free(&rep);
+	assert_int_equal(lt_registry_get(fx->r, "000.00.02.H14", NULL, &u, &err), LT_OK);
+	assert_string_equal(u.name, "Sở Nội vụ tỉnh Cao Bằng (sửa)");
+	assert_string_equal(u.contact.address, "Số 32");
+	assert_int_equal(u.version, 2);
+	assert_int_equal(import_opts(fx, FX_ADMIN, csv, &up, &rep, &err), LT_OK);
+	assert_int_equal(rep.unchanged, 3);
+	assert_int_equal(rep.imported, 0);
+	lt_import_report_free(&rep);
+}
+
+/* A manager's import is judged row by row against its subtree: one row
+ * outside it refuses the file as the caller's refusal (forbidden). */
+static void test_manager_scope(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_import_report rep;
+	struct lt_err err = {0};
+	assert_int_equal(import_opts(fx, FX_ADMIN, base_csv, NULL, &rep, &err), LT_OK);
+	lt_import_report_free(&rep);
+	assert_int_equal(import_opts(fx, FX_ADMIN, "code,name\n000.00.00.H17,Ủy ban nhân dân thành phố Đà Nẵng\n", NULL,
+				     &rep, &err),
+			 LT_OK);
+	lt_import_report_free(&rep);
+	struct lt_ctx mgr = {.who = {.role = LT_ROLE_MANAGER}};
+	snprintf(mgr.who.scope, sizeof mgr.who.scope, "000.00.00.H14");
+	static const char csv[] = "code,name\n000.00.08.H14,Sở Công Thương\n000.00.01.H17,Văn phòng\n";
+	struct lt_import_opts up = {.upsert = true};
+	assert_int_equal(import_opts(fx, &mgr, csv, &up, &rep, &err), LT_EFORBIDDEN);
+	assert_int_equal(rep.refused, 1);
+	json_t *e = json_array_get(rep.errors, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "error")), "forbidden");
+	assert_string_equal(json_string_value(json_object_get(e, "code")), "000.00.01.H17");
+	lt_import_report_free(&rep);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, "000.00.08.H14", NULL, &u, &err), LT_ENOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +372,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_child_of_a_refused_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_byte_is_refused_with_line_and_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_row_with_bytes_not_utf8_is_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_name_the_files_columns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upsert_and_dry_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_manager_scope, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1129,6 +1129,53 @@ static void test_compliance(void **state)
 	assert_int_equal(lt_registry_compliance(fx->r, "X1", &all, &err), LT_EINVAL);
 }
 
+/* History brought in is judged by its own recorded dates, never by the day
+ * it was loaded: the merger replayed by `lienthong init --demo` (recorded
+ * four days after the resolution) is on time, and imported rows with a
+ * reorganisation date are judged by their decision and recorded columns. */
+static void test_compliance_of_history_brought_in(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	const char from[][LT_CODE_BUFSZ] = {"000.00.00.H47"};
+	struct lt_reorg q = merge_req(from, 1, "000.00.00.H17");
+	struct lt_reorg_result res;
+	/* A recorded date before the decision, or after today, is no history. */
+	snprintf(q.recorded, sizeof q.recorded, "2025-06-01");
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err), LT_EINVAL);
+	snprintf(q.recorded, sizeof q.recorded, "2025-07-04");
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err), LT_EINVAL);
+	snprintf(q.recorded, sizeof q.recorded, "2025-06-16");
+	assert_int_equal(lt_registry_reorganize(fx->r, FX_ADMIN, &q, &res, &err), LT_OK);
+	lt_reorg_result_free(&res);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, "000.00.00.H17", NULL, &u, &err), LT_OK);
+	assert_string_equal(u.recorded, "2025-06-16");
+	assert_string_equal(u.valid_from, "2020-07-22");
+	assert_int_equal(lt_registry_get(fx->r, "000.00.02.H17", NULL, &u, &err), LT_OK);
+	assert_string_equal(u.valid_from, "2025-07-01"); /* the merger's effective date, not the day recorded */
+	assert_string_equal(u.recorded, "2025-06-16");
+	static const char rows[] = "code,name,decision_number,decision_date,decision_issuer,reorganized,recorded\n"
+				   "000.00.70.H17,Sở Hợp nhất muộn,5/QĐ,2025-06-20,UBND,2025-05-01,2025-07-01\n"
+				   "000.00.71.H17,Sở Đúng hạn,6/QĐ,2025-06-20,UBND,2025-06-01,2025-06-25\n"
+				   "000.00.72.H17,Sở Chưa rõ ngày ghi,7/QĐ,2025-01-20,UBND,,\n";
+	struct lt_import_report rep;
+	assert_int_equal(import_text(fx->r, rows, &rep, &err), LT_OK);
+	lt_import_report_free(&rep);
+	json_t *all;
+	assert_int_equal(lt_registry_compliance(fx->r, "H17", &all, &err), LT_OK);
+	char *text = json_dumps(all, JSON_COMPACT);
+	/* Only the late import row: 50 days to its decision, 11 to the catalogue. */
+	if (json_array_size(all) != 2)
+		fail_msg("%s", text);
+	assert_non_null(strstr(text, "\"change_kind\":\"import\""));
+	assert_non_null(strstr(text, "\"kind\":\"late_decision\",\"code\":\"000.00.70.H17\",\"days\":50"));
+	assert_non_null(strstr(text, "\"kind\":\"late_upload\",\"code\":\"000.00.70.H17\",\"days\":11"));
+	assert_null(strstr(text, "202/2025/QH15"));
+	free(text);
+	json_decref(all);
+}
+
 int main(void)
 {
 	setenv("LIENTHONG_TODAY", "2025-07-03", 1);
@@ -1144,6 +1191,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_search_diacritics_and_codes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_pages_every_match_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compliance, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compliance_of_history_brought_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_checked_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reorg_shape_rules, setup, teardown),
 	};

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lienthong/exchange.h"
 #include "lienthong/store.h"
 #include "lienthong/store_catalogue.h"
 #include "lienthong/store_requests.h"
@@ -896,14 +897,19 @@ static void test_exchange(void **state)
 	assert_string_equal(w.text, "000.00.00.H17:1:100:1:-1.0:0:-1.0:0,000.00.00.H47:1:100:1:-1.0:0:-1.0:0,"
 				    "000.00.05.H14:1:100:2:600.0:2:-1.0:0,000.00.31.H14:1:100:1:-1.0:0:-1.0:0");
 
-	int64_t counts[6];
+	int64_t counts[LT_XCOUNTS];
 	EXPECT(LT_OK, lt_store_xcounts(fx->s, counts, &err));
 	assert_int_equal(counts[0], 1);
 	assert_int_equal(counts[1], 1);
 	assert_int_equal(counts[2], 200);
-	assert_int_equal(counts[3], 3); /* b2, c, and a's status */
-	assert_int_equal(counts[4], 1);
-	assert_int_equal(counts[5], 1);
+	/* Deliveries by state, in the order of enum lt_delivery_state. */
+	assert_int_equal(counts[3 + LT_DELIVERY_PENDING] + counts[3 + LT_DELIVERY_PROCESSING] +
+				 counts[3 + LT_DELIVERY_FAIL],
+			 3); /* b2, c, and a's status */
+	assert_int_equal(counts[3 + LT_DELIVERY_DONE], 1);
+	assert_int_equal(counts[3 + LT_DELIVERY_REFUSED], 1);
+	assert_int_equal(counts[3 + LT_DELIVERY_MERGED] + counts[3 + LT_DELIVERY_NO_SYSTEM], 0);
+	assert_int_equal(counts[3 + LT_DELIVERY_EXPIRED], 1); /* H17's, which waited with no system */
 
 	/* Retention: only a document none of whose deliveries waits. */
 	memset(&w, 0, sizeof w);

@@ -807,6 +807,20 @@ static void test_utf8_repair(void **state)
 	assert_string_equal(lt_text_utf8_repair("abc", out, 1), "");
 }
 
+/* Columns on a terminal, not bytes: what the CLI's tables align by. */
+static void test_text_width(void **state)
+{
+	(void)state;
+	assert_int_equal(lt_text_width(""), 0);
+	assert_int_equal(lt_text_width("ops"), 3);
+	assert_int_equal(lt_text_width("Sở Nội vụ tỉnh Cao Bằng"), 23);               /* precomposed */
+	assert_int_equal(lt_text_width("So\xCC\x9B\xCC\x89 No\xCC\x82\xCC\xA3i"), 6); /* "Sở Nội", NFD */
+	assert_int_equal(lt_text_width("\xE4\xB8\xAD\xE6\x96\x87"), 4);               /* two wide characters */
+	assert_int_equal(lt_text_width("a\xFF"
+				       "b"),
+			 3); /* a stray byte counts one */
+}
+
 int main(void)
 {
 	clear_env(NULL);
@@ -832,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_err_messages_stay_utf8),
 		cmocka_unit_test(test_text_int),
 		cmocka_unit_test(test_utf8_repair),
+		cmocka_unit_test(test_text_width),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,6 +169,56 @@ export const units = {
   reorganize: (body) => api('/v1/reorganizations', { method: 'POST', body }),
 };
 
+/** CSV in and out (docs/api.md: CSV import and export). */
+export const csvFiles = {
+  /**
+   * Sends a File as the body of POST /v1/imports; the report. A refusal
+   * throws an ApiError that carries the report (its rows and reasons) as
+   * `report` when the hub gave one.
+   */
+  async import(file, { dryRun, mode }) {
+    const h = { Accept: 'application/json', 'Content-Type': 'text/csv' };
+    const token = session.token();
+    if (token) h.Authorization = `Bearer ${token}`;
+    let r;
+    try {
+      r = await fetch(`/v1/imports${qs({ dry_run: dryRun ? 'true' : 'false', mode })}`, {
+        method: 'POST',
+        headers: h,
+        body: file,
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'the hub could not be reached');
+    }
+    const data = await r.json().catch(() => null);
+    if (!r.ok) {
+      const err = data && data.error;
+      const e = new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`, err?.field || null);
+      e.report = data?.report || null;
+      throw e;
+    }
+    return data;
+  },
+  /** GET /v1/export as a Blob: format 'csv' or 'dmdc', under a code, as of a date. */
+  async export({ format, under, asOf }) {
+    const token = session.token();
+    let r;
+    try {
+      r = await fetch(`/v1/export${qs({ format, under, as_of: asOf })}`, {
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'the hub could not be reached');
+    }
+    if (!r.ok) {
+      const data = await r.json().catch(() => null);
+      const err = data && data.error;
+      throw new ApiError(r.status, err ? err.code : 'http', err ? err.message : `HTTP ${r.status}`, err?.field || null);
+    }
+    return r.blob();
+  },
+};
+
 /** Change requests (docs/requests.md). */
 export const requests = {
   list: (params, signal) => api(`/v1/requests${qs(params)}`, { signal }),

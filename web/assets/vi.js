@@ -325,6 +325,23 @@ export function explain(err) {
   if (/^a move keeps the unit's name/.test(msg))
     return out('into.name', 'Chuyển đơn vị giữ nguyên tên; đổi tên là một thay đổi riêng.');
   if (/^field 'from' must list/.test(msg)) return out('from', 'Cần chọn ít nhất một đơn vị.');
+  if ((m = /^CSV syntax error near line (\d+)/.exec(msg)))
+    return out(null, `Tệp CSV sai cú pháp gần dòng ${m[1]}: kiểm tra các dấu ngoặc kép.`);
+  if (/^CSV syntax error at the end of the file/.test(msg))
+    return out(null, 'Tệp CSV sai cú pháp ở cuối tệp: kiểm tra các dấu ngoặc kép.');
+  if (/^the header needs a code column/.test(msg))
+    return out(
+      null,
+      'Dòng tiêu đề của tệp cần có cột mã (code hoặc MaDinhDanh, MaDinhDanhCap1…4) và cột tên (name hoặc TenDonVi).',
+    );
+  if (/^the file is empty/.test(msg)) return out(null, 'Tệp trống: cần có dòng tiêu đề và các dòng đơn vị.');
+  if (/the header holds a NUL byte|^line 1, column \d+: the header/.test(msg))
+    return out(null, 'Dòng tiêu đề có ký tự NUL: tệp có lẽ được lưu dạng UTF-16; hãy lưu lại dạng UTF-8.');
+  if (/^the header has more than \d+ columns/.test(msg)) return out(null, 'Tệp có quá nhiều cột.');
+  if (/^send the file as the body with Content-Type: text\/csv/.test(msg))
+    return out(null, 'Tệp gửi lên phải là tệp CSV.');
+  if ((m = /^(\d+) of (\d+) rows are refused/.exec(msg)))
+    return out(null, `${m[1]} trong ${m[2]} dòng của tệp bị từ chối; chưa có gì được ghi vào danh mục.`);
 
   if (err.field) {
     const f = fieldName(err.field);
@@ -362,4 +379,58 @@ export function explain(err) {
     503: 'Máy chủ chưa sẵn sàng. Hãy thử lại sau.',
   };
   return out(null, generic[err.status] || 'Không thực hiện được thao tác.');
+}
+
+/** What a refused row of a CSV import (docs/api.md) means, by its kind, naming the file's own column. */
+export function importReason(e) {
+  const col = e.column ? `Cột ${e.column}: ` : '';
+  const code = e.code || '';
+  const reason = e.reason || '';
+  let m;
+  switch (e.error) {
+    case 'nul_byte':
+      return `${col}có ký tự NUL (tệp có lẽ được lưu dạng UTF-16); hãy lưu lại dạng UTF-8.`;
+    case 'field_count':
+      return 'Số ô của dòng khác với số cột của dòng tiêu đề.';
+    case 'no_code':
+      return `${col}dòng chưa có mã định danh.`;
+    case 'bad_code':
+      return `${col}“${code}” không phải là mã định danh hợp lệ (mã có dạng 000.00.00.H14).`;
+    case 'parent_mismatch':
+      return `${col}mã đơn vị cấp trên không khớp với mã định danh ${code}.`;
+    case 'bad_name':
+      return `${col}tên đơn vị phải có chữ hoặc số.`;
+    case 'too_long':
+      m = /at most (\d+)/.exec(reason);
+      return `${col}nội dung quá dài${m ? ` (tối đa ${m[1]} byte)` : ''}.`;
+    case 'bad_text':
+      return `${col}có ký tự điều khiển hoặc không phải văn bản UTF-8.`;
+    case 'bad_contact':
+      if (/email/.test(reason)) return `${col}thư điện tử chưa đúng dạng, ví dụ: vanthu@caobang.gov.vn.`;
+      if (/website/.test(reason)) return `${col}trang thông tin điện tử phải là tên miền hoặc địa chỉ, ví dụ: caobang.gov.vn.`;
+      return `${col}chỉ được gồm chữ số, dấu cách và các dấu + - ( ) .`;
+    case 'bad_date': {
+      const rest = reason.replace(/^bad date in [^:]*: /, '');
+      const said = dateProblem(rest);
+      return `${col}${said === rest ? 'ngày không hợp lệ (ghi theo ngày/tháng/năm, ví dụ 01/07/2025)' : said}.`;
+    }
+    case 'duplicate_row':
+      m = /on line (\d+)/.exec(reason);
+      return `${col}mã ${code} đã có ở dòng ${m ? m[1] : 'khác'} của tệp.`;
+    case 'forbidden':
+      return `${col}đơn vị ${code} nằm ngoài phạm vi quản lý của bạn.`;
+    case 'exists':
+      return `${col}mã ${code} đã có trong danh mục. Để sửa thông tin đơn vị đã có, chọn “Thêm mới và sửa đơn vị đã có”.`;
+    case 'closed':
+      return `${col}mã ${code} đã đóng; mã định danh không bao giờ được cấp lại.`;
+    case 'unknown_parent':
+      return `${col}đơn vị cấp trên của ${code} không có trong danh mục và cũng không có trong tệp.`;
+    case 'parent_refused':
+      m = /on line (\d+)/.exec(reason);
+      return `${col}đơn vị cấp trên của ${code} bị từ chối ở dòng ${m ? m[1] : 'khác'}.`;
+    case 'parent_closed':
+      return `${col}đơn vị cấp trên của ${code} đã đóng.`;
+    default:
+      return `${col}dòng không hợp lệ.`;
+  }
 }

@@ -9,6 +9,7 @@ import { forgetUnits, session, unitName, units } from './api.js';
 import { ancestors, isCode, parentOf } from './codes.js';
 import { announce, h, replace, uid } from './dom.js';
 import { ROLES } from './vi.js';
+import { csvView } from './view-csv.js';
 import { FieldSet, cardSection, codeCopy, decisionFields, errorBox, field, unitField, unitLink } from './ui.js';
 
 const ACTIONS = [
@@ -19,6 +20,7 @@ const ACTIONS = [
   ['split', 'Chia tách'],
   ['merge', 'Hợp nhất, sáp nhập'],
   ['dissolve', 'Giải thể'],
+  ['csv', 'Nhập, xuất tệp CSV'],
 ];
 
 const CONTACT = [
@@ -340,7 +342,7 @@ function newNames(r, b) {
   const movedTo = new Set(Object.values(r.moved || {}));
   const fresh = (r.created || []).filter((c) => !movedTo.has(c));
   const into = Array.isArray(b.into) ? b.into : b.into && b.into.name ? [b.into] : [];
-  const names = {};
+  const names = { ...(r.names || {}) };
   if (fresh.length === into.length) fresh.forEach((c, i) => (names[c] = into[i].name));
   return names;
 }
@@ -724,6 +726,7 @@ const FORMS = {
   split: splitForm,
   merge: mergeForm,
   dissolve: dissolveForm,
+  csv: csvView,
 };
 
 export async function render(view, ctx) {

@@ -4,7 +4,7 @@
 // turning a page pushes one.
 
 import { api, qs, units } from './api.js';
-import { announce, h, replace } from './dom.js';
+import { announce, fmtNumber, h, replace } from './dom.js';
 import { LEVELS, ORG_KIND, ORG_STATUS } from './vi.js';
 import { errorBox, field, statusBadge } from './ui.js';
 
@@ -152,8 +152,10 @@ export async function render(view, ctx) {
     const n = data.items.length;
     const caption = landing ? 'Các đơn vị cấp 1' : p.q ? `Kết quả cho “${p.q}”` : 'Kết quả';
     const page = stack.length + 1;
+    // The landing page says how many level-1 units there are (the hub counts them).
+    const count = landing && typeof data.total === 'number' ? fmtNumber(data.total) : `${n}${data.next_cursor ? '+' : ''}`;
     const summary = n
-      ? `${caption}: ${n}${data.next_cursor ? '+' : ''} đơn vị${page > 1 || data.next_cursor ? `, trang ${page}` : ''}.`
+      ? `${caption}: ${count} đơn vị${page > 1 || data.next_cursor ? `, trang ${page}` : ''}.`
       : `${caption}: không tìm thấy đơn vị nào.`;
     const table = n
       ? h(

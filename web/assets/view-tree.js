@@ -1,6 +1,8 @@
 // /tree: the level-1 table grouped by letter, each unit opening onto its
-// children, loaded a page at a time when opened. Buttons carry aria-expanded,
-// so the tree works from the keyboard and reads well in a screen reader.
+// children, loaded a page at a time when opened. Only a unit that has
+// children gets the button to open it (the hub says which, has_children).
+// Buttons carry aria-expanded, so the tree works from the keyboard and reads
+// well in a screen reader.
 
 import { units } from './api.js';
 import { GROUPS } from './codes.js';
@@ -13,21 +15,21 @@ function node(u) {
   const li = h('li');
   const sub = h('ul', { hidden: true, id: `sub-${u.code.replace(/\./g, '-')}` });
   let loaded = false;
-  const toggle =
-    u.level < 4
-      ? h(
-          'button',
-          {
-            type: 'button',
-            class: 'toggle',
-            'aria-expanded': 'false',
-            'aria-controls': sub.id,
-            'aria-label': `Mở các đơn vị trực thuộc ${u.name}`,
-          },
-          '+',
-        )
-      : h('span', { class: 'toggle-spacer', 'aria-hidden': 'true' });
-  if (u.level < 4) {
+  const opens = u.level < 4 && u.has_children !== false;
+  const toggle = opens
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'toggle',
+          'aria-expanded': 'false',
+          'aria-controls': sub.id,
+          'aria-label': `Mở các đơn vị trực thuộc ${u.name}`,
+        },
+        '+',
+      )
+    : h('span', { class: 'toggle-spacer', 'aria-hidden': 'true' });
+  if (opens) {
     toggle.addEventListener('click', async () => {
       const open = toggle.getAttribute('aria-expanded') === 'true';
       toggle.setAttribute('aria-expanded', String(!open));
@@ -63,7 +65,7 @@ async function loadChildren(code, ul, cursor) {
   const wait = h('li', { class: 'loading' }, 'Đang tải…');
   ul.append(wait);
   try {
-    const r = await units.search({ parent: code, limit: PAGE, cursor });
+    const r = await units.search({ parent: code, limit: PAGE, cursor, has_children: true });
     wait.remove();
     if (!r.items.length && !cursor) ul.append(h('li', { class: 'muted' }, 'Không có đơn vị trực thuộc.'));
     ul.append(...r.items.map(node));
@@ -93,7 +95,7 @@ async function loadChildren(code, ul, cursor) {
 
 export async function render(view, ctx) {
   ctx.title('Cây đơn vị');
-  const all = await units.searchAll({ level: 1, limit: 500 }, ctx.signal);
+  const all = await units.searchAll({ level: 1, limit: 500, has_children: true }, ctx.signal);
 
   const filter = field({
     key: 'filter',

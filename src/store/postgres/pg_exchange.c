@@ -93,9 +93,16 @@ static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE 
 static const char SQL_COUNTS[] =
 	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
 	" (SELECT coalesce(sum(size), 0) FROM xdocs),"
-	" (SELECT count(*) FROM xdeliveries WHERE state IN " WAITING "),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'pending'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'processing'),"
 	" (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused')";
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'fail'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'merged'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'no_system'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'expired'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'relay'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'relayed')";
 /* As the SQLite backend's: whole seconds from arrival to the first status
  * 01 and 06 of each recipient. */
 #define EPOCH(x) "floor(extract(epoch FROM (" x ")::timestamptz))"
@@ -482,11 +489,11 @@ static int pg_xhold_expire(struct lt_store *s, const char *before, const char *a
 	return rc;
 }
 
-static int pg_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
+static int pg_xcounts(struct lt_store *s, int64_t out[LT_XCOUNTS], struct lt_err *err)
 {
 	PGresult *r = NULL;
 	int rc = lt__pg_run(lt__pg(s), SQL_COUNTS, 0, NULL, &r, err, "counting documents");
-	for (int i = 0; rc == LT_OK && i < 6; i++)
+	for (int i = 0; rc == LT_OK && i < LT_XCOUNTS; i++)
 		out[i] = lt__pg_i64(r, 0, i);
 	PQclear(r);
 	return rc;

@@ -109,9 +109,16 @@ static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE 
 static const char SQL_COUNTS[] =
 	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
 	" (SELECT coalesce(sum(size), 0) FROM xdocs),"
-	" (SELECT count(*) FROM xdeliveries WHERE state IN ('pending', 'processing', 'fail')),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'pending'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'processing'),"
 	" (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused')";
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'fail'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'merged'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'no_system'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'expired'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'relay'),"
+	" (SELECT count(*) FROM xdeliveries WHERE state = 'relayed')";
 
 /* Statistics: the group key is chosen by ?3 so one statement serves all.
  * Latencies run from a document's arrival to the first status 01 and 06
@@ -608,7 +615,7 @@ static int sq_xhold_expire(struct lt_store *s, const char *before, const char *a
 	return ret;
 }
 
-static int sq_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
+static int sq_xcounts(struct lt_store *s, int64_t out[LT_XCOUNTS], struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
@@ -617,7 +624,7 @@ static int sq_xcounts(struct lt_store *s, int64_t out[6], struct lt_err *err)
 		return LT_EIO;
 	int ret = LT_OK;
 	if (sqlite3_step(q) == SQLITE_ROW)
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < LT_XCOUNTS; i++)
 			out[i] = sqlite3_column_int64(q, i);
 	else
 		ret = lt__sq_fail(cn, err, "counting documents");
