@@ -128,6 +128,18 @@ int lt_access_org_write(const struct lt_principal *p, struct lt_err *err);
  * manager's subtree. */
 int lt_access_org_connect(const struct lt_principal *p, const char *code, struct lt_err *err);
 
+/* Transition campaigns (campaigns.h): opening one, probing it and reading
+ * it, over the units under `under` ("" for the whole registry): an admin
+ * any; a manager one whose `under` lies inside its subtree (its root
+ * included), never the whole registry. */
+int lt_access_campaign(const struct lt_principal *p, const char *under, struct lt_err *err);
+/* The uses of closed codes per system: an admin all, a manager those of the
+ * systems it sees (lt_access_system_visible). */
+int lt_access_stale(const struct lt_principal *p, struct lt_err *err);
+/* Making the hub send a package of its own (a probe): an admin, or a
+ * manager (whose campaign lt_access_campaign judged). */
+int lt_access_hub_send(const struct lt_principal *p, struct lt_err *err);
+
 /* ---- sealing ---- */
 
 /* Loads the 32-byte key from path, creating it (mode 0600) when create is

@@ -14,6 +14,7 @@
 
 #include "exchange_impl.h"
 #include "lienthong/log.h"
+#include "lienthong/store_campaigns.h"
 #include "lienthong/text.h"
 
 void lt__xpath_body(const struct lt_exchange *x, const char *id, char out[PATH_MAX])
@@ -112,6 +113,10 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
 			return rc;
 	for (size_t i = 0; i < j->n_statuses; i++)
 		if ((rc = lt_store_xstatus_add(x->store, &j->statuses[i], &j->err)))
+			return rc;
+	for (size_t i = 0; i < j->n_uses; i++)
+		if ((rc = lt_store_code_use_add(x->store, j->doc.system_id, j->uses[i].code, j->uses[i].role,
+						j->doc.received, &j->err)))
 			return rc;
 	return LT_OK;
 }
@@ -372,6 +377,7 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	x->signature_policy = opts->signature_policy;
 	x->verify_max_bytes = opts->verify_max_bytes;
 	snprintf(x->trusted_ca, sizeof x->trusted_ca, "%s", opts->trusted_ca ? opts->trusted_ca : "");
+	snprintf(x->hub_code, sizeof x->hub_code, "%s", opts->hub_code ? opts->hub_code : "");
 	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/tmp", x->data_dir);
 	int rc = mkdir_p(dir, err);

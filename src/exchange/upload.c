@@ -27,14 +27,31 @@ struct lt_upload {
 	struct lt_err fail_err;
 };
 
+static int begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
+		 struct lt_err *err);
+
 int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
 {
-	const struct lt_principal *sender = &ctx->who;
 	int denied = lt_access_as_system(
-		sender, "only a connected system sends documents: use the bearer token from 'lienthong system add'",
+		&ctx->who, "only a connected system sends documents: use the bearer token from 'lienthong system add'",
 		err);
-	if (denied)
-		return denied;
+	return denied ? denied : begin(x, &ctx->who, out, err);
+}
+
+int lt_upload_begin_hub(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
+{
+	int64_t id = 0;
+	int rc = lt_exchange_hub_sender(x, ctx, &id, err);
+	if (rc)
+		return rc;
+	struct lt_principal hub = {.role = LT_ROLE_SYSTEM, .system_id = id};
+	lt_text_format(hub.name, sizeof hub.name, "hub %s for %s", x->hub_code, ctx->who.name);
+	return begin(x, &hub, out, err);
+}
+
+static int begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
+		 struct lt_err *err)
+{
 	struct lt_upload *u = calloc(1, sizeof *u);
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -113,7 +130,29 @@ void lt_upload_abort(struct lt_upload *u)
 struct route_set {
 	struct lt_xdelivery *v;
 	size_t n, cap;
+	/* Closed codes the package used, each once per role. */
+	struct lt__use *uses;
+	size_t n_uses, cap_uses;
 };
+
+static int note_use(struct route_set *rs, const char *code, const char *role)
+{
+	for (size_t i = 0; i < rs->n_uses; i++)
+		if (strcmp(rs->uses[i].code, code) == 0 && strcmp(rs->uses[i].role, role) == 0)
+			return LT_OK;
+	if (rs->n_uses == rs->cap_uses) {
+		size_t cap = rs->cap_uses ? rs->cap_uses * 2 : 4;
+		struct lt__use *nv = realloc(rs->uses, cap * sizeof *nv);
+		if (!nv)
+			return LT_ENOMEM;
+		rs->uses = nv;
+		rs->cap_uses = cap;
+	}
+	struct lt__use *u = &rs->uses[rs->n_uses++];
+	lt_text_format(u->code, sizeof u->code, "%s", code);
+	u->role = role;
+	return LT_OK;
+}
 
 static int add_delivery(struct route_set *rs, const char *doc, const char *addressed, const char *routed,
 			enum lt_delivery_state state, const char *reason, const char *now)
@@ -188,6 +227,9 @@ static int route_one(struct lt_exchange *x, struct route_set *rs, const char *do
 		return add_delivery(rs, doc, code, code, LT_DELIVERY_PENDING, "", now)
 			       ? lt_err_set(err, LT_ENOMEM, "out of memory")
 			       : LT_OK;
+	/* Still addressed by its old code: the campaign of its reform shows it. */
+	if (note_use(rs, code, "recipient"))
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	struct lt_codelist cur = {0};
 	if ((rc = lt_registry_resolve(x->reg, code, &cur, &e))) {
 		lt_codelist_free(&cur);
@@ -229,10 +271,27 @@ static int route_again(void *vctx, const struct lt_xdelivery *d)
 	return route_one(c->x, c->rs, c->doc, d->routed_to, c->now, c->err);
 }
 
-static bool speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, struct lt_err *err)
+/* May the system send as code: bound to it, or (*old set) bound to an
+ * active successor of it. A system whose unit was merged or moved follows
+ * its unit to the new code (lt_store_system_rebind) but may still write
+ * the old one in From for a while: that is accepted, and recorded as a use
+ * of a closed code, so the campaign of the reform sees who has not
+ * converted yet. */
+static bool speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, bool *old, struct lt_err *err)
 {
 	struct lt_codelist codes = {0};
+	*old = false;
 	bool ok = lt_store_system_codes(x->store, system_id, &codes, err) == LT_OK && lt_codelist_has(&codes, code);
+	if (!ok && err->status == LT_OK && !lt_org_code(code)) {
+		struct lt_unit u;
+		struct lt_codelist cur = {0};
+		struct lt_err e = {0};
+		if (lt_registry_get(x->reg, code, NULL, &u, &e) == LT_OK && u.status == LT_UNIT_CLOSED &&
+		    lt_registry_resolve(x->reg, code, &cur, &e) == LT_OK)
+			for (size_t i = 0; i < cur.n && !ok; i++)
+				ok = *old = lt_codelist_has(&codes, cur.codes[i]);
+		lt_codelist_free(&cur);
+	}
 	lt_codelist_free(&codes);
 	return ok;
 }
@@ -532,12 +591,17 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	d->size = (int64_t)u->bytes;
 	d->doctype = -1;
 	lt_time_now(d->received);
-	if (!speaks_for(x, u->who.system_id, d->from_code, err)) {
+	bool old_from = false;
+	if (!speaks_for(x, u->who.system_id, d->from_code, &old_from, err)) {
 		rc = err->status == LT_EIO ? LT_EIO
 					   : lt_err_set(err, LT_EFORBIDDEN,
 							"this system is not bound to %s (From/OrganId), so it cannot "
 							"send as that unit",
 							d->from_code);
+		goto out;
+	}
+	if (old_from && note_use(&rs, d->from_code, "sender")) {
+		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, p, d, err)))
@@ -560,6 +624,8 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	}
 	job.deliveries = rs.v;
 	job.n_deliveries = rs.n;
+	job.uses = rs.uses;
+	job.n_uses = rs.n_uses;
 	if ((rc = place_body(u, d->id, final, err)))
 		goto out;
 	rc = lt__commit_job(x, &job);
@@ -584,6 +650,7 @@ out:
 			unlink(final);
 	}
 	free(rs.v);
+	free(rs.uses);
 	free(job.statuses);
 	lt_edxml_package_free(p);
 	lt_upload_abort(u);

@@ -6,6 +6,7 @@
 #include "lienthong/store.h"
 
 struct lt_store_request_ops;
+struct lt_store_campaign_ops;
 
 struct lt_store_ops {
 	const char *name;
@@ -95,6 +96,7 @@ struct lt_store_ops {
 	int (*snapshot)(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
 			struct lt_err *err);
 	const struct lt_store_request_ops *requests; /* request_ops.h */
+	const struct lt_store_campaign_ops *campaigns; /* campaign_ops.h */
 };
 
 /* Every backend's handle starts with this (zeroed by the backend's open). */

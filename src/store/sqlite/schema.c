@@ -214,6 +214,36 @@ static const char *const migrations[] = {
 	"  source TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'dissolved')),"
 	"  added TEXT NOT NULL, updated TEXT NOT NULL);"
 	"CREATE INDEX organizations_parent ON organizations(parent, code);",
+	/* 12 (issue 19, campaigns): a campaign per reform and the codes it
+	 * covers (each closed code with a current successor); probe runs and
+	 * the units each concerned; the first fetch of a package by a system;
+	 * each system's uses of closed codes, one row per day so a window
+	 * (since=) sums whole days; the last time a system read the mapping or
+	 * the catalogue; and the system the hub sends its own packages from. */
+	"CREATE TABLE campaigns ("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, plan_id INTEGER NOT NULL DEFAULT 0,"
+	"  since TEXT NOT NULL DEFAULT '', under TEXT NOT NULL DEFAULT '', baseline TEXT NOT NULL,"
+	"  created TEXT NOT NULL, actor TEXT NOT NULL);"
+	"CREATE TABLE campaign_codes ("
+	"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id), old_code TEXT NOT NULL, new_code TEXT NOT NULL,"
+	"  PRIMARY KEY (campaign_id, old_code, new_code)) WITHOUT ROWID;"
+	"CREATE TABLE probes ("
+	"  id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL REFERENCES campaigns(id), at TEXT NOT NULL,"
+	"  actor TEXT NOT NULL);"
+	"CREATE INDEX probes_campaign ON probes(campaign_id, id);"
+	"CREATE TABLE probe_units ("
+	"  probe_id INTEGER NOT NULL REFERENCES probes(id), code TEXT NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY (probe_id, code)) WITHOUT ROWID;"
+	"CREATE TABLE xfetches ("
+	"  doc TEXT NOT NULL, system_id INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (doc, system_id)) WITHOUT ROWID;"
+	"CREATE TABLE code_uses ("
+	"  system_id INTEGER NOT NULL, code TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('recipient', 'sender')),"
+	"  day TEXT NOT NULL, n INTEGER NOT NULL, last TEXT NOT NULL,"
+	"  PRIMARY KEY (day, system_id, code, role)) WITHOUT ROWID;"
+	"CREATE TABLE system_reads ("
+	"  system_id INTEGER NOT NULL, what TEXT NOT NULL CHECK (what IN ('map', 'catalogue')), at TEXT NOT NULL,"
+	"  PRIMARY KEY (system_id, what)) WITHOUT ROWID;"
+	"CREATE TABLE hub_senders (code TEXT PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES systems(id));",
 };
 
 const char *lt__sqlite_migration(int version)

@@ -463,6 +463,7 @@ static void sqlite_ops_fill(void)
 	lt__sq_cert_ops(&sqlite_ops);
 	sqlite_ops.snapshot = lt__sq_snapshot;
 	sqlite_ops.requests = &lt__sq_request_ops;
+	sqlite_ops.campaigns = &lt__sq_campaign_ops;
 }
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err)
