@@ -39,6 +39,7 @@ struct lt_config {
 	char trusted_ca[1024];      /* CA certificates for signature binding */
 	char web_dir[1024];         /* the web UI's files; "" = beside the binary */
 	char issue_journal[1024];   /* the issue journal, kept apart from db and its backups; "" = none */
+	char hub_code[32];          /* the code the hub sends its own packages (probes) as; "" = none */
 };
 
 /* Fills cfg with every default. */

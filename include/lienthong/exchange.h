@@ -110,8 +110,10 @@ int lt_exchange_hub_sender(struct lt_exchange *x, const struct lt_ctx *ctx, int6
  * on behalf of ctx->who (lt_access_hub_send); then lt_upload_feed and
  * lt_upload_finish as for any upload. */
 int lt_upload_begin_hub(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err);
-/* The hub's code ("" when none is configured). */
+/* The hub's code ("" when none is configured), and its own system (0 when
+ * none was made yet). */
 const char *lt_exchange_hub_code(const struct lt_exchange *x);
+int64_t lt_exchange_hub_system(struct lt_exchange *x);
 
 /* ---- receiving ---- */
 

@@ -65,8 +65,7 @@ int lt_store_campaign_systems(struct lt_store *s, int64_t campaign_id, const cha
 			      lt_campaign_system_cb cb, void *ctx, struct lt_err *err);
 /* Codes closed (status closed) with valid_to on or after since, every one
  * of the registry; cb gets the code and its valid_to. */
-int lt_store_closed_since(struct lt_store *s, const char *since, lt_campaign_code_cb cb, void *ctx,
-			  struct lt_err *err);
+int lt_store_closed_since(struct lt_store *s, const char *since, lt_campaign_code_cb cb, void *ctx, struct lt_err *err);
 
 int lt_store_probe_add(struct lt_store *s, struct lt_probe_row *p, struct lt_err *err);
 /* The campaign's latest probe run; LT_ENOTFOUND when none. */

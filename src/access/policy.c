@@ -387,13 +387,15 @@ static int campaign_role(const struct lt_principal *p, const char *what, struct 
 	case LT_ROLE_MANAGER:
 		return LT_OK;
 	case LT_ROLE_ANONYMOUS:
-		return lt_err_set(err, LT_EAUTH,
-				  "%s needs a credential: send 'Authorization: Bearer <token>' with an admin or manager "
-				  "token",
-				  what);
+		return lt_err_set(
+			err, LT_EAUTH,
+			"%s needs a credential: send 'Authorization: Bearer <token>' with an admin or manager "
+			"token",
+			what);
 	default:
-		return lt_err_set(err, LT_EFORBIDDEN, "%s is for an admin, or a manager for its units; this token's role is %s",
-				  what, lt_role_name(p->role));
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "%s is for an admin, or a manager for its units; this token's role is %s", what,
+				  lt_role_name(p->role));
 	}
 }
 

@@ -148,7 +148,8 @@ static int start_up(struct server *srv, struct lt_err *err)
 				      .signature_policy = srv->cfg.signature_policy,
 				      .trusted_ca = srv->cfg.trusted_ca,
 				      .hold_days = (int)srv->cfg.hold_days,
-				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes};
+				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes,
+				      .hub_code = srv->cfg.hub_code};
 	struct lt_requests_opts ro = {.data_dir = srv->cfg.data_dir,
 				      .max_file_bytes = (uint64_t)srv->cfg.max_request_file_bytes};
 	if ((rc = lt_exchange_open(&srv->xch, srv->reg, &xo, err)) ||

@@ -274,5 +274,11 @@ void h_orgs_add(struct req *rq);
 void h_orgs_search(struct req *rq);
 void h_org_get(struct req *rq);
 void h_dmdc_category_post(struct req *rq);
+void h_transitions_open(struct req *rq);
+void h_transitions_list(struct req *rq);
+void h_transition_get(struct req *rq);
+void h_transition_probe(struct req *rq);
+void h_transition_probe_report(struct req *rq);
+void h_transition_stale(struct req *rq);
 
 #endif

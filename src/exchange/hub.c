@@ -377,7 +377,15 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	x->signature_policy = opts->signature_policy;
 	x->verify_max_bytes = opts->verify_max_bytes;
 	snprintf(x->trusted_ca, sizeof x->trusted_ca, "%s", opts->trusted_ca ? opts->trusted_ca : "");
-	snprintf(x->hub_code, sizeof x->hub_code, "%s", opts->hub_code ? opts->hub_code : "");
+	if (opts->hub_code && opts->hub_code[0]) {
+		struct lt_code hc;
+		if (lt_code_parse(&hc, opts->hub_code, LT_CODE_LENIENT, err) != LT_OK) {
+			int st = lt_err_prefix(err, "hub_code: ");
+			free(x);
+			return st;
+		}
+		lt_code_format(&hc, x->hub_code);
+	}
 	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/tmp", x->data_dir);
 	int rc = mkdir_p(dir, err);

@@ -11,6 +11,7 @@
 #include "lienthong/text.h"
 
 const char *lt_exchange_hub_code(const struct lt_exchange *x) { return x->hub_code; }
+int64_t lt_exchange_hub_system(struct lt_exchange *x) { return lt__hub_system(x); }
 
 int64_t lt__hub_system(struct lt_exchange *x)
 {
@@ -37,9 +38,9 @@ int lt_exchange_hub_sender(struct lt_exchange *x, const struct lt_ctx *ctx, int6
 		return LT_OK;
 	struct lt_unit u;
 	if ((rc = lt_registry_get(x->reg, x->hub_code, NULL, &u, err)))
-		return rc == LT_ENOTFOUND ? lt_err_set(err, LT_ERULE, "hub_code %s is not a code of the registry",
-						       x->hub_code)
-					  : rc;
+		return rc == LT_ENOTFOUND
+			       ? lt_err_set(err, LT_ERULE, "hub_code %s is not a code of the registry", x->hub_code)
+			       : rc;
 	if (u.status != LT_UNIT_ACTIVE)
 		return lt_err_set(err, LT_ERULE, "hub_code %s is closed: set hub_code to its successor", x->hub_code);
 	struct lt_system sys = {0};

@@ -27,8 +27,7 @@ struct lt_upload {
 	struct lt_err fail_err;
 };
 
-static int begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
-		 struct lt_err *err);
+static int begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out, struct lt_err *err);
 
 int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
 {
@@ -49,8 +48,7 @@ int lt_upload_begin_hub(struct lt_exchange *x, const struct lt_ctx *ctx, struct 
 	return begin(x, &hub, out, err);
 }
 
-static int begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
-		 struct lt_err *err)
+static int begin(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out, struct lt_err *err)
 {
 	struct lt_upload *u = calloc(1, sizeof *u);
 	if (!u)

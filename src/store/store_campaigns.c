@@ -4,7 +4,10 @@
 
 #define CDISPATCH(call) return s->ops->campaigns->call
 
-int lt_store_campaign_add(struct lt_store *s, struct lt_campaign_row *c, struct lt_err *err) { CDISPATCH(add(s, c, err)); }
+int lt_store_campaign_add(struct lt_store *s, struct lt_campaign_row *c, struct lt_err *err)
+{
+	CDISPATCH(add(s, c, err));
+}
 int lt_store_campaign_get(struct lt_store *s, int64_t id, struct lt_campaign_row *out, struct lt_err *err)
 {
 	CDISPATCH(get(s, id, out, err));
@@ -32,13 +35,15 @@ int lt_store_closed_since(struct lt_store *s, const char *since, lt_campaign_cod
 {
 	CDISPATCH(closed_since(s, since, cb, ctx, err));
 }
-int lt_store_probe_add(struct lt_store *s, struct lt_probe_row *p, struct lt_err *err) { CDISPATCH(probe_add(s, p, err)); }
+int lt_store_probe_add(struct lt_store *s, struct lt_probe_row *p, struct lt_err *err)
+{
+	CDISPATCH(probe_add(s, p, err));
+}
 int lt_store_probe_latest(struct lt_store *s, int64_t campaign_id, struct lt_probe_row *out, struct lt_err *err)
 {
 	CDISPATCH(probe_latest(s, campaign_id, out, err));
 }
-int lt_store_probe_unit_add(struct lt_store *s, int64_t probe_id, const char *code, const char *doc,
-			    struct lt_err *err)
+int lt_store_probe_unit_add(struct lt_store *s, int64_t probe_id, const char *code, const char *doc, struct lt_err *err)
 {
 	CDISPATCH(probe_unit_add(s, probe_id, code, doc, err));
 }

@@ -46,8 +46,9 @@ static const char SQL_USE_ADD[] =
 static const char SQL_USES[] = "SELECT system_id, code, role, sum(n), max(last) FROM code_uses "
 			       "WHERE day >= $1 AND ($2 = 0 OR system_id = $2) "
 			       "GROUP BY system_id, code, role ORDER BY system_id, role, code";
-static const char SQL_READ_NOTE[] = "INSERT INTO system_reads (system_id, what, at) VALUES ($1, $2, $3) "
-				    "ON CONFLICT (system_id, what) DO UPDATE SET at = greatest(system_reads.at, excluded.at)";
+static const char SQL_READ_NOTE[] =
+	"INSERT INTO system_reads (system_id, what, at) VALUES ($1, $2, $3) "
+	"ON CONFLICT (system_id, what) DO UPDATE SET at = greatest(system_reads.at, excluded.at)";
 static const char SQL_READ_GET[] = "SELECT at FROM system_reads WHERE system_id = $1 AND what = $2";
 static const char SQL_HUB_GET[] = "SELECT system_id FROM hub_senders WHERE code = $1";
 static const char SQL_HUB_SET[] = "INSERT INTO hub_senders (code, system_id) VALUES ($1, $2) "
@@ -62,7 +63,8 @@ static int run(struct lt_store *s, const char *sql, int n, const char *const *v,
 static int pg_add(struct lt_store *s, struct lt_campaign_row *c, struct lt_err *err)
 {
 	char plan[24];
-	const char *v[] = {c->name, lt__pg_itoa(plan, c->plan_id), c->since, c->under, c->baseline, c->created, c->actor};
+	const char *v[] = {c->name, lt__pg_itoa(plan, c->plan_id), c->since, c->under, c->baseline, c->created,
+			   c->actor};
 	PGresult *r = NULL;
 	int rc = run(s, SQL_ADD, 7, v, &r, err, "writing a campaign");
 	if (rc == LT_OK)
@@ -150,8 +152,7 @@ static int pg_systems(struct lt_store *s, int64_t campaign_id, const char *after
 	return rc;
 }
 
-static int pg_closed_since(struct lt_store *s, const char *since, lt_campaign_code_cb cb, void *ctx,
-			   struct lt_err *err)
+static int pg_closed_since(struct lt_store *s, const char *since, lt_campaign_code_cb cb, void *ctx, struct lt_err *err)
 {
 	const char *v[] = {since};
 	return pairs(s, SQL_CLOSED, 1, v, cb, ctx, err, "reading closed units");

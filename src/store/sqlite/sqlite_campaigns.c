@@ -159,8 +159,7 @@ static int sq_code_add(struct lt_store *s, int64_t campaign_id, const char *old_
 static int pair_row(void *ve, sqlite3_stmt *q)
 {
 	struct each *e = ve;
-	return e->cb.pair(e->ctx, (const char *)sqlite3_column_text(q, 0),
-					    (const char *)sqlite3_column_text(q, 1));
+	return e->cb.pair(e->ctx, (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1));
 }
 
 static int sq_codes(struct lt_store *s, int64_t campaign_id, lt_campaign_code_cb cb, void *ctx, struct lt_err *err)
@@ -178,7 +177,7 @@ static int system_row(void *ve, sqlite3_stmt *q)
 {
 	struct each *e = ve;
 	return e->cb.sys(e->ctx, sqlite3_column_int64(q, 0), sqlite3_column_int(q, 1) != 0,
-					      sqlite3_column_int(q, 2) != 0);
+			 sqlite3_column_int(q, 2) != 0);
 }
 
 static int sq_systems(struct lt_store *s, int64_t campaign_id, const char *after, int64_t skip,
@@ -195,8 +194,7 @@ static int sq_systems(struct lt_store *s, int64_t campaign_id, const char *after
 	return lt__sq_rows(lt__sq(s), cn, q, system_row, &e, err, "a campaign's systems");
 }
 
-static int sq_closed_since(struct lt_store *s, const char *since, lt_campaign_code_cb cb, void *ctx,
-			   struct lt_err *err)
+static int sq_closed_since(struct lt_store *s, const char *since, lt_campaign_code_cb cb, void *ctx, struct lt_err *err)
 {
 	struct lt__sq_conn *cn;
 	sqlite3_stmt *q = lt__sq_use(lt__sq(s), false, SQL_CLOSED, &cn, err);
