@@ -95,7 +95,7 @@ struct lt_store_ops {
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
 	int (*snapshot)(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
 			struct lt_err *err);
-	const struct lt_store_request_ops *requests; /* request_ops.h */
+	const struct lt_store_request_ops *requests;   /* request_ops.h */
 	const struct lt_store_campaign_ops *campaigns; /* campaign_ops.h */
 };
 

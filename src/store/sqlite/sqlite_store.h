@@ -103,7 +103,7 @@ void lt__sq_cert_ops(struct lt_store_ops *ops);
 /* lt_store_snapshot (sqlite_snapshot.c). */
 int lt__sq_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
 		    struct lt_err *err);
-extern const struct lt_store_request_ops lt__sq_request_ops; /* sqlite_requests.c */
+extern const struct lt_store_request_ops lt__sq_request_ops;   /* sqlite_requests.c */
 extern const struct lt_store_campaign_ops lt__sq_campaign_ops; /* sqlite_campaigns.c */
 
 #endif
