@@ -46,6 +46,7 @@ json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 struct fan_ctx {
 	struct lt_store *store;
 	struct lt_xdelivery row; /* the routed recipient, copied once per receiving system */
+	int64_t hub;             /* the hub's own system (own.c), 0 when none */
 	size_t n;
 	struct lt_err *err;
 };
@@ -53,9 +54,15 @@ struct fan_ctx {
 static int fan_one(void *vctx, int64_t system_id)
 {
 	struct fan_ctx *c = vctx;
-	c->row.system_id = system_id;
+	struct lt_xdelivery d = c->row;
+	d.system_id = system_id;
+	/* What reaches the hub's own system (the answers to its probes) is
+	 * read by the hub from the trace; nobody fetches it, so it is done at
+	 * once rather than waiting in an inbox forever. */
+	if (c->hub && system_id == c->hub)
+		lt__dl_set(&d, LT_DELIVERY_DONE);
 	c->n++;
-	return lt_store_xdelivery_add(c->store, &c->row, c->err);
+	return lt_store_xdelivery_add(c->store, &d, c->err);
 }
 
 /* A routed recipient becomes one delivery per system that receives for its
@@ -70,7 +77,7 @@ static int add_deliveries(struct lt_exchange *x, struct lt_xdelivery *d, struct 
 		d->system_id = 0;
 		return lt_store_xdelivery_add(x->store, d, err);
 	}
-	struct fan_ctx c = {x->store, *d, 0, err};
+	struct fan_ctx c = {x->store, *d, strcmp(d->routed_to, x->hub_code) == 0 ? lt__hub_system(x) : 0, 0, err};
 	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
 	if (rc || c.n)
 		return rc;

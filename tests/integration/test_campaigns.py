@@ -197,7 +197,13 @@ class Campaigns(ltd.DaemonTest):
         # Đà Nẵng acknowledges and answers 01; the department does nothing.
         self.assertStatus(self.d.post(f"/v1/documents/{doc}/ack", {"state": "done"}, token=self.dn["token"]), 200)
         st = ltpkg.status(H17, HUB, docid, "01", "Đã nhận gói thăm dò")
-        self.assertStatus(ltx.send(self.d, self.dn["token"], st), 201)
+        r = ltx.send(self.d, self.dn["token"], st)
+        self.assertStatus(r, 201)
+        # The answer reaches the hub's own system, which consumes it at once:
+        # nothing waits in an inbox nobody reads.
+        self.assertEqual([x["routed_to"] for x in r.json()["recipients"]], [HUB])
+        waiting = self.d.get("/v1/deliveries/waiting", token=self.admin).json()["items"]
+        self.assertEqual([w for w in waiting if w["name"].startswith("Trục liên thông")], [])
         r = self.d.get(f"/v1/transitions/{self.cid}/probe", token=self.admin)
         self.assertStatus(r, 200)
         units = {u["code"]: u for u in r.json()["units"]}
