@@ -73,6 +73,6 @@ int lt_transition_stale(struct lt_registry *r, const struct lt_principal *who, c
  * opens always), so a hot read path costs a memory look-up. Failing to
  * record is logged, never the reader's failure. */
 enum lt_read_kind { LT_READ_MAP, LT_READ_CATALOGUE };
-void lt_transition_note_read(struct lt_registry *r, const struct lt_ctx *ctx, enum lt_read_kind what);
+void lt_campaign_note_read(struct lt_registry *r, const struct lt_ctx *ctx, enum lt_read_kind what);
 
 #endif

@@ -120,7 +120,7 @@ void h_dmdc_category_get(struct req *rq)
 			break;
 		memcpy(cursor, next, sizeof cursor);
 	}
-	lt_transition_note_read(rq->srv->reg, &rq->call, LT_READ_CATALOGUE);
+	lt_campaign_note_read(rq->srv->reg, &rq->call, LT_READ_CATALOGUE);
 	reply_json(rq, 200, ctx.items);
 }
 

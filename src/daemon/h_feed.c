@@ -36,7 +36,7 @@ void h_changes(struct req *rq)
 	}
 	/* A system that asks, even one told nothing changed (304), has
 	 * refreshed its catalogue. */
-	lt_transition_note_read(rq->srv->reg, &rq->call, LT_READ_CATALOGUE);
+	lt_campaign_note_read(rq->srv->reg, &rq->call, LT_READ_CATALOGUE);
 	char tag[96];
 	snprintf(tag, sizeof tag, "\"f%lld-%lld-%lld\"", after, limit, (long long)last);
 	if (reply_etag(rq, tag))

@@ -441,7 +441,7 @@ static void run_op(struct req *rq, struct vxp_req *v)
 							  : LT_VXP_AGENCIES_QD20,
 				     &data, &err);
 		if (rc == LT_OK)
-			lt_transition_note_read(rq->srv->reg, &v->call.ctx, LT_READ_CATALOGUE);
+			lt_campaign_note_read(rq->srv->reg, &v->call.ctx, LT_READ_CATALOGUE);
 		break;
 	case OP_REGISTER: {
 		json_error_t je;

@@ -48,7 +48,7 @@ static bool due(int64_t system_id, int what, time_t now)
 	return write;
 }
 
-void lt_transition_note_read(struct lt_registry *r, const struct lt_ctx *ctx, enum lt_read_kind what)
+void lt_campaign_note_read(struct lt_registry *r, const struct lt_ctx *ctx, enum lt_read_kind what)
 {
 	if (ctx->who.role != LT_ROLE_SYSTEM || ctx->who.system_id <= 0)
 		return;
