@@ -255,8 +255,29 @@ static int refusal_status(const json_t *refusals)
 	return LT_ERULE;
 }
 
+static long long step_key(const json_t *refusal)
+{
+	json_t *s = json_object_get(refusal, "step");
+	return json_is_integer(s) ? json_integer_value(s) : -1;
+}
+
+/* In step order (the plan's own first), each step's in the order found:
+ * those found before the registry was read, then the registry's. */
+static void sort_refusals(json_t *refusals)
+{
+	size_t n = json_array_size(refusals);
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i;
+		     k > 0 && step_key(json_array_get(refusals, k - 1)) > step_key(json_array_get(refusals, k)); k--) {
+			json_t *a = json_incref(json_array_get(refusals, k - 1));
+			json_array_set(refusals, k - 1, json_array_get(refusals, k));
+			json_array_set_new(refusals, k, a);
+		}
+}
+
 static int refused(json_t *refusals, json_t **out, struct lt_err *err)
 {
+	sort_refusals(refusals);
 	json_t *first = json_array_get(refusals, 0);
 	json_t *step = json_object_get(first, "step");
 	char where[32] = "the plan";
