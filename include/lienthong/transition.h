@@ -36,6 +36,19 @@
 int lt_plan_apply(struct lt_registry *r, const struct lt_ctx *ctx, const json_t *plan, bool dry_run, json_t **result,
 		  json_t **refusals, struct lt_err *err);
 
+/* The same inside a transaction the caller holds (lt_registry_txn_begin):
+ * applied and stored, never a dry run; on a refusal the caller must roll
+ * its transaction back. A change request of kind plan is approved so. */
+int lt_plan_apply_in(struct lt_registry *r, const struct lt_ctx *ctx, const json_t *plan, json_t **result,
+		     json_t **refusals, struct lt_err *err);
+
+/* The codes a plan names (not the references to earlier steps' units):
+ * those it writes under or into (issue and new-unit parents, merge
+ * targets) in writes, those it reorganises or renames in reorganises, as a
+ * change made alone would be judged (lt_access_write, lt_access_reorganise).
+ * Malformed entries are skipped: lt_plan_apply judges them. */
+int lt_plan_codes(const json_t *plan, struct lt_codelist *writes, struct lt_codelist *reorganises, struct lt_err *err);
+
 /* Whether two plans close a same unit: a code both name (as a code, not a
  * reference) in a step's "from". */
 bool lt_plan_overlaps(const json_t *a, const json_t *b);

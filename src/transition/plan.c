@@ -316,8 +316,11 @@ static int store_plan(struct run *x, const json_t *plan, json_t *result, int64_t
 	return rc;
 }
 
-int lt_plan_apply(struct lt_registry *r, const struct lt_ctx *ctx, const json_t *plan, bool dry_run, json_t **result,
-		  json_t **refusals_out, struct lt_err *err)
+/* The whole run. own_txn: this call opens and ends the transaction
+ * (rolled back for a dry run or a refusal); otherwise it writes in the
+ * caller's, which the caller ends. */
+static int run_plan(struct lt_registry *r, const struct lt_ctx *ctx, const json_t *plan, bool dry_run, bool own_txn,
+		    json_t **result, json_t **refusals_out, struct lt_err *err)
 {
 	*result = NULL;
 	if (refusals_out)
@@ -345,15 +348,16 @@ int lt_plan_apply(struct lt_registry *r, const struct lt_ctx *ctx, const json_t 
 		rc = oom(err);
 		goto out;
 	}
-	if ((rc = lt_registry_txn_begin(r, err)))
+	if (own_txn && (rc = lt_registry_txn_begin(r, err)))
 		goto out;
 	/* Steps refused before the registry was read are skipped, so the
 	 * refusals the registry would give the others are still listed. */
 	for (size_t i = 0; i < p.n && rc == LT_OK; i++)
 		if (p.steps[i].ok)
 			rc = run_step(&x, (int)i);
-	if (rc != LT_OK || json_array_size(refusals) || dry_run) {
-		lt_registry_txn_end(r, false, NULL);
+	if (rc != LT_OK || json_array_size(refusals) || (own_txn && dry_run)) {
+		if (own_txn)
+			lt_registry_txn_end(r, false, NULL);
 		if (rc == LT_OK && json_array_size(refusals))
 			rc = refused(refusals, refusals_out, err);
 		if (rc)
@@ -364,7 +368,7 @@ int lt_plan_apply(struct lt_registry *r, const struct lt_ctx *ctx, const json_t 
 				"closed", x.closed, "created", x.created, "moved", x.moved, "renamed", x.renamed);
 	if (!res) {
 		rc = oom(err);
-		if (!dry_run)
+		if (own_txn && !dry_run)
 			lt_registry_txn_end(r, false, NULL);
 		goto out;
 	}
@@ -373,10 +377,12 @@ int lt_plan_apply(struct lt_registry *r, const struct lt_ctx *ctx, const json_t 
 		json_object_del(res, "id");
 		json_object_del(res, "dry_run");
 		rc = store_plan(&x, plan, res, &id);
-		if (rc == LT_OK)
-			rc = lt_registry_txn_end(r, true, err);
-		else
-			lt_registry_txn_end(r, false, NULL);
+		if (own_txn) {
+			if (rc == LT_OK)
+				rc = lt_registry_txn_end(r, true, err);
+			else
+				lt_registry_txn_end(r, false, NULL);
+		}
 		if (rc) {
 			json_decref(res);
 			goto out;
@@ -398,4 +404,16 @@ out:
 	json_decref(refusals);
 	lt__plan_free(&p);
 	return rc;
+}
+
+int lt_plan_apply(struct lt_registry *r, const struct lt_ctx *ctx, const json_t *plan, bool dry_run, json_t **result,
+		  json_t **refusals, struct lt_err *err)
+{
+	return run_plan(r, ctx, plan, dry_run, true, result, refusals, err);
+}
+
+int lt_plan_apply_in(struct lt_registry *r, const struct lt_ctx *ctx, const json_t *plan, json_t **result,
+		     json_t **refusals, struct lt_err *err)
+{
+	return run_plan(r, ctx, plan, false, false, result, refusals, err);
 }

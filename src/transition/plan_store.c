@@ -89,3 +89,34 @@ bool lt_plan_overlaps(const json_t *a, const json_t *b)
 				   c) if (json_is_string(c) && names_in_from(b, json_string_value(c))) return true;
 	return false;
 }
+
+static int add_code(struct lt_codelist *l, const json_t *v)
+{
+	struct lt_code c;
+	char canon[LT_CODE_BUFSZ];
+	if (!json_is_string(v) || lt_code_parse(&c, json_string_value(v), LT_CODE_STRICT, NULL) != LT_OK)
+		return LT_OK;
+	lt_code_format(&c, canon);
+	return lt_codelist_has(l, canon) || lt_codelist_add(l, canon) == 0 ? LT_OK : LT_ENOMEM;
+}
+
+int lt_plan_codes(const json_t *plan, struct lt_codelist *writes, struct lt_codelist *reorganises, struct lt_err *err)
+{
+	size_t i, k;
+	json_t *step, *v;
+	int rc = LT_OK;
+	json_array_foreach(json_object_get(plan, "steps"), i, step)
+	{
+		json_array_foreach(json_object_get(step, "from"), k, v) rc |= add_code(reorganises, v);
+		rc |= add_code(reorganises, json_object_get(step, "code"));
+		rc |= add_code(writes, json_object_get(step, "parent"));
+		json_t *into = json_object_get(step, "into");
+		if (json_is_array(into))
+			json_array_foreach(into, k, v) rc |= add_code(writes, json_object_get(v, "parent"));
+		else if (json_is_object(into)) {
+			rc |= add_code(writes, json_object_get(into, "code"));
+			rc |= add_code(writes, json_object_get(into, "parent"));
+		}
+	}
+	return rc ? lt_err_set(err, LT_ENOMEM, "out of memory") : LT_OK;
+}
