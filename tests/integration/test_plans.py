@@ -210,6 +210,30 @@ class Plans(ltd.DaemonTest):
         self.assertEqual(self.d.get(f"/v1/units/{made}").json()["name"], "Ủy ban nhân dân phường Thục Phán")
         self.assertEqual(self.d.get("/v1/plans").json()["items"][-1]["decision"]["kind"], "Nghị quyết")
 
+    def test_6_request_of_kind_plan(self):
+        requester = self.reg.token("requester", "000.00.31.H14")
+        plan = {"effective": "2025-09-01", "title": "Sáp nhập phường Hợp Giang và xã Hưng Đạo",
+                "steps": [{"kind": "merge", "from": ["000.01.31.H14", "000.04.31.H14"],
+                           "into": {"parent": "000.00.31.H14", "name": "Phường Hợp Giang"}}]}
+        # Outside the requester's subtree: refused at filing.
+        far = {"effective": "2025-09-01", "steps": [{"kind": "dissolve", "from": ["000.01.32.H14"]}]}
+        self.assertError(self.d.post("/v1/requests", {"kind": "plan", "unit": "000.00.31.H14", "proposal": far},
+                                     token=requester), 403)
+        r = self.d.post("/v1/requests", {"kind": "plan", "unit": "000.00.31.H14", "proposal": plan,
+                                         "reason": "Nghị quyết của HĐND tỉnh"}, token=requester)
+        self.assertStatus(r, 201)
+        rid = r.json()["id"]
+        self.assertEqual(self.d.get("/v1/units/000.01.31.H14").json()["status"], "active")
+        dec = {"number": "88/NQ-HĐND", "date": "2025-08-20", "issuer": "HĐND tỉnh Cao Bằng", "kind": "Nghị quyết"}
+        r = self.d.post(f"/v1/requests/{rid}/approve", {"decision": dec}, token=self.mgr_cb)
+        self.assertStatus(r, 200)
+        res = r.json()["result"]
+        self.assertEqual(res["kind"], "plan")
+        one = self.d.get(f"/v1/plans/{res['plan']}").json()
+        self.assertEqual(one["decision"]["kind"], "Nghị quyết")
+        self.assertEqual(one["decision"]["number"], "88/NQ-HĐND")
+        self.assertEqual(self.d.get("/v1/units/000.01.31.H14").json()["status"], "closed")
+
 
 class Init(ltd.DaemonTest):
     """init applies the reform plans in file-name order; as-of reads show 2020."""
