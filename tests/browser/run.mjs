@@ -321,8 +321,14 @@ test('unit page: history and lineage after the merger of Quảng Nam into Đà N
   await page.goBack();
   await page.getByRole('heading', { level: 1, name: 'Ủy ban nhân dân thành phố Đà Nẵng' }).waitFor();
 
-  // A moved department: its old code leads to the new one.
+  // A department merged into its counterpart: its old code leads to it.
   await page.goto(`${BASE}/units/000.00.01.H47`);
+  await page
+    .locator('.successors')
+    .getByRole('link', { name: /000\.00\.01\.H17/ })
+    .waitFor();
+  // A moved district: its old code leads to its new one.
+  await page.goto(`${BASE}/units/000.00.21.H47`);
   await page
     .locator('.successors')
     .getByRole('link', { name: /000\.00\.07\.H17/ })
@@ -1175,7 +1181,7 @@ db.commit()
 
 test('transition campaign: opened after the merger, old codes per system, the mapping, a probe, CSV', async () => {
   const btc = JSON.parse(cli('system', 'add', '--name', 'QLVB Bộ Tài chính', '--code', '000.00.00.G12', '--json'));
-  const nv = JSON.parse(cli('system', 'add', '--name', 'QLVB Sở Nội vụ tỉnh Quảng Nam', '--code', '000.00.08.H17', '--json'));
+  const nv = JSON.parse(cli('system', 'add', '--name', 'QLVB UBND thành phố Hội An', '--code', '000.00.08.H17', '--json'));
   const pkg = python(`
 import base64, ltpkg
 pkg, docid = ltpkg.edoc("000.00.00.G12", ["000.00.00.H47"], number="77", subject="Gửi theo mã cũ của Quảng Nam")
@@ -1211,7 +1217,7 @@ print(base64.b64encode(pkg).decode())
   await row.getByText('Chưa xong').waitFor();
   await page.locator(`table.systems-progress tr[data-system="${nv.id}"]`).waitFor();
   await page.getByText('Chưa gửi gói thăm dò.').waitFor();
-  // A probe: the department's system receives it, units without one are named.
+  // A probe: Hội An's system receives it, units without one are named.
   await page.getByRole('button', { name: 'Gửi gói thăm dò' }).click();
   await page.locator('table.probe-units tr[data-code="000.00.08.H17"]').getByText('Đã chuyển, chưa tải về').waitFor();
   await page.locator('table.probe-units tr[data-result="no_system"]').first().getByText('Chưa có hệ thống nhận').waitFor();

@@ -2,21 +2,21 @@
 """Integration test: transition campaigns (issue 19), against the real
 daemon on a registry made by `lienthong init --demo`, where Quảng Nam
 (000.00.00.H47) has been merged into Đà Nẵng (000.00.00.H17) with its
-departments and districts moved under it.
+departments merged into Đà Nẵng's and its districts moved under it.
 
 Systems: Văn phòng Chính phủ (G22), which still addresses the closed
 H47; Đà Nẵng's (H17), which still sends as H47 (accepted, recorded:
-before, 403); Sở Nội vụ tỉnh Quảng Nam under its new code 000.00.08.H17;
+before, 403); Hội An's, under its new code 000.00.08.H17;
 Cao Bằng's (H14), unconcerned. A campaign "under H17 since 2025-07-01":
 
 - lists G22's system with H47 under old_codes_addressed, Đà Nẵng's under
-  old_codes_sent_as, the department's as bound to a changed code, and not
+  old_codes_sent_as, Hội An's as bound to a changed code, and not
   Cao Bằng's; catalogue_refreshed follows reads of the change feed and the
   dmdc catalogue;
 - a probe reaches every unit in scope with a system (H17 and
   000.00.08.H17) as a real edXML package from the hub's code marked as a
   probe, the others are "no_system"; after Đà Nẵng fetches, acknowledges
-  and answers 01 and the department does nothing, the report and the
+  and answers 01 and Hội An's does nothing, the report and the
   campaign say exactly that; the progress exports as CSV;
 - /v1/transition/stale lists each system's uses of closed codes;
 - every route refuses a caller outside its scope, and bad input changes
@@ -37,7 +37,7 @@ import ltx  # noqa: E402
 from ltx import G22, H14, H17, H47  # noqa: E402
 
 HUB = "000.00.00.G06"  # the unit that runs the hub (hub_code)
-QN_NOIVU = "000.00.08.H17"  # Sở Nội vụ tỉnh Quảng Nam, moved under Đà Nẵng
+HOI_AN = "000.00.08.H17"  # UBND thành phố Hội An, moved from 000.00.22.H47 under Đà Nẵng
 CAMPAIGN = {"name": "Sáp nhập Quảng Nam vào Đà Nẵng", "since": "2025-07-01", "under": H17}
 
 
@@ -49,7 +49,7 @@ class Campaigns(ltd.DaemonTest):
         try:
             cls.vpcp = cls.reg.system_add("QLVB Văn phòng Chính phủ", G22)
             cls.dn = cls.reg.system_add("QLVB Đà Nẵng", H17)
-            cls.noivu = cls.reg.system_add("QLVB Sở Nội vụ Quảng Nam", QN_NOIVU)
+            cls.noivu = cls.reg.system_add("QLVB UBND thành phố Hội An", HOI_AN)
             cls.cb = cls.reg.system_add("QLVB Cao Bằng", H14)
             cls.admin = cls.reg.token("admin", name="quản trị")
             cls.m_dn = cls.reg.token("manager", scope=H17, name="Đà Nẵng")
@@ -99,7 +99,7 @@ class Campaigns(ltd.DaemonTest):
         c = self.get_campaign()
         pairs = {(x["old_code"], x.get("new_code")) for x in c["changes"]}
         self.assertIn((H47, H17), pairs)
-        self.assertIn(("000.00.02.H47", QN_NOIVU), pairs)
+        self.assertIn(("000.00.22.H47", HOI_AN), pairs)
         h47 = [x for x in c["changes"] if x["old_code"] == H47][0]
         self.assertEqual(h47["old_name"], "Ủy ban nhân dân tỉnh Quảng Nam")
         self.assertEqual(h47["closed"], "2025-07-01")
@@ -172,10 +172,10 @@ class Campaigns(ltd.DaemonTest):
         rep = r.json()
         units = {u["code"]: u for u in rep["units"]}
         self.assertIn(H17, units)
-        self.assertIn(QN_NOIVU, units)
+        self.assertIn(HOI_AN, units)
         self.assertNotIn(HUB, units)
         with_system = {c for c, u in units.items() if u["result"] != "no_system"}
-        self.assertEqual(with_system, {H17, QN_NOIVU})
+        self.assertEqual(with_system, {H17, HOI_AN})
         for c, u in units.items():
             if c not in with_system:
                 self.assertEqual(u["systems"], [])
@@ -194,7 +194,7 @@ class Campaigns(ltd.DaemonTest):
         self.assertIn("<edXML:CodeNotation>LT-THAMDO</edXML:CodeNotation>", text)
         self.assertIn("[THĂM DÒ]", text)
         docid = text.split("<edXML:DocumentId>")[1].split("</edXML:DocumentId>")[0]
-        # Đà Nẵng acknowledges and answers 01; the department does nothing.
+        # Đà Nẵng acknowledges and answers 01; Hội An's does nothing.
         self.assertStatus(self.d.post(f"/v1/documents/{doc}/ack", {"state": "done"}, token=self.dn["token"]), 200)
         st = ltpkg.status(H17, HUB, docid, "01", "Đã nhận gói thăm dò")
         r = ltx.send(self.d, self.dn["token"], st)
@@ -213,7 +213,7 @@ class Campaigns(ltd.DaemonTest):
         self.assertEqual(dn["systems"][0]["state"], "done")
         self.assertIsNotNone(dn["systems"][0]["fetched"])
         self.assertIsNotNone(dn["systems"][0]["acknowledged"])
-        nv = units[QN_NOIVU]
+        nv = units[HOI_AN]
         self.assertEqual(nv["result"], "delivered")
         self.assertEqual(nv["systems"][0]["id"], self.noivu["id"])
         self.assertEqual(nv["systems"][0]["state"], "pending")
@@ -286,4 +286,4 @@ class Campaigns(ltd.DaemonTest):
 
 
 if __name__ == "__main__":
-    ltd.main(__name__)
+    sys.exit(ltd.main(__name__))

@@ -369,7 +369,7 @@ class Api(ltd.DaemonTest):
             self.assertIn(DN, [u["code"] for u in self.d.get("/v1/units?level=1&q=" + q(text)).json()["items"]],
                           text)
         r = self.d.get("/v1/units?q=" + q("Quảng Nam") + "&status=closed&level=1")
-        self.assertEqual([u["code"] for u in r.json()["items"]], [QN])
+        self.assertEqual([u["code"] for u in r.json()["items"]], [QN, "000.00.00.K47"], "UBND and HĐND merged")
         # A code fragment.
         self.assertIn(CB_Y_TE, [u["code"] for u in self.d.get("/v1/units?q=05.H14&limit=500").json()["items"]])
         # Cursor paging gives every level-2 unit under Cao Bằng exactly once.

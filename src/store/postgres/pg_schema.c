@@ -154,6 +154,18 @@ static const char *const m2[] = {
 	NULL,
 };
 
+static const char *const m3[] = {
+	/* 3 (SQLite 11): plans and the changes each made. */
+	"CREATE TABLE plans ("
+	"  id " ID ", decision_number " T ", decision_date " T ", decision_issuer " T ","
+	"  decision_kind " T ", effective " T ", title " TD ", at " T ", actor " T ","
+	"  body " T ", result " T ");"
+	"CREATE TABLE plan_changes ("
+	"  change_id bigint PRIMARY KEY, plan_id bigint NOT NULL REFERENCES plans(id), step integer NOT NULL);"
+	"CREATE INDEX plan_changes_plan ON plan_changes(plan_id, step);",
+	NULL,
+};
+
 /* 4 (SQLite's 12): campaigns, probe runs, fetches, uses of closed codes,
  * reads of the mapping and the catalogue, the hub's own sender. */
 static const char *const m4[] = {
@@ -181,7 +193,7 @@ static const char *const m4[] = {
 
 /* Each migration in parts (C caps a string's length), run in order in one
  * transaction. */
-static const char *const *const migrations[] = {m1, m2, m4};
+static const char *const *const migrations[] = {m1, m2, m3, m4};
 
 static int exec(struct lt__pg_conn *c, const char *sql, struct lt_err *err)
 {
