@@ -19,19 +19,22 @@
 #include "lienthong/exchange.h"
 #include "lienthong/registry.h"
 
-/* What a campaign covers: the codes closed on or after since (YYYY-MM-DD),
+/* What a campaign covers: the codes a plan closed (plan, lt_plan_get), or
+ * the codes closed on or after since (YYYY-MM-DD): one of the two; within
  * under (a code, "" or NULL for the whole registry: the closed code or one
  * of its current successors lies in that subtree, root included). */
 struct lt_campaign_spec {
 	const char *name;
+	int64_t plan; /* 0: none */
 	const char *since;
 	const char *under;
 };
 
 /* Opens a campaign for ctx->who (lt_access_campaign over under), in one
  * transaction: the campaign and every code it covers, each closed code with
- * each current successor. LT_EINVAL for a missing name or a bad date or
- * code, LT_ERULE when no code closed in range. *out is the campaign
+ * each current successor. LT_EINVAL for a missing name, neither or both of
+ * plan and since, a bad date or code; LT_ENOTFOUND for an unknown plan or
+ * under; LT_ERULE when no code closed in range. *out is the campaign
  * (lt_campaign_get's shape without systems). */
 int lt_campaign_open(struct lt_registry *r, struct lt_exchange *x, const struct lt_ctx *ctx,
 		     const struct lt_campaign_spec *spec, json_t **out, struct lt_err *err);

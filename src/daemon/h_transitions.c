@@ -28,12 +28,19 @@ static void reply_result(struct req *rq, int status, int rc, json_t *out, const 
 
 void h_transitions_open(struct req *rq)
 {
-	static const char *const spec[] = {"name:s!", "since:s!", "under:s", NULL};
+	static const char *const spec[] = {"name:s!", "plan:i", "since:s", "under:s", NULL};
 	json_t *o = req_json_object(rq);
 	if (!o)
 		return;
 	if (req_fields(rq, o, spec, NULL)) {
-		struct lt_campaign_spec cs = {json_string_value(json_object_get(o, "name")),
+		json_int_t plan = json_integer_value(json_object_get(o, "plan"));
+		if (json_object_get(o, "plan") && plan <= 0) {
+			reply_error_field(rq, LT_EINVAL, "plan",
+					  "plan is the id of a plan (GET /v1/plans), a positive number");
+			json_decref(o);
+			return;
+		}
+		struct lt_campaign_spec cs = {json_string_value(json_object_get(o, "name")), (int64_t)plan,
 					      json_string_value(json_object_get(o, "since")),
 					      json_string_value(json_object_get(o, "under"))};
 		struct lt_err err = {0};

@@ -7,6 +7,7 @@
 #include "campaign_impl.h"
 #include "lienthong/access.h"
 #include "lienthong/text.h"
+#include "lienthong/transition.h"
 
 /* Systems that exchanged with a campaign's codes this recently count. */
 #define TRADE_DAYS 90
@@ -90,9 +91,37 @@ static int gather_closed(void *ctx, const char *code, const char *valid_to)
 
 static json_t *campaign_json(const struct lt_campaign_row *c)
 {
-	return json_pack("{s:I,s:s,s:s?,s:s?,s:s,s:s,s:s}", "id", (json_int_t)c->id, "name", c->name, "since",
-			 c->since[0] ? c->since : NULL, "under", c->under[0] ? c->under : NULL, "baseline", c->baseline,
-			 "created", c->created, "actor", c->actor);
+	return json_pack("{s:I,s:s,s:o,s:s?,s:s?,s:s,s:s,s:s}", "id", (json_int_t)c->id, "name", c->name, "plan",
+			 c->plan_id ? json_integer(c->plan_id) : json_null(), "since", c->since[0] ? c->since : NULL,
+			 "under", c->under[0] ? c->under : NULL, "baseline", c->baseline, "created", c->created,
+			 "actor", c->actor);
+}
+
+/* The codes a plan closed: those its steps closed, and the old codes of
+ * the units it moved. */
+static int gather_plan(struct lt_registry *r, int64_t plan, struct gather *g, struct lt_err *err)
+{
+	json_t *p = NULL;
+	int rc = lt_plan_get(r, plan, &p, err);
+	if (rc)
+		return rc == LT_ENOTFOUND ? lt_err_field(err, rc, "plan") : rc;
+	json_t *result = json_object_get(p, "result");
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(result, "closed"), i, e)
+	{
+		const char *code = json_string_value(json_object_get(e, "code"));
+		if (code && (rc = gather_closed(g, code, "")))
+			break;
+	}
+	json_array_foreach(json_object_get(result, "moved"), i, e)
+	{
+		const char *code = json_string_value(json_object_get(e, "from"));
+		if (rc == LT_OK && code && (rc = gather_closed(g, code, "")))
+			break;
+	}
+	json_decref(p);
+	return rc;
 }
 
 int lt_campaign_open(struct lt_registry *r, struct lt_exchange *x, const struct lt_ctx *ctx,
@@ -107,12 +136,18 @@ int lt_campaign_open(struct lt_registry *r, struct lt_exchange *x, const struct 
 	if (strlen(spec->name) >= sizeof c.name)
 		return lt_err_set(err, LT_EINVAL, "name: at most %zu bytes", sizeof c.name - 1);
 	lt_text_format(c.name, sizeof c.name, "%s", spec->name);
-	if (!spec->since || !spec->since[0])
-		return lt_err_set(err, LT_EINVAL,
-				  "since: the date from which closed codes count (YYYY-MM-DD) is required");
-	int rc = lt_date_parse(spec->since, c.since, err);
+	bool since = spec->since && spec->since[0];
+	if (since == (spec->plan > 0))
+		return lt_err_field(
+			err,
+			lt_err_set(err, LT_EINVAL,
+				   "a campaign follows a plan (\"plan\": its id) or the codes closed since a "
+				   "date (\"since\": YYYY-MM-DD): give one of the two"),
+			since ? "plan" : "since");
+	int rc = since ? lt_date_parse(spec->since, c.since, err) : LT_OK;
 	if (rc)
 		return lt_err_field(err, lt_err_prefix(err, "since: "), "since");
+	c.plan_id = spec->plan;
 	if (spec->under && spec->under[0]) {
 		struct lt_code code;
 		if ((rc = lt_code_parse(&code, spec->under, LT_CODE_LENIENT, err)))
@@ -126,11 +161,16 @@ int lt_campaign_open(struct lt_registry *r, struct lt_exchange *x, const struct 
 		return rc;
 	struct lt_store *s = lt_registry_store(r);
 	struct gather g = {.r = r, .under = c.under, .err = err};
-	if ((rc = lt_store_closed_since(s, c.since, gather_closed, &g, err)))
+	rc = c.plan_id ? gather_plan(r, c.plan_id, &g, err) : lt_store_closed_since(s, c.since, gather_closed, &g, err);
+	if (rc)
 		goto out;
 	if (g.n == 0) {
-		rc = lt_err_set(err, LT_ERULE, "no code closed on or after %s%s%s: nothing to convert", c.since,
-				c.under[0] ? " under " : "", c.under);
+		if (c.plan_id)
+			rc = lt_err_set(err, LT_ERULE, "plan %lld closed no code%s%s: nothing to convert",
+					(long long)c.plan_id, c.under[0] ? " under " : "", c.under);
+		else
+			rc = lt_err_set(err, LT_ERULE, "no code closed on or after %s%s%s: nothing to convert", c.since,
+					c.under[0] ? " under " : "", c.under);
 		goto out;
 	}
 	lt_text_format(c.baseline, sizeof c.baseline, "%s", g.baseline);
@@ -142,8 +182,8 @@ int lt_campaign_open(struct lt_registry *r, struct lt_exchange *x, const struct 
 	for (size_t i = 0; i < g.n && rc == LT_OK; i++)
 		rc = lt_store_campaign_code_add(s, c.id, g.v[i].old_code, g.v[i].new_code, err);
 	if (rc == LT_OK) {
-		json_t *d = json_pack("{s:s,s:s,s:s,s:I}", "name", c.name, "since", c.since, "under", c.under, "codes",
-				      (json_int_t)g.n);
+		json_t *d = json_pack("{s:s,s:I,s:s,s:s,s:I}", "name", c.name, "plan", (json_int_t)c.plan_id, "since",
+				      c.since, "under", c.under, "codes", (json_int_t)g.n);
 		char target[64];
 		snprintf(target, sizeof target, "campaign:%lld", (long long)c.id);
 		rc = d ? lt_audit_record(s, ctx, "campaign.open", target, d, err)
@@ -389,6 +429,14 @@ int lt_campaign_get(struct lt_registry *r, struct lt_exchange *x, const struct l
 		rc = lt_date_add_days(today, -TRADE_DAYS, after, err);
 	if (rc == LT_OK)
 		rc = lt_store_campaign_systems(s, id, after, lt_exchange_hub_system(x), system_one, &sc, err);
+	json_t *plan = NULL;
+	if (rc == LT_OK && c.plan_id && (rc = lt_plan_get(r, c.plan_id, &plan, err)) == LT_OK &&
+	    json_object_set_new(o, "plan",
+				json_pack("{s:I,s:O?,s:O?,s:O?}", "id", (json_int_t)c.plan_id, "title",
+					  json_object_get(plan, "title"), "decision", json_object_get(plan, "decision"),
+					  "effective", json_object_get(plan, "effective"))))
+		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+	json_decref(plan);
 	if (rc == LT_OK && (json_object_set(o, "changes", cc.items) || json_object_set(o, "systems", sc.items) ||
 			    json_object_set_new(o, "hub_code", json_string(lt_exchange_hub_code(x)))))
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory");

@@ -1229,6 +1229,21 @@ print(base64.b64encode(pkg).decode())
   assert(csv.includes(`${btc.id},QLVB Bộ Tài chính,000.00.00.G12,`), `the ministry's row: ${csv}`);
   assert(dl.suggestedFilename() === `chuyen-doi-${id}.csv`, `file name ${dl.suggestedFilename()}`);
 
+  // A campaign that follows the merger's plan: its codes, and the mapping of that plan.
+  await page.goto(`${BASE}/transitions`);
+  await page.getByLabel('Tên đợt chuyển đổi').fill('Theo Nghị quyết 202/2025/QH15');
+  const choice = page.getByLabel('Theo kế hoạch sắp xếp');
+  const label = await choice.locator('option', { hasText: 'Quảng Nam' }).textContent();
+  assert(label.startsWith('Nghị quyết 202/2025/QH15: '), `the plan named by its decision: ${label}`);
+  await choice.selectOption({ label });
+  assert(await page.getByLabel('Tính các mã đóng từ ngày').isDisabled(), 'the date is not asked with a plan');
+  await page.getByRole('button', { name: 'Mở đợt chuyển đổi' }).click();
+  await page.waitForURL((u) => /\/transitions\/\d+$/.test(u.pathname) && !u.pathname.endsWith(`/${id}`));
+  await page.locator('.campaign-scope', { hasText: 'theo kế hoạch' }).waitFor();
+  const planMap = await page.getByRole('link', { name: 'Bảng chuyển đổi (CSV)' }).getAttribute('href');
+  assert(/^\/v1\/transition\/map\?plan=\d+&format=csv$/.test(planMap), `map link by plan ${planMap}`);
+  await page.locator('.changes tr', { hasText: '000.00.22.H47' }).getByRole('link', { name: /000\.00\.08\.H17/ }).waitFor();
+
   // Cao Bằng's manager may not see Đà Nẵng's campaign.
   const mgr = await newPage({ token: MANAGER });
   await mgr.goto(`${BASE}/transitions/${id}`);

@@ -49,7 +49,7 @@ class Campaigns(ltd.DaemonTest):
         try:
             cls.vpcp = cls.reg.system_add("QLVB Văn phòng Chính phủ", G22)
             cls.dn = cls.reg.system_add("QLVB Đà Nẵng", H17)
-            cls.noivu = cls.reg.system_add("QLVB UBND thành phố Hội An", HOI_AN)
+            cls.hoian = cls.reg.system_add("QLVB UBND thành phố Hội An", HOI_AN)
             cls.cb = cls.reg.system_add("QLVB Cao Bằng", H14)
             cls.admin = cls.reg.token("admin", name="quản trị")
             cls.m_dn = cls.reg.token("manager", scope=H17, name="Đà Nẵng")
@@ -104,6 +104,41 @@ class Campaigns(ltd.DaemonTest):
         self.assertEqual(h47["old_name"], "Ủy ban nhân dân tỉnh Quảng Nam")
         self.assertEqual(h47["closed"], "2025-07-01")
 
+    def test_by_plan(self):
+        r = self.d.get("/v1/plans", token=self.admin)
+        self.assertStatus(r, 200)
+        plans = r.json()
+        plans = plans["items"] if isinstance(plans, dict) else plans
+        qn = [p for p in plans if "Quảng Nam" in p["title"]]
+        self.assertEqual(len(qn), 1, [p["title"] for p in plans])
+        pid = qn[0]["id"]
+        r = self.d.post("/v1/transitions", {"name": "Theo Nghị quyết 202/2025/QH15", "plan": pid}, token=self.admin)
+        self.assertStatus(r, 201)
+        self.assertEqual(r.json()["plan"], pid)
+        self.assertIsNone(r.json()["since"])
+        c = self.d.get(f"/v1/transitions/{r.json()['id']}", token=self.admin).json()
+        self.assertEqual(c["plan"]["id"], pid)
+        self.assertEqual(c["plan"]["decision"]["kind"], "Nghị quyết")
+        pairs = {(x["old_code"], x.get("new_code")) for x in c["changes"]}
+        self.assertIn((H47, H17), pairs)
+        self.assertIn(("000.00.22.H47", HOI_AN), pairs)
+        # Only the plan's codes: no other province's merger.
+        self.assertTrue(all(old.endswith("47") for old, _ in pairs), pairs)
+        self.assertEqual({s["id"] for s in c["systems"]}, {self.vpcp["id"], self.dn["id"], self.hoian["id"]})
+        # A manager of Cao Bằng may not open it over the whole plan, nor under Đà Nẵng.
+        self.assertError(self.d.post("/v1/transitions", {"name": "x", "plan": pid}, token=self.m_cb), 403)
+        self.assertError(self.d.post("/v1/transitions", {"name": "x", "plan": pid, "under": H17}, token=self.m_cb),
+                         403)
+        # Under Cao Bằng the plan closed nothing.
+        self.assertError(self.d.post("/v1/transitions", {"name": "x", "plan": pid, "under": H14}, token=self.admin),
+                         422, contains="closed no code")
+        self.assertError(self.d.post("/v1/transitions", {"name": "x", "plan": pid, "since": "2025-07-01"},
+                                     token=self.admin), 400)
+        self.assertError(self.d.post("/v1/transitions", {"name": "x"}, token=self.admin), 400)
+        self.assertError(self.d.post("/v1/transitions", {"name": "x", "plan": 99999}, token=self.admin), 404)
+        self.assertError(self.d.post("/v1/transitions", {"name": "x", "plan": -1}, token=self.admin), 400)
+        self.assertError(self.d.post("/v1/transitions", {"name": "x", "plan": "1"}, token=self.admin), 400)
+
     def test_sender_as_closed_code_accepted(self):
         # Đà Nẵng's system speaks for H17, the successor of H47: its package
         # From H47 is accepted (it was refused with 403 before).
@@ -115,7 +150,7 @@ class Campaigns(ltd.DaemonTest):
     def test_systems_and_old_codes(self):
         c = self.get_campaign()
         ids = {s["id"] for s in c["systems"]}
-        self.assertEqual(ids, {self.vpcp["id"], self.dn["id"], self.noivu["id"]}, c["systems"])
+        self.assertEqual(ids, {self.vpcp["id"], self.dn["id"], self.hoian["id"]}, c["systems"])
         vp = self.system(c, self.vpcp)
         self.assertFalse(vp["bound"])
         self.assertTrue(vp["exchanged"])
@@ -128,7 +163,7 @@ class Campaigns(ltd.DaemonTest):
         self.assertEqual(dn["old_codes_sent_as"]["count"], 1)
         self.assertEqual(dn["old_codes_sent_as"]["codes"], [H47])
         self.assertEqual(dn["old_codes_addressed"]["count"], 0)
-        nv = self.system(c, self.noivu)
+        nv = self.system(c, self.hoian)
         self.assertTrue(nv["bound"])
         self.assertIsNone(nv["map_fetched"])
         self.assertFalse(nv["ready"])
@@ -138,11 +173,11 @@ class Campaigns(ltd.DaemonTest):
         self.assertIsNone(self.system(c, self.vpcp)["catalogue_refreshed"])
         r = self.d.get("/v1/changes?after=0&limit=5", token=self.dn["token"])
         self.assertStatus(r, 200)
-        r = self.d.get("/dmdc/Category/qlvanbandieuhanhcap1", token=self.noivu["token"])
+        r = self.d.get("/dmdc/Category/qlvanbandieuhanhcap1", token=self.hoian["token"])
         self.assertStatus(r, 200)
         c = self.get_campaign()
         self.assertIsNotNone(self.system(c, self.dn)["catalogue_refreshed"])
-        self.assertIsNotNone(self.system(c, self.noivu)["catalogue_refreshed"])
+        self.assertIsNotNone(self.system(c, self.hoian)["catalogue_refreshed"])
         self.assertIsNone(self.system(c, self.vpcp)["catalogue_refreshed"])
         # An anonymous read is nobody's refresh.
         self.assertStatus(self.d.get("/v1/changes?after=0&limit=1"), 200)
@@ -215,7 +250,7 @@ class Campaigns(ltd.DaemonTest):
         self.assertIsNotNone(dn["systems"][0]["acknowledged"])
         nv = units[HOI_AN]
         self.assertEqual(nv["result"], "delivered")
-        self.assertEqual(nv["systems"][0]["id"], self.noivu["id"])
+        self.assertEqual(nv["systems"][0]["id"], self.hoian["id"])
         self.assertEqual(nv["systems"][0]["state"], "pending")
         self.assertIsNone(nv["systems"][0]["fetched"])
         self.assertIsNone(nv["systems"][0]["acknowledged"])
@@ -224,14 +259,14 @@ class Campaigns(ltd.DaemonTest):
         self.assertEqual(r.json()["counts"]["delivered"], 1)
         c = self.get_campaign()
         self.assertIsNotNone(self.system(c, self.dn)["probe_acked"])
-        self.assertIsNone(self.system(c, self.noivu)["probe_acked"])
-        self.assertEqual(self.system(c, self.noivu)["probe"]["state"], "pending")
+        self.assertIsNone(self.system(c, self.hoian)["probe_acked"])
+        self.assertEqual(self.system(c, self.hoian)["probe"]["state"], "pending")
         # The progress as CSV, one row per system.
         r = self.d.get(f"/v1/transitions/{self.cid}?format=csv", token=self.admin)
         self.assertStatus(r, 200)
         self.assertTrue(r.header("Content-Type").startswith("text/csv"))
         rows = list(csv.DictReader(io.StringIO(r.text())))
-        self.assertEqual({int(x["system_id"]) for x in rows}, {self.vpcp["id"], self.dn["id"], self.noivu["id"]})
+        self.assertEqual({int(x["system_id"]) for x in rows}, {self.vpcp["id"], self.dn["id"], self.hoian["id"]})
         row = [x for x in rows if int(x["system_id"]) == self.vpcp["id"]][0]
         self.assertEqual(row["old_codes_addressed"], "1")
         self.assertEqual(row["old_codes_addressed_codes"], H47)

@@ -239,6 +239,7 @@ export const admin = {
 /** Transition campaigns (docs/campaigns.md). */
 export const transitions = {
   list: (signal) => api('/v1/transitions', { signal }),
+  plans: (signal) => api('/v1/plans', { signal }),
   get: (id, signal) => api(`/v1/transitions/${enc(id)}`, { signal }),
   open: (body) => api('/v1/transitions', { method: 'POST', body }),
   probe: (id) => api(`/v1/transitions/${enc(id)}/probe`, { method: 'POST' }),

@@ -54,7 +54,7 @@ async function list(view, ctx, me) {
                 'li',
                 {},
                 h('a', { href: `/transitions/${c.id}` }, c.name),
-                ` — mã đóng từ ${fmtDate(c.since)}`,
+                c.plan ? ` — theo kế hoạch số ${c.plan}` : ` — mã đóng từ ${fmtDate(c.since)}`,
                 c.under ? [' thuộc ', unitLink(c.under, '', { fetchName: true })] : ' trên cả danh mục',
               ),
             ),
@@ -74,17 +74,42 @@ async function list(view, ctx, me) {
       'Sau mỗi đợt sắp xếp, sáp nhập, mọi hệ thống kết nối phải chuyển dữ liệu sang mã mới và thôi dùng mã cũ. Mỗi đợt chuyển đổi theo dõi các hệ thống liên quan bằng số liệu trục tự đo được.',
     ),
     cardSection('campaigns-h', 'Các đợt chuyển đổi', {}, out),
-    openForm(ctx, me),
+    openForm(ctx, me, await plans(ctx)),
   );
 }
 
-function openForm(ctx, me) {
+/** The plans applied, for the form's choice; none when they cannot be read. */
+async function plans(ctx) {
+  try {
+    return (await transitions.plans(ctx.signal)).items || [];
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    return [];
+  }
+}
+
+const decisionText = (d) => (d ? `${d.kind ? `${d.kind} ` : ''}${d.number}` : '');
+
+function openForm(ctx, me, planList) {
   const summary = h('div', { tabindex: '-1' });
   const fs = new FieldSet(summary);
   const name = fs.add(field({ key: 'name', label: 'Tên đợt chuyển đổi', required: true }));
-  const since = fs.add(
-    field({ key: 'since', label: 'Tính các mã đóng từ ngày', type: 'date', required: true, value: '2025-07-01' }),
+  const plan = fs.add(
+    field({
+      key: 'plan',
+      label: 'Theo kế hoạch sắp xếp',
+      type: 'select',
+      options: [['', 'Không: theo ngày đóng mã'], ...planList.map((p) => [String(p.id), `${decisionText(p.decision)}: ${p.title}`])],
+      hint: 'Chọn một kế hoạch để theo dõi đúng các mã kế hoạch đó đã đóng; hoặc để trống và ghi ngày.',
+    }),
   );
+  const since = fs.add(
+    field({ key: 'since', label: 'Tính các mã đóng từ ngày', type: 'date', value: '2025-07-01' }),
+  );
+  const syncSince = () => {
+    since.input.disabled = !!plan.value;
+  };
+  plan.input.addEventListener('change', syncSince);
   const under = fs.add(
     unitField({
       key: 'under',
@@ -99,14 +124,17 @@ function openForm(ctx, me) {
     'form',
     { class: 'open-campaign', 'aria-label': 'Mở đợt chuyển đổi' },
     summary,
-    h('div', { class: 'grid' }, name.wrap, since.wrap, under.wrap),
+    h('div', { class: 'grid' }, name.wrap, plan.wrap, since.wrap, under.wrap),
     h('button', { type: 'submit' }, 'Mở đợt chuyển đổi'),
   );
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     fs.clear();
     try {
-      const c = await transitions.open({ name: name.value, since: since.value, ...(under.value ? { under: under.value } : {}) });
+      const body = { name: name.value, ...(under.value ? { under: under.value } : {}) };
+      if (plan.value) body.plan = Number(plan.value);
+      else body.since = since.value;
+      const c = await transitions.open(body);
       ctx.go(`/transitions/${c.id}`);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
@@ -164,7 +192,11 @@ async function campaign(view, ctx, me, id) {
     h(
       'p',
       { class: 'campaign-scope' },
-      `Các mã đóng từ ngày ${fmtDate(c.since)}`,
+      c.plan
+        ? [
+            `Các mã đã đóng theo kế hoạch “${c.plan.title}” (${decisionText(c.plan.decision)}, hiệu lực từ ${fmtDate(c.plan.effective)})`,
+          ]
+        : `Các mã đóng từ ngày ${fmtDate(c.since)}`,
       c.under ? [' thuộc ', unitLink(c.under, '', { fetchName: true })] : ' trên cả danh mục',
       `. Mở lúc ${fmtTime(c.created)}.`,
     ),
@@ -216,7 +248,8 @@ function changesTable(changes) {
 }
 
 function mapLinks(c) {
-  const q = (format) => `/v1/transition/map${qs({ since: c.since, under: c.under, format })}`;
+  const q = (format) =>
+    `/v1/transition/map${qs(c.plan ? { plan: c.plan.id, under: c.under, format } : { since: c.since, under: c.under, format })}`;
   return [
     h('p', {}, 'Các hệ thống dùng bảng này để chuyển dữ liệu của mình sang mã mới (lệnh lienthong convert đọc cùng bảng).'),
     h(
