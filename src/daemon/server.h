@@ -223,6 +223,7 @@ void h_unit_patch(struct req *rq);
 void h_reorganize(struct req *rq);
 void h_changes(struct req *rq);
 void h_compliance(struct req *rq);
+void h_transition_map(struct req *rq);
 void h_systems_list(struct req *rq);
 void h_systems_add(struct req *rq);
 void h_system_patch(struct req *rq);
