@@ -82,4 +82,13 @@ int lt_transition_note_read(struct lt_store *s, const struct lt_ctx *ctx, const 
 int lt_transition_map_fetched(struct lt_store *s, int64_t system_id, const char *since, char at[32],
 			      struct lt_err *err);
 
+/* Search lands on old codes: a complete code typed into search (q, spaces
+ * around it allowed, lenient forms read) that names a closed unit gives cb
+ * that unit, then each active unit it leads to now, whatever status filter
+ * the search had; *landed says so and current (when given) receives the
+ * active codes. Anything else is no landing (*landed false, cb not called):
+ * the search runs as usual. */
+int lt_transition_search_land(struct lt_registry *r, const char *q, lt_unit_cb cb, void *ctx,
+			      struct lt_codelist *current, bool *landed, struct lt_err *err);
+
 #endif

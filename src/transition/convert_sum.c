@@ -12,11 +12,13 @@
 #include "convert_impl.h"
 
 struct group {
-	char *key;     /* the other cells, converted, joined by \x1f */
+	char *key;     /* the codes of the record, converted, joined by \x1f */
 	char **cells;  /* every cell, converted; summed ones replaced at the end */
+	bool renamed;  /* cells come from a record whose codes were converted */
 	int64_t *isum; /* per summed column */
 	double *dsum;
 	bool *fractional;
+	bool *has; /* a value was added (else the cell stays empty) */
 };
 
 struct sum_run {
@@ -139,6 +141,7 @@ static int add_number(struct sum_run *r, struct group *g, size_t k, const char *
 		s++;
 	if (!*s)
 		return LT_OK; /* an empty cell adds nothing */
+	g->has[k] = true;
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
@@ -161,12 +164,50 @@ static int add_number(struct sum_run *r, struct group *g, size_t k, const char *
 	return LT_OK;
 }
 
+static int key_code(void *ctx, size_t off, size_t n, const char canon[LT_CODE_BUFSZ])
+{
+	(void)off;
+	(void)n;
+	struct cbuf *key = ctx;
+	return cbuf_put(key, canon, strlen(canon)) || cbuf_put(key, "\x1f", 1) ? LT_ENOMEM : LT_OK;
+}
+
+/* The record's key: the codes of its cells, so the rows of units now one
+ * meet; a record without a code is a group of its own cells. */
+static int record_key(struct sum_run *r, char **cells, struct cbuf *key)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (summed(r, i) < 0 && lt_convert_scan(cells[i], strlen(cells[i]), key_code, key))
+			return LT_ENOMEM;
+	if (key->n)
+		return LT_OK;
+	for (size_t i = 0; i < r->n; i++)
+		if (summed(r, i) < 0 && (cbuf_put(key, cells[i], strlen(cells[i])) || cbuf_put(key, "\x1e", 1)))
+			return LT_ENOMEM;
+	return cbuf_put(key, "", 0);
+}
+
+/* A merged group shows the other cells (a name) of the unit that carries
+ * on: the record whose codes needed no conversion, when there is one. */
+static void keep_survivor(struct sum_run *r, struct group *g, char **cells, bool converted)
+{
+	if (converted || !g->renamed)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		char *t = g->cells[i];
+		g->cells[i] = cells[i];
+		cells[i] = t;
+	}
+	g->renamed = false;
+}
+
 static int take_record(struct sum_run *r)
 {
 	if (r->n != r->ncols)
 		return lt_err_set(r->err, LT_EINVAL, "line %ld has %zu fields, the header %zu", r->line, r->n,
 				  r->ncols);
 	struct cbuf key = {0};
+	bool converted = false;
 	char **cells = calloc(r->n, sizeof *cells);
 	int rc = cells ? LT_OK : LT_ENOMEM;
 	for (size_t i = 0; i < r->n && rc == LT_OK; i++) {
@@ -175,14 +216,12 @@ static int take_record(struct sum_run *r)
 		r->col = i;
 		if (summed(r, i) < 0 && (rc = conv_text(r->c, cell, strlen(cell), &changed, where, r)))
 			break;
-		const char *text = changed ? r->c->out.p : cell;
-		if (!(cells[i] = strdup(text)))
-			rc = LT_ENOMEM;
-		else if (summed(r, i) < 0 && (cbuf_put(&key, text, strlen(text)) || cbuf_put(&key, "\x1f", 1)))
+		converted |= changed;
+		if (!(cells[i] = strdup(changed ? r->c->out.p : cell)))
 			rc = LT_ENOMEM;
 	}
-	if (rc == LT_OK && !key.p)
-		rc = cbuf_put(&key, "", 0);
+	if (rc == LT_OK)
+		rc = record_key(r, cells, &key);
 	if (rc == LT_OK && (r->n_groups + 1) * 2 > r->n_slots)
 		rc = rehash(r);
 	size_t slot = 0, gi = 0;
@@ -207,16 +246,20 @@ static int take_record(struct sum_run *r)
 			g->key = key.p;
 			key.p = NULL;
 			g->cells = cells;
+			g->renamed = converted;
 			cells = NULL;
 			g->isum = calloc(r->n_names, sizeof *g->isum);
 			g->dsum = calloc(r->n_names, sizeof *g->dsum);
 			g->fractional = calloc(r->n_names, sizeof *g->fractional);
+			g->has = calloc(r->n_names, sizeof *g->has);
 			r->n_groups++;
-			if (!g->isum || !g->dsum || !g->fractional)
+			if (!g->isum || !g->dsum || !g->fractional || !g->has)
 				rc = LT_ENOMEM;
 			r->slots[slot] = gi = r->n_groups;
 		}
 	}
+	if (rc == LT_OK && cells)
+		keep_survivor(r, &r->groups[gi - 1], cells, converted);
 	for (size_t k = 0; rc == LT_OK && k < r->n_names; k++)
 		rc = add_number(r, &r->groups[gi - 1], k, r->row.p + r->offs[r->sum_col[k]]);
 	if (cells)
@@ -265,10 +308,10 @@ static void write_groups(struct sum_run *r, FILE *out)
 		const struct group *gr = &r->groups[g];
 		for (size_t i = 0; i < r->ncols; i++) {
 			int k = summed(r, i);
-			char num[64];
-			if (k >= 0 && gr->fractional[k])
+			char num[64] = "";
+			if (k >= 0 && gr->has[k] && gr->fractional[k])
 				snprintf(num, sizeof num, "%.15g", gr->dsum[k]);
-			else if (k >= 0)
+			else if (k >= 0 && gr->has[k])
 				snprintf(num, sizeof num, "%" PRId64, gr->isum[k]);
 			write_cell(out, k >= 0 ? num : gr->cells[i], i + 1 == r->ncols);
 		}
@@ -320,6 +363,7 @@ int lt_convert_run_sum(struct lt_convert *c, FILE *in, FILE *out, const char *co
 		free(r.groups[g].isum);
 		free(r.groups[g].dsum);
 		free(r.groups[g].fractional);
+		free(r.groups[g].has);
 	}
 	free(r.groups);
 	free(r.slots);
