@@ -82,10 +82,12 @@ int convert_finish(struct lt_convert *cv, const char *in_name, const char *repor
 			return rc;
 	}
 	fprintf(stderr,
-		"lienthong: %s: %llu occurrence%s of closed codes, %llu converted, %llu need a choice; %llu of codes "
-		"the registry does not know%s\n",
+		"lienthong: %s: %llu occurrence%s of closed codes: %llu converted, %llu need%s a choice; %llu "
+		"occurrence%s "
+		"of codes the registry does not know%s\n",
 		in_name, (unsigned long long)n.occurrences, n.occurrences == 1 ? "" : "s",
-		(unsigned long long)n.converted, (unsigned long long)n.unresolved, (unsigned long long)n.unknown,
+		(unsigned long long)n.converted, (unsigned long long)n.unresolved, n.unresolved == 1 ? "s" : "",
+		(unsigned long long)n.unknown, n.unknown == 1 ? "" : "s",
 		n.signature_removed ? "; the signature was removed: sign the file again" : "");
 	if (n.unresolved) {
 		if (lt_convert_each_unresolved(cv, 20, print_unresolved, (void *)in_name, &err))

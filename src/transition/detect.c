@@ -57,6 +57,11 @@ static int collect(void *ctx, const char *code, uint64_t count)
 	return LT_OK;
 }
 
+static int span_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct span *)a)->code, ((const struct span *)b)->code);
+}
+
 struct change {
 	char date[LT_DATE_BUFSZ];
 	int delta;
@@ -148,22 +153,21 @@ int lt_convert_detect(struct lt_registry *r, FILE *in, enum lt_convert_format fm
 		rc = lt_transition_map(r, NULL, &m, err);
 	if (rc == LT_OK && !(rows = json_array()))
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
-	for (size_t i = 0; rc == LT_OK && i < k.n; i++) {
-		const struct span *s = &k.spans[i];
-		if (!s->to[0])
-			continue;
-		if (strcmp(s->from, date) <= 0 && strcmp(date, s->to) < 0)
+	for (size_t i = 0; rc == LT_OK && i < k.n; i++)
+		if (k.spans[i].to[0] && strcmp(k.spans[i].from, date) <= 0 && strcmp(date, k.spans[i].to) < 0)
 			closed_since++;
-		for (size_t j = 0; j < m.n; j++) {
-			if (strcmp(m.rows[j].old_code, s->code) != 0)
-				continue;
-			struct lt_map one = {.rows = &m.rows[j], .n = 1};
-			json_t *doc = lt_map_to_json(&one);
-			json_t *row = doc ? json_array_get(json_object_get(doc, "rows"), 0) : NULL;
-			if (!row || json_array_append(rows, row))
-				rc = lt_err_set(err, LT_ENOMEM, "out of memory");
-			json_decref(doc);
-		}
+	qsort(k.spans, k.n, sizeof *k.spans, span_cmp);
+	for (size_t j = 0; rc == LT_OK && j < m.n; j++) {
+		struct span key;
+		snprintf(key.code, sizeof key.code, "%s", m.rows[j].old_code);
+		if (!bsearch(&key, k.spans, k.n, sizeof *k.spans, span_cmp))
+			continue;
+		struct lt_map one = {.rows = &m.rows[j], .n = 1};
+		json_t *doc = lt_map_to_json(&one);
+		json_t *row = doc ? json_array_get(json_object_get(doc, "rows"), 0) : NULL;
+		if (!row || json_array_append(rows, row))
+			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
+		json_decref(doc);
 	}
 	lt_map_free(&m);
 	if (rc == LT_OK) {

@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -341,6 +342,36 @@ class TransitionConvert(ltd.DaemonTest):
         self.assertEqual(p.wait(timeout=120), 0, err)
         print(f"{written >> 20} MiB converted in {time.monotonic() - t0:.1f}s, peak RSS {peak / 1024:.1f} MiB")
         self.assertLess(peak / 1024, RSS_LIMIT_MIB)
+
+
+class DocExamples(unittest.TestCase):
+    """The examples of docs/transition.md, run in order on a fresh demo
+    registry: each command prints what the page shows."""
+
+    def test_docs_transition_examples(self):
+        with open(os.path.join(ltd.SOURCE_DIR, "docs", "transition.md"), encoding="utf-8") as f:
+            doc = f.read()
+        reg = ltd.Registry(prefix="lt_test_convert_docs_")
+        try:
+            for name, body in re.findall(r"```csv file=(\S+)\n(.*?)```", doc, re.S):
+                with open(os.path.join(reg.dir, name), "w", encoding="utf-8") as f:
+                    f.write(body)
+            steps = []
+            for block in re.findall(r"```console\n(.*?)```", doc, re.S):
+                for part in re.split(r"^\$ ", block, flags=re.M)[1:]:
+                    cmd, _, out = part.partition("\n")
+                    steps.append((cmd, out))
+            self.assertGreaterEqual(len(steps), 8)
+            script = "".join(f"__rc=$?; printf '\\n@@@\\n'; (exit $__rc); {cmd} 2>&1\n" for cmd, _ in steps)
+            env = dict(reg.env, PATH=ltd.BUILD_DIR + os.pathsep + os.environ.get("PATH", ""))
+            p = subprocess.run(["bash", "-c", script], cwd=reg.dir, env=env, capture_output=True, encoding="utf-8",
+                               timeout=120)
+            outputs = p.stdout.split("\n@@@\n")[1:]
+            self.assertEqual(len(outputs), len(steps), p.stdout + p.stderr)
+            for (cmd, want), got in zip(steps, outputs):
+                self.assertEqual(got, want, f"$ {cmd}")
+        finally:
+            reg.close()
 
 
 if __name__ == "__main__":
