@@ -48,6 +48,9 @@ int cmd_backup(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 /* catch-up URL: a mirror's change feed into a restored registry (cmd_catchup.c). */
 int cmd_catch_up(struct cli *cli, int argc, char **argv);
+/* The transition mapping (cmd_transition.c) and the converter (cmd_convert.c). */
+int cmd_transition(struct cli *cli, int argc, char **argv);
+int cmd_convert(struct cli *cli, int argc, char **argv);
 
 /* Prints "lienthong: <msg>" to stderr and returns the exit code for err. */
 int cli_fail(const struct lt_err *err);

@@ -36,6 +36,10 @@ static const struct {
 	{"backup", cmd_backup, "backup DIR [--without-key]               online backup: database, bodies, sealing key"},
 	{"restore", cmd_restore,
 	 "restore DIR [--key FILE]                 restore a backup into a fresh db and data_dir"},
+	{"transition", cmd_transition,
+	 "transition map [--since D] [--under CODE] [--format csv|json|sql]   old codes to current codes"},
+	{"convert", cmd_convert,
+	 "convert [--since D] [--choose OLD=NEW]... IN [-o OUT] [--report R]   rewrite closed codes in a file"},
 	{"catch-up", cmd_catch_up,
 	 "catch-up URL [--token TOKEN]             copy the events a restored registry lacks from a mirror"},
 };

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/transition_map.h"
 #include "server.h"
 #include "unit_cache.h"
 
@@ -182,6 +183,33 @@ void h_unit_resolve(struct req *rq)
 			     "current", jc));
 }
 
+/* A complete closed code lands on its unit and current successors, whatever
+ * the filters (lt_transition_search_land); true when it replied. */
+static bool land_on_old_code(struct req *rq, const char *q, json_t *items)
+{
+	struct lt_codelist current = {0};
+	struct lt_err err = {0};
+	bool landed = false;
+	int rc = lt_transition_search_land(rq->srv->reg, q, collect_unit, items, &current, &landed, &err);
+	if (rc || !landed) {
+		lt_codelist_free(&current);
+		if (rc) {
+			json_decref(items);
+			reply_err(rq, &err);
+		}
+		return rc != LT_OK;
+	}
+	json_t *cur = json_array();
+	for (size_t i = 0; i < current.n; i++)
+		json_array_append_new(cur, json_string(current.codes[i]));
+	lt_codelist_free(&current);
+	json_t *first = json_array_get(items, 0);
+	reply_json(rq, 200,
+		   json_pack("{s:o,s:n,s:{s:O,s:o}}", "items", items, "next_cursor", "landed", "code",
+			     json_object_get(first, "code"), "current", cur));
+	return true;
+}
+
 void h_unit_search(struct req *rq)
 {
 	if (!auth_read(rq))
@@ -209,6 +237,9 @@ void h_unit_search(struct req *rq)
 	char next[LT_CURSOR_BUFSZ] = "";
 	struct lt_err err = {0};
 	json_t *items = json_array();
+	const char *cursor = req_query(rq, "cursor");
+	if (!(cursor && *cursor) && land_on_old_code(rq, q, items))
+		return;
 	if (lt_registry_search(rq->srv->reg, &s, collect_unit, items, next, &err)) {
 		json_decref(items);
 		reply_err(rq, &err);

@@ -918,6 +918,27 @@ test('search: an enterprise code finds the enterprise and its dependent unit', a
   return [page];
 });
 
+test('search: a complete closed code goes straight to its unit; back shows it with its successor', async () => {
+  // 000.00.00.H47 (Quảng Nam) closed when it merged into Đà Nẵng: the default
+  // filter shows active units only, yet the old code still lands.
+  const page = await newPage();
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('Tên đơn vị hoặc mã định danh').pressSequentially('000.00.00.H47', { delay: 20 });
+  await page.waitForURL(/\/units\/000\.00\.00\.H47$/);
+  await page.getByRole('heading', { level: 1, name: 'Ủy ban nhân dân tỉnh Quảng Nam' }).waitFor();
+  await page.locator('.successors').getByRole('link', { name: /000\.00\.00\.H17/ }).waitFor();
+  await page.goBack();
+  await page.waitForURL(/\/search\?q=000\.00\.00\.H47/);
+  await page.locator('.result-count', { hasText: 'Mã 000.00.00.H47 đã đóng' }).waitFor();
+  const codes = await page.locator('table.units tbody tr td:first-child').allTextContents();
+  assert(codes.join(' ') === '000.00.00.H47 000.00.00.H17', `the old unit then its successor: ${codes.join(' ')}`);
+  // A code prefix is no landing: it searches as before.
+  await page.getByLabel('Tên đơn vị hoặc mã định danh').fill('000.00.00.H4');
+  await page.locator('.result-count', { hasText: 'Kết quả cho' }).waitFor();
+  assert(page.url().includes('/search'), 'a prefix stays on the search page');
+  return [page];
+});
+
 test('admin: creates a manager token, registers a system, disables it, and sees both in the audit list', async () => {
   const page = await newPage({ token: ADMIN });
   await page.goto(`${BASE}/admin?tab=tokens`);
