@@ -68,14 +68,15 @@ int lt_campaign_probe_report(struct lt_registry *r, struct lt_exchange *x, const
 int lt_transition_stale(struct lt_registry *r, const struct lt_principal *who, const char *since, json_t **out,
 			struct lt_err *err);
 
-/* What a connected system read, for a campaign's checks: the mapping of
- * old to new codes, or the catalogue (the change feed, the shared
- * catalogue's records, VXP getAgenciesList). Called by the routes that
- * serve them with the caller; records only for a system (role system), at
- * most once a minute per system and kind (the first read after a campaign
- * opens always), so a hot read path costs a memory look-up. Failing to
- * record is logged, never the reader's failure. */
-enum lt_read_kind { LT_READ_MAP, LT_READ_CATALOGUE };
+/* What a connected system read, for a campaign's checks: the catalogue
+ * (the change feed, the shared catalogue's records, VXP getAgenciesList).
+ * (The mapping's fetches are recorded by its route: transition_map.h.)
+ * Called by the routes that serve them with the caller; records only for a
+ * system (role system), at most once a minute per system and kind (the
+ * first read after a campaign opens always), so a hot read path costs a
+ * memory look-up. Failing to record is logged, never the reader's
+ * failure. */
+enum lt_read_kind { LT_READ_CATALOGUE };
 void lt_campaign_note_read(struct lt_registry *r, const struct lt_ctx *ctx, enum lt_read_kind what);
 
 #endif

@@ -1,7 +1,6 @@
 /* The store's rows for transition campaigns (campaigns.h): campaigns and
- * the codes they cover, probe runs, which system read the mapping or the
- * catalogue when, the first fetch of a probe, and every use of a closed code
- * by a system. Rows, not rules: src/transition decides what to write. */
+ * the codes they cover, probe runs, which system read the catalogue when, the first fetch of a probe, and every use of
+ * a closed code by a system. Rows, not rules: src/transition decides what to write. */
 #ifndef LIENTHONG_STORE_CAMPAIGNS_H
 #define LIENTHONG_STORE_CAMPAIGNS_H
 
@@ -87,7 +86,7 @@ int lt_store_code_use_add(struct lt_store *s, int64_t system_id, const char *cod
 int lt_store_code_uses(struct lt_store *s, const char *since_day, int64_t system_id, lt_code_use_cb cb, void *ctx,
 		       struct lt_err *err);
 
-/* A system read the mapping ("map") or the catalogue ("catalogue") at
+/* A system read `what` ("catalogue": the change feed, dmdc, VXP lists) at
  * `at`: the latest is kept. *at gets it ("" when never). */
 int lt_store_read_note(struct lt_store *s, int64_t system_id, const char *what, const char *at, struct lt_err *err);
 int lt_store_read_get(struct lt_store *s, int64_t system_id, const char *what, char at[32], struct lt_err *err);

@@ -8,6 +8,7 @@
 #include "lienthong/access.h"
 #include "lienthong/text.h"
 #include "lienthong/transition.h"
+#include "lienthong/transition_map.h"
 
 /* Systems that exchanged with a campaign's codes this recently count. */
 #define TRADE_DAYS 90
@@ -311,9 +312,13 @@ static json_t *uses_json(struct uses_sum *u)
 	return o;
 }
 
-/* A read counts when it came after the change reached the catalogue. */
+/* A read counts when it came after the change reached the catalogue: the
+ * mapping's fetches are in the audit trail (transition_map.h), the
+ * catalogue's reads in system_reads (reads.c). */
 static int read_after(struct sys_ctx *c, int64_t id, const char *what, char at[32])
 {
+	if (strcmp(what, "map") == 0)
+		return lt_transition_map_fetched(c->s, id, c->c->baseline, at, c->err);
 	int rc = lt_store_read_get(c->s, id, what, at, c->err);
 	if (rc == LT_OK && strcmp(at, c->c->baseline) < 0)
 		at[0] = '\0';

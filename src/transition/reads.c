@@ -1,5 +1,5 @@
-/* What connected systems read, for the campaigns' checks (map_fetched,
- * catalogue_refreshed). The catalogue routes are hot, so a read is kept in
+/* What connected systems read, for the campaigns' catalogue_refreshed
+ * check. The catalogue routes are hot, so a read is kept in
  * memory and written at most once a minute per system and kind: the
  * campaign needs when a system last read, to the minute, not every read.
  * Opening a campaign forgets the memory, so the first read after it is
@@ -57,7 +57,7 @@ void lt_campaign_note_read(struct lt_registry *r, const struct lt_ctx *ctx, enum
 	char at[32];
 	lt_time_now(at);
 	struct lt_err e = {0};
-	const char *kind = what == LT_READ_MAP ? "map" : "catalogue";
+	const char *kind = "catalogue";
 	if (lt_store_read_note(lt_registry_store(r), ctx->who.system_id, kind, at, &e) != LT_OK) {
 		lt_log_warnx("transition: cannot record that system %lld read the %s: %s",
 			     (long long)ctx->who.system_id, kind, e.msg);

@@ -165,7 +165,7 @@ class Campaigns(ltd.DaemonTest):
         self.assertEqual(dn["old_codes_addressed"]["count"], 0)
         nv = self.system(c, self.hoian)
         self.assertTrue(nv["bound"])
-        self.assertIsNone(nv["map_fetched"])
+        self.assertIsNone(vp["map_fetched"])
         self.assertFalse(nv["ready"])
 
     def test_catalogue_refreshed(self):
@@ -175,7 +175,14 @@ class Campaigns(ltd.DaemonTest):
         self.assertStatus(r, 200)
         r = self.d.get("/dmdc/Category/qlvanbandieuhanhcap1", token=self.hoian["token"])
         self.assertStatus(r, 200)
+        # Hội An downloads the mapping with its token; an anonymous download
+        # is nobody's.
+        q = f"/v1/transition/map?since=2025-07-01&under={H17}&format=csv"
+        self.assertStatus(self.d.get(q, token=self.hoian["token"]), 200)
+        self.assertStatus(self.d.get(q), 200)
         c = self.get_campaign()
+        self.assertIsNotNone(self.system(c, self.hoian)["map_fetched"])
+        self.assertIsNone(self.system(c, self.dn)["map_fetched"])
         self.assertIsNotNone(self.system(c, self.dn)["catalogue_refreshed"])
         self.assertIsNotNone(self.system(c, self.hoian)["catalogue_refreshed"])
         self.assertIsNone(self.system(c, self.vpcp)["catalogue_refreshed"])

@@ -167,7 +167,7 @@ static const char *const m3[] = {
 };
 
 /* 4 (SQLite's 12): campaigns, probe runs, fetches, uses of closed codes,
- * reads of the mapping and the catalogue, the hub's own sender. */
+ * reads of the catalogue, the hub's own sender. */
 static const char *const m4[] = {
 	"CREATE TABLE campaigns ("
 	"  id " ID ", name " T ", plan_id bigint NOT NULL DEFAULT 0, since " TD ", under " TD ","
@@ -185,7 +185,7 @@ static const char *const m4[] = {
 	"  system_id bigint NOT NULL, code " T ", role " T " CHECK (role IN ('recipient', 'sender')),"
 	"  day " T ", n bigint NOT NULL, last " T ", PRIMARY KEY (day, system_id, code, role));"
 	"CREATE TABLE system_reads ("
-	"  system_id bigint NOT NULL, what " T " CHECK (what IN ('map', 'catalogue')), at " T ","
+	"  system_id bigint NOT NULL, what " T " CHECK (what IN ('catalogue')), at " T ","
 	"  PRIMARY KEY (system_id, what));"
 	"CREATE TABLE hub_senders (code " T " PRIMARY KEY, system_id bigint NOT NULL REFERENCES systems(id));",
 	NULL,

@@ -230,8 +230,9 @@ static const char *const migrations[] = {
 	 * covers (each closed code with a current successor); probe runs and
 	 * the units each concerned; the first fetch of a package by a system;
 	 * each system's uses of closed codes, one row per day so a window
-	 * (since=) sums whole days; the last time a system read the mapping or
-	 * the catalogue; and the system the hub sends its own packages from. */
+	 * (since=) sums whole days; the last time a system read the catalogue
+	 * (its fetches of the mapping are in the audit trail); and the system
+	 * the hub sends its own packages from. */
 	"CREATE TABLE campaigns ("
 	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, plan_id INTEGER NOT NULL DEFAULT 0,"
 	"  since TEXT NOT NULL DEFAULT '', under TEXT NOT NULL DEFAULT '', baseline TEXT NOT NULL,"
@@ -254,7 +255,7 @@ static const char *const migrations[] = {
 	"  day TEXT NOT NULL, n INTEGER NOT NULL, last TEXT NOT NULL,"
 	"  PRIMARY KEY (day, system_id, code, role)) WITHOUT ROWID;"
 	"CREATE TABLE system_reads ("
-	"  system_id INTEGER NOT NULL, what TEXT NOT NULL CHECK (what IN ('map', 'catalogue')), at TEXT NOT NULL,"
+	"  system_id INTEGER NOT NULL, what TEXT NOT NULL CHECK (what IN ('catalogue')), at TEXT NOT NULL,"
 	"  PRIMARY KEY (system_id, what)) WITHOUT ROWID;"
 	"CREATE TABLE hub_senders (code TEXT PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES systems(id));",
 };
