@@ -3,6 +3,7 @@ level-1 table from data/level1.csv and, under it, departments, districts,
 communes and schools with Vietnamese names."""
 import csv
 import io
+import json
 import os
 import random
 
@@ -23,10 +24,25 @@ def level1_rows(source_dir):
         return [{k: r.get(k, "") for k in HEADER} for r in csv.DictReader(f)]
 
 
+def closed_by_reforms(source_dir):
+    """The level-1 codes the plans of data/reform-2025 close: `lienthong init`
+    applies them, so nothing generated may go under them."""
+    d = os.path.join(source_dir, "data", "reform-2025")
+    closed = set()
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if name.endswith(".json"):
+            with open(os.path.join(d, name), encoding="utf-8") as f:
+                for step in json.load(f)["steps"]:
+                    closed.update(c for c in step.get("from", []) if isinstance(c, str))
+    return closed
+
+
 def tree(source_dir, n, seed=1):
-    """Level-1 rows plus n generated rows below them, parents first."""
+    """Level-1 rows plus n generated rows below those that stay active after
+    the 2025 reforms, parents first."""
     rnd = random.Random(seed)
-    roots = [r for r in level1_rows(source_dir) if r["code"][-3] in "GH"]
+    closed = closed_by_reforms(source_dir)
+    roots = [r for r in level1_rows(source_dir) if r["code"][-3] in "GH" and r["code"] not in closed]
     out = list(level1_rows(source_dir))
     made = 0
 
