@@ -151,13 +151,17 @@ class Init(RegistryTest):
         self.assertExit(p, 0)
         self.assertTrue(os.path.exists(self.r.db), "init creates the database's directory and file")
         lines = [line for line in p.stdout.split("\n") if line]
-        self.assertEqual(len(lines), 2, "what was loaded, then the plan applied")
+        reforms = [n for n in os.listdir(os.path.join(DATA_DIR, "reform-2025")) if n.endswith(".json")]
+        self.assertEqual(len(lines), 1 + len(reforms), "what was loaded, then one line per plan applied")
         self.assertIn("loaded", lines[0])
-        self.assertIn("Nghị quyết 202/2025/QH15", lines[1])
+        demo = [line for line in lines if "quang-nam-da-nang.json" in line]
+        self.assertEqual(len(demo), 1, "the demo's Quảng Nam plan in place of the level-1 one")
+        self.assertIn("Nghị quyết 202/2025/QH15", demo[0])
         rows = list(csv.DictReader(io.StringIO(self.r.export().decode())))
         codes = {row["code"] for row in rows}
         self.assertIn(CB, codes)
-        self.assertIn("000.00.04.G14", codes)
+        self.assertNotIn("000.00.04.G14", codes, "Bộ Thông tin và Truyền thông merged in 2025")
+        self.assertIn(self.r.resolve("000.00.04.G14")[0], codes)
         self.assertNotIn(QN, codes, "Quảng Nam closed in the merger")
         self.assertGreater(len(rows), 172 + 50)
 
@@ -166,10 +170,22 @@ class Init(RegistryTest):
         self.assertExit(p, 0)
         out = json.loads(p.stdout)
         self.assertEqual(out["demo"], 0)
+        # The table as of 2020 (units the 2025 decision added come later),
+        # then the 2025 reforms.
+        then = list(csv.DictReader(io.StringIO(self.r.export("--as-of", "2024-12-31").decode())))
+        with open(os.path.join(DATA_DIR, "level1.csv"), encoding="utf-8") as f:
+            table = [row["code"] for row in csv.DictReader(f)]
+        self.assertEqual(len(table), out["level1"])
+        with open(os.path.join(DATA_DIR, "level1.csv"), encoding="utf-8") as f:
+            valid = {row["code"] for row in csv.DictReader(f) if row["valid_from"] <= "2024-12-31"}
+        self.assertEqual({row["code"] for row in then}, valid)
+        self.assertIn(QN, {row["code"] for row in then})
+        self.assertTrue(all(row["code"].startswith("000.00.00.") for row in then))
         rows = list(csv.DictReader(io.StringIO(self.r.export().decode())))
-        self.assertEqual(len(rows), out["level1"])
-        self.assertTrue(all(row["code"].startswith("000.00.00.") for row in rows))
-        self.assertIn(QN, {row["code"] for row in rows})
+        self.assertNotIn(QN, {row["code"] for row in rows})
+        self.assertLess(len(rows), out["level1"])
+        self.assertEqual(len(out["plans"]), len([n for n in os.listdir(os.path.join(DATA_DIR, "reform-2025"))
+                                                 if n.endswith(".json")]))
 
     def test_second_init_is_refused(self):
         self.assertExit(self.r.run("init", "--demo"), 0)

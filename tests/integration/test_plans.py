@@ -20,6 +20,7 @@ when a test fails and ends with a line "N passed, M failed".
 """
 
 import copy
+import csv
 import json
 import os
 import re
@@ -295,6 +296,56 @@ class Init(ltd.DaemonTest):
                 self.assertFalse(os.path.exists(reg.db), "a failed init leaves no database")
         finally:
             reg.close()
+
+
+class Shipped(ltd.DaemonTest):
+    """`lienthong init` with the shipped data: level1.csv as of 2020, then
+    every data/reform-2025 plan."""
+
+    # The ministries merged in 2025 and the one that carries each one's work.
+    MINISTRIES = {"000.00.00.G05": "000.00.00.G12", "000.00.00.G04": "000.00.00.G17",
+                  "000.00.00.G13": "000.00.00.G10", "000.00.00.G07": "000.00.00.G09"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = ltd.Registry(prefix="lt_test_plans_shipped_", demo=False)
+
+    def test_codes_resolve_to_the_unit_that_carries_the_work(self):
+        plans = sorted(os.listdir(os.path.join(ltd.DATA_DIR, "reform-2025")))
+        plans = [n for n in plans if n.endswith(".json")]
+        listed = json.loads(self.reg.check("plan", "list", "--json"))
+        self.assertEqual(len(listed), len(plans), "every shipped plan applied")
+        # Each kept as the kind of act it is.
+        kinds = {p["decision"]["number"]: p["decision"]["kind"] for p in listed}
+        self.assertEqual(kinds["202/2025/QH15"], "Nghị quyết")
+        for old, new in self.MINISTRIES.items():
+            got = json.loads(self.reg.check("unit", "resolve", old, "--json"))
+            self.assertEqual((got["status"], got["current"]), ("closed", [new]), old)
+        # Every code a shipped plan's merge closes resolves to what its
+        # target resolves to now.
+        for name in plans:
+            with open(os.path.join(ltd.DATA_DIR, "reform-2025", name), encoding="utf-8") as f:
+                plan = json.load(f)
+            for i, step in enumerate(plan["steps"]):
+                if step["kind"] != "merge" or not isinstance(step["into"].get("code"), str):
+                    continue
+                target = json.loads(self.reg.check("unit", "resolve", step["into"]["code"], "--json"))["current"]
+                for old in step["from"]:
+                    with self.subTest(plan=name, step=i, code=old):
+                        got = json.loads(self.reg.check("unit", "resolve", old, "--json"))
+                        self.assertEqual((got["status"], got["current"]), ("closed", target))
+
+    def test_as_of_before_the_reforms_is_the_2020_table(self):
+        with open(os.path.join(ltd.DATA_DIR, "level1.csv"), encoding="utf-8") as f:
+            # Those valid then: the table also holds units the 2025 decision added.
+            table = {row["code"]: row["name"] for row in csv.DictReader(f) if row["valid_from"] <= "2024-12-31"}
+        then = self.reg.export("--as-of", "2024-12-31")
+        self.assertEqual({c: r["name"] for c, r in then.items()}, table)
+        # 2025-01-01: the same codes, all still active (Huế's renames take effect that day).
+        self.assertEqual(set(self.reg.export("--as-of", "2025-01-01")), set(table))
+        now = self.reg.export()
+        self.assertLess(len(now), len(table))
+        self.assertNotIn("000.00.00.H47", now)
 
 
 if __name__ == "__main__":
