@@ -64,6 +64,10 @@ int lt_access_as_system(const struct lt_principal *p, const char *refusal, struc
 /* Importing units (a CSV file, the shared catalogue's records): an admin,
  * or a manager, whose scope is then judged per row (lt_access_write). */
 int lt_access_import(const struct lt_principal *p, struct lt_err *err);
+/* Applying a plan (transition.h): an admin, or a manager, whose scope is
+ * then judged for every unit each step touches, exactly as for the change
+ * made alone; a requester files a request of kind plan instead. */
+int lt_access_plan(const struct lt_principal *p, struct lt_err *err);
 /* Registering a system: an admin, or a manager (each code is then checked
  * with lt_access_write). */
 int lt_access_system_register(const struct lt_principal *p, struct lt_err *err);

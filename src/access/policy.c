@@ -226,6 +226,15 @@ int lt_access_import(const struct lt_principal *p, struct lt_err *err)
 	return p->role == LT_ROLE_MANAGER ? LT_OK : lt_access_write(p, NULL, err);
 }
 
+int lt_access_plan(const struct lt_principal *p, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_REQUESTER)
+		return lt_err_set(
+			err, LT_EFORBIDDEN,
+			"a requester changes nothing directly: file the plan as a change request of kind plan");
+	return p->role == LT_ROLE_MANAGER ? LT_OK : lt_access_write(p, NULL, err);
+}
+
 int lt_access_bind_to(const struct lt_principal *p, const struct lt_system *sys, const struct lt_codelist *codes,
 		      const char *code, bool agency_ops, struct lt_err *err)
 {

@@ -18,6 +18,7 @@ static const struct {
 	{"import", cmd_import, "import FILE.csv                          load CSV, all or nothing"},
 	{"export", cmd_export, "export [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
 	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
+	{"plan", cmd_plan, "plan apply FILE.json [--dry-run] | list | show ID   one decision, many steps"},
 	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID | check"},
 	{"system", cmd_system, "system add --name NAME --code CODE... | list   connected systems"},
 	{"system", cmd_system, "system bind|unbind ID CODE | disable|enable|rotate-token|rotate-secret ID"},

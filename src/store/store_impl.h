@@ -89,6 +89,10 @@ struct lt_store_ops {
 	int (*cert_add)(struct lt_store *s, struct lt_cert *c, struct lt_err *err);
 	int (*certs)(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err);
 	int (*cert_revoke)(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err);
+	int (*plan_add)(struct lt_store *s, struct lt_plan_row *p, const struct lt_plan_change *changes, size_t n,
+			struct lt_err *err);
+	int (*plans)(struct lt_store *s, int64_t id, lt_plan_cb cb, void *ctx, struct lt_err *err);
+	int (*plan_of_change)(struct lt_store *s, int64_t change_id, int64_t *plan_id, struct lt_err *err);
 	int (*bulk)(struct lt_store *s, bool start, struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);

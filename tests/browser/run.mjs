@@ -316,8 +316,14 @@ test('unit page: history and lineage after the merger of Quảng Nam into Đà N
   await page.goBack();
   await page.getByRole('heading', { level: 1, name: 'Ủy ban nhân dân thành phố Đà Nẵng' }).waitFor();
 
-  // A moved department: its old code leads to the new one.
+  // A department merged into its counterpart: its old code leads to it.
   await page.goto(`${BASE}/units/000.00.01.H47`);
+  await page
+    .locator('.successors')
+    .getByRole('link', { name: /000\.00\.01\.H17/ })
+    .waitFor();
+  // A moved district: its old code leads to its new one.
+  await page.goto(`${BASE}/units/000.00.21.H47`);
   await page
     .locator('.successors')
     .getByRole('link', { name: /000\.00\.07\.H17/ })

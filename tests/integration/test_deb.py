@@ -46,7 +46,9 @@ HARDENING = ["ProtectSystem=strict", "ReadWritePaths=/var/lib/lienthong", "NoNew
              "MemoryDenyWriteExecute=yes", "PrivateDevices=yes"]
 MUST_HOLD = ["./usr/bin/lienthong", "./usr/bin/lienthongd", "./usr/share/lienthong/web/index.html",
              "./usr/share/lienthong/web/assets/app.js", "./usr/share/lienthong/web/vendor/chart.umd.min.js",
-             "./usr/share/lienthong/data/level1.csv", "./usr/share/man/man1/lienthong.1.gz",
+             "./usr/share/lienthong/data/level1.csv",
+             "./usr/share/lienthong/data/reform-2025/2025-07-01-10-da-nang.json",
+             "./usr/share/man/man1/lienthong.1.gz",
              "./usr/share/man/man8/lienthongd.8.gz", "./usr/share/doc/lienthong/copyright",
              "./usr/share/doc/lienthong/operations.md", "./usr/share/doc/lienthong/config.md",
              "./lib/systemd/system/lienthong.service", "./etc/lienthong/lienthong.conf"]
@@ -199,7 +201,9 @@ class DebPackage(unittest.TestCase):
         # its tables under its own prefix.
         p = run(os.path.join(self.root, "usr/bin/lienthong"), "-c", local_conf, "init", env=env, cwd=self.tmp.name)
         self.assertEqual(p.returncode, 0, ltd.detail(p))
-        self.assertIn("172 level-1 units", p.stdout)
+        with open(os.path.join(ltd.DATA_DIR, "level1.csv"), encoding="utf-8") as f:
+            n_level1 = sum(1 for _ in f) - 1  # one unit a line, after the header
+        self.assertIn(f"{n_level1} level-1 units", p.stdout)
         cmd = [os.path.join(self.root, argv[0].lstrip("/"))] + [local_conf if a == conf_at else a for a in argv[1:]]
         err = open(os.path.join(self.tmp.name, "daemon.stderr"), "wb")
         proc = subprocess.Popen(cmd, env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=err, stderr=err)

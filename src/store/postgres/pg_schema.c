@@ -156,7 +156,19 @@ static const char *const m2[] = {
 
 /* Each migration in parts (C caps a string's length), run in order in one
  * transaction. */
-static const char *const *const migrations[] = {m1, m2};
+static const char *const m3[] = {
+	/* 3 (SQLite 11): plans and the changes each made. */
+	"CREATE TABLE plans ("
+	"  id " ID ", decision_number " T ", decision_date " T ", decision_issuer " T ","
+	"  decision_kind " T ", effective " T ", title " TD ", at " T ", actor " T ","
+	"  body " T ", result " T ");"
+	"CREATE TABLE plan_changes ("
+	"  change_id bigint PRIMARY KEY, plan_id bigint NOT NULL REFERENCES plans(id), step integer NOT NULL);"
+	"CREATE INDEX plan_changes_plan ON plan_changes(plan_id, step);",
+	NULL,
+};
+
+static const char *const *const migrations[] = {m1, m2, m3};
 
 static int exec(struct lt__pg_conn *c, const char *sql, struct lt_err *err)
 {

@@ -509,6 +509,7 @@ static void pg_ops_fill(void)
 	lt__pg_units_ops(&pg_ops);
 	lt__pg_access_ops(&pg_ops);
 	lt__pg_exchange_ops(&pg_ops);
+	lt__pg_plan_ops(&pg_ops);
 	pg_ops.requests = &lt__pg_request_ops;
 }
 

@@ -96,6 +96,7 @@ int lt__pg_migrate(struct lt__pg_conn *c, struct lt_err *err);
 void lt__pg_units_ops(struct lt_store_ops *ops);
 void lt__pg_access_ops(struct lt_store_ops *ops);
 void lt__pg_exchange_ops(struct lt_store_ops *ops);
+void lt__pg_plan_ops(struct lt_store_ops *ops);
 extern const struct lt_store_request_ops lt__pg_request_ops; /* pg_requests.c */
 
 /* The store's own part of the claiming of waiting deliveries by a newly

@@ -214,6 +214,18 @@ static const char *const migrations[] = {
 	"  source TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'dissolved')),"
 	"  added TEXT NOT NULL, updated TEXT NOT NULL);"
 	"CREATE INDEX organizations_parent ON organizations(parent, code);",
+	/* 11: plans: one decision (its kind kept as given: a resolution is not a
+	 * decision) applied as many changes in one transaction, and which
+	 * changes each made, so the mapping and the campaigns can name the plan
+	 * behind a closure. */
+	"CREATE TABLE plans ("
+	"  id INTEGER PRIMARY KEY, decision_number TEXT NOT NULL, decision_date TEXT NOT NULL,"
+	"  decision_issuer TEXT NOT NULL, decision_kind TEXT NOT NULL, effective TEXT NOT NULL,"
+	"  title TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, actor TEXT NOT NULL,"
+	"  body TEXT NOT NULL, result TEXT NOT NULL);"
+	"CREATE TABLE plan_changes ("
+	"  change_id INTEGER PRIMARY KEY, plan_id INTEGER NOT NULL REFERENCES plans(id), step INTEGER NOT NULL);"
+	"CREATE INDEX plan_changes_plan ON plan_changes(plan_id, step);",
 };
 
 const char *lt__sqlite_migration(int version)

@@ -461,6 +461,7 @@ static void sqlite_ops_fill(void)
 	lt__sq_access_ops(&sqlite_ops);
 	lt__sq_exchange_ops(&sqlite_ops);
 	lt__sq_cert_ops(&sqlite_ops);
+	lt__sq_plan_ops(&sqlite_ops);
 	sqlite_ops.snapshot = lt__sq_snapshot;
 	sqlite_ops.requests = &lt__sq_request_ops;
 }

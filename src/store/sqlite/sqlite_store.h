@@ -100,6 +100,7 @@ void lt__sq_access_ops(struct lt_store_ops *ops);
 void lt__sq_audit_ops(struct lt_store_ops *ops);
 void lt__sq_exchange_ops(struct lt_store_ops *ops);
 void lt__sq_cert_ops(struct lt_store_ops *ops);
+void lt__sq_plan_ops(struct lt_store_ops *ops);
 /* lt_store_snapshot (sqlite_snapshot.c). */
 int lt__sq_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
 		    struct lt_err *err);
