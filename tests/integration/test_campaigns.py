@@ -11,8 +11,9 @@ Cao Bằng's (H14), unconcerned. A campaign "under H17 since 2025-07-01":
 
 - lists G22's system with H47 under old_codes_addressed, Đà Nẵng's under
   old_codes_sent_as, Hội An's as bound to a changed code, and not
-  Cao Bằng's; catalogue_refreshed follows reads of the change feed and the
-  dmdc catalogue;
+  Cao Bằng's; catalogue_refreshed follows reads of the change feed, the
+  dmdc catalogue and VXP getAgenciesList, map_fetched a download of the
+  mapping, each with the system's own credential;
 - a probe reaches every unit in scope with a system (H17 and
   000.00.08.H17) as a real edXML package from the hub's code marked as a
   probe, the others are "no_system"; after Đà Nẵng fetches, acknowledges
@@ -33,6 +34,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltd  # noqa: E402
 import ltpkg  # noqa: E402
+import ltvxp  # noqa: E402
 import ltx  # noqa: E402
 from ltx import G22, H14, H17, H47  # noqa: E402
 
@@ -186,6 +188,12 @@ class Campaigns(ltd.DaemonTest):
         self.assertIsNotNone(self.system(c, self.dn)["catalogue_refreshed"])
         self.assertIsNotNone(self.system(c, self.hoian)["catalogue_refreshed"])
         self.assertIsNone(self.system(c, self.vpcp)["catalogue_refreshed"])
+        # VXP getAgenciesList, as the SDK calls it, refreshes too.
+        client = ltvxp.Client("127.0.0.1", self.d.port, G22, self.vpcp["vxp_secret"])
+        status, reply = client.get_agencies()
+        self.assertEqual((status, reply["status"]), (200, "OK"), reply)
+        c = self.get_campaign()
+        self.assertIsNotNone(self.system(c, self.vpcp)["catalogue_refreshed"])
         # An anonymous read is nobody's refresh.
         self.assertStatus(self.d.get("/v1/changes?after=0&limit=1"), 200)
 
