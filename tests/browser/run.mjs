@@ -1221,6 +1221,8 @@ print(base64.b64encode(pkg).decode())
   await assertLabelled(page);
   await page.getByLabel('Tên đợt chuyển đổi').fill('Sáp nhập Quảng Nam vào Đà Nẵng');
   await page.getByLabel('Thuộc đơn vị').fill('000.00.00.H17');
+  // The unit's name shows under its code (and moves the button down) first.
+  await page.locator('.unit-echo', { hasText: 'Ủy ban nhân dân thành phố Đà Nẵng' }).waitFor();
   await page.getByRole('button', { name: 'Mở đợt chuyển đổi' }).click();
   await page.waitForURL(/\/transitions\/\d+$/);
   const id = page.url().split('/').pop();
