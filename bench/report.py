@@ -122,7 +122,7 @@ def group_commit_md(d, results):
 PREFIXES = (("import_", "import"), ("lookup_", "lookup"), ("search_", "search"), ("ui_", "ui"),
             ("exchange_", "exchange"), ("sig_", "signatures"), ("edxml_", "edxml"), ("soak_", "soak"),
             ("federation_", "federation"), ("pg_lookup_", "pg_lookup"), ("pg_exchange_", "pg_exchange"),
-            ("pg_nodes_", "pg_nodes"))
+            ("pg_nodes_", "pg_nodes"), ("transition_", "transition"), ("convert_", "convert"))
 
 
 def benchmark_of(name):

@@ -72,6 +72,10 @@ int lt_access_as_system(const struct lt_principal *p, const char *refusal, struc
 /* Importing units (a CSV file, the shared catalogue's records): an admin,
  * or a manager, whose scope is then judged per row (lt_access_write). */
 int lt_access_import(const struct lt_principal *p, struct lt_err *err);
+/* Applying a plan (transition.h): an admin, or a manager, whose scope is
+ * then judged for every unit each step touches, exactly as for the change
+ * made alone; a requester files a request of kind plan instead. */
+int lt_access_plan(const struct lt_principal *p, struct lt_err *err);
 /* Registering a system: an admin, or a manager (each code is then checked
  * with lt_access_write). */
 int lt_access_system_register(const struct lt_principal *p, struct lt_err *err);
@@ -141,6 +145,18 @@ int lt_access_org_write(const struct lt_principal *p, struct lt_err *err);
  * addressed to the organisation): an admin only, for the code lies in no
  * manager's subtree. */
 int lt_access_org_connect(const struct lt_principal *p, const char *code, struct lt_err *err);
+
+/* Transition campaigns (campaigns.h): opening one, probing it and reading
+ * it, over the units under `under` ("" for the whole registry): an admin
+ * any; a manager one whose `under` lies inside its subtree (its root
+ * included), never the whole registry. */
+int lt_access_campaign(const struct lt_principal *p, const char *under, struct lt_err *err);
+/* The uses of closed codes per system: an admin all, a manager those of the
+ * systems it sees (lt_access_system_visible). */
+int lt_access_stale(const struct lt_principal *p, struct lt_err *err);
+/* Making the hub send a package of its own (a probe): an admin, or a
+ * manager (whose campaign lt_access_campaign judged). */
+int lt_access_hub_send(const struct lt_principal *p, struct lt_err *err);
 
 /* ---- sealing ---- */
 

@@ -82,6 +82,7 @@ struct lt_exchange_opts {
 	 * separated roots) or unknown here is queued for the relay worker. */
 	const char *local_scope;
 	bool upstream;
+	const char *hub_code;      /* the registry code the hub sends its own packages (probes) as; NULL or "": none */
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):
@@ -128,6 +129,22 @@ int lt_upload_begin_inbound(struct lt_exchange *x, const struct lt_ctx *ctx, int
 bool lt_exchange_in_scope(const struct lt_exchange *x, const char *code);
 /* Abandons an upload (a client that went away). NULL-safe. */
 void lt_upload_abort(struct lt_upload *u);
+
+/* ---- the hub's own packages (probes of a transition campaign) ----
+ *
+ * The hub sends as its code (hub_code) from a connected system of its own,
+ * made on first use, bound to that code and holding no credential: nobody
+ * can call as it. *id gets it. For whom lt_access_hub_send allows; LT_ERULE
+ * when no hub_code is configured or it is not an active unit. */
+int lt_exchange_hub_sender(struct lt_exchange *x, const struct lt_ctx *ctx, int64_t *id, struct lt_err *err);
+/* Begins an upload sent by the hub's own system (lt_exchange_hub_sender),
+ * on behalf of ctx->who (lt_access_hub_send); then lt_upload_feed and
+ * lt_upload_finish as for any upload. */
+int lt_upload_begin_hub(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err);
+/* The hub's code ("" when none is configured), and its own system (0 when
+ * none was made yet). */
+const char *lt_exchange_hub_code(const struct lt_exchange *x);
+int64_t lt_exchange_hub_system(struct lt_exchange *x);
 
 /* ---- receiving ---- */
 

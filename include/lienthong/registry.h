@@ -133,7 +133,8 @@ struct lt_reorg {
 	size_t n_into;
 	const struct lt_child_place *children; /* split: which new unit takes which child */
 	size_t n_children;
-	bool dry_run; /* compute and report, then roll back */
+	bool dry_run;       /* compute and report, then roll back */
+	bool across_groups; /* a merge may join units of different letter groups (an HĐND into a UBND) */
 };
 
 struct lt_moved {
@@ -157,6 +158,26 @@ json_t *lt_reorg_result_to_json(const struct lt_reorg_result *res, const char *k
 
 int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *req,
 			   struct lt_reorg_result *res, struct lt_err *err);
+
+/* ---- several changes in one transaction (the plans of transition.h) ----
+ *
+ * lt_registry_txn_begin opens the transaction the *_in calls write in; they
+ * check and write exactly as the calls above do (the same rules, the same
+ * authorisation, the same events) but neither open nor end it, and ignore
+ * lt_reorg.dry_run. A part (LT_PART_BEGIN, then RELEASE or ROLLBACK) lets one
+ * change fail alone inside the transaction. lt_registry_txn_end commits when
+ * commit is true, else rolls back (and returns LT_OK). */
+int lt_registry_txn_begin(struct lt_registry *r, struct lt_err *err);
+int lt_registry_txn_part(struct lt_registry *r, enum lt_store_part what, struct lt_err *err);
+int lt_registry_txn_end(struct lt_registry *r, bool commit, struct lt_err *err);
+/* *change_id (may be NULL) gets the id of the change recorded. */
+int lt_registry_issue_in(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_issue *req,
+			 struct lt_unit *created, int64_t *change_id, struct lt_err *err);
+int lt_registry_rename_in(struct lt_registry *r, const struct lt_ctx *ctx, const char *code, const char *name,
+			  const struct lt_decision *d, const char *effective, struct lt_unit *out, int64_t *change_id,
+			  struct lt_err *err);
+int lt_registry_reorganize_in(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *req,
+			      struct lt_reorg_result *res, struct lt_err *err);
 
 /* ---- feed, compliance, import, export ---- */
 

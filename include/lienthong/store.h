@@ -435,6 +435,34 @@ int lt_store_cert_add(struct lt_store *s, struct lt_cert *c, struct lt_err *err)
 int lt_store_certs(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err);
 int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err);
 
+/* ---- plans: one decision, many steps (transition.h) ---- */
+
+struct lt_plan_row {
+	int64_t id;
+	struct lt_decision decision;
+	char decision_kind[128]; /* "Nghị quyết", "Quyết định"…, kept as given */
+	char effective[LT_DATE_BUFSZ];
+	char at[32];
+	char actor[128];
+	const char *title;  /* borrowed */
+	const char *body;   /* the plan as given, JSON text; borrowed */
+	const char *result; /* what it did, JSON text; borrowed */
+};
+/* A change one step of a plan recorded (a step records one or none). */
+struct lt_plan_change {
+	int64_t change_id;
+	int step;
+};
+typedef int (*lt_plan_cb)(void *ctx, const struct lt_plan_row *p);
+/* Stores a plan with the changes (lt_change ids) its steps recorded, in the
+ * current transaction; sets p->id. */
+int lt_store_plan_add(struct lt_store *s, struct lt_plan_row *p, const struct lt_plan_change *changes, size_t n,
+		      struct lt_err *err);
+/* Plans in id order, all (id 0) or the one with that id (none: no call). */
+int lt_store_plans(struct lt_store *s, int64_t id, lt_plan_cb cb, void *ctx, struct lt_err *err);
+/* The plan a change belongs to; *plan_id 0 when it was made on its own. */
+int lt_store_plan_of_change(struct lt_store *s, int64_t change_id, int64_t *plan_id, struct lt_err *err);
+
 /* A bulk load inside the current transaction: the search index is filled
  * once at the end rather than row by row. Call with start true before the
  * rows and false after them. */

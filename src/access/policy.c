@@ -272,6 +272,15 @@ int lt_access_import(const struct lt_principal *p, struct lt_err *err)
 	return p->role == LT_ROLE_MANAGER ? LT_OK : lt_access_write(p, NULL, err);
 }
 
+int lt_access_plan(const struct lt_principal *p, struct lt_err *err)
+{
+	if (p->role == LT_ROLE_REQUESTER)
+		return lt_err_set(
+			err, LT_EFORBIDDEN,
+			"a requester changes nothing directly: file the plan as a change request of kind plan");
+	return p->role == LT_ROLE_MANAGER ? LT_OK : lt_access_write(p, NULL, err);
+}
+
 int lt_access_bind_to(const struct lt_principal *p, const struct lt_system *sys, const struct lt_codelist *codes,
 		      const char *code, bool agency_ops, struct lt_err *err)
 {
@@ -422,4 +431,50 @@ int lt_access_operations(const struct lt_principal *p, const struct lt_codelist 
 		if (codes->codes[i][0] && in_subtree(p->scope, codes->codes[i]))
 			return LT_OK;
 	return lt_err_set(err, LT_EFORBIDDEN, "no unit inside this manager's subtree %s sent or received it", p->scope);
+}
+
+/* ---- transition campaigns (campaigns.h) ---- */
+
+static int campaign_role(const struct lt_principal *p, const char *what, struct lt_err *err)
+{
+	switch (p->role) {
+	case LT_ROLE_ADMIN:
+	case LT_ROLE_MANAGER:
+		return LT_OK;
+	case LT_ROLE_ANONYMOUS:
+		return lt_err_set(
+			err, LT_EAUTH,
+			"%s needs a credential: send 'Authorization: Bearer <token>' with an admin or manager "
+			"token",
+			what);
+	default:
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "%s is for an admin, or a manager for its units; this token's role is %s", what,
+				  lt_role_name(p->role));
+	}
+}
+
+int lt_access_campaign(const struct lt_principal *p, const char *under, struct lt_err *err)
+{
+	int rc = campaign_role(p, "a transition campaign", err);
+	if (rc || p->role == LT_ROLE_ADMIN)
+		return rc;
+	if (!under || !under[0])
+		return lt_err_set(err, LT_EFORBIDDEN,
+				  "a campaign over the whole registry is for an admin; a manager of %s opens one with "
+				  "\"under\" inside %s",
+				  p->scope, p->scope);
+	if (!in_subtree(p->scope, under))
+		return lt_err_set(err, LT_EFORBIDDEN, "%s lies outside this manager's subtree %s", under, p->scope);
+	return LT_OK;
+}
+
+int lt_access_stale(const struct lt_principal *p, struct lt_err *err)
+{
+	return campaign_role(p, "the uses of closed codes", err);
+}
+
+int lt_access_hub_send(const struct lt_principal *p, struct lt_err *err)
+{
+	return campaign_role(p, "sending as the hub", err);
 }

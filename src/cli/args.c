@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -279,6 +280,16 @@ int cli_file_begin(struct cli_file *f, const char *path)
 	size_t n = strlen(path);
 	f->path = path;
 	f->out = NULL;
+	f->tmp = NULL;
+	/* A device or a pipe (-o /dev/null, a FIFO) is written as it is: a
+	 * temporary renamed over it would replace the device itself. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		if ((f->out = fopen(path, "wb")))
+			return EXIT_OK;
+		fprintf(stderr, "lienthong: cannot write %s: %s\n", path, strerror(errno));
+		return EXIT_IO;
+	}
 	f->tmp = malloc(n + 16);
 	if (!f->tmp) {
 		fputs("lienthong: out of memory\n", stderr);
@@ -301,6 +312,15 @@ int cli_file_begin(struct cli_file *f, const char *path)
 
 int cli_file_end(struct cli_file *f, int rc)
 {
+	if (!f->tmp) { /* a device or a pipe: nothing to rename or remove */
+		bool bad = fflush(f->out) != 0 || ferror(f->out);
+		if ((fclose(f->out) != 0 || bad) && rc == EXIT_OK) {
+			fprintf(stderr, "lienthong: writing %s: %s\n", f->path, strerror(errno));
+			rc = EXIT_IO;
+		}
+		f->out = NULL;
+		return rc;
+	}
 	if (rc) {
 		fclose(f->out);
 	} else if (fflush(f->out) != 0 || fsync(fileno(f->out)) != 0 || ferror(f->out) || fclose(f->out) != 0) {

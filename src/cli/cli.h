@@ -30,6 +30,7 @@ int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_unit(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);
 int cmd_system(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
@@ -49,6 +50,9 @@ int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_catch_up(struct cli *cli, int argc, char **argv);
 /* key show: the catalogue signing key's public half (cmd_key.c). */
 int cmd_key(struct cli *cli, int argc, char **argv);
+/* The transition mapping (cmd_transition.c) and the converter (cmd_convert.c). */
+int cmd_transition(struct cli *cli, int argc, char **argv);
+int cmd_convert(struct cli *cli, int argc, char **argv);
 
 /* Prints "lienthong: <msg>" to stderr and returns the exit code for err. */
 int cli_fail(const struct lt_err *err);
@@ -186,6 +190,11 @@ json_t *cli_json_str(const char *s);
 void cli_print_import_errors(const struct lt_import_report *rep, const char *prefix, bool warnings);
 
 /* ---- unit sub-commands: cmd_unit.c (reads), cmd_unit_edit.c, cmd_unit_reorg.c ---- */
+/* Applies the plan in the JSON file path (cmd_plan.c): *result (caller
+ * owns) on EXIT_OK; otherwise every refusal printed, with the exit code. */
+int cli_plan_apply_file(struct lt_registry *r, const char *path, bool dry_run, json_t **result);
+void cli_print_plan_refusals(const json_t *refusals, const char *path);
+
 int cli_unit_add(struct cli *cli, int argc, char **argv, const char *usage);
 int cli_unit_update(struct cli *cli, int argc, char **argv, const char *usage);
 int cli_unit_rename(struct cli *cli, int argc, char **argv, const char *usage);

@@ -1,7 +1,11 @@
 /* lienthong init [--demo]: creates the database and loads the real level-1
- * table (design.md §7.1). --demo adds a demo tree and replays the real 2025
- * merger of Quảng Nam into Đà Nẵng, so a new user sees closed codes,
- * successors and as-of answers from the first minute. */
+ * table as of 2020 (design.md §7.1), then applies the 2025 reforms of
+ * data/reform-2025/ as plans with their real decisions, so the table is
+ * current and as-of reads show both states. --demo adds a demo tree and the
+ * full merger of Quảng Nam into Đà Nẵng, departments merged into their
+ * counterparts, so a new user sees closed codes, successors and as-of
+ * answers from the first minute. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -11,13 +15,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lienthong/transition.h"
 
 #define USAGE "init [--demo] [--db PATH|postgresql://URI] [--json]"
-
-/* The merger of Resolution 202/2025/QH15: Quảng Nam joins Đà Nẵng, which
- * keeps its code. */
-static const char merger_from[][LT_CODE_BUFSZ] = {"000.00.00.H47"};
-#define MERGER_INTO "000.00.00.H17"
 
 /* mkdir -p of the directory that holds the database file. */
 static int make_parent_dirs(const char *db)
@@ -50,7 +50,7 @@ static int make_parent_dirs(const char *db)
  * (build/lienthong → data/) or share/lienthong/data/ of its prefix
  * (/usr/bin/lienthong → /usr/share/lienthong/data/), so init works from a
  * checkout and from an install alike. */
-static int find_data(const char *name, char *out, size_t size)
+static int find_data_in(const char *name, char *out, size_t size, bool quiet)
 {
 	const char *env = getenv("LIENTHONG_DATA");
 	struct stat st;
@@ -64,8 +64,8 @@ static int find_data(const char *name, char *out, size_t size)
 			else
 				snprintf(out, size, "%s", name);
 		}
-		if (access(out, R_OK) == 0)
-			return EXIT_OK;
+		if (access(out, R_OK) == 0 || quiet)
+			return access(out, R_OK) == 0 ? EXIT_OK : EXIT_IO;
 		fprintf(stderr, "lienthong: LIENTHONG_DATA is %s, but %s cannot be read: %s\n", env, out,
 			strerror(errno));
 		return EXIT_IO;
@@ -89,12 +89,15 @@ static int find_data(const char *name, char *out, size_t size)
 				return EXIT_OK;
 		}
 	}
-	fprintf(stderr,
-		"lienthong: cannot find %s: looked in ./data and beside the executable; set LIENTHONG_DATA to "
-		"the data directory\n",
-		name);
+	if (!quiet)
+		fprintf(stderr,
+			"lienthong: cannot find %s: looked in ./data and beside the executable; set LIENTHONG_DATA "
+			"to the data directory\n",
+			name);
 	return EXIT_IO;
 }
+
+static int find_data(const char *name, char *out, size_t size) { return find_data_in(name, out, size, false); }
 
 static int count_unit(void *ctx, const struct lt_unit *u)
 {
@@ -127,24 +130,127 @@ static int load_csv(struct lt_registry *r, const char *path, size_t *imported)
 	return rc;
 }
 
-static int apply_merger(struct lt_registry *r, struct lt_reorg_result *res)
+/* The plan files of a directory, by file name. */
+struct plan_files {
+	char (*path)[PATH_MAX];
+	size_t n;
+};
+
+static int json_name(const struct dirent *d)
 {
-	struct lt_reorg q = {.kind = LT_REORG_MERGE, .from = merger_from, .n_from = 1};
-	snprintf(q.into_code, sizeof q.into_code, "%s", MERGER_INTO);
-	snprintf(q.decision.number, sizeof q.decision.number, "202/2025/QH15");
-	snprintf(q.decision.date, sizeof q.decision.date, "2025-06-12");
-	snprintf(q.decision.issuer, sizeof q.decision.issuer, "Quốc hội");
-	snprintf(q.effective, sizeof q.effective, "2025-07-01");
-	/* Replayed history keeps the day the catalogue recorded it, within
-	 * the 7 days after the resolution, so the compliance report does not
-	 * call the merger late for the day the demo was loaded. */
-	snprintf(q.recorded, sizeof q.recorded, "2025-06-16");
-	struct lt_err err = {0};
-	if (lt_registry_reorganize(r, cli_ctx(), &q, res, &err) != LT_OK) {
-		lt_err_prefix(&err, "demo merger of %s into %s: ", merger_from[0], MERGER_INTO);
-		return cli_fail(&err);
+	size_t n = strlen(d->d_name);
+	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
+}
+
+/* Lists the .json files of dir in file-name order; a directory that is not there has none. */
+static int list_plans(const char *dir, struct plan_files *out)
+{
+	struct dirent **names;
+	memset(out, 0, sizeof *out);
+	int n = scandir(dir, &names, json_name, alphasort);
+	if (n < 0) {
+		if (errno == ENOENT)
+			return EXIT_OK;
+		fprintf(stderr, "lienthong: cannot read %s: %s\n", dir, strerror(errno));
+		return EXIT_IO;
+	}
+	out->path = calloc((size_t)n + 1, sizeof *out->path);
+	for (int i = 0; i < n; i++) {
+		if (out->path)
+			snprintf(out->path[out->n++], PATH_MAX, "%s/%s", dir, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	if (!out->path) {
+		fputs("lienthong: out of memory\n", stderr);
+		return EXIT_IO;
 	}
 	return EXIT_OK;
+}
+
+static int load_json(const char *path, json_t **out)
+{
+	json_error_t jerr;
+	if ((*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr)))
+		return EXIT_OK;
+	fprintf(stderr, "lienthong: %s: %s\n", path, jerr.text);
+	return jerr.line < 0 ? EXIT_IO : EXIT_REFUSED;
+}
+
+static int plans_overlap(const char *a, const char *b, bool *same)
+{
+	json_t *ja = NULL, *jb = NULL;
+	int rc = load_json(a, &ja);
+	if (rc == EXIT_OK && (rc = load_json(b, &jb)) == EXIT_OK)
+		*same = lt_plan_overlaps(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return rc;
+}
+
+/* What init applied, for its report. */
+struct applied {
+	json_t *plans; /* [{"file","id","decision","closed","moved"}] */
+};
+
+static int apply_plan(struct lt_registry *r, const char *path, struct applied *done)
+{
+	json_t *res = NULL;
+	int rc = cli_plan_apply_file(r, path, false, &res);
+	if (rc)
+		return rc;
+	const char *slash = strrchr(path, '/');
+	json_array_append_new(done->plans,
+			      json_pack("{s:s,s:O,s:O,s:O,s:I,s:I}", "file", slash ? slash + 1 : path, "id",
+					json_object_get(res, "id"), "decision", json_object_get(res, "decision"),
+					"effective", json_object_get(res, "effective"), "closed",
+					(json_int_t)json_array_size(json_object_get(res, "closed")), "moved",
+					(json_int_t)json_array_size(json_object_get(res, "moved"))));
+	json_decref(res);
+	return EXIT_OK;
+}
+
+/* The 2025 reform plans in file-name order. With the demo, a plan of
+ * data/demo/ (the same decision with the demo tree's departments merged
+ * too) takes the place of the reform plan that closes a unit it closes,
+ * and one that replaces none comes after them all. */
+static int apply_reforms(struct lt_registry *r, bool demo, struct applied *done)
+{
+	char dir[PATH_MAX], demo_dir[PATH_MAX];
+	struct plan_files reform = {0}, extra = {0};
+	int rc = EXIT_OK;
+	/* A directory that is not there holds no plans: without reform-2025
+	 * level 1 stays as of 2020. */
+	if (demo && find_data_in("demo", demo_dir, sizeof demo_dir, true) == EXIT_OK)
+		rc = list_plans(demo_dir, &extra);
+	if (rc == EXIT_OK && find_data_in("reform-2025", dir, sizeof dir, true) == EXIT_OK)
+		rc = list_plans(dir, &reform);
+	bool *used = calloc(extra.n + 1, sizeof *used);
+	if (!used && rc == EXIT_OK) {
+		fputs("lienthong: out of memory\n", stderr);
+		rc = EXIT_IO;
+	}
+	for (size_t i = 0; rc == EXIT_OK && i < reform.n; i++) {
+		const char *path = reform.path[i];
+		for (size_t k = 0; k < extra.n; k++) {
+			bool same = false;
+			if ((rc = plans_overlap(reform.path[i], extra.path[k], &same)))
+				break;
+			if (same) {
+				path = extra.path[k];
+				used[k] = true;
+			}
+		}
+		if (rc == EXIT_OK)
+			rc = apply_plan(r, path, done);
+	}
+	for (size_t k = 0; rc == EXIT_OK && k < extra.n; k++)
+		if (!used[k])
+			rc = apply_plan(r, extra.path[k], done);
+	free(used);
+	free(reform.path);
+	free(extra.path);
+	return rc;
 }
 
 /* Removes a database file this run created, with SQLite's side files, so a
@@ -159,7 +265,7 @@ static void remove_db(const char *db)
 	}
 }
 
-static int init(struct cli *cli, bool demo, size_t *n_level1, size_t *n_demo, struct lt_reorg_result *merger)
+static int init(struct cli *cli, bool demo, size_t *n_level1, size_t *n_demo, struct applied *done)
 {
 	char level1[PATH_MAX], demo_csv[PATH_MAX];
 	int rc;
@@ -179,9 +285,9 @@ static int init(struct cli *cli, bool demo, size_t *n_level1, size_t *n_demo, st
 			   "%s is already initialised (it holds units); init only fills an empty database",
 			   cli->cfg.db);
 		rc = cli_fail(&err);
-	} else if ((rc = load_csv(r, level1, n_level1)) == EXIT_OK && demo &&
-		   (rc = load_csv(r, demo_csv, n_demo)) == EXIT_OK) {
-		rc = apply_merger(r, merger);
+	} else if ((rc = load_csv(r, level1, n_level1)) == EXIT_OK &&
+		   (!demo || (rc = load_csv(r, demo_csv, n_demo)) == EXIT_OK)) {
+		rc = apply_reforms(r, demo, done);
 	}
 	lt_registry_close(r);
 	return rc;
@@ -210,38 +316,40 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 	if (is_file && (rc = make_parent_dirs(db)))
 		return rc;
 	size_t n_level1 = 0, n_demo = 0;
-	struct lt_reorg_result merger = {0};
-	rc = init(cli, demo, &n_level1, &n_demo, &merger);
+	struct applied done = {json_array()};
+	rc = init(cli, demo, &n_level1, &n_demo, &done);
 	if (rc) {
 		/* Never delete a database that was there before: it may be the
 		 * one an "already initialised" refusal just protected. */
 		if (!existed)
 			remove_db(db);
-		lt_reorg_result_free(&merger);
+		json_decref(done.plans);
 		return rc;
 	}
 	if (cli->json) {
-		json_t *o = json_pack("{s:s,s:I,s:I}", "db", db, "level1", (json_int_t)n_level1, "demo",
-				      (json_int_t)n_demo);
-		if (demo) {
-			json_t *moved = json_object();
-			for (size_t i = 0; i < merger.n_moved; i++)
-				json_object_set_new(moved, merger.moved[i].from, json_string(merger.moved[i].to));
-			json_object_set_new(o, "merger",
-					    json_pack("{s:s,s:s,s:s,s:o}", "from", merger_from[0], "into", MERGER_INTO,
-						      "effective", "2025-07-01", "moved", moved));
-		}
-		rc = cli_print_json(o);
+		rc = cli_print_json(json_pack("{s:s,s:I,s:I,s:O}", "db", db, "level1", (json_int_t)n_level1, "demo",
+					      (json_int_t)n_demo, "plans", done.plans));
 	} else {
+		printf("initialised %s: %zu level-1 units", db, n_level1);
 		if (demo)
-			printf("initialised %s: %zu level-1 units and %zu demo units loaded; merger of %s "
-			       "into %s "
-			       "(202/2025/QH15, effective 2025-07-01) applied, %zu units moved\n",
-			       db, n_level1, n_demo, merger_from[0], MERGER_INTO, merger.n_moved);
-		else
-			printf("initialised %s: %zu level-1 units loaded\n", db, n_level1);
+			printf(" and %zu demo units", n_demo);
+		printf(" loaded\n");
+		size_t i;
+		json_t *p;
+		json_array_foreach(done.plans, i, p)
+		{
+			json_t *d = json_object_get(p, "decision");
+			printf("plan %lld (%s): %s %s, effective %s: %lld units closed, %lld moved\n",
+			       (long long)json_integer_value(json_object_get(p, "id")),
+			       json_string_value(json_object_get(p, "file")),
+			       json_string_value(json_object_get(d, "kind")),
+			       json_string_value(json_object_get(d, "number")),
+			       json_string_value(json_object_get(p, "effective")),
+			       (long long)json_integer_value(json_object_get(p, "closed")),
+			       (long long)json_integer_value(json_object_get(p, "moved")));
+		}
 		rc = cli_flush();
 	}
-	lt_reorg_result_free(&merger);
+	json_decref(done.plans);
 	return rc;
 }

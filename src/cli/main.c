@@ -18,6 +18,7 @@ static const struct {
 	{"import", cmd_import, "import FILE.csv [--dry-run] [--upsert]   load CSV, all or nothing"},
 	{"export", cmd_export, "export [--format csv|dmdc] [--under CODE] [--as-of DATE] [-o FILE]   units as CSV"},
 	{"unit", cmd_unit, "unit VERB [ARGS]                         read and change units (unit --help)"},
+	{"plan", cmd_plan, "plan apply FILE.json [--dry-run] | list | show ID   one decision, many steps"},
 	{"token", cmd_token, "token create --role ROLE [--scope CODE] [--name NAME] | list | revoke ID | check"},
 	{"system", cmd_system, "system add --name NAME --code CODE... | list   connected systems"},
 	{"system", cmd_system, "system bind|unbind ID CODE | disable|enable|rotate-token|rotate-secret ID"},
@@ -38,6 +39,10 @@ static const struct {
 	 "restore DIR [--key FILE]                 restore a backup into a fresh db and data_dir"},
 	{"key", cmd_key,
 	 "key show [--json]                        the catalogue signing key's public half, for mirrors"},
+	{"transition", cmd_transition,
+	 "transition map [--since D] [--under CODE] [--format csv|json|sql]   old codes to current codes"},
+	{"convert", cmd_convert,
+	 "convert [--since D] [--choose OLD=NEW]... IN [-o OUT] [--report R]   rewrite closed codes in a file"},
 	{"catch-up", cmd_catch_up,
 	 "catch-up URL [--token TOKEN]             copy the events a restored registry lacks from a mirror"},
 };

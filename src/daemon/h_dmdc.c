@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lienthong/text.h"
+#include "lienthong/campaigns.h"
 #include "server.h"
 
 /* The level of a category name, or 0 when this hub does not serve it. */
@@ -89,6 +90,7 @@ void h_dmdc_category_get(struct req *rq)
 			break;
 		memcpy(cursor, next, sizeof cursor);
 	}
+	lt_campaign_note_read(rq->srv->reg, &rq->call, LT_READ_CATALOGUE);
 	reply_json(rq, 200, ctx.items);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/campaigns.h"
 #include "server.h"
 
 struct feed {
@@ -34,6 +35,9 @@ void h_changes(struct req *rq)
 		reply_err(rq, &err);
 		return;
 	}
+	/* A system that asks, even one told nothing changed (304), has
+	 * refreshed its catalogue. */
+	lt_campaign_note_read(rq->srv->reg, &rq->call, LT_READ_CATALOGUE);
 	char tag[96];
 	snprintf(tag, sizeof tag, "\"f%lld-%lld-%lld\"", after, limit, (long long)last);
 	if (reply_etag(rq, tag))

@@ -27,9 +27,8 @@ static bool new_unit(struct req *rq, json_t *o, struct lt_new_unit *nu, const ch
 
 void h_reorganize(struct req *rq)
 {
-	static const char *const spec[] = {"kind:s!",       "decision:o!", "effective:s",
-					   "reorganized:s", "from:a!",     "into:x",
-					   "children:o",    "dry_run:b",   NULL};
+	static const char *const spec[] = {"kind:s!", "decision:o!", "effective:s", "reorganized:s",   "from:a!",
+					   "into:x",  "children:o",  "dry_run:b",   "across_groups:b", NULL};
 	static const char *const kinds[] = {"move", "split", "merge", "dissolve"};
 	json_t *o = req_json_object(rq);
 	if (!o)
@@ -55,6 +54,7 @@ void h_reorganize(struct req *rq)
 	}
 	q.kind = (enum lt_reorg_kind)k;
 	q.dry_run = json_is_true(json_object_get(o, "dry_run"));
+	q.across_groups = json_is_true(json_object_get(o, "across_groups"));
 
 	/* How many units, and which fields each kind takes, are the registry's
 	 * rules: everything given is passed on for it to judge. */

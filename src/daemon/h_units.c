@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/transition_map.h"
 #include "server.h"
 #include "unit_cache.h"
 
@@ -217,6 +218,32 @@ static int count_level1(struct req *rq, enum lt_status_filter f, json_int_t *tot
 		memcpy(cursor, next, sizeof cursor);
 	} while (rc == LT_OK && cursor[0]);
 	return rc;
+
+/* A complete closed code lands on its unit and current successors, whatever
+ * the filters (lt_transition_search_land); true when it replied. */
+static bool land_on_old_code(struct req *rq, const char *q, json_t *items)
+{
+	struct lt_codelist current = {0};
+	struct lt_err err = {0};
+	bool landed = false;
+	int rc = lt_transition_search_land(rq->srv->reg, q, collect_unit, items, &current, &landed, &err);
+	if (rc || !landed) {
+		lt_codelist_free(&current);
+		if (rc) {
+			json_decref(items);
+			reply_err(rq, &err);
+		}
+		return rc != LT_OK;
+	}
+	json_t *cur = json_array();
+	for (size_t i = 0; i < current.n; i++)
+		json_array_append_new(cur, json_string(current.codes[i]));
+	lt_codelist_free(&current);
+	json_t *first = json_array_get(items, 0);
+	reply_json(rq, 200,
+		   json_pack("{s:o,s:n,s:{s:O,s:o}}", "items", items, "next_cursor", "landed", "code",
+			     json_object_get(first, "code"), "current", cur));
+	return true;
 }
 
 void h_unit_search(struct req *rq)
@@ -252,6 +279,9 @@ void h_unit_search(struct req *rq)
 		reply_error_field(rq, LT_EINVAL, "has_children", "query parameter has_children must be true or false");
 		return;
 	}
+	const char *cursor = req_query(rq, "cursor");
+	if (!(cursor && *cursor) && land_on_old_code(rq, q, items))
+		return;
 	if (lt_registry_search(rq->srv->reg, &s, collect_unit, items, next, &err) ||
 	    (hc && strcmp(hc, "true") == 0 && mark_children(rq, items, f, &err))) {
 		json_decref(items);

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "lienthong/vxp.h"
+#include "lienthong/campaigns.h"
 #include "server.h"
 
 enum op {
@@ -460,6 +461,8 @@ static void run_op(struct req *rq, struct vxp_req *v)
 				     : v->op == OP_SYNC   ? LT_VXP_SYNCHRONIZE
 							  : LT_VXP_AGENCIES_QD20,
 				     &data, &err);
+		if (rc == LT_OK)
+			lt_campaign_note_read(rq->srv->reg, &v->call.ctx, LT_READ_CATALOGUE);
 		break;
 	case OP_REGISTER: {
 		json_error_t je;

@@ -162,7 +162,8 @@ static int start_up(struct server *srv, struct lt_err *err)
 				      .local_scope = srv->cfg.local_scope,
 				      .upstream = srv->cfg.upstream_url[0] != '\0',
 				      .on_deliveries = longpoll_wake,
-				      .on_deliveries_arg = srv->longpoll};
+				      .on_deliveries_arg = srv->longpoll,
+				      .hub_code = srv->cfg.hub_code};
 	struct lt_requests_opts ro = {.data_dir = srv->cfg.data_dir,
 				      .max_file_bytes = (uint64_t)srv->cfg.max_request_file_bytes};
 	if ((rc = lt_exchange_open(&srv->xch, srv->reg, &xo, err)) ||

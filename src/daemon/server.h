@@ -268,10 +268,14 @@ void h_unit_search(struct req *rq);
 void h_unit_issue(struct req *rq);
 void h_unit_patch(struct req *rq);
 void h_reorganize(struct req *rq);
+void h_plans_apply(struct req *rq);
+void h_plans_list(struct req *rq);
+void h_plan_get(struct req *rq);
 void h_changes(struct req *rq);
 void h_snapshot(struct req *rq);
 void h_publish_in(struct req *rq);
 void h_compliance(struct req *rq);
+void h_transition_map(struct req *rq);
 void h_systems_list(struct req *rq);
 void h_systems_add(struct req *rq);
 void h_system_patch(struct req *rq);
@@ -327,5 +331,11 @@ bool h_import_begin(struct req *rq);
 void h_import_data(struct req *rq, const char *data, size_t len);
 void h_import(struct req *rq);
 void h_export(struct req *rq);
+void h_transitions_open(struct req *rq);
+void h_transitions_list(struct req *rq);
+void h_transition_get(struct req *rq);
+void h_transition_probe(struct req *rq);
+void h_transition_probe_report(struct req *rq);
+void h_transition_stale(struct req *rq);
 
 #endif

@@ -24,6 +24,13 @@ static inline void lt__dl_set(struct lt_xdelivery *d, enum lt_delivery_state s)
  * a transport acknowledgement. */
 enum lt__job_kind { LT__JOB_SEND, LT__JOB_ACK };
 
+/* A closed code a package used, as a recipient or as its sender: recorded
+ * for the sending system with the package's rows (transition campaigns). */
+struct lt__use {
+	char code[LT_CODE_BUFSZ];
+	const char *role; /* "recipient", "sender" */
+};
+
 /* One write waiting for the group commit, owned by the thread that waits
  * for it. */
 struct lt__job {
@@ -34,6 +41,8 @@ struct lt__job {
 	size_t n_deliveries;
 	struct lt_xstatus *statuses;
 	size_t n_statuses;
+	struct lt__use *uses;
+	size_t n_uses;
 	/* LT__JOB_ACK: the caller's deliveries of ack_doc go to ack_state. */
 	const char *ack_doc, *ack_state;
 	enum lt_delivery_state ack_to; /* ack_state's */
@@ -67,6 +76,8 @@ struct lt_exchange {
 	 * takes what lies outside them. */
 	struct lt_codelist scope;
 	bool upstream;
+	char hub_code[LT_CODE_BUFSZ]; /* what the hub sends its own packages as; "" for none */
+	_Atomic int64_t hub_system;   /* its system, once known (0: not looked up or made yet) */
 	/* Group commit: uploads and acknowledgements queue jobs; one thread
 	 * commits them together. */
 	pthread_mutex_t lock;
@@ -109,6 +120,10 @@ void lt__commit_job_async(struct lt_exchange *x, struct lt__job *job);
 /* The same for a list of jobs (linked by next), queued together so they
  * share a batch; returns the first job's status, each job has its own. */
 int lt__commit_jobs(struct lt_exchange *x, struct lt__job *jobs);
+/* The hub's own system when it is known or stored (0 when none was made). */
+int64_t lt__hub_system(struct lt_exchange *x);
+/* Records the first fetch of one of the hub's own packages by who (own.c). */
+void lt__note_fetch(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d);
 /* An acknowledgement inside the batch transaction (receive.c). */
 int lt__apply_ack(struct lt_exchange *x, struct lt__job *j);
 /* The reply of a send, rebuilt from the stored rows. */

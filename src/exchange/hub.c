@@ -15,6 +15,7 @@
 #include "exchange_impl.h"
 #include "lienthong/config.h"
 #include "lienthong/log.h"
+#include "lienthong/store_campaigns.h"
 #include "lienthong/text.h"
 
 void lt__xpath_body(const struct lt_exchange *x, const char *id, char out[PATH_MAX])
@@ -47,6 +48,7 @@ struct fan_ctx {
 	struct lt_exchange *x;
 	struct lt_store *store;
 	struct lt_xdelivery row; /* the routed recipient, copied once per receiving system */
+	int64_t hub;             /* the hub's own system (own.c), 0 when none */
 	size_t n;
 	int64_t sender;   /* the sending system */
 	bool subtree;     /* receivers found through a subtree binding */
@@ -77,7 +79,13 @@ static void note_woken(struct lt_exchange *x, int64_t system_id)
 static int fan_one(void *vctx, int64_t system_id)
 {
 	struct fan_ctx *c = vctx;
-	c->row.system_id = system_id;
+	struct lt_xdelivery d = c->row;
+	d.system_id = system_id;
+	/* What reaches the hub's own system (the answers to its probes) is
+	 * read by the hub from the trace; nobody fetches it, so it is done at
+	 * once rather than waiting in an inbox forever. */
+	if (c->hub && system_id == c->hub)
+		lt__dl_set(&d, LT_DELIVERY_DONE);
 	c->n++;
 	if (c->subtree && system_id == c->sender) {
 		/* A hub bound to a subtree sends what it could not deliver in its
@@ -91,8 +99,8 @@ static int fan_one(void *vctx, int64_t system_id)
 			       "%sthe sending hub serves %s and delivers inside it itself", o ? "; " : "", c->root);
 		return lt_store_xdelivery_add(c->store, &back, c->err);
 	}
-	int rc = lt_store_xdelivery_add(c->store, &c->row, c->err);
-	if (rc == LT_OK)
+	int rc = lt_store_xdelivery_add(c->store, &d, c->err);
+	if (rc == LT_OK && lt__dl_is(&d, LT_DELIVERY_PENDING))
 		note_woken(c->x, system_id);
 	return rc;
 }
@@ -133,7 +141,8 @@ static int add_deliveries(struct lt_exchange *x, const struct lt__job *j, struct
 		d->system_id = 0;
 		return lt_store_xdelivery_add(x->store, d, err);
 	}
-	struct fan_ctx c = {x, x->store, *d, 0, j->doc.system_id, false, "", err};
+	struct fan_ctx c = {x, x->store, *d, strcmp(d->routed_to, x->hub_code) == 0 ? lt__hub_system(x) : 0, 0,
+			    j->doc.system_id, false, "", err};
 	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
 	if (rc == LT_OK && c.n == 0)
 		rc = fan_subtree(x, &c, err);
@@ -185,6 +194,10 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
 	/* Queued with the document: committed together, or neither. */
 	if (relay && (rc = lt_store_relay_out_add(x->store, j->doc.id, j->doc.received, &j->err)))
 		return rc;
+	for (size_t i = 0; i < j->n_uses; i++)
+		if ((rc = lt_store_code_use_add(x->store, j->doc.system_id, j->uses[i].code, j->uses[i].role,
+						j->doc.received, &j->err)))
+			return rc;
 	return LT_OK;
 }
 
@@ -509,6 +522,16 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 		lt_codelist_free(&x->scope);
 		free(x);
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
+	if (opts->hub_code && opts->hub_code[0]) {
+		struct lt_code hc;
+		if (lt_code_parse(&hc, opts->hub_code, LT_CODE_LENIENT, err) != LT_OK) {
+			int st = lt_err_prefix(err, "hub_code: ");
+			lt_codelist_free(&x->scope);
+			free(x);
+			return st;
+		}
+		lt_code_format(&hc, x->hub_code);
 	}
 	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/tmp", x->data_dir);

@@ -145,6 +145,7 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
 		return lt_err_set(err, LT_EIO, "the body of document %s cannot be read", id);
 	}
 	*size = (uint64_t)sb.st_size;
+	lt__note_fetch(x, who, &d);
 	return LT_OK;
 }
 

@@ -20,6 +20,9 @@ struct route_set {
 	struct lt_xdelivery *v;
 	size_t n, cap;
 	bool inbound; /* the package came from the upstream */
+	/* Closed codes the package used, each once per role. */
+	struct lt__use *uses;
+	size_t n_uses, cap_uses;
 };
 
 struct lt_upload {
@@ -63,13 +66,23 @@ int lt_upload_begin_inbound(struct lt_exchange *x, const struct lt_ctx *ctx, int
 
 int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
 {
-	const struct lt_principal *sender = &ctx->who;
 	int denied = lt_access_as_system(
-		sender, "only a connected system sends documents: use the bearer token from 'lienthong system add'",
+		&ctx->who, "only a connected system sends documents: use the bearer token from 'lienthong system add'",
 		err);
 	if (denied)
 		return denied;
 	return upload_new(x, sender, out, err);
+}
+
+int lt_upload_begin_hub(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
+{
+	int64_t id = 0;
+	int rc = lt_exchange_hub_sender(x, ctx, &id, err);
+	if (rc)
+		return rc;
+	struct lt_principal hub = {.role = LT_ROLE_SYSTEM, .system_id = id};
+	lt_text_format(hub.name, sizeof hub.name, "hub %s for %s", x->hub_code, ctx->who.name);
+	return upload_new(x, &hub, out, err);
 }
 
 static int upload_new(struct lt_exchange *x, const struct lt_principal *sender, struct lt_upload **out,
@@ -142,8 +155,10 @@ void lt_upload_abort(struct lt_upload *u)
 		return;
 	lt_edxml_reader_free(u->rd);
 	lt_edxml_package_free(u->p);
-	if (u->rs)
+	if (u->rs) {
 		free(u->rs->v);
+		free(u->rs->uses);
+	}
 	free(u->rs);
 	free(u->job.statuses);
 	if (u->fd >= 0)
@@ -155,6 +170,25 @@ void lt_upload_abort(struct lt_upload *u)
 }
 
 /* ---- routing ---- */
+
+static int note_use(struct route_set *rs, const char *code, const char *role)
+{
+	for (size_t i = 0; i < rs->n_uses; i++)
+		if (strcmp(rs->uses[i].code, code) == 0 && strcmp(rs->uses[i].role, role) == 0)
+			return LT_OK;
+	if (rs->n_uses == rs->cap_uses) {
+		size_t cap = rs->cap_uses ? rs->cap_uses * 2 : 4;
+		struct lt__use *nv = realloc(rs->uses, cap * sizeof *nv);
+		if (!nv)
+			return LT_ENOMEM;
+		rs->uses = nv;
+		rs->cap_uses = cap;
+	}
+	struct lt__use *u = &rs->uses[rs->n_uses++];
+	lt_text_format(u->code, sizeof u->code, "%s", code);
+	u->role = role;
+	return LT_OK;
+}
 
 static int add_delivery(struct route_set *rs, const char *doc, const char *addressed, const char *routed,
 			enum lt_delivery_state state, const char *reason, const char *now)
@@ -294,6 +328,9 @@ static int route_one_local(struct lt_exchange *x, struct route_set *rs, const ch
 		return add_delivery(rs, doc, code, code, LT_DELIVERY_PENDING, "", now)
 			       ? lt_err_set(err, LT_ENOMEM, "out of memory")
 			       : LT_OK;
+	/* Still addressed by its old code: the campaign of its reform shows it. */
+	if (note_use(rs, code, "recipient"))
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	struct lt_codelist cur = {0};
 	if ((rc = lt_registry_resolve(x->reg, code, &cur, &e))) {
 		lt_codelist_free(&cur);
@@ -335,15 +372,32 @@ static int route_again(void *vctx, const struct lt_xdelivery *d)
 	return route_one(c->x, c->rs, c->doc, d->routed_to, c->now, c->err);
 }
 
-/* *yes: the system is bound to code or, bound to a subtree, code lies
- * under its root. A store that cannot tell (the database restarting under
- * the send) is that failure, never a "no": a 403 would tell the client its
- * system may not send as its own code, where a 503 tells it to send again. */
-static int speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, bool *yes, struct lt_err *err)
+/* *yes: the system may send as code: bound to it, bound to a subtree
+ * holding it, or (*old set) bound to an active successor of it. A system
+ * whose unit was merged or moved follows its unit to the new code
+ * (lt_store_system_rebind) but may still write the old one in From for a
+ * while: that is accepted, and recorded as a use of a closed code, so the
+ * campaign of the reform sees who has not converted yet. A store that
+ * cannot tell (the database restarting under the send) is that failure,
+ * never a "no": a 403 would tell the client its system may not send as its
+ * own code, where a 503 tells it to send again. */
+static int speaks_for(struct lt_exchange *x, int64_t system_id, const char *code, bool *yes, bool *old,
+		      struct lt_err *err)
 {
 	struct lt_codelist codes = {0};
+	*old = false;
 	int rc = lt_store_system_codes(x->store, system_id, &codes, err);
 	*yes = rc == LT_OK && lt_codelist_has(&codes, code);
+	if (rc == LT_OK && !*yes && !lt_org_code(code)) {
+		struct lt_unit u;
+		struct lt_codelist cur = {0};
+		struct lt_err e = {0};
+		if (lt_registry_get(x->reg, code, NULL, &u, &e) == LT_OK && u.status == LT_UNIT_CLOSED &&
+		    lt_registry_resolve(x->reg, code, &cur, &e) == LT_OK)
+			for (size_t i = 0; i < cur.n && !*yes; i++)
+				*yes = *old = lt_codelist_has(&codes, cur.codes[i]);
+		lt_codelist_free(&cur);
+	}
 	lt_codelist_free(&codes);
 	struct lt_code c, root;
 	if (rc || *yes || lt_code_parse(&c, code, LT_CODE_LENIENT, NULL))
@@ -666,13 +720,17 @@ int lt_upload_submit(struct lt_upload *u, void (*done)(void *arg), void *arg)
 				d->from_code);
 		goto out;
 	}
-	bool bound = u->inbound;
-	if (!u->inbound && (rc = speaks_for(x, u->who.system_id, d->from_code, &bound, err)))
+	bool bound = u->inbound, old_from = false;
+	if (!u->inbound && (rc = speaks_for(x, u->who.system_id, d->from_code, &bound, &old_from, err)))
 		goto out;
 	if (!bound) {
 		rc = lt_err_set(err, LT_EFORBIDDEN,
 				"this system is not bound to %s (From/OrganId), so it cannot send as that unit",
 				d->from_code);
+		goto out;
+	}
+	if (old_from && note_use(rs, d->from_code, "sender")) {
+		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, p, d, err)))
@@ -696,6 +754,8 @@ int lt_upload_submit(struct lt_upload *u, void (*done)(void *arg), void *arg)
 	}
 	job->deliveries = rs->v;
 	job->n_deliveries = rs->n;
+	job->uses = rs->uses;
+	job->n_uses = rs->n_uses;
 	if ((rc = place_body(u, d->id, u->final, err)))
 		goto out;
 	if (!done) {

@@ -323,6 +323,28 @@ static int do_move(struct reorg *g, struct lt_unit *from)
 	return move_subtree(g, from, &parent, number);
 }
 
+/* A merge joins units of one letter group (design.md §3: UBND are H,
+ * HĐND K, Party committees A); joining an HĐND into a UBND is a real case
+ * but rare enough that the request must say it means it. */
+static int check_groups(struct reorg *g, const char *target, const struct lt_unit *from, size_t n)
+{
+	if (g->req->across_groups)
+		return LT_OK;
+	struct lt_code t, f;
+	lt_code_parse(&t, target, LT_CODE_LENIENT, NULL);
+	for (size_t i = 0; i < n; i++) {
+		lt_code_parse(&f, from[i].code, LT_CODE_LENIENT, NULL);
+		if (f.letter != t.letter)
+			return lt_err_field(g->err,
+					    lt_err_set(g->err, LT_ERULE,
+						       "%s (group %c) would merge into %s (group %c): a merge across "
+						       "letter groups needs \"across_groups\": true",
+						       from[i].code, f.letter, target, t.letter),
+					    "across_groups");
+	}
+	return LT_OK;
+}
+
 static int do_merge(struct reorg *g, struct lt_unit *from)
 {
 	const struct lt_reorg *q = g->req;
@@ -337,6 +359,7 @@ static int do_merge(struct reorg *g, struct lt_unit *from)
 		if ((rc = lt__code_canon(q->into_code, canon, g->err)) ||
 		    (rc = lt__get_active(g->r, canon, &target, g->err)) ||
 		    (rc = check_outside(g, &target, from, q->n_from)) ||
+		    (rc = check_groups(g, target.code, from, q->n_from)) ||
 		    (rc = check_dated(g, target.code, "the merge target")))
 			return rc;
 	} else {
@@ -351,7 +374,8 @@ static int do_merge(struct reorg *g, struct lt_unit *from)
 		if ((rc = lt__name_check(q->into[0].name, g->err)) ||
 		    (rc = lt__code_canon(q->into[0].parent, canon, g->err)) ||
 		    (rc = lt__get_active(g->r, canon, &parent, g->err)) ||
-		    (rc = check_outside(g, &parent, from, q->n_from)))
+		    (rc = check_outside(g, &parent, from, q->n_from)) ||
+		    (rc = check_groups(g, parent.code, from, q->n_from)))
 			return rc;
 		if ((rc = new_unit(g, &q->into[0], &target)))
 			return rc;
@@ -543,60 +567,90 @@ static int name_codes(struct reorg *g)
 	return rc;
 }
 
-int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *q,
-			   struct lt_reorg_result *res, struct lt_err *err)
+/* Everything judged before the transaction: kind, decision, dates, the
+ * caller's right and the request's shape. Fills g. */
+static int reorg_prepare(struct reorg *g, struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *q,
+			 struct lt_reorg_result *res, struct lt_err *err)
 {
-	struct reorg g = {.r = r, .ctx = ctx, .req = q, .res = res, .err = err};
+	*g = (struct reorg){.r = r, .ctx = ctx, .req = q, .res = res, .err = err};
 	memset(res, 0, sizeof *res);
 	if ((unsigned)q->kind > LT_REORG_DISSOLVE)
 		return lt_err_set(err, LT_EINVAL, "kind must be move, split, merge or dissolve");
-	g.kind = kind_names[q->kind];
+	g->kind = kind_names[q->kind];
 	int rc;
-	if ((rc = lt__decision_check(&q->decision, &g.d, err)) ||
-	    (rc = lt__effective_check(q->effective, g.effective, err)))
+	if ((rc = lt__decision_check(&q->decision, &g->d, err)) ||
+	    (rc = lt__effective_check(q->effective, g->effective, err)))
 		return rc;
-	if (q->reorganized[0] && lt_date_parse(q->reorganized, g.reorganized, err))
+	if (q->reorganized[0] && lt_date_parse(q->reorganized, g->reorganized, err))
 		return lt_err_field(err, lt_err_prefix(err, "reorganized: "), "reorganized");
 	if (!q->reorganized[0])
-		memcpy(g.reorganized, g.effective, sizeof g.reorganized);
+		memcpy(g->reorganized, g->effective, sizeof g->reorganized);
 	char today[LT_DATE_BUFSZ];
 	lt_date_today(today);
-	if (q->recorded[0] && lt_date_parse(q->recorded, g.recorded, err))
+	if (q->recorded[0] && lt_date_parse(q->recorded, g->recorded, err))
 		return lt_err_prefix(err, "recorded: ");
 	if (!q->recorded[0])
-		memcpy(g.recorded, today, sizeof g.recorded);
-	if (q->recorded[0] && (strcmp(g.recorded, today) > 0 || strcmp(g.recorded, g.d.date) < 0))
+		memcpy(g->recorded, today, sizeof g->recorded);
+	if (q->recorded[0] && (strcmp(g->recorded, today) > 0 || strcmp(g->recorded, g->d.date) < 0))
 		return lt_err_set(err, LT_EINVAL, "recorded %s must lie between the decision's date %s and today",
-				  g.recorded, g.d.date);
-	if ((rc = may_reorganise(&ctx->who, q, err)) || (rc = check_shape(q, g.kind, err)))
-		return rc;
+				  g->recorded, g->d.date);
+	return (rc = may_reorganise(&ctx->who, q, err)) ? rc : check_shape(q, g->kind, err);
+}
+
+/* The writes, inside the caller's transaction. */
+static int reorg_apply(struct reorg *g)
+{
+	const struct lt_reorg *q = g->req;
 	struct lt_unit *from = calloc(q->n_from, sizeof *from);
 	if (!from)
-		return oom(err);
-	if ((rc = lt_store_begin(r->store, err))) {
-		free(from);
-		return rc;
-	}
-	if ((rc = load_from(&g, from)) || (rc = lt__change_add_at(r, ctx, g.kind, &g.d, g.effective, g.reorganized,
-								  g.recorded, request_summary(q), &g.change_id, err)))
+		return oom(g->err);
+	int rc;
+	if ((rc = load_from(g, from)) ||
+	    (rc = lt__change_add_at(g->r, g->ctx, g->kind, &g->d, g->effective, g->reorganized, g->recorded,
+				    request_summary(q), &g->change_id, g->err)))
 		goto done;
-	res->id = g.change_id;
+	g->res->id = g->change_id;
 	switch (q->kind) {
 	case LT_REORG_MOVE:
-		rc = do_move(&g, from);
+		rc = do_move(g, from);
 		break;
 	case LT_REORG_MERGE:
-		rc = do_merge(&g, from);
+		rc = do_merge(g, from);
 		break;
 	case LT_REORG_SPLIT:
-		rc = do_split(&g, from);
+		rc = do_split(g, from);
 		break;
 	case LT_REORG_DISSOLVE:
-		rc = do_dissolve(&g, from);
+		rc = do_dissolve(g, from);
 		break;
 	}
 done:
 	free(from);
+	return rc;
+}
+
+int lt_registry_reorganize_in(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *q,
+			      struct lt_reorg_result *res, struct lt_err *err)
+{
+	struct reorg g;
+	int rc = reorg_prepare(&g, r, ctx, q, res, err);
+	if (rc == LT_OK)
+		rc = reorg_apply(&g);
+	if (rc)
+		lt_reorg_result_free(res);
+	return rc;
+}
+
+int lt_registry_reorganize(struct lt_registry *r, const struct lt_ctx *ctx, const struct lt_reorg *q,
+			   struct lt_reorg_result *res, struct lt_err *err)
+{
+	struct reorg g;
+	int rc;
+	if ((rc = reorg_prepare(&g, r, ctx, q, res, err)))
+		return rc;
+	if ((rc = lt_store_begin(r->store, err)))
+		return rc;
+	rc = reorg_apply(&g);
 	if (rc == LT_OK && q->dry_run) {
 		/* Read inside the transaction, where the new units exist. */
 		rc = name_codes(&g);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/transition.h"
 #include "requests_impl.h"
 
 const char *const lt__request_kinds[RK_N] = {"issue", "rename", "update", "move", "split", "merge", "dissolve", "plan"};
@@ -242,6 +243,20 @@ static int parse_reorg(json_t *o, struct proposal *p, struct lt_err *err)
 	return lt_codelist_add(&p->writes, p->into->parent) ? oom(err) : LT_OK;
 }
 
+/* A plan's steps are judged whole when it is tried (the filing's dry run);
+ * here only the codes it names, for who may file and decide it. */
+static int parse_plan(json_t *o, struct proposal *p, struct lt_err *err)
+{
+	if (!json_is_array(json_object_get(o, "steps")))
+		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "a plan's 'steps' must be an array of changes"),
+				    "proposal.steps");
+	const char *eff = json_string_value(json_object_get(o, "effective"));
+	if (eff && lt_date_parse(eff, p->effective, err))
+		return lt_err_field(err, lt_err_prefix(err, "effective: "), "proposal.effective");
+	p->plan = json_incref(o);
+	return lt_plan_codes(o, &p->writes, &p->reorgs, err);
+}
+
 int lt__proposal_parse(const char *kind, const char *unit, json_t *o, struct proposal *p, struct lt_err *err)
 {
 	memset(p, 0, sizeof *p);
@@ -271,9 +286,7 @@ int lt__proposal_parse(const char *kind, const char *unit, json_t *o, struct pro
 	case RK_UPDATE:
 		return parse_update(o, p, err);
 	case RK_PLAN:
-		return lt_err_set(err, LT_ERULE,
-				  "requests of kind plan need the transition plans, which this registry "
-				  "does not hold yet: file the changes of the plan one by one");
+		return parse_plan(o, p, err);
 	default:
 		return parse_reorg(o, p, err);
 	}
@@ -284,6 +297,7 @@ void lt__proposal_free(struct proposal *p)
 	free(p->from);
 	free(p->into);
 	free(p->kids);
+	json_decref(p->plan);
 	lt_codelist_free(&p->writes);
 	lt_codelist_free(&p->reorgs);
 	memset(p, 0, sizeof *p);
@@ -309,8 +323,33 @@ json_t *lt__proposal_base(struct lt_registry *r, const struct proposal *p)
 	return o;
 }
 
+/* The plan with the decision the approval gives, applied in the caller's
+ * transaction. */
+static int apply_plan(struct lt_registry *r, const struct lt_ctx *ctx, struct proposal *p, const struct lt_decision *d,
+		      const char *d_kind, const char *reorganized, json_t **result, struct lt_err *err)
+{
+	json_t *plan = json_deep_copy(p->plan), *refusals = NULL;
+	if (!plan)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	json_object_set_new(plan, "decision",
+			    json_pack("{s:s,s:s,s:s,s:s}", "number", d->number, "date", d->date, "issuer", d->issuer,
+				      "kind", d_kind ? d_kind : ""));
+	if (reorganized && reorganized[0] && !json_object_get(plan, "reorganized"))
+		json_object_set_new(plan, "reorganized", json_string(reorganized));
+	int rc = lt_plan_apply_in(r, ctx, plan, result, &refusals, err);
+	json_decref(plan);
+	json_decref(refusals);
+	if (rc == LT_OK) {
+		/* The plan's id, not a change's: the request names it as such. */
+		json_object_set(*result, "plan", json_object_get(*result, "id"));
+		json_object_del(*result, "id");
+		json_object_set_new(*result, "kind", json_string("plan"));
+	}
+	return rc;
+}
+
 int lt__proposal_apply(struct lt_registry *r, const struct lt_ctx *ctx, struct proposal *p, const struct lt_decision *d,
-		       const char *reorganized, json_t **result, struct lt_err *err)
+		       const char *d_kind, const char *reorganized, json_t **result, struct lt_err *err)
 {
 	struct lt_unit u;
 	int rc;
@@ -347,7 +386,7 @@ int lt__proposal_apply(struct lt_registry *r, const struct lt_ctx *ctx, struct p
 		return LT_OK;
 	}
 	case RK_PLAN:
-		return lt_err_set(err, LT_ERULE, "requests of kind plan cannot be applied yet");
+		return apply_plan(r, ctx, p, d, d_kind, reorganized, result, err);
 	default: {
 		struct lt_reorg_result res = {0};
 		p->reorg.decision = *d;

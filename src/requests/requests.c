@@ -193,7 +193,7 @@ static int dry_run(struct lt_requests *q, const struct lt_ctx *ctx, struct propo
 	int rc = lt_store_begin(q->store, err);
 	if (rc)
 		return rc;
-	rc = lt__proposal_apply(q->reg, ctx, p, &d, reorganized, result, err);
+	rc = lt__proposal_apply(q->reg, ctx, p, &d, "dry-run", reorganized, result, err);
 	lt_store_rollback(q->store);
 	if (rc)
 		return lt_err_prefix(err, "the proposal cannot be applied: ");
@@ -289,7 +289,7 @@ int lt_request_create(struct lt_requests *q, const struct lt_ctx *ctx, const str
 		goto out;
 	if (p.kind == RK_UPDATE) {
 		/* Contact data needs no decision: applied now, recorded as asked. */
-		if ((rc = lt__proposal_apply(q->reg, &filer, &p, NULL, NULL, &result, err)) == LT_OK) {
+		if ((rc = lt__proposal_apply(q->reg, &filer, &p, NULL, NULL, NULL, &result, err)) == LT_OK) {
 			snprintf(row.state, sizeof row.state, "applied");
 			lt_date_today(row.applied);
 			json_object_set(doc, "result", result);
@@ -644,7 +644,7 @@ int lt_request_approve(struct lt_requests *q, const struct lt_ctx *ctx, int64_t 
 	if ((rc = lt_store_begin(q->store, err)))
 		goto out;
 	if ((rc = check_base(q, a.doc, &a.p, err)) == LT_OK)
-		rc = lt__proposal_apply(q->reg, ctx, &a.p, &d->decision, a.row.reorganized, &result, err);
+		rc = lt__proposal_apply(q->reg, ctx, &a.p, &d->decision, d->kind, a.row.reorganized, &result, err);
 	if (rc)
 		lt_err_prefix(err, "approval refused, the request stays open: ");
 	if (rc == LT_OK) {

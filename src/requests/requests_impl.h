@@ -29,6 +29,7 @@ struct proposal {
 	char (*from)[LT_CODE_BUFSZ];
 	struct lt_new_unit *into;
 	struct lt_child_place *kids;
+	json_t *plan; /* plan: its steps, effective date and title, without the decision */
 	/* Every code it touches: writes need lt_access_write, reorgs
 	 * lt_access_reorganise (a rename or the units reorganised). */
 	struct lt_codelist writes, reorgs;
@@ -39,10 +40,10 @@ struct proposal {
 int lt__proposal_parse(const char *kind, const char *unit, json_t *o, struct proposal *p, struct lt_err *err);
 void lt__proposal_free(struct proposal *p);
 /* Runs the proposal through the registry with decision d (NULL for a
- * contact update) inside the caller's transaction; *result (caller owns)
- * describes what it did. */
+ * contact update) of kind d_kind (a plan records it) inside the caller's
+ * transaction; *result (caller owns) describes what it did. */
 int lt__proposal_apply(struct lt_registry *r, const struct lt_ctx *ctx, struct proposal *p, const struct lt_decision *d,
-		       const char *reorganized, json_t **result, struct lt_err *err);
+		       const char *d_kind, const char *reorganized, json_t **result, struct lt_err *err);
 /* Each touched code as the registry has it now: {code: {name, parent, status}}. */
 json_t *lt__proposal_base(struct lt_registry *r, const struct proposal *p);
 

@@ -390,6 +390,20 @@ int lt_store_certs(struct lt_store *s, const char *code, lt_cert_cb cb, void *ct
 {
 	DISPATCH(certs(s, code, cb, ctx, err));
 }
+int lt_store_plan_add(struct lt_store *s, struct lt_plan_row *p, const struct lt_plan_change *changes, size_t n,
+		      struct lt_err *err)
+{
+	DISPATCH(plan_add(s, p, changes, n, err));
+}
+int lt_store_plans(struct lt_store *s, int64_t id, lt_plan_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(plans(s, id, cb, ctx, err));
+}
+int lt_store_plan_of_change(struct lt_store *s, int64_t change_id, int64_t *plan_id, struct lt_err *err)
+{
+	*plan_id = 0;
+	DISPATCH(plan_of_change(s, change_id, plan_id, err));
+}
 int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err)
 {
 	DISPATCH(cert_revoke(s, code, id, at, err));

@@ -7,6 +7,7 @@
 
 struct lt_store_request_ops;
 struct lt_store_catalogue_ops;
+struct lt_store_campaign_ops;
 
 struct lt_store_ops {
 	const char *name;
@@ -103,6 +104,10 @@ struct lt_store_ops {
 	int (*cert_add)(struct lt_store *s, struct lt_cert *c, struct lt_err *err);
 	int (*certs)(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err);
 	int (*cert_revoke)(struct lt_store *s, const char *code, int64_t id, const char *at, struct lt_err *err);
+	int (*plan_add)(struct lt_store *s, struct lt_plan_row *p, const struct lt_plan_change *changes, size_t n,
+			struct lt_err *err);
+	int (*plans)(struct lt_store *s, int64_t id, lt_plan_cb cb, void *ctx, struct lt_err *err);
+	int (*plan_of_change)(struct lt_store *s, int64_t change_id, int64_t *plan_id, struct lt_err *err);
 	int (*bulk)(struct lt_store *s, bool start, struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
@@ -110,6 +115,7 @@ struct lt_store_ops {
 			struct lt_err *err);
 	const struct lt_store_request_ops *requests;    /* request_ops.h */
 	const struct lt_store_catalogue_ops *catalogue; /* catalogue_ops.h */
+	const struct lt_store_campaign_ops *campaigns; /* campaign_ops.h */
 };
 
 /* Every backend's handle starts with this (zeroed by the backend's open). */

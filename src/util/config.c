@@ -51,6 +51,9 @@ static const struct key keys[] = {
 	 "file, on another disk than db and its backups, where every code issued and the change feed's progress "
 	 "are appended; a registry restored from an older backup then refuses changes until 'lienthong catch-up' "
 	 "(docs/operations.md); empty: none"},
+	{"hub_code", STR(hub_code), "", 0, 0, NULL,
+	 "code of the unit that runs this hub: the hub sends its own packages (a transition campaign's probes) as "
+	 "that unit, from a connected system it makes for it (docs/campaigns.md); empty: no probes"},
 	{"max_package_bytes", INT(max_package_bytes), "104857600", 1024, INT64_C(1) << 40, NULL,
 	 "largest edXML package accepted, in bytes"},
 	{"max_request_file_bytes", INT(max_request_file_bytes), "20971520", 1024, INT64_C(1) << 34, NULL,

@@ -90,7 +90,12 @@ async function setup() {
   BASE = `http://127.0.0.1:${PORT}`;
   const daemonLog = fs.openSync(path.join(tmp, 'lienthongd.log'), 'a');
   daemon = spawn(DAEMON, [], {
-    env: { ...env, LIENTHONG_LISTEN: `127.0.0.1:${PORT}`, LIENTHONG_WEB_DIR: path.join(REPO, 'web') },
+    env: {
+      ...env,
+      LIENTHONG_LISTEN: `127.0.0.1:${PORT}`,
+      LIENTHONG_WEB_DIR: path.join(REPO, 'web'),
+      LIENTHONG_HUB_CODE: '000.00.00.G06', // probes of the campaign test come from it
+    },
     stdio: ['ignore', daemonLog, daemonLog],
   });
   daemon.on('exit', () => {
@@ -333,8 +338,14 @@ test('unit page: history and lineage after the merger of Quảng Nam into Đà N
   await page.goBack();
   await page.getByRole('heading', { level: 1, name: 'Ủy ban nhân dân thành phố Đà Nẵng' }).waitFor();
 
-  // A moved department: its old code leads to the new one.
+  // A department merged into its counterpart: its old code leads to it.
   await page.goto(`${BASE}/units/000.00.01.H47`);
+  await page
+    .locator('.successors')
+    .getByRole('link', { name: /000\.00\.01\.H17/ })
+    .waitFor();
+  // A moved district: its old code leads to its new one.
+  await page.goto(`${BASE}/units/000.00.21.H47`);
   await page
     .locator('.successors')
     .getByRole('link', { name: /000\.00\.07\.H17/ })
@@ -945,6 +956,27 @@ test('search: an enterprise code finds the enterprise and its dependent unit', a
   return [page];
 });
 
+test('search: a complete closed code goes straight to its unit; back shows it with its successor', async () => {
+  // 000.00.00.H47 (Quảng Nam) closed when it merged into Đà Nẵng: the default
+  // filter shows active units only, yet the old code still lands.
+  const page = await newPage();
+  await page.goto(`${BASE}/`);
+  await page.getByLabel('Tên đơn vị hoặc mã định danh').pressSequentially('000.00.00.H47', { delay: 20 });
+  await page.waitForURL(/\/units\/000\.00\.00\.H47$/);
+  await page.getByRole('heading', { level: 1, name: 'Ủy ban nhân dân tỉnh Quảng Nam' }).waitFor();
+  await page.locator('.successors').getByRole('link', { name: /000\.00\.00\.H17/ }).waitFor();
+  await page.goBack();
+  await page.waitForURL(/\/search\?q=000\.00\.00\.H47/);
+  await page.locator('.result-count', { hasText: 'Mã 000.00.00.H47 đã đóng' }).waitFor();
+  const codes = await page.locator('table.units tbody tr td:first-child').allTextContents();
+  assert(codes.join(' ') === '000.00.00.H47 000.00.00.H17', `the old unit then its successor: ${codes.join(' ')}`);
+  // A code prefix is no landing: it searches as before.
+  await page.getByLabel('Tên đơn vị hoặc mã định danh').fill('000.00.00.H4');
+  await page.locator('.result-count', { hasText: 'Kết quả cho' }).waitFor();
+  assert(page.url().includes('/search'), 'a prefix stays on the search page');
+  return [page];
+});
+
 test('admin: creates a manager token, registers a system, disables it, and sees both in the audit list', async () => {
   const page = await newPage({ token: ADMIN });
   await page.goto(`${BASE}/admin?tab=tokens`);
@@ -1282,6 +1314,81 @@ db.commit()
   await mgr.getByRole('heading', { name: 'Văn bản chờ theo hệ thống nhận' }).waitFor();
   assert((await mgr.locator(`table.waiting tr[data-system="${h26.id}"]`).count()) === 0, "no Hà Nội row for H14's manager");
   assert((await mgr.getByText('Công văn chờ Hà Nội tải về').count()) === 0, "no Hà Nội document for H14's manager");
+  return [page, mgr];
+});
+
+test('transition campaign: opened after the merger, old codes per system, the mapping, a probe, CSV', async () => {
+  const btc = JSON.parse(cli('system', 'add', '--name', 'QLVB Bộ Tài chính', '--code', '000.00.00.G12', '--json'));
+  const nv = JSON.parse(cli('system', 'add', '--name', 'QLVB UBND thành phố Hội An', '--code', '000.00.08.H17', '--json'));
+  const pkg = python(`
+import base64, ltpkg
+pkg, docid = ltpkg.edoc("000.00.00.G12", ["000.00.00.H47"], number="77", subject="Gửi theo mã cũ của Quảng Nam")
+print(base64.b64encode(pkg).decode())
+`).trim();
+  const r = await fetch(`${BASE}/v1/documents`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${btc.token}`, 'Content-Type': 'application/xml' },
+    body: Buffer.from(pkg, 'base64'),
+  });
+  assert(r.status === 201, `send ${r.status}`);
+
+  const page = await newPage({ token: ADMIN });
+  await page.goto(`${BASE}/transitions`);
+  await page.getByRole('heading', { level: 1, name: 'Chuyển đổi mã định danh' }).waitFor();
+  await assertLabelled(page);
+  await page.getByLabel('Tên đợt chuyển đổi').fill('Sáp nhập Quảng Nam vào Đà Nẵng');
+  await page.getByLabel('Thuộc đơn vị').fill('000.00.00.H17');
+  // The unit's name shows under its code (and moves the button down) first.
+  await page.locator('.unit-echo', { hasText: 'Ủy ban nhân dân thành phố Đà Nẵng' }).waitFor();
+  await page.getByRole('button', { name: 'Mở đợt chuyển đổi' }).click();
+  await page.waitForURL(/\/transitions\/\d+$/);
+  const id = page.url().split('/').pop();
+  await page.getByRole('heading', { level: 1, name: 'Chuyển đổi mã định danh: Sáp nhập Quảng Nam vào Đà Nẵng' }).waitFor();
+  // The plan's changes: the closed code and the unit that carries its work.
+  const h47 = page.locator('.changes tr', { hasText: '000.00.00.H47' }).first();
+  await h47.getByText('Ủy ban nhân dân tỉnh Quảng Nam').waitFor();
+  await h47.getByRole('link', { name: /000\.00\.00\.H17/ }).waitFor();
+  // The mapping to download.
+  const map = await page.getByRole('link', { name: 'Bảng chuyển đổi (CSV)' }).getAttribute('href');
+  assert(map === '/v1/transition/map?since=2025-07-01&under=000.00.00.H17&format=csv', `map link ${map}`);
+  // Each system's progress: the ministry still addresses the old code.
+  const row = page.locator(`table.systems-progress tr[data-system="${btc.id}"]`);
+  await row.locator('td.old-addressed').getByText(/1 lần: 000\.00\.00\.H47/).waitFor();
+  await row.getByText('Chưa xong').waitFor();
+  await page.locator(`table.systems-progress tr[data-system="${nv.id}"]`).waitFor();
+  await page.getByText('Chưa gửi gói thăm dò.').waitFor();
+  // A probe: Hội An's system receives it, units without one are named.
+  await page.getByRole('button', { name: 'Gửi gói thăm dò' }).click();
+  await page.locator('table.probe-units tr[data-code="000.00.08.H17"]').getByText('Đã chuyển, chưa tải về').waitFor();
+  await page.locator('table.probe-units tr[data-result="no_system"]').first().getByText('Chưa có hệ thống nhận').waitFor();
+  await shot(page, 'transition', { fullPage: true });
+  // The progress as CSV.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Tải tiến độ (CSV)' }).click()]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert(csv.startsWith('system_id,system,codes,'), `CSV header: ${csv.slice(0, 80)}`);
+  assert(csv.includes(`${btc.id},QLVB Bộ Tài chính,000.00.00.G12,`), `the ministry's row: ${csv}`);
+  assert(dl.suggestedFilename() === `chuyen-doi-${id}.csv`, `file name ${dl.suggestedFilename()}`);
+
+  // A campaign that follows the merger's plan: its codes, and the mapping of that plan.
+  await page.goto(`${BASE}/transitions`);
+  await page.getByLabel('Tên đợt chuyển đổi').fill('Theo Nghị quyết 202/2025/QH15');
+  const choice = page.getByLabel('Theo kế hoạch sắp xếp');
+  const label = await choice.locator('option', { hasText: 'Quảng Nam' }).textContent();
+  assert(label.startsWith('Nghị quyết 202/2025/QH15: '), `the plan named by its decision: ${label}`);
+  await choice.selectOption({ label });
+  assert(await page.getByLabel('Tính các mã đóng từ ngày').isDisabled(), 'the date is not asked with a plan');
+  await page.getByRole('button', { name: 'Mở đợt chuyển đổi' }).click();
+  await page.waitForURL((u) => /\/transitions\/\d+$/.test(u.pathname) && !u.pathname.endsWith(`/${id}`));
+  await page.locator('.campaign-scope', { hasText: 'theo kế hoạch' }).waitFor();
+  const planMap = await page.getByRole('link', { name: 'Bảng chuyển đổi (CSV)' }).getAttribute('href');
+  assert(/^\/v1\/transition\/map\?plan=\d+&format=csv$/.test(planMap), `map link by plan ${planMap}`);
+  await page.locator('.changes tr', { hasText: '000.00.22.H47' }).getByRole('link', { name: /000\.00\.08\.H17/ }).waitFor();
+
+  // Cao Bằng's manager may not see Đà Nẵng's campaign.
+  const mgr = await newPage({ token: MANAGER });
+  await mgr.goto(`${BASE}/transitions/${id}`);
+  await mgr.locator('#main .alert-error').waitFor();
+  assert((await mgr.getByText('Sáp nhập Quảng Nam vào Đà Nẵng').count()) === 0, 'no campaign for H14');
   return [page, mgr];
 });
 

@@ -3,9 +3,11 @@
 unit ..., report compliance), driven as a user would, on a fresh database per
 test made by `lienthong init --demo`.
 
-The demo replays the real 2025 merger of Quảng Nam (000.00.00.H47) into
-Đà Nẵng (000.00.00.H17), effective 2025-07-01; several tests check it is
-visible through show, resolve, history, children, search and as-of reads.
+The demo applies the real 2025 merger of Quảng Nam (000.00.00.H47) into
+Đà Nẵng (000.00.00.H17), effective 2025-07-01, as one plan: each department
+merged into its counterpart, the committees and the councils pairwise, the
+rest moved; several tests check it is visible through show, resolve,
+history, children, search and as-of reads.
 Every refusal must leave `lienthong export` byte-identical, and so must
 every --dry-run.
 
@@ -34,6 +36,7 @@ DATA_DIR = os.path.join(SOURCE_DIR, "data")
 QN, DN = "000.00.00.H47", "000.00.00.H17"  # Quảng Nam, Đà Nẵng
 CB = "000.00.00.H14"  # Cao Bằng
 QN_NOI_VU = "000.00.02.H47"  # Sở Nội vụ tỉnh Quảng Nam
+DN_NOI_VU = "000.00.02.H17"  # Sở Nội vụ thành phố Đà Nẵng, which it merged into
 QN_TAM_KY = "000.00.21.H47"  # UBND thành phố Tam Kỳ
 QN_AN_MY = "000.01.21.H47"  # UBND phường An Mỹ (under Tam Kỳ)
 CB_Y_TE = "000.00.05.H14"  # Sở Y tế: has a level-3 and a level-4 unit below
@@ -148,13 +151,17 @@ class Init(RegistryTest):
         self.assertExit(p, 0)
         self.assertTrue(os.path.exists(self.r.db), "init creates the database's directory and file")
         lines = [line for line in p.stdout.split("\n") if line]
-        self.assertEqual(len(lines), 1, "one summary line")
+        reforms = [n for n in os.listdir(os.path.join(DATA_DIR, "reform-2025")) if n.endswith(".json")]
+        self.assertEqual(len(lines), 1 + len(reforms), "what was loaded, then one line per plan applied")
         self.assertIn("loaded", lines[0])
-        self.assertIn("merger", lines[0])
+        demo = [line for line in lines if "quang-nam-da-nang.json" in line]
+        self.assertEqual(len(demo), 1, "the demo's Quảng Nam plan in place of the level-1 one")
+        self.assertIn("Nghị quyết 202/2025/QH15", demo[0])
         rows = list(csv.DictReader(io.StringIO(self.r.export().decode())))
         codes = {row["code"] for row in rows}
         self.assertIn(CB, codes)
-        self.assertIn("000.00.04.G14", codes)
+        self.assertNotIn("000.00.04.G14", codes, "Bộ Thông tin và Truyền thông merged in 2025")
+        self.assertIn(self.r.resolve("000.00.04.G14")[0], codes)
         self.assertNotIn(QN, codes, "Quảng Nam closed in the merger")
         self.assertGreater(len(rows), 172 + 50)
 
@@ -163,10 +170,22 @@ class Init(RegistryTest):
         self.assertExit(p, 0)
         out = json.loads(p.stdout)
         self.assertEqual(out["demo"], 0)
+        # The table as of 2020 (units the 2025 decision added come later),
+        # then the 2025 reforms.
+        then = list(csv.DictReader(io.StringIO(self.r.export("--as-of", "2024-12-31").decode())))
+        with open(os.path.join(DATA_DIR, "level1.csv"), encoding="utf-8") as f:
+            table = [row["code"] for row in csv.DictReader(f)]
+        self.assertEqual(len(table), out["level1"])
+        with open(os.path.join(DATA_DIR, "level1.csv"), encoding="utf-8") as f:
+            valid = {row["code"] for row in csv.DictReader(f) if row["valid_from"] <= "2024-12-31"}
+        self.assertEqual({row["code"] for row in then}, valid)
+        self.assertIn(QN, {row["code"] for row in then})
+        self.assertTrue(all(row["code"].startswith("000.00.00.") for row in then))
         rows = list(csv.DictReader(io.StringIO(self.r.export().decode())))
-        self.assertEqual(len(rows), out["level1"])
-        self.assertTrue(all(row["code"].startswith("000.00.00.") for row in rows))
-        self.assertIn(QN, {row["code"] for row in rows})
+        self.assertNotIn(QN, {row["code"] for row in rows})
+        self.assertLess(len(rows), out["level1"])
+        self.assertEqual(len(out["plans"]), len([n for n in os.listdir(os.path.join(DATA_DIR, "reform-2025"))
+                                                 if n.endswith(".json")]))
 
     def test_second_init_is_refused(self):
         self.assertExit(self.r.run("init", "--demo"), 0)
@@ -221,21 +240,26 @@ class Merger(RegistryTest):
         self.assertEqual(dn["status"], "active")
         self.assertIn(QN, dn["predecessors"])
 
-    def test_former_department_has_a_new_code_under_da_nang(self):
+    def test_department_merged_into_its_counterpart(self):
         res = self.r.json("unit", "resolve", QN_NOI_VU)
         self.assertEqual(res["code"], QN_NOI_VU)
         self.assertEqual(res["status"], "closed")
-        self.assertEqual(len(res["current"]), 1)
-        new = res["current"][0]
-        self.assertTrue(new.endswith(".H17") and new.startswith("000.00."), new)
-        u = self.r.show(new)
-        self.assertEqual(u["name"], "Sở Nội vụ tỉnh Quảng Nam")
-        self.assertEqual(u["parent"], DN)
+        self.assertEqual(res["current"], [DN_NOI_VU], "not moved beside it under its old name")
+        u = self.r.show(DN_NOI_VU)
+        self.assertEqual(u["name"], "Sở Nội vụ thành phố Đà Nẵng")
         self.assertEqual(u["predecessors"], [QN_NOI_VU])
-        self.assertEqual(u["email"], "sonoivu@quangnam.gov.vn", "contact data moves with the unit")
-        self.assertEqual(self.r.show(QN_NOI_VU)["successors"], [new])
-        kids = [k["code"] for k in self.r.json("unit", "children", DN)["items"]]
-        self.assertIn(new, kids)
+        self.assertEqual(self.r.show(QN_NOI_VU)["successors"], [DN_NOI_VU])
+
+    def test_district_moved_with_a_new_code_under_da_nang(self):
+        new = self.r.resolve(QN_TAM_KY)
+        self.assertEqual(len(new), 1)
+        self.assertTrue(new[0].endswith(".H17") and new[0].startswith("000.00."), new)
+        u = self.r.show(new[0])
+        self.assertEqual(u["name"], "Ủy ban nhân dân thành phố Tam Kỳ")
+        self.assertEqual(u["parent"], DN)
+        self.assertEqual(u["predecessors"], [QN_TAM_KY])
+        self.assertEqual(u["email"], self.r.show(QN_TAM_KY)["email"], "contact data moves with the unit")
+        self.assertIn(new[0], [k["code"] for k in self.r.json("unit", "children", DN)["items"]])
 
     def test_as_of_before_the_merger(self):
         old = self.r.show(QN_NOI_VU, "--as-of", "2025-06-30")
@@ -246,7 +270,7 @@ class Merger(RegistryTest):
         self.assertEqual(qn["status"], "active")
         self.assertIn(QN_NOI_VU, [k["code"] for k in qn["children"]])
         # The new code did not exist yet.
-        new = self.r.resolve(QN_NOI_VU)[0]
+        new = self.r.resolve(QN_TAM_KY)[0]
         p = self.r.run("unit", "show", new, "--as-of", "2025-06-30")
         self.assertExit(p, 1)
         self.assertIn("2025-06-30", p.stderr)
@@ -281,15 +305,17 @@ class Merger(RegistryTest):
         p = self.r.run("unit", "history", QN)
         self.assertExit(p, 0)
         self.assertIn("202/2025/QH15", p.stdout)
-        new = self.r.resolve(QN_NOI_VU)[0]
-        self.assertEqual(self.r.json("unit", "history", new)[0]["predecessors"], [QN_NOI_VU])
+        new = self.r.resolve(QN_TAM_KY)[0]
+        self.assertEqual(self.r.json("unit", "history", new)[0]["predecessors"], [QN_TAM_KY])
+        self.assertEqual(self.r.json("unit", "history", DN_NOI_VU)[-1]["predecessors"], [QN_NOI_VU])
 
     def test_export_as_of_before_and_after(self):
         before = self.r.export("--as-of", "2025-06-30").decode()
         now = self.r.export().decode()
         self.assertIn(QN_NOI_VU, before)
         self.assertNotIn(QN_NOI_VU, now)
-        self.assertIn("Sở Nội vụ tỉnh Quảng Nam", now)
+        self.assertNotIn("Sở Nội vụ tỉnh Quảng Nam", now, "merged into its counterpart")
+        self.assertIn("Ủy ban nhân dân thành phố Tam Kỳ", now, "moved with its name")
         sub = self.r.export("--under", CB).decode()
         codes = [row["code"] for row in csv.DictReader(io.StringIO(sub))]
         self.assertTrue(codes and all(c.endswith(".H14") for c in codes), codes)
@@ -298,8 +324,8 @@ class Merger(RegistryTest):
         closed = self.r.json("unit", "children", QN, "--status", "closed")["items"]
         self.assertIn(QN_NOI_VU, [u["code"] for u in closed])
         self.assertEqual(self.r.json("unit", "children", QN)["items"], [])
-        found = self.r.json("unit", "search", "so noi vu quang nam")["items"]
-        self.assertEqual([u["code"] for u in found], self.r.resolve(QN_NOI_VU))
+        found = self.r.json("unit", "search", "uy ban nhan dan thanh pho tam ky")["items"]
+        self.assertEqual([u["code"] for u in found], self.r.resolve(QN_TAM_KY))
         found = self.r.json("unit", "search", "Sở", "Nội", "vụ", "--status", "all", "--under", QN)["items"]
         self.assertEqual([u["code"] for u in found], [QN_NOI_VU])
 

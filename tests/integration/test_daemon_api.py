@@ -250,7 +250,8 @@ class Api(ltd.DaemonTest):
         """Look-ups are served from a reply cache; a change through the API
         shows on the very next read, one made by the CLI beside the daemon
         within the 50 ms the hub takes to notice another process."""
-        code = "000.00.02.G14"
+        # Vụ Kế hoạch - Tài chính, under Bộ Khoa học và Công nghệ since the 2025 merger.
+        code = self.d.get("/v1/units/000.00.02.G14/resolve").json()["current"][0]
         first = self.unit(code)
         again = self.d.get(f"/v1/units/{code}")
         self.assertEqual(again.json(), first)
@@ -369,7 +370,8 @@ class Api(ltd.DaemonTest):
             self.assertIn(DN, [u["code"] for u in self.d.get("/v1/units?level=1&q=" + q(text)).json()["items"]],
                           text)
         r = self.d.get("/v1/units?q=" + q("Quảng Nam") + "&status=closed&level=1")
-        self.assertEqual([u["code"] for u in r.json()["items"]], [QN])
+        self.assertEqual([u["code"] for u in r.json()["items"]], ["000.00.00.A47", QN, "000.00.00.K47"],
+                         "its People's Committee, Council and Party Committee merged")
         # A code fragment.
         self.assertIn(CB_Y_TE, [u["code"] for u in self.d.get("/v1/units?q=05.H14&limit=500").json()["items"]])
         # Cursor paging gives every level-2 unit under Cao Bằng exactly once.
@@ -939,7 +941,7 @@ class Api(ltd.DaemonTest):
         """No reorganisation is dated before the last recorded change of any
         unit whose history it writes to: the moved descendants, the merge
         target, the new parent, the parent of a new unit."""
-        D, HD, HT = DECISION, "000.00.00.H23", "000.00.00.H27"
+        D, HD, HT = DECISION, "000.00.00.H18", "000.00.00.H27"
         p = self.issue(HD, "Ban P", "2025-01-01")
         c = self.issue(p, "Phòng C", "2025-01-02")
         self.write("PATCH", f"/v1/units/{c}", {"name": "Phòng C mới", "decision": D, "effective": "2030-01-01"})
@@ -983,7 +985,7 @@ class Api(ltd.DaemonTest):
     def test_reorganizations_merge_keeps_every_predecessor(self):
         """A merge of 66 units: every one of them is a predecessor of the
         target, now, as of a date and in its history."""
-        HN = "000.00.00.H25"
+        HN = "000.00.00.H56"
         target = self.issue(HN, "Sở hợp nhất", "2026-01-01")
         merged = [self.issue(HN, f"Phòng {i}", "2026-01-01") for i in range(1, 67)]
         res = self.write("POST", "/v1/reorganizations", {"kind": "merge", "decision": DECISION,

@@ -59,7 +59,7 @@ import ltvxp  # noqa: E402
 G22, H47, H17, H14 = "000.00.00.G22", "000.00.00.H47", "000.00.00.H17", "000.00.00.H14"
 H17_VP = "000.00.01.H17"      # Văn phòng UBND thành phố Đà Nẵng: active, inside H17
 H14_TP = "000.00.04.H14"      # Sở Tư pháp tỉnh Cao Bằng: active, outside H17
-H47_VP = "000.00.01.H47"      # moved to 000.00.07.H17 in the merger: closed
+H47_VP = "000.00.01.H47"      # merged into H17_VP, its counterpart, in the merger: closed
 NOT_ISSUED = "000.00.99.H17"  # well formed, never issued
 ENVELOPE = ("status", "ErrorCode", "ErrorDesc")
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
@@ -293,7 +293,8 @@ class VxpSdk(VxpTest):
         self.assertEqual(by[H17]["oldCode"], H47, "H17's predecessor from lineage")
         self.assertEqual(by[H17]["pid"], "")
         self.assertEqual(by[H17_VP]["pid"], H17)
-        self.assertEqual(by["000.00.07.H17"]["oldCode"], H47_VP, "moved in the merger: its old code")
+        self.assertEqual(by[H17_VP]["oldCode"], H47_VP, "merged into its counterpart: the old code")
+        self.assertEqual(by["000.00.07.H17"]["oldCode"], "000.00.21.H47", "moved in the merger: its old code")
         self.assertEqual(by[H14]["oldCode"], "")
         self.assertNotIn(H47, by, "getAgenciesList lists active units")
         # A body of {} instead of 0 bytes is the same call.

@@ -201,6 +201,25 @@ static void test_policy(void **state)
 	assert_int_equal(lt_access_operations(&anon, NULL, &err), LT_EAUTH);
 	lt_codelist_free(&mine);
 	lt_codelist_free(&theirs);
+
+	/* Transition campaigns: an admin any; a manager under its subtree,
+	 * never the whole registry; nobody else. */
+	assert_int_equal(lt_access_campaign(&admin, "", &err), LT_OK);
+	assert_int_equal(lt_access_campaign(&admin, "000.00.00.H17", &err), LT_OK);
+	assert_int_equal(lt_access_campaign(&mgr, "000.00.00.H14", &err), LT_OK);
+	assert_int_equal(lt_access_campaign(&mgr, "000.00.31.H14", &err), LT_OK);
+	assert_int_equal(lt_access_campaign(&mgr, "000.00.00.H17", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_campaign(&mgr, "", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_campaign(&mgr2, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_campaign(&reader, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_campaign(&sys, "000.00.00.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_campaign(&requester, "000.00.01.H14", &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_campaign(&anon, "000.00.00.H14", &err), LT_EAUTH);
+	assert_int_equal(lt_access_stale(&mgr, &err), LT_OK);
+	assert_int_equal(lt_access_stale(&sys, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_hub_send(&admin, &err), LT_OK);
+	assert_int_equal(lt_access_hub_send(&reader, &err), LT_EFORBIDDEN);
+	assert_int_equal(lt_access_hub_send(&anon, &err), LT_EAUTH);
 }
 
 /* Federation: who may bind a subtree, who may take packages in from the

@@ -21,6 +21,7 @@
 #include "lienthong/organizations.h"
 #include "lienthong/registry.h"
 #include "lienthong/requests.h"
+#include "lienthong/transition.h"
 
 #define P "000.00.00.H14"
 #define D "000.00.01.H14"
@@ -180,6 +181,53 @@ static void test_merge_story(void **state)
 	/* A closed request takes no more acts. */
 	assert_int_equal(lt_request_act(fx->q, FX_CTX(&fx->manager), id, LT_REQUEST_REJECT, "muộn", NULL, &err),
 			 LT_ECONFLICT);
+}
+
+/* A request of kind plan: filed by a requester inside its scope (its dry
+ * run is the plan engine's), refused outside it, applied through the plan
+ * engine on approval with the decision and its kind. */
+static void test_plan_request(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	static const char plan[] = "{\"effective\":\"2025-07-01\",\"title\":\"Sắp xếp xã\",\"steps\":["
+				   "{\"kind\":\"merge\",\"from\":[\"" C1 "\",\"" C2 "\"],\"into\":{\"parent\":\"" D
+				   "\",\"name\":\"Xã Hà\"}},"
+				   "{\"kind\":\"rename\",\"code\":{\"step\":0},\"name\":\"Xã Hà Quảng\"}]}";
+	/* Outside the requester's scope, and a plan its own dry run refuses. */
+	file_request(fx, &fx->requester, "plan", D,
+		     "{\"effective\":\"2025-07-01\",\"steps\":[{\"kind\":\"dissolve\",\"from\":[\"" EC "\"]}]}", NULL,
+		     LT_EFORBIDDEN);
+	file_request(fx, &fx->requester, "plan", D,
+		     "{\"effective\":\"2025-07-01\",\"steps\":[{\"kind\":\"dissolve\",\"from\":[\"" D "\"]}]}", NULL,
+		     LT_ERULE);
+	file_request(fx, &fx->requester, "plan", D, "{\"steps\":{}}", NULL, LT_EINVAL);
+	int64_t id = file_request(fx, &fx->requester, "plan", D, plan, NULL, LT_OK);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, C1, NULL, &u, &err), LT_OK);
+	assert_int_equal(u.status, LT_UNIT_ACTIVE); /* filing changed nothing */
+	json_t *o = NULL;
+	struct lt_request_decision d = decision();
+	snprintf(d.kind, sizeof d.kind, "Nghị quyết");
+	assert_int_equal(lt_request_approve(fx->q, FX_CTX(&fx->manager), id, &d, &o, &err), LT_OK);
+	json_t *res = json_object_get(o, "result");
+	assert_string_equal(json_string_value(json_object_get(res, "kind")), "plan");
+	int64_t plan_id = json_integer_value(json_object_get(res, "plan"));
+	assert_true(plan_id > 0);
+	assert_false(json_is_integer(json_object_get(o, "change_id"))); /* a plan is not one change */
+	json_decref(o);
+	assert_int_equal(lt_registry_get(fx->r, C1, NULL, &u, &err), LT_OK);
+	assert_int_equal(u.status, LT_UNIT_CLOSED);
+	struct lt_codelist cur = {0};
+	assert_int_equal(lt_registry_resolve(fx->r, C1, &cur, &err), LT_OK);
+	assert_int_equal(lt_registry_get(fx->r, cur.codes[0], NULL, &u, &err), LT_OK);
+	assert_string_equal(u.name, "Xã Hà Quảng");
+	lt_codelist_free(&cur);
+	assert_int_equal(lt_plan_get(fx->r, plan_id, &o, &err), LT_OK);
+	json_t *dec = json_object_get(o, "decision");
+	assert_string_equal(json_string_value(json_object_get(dec, "kind")), "Nghị quyết");
+	assert_string_equal(json_string_value(json_object_get(dec, "number")), "15/QĐ-UBND");
+	json_decref(o);
 }
 
 static void test_refusals(void **state)
@@ -432,6 +480,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_merge_story, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plan_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_moved_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contact_update_applied_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadlines, setup, teardown),

@@ -29,6 +29,7 @@
 #include "lienthong/exchange.h"
 #include "lienthong/store.h"
 #include "lienthong/store_catalogue.h"
+#include "lienthong/store_campaigns.h"
 #include "lienthong/store_requests.h"
 #include "lienthong/text.h"
 
@@ -1432,6 +1433,172 @@ static void test_operators_views(void **state)
 	assert_string_equal(w.text, want);
 }
 
+/* ---- transition campaigns (store_campaigns.h) ---- */
+
+static int camp_row_cb(void *ctx, const struct lt_campaign_row *c)
+{
+	char item[320];
+	snprintf(item, sizeof item, "%s|%s|%s|%s", c->name, c->since, c->under, c->baseline);
+	seen_add(ctx, item);
+	return LT_OK;
+}
+
+static int camp_pair_cb(void *ctx, const char *a, const char *b)
+{
+	char item[64];
+	snprintf(item, sizeof item, "%s>%s", a, b);
+	seen_add(ctx, item);
+	return LT_OK;
+}
+
+static int camp_sys_cb(void *ctx, int64_t id, bool bound, bool exchanged)
+{
+	char item[64];
+	snprintf(item, sizeof item, "%lld:%d%d", (long long)id, bound, exchanged);
+	seen_add(ctx, item);
+	return LT_OK;
+}
+
+static int camp_use_cb(void *ctx, const struct lt_code_use *u)
+{
+	char item[128];
+	snprintf(item, sizeof item, "%lld:%s:%s:%lld:%s", (long long)u->system_id, u->code, u->role,
+		 (long long)u->count, u->last);
+	seen_add(ctx, item);
+	return LT_OK;
+}
+
+static void test_campaigns(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	tree(fx->s);
+	struct lt_unit q = unit(Q, "", 1, "Ủy ban nhân dân tỉnh Quảng Nam");
+	q.status = LT_UNIT_CLOSED;
+	snprintf(q.valid_to, sizeof q.valid_to, "2025-07-01");
+	put(fx->s, q);
+	struct seen w = {0};
+	EXPECT(LT_OK, lt_store_closed_since(fx->s, "2025-01-01", camp_pair_cb, &w, &err));
+	assert_string_equal(w.text, Q ">2025-07-01");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_closed_since(fx->s, "2025-07-02", camp_pair_cb, &w, &err));
+	assert_int_equal(w.n, 0);
+
+	struct lt_campaign_row c = {.plan_id = 0};
+	snprintf(c.name, sizeof c.name, "Sáp nhập");
+	snprintf(c.since, sizeof c.since, "2025-07-01");
+	snprintf(c.under, sizeof c.under, P);
+	snprintf(c.baseline, sizeof c.baseline, "2025-07-02T00:00:00Z");
+	snprintf(c.created, sizeof c.created, "2026-01-01T00:00:00Z");
+	snprintf(c.actor, sizeof c.actor, "cli:test");
+	EXPECT(LT_OK, lt_store_campaign_add(fx->s, &c, &err));
+	struct lt_campaign_row c2 = c;
+	snprintf(c2.name, sizeof c2.name, "Đợt hai");
+	EXPECT(LT_OK, lt_store_campaign_add(fx->s, &c2, &err));
+	assert_true(c2.id > c.id && c.id > 0);
+	struct lt_campaign_row got;
+	EXPECT(LT_OK, lt_store_campaign_get(fx->s, c.id, &got, &err));
+	assert_string_equal(got.name, "Sáp nhập");
+	assert_string_equal(got.under, P);
+	EXPECT(LT_ENOTFOUND, lt_store_campaign_get(fx->s, c2.id + 10, &got, &err));
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_campaigns(fx->s, camp_row_cb, &w, &err));
+	assert_string_equal(w.text, "Đợt hai|2025-07-01|" P "|2025-07-02T00:00:00Z,Sáp nhập|2025-07-01|" P
+				    "|2025-07-02T00:00:00Z");
+	EXPECT(LT_OK, lt_store_campaign_code_add(fx->s, c.id, Q, P, &err));
+	EXPECT(LT_OK, lt_store_campaign_code_add(fx->s, c.id, Q, P, &err)); /* the same pair twice: once */
+	EXPECT(LT_OK, lt_store_campaign_code_add(fx->s, c.id, "000.00.09.H47", "", &err));
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_campaign_codes(fx->s, c.id, camp_pair_cb, &w, &err));
+	assert_string_equal(w.text, "000.00.00.H47>" P ",000.00.09.H47>");
+
+	/* Systems: bound to the successor; one that sent to the old code; one
+	 * that received from it; one that did neither; one removed. */
+	int64_t bound = add_system(fx->s, "Tỉnh", P), sender = add_system(fx->s, "Gửi", D4),
+		receiver = add_system(fx->s, "Nhận", C31), other = add_system(fx->s, "Khác", D5);
+	(void)other;
+	struct lt_xdoc d1 = xdoc("c1", "edoc", sender, "DOC-C1", "2026-03-01T08:00:00Z");
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d1, &err));
+	struct lt_xdelivery dl = {.system_id = bound,
+				  .addressed = Q,
+				  .routed_to = P,
+				  .state = "pending",
+				  .updated = "2026-03-01T08:00:00Z"};
+	snprintf(dl.doc, sizeof dl.doc, "c1");
+	EXPECT(LT_OK, lt_store_xdelivery_add(fx->s, &dl, &err));
+	struct lt_xdoc d2 = xdoc("c2", "edoc", bound, "DOC-C2", "2026-03-02T08:00:00Z");
+	snprintf(d2.from_code, sizeof d2.from_code, Q);
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d2, &err));
+	deliver(fx->s, "c2", C31, receiver, "pending", "2026-03-02T08:00:00Z");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_campaign_systems(fx->s, c.id, "2026-01-01", 0, camp_sys_cb, &w, &err));
+	char want[256];
+	snprintf(want, sizeof want, "%lld:10,%lld:01,%lld:01", (long long)bound, (long long)sender,
+		 (long long)receiver);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w); /* too long ago to count, and the bound one skipped */
+	EXPECT(LT_OK, lt_store_campaign_systems(fx->s, c.id, "2026-04-01", bound, camp_sys_cb, &w, &err));
+	assert_int_equal(w.n, 0);
+
+	/* Probes. */
+	struct lt_probe_row pr = {.campaign_id = c.id, .at = "2026-03-03T00:00:00Z", .actor = "cli:test"};
+	EXPECT(LT_ENOTFOUND, lt_store_probe_latest(fx->s, c.id, &pr, &err));
+	EXPECT(LT_OK, lt_store_probe_add(fx->s, &pr, &err));
+	struct lt_probe_row pr2 = pr;
+	EXPECT(LT_OK, lt_store_probe_add(fx->s, &pr2, &err));
+	struct lt_probe_row latest;
+	EXPECT(LT_OK, lt_store_probe_latest(fx->s, c.id, &latest, &err));
+	assert_int_equal(latest.id, pr2.id);
+	EXPECT(LT_OK, lt_store_probe_unit_add(fx->s, pr2.id, D5, "c1", &err));
+	EXPECT(LT_OK, lt_store_probe_unit_add(fx->s, pr2.id, P, "", &err));
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_probe_units(fx->s, pr2.id, camp_pair_cb, &w, &err));
+	assert_string_equal(w.text, P ">," D5 ">c1"); /* tree order */
+
+	/* The first fetch is kept. */
+	char at[32];
+	EXPECT(LT_OK, lt_store_xfetch_get(fx->s, "c1", bound, at, &err));
+	assert_string_equal(at, "");
+	EXPECT(LT_OK, lt_store_xfetch_note(fx->s, "c1", bound, "2026-03-04T00:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_xfetch_note(fx->s, "c1", bound, "2026-03-05T00:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_xfetch_get(fx->s, "c1", bound, at, &err));
+	assert_string_equal(at, "2026-03-04T00:00:00Z");
+
+	/* Uses of closed codes, counted per day, summed from a day on. */
+	EXPECT(LT_OK, lt_store_code_use_add(fx->s, sender, Q, "recipient", "2026-03-01T08:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_code_use_add(fx->s, sender, Q, "recipient", "2026-03-01T09:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_code_use_add(fx->s, sender, Q, "recipient", "2026-03-05T09:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_code_use_add(fx->s, bound, Q, "sender", "2026-03-02T08:00:00Z", &err));
+	assert_int_not_equal(lt_store_code_use_add(fx->s, bound, Q, "neither", "2026-03-02T08:00:00Z", &err), LT_OK);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_code_uses(fx->s, "", 0, camp_use_cb, &w, &err));
+	snprintf(want, sizeof want, "%lld:%s:sender:1:2026-03-02T08:00:00Z,%lld:%s:recipient:3:2026-03-05T09:00:00Z",
+		 (long long)bound, Q, (long long)sender, Q);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_code_uses(fx->s, "2026-03-02", sender, camp_use_cb, &w, &err));
+	snprintf(want, sizeof want, "%lld:%s:recipient:1:2026-03-05T09:00:00Z", (long long)sender, Q);
+	assert_string_equal(w.text, want);
+
+	/* Reads: the latest is kept, an earlier one never goes back, per system. */
+	EXPECT(LT_OK, lt_store_read_get(fx->s, bound, "catalogue", at, &err));
+	assert_string_equal(at, "");
+	EXPECT(LT_OK, lt_store_read_note(fx->s, bound, "catalogue", "2026-03-06T00:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_read_note(fx->s, bound, "catalogue", "2026-03-05T00:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_read_note(fx->s, sender, "catalogue", "2026-03-07T00:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_read_get(fx->s, bound, "catalogue", at, &err));
+	assert_string_equal(at, "2026-03-06T00:00:00Z");
+	EXPECT(LT_OK, lt_store_read_get(fx->s, sender, "catalogue", at, &err));
+	assert_string_equal(at, "2026-03-07T00:00:00Z");
+
+	/* The hub's sender. */
+	int64_t hub = 0;
+	EXPECT(LT_ENOTFOUND, lt_store_hub_sender_get(fx->s, "000.00.00.G06", &hub, &err));
+	EXPECT(LT_OK, lt_store_hub_sender_set(fx->s, "000.00.00.G06", other, &err));
+	EXPECT(LT_OK, lt_store_hub_sender_get(fx->s, "000.00.00.G06", &hub, &err));
+	assert_int_equal(hub, other);
+}
+
 /* ---- concurrency: two writers on two handles (two nodes) ---- */
 
 struct writer {
@@ -1840,8 +2007,7 @@ static void test_long_lists_stream(void **state)
 		X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),  \
 		X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                     \
 		X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),        \
-		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation),  \
-		X(test_catalogue_federation), X(test_long_lists_stream)
+		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation), X(test_catalogue_federation), X(test_long_lists_stream), X(test_campaigns)
 
 int main(void)
 {

@@ -285,3 +285,22 @@ export const admin = {
     }
   },
 };
+
+/** Transition campaigns (docs/campaigns.md). */
+export const transitions = {
+  list: (signal) => api('/v1/transitions', { signal }),
+  plans: (signal) => api('/v1/plans', { signal }),
+  get: (id, signal) => api(`/v1/transitions/${enc(id)}`, { signal }),
+  open: (body) => api('/v1/transitions', { method: 'POST', body }),
+  probe: (id) => api(`/v1/transitions/${enc(id)}/probe`, { method: 'POST' }),
+  probeReport: (id, signal) => api(`/v1/transitions/${enc(id)}/probe`, { signal }),
+  /** The progress as CSV text (the link needs the session's token). */
+  async csv(id) {
+    const token = session.token();
+    const r = await fetch(`/v1/transitions/${enc(id)}?format=csv`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+    });
+    if (!r.ok) throw new ApiError(r.status, 'http', `HTTP ${r.status}`);
+    return r.blob();
+  },
+};

@@ -22,6 +22,7 @@ const routes = [
   { re: /^\/requests\/(\d+)$/, section: 'requests', load: () => import('./view-request.js') },
   { re: /^\/documents\/([^/]+)$/, section: 'stats', load: () => import('./view-document.js') },
   { re: /^\/stats$/, section: 'stats', load: () => import('./view-stats.js') },
+  { re: /^\/transitions(?:\/(\d+))?$/, section: 'transitions', load: () => import('./view-transitions.js') },
 ];
 
 let current = null; // {controller, view}

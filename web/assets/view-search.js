@@ -104,6 +104,13 @@ export async function render(view, ctx) {
     if (mine !== seq || stale()) return;
     under.setError('');
     ctx.title(p.q ? `Tìm “${p.q}”` : 'Tra cứu');
+    // A complete closed code goes straight to its unit, which shows where its
+    // work went; coming back to this search (the back button) stays here.
+    if (data.landed && !(history.state && history.state.landed)) {
+      history.replaceState({ stack: [], landed: true }, '', urlOf(p));
+      ctx.go(`/units/${data.landed.code}`);
+      return;
+    }
     if (enterprise) showOrganizations(data, p);
     else showResults(data, p, cursor, landing);
   }
@@ -150,7 +157,13 @@ export async function render(view, ctx) {
   function showResults(data, p, cursor, landing) {
     const stack = (history.state && history.state.stack) || [];
     const n = data.items.length;
-    const caption = landing ? 'Các đơn vị cấp 1' : p.q ? `Kết quả cho “${p.q}”` : 'Kết quả';
+    const caption = data.landed
+      ? `Mã ${data.landed.code} đã đóng; đơn vị kế thừa hiện nay: ${data.landed.current.join(', ') || 'không có'}`
+      : landing
+        ? 'Các đơn vị cấp 1'
+        : p.q
+          ? `Kết quả cho “${p.q}”`
+          : 'Kết quả';
     const page = stack.length + 1;
     // The landing page says how many level-1 units there are (the hub counts them).
     const count = landing && typeof data.total === 'number' ? fmtNumber(data.total) : `${n}${data.next_cursor ? '+' : ''}`;

@@ -154,9 +154,42 @@ static const char *const m2[] = {
 	NULL,
 };
 
-/* 3, 4: taken by branches merged beside this one (plans, campaigns). */
-static const char *const m3[] = {NULL};
-static const char *const m4[] = {NULL};
+static const char *const m3[] = {
+	/* 3 (SQLite 11): plans and the changes each made. */
+	"CREATE TABLE plans ("
+	"  id " ID ", decision_number " T ", decision_date " T ", decision_issuer " T ","
+	"  decision_kind " T ", effective " T ", title " TD ", at " T ", actor " T ","
+	"  body " T ", result " T ");"
+	"CREATE TABLE plan_changes ("
+	"  change_id bigint PRIMARY KEY, plan_id bigint NOT NULL REFERENCES plans(id), step integer NOT NULL);"
+	"CREATE INDEX plan_changes_plan ON plan_changes(plan_id, step);",
+	NULL,
+};
+
+/* 4 (SQLite's 12): campaigns, probe runs, fetches, uses of closed codes,
+ * reads of the catalogue, the hub's own sender. */
+static const char *const m4[] = {
+	"CREATE TABLE campaigns ("
+	"  id " ID ", name " T ", plan_id bigint NOT NULL DEFAULT 0, since " TD ", under " TD ","
+	"  baseline " T ", created " T ", actor " T ");"
+	"CREATE TABLE campaign_codes ("
+	"  campaign_id bigint NOT NULL REFERENCES campaigns(id), old_code " T ", new_code " T ","
+	"  PRIMARY KEY (campaign_id, old_code, new_code));"
+	"CREATE TABLE probes ("
+	"  id " ID ", campaign_id bigint NOT NULL REFERENCES campaigns(id), at " T ", actor " T ");"
+	"CREATE INDEX probes_campaign ON probes(campaign_id, id);"
+	"CREATE TABLE probe_units ("
+	"  probe_id bigint NOT NULL REFERENCES probes(id), code " T ", doc " T ", PRIMARY KEY (probe_id, code));"
+	"CREATE TABLE xfetches (doc " T ", system_id bigint NOT NULL, at " T ", PRIMARY KEY (doc, system_id));"
+	"CREATE TABLE code_uses ("
+	"  system_id bigint NOT NULL, code " T ", role " T " CHECK (role IN ('recipient', 'sender')),"
+	"  day " T ", n bigint NOT NULL, last " T ", PRIMARY KEY (day, system_id, code, role));"
+	"CREATE TABLE system_reads ("
+	"  system_id bigint NOT NULL, what " T " CHECK (what IN ('catalogue')), at " T ","
+	"  PRIMARY KEY (system_id, what));"
+	"CREATE TABLE hub_senders (code " T " PRIMARY KEY, system_id bigint NOT NULL REFERENCES systems(id));",
+	NULL,
+};
 
 /* 5 (SQLite's 13): federation, as there. */
 static const char *const m5[] = {

@@ -581,6 +581,8 @@ static void pg_ops_fill(void)
 	lt__pg_relay_ops(&pg_ops);
 	pg_ops.requests = &lt__pg_request_ops;
 	pg_ops.catalogue = &lt__pg_catalogue_ops;
+	lt__pg_plan_ops(&pg_ops);
+	pg_ops.campaigns = &lt__pg_campaign_ops;
 }
 
 int lt__store_pg_uri_check(const char *uri, struct lt_err *err)

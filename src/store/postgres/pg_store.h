@@ -112,6 +112,8 @@ void lt__pg_exchange_ops(struct lt_store_ops *ops);
 void lt__pg_relay_ops(struct lt_store_ops *ops);
 extern const struct lt_store_request_ops lt__pg_request_ops;     /* pg_requests.c */
 extern const struct lt_store_catalogue_ops lt__pg_catalogue_ops; /* pg_catalogue.c */
+void lt__pg_plan_ops(struct lt_store_ops *ops);
+extern const struct lt_store_campaign_ops lt__pg_campaign_ops; /* pg_campaigns.c */
 
 /* The store's own part of the claiming of waiting deliveries by a newly
  * bound system (pg_exchange.c), on c inside the binding's transaction. */

@@ -214,10 +214,50 @@ static const char *const migrations[] = {
 	"  source TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'dissolved')),"
 	"  added TEXT NOT NULL, updated TEXT NOT NULL);"
 	"CREATE INDEX organizations_parent ON organizations(parent, code);",
-	/* 11, 12: taken by branches merged beside this one (plans, campaigns);
-	 * empty here so that federation is 13 wherever it is merged. */
-	"",
-	"",
+	/* 11: plans: one decision (its kind kept as given: a resolution is not a
+	 * decision) applied as many changes in one transaction, and which
+	 * changes each made, so the mapping and the campaigns can name the plan
+	 * behind a closure. */
+	"CREATE TABLE plans ("
+	"  id INTEGER PRIMARY KEY, decision_number TEXT NOT NULL, decision_date TEXT NOT NULL,"
+	"  decision_issuer TEXT NOT NULL, decision_kind TEXT NOT NULL, effective TEXT NOT NULL,"
+	"  title TEXT NOT NULL DEFAULT '', at TEXT NOT NULL, actor TEXT NOT NULL,"
+	"  body TEXT NOT NULL, result TEXT NOT NULL);"
+	"CREATE TABLE plan_changes ("
+	"  change_id INTEGER PRIMARY KEY, plan_id INTEGER NOT NULL REFERENCES plans(id), step INTEGER NOT NULL);"
+	"CREATE INDEX plan_changes_plan ON plan_changes(plan_id, step);",
+	/* 12 (issue 19, campaigns): a campaign per reform and the codes it
+	 * covers (each closed code with a current successor); probe runs and
+	 * the units each concerned; the first fetch of a package by a system;
+	 * each system's uses of closed codes, one row per day so a window
+	 * (since=) sums whole days; the last time a system read the catalogue
+	 * (its fetches of the mapping are in the audit trail); and the system
+	 * the hub sends its own packages from. */
+	"CREATE TABLE campaigns ("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, plan_id INTEGER NOT NULL DEFAULT 0,"
+	"  since TEXT NOT NULL DEFAULT '', under TEXT NOT NULL DEFAULT '', baseline TEXT NOT NULL,"
+	"  created TEXT NOT NULL, actor TEXT NOT NULL);"
+	"CREATE TABLE campaign_codes ("
+	"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id), old_code TEXT NOT NULL, new_code TEXT NOT NULL,"
+	"  PRIMARY KEY (campaign_id, old_code, new_code)) WITHOUT ROWID;"
+	"CREATE TABLE probes ("
+	"  id INTEGER PRIMARY KEY, campaign_id INTEGER NOT NULL REFERENCES campaigns(id), at TEXT NOT NULL,"
+	"  actor TEXT NOT NULL);"
+	"CREATE INDEX probes_campaign ON probes(campaign_id, id);"
+	"CREATE TABLE probe_units ("
+	"  probe_id INTEGER NOT NULL REFERENCES probes(id), code TEXT NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY (probe_id, code)) WITHOUT ROWID;"
+	"CREATE TABLE xfetches ("
+	"  doc TEXT NOT NULL, system_id INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (doc, system_id)) WITHOUT "
+	"ROWID;"
+	"CREATE TABLE code_uses ("
+	"  system_id INTEGER NOT NULL, code TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('recipient', 'sender')),"
+	"  day TEXT NOT NULL, n INTEGER NOT NULL, last TEXT NOT NULL,"
+	"  PRIMARY KEY (day, system_id, code, role)) WITHOUT ROWID;"
+	"CREATE TABLE system_reads ("
+	"  system_id INTEGER NOT NULL, what TEXT NOT NULL CHECK (what IN ('catalogue')), at TEXT NOT NULL,"
+	"  PRIMARY KEY (system_id, what)) WITHOUT ROWID;"
+	"CREATE TABLE hub_senders (code TEXT PRIMARY KEY, system_id INTEGER NOT NULL REFERENCES systems(id));",
 	/* 13: federation. A system bound to a subtree receives for every unit
 	 * under its root that has no system of its own, present or future
 	 * (system_codes.subtree). What goes upstream waits in relay_out,

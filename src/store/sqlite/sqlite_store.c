@@ -467,9 +467,11 @@ static void sqlite_ops_fill(void)
 	lt__sq_exchange_ops(&sqlite_ops);
 	lt__sq_relay_ops(&sqlite_ops);
 	lt__sq_cert_ops(&sqlite_ops);
+	lt__sq_plan_ops(&sqlite_ops);
 	sqlite_ops.snapshot = lt__sq_snapshot;
 	sqlite_ops.requests = &lt__sq_request_ops;
 	sqlite_ops.catalogue = &lt__sq_catalogue_ops;
+	sqlite_ops.campaigns = &lt__sq_campaign_ops;
 }
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err)

@@ -101,10 +101,12 @@ void lt__sq_audit_ops(struct lt_store_ops *ops);
 void lt__sq_exchange_ops(struct lt_store_ops *ops);
 void lt__sq_relay_ops(struct lt_store_ops *ops);
 void lt__sq_cert_ops(struct lt_store_ops *ops);
+void lt__sq_plan_ops(struct lt_store_ops *ops);
 /* lt_store_snapshot (sqlite_snapshot.c). */
 int lt__sq_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
 		    struct lt_err *err);
 extern const struct lt_store_request_ops lt__sq_request_ops;     /* sqlite_requests.c */
 extern const struct lt_store_catalogue_ops lt__sq_catalogue_ops; /* sqlite_catalogue.c */
+extern const struct lt_store_campaign_ops lt__sq_campaign_ops; /* sqlite_campaigns.c */
 
 #endif
