@@ -61,7 +61,7 @@ struct lt_config {
 	char catalogue_publish_url[1024]; /* "" = upstream_url */
 	int catalogue_publish_protocol;   /* enum lt_publish_protocol */
 	char display_tz[64];              /* the zone the CLI shows times in */
-	char hub_code[32];          /* the code the hub sends its own packages (probes) as; "" = none */
+	char hub_code[32];                /* the code the hub sends its own packages (probes) as; "" = none */
 };
 
 enum lt_upstream_protocol { LT_UPSTREAM_LIENTHONG = 0, LT_UPSTREAM_VXP };

@@ -82,7 +82,7 @@ struct lt_exchange_opts {
 	 * separated roots) or unknown here is queued for the relay worker. */
 	const char *local_scope;
 	bool upstream;
-	const char *hub_code;      /* the registry code the hub sends its own packages (probes) as; NULL or "": none */
+	const char *hub_code; /* the registry code the hub sends its own packages (probes) as; NULL or "": none */
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):

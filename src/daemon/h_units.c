@@ -218,6 +218,7 @@ static int count_level1(struct req *rq, enum lt_status_filter f, json_int_t *tot
 		memcpy(cursor, next, sizeof cursor);
 	} while (rc == LT_OK && cursor[0]);
 	return rc;
+}
 
 /* A complete closed code lands on its unit and current successors, whatever
  * the filters (lt_transition_search_land); true when it replied. */

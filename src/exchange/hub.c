@@ -141,8 +141,9 @@ static int add_deliveries(struct lt_exchange *x, const struct lt__job *j, struct
 		d->system_id = 0;
 		return lt_store_xdelivery_add(x->store, d, err);
 	}
-	struct fan_ctx c = {x, x->store, *d, strcmp(d->routed_to, x->hub_code) == 0 ? lt__hub_system(x) : 0, 0,
-			    j->doc.system_id, false, "", err};
+	struct fan_ctx c = {x,  x->store,         *d,    strcmp(d->routed_to, x->hub_code) == 0 ? lt__hub_system(x) : 0,
+			    0,  j->doc.system_id, false, "",
+			    err};
 	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
 	if (rc == LT_OK && c.n == 0)
 		rc = fan_subtree(x, &c, err);

@@ -71,7 +71,7 @@ int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_u
 		err);
 	if (denied)
 		return denied;
-	return upload_new(x, sender, out, err);
+	return upload_new(x, &ctx->who, out, err);
 }
 
 int lt_upload_begin_hub(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)

@@ -115,7 +115,7 @@ struct lt_store_ops {
 			struct lt_err *err);
 	const struct lt_store_request_ops *requests;    /* request_ops.h */
 	const struct lt_store_catalogue_ops *catalogue; /* catalogue_ops.h */
-	const struct lt_store_campaign_ops *campaigns; /* campaign_ops.h */
+	const struct lt_store_campaign_ops *campaigns;  /* campaign_ops.h */
 };
 
 /* Every backend's handle starts with this (zeroed by the backend's open). */

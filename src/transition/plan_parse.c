@@ -352,7 +352,8 @@ static bool oom_in(const struct pstep *s)
 
 int lt__plan_parse(const json_t *o, struct plan *p, json_t *refusals, struct lt_err *err)
 {
-	static const char *const plan_fields[] = {"decision", "effective", "reorganized", "recorded", "title", "steps", NULL};
+	static const char *const plan_fields[] = {"decision", "effective", "reorganized", "recorded",
+						  "title",    "steps",     NULL};
 	static const char *const decision_fields[] = {"number", "date", "issuer", "kind", NULL};
 	struct reader rd = {.p = p, .refusals = refusals, .step = -1, .ok = true};
 	memset(p, 0, sizeof *p);

@@ -2007,7 +2007,8 @@ static void test_long_lists_stream(void **state)
 		X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),  \
 		X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                     \
 		X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),        \
-		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation), X(test_catalogue_federation), X(test_long_lists_stream), X(test_campaigns)
+		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation),  \
+		X(test_catalogue_federation), X(test_long_lists_stream), X(test_campaigns)
 
 int main(void)
 {

@@ -107,6 +107,6 @@ int lt__sq_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb
 		    struct lt_err *err);
 extern const struct lt_store_request_ops lt__sq_request_ops;     /* sqlite_requests.c */
 extern const struct lt_store_catalogue_ops lt__sq_catalogue_ops; /* sqlite_catalogue.c */
-extern const struct lt_store_campaign_ops lt__sq_campaign_ops; /* sqlite_campaigns.c */
+extern const struct lt_store_campaign_ops lt__sq_campaign_ops;   /* sqlite_campaigns.c */
 
 #endif
