@@ -387,7 +387,7 @@ class PlanFiles(unittest.TestCase):
     def test_plan_and_step_shapes(self):
         for name, plan in load_plans():
             with self.subTest(file=name):
-                self.assertLessEqual(set(plan), {"decision", "effective", "title", "steps", *ANNOTATIONS})
+                self.assertLessEqual(set(plan), {"decision", "effective", "recorded", "title", "steps", *ANNOTATIONS})
                 d = plan["decision"]
                 self.assertEqual(set(d), {"number", "date", "issuer", "kind"})
                 self.assertTrue(all(isinstance(v, str) and v.strip() for v in d.values()))
