@@ -29,8 +29,11 @@ void h_transition_map(struct req *rq)
 	enum lt_map_format fmt;
 	const char *format = req_query(rq, "format"), *table = req_query(rq, "table"),
 		   *column = req_query(rq, "column");
-	if (!copy_query(rq, "since", f.since, sizeof f.since) || !copy_query(rq, "under", f.under, sizeof f.under))
+	long long plan;
+	if (!copy_query(rq, "since", f.since, sizeof f.since) || !copy_query(rq, "under", f.under, sizeof f.under) ||
+	    !req_query_int(rq, "plan", 1, INT64_MAX, 0, &plan))
 		return;
+	f.plan = plan;
 	if (lt_map_format_parse(format, &fmt, &err)) {
 		reply_err(rq, &err);
 		return;

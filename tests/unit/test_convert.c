@@ -21,7 +21,7 @@ static struct lt_map_row rows[] = {
 	ROW("000.00.02.H47", "000.00.03.H17", "split", true),  ROW("000.00.09.H47", "", "dissolve", false),
 	ROW("000.10.01.H47", "000.10.01.H17", "merge", false), ROW("001.00.10.H47", "001.00.10.H17", "merge", false),
 };
-static const struct lt_map MAP = {rows, sizeof rows / sizeof rows[0], 0, {"", ""}};
+static const struct lt_map MAP = {rows, sizeof rows / sizeof rows[0], 0, {"", "", 0}};
 
 static int known(void *ctx, const char *code, bool *out)
 {
