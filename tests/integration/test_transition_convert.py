@@ -139,6 +139,7 @@ class TransitionConvert(ltd.DaemonTest):
             self.assertError(d.request("GET", "/v1/transition/map"), 401)
             self.assertStatus(d.request("GET", "/v1/transition/map", token=self.reg.token("reader")), 200)
             self.assertError(d.request("GET", "/v1/transition/map", token="not-a-token"), 401)
+            self.assertError(d.request("POST", "/v1/transition/detect?format=csv", body=f"ma\n{ltd.QN}\n".encode()), 401)
         finally:
             self.assertEqual(d.stop(), 0)
         # A connected system's fetch is recorded (the campaigns' map_fetched).
@@ -295,6 +296,16 @@ class TransitionConvert(ltd.DaemonTest):
         self.assertEqual(d["closed_since"], 2)
         self.assertEqual(d["since"], "2025-07-01")
         self.assertEqual(sorted(r["old_code"] for r in d["mapping"]), [ltd.QN, "000.00.01.H47"])
+        # The same through the API, for a web page's upload.
+        body = open(src, "rb").read()
+        r = self.d.request("POST", "/v1/transition/detect", body=body, headers={"Content-Type": "text/csv"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json(), d)
+        self.assertEqual(self.d.request("POST", "/v1/transition/detect?format=csv", body=body).json(), d)
+        self.assertError(self.d.request("POST", "/v1/transition/detect", body=body,
+                                        headers={"Content-Type": "application/octet-stream"}), 400)
+        self.assertError(self.d.request("POST", "/v1/transition/detect?format=json", body=b'{"a":'), 400)
+        self.assertError(self.d.request("POST", "/v1/transition/detect?format=csv", body=b""), 400)
         p = self.convert("--sum", "so_van_ban", src)
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = list(csv.DictReader(io.StringIO(p.stdout.decode())))
