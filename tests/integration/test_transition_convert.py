@@ -162,6 +162,13 @@ class TransitionConvert(ltd.DaemonTest):
             self.assertEqual(doc["landed"], {"code": ltd.QN, "current": [ltd.DN]})
         doc = self.d.request("GET", f"/v1/units?q={DN_TAI_CHINH_OLD}&status=active").json()
         self.assertEqual([u["code"] for u in doc["items"]], [DN_TAI_CHINH_OLD, *self.split_to])
+        # The CLI's search lands the same way.
+        doc = json.loads(self.reg.check("unit", "search", ltd.QN, "--json"))
+        self.assertEqual([u["code"] for u in doc["items"]], [ltd.QN, ltd.DN])
+        self.assertEqual(doc["landed"], {"code": ltd.QN, "current": [ltd.DN]})
+        p = self.reg.run("unit", "search", ltd.QN)
+        self.assertIn(f"{ltd.QN} is closed; it leads to 1 active unit", p.stderr)
+        self.assertIn(ltd.DN, p.stdout)
         # A prefix or an active code searches as before.
         self.assertNotIn("landed", self.d.request("GET", "/v1/units?q=000.00.00.H4").json())
         self.assertNotIn("landed", self.d.request("GET", f"/v1/units?q={ltd.DN}").json())
