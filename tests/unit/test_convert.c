@@ -165,6 +165,12 @@ static void test_csv(void **state)
 	assert_non_null(strstr(r.out, "4,999.99.99.H99,000.00.00.H17"));
 	run_done(&r);
 
+	/* Quotes inside a cell are doubled again, around the rewritten code. */
+	run_with(&r, LT_CONVERT_CSV, "a\n\"say \"\"000.00.00.H47\"\", \"\"x\"\"\"\n", NULL, false);
+	assert_int_equal(r.rc, LT_OK);
+	assert_string_equal(r.out, "a\n\"say \"\"000.00.00.H17\"\", \"\"x\"\"\"\n");
+	run_done(&r);
+
 	/* A broken file is refused. */
 	run_with(&r, LT_CONVERT_CSV, "a,b\n1,\"open\n", NULL, false);
 	assert_int_equal(r.rc, LT_EINVAL);
