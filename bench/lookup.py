@@ -97,8 +97,9 @@ def run(ctx, db):
                note="GET /v1/units/{code}, %d random codes, wrk 64 connections; server CPU per request "
                     "%.1f us (lienthongd) vs %.1f us (nginx)" % (len(paths), d["cpu_us_per_request"],
                                                                n["cpu_us_per_request"])),
-        result("lookup_p99", d["p99_ms"], "ms", "nginx p99", n["p99_ms"], None, None,
-               note="wrk --latency p99 at 64 connections"),
+        result("lookup_p99", d["p99_ms"], "ms", "nginx p99", n["p99_ms"], "ratio <= 3",
+               lambda v, r: r is not None and r <= 3,
+               note="wrk --latency p99 at 64 connections, the same load as lookup_rps"),
         result("lookup_peak_rss", rss_d, "MB", "nginx peak RSS (master + 2 workers)", rss_n, None, None,
                note="VmHWM of lienthongd over the look-up benchmark"),
     ]

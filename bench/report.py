@@ -120,7 +120,7 @@ def group_commit_md(d, results):
 
 # Which benchmark a figure belongs to, by its name's prefix.
 PREFIXES = (("import_", "import"), ("lookup_", "lookup"), ("search_", "search"), ("ui_", "ui"),
-            ("exchange_", "exchange"), ("sig_", "signatures"))
+            ("exchange_", "exchange"), ("sig_", "signatures"), ("transition_", "transition"))
 
 
 def benchmark_of(name):

@@ -14,6 +14,8 @@
  *                       {"state":"done"}), on its own connection
  *   P MS                a receiver whose inbox was empty polls again after
  *                       MS milliseconds (default 20)
+ *   W SECONDS           receivers long-poll instead: GET /v1/inbox?wait=
+ *                       SECONDS, asked again at once when it answers empty
  *   D SECONDS           once every lane has finished, receivers keep going
  *                       until every accepted delivery is acknowledged, or
  *                       for SECONDS at most (default 60)
@@ -214,6 +216,7 @@ struct agent {
 static const char *base_url;
 static CURLM *multi;
 static long poll_ms = 20;
+static long wait_s; /* W: the long poll's wait, 0: poll every poll_ms */
 static double drain_s = 60, send_limit_s = -1;
 
 /* counts */
@@ -288,7 +291,10 @@ static void start_send(struct agent *a)
 static void start_inbox(struct agent *a)
 {
 	char url[1024];
-	snprintf(url, sizeof url, "%s/v1/inbox?kind=edoc&limit=100", base_url);
+	if (wait_s)
+		snprintf(url, sizeof url, "%s/v1/inbox?kind=edoc&limit=100&wait=%ld", base_url, wait_s);
+	else
+		snprintf(url, sizeof url, "%s/v1/inbox?kind=edoc&limit=100", base_url);
 	prepare(a, url);
 	curl_easy_setopt(a->h, CURLOPT_HTTPHEADER, a->hdr);
 	curl_easy_setopt(a->h, CURLOPT_WRITEFUNCTION, on_body);
@@ -399,8 +405,8 @@ static void recv_next(struct agent *a, double t)
 {
 	if (a->at < a->n_ids) {
 		start_fetch(a);
-	} else if (a->n_ids > 0) {
-		start_inbox(a); /* there may be more waiting */
+	} else if (a->n_ids > 0 || wait_s) {
+		start_inbox(a); /* there may be more waiting; a long poll waits in the hub */
 	} else {
 		a->state = R_WAIT;
 		a->wake = t + poll_ms / 1000.0;
@@ -507,6 +513,8 @@ int main(int argc, char **argv)
 			snprintf(recvs[n_recv++].auth, sizeof recvs[0].auth, "Authorization: Bearer %s", tok);
 		} else if (sscanf(line, "P %lf", &x) == 1) {
 			poll_ms = (long)x;
+		} else if (sscanf(line, "W %lf", &x) == 1) {
+			wait_s = (long)x;
 		} else if (sscanf(line, "D %lf", &x) == 1) {
 			drain_s = x;
 		} else if (sscanf(line, "L %lf", &x) == 1) {

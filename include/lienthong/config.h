@@ -24,6 +24,7 @@ struct lt_config {
 	int log_level; /* enum lt_log_level */
 	int64_t threads;
 	int64_t lookup_cache_entries;
+	int64_t db_cache_mib; /* the store's page cache (lt_store_set_cache_mib) */
 	int64_t vxp_utc_offset; /* minutes east of UTC of the VXP clients' clocks */ /* replies of GET /v1/units/{code}
 											kept; 0 = none */
 	int64_t max_connections;
@@ -33,6 +34,8 @@ struct lt_config {
 	int64_t max_bulk_bytes;     /* bulk bodies (dmdc records) */
 	int64_t vxp_max_clock_skew; /* seconds; 0 = off */
 	bool vxp_agency_ops;        /* registerAgency and deleteAgency answered */
+	int64_t vxp_sent_days;      /* getSentEdocList's window; 0 = all */
+	int64_t vxp_sent_max;       /* getSentEdocList's most documents */
 	int64_t retention_days;     /* 0 = keep acknowledged bodies forever */
 	int64_t hold_days;          /* days a delivery waits for a receiving system */
 	char access_log[1024];      /* path, "-" for stderr, "" for none */

@@ -133,12 +133,12 @@ struct lt_edxml_attachment {
 	/* Reader: the decoded file in attach_dir, or NULL. Writer: the file whose
 	 * bytes are embedded. */
 	const char *path;
-	uint64_t encoded_size; /* base64 characters, whitespace not counted */
-	uint64_t size;         /* decoded bytes */
-	unsigned char sha256[LT_EDXML_SHA256_LEN];
-	size_t seq;  /* 0-based position among AttachmentEncoded/Attachment */
-	bool listed; /* a manifest Reference names it */
-	bool zipped; /* application/zip, a *.zip name or a PK\3\4 payload */
+	uint64_t encoded_size;                     /* base64 characters, whitespace not counted */
+	uint64_t size;                             /* decoded bytes */
+	unsigned char sha256[LT_EDXML_SHA256_LEN]; /* of the decoded bytes; zero under no_attachment_digests */
+	size_t seq;                                /* 0-based position among AttachmentEncoded/Attachment */
+	bool listed;                               /* a manifest Reference names it */
+	bool zipped;                               /* application/zip, a *.zip name or a PK\3\4 payload */
 };
 
 struct lt__edxml_pool;
@@ -310,6 +310,10 @@ struct lt_edxml_read_opts {
 	const char *attach_dir;
 	/* Or hand the bytes to a sink. Both may be set. */
 	const struct lt_edxml_sink *sink;
+	/* Leave each attachment's sha256 zero: a caller that only checks the
+	 * package (the hub's upload) saves a second SHA-256 pass over most of
+	 * its bytes. */
+	bool no_attachment_digests;
 };
 
 /* A push reader: feed the package in pieces of any size as they arrive (an

@@ -69,6 +69,13 @@ struct lt_exchange_opts {
 	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
 	int hold_days;             /* days a delivery waits for a receiving system; 0: the default, 30 */
 	uint64_t verify_max_bytes; /* memory signature verifications may hold at once; 0: LT_SIGN_MAX_BYTES */
+	/* Called by the commit thread after each commit that gave systems new
+	 * deliveries, with those systems (a system may repeat, and one whose
+	 * row a savepoint then undid may be named: a wake-up, not a promise).
+	 * It runs while the next batch waits, so it must be quick and must not
+	 * call back into the hub. May be NULL. */
+	void (*on_deliveries)(void *arg, const int64_t *systems, size_t n);
+	void *on_deliveries_arg;
 };
 
 /* Starts the hub over an open registry (borrowed; it must outlive the hub):
@@ -95,6 +102,15 @@ int lt_upload_feed(struct lt_upload *u, const void *buf, size_t len, struct lt_e
  * *replayed is set when the same package was accepted before: the reply is
  * the first one. The upload is consumed either way. */
 int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err);
+/* lt_upload_finish in two steps, so that a server holds no thread while
+ * the commit it shares with concurrent sends is synced. lt_upload_submit
+ * does everything up to the commit and queues it: LT_OK means done(arg)
+ * will be called, on the hub's commit thread, once the commit is over (it
+ * must only wake the caller); anything else, a refusal or failure before
+ * the commit, and done is never called. Either way lt_upload_result then
+ * gives what lt_upload_finish would have, and consumes the upload. */
+int lt_upload_submit(struct lt_upload *u, void (*done)(void *arg), void *arg);
+int lt_upload_result(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err);
 /* Abandons an upload (a client that went away). NULL-safe. */
 void lt_upload_abort(struct lt_upload *u);
 
@@ -118,6 +134,16 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
  * final: a later fail or processing changes nothing and the reply says "done". */
 int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state, json_t **out,
 		    struct lt_err *err);
+/* lt_exchange_ack in two steps, as lt_upload_submit and lt_upload_result:
+ * LT_OK from submit gives *out, and (done non-NULL) done(arg) will be
+ * called on the commit thread once the commit is over; result then gives
+ * the reply and frees *out. A refused call gives no *out. */
+struct lt_ack;
+int lt_exchange_ack_submit(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state,
+			   void (*done)(void *arg), void *arg, struct lt_ack **out, struct lt_err *err);
+int lt_exchange_ack_result(struct lt_ack *a, json_t **out, struct lt_err *err);
+/* An acknowledgement never answered (NULL-safe); only once its commit is over. */
+void lt_exchange_ack_free(struct lt_ack *a);
 
 /* Per delivery: routed-to code, receiving system, transport state and its
  * timeline, and the business-status timeline. Also for a manager whose
@@ -129,10 +155,11 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 int lt_exchange_stats(struct lt_exchange *x, const struct lt_principal *who, const char *from, const char *to,
 		      const char *by, json_t **out, struct lt_err *err);
 /* What a system (who) sent, oldest first, of kind ("edoc", "status", NULL
- * for both); only doc_id when it names a package who sent (an id of
+ * for both), received at or after since (NULL: any), the latest limit of
+ * them (0: all); only doc_id when it names a package who sent (an id of
  * anything else is ignored: the SDK passes received ids along). */
 int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, const char *kind, const char *doc_id,
-		     lt_xdoc_cb cb, void *ctx, struct lt_err *err);
+		     const char *since, int limit, lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 /* The deliveries of a package, and the business statuses answering it, for
  * a caller lt_exchange_sent or lt_exchange_trace already let see it. */
 int lt_exchange_doc_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx,
@@ -163,6 +190,9 @@ int lt_exchange_oldest_waiting(struct lt_exchange *x, lt_oldest_cb cb, void *ctx
 /* Totals for /metrics. */
 struct lt_exchange_counts {
 	uint64_t documents, statuses, bytes, deliveries_pending, deliveries_done, deliveries_refused, replays, rejected;
+	/* Since start: group commits, and the sends and acknowledgements they
+	 * carried (their ratio is how many share one sync). */
+	uint64_t commits, committed_jobs;
 };
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 

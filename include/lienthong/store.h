@@ -69,6 +69,12 @@ typedef int (*lt_change_cb)(void *ctx, const struct lt_change *c);
 /* Opens a store from a path (SQLite) or a postgresql:// URI, creating and
  * migrating the schema. */
 int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err);
+/* Memory a store opened afterwards in this process may keep for database
+ * pages it read, in MiB (0: LT_STORE_DEFAULT_CACHE_MIB). SQLite: the
+ * writer's page cache (readers keep SQLite's own 2 MiB each and map the
+ * file); PostgreSQL caches on the server, and ignores it. */
+#define LT_STORE_DEFAULT_CACHE_MIB 32
+void lt_store_set_cache_mib(int mib);
 /* Checks a postgresql:// URI's syntax without connecting (LT_EINVAL naming
  * what is wrong); LT_OK for anything else, which is an SQLite path. */
 int lt_store_uri_check(const char *uri, struct lt_err *err);
@@ -330,9 +336,11 @@ int lt_store_xack(struct lt_store *s, const char *doc, int64_t system_id, const 
 int lt_store_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err);
 int lt_store_xstatus_add(struct lt_store *s, const struct lt_xstatus *st, struct lt_err *err);
 int lt_store_xstatuses(struct lt_store *s, const char *ref_doc, lt_xstatus_cb cb, void *ctx, struct lt_err *err);
-/* Packages a system sent, oldest first; kind NULL for both. */
-int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
-		   struct lt_err *err);
+/* Packages a system sent, oldest first; kind NULL for both. Only those
+ * received at or after since (an ISO time as `received` is written; NULL or
+ * "": any), and of those the latest limit (0: all). */
+int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, const char *since, int limit, lt_xdoc_cb cb,
+		   void *ctx, struct lt_err *err);
 /* Edoc volume and latencies between two dates of `received` (inclusive,
  * YYYY-MM-DD; "" for open ends), grouped by: day or month of received,
  * sender (from_code) or recipient (routed_to). documents and bytes count

@@ -96,11 +96,17 @@ json_t *lt_vxp_send_reply(const json_t *sent, struct lt_err *err);
 /* getReceivedEdocList / countReceive*: what waits for the caller. */
 int lt_vxp_received(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
 		    struct lt_err *err);
-/* getSentEdocList: per recipient of what the caller sent, with the latest
- * business status. */
-int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
-		struct lt_err *err);
+/* getSentEdocList: per recipient of what the caller sent in the last days
+ * (0: ever), its latest max documents, with the latest business status.
+ * The SDK's call carries no dates or pages, and it is made in a loop: an
+ * unbounded list grows with everything a system ever sent. */
+int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, int days, int max,
+		json_t **data, struct lt_err *err);
 /* updateStatus: done, fail or processing; a repeat changes nothing. */
 int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, struct lt_err *err);
+/* The same in two steps (lt_exchange_ack_submit and _result). */
+int lt_vxp_update_status_submit(struct lt_exchange *x, const struct lt_vxp_call *c, void (*done)(void *arg), void *arg,
+				struct lt_ack **out, struct lt_err *err);
+int lt_vxp_update_status_result(struct lt_ack *a, struct lt_err *err);
 
 #endif

@@ -15,7 +15,7 @@
 #include "lienthong/exchange.h"
 
 #define USAGE_SEND "send FILE|- [--json] " CLI_HTTP_USAGE
-#define USAGE_INBOX "inbox [--kind edoc|status] [--limit N] [--cursor C] [--all] [--json] " CLI_HTTP_USAGE
+#define USAGE_INBOX "inbox [--kind edoc|status] [--limit N] [--cursor C] [--wait S] [--all] [--json] " CLI_HTTP_USAGE
 #define USAGE_FETCH "fetch ID [-o FILE] [--json] " CLI_HTTP_USAGE
 #define USAGE_ACK "ack ID --state done|fail|processing [--json] " CLI_HTTP_USAGE
 #define USAGE_TRACE "trace ID [--json] " CLI_HTTP_USAGE
@@ -142,14 +142,15 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	struct cli_http_opts ho = {.timeout = -1};
 	const char *kind = NULL, *cursor = NULL;
-	long long limit = 0;
+	long long limit = 0, wait = 0;
 	bool all = false;
 	cli_args_init(&a, cli, argc, argv, "inbox", USAGE_INBOX);
 	while (cli_next(&a)) {
 		if (cli_flag(&a, "--all"))
 			all = true;
 		else if (!cli_opt(&a, "--kind", &kind) && !cli_opt_int(&a, "--limit", 1, 500, &limit) &&
-			 !cli_opt(&a, "--cursor", &cursor) && !cli_http_opt(&a, &ho))
+			 !cli_opt(&a, "--cursor", &cursor) && !cli_opt_int(&a, "--wait", 0, 60, &wait) &&
+			 !cli_http_opt(&a, &ho))
 			cli_unknown(&a);
 	}
 	if (a.stop)
@@ -160,7 +161,8 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 		return cli_missing(&a, "--cursor is the next_cursor of the previous page (a number)");
 
 	struct cli_http *h;
-	int rc = cli_http_open(&h, cli, &a, &ho, JSON_TIMEOUT);
+	/* A long poll must not time out before the daemon answers it. */
+	int rc = cli_http_open(&h, cli, &a, &ho, wait ? wait + JSON_TIMEOUT : JSON_TIMEOUT);
 	if (rc)
 		return rc;
 	json_t *items = json_array(); /* every page, for --all --json */
@@ -177,6 +179,8 @@ int cmd_inbox(struct cli *cli, int argc, char **argv)
 			n += snprintf(path + n, sizeof path - (size_t)n, "limit=%lld&", limit);
 		if (after[0])
 			n += snprintf(path + n, sizeof path - (size_t)n, "cursor=%s&", after);
+		if (wait && !after[0]) /* only an empty first page waits */
+			n += snprintf(path + n, sizeof path - (size_t)n, "wait=%lld&", wait);
 		path[n - 1] = '\0'; /* the last '&' or the '?' */
 		json_t *page = NULL;
 		if ((rc = cli_http_json(h, "GET", path, NULL, &page)))

@@ -28,15 +28,24 @@ void h_document_send_data(struct req *rq, const char *data, size_t len)
 	lt_upload_feed(rq->ctx, data, len, NULL);
 }
 
+/* Runs twice when the commit is waited for: once to submit, and again,
+ * resumed, to answer. */
 void h_document_send(struct req *rq)
 {
 	struct lt_upload *u = rq->ctx;
+	if (!commit_wait_started(rq)) {
+		commit_wait_begin(rq);
+		if (lt_upload_submit(u, commit_wait_done, rq) != LT_OK)
+			commit_wait_cancel(rq);
+		else if (commit_wait_suspend(rq))
+			return;
+	}
 	rq->ctx = NULL;
 	rq->ctx_free = NULL;
 	json_t *reply = NULL;
 	bool replayed = false;
 	struct lt_err err = {0};
-	if (lt_upload_finish(u, &reply, &replayed, &err)) {
+	if (lt_upload_result(u, &reply, &replayed, &err)) {
 		reply_err(rq, &err);
 		return;
 	}
@@ -82,25 +91,49 @@ void h_document_get(struct req *rq)
 	rq->status = 200;
 }
 
+static void ack_free(void *a) { lt_exchange_ack_free(a); }
+
+/* Runs twice when the commit is waited for, as h_document_send. */
 void h_document_ack(struct req *rq)
 {
 	static const char *const spec[] = {"state:s!", NULL};
-	const char *id;
-	if (!doc_id(rq, &id))
-		return;
-	json_t *o = req_json_object(rq);
-	if (!o)
-		return;
-	if (req_fields(rq, o, spec, NULL)) {
-		json_t *out = NULL;
+	if (!commit_wait_started(rq)) {
+		const char *id;
+		if (!doc_id(rq, &id))
+			return;
+		json_t *o = req_json_object(rq);
+		if (!o)
+			return;
+		if (!req_fields(rq, o, spec, NULL)) {
+			json_decref(o);
+			return;
+		}
+		struct lt_ack *a = NULL;
 		struct lt_err err = {0};
-		if (lt_exchange_ack(rq->srv->xch, &rq->call, id, json_string_value(json_object_get(o, "state")), &out,
-				    &err))
+		commit_wait_begin(rq);
+		int rc = lt_exchange_ack_submit(rq->srv->xch, &rq->call, id,
+						json_string_value(json_object_get(o, "state")), commit_wait_done, rq,
+						&a, &err);
+		json_decref(o);
+		if (rc) {
+			commit_wait_cancel(rq);
 			reply_err(rq, &err);
-		else
-			reply_json(rq, 200, out);
+			return;
+		}
+		rq->ctx = a;
+		rq->ctx_free = ack_free;
+		if (commit_wait_suspend(rq))
+			return;
 	}
-	json_decref(o);
+	struct lt_ack *a = rq->ctx;
+	rq->ctx = NULL;
+	rq->ctx_free = NULL;
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	if (lt_exchange_ack_result(a, &out, &err))
+		reply_err(rq, &err);
+	else
+		reply_json(rq, 200, out);
 }
 
 void h_document_trace(struct req *rq)
@@ -116,10 +149,14 @@ void h_document_trace(struct req *rq)
 		reply_json(rq, 200, out);
 }
 
+/* With wait=S (1..60) an empty inbox is not answered at once: the request
+ * is suspended (longpoll.c) until a delivery for the caller's system
+ * commits or S seconds pass, then read again. */
 void h_inbox(struct req *rq)
 {
-	long long after, limit;
-	if (!req_query_int(rq, "after", 0, INT64_MAX, 0, &after) || !req_query_int(rq, "limit", 1, 500, 100, &limit))
+	long long after, limit, wait;
+	if (!req_query_int(rq, "after", 0, INT64_MAX, 0, &after) || !req_query_int(rq, "limit", 1, 500, 100, &limit) ||
+	    !req_query_int(rq, "wait", 0, INBOX_MAX_WAIT, 0, &wait))
 		return;
 	const char *kind = req_query(rq, "kind");
 	struct lt_inbox_query q = {kind && *kind ? kind : NULL, after, (int)limit};
@@ -132,12 +169,33 @@ void h_inbox(struct req *rq)
 		}
 		q.after = c;
 	}
-	json_t *out = NULL;
-	struct lt_err err = {0};
-	if (lt_exchange_inbox(rq->srv->xch, &rq->call.who, &q, &out, &err))
-		reply_err(rq, &err);
-	else
-		reply_json(rq, 200, out);
+	struct longpoll *lp = rq->srv->longpoll;
+	if (wait > 0 && !rq->wait_deadline_ns)
+		rq->wait_deadline_ns = now_ns() + wait * INT64_C(1000000000);
+	for (;;) {
+		uint64_t epoch = longpoll_epoch(lp);
+		json_t *out = NULL;
+		struct lt_err err = {0};
+		if (lt_exchange_inbox(rq->srv->xch, &rq->call.who, &q, &out, &err)) {
+			reply_err(rq, &err);
+			return;
+		}
+		bool empty = json_array_size(json_object_get(out, "items")) == 0;
+		if (!empty || !wait || rq->call.who.system_id <= 0 || now_ns() >= rq->wait_deadline_ns ||
+		    longpoll_stopping(lp)) {
+			reply_json(rq, 200, out);
+			return;
+		}
+		if (longpoll_park(lp, rq, rq->call.who.system_id, rq->wait_deadline_ns, epoch)) {
+			json_decref(out);
+			return;
+		}
+		if (longpoll_epoch(lp) == epoch && !longpoll_stopping(lp)) {
+			reply_json(rq, 200, out); /* could not be suspended: no memory */
+			return;
+		}
+		json_decref(out);
+	}
 }
 
 void h_stats_exchange(struct req *rq)

@@ -49,6 +49,7 @@ struct vxp_req {
 	char *body;
 	size_t len;
 	bool too_big;
+	struct lt_ack *ack; /* updateStatus while its commit is waited for */
 };
 
 static void vxp_req_free(void *p)
@@ -58,6 +59,7 @@ static void vxp_req_free(void *p)
 		return;
 	lt_vxp_call_clear(&v->call);
 	lt_upload_abort(v->upload);
+	lt_exchange_ack_free(v->ack);
 	EVP_MD_CTX_free(v->sha);
 	free(v->body);
 	free(v);
@@ -274,8 +276,35 @@ void h_vxp_data(struct req *rq, const char *data, size_t len)
 	}
 }
 
+/* Answers a send whose commit is over: after lt_upload_submit, at once or
+ * resumed. */
+static void send_edoc_answer(struct req *rq, struct vxp_req *v)
+{
+	struct lt_err err = {0};
+	json_t *reply = NULL;
+	bool replayed = false;
+	struct lt_upload *u = v->upload;
+	v->upload = NULL;
+	if (lt_upload_result(u, &reply, &replayed, &err)) {
+		reply_fail(rq, &err);
+		return;
+	}
+	json_t *o = lt_vxp_send_reply(reply, &err);
+	json_decref(reply);
+	if (!o)
+		reply_fail(rq, &err);
+	else
+		reply_json(rq, 200, o);
+}
+
+/* Runs twice when the commit is waited for: once to check and submit, and
+ * again, resumed, to answer. */
 static void send_edoc(struct req *rq, struct vxp_req *v)
 {
+	if (commit_wait_started(rq)) {
+		send_edoc_answer(rq, v);
+		return;
+	}
 	struct lt_err err = {0};
 	bool crlf = v->nheld == 2 && v->held[0] == '\r' && v->held[1] == '\n';
 	unsigned char without[32], with[32];
@@ -310,20 +339,12 @@ static void send_edoc(struct req *rq, struct vxp_req *v)
 			return;
 		}
 	}
-	json_t *reply = NULL;
-	bool replayed = false;
-	struct lt_upload *u = v->upload;
-	v->upload = NULL;
-	if (lt_upload_finish(u, &reply, &replayed, &err)) {
-		reply_fail(rq, &err);
+	commit_wait_begin(rq);
+	if (lt_upload_submit(v->upload, commit_wait_done, rq) != LT_OK)
+		commit_wait_cancel(rq);
+	else if (commit_wait_suspend(rq))
 		return;
-	}
-	json_t *o = lt_vxp_send_reply(reply, &err);
-	json_decref(reply);
-	if (!o)
-		reply_fail(rq, &err);
-	else
-		reply_json(rq, 200, o);
+	send_edoc_answer(rq, v);
 }
 
 /* getEdoc streams {"status":"OK",…,"data":"<base64 of the file>"} without
@@ -471,10 +492,23 @@ static void run_op(struct req *rq, struct vxp_req *v)
 		}
 		break;
 	case OP_SENT:
-		rc = lt_vxp_sent(rq->srv->xch, &v->call, mt, &data, &err);
+		rc = lt_vxp_sent(rq->srv->xch, &v->call, mt, (int)rq->srv->cfg.vxp_sent_days,
+				 (int)rq->srv->cfg.vxp_sent_max, &data, &err);
 		break;
 	case OP_UPDATE_STATUS:
-		rc = lt_vxp_update_status(rq->srv->xch, &v->call, &err);
+		/* Run twice when the commit is waited for, as sendEdoc. */
+		if (!commit_wait_started(rq)) {
+			commit_wait_begin(rq);
+			rc = lt_vxp_update_status_submit(rq->srv->xch, &v->call, commit_wait_done, rq, &v->ack, &err);
+			if (rc) {
+				commit_wait_cancel(rq);
+				break;
+			}
+			if (commit_wait_suspend(rq))
+				return;
+		}
+		rc = lt_vxp_update_status_result(v->ack, &err);
+		v->ack = NULL;
 		break;
 	case OP_GET_EDOC:
 	case OP_DOWNLOAD:

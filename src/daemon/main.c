@@ -137,18 +137,23 @@ static void retention_stop(void)
 static int start_up(struct server *srv, struct lt_err *err)
 {
 	int rc;
+	lt_store_set_cache_mib((int)srv->cfg.db_cache_mib);
 	if ((rc = lt_registry_open(&srv->reg, srv->cfg.db, err)) ||
 	    (rc = lt_registry_journal_open(srv->reg, srv->cfg.issue_journal, err)) ||
 	    (rc = lt_seal_key_in(srv->cfg.data_dir, true, srv->seal_key, err)) || (rc = open_access_log(srv, err)))
 		return rc;
 	srv->store = lt_registry_store(srv->reg);
+	if (!(srv->longpoll = longpoll_new(LONGPOLL_RECHECK_MS)))
+		return lt_err_set(err, LT_ENOMEM, "cannot start the inbox long poll");
 	struct lt_exchange_opts xo = {.data_dir = srv->cfg.data_dir,
 				      .max_package_bytes = (uint64_t)srv->cfg.max_package_bytes,
 				      .retention_days = (int)srv->cfg.retention_days,
 				      .signature_policy = srv->cfg.signature_policy,
 				      .trusted_ca = srv->cfg.trusted_ca,
 				      .hold_days = (int)srv->cfg.hold_days,
-				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes};
+				      .verify_max_bytes = (uint64_t)srv->cfg.verify_max_bytes,
+				      .on_deliveries = longpoll_wake,
+				      .on_deliveries_arg = srv->longpoll};
 	struct lt_requests_opts ro = {.data_dir = srv->cfg.data_dir,
 				      .max_file_bytes = (uint64_t)srv->cfg.max_request_file_bytes};
 	if ((rc = lt_exchange_open(&srv->xch, srv->reg, &xo, err)) ||
@@ -174,6 +179,8 @@ static void shut_down(struct server *srv)
 	srv->requests = NULL;
 	lt_exchange_close(srv->xch);
 	srv->xch = NULL;
+	longpoll_free(srv->longpoll); /* after the hub: its commits wake waiters */
+	srv->longpoll = NULL;
 	if (srv->access_log && srv->access_log != stderr)
 		fclose(srv->access_log);
 	srv->access_log = NULL;

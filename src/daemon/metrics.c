@@ -162,6 +162,10 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    "# HELP lienthong_http_requests_in_flight Requests being served.\n"
 	    "# TYPE lienthong_http_requests_in_flight gauge\nlienthong_http_requests_in_flight %d\n",
 	    atomic_load(&srv->active));
+	put(&b,
+	    "# HELP lienthong_inbox_long_polls Inbox requests suspended while they wait for a delivery.\n"
+	    "# TYPE lienthong_inbox_long_polls gauge\nlienthong_inbox_long_polls %zu\n",
+	    longpoll_waiting(srv->longpoll));
 	int64_t last_seq = 0;
 	struct lt_exchange_counts xc;
 	if (lt_registry_last_seq(srv->reg, &last_seq, err) || lt_exchange_counts(srv->xch, &xc, err)) {
@@ -186,10 +190,15 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    "# HELP lienthong_exchange_replays_total Sends answered with the first reply (retries).\n"
 	    "# TYPE lienthong_exchange_replays_total counter\nlienthong_exchange_replays_total %llu\n"
 	    "# HELP lienthong_exchange_rejected_total Packages refused.\n"
-	    "# TYPE lienthong_exchange_rejected_total counter\nlienthong_exchange_rejected_total %llu\n",
+	    "# TYPE lienthong_exchange_rejected_total counter\nlienthong_exchange_rejected_total %llu\n"
+	    "# HELP lienthong_exchange_commits_total Group commits of sends and acknowledgements.\n"
+	    "# TYPE lienthong_exchange_commits_total counter\nlienthong_exchange_commits_total %llu\n"
+	    "# HELP lienthong_exchange_committed_total Sends and acknowledgements the group commits carried.\n"
+	    "# TYPE lienthong_exchange_committed_total counter\nlienthong_exchange_committed_total %llu\n",
 	    (unsigned long long)xc.documents, (unsigned long long)xc.statuses, (unsigned long long)xc.bytes,
 	    (unsigned long long)xc.deliveries_pending, (unsigned long long)xc.deliveries_done,
-	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays, (unsigned long long)xc.rejected);
+	    (unsigned long long)xc.deliveries_refused, (unsigned long long)xc.replays, (unsigned long long)xc.rejected,
+	    (unsigned long long)xc.commits, (unsigned long long)xc.committed_jobs);
 	json_t *oldest = json_object();
 	struct lt_err e2 = {0};
 	if (oldest && lt_exchange_oldest_waiting(srv->xch, oldest_put, oldest, &e2) == LT_OK) {

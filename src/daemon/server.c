@@ -523,6 +523,8 @@ static void run(struct req *rq)
 		return;
 	}
 	rq->route->fn(rq);
+	if (rq->suspended)
+		return;
 	if (!rq->status)
 		reply_error(rq, LT_EIO, "internal error: the handler gave no reply");
 }
@@ -584,6 +586,10 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *conn, const char 
 	if (rq->status)
 		return MHD_YES; /* already answered */
 	run(rq);
+	if (rq->suspended) {
+		rq->suspended = false; /* resumed, the handler runs again */
+		return MHD_YES;
+	}
 	return queue(rq);
 }
 
@@ -732,7 +738,8 @@ int server_start(struct server *srv, struct lt_err *err)
 	struct sockaddr_storage ss;
 	if (server_listen_addr(srv->cfg.listen, &ss, err))
 		return err->status;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -764,11 +771,18 @@ void server_stop(struct server *srv, int grace_seconds)
 	atomic_store(&srv->stopping, true);
 	if (srv->watchdog_running)
 		pthread_join(srv->watchdog, NULL);
+	/* Long polls answer now rather than hold the stop for their wait. */
+	longpoll_stop(srv->longpoll);
 	MHD_socket fd = MHD_quiesce_daemon(srv->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	/* In-flight requests finish; idle keep-alive connections are closed. */
 	for (int i = 0; i < grace_seconds * 100 && atomic_load(&srv->active) > 0; i++)
+		usleep(10000);
+	/* A request suspended for a commit is closed by the stop below: its
+	 * commit must be over first, or the hub would call back into a freed
+	 * request. The commit thread runs until the hub closes, after this. */
+	while (atomic_load(&srv->commits_waited) > 0)
 		usleep(10000);
 	MHD_stop_daemon(srv->mhd);
 	srv->mhd = NULL;

@@ -94,7 +94,13 @@ struct req {
 	void *stream_cls;
 	MHD_ContentReaderFreeCallback stream_free;
 	uint64_t stream_size;
-	void *ctx; /* a handler's state across calls, freed by ctx_free */
+	/* The inbox long poll (longpoll.c): parked while on the waiters' list;
+	 * suspended from the handler's suspension until serve() has returned
+	 * without a reply; wait_deadline_ns set on the first run. */
+	bool parked, suspended;
+	int64_t wait_deadline_ns;
+	int commit_wait; /* commit_wait.c's state */
+	void *ctx;       /* a handler's state across calls, freed by ctx_free */
 	void (*ctx_free)(void *ctx);
 };
 
@@ -112,11 +118,45 @@ struct server {
 	pthread_mutex_t log_lock;
 	struct metrics *metrics;
 	struct unit_cache *ucache; /* GET /v1/units/{code} replies; may be NULL */
+	struct longpoll *longpoll; /* suspended GET /v1/inbox?wait= requests */
+	atomic_int commits_waited; /* requests whose commit the hub has not answered yet */
 	atomic_int active;
 	atomic_bool stopping;
 	pthread_t watchdog;
 	bool watchdog_running;
 };
+
+/* ---- longpoll.c ---- */
+struct longpoll;
+/* recheck_ms: how often a waiter looks again on its own, which bounds how
+ * late it sees a delivery another node or process committed. */
+#define LONGPOLL_RECHECK_MS 1000
+#define INBOX_MAX_WAIT 60 /* seconds a GET /v1/inbox?wait= may ask for */
+struct longpoll *longpoll_new(int recheck_ms);
+/* Resumes every waiter and parks no more (before the HTTP server stops). */
+void longpoll_stop(struct longpoll *lp);
+void longpoll_free(struct longpoll *lp);
+uint64_t longpoll_epoch(struct longpoll *lp);
+/* Suspends rq until a wake-up for system_id, the deadline or the recheck;
+ * false (nothing suspended) when a wake-up came since epoch was read, or
+ * the server stops: the handler then reads again or answers. */
+bool longpoll_park(struct longpoll *lp, struct req *rq, int64_t system_id, int64_t deadline_ns, uint64_t epoch);
+/* The exchange's on_deliveries. */
+void longpoll_wake(void *arg, const int64_t *systems, size_t n);
+size_t longpoll_waiting(struct longpoll *lp);
+bool longpoll_stopping(struct longpoll *lp);
+
+/* ---- commit_wait.c ---- */
+/* Before lt_upload_submit (or the like) with commit_wait_done as its
+ * callback; then, if the submit queued the commit, commit_wait_suspend:
+ * true when the handler must return and will run again once the commit is
+ * over, false when it is over already. A submit that queued nothing calls
+ * commit_wait_cancel. commit_wait_started tells the second run. */
+void commit_wait_begin(struct req *rq);
+bool commit_wait_started(const struct req *rq);
+void commit_wait_cancel(struct req *rq);
+bool commit_wait_suspend(struct req *rq);
+void commit_wait_done(void *arg);
 
 /* ---- server.c ---- */
 int server_start(struct server *srv, struct lt_err *err);

@@ -204,6 +204,7 @@ struct lt_edxml_reader {
 	int dirfd;
 	struct lt_edxml_sink sink;
 	bool has_sink;
+	bool no_attachment_digests;
 
 	xmlParserCtxtPtr ctxt;
 	struct lt_edxml_package *pkg;

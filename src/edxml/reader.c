@@ -370,6 +370,7 @@ int lt_edxml_reader_new(struct lt_edxml_reader **out, const struct lt_edxml_read
 	b->present = false;
 	b->doc_type = b->paper = -1;
 	lt__edxml_pool_cap(r->pkg, r->lim.max_meta);
+	r->no_attachment_digests = opts && opts->no_attachment_digests;
 	if (opts && opts->attach_dir) {
 		r->attach_dir = strdup(opts->attach_dir);
 		if (!r->attach_dir) {

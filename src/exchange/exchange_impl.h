@@ -46,7 +46,11 @@ struct lt__job {
 	char replay_of[LT_DOC_ID_BUFSZ]; /* SEND: set when the package was accepted before */
 	int ack_n;                       /* ACK: the caller's deliveries of the document */
 	int ack_mine, ack_done;          /* ACK other than done: live ones, and how many are done */
-	struct lt__job *next;
+	/* Set by lt__commit_job_async: called by the commit thread once the
+	 * job is done, instead of waking a waiting caller. */
+	void (*on_done)(void *arg);
+	void *on_done_arg;
+	struct lt__job *next, *async_next;
 };
 
 struct lt_exchange {
@@ -67,6 +71,12 @@ struct lt_exchange {
 	unsigned long long commits, committed_jobs; /* logged at close */
 	bool stopping;
 	pthread_t committer;
+	/* The systems the batch being written gives deliveries to, for
+	 * on_deliveries; the commit thread's alone. */
+	void (*on_deliveries)(void *arg, const int64_t *systems, size_t n);
+	void *on_deliveries_arg;
+	int64_t *woken;
+	size_t n_woken, cap_woken;
 	bool committer_running;
 	atomic_ullong replays, rejected;
 	/* packages/xx whose entry in packages/ is known durable (fsynced since
@@ -89,6 +99,9 @@ static inline unsigned lt__xsubdir(const char *id)
 /* Hands the job to the committer and waits until it is durable (or failed);
  * the job's rc and err say how it went. */
 int lt__commit_job(struct lt_exchange *x, struct lt__job *job);
+/* Queues one job and returns at once: job->on_done(job->on_done_arg) runs
+ * on the commit thread when it is done (its rc and err then set). */
+void lt__commit_job_async(struct lt_exchange *x, struct lt__job *job);
 /* The same for a list of jobs (linked by next), queued together so they
  * share a batch; returns the first job's status, each job has its own. */
 int lt__commit_jobs(struct lt_exchange *x, struct lt__job *jobs);

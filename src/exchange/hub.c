@@ -43,18 +43,42 @@ json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 }
 
 struct fan_ctx {
+	struct lt_exchange *x;
 	struct lt_store *store;
 	struct lt_xdelivery row; /* the routed recipient, copied once per receiving system */
 	size_t n;
 	struct lt_err *err;
 };
 
+/* Remembered for on_deliveries; a full array only loses wake-ups that the
+ * waiters' periodic recheck makes up for. */
+static void note_woken(struct lt_exchange *x, int64_t system_id)
+{
+	if (!x->on_deliveries)
+		return;
+	for (size_t i = x->n_woken; i-- > 0 && i + 8 >= x->n_woken;)
+		if (x->woken[i] == system_id)
+			return;
+	if (x->n_woken == x->cap_woken) {
+		size_t cap = x->cap_woken ? x->cap_woken * 2 : 64;
+		int64_t *nv = realloc(x->woken, cap * sizeof *nv);
+		if (!nv)
+			return;
+		x->woken = nv;
+		x->cap_woken = cap;
+	}
+	x->woken[x->n_woken++] = system_id;
+}
+
 static int fan_one(void *vctx, int64_t system_id)
 {
 	struct fan_ctx *c = vctx;
 	c->row.system_id = system_id;
 	c->n++;
-	return lt_store_xdelivery_add(c->store, &c->row, c->err);
+	int rc = lt_store_xdelivery_add(c->store, &c->row, c->err);
+	if (rc == LT_OK)
+		note_woken(c->x, system_id);
+	return rc;
 }
 
 /* A routed recipient becomes one delivery per system that receives for its
@@ -69,7 +93,7 @@ static int add_deliveries(struct lt_exchange *x, struct lt_xdelivery *d, struct 
 		d->system_id = 0;
 		return lt_store_xdelivery_add(x->store, d, err);
 	}
-	struct fan_ctx c = {x->store, *d, 0, err};
+	struct fan_ctx c = {x, x->store, *d, 0, err};
 	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
 	if (rc || c.n)
 		return rc;
@@ -151,12 +175,19 @@ static void write_batch(struct lt_exchange *x)
 		rc = lt_store_commit(x->store, &err);
 	else
 		lt_store_rollback(x->store);
+	if (rc == LT_OK && x->n_woken)
+		x->on_deliveries(x->on_deliveries_arg, x->woken, x->n_woken);
+	x->n_woken = 0;
 
 	pthread_mutex_lock(&x->lock);
 	if (rc == LT_OK) {
 		x->commits++;
 		x->committed_jobs += n;
 	}
+	/* A waiting caller may free its job as soon as the lock is let go;
+	 * an asynchronous one is freed only after its callback, so those are
+	 * collected here and called after. */
+	struct lt__job *async = NULL, **atail = &async;
 	for (struct lt__job *j = batch; j; j = j->next) {
 		if (rc && j->rc == LT_OK) {
 			j->rc = rc;
@@ -164,9 +195,19 @@ static void write_batch(struct lt_exchange *x)
 			j->replay_of[0] = '\0';
 		}
 		j->done = true;
+		if (j->on_done) {
+			j->async_next = NULL;
+			*atail = j;
+			atail = &j->async_next;
+		}
 	}
 	pthread_cond_broadcast(&x->finished);
 	pthread_mutex_unlock(&x->lock);
+	while (async) {
+		struct lt__job *next = async->async_next;
+		async->on_done(async->on_done_arg);
+		async = next;
+	}
 }
 
 static void *committer(void *arg)
@@ -218,6 +259,24 @@ int lt__commit_jobs(struct lt_exchange *x, struct lt__job *jobs)
 	}
 	pthread_mutex_unlock(&x->lock);
 	return jobs->rc;
+}
+
+void lt__commit_job_async(struct lt_exchange *x, struct lt__job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&x->lock);
+	if (x->stopping) {
+		pthread_mutex_unlock(&x->lock);
+		job->rc = lt_err_set(&job->err, LT_ENOTREADY, "the hub is shutting down: send again shortly");
+		job->done = true;
+		job->on_done(job->on_done_arg);
+		return;
+	}
+	job->done = false;
+	*x->tail = job;
+	x->tail = &job->next;
+	pthread_cond_signal(&x->wake);
+	pthread_mutex_unlock(&x->lock);
 }
 
 int lt__commit_job(struct lt_exchange *x, struct lt__job *job)
@@ -371,6 +430,8 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	x->hold_days = opts->hold_days > 0 ? opts->hold_days : LT_EXCHANGE_DEFAULT_HOLD_DAYS;
 	x->signature_policy = opts->signature_policy;
 	x->verify_max_bytes = opts->verify_max_bytes;
+	x->on_deliveries = opts->on_deliveries;
+	x->on_deliveries_arg = opts->on_deliveries_arg;
 	snprintf(x->trusted_ca, sizeof x->trusted_ca, "%s", opts->trusted_ca ? opts->trusted_ca : "");
 	char dir[PATH_MAX + 16];
 	snprintf(dir, sizeof dir, "%s/tmp", x->data_dir);
@@ -424,6 +485,7 @@ void lt_exchange_close(struct lt_exchange *x)
 	pthread_mutex_destroy(&x->lock);
 	pthread_cond_destroy(&x->wake);
 	pthread_cond_destroy(&x->finished);
+	free(x->woken);
 	free(x);
 }
 
@@ -442,5 +504,9 @@ int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, st
 	out->deliveries_refused = (uint64_t)v[5];
 	out->replays = atomic_load(&x->replays);
 	out->rejected = atomic_load(&x->rejected);
+	pthread_mutex_lock(&x->lock);
+	out->commits = x->commits;
+	out->committed_jobs = x->committed_jobs;
+	pthread_mutex_unlock(&x->lock);
 	return LT_OK;
 }

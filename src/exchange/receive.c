@@ -195,9 +195,16 @@ int lt__apply_ack(struct lt_exchange *x, struct lt__job *j)
 	return rc;
 }
 
-int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state, json_t **out,
-		    struct lt_err *err)
+struct lt_ack {
+	struct lt__job job;
+	char id[LT_DOC_ID_BUFSZ];
+	char state[16];
+};
+
+int lt_exchange_ack_submit(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state,
+			   void (*done)(void *arg), void *arg, struct lt_ack **out, struct lt_err *err)
 {
+	*out = NULL;
 	const struct lt_principal *who = &ctx->who;
 	enum lt_delivery_state to;
 	if (lt_delivery_state_parse(state, &to, NULL) != LT_OK || !lt_delivery_ack_state(to))
@@ -205,24 +212,55 @@ int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char 
 	int denied = lt_access_as_system(who, "only a receiving system acknowledges a document", err);
 	if (denied)
 		return denied;
+	struct lt_ack *a = calloc(1, sizeof *a);
+	if (!a)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	lt_text_format(a->id, sizeof a->id, "%s", id);
+	lt_text_format(a->state, sizeof a->state, "%s", state);
 	/* Written by the group commit, in one transaction with the sends and
 	 * acknowledgements that other threads queued meanwhile: one fsync for
 	 * all of them, and the reply only once it returned. */
-	struct lt__job job;
-	memset(&job, 0, sizeof job);
-	job.kind = LT__JOB_ACK;
-	job.ack_doc = id;
-	job.ack_state = state;
-	job.ack_to = to;
-	job.ack_system = who->system_id;
-	lt_time_now(job.ack_at);
-	if (lt__commit_job(x, &job)) {
-		if (err)
-			*err = job.err;
-		return job.rc;
+	struct lt__job *job = &a->job;
+	job->kind = LT__JOB_ACK;
+	job->ack_doc = a->id;
+	job->ack_state = a->state;
+	job->ack_to = to;
+	job->ack_system = who->system_id;
+	lt_time_now(job->ack_at);
+	*out = a;
+	if (!done) {
+		lt__commit_job(x, job);
+		return LT_OK;
 	}
-	bool final = job.ack_mine > 0 && job.ack_done == job.ack_mine;
-	*out = lt__xpack(err, "the reply to an acknowledgement", "{s:s,s:s,s:i}", "id", id, "state",
-			 final ? "done" : state, "deliveries", job.ack_n);
-	return *out ? LT_OK : lt__xfail(err);
+	job->on_done = done;
+	job->on_done_arg = arg;
+	lt__commit_job_async(x, job);
+	return LT_OK;
+}
+
+int lt_exchange_ack_result(struct lt_ack *a, json_t **out, struct lt_err *err)
+{
+	struct lt__job *job = &a->job;
+	int rc = job->rc;
+	if (rc) {
+		if (err)
+			*err = job->err;
+	} else {
+		bool final = job->ack_mine > 0 && job->ack_done == job->ack_mine;
+		*out = lt__xpack(err, "the reply to an acknowledgement", "{s:s,s:s,s:i}", "id", a->id, "state",
+				 final ? "done" : a->state, "deliveries", job->ack_n);
+		rc = *out ? LT_OK : lt__xfail(err);
+	}
+	free(a);
+	return rc;
+}
+
+void lt_exchange_ack_free(struct lt_ack *a) { free(a); }
+
+int lt_exchange_ack(struct lt_exchange *x, const struct lt_ctx *ctx, const char *id, const char *state, json_t **out,
+		    struct lt_err *err)
+{
+	struct lt_ack *a;
+	int rc = lt_exchange_ack_submit(x, ctx, id, state, NULL, NULL, &a, err);
+	return rc ? rc : lt_exchange_ack_result(a, out, err);
 }

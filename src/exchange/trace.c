@@ -319,7 +319,7 @@ int lt_exchange_expire(struct lt_exchange *x, const struct lt_ctx *ctx, const ch
 }
 
 int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, const char *kind, const char *doc_id,
-		     lt_xdoc_cb cb, void *ctx, struct lt_err *err)
+		     const char *since, int limit, lt_xdoc_cb cb, void *ctx, struct lt_err *err)
 {
 	int denied = lt_access_as_system(who, "only a connected system lists what it sent", err);
 	if (denied)
@@ -329,7 +329,7 @@ int lt_exchange_sent(struct lt_exchange *x, const struct lt_principal *who, cons
 	struct lt_xdoc one;
 	if (doc_id && lt_store_xdoc_get(x->store, doc_id, &one, NULL) == LT_OK && one.system_id == who->system_id)
 		return cb(ctx, &one);
-	return lt_store_xsent(x->store, who->system_id, kind, cb, ctx, err);
+	return lt_store_xsent(x->store, who->system_id, kind, since, limit, cb, ctx, err);
 }
 
 int lt_exchange_doc_deliveries(struct lt_exchange *x, const char *doc, lt_xdelivery_cb cb, void *ctx,

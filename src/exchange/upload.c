@@ -16,6 +16,11 @@
 #include "lienthong/sign.h"
 #include "lienthong/text.h"
 
+struct route_set {
+	struct lt_xdelivery *v;
+	size_t n, cap;
+};
+
 struct lt_upload {
 	struct lt_exchange *x;
 	struct lt_principal who;
@@ -25,6 +30,15 @@ struct lt_upload {
 	uint64_t bytes;
 	int failed; /* sticky status of the first failure */
 	struct lt_err fail_err;
+	/* Between lt_upload_submit and lt_upload_result: the package, its
+	 * rows queued for the commit, the body's final path ("" once it is
+	 * the store's or gone) and the outcome so far. */
+	struct lt_edxml_package *p;
+	struct route_set *rs;
+	struct lt__job job;
+	char final[PATH_MAX];
+	int rc;
+	struct lt_err err;
 };
 
 int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_upload **out, struct lt_err *err)
@@ -49,7 +63,8 @@ int lt_upload_begin(struct lt_exchange *x, const struct lt_ctx *ctx, struct lt_u
 	}
 	/* Organisations outside the state tree receive under their enterprise codes. */
 	struct lt_edxml_read_opts opts = {.limits = {.max_bytes = x->max_package_bytes},
-					  .code_flags = LT_CODE_ENTERPRISE};
+					  .code_flags = LT_CODE_ENTERPRISE,
+					  .no_attachment_digests = true};
 	int rc = lt_edxml_reader_new(&u->rd, &opts, err);
 	if (rc) {
 		lt_upload_abort(u);
@@ -100,6 +115,11 @@ void lt_upload_abort(struct lt_upload *u)
 	if (!u)
 		return;
 	lt_edxml_reader_free(u->rd);
+	lt_edxml_package_free(u->p);
+	if (u->rs)
+		free(u->rs->v);
+	free(u->rs);
+	free(u->job.statuses);
 	if (u->fd >= 0)
 		close(u->fd);
 	/* After the rename another upload may hold the same spool name. */
@@ -109,11 +129,6 @@ void lt_upload_abort(struct lt_upload *u)
 }
 
 /* ---- routing ---- */
-
-struct route_set {
-	struct lt_xdelivery *v;
-	size_t n, cap;
-};
 
 static int add_delivery(struct route_set *rs, const char *doc, const char *addressed, const char *routed,
 			enum lt_delivery_state state, const char *reason, const char *now)
@@ -500,29 +515,34 @@ static int judge_signature(struct lt_exchange *x, struct lt_upload *u, const str
 	return LT_OK;
 }
 
-int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err)
+/* Everything up to the commit: the package read to its end, checked,
+ * signed or not, routed, its body durable; then its rows queued. The
+ * outcome of a refusal before the commit is kept for lt_upload_result. */
+int lt_upload_submit(struct lt_upload *u, void (*done)(void *arg), void *arg)
 {
 	struct lt_exchange *x = u->x;
-	struct lt_edxml_package *p = NULL;
-	struct route_set rs = {0};
-	struct lt__job job;
-	memset(&job, 0, sizeof job);
-	char final[PATH_MAX] = "";
-	*replayed = false;
-	*reply = NULL;
-	int rc = u->failed ? lt_err_set(err, u->failed, "%s", u->fail_err.msg) : LT_OK;
+	struct lt_err *err = &u->err;
+	struct lt__job *job = &u->job;
+	memset(job, 0, sizeof *job);
+	u->final[0] = '\0';
+	u->rs = calloc(1, sizeof *u->rs);
+	int rc = !u->rs      ? lt_err_set(err, LT_ENOMEM, "out of memory")
+		 : u->failed ? lt_err_set(err, u->failed, "%s", u->fail_err.msg)
+			     : LT_OK;
 	if (rc == LT_OK && u->bytes == 0)
 		rc = lt_err_set(err, LT_EINVAL, "the body is empty: send an edXML package");
 	if (rc == LT_OK)
-		rc = lt_edxml_reader_finish(u->rd, &p, err);
+		rc = lt_edxml_reader_finish(u->rd, &u->p, err);
 	if (rc)
 		goto out;
+	struct lt_edxml_package *p = u->p;
+	struct route_set *rs = u->rs;
 	unsigned char raw[16];
 	if (RAND_bytes(raw, sizeof raw) != 1) {
 		rc = lt_err_set(err, LT_EIO, "the system random generator failed");
 		goto out;
 	}
-	struct lt_xdoc *d = &job.doc;
+	struct lt_xdoc *d = &job->doc;
 	for (int i = 0; i < 16; i++)
 		snprintf(d->id + 2 * i, 3, "%02x", raw[i]);
 	lt_text_format(d->kind, sizeof d->kind, "%s", p->kind == LT_EDXML_STATUS ? "status" : "edoc");
@@ -542,50 +562,74 @@ int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	}
 	if (x->signature_policy != LT_SIG_OFF && (rc = judge_signature(x, u, p, d, err)))
 		goto out;
-	rc = p->kind == LT_EDXML_STATUS ? route_status(x, p, &job, &rs, err) : route_edoc(x, p, &job, &rs, err);
+	rc = p->kind == LT_EDXML_STATUS ? route_status(x, p, job, rs, err) : route_edoc(x, p, job, rs, err);
 	if (rc)
 		goto out;
 	size_t live = 0;
 	char why[LT_ERR_MSG_MAX] = "";
-	for (size_t i = 0; i < rs.n; i++) {
-		live += lt__dl_is(&rs.v[i], LT_DELIVERY_PENDING);
+	for (size_t i = 0; i < rs->n; i++) {
+		live += lt__dl_is(&rs->v[i], LT_DELIVERY_PENDING);
 		size_t o = strlen(why);
-		if (lt__dl_is(&rs.v[i], LT_DELIVERY_REFUSED) && o + 3 < sizeof why)
-			lt_text_format(why + o, sizeof why - o, "%s%s", o ? "; " : "", rs.v[i].reason);
+		if (lt__dl_is(&rs->v[i], LT_DELIVERY_REFUSED) && o + 3 < sizeof why)
+			lt_text_format(why + o, sizeof why - o, "%s%s", o ? "; " : "", rs->v[i].reason);
 	}
 	if (live == 0) {
 		rc = lt_err_set(err, LT_ERULE, "no recipient can receive this package: %s",
 				why[0] ? why : "none is named");
 		goto out;
 	}
-	job.deliveries = rs.v;
-	job.n_deliveries = rs.n;
-	if ((rc = place_body(u, d->id, final, err)))
+	job->deliveries = rs->v;
+	job->n_deliveries = rs->n;
+	if ((rc = place_body(u, d->id, u->final, err)))
 		goto out;
-	rc = lt__commit_job(x, &job);
-	if (rc) {
-		*err = job.err;
+	if (!done) {
+		rc = lt__commit_job(x, job);
+		if (rc)
+			*err = job->err;
 		goto out;
 	}
-	if (job.replay_of[0]) {
+	u->rc = LT_OK;
+	job->on_done = done;
+	job->on_done_arg = arg;
+	lt__commit_job_async(x, job);
+	return LT_OK;
+out:
+	u->rc = rc;
+	return rc;
+}
+
+int lt_upload_result(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err)
+{
+	struct lt_exchange *x = u->x;
+	struct lt__job *job = &u->job;
+	*replayed = false;
+	*reply = NULL;
+	int rc = u->rc;
+	if (rc)
+		*err = u->err;
+	else if (job->rc)
+		*err = job->err, rc = job->rc;
+	if (rc == LT_OK && job->replay_of[0]) {
 		*replayed = true;
 		atomic_fetch_add(&x->replays, 1);
-		unlink(final);
-		final[0] = '\0';
-		rc = lt__send_reply(x, job.replay_of, reply, err);
-	} else {
-		final[0] = '\0'; /* committed: the body stays */
-		rc = lt__send_reply(x, d->id, reply, err);
+		unlink(u->final);
+		u->final[0] = '\0';
+		rc = lt__send_reply(x, job->replay_of, reply, err);
+	} else if (rc == LT_OK) {
+		u->final[0] = '\0'; /* committed: the body stays */
+		rc = lt__send_reply(x, job->doc.id, reply, err);
 	}
-out:
 	if (rc) {
 		atomic_fetch_add(&x->rejected, 1);
-		if (final[0])
-			unlink(final);
+		if (u->final[0])
+			unlink(u->final);
 	}
-	free(rs.v);
-	free(job.statuses);
-	lt_edxml_package_free(p);
 	lt_upload_abort(u);
 	return rc;
+}
+
+int lt_upload_finish(struct lt_upload *u, json_t **reply, bool *replayed, struct lt_err *err)
+{
+	lt_upload_submit(u, NULL, NULL);
+	return lt_upload_result(u, reply, replayed, err);
 }

@@ -5,6 +5,12 @@
 #include "journal.h"
 #include "store_impl.h"
 
+static _Atomic int cache_mib = LT_STORE_DEFAULT_CACHE_MIB;
+
+void lt_store_set_cache_mib(int mib) { cache_mib = mib > 0 ? mib : LT_STORE_DEFAULT_CACHE_MIB; }
+
+int lt__store_cache_mib(void) { return cache_mib; }
+
 int lt_store_open(struct lt_store **out, const char *uri, struct lt_err *err)
 {
 	if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)
@@ -332,10 +338,10 @@ int lt_store_audits(struct lt_store *s, const char *target, int64_t after, int l
 {
 	DISPATCH(audits(s, target, after, limit, cb, ctx, err));
 }
-int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
-		   struct lt_err *err)
+int lt_store_xsent(struct lt_store *s, int64_t system_id, const char *kind, const char *since, int limit, lt_xdoc_cb cb,
+		   void *ctx, struct lt_err *err)
 {
-	DISPATCH(xsent(s, system_id, kind, cb, ctx, err));
+	DISPATCH(xsent(s, system_id, kind, since, limit, cb, ctx, err));
 }
 int lt_store_cert_add(struct lt_store *s, struct lt_cert *c, struct lt_err *err) { DISPATCH(cert_add(s, c, err)); }
 int lt_store_certs(struct lt_store *s, const char *code, lt_cert_cb cb, void *ctx, struct lt_err *err)

@@ -57,8 +57,8 @@ struct lt_store_ops {
 	int (*audit_add)(struct lt_store *s, struct lt_audit *a, struct lt_err *err);
 	int (*audits)(struct lt_store *s, const char *target, int64_t after, int limit, lt_audit_cb cb, void *ctx,
 		      struct lt_err *err);
-	int (*xsent)(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
-		     struct lt_err *err);
+	int (*xsent)(struct lt_store *s, int64_t system_id, const char *kind, const char *since, int limit,
+		     lt_xdoc_cb cb, void *ctx, struct lt_err *err);
 	int (*system_rebind)(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err);
 	int (*xdoc_find)(struct lt_store *s, int64_t system_id, const char *kind, const char *document_id,
 			 const char *sha256, struct lt_xdoc *out, struct lt_err *err);
@@ -129,5 +129,8 @@ int lt__store_pg_uri_check(const char *uri, struct lt_err *err);
 /* The subtree prefix of a code in reversed form: "000.00.24.H44" → "H44.24."
  * (the non-zero groups, each followed by a dot). buf holds LT_CODE_BUFSZ. */
 char *lt__code_rev_prefix(const char *code, char *buf);
+
+/* lt_store_set_cache_mib's value, for the backends. */
+int lt__store_cache_mib(void);
 
 #endif

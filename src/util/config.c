@@ -56,6 +56,9 @@ static const struct key keys[] = {
 	{"public_read", BOOL(public_read), "true", 0, 0, NULL, "allow anonymous reads of the public catalogue"},
 	{"log_level", ENUM(log_level), "info", 0, 0, log_choices, "error, warn, info or debug"},
 	{"threads", INT(threads), "4", 1, 256, NULL, "worker threads of the HTTP server"},
+	{"db_cache_mib", INT(db_cache_mib), "32", 1, 65536, NULL,
+	 "MiB of database pages the writer keeps in memory (SQLite; each reader keeps 2 MiB and maps the file; "
+	 "PostgreSQL caches on its server)"},
 	{"lookup_cache_entries", INT(lookup_cache_entries), "131072", 0, INT64_C(1) << 24, NULL,
 	 "unit look-up replies kept in memory (about 1 KB each), valid until the registry changes; 0 = none"},
 	{"max_connections", INT(max_connections), "2048", 1, 100000, NULL, "open connections at most"},
@@ -75,6 +78,11 @@ static const struct key keys[] = {
 	{"vxp_utc_offset", INT(vxp_utc_offset), "420", -720, 840, NULL,
 	 "minutes east of UTC of the VXP clients' clocks, whose timestamp, fromDate and toDate carry no zone; 420 = "
 	 "Viet Nam (UTC+7)"},
+	{"vxp_sent_days", INT(vxp_sent_days), "30", 0, 36500, NULL,
+	 "getSentEdocList lists what the caller sent in this many days; 0 = since the first (the SDK's call has no "
+	 "dates or pages of its own, so the list is bounded here)"},
+	{"vxp_sent_max", INT(vxp_sent_max), "500", 1, 100000, NULL,
+	 "getSentEdocList lists at most this many of the caller's latest documents"},
 	{"retention_days", INT(retention_days), "0", 0, 36500, NULL,
 	 "days after which acknowledged package bodies are removed; 0 = keep"},
 	{"hold_days", INT(hold_days), "30", 1, 36500, NULL,

@@ -316,15 +316,23 @@ static int sent_doc(void *vctx, const struct lt_xdoc *d)
 	return rc;
 }
 
-int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, json_t **data,
-		struct lt_err *err)
+int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, int days, int max,
+		json_t **data, struct lt_err *err)
 {
+	char since[32] = "";
+	if (days > 0) {
+		time_t t = time(NULL) - (time_t)days * 86400;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm); /* as lt_time_now writes `received` */
+	}
 	struct sent_ctx ctx = {x, NULL, NULL, json_array(), err};
 	if (!ctx.out)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	/* A docId filters only when it names a document this system sent: the
 	 * SDK leaks docIds of received documents into later calls. */
-	int rc = lt_exchange_sent(x, &c->ctx.who, kind_of(messagetype), lt_vxp_param(c, "docId"), sent_doc, &ctx, err);
+	int rc = lt_exchange_sent(x, &c->ctx.who, kind_of(messagetype), lt_vxp_param(c, "docId"), since, max, sent_doc,
+				  &ctx, err);
 	if (rc) {
 		json_decref(ctx.out);
 		return rc;
@@ -333,8 +341,10 @@ int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *
 	return LT_OK;
 }
 
-int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, struct lt_err *err)
+int lt_vxp_update_status_submit(struct lt_exchange *x, const struct lt_vxp_call *c, void (*done)(void *arg), void *arg,
+				struct lt_ack **out, struct lt_err *err)
 {
+	*out = NULL;
 	const char *id = lt_vxp_param(c, "docId");
 	const char *status = lt_vxp_param(c, "status");
 	if (!id || !*id)
@@ -345,8 +355,20 @@ int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, str
 	snprintf(state, sizeof state, "%s", status);
 	for (char *p = state; *p; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	return lt_exchange_ack_submit(x, &c->ctx, id, state, done, arg, out, err);
+}
+
+int lt_vxp_update_status(struct lt_exchange *x, const struct lt_vxp_call *c, struct lt_err *err)
+{
+	struct lt_ack *a;
+	int rc = lt_vxp_update_status_submit(x, c, NULL, NULL, &a, err);
+	return rc ? rc : lt_vxp_update_status_result(a, err);
+}
+
+int lt_vxp_update_status_result(struct lt_ack *a, struct lt_err *err)
+{
 	json_t *out = NULL;
-	int rc = lt_exchange_ack(x, &c->ctx, id, state, &out, err);
+	int rc = lt_exchange_ack_result(a, &out, err);
 	json_decref(out);
 	return rc;
 }

@@ -3,6 +3,7 @@ level-1 table from data/level1.csv and, under it, departments, districts,
 communes and schools with Vietnamese names."""
 import csv
 import io
+import json
 import os
 import random
 
@@ -23,10 +24,31 @@ def level1_rows(source_dir):
         return [{k: r.get(k, "") for k in HEADER} for r in csv.DictReader(f)]
 
 
+def reforms(source_dir):
+    """What the plans of data/reform-2025 do that a generated tree must keep
+    clear of, since `lienthong init` applies them: the codes they close
+    (nothing goes under them) and the level-2 codes their moves take."""
+    d = os.path.join(source_dir, "data", "reform-2025")
+    closed, taken = set(), set()
+    for name in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if name.endswith(".json"):
+            with open(os.path.join(d, name), encoding="utf-8") as f:
+                for step in json.load(f)["steps"]:
+                    closed.update(c for c in step.get("from", []) if isinstance(c, str))
+                    into = step.get("into")
+                    if step["kind"] == "move" and isinstance(into, dict) and into.get("number"):
+                        parent = into.get("parent", "")
+                        if isinstance(parent, str) and parent.startswith("000.00.00."):
+                            taken.add("000.00.%02d.%s" % (into["number"], parent[-3:]))
+    return closed, taken
+
+
 def tree(source_dir, n, seed=1):
-    """Level-1 rows plus n generated rows below them, parents first."""
+    """Level-1 rows plus n generated rows below those that stay active after
+    the 2025 reforms, parents first."""
     rnd = random.Random(seed)
-    roots = [r for r in level1_rows(source_dir) if r["code"][-3] in "GH"]
+    closed, taken = reforms(source_dir)
+    roots = [r for r in level1_rows(source_dir) if r["code"][-3] in "GH" and r["code"] not in closed]
     out = list(level1_rows(source_dir))
     made = 0
 
@@ -44,6 +66,8 @@ def tree(source_dir, n, seed=1):
             if made >= n:
                 return out
             c2 = "000.00.%02d.%s" % (a, l1)
+            if c2 in taken:
+                continue
             out.append(row(c2, root["code"], "%s %s" % (rnd.choice(KINDS2), rnd.choice(PLACES))))
             made += 1
             for b in range(1, 100):

@@ -1033,6 +1033,37 @@ class VxpLimits(VxpTest):
         self.ok(self.client(), "getSentEdocList", {"servicetype": "eDoc", "messagetype": "edoc"})
 
 
+class VxpSentBound(VxpTest):
+    """getSentEdocList carries no dates or pages in the SDK and is called in
+    a loop, so the hub bounds it: the caller's latest vxp_sent_max
+    documents of the last vxp_sent_days, oldest first."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.reg = ltd.Registry(prefix="lt_test_vxp_sent_")
+        cls.d = None
+        try:
+            cls.sys = {c: cls.reg.system_add(n, c) for c, n in ((G22, "QLVB Văn phòng Chính phủ"),
+                                                                (H14, "QLVB Cao Bằng"))}
+            cls.d = ltd.Daemon(cls.reg, VXP_SENT_MAX=2).start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    def test_latest_documents_only(self):
+        c = ltvxp.Client("127.0.0.1", self.d.port, G22, self.sys[G22]["vxp_secret"])
+        ids = []
+        for n in range(3):
+            pkg, _ = ltpkg.edoc(G22, [H14], number=str(700 + n), subject=f"Gửi thứ {n}")
+            ids.append(self.send(c, G22, pkg)["DocId"])
+            time.sleep(1.1)  # `received` has whole seconds: one apart, so "latest" is plain
+        data = self.ok(c, "getSentEdocList", {"servicetype": "eDoc", "messagetype": "edoc"})["data"]
+        self.assertEqual([row["senderDocId"] for row in data], ids[1:], data)
+        # a docId of an older document still finds it
+        one = self.ok(c, "getSentEdocList", {"servicetype": "eDoc", "messagetype": "edoc", "docId": ids[0]})
+        self.assertEqual([row["senderDocId"] for row in one["data"]], ids[:1])
+
+
 class VxpClockSkew(VxpTest):
     """vxp_max_clock_skew=60: a timestamp further than a minute from the
     hub's clock is refused; a fresh one passes."""

@@ -866,6 +866,137 @@ static void fill_random(unsigned char *buf, size_t n, uint64_t *state)
 	}
 }
 
+/* Base64 content in every layout producers use (one line, CRLF every 76,
+ * spaces inside groups), fed in pieces of every small size so groups split
+ * across calls: the decoded bytes are the original ones. A bad byte is
+ * refused at its own position whether it falls in a run of whole groups
+ * or not. */
+static void test_base64_layouts_and_splits(void **state)
+{
+	(void)state;
+	char dir[64], src[128], pkg_path[128];
+	make_tmpdir(dir);
+	snprintf(src, sizeof src, "%s/a.bin", dir);
+	snprintf(pkg_path, sizeof pkg_path, "%s/a.edxml", dir);
+	const size_t total = 3001; /* not a multiple of 3: the content ends padded */
+	unsigned char bin[3001];
+	uint64_t rs = 0x2545F4914F6CDD1Dull;
+	fill_random(bin, total, &rs);
+	FILE *f = fopen(src, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(bin, 1, total, f), total);
+	fclose(f);
+	unsigned char want[LT_EDXML_SHA256_LEN];
+	assert_int_equal(lt_edxml_hash_file(src, want, NULL, NULL), LT_OK);
+	struct lt_edxml_package *p = lt_edxml_package_new(LT_EDXML_EDOC);
+	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL), LT_OK);
+	struct lt_edxml_organ *to = lt_edxml_add_to(p);
+	assert_int_equal(lt_edxml_organ_id_set(&to->organ_id, "000.00.00.H14", LT_CODE_LENIENT, NULL), LT_OK);
+	assert_int_equal(lt_edxml_docid_make(&p->document_id, "000.00.00.G22", "2025-01-02", "1", "VPCP-TH",
+					     LT_CODE_LENIENT, NULL),
+			 LT_OK);
+	struct lt_edxml_attachment *a = lt_edxml_add_attachment(p);
+	a->name = "a.bin";
+	a->content_type = "application/octet-stream";
+	a->path = src;
+	int fd = open(pkg_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	struct lt_err err = {0};
+	assert_int_equal(lt_edxml_write_fd(p, fd, &err), LT_OK);
+	close(fd);
+	lt_edxml_package_free(p);
+	size_t len;
+	char *pkg = slurp(pkg_path, &len);
+	assert_non_null(pkg);
+	const char *tag = "ContentTransferEncoded xmlns:edXML=\"" LT_EDXML_NS "\">";
+	char *b64 = strstr(pkg, tag);
+	assert_non_null(b64);
+	b64 += strlen(tag);
+	char *b64_end = strchr(b64, '<');
+	assert_non_null(b64_end);
+	/* The content without whitespace, whatever the writer's layout. */
+	size_t nb = 0;
+	char *plain = malloc((size_t)(b64_end - b64) + 1);
+	assert_non_null(plain);
+	for (const char *c = b64; c < b64_end; c++)
+		if (!strchr(" \t\r\n", *c))
+			plain[nb++] = *c;
+	assert_int_equal(nb, (total + 2) / 3 * 4);
+
+	static const size_t steps[] = {1, 2, 3, 5, 7, 11, 64, 4093};
+	for (int layout = 0; layout < 3; layout++) {
+		/* 0: one line; 1: CRLF every 76; 2: a space after every 5th character */
+		char *body = malloc(nb * 3 + 1);
+		assert_non_null(body);
+		size_t o = 0;
+		for (size_t i = 0; i < nb; i++) {
+			body[o++] = plain[i];
+			if (layout == 1 && i % 76 == 75) {
+				body[o++] = '\r';
+				body[o++] = '\n';
+			} else if (layout == 2 && i % 5 == 4) {
+				body[o++] = ' ';
+			}
+		}
+		size_t head = (size_t)(b64 - pkg), tail = len - (size_t)(b64_end - pkg);
+		char *v = malloc(head + o + tail);
+		assert_non_null(v);
+		memcpy(v, pkg, head);
+		memcpy(v + head, body, o);
+		memcpy(v + head + o, b64_end, tail);
+		size_t vlen = head + o + tail;
+		for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+			struct counting_sink sink = {.sha = EVP_MD_CTX_new()};
+			EVP_DigestInit_ex(sink.sha, EVP_sha256(), NULL);
+			struct lt_edxml_sink sk = {sink_write, sink_end, &sink};
+			struct lt_edxml_read_opts opts = {.sink = &sk};
+			struct lt_edxml_package *q = NULL;
+			int rc = read_in_pieces(v, vlen, steps[s], &opts, &q, &err);
+			if (rc != LT_OK)
+				fail_msg("layout %d, pieces of %zu: %s", layout, steps[s], err.msg);
+			unsigned char got[LT_EDXML_SHA256_LEN];
+			unsigned int n = 0;
+			EVP_DigestFinal_ex(sink.sha, got, &n);
+			EVP_MD_CTX_free(sink.sha);
+			assert_memory_equal(got, want, sizeof want);
+			assert_int_equal(sink.bytes, total);
+			assert_int_equal(q->attachments[0].size, total);
+			assert_int_equal(q->attachments[0].encoded_size, nb);
+			assert_memory_equal(q->attachments[0].sha256, want, sizeof want);
+			lt_edxml_package_free(q);
+		}
+		free(v);
+		free(body);
+	}
+
+	/* A bad byte at character k (1-based, whitespace not counted): at the
+	 * start, inside a run of whole groups, split across pieces, at the end. */
+	static const size_t bad_at[] = {1, 2, 4, 5, 1000, 1003, 2001, 4000};
+	for (size_t b = 0; b < sizeof bad_at / sizeof bad_at[0]; b++) {
+		char *v = malloc(len);
+		assert_non_null(v);
+		memcpy(v, pkg, len);
+		size_t seen = 0;
+		for (char *c = v + (b64 - pkg); c < v + (b64_end - pkg); c++)
+			if (!strchr(" \t\r\n", *c) && ++seen == bad_at[b]) {
+				*c = '*';
+				break;
+			}
+		char want_msg[64];
+		snprintf(want_msg, sizeof want_msg, "byte 0x2a at character %zu", bad_at[b]);
+		for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+			struct lt_edxml_package *q = NULL;
+			assert_int_equal(read_in_pieces(v, len, steps[s], NULL, &q, &err), LT_EINVAL);
+			if (!strstr(err.msg, want_msg))
+				fail_msg("bad byte at %zu, pieces of %zu: '%s'", bad_at[b], steps[s], err.msg);
+		}
+		free(v);
+	}
+	free(plain);
+	free(pkg);
+	rm_rf(dir);
+}
+
 static void test_large_attachment_in_bounded_memory(void **state)
 {
 	(void)state;
@@ -1571,6 +1702,7 @@ int main(void)
 		cmocka_unit_test(test_markup_guard),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_attachments_to_dir),
+		cmocka_unit_test(test_base64_layouts_and_splits),
 		cmocka_unit_test(test_large_attachment_in_bounded_memory),
 		cmocka_unit_test(test_zipped_attachment),
 		cmocka_unit_test(test_round_trip_edoc),

@@ -267,6 +267,33 @@ static void test_exchange_state_rules(void **state)
 	conformance_exchange_state_rules(fx->s);
 }
 
+/* The writer's page cache is the configured size (db_cache_mib), not
+ * SQLite's or a fixed one: the daemon's memory is bounded by its settings. */
+static void test_writer_cache_is_configured(void **state)
+{
+	struct fx *fx = *state;
+	char uri[128];
+	snprintf(uri, sizeof uri, "%s/c.db", fx->dir);
+	struct lt_err err = {0};
+	for (int mib = 8; mib <= 16; mib += 8) {
+		lt_store_set_cache_mib(mib);
+		struct lt_store *s;
+		if (lt_store_open(&s, uri, &err) != LT_OK)
+			fail_msg("open: %s", err.msg);
+		struct lt__sq_store *st = lt__sq(s);
+		struct lt__sq_conn *w = lt__sq_acquire(st, true, &err);
+		assert_non_null(w);
+		sqlite3_stmt *q = lt__sq_stmt(w, "PRAGMA cache_size", &err);
+		assert_non_null(q);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(q, 0), -mib * 1024);
+		sqlite3_reset(q);
+		lt__sq_release(st, w);
+		lt_store_close(s);
+	}
+	lt_store_set_cache_mib(0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +305,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nested_reads_past_the_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_cache_is_configured, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -877,10 +877,10 @@ static void test_exchange(void **state)
 	assert_string_equal(w.text, "s1:01:Đã đến");
 
 	memset(&w, 0, sizeof w);
-	EXPECT(LT_OK, lt_store_xsent(fx->s, a, NULL, xdoc_cb, &w, &err));
+	EXPECT(LT_OK, lt_store_xsent(fx->s, a, NULL, NULL, 0, xdoc_cb, &w, &err));
 	assert_string_equal(w.text, "d1");
 	memset(&w, 0, sizeof w);
-	EXPECT(LT_OK, lt_store_xsent(fx->s, b, "status", xdoc_cb, &w, &err));
+	EXPECT(LT_OK, lt_store_xsent(fx->s, b, "status", NULL, 0, xdoc_cb, &w, &err));
 	assert_string_equal(w.text, "s1");
 
 	memset(&w, 0, sizeof w);
@@ -971,6 +971,39 @@ static struct lt_request_row request(const char *unit, const char *state)
 	r.filer_token = 7;
 	r.doc = "{\"proposal\":{}}";
 	return r;
+}
+
+/* A system's sent list by window: since and the latest limit, oldest
+ * first, the same on both backends (getSentEdocList's bound). */
+static void test_sent_window(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4);
+	static const char *const at[] = {"2026-03-01T08:00:00Z", "2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z",
+					 "2026-03-03T08:00:00Z", "2026-03-05T08:00:00Z"};
+	for (int i = 0; i < 5; i++) {
+		char id[8], docid[16];
+		snprintf(id, sizeof id, "w%d", i);
+		snprintf(docid, sizeof docid, "W-%d", i);
+		struct lt_xdoc d = xdoc(id, "edoc", a, docid, at[i]);
+		EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d, &err));
+	}
+	struct seen w = {0};
+	EXPECT(LT_OK, lt_store_xsent(fx->s, a, "edoc", NULL, 0, xdoc_cb, &w, &err));
+	assert_string_equal(w.text, "w0,w1,w2,w3,w4");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xsent(fx->s, a, "edoc", "2026-03-02T08:00:00Z", 0, xdoc_cb, &w, &err));
+	assert_string_equal(w.text, "w1,w2,w3,w4");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xsent(fx->s, a, NULL, "", 3, xdoc_cb, &w, &err));
+	assert_string_equal(w.text, "w2,w3,w4"); /* the latest three, in order, ties in arrival order */
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xsent(fx->s, a, "edoc", "2026-03-04T00:00:00Z", 3, xdoc_cb, &w, &err));
+	assert_string_equal(w.text, "w4");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xsent(fx->s, a, "status", NULL, 0, xdoc_cb, &w, &err));
+	assert_string_equal(w.text, "");
 }
 
 static void test_requests_and_orgs(void **state)
@@ -1402,7 +1435,7 @@ static void test_idempotent_sends_racing(void **state)
 		assert_int_equal(x2.rc, LT_OK);
 		assert_string_equal(x1.got, x2.got); /* one document, the same reply */
 		struct seen w = {0};
-		EXPECT(LT_OK, lt_store_xsent(fx->s, a, "edoc", xdoc_cb, &w, &err));
+		EXPECT(LT_OK, lt_store_xsent(fx->s, a, "edoc", NULL, 0, xdoc_cb, &w, &err));
 		assert_int_equal(w.n, round + 1);
 	}
 	lt_store_close(other);
@@ -1539,7 +1572,7 @@ static void test_search_equal_between_backends(void **state)
 		X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),  \
 		X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                     \
 		X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),        \
-		X(test_change_copied_keeps_its_id), X(test_operators_views)
+		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window)
 
 int main(void)
 {

@@ -77,8 +77,10 @@ static const char SQL_HOLD_EXPIRE[] =
 	"reason = reason || '; ' || replace($3, '%s', routed_to) WHERE state = 'no_system' AND updated < $1 "
 	"RETURNING id) INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', $2 FROM u ORDER BY id";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = $1 ORDER BY id";
-static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = $1 AND ($2 = '' OR d.kind = $2) "
-			       "ORDER BY d.received, d.n";
+/* The latest $4 (NULL: all) of those received since $3, oldest first. */
+static const char SQL_SENT[] = "SELECT * FROM (SELECT " XDOC_COLS ", d.n AS o FROM xdocs d WHERE d.system_id = $1 "
+			       "AND ($2 = '' OR d.kind = $2) AND d.received >= $3 ORDER BY d.received DESC, d.n DESC "
+			       "LIMIT $4::bigint) s ORDER BY received, o";
 static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc, ref_document_id, from_code, "
 				     "to_code, code, description, at, received) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)";
 static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id, from_code, to_code, code, "
@@ -398,12 +400,13 @@ static int pg_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, 
 	return rc;
 }
 
-static int pg_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
-		    struct lt_err *err)
+static int pg_xsent(struct lt_store *s, int64_t system_id, const char *kind, const char *since, int limit,
+		    lt_xdoc_cb cb, void *ctx, struct lt_err *err)
 {
-	char b[24];
-	const char *v[] = {lt__pg_itoa(b, system_id), kind ? kind : ""};
-	return each_doc(s, SQL_SENT, 2, v, cb, ctx, err, "reading sent documents");
+	char b[24], l[24];
+	const char *v[] = {lt__pg_itoa(b, system_id), kind ? kind : "", since ? since : "",
+			   limit > 0 ? lt__pg_itoa(l, limit) : NULL};
+	return each_doc(s, SQL_SENT, 4, v, cb, ctx, err, "reading sent documents");
 }
 
 static int pg_xstatus_add(struct lt_store *s, const struct lt_xstatus *x, struct lt_err *err)

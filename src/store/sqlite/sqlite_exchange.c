@@ -87,8 +87,11 @@ static const char SQL_HOLD_EXPIRE[] =
 	"UPDATE xdeliveries SET state = 'expired', updated = ?2, reason = "
 	"reason || '; ' || replace(?3, '%s', routed_to) WHERE state = 'no_system' AND updated < ?1";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
-static const char SQL_SENT[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND (?2 = '' OR d.kind = ?2) "
-			       "ORDER BY d.received, d.rowid";
+/* The latest ?4 (-1: all) of those received since ?3, oldest first. */
+static const char SQL_SENT[] =
+	"SELECT * FROM (SELECT " XDOC_COLS ", d.rowid AS o FROM xdocs d WHERE d.system_id = ?1 "
+	"AND (?2 = '' OR d.kind = ?2) AND d.received >= ?3 ORDER BY d.received DESC, d.rowid DESC "
+	"LIMIT ?4) ORDER BY received, o";
 static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc, ref_document_id, from_code, "
 				     "to_code, code, description, at, received) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)";
 static const char SQL_STATUSES[] = "SELECT status_doc, ref_doc, ref_document_id, from_code, to_code, code, "
@@ -440,8 +443,8 @@ static int sq_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, 
 	return ret;
 }
 
-static int sq_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_xdoc_cb cb, void *ctx,
-		    struct lt_err *err)
+static int sq_xsent(struct lt_store *s, int64_t system_id, const char *kind, const char *since, int limit,
+		    lt_xdoc_cb cb, void *ctx, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
@@ -450,6 +453,8 @@ static int sq_xsent(struct lt_store *s, int64_t system_id, const char *kind, lt_
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, system_id);
 	lt__sq_bind_text(q, 2, kind ? kind : "");
+	lt__sq_bind_text(q, 3, since ? since : "");
+	sqlite3_bind_int(q, 4, limit > 0 ? limit : -1);
 	int rc, ret = LT_OK;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct lt_xdoc d;

@@ -168,9 +168,14 @@ static int conn_open(struct lt__sq_conn *c, const char *path, bool readonly, str
 	sqlite3_busy_timeout(c->db, 5000);
 	sqlite3_extended_result_codes(c->db, 1);
 	/* Readers map the file: page reads become memory reads. */
-	const char *pragmas = readonly ? "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;"
-				       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
-					 "PRAGMA cache_size=-65536;";
+	char pragmas[256];
+	if (readonly)
+		snprintf(pragmas, sizeof pragmas, "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456;");
+	else
+		snprintf(pragmas, sizeof pragmas,
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+			 "PRAGMA cache_size=-%d;",
+			 lt__store_cache_mib() * 1024);
 	char *msg = NULL;
 	if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		lt_err_set(err, LT_EIO, "cannot set up database %s: %s", path, msg ? msg : "");
