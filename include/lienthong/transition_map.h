@@ -19,10 +19,13 @@
 
 /* Which closed codes: those closed on or after since ("" for all), whose
  * old code or a current successor is in the subtree of under (the unit
- * itself included; "" for all). */
+ * itself included; "" for all), closed by a step of plan (0 for any: a
+ * plan's closures are the codes it closed, the old codes of the units it
+ * moved among them). */
 struct lt_map_filter {
 	char since[LT_DATE_BUFSZ];
 	char under[LT_CODE_BUFSZ];
+	int64_t plan;
 };
 
 /* One row: old_code → new_code. new_code is "" for a code closed with no
@@ -46,7 +49,8 @@ struct lt_map {
 void lt_map_free(struct lt_map *m);
 
 /* Builds the mapping from the registry as it stands now. A filter date or
- * code that is malformed is LT_EINVAL naming the field. */
+ * code that is malformed is LT_EINVAL naming the field; a plan that does
+ * not exist LT_ENOTFOUND. */
 int lt_transition_map(struct lt_registry *r, const struct lt_map_filter *f, struct lt_map *out, struct lt_err *err);
 
 enum lt_map_format { LT_MAP_CSV, LT_MAP_JSON, LT_MAP_SQL };
@@ -56,7 +60,7 @@ int lt_map_format_parse(const char *text, enum lt_map_format *out, struct lt_err
 /* CSV with the header old_code,new_code,old_name,new_name,kind,effective,
  * decision_number,ambiguous (ambiguous is "true" or "false"). */
 int lt_map_write_csv(const struct lt_map *m, FILE *out, struct lt_err *err);
-/* {"since","under","rows":[{old_code,new_code(null when none),old_name,
+/* {"since","under","plan","rows":[{old_code,new_code(null when none),old_name,
  * new_name,kind,effective,decision_number,ambiguous}]}; caller owns it. */
 json_t *lt_map_to_json(const struct lt_map *m);
 /* One transaction: an UPDATE per unambiguous row, setting column of table

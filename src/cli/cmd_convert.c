@@ -12,7 +12,8 @@
 #include "lienthong/convert.h"
 
 #define USAGE                                                                                                          \
-	"convert [--since DATE] [--under CODE] [--choose OLD=NEW]... [--format csv|json|xml] [--resign-needed] IN "    \
+	"convert [--since DATE | --plan ID] [--under CODE] [--choose OLD=NEW]... [--format csv|json|xml] "             \
+	"[--resign-needed] IN "                                                                                        \
 	"[-o OUT] [--report R.json]\n       lienthong convert --detect IN [--format csv|json|xml]\n       "            \
 	"lienthong convert --sum COLUMN... [--since DATE] [--choose OLD=NEW]... IN.csv [-o OUT] [--report R.json]"
 
@@ -136,6 +137,7 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
 	struct convert_args o = {0};
 	const char *choices[MAX_CHOICES];
 	size_t n_choices = 0;
+	long long plan = 0;
 	const char *columns[CONVERT_MAX_SUM];
 	cli_args_init(&a, cli, argc, argv, "convert", USAGE);
 	while (cli_next(&a)) {
@@ -158,7 +160,7 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
 			o.in = pos;
 			continue;
 		}
-		if (!cli_opt_date(&a, "--since", o.filter.since) &&
+		if (!cli_opt_date(&a, "--since", o.filter.since) && !cli_opt_int(&a, "--plan", 1, INT64_MAX, &plan) &&
 		    !cli_opt_buf(&a, "--under", o.filter.under, sizeof o.filter.under) &&
 		    !cli_opt(&a, "--format", &o.format) && !cli_opt(&a, "-o", &o.out) &&
 		    !cli_opt(&a, "--output", &o.out) && !cli_opt(&a, "--report", &o.report) &&
@@ -169,6 +171,7 @@ int cmd_convert(struct cli *cli, int argc, char **argv)
 	if (a.stop)
 		return a.rc;
 	o.columns = columns;
+	o.filter.plan = plan;
 	if (!o.in)
 		return cli_missing(&a, "give the input file (- for standard input)");
 	if (o.sum && !o.n_columns)

@@ -7,7 +7,8 @@
 #include "lienthong/transition_map.h"
 
 #define USAGE_MAP                                                                                                      \
-	"transition map [--since DATE] [--under CODE] [--format csv|json|sql] [--table T --column C] [-o FILE]"
+	"transition map [--since DATE] [--under CODE] [--plan ID] [--format csv|json|sql] [--table T --column C] [-o " \
+	"FILE]"
 
 static int write_map(const struct lt_map *m, enum lt_map_format fmt, const char *table, const char *column, FILE *out)
 {
@@ -34,15 +35,18 @@ static int transition_map(struct cli *cli, int argc, char **argv)
 	struct cli_args a;
 	struct lt_map_filter f = {0};
 	const char *format = NULL, *table = NULL, *column = NULL, *out = NULL;
+	long long plan = 0;
 	cli_args_init(&a, cli, argc, argv, "transition map", USAGE_MAP);
 	while (cli_next(&a)) {
 		if (!cli_opt_date(&a, "--since", f.since) && !cli_opt_buf(&a, "--under", f.under, sizeof f.under) &&
-		    !cli_opt(&a, "--format", &format) && !cli_opt(&a, "--table", &table) &&
-		    !cli_opt(&a, "--column", &column) && !cli_opt(&a, "-o", &out) && !cli_opt(&a, "--output", &out))
+		    !cli_opt_int(&a, "--plan", 1, INT64_MAX, &plan) && !cli_opt(&a, "--format", &format) &&
+		    !cli_opt(&a, "--table", &table) && !cli_opt(&a, "--column", &column) && !cli_opt(&a, "-o", &out) &&
+		    !cli_opt(&a, "--output", &out))
 			cli_unknown(&a);
 	}
 	if (a.stop)
 		return a.rc;
+	f.plan = plan;
 	enum lt_map_format fmt;
 	struct lt_err err = {0};
 	if (!format && cli->json)

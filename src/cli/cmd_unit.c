@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lienthong/transition_map.h"
 
 /* ---- show ---- */
 
@@ -376,13 +377,35 @@ static int unit_search(struct cli *cli, int argc, char **argv, const char *usage
 	struct lt_err err = {0};
 	char next[LT_CURSOR_BUFSZ] = "";
 	json_t *items = json_array();
-	if (lt_registry_search(r, &q, collect_unit, items, next, &err)) {
+	/* A complete closed code lands on its unit and its successors. */
+	struct lt_codelist current = {0};
+	bool landed = false;
+	if (!(q.cursor && q.cursor[0]) &&
+	    lt_transition_search_land(r, words, collect_unit, items, &current, &landed, &err)) {
+		rc = cli_fail(&err);
+		json_decref(items);
+	} else if (!landed && lt_registry_search(r, &q, collect_unit, items, next, &err)) {
 		rc = cli_fail(&err);
 		json_decref(items);
 	} else if (cli->json) {
-		rc = cli_print_json(json_pack("{s:o,s:o}", "items", items, "next_cursor",
-					      next[0] ? json_string(next) : json_null()));
+		json_t *doc = json_pack("{s:o,s:o}", "items", items, "next_cursor",
+					next[0] ? json_string(next) : json_null());
+		if (doc && landed) {
+			json_t *cur = json_array();
+			for (size_t i = 0; i < current.n; i++)
+				json_array_append_new(cur, json_string(current.codes[i]));
+			json_object_set_new(
+				doc, "landed",
+				json_pack("{s:s,s:o}", "code",
+					  json_string_value(json_object_get(json_array_get(items, 0), "code")),
+					  "current", cur));
+		}
+		rc = cli_print_json(doc);
 	} else {
+		if (landed)
+			fprintf(stderr, "%s is closed; it leads to %zu active unit%s\n",
+				json_string_value(json_object_get(json_array_get(items, 0), "code")), current.n,
+				current.n == 1 ? "" : "s");
 		print_units(items);
 		json_decref(items);
 		/* On stderr, so the list on stdout stays one unit per line. */
@@ -390,6 +413,7 @@ static int unit_search(struct cli *cli, int argc, char **argv, const char *usage
 			fprintf(stderr, "more: --cursor %s\n", next);
 		rc = cli_flush();
 	}
+	lt_codelist_free(&current);
 	free(words);
 	lt_registry_close(r);
 	return rc;

@@ -40,9 +40,9 @@ static const struct {
 	{"key", cmd_key,
 	 "key show [--json]                        the catalogue signing key's public half, for mirrors"},
 	{"transition", cmd_transition,
-	 "transition map [--since D] [--under CODE] [--format csv|json|sql]   old codes to current codes"},
+	 "transition map [--since D] [--under CODE] [--plan ID] [--format csv|json|sql]   old→current codes"},
 	{"convert", cmd_convert,
-	 "convert [--since D] [--choose OLD=NEW]... IN [-o OUT] [--report R]   rewrite closed codes in a file"},
+	 "convert [--since D | --plan ID] [--choose OLD=NEW]... IN [-o OUT] [--report R]   rewrite old codes"},
 	{"catch-up", cmd_catch_up,
 	 "catch-up URL [--token TOKEN]             copy the events a restored registry lacks from a mirror"},
 };

@@ -52,6 +52,8 @@ const struct route lt_routes[] = {
 	{"GET", "/v1/reports/compliance", h_compliance, BODY_NONE, "late or pending decisions and uploads", NULL, NULL},
 	{"GET", "/v1/transition/map", h_transition_map, BODY_NONE, "old codes to current codes (csv, json, sql)", NULL,
 	 NULL},
+	{"POST", "/v1/transition/detect", h_transition_detect, BODY_BULK, "which catalogue a file's codes fit best",
+	 NULL, NULL},
 	{"POST", "/v1/requests", h_requests_create, BODY_JSON, "file a change request", NULL, NULL},
 	{"GET", "/v1/requests", h_requests_list, BODY_NONE, "change requests the caller may see", NULL, NULL},
 	{"GET", "/v1/requests/events", h_requests_events, BODY_NONE, "feed of request events", NULL, NULL},

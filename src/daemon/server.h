@@ -276,6 +276,7 @@ void h_snapshot(struct req *rq);
 void h_publish_in(struct req *rq);
 void h_compliance(struct req *rq);
 void h_transition_map(struct req *rq);
+void h_transition_detect(struct req *rq);
 void h_systems_list(struct req *rq);
 void h_systems_add(struct req *rq);
 void h_system_patch(struct req *rq);

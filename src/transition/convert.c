@@ -115,10 +115,16 @@ int lt_convert_scan(const char *s, size_t len,
 					     !(s[end] == '.' && end + 1 < len && is_word((unsigned char)s[end + 1]))));
 		struct lt_code code;
 		if (alone && lt_code_parsen(&code, s + i, end - i, LT_CODE_LENIENT, NULL) == LT_OK) {
-			if (code.quirks & LT_CODE_WIDE_L3 && code.l3 <= 99)
-				code.quirks &= (uint8_t)~LT_CODE_WIDE_L3;
 			char canon[LT_CODE_BUFSZ];
-			lt_code_format(&code, canon);
+			if (code.quirks & LT_CODE_WIDE_L3) {
+				if (code.l3 <= 99)
+					code.quirks &= (uint8_t)~LT_CODE_WIDE_L3;
+				lt_code_format(&code, canon);
+			} else {
+				/* What parses formats back to the same text: no need to. */
+				memcpy(canon, s + i, end - i);
+				canon[end - i] = '\0';
+			}
 			int rc = cb(ctx, i, end - i, canon);
 			if (rc)
 				return rc;

@@ -69,11 +69,14 @@ static void write_cell(FILE *out, const char *s, size_t len)
 		return;
 	}
 	fputc('"', out);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"')
-			fputc('"', out);
-		fputc(s[i], out);
+	for (const char *q; len && (q = memchr(s, '"', len));) {
+		size_t n = (size_t)(q - s) + 1;
+		fwrite(s, 1, n, out); /* up to and with the quote, then the quote again */
+		fputc('"', out);
+		s += n;
+		len -= n;
 	}
+	fwrite(s, 1, len, out);
 	fputc('"', out);
 }
 

@@ -156,8 +156,9 @@ int lt_convert_detect(struct lt_registry *r, FILE *in, enum lt_convert_format fm
 	for (size_t i = 0; rc == LT_OK && i < k.n; i++)
 		if (k.spans[i].to[0] && strcmp(k.spans[i].from, date) <= 0 && strcmp(date, k.spans[i].to) < 0)
 			closed_since++;
-	qsort(k.spans, k.n, sizeof *k.spans, span_cmp);
-	for (size_t j = 0; rc == LT_OK && j < m.n; j++) {
+	if (k.n)
+		qsort(k.spans, k.n, sizeof *k.spans, span_cmp);
+	for (size_t j = 0; rc == LT_OK && k.n && j < m.n; j++) {
 		struct span key;
 		snprintf(key.code, sizeof key.code, "%s", m.rows[j].old_code);
 		if (!bsearch(&key, k.spans, k.n, sizeof *k.spans, span_cmp))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/transition.h"
 #include "lienthong/transition_map.h"
 #include "util/grow.h"
 
@@ -72,7 +73,7 @@ static int add_row(struct lt_map *m, const struct lt_unit *old, const char *kind
 
 /* The rows of one closed unit, when it passes the subtree filter. */
 static int map_unit(struct lt_registry *r, struct lt_map *m, const struct lt_unit *old, const struct lt_code *root,
-		    struct lt_err *err)
+		    int64_t plan, struct lt_err *err)
 {
 	struct lt_codelist cur = {0};
 	int rc = lt_registry_resolve(r, old->code, &cur, err);
@@ -86,13 +87,18 @@ static int map_unit(struct lt_registry *r, struct lt_map *m, const struct lt_uni
 	/* The closing change is the unit's last event. */
 	struct lt_event ev = {0};
 	char kind[16] = "";
+	int64_t change = 0, by_plan = 0;
 	rc = lt_store_event_asof(lt_registry_store(r), old->code, "9999-12-31", &ev, err);
-	if (rc == LT_OK)
+	if (rc == LT_OK) {
 		snprintf(kind, sizeof kind, "%s", ev.kind);
+		change = ev.change_id;
+	}
 	lt_event_clear(&ev);
 	if (rc && rc != LT_ENOTFOUND)
 		goto out;
 	rc = LT_OK;
+	if (plan && (!change || (rc = lt_plan_of_change(r, change, &by_plan, err)) || by_plan != plan))
+		goto out;
 	if (cur.n == 0) {
 		rc = add_row(m, old, kind, NULL, false);
 		goto out;
@@ -117,6 +123,14 @@ int lt_transition_map(struct lt_registry *r, const struct lt_map_filter *f, stru
 	bool has_root = false;
 	if (f && f->since[0] && lt_date_parse(f->since, filt.since, err))
 		return lt_err_field(err, lt_err_prefix(err, "since: "), "since");
+	if (f && f->plan) {
+		json_t *p = NULL;
+		int prc = lt_plan_get(r, f->plan, &p, err);
+		json_decref(p);
+		if (prc)
+			return lt_err_field(err, prc, "plan");
+		filt.plan = f->plan;
+	}
 	if (f && f->under[0]) {
 		if (lt_code_parse(&root, f->under, LT_CODE_LENIENT, err))
 			return lt_err_field(err, lt_err_prefix(err, "under '%s': ", f->under), "under");
@@ -136,7 +150,7 @@ int lt_transition_map(struct lt_registry *r, const struct lt_map_filter *f, stru
 		snprintf(cursor, sizeof cursor, "%s", next);
 	} while (rc == LT_OK && cursor[0]);
 	for (size_t i = 0; i < l.n && rc == LT_OK; i++)
-		rc = map_unit(r, out, &l.units[i], has_root ? &root : NULL, err);
+		rc = map_unit(r, out, &l.units[i], has_root ? &root : NULL, filt.plan, err);
 	free(l.units);
 	if (rc == LT_ENOMEM)
 		lt_err_set(err, LT_ENOMEM, "out of memory");

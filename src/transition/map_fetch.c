@@ -18,8 +18,10 @@ int lt_transition_note_read(struct lt_store *s, const struct lt_ctx *ctx, const 
 		snprintf(target, sizeof target, "token:%lld", (long long)ctx->who.token_id);
 	else
 		return LT_OK;
-	json_t *detail = json_pack("{s:s?,s:s?,s:s}", "since", f && f->since[0] ? f->since : NULL, "under",
-				   f && f->under[0] ? f->under : NULL, "format", format ? format : "csv");
+	json_t *detail =
+		json_pack("{s:s?,s:s?,s:o,s:s}", "since", f && f->since[0] ? f->since : NULL, "under",
+			  f && f->under[0] ? f->under : NULL, "plan",
+			  f && f->plan ? json_integer(f->plan) : json_null(), "format", format ? format : "csv");
 	if (!detail)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int rc = lt_store_begin(s, err);

@@ -62,8 +62,9 @@ json_t *lt_map_to_json(const struct lt_map *m)
 	}
 	if (!rows)
 		return NULL;
-	return json_pack("{s:s?,s:s?,s:o}", "since", m->filter.since[0] ? m->filter.since : NULL, "under",
-			 m->filter.under[0] ? m->filter.under : NULL, "rows", rows);
+	json_t *plan = m->filter.plan ? json_integer(m->filter.plan) : json_null();
+	return json_pack("{s:s?,s:s?,s:o,s:o}", "since", m->filter.since[0] ? m->filter.since : NULL, "under",
+			 m->filter.under[0] ? m->filter.under : NULL, "plan", plan, "rows", rows);
 }
 
 static bool ident_part(const char *s, size_t len)
@@ -131,6 +132,8 @@ int lt_map_write_sql(const struct lt_map *m, FILE *out, const char *table, const
 		fprintf(out, ", closed since %s", m->filter.since);
 	if (m->filter.under[0])
 		fprintf(out, ", under %s", m->filter.under);
+	if (m->filter.plan)
+		fprintf(out, ", closed by plan %lld", (long long)m->filter.plan);
 	fputs("\nBEGIN;\n", out);
 	size_t held = 0;
 	for (size_t i = 0; i < m->n;) {

@@ -464,7 +464,8 @@ test('tree: from the level-1 table down, by keyboard', async () => {
   const page = await newPage();
   await page.goto(`${BASE}/tree`);
   await page.getByLabel('Lọc đơn vị cấp 1 theo tên hoặc mã').fill('cao bang');
-  await page.locator('#main').getByText('2 đơn vị cấp 1 khớp').waitFor();
+  // The People's Committee, the People's Council and the Party Committee.
+  await page.locator('#main').getByText('3 đơn vị cấp 1 khớp').waitFor();
   const toggle = page.getByRole('button', { name: 'Mở các đơn vị trực thuộc Ủy ban nhân dân tỉnh Cao Bằng' });
   await toggle.focus();
   await page.keyboard.press('Enter');

@@ -27,7 +27,7 @@ static int fuzz_known_cb(void *ctx, const char *code, bool *known)
 
 static void fuzz_convert(const uint8_t *data, size_t size, enum lt_convert_format fmt)
 {
-	const struct lt_map m = {fuzz_rows, sizeof fuzz_rows / sizeof fuzz_rows[0], 0, {"", ""}};
+	const struct lt_map m = {fuzz_rows, sizeof fuzz_rows / sizeof fuzz_rows[0], 0, {"", "", 0}};
 	struct lt_convert_opts o = {.format = fmt, .resign_needed = size & 1, .known = fuzz_known_cb};
 	struct lt_convert *c;
 	struct lt_err err = {0};

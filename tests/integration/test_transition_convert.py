@@ -28,7 +28,7 @@ import unittest
 
 import ltd
 
-DN_TAI_CHINH_OLD = "000.00.03.H47"  # Sở Tài chính tỉnh Quảng Nam, moved to 000.00.09.H17 by the merger
+DN_TAI_CHINH_OLD = "000.00.03.H47"  # Sở Tài chính tỉnh Quảng Nam, merged into Đà Nẵng's by the demo plan
 SPLIT_DECISION = ["--decision-number", "15/2026/QĐ-UBND", "--decision-date", "2026-01-05",
                   "--decision-issuer", "Ủy ban nhân dân thành phố Đà Nẵng", "--effective", "2026-01-15"]
 HEADER = "old_code,new_code,old_name,new_name,kind,effective,decision_number,ambiguous"
@@ -100,6 +100,19 @@ class TransitionConvert(ltd.DaemonTest):
         self.assertNotIn(self.moved, olds)
         r = self.d.request("GET", f"/v1/transition/map?format=json&under={ltd.CB}")
         self.assertEqual(r.json()["rows"], [])
+        # plan=ID: the codes the demo's Quảng Nam plan closed, not the later split.
+        plans = self.d.request("GET", "/v1/plans", token=self.admin).json()["items"]
+        qn = [p["id"] for p in plans if "Quảng Nam" in p["title"]][-1]
+        doc = self.d.request("GET", f"/v1/transition/map?format=json&plan={qn}").json()
+        self.assertEqual(doc["plan"], qn)
+        olds = {x["old_code"] for x in doc["rows"]}
+        self.assertIn(ltd.QN, olds)
+        self.assertIn(DN_TAI_CHINH_OLD, olds)
+        self.assertNotIn(self.moved, olds)
+        cli_map = self.reg.check("transition", "map", "--plan", str(qn))
+        self.assertEqual(olds, {line.split(",")[0] for line in cli_map.splitlines()[1:]})
+        self.assertError(self.d.request("GET", "/v1/transition/map?plan=999999"), 404)
+        self.assertError(self.d.request("GET", "/v1/transition/map?plan=abc"), 400)
         self.assertError(self.d.request("GET", "/v1/transition/map?since=2025-02-30"), 400)
         self.assertError(self.d.request("GET", "/v1/transition/map?under=H47"), 400)
         self.assertError(self.d.request("GET", "/v1/transition/map?format=xlsx"), 400)
@@ -126,6 +139,7 @@ class TransitionConvert(ltd.DaemonTest):
             self.assertError(d.request("GET", "/v1/transition/map"), 401)
             self.assertStatus(d.request("GET", "/v1/transition/map", token=self.reg.token("reader")), 200)
             self.assertError(d.request("GET", "/v1/transition/map", token="not-a-token"), 401)
+            self.assertError(d.request("POST", "/v1/transition/detect?format=csv", body=f"ma\n{ltd.QN}\n".encode()), 401)
         finally:
             self.assertEqual(d.stop(), 0)
         # A connected system's fetch is recorded (the campaigns' map_fetched).
@@ -148,6 +162,13 @@ class TransitionConvert(ltd.DaemonTest):
             self.assertEqual(doc["landed"], {"code": ltd.QN, "current": [ltd.DN]})
         doc = self.d.request("GET", f"/v1/units?q={DN_TAI_CHINH_OLD}&status=active").json()
         self.assertEqual([u["code"] for u in doc["items"]], [DN_TAI_CHINH_OLD, *self.split_to])
+        # The CLI's search lands the same way.
+        doc = json.loads(self.reg.check("unit", "search", ltd.QN, "--json"))
+        self.assertEqual([u["code"] for u in doc["items"]], [ltd.QN, ltd.DN])
+        self.assertEqual(doc["landed"], {"code": ltd.QN, "current": [ltd.DN]})
+        p = self.reg.run("unit", "search", ltd.QN)
+        self.assertIn(f"{ltd.QN} is closed; it leads to 1 active unit", p.stderr)
+        self.assertIn(ltd.DN, p.stdout)
         # A prefix or an active code searches as before.
         self.assertNotIn("landed", self.d.request("GET", "/v1/units?q=000.00.00.H4").json())
         self.assertNotIn("landed", self.d.request("GET", f"/v1/units?q={ltd.DN}").json())
@@ -282,6 +303,16 @@ class TransitionConvert(ltd.DaemonTest):
         self.assertEqual(d["closed_since"], 2)
         self.assertEqual(d["since"], "2025-07-01")
         self.assertEqual(sorted(r["old_code"] for r in d["mapping"]), [ltd.QN, "000.00.01.H47"])
+        # The same through the API, for a web page's upload.
+        body = open(src, "rb").read()
+        r = self.d.request("POST", "/v1/transition/detect", body=body, headers={"Content-Type": "text/csv"})
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json(), d)
+        self.assertEqual(self.d.request("POST", "/v1/transition/detect?format=csv", body=body).json(), d)
+        self.assertError(self.d.request("POST", "/v1/transition/detect", body=body,
+                                        headers={"Content-Type": "application/octet-stream"}), 400)
+        self.assertError(self.d.request("POST", "/v1/transition/detect?format=json", body=b'{"a":'), 400)
+        self.assertError(self.d.request("POST", "/v1/transition/detect?format=csv", body=b""), 400)
         p = self.convert("--sum", "so_van_ban", src)
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = list(csv.DictReader(io.StringIO(p.stdout.decode())))
@@ -319,7 +350,10 @@ class TransitionConvert(ltd.DaemonTest):
     def test_bounded_memory(self):
         """A few hundred MB through a pipe: the converter's peak RSS stays
         under 64 MiB (the 1 GB run is in bench/convert.py)."""
+        # 200 MiB, or what 40 s of streaming carries on a slow (sanitizer,
+        # shared) build, but never under 48 MiB.
         size_mib = int(os.environ.get("LT_CONVERT_MIB", "200"))
+        budget_s = 40
         p = subprocess.Popen([ltd.CLI, "convert", "--format", "csv", "-", "--choose",
                               f"{DN_TAI_CHINH_OLD}={self.split_to[0]}", "--choose",
                               f"{self.moved}={self.split_to[0]}"],
@@ -330,7 +364,7 @@ class TransitionConvert(ltd.DaemonTest):
         t0 = time.monotonic()
         written = 0
         peak = 0
-        while written < size_mib << 20:
+        while written < size_mib << 20 and (written < 48 << 20 or time.monotonic() - t0 < budget_s):
             p.stdin.write(chunk)
             written += len(chunk)
             if written % (32 << 20) < len(chunk):
@@ -369,7 +403,9 @@ class DocExamples(unittest.TestCase):
             outputs = p.stdout.split("\n@@@\n")[1:]
             self.assertEqual(len(outputs), len(steps), p.stdout + p.stderr)
             for (cmd, want), got in zip(steps, outputs):
-                self.assertEqual(got, want, f"$ {cmd}")
+                # A change's number depends on what the data recorded before.
+                self.assertEqual(re.sub(r"change \d+", "change N", got), re.sub(r"change \d+", "change N", want),
+                                 f"$ {cmd}")
         finally:
             reg.close()
 

@@ -21,7 +21,7 @@ static struct lt_map_row rows[] = {
 	ROW("000.00.02.H47", "000.00.03.H17", "split", true),  ROW("000.00.09.H47", "", "dissolve", false),
 	ROW("000.10.01.H47", "000.10.01.H17", "merge", false), ROW("001.00.10.H47", "001.00.10.H17", "merge", false),
 };
-static const struct lt_map MAP = {rows, sizeof rows / sizeof rows[0], 0, {"", ""}};
+static const struct lt_map MAP = {rows, sizeof rows / sizeof rows[0], 0, {"", "", 0}};
 
 static int known(void *ctx, const char *code, bool *out)
 {
@@ -163,6 +163,12 @@ static void test_csv(void **state)
 	assert_int_equal(r.n.unresolved, 0);
 	assert_non_null(strstr(r.out, "dòng hai 000.00.03.H17"));
 	assert_non_null(strstr(r.out, "4,999.99.99.H99,000.00.00.H17"));
+	run_done(&r);
+
+	/* Quotes inside a cell are doubled again, around the rewritten code. */
+	run_with(&r, LT_CONVERT_CSV, "a\n\"say \"\"000.00.00.H47\"\", \"\"x\"\"\"\n", NULL, false);
+	assert_int_equal(r.rc, LT_OK);
+	assert_string_equal(r.out, "a\n\"say \"\"000.00.00.H17\"\", \"\"x\"\"\"\n");
 	run_done(&r);
 
 	/* A broken file is refused. */

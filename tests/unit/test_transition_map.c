@@ -260,6 +260,39 @@ static void test_fetch_recorded(void **state)
 	assert_string_equal(at, "");
 }
 
+static json_t *detect(struct fx *fx, const char *text, int want_rc)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	json_t *out = NULL;
+	struct lt_err err = {0};
+	assert_int_equal(lt_convert_detect(fx->r, f, LT_CONVERT_CSV, &out, &err), want_rc);
+	fclose(f);
+	return out;
+}
+
+static void test_detect(void **state)
+{
+	struct fx *fx = *state;
+	/* Both codes of Quảng Nam and Đà Nẵng's: all three were active until
+	 * the department moved in 2024. */
+	json_t *d = detect(fx, "ma\n000.00.01.H47\n000.00.00.H47\n000.00.00.H17\n999.99.99.H99\n", LT_OK);
+	assert_string_equal(json_string_value(json_object_get(d, "date")), "2024-05-31");
+	assert_int_equal(json_integer_value(json_object_get(d, "codes")), 4);
+	assert_int_equal(json_integer_value(json_object_get(d, "known")), 3);
+	assert_int_equal(json_integer_value(json_object_get(d, "active_on_date")), 3);
+	assert_int_equal(json_integer_value(json_object_get(d, "closed_since")), 2);
+	assert_string_equal(json_string_value(json_object_get(d, "since")), "2024-06-01");
+	assert_int_equal(json_array_size(json_object_get(d, "unknown")), 1);
+	assert_int_equal(json_array_size(json_object_get(d, "mapping")), 2);
+	json_decref(d);
+	/* No code at all, and a broken file. */
+	d = detect(fx, "a,b\n1,2\n", LT_OK);
+	assert_true(json_is_null(json_object_get(d, "date")));
+	assert_int_equal(json_array_size(json_object_get(d, "mapping")), 0);
+	json_decref(d);
+	assert_null(detect(fx, "a\n\"open\n", LT_EINVAL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +301,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search_landing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
