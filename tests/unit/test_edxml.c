@@ -866,6 +866,29 @@ static void fill_random(unsigned char *buf, size_t n, uint64_t *state)
 	}
 }
 
+/* Writes pkg_path: a document from G22 to H14 carrying the file src as its
+ * one attachment, named name. */
+static void write_one_attachment(const char *src, const char *name, const char *pkg_path)
+{
+	struct lt_edxml_package *p = lt_edxml_package_new(LT_EDXML_EDOC);
+	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL), LT_OK);
+	struct lt_edxml_organ *to = lt_edxml_add_to(p);
+	assert_int_equal(lt_edxml_organ_id_set(&to->organ_id, "000.00.00.H14", LT_CODE_LENIENT, NULL), LT_OK);
+	assert_int_equal(lt_edxml_docid_make(&p->document_id, "000.00.00.G22", "2025-01-02", "1", "VPCP-TH",
+					     LT_CODE_LENIENT, NULL),
+			 LT_OK);
+	struct lt_edxml_attachment *a = lt_edxml_add_attachment(p);
+	a->name = name;
+	a->content_type = "application/octet-stream";
+	a->path = src;
+	int fd = open(pkg_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	struct lt_err err = {0};
+	assert_int_equal(lt_edxml_write_fd(p, fd, &err), LT_OK);
+	close(fd);
+	lt_edxml_package_free(p);
+}
+
 /* Base64 content in every layout producers use (one line, CRLF every 76,
  * spaces inside groups), fed in pieces of every small size so groups split
  * across calls: the decoded bytes are the original ones. A bad byte is
@@ -888,23 +911,8 @@ static void test_base64_layouts_and_splits(void **state)
 	fclose(f);
 	unsigned char want[LT_EDXML_SHA256_LEN];
 	assert_int_equal(lt_edxml_hash_file(src, want, NULL, NULL), LT_OK);
-	struct lt_edxml_package *p = lt_edxml_package_new(LT_EDXML_EDOC);
-	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL), LT_OK);
-	struct lt_edxml_organ *to = lt_edxml_add_to(p);
-	assert_int_equal(lt_edxml_organ_id_set(&to->organ_id, "000.00.00.H14", LT_CODE_LENIENT, NULL), LT_OK);
-	assert_int_equal(lt_edxml_docid_make(&p->document_id, "000.00.00.G22", "2025-01-02", "1", "VPCP-TH",
-					     LT_CODE_LENIENT, NULL),
-			 LT_OK);
-	struct lt_edxml_attachment *a = lt_edxml_add_attachment(p);
-	a->name = "a.bin";
-	a->content_type = "application/octet-stream";
-	a->path = src;
-	int fd = open(pkg_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
+	write_one_attachment(src, "a.bin", pkg_path);
 	struct lt_err err = {0};
-	assert_int_equal(lt_edxml_write_fd(p, fd, &err), LT_OK);
-	close(fd);
-	lt_edxml_package_free(p);
 	size_t len;
 	char *pkg = slurp(pkg_path, &len);
 	assert_non_null(pkg);
@@ -1019,23 +1027,10 @@ static void test_large_attachment_in_bounded_memory(void **state)
 	unsigned char want[LT_EDXML_SHA256_LEN];
 	assert_int_equal(lt_edxml_hash_file(src, want, NULL, NULL), LT_OK);
 
-	struct lt_edxml_package *p = lt_edxml_package_new(LT_EDXML_EDOC);
-	assert_int_equal(lt_edxml_organ_id_set(&p->from.organ_id, "000.00.00.G22", LT_CODE_LENIENT, NULL), LT_OK);
-	struct lt_edxml_organ *to = lt_edxml_add_to(p);
-	assert_int_equal(lt_edxml_organ_id_set(&to->organ_id, "000.00.00.H14", LT_CODE_LENIENT, NULL), LT_OK);
-	assert_int_equal(lt_edxml_docid_make(&p->document_id, "000.00.00.G22", "2025-01-02", "1", "VPCP-TH",
-					     LT_CODE_LENIENT, NULL),
-			 LT_OK);
-	struct lt_edxml_attachment *a = lt_edxml_add_attachment(p);
-	a->name = "big.bin";
-	a->content_type = "application/octet-stream";
-	a->path = src;
-	int fd = open(pkg_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(fd >= 0);
+	write_one_attachment(src, "big.bin", pkg_path);
 	struct lt_err err = {0};
-	assert_int_equal(lt_edxml_write_fd(p, fd, &err), LT_OK);
-	close(fd);
-	lt_edxml_package_free(p);
+	struct lt_edxml_package *p = NULL;
+	int fd;
 
 	struct counting_sink sink = {.sha = EVP_MD_CTX_new()};
 	EVP_DigestInit_ex(sink.sha, EVP_sha256(), NULL);
