@@ -188,32 +188,43 @@ static int pg_system_code_remove(struct lt_store *s, int64_t id, const char *cod
 }
 
 /* The binding and the claiming of what waited for it apply together. */
-static int pg_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
+int lt__pg_system_bind(struct lt__pg_store *st, const char *sql, int64_t id, const char *code, struct lt_err *err,
+		       const char *what)
 {
-	struct lt__pg_store *st = lt__pg(s);
 	char b[24];
 	const char *v[] = {lt__pg_itoa(b, id), code};
 	bool own;
 	struct lt__pg_conn *c = lt__pg_begin_own(st, &own, err);
 	if (!c)
 		return err->status;
-	int rc = lt__pg_q(c, SQL_SYSTEM_CODE_ADD, 2, v, NULL, err, "binding a code to a system");
+	int rc = lt__pg_q(c, sql, 2, v, NULL, err, what);
 	if (rc == LT_OK)
 		rc = lt__pg_xclaim(c, id, code, err);
 	return lt__pg_end_own(st, c, own, rc, err);
 }
 
-static int pg_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
+int lt__pg_system_codelist(struct lt__pg_store *st, const char *sql, int64_t id, struct lt_codelist *out,
+			   struct lt_err *err, const char *what)
 {
 	char b[24];
 	const char *v[] = {lt__pg_itoa(b, id)};
 	PGresult *r = NULL;
-	int rc = lt__pg_run(lt__pg(s), SQL_SYSTEM_CODES, 1, v, &r, err, "reading a system's codes");
+	int rc = lt__pg_run(st, sql, 1, v, &r, err, what);
 	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++)
 		if (lt_codelist_add(out, PQgetvalue(r, i, 0)))
 			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 	PQclear(r);
 	return rc;
+}
+
+static int pg_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
+{
+	return lt__pg_system_bind(lt__pg(s), SQL_SYSTEM_CODE_ADD, id, code, err, "binding a code to a system");
+}
+
+static int pg_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
+{
+	return lt__pg_system_codelist(lt__pg(s), SQL_SYSTEM_CODES, id, out, err, "reading a system's codes");
 }
 
 static int pg_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err)

@@ -30,30 +30,12 @@ static const char SQL_LINK_ADD[] = "INSERT INTO relay_links (url, system_id) VAL
 
 static int pg_system_subtree_add(struct lt_store *s, int64_t id, const char *root, struct lt_err *err)
 {
-	struct lt__pg_store *st = lt__pg(s);
-	char b[24];
-	const char *v[] = {lt__pg_itoa(b, id), root};
-	bool own;
-	struct lt__pg_conn *c = lt__pg_begin_own(st, &own, err);
-	if (!c)
-		return err->status;
-	int rc = lt__pg_q(c, SQL_SUBTREE_ADD, 2, v, NULL, err, "binding a subtree to a system");
-	if (rc == LT_OK)
-		rc = lt__pg_xclaim(c, id, root, err);
-	return lt__pg_end_own(st, c, own, rc, err);
+	return lt__pg_system_bind(lt__pg(s), SQL_SUBTREE_ADD, id, root, err, "binding a subtree to a system");
 }
 
 static int pg_system_subtrees(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
 {
-	char b[24];
-	const char *v[] = {lt__pg_itoa(b, id)};
-	PGresult *r = NULL;
-	int rc = lt__pg_run(lt__pg(s), SQL_SUBTREES, 1, v, &r, err, "reading a system's subtrees");
-	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++)
-		if (lt_codelist_add(out, PQgetvalue(r, i, 0)))
-			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
-	PQclear(r);
-	return rc;
+	return lt__pg_system_codelist(lt__pg(s), SQL_SUBTREES, id, out, err, "reading a system's subtrees");
 }
 
 static int pg_xsubtree_receivers(struct lt_store *s, const char *root, lt_xreceiver_cb cb, void *ctx,

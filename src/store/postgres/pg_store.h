@@ -118,6 +118,14 @@ extern const struct lt_store_campaign_ops lt__pg_campaign_ops; /* pg_campaigns.c
 /* The store's own part of the claiming of waiting deliveries by a newly
  * bound system (pg_exchange.c), on c inside the binding's transaction. */
 int lt__pg_xclaim(struct lt__pg_conn *c, int64_t system_id, const char *code, struct lt_err *err);
+/* A binding of system id (sql: $1 the system, $2 a code or subtree root) in
+ * the caller's transaction or one of its own, then what waited for that
+ * code claimed (lt__pg_xclaim) (pg_access.c). */
+int lt__pg_system_bind(struct lt__pg_store *st, const char *sql, int64_t id, const char *code, struct lt_err *err,
+		       const char *what);
+/* The codes sql lists for system id ($1), its one column, into out. */
+int lt__pg_system_codelist(struct lt__pg_store *st, const char *sql, int64_t id, struct lt_codelist *out,
+			   struct lt_err *err, const char *what);
 /* On c, when a unit closes with code as a successor: what waited for the
  * closed unit goes to the first system receiving for code, if any. */
 int lt__pg_xhand_over(struct lt__pg_conn *c, const char *code, struct lt_err *err);

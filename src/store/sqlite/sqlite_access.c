@@ -217,20 +217,25 @@ static int sq_system_code_remove(struct lt_store *s, int64_t id, const char *cod
 	return ret;
 }
 
-static int sq_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
+int lt__sq_system_bind(struct lt__sq_store *st, const char *sql, int64_t id, const char *code, struct lt_err *err,
+		       const char *what)
 {
-	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, true, SQL_SYSTEM_CODE_ADD, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, true, sql, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
 	lt__sq_bind_text(q, 2, code);
-	int ret = lt__sq_exec(cn, q, err, "binding a code to a system");
+	int ret = lt__sq_exec(cn, q, err, what);
 	if (ret == LT_OK)
 		ret = lt__sq_xclaim(cn, id, code, err);
 	lt__sq_release(st, cn);
 	return ret;
+}
+
+static int sq_system_code_add(struct lt_store *s, int64_t id, const char *code, struct lt_err *err)
+{
+	return lt__sq_system_bind(lt__sq(s), SQL_SYSTEM_CODE_ADD, id, code, err, "binding a code to a system");
 }
 
 struct code_each {
@@ -246,16 +251,21 @@ static int code_row(void *ve, sqlite3_stmt *q)
 		       : LT_OK;
 }
 
-static int sq_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
+int lt__sq_system_codelist(struct lt__sq_store *st, const char *sql, int64_t id, struct lt_codelist *out,
+			   struct lt_err *err, const char *what)
 {
-	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, false, SQL_SYSTEM_CODES, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, sql, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, id);
 	struct code_each e = {out, err};
-	return lt__sq_rows(st, cn, q, code_row, &e, err, "a system's codes");
+	return lt__sq_rows(st, cn, q, code_row, &e, err, what);
+}
+
+static int sq_system_codes(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
+{
+	return lt__sq_system_codelist(lt__sq(s), SQL_SYSTEM_CODES, id, out, err, "a system's codes");
 }
 
 static int sq_system_rebind(struct lt_store *s, const char *old_code, const char *new_code, struct lt_err *err)

@@ -29,43 +29,12 @@ static const char SQL_LINK_ADD[] = "INSERT INTO relay_links (url, system_id) VAL
 
 static int sq_system_subtree_add(struct lt_store *s, int64_t id, const char *root, struct lt_err *err)
 {
-	struct lt__sq_store *st = lt__sq(s);
-	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, true, SQL_SUBTREE_ADD, &cn, err);
-	if (!q)
-		return LT_EIO;
-	sqlite3_bind_int64(q, 1, id);
-	lt__sq_bind_text(q, 2, root);
-	int ret = lt__sq_exec(cn, q, err, "binding a subtree to a system");
-	if (ret == LT_OK)
-		ret = lt__sq_xclaim(cn, id, root, err);
-	lt__sq_release(st, cn);
-	return ret;
-}
-
-struct code_each {
-	struct lt_codelist *out;
-	struct lt_err *err;
-};
-
-static int code_row(void *ve, sqlite3_stmt *q)
-{
-	struct code_each *e = ve;
-	return lt_codelist_add(e->out, (const char *)sqlite3_column_text(q, 0))
-		       ? lt_err_set(e->err, LT_ENOMEM, "out of memory")
-		       : LT_OK;
+	return lt__sq_system_bind(lt__sq(s), SQL_SUBTREE_ADD, id, root, err, "binding a subtree to a system");
 }
 
 static int sq_system_subtrees(struct lt_store *s, int64_t id, struct lt_codelist *out, struct lt_err *err)
 {
-	struct lt__sq_store *st = lt__sq(s);
-	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, false, SQL_SUBTREES, &cn, err);
-	if (!q)
-		return LT_EIO;
-	sqlite3_bind_int64(q, 1, id);
-	struct code_each e = {out, err};
-	return lt__sq_rows(st, cn, q, code_row, &e, err, "a system's subtrees");
+	return lt__sq_system_codelist(lt__sq(s), SQL_SUBTREES, id, out, err, "a system's subtrees");
 }
 
 struct receivers_each {

@@ -86,6 +86,14 @@ int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err);
 /* The SQL that moves the schema to version (1-based), NULL past the last:
  * lets a test replay one migration over a database shaped as before it. */
 const char *lt__sqlite_migration(int version);
+/* A binding of system id (sql: ?1 the system, ?2 a code or subtree root),
+ * then what waited for that code claimed (lt__sq_xclaim); what names the
+ * write in an error. */
+int lt__sq_system_bind(struct lt__sq_store *st, const char *sql, int64_t id, const char *code, struct lt_err *err,
+		       const char *what);
+/* The codes sql lists for system id (?1), its one column, into out. */
+int lt__sq_system_codelist(struct lt__sq_store *st, const char *sql, int64_t id, struct lt_codelist *out,
+			   struct lt_err *err, const char *what);
 /* On the writer, inside the binding's transaction: the deliveries waiting
  * for a system to receive for code (no_system) become system_id's. */
 int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, struct lt_err *err);
