@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lienthong/err.h"
 
@@ -56,8 +57,10 @@ void lt_date_today(char out[LT_DATE_BUFSZ]);
 /* date (any accepted form) moved by days, as YYYY-MM-DD. */
 int lt_date_add_days(const char *date, long days, char out[LT_DATE_BUFSZ], struct lt_err *err);
 
-/* The current UTC time as YYYY-MM-DDTHH:MM:SSZ. */
+/* The current UTC time as YYYY-MM-DDTHH:MM:SSZ, the hub's timestamps. */
 void lt_time_now(char out[32]);
+/* Seconds since the epoch as such a timestamp. */
+void lt_time_format(int64_t t, char out[32]);
 
 /* Light checks: an address with one @ and a dotted domain; digits, spaces and
  * + - ( ) . for phone and fax. */

@@ -32,7 +32,6 @@ struct longpoll {
 
 static void resume(struct waiter *w)
 {
-	w->rq->parked = false;
 	MHD_resume_connection(w->rq->conn);
 	free(w);
 }
@@ -144,7 +143,6 @@ bool longpoll_park(struct longpoll *lp, struct req *rq, int64_t system_id, int64
 		return false;
 	}
 	/* Suspended under the lock, so no wake-up can resume it first. */
-	rq->parked = true;
 	rq->suspended = true;
 	MHD_suspend_connection(rq->conn);
 	w->next = lp->list;

@@ -96,10 +96,10 @@ struct req {
 	void *stream_cls;
 	MHD_ContentReaderFreeCallback stream_free;
 	uint64_t stream_size;
-	/* The inbox long poll (longpoll.c): parked while on the waiters' list;
-	 * suspended from the handler's suspension until serve() has returned
-	 * without a reply; wait_deadline_ns set on the first run. */
-	bool parked, suspended;
+	/* Suspended (longpoll.c, commit_wait.c) from the handler's suspension
+	 * until serve() has returned without a reply; the long poll's
+	 * wait_deadline_ns is set on its first run. */
+	bool suspended;
 	int64_t wait_deadline_ns;
 	int commit_wait; /* commit_wait.c's state */
 	void *ctx;       /* a handler's state across calls, freed by ctx_free */

@@ -19,14 +19,6 @@ static int64_t epoch_of(const char *ts)
 	return end && !*end ? (int64_t)timegm(&tm) : -1;
 }
 
-static void time_text(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static bool state_known(const char *s)
 {
 	static const char *const states[] = {"waiting", "pending",   "processing", "done",  "fail",   "refused",
@@ -111,7 +103,7 @@ int lt_exchange_deliveries(struct lt_exchange *x, const struct lt_principal *who
 	char before[32] = "";
 	int64_t now = (int64_t)time(NULL);
 	if (q->older_than_hours >= 0)
-		time_text(now - (int64_t)q->older_than_hours * 3600, before);
+		lt_time_format(now - (int64_t)q->older_than_hours * 3600, before);
 	struct lt_xop_filter f = {q->sender, q->recipient, q->state, before, q->before};
 	struct ops_ctx c = {who, now, q->limit, json_array(), 0, false, err};
 	if (!c.items)
@@ -169,7 +161,7 @@ int lt_exchange_waiting(struct lt_exchange *x, const struct lt_principal *who, i
 		return lt_err_field(err, lt_err_set(err, LT_EINVAL, "stuck_hours must be 0 to 8760"), "stuck_hours");
 	char before[32];
 	int64_t now = (int64_t)time(NULL);
-	time_text(now - (int64_t)stuck_hours * 3600, before);
+	lt_time_format(now - (int64_t)stuck_hours * 3600, before);
 	struct waiting_ctx c = {x, who, now, json_array(), err};
 	if (!c.items)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
@@ -219,7 +211,7 @@ int lt_exchange_oldest_waiting(struct lt_exchange *x, lt_oldest_cb cb, void *ctx
 {
 	char now_text[32];
 	struct oldest_ctx c = {cb, ctx, (int64_t)time(NULL), NULL, 0, 0};
-	time_text(c.now, now_text);
+	lt_time_format(c.now, now_text);
 	int rc = lt_store_xwaiting(x->store, now_text, oldest_one, &c, err);
 	if (rc == LT_ENOMEM)
 		lt_err_set(err, LT_ENOMEM, "out of memory");

@@ -67,14 +67,6 @@ static void nap(struct lt_relay *r, long ms)
 	pthread_mutex_unlock(&r->lock);
 }
 
-static void time_in(int seconds, char out[32])
-{
-	time_t t = time(NULL) + seconds;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* ---- HTTP ---- */
 
 size_t lt__relay_to_buf(char *data, size_t size, size_t n, void *vb)
@@ -198,7 +190,7 @@ static void *out_loop(void *vr)
 			atomic_fetch_add(&r->relay_failures, 1);
 			int tries = d.tries[i] + 1, wait = lt_relay_backoff(tries, r->backoff_max);
 			char next[32];
-			time_in(wait, next);
+			lt_time_format((int64_t)time(NULL) + wait, next);
 			lt_log_warnx("relay: %s, try %d: %s; next try in %d s", d.doc[i], tries, e.msg, wait);
 			struct lt_err e2 = {0};
 			if (lt_store_relay_out_retry(r->x->store, d.doc[i], tries, next, e.msg, &e2))

@@ -351,13 +351,15 @@ void lt_date_today(char out[LT_DATE_BUFSZ])
 	strftime(out, LT_DATE_BUFSZ, "%Y-%m-%d", &tm);
 }
 
-void lt_time_now(char out[32])
+void lt_time_format(int64_t t, char out[32])
 {
-	time_t now = time(NULL);
+	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&now, &tm);
+	gmtime_r(&tt, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+void lt_time_now(char out[32]) { lt_time_format((int64_t)time(NULL), out); }
 
 bool lt_email_ok(const char *s)
 {

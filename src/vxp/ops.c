@@ -7,6 +7,7 @@
 #include <time.h>
 #include <strings.h>
 
+#include "lienthong/text.h"
 #include "lienthong/vxp.h"
 
 /* A reply row jansson refused to build: the stored text it came from is
@@ -319,13 +320,9 @@ static int sent_doc(void *vctx, const struct lt_xdoc *d)
 int lt_vxp_sent(struct lt_exchange *x, const struct lt_vxp_call *c, const char *messagetype, int days, int max,
 		json_t **data, struct lt_err *err)
 {
-	char since[32] = "";
-	if (days > 0) {
-		time_t t = time(NULL) - (time_t)days * 86400;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm); /* as lt_time_now writes `received` */
-	}
+	char since[32] = ""; /* written as `received` is */
+	if (days > 0)
+		lt_time_format((int64_t)time(NULL) - (int64_t)days * 86400, since);
 	struct sent_ctx ctx = {x, NULL, NULL, json_array(), err};
 	if (!ctx.out)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
