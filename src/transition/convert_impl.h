@@ -54,6 +54,28 @@ struct lt_convert {
  * any code was replaced; when not, the caller may write the original. */
 int conv_text(struct lt_convert *c, const char *text, size_t len, bool *changed, loc_fn where, void *where_ctx);
 
+/* A CSV file read record by record through libcsv, for the two CSV drivers
+ * (conversion and --sum). Cells keep their spaces; each record's cells sit
+ * NUL-terminated in cells. row is called once per record with libcsv's
+ * terminator; after it the record is dropped and line moves past it. */
+struct csv_records {
+	struct cbuf cells;
+	size_t *offs; /* where each cell starts in cells */
+	size_t n, cap;
+	long line;     /* the physical line the current record starts on */
+	long newlines; /* line breaks inside the current record's cells */
+	size_t col;    /* the cell being looked at, 0-based, for locations */
+	int rc;        /* set by row (or by running out of memory) to stop */
+	void (*row)(int term, void *ctx);
+	void *ctx;
+};
+/* Reads in to its end; returns the first failure (syntax, I/O, or rc). */
+int conv_csv_read(FILE *in, struct csv_records *rec, struct lt_err *err);
+const char *conv_csv_cell(const struct csv_records *rec, size_t i, size_t *len);
+/* A loc_fn: the record's line and the current column. ctx is the records. */
+int conv_csv_where(void *ctx, json_t *loc);
+void conv_csv_free(struct csv_records *rec);
+
 int conv_run_csv(struct lt_convert *c, FILE *in, FILE *out, struct lt_err *err);
 int conv_run_json(struct lt_convert *c, FILE *in, FILE *out, struct lt_err *err);
 int conv_run_xml(struct lt_convert *c, FILE *in, FILE *out, struct lt_err *err);

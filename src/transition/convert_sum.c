@@ -3,7 +3,6 @@
  * converted; records equal in every cell but the summed ones become one,
  * first-seen order kept, the named columns added up. The groups stay in
  * memory: a reporting file has a row per unit, not millions. */
-#include <csv.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -28,56 +27,14 @@ struct sum_run {
 	size_t *sum_col; /* the column index of each summed name */
 	size_t ncols;
 	bool header_done;
-	struct cbuf row; /* the record's cells, each NUL-terminated */
-	size_t *offs;
-	size_t n, cap;
-	long line, newlines;
-	size_t col;
+	struct csv_records rec;
 	struct group *groups;
 	size_t n_groups, cap_groups;
 	size_t *slots; /* hash of key → group index + 1 */
 	size_t n_slots;
 	char **header;
-	int rc;
 	struct lt_err *err;
 };
-
-static int no_space(unsigned char ch)
-{
-	(void)ch;
-	return 0;
-}
-
-static void on_field(void *s, size_t len, void *ctx)
-{
-	struct sum_run *r = ctx;
-	if (r->rc)
-		return;
-	if (r->n == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 32;
-		size_t *p = realloc(r->offs, ncap * sizeof *p);
-		if (!p) {
-			r->rc = LT_ENOMEM;
-			return;
-		}
-		r->offs = p;
-		r->cap = ncap;
-	}
-	r->offs[r->n++] = r->row.n;
-	const char *text = s ? s : "";
-	for (size_t i = 0; i < len; i++)
-		r->newlines += text[i] == '\n';
-	if (cbuf_put(&r->row, text, len) || cbuf_put(&r->row, "", 1))
-		r->rc = LT_ENOMEM;
-}
-
-static int where(void *ctx, json_t *loc)
-{
-	const struct sum_run *r = ctx;
-	json_object_set_new(loc, "line", json_integer(r->line));
-	json_object_set_new(loc, "column", json_integer((json_int_t)r->col + 1));
-	return LT_OK;
-}
 
 static int summed(const struct sum_run *r, size_t col)
 {
@@ -89,17 +46,17 @@ static int summed(const struct sum_run *r, size_t col)
 
 static int take_header(struct sum_run *r)
 {
-	r->ncols = r->n;
-	if (!(r->header = calloc(r->n, sizeof *r->header)))
+	r->ncols = r->rec.n;
+	if (!(r->header = calloc(r->rec.n, sizeof *r->header)))
 		return LT_ENOMEM;
-	for (size_t i = 0; i < r->n; i++)
-		if (!(r->header[i] = strdup(r->row.p + r->offs[i])))
+	for (size_t i = 0; i < r->rec.n; i++)
+		if (!(r->header[i] = strdup(r->rec.cells.p + r->rec.offs[i])))
 			return LT_ENOMEM;
 	for (size_t k = 0; k < r->n_names; k++) {
 		size_t i = 0;
-		while (i < r->n && strcmp(r->header[i], r->names[k]) != 0)
+		while (i < r->rec.n && strcmp(r->header[i], r->names[k]) != 0)
 			i++;
-		if (i == r->n)
+		if (i == r->rec.n)
 			return lt_err_set(r->err, LT_EINVAL, "--sum %s: the header has no column of that name",
 					  r->names[k]);
 		r->sum_col[k] = i;
@@ -157,7 +114,7 @@ static int add_number(struct sum_run *r, struct group *g, size_t k, const char *
 	while (*end == ' ')
 		end++;
 	if (*end || errno)
-		return lt_err_set(r->err, LT_EINVAL, "line %ld, column %s: '%.40s' is not a number", r->line,
+		return lt_err_set(r->err, LT_EINVAL, "line %ld, column %s: '%.40s' is not a number", r->rec.line,
 				  r->names[k], text);
 	g->dsum[k] += d;
 	g->fractional[k] = true;
@@ -176,12 +133,12 @@ static int key_code(void *ctx, size_t off, size_t n, const char canon[LT_CODE_BU
  * meet; a record without a code is a group of its own cells. */
 static int record_key(struct sum_run *r, char **cells, struct cbuf *key)
 {
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->rec.n; i++)
 		if (summed(r, i) < 0 && lt_convert_scan(cells[i], strlen(cells[i]), key_code, key))
 			return LT_ENOMEM;
 	if (key->n)
 		return LT_OK;
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->rec.n; i++)
 		if (summed(r, i) < 0 && (cbuf_put(key, cells[i], strlen(cells[i])) || cbuf_put(key, "\x1e", 1)))
 			return LT_ENOMEM;
 	return cbuf_put(key, "", 0);
@@ -193,7 +150,7 @@ static void keep_survivor(struct sum_run *r, struct group *g, char **cells, bool
 {
 	if (converted || !g->renamed)
 		return;
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->rec.n; i++) {
 		char *t = g->cells[i];
 		g->cells[i] = cells[i];
 		cells[i] = t;
@@ -203,18 +160,18 @@ static void keep_survivor(struct sum_run *r, struct group *g, char **cells, bool
 
 static int take_record(struct sum_run *r)
 {
-	if (r->n != r->ncols)
-		return lt_err_set(r->err, LT_EINVAL, "line %ld has %zu fields, the header %zu", r->line, r->n,
+	if (r->rec.n != r->ncols)
+		return lt_err_set(r->err, LT_EINVAL, "line %ld has %zu fields, the header %zu", r->rec.line, r->rec.n,
 				  r->ncols);
 	struct cbuf key = {0};
 	bool converted = false;
-	char **cells = calloc(r->n, sizeof *cells);
+	char **cells = calloc(r->rec.n, sizeof *cells);
 	int rc = cells ? LT_OK : LT_ENOMEM;
-	for (size_t i = 0; i < r->n && rc == LT_OK; i++) {
-		const char *cell = r->row.p + r->offs[i];
+	for (size_t i = 0; i < r->rec.n && rc == LT_OK; i++) {
+		const char *cell = r->rec.cells.p + r->rec.offs[i];
 		bool changed = false;
-		r->col = i;
-		if (summed(r, i) < 0 && (rc = conv_text(r->c, cell, strlen(cell), &changed, where, r)))
+		r->rec.col = i;
+		if (summed(r, i) < 0 && (rc = conv_text(r->c, cell, strlen(cell), &changed, conv_csv_where, &r->rec)))
 			break;
 		converted |= changed;
 		if (!(cells[i] = strdup(changed ? r->c->out.p : cell)))
@@ -261,9 +218,9 @@ static int take_record(struct sum_run *r)
 	if (rc == LT_OK && cells)
 		keep_survivor(r, &r->groups[gi - 1], cells, converted);
 	for (size_t k = 0; rc == LT_OK && k < r->n_names; k++)
-		rc = add_number(r, &r->groups[gi - 1], k, r->row.p + r->offs[r->sum_col[k]]);
+		rc = add_number(r, &r->groups[gi - 1], k, r->rec.cells.p + r->rec.offs[r->sum_col[k]]);
 	if (cells)
-		for (size_t i = 0; i < r->n; i++)
+		for (size_t i = 0; i < r->rec.n; i++)
 			free(cells[i]);
 	free(cells);
 	cbuf_free(&key);
@@ -274,14 +231,8 @@ static void on_row(int term, void *ctx)
 {
 	(void)term;
 	struct sum_run *r = ctx;
-	if (r->rc)
-		return;
 	r->c->counts.rows_in += r->header_done;
-	r->rc = r->header_done ? take_record(r) : take_header(r);
-	r->line += 1 + r->newlines;
-	r->newlines = 0;
-	r->n = 0;
-	r->row.n = 0;
+	r->rec.rc = r->header_done ? take_record(r) : take_header(r);
 }
 
 static void write_cell(FILE *out, const char *s, bool last)
@@ -322,29 +273,15 @@ static void write_groups(struct sum_run *r, FILE *out)
 int lt_convert_run_sum(struct lt_convert *c, FILE *in, FILE *out, const char *const *columns, size_t n_columns,
 		       struct lt_err *err)
 {
-	struct csv_parser p;
 	if (n_columns == 0)
 		return lt_err_set(err, LT_EINVAL, "--sum needs at least one column");
-	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
-		return lt_err_set(err, LT_ENOMEM, "out of memory");
-	csv_set_space_func(&p, no_space);
-	struct sum_run r = {.c = c, .names = columns, .n_names = n_columns, .line = 1, .err = err};
+	struct sum_run r = {.c = c, .names = columns, .n_names = n_columns, .rec = {.row = on_row}, .err = err};
+	r.rec.ctx = &r;
 	c->err = err;
 	r.sum_col = calloc(n_columns, sizeof *r.sum_col);
 	int rc = r.sum_col ? LT_OK : LT_ENOMEM;
-	char buf[65536];
-	size_t n;
-	while (rc == LT_OK && r.rc == LT_OK && (n = fread(buf, 1, sizeof buf, in)) > 0)
-		if (csv_parse(&p, buf, n, on_field, on_row, &r) != n)
-			rc = lt_err_set(err, LT_EINVAL, "CSV syntax error in the record starting on line %ld: %s",
-					r.line, csv_strerror(csv_error(&p)));
-	if (rc == LT_OK && r.rc == LT_OK && ferror(in))
-		rc = lt_err_set(err, LT_EIO, "reading the input failed");
-	if (rc == LT_OK && r.rc == LT_OK && csv_fini(&p, on_field, on_row, &r) != 0)
-		rc = lt_err_set(err, LT_EINVAL, "CSV syntax error at the end of the file: %s",
-				csv_strerror(csv_error(&p)));
 	if (rc == LT_OK)
-		rc = r.rc;
+		rc = conv_csv_read(in, &r.rec, err);
 	if (rc == LT_OK && !r.header_done)
 		rc = lt_err_set(err, LT_EINVAL, "the file is empty: --sum needs a header row");
 	if (rc == LT_OK) {
@@ -354,7 +291,7 @@ int lt_convert_run_sum(struct lt_convert *c, FILE *in, FILE *out, const char *co
 	}
 	if (rc == LT_ENOMEM)
 		lt_err_set(err, LT_ENOMEM, "out of memory");
-	csv_free(&p);
+	conv_csv_free(&r.rec);
 	for (size_t g = 0; g < r.n_groups; g++) {
 		for (size_t i = 0; i < r.ncols; i++)
 			free(r.groups[g].cells[i]);
@@ -371,7 +308,5 @@ int lt_convert_run_sum(struct lt_convert *c, FILE *in, FILE *out, const char *co
 		free(r.header[i]);
 	free(r.header);
 	free(r.sum_col);
-	free(r.offs);
-	cbuf_free(&r.row);
 	return rc;
 }
