@@ -4,9 +4,10 @@
  * a lock shared by every HTTP thread, all of them, and every request in
  * flight waited. Now such a stall is absorbed by the buffer, and only when
  * the buffer is full do requests wait, so no line is dropped. The lines
- * go out in batches, one write for all those of GATHER_MS: a line reaches
- * the file that much after its request (and a daemon killed by SIGKILL
- * loses at most those). */
+ * go out at once after a quiet spell, and while they keep coming in batches,
+ * one write for all those of GATHER_MS: a line reaches the file at most that
+ * long after its request (and a daemon killed by SIGKILL loses at most
+ * those). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@
  * at a line's end below that, another writer's lines (the daemon's own log
  * on stderr) never land inside one of ours. */
 #define ATOMIC_WRITE 4096
-/* How long a line may wait for others to share its write. */
+/* How long a line may wait for others to share its write, when lines keep
+ * coming. */
 #define GATHER_MS 20
 
 struct alog {
@@ -82,13 +84,18 @@ static void add_ms(struct timespec *t, long ms)
 	t->tv_nsec %= 1000000000L;
 }
 
-/* Waits for the first line, then gathers more for up to GATHER_MS (or
- * until half the buffer is used) before one write: the request threads
- * wake it once a batch, not once a line, and it takes a core only that
- * often. */
+static bool later(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+/* Under load, lines are gathered for GATHER_MS (or until half the buffer
+ * is used) before one write: the request threads wake the writer once a
+ * batch, not once a line, and it takes a core only that often. */
 static void *writer(void *arg)
 {
 	struct alog *a = arg;
+	struct timespec last = {0, 0}; /* when the last batch went out */
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
 		while (!a->len && !a->stopping) {
@@ -98,14 +105,17 @@ static void *writer(void *arg)
 		}
 		if (!a->len)
 			break; /* stopping, and everything is out */
-		struct timespec until;
-		clock_gettime(CLOCK_MONOTONIC, &until);
+		/* A line after a quiet spell goes out at once; while lines keep
+		 * coming, one write per GATHER_MS. */
+		struct timespec now, until = last;
+		clock_gettime(CLOCK_MONOTONIC, &now);
 		add_ms(&until, GATHER_MS);
 		a->gathering = true;
-		while (!a->stopping && a->len < a->cap / 2 &&
+		while (!a->stopping && a->len < a->cap / 2 && later(&until, &now) &&
 		       pthread_cond_timedwait(&a->data, &a->mu, &until) != ETIMEDOUT)
-			;
+			clock_gettime(CLOCK_MONOTONIC, &now);
 		a->gathering = false;
+		clock_gettime(CLOCK_MONOTONIC, &last);
 		char *batch = a->buf;
 		size_t n = a->len, cap = a->cap;
 		a->buf = a->out;
