@@ -29,15 +29,31 @@ def fetch_bodies(daemon, codes, www):
     return total / max(1, len(codes))
 
 
+# Rounds of each server for the tail: a p99 of a few seconds is at the mercy
+# of whatever else wakes on two shared cores, so the figure is the median
+# over rounds, and each round of the daemon runs next to one of nginx.
+P99_ROUNDS = 5
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return (xs[n // 2] + xs[(n - 1) // 2]) / 2.0
+
+
 def combine(runs):
-    """Rounds of one server: req/s over all of them, mean of the p50/p99."""
+    """Rounds of one server: req/s over all of them, the median of the
+    rounds' p50/p90/p99 (a mean lets one disturbed round decide)."""
     req = sum(r["requests"] for r in runs)
     dur = sum(r["duration_us"] for r in runs) / 1e6
     n = len(runs)
     cores = sum(r.get("server_cpu_cores", 0) for r in runs) / n
     return {"rps": req / dur, "cpu_us_per_request": cores / (req / dur) * 1e6,
-            "p50_ms": sum(r["p50_us"] for r in runs) / n / 1000.0,
-            "p99_ms": sum(r["p99_us"] for r in runs) / n / 1000.0,
+            "p50_ms": median([r["p50_us"] for r in runs]) / 1000.0,
+            "p90_ms": median([r["p90_us"] for r in runs]) / 1000.0,
+            "p99_ms": median([r["p99_us"] for r in runs]) / 1000.0,
+            "p99_mean_ms": sum(r["p99_us"] for r in runs) / n / 1000.0,
+            "max_ms": max(r["max_us"] for r in runs) / 1000.0,
             "server_cpu_cores": cores,
             "requests": req, "errors": sum(r["errors"] for r in runs)}
 
@@ -60,15 +76,16 @@ def run(ctx, db):
         wrk(nginx.url(), paths_file, 2, server=nginx)
         wrk(daemon.url(), paths_file, 2, server=daemon)
         runs = {"lienthongd": [], "nginx": []}
-        for i in range(ctx.rounds):
+        for i in range(max(ctx.rounds, P99_ROUNDS)):
             order = [("nginx", nginx), ("lienthongd", daemon)]
             if i % 2:
                 order.reverse()
             for name, srv in order:
                 r = wrk(srv.url(), paths_file, ctx.seconds, server=srv)
                 runs[name].append(r)
-                log("lookup round %d: %-10s %8.0f req/s  p99 %.2f ms  (server CPU %.2f cores)"
-                    % (i + 1, name, r["rps"], r["p99_us"] / 1000.0, r["server_cpu_cores"]))
+                log("lookup round %d: %-10s %8.0f req/s  p50 %.2f  p90 %.2f  p99 %.2f  max %.2f ms  "
+                    "(server CPU %.2f cores)" % (i + 1, name, r["rps"], r["p50_us"] / 1000.0, r["p90_us"] / 1000.0,
+                                                 r["p99_us"] / 1000.0, r["max_us"] / 1000.0, r["server_cpu_cores"]))
         d, n = combine(runs["lienthongd"]), combine(runs["nginx"])
         rss_d, rss_n = daemon.peak_rss_kb() / 1024.0, nginx.peak_rss_kb() / 1024.0
 
@@ -89,17 +106,22 @@ def run(ctx, db):
                "wrk": "64 connections, 2 threads, %d s per round, --latency" % ctx.seconds,
                "nginx": "2 workers, access_log off, sendfile, open_file_cache, keepalive_requests 1000000",
                "lienthongd": d, "nginx_combined": n,
-               "rounds": {k: [{x: v[x] for x in ("rps", "p50_us", "p99_us", "server_cpu_cores", "errors")}
-                              for v in vs] for k, vs in runs.items()}}
+               "rounds": {k: [{x: v[x] for x in ("rps", "p50_us", "p90_us", "p99_us", "max_us", "server_cpu_cores",
+                                                 "errors")}
+                              for v in vs] for k, vs in runs.items()},
+               "p99_ratio_by_round": [a["p99_us"] / b["p99_us"] for a, b in zip(runs["lienthongd"], runs["nginx"])]}
     results = [
         result("lookup_rps", d["rps"], "req/s", "nginx serving the same JSON from files", n["rps"],
                "ratio >= 0.8", lambda v, r: r >= 0.8,
                note="GET /v1/units/{code}, %d random codes, wrk 64 connections; server CPU per request "
                     "%.1f us (lienthongd) vs %.1f us (nginx)" % (len(paths), d["cpu_us_per_request"],
                                                                n["cpu_us_per_request"])),
-        result("lookup_p99", d["p99_ms"], "ms", "nginx p99", n["p99_ms"], "ratio <= 3",
-               lambda v, r: r is not None and r <= 3,
-               note="wrk --latency p99 at 64 connections, the same load as lookup_rps"),
+        result("lookup_p99", d["p99_ms"], "ms", "nginx p99, the same rounds", n["p99_ms"], "ratio <= 3",
+               lambda v, r: r is not None and r <= 3 and d["rps"] >= 0.8 * n["rps"],
+               note="median over %d rounds of wrk --latency's p99 at 64 connections (the load of lookup_rps; the "
+                    "goal also asks its throughput >= 0.8x); per round lienthongd/nginx: %s; p90 %.2f vs %.2f ms"
+                    % (len(runs["nginx"]), ", ".join("%.2f" % x for x in details["p99_ratio_by_round"]),
+                       d["p90_ms"], n["p90_ms"])),
         result("lookup_peak_rss", rss_d, "MB", "nginx peak RSS (master + 2 workers)", rss_n, None, None,
                note="VmHWM of lienthongd over the look-up benchmark"),
     ]

@@ -40,6 +40,48 @@ def result(name, value, unit, reference_name, reference_value, goal, met, note="
     return r
 
 
+# The figures issue 23 asks of every `make bench`, with their units and goals:
+# each ends up in latest.json, measured, or not met with the reason it is
+# missing (its benchmark failed, or ran without giving it).
+REQUIRED = (
+    ("lookup_p99", "ms", "ratio <= 3"),
+    ("import_100k_csv", "s", "ratio <= 2"),
+    ("import_1m_vs_100k", "s", "1 M units <= 11x the 100 k time"),
+    ("import_1m_peak_rss", "MB", "peak RSS <= 64 MiB + SQLite's configured cache"),
+    ("exchange_accept_vs_floor", "packages/s", "ratio >= 0.5"),
+    ("exchange_e2e_p50", "ms", "end-to-end p50 <= 50 ms"),
+    ("edxml_parse_vs_libxml2", "MB/s", "ratio >= 0.8"),
+    ("sig_verify_vs_xmlsec", "verifications/s/core", "ratio >= 0.7"),
+    ("soak_rss", "MB", "growth in the last third < 10% of the first third's"),
+    ("soak_p99", "ms", "every kind's last-minute p99 <= 2x its first-minute p99"),
+)
+
+
+def missing(name, unit, goal, reason):
+    """A required figure the run did not measure: not met, and why."""
+    return {"name": name, "value": None, "unit": unit, "reference_name": "—", "reference_value": None,
+            "ratio": None, "goal": goal, "met": False, "informational": False, "missing": reason}
+
+
+def complete(results, ran, failed):
+    """The records of the required figures absent from results: failed maps a
+    benchmark to why it stopped; ran lists those this run started."""
+    have = {r["name"] for r in results}
+    out = []
+    for name, unit, goal in REQUIRED:
+        if name in have:
+            continue
+        b = benchmark_of(name)
+        if b in failed:
+            why = "the %s benchmark failed: %s" % (b, failed[b])
+        elif b in ran:
+            why = "the %s benchmark ran but gave no %s figure" % (b, name)
+        else:
+            why = "the %s benchmark was not run (--only) and no earlier run has the figure" % b
+        out.append(missing(name, unit, goal, why))
+    return out
+
+
 def fmt(v, unit=""):
     if v is None:
         return "—"
@@ -55,6 +97,8 @@ def table(results):
              "|---|---|---|---|---|---|---|"]
     for r in results:
         met = "n/a" if r["informational"] else ("**yes**" if r["met"] else "**NO**")
+        if r.get("missing"):
+            met = "**NO** (missing: %s)" % r["missing"]
         lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
             r["name"], fmt(r["value"], r["unit"]), r["reference_name"],
             fmt(r["reference_value"], r.get("reference_unit", r["unit"])),
@@ -245,6 +289,10 @@ def summary_md(doc):
                   + group_commit_md(doc["details"]["exchange"], doc["results"])]
     if {"pg_exchange", "pg_nodes", "pg_lookup"} & set(doc["details"]):
         lines += ["", "PostgreSQL: " + postgres_md(doc["details"])]
+    if doc.get("failed"):
+        lines += ["", "Benchmarks that failed (their figures are missing, not met):"]
+        for name, why in doc["failed"].items():
+            lines.append("- **%s**: %s" % (name, why))
     if doc.get("pending"):
         lines += ["", "Not measured yet:"]
         for p in doc["pending"]:

@@ -14,6 +14,7 @@
 #include "lienthong/ops.h"
 #include "lienthong/relay.h"
 #include "lienthong/version.h"
+#include "access_log.h"
 #include "catalogue_sync.h"
 #include "server.h"
 #include "unit_cache.h"
@@ -58,23 +59,29 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* Lines not yet written the access log holds at most, about 3,000 of them:
+ * a stall of the disk or of a log collector that long costs requests
+ * nothing. */
+#define ACCESS_LOG_BUFFER (1024 * 1024)
+
 static int open_access_log(struct server *srv, struct lt_err *err)
 {
 	const char *p = srv->cfg.access_log;
 	if (!p[0])
 		return LT_OK;
 	if (strcmp(p, "-") == 0) {
-		srv->access_log = stderr;
-		return LT_OK;
+		srv->access_log = alog_new(STDERR_FILENO, false, ACCESS_LOG_BUFFER);
+		return srv->access_log ? LT_OK : lt_err_set(err, LT_ENOMEM, "cannot start the access log's writer");
 	}
 	/* Not world-readable (addresses, who called what) nor, under umask 000,
 	 * world-writable (forged lines), whatever the umask. */
 	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	srv->access_log = fd >= 0 ? fdopen(fd, "a") : NULL;
-	if (!srv->access_log) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return lt_err_set(err, LT_EIO, "cannot open access log %s", p);
+	srv->access_log = alog_new(fd, true, ACCESS_LOG_BUFFER);
+	if (!srv->access_log) {
+		close(fd);
+		return lt_err_set(err, LT_ENOMEM, "cannot start the access log's writer");
 	}
 	return LT_OK;
 }
@@ -209,8 +216,7 @@ static void shut_down(struct server *srv)
 	srv->xch = NULL;
 	longpoll_free(srv->longpoll); /* after the hub: its commits wake waiters */
 	srv->longpoll = NULL;
-	if (srv->access_log && srv->access_log != stderr)
-		fclose(srv->access_log);
+	alog_free(srv->access_log); /* every line of the requests served is out */
 	srv->access_log = NULL;
 	lt_catkey_free(srv->catkey);
 	srv->catkey = NULL;
@@ -260,7 +266,6 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	pthread_mutex_init(&srv.log_lock, NULL);
 
 	int rc = start_up(&srv, &err);
 	if (rc) {

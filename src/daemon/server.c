@@ -16,6 +16,7 @@
 
 #include <openssl/rand.h>
 
+#include "access_log.h"
 #include "lienthong/log.h"
 #include "server.h"
 
@@ -641,11 +642,7 @@ void access_log_write(struct server *srv, struct req *rq)
 	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(o);
 	if (line) {
-		pthread_mutex_lock(&srv->log_lock);
-		fputs(line, srv->access_log);
-		fputc('\n', srv->access_log);
-		fflush(srv->access_log);
-		pthread_mutex_unlock(&srv->log_lock);
+		alog_line(srv->access_log, line, strlen(line));
 		free(line);
 	}
 }

@@ -118,8 +118,7 @@ struct server {
 	unsigned char seal_key[LT_SEAL_KEY_BYTES];
 	struct lt_catkey *catkey; /* signs what the registry publishes */
 	struct MHD_Daemon *mhd;
-	FILE *access_log;
-	pthread_mutex_t log_lock;
+	struct alog *access_log; /* NULL: none */
 	struct metrics *metrics;
 	struct unit_cache *ucache; /* GET /v1/units/{code} replies; may be NULL */
 	struct longpoll *longpoll; /* suspended GET /v1/inbox?wait= requests */

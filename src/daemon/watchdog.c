@@ -2,6 +2,7 @@
  * trickles a byte a second keeps its connection forever. The watchdog gives
  * every request head connection_timeout seconds in total and shuts the
  * socket of any that takes longer. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -9,10 +10,14 @@
 
 #include "server.h"
 
+/* The list's lock is taken when a connection opens or closes and by the
+ * sweep, never per request: a request only stores its connection's two
+ * atomics, so the HTTP threads do not queue on each other (twice a request,
+ * that lock was where every thread met). */
 struct tracked {
-	int fd;
-	int64_t since;   /* when the current request head began */
-	bool in_request; /* the head is complete: a handler has it */
+	atomic_int fd;
+	_Atomic int64_t since;  /* when the current request head began */
+	atomic_bool in_request; /* the head is complete: a handler has it */
 	struct tracked *prev, *next;
 };
 
@@ -28,8 +33,9 @@ void watchdog_notify(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 		if (!t)
 			return;
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-		t->fd = ci ? ci->connect_fd : -1;
-		t->since = now_ns();
+		atomic_init(&t->fd, ci ? ci->connect_fd : -1);
+		atomic_init(&t->since, now_ns());
+		atomic_init(&t->in_request, false);
 		pthread_mutex_lock(&lock);
 		t->next = head;
 		if (head)
@@ -61,21 +67,18 @@ static struct tracked *of(struct MHD_Connection *conn)
 void watchdog_head_done(struct MHD_Connection *conn)
 {
 	struct tracked *t = of(conn);
-	if (t) {
-		pthread_mutex_lock(&lock);
-		t->in_request = true;
-		pthread_mutex_unlock(&lock);
-	}
+	if (t)
+		atomic_store(&t->in_request, true);
 }
 
 void watchdog_request_done(struct MHD_Connection *conn)
 {
 	struct tracked *t = of(conn);
 	if (t) {
-		pthread_mutex_lock(&lock);
-		t->in_request = false;
-		t->since = now_ns();
-		pthread_mutex_unlock(&lock);
+		/* since first: the sweep must not see an idle head with the old
+		 * request's start */
+		atomic_store(&t->since, now_ns());
+		atomic_store(&t->in_request, false);
 	}
 }
 
@@ -85,10 +88,12 @@ void watchdog_sweep(int64_t limit_ns)
 {
 	int64_t now = now_ns();
 	pthread_mutex_lock(&lock);
-	for (struct tracked *t = head; t; t = t->next)
-		if (!t->in_request && t->fd >= 0 && now - t->since > limit_ns) {
-			shutdown(t->fd, SHUT_RDWR);
-			t->fd = -1;
+	for (struct tracked *t = head; t; t = t->next) {
+		int fd = atomic_load(&t->fd);
+		if (fd >= 0 && !atomic_load(&t->in_request) && now - atomic_load(&t->since) > limit_ns) {
+			shutdown(fd, SHUT_RDWR);
+			atomic_store(&t->fd, -1);
 		}
+	}
 	pthread_mutex_unlock(&lock);
 }

@@ -301,14 +301,18 @@ class Daemon:
 
     def access_lines(self, at_least=0, timeout=5.0):
         """The access log's lines; with at_least, waits up to timeout for
-        that many, since a line is written after its reply is sent."""
+        that many, since a line is written after its reply is sent (by the
+        daemon's log thread, up to 20 ms later): the lines are read until
+        they stop changing for 50 ms."""
         deadline = time.monotonic() + timeout
+        last = None
         while True:
             with open(self.access_log, "rb") as f:
                 lines = f.read().decode("utf-8", errors="replace").splitlines()
-            if len(lines) >= at_least or time.monotonic() > deadline:
+            if (len(lines) >= at_least and lines == last) or time.monotonic() > deadline:
                 return lines
-            time.sleep(0.02)
+            last = lines if len(lines) >= at_least else None
+            time.sleep(0.05 if last is not None else 0.02)
 
     # ---- HTTP ----
 
