@@ -833,7 +833,7 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 				    &change_id, err);
 	json_decref(history);
 	if (rc == LT_OK)
-		rc = lt_store_bulk(im->r->store, true, err);
+		rc = lt_store_bulk(im->r->store, true, p->n, err);
 	/* Rows whose parent was refused are refused too, so one bad parent
 	 * explains its subtree. */
 	struct lt__stage_row sr;
@@ -855,7 +855,7 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 		rc = more;
 	lt__stage_rewind(p->stage);
 	if (rc == LT_OK)
-		rc = lt_store_bulk(im->r->store, false, err);
+		rc = lt_store_bulk(im->r->store, false, p->n, err);
 	free(u);
 	return rc;
 }
