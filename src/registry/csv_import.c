@@ -122,7 +122,21 @@ struct lt_import {
 	struct lt_import_report rep;
 	int rc; /* the first failure while feeding */
 	struct lt_err err;
+	/* The last unit written at each level: rows come in tree order, so a
+	 * row's parent is most often the last one written a level up, and
+	 * needs no look-up. */
+	struct lt_unit last[4];
+	bool have_last[4];
 };
+
+/* Remembers u as written (u->level 1..4). */
+static void remember(struct lt_import *im, const struct lt_unit *u)
+{
+	if (u->level >= 1 && u->level <= 4) {
+		im->last[u->level - 1] = *u;
+		im->have_last[u->level - 1] = true;
+	}
+}
 
 /* The contract's name of each column, for a column the file lacks. */
 static const char *const contract_name[NCOLS] = {
@@ -573,6 +587,7 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 			return rc;
 		}
 		*act = json_array_size(changed) ? A_UPDATED : A_UNCHANGED;
+		remember(im, u);
 		if (*act == A_UPDATED && im->rep.items)
 			item = json_pack("{s:I,s:s,s:s,s:s,s:s,s:O}", "line", (json_int_t)row->line, "action", "update",
 					 "code", u->code, "name", u->name, "old_name", was, "changed", changed);
@@ -590,11 +605,19 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 	struct lt_code c, pc;
 	lt_code_parse(&c, row->code, LT_CODE_STRICT, NULL);
 	memset(u, 0, sizeof *u);
-	struct lt_unit parent = {0};
+	struct lt_unit found;
+	const struct lt_unit *parent = NULL;
 	int parent_col = p->colname[C_PARENT] ? C_PARENT : (int)row->code_col;
 	if (lt_code_parent(&c, &pc) == LT_OK) {
 		lt_code_format(&pc, u->parent);
-		rc = lt_store_unit_get(im->r->store, u->parent, &parent, err);
+		int lv = lt_code_level(&pc);
+		if (lv >= 1 && lv <= 4 && im->have_last[lv - 1] && strcmp(im->last[lv - 1].code, u->parent) == 0) {
+			parent = &im->last[lv - 1];
+			rc = LT_OK;
+		} else {
+			rc = lt_store_unit_get(im->r->store, u->parent, &found, err);
+			parent = &found;
+		}
 		if (rc == LT_ENOTFOUND) {
 			long at = refused_line(p->stage, u->parent);
 			if (at)
@@ -608,9 +631,9 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 		}
 		if (rc)
 			return rc;
-		if (parent.status == LT_UNIT_CLOSED) {
-			snprintf(msg, sizeof msg, "parent %s (%s) was closed on %s", u->parent, parent.name,
-				 parent.valid_to);
+		if (parent->status == LT_UNIT_CLOSED) {
+			snprintf(msg, sizeof msg, "parent %s (%s) was closed on %s", u->parent, parent->name,
+				 parent->valid_to);
 			return refuse(p, row, row->code, parent_col, "parent_closed", msg), LT_OK;
 		}
 	}
@@ -638,9 +661,10 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 				      json_pack("{s:I,s:s,s:s,s:s,s:o,s:o}", "line", (json_int_t)row->line, "action",
 						"insert", "code", u->code, "name", u->name, "parent",
 						u->parent[0] ? json_string(u->parent) : json_null(), "parent_name",
-						parent.name[0] ? json_string(parent.name) : json_null()));
+						parent && parent->name[0] ? json_string(parent->name) : json_null()));
 	if ((rc = lt_store_unit_put(im->r->store, u, err)))
 		return rc;
+	remember(im, u);
 	return lt__event_add(im->r, im->ctx, change_id, "import", u, u->valid_from, NULL, err);
 }
 
