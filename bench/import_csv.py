@@ -6,10 +6,18 @@ minute; each figure is the best of its rounds."""
 import os
 import shutil
 import subprocess
+import sys
 
 import perf_profile
-from benchlib import CLI, BenchError, build_helpers, log, lt_env, timed
+from benchlib import CLI, ROOT, BenchError, build_helpers, log, lt_env, timed
 from report import result
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import ltgen  # noqa: E402
+
+
+def write_units_csv(path, n):
+    return ltgen.write_units_csv(ROOT, path, n)
 
 
 def fresh_registry(tmp, name):
@@ -87,13 +95,63 @@ def run(ctx):
         if not ctx.keep:
             os.remove(out)
 
+    best_cpu_s = min(t["cpu"] for t in subj)
+    best_cpu_r = min(t["cpu"] for t in ref)
     results = [
         result("import_100k_csv", best_s["wall"], "s", "sqlite3 bulk insert, one transaction (bench/ref_import.c)",
                best_r["wall"], "ratio <= 2", lambda v, r: r <= 2.0,
-               note="best of %d rounds each; lienthong import used %.2f s CPU of %.2f s wall"
-                    % (ctx.import_rounds, best_s["cpu"], best_s["wall"])),
+               note="best of %d rounds each; lienthong import used %.2f s CPU of %.2f s wall; CPU time "
+                    "(user+sys) ratio %.2f (%.2f s against %.2f s)"
+                    % (ctx.import_rounds, best_s["cpu"], best_s["wall"], best_cpu_s / best_cpu_r, best_cpu_s,
+                       best_cpu_r)),
         result("import_peak_rss", best_s["maxrss_kb"] / 1024.0, "MB", "ref_import peak RSS",
                best_r["maxrss_kb"] / 1024.0, None, None,
                note="peak RSS of the `lienthong import` process (no daemon in this benchmark)"),
     ]
+    if ctx.import_large:
+        results += scale_run(ctx, best_s, details)
     return results, keep[1], details, prof
+
+
+def scale_run(ctx, small, details):
+    """The same import, ctx.import_large units instead of ctx.units: time
+    against the best small round (linear: 10 times the rows, at most 11
+    times the time) and the CLI's peak RSS against 64 MiB plus the page
+    cache SQLite is configured to hold (db_cache_mib)."""
+    big_csv = os.path.join(ctx.tmp, "units-large.csv")
+    log("generating %d units for the import's scaling run" % ctx.import_large)
+    n = write_units_csv(big_csv, ctx.import_large)
+    if n != ctx.import_large:
+        raise BenchError("made %d rows, not %d" % (n, ctx.import_large))
+    d, db, t = import_once(ctx.tmp, "import-large", big_csv, n)
+    log("import of %d units: %.2f s (CPU %.2f s), peak RSS %.0f MB" % (n, t["wall"], t["cpu"],
+                                                                        t["maxrss_kb"] / 1024.0))
+    shutil.rmtree(d, ignore_errors=True)
+    os.remove(big_csv)
+    cache_mib = db_cache_mib()
+    details["import_large"] = {"units": n, "run": t, "db_cache_mib": cache_mib}
+    rows_ratio = n / float(ctx.units)
+    return [
+        result("import_1m_vs_100k", t["wall"], "s", "import of %d units (import_100k_csv's best round)" % ctx.units,
+               small["wall"], "ratio <= %.1f (%.0f times the rows)" % (rows_ratio * 1.1, rows_ratio),
+               lambda v, r: r <= rows_ratio * 1.1,
+               note="%d units; CPU time ratio %.2f (%.2f s against %.2f s)"
+                    % (n, t["cpu"] / small["cpu"], t["cpu"], small["cpu"])),
+        result("import_1m_peak_rss", t["maxrss_kb"] / 1024.0, "MiB", "64 MiB + db_cache_mib (%d MiB)" % cache_mib,
+               64.0 + cache_mib, "value <= reference", lambda v, r: r <= 1.0,
+               note="peak RSS of the `lienthong import` process of %d units" % n),
+    ]
+
+
+def db_cache_mib():
+    """The writer's page cache the CLI runs with: db_cache_mib as the
+    daemon documents it (--config-md), since the benchmark sets none."""
+    p = subprocess.run([os.path.join(os.path.dirname(CLI), "lienthongd"), "--config-md"], capture_output=True,
+                       text=True)
+    for line in p.stdout.splitlines():
+        if "db_cache_mib" in line:
+            for cell in line.split("|"):
+                cell = cell.strip().strip("`")
+                if cell.isdigit():
+                    return int(cell)
+    raise BenchError("db_cache_mib: no default in lienthongd --config-md")

@@ -138,6 +138,12 @@ int lt_store_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_e
  * commit out of order. Registry writes are rare, so holding the counter
  * to commit costs nothing that matters. */
 int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
+/* The same for the commonest event, one that records a unit's state and
+ * who acted: its data is {"unit": u as lt_unit_to_json writes it, "actor":
+ * actor} (ev->data is not read), written by the store itself so an import
+ * of many units does not build and print a JSON document per row. */
+int lt_store_event_append_unit(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+			       struct lt_err *err);
 int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
 int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx, struct lt_err *err);
 /* A number that changes whenever the registry's units, lineage or events
@@ -463,10 +469,12 @@ int lt_store_plans(struct lt_store *s, int64_t id, lt_plan_cb cb, void *ctx, str
 /* The plan a change belongs to; *plan_id 0 when it was made on its own. */
 int lt_store_plan_of_change(struct lt_store *s, int64_t change_id, int64_t *plan_id, struct lt_err *err);
 
-/* A bulk load inside the current transaction: the search index is filled
- * once at the end rather than row by row. Call with start true before the
- * rows and false after them. */
-int lt_store_bulk(struct lt_store *s, bool start, struct lt_err *err);
+/* A bulk load of about rows units inside the current transaction: the
+ * search index is filled once at the end rather than row by row, and a
+ * backend may build other indexes afresh at the end when the load is large
+ * beside what it holds. Call with start true before the rows and false
+ * after them; between the two, only look-ups by code are made. */
+int lt_store_bulk(struct lt_store *s, bool start, size_t rows, struct lt_err *err);
 
 /* Checks the store answers (for /healthz) and its integrity on demand. */
 int lt_store_ping(struct lt_store *s, struct lt_err *err);

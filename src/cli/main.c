@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "lienthong/log.h"
+#include "lienthong/store.h"
 #include "lienthong/version.h"
 
 static const struct {
@@ -112,6 +113,9 @@ int main(int argc, char **argv)
 	if (db && (copied = cli_copy(cli.cfg.db, sizeof cli.cfg.db, db, "--db")))
 		return copied;
 	lt_log_set_level((enum lt_log_level)cli.cfg.log_level);
+	/* The CLI's store keeps the page cache the configuration gives, as the
+	 * daemon's does: a large import's memory is bounded by it. */
+	lt_store_set_cache_mib((int)cli.cfg.db_cache_mib);
 	for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
 		if (strcmp(argv[i], commands[k].name) == 0) {
 			int rc = commands[k].fn(&cli, argc - i, argv + i);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "import_stage.h"
 #include "lienthong/access.h"
 #include "registry_impl.h"
 #include "lienthong/text.h"
@@ -76,9 +77,10 @@ static const struct {
 #define MAX_FIELDS 64
 
 struct row {
+	int64_t id; /* in the stage */
 	long line;
-	char *f[NCOLS];    /* owned; NULL when the column is absent */
-	enum col code_col; /* the column the code came from */
+	const char *f[NCOLS]; /* into the parser's row buffer or the stage; NULL when the column is absent */
+	enum col code_col;    /* the column the code came from */
 	char sort_key[LT_CODE_BUFSZ];
 	char code[LT_CODE_BUFSZ];
 	size_t nul_col; /* 1-based column of the first field holding a NUL byte, or 0 */
@@ -94,12 +96,21 @@ struct parse {
 	size_t field;
 	long line;
 	struct row cur;
-	struct row *rows;
-	size_t n, cap;
+	/* The current row's values, one after another: one buffer for every
+	 * row rather than an allocation per field. off[c] - 1 is where column
+	 * c starts (0: absent). */
+	char *buf;
+	size_t len, cap;
+	size_t off[NCOLS];
+	struct lt__stage *stage; /* every row read, on disk */
+	size_t n;
+	bool header_ok; /* a header the rows can be checked against */
 	struct lt_import_report *rep;
 	const char *colname[NCOLS]; /* the file's name of each column, NULL when absent */
 	bool oom;
 	bool too_many_fields;
+	bool stage_failed;
+	struct lt_err stage_err;
 };
 
 struct lt_import {
@@ -111,7 +122,21 @@ struct lt_import {
 	struct lt_import_report rep;
 	int rc; /* the first failure while feeding */
 	struct lt_err err;
+	/* The last unit written at each level: rows come in tree order, so a
+	 * row's parent is most often the last one written a level up, and
+	 * needs no look-up. */
+	struct lt_unit last[4];
+	bool have_last[4];
 };
+
+/* Remembers u as written (u->level 1..4). */
+static void remember(struct lt_import *im, const struct lt_unit *u)
+{
+	if (u->level >= 1 && u->level <= 4) {
+		im->last[u->level - 1] = *u;
+		im->have_last[u->level - 1] = true;
+	}
+}
 
 /* The contract's name of each column, for a column the file lacks. */
 static const char *const contract_name[NCOLS] = {
@@ -177,12 +202,14 @@ static void refuse(const struct parse *p, const struct row *r, const char *code,
 	report_at(p->rep, r->line, code, fv(r, C_NAME), col < 0 ? NULL : col_name(p, (enum col)col), kind, reason);
 }
 
-static void row_free(struct row *r)
+static void row_reset(struct parse *p)
 {
-	for (int i = 0; i < NCOLS; i++)
-		free(r->f[i]);
-	memset(r, 0, sizeof *r);
+	memset(&p->cur, 0, sizeof p->cur);
+	memset(p->off, 0, sizeof p->off);
+	p->len = 0;
 }
+
+static bool check_row(const struct parse *p, struct row *r);
 
 static void on_field(void *s, size_t len, void *data)
 {
@@ -228,16 +255,37 @@ static void on_field(void *s, size_t len, void *data)
 	}
 	if (idx >= p->ncols || p->map[idx] < 0)
 		return;
-	char *v = malloc(len + 1);
-	if (!v) {
-		p->oom = true;
-		return;
+	if (p->len + len + 1 > p->cap) {
+		size_t cap = p->cap ? p->cap : 1024;
+		while (cap < p->len + len + 1)
+			cap *= 2;
+		char *nb = realloc(p->buf, cap);
+		if (!nb) {
+			p->oom = true;
+			return;
+		}
+		p->buf = nb;
+		p->cap = cap;
 	}
+	char *v = p->buf + p->len;
 	memcpy(v, s, len);
 	v[len] = '\0';
 	lt__csv_cell_value(v, len);
-	free(p->cur.f[p->map[idx]]);
-	p->cur.f[p->map[idx]] = v;
+	p->off[p->map[idx]] = p->len + 1;
+	p->len += len + 1;
+}
+
+/* The header names a code and a name column, and nothing makes it unreadable. */
+static bool header_usable(const struct parse *p)
+{
+	if (p->nul_header_col || p->too_many_fields)
+		return false;
+	bool has_code = false, has_name = false;
+	for (size_t i = 0; i < p->ncols; i++) {
+		has_code |= p->map[i] == C_CODE || (p->map[i] >= C_CODE1 && p->map[i] <= C_CODE4);
+		has_name |= p->map[i] == C_NAME;
+	}
+	return has_code && has_name;
 }
 
 static void on_row(int c, void *data)
@@ -247,9 +295,12 @@ static void on_row(int c, void *data)
 	p->line++;
 	if (!p->header_done) {
 		p->header_done = true;
+		p->header_ok = header_usable(p);
 		p->field = 0;
 		return;
 	}
+	for (int i = 0; i < NCOLS; i++)
+		p->cur.f[i] = p->off[i] ? p->buf + p->off[i] - 1 : NULL;
 	bool empty = !p->cur.nul_col;
 	for (int i = 0; i < NCOLS; i++)
 		if (p->cur.f[i] && p->cur.f[i][0])
@@ -280,25 +331,25 @@ static void on_row(int c, void *data)
 		refuse(p, &p->cur, p->cur.f[C_CODE], -1, "field_count", msg);
 		p->cur.bad = true;
 	}
-	if (empty) {
-		row_free(&p->cur);
-	} else {
-		if (p->n == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 256;
-			void *nv = realloc(p->rows, cap * sizeof *p->rows);
-			if (!nv) {
-				p->oom = true;
-				row_free(&p->cur);
-				p->field = 0;
-				return;
-			}
-			p->rows = nv;
-			p->cap = cap;
-		}
+	if (!empty) {
+		p->n++;
 		p->cur.line = p->line;
-		p->rows[p->n++] = p->cur;
-		memset(&p->cur, 0, sizeof p->cur);
+		/* Checked as it arrives, so the stage holds the verdict and the
+		 * key; a file whose header is unusable is refused as a whole. */
+		if (p->header_ok && !p->stage_failed) {
+			if (!p->cur.bad)
+				p->cur.bad = !check_row(p, &p->cur);
+			struct lt__stage_row sr = {.line = p->cur.line,
+						   .code_col = (int)p->cur.code_col,
+						   .bad = p->cur.bad,
+						   .code = p->cur.code,
+						   .sort_key = p->cur.sort_key};
+			memcpy(sr.f, p->cur.f, sizeof sr.f);
+			if (lt__stage_put(p->stage, &sr, &p->stage_err))
+				p->stage_failed = true;
+		}
 	}
+	row_reset(p);
 	p->field = 0;
 }
 
@@ -416,37 +467,17 @@ static bool check_row(const struct parse *p, struct row *r)
 	return true;
 }
 
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-	int c = strcmp(x->sort_key, y->sort_key);
-	return c ? c : (x->line > y->line) - (x->line < y->line);
-}
-
 static void date_or(const char *in, const char *fallback, char out[LT_DATE_BUFSZ])
 {
 	if (!in[0] || lt_date_parse(in, out, NULL) != LT_OK)
 		snprintf(out, LT_DATE_BUFSZ, "%s", fallback);
 }
 
-/* The line of a refused row of the file with this code, or 0: the rows are
- * sorted by sort key, so a binary search finds it. */
-static long refused_line(const struct row *rows, size_t n, const char *code)
+/* The line of a refused row of the file with this code, or 0. */
+static long refused_line(struct lt__stage *stage, const char *code)
 {
 	char key[LT_CODE_BUFSZ];
-	lt_code_rev(code, key);
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(rows[mid].sort_key, key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < n && strcmp(rows[lo].sort_key, key) == 0; lo++)
-		if (rows[lo].bad)
-			return rows[lo].line;
-	return 0;
+	return lt__stage_refused_line(stage, lt_code_rev(code, key));
 }
 
 enum action { A_REFUSED, A_INSERTED, A_UPDATED, A_UNCHANGED };
@@ -521,10 +552,10 @@ static int correct_unit(struct lt_import *im, int64_t change_id, const struct ro
 	return rc;
 }
 
-/* Writes one checked row, or reports why the registry refuses it; rows/n
- * is the whole sorted file, to say when a parent was refused itself. */
-static int import_row(struct lt_import *im, int64_t change_id, const struct row *row, const struct row *rows, size_t n,
-		      struct lt_unit *u, enum action *act, struct lt_err *err)
+/* Writes one checked row, or reports why the registry refuses it; the
+ * stage says when a parent was refused itself. */
+static int import_row(struct lt_import *im, int64_t change_id, const struct row *row, struct lt_unit *u,
+		      enum action *act, struct lt_err *err)
 {
 	const struct parse *p = &im->p;
 	char msg[LT_ERR_MSG_MAX + 64];
@@ -556,6 +587,7 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 			return rc;
 		}
 		*act = json_array_size(changed) ? A_UPDATED : A_UNCHANGED;
+		remember(im, u);
 		if (*act == A_UPDATED && im->rep.items)
 			item = json_pack("{s:I,s:s,s:s,s:s,s:s,s:O}", "line", (json_int_t)row->line, "action", "update",
 					 "code", u->code, "name", u->name, "old_name", was, "changed", changed);
@@ -573,13 +605,21 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 	struct lt_code c, pc;
 	lt_code_parse(&c, row->code, LT_CODE_STRICT, NULL);
 	memset(u, 0, sizeof *u);
-	struct lt_unit parent = {0};
+	struct lt_unit found;
+	const struct lt_unit *parent = NULL;
 	int parent_col = p->colname[C_PARENT] ? C_PARENT : (int)row->code_col;
 	if (lt_code_parent(&c, &pc) == LT_OK) {
 		lt_code_format(&pc, u->parent);
-		rc = lt_store_unit_get(im->r->store, u->parent, &parent, err);
+		int lv = lt_code_level(&pc);
+		if (lv >= 1 && lv <= 4 && im->have_last[lv - 1] && strcmp(im->last[lv - 1].code, u->parent) == 0) {
+			parent = &im->last[lv - 1];
+			rc = LT_OK;
+		} else {
+			rc = lt_store_unit_get(im->r->store, u->parent, &found, err);
+			parent = &found;
+		}
 		if (rc == LT_ENOTFOUND) {
-			long at = refused_line(rows, n, u->parent);
+			long at = refused_line(p->stage, u->parent);
 			if (at)
 				snprintf(msg, sizeof msg, "parent refused: %s, on line %ld, was refused itself",
 					 u->parent, at);
@@ -591,9 +631,9 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 		}
 		if (rc)
 			return rc;
-		if (parent.status == LT_UNIT_CLOSED) {
-			snprintf(msg, sizeof msg, "parent %s (%s) was closed on %s", u->parent, parent.name,
-				 parent.valid_to);
+		if (parent->status == LT_UNIT_CLOSED) {
+			snprintf(msg, sizeof msg, "parent %s (%s) was closed on %s", u->parent, parent->name,
+				 parent->valid_to);
 			return refuse(p, row, row->code, parent_col, "parent_closed", msg), LT_OK;
 		}
 	}
@@ -621,9 +661,10 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 				      json_pack("{s:I,s:s,s:s,s:s,s:o,s:o}", "line", (json_int_t)row->line, "action",
 						"insert", "code", u->code, "name", u->name, "parent",
 						u->parent[0] ? json_string(u->parent) : json_null(), "parent_name",
-						parent.name[0] ? json_string(parent.name) : json_null()));
+						parent && parent->name[0] ? json_string(parent->name) : json_null()));
 	if ((rc = lt_store_unit_put(im->r->store, u, err)))
 		return rc;
+	remember(im, u);
 	return lt__event_add(im->r, im->ctx, change_id, "import", u, u->valid_from, NULL, err);
 }
 
@@ -652,12 +693,11 @@ static void sort_by_line(json_t *errors)
 
 static void rows_free(struct parse *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		row_free(&p->rows[i]);
-	free(p->rows);
-	p->rows = NULL;
-	p->n = p->cap = 0;
-	row_free(&p->cur);
+	lt__stage_close(p->stage);
+	p->stage = NULL;
+	free(p->buf);
+	p->buf = NULL;
+	p->n = p->len = p->cap = 0;
 }
 
 void lt_registry_import_abort(struct lt_import *im)
@@ -689,8 +729,14 @@ int lt_registry_import_begin(struct lt_registry *r, const struct lt_ctx *ctx, co
 	im->rep.items = im->opts.dry_run ? json_array() : NULL;
 	im->p.rep = &im->rep;
 	if (csv_init(&im->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+		lt_import_report_free(&im->rep);
 		free(im);
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
+	int rc = lt__stage_open(&im->p.stage, err);
+	if (rc) {
+		lt_registry_import_abort(im);
+		return rc;
 	}
 	if (!im->rep.errors || !im->rep.warnings || (im->opts.dry_run && !im->rep.items)) {
 		lt_registry_import_abort(im);
@@ -709,6 +755,8 @@ int lt_registry_import_feed(struct lt_import *im, const void *data, size_t len)
 				    im->p.line + 1, csv_strerror(csv_error(&im->csv)));
 	else if (im->p.oom)
 		im->rc = lt_err_set(&im->err, LT_ENOMEM, "out of memory while reading the CSV file");
+	else if (im->p.stage_failed)
+		im->rc = lt_err_set(&im->err, im->p.stage_err.status, "%s", im->p.stage_err.msg);
 	return im->rc;
 }
 
@@ -721,6 +769,8 @@ static int check_file(struct lt_import *im, struct lt_err *err)
 				  csv_strerror(csv_error(&im->csv)));
 	if (p->oom)
 		return lt_err_set(err, LT_ENOMEM, "out of memory while reading the CSV file");
+	if (p->stage_failed)
+		return lt_err_set(err, p->stage_err.status, "%s", p->stage_err.msg);
 	if (p->nul_header_col)
 		return lt_err_set(err, LT_EINVAL,
 				  "line 1, column %zu: the header holds a NUL byte, which no name may contain (a file "
@@ -742,6 +792,53 @@ static int check_file(struct lt_import *im, struct lt_err *err)
 	return LT_OK;
 }
 
+/* A row as the stage hands it back. */
+static void row_from_stage(struct row *r, const struct lt__stage_row *sr)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sr->id;
+	r->line = sr->line;
+	r->code_col = (enum col)sr->code_col;
+	r->bad = sr->bad;
+	snprintf(r->code, sizeof r->code, "%s", sr->code);
+	snprintf(r->sort_key, sizeof r->sort_key, "%s", sr->sort_key);
+	memcpy(r->f, sr->f, sizeof r->f);
+}
+
+/* The rows in tree order: a second row of a code is refused, naming the
+ * first; *history gets the codes of the rows that bring the history of a
+ * reorganisation in (a reorganisation date of their own), which the
+ * compliance report judges by their own dates. */
+static int refuse_duplicates(struct lt_import *im, json_t *history, struct lt_err *err)
+{
+	struct parse *p = &im->p;
+	struct lt__stage_row sr;
+	struct row r;
+	char first_code[LT_CODE_BUFSZ] = "";
+	long first_line = 0;
+	int rc;
+	lt__stage_rewind(p->stage);
+	while ((rc = lt__stage_next(p->stage, &sr, err)) == 1) {
+		if (sr.bad)
+			continue;
+		row_from_stage(&r, &sr);
+		if (first_line && strcmp(r.code, first_code) == 0) {
+			char msg[96];
+			snprintf(msg, sizeof msg, "duplicate: the same code is on line %ld", first_line);
+			refuse(p, &r, r.code, (int)r.code_col, "duplicate_row", msg);
+			if ((rc = lt__stage_refuse(p->stage, r.id, err)))
+				break;
+			continue;
+		}
+		snprintf(first_code, sizeof first_code, "%s", r.code);
+		first_line = r.line;
+		if (fv(&r, C_REORGANIZED)[0])
+			json_array_append_new(history, json_string(r.code));
+	}
+	lt__stage_rewind(p->stage);
+	return rc < 0 || rc > 1 ? rc : LT_OK;
+}
+
 /* Writes the checked rows inside the open transaction, counting them. */
 static int write_rows(struct lt_import *im, struct lt_err *err)
 {
@@ -751,33 +848,38 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int64_t change_id = 0;
-	/* The rows that bring the history of a reorganisation in (a
-	 * reorganisation date of their own): the compliance report judges them
-	 * by their own dates. */
 	json_t *history = json_array();
-	for (size_t i = 0; i < p->n; i++)
-		if (!p->rows[i].bad && fv(&p->rows[i], C_REORGANIZED)[0])
-			json_array_append_new(history, json_string(p->rows[i].code));
-	int rc = lt__change_add(im->r, im->ctx, "import", NULL, "", NULL,
-				json_pack("{s:I,s:s,s:o}", "rows", (json_int_t)p->n, "mode",
-					  im->opts.upsert ? "upsert" : "insert", "history", history),
-				&change_id, err);
+	int rc = refuse_duplicates(im, history, err);
 	if (rc == LT_OK)
-		rc = lt_store_bulk(im->r->store, true, err);
+		rc = lt__change_add(im->r, im->ctx, "import", NULL, "", NULL,
+				    json_pack("{s:I,s:s,s:O}", "rows", (json_int_t)p->n, "mode",
+					      im->opts.upsert ? "upsert" : "insert", "history", history),
+				    &change_id, err);
+	json_decref(history);
+	if (rc == LT_OK)
+		rc = lt_store_bulk(im->r->store, true, p->n, err);
 	/* Rows whose parent was refused are refused too, so one bad parent
 	 * explains its subtree. */
-	for (size_t i = 0; rc == LT_OK && i < p->n; i++) {
+	struct lt__stage_row sr;
+	struct row row;
+	int more = 0;
+	while (rc == LT_OK && (more = lt__stage_next(p->stage, &sr, err)) == 1) {
+		if (sr.bad)
+			continue;
+		row_from_stage(&row, &sr);
 		enum action act = A_REFUSED;
-		if (!p->rows[i].bad)
-			rc = import_row(im, change_id, &p->rows[i], p->rows, p->n, u, &act, err);
+		rc = import_row(im, change_id, &row, u, &act, err);
 		rep->inserted += act == A_INSERTED;
 		rep->updated += act == A_UPDATED;
 		rep->unchanged += act == A_UNCHANGED;
-		if (act == A_REFUSED)
-			p->rows[i].bad = true; /* its children say so */
+		if (rc == LT_OK && act == A_REFUSED)
+			rc = lt__stage_refuse(p->stage, row.id, err); /* its children say so */
 	}
+	if (rc == LT_OK && more != 0 && more != 1)
+		rc = more;
+	lt__stage_rewind(p->stage);
 	if (rc == LT_OK)
-		rc = lt_store_bulk(im->r->store, false, err);
+		rc = lt_store_bulk(im->r->store, false, p->n, err);
 	free(u);
 	return rc;
 }
@@ -792,29 +894,15 @@ int lt_registry_import_finish(struct lt_import *im, struct lt_import_report *rep
 	if (rc == LT_OK)
 		rc = check_file(im, err);
 	im->rep.rows = p->n;
-	for (size_t i = 0; rc == LT_OK && i < p->n; i++)
-		if (!p->rows[i].bad)
-			p->rows[i].bad = !check_row(p, &p->rows[i]);
-	if (rc == LT_OK) {
-		if (p->n)
-			qsort(p->rows, p->n, sizeof *p->rows, cmp_rows);
-		for (size_t i = 1; i < p->n; i++)
-			if (!p->rows[i].bad && !p->rows[i - 1].bad &&
-			    strcmp(p->rows[i].code, p->rows[i - 1].code) == 0) {
-				char msg[96];
-				snprintf(msg, sizeof msg, "duplicate: the same code is on line %ld",
-					 p->rows[i - 1].line);
-				refuse(p, &p->rows[i], p->rows[i].code, (int)p->rows[i].code_col, "duplicate_row", msg);
-				p->rows[i].bad = true;
-			}
-	}
+	if (rc == LT_OK)
+		rc = lt__stage_sorted(p->stage, err);
 	if (rc == LT_OK && (rc = lt_store_begin(im->r->store, err)) == LT_OK) {
 		rc = write_rows(im, err);
 		/* Counted from the rows, not from the report: a row is refused
 		 * whether or not its reason could be written down. */
 		size_t refused = 0, forbidden = 0;
-		for (size_t i = 0; i < p->n; i++)
-			refused += p->rows[i].bad;
+		if (rc == LT_OK)
+			rc = lt__stage_refused(p->stage, &refused, err);
 		size_t k;
 		json_t *e;
 		json_array_foreach(im->rep.errors, k, e) forbidden +=

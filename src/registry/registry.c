@@ -183,10 +183,12 @@ int lt__event_add(struct lt_registry *r, const struct lt_ctx *ctx, int64_t chang
 	snprintf(ev.parent, sizeof ev.parent, "%s", u->parent);
 	lt_time_now(ev.at);
 	snprintf(ev.effective, sizeof ev.effective, "%s", effective);
-	json_t *data = extra ? extra : json_object();
-	json_object_set_new(data, "unit", lt_unit_to_json(u, NULL, NULL));
 	char actor[128];
 	lt_ctx_actor(ctx, actor, sizeof actor);
+	if (!extra)
+		return lt_store_event_append_unit(r->store, &ev, u, actor, err);
+	json_t *data = extra;
+	json_object_set_new(data, "unit", lt_unit_to_json(u, NULL, NULL));
 	json_object_set_new(data, "actor", json_string(actor));
 	ev.data = json_dumps(data, JSON_COMPACT);
 	json_decref(data);

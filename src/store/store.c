@@ -171,6 +171,11 @@ int lt_store_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err
 {
 	JOURNALED(lt__sj_event_append(s, ev, err));
 }
+int lt_store_event_append_unit(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+			       struct lt_err *err)
+{
+	JOURNALED(lt__sj_event_append_unit(s, ev, u, actor, err));
+}
 int lt_store_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err)
 {
 	DISPATCH(events_for(s, code, cb, ctx, err));
@@ -408,7 +413,10 @@ int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const
 {
 	DISPATCH(cert_revoke(s, code, id, at, err));
 }
-int lt_store_bulk(struct lt_store *s, bool start, struct lt_err *err) { DISPATCH(bulk(s, start, err)); }
+int lt_store_bulk(struct lt_store *s, bool start, size_t rows, struct lt_err *err)
+{
+	DISPATCH(bulk(s, start, rows, err));
+}
 int lt_store_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
 		      struct lt_err *err)
 {

@@ -32,6 +32,8 @@ struct lt_store_ops {
 	int (*change_add)(struct lt_store *s, struct lt_change *c, struct lt_err *err);
 	int (*changes)(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_err *err);
 	int (*event_append)(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
+	int (*event_append_unit)(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+				 struct lt_err *err);
 	int (*events_for)(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err);
 	int (*events_after)(struct lt_store *s, int64_t after, int limit, lt_event_cb cb, void *ctx,
 			    struct lt_err *err);
@@ -108,7 +110,7 @@ struct lt_store_ops {
 			struct lt_err *err);
 	int (*plans)(struct lt_store *s, int64_t id, lt_plan_cb cb, void *ctx, struct lt_err *err);
 	int (*plan_of_change)(struct lt_store *s, int64_t change_id, int64_t *plan_id, struct lt_err *err);
-	int (*bulk)(struct lt_store *s, bool start, struct lt_err *err);
+	int (*bulk)(struct lt_store *s, bool start, size_t rows, struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
 	int (*snapshot)(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
@@ -137,6 +139,8 @@ void lt__sj_rollback(struct lt_store *s);
 int lt__sj_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err);
 int lt__sj_numbers_used(struct lt_store *s, const char *parent, unsigned **out, size_t *n, struct lt_err *err);
 int lt__sj_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err);
+int lt__sj_event_append_unit(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+			     struct lt_err *err);
 
 int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err *err);
 /* uri: a libpq connection URI (postgresql://…), passed to libpq as it is. */

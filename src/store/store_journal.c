@@ -152,10 +152,19 @@ static int pend(struct lt_store *s, const char *code, struct lt_err *err)
 	return LT_OK;
 }
 
-int lt__sj_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
+/* One event, written by the backend's op for its kind: unit NULL, as it is;
+ * else with the unit and actor as its data. */
+static int append(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+		  struct lt_err *err)
+{
+	return u ? s->ops->event_append_unit(s, ev, u, actor, err) : s->ops->event_append(s, ev, err);
+}
+
+static int journaled_append(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+			    struct lt_err *err)
 {
 	if (!s->journal)
-		return s->ops->event_append(s, ev, err);
+		return append(s, ev, u, actor, err);
 	bool in_txn = tl_txn == s;
 	int rc = LT_OK;
 	if (!(in_txn && (s->replaying || s->j_checked)) && (rc = behind(s, err)))
@@ -163,7 +172,7 @@ int lt__sj_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *
 	if (!in_txn) {
 		/* A write of its own: claimed, written, then the seq reached. */
 		const char(*one)[LT_CODE_BUFSZ] = (const char(*)[LT_CODE_BUFSZ]) & ev->code;
-		if ((rc = lt__journal_claim(s->journal, one, 1, err)) || (rc = s->ops->event_append(s, ev, err)))
+		if ((rc = lt__journal_claim(s->journal, one, 1, err)) || (rc = append(s, ev, u, actor, err)))
 			return rc;
 		record_reached(s);
 		return LT_OK;
@@ -171,10 +180,21 @@ int lt__sj_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *
 	s->j_checked = true;
 	if ((rc = pend(s, ev->code, err)))
 		return rc;
-	rc = s->ops->event_append(s, ev, err);
+	rc = append(s, ev, u, actor, err);
 	if (rc == LT_OK)
 		s->j_events = true;
 	else
 		s->j_n--;
 	return rc;
+}
+
+int lt__sj_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
+{
+	return journaled_append(s, ev, NULL, NULL, err);
+}
+
+int lt__sj_event_append_unit(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+			     struct lt_err *err)
+{
+	return journaled_append(s, ev, u, actor, err);
 }

@@ -87,3 +87,38 @@ def write_csv(rows, path):
         w = csv.DictWriter(f, fieldnames=HEADER, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
+
+
+def write_units_csv(source_dir, path, n):
+    """n units below level 1, streamed to path: tree()'s units (which stop
+    near 114,000), then schools (level 4) under its level-3 units, numbers
+    2 to 999, until there are n. Returns the number written."""
+    n1 = len(level1_rows(source_dir))
+    rows = tree(source_dir, n)[n1:]
+    rnd = random.Random(2)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=HEADER, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        made = len(rows)
+        taken = {r["code"] for r in rows}
+        level3 = [r["code"] for r in rows if r["code"].startswith("000.") and not r["code"].startswith("000.00.")]
+        del rows
+        for num in range(2, 1000):
+            for c3 in level3:
+                if made >= n:
+                    return made
+                code = "%03d%s" % (num, c3[3:])
+                if code in taken:
+                    continue
+                d = "%04d-%02d-%02d" % (rnd.randint(2020, 2024), rnd.randint(1, 12), rnd.randint(1, 28))
+                kind = rnd.choice(("Trường mầm non", "Trường tiểu học", "Trường trung học cơ sở"))
+                w.writerow({"code": code, "name": "%s %s" % (kind, rnd.choice(PLACES)), "parent": c3,
+                            "address": "%d đường %s, %s" % (rnd.randint(1, 300), rnd.choice(PLACES),
+                                                             rnd.choice(PLACES)),
+                            "email": "truong%d@example.edu.vn" % made,
+                            "phone": "0%d %07d" % (rnd.randint(200, 299), made % 10000000), "fax": "",
+                            "website": "", "decision_number": "%d/QĐ-UBND" % rnd.randint(1, 9999),
+                            "decision_date": d, "decision_issuer": "Ủy ban nhân dân", "valid_from": d})
+                made += 1
+    return made

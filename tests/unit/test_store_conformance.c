@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "lienthong/exchange.h"
+#include "lienthong/registry.h"
 #include "lienthong/store.h"
 #include "lienthong/store_catalogue.h"
 #include "lienthong/store_campaigns.h"
@@ -422,6 +423,53 @@ static void test_events(void **state)
 	memset(&w, 0, sizeof w);
 	EXPECT(LT_OK, lt_store_events_asof(fx->s, NULL, false, "2020-12-31", event_cb, &w, &err));
 	assert_string_equal(w.text, "1:issue:" D4 ",2:issue:" D5 ",5:issue:" Q);
+}
+
+/* An event of a unit's state written by the store (the import's path) holds
+ * the very text the registry's own JSON writer makes of the unit and actor,
+ * whatever the values: quotes, backslashes, Vietnamese, a decision or none,
+ * a date or none. */
+static void test_event_of_a_unit(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_unit u[3];
+	memset(u, 0, sizeof u);
+	for (int i = 0; i < 3; i++) {
+		snprintf(u[i].code, sizeof u[i].code, "%s", i == 0 ? D4 : i == 1 ? D5 : Q);
+		snprintf(u[i].parent, sizeof u[i].parent, "%s", i == 2 ? "" : P);
+		u[i].level = i == 2 ? 1 : 2;
+		u[i].status = i == 1 ? LT_UNIT_CLOSED : LT_UNIT_ACTIVE;
+		u[i].version = i + 1;
+		snprintf(u[i].valid_from, sizeof u[i].valid_from, "2020-0%d-01", i + 1);
+	}
+	snprintf(u[0].name, sizeof u[0].name, "Sở \"Tư pháp\" \\ Cao Bằng / tỉnh");
+	snprintf(u[0].contact.address, sizeof u[0].contact.address, "Số 1\tđường Hoàng Đình Giong");
+	snprintf(u[0].contact.email, sizeof u[0].contact.email, "vanthu@example.gov.vn");
+	snprintf(u[0].decision.number, sizeof u[0].decision.number, "20/2020/QĐ-TTg");
+	snprintf(u[0].decision.issuer, sizeof u[0].decision.issuer, "Thủ tướng Chính phủ");
+	snprintf(u[0].recorded, sizeof u[0].recorded, "2026-12-07");
+	snprintf(u[1].name, sizeof u[1].name, "Phòng Nội vụ");
+	snprintf(u[1].decision.date, sizeof u[1].decision.date, "2019-05-04");
+	snprintf(u[1].valid_to, sizeof u[1].valid_to, "2025-07-01");
+	snprintf(u[1].reorganized, sizeof u[1].reorganized, "2025-06-30");
+	snprintf(u[2].name, sizeof u[2].name, "Ủy ban nhân dân tỉnh");
+	for (int i = 0; i < 3; i++) {
+		struct lt_event ev = event("import", u[i].code, u[i].parent, u[i].valid_from, NULL);
+		EXPECT(LT_OK, lt_store_event_append_unit(fx->s, &ev, &u[i], i ? "cli:root" : "token:7 \"x\"", &err));
+		assert_int_equal(ev.seq, i + 1);
+		struct lt_event got = {0};
+		EXPECT(LT_OK, lt_store_event_asof(fx->s, u[i].code, "9999-12-31", &got, &err));
+		json_t *want = json_pack("{s:o,s:s}", "unit", lt_unit_to_json(&u[i], NULL, NULL), "actor",
+					 i ? "cli:root" : "token:7 \"x\"");
+		char *text = json_dumps(want, JSON_COMPACT);
+		assert_string_equal(got.data, text);
+		assert_string_equal(got.kind, "import");
+		assert_string_equal(got.effective, u[i].valid_from);
+		free(text);
+		json_decref(want);
+		lt_event_clear(&got);
+	}
 }
 
 /* A rolled-back transaction leaves nothing, its event number included; a
@@ -2004,11 +2052,12 @@ static void test_long_lists_stream(void **state)
 
 #define CASES(X)                                                                                                       \
 	X(test_units), X(test_search), X(test_lineage_and_changes), X(test_changes_list), X(test_events),              \
-		X(test_transactions), X(test_generation_across_handles), X(test_tokens_systems_audit), X(test_certs),  \
-		X(test_exchange), X(test_two_writers_feed_order), X(test_idempotent_sends_racing),                     \
-		X(test_requests_and_orgs), X(test_nested_transactions), X(test_held_deliveries_follow_lineage),        \
-		X(test_change_copied_keeps_its_id), X(test_operators_views), X(test_sent_window), X(test_federation),  \
-		X(test_catalogue_federation), X(test_long_lists_stream), X(test_campaigns)
+		X(test_event_of_a_unit), X(test_transactions), X(test_generation_across_handles),                      \
+		X(test_tokens_systems_audit), X(test_certs), X(test_exchange), X(test_two_writers_feed_order),         \
+		X(test_idempotent_sends_racing), X(test_requests_and_orgs), X(test_nested_transactions),               \
+		X(test_held_deliveries_follow_lineage), X(test_change_copied_keeps_its_id), X(test_operators_views),   \
+		X(test_sent_window), X(test_federation), X(test_catalogue_federation), X(test_long_lists_stream),      \
+		X(test_campaigns)
 
 int main(void)
 {

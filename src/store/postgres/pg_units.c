@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lienthong/registry.h"
 #include "lienthong/text.h"
 #include "pg_store.h"
 
@@ -525,6 +526,25 @@ static int pg_event_append(struct lt_store *s, struct lt_event *ev, struct lt_er
 	return rc;
 }
 
+/* The event's data built here with the registry's own writer: one
+ * statement per event either way, and the text is what lt__event_add has
+ * always stored. */
+static int pg_event_append_unit(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+				struct lt_err *err)
+{
+	json_t *data = json_pack("{s:o,s:s}", "unit", lt_unit_to_json(u, NULL, NULL), "actor", actor ? actor : "");
+	char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+	json_decref(data);
+	if (!text)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	char *was = ev->data;
+	ev->data = text;
+	int rc = pg_event_append(s, ev, err);
+	ev->data = was;
+	free(text);
+	return rc;
+}
+
 static int pg_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err)
 {
 	PGresult *r;
@@ -603,6 +623,7 @@ void lt__pg_units_ops(struct lt_store_ops *ops)
 	ops->change_add = pg_change_add;
 	ops->changes = pg_changes;
 	ops->event_append = pg_event_append;
+	ops->event_append_unit = pg_event_append_unit;
 	ops->events_for = pg_events_for;
 	ops->events_after = pg_events_after;
 	ops->last_seq = pg_last_seq;

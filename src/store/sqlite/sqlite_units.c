@@ -44,6 +44,16 @@ static const char SQL_SUBTREE[] =
 static const char SQL_EVENT_ADD[] =
 	"INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
 	"VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM events),?1,?2,?3,?4,?5,?6,?7,?8)";
+/* The unit's object as lt_unit_to_json writes it, key for key, and the
+ * actor (lt_store_event_append_unit). */
+static const char SQL_EVENT_ADD_UNIT[] =
+	"INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
+	"VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM events),?1,?2,?3,?4,?5,?6,?7,"
+	"json_object('unit', json_object('code', ?3, 'name', ?8, 'level', ?9, 'parent', nullif(?4, ''),"
+	" 'status', ?10, 'address', ?11, 'email', ?12, 'phone', ?13, 'fax', ?14, 'website', ?15,"
+	" 'decision', iif(?16 <> '' OR ?17 <> '', json_object('number', ?16, 'date', nullif(?17, ''), 'issuer', ?18),"
+	" NULL), 'valid_from', ?19, 'valid_to', nullif(?20, ''), 'reorganized', nullif(?21, ''),"
+	" 'recorded', nullif(?22, ''), 'version', ?23), 'actor', ?24))";
 static const char SQL_EVENTS_FOR[] = "SELECT " EVENT_COLS " FROM events WHERE code = ?1 ORDER BY seq";
 static const char SQL_EVENTS_AFTER[] = "SELECT " EVENT_COLS " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 static const char SQL_LAST_SEQ[] = "SELECT coalesce(max(seq), 0) FROM events";
@@ -881,6 +891,44 @@ static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_er
 	return ret;
 }
 
+static int sq_event_append_unit(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
+				struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	char rev[LT_CODE_BUFSZ];
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD_UNIT, &cn, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, ev->change_id);
+	lt__sq_bind_text(q, 2, ev->kind);
+	lt__sq_bind_text(q, 3, ev->code);
+	lt__sq_bind_text(q, 4, ev->parent);
+	lt__sq_bind_text(q, 5, lt_code_rev(ev->code, rev));
+	lt__sq_bind_text(q, 6, ev->at);
+	lt__sq_bind_text(q, 7, ev->effective);
+	lt__sq_bind_text(q, 8, u->name);
+	sqlite3_bind_int(q, 9, u->level);
+	lt__sq_bind_text(q, 10, u->status == LT_UNIT_ACTIVE ? "active" : "closed");
+	const char *texts[] = {u->contact.address, u->contact.email,   u->contact.phone, u->contact.fax,
+			       u->contact.website, u->decision.number, u->decision.date, u->decision.issuer,
+			       u->valid_from,      u->valid_to,        u->reorganized,   u->recorded};
+	for (int i = 0; i < 12; i++)
+		lt__sq_bind_text(q, 11 + i, texts[i]);
+	sqlite3_bind_int64(q, 23, u->version);
+	lt__sq_bind_text(q, 24, actor);
+	int ret = LT_OK;
+	if (sqlite3_step(q) == SQLITE_DONE)
+		ev->seq = sqlite3_last_insert_rowid(cn->db);
+	else
+		ret = lt__sq_fail(cn, err, "appending to the event log");
+	sqlite3_reset(q);
+	if (ret == LT_OK)
+		lt__sq_registry_changed(st);
+	lt__sq_release(st, cn);
+	return ret;
+}
+
 static int sq_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
@@ -984,9 +1032,31 @@ static const char UNITS_AI[] = "CREATE TRIGGER units_ai AFTER INSERT ON units BE
  * end takes 0.05 s: four values of level, so the rows go to four places in
  * it, none of them its end. Must match migration 7. */
 static const char LEVEL_INDEX[] = "CREATE INDEX units_level_rowid ON units(level)";
+/* The indexes no look-up of a bulk load uses: an import at least as large
+ * as what the registry holds builds them afresh at the end, one sort each,
+ * instead of placing every row in each of them (the units by parent and by
+ * level, the events by parent and in tree order). Must match migration 1. */
+static const char SECONDARY_DROP[] =
+	"DROP INDEX units_parent; DROP INDEX units_level; DROP INDEX events_parent; DROP INDEX events_sort;";
+static const char SECONDARY_CREATE[] =
+	"CREATE INDEX units_parent ON units(parent, sort_key); CREATE INDEX units_level ON units(level, sort_key);"
+	"CREATE INDEX events_parent ON events(parent, code); CREATE INDEX events_sort ON events(sort_key);";
 static _Thread_local sqlite3_int64 bulk_from;
+static _Thread_local bool bulk_rebuild;
 
-static int sq_bulk(struct lt_store *s, bool start, struct lt_err *err)
+static sqlite3_int64 one_int(sqlite3 *db, const char *sql, bool *ok)
+{
+	sqlite3_stmt *q = NULL;
+	sqlite3_int64 v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	else
+		*ok = false;
+	sqlite3_finalize(q);
+	return v;
+}
+
+static int sq_bulk(struct lt_store *s, bool start, size_t rows, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn = lt__sq_acquire(st, true, err);
@@ -994,16 +1064,16 @@ static int sq_bulk(struct lt_store *s, bool start, struct lt_err *err)
 		return LT_EIO;
 	int ret = LT_OK;
 	if (start) {
-		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(cn->db, "SELECT coalesce(max(rowid), 0) FROM units", -1, &q, NULL) ==
-			    SQLITE_OK &&
-		    sqlite3_step(q) == SQLITE_ROW)
-			bulk_from = sqlite3_column_int64(q, 0);
-		else
+		bool ok = true;
+		bulk_from = one_int(cn->db, "SELECT coalesce(max(rowid), 0) FROM units", &ok);
+		sqlite3_int64 events = one_int(cn->db, "SELECT coalesce(max(seq), 0) FROM events", &ok);
+		bulk_rebuild = (sqlite3_int64)rows >= events && rows >= 1000;
+		if (!ok)
 			ret = lt__sq_fail(cn, err, "starting a bulk load");
-		sqlite3_finalize(q);
 		if (ret == LT_OK && sqlite3_exec(cn->db, "DROP TRIGGER units_ai; DROP INDEX units_level_rowid", NULL,
 						 NULL, NULL) != SQLITE_OK)
+			ret = lt__sq_fail(cn, err, "starting a bulk load");
+		if (ret == LT_OK && bulk_rebuild && sqlite3_exec(cn->db, SECONDARY_DROP, NULL, NULL, NULL) != SQLITE_OK)
 			ret = lt__sq_fail(cn, err, "starting a bulk load");
 	} else {
 		char sql[160];
@@ -1013,8 +1083,10 @@ static int sq_bulk(struct lt_store *s, bool start, struct lt_err *err)
 			(long long)bulk_from);
 		if (sqlite3_exec(cn->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(cn->db, UNITS_AI, NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_exec(cn->db, LEVEL_INDEX, NULL, NULL, NULL) != SQLITE_OK)
+		    sqlite3_exec(cn->db, LEVEL_INDEX, NULL, NULL, NULL) != SQLITE_OK ||
+		    (bulk_rebuild && sqlite3_exec(cn->db, SECONDARY_CREATE, NULL, NULL, NULL) != SQLITE_OK))
 			ret = lt__sq_fail(cn, err, "indexing a bulk load");
+		bulk_rebuild = false;
 	}
 	lt__sq_release(st, cn);
 	return ret;
@@ -1034,6 +1106,7 @@ void lt__sq_units_ops(struct lt_store_ops *ops)
 	ops->change_add = sq_change_add;
 	ops->changes = sq_changes;
 	ops->event_append = sq_event_append;
+	ops->event_append_unit = sq_event_append_unit;
 	ops->events_for = sq_events_for;
 	ops->events_after = sq_events_after;
 	ops->last_seq = sq_last_seq;
