@@ -43,6 +43,13 @@ struct lt__job {
 	size_t n_statuses;
 	struct lt__use *uses;
 	size_t n_uses;
+	/* SEND: the body, written to its spool file but not yet durable. The
+	 * commit thread moves it from body_tmp to body_final and syncs it with
+	 * the batch's other bodies before the rows commit; it empties body_tmp
+	 * once the spool name is free again (the body is then at body_final). */
+	bool body;
+	int body_fd;
+	char *body_tmp, *body_final;
 	/* LT__JOB_ACK: the caller's deliveries of ack_doc go to ack_state. */
 	const char *ack_doc, *ack_state;
 	enum lt_delivery_state ack_to; /* ack_state's */
@@ -94,9 +101,14 @@ struct lt_exchange {
 	size_t n_woken, cap_woken;
 	bool committer_running;
 	atomic_ullong replays, rejected;
-	/* packages/xx whose entry in packages/ is known durable (fsynced since
-	 * this hub opened), by lt__xsubdir. */
-	atomic_bool subdir_synced[256];
+	/* data_dir/packages, open for syncfs (-1: sync each body instead). */
+	int packages_fd;
+	/* Rounds of body syncs and the bodies they carried (commit thread,
+	 * read under lock). */
+	unsigned long long body_syncs, bodies_synced;
+	/* Tests only (LIENTHONG_TEST_COMMIT_PAUSE_MS): the commit thread waits
+	 * this long between a batch's bodies and its commit. */
+	int pause_ms;
 };
 
 /* data_dir/packages/ab/<id>.xml */

@@ -202,6 +202,99 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
 	return LT_OK;
 }
 
+/* Moves one body from its spool name to its final one, making packages/xx
+ * on first use; the job fails alone when it cannot. */
+static bool place_body(struct lt__job *j, const char *dir, size_t dlen)
+{
+	int rc = rename(j->body_tmp, j->body_final);
+	if (rc != 0 && errno == ENOENT) {
+		char sub[PATH_MAX];
+		snprintf(sub, sizeof sub, "%.*s", (int)dlen, dir);
+		if (mkdir(sub, 0750) == 0 || errno == EEXIST)
+			rc = rename(j->body_tmp, j->body_final);
+	}
+	if (rc != 0) {
+		j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
+		return false;
+	}
+	j->body_tmp[0] = '\0'; /* the spool name is free again: nobody unlinks it */
+	return true;
+}
+
+/* Each body alone, where syncfs is not there: its bytes before its name,
+ * then each directory that got a name once, and packages/ for a new xx. */
+static int sync_each(struct lt_exchange *x, struct lt__job *batch)
+{
+	char dirs[256] = {0}; /* 1: named into, 2: also made */
+	for (struct lt__job *j = batch; j; j = j->next) {
+		if (!j->body || j->rc)
+			continue;
+		if (fdatasync(j->body_fd) != 0) {
+			j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
+			continue;
+		}
+		const char *slash = strrchr(j->body_final, '/');
+		char sub[PATH_MAX];
+		snprintf(sub, sizeof sub, "%.*s", (int)(slash - j->body_final), j->body_final);
+		struct stat sb;
+		bool made = stat(sub, &sb) != 0;
+		if (place_body(j, j->body_final, (size_t)(slash - j->body_final)))
+			dirs[lt__xsubdir(slash + 1)] |= (char)(made ? 3 : 1);
+	}
+	int rc = 0;
+	char path[PATH_MAX + 16];
+	bool top = false;
+	for (unsigned i = 0; i < 256; i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(path, sizeof path, "%s/packages/%02x", x->data_dir, i);
+		rc |= lt__xsync_dir(path);
+		top = top || dirs[i] & 2;
+	}
+	snprintf(path, sizeof path, "%s/packages", x->data_dir);
+	if (top)
+		rc |= lt__xsync_dir(path);
+	return rc;
+}
+
+/* Makes the batch's bodies durable before any row names them: every one
+ * moved to its final name, then one syncfs of the filesystem under
+ * packages/ carries all their bytes and names at once (or, without it, one
+ * fdatasync each and one fsync per directory). A body that could not be
+ * stored fails its job; a sync that fails fails every job with a body. */
+static void sync_bodies(struct lt_exchange *x, struct lt__job *batch)
+{
+	size_t n = 0;
+	for (struct lt__job *j = batch; j; j = j->next)
+		n += j->body;
+	if (!n)
+		return;
+	int rc;
+	if (x->packages_fd >= 0) {
+		for (struct lt__job *j = batch; j; j = j->next)
+			if (j->body)
+				place_body(j, j->body_final, (size_t)(strrchr(j->body_final, '/') - j->body_final));
+		rc = syncfs(x->packages_fd);
+		if (rc != 0 && errno == ENOSYS) {
+			close(x->packages_fd);
+			x->packages_fd = -1;
+			rc = sync_each(x, batch);
+		}
+	} else {
+		rc = sync_each(x, batch);
+	}
+	int e = errno;
+	for (struct lt__job *j = batch; j && rc; j = j->next)
+		if (j->body && !j->rc)
+			j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s", strerror(e));
+	if (x->pause_ms > 0)
+		nanosleep(&(struct timespec){x->pause_ms / 1000, (long)(x->pause_ms % 1000) * 1000000L}, NULL);
+	pthread_mutex_lock(&x->lock);
+	x->body_syncs++;
+	x->bodies_synced += n;
+	pthread_mutex_unlock(&x->lock);
+}
+
 /* Writes what is queued in one transaction, each job in its own savepoint:
  * one that the store refuses (a constraint, a row it cannot take) is undone
  * and fails alone, and the others still commit. Only a failure of the
@@ -209,7 +302,8 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
  * fails the whole batch. The transaction begins before the queue is taken,
  * so jobs queued while it waited for the store's writer lock (held by an
  * administrator's write, or by retention) join this batch rather than wait
- * for the next commit. */
+ * for the next commit. The batch's package bodies are made durable first
+ * (sync_bodies), so no committed row names a body a crash could lose. */
 static void write_batch(struct lt_exchange *x)
 {
 	struct lt_err err = {0};
@@ -220,8 +314,12 @@ static void write_batch(struct lt_exchange *x)
 	x->tail = &x->queue;
 	pthread_mutex_unlock(&x->lock);
 
+	if (rc == LT_OK)
+		sync_bodies(x, batch);
 	unsigned long long n = 0;
 	for (struct lt__job *j = batch; j && rc == LT_OK; j = j->next, n++) {
+		if (j->rc)
+			continue; /* its body could not be stored */
 		if ((rc = lt_store_part(x->store, LT_PART_BEGIN, &err)))
 			break;
 		int jrc = j->kind == LT__JOB_ACK ? lt__apply_ack(x, j) : apply_send(x, j);
@@ -507,6 +605,7 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	struct lt_exchange *x = calloc(1, sizeof *x);
 	if (!x)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	x->packages_fd = -1;
 	x->reg = reg;
 	x->store = lt_registry_store(reg);
 	snprintf(x->data_dir, sizeof x->data_dir, "%s", opts->data_dir);
@@ -540,10 +639,13 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	snprintf(dir, sizeof dir, "%s/packages", x->data_dir);
 	if (rc == LT_OK)
 		rc = mkdir_p(dir, err);
-	/* packages/ itself must be durable before a body is (place_body syncs
+	/* packages/ itself must be durable before a body is (sync_each syncs
 	 * only what is below it). */
 	if (rc == LT_OK && (lt__xsync_dir(dir) != 0 || lt__xsync_dir(x->data_dir) != 0))
 		rc = lt_err_set(err, LT_EIO, "cannot sync %s: %s", dir, strerror(errno));
+	x->packages_fd = rc == LT_OK ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	const char *pause = getenv("LIENTHONG_TEST_COMMIT_PAUSE_MS");
+	x->pause_ms = pause ? atoi(pause) : 0;
 	if (rc) {
 		lt_codelist_free(&x->scope);
 		free(x);
@@ -588,6 +690,8 @@ void lt_exchange_close(struct lt_exchange *x)
 	pthread_cond_destroy(&x->wake);
 	pthread_cond_destroy(&x->finished);
 	lt_codelist_free(&x->scope);
+	if (x->packages_fd >= 0)
+		close(x->packages_fd);
 	free(x->woken);
 	free(x);
 }
@@ -611,6 +715,8 @@ int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, st
 	pthread_mutex_lock(&x->lock);
 	out->commits = x->commits;
 	out->committed_jobs = x->committed_jobs;
+	out->body_syncs = x->body_syncs;
+	out->bodies_synced = x->bodies_synced;
 	pthread_mutex_unlock(&x->lock);
 	return LT_OK;
 }
