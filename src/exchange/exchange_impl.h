@@ -101,7 +101,7 @@ struct lt_exchange {
 	size_t n_woken, cap_woken;
 	bool committer_running;
 	atomic_ullong replays, rejected;
-	/* data_dir/packages, open for syncfs (-1: sync each body instead). */
+	/* data_dir/packages, open for the batch's syncfs. */
 	int packages_fd;
 	/* Rounds of body syncs and the bodies they carried (commit thread,
 	 * read under lock). */
@@ -115,14 +115,6 @@ struct lt_exchange {
 void lt__xpath_body(const struct lt_exchange *x, const char *id, char out[PATH_MAX]);
 /* fsync of a directory, so the names in it are durable; -1 with errno. */
 int lt__xsync_dir(const char *path);
-/* The index of packages/<id[0:2]> (two hex digits). */
-static inline unsigned lt__xsubdir(const char *id)
-{
-	unsigned v = 0;
-	for (int i = 0; i < 2; i++)
-		v = v * 16 + (unsigned)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
-	return v & 0xff;
-}
 /* Hands the job to the committer and waits until it is durable (or failed);
  * the job's rc and err say how it went. */
 int lt__commit_job(struct lt_exchange *x, struct lt__job *job);

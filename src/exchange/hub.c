@@ -204,89 +204,44 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
 
 /* Moves one body from its spool name to its final one, making packages/xx
  * on first use; the job fails alone when it cannot. */
-static bool place_body(struct lt__job *j, const char *dir, size_t dlen)
+static void place_body(struct lt__job *j)
 {
 	int rc = rename(j->body_tmp, j->body_final);
 	if (rc != 0 && errno == ENOENT) {
 		char sub[PATH_MAX];
-		snprintf(sub, sizeof sub, "%.*s", (int)dlen, dir);
+		snprintf(sub, sizeof sub, "%.*s", (int)(strrchr(j->body_final, '/') - j->body_final), j->body_final);
 		if (mkdir(sub, 0750) == 0 || errno == EEXIST)
 			rc = rename(j->body_tmp, j->body_final);
 	}
-	if (rc != 0) {
+	if (rc != 0)
 		j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
-		return false;
-	}
-	j->body_tmp[0] = '\0'; /* the spool name is free again: nobody unlinks it */
-	return true;
-}
-
-/* Each body alone, where syncfs is not there: its bytes before its name,
- * then each directory that got a name once, and packages/ for a new xx. */
-static int sync_each(struct lt_exchange *x, struct lt__job *batch)
-{
-	char dirs[256] = {0}; /* 1: named into, 2: also made */
-	for (struct lt__job *j = batch; j; j = j->next) {
-		if (!j->body || j->rc)
-			continue;
-		if (fdatasync(j->body_fd) != 0) {
-			j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
-			continue;
-		}
-		const char *slash = strrchr(j->body_final, '/');
-		char sub[PATH_MAX];
-		snprintf(sub, sizeof sub, "%.*s", (int)(slash - j->body_final), j->body_final);
-		struct stat sb;
-		bool made = stat(sub, &sb) != 0;
-		if (place_body(j, j->body_final, (size_t)(slash - j->body_final)))
-			dirs[lt__xsubdir(slash + 1)] |= (char)(made ? 3 : 1);
-	}
-	int rc = 0;
-	char path[PATH_MAX + 16];
-	bool top = false;
-	for (unsigned i = 0; i < 256; i++) {
-		if (!dirs[i])
-			continue;
-		snprintf(path, sizeof path, "%s/packages/%02x", x->data_dir, i);
-		rc |= lt__xsync_dir(path);
-		top = top || dirs[i] & 2;
-	}
-	snprintf(path, sizeof path, "%s/packages", x->data_dir);
-	if (top)
-		rc |= lt__xsync_dir(path);
-	return rc;
+	else
+		j->body_tmp[0] = '\0'; /* the spool name is free again: nobody unlinks it */
 }
 
 /* Makes the batch's bodies durable before any row names them: every one
  * moved to its final name, then one syncfs of the filesystem under
- * packages/ carries all their bytes and names at once (or, without it, one
- * fdatasync each and one fsync per directory). A body that could not be
- * stored fails its job; a sync that fails fails every job with a body. */
+ * packages/ carries all their bytes and all the new names (packages/xx
+ * included) at once, where an fdatasync per body and an fsync per
+ * directory cost a device flush each. A body that could not be moved
+ * fails its job; a sync that fails fails every job with a body. */
 static void sync_bodies(struct lt_exchange *x, struct lt__job *batch)
 {
 	size_t n = 0;
 	for (struct lt__job *j = batch; j; j = j->next)
-		n += j->body;
+		if (j->body) {
+			place_body(j);
+			n++;
+		}
 	if (!n)
 		return;
-	int rc;
-	if (x->packages_fd >= 0) {
+	if (syncfs(x->packages_fd) != 0) {
+		int e = errno;
 		for (struct lt__job *j = batch; j; j = j->next)
-			if (j->body)
-				place_body(j, j->body_final, (size_t)(strrchr(j->body_final, '/') - j->body_final));
-		rc = syncfs(x->packages_fd);
-		if (rc != 0 && errno == ENOSYS) {
-			close(x->packages_fd);
-			x->packages_fd = -1;
-			rc = sync_each(x, batch);
-		}
-	} else {
-		rc = sync_each(x, batch);
+			if (j->body && !j->rc)
+				j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s",
+						   strerror(e));
 	}
-	int e = errno;
-	for (struct lt__job *j = batch; j && rc; j = j->next)
-		if (j->body && !j->rc)
-			j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s", strerror(e));
 	if (x->pause_ms > 0)
 		nanosleep(&(struct timespec){x->pause_ms / 1000, (long)(x->pause_ms % 1000) * 1000000L}, NULL);
 	pthread_mutex_lock(&x->lock);
@@ -639,11 +594,12 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	snprintf(dir, sizeof dir, "%s/packages", x->data_dir);
 	if (rc == LT_OK)
 		rc = mkdir_p(dir, err);
-	/* packages/ itself must be durable before a body is (sync_each syncs
-	 * only what is below it). */
+	/* packages/ itself must be durable before a body is (the batch's
+	 * syncfs covers what is below it, on the filesystem packages_fd is on). */
 	if (rc == LT_OK && (lt__xsync_dir(dir) != 0 || lt__xsync_dir(x->data_dir) != 0))
 		rc = lt_err_set(err, LT_EIO, "cannot sync %s: %s", dir, strerror(errno));
-	x->packages_fd = rc == LT_OK ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (rc == LT_OK && (x->packages_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = lt_err_set(err, LT_EIO, "cannot open %s: %s", dir, strerror(errno));
 	const char *pause = getenv("LIENTHONG_TEST_COMMIT_PAUSE_MS");
 	x->pause_ms = pause ? atoi(pause) : 0;
 	if (rc) {
