@@ -51,7 +51,7 @@ test: build build-asan
 # the signature verifier's gate (integration). setarch -R turns address randomisation off for the run,
 # because TSan's fixed shadow layout fails on kernels that randomise mmap
 # with more bits than it expects; tests/tsan.supp holds the reports proven false.
-TSAN_TESTS = ^(unit/test_store|unit/test_store_conformance|unit/test_store_conformance_pg|unit/test_ctx|unit/test_exchange|integration/test_exchange_durability|integration/test_daemon_abuse|integration/test_daemon_api|integration/test_signatures|unit/test_ops|integration/test_ops_catchup|integration/test_inbox_longpoll|integration/test_exchange_commit|integration/test_federation)$$
+TSAN_TESTS = ^(unit/test_store|unit/test_store_conformance|unit/test_store_conformance_pg|unit/test_ctx|unit/test_exchange|integration/test_exchange_durability|integration/test_daemon_abuse|integration/test_daemon_api|integration/test_signatures|unit/test_ops|integration/test_ops_catchup|integration/test_inbox_longpoll|integration/test_exchange_commit|integration/test_exchange_body_sync|integration/test_federation)$$
 test-tsan: build-tsan
 	@cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 		setarch "$$(uname -m)" -R ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'

@@ -157,7 +157,7 @@ def group_commit_md(d, results):
     text = ("Accepted packages/s were %s the disk's single-commit ceiling measured in the same run (ratio %s)"
             % ("above" if r["ratio"] > 1 else "below", fmt(r["ratio"])))
     if sp and sp.get("packages_per_group_commit"):
-        text += ("; the group commit wrote %s packages per commit on average (%s fsync/fdatasync calls per "
+        text += ("; the group commit wrote %s packages per commit on average (%s fsync/fdatasync/syncfs calls per "
                  "accepted package in all)" % (fmt(sp["packages_per_group_commit"]), fmt(sp["all"])))
     return text + "."
 

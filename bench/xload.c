@@ -14,8 +14,11 @@
  *                       {"state":"done"}), on its own connection
  *   P MS                a receiver whose inbox was empty polls again after
  *                       MS milliseconds (default 20)
- *   W SECONDS           receivers long-poll instead: GET /v1/inbox?wait=
- *                       SECONDS, asked again at once when it answers empty
+ *   W SECONDS           receivers long-poll instead: each has a second
+ *                       connection that keeps GET /v1/inbox?wait=SECONDS&after=
+ *                       (the last delivery it saw) pending, asked again as soon
+ *                       as it answers, and hands the new items to the
+ *                       receiver's fetch-and-acknowledge connection
  *   D SECONDS           once every lane has finished, receivers keep going
  *                       until every accepted delivery is acknowledged, or
  *                       for SECONDS at most (default 60)
@@ -24,9 +27,11 @@
  *
  * Prints one JSON object: counts, the status codes seen, the times of the
  * send and drain phases, and latency percentiles in milliseconds: send (POST
- * to 201), fetch, ack, and end to end (201 received by the sender -> the
- * recipient's fetch complete). Exits 1 on a usage or setup error only; the
- * caller judges the counts. */
+ * to 201), fetch, ack, end to end (e2e: 201 received by the sender -> the
+ * long-poll reply that shows the recipient the item, 0 when it came first;
+ * without W, the fetch complete) and e2e_fetched (201 -> the recipient's
+ * fetch complete). Exits 1 on a usage or setup error only;
+ * the caller judges the counts. */
 #define _POSIX_C_SOURCE 200809L
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -117,9 +122,7 @@ static void print_lat(const char *name, struct vec *a, int comma)
 
 struct slot {
 	char id[33];
-	double accepted;  /* < 0: not accepted yet */
-	double *fetched;  /* fetch completions seen before the 201 reached us */
-	int n_fetched;
+	double accepted; /* < 0: not accepted yet */
 };
 
 static struct slot *tab;
@@ -191,7 +194,7 @@ static size_t on_discard(char *data, size_t size, size_t nmemb, void *ud)
 	return size * nmemb;
 }
 
-enum { A_SEND, A_RECV };
+enum { A_SEND, A_RECV, A_POLL };
 enum { R_IDLE, R_INBOX, R_FETCH, R_ACK, R_WAIT };
 
 struct agent {
@@ -211,6 +214,9 @@ struct agent {
 	size_t n_ids, cap_ids, at;
 	double wake;
 	uint64_t fetched_bytes;
+	/* long poll (W): the receiver's poller, or the receiver it feeds */
+	struct agent *poller, *worker;
+	long long after; /* the last delivery id the poller saw */
 };
 
 static const char *base_url;
@@ -225,8 +231,8 @@ static long inbox_polls, inbox_empty, fetches, fetch_errors, acks, ack_errors;
 static uint64_t bytes_sent, bytes_fetched;
 static long status_hist[600];
 static char first_error[512];
-static struct vec lat_send, lat_fetch, lat_ack, lat_e2e, lat_inbox;
-static long e2e_early; /* fetched before the sender's 201 arrived */
+static struct vec lat_send, lat_fetch, lat_ack, lat_e2e, lat_e2e_fetched, lat_inbox;
+static long e2e_early; /* seen in an inbox before the sender's 201 arrived */
 static long acked_at_senders_done;
 static double t_start, t_last_accept, t_last_ack, t_senders_done;
 
@@ -291,7 +297,10 @@ static void start_send(struct agent *a)
 static void start_inbox(struct agent *a)
 {
 	char url[1024];
-	if (wait_s)
+	if (a->kind == A_POLL)
+		snprintf(url, sizeof url, "%s/v1/inbox?kind=edoc&limit=500&wait=%ld&after=%lld", base_url, wait_s,
+			 a->after);
+	else if (wait_s)
 		snprintf(url, sizeof url, "%s/v1/inbox?kind=edoc&limit=100&wait=%ld", base_url, wait_s);
 	else
 		snprintf(url, sizeof url, "%s/v1/inbox?kind=edoc&limit=100", base_url);
@@ -383,17 +392,8 @@ static void done_send(struct agent *a, long code, CURLcode cc, double t)
 		t_last_accept = t;
 		vpush(&lat_send, t - a->started);
 		deliveries_expected += count_of(a->body.p ? a->body.p : "", "\"state\":\"pending\"");
-		if (a->body.p && json_str(a->body.p, "id", id) && strlen(id) == 32) {
-			struct slot *s = lookup(id);
-			s->accepted = t;
-			for (int i = 0; i < s->n_fetched; i++) {
-				vpush(&lat_e2e, 0.0);
-				e2e_early++;
-			}
-			free(s->fetched);
-			s->fetched = NULL;
-			s->n_fetched = 0;
-		}
+		if (a->body.p && json_str(a->body.p, "id", id) && strlen(id) == 32)
+			lookup(id)->accepted = t;
 	} else {
 		sends_refused++;
 		note_error("send", code, a->body.p);
@@ -401,16 +401,75 @@ static void done_send(struct agent *a, long code, CURLcode cc, double t)
 	next_send(a, t);
 }
 
+/* Latency from the sender's 201 to t; an item the recipient saw before
+ * the 201 reached the sender counts 0. */
+static void e2e_from_201(struct vec *v, const char *id, double t)
+{
+	struct slot *s = lookup(id);
+	if (s->accepted >= 0) {
+		vpush(v, t - s->accepted);
+	} else {
+		vpush(v, 0.0);
+		e2e_early += v == &lat_e2e;
+	}
+}
+
+static void push_id(struct agent *a, const char *id)
+{
+	if (a->n_ids == a->cap_ids) {
+		a->cap_ids = a->cap_ids ? a->cap_ids * 2 : 128;
+		a->ids = xrealloc(a->ids, a->cap_ids * sizeof *a->ids);
+	}
+	memcpy(a->ids[a->n_ids++], id, 33);
+}
+
 static void recv_next(struct agent *a, double t)
 {
 	if (a->at < a->n_ids) {
 		start_fetch(a);
+	} else if (a->poller) {
+		a->state = R_IDLE; /* its poller hands it the next items */
 	} else if (a->n_ids > 0 || wait_s) {
 		start_inbox(a); /* there may be more waiting; a long poll waits in the hub */
 	} else {
 		a->state = R_WAIT;
 		a->wake = t + poll_ms / 1000.0;
 	}
+}
+
+/* A long poll answered: its new items go to the receiver, and the next
+ * long poll (after the last delivery seen) starts at once. */
+static void done_poll(struct agent *a, long code, CURLcode cc, double t)
+{
+	if (code >= 0 && code < 600)
+		status_hist[code]++;
+	struct agent *w = a->worker;
+	size_t before = w->n_ids;
+	if (cc == CURLE_OK && code == 200 && a->body.p) {
+		vpush(&lat_inbox, t - a->started);
+		const char *p = a->body.p;
+		char id[33];
+		while ((p = strstr(p, "\"delivery\":"))) {
+			p += strlen("\"delivery\":");
+			long long dl = strtoll(p, NULL, 10);
+			if (!(p = json_str(p, "id", id)) || strlen(id) != 32)
+				continue;
+			if (dl > a->after)
+				a->after = dl;
+			e2e_from_201(&lat_e2e, id, t); /* each delivery is listed once: after= */
+			push_id(w, id);
+		}
+	} else {
+		note_error("inbox", code, cc == CURLE_OK ? a->body.p : curl_easy_strerror(cc));
+		a->state = R_WAIT;
+		a->wake = t + poll_ms / 1000.0;
+		return;
+	}
+	if (w->n_ids == before)
+		inbox_empty++;
+	else if (w->state == R_IDLE)
+		recv_next(w, t);
+	start_inbox(a);
 }
 
 static void done_recv(struct agent *a, long code, CURLcode cc, double t)
@@ -427,11 +486,7 @@ static void done_recv(struct agent *a, long code, CURLcode cc, double t)
 			while ((p = json_str(p, "id", id))) {
 				if (strlen(id) != 32)
 					continue;
-				if (a->n_ids == a->cap_ids) {
-					a->cap_ids = a->cap_ids ? a->cap_ids * 2 : 128;
-					a->ids = xrealloc(a->ids, a->cap_ids * sizeof *a->ids);
-				}
-				memcpy(a->ids[a->n_ids++], id, 33);
+				push_id(a, id);
 			}
 		} else {
 			note_error("inbox", code, cc == CURLE_OK ? a->body.p : curl_easy_strerror(cc));
@@ -445,13 +500,9 @@ static void done_recv(struct agent *a, long code, CURLcode cc, double t)
 			fetches++;
 			bytes_fetched += a->fetched_bytes;
 			vpush(&lat_fetch, t - a->started);
-			struct slot *s = lookup(a->ids[a->at]);
-			if (s->accepted >= 0) {
-				vpush(&lat_e2e, t - s->accepted);
-			} else {
-				s->fetched = xrealloc(s->fetched, (s->n_fetched + 1) * sizeof *s->fetched);
-				s->fetched[s->n_fetched++] = t;
-			}
+			e2e_from_201(&lat_e2e_fetched, a->ids[a->at], t);
+			if (!a->poller) /* polling lists an item again until it is acknowledged: its fetch ends it */
+				e2e_from_201(&lat_e2e, a->ids[a->at], t);
 			start_ack(a);
 		} else {
 			fetch_errors++;
@@ -487,7 +538,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xload: cannot open %s\n", argv[2]);
 		return 1;
 	}
-	static struct agent lanes[MAX_LANES], recvs[MAX_RECV];
+	static struct agent lanes[MAX_LANES], recvs[MAX_RECV], polls[MAX_RECV];
 	int n_lanes = 0, n_recv = 0;
 	char line[4096];
 	while (fgets(line, sizeof line, m)) {
@@ -525,7 +576,7 @@ int main(int argc, char **argv)
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	multi = curl_multi_init();
-	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)(n_lanes + n_recv + 8));
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)(n_lanes + 2 * n_recv + 8));
 	t_start = now();
 	for (int i = 0; i < n_lanes; i++) {
 		struct agent *a = &lanes[i];
@@ -546,7 +597,19 @@ int main(int argc, char **argv)
 		a->hdr = curl_slist_append(NULL, a->auth);
 		a->hdr = curl_slist_append(a->hdr, "Content-Type: application/json");
 		a->hdr = curl_slist_append(a->hdr, "Expect:");
-		start_inbox(a);
+		if (!wait_s) {
+			start_inbox(a);
+			continue;
+		}
+		struct agent *p = &polls[i];
+		*p = *a;
+		p->kind = A_POLL;
+		p->h = curl_easy_init();
+		p->body = (struct buf){0};
+		p->worker = a;
+		a->poller = p;
+		a->state = R_IDLE;
+		start_inbox(p);
 	}
 	if (!senders_left)
 		t_senders_done = t_start;
@@ -559,9 +622,12 @@ int main(int argc, char **argv)
 				break;
 		}
 		/* receivers whose empty-inbox pause is over */
-		for (int i = 0; i < n_recv; i++)
+		for (int i = 0; i < n_recv; i++) {
 			if (recvs[i].state == R_WAIT && t >= recvs[i].wake)
 				start_inbox(&recvs[i]);
+			if (polls[i].kind == A_POLL && polls[i].state == R_WAIT && t >= polls[i].wake)
+				start_inbox(&polls[i]);
+		}
 		int running = 0;
 		curl_multi_perform(multi, &running);
 		CURLMsg *msg;
@@ -580,6 +646,8 @@ int main(int argc, char **argv)
 			double te = now();
 			if (a->kind == A_SEND)
 				done_send(a, code, cc, te);
+			else if (a->kind == A_POLL)
+				done_poll(a, code, cc, te);
 			else
 				done_recv(a, code, cc, te);
 		}
@@ -594,7 +662,7 @@ int main(int argc, char **argv)
 	printf("  \"deliveries_expected\": %ld, \"fetched\": %ld, \"acked\": %ld, \"fetch_errors\": %ld, "
 	       "\"ack_errors\": %ld,\n",
 	       deliveries_expected, fetches, acks, fetch_errors, ack_errors);
-	printf("  \"inbox_polls\": %ld, \"inbox_empty\": %ld, \"e2e_fetched_before_201\": %ld, "
+	printf("  \"inbox_polls\": %ld, \"inbox_empty\": %ld, \"e2e_seen_before_201\": %ld, "
 	       "\"acked_at_senders_done\": %ld,\n",
 	       inbox_polls, inbox_empty, e2e_early, acked_at_senders_done);
 	printf("  \"bytes_sent\": %llu, \"bytes_fetched\": %llu,\n", (unsigned long long)bytes_sent,
@@ -621,7 +689,8 @@ int main(int argc, char **argv)
 	print_lat("inbox", &lat_inbox, 1);
 	print_lat("fetch", &lat_fetch, 1);
 	print_lat("ack", &lat_ack, 1);
-	print_lat("e2e", &lat_e2e, 0);
+	print_lat("e2e", &lat_e2e, 1);
+	print_lat("e2e_fetched", &lat_e2e_fetched, 0);
 	printf("}\n");
 
 	for (int i = 0; i < n_lanes; i++) {

@@ -224,8 +224,11 @@ struct lt_exchange_counts {
 	uint64_t documents, statuses, bytes, replays, rejected;
 	uint64_t deliveries[LT_DELIVERY_STATES]; /* by enum lt_delivery_state */
 	/* Since start: group commits, and the sends and acknowledgements they
-	 * carried (their ratio is how many share one sync). */
+	 * carried (their ratio is how many share one sync); the rounds of
+	 * package-body syncs (one per batch that carried bodies) and the
+	 * bodies they made durable. */
 	uint64_t commits, committed_jobs;
+	uint64_t body_syncs, bodies_synced;
 };
 int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, struct lt_err *err);
 

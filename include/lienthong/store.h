@@ -184,6 +184,11 @@ struct lt_token {
 	int64_t system_id; /* role system: the system it belongs to */
 	char created[32];
 	char revoked[32]; /* "" while valid */
+	/* lt_store_token_find only, read with the token in one statement (a
+	 * request's authentication is one look-up): whether its system
+	 * exists, and since when it is disabled ("" while enabled). */
+	bool system_found;
+	char system_disabled[32];
 };
 
 /* A connected system. The VXP secret is kept sealed (access.h). */

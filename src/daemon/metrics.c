@@ -191,10 +191,16 @@ char *metrics_render(struct metrics *m, struct server *srv, size_t *len, struct 
 	    "# HELP lienthong_exchange_commits_total Group commits of sends and acknowledgements.\n"
 	    "# TYPE lienthong_exchange_commits_total counter\nlienthong_exchange_commits_total %llu\n"
 	    "# HELP lienthong_exchange_committed_total Sends and acknowledgements the group commits carried.\n"
-	    "# TYPE lienthong_exchange_committed_total counter\nlienthong_exchange_committed_total %llu\n",
+	    "# TYPE lienthong_exchange_committed_total counter\nlienthong_exchange_committed_total %llu\n"
+	    "# HELP lienthong_exchange_body_syncs_total Rounds of package-body syncs (one per group commit that "
+	    "carried bodies).\n"
+	    "# TYPE lienthong_exchange_body_syncs_total counter\nlienthong_exchange_body_syncs_total %llu\n"
+	    "# HELP lienthong_exchange_bodies_synced_total Package bodies those rounds made durable.\n"
+	    "# TYPE lienthong_exchange_bodies_synced_total counter\nlienthong_exchange_bodies_synced_total %llu\n",
 	    (unsigned long long)xc.documents, (unsigned long long)xc.statuses, (unsigned long long)xc.bytes,
 	    (unsigned long long)xc.replays, (unsigned long long)xc.rejected, (unsigned long long)xc.commits,
-	    (unsigned long long)xc.committed_jobs);
+	    (unsigned long long)xc.committed_jobs, (unsigned long long)xc.body_syncs,
+	    (unsigned long long)xc.bodies_synced);
 	/* The state label takes the transport states' names as the API, the
 	 * trace and the web interface give them (pending, not waiting). */
 	put(&b, "# HELP lienthong_exchange_deliveries Deliveries by transport state.\n"

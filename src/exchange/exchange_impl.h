@@ -43,6 +43,13 @@ struct lt__job {
 	size_t n_statuses;
 	struct lt__use *uses;
 	size_t n_uses;
+	/* SEND: the body, written to its spool file but not yet durable. The
+	 * commit thread moves it from body_tmp to body_final and syncs it with
+	 * the batch's other bodies before the rows commit; it empties body_tmp
+	 * once the spool name is free again (the body is then at body_final). */
+	bool body;
+	int body_fd;
+	char *body_tmp, *body_final;
 	/* LT__JOB_ACK: the caller's deliveries of ack_doc go to ack_state. */
 	const char *ack_doc, *ack_state;
 	enum lt_delivery_state ack_to; /* ack_state's */
@@ -94,23 +101,20 @@ struct lt_exchange {
 	size_t n_woken, cap_woken;
 	bool committer_running;
 	atomic_ullong replays, rejected;
-	/* packages/xx whose entry in packages/ is known durable (fsynced since
-	 * this hub opened), by lt__xsubdir. */
-	atomic_bool subdir_synced[256];
+	/* data_dir/packages, open for the batch's syncfs. */
+	int packages_fd;
+	/* Rounds of body syncs and the bodies they carried (commit thread,
+	 * read under lock). */
+	unsigned long long body_syncs, bodies_synced;
+	/* Tests only (LIENTHONG_TEST_COMMIT_PAUSE_MS): the commit thread waits
+	 * this long between a batch's bodies and its commit. */
+	int pause_ms;
 };
 
 /* data_dir/packages/ab/<id>.xml */
 void lt__xpath_body(const struct lt_exchange *x, const char *id, char out[PATH_MAX]);
 /* fsync of a directory, so the names in it are durable; -1 with errno. */
 int lt__xsync_dir(const char *path);
-/* The index of packages/<id[0:2]> (two hex digits). */
-static inline unsigned lt__xsubdir(const char *id)
-{
-	unsigned v = 0;
-	for (int i = 0; i < 2; i++)
-		v = v * 16 + (unsigned)(id[i] <= '9' ? id[i] - '0' : id[i] - 'a' + 10);
-	return v & 0xff;
-}
 /* Hands the job to the committer and waits until it is durable (or failed);
  * the job's rc and err say how it went. */
 int lt__commit_job(struct lt_exchange *x, struct lt__job *job);

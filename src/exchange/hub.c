@@ -202,6 +202,54 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
 	return LT_OK;
 }
 
+/* Moves one body from its spool name to its final one, making packages/xx
+ * on first use; the job fails alone when it cannot. */
+static void place_body(struct lt__job *j)
+{
+	int rc = rename(j->body_tmp, j->body_final);
+	if (rc != 0 && errno == ENOENT) {
+		char sub[PATH_MAX];
+		snprintf(sub, sizeof sub, "%.*s", (int)(strrchr(j->body_final, '/') - j->body_final), j->body_final);
+		if (mkdir(sub, 0750) == 0 || errno == EEXIST)
+			rc = rename(j->body_tmp, j->body_final);
+	}
+	if (rc != 0)
+		j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
+	else
+		j->body_tmp[0] = '\0'; /* the spool name is free again: nobody unlinks it */
+}
+
+/* Makes the batch's bodies durable before any row names them: every one
+ * moved to its final name, then one syncfs of the filesystem under
+ * packages/ carries all their bytes and all the new names (packages/xx
+ * included) at once, where an fdatasync per body and an fsync per
+ * directory cost a device flush each. A body that could not be moved
+ * fails its job; a sync that fails fails every job with a body. */
+static void sync_bodies(struct lt_exchange *x, struct lt__job *batch)
+{
+	size_t n = 0;
+	for (struct lt__job *j = batch; j; j = j->next)
+		if (j->body) {
+			place_body(j);
+			n++;
+		}
+	if (!n)
+		return;
+	if (syncfs(x->packages_fd) != 0) {
+		int e = errno;
+		for (struct lt__job *j = batch; j; j = j->next)
+			if (j->body && !j->rc)
+				j->rc = lt_err_set(&j->err, LT_EIO, "cannot store the package durably: %s",
+						   strerror(e));
+	}
+	if (x->pause_ms > 0)
+		nanosleep(&(struct timespec){x->pause_ms / 1000, (long)(x->pause_ms % 1000) * 1000000L}, NULL);
+	pthread_mutex_lock(&x->lock);
+	x->body_syncs++;
+	x->bodies_synced += n;
+	pthread_mutex_unlock(&x->lock);
+}
+
 /* Writes what is queued in one transaction, each job in its own savepoint:
  * one that the store refuses (a constraint, a row it cannot take) is undone
  * and fails alone, and the others still commit. Only a failure of the
@@ -209,7 +257,8 @@ static int apply_send(struct lt_exchange *x, struct lt__job *j)
  * fails the whole batch. The transaction begins before the queue is taken,
  * so jobs queued while it waited for the store's writer lock (held by an
  * administrator's write, or by retention) join this batch rather than wait
- * for the next commit. */
+ * for the next commit. The batch's package bodies are made durable first
+ * (sync_bodies), so no committed row names a body a crash could lose. */
 static void write_batch(struct lt_exchange *x)
 {
 	struct lt_err err = {0};
@@ -220,8 +269,12 @@ static void write_batch(struct lt_exchange *x)
 	x->tail = &x->queue;
 	pthread_mutex_unlock(&x->lock);
 
+	if (rc == LT_OK)
+		sync_bodies(x, batch);
 	unsigned long long n = 0;
 	for (struct lt__job *j = batch; j && rc == LT_OK; j = j->next, n++) {
+		if (j->rc)
+			continue; /* its body could not be stored */
 		if ((rc = lt_store_part(x->store, LT_PART_BEGIN, &err)))
 			break;
 		int jrc = j->kind == LT__JOB_ACK ? lt__apply_ack(x, j) : apply_send(x, j);
@@ -507,6 +560,7 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	struct lt_exchange *x = calloc(1, sizeof *x);
 	if (!x)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	x->packages_fd = -1;
 	x->reg = reg;
 	x->store = lt_registry_store(reg);
 	snprintf(x->data_dir, sizeof x->data_dir, "%s", opts->data_dir);
@@ -540,10 +594,14 @@ int lt_exchange_open(struct lt_exchange **out, struct lt_registry *reg, const st
 	snprintf(dir, sizeof dir, "%s/packages", x->data_dir);
 	if (rc == LT_OK)
 		rc = mkdir_p(dir, err);
-	/* packages/ itself must be durable before a body is (place_body syncs
-	 * only what is below it). */
+	/* packages/ itself must be durable before a body is (the batch's
+	 * syncfs covers what is below it, on the filesystem packages_fd is on). */
 	if (rc == LT_OK && (lt__xsync_dir(dir) != 0 || lt__xsync_dir(x->data_dir) != 0))
 		rc = lt_err_set(err, LT_EIO, "cannot sync %s: %s", dir, strerror(errno));
+	if (rc == LT_OK && (x->packages_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = lt_err_set(err, LT_EIO, "cannot open %s: %s", dir, strerror(errno));
+	const char *pause = getenv("LIENTHONG_TEST_COMMIT_PAUSE_MS");
+	x->pause_ms = pause ? atoi(pause) : 0;
 	if (rc) {
 		lt_codelist_free(&x->scope);
 		free(x);
@@ -588,6 +646,8 @@ void lt_exchange_close(struct lt_exchange *x)
 	pthread_cond_destroy(&x->wake);
 	pthread_cond_destroy(&x->finished);
 	lt_codelist_free(&x->scope);
+	if (x->packages_fd >= 0)
+		close(x->packages_fd);
 	free(x->woken);
 	free(x);
 }
@@ -611,6 +671,8 @@ int lt_exchange_counts(struct lt_exchange *x, struct lt_exchange_counts *out, st
 	pthread_mutex_lock(&x->lock);
 	out->commits = x->commits;
 	out->committed_jobs = x->committed_jobs;
+	out->body_syncs = x->body_syncs;
+	out->bodies_synced = x->bodies_synced;
 	pthread_mutex_unlock(&x->lock);
 	return LT_OK;
 }

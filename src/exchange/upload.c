@@ -1,6 +1,7 @@
 /* Sending: an upload is streamed to a spool file while the edXML reader
- * checks it; when it ends the package is routed, made durable (file, then
- * rows in a shared commit) and answered. Nothing is stored for a refusal. */
+ * checks it; when it ends the package is routed, made durable by the shared
+ * commit (its file synced with the batch's other files, then the rows) and
+ * answered. Nothing is stored for a refusal. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -37,7 +38,8 @@ struct lt_upload {
 	bool inbound; /* fetched from the upstream by the relay worker */
 	/* Between lt_upload_submit and lt_upload_result: the package, its
 	 * rows queued for the commit, the body's final path ("" once it is
-	 * the store's or gone) and the outcome so far. */
+	 * the store's or gone; the body is there once tmp is "") and the
+	 * outcome so far. */
 	struct lt_edxml_package *p;
 	struct route_set *rs;
 	struct lt__job job;
@@ -599,36 +601,6 @@ static int route_edoc(struct lt_exchange *x, const struct lt_edxml_package *p, s
 	return rc;
 }
 
-/* Moves the spool file to its final name, durably, before any row names it:
- * the file's bytes, then its name in packages/xx. The name xx in packages/
- * needs an fsync of packages/ only once: after the one that follows its
- * mkdir (by any upload; whichever sees the mark unset does it), later bodies
- * skip it. A crash before that fsync lost at most bodies no row names. */
-static int place_body(struct lt_upload *u, const char *id, char final[PATH_MAX], struct lt_err *err)
-{
-	struct lt_exchange *x = u->x;
-	lt__xpath_body(x, id, final);
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", final);
-	char *slash = strrchr(dir, '/');
-	*slash = '\0';
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
-		return lt_err_set(err, LT_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if (fsync(u->fd) != 0 || rename(u->tmp, final) != 0)
-		return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
-	u->tmp[0] = '\0'; /* the name is free again: abort must not unlink it */
-	if (lt__xsync_dir(dir) != 0)
-		return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
-	unsigned sub = lt__xsubdir(id);
-	if (!atomic_load(&x->subdir_synced[sub])) {
-		*strrchr(dir, '/') = '\0';
-		if (lt__xsync_dir(dir) != 0)
-			return lt_err_set(err, LT_EIO, "cannot store the package durably: %s", strerror(errno));
-		atomic_store(&x->subdir_synced[sub], true);
-	}
-	return LT_OK;
-}
-
 /* The signature policy of design.md §5: verify against the certificate
  * bound to the sender's code (or a trusted CA naming it); `flag` records
  * the verdict on the trace, `require` refuses what is not trusted. Whether
@@ -756,8 +728,13 @@ int lt_upload_submit(struct lt_upload *u, void (*done)(void *arg), void *arg)
 	job->n_deliveries = rs->n;
 	job->uses = rs->uses;
 	job->n_uses = rs->n_uses;
-	if ((rc = place_body(u, d->id, u->final, err)))
-		goto out;
+	/* The commit thread moves the body into place and syncs it with the
+	 * batch's other bodies, before the rows that name it commit. */
+	lt__xpath_body(x, d->id, u->final);
+	job->body = true;
+	job->body_fd = u->fd;
+	job->body_tmp = u->tmp;
+	job->body_final = u->final;
 	if (!done) {
 		rc = lt__commit_job(x, job);
 		if (rc)
@@ -788,7 +765,8 @@ int lt_upload_result(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	if (rc == LT_OK && job->replay_of[0]) {
 		*replayed = true;
 		atomic_fetch_add(&x->replays, 1);
-		unlink(u->final);
+		if (!u->tmp[0])
+			unlink(u->final);
 		u->final[0] = '\0';
 		rc = lt__send_reply(x, job->replay_of, reply, err);
 	} else if (rc == LT_OK) {
@@ -797,7 +775,7 @@ int lt_upload_result(struct lt_upload *u, json_t **reply, bool *replayed, struct
 	}
 	if (rc) {
 		atomic_fetch_add(&x->rejected, 1);
-		if (u->final[0])
+		if (u->final[0] && !u->tmp[0]) /* moved into place, never named by a row */
 			unlink(u->final);
 	}
 	lt_upload_abort(u);

@@ -610,7 +610,13 @@ static void test_tokens_systems_audit(void **state)
 	EXPECT(LT_OK, lt_store_token_find(fx->s, m.hash, &found, &err));
 	assert_int_equal(found.id, m.id);
 	assert_int_equal(found.system_id, 0);
+	assert_false(found.system_found);
 	EXPECT(LT_ENOTFOUND, lt_store_token_find(fx->s, "nope", &found, &err));
+	/* A system token is read with its system's state, in one look-up. */
+	EXPECT(LT_OK, lt_store_token_find(fx->s, t.hash, &found, &err));
+	assert_int_equal(found.system_id, sys.id);
+	assert_true(found.system_found);
+	assert_string_equal(found.system_disabled, "");
 
 	/* The unit moved: its systems and managers follow it. */
 	EXPECT(LT_OK, lt_store_system_rebind(fx->s, D4, "000.00.06.H14", &err));
@@ -624,6 +630,9 @@ static void test_tokens_systems_audit(void **state)
 
 	EXPECT(LT_OK, lt_store_system_disable(fx->s, sys.id, "2026-02-01T00:00:00Z", &err));
 	EXPECT(LT_ENOTFOUND, lt_store_system_disable(fx->s, 999, "x", &err));
+	EXPECT(LT_OK, lt_store_token_find(fx->s, t.hash, &found, &err));
+	assert_true(found.system_found);
+	assert_string_equal(found.system_disabled, "2026-02-01T00:00:00Z");
 	EXPECT(LT_OK, lt_store_system_secret_set(fx->s, sys.id, "aa11", &err));
 	struct seen w = {0};
 	EXPECT(LT_OK, lt_store_systems_by_primary(fx->s, "000.00.06.H14", system_cb, &w, &err));

@@ -10,7 +10,11 @@
 
 static const char SQL_TOKEN_ADD[] = "INSERT INTO tokens (hash, role, scope, name, system_id, created) "
 				    "VALUES ($1, $2, $3, $4, nullif($5::bigint, 0), $6) RETURNING id";
-static const char SQL_TOKEN_FIND[] = "SELECT " TOKEN_COLS " FROM tokens WHERE hash = $1";
+static const char SQL_TOKEN_FIND[] =
+	"SELECT t.id, t.hash, t.role, t.scope, t.name, coalesce(t.system_id, 0), t.created, t.revoked, "
+	"CASE WHEN s.id IS NULL THEN 0 ELSE 1 END, coalesce(s.disabled, '') FROM tokens t LEFT JOIN systems s ON s.id "
+	"= t.system_id "
+	"WHERE t.hash = $1";
 static const char SQL_TOKENS[] = "SELECT " TOKEN_COLS " FROM tokens ORDER BY id";
 static const char SQL_TOKEN_REVOKE[] = "UPDATE tokens SET revoked = $2 WHERE id = $1 AND revoked = ''";
 static const char SQL_SYSTEM_ADD[] = "INSERT INTO systems (name, created, secret_sealed, primary_code) "
@@ -105,8 +109,11 @@ static int pg_token_find(struct lt_store *s, const char *hash, struct lt_token *
 	int rc = lt__pg_run(lt__pg(s), SQL_TOKEN_FIND, 1, v, &r, err, "reading a token");
 	if (rc == LT_OK && PQntuples(r) == 0)
 		rc = lt_err_set(err, LT_ENOTFOUND, "no such token");
-	else if (rc == LT_OK)
+	else if (rc == LT_OK) {
 		read_token(r, 0, out);
+		out->system_found = lt__pg_i64(r, 0, 8) != 0;
+		lt__pg_copy(r, 0, 9, out->system_disabled, sizeof out->system_disabled);
+	}
 	PQclear(r);
 	return rc;
 }

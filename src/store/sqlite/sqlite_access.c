@@ -10,7 +10,11 @@
 
 static const char SQL_TOKEN_ADD[] = "INSERT INTO tokens (hash, role, scope, name, system_id, created) "
 				    "VALUES (?1, ?2, ?3, ?4, nullif(?5, 0), ?6)";
-static const char SQL_TOKEN_FIND[] = "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1";
+static const char SQL_TOKEN_FIND[] =
+	"SELECT t.id, t.hash, t.role, t.scope, t.name, coalesce(t.system_id, 0), t.created, t.revoked, "
+	"CASE WHEN s.id IS NULL THEN 0 ELSE 1 END, coalesce(s.disabled, '') FROM tokens t LEFT JOIN systems s ON s.id "
+	"= t.system_id "
+	"WHERE t.hash = ?1";
 static const char SQL_TOKENS[] = "SELECT " TOKEN_COLS " FROM tokens ORDER BY id";
 static const char SQL_TOKEN_REVOKE[] = "UPDATE tokens SET revoked = ?2 WHERE id = ?1 AND revoked = ''";
 static const char SQL_SYSTEM_ADD[] = "INSERT INTO systems (name, created, secret_sealed, primary_code) "
@@ -81,6 +85,16 @@ static int sq_token_add(struct lt_store *s, struct lt_token *t, struct lt_err *e
 	return ret;
 }
 
+/* A token with its system's existence and disabled date (SQL_TOKEN_FIND). */
+static int read_token_found(void *vt, sqlite3_stmt *q)
+{
+	struct lt_token *t = vt;
+	read_token(t, q);
+	t->system_found = sqlite3_column_int(q, 8) != 0;
+	lt__sq_col_copy(q, 9, t->system_disabled, sizeof t->system_disabled);
+	return 0;
+}
+
 static int sq_token_find(struct lt_store *s, const char *hash, struct lt_token *out, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
@@ -89,7 +103,7 @@ static int sq_token_find(struct lt_store *s, const char *hash, struct lt_token *
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, hash);
-	int ret = lt__sq_one(st, cn, q, read_token, out, err, "a token");
+	int ret = lt__sq_one(st, cn, q, read_token_found, out, err, "a token");
 	return ret == LT_ENOTFOUND ? lt_err_set(err, LT_ENOTFOUND, "no such token") : ret;
 }
 
