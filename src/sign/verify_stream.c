@@ -462,7 +462,7 @@ struct reference {
 	bool enveloped;
 	struct c14n_mode mode;
 	xmlChar *prefixes;
-	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned char digest[EVP_MAX_MD_SIZE + 3]; /* base64 decodes in threes */
 	int digest_len;
 };
 
@@ -591,14 +591,16 @@ static int check_value(xmlNodePtr sig, xmlOutputBufferPtr c14n, EVP_PKEY *pk)
 	return verdict;
 }
 
-/* Pass 2: the package's canonical form digested, the signature left out. */
+/* Pass 2: the package's canonical form digested, the signature left out.
+ * URI="" is the document without its comments (XML-DSig 4.3.3.3), so a
+ * #WithComments canonicalization has none to keep here. */
 static int digest_package(int fd, struct pass *found, struct reference *ref, bool *match, struct lt_err *err)
 {
 	struct lt__c14n *c = malloc(sizeof *c);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc = LT_OK;
 	if (!c || !md || EVP_DigestInit_ex(md, ref->md ? ref->md : EVP_sha256(), NULL) != 1 ||
-	    lt__c14n_init(c, ref->mode.exclusive, ref->mode.comments, (const char *)ref->prefixes, digest_sink, md)) {
+	    lt__c14n_init(c, ref->mode.exclusive, false, (const char *)ref->prefixes, digest_sink, md)) {
 		free(c);
 		EVP_MD_CTX_free(md);
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
