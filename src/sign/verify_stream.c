@@ -189,6 +189,16 @@ static bool locate(struct pass *p, const xmlChar *local, const xmlChar *uri)
 	return false;
 }
 
+/* A capture past LT_SIGN_SIG_MAX_BYTES ends the pass. */
+static void check_size(struct pass *p)
+{
+	bool over = p->sig.over;
+	for (int i = 0; i < 3; i++)
+		over |= p->anc[i].over;
+	if (over)
+		fail(p, LT_ETOOBIG, "signature");
+}
+
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri, int nns,
 		     const xmlChar **ns, int nattr, int ndefaulted, const xmlChar **attrs)
 {
@@ -209,8 +219,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 			a->len = 0;
 			add_start(a, local, prefix, nns, ns, nattr, attrs, true);
 		}
-		if (p->sig.over || (p->depth <= 3 && p->anc[p->depth - 1].over))
-			fail(p, LT_ETOOBIG, "signature");
+		check_size(p);
 		return;
 	}
 	if (p->skip_ordinal == p->ordinal)
@@ -230,7 +239,8 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 		add(&p->sig, "</", 2);
 		add_qname(&p->sig, prefix, local);
 		add(&p->sig, ">", 1);
-		if (p->depth == p->sig_depth) {
+		check_size(p);
+		if (!p->status && p->depth == p->sig_depth) {
 			p->stopped = true;
 			xmlStopParser(p->ctxt);
 		}
@@ -253,6 +263,7 @@ static void on_text(void *ctx, const xmlChar *s, int len)
 		lt__c14n_text(p->c14n, s, len);
 	else if (p->sig_depth)
 		add_escaped(&p->sig, s, (size_t)len, false);
+	check_size(p);
 }
 
 static void on_comment(void *ctx, const xmlChar *s)
@@ -266,6 +277,7 @@ static void on_comment(void *ctx, const xmlChar *s)
 		adds(&p->sig, "<!--");
 		adds(&p->sig, (const char *)s);
 		adds(&p->sig, "-->");
+		check_size(p);
 	}
 }
 
@@ -284,6 +296,7 @@ static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 			adds(&p->sig, (const char *)data);
 		}
 		adds(&p->sig, "?>");
+		check_size(p);
 	}
 }
 
