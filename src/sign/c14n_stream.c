@@ -66,42 +66,49 @@ static void put(struct lt__c14n *c, const void *p, size_t n)
 static void puts_(struct lt__c14n *c, const char *s) { put(c, s, strlen(s)); }
 
 /* Text: & < > and CR escaped. Attribute values: & < " TAB LF CR. Runs
- * without any of them (base64, most text) are copied whole. */
+ * without any of them (base64, most text) are found by table and copied
+ * whole: this is the loop every byte of a package goes through. */
+static const char special[2][256] = {
+	{['&'] = 1, ['<'] = 1, ['>'] = 1, ['\r'] = 1},
+	{['&'] = 1, ['<'] = 1, ['"'] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1},
+};
+
 static void escaped(struct lt__c14n *c, const unsigned char *s, size_t n, bool attr)
 {
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *rep = NULL;
+	const char *tbl = special[attr];
+	size_t run = 0, i = 0;
+	for (;;) {
+		while (i + 4 <= n && !(tbl[s[i]] | tbl[s[i + 1]] | tbl[s[i + 2]] | tbl[s[i + 3]]))
+			i += 4;
+		while (i < n && !tbl[s[i]])
+			i++;
+		if (i >= n)
+			break;
+		put(c, s + run, i - run);
 		switch (s[i]) {
 		case '&':
-			rep = "&amp;";
+			puts_(c, "&amp;");
 			break;
 		case '<':
-			rep = "&lt;";
+			puts_(c, "&lt;");
 			break;
 		case '>':
-			rep = attr ? NULL : "&gt;";
+			puts_(c, "&gt;");
 			break;
 		case '"':
-			rep = attr ? "&quot;" : NULL;
+			puts_(c, "&quot;");
 			break;
 		case '\t':
-			rep = attr ? "&#x9;" : NULL;
+			puts_(c, "&#x9;");
 			break;
 		case '\n':
-			rep = attr ? "&#xA;" : NULL;
-			break;
-		case '\r':
-			rep = "&#xD;";
+			puts_(c, "&#xA;");
 			break;
 		default:
+			puts_(c, "&#xD;");
 			break;
 		}
-		if (!rep)
-			continue;
-		put(c, s + run, i - run);
-		puts_(c, rep);
-		run = i + 1;
+		run = ++i;
 	}
 	put(c, s + run, n - run);
 }
@@ -173,12 +180,16 @@ int lt__c14n_init(struct lt__c14n *c, bool exclusive, bool comments, const char 
 		size_t n = strcspn(s, " \t\r\n");
 		if (!n)
 			break;
-		if (grow((void **)&c->list, &c->cap_list, c->n_list + 1, sizeof *c->list))
+		if (grow((void **)&c->list, &c->cap_list, c->n_list + 1, sizeof *c->list)) {
+			lt__c14n_free(c);
 			return -1;
+		}
 		/* "#default" names the default namespace, whose prefix here is "". */
 		c->list[c->n_list] = n == 8 && strncmp(s, "#default", 8) == 0 ? strdup("") : strndup(s, n);
-		if (!c->list[c->n_list])
+		if (!c->list[c->n_list]) {
+			lt__c14n_free(c);
 			return -1;
+		}
 		c->n_list++;
 		s += n;
 	}

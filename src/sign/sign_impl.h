@@ -79,5 +79,9 @@ void lt__c14n_pi(struct lt__c14n *c, const xmlChar *target, const xmlChar *data)
 void lt__c14n_skip_next(struct lt__c14n *c);
 void lt__c14n_flush(struct lt__c14n *c);
 bool lt__c14n_uri_ok(const char *uri);
+/* The canonical form of a whole file, through the verifier's own pass (for
+ * tests: it must equal libxml2's of the same document). */
+int lt__c14n_file(int fd, bool exclusive, bool comments, const char *prefixes,
+		  void (*sink)(void *arg, const void *p, size_t n), void *arg, struct lt_err *err);
 
 #endif

@@ -641,6 +641,26 @@ static int digest_package(int fd, struct pass *found, struct reference *ref, boo
 	return rc;
 }
 
+int lt__c14n_file(int fd, bool exclusive, bool comments, const char *prefixes,
+		  void (*sink)(void *arg, const void *p, size_t n), void *arg, struct lt_err *err)
+{
+	struct lt__c14n *c = malloc(sizeof *c);
+	if (!c || lt__c14n_init(c, exclusive, comments, prefixes, sink, arg)) {
+		if (c)
+			lt__c14n_free(c);
+		free(c);
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	}
+	struct pass p = {0};
+	p.c14n = c;
+	int rc = run(&p, fd, 64 * 1024, err);
+	if (rc == LT_OK)
+		lt__c14n_flush(c);
+	lt__c14n_free(c);
+	free(c);
+	return rc;
+}
+
 static void verdict(struct lt_sig_result *r, int v)
 {
 	if (v == SIG_GOOD)
