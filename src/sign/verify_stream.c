@@ -470,6 +470,53 @@ static int unbase64(xmlNodePtr n, unsigned char *out, size_t cap)
 	return o == 0 ? -1 : got;
 }
 
+/* The next element child of n from c on (c itself if it is one). */
+static xmlNodePtr element_from(xmlNodePtr c)
+{
+	while (c && c->type != XML_ELEMENT_NODE)
+		c = c->next;
+	return c;
+}
+
+static bool dsig(xmlNodePtr n, const char *name)
+{
+	return n && xmlStrcmp(n->name, BAD_CAST name) == 0 && n->ns &&
+	       xmlStrcmp(n->ns->href, BAD_CAST LT_XMLDSIG_NS) == 0;
+}
+
+/* The element order XML-DSig's schema fixes and xmlsec insists on:
+ * Signature = SignedInfo, SignatureValue, KeyInfo?, Object*;
+ * SignedInfo = CanonicalizationMethod, SignatureMethod, Reference+;
+ * Reference = Transforms?, DigestMethod, DigestValue. */
+static bool structure_ok(xmlNodePtr sig)
+{
+	xmlNodePtr si = element_from(sig->children);
+	xmlNodePtr c = si ? element_from(si->next) : NULL;
+	if (!dsig(si, "SignedInfo") || !dsig(c, "SignatureValue"))
+		return false;
+	c = element_from(c->next);
+	if (dsig(c, "KeyInfo"))
+		c = element_from(c->next);
+	for (; c; c = element_from(c->next))
+		if (!dsig(c, "Object"))
+			return false;
+	c = element_from(si->children);
+	if (!dsig(c, "CanonicalizationMethod") || !dsig(c = element_from(c->next), "SignatureMethod"))
+		return false;
+	int refs = 0;
+	for (c = element_from(c->next); c; c = element_from(c->next), refs++) {
+		if (!dsig(c, "Reference"))
+			return false;
+		xmlNodePtr r = element_from(c->children);
+		if (dsig(r, "Transforms"))
+			r = element_from(r->next);
+		if (!dsig(r, "DigestMethod") || !dsig(r = element_from(r->next), "DigestValue") ||
+		    element_from(r->next))
+			return false;
+	}
+	return refs > 0;
+}
+
 struct reference {
 	const EVP_MD *md;
 	bool enveloped;
@@ -714,7 +761,7 @@ static int verify_fd(int fd, struct lt_sig_result *r, struct lt_err *err)
 		goto out;
 	}
 	lt__sig_take_cert(r, cert);
-	bool shape = reference_of(sig, &ref);
+	bool shape = structure_ok(sig) && reference_of(sig, &ref);
 	rc = digest_package(fd, &a, &ref, &match, err);
 	if (rc)
 		goto out;

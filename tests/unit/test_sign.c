@@ -439,6 +439,30 @@ static void test_partial_reference_is_not_accepted(void **state)
 	lt_sig_result_clear(&r);
 }
 
+/* What XML-DSig's schema orders, xmlsec insists on, and so does the
+ * streaming verifier: an element out of place is "cannot be processed",
+ * even where the signature would otherwise check out. */
+static void test_structure_as_xmlsec(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_sig_result r;
+	static const char *const edits[][2] = {
+		{"</SignatureValue>", "</SignatureValue><Extra/>"},
+		{"</SignedInfo>", "<Extra/></SignedInfo>"},
+		{"<DigestValue>", "<Extra/><DigestValue>"},
+	};
+	for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+		sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+		edit(fx->path, edits[i][0], edits[i][1]);
+		verify(fx->path, &r);
+		assert_true(r.present);
+		assert_false(r.valid);
+		if (strcmp(r.reason, "the signature cannot be processed") != 0)
+			fail_msg("%s: %s", edits[i][1], r.reason);
+		lt_sig_result_clear(&r);
+	}
+}
+
 static void test_cert_parse(void **state)
 {
 	struct fx *fx = *state;
@@ -915,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_tampered_is_invalid),
 		cmocka_unit_test(test_unsigned_and_placeholders),
 		cmocka_unit_test(test_partial_reference_is_not_accepted),
+		cmocka_unit_test(test_structure_as_xmlsec),
 		cmocka_unit_test(test_cert_parse),
 		cmocka_unit_test(test_cert_names),
 		cmocka_unit_test(test_check_binding),
