@@ -145,6 +145,7 @@ struct pass {
 	bool capture_mode;
 	struct text anc[3], sig;
 	unsigned sig_depth;
+	size_t sig_nodes; /* elements, attributes, texts, comments and PIs captured */
 	/* pass 2 */
 	struct lt__c14n *c14n;
 	uint64_t skip_ordinal; /* 0: nothing skipped */
@@ -189,13 +190,22 @@ static bool locate(struct pass *p, const xmlChar *local, const xmlChar *uri)
 	return false;
 }
 
-/* A capture past LT_SIGN_SIG_MAX_BYTES ends the pass. */
+/* A capture past LT_SIGN_SIG_MAX_BYTES in all (the signature element and
+ * its ancestors' start tags), or past SIG_MAX_NODES nodes, ends the pass:
+ * the small tree built from it then costs at most a few MiB
+ * (lt_sign_dom_cost). */
+#define SIG_MAX_NODES 16384
 static void check_size(struct pass *p)
 {
-	bool over = p->sig.over;
-	for (int i = 0; i < 3; i++)
+	if (!p->sig_depth) /* ancestors count only once they are the signature's */
+		return;
+	size_t total = p->sig.len;
+	bool over = p->sig.over || p->sig_nodes > SIG_MAX_NODES;
+	for (unsigned i = 0; i + 1 < p->sig_depth && i < 3; i++) {
 		over |= p->anc[i].over;
-	if (over)
+		total += p->anc[i].len;
+	}
+	if (over || total + 64 > LT_SIGN_SIG_MAX_BYTES)
 		fail(p, LT_ETOOBIG, "signature");
 }
 
@@ -211,12 +221,15 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 	if (p->capture_mode) {
 		if (p->sig_depth) {
 			add_start(&p->sig, local, prefix, nns, ns, nattr, attrs, false);
+			p->sig_nodes += 1 + (size_t)nattr + (size_t)nns;
 		} else if (locate(p, local, uri)) {
 			p->sig_depth = p->depth;
 			add_start(&p->sig, local, prefix, nns, ns, nattr, attrs, false);
+			p->sig_nodes += 1 + (size_t)nattr + (size_t)nns;
 		} else if (p->depth <= 3) {
 			struct text *a = &p->anc[p->depth - 1];
 			a->len = 0;
+			a->over = false;
 			add_start(a, local, prefix, nns, ns, nattr, attrs, true);
 		}
 		check_size(p);
@@ -261,9 +274,11 @@ static void on_text(void *ctx, const xmlChar *s, int len)
 		return;
 	if (!p->capture_mode)
 		lt__c14n_text(p->c14n, s, len);
-	else if (p->sig_depth)
+	else if (p->sig_depth) {
 		add_escaped(&p->sig, s, (size_t)len, false);
-	check_size(p);
+		p->sig_nodes++;
+		check_size(p);
+	}
 }
 
 static void on_comment(void *ctx, const xmlChar *s)
@@ -274,6 +289,7 @@ static void on_comment(void *ctx, const xmlChar *s)
 	if (!p->capture_mode) {
 		lt__c14n_comment(p->c14n, s);
 	} else if (p->sig_depth) {
+		p->sig_nodes++;
 		adds(&p->sig, "<!--");
 		adds(&p->sig, (const char *)s);
 		adds(&p->sig, "-->");
@@ -289,6 +305,7 @@ static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
 	if (!p->capture_mode) {
 		lt__c14n_pi(p->c14n, target, data);
 	} else if (p->sig_depth) {
+		p->sig_nodes++;
 		adds(&p->sig, "<?");
 		adds(&p->sig, (const char *)target);
 		if (data && *data) {
@@ -362,8 +379,8 @@ static int run(struct pass *p, int fd, size_t piece, struct lt_err *err)
 			break;
 	}
 	if (rc == LT_OK && p->status == LT_ETOOBIG)
-		rc = lt_err_set(err, LT_ETOOBIG, "too large: the signature element is over %u bytes",
-				LT_SIGN_SIG_MAX_BYTES);
+		rc = lt_err_set(err, LT_ETOOBIG, "too large: the signature element is over %u bytes or %u nodes",
+				LT_SIGN_SIG_MAX_BYTES, SIG_MAX_NODES);
 	else if (rc == LT_OK && p->status == LT_ENOMEM)
 		rc = lt_err_set(err, LT_ENOMEM, "out of memory");
 	else if (rc == LT_OK && p->status)

@@ -736,6 +736,41 @@ static void test_big_package(void **state)
 	unlink(fx->path);
 }
 
+/* Only the signature element is held while a package streams: one over
+ * 1 MiB, or of more nodes than a real one ever has, is refused as too
+ * large rather than held (an Object is not signed, so anyone may pad it). */
+static void test_signature_element_bounded(void **state)
+{
+	struct fx *fx = *state;
+	const char *pads[] = {"<a/>", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+	size_t counts[] = {20000, 16000}; /* 80 KB of 20,000 elements; 1.1 MB of text */
+	for (int k = 0; k < 2; k++) {
+		char *pad = malloc(strlen(pads[k]) * counts[k] + 32);
+		assert_non_null(pad);
+		size_t o = (size_t)sprintf(pad, "<Object>"), w = strlen(pads[k]);
+		for (size_t i = 0; i < counts[k]; i++, o += w)
+			memcpy(pad + o, pads[k], w);
+		strcpy(pad + o, "</Object></Signature>");
+		sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+		edit(fx->path, "</Signature>", pad);
+		free(pad);
+		struct lt_sig_result r;
+		struct lt_err err = {0};
+		assert_int_equal(lt_sign_verify_file(fx->path, 0, &r, &err), LT_ETOOBIG);
+		if (strncmp(err.msg, "too large: the signature element", 32) != 0)
+			fail_msg("%s", err.msg);
+		assert_false(r.valid);
+	}
+	/* A real signature with an Object of a few KB still verifies. */
+	sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+	edit(fx->path, "</Signature>", "<Object><a/><a/>padding</Object></Signature>");
+	struct lt_sig_result r;
+	verify(fx->path, &r);
+	if (!r.valid)
+		fail_msg("%s", r.reason);
+	lt_sig_result_clear(&r);
+}
+
 /* The estimate counts what a tree holds: markup costs far more than text. */
 static void test_dom_cost(void **state)
 {
@@ -940,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_unsigned_and_placeholders),
 		cmocka_unit_test(test_partial_reference_is_not_accepted),
 		cmocka_unit_test(test_structure_as_xmlsec),
+		cmocka_unit_test(test_signature_element_bounded),
 		cmocka_unit_test(test_cert_parse),
 		cmocka_unit_test(test_cert_names),
 		cmocka_unit_test(test_check_binding),
