@@ -8,7 +8,8 @@ command-line tool with every canonicalization the verifier accepts
 without an InclusiveNamespaces PrefixList) and SHA-1/256/512 digests; and
 tampered copies of each (a byte of text, an attribute, a namespace, a
 prefix, SignedInfo, SignatureValue) beside edits that change nothing
-canonical (a moved signature, comments, whitespace outside the root).
+canonical (a moved signature, comments, whitespace outside the root, the
+document in UTF-16).
 
 Deterministic for a seed. Standard library plus xmlsec1 and openssl.
 """
@@ -241,7 +242,7 @@ def variants(name, data, rnd=None, tampered=2, harmless=2):
     changes what is signed or changes nothing canonical; the verdicts say
     which, and must agree. With rnd, only `tampered` edits of the first
     kind (text, attr, ns, prefix, siginfo, sigvalue) and `harmless` of the
-    second (moved, comment, trail) are kept, at random: each tampered
+    second (moved, comment, trail, utf16) are kept, at random: each tampered
     package costs xmlsec1 a run of its own."""
     out = [(name, data)]
     num = int(name[1:])
@@ -274,6 +275,9 @@ def variants(name, data, rnd=None, tampered=2, harmless=2):
     sub("comment", b"MARK%d" % num, b"MA<!-- x -->RK%d" % num)
     if data.rstrip().endswith(b">"):
         out.append((name + "-trail", data.rstrip() + b"\n\n"))
+    # the same document in UTF-16: canonical XML is UTF-8 whatever the input
+    body = re.sub(rb"^<\?xml[^>]*\?>", b"", data)
+    out.append((name + "-utf16", ('<?xml version="1.0" encoding="UTF-16"?>' + body.decode()).encode("utf-16")))
     if rnd is None:
         return out
     bad = [v for v in out[1:] if v[0].rsplit("-", 1)[1] in ("text", "attr", "ns", "prefix", "siginfo", "sigvalue")]

@@ -91,7 +91,7 @@ class SigDifferential(unittest.TestCase):
                 print(f"  {name}: xmlsec1 {'OK' if t else 'FAIL'}, lienthong {m}")
             self.assertEqual(disagree, [], "verdicts that differ from xmlsec1's")
             # Every kind of edit occurs, and the untouched packages all verify.
-            for k in ("signed", "text", "attr", "ns", "siginfo", "sigvalue", "moved", "comment"):
+            for k in ("signed", "text", "attr", "ns", "siginfo", "sigvalue", "moved", "comment", "utf16"):
                 self.assertIn(k, kinds)
             self.assertEqual(kinds["signed"][1], 0, "xmlsec1 refused an untouched package: the generator is wrong")
             self.assertEqual(kinds["text"][0], 0)
