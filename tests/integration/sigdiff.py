@@ -1,5 +1,5 @@
 """A generator of signed edXML packages for the differential test of the
-streaming signature verifier (test_sig_differential.py) and its benchmark:
+streaming signature verifier (sig_differential.py):
 varied namespaces (default, prefixed, redeclared, unused, the default one
 undeclared), prefixes, whitespace, attribute orders, comments, processing
 instructions, CDATA and character references, signed by the xmlsec1
