@@ -16,8 +16,17 @@ throw-away CA and an RSA-2048 key and certificate naming 000.00.00.G22; the
 packages are signed with `lienthong sign` in parallel (not measured); the
 certificate is registered with POST /v1/units/000.00.00.G22/certificates
 and an admin token; one unsigned package must get 422 before the 1,000
-signed ones, which must all get 201."""
+signed ones, which must all get 201.
+
+sig_verify_vs_xmlsec (issue 23) is measured in-process, not through the
+hub: bench/sig_verify_ref.c (bare xmlsec: xmlReadMemory of the package
+held in memory, xmlSecDSigCtxVerify with the signer's key loaded once)
+and bench/sig_verify_stream.c (the hub's lt_sign_verify_file on the same
+signed files, as the upload path calls it on its spool file) take turns
+on the same 50 packages, each for INPROC_SECONDS of its own CPU time;
+verifications per CPU second of each, summed over the turns."""
 import http.client
+import json
 import os
 import random
 import re
@@ -27,15 +36,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import perf_profile
-from benchlib import CLI, ROOT, BenchError, Daemon, log
+from benchlib import BUILD, CLI, ROOT, BenchError, Daemon, log
 from exchange import PACKAGE_BYTES, Hub, attachment_size, build_xload, run_xload, write_package
 from report import result
 
 SIGNER = "000.00.00.G22"
 LANES = 8
 # The send's parts (upload.c) and the verification's (src/sign/).
-FOCUS = ("lt_upload_feed", "judge_signature", "lt_sign_verify_file", "xmlReadFile", "xmlSecDSigCtxVerify",
-         "xmlC14NExecute", "keyinfo_cert", "lt_sign_check_binding", "place_body", "lt__commit_job")
+FOCUS = ("lt_upload_feed", "judge_signature", "lt_sign_verify_file", "digest_package", "signature_doc",
+         "xmlC14NExecute", "check_value", "lt__dsig_keyinfo_certs", "lt_sign_check_binding", "place_body",
+         "lt__commit_job")
+# sig_verify_vs_xmlsec: CPU seconds each side gets per turn, and turns.
+INPROC_SECONDS = 2.0
+INPROC_TURNS = 2
 
 
 def test_ca(where):
@@ -88,6 +101,28 @@ def openssl_speed():
             "version": subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()}
 
 
+def inproc(files, cert):
+    """Verifications per CPU second: bare xmlsec and the streaming verifier,
+    taking turns on the same signed packages."""
+    exes = {}
+    for name in ("bench_sig_verify_ref", "bench_sig_verify_stream"):
+        p = subprocess.run(["cmake", "--build", BUILD, "--target", name], capture_output=True, text=True)
+        exes[name] = os.path.join(BUILD, name)
+        if p.returncode != 0 or not os.access(exes[name], os.X_OK):
+            raise BenchError("cannot build %s: %s" % (name, (p.stdout + p.stderr)[-2000:]))
+    sums = {"xmlsec": [0, 0.0], "stream": [0, 0.0]}
+    for _ in range(INPROC_TURNS):
+        for side, argv in (("xmlsec", [exes["bench_sig_verify_ref"], str(INPROC_SECONDS), cert]),
+                           ("stream", [exes["bench_sig_verify_stream"], str(INPROC_SECONDS)])):
+            p = subprocess.run(argv + files, capture_output=True, text=True)
+            if p.returncode != 0:
+                raise BenchError("%s: %s %s" % (os.path.basename(argv[0]), p.stdout[-500:], p.stderr[-1000:]))
+            r = json.loads(p.stdout)
+            sums[side][0] += r["verifications"]
+            sums[side][1] += r["cpu_s"]
+    return {side: {"verifications": v, "cpu_s": c, "per_core_s": v / c} for side, (v, c) in sums.items()}
+
+
 def send_all(exe, daemon, man, tmp, tag, n):
     r = run_xload(exe, daemon, man, tmp, tag)
     if r["accepted"] != n or r["sends_started"] != n or r["status"].get("201", 0) != n:
@@ -123,6 +158,11 @@ def run(ctx):
     sizes = [os.path.getsize(p) for p in signed]
     base_size = sum(os.path.getsize(p) for p in base) / n
     log("signatures: signed in %.1f s; mean signed package %.0f bytes" % (sign_s, sum(sizes) / n))
+    log("signatures: in-process, bare xmlsec and the streaming verifier taking turns (%d x %.0f s CPU each)"
+        % (INPROC_TURNS, INPROC_SECONDS))
+    ip = inproc(signed[:50], cert)
+    log("signatures: in-process %.0f verifications/s/core streaming, %.0f bare xmlsec"
+        % (ip["stream"]["per_core_s"], ip["xmlsec"]["per_core_s"]))
 
     # Two rounds, each half of the signed packages under `require` and half of
     # the unsigned ones (same size) under `off`, alternating which goes
@@ -217,7 +257,7 @@ def run(ctx):
         "cpu_ms_per_package_off": 1000.0 * off["daemon_cpu_s"] / n,
         "verification_cpu_ms_per_package": 1000.0 * verify_cpu / n,
         "verifications_per_core_s_verification_alone": n / verify_cpu if verify_cpu > 0 else None,
-        "openssl": ossl, "peak_rss_mb": rss}
+        "openssl": ossl, "peak_rss_mb": rss, "in_process": ip}
     results = [
         result("sig_verify_per_core", per_core, "verifications/s/core",
                "openssl speed rsa2048 verify/s (one core)", ossl["verify_per_s"], None, None,
@@ -226,6 +266,12 @@ def run(ctx):
                     "verification %.2f ms (against the same number of unsigned packages with the policy off)"
                     % (n, sum(sizes) / n / 1024.0, req["daemon_cpu_s"], 1000.0 * req["daemon_cpu_s"] / n,
                        1000.0 * verify_cpu / n)),
+        result("sig_verify_vs_xmlsec", ip["stream"]["per_core_s"], "verifications/s/core",
+               "bare in-process xmlsec (bench/sig_verify_ref.c) on the same packages", ip["xmlsec"]["per_core_s"],
+               ">= 0.7x bare xmlsec's verifications per CPU second", lambda v, r: r is not None and r >= 0.7,
+               note="in-process, not through the hub: lt_sign_verify_file on %d signed %.0f KB packages against "
+                    "xmlReadMemory + xmlSecDSigCtxVerify of the same, taking turns, %d x %.0f s of CPU each"
+                    % (min(n, 50), sum(sizes) / n / 1024.0, INPROC_TURNS, INPROC_SECONDS)),
         result("sig_require_pps", n / req["last_accept_s"], "packages/s",
                "the same number of unsigned packages, signature_policy=off", n / off["last_accept_s"], None, None,
                note="wall-clock throughput of the %d signed sends, %d connections from one system" % (n, LANES)),

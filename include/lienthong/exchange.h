@@ -70,7 +70,7 @@ struct lt_exchange_opts {
 	int signature_policy;      /* enum lt_sig_policy: off, flag, require */
 	const char *trusted_ca;    /* CA PEM file(s) for signer binding; may be NULL */
 	int hold_days;             /* days a delivery waits for a receiving system; 0: the default, 30 */
-	uint64_t verify_max_bytes; /* memory signature verifications may hold at once; 0: LT_SIGN_MAX_BYTES */
+	uint64_t verify_max_bytes; /* memory signature verifications may hold at once; 0: no limit */
 	/* Called by the commit thread after each commit that gave systems new
 	 * deliveries, with those systems (a system may repeat, and one whose
 	 * row a savepoint then undid may be named: a wake-up, not a promise).

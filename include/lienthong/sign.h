@@ -57,16 +57,24 @@ uint64_t lt_sign_dom_cost(uint64_t bytes, uint64_t nodes, uint64_t attributes);
  * enveloped signature over the whole package counts: one Reference with
  * URI="", enveloped-signature and canonicalization transforms only, and the
  * algorithms of formats.md §2.6. Returns LT_OK whatever the verdict (see r);
- * an error only when the file cannot be read or parsed, or is too large.
+ * an error only when the file cannot be read or parsed, or its signature
+ * element is over LT_SIGN_SIG_MAX_BYTES (LT_ETOOBIG, "too large: ...").
  *
- * Memory: `cost` is what the package's tree will hold (lt_sign_dom_cost; 0:
- * the file's size), `budget` what all the verifications of the process may
- * hold at once (0: LT_SIGN_MAX_BYTES). A package whose cost is over the
- * budget is never parsed: LT_ETOOBIG, with a message that begins "too
- * large". The others wait until at most one verification per core runs and
- * the costs of those running, with this one, fit in the budget. The budget
- * is the caller's setting: callers that share a process share one. */
-int lt_sign_verify_file(const char *path, uint64_t cost, uint64_t budget, struct lt_sig_result *r, struct lt_err *err);
+ * The package streams: its canonical form is digested as it is parsed, and
+ * only the signature element is held, so memory does not grow with the
+ * package (about LT_SIGN_STREAM_COST bytes each). `budget` is what all the
+ * verifications of the process may hold at once (0: no limit but one per
+ * core); one that would pass it waits for others to end. */
+#define LT_SIGN_SIG_MAX_BYTES (1024u * 1024)
+#define LT_SIGN_STREAM_COST (8u * 1024 * 1024)
+int lt_sign_verify_file(const char *path, uint64_t budget, struct lt_sig_result *r, struct lt_err *err);
+
+/* The same verdict from a tree of the whole package verified by xmlsec: the
+ * reference the streaming verifier is tested against. `cost` is what the
+ * tree will hold (lt_sign_dom_cost; 0: the file's size), `budget` what all
+ * verifications may hold at once (0: LT_SIGN_MAX_BYTES); a package whose
+ * cost is over it is never parsed (LT_ETOOBIG). */
+int lt_sign_verify_dom(const char *path, uint64_t cost, uint64_t budget, struct lt_sig_result *r, struct lt_err *err);
 
 /* Does the signer certificate chain to one of the CA certificates in the
  * PEM file (or files, ':'-separated) at time `at` (0: now)? */

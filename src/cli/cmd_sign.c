@@ -46,7 +46,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		return cli_missing(&a, "give the package FILE");
 	struct lt_err err = {0};
 	struct lt_sig_result r;
-	if (lt_sign_verify_file(file, 0, 0, &r, &err)) {
+	if (lt_sign_verify_file(file, 0, &r, &err)) {
 		char msg[LT_ERR_MSG_MAX];
 		snprintf(msg, sizeof msg, "%s", err.msg);
 		lt_err_set(&err, err.status, "%s: %s", file, msg);

@@ -605,8 +605,9 @@ static int route_edoc(struct lt_exchange *x, const struct lt_edxml_package *p, s
  * bound to the sender's code (or a trusted CA naming it); `flag` records
  * the verdict on the trace, `require` refuses what is not trusted. Whether
  * there is a signature at all the reader saw while the package streamed
- * in, so an unsigned package is never parsed again; a signed one is parsed
- * whole, within the memory budget of verify_max_bytes. */
+ * in, so an unsigned package is never parsed again; a signed one is
+ * verified as it streams from its spool file, holding only its signature
+ * element (verify_max_bytes bounds what concurrent verifications hold). */
 static int judge_signature(struct lt_exchange *x, struct lt_upload *u, const struct lt_edxml_package *p,
 			   struct lt_xdoc *d, struct lt_err *err)
 {
@@ -618,8 +619,7 @@ static int judge_signature(struct lt_exchange *x, struct lt_upload *u, const str
 	memset(&sr, 0, sizeof sr);
 	if (!p->signature)
 		lt_text_format(why, sizeof why, "the package is not signed");
-	else if ((vrc = lt_sign_verify_file(u->tmp, lt_sign_dom_cost(u->bytes, p->xml_nodes, p->xml_attributes),
-					    x->verify_max_bytes, &sr, &e)) != LT_OK)
+	else if ((vrc = lt_sign_verify_file(u->tmp, x->verify_max_bytes, &sr, &e)) != LT_OK)
 		lt_text_format(why, sizeof why, "not verified: %s", e.msg);
 	else if (!sr.present)
 		lt_text_format(why, sizeof why, "the package is not signed");
@@ -637,8 +637,8 @@ static int judge_signature(struct lt_exchange *x, struct lt_upload *u, const str
 	if (!trusted && x->signature_policy == LT_SIG_REQUIRE && vrc == LT_ETOOBIG)
 		return lt_err_set(
 			err, LT_ETOOBIG,
-			"the hub requires a trusted signature and cannot verify this one: %s (verify_max_bytes); "
-			"send a smaller package, or ask the hub's operator to raise verify_max_bytes",
+			"the hub requires a trusted signature and cannot verify this one: %s; sign it again with a "
+			"smaller signature element (fewer certificates in KeyInfo, no Object)",
 			why);
 	if (!trusted && x->signature_policy == LT_SIG_REQUIRE)
 		return lt_err_set(err, LT_ERULE, "the hub requires a trusted signature and this package has none: %s",

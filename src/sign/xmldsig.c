@@ -87,22 +87,23 @@ static xmlDocPtr parse(const char *path, uint64_t max_bytes, struct lt_err *err)
 	return doc;
 }
 
-static bool is(xmlNodePtr n, const char *name)
+bool lt__dsig_is(xmlNodePtr n, const char *name)
 {
 	return n && n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, BAD_CAST name) == 0;
 }
 
-static xmlNodePtr find_header(xmlDocPtr doc)
+xmlNodePtr lt__dsig_find_header(xmlDocPtr doc)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	/* edXML/edXMLEnvelope/edXMLHeader, or edXMLEnvelope at the root. */
 	for (xmlNodePtr e = root; e; e = NULL) {
-		xmlNodePtr env = is(e, "edXMLEnvelope") ? e : NULL;
+		xmlNodePtr env = lt__dsig_is(e, "edXMLEnvelope") ? e : NULL;
 		for (xmlNodePtr c = e->children; c && !env; c = c->next)
-			if (is(c, "edXMLEnvelope"))
+			if (lt__dsig_is(c, "edXMLEnvelope"))
 				env = c;
 		for (xmlNodePtr c = env ? env->children : NULL; c; c = c->next)
-			if (is(c, "edXMLHeader") && (!c->ns || xmlStrcmp(c->ns->href, BAD_CAST LT_EDXML_NS) == 0))
+			if (lt__dsig_is(c, "edXMLHeader") &&
+			    (!c->ns || xmlStrcmp(c->ns->href, BAD_CAST LT_EDXML_NS) == 0))
 				return c;
 	}
 	return NULL;
@@ -112,7 +113,7 @@ static xmlNodePtr find_header(xmlDocPtr doc)
  * one, so that the hub's streaming decision and the verifier agree. *foreign
  * tells the samples' un-namespaced form (which falls into the QCVN
  * namespace) from XML-DSig's. */
-static xmlNodePtr find_signature(xmlNodePtr header, bool *foreign)
+xmlNodePtr lt__dsig_find_signature(xmlNodePtr header, bool *foreign)
 {
 	*foreign = false;
 	for (xmlNodePtr c = header ? header->children : NULL; c; c = c->next) {
@@ -127,7 +128,7 @@ static xmlNodePtr find_signature(xmlNodePtr header, bool *foreign)
 
 /* Moves a sample-style Signature into the XML-DSig namespace so a standard
  * verifier can read it. */
-static void adopt_dsig_ns(xmlNodePtr sig)
+void lt__dsig_adopt_ns(xmlNodePtr sig)
 {
 	xmlNsPtr ns = xmlNewNs(sig, xmlSecDSigNs, NULL);
 	for (xmlNodePtr n = sig; n;) {
@@ -224,7 +225,7 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 		sk_X509_pop_free(certs, X509_free);
 		return lt_err_set(err, err->status, "%s: %s", in, err->msg);
 	}
-	xmlNodePtr header = find_header(doc), sig = NULL;
+	xmlNodePtr header = lt__dsig_find_header(doc), sig = NULL;
 	xmlSecDSigCtxPtr ctx = NULL;
 	rc = LT_EIO;
 	if (!header) {
@@ -233,7 +234,7 @@ int lt_sign_file(const char *in, const char *key_pem, const char *cert_pem, cons
 	}
 	bool foreign;
 	xmlNodePtr old;
-	while ((old = find_signature(header, &foreign))) {
+	while ((old = lt__dsig_find_signature(header, &foreign))) {
 		xmlUnlinkNode(old);
 		xmlFreeNode(old);
 	}
@@ -291,13 +292,6 @@ void lt_sig_result_clear(struct lt_sig_result *r)
  * it out, is refused by name before xmlsec runs, and xmlsec is told the
  * same lists so nothing slips past the names. SHA-1 is accepted only with
  * RSA-SHA1, for legacy producers. */
-enum alg_use { ALG_METHOD, ALG_C14N, ALG_TRANSFORM, ALG_DIGEST };
-
-struct alg {
-	xmlSecTransformId id;
-	enum alg_use use;
-	bool legacy;
-};
 
 static size_t algs(struct alg *a)
 {
@@ -333,7 +327,7 @@ static void alg_build(void) { alg_count = algs(alg_table); }
 
 /* The Algorithm of node n (copied into name) if it is one of `use`
  * (canonicalizations also count as Reference transforms); NULL if not. */
-static const struct alg *find_alg(xmlNodePtr n, enum alg_use use, char *name, size_t cap)
+const struct alg *lt__dsig_find_alg(xmlNodePtr n, enum alg_use use, char *name, size_t cap)
 {
 	pthread_once(&alg_once, alg_build);
 	xmlChar *href = n ? xmlGetProp(n, BAD_CAST "Algorithm") : NULL;
@@ -363,10 +357,10 @@ static int enable_algs(xmlSecDSigCtxPtr ctx)
 	return 0;
 }
 
-static xmlNodePtr child(xmlNodePtr parent, const char *name)
+xmlNodePtr lt__dsig_child(xmlNodePtr parent, const char *name)
 {
 	for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
-		if (is(c, name))
+		if (lt__dsig_is(c, name))
 			return c;
 	return NULL;
 }
@@ -374,24 +368,24 @@ static xmlNodePtr child(xmlNodePtr parent, const char *name)
 /* Checks the shape of SignedInfo: the algorithms, and one Reference with
  * URI="" whose transforms keep the whole package. Fills r->reason and
  * returns false when it is not acceptable. */
-static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
+bool lt__dsig_signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 {
 	char name[256];
-	xmlNodePtr si = child(sig, "SignedInfo");
-	const struct alg *m = find_alg(child(si, "SignatureMethod"), ALG_METHOD, name, sizeof name);
+	xmlNodePtr si = lt__dsig_child(sig, "SignedInfo");
+	const struct alg *m = lt__dsig_find_alg(lt__dsig_child(si, "SignatureMethod"), ALG_METHOD, name, sizeof name);
 	snprintf(r->algorithm, sizeof r->algorithm, "%s", name);
 	if (!m) {
 		snprintf(r->reason, sizeof r->reason, "signature method '%.80s' is not accepted", name);
 		return false;
 	}
-	if (!find_alg(child(si, "CanonicalizationMethod"), ALG_C14N, name, sizeof name)) {
+	if (!lt__dsig_find_alg(lt__dsig_child(si, "CanonicalizationMethod"), ALG_C14N, name, sizeof name)) {
 		snprintf(r->reason, sizeof r->reason, "canonicalization method '%.80s' is not accepted", name);
 		return false;
 	}
 	int refs = 0;
 	xmlNodePtr ref = NULL;
 	for (xmlNodePtr c = si ? si->children : NULL; c; c = c->next)
-		if (is(c, "Reference")) {
+		if (lt__dsig_is(c, "Reference")) {
 			refs++;
 			ref = c;
 		}
@@ -403,11 +397,11 @@ static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 			 "the signature must have one Reference with URI=\"\" (the whole package)");
 		return false;
 	}
-	xmlNodePtr transforms = child(ref, "Transforms");
+	xmlNodePtr transforms = lt__dsig_child(ref, "Transforms");
 	for (xmlNodePtr t = transforms ? transforms->children : NULL; t; t = t->next) {
 		if (t->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is(t, "Transform") || !find_alg(t, ALG_TRANSFORM, name, sizeof name)) {
+		if (!lt__dsig_is(t, "Transform") || !lt__dsig_find_alg(t, ALG_TRANSFORM, name, sizeof name)) {
 			snprintf(r->reason, sizeof r->reason,
 				 "transform '%.80s' is not accepted: only enveloped-signature and canonicalization, "
 				 "so that the signature covers the whole package",
@@ -415,7 +409,7 @@ static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 			return false;
 		}
 	}
-	const struct alg *d = find_alg(child(ref, "DigestMethod"), ALG_DIGEST, name, sizeof name);
+	const struct alg *d = lt__dsig_find_alg(lt__dsig_child(ref, "DigestMethod"), ALG_DIGEST, name, sizeof name);
 	if (!d || (d->legacy && !m->legacy)) {
 		snprintf(r->reason, sizeof r->reason, "digest method '%.80s' is not accepted%s", name,
 			 d ? " with this signature method (SHA-1 only with legacy RSA-SHA1)" : "");
@@ -427,7 +421,7 @@ static bool signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r)
 /* The certificates of KeyInfo/X509Data: the signer's in *leaf, the rest
  * (intermediates a chain may need) in *rest. The signer is the one that
  * issued none of the others. Caller owns both. */
-static void keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) * *rest)
+void lt__dsig_keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) * *rest)
 {
 	*leaf = NULL;
 	*rest = sk_X509_new_null();
@@ -505,7 +499,7 @@ static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
 static long gate_busy;
 static uint64_t gate_held;
 
-static void gate_enter(uint64_t cost, uint64_t budget)
+void lt__sign_gate_enter(uint64_t cost, uint64_t budget)
 {
 	long cap = sysconf(_SC_NPROCESSORS_ONLN);
 	if (cap < 1)
@@ -518,7 +512,7 @@ static void gate_enter(uint64_t cost, uint64_t budget)
 	pthread_mutex_unlock(&gate_mu);
 }
 
-static void gate_leave(uint64_t cost)
+void lt__sign_gate_leave(uint64_t cost)
 {
 	pthread_mutex_lock(&gate_mu);
 	gate_busy--;
@@ -531,7 +525,7 @@ static void gate_leave(uint64_t cost)
 static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err)
 {
 	bool foreign = false;
-	xmlNodePtr sig = find_signature(find_header(doc), &foreign);
+	xmlNodePtr sig = lt__dsig_find_signature(lt__dsig_find_header(doc), &foreign);
 	if (!sig || !sig->children) {
 		snprintf(r->reason, sizeof r->reason, "the package is not signed");
 		r->present = sig != NULL;
@@ -539,12 +533,12 @@ static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err
 	}
 	r->present = true;
 	if (foreign)
-		adopt_dsig_ns(sig);
-	if (!signed_info_ok(sig, r))
+		lt__dsig_adopt_ns(sig);
+	if (!lt__dsig_signed_info_ok(sig, r))
 		return LT_OK;
 	X509 *cert;
 	STACK_OF(X509) * rest;
-	keyinfo_certs(sig, &cert, &rest);
+	lt__dsig_keyinfo_certs(sig, &cert, &rest);
 	r->chain = rest;
 	if (!cert) {
 		snprintf(r->reason, sizeof r->reason, "KeyInfo carries no usable X509Certificate (a placeholder?)");
@@ -583,7 +577,7 @@ static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err
 	return rc;
 }
 
-int lt_sign_verify_file(const char *path, uint64_t cost, uint64_t budget, struct lt_sig_result *r, struct lt_err *err)
+int lt_sign_verify_dom(const char *path, uint64_t cost, uint64_t budget, struct lt_sig_result *r, struct lt_err *err)
 {
 	memset(r, 0, sizeof *r);
 	int rc = lt__xmlsec_init(err);
@@ -602,10 +596,10 @@ int lt_sign_verify_file(const char *path, uint64_t cost, uint64_t budget, struct
 			"too large: verifying this package of %llu bytes would hold about %llu bytes in memory, "
 			"over the verification budget of %llu bytes",
 			(unsigned long long)sb.st_size, (unsigned long long)cost, (unsigned long long)budget);
-	gate_enter(cost, budget);
+	lt__sign_gate_enter(cost, budget);
 	xmlDocPtr doc = parse(path, UINT64_MAX, err);
 	rc = doc ? verify_doc(doc, r, err) : err->status;
 	xmlFreeDoc(doc);
-	gate_leave(cost);
+	lt__sign_gate_leave(cost);
 	return rc;
 }

@@ -61,8 +61,8 @@ static const struct key keys[] = {
 	{"signature_policy", ENUM(signature_policy), "flag", 0, 0, sig_choices,
 	 "what an unsigned or badly signed package gets: off, flag or require"},
 	{"verify_max_bytes", INT(verify_max_bytes), "268435456", 65536, INT64_C(1) << 40, NULL,
-	 "memory, in bytes, that signature verifications may hold at once (each parses its package whole: about "
-	 "twice its size, up to forty times for dense markup); a signed package that needs more is not verified"},
+	 "memory, in bytes, that signature verifications may hold at once; each streams its package and holds at "
+	 "most 8 MiB whatever the package's size, so past this many at once they wait their turn"},
 	{"public_read", BOOL(public_read), "true", 0, 0, NULL, "allow anonymous reads of the public catalogue"},
 	{"log_level", ENUM(log_level), "info", 0, 0, log_choices, "error, warn, info or debug"},
 	{"threads", INT(threads), "4", 1, 256, NULL, "worker threads of the HTTP server"},

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	struct lt_sig_result r;
 	struct lt_err err = {0};
-	if (lt_sign_verify_file(path, 0, 0, &r, &err) == LT_OK) {
+	if (lt_sign_verify_dom(path, 0, 0, &r, &err) == LT_OK) {
 		if (r.valid && !r.present)
 			abort();
 		if (r.valid && !memmem(data, size, "Signature", 9))

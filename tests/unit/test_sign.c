@@ -168,12 +168,23 @@ static void sign_to(struct fx *fx, const char *in, const char *out, const char *
 		fail_msg("signing %s with %s: %s", in, who, err.msg);
 }
 
+/* Verifies with the streaming verifier, and checks that the tree verifier
+ * (xmlsec on the whole document) gives the same verdict for the same reason. */
 static void verify(const char *path, struct lt_sig_result *r)
 {
 	struct lt_err err = {0};
-	int rc = lt_sign_verify_file(path, 0, 0, r, &err);
+	int rc = lt_sign_verify_file(path, 0, r, &err);
 	if (rc != LT_OK)
 		fail_msg("verifying %s: %s", path, err.msg);
+	struct lt_sig_result d;
+	rc = lt_sign_verify_dom(path, 0, 64u * 1024 * 1024, &d, &err);
+	if (rc != LT_OK)
+		fail_msg("verifying %s with a tree: %s", path, err.msg);
+	if (d.valid != r->valid || d.present != r->present || strcmp(d.reason, r->reason) != 0 ||
+	    strcmp(d.fingerprint, r->fingerprint) != 0)
+		fail_msg("%s: streaming says %d/%d '%s', the tree %d/%d '%s'", path, r->present, r->valid, r->reason,
+			 d.present, d.valid, d.reason);
+	lt_sig_result_clear(&d);
 }
 
 static void test_sign_then_verify(void **state)
@@ -307,16 +318,16 @@ static void test_unsigned_and_placeholders(void **state)
 	struct lt_err err = {0};
 	char bad[512];
 	snprintf(bad, sizeof bad, "%s/tests/data/edxml/bad-not-xml.edxml", fx->src);
-	assert_int_equal(lt_sign_verify_file(bad, 0, 0, &r, &err), LT_EINVAL);
+	assert_int_equal(lt_sign_verify_file(bad, 0, &r, &err), LT_EINVAL);
 	assert_non_null(strstr(err.msg, "not well-formed XML"));
 	lt_sig_result_clear(&r);
 	snprintf(bad, sizeof bad, "%s/tests/data/edxml/bad-billion-laughs.edxml", fx->src);
 	memset(&err, 0, sizeof err);
-	assert_int_not_equal(lt_sign_verify_file(bad, 0, 0, &r, &err), LT_OK);
+	assert_int_not_equal(lt_sign_verify_file(bad, 0, &r, &err), LT_OK);
 	assert_false(r.valid);
 	lt_sig_result_clear(&r);
 	memset(&err, 0, sizeof err);
-	assert_int_equal(lt_sign_verify_file("/nonexistent/package.edxml", 0, 0, &r, &err), LT_EIO);
+	assert_int_equal(lt_sign_verify_file("/nonexistent/package.edxml", 0, &r, &err), LT_EIO);
 	lt_sig_result_clear(&r);
 }
 
@@ -426,6 +437,30 @@ static void test_partial_reference_is_not_accepted(void **state)
 	assert_false(r.valid);
 	assert_non_null(strstr(r.reason, "hmac-sha1' is not accepted"));
 	lt_sig_result_clear(&r);
+}
+
+/* What XML-DSig's schema orders, xmlsec insists on, and so does the
+ * streaming verifier: an element out of place is "cannot be processed",
+ * even where the signature would otherwise check out. */
+static void test_structure_as_xmlsec(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_sig_result r;
+	static const char *const edits[][2] = {
+		{"</SignatureValue>", "</SignatureValue><Extra/>"},
+		{"</SignedInfo>", "<Extra/></SignedInfo>"},
+		{"<DigestValue>", "<Extra/><DigestValue>"},
+	};
+	for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+		sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+		edit(fx->path, edits[i][0], edits[i][1]);
+		verify(fx->path, &r);
+		assert_true(r.present);
+		assert_false(r.valid);
+		if (strcmp(r.reason, "the signature cannot be processed") != 0)
+			fail_msg("%s: %s", edits[i][1], r.reason);
+		lt_sig_result_clear(&r);
+	}
 }
 
 static void test_cert_parse(void **state)
@@ -679,22 +714,61 @@ static void test_big_package(void **state)
 	if (!r.valid)
 		fail_msg("an 11 MB package: %s", r.reason);
 	lt_sig_result_clear(&r);
-	/* Within a budget it verifies; past it, it is never parsed. */
+	/* Streaming, a budget smaller than the package does not matter. */
 	struct lt_err err = {0};
-	uint64_t cost = lt_sign_dom_cost(11u * 1024 * 1024 + 8000, 300, 40);
-	assert_int_equal(lt_sign_verify_file(fx->path, cost, 64u * 1024 * 1024, &r, &err), LT_OK);
+	assert_int_equal(lt_sign_verify_file(fx->path, 1024 * 1024, &r, &err), LT_OK);
 	assert_true(r.valid);
 	lt_sig_result_clear(&r);
-	assert_int_equal(lt_sign_verify_file(fx->path, cost, cost - 1, &r, &err), LT_ETOOBIG);
+	/* The tree verifier, within a budget, verifies; past it, never parses. */
+	uint64_t cost = lt_sign_dom_cost(11u * 1024 * 1024 + 8000, 300, 40);
+	assert_int_equal(lt_sign_verify_dom(fx->path, cost, 64u * 1024 * 1024, &r, &err), LT_OK);
+	assert_true(r.valid);
+	lt_sig_result_clear(&r);
+	assert_int_equal(lt_sign_verify_dom(fx->path, cost, cost - 1, &r, &err), LT_ETOOBIG);
 	assert_int_equal(err.status, LT_ETOOBIG);
 	if (strncmp(err.msg, "too large: ", 11) != 0)
 		fail_msg("%s", err.msg);
 	assert_false(r.present);
 	assert_false(r.valid);
 	/* With no cost given, the file's size is the cost. */
-	assert_int_equal(lt_sign_verify_file(fx->path, 0, 1024 * 1024, &r, &err), LT_ETOOBIG);
+	assert_int_equal(lt_sign_verify_dom(fx->path, 0, 1024 * 1024, &r, &err), LT_ETOOBIG);
 	unlink(big);
 	unlink(fx->path);
+}
+
+/* Only the signature element is held while a package streams: one over
+ * 1 MiB, or of more nodes than a real one ever has, is refused as too
+ * large rather than held (an Object is not signed, so anyone may pad it). */
+static void test_signature_element_bounded(void **state)
+{
+	struct fx *fx = *state;
+	const char *pads[] = {"<a/>", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+	size_t counts[] = {20000, 16000}; /* 80 KB of 20,000 elements; 1.1 MB of text */
+	for (int k = 0; k < 2; k++) {
+		char *pad = malloc(strlen(pads[k]) * counts[k] + 32);
+		assert_non_null(pad);
+		size_t o = (size_t)sprintf(pad, "<Object>"), w = strlen(pads[k]);
+		for (size_t i = 0; i < counts[k]; i++, o += w)
+			memcpy(pad + o, pads[k], w);
+		strcpy(pad + o, "</Object></Signature>");
+		sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+		edit(fx->path, "</Signature>", pad);
+		free(pad);
+		struct lt_sig_result r;
+		struct lt_err err = {0};
+		assert_int_equal(lt_sign_verify_file(fx->path, 0, &r, &err), LT_ETOOBIG);
+		if (strncmp(err.msg, "too large: the signature element", 32) != 0)
+			fail_msg("%s", err.msg);
+		assert_false(r.valid);
+	}
+	/* A real signature with an Object of a few KB still verifies. */
+	sign_to(fx, fx->minimal, fx->path, G22_RSA, false);
+	edit(fx->path, "</Signature>", "<Object><a/><a/>padding</Object></Signature>");
+	struct lt_sig_result r;
+	verify(fx->path, &r);
+	if (!r.valid)
+		fail_msg("%s", r.reason);
+	lt_sig_result_clear(&r);
 }
 
 /* The estimate counts what a tree holds: markup costs far more than text. */
@@ -900,6 +974,8 @@ int main(void)
 		cmocka_unit_test(test_tampered_is_invalid),
 		cmocka_unit_test(test_unsigned_and_placeholders),
 		cmocka_unit_test(test_partial_reference_is_not_accepted),
+		cmocka_unit_test(test_structure_as_xmlsec),
+		cmocka_unit_test(test_signature_element_bounded),
 		cmocka_unit_test(test_cert_parse),
 		cmocka_unit_test(test_cert_names),
 		cmocka_unit_test(test_check_binding),
