@@ -264,6 +264,17 @@ void lt__c14n_start(struct lt__c14n *c, const xmlChar *local, const xmlChar *pre
 			return;
 		}
 	}
+	/* A prefix declared nowhere is a namespace error libxml2 recovers from
+	 * by naming the node "prefix:local" in no namespace; such a document has
+	 * no canonical form, and guessing one would let two readers disagree. */
+	bool undeclared = prefix && strcmp((const char *)prefix, "xml") != 0 &&
+			  !*lookup(c->scope, c->n_scope, (const char *)prefix);
+	for (int i = 0; i < nattr && !undeclared; i++)
+		undeclared = attrs[5 * i + 1] && !attrs[5 * i + 2];
+	if (undeclared) {
+		fail(c, LT_EINVAL);
+		return;
+	}
 	if (c->skip_depth)
 		return;
 	size_t n = 0;
@@ -283,7 +294,8 @@ void lt__c14n_start(struct lt__c14n *c, const xmlChar *local, const xmlChar *pre
 		fail(c, LT_ENOMEM);
 		return;
 	}
-	qsort(c->pick, n, sizeof *c->pick, cmp_str);
+	if (n > 1) /* with none, pick may still be NULL */
+		qsort(c->pick, n, sizeof *c->pick, cmp_str);
 	put(c, "<", 1);
 	qname(c, prefix, local);
 	for (size_t i = 0; i < n; i++) {

@@ -49,7 +49,7 @@ void lt__sign_gate_leave(uint64_t cost);
 struct lt__c14n_ns;
 struct lt__c14n {
 	bool exclusive, comments;
-	int status; /* LT_EINVAL: a relative namespace URI; LT_ENOMEM */
+	int status; /* LT_EINVAL: a relative namespace URI or an undeclared prefix; LT_ENOMEM */
 	unsigned depth, skip_depth;
 	bool after_root;
 	char **list; /* the exclusive PrefixList; "" for #default */

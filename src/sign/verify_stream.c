@@ -687,7 +687,8 @@ static int digest_package(int fd, struct pass *found, struct reference *ref, boo
 	p.skip_ordinal = ref->enveloped ? found->sig_ordinal : 0;
 	rc = run(&p, fd, 256 * 1024, err);
 	if (rc == LT_EINVAL && c->status == LT_EINVAL) {
-		/* A relative namespace URI: a verdict (cannot be processed), not an error. */
+		/* A relative namespace URI or an undeclared prefix: a verdict (cannot
+		 * be processed), not an error. */
 		rc = LT_OK;
 		*err = (struct lt_err){0};
 		*match = false;

@@ -3,6 +3,7 @@
  * a crash; and wherever libxml2 parses the bytes into a tree and
  * canonicalises it, the streaming canonical form (inclusive and exclusive,
  * with and without comments, with a PrefixList) is byte for byte the same. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,24 @@ static void sink(void *arg, const void *p, size_t n)
 }
 
 static void silent(void *ctx, const char *msg, ...) { (void)ctx, (void)msg; }
+
+/* libxml2's tree keeps a character or entity reference inside a namespace
+ * declaration's value as written ("&#38;") and its canonicaliser prints the
+ * value unescaped, where C14N wants the value escaped as any attribute's
+ * (&amp;), as the stream does; such documents are no oracle. */
+static bool raw_reference_in_ns(xmlNodePtr n)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (xmlNsPtr ns = n->nsDef; ns; ns = ns->next)
+			if (ns->href && strchr((const char *)ns->href, '&'))
+				return true;
+		if (raw_reference_in_ns(n->children))
+			return true;
+	}
+	return false;
+}
 
 static void compare(int fd, xmlDocPtr doc, int mode, bool comments, const char *list)
 {
@@ -84,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * document has no DTD (which the stream refuses) and parses. */
 	xmlDocPtr doc = xmlReadMemory((const char *)data, (int)size, NULL, NULL,
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc && !doc->intSubset && !doc->extSubset) {
+	if (doc && !doc->intSubset && !doc->extSubset && !raw_reference_in_ns(doc->children)) {
 		FILE *g = fopen(path, "rb");
 		int fd = g ? fileno(g) : -1;
 		if (fd >= 0) {
