@@ -747,8 +747,32 @@ static void *watchdog_loop(void *arg)
 	return NULL;
 }
 
+/* libmicrohttpd 0.9.75 races with itself when a thread-pool daemon on epoll
+ * is quiesced: MHD_quiesce_daemon marks each worker quiesced and then takes
+ * the listening socket out of its epoll set, while the worker, woken
+ * meanwhile, takes it out too on seeing the mark; whichever comes second
+ * gets ENOENT and panics ("Failed to remove listen FD from epoll set"),
+ * aborting a clean stop. The socket is out of the set either way and the
+ * code after the panic records just that, so while stopping that one panic
+ * is logged and returned from. Any other panic aborts, as the library's
+ * default does. The handler is process-wide, hence the flag. */
+static atomic_bool mhd_stopping;
+
+static void mhd_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+	(void)cls;
+	if (atomic_load(&mhd_stopping) && reason && strstr(reason, "remove listen FD from epoll set")) {
+		lt_log_warnx("libmicrohttpd while stopping (%s:%u): %s", file ? file : "?", line, reason);
+		return;
+	}
+	lt_log_errorx("libmicrohttpd fatal error (%s:%u): %s", file ? file : "?", line, reason ? reason : "");
+	abort();
+}
+
 int server_start(struct server *srv, struct lt_err *err)
 {
+	MHD_set_panic_func(mhd_panic, NULL);
+	atomic_store(&mhd_stopping, false);
 	struct sockaddr_storage ss;
 	if (server_listen_addr(srv->cfg.listen, &ss, err))
 		return err->status;
@@ -787,6 +811,7 @@ void server_stop(struct server *srv, int grace_seconds)
 		pthread_join(srv->watchdog, NULL);
 	/* Long polls answer now rather than hold the stop for their wait. */
 	longpoll_stop(srv->longpoll);
+	atomic_store(&mhd_stopping, true);
 	MHD_socket fd = MHD_quiesce_daemon(srv->mhd);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
