@@ -40,6 +40,10 @@ void lt__dsig_adopt_ns(xmlNodePtr sig);
 bool lt__dsig_signed_info_ok(xmlNodePtr sig, struct lt_sig_result *r);
 /* KeyInfo's certificates: the signer's in *leaf, the others in *rest. */
 void lt__dsig_keyinfo_certs(xmlNodePtr sig, X509 **leaf, STACK_OF(X509) * *rest);
+/* What both verifiers check before the signature's value: SignedInfo's shape
+ * and the KeyInfo certificates (taken into r). Returns the signer's
+ * certificate, owned by r, or NULL with r->reason saying why not. */
+X509 *lt__dsig_signer(xmlNodePtr sig, bool foreign, struct lt_sig_result *r);
 /* At most one verification per core, and together within budget bytes. */
 void lt__sign_gate_enter(uint64_t cost, uint64_t budget);
 void lt__sign_gate_leave(uint64_t cost);

@@ -763,22 +763,11 @@ static int verify_fd(int fd, struct lt_sig_result *r, struct lt_err *err)
 		rc = digest_package(fd, &a, &ref, &match, err);
 		goto out;
 	}
-	if (foreign)
-		lt__dsig_adopt_ns(sig);
-	if (!lt__dsig_signed_info_ok(sig, r)) {
-		rc = digest_package(fd, &a, &ref, &match, err);
-		goto out;
-	}
-	X509 *cert;
-	STACK_OF(X509) * rest;
-	lt__dsig_keyinfo_certs(sig, &cert, &rest);
-	r->chain = rest;
+	X509 *cert = lt__dsig_signer(sig, foreign, r);
 	if (!cert) {
-		snprintf(r->reason, sizeof r->reason, "KeyInfo carries no usable X509Certificate (a placeholder?)");
 		rc = digest_package(fd, &a, &ref, &match, err);
 		goto out;
 	}
-	lt__sig_take_cert(r, cert);
 	bool shape = structure_ok(sig) && reference_of(sig, &ref);
 	rc = digest_package(fd, &a, &ref, &match, err);
 	if (rc)

@@ -522,6 +522,24 @@ void lt__sign_gate_leave(uint64_t cost)
 	pthread_mutex_unlock(&gate_mu);
 }
 
+X509 *lt__dsig_signer(xmlNodePtr sig, bool foreign, struct lt_sig_result *r)
+{
+	if (foreign)
+		lt__dsig_adopt_ns(sig);
+	if (!lt__dsig_signed_info_ok(sig, r))
+		return NULL;
+	X509 *cert;
+	STACK_OF(X509) * rest;
+	lt__dsig_keyinfo_certs(sig, &cert, &rest);
+	r->chain = rest;
+	if (!cert) {
+		snprintf(r->reason, sizeof r->reason, "KeyInfo carries no usable X509Certificate (a placeholder?)");
+		return NULL;
+	}
+	lt__sig_take_cert(r, cert);
+	return cert;
+}
+
 static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err)
 {
 	bool foreign = false;
@@ -532,19 +550,9 @@ static int verify_doc(xmlDocPtr doc, struct lt_sig_result *r, struct lt_err *err
 		return LT_OK;
 	}
 	r->present = true;
-	if (foreign)
-		lt__dsig_adopt_ns(sig);
-	if (!lt__dsig_signed_info_ok(sig, r))
+	X509 *cert = lt__dsig_signer(sig, foreign, r);
+	if (!cert)
 		return LT_OK;
-	X509 *cert;
-	STACK_OF(X509) * rest;
-	lt__dsig_keyinfo_certs(sig, &cert, &rest);
-	r->chain = rest;
-	if (!cert) {
-		snprintf(r->reason, sizeof r->reason, "KeyInfo carries no usable X509Certificate (a placeholder?)");
-		return LT_OK;
-	}
-	lt__sig_take_cert(r, cert);
 	EVP_PKEY *pub = X509_get_pubkey(cert);
 	xmlSecKeyDataPtr data = pub ? xmlSecOpenSSLEvpKeyAdopt(pub) : NULL;
 	if (!data) {

@@ -863,14 +863,10 @@ static int sq_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_
 	return ret;
 }
 
-static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
+/* Parameters 1-7 of both event inserts: change, kind, code, parent, sort key, at, effective. */
+static void bind_event_head(sqlite3_stmt *q, const struct lt_event *ev)
 {
-	struct lt__sq_store *st = lt__sq(s);
 	char rev[LT_CODE_BUFSZ];
-	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD, &cn, err);
-	if (!q)
-		return LT_EIO;
 	sqlite3_bind_int64(q, 1, ev->change_id);
 	lt__sq_bind_text(q, 2, ev->kind);
 	lt__sq_bind_text(q, 3, ev->code);
@@ -878,6 +874,16 @@ static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_er
 	lt__sq_bind_text(q, 5, lt_code_rev(ev->code, rev));
 	lt__sq_bind_text(q, 6, ev->at);
 	lt__sq_bind_text(q, 7, ev->effective);
+}
+
+static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	bind_event_head(q, ev);
 	lt__sq_bind_text(q, 8, ev->data);
 	int ret = LT_OK;
 	if (sqlite3_step(q) == SQLITE_DONE)
@@ -895,18 +901,11 @@ static int sq_event_append_unit(struct lt_store *s, struct lt_event *ev, const s
 				struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
-	char rev[LT_CODE_BUFSZ];
 	struct lt__sq_conn *cn;
 	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD_UNIT, &cn, err);
 	if (!q)
 		return LT_EIO;
-	sqlite3_bind_int64(q, 1, ev->change_id);
-	lt__sq_bind_text(q, 2, ev->kind);
-	lt__sq_bind_text(q, 3, ev->code);
-	lt__sq_bind_text(q, 4, ev->parent);
-	lt__sq_bind_text(q, 5, lt_code_rev(ev->code, rev));
-	lt__sq_bind_text(q, 6, ev->at);
-	lt__sq_bind_text(q, 7, ev->effective);
+	bind_event_head(q, ev);
 	lt__sq_bind_text(q, 8, u->name);
 	sqlite3_bind_int(q, 9, u->level);
 	lt__sq_bind_text(q, 10, u->status == LT_UNIT_ACTIVE ? "active" : "closed");
