@@ -876,15 +876,11 @@ static void bind_event_head(sqlite3_stmt *q, const struct lt_event *ev)
 	lt__sq_bind_text(q, 7, ev->effective);
 }
 
-static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
+/* Runs a bound event insert: the new sequence number into ev, the registry
+ * marked changed, the connection given back. */
+static int run_event_insert(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, struct lt_event *ev,
+			    struct lt_err *err)
 {
-	struct lt__sq_store *st = lt__sq(s);
-	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD, &cn, err);
-	if (!q)
-		return LT_EIO;
-	bind_event_head(q, ev);
-	lt__sq_bind_text(q, 8, ev->data);
 	int ret = LT_OK;
 	if (sqlite3_step(q) == SQLITE_DONE)
 		ev->seq = sqlite3_last_insert_rowid(cn->db);
@@ -895,6 +891,18 @@ static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_er
 		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
 	return ret;
+}
+
+static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD, &cn, err);
+	if (!q)
+		return LT_EIO;
+	bind_event_head(q, ev);
+	lt__sq_bind_text(q, 8, ev->data);
+	return run_event_insert(st, cn, q, ev, err);
 }
 
 static int sq_event_append_unit(struct lt_store *s, struct lt_event *ev, const struct lt_unit *u, const char *actor,
@@ -916,16 +924,7 @@ static int sq_event_append_unit(struct lt_store *s, struct lt_event *ev, const s
 		lt__sq_bind_text(q, 11 + i, texts[i]);
 	sqlite3_bind_int64(q, 23, u->version);
 	lt__sq_bind_text(q, 24, actor);
-	int ret = LT_OK;
-	if (sqlite3_step(q) == SQLITE_DONE)
-		ev->seq = sqlite3_last_insert_rowid(cn->db);
-	else
-		ret = lt__sq_fail(cn, err, "appending to the event log");
-	sqlite3_reset(q);
-	if (ret == LT_OK)
-		lt__sq_registry_changed(st);
-	lt__sq_release(st, cn);
-	return ret;
+	return run_event_insert(st, cn, q, ev, err);
 }
 
 static int sq_events_for(struct lt_store *s, const char *code, lt_event_cb cb, void *ctx, struct lt_err *err)
