@@ -12,32 +12,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltgen  # noqa: E402
+from ltcli import CLI, case, finish, run  # noqa: E402
 
 BUILD = os.environ["LT_BUILD_DIR"]
 SOURCE = os.environ["LT_SOURCE_DIR"]
-CLI = os.path.join(BUILD, "lienthong")
 BASE = 3_000  # units below level 1 already in the registry
 LARGE = 12_000  # units of the large import: more than the registry's events, so the bulk path rebuilds
 CACHE_MIB = 4  # db_cache_mib of the memory case
-results = {"passed": 0, "failed": 0}
-
-
-def run(db, *args, check=True):
-    env = dict(os.environ, LIENTHONG_DB=db)
-    p = subprocess.run([CLI, *args], env=env, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise AssertionError("lienthong %s exited %d: %s" % (" ".join(args), p.returncode, p.stderr))
-    return p
-
-
-def case(name, fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print("ok   ", name)
-    except Exception as e:  # noqa: BLE001 - report every failure and go on
-        results["failed"] += 1
-        print("FAIL ", name, "-", e)
 
 
 def read(path):
@@ -180,8 +161,7 @@ def main():
             print("skip  an import's memory does not grow with its rows (sanitizers change what RSS means)")
         else:
             case("an import's memory does not grow with its rows", lambda: test_memory_flat(tmp))
-    print("%d passed, %d failed" % (results["passed"], results["failed"]))
-    sys.exit(1 if results["failed"] else 0)
+    finish()
 
 
 if __name__ == "__main__":

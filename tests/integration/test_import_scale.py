@@ -11,30 +11,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ltgen  # noqa: E402
+from ltcli import CLI, case, finish, run  # noqa: E402
 
-BUILD = os.environ["LT_BUILD_DIR"]
 SOURCE = os.environ["LT_SOURCE_DIR"]
-CLI = os.path.join(BUILD, "lienthong")
 ROWS = 100_000
-results = {"passed": 0, "failed": 0}
-
-
-def run(db, *args, check=True):
-    env = dict(os.environ, LIENTHONG_DB=db)
-    p = subprocess.run([CLI, *args], env=env, capture_output=True, text=True)
-    if check and p.returncode != 0:
-        raise AssertionError("lienthong %s exited %d: %s" % (" ".join(args), p.returncode, p.stderr))
-    return p
-
-
-def case(name, fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print("ok   ", name)
-    except Exception as e:  # noqa: BLE001 - report every failure and go on
-        results["failed"] += 1
-        print("FAIL ", name, "-", e)
 
 
 def test_roundtrip(tmp, gen):
@@ -83,8 +63,7 @@ def main():
         ltgen.write_csv(ltgen.tree(SOURCE, ROWS), gen)
         case("import-export-import of 100,000 rows", lambda: test_roundtrip(tmp, gen))
         case("SIGKILL in the middle of an import", lambda: test_kill_mid_import(tmp, gen))
-    print("%d passed, %d failed" % (results["passed"], results["failed"]))
-    sys.exit(1 if results["failed"] else 0)
+    finish()
 
 
 if __name__ == "__main__":
