@@ -133,6 +133,18 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+/* What alog_new made, once no writer thread runs; the fd is the caller's
+ * business (alog_free closes one it owns). */
+static void release(struct alog *a)
+{
+	pthread_cond_destroy(&a->room);
+	pthread_cond_destroy(&a->data);
+	pthread_mutex_destroy(&a->mu);
+	free(a->buf);
+	free(a->out);
+	free(a);
+}
+
 struct alog *alog_new(int fd, bool owns_fd, size_t buffer_bytes)
 {
 	struct alog *a = calloc(1, sizeof *a);
@@ -153,12 +165,7 @@ struct alog *alog_new(int fd, bool owns_fd, size_t buffer_bytes)
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&a->room, NULL);
 	if (!a->buf || !a->out || pthread_create(&a->thread, NULL, writer, a) != 0) {
-		pthread_cond_destroy(&a->room);
-		pthread_cond_destroy(&a->data);
-		pthread_mutex_destroy(&a->mu);
-		free(a->buf);
-		free(a->out);
-		free(a);
+		release(a);
 		return NULL;
 	}
 	return a;
@@ -205,10 +212,5 @@ void alog_free(struct alog *a)
 	pthread_join(a->thread, NULL);
 	if (a->owns_fd)
 		close(a->fd);
-	pthread_cond_destroy(&a->room);
-	pthread_cond_destroy(&a->data);
-	pthread_mutex_destroy(&a->mu);
-	free(a->buf);
-	free(a->out);
-	free(a);
+	release(a);
 }
