@@ -121,31 +121,28 @@ static const char SQL_COUNTS[] =
 	" (SELECT count(*) FROM xdeliveries WHERE state = 'relayed')";
 
 /* Statistics: the group key is chosen by ?3 so one statement serves all.
- * Latencies run from a document's arrival to the first status 01 and 06
- * its recipients sent back. */
+ * It reads the running totals (schema 17), one row per day, sender and
+ * recipient, whatever the number of deliveries stored: documents and bytes
+ * by the documents themselves, or, by recipient, those its deliveries
+ * carry. Latencies run from a document's arrival to the first status 01
+ * and 06 each recipient sent back: their mean is sum over count. */
+#define XSTAT_KEY(recipient)                                                                                           \
+	"CASE ?3 WHEN 'day' THEN day WHEN 'month' THEN substr(day, 1, 7) WHEN 'sender' THEN sender "                   \
+	"WHEN 'recipient' THEN " recipient " END"
+#define XSTAT_DAYS "(?1 = '' OR day >= ?1) AND (?2 = '' OR day <= ?2)"
 static const char SQL_STATS[] =
-	"WITH docs AS (SELECT d.*, CASE ?3 WHEN 'day' THEN substr(d.received, 1, 10) "
-	"  WHEN 'month' THEN substr(d.received, 1, 7) WHEN 'sender' THEN d.from_code END AS k "
-	"  FROM xdocs d WHERE d.kind = 'edoc' AND (?1 = '' OR substr(d.received, 1, 10) >= ?1) "
-	"  AND (?2 = '' OR substr(d.received, 1, 10) <= ?2)), "
-	"dels AS (SELECT l.*, docs.received AS sent, CASE ?3 WHEN 'recipient' THEN l.routed_to ELSE docs.k END AS k "
-	"  FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
-	"lat AS (SELECT dels.k, "
-	"  (SELECT min(unixepoch(s.received)) FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '01' "
-	"   AND s.from_code = dels.routed_to) - unixepoch(dels.sent) AS l01, "
-	"  (SELECT min(unixepoch(s.received)) FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '06' "
-	"   AND s.from_code = dels.routed_to) - unixepoch(dels.sent) AS l06 FROM dels) "
-	"SELECT k, "
-	"  CASE WHEN ?3 = 'recipient' THEN (SELECT count(DISTINCT doc) FROM dels WHERE dels.k = g.k) "
-	"       ELSE (SELECT count(*) FROM docs WHERE docs.k = g.k) END, "
-	"  CASE WHEN ?3 = 'recipient' THEN (SELECT coalesce(sum(d2.size), 0) FROM xdocs d2 WHERE d2.id IN "
-	"       (SELECT doc FROM dels WHERE dels.k = g.k)) "
-	"       ELSE (SELECT coalesce(sum(size), 0) FROM docs WHERE docs.k = g.k) END, "
-	"  (SELECT count(*) FROM dels WHERE dels.k = g.k), "
-	"  (SELECT avg(l01) FROM lat WHERE lat.k = g.k), (SELECT count(l01) FROM lat WHERE lat.k = g.k), "
-	"  (SELECT avg(l06) FROM lat WHERE lat.k = g.k), (SELECT count(l06) FROM lat WHERE lat.k = g.k) "
-	"FROM (SELECT DISTINCT k FROM docs WHERE ?3 <> 'recipient' UNION "
-	"      SELECT DISTINCT k FROM dels WHERE ?3 = 'recipient') g WHERE k IS NOT NULL ORDER BY k";
+	"SELECT g.k, CASE WHEN ?3 = 'recipient' THEN l.n ELSE g.n END, CASE WHEN ?3 = 'recipient' THEN l.b ELSE g.b "
+	"END, coalesce(l.dl, 0), CASE WHEN l.n01 > 0 THEN l.s01 * 1.0 / l.n01 END, coalesce(l.n01, 0), "
+	"CASE WHEN l.n06 > 0 THEN l.s06 * 1.0 / l.n06 END, coalesce(l.n06, 0) "
+	"FROM (SELECT " XSTAT_KEY(
+		"NULL") " AS k, sum(documents) AS n, sum(bytes) AS b FROM xstat_docs "
+			"WHERE ?3 <> 'recipient' AND " XSTAT_DAYS " GROUP BY 1 HAVING sum(documents) > 0 "
+			"UNION ALL SELECT recipient, 0, 0 FROM xstat_dels WHERE ?3 = 'recipient' AND " XSTAT_DAYS
+			" GROUP BY 1 HAVING sum(deliveries) > 0) g "
+			"LEFT JOIN (SELECT " XSTAT_KEY(
+				"recipient") " AS k, sum(documents) AS n, sum(bytes) AS b, sum(deliveries) AS dl, "
+					     "sum(s01) AS s01, sum(n01) AS n01, sum(s06) AS s06, sum(n06) AS n06 FROM "
+					     "xstat_dels WHERE " XSTAT_DAYS " GROUP BY 1) l ON l.k = g.k ORDER BY g.k";
 
 static void read_doc(sqlite3_stmt *q, int o, struct lt_xdoc *d)
 {
