@@ -21,7 +21,7 @@
 #include "lienthong/store.h"
 
 #define CX_SQ_LAT(code)                                                                                                \
-	"(SELECT min(unixepoch(s.received)) FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '" code          \
+	"(SELECT min(unixepoch(s.received)) FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '" code           \
 	"' AND s.from_code = dels.routed_to) - unixepoch(dels.sent)"
 static const char CX_SQ_REFERENCE[] =
 	"WITH docs AS (SELECT d.*, CASE ?3 WHEN 'day' THEN substr(d.received, 1, 10) "
@@ -30,23 +30,25 @@ static const char CX_SQ_REFERENCE[] =
 	"  AND (?2 = '' OR substr(d.received, 1, 10) <= ?2)), "
 	"dels AS (SELECT l.*, docs.received AS sent, CASE ?3 WHEN 'recipient' THEN l.routed_to ELSE docs.k END AS k "
 	"  FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
-	"lat AS (SELECT dels.k, " CX_SQ_LAT("01") " AS l01, " CX_SQ_LAT("06") " AS l06 FROM dels) "
-	"SELECT k, "
-	"  CASE WHEN ?3 = 'recipient' THEN (SELECT count(DISTINCT doc) FROM dels WHERE dels.k = g.k) "
-	"       ELSE (SELECT count(*) FROM docs WHERE docs.k = g.k) END, "
-	"  CASE WHEN ?3 = 'recipient' THEN (SELECT coalesce(sum(d2.size), 0) FROM xdocs d2 WHERE d2.id IN "
-	"       (SELECT doc FROM dels WHERE dels.k = g.k)) "
-	"       ELSE (SELECT coalesce(sum(size), 0) FROM docs WHERE docs.k = g.k) END, "
-	"  (SELECT count(*) FROM dels WHERE dels.k = g.k), "
-	"  (SELECT avg(l01) FROM lat WHERE lat.k = g.k), (SELECT count(l01) FROM lat WHERE lat.k = g.k), "
-	"  (SELECT avg(l06) FROM lat WHERE lat.k = g.k), (SELECT count(l06) FROM lat WHERE lat.k = g.k) "
-	"FROM (SELECT DISTINCT k FROM docs WHERE ?3 <> 'recipient' UNION "
-	"      SELECT DISTINCT k FROM dels WHERE ?3 = 'recipient') g WHERE k IS NOT NULL ORDER BY k";
+	"lat AS (SELECT dels.k, " CX_SQ_LAT("01") " AS l01, " CX_SQ_LAT(
+		"06") " AS l06 FROM dels) "
+		      "SELECT k, "
+		      "  CASE WHEN ?3 = 'recipient' THEN (SELECT count(DISTINCT doc) FROM dels WHERE dels.k = g.k) "
+		      "       ELSE (SELECT count(*) FROM docs WHERE docs.k = g.k) END, "
+		      "  CASE WHEN ?3 = 'recipient' THEN (SELECT coalesce(sum(d2.size), 0) FROM xdocs d2 WHERE d2.id "
+		      "IN "
+		      "       (SELECT doc FROM dels WHERE dels.k = g.k)) "
+		      "       ELSE (SELECT coalesce(sum(size), 0) FROM docs WHERE docs.k = g.k) END, "
+		      "  (SELECT count(*) FROM dels WHERE dels.k = g.k), "
+		      "  (SELECT avg(l01) FROM lat WHERE lat.k = g.k), (SELECT count(l01) FROM lat WHERE lat.k = g.k), "
+		      "  (SELECT avg(l06) FROM lat WHERE lat.k = g.k), (SELECT count(l06) FROM lat WHERE lat.k = g.k) "
+		      "FROM (SELECT DISTINCT k FROM docs WHERE ?3 <> 'recipient' UNION "
+		      "      SELECT DISTINCT k FROM dels WHERE ?3 = 'recipient') g WHERE k IS NOT NULL ORDER BY k";
 
 #define CX_PG_EPOCH(x) "floor(extract(epoch FROM (" x ")::timestamptz))"
 #define CX_PG_LAT(code)                                                                                                \
-	"(SELECT min(" CX_PG_EPOCH("s.received") ") FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '" code  \
-	"' AND s.from_code = dels.routed_to) - " CX_PG_EPOCH("dels.sent")
+	"(SELECT min(" CX_PG_EPOCH("s.received") ") FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '" code   \
+						 "' AND s.from_code = dels.routed_to) - " CX_PG_EPOCH("dels.sent")
 static const char CX_PG_REFERENCE[] =
 	"WITH docs AS (SELECT d.*, CASE $3::text WHEN 'day' THEN substr(d.received, 1, 10) "
 	"  WHEN 'month' THEN substr(d.received, 1, 7) WHEN 'sender' THEN d.from_code END AS k "
@@ -54,18 +56,24 @@ static const char CX_PG_REFERENCE[] =
 	"  AND ($2::text = '' OR substr(d.received, 1, 10) <= $2::text)), "
 	"dels AS (SELECT l.*, docs.received AS sent, CASE $3::text WHEN 'recipient' THEN l.routed_to ELSE docs.k END "
 	"  AS k FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
-	"lat AS (SELECT dels.k, " CX_PG_LAT("01") " AS l01, " CX_PG_LAT("06") " AS l06 FROM dels) "
-	"SELECT k, "
-	"  CASE WHEN $3::text = 'recipient' THEN (SELECT count(DISTINCT doc) FROM dels WHERE dels.k = g.k) "
-	"       ELSE (SELECT count(*) FROM docs WHERE docs.k = g.k) END, "
-	"  CASE WHEN $3::text = 'recipient' THEN (SELECT coalesce(sum(d2.size), 0) FROM xdocs d2 WHERE d2.id IN "
-	"       (SELECT doc FROM dels WHERE dels.k = g.k)) "
-	"       ELSE (SELECT coalesce(sum(size), 0) FROM docs WHERE docs.k = g.k) END, "
-	"  (SELECT count(*) FROM dels WHERE dels.k = g.k), "
-	"  (SELECT avg(l01)::float8 FROM lat WHERE lat.k = g.k), (SELECT count(l01) FROM lat WHERE lat.k = g.k), "
-	"  (SELECT avg(l06)::float8 FROM lat WHERE lat.k = g.k), (SELECT count(l06) FROM lat WHERE lat.k = g.k) "
-	"FROM (SELECT DISTINCT k FROM docs WHERE $3::text <> 'recipient' UNION "
-	"      SELECT DISTINCT k FROM dels WHERE $3::text = 'recipient') g WHERE k IS NOT NULL ORDER BY k";
+	"lat AS (SELECT dels.k, " CX_PG_LAT("01") " AS l01, " CX_PG_LAT(
+		"06") " AS l06 FROM dels) "
+		      "SELECT k, "
+		      "  CASE WHEN $3::text = 'recipient' THEN (SELECT count(DISTINCT doc) FROM dels WHERE dels.k = "
+		      "g.k) "
+		      "       ELSE (SELECT count(*) FROM docs WHERE docs.k = g.k) END, "
+		      "  CASE WHEN $3::text = 'recipient' THEN (SELECT coalesce(sum(d2.size), 0) FROM xdocs d2 WHERE "
+		      "d2.id IN "
+		      "       (SELECT doc FROM dels WHERE dels.k = g.k)) "
+		      "       ELSE (SELECT coalesce(sum(size), 0) FROM docs WHERE docs.k = g.k) END, "
+		      "  (SELECT count(*) FROM dels WHERE dels.k = g.k), "
+		      "  (SELECT avg(l01)::float8 FROM lat WHERE lat.k = g.k), (SELECT count(l01) FROM lat WHERE lat.k "
+		      "= g.k), "
+		      "  (SELECT avg(l06)::float8 FROM lat WHERE lat.k = g.k), (SELECT count(l06) FROM lat WHERE lat.k "
+		      "= g.k) "
+		      "FROM (SELECT DISTINCT k FROM docs WHERE $3::text <> 'recipient' UNION "
+		      "      SELECT DISTINCT k FROM dels WHERE $3::text = 'recipient') g WHERE k IS NOT NULL ORDER BY "
+		      "k";
 
 struct cx_text {
 	char s[8192];
@@ -87,8 +95,7 @@ static int cx_stat_cb(void *ctx, const struct lt_xstat_row *r)
 	return 0;
 }
 
-static void cx_reference_sqlite(const char *path, const char *from, const char *to, const char *by,
-				struct cx_text *t)
+static void cx_reference_sqlite(const char *path, const char *from, const char *to, const char *by, struct cx_text *t)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
@@ -136,55 +143,69 @@ static int cx_compare(struct lt_store *s, bool pg, const char *uri)
 {
 	static const char *const bys[] = {"day", "month", "sender", "recipient"};
 	static const char *const windows[][2] = {
-		{"", ""},		      {"2026-02-27", ""},	    {"2026-02-28", ""},
-		{"", "2026-02-28"},	      {"2026-03-01", "2026-03-01"}, {"2026-03-01", "2026-03-02"},
-		{"2026-02-28", "2026-03-03"}, {"2026-03-04", ""},	    {"", "2026-02-26"},
+		{"", ""},
+		{"2026-02-27", ""},
+		{"2026-02-28", ""},
+		{"", "2026-02-28"},
+		{"2026-03-01", "2026-03-01"},
+		{"2026-03-01", "2026-03-02"},
+		{"2026-02-28", "2026-03-03"},
+		{"2026-03-04", ""},
+		{"", "2026-02-26"},
 	};
 	int seen = 0;
 	for (size_t b = 0; b < sizeof bys / sizeof bys[0]; b++)
 		for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
 			struct cx_text got = {{0}}, want = {{0}};
 			struct lt_err err = {0};
-			assert_int_equal(lt_store_xstats(s, windows[w][0], windows[w][1], bys[b], cx_stat_cb, &got, &err),
-					 LT_OK);
+			assert_int_equal(
+				lt_store_xstats(s, windows[w][0], windows[w][1], bys[b], cx_stat_cb, &got, &err),
+				LT_OK);
 			if (pg)
 				cx_reference_pg(uri, windows[w][0], windows[w][1], bys[b], &want);
 			else
 				cx_reference_sqlite(uri, windows[w][0], windows[w][1], bys[b], &want);
 			if (strcmp(got.s, want.s) != 0)
-				fail_msg("by %s from '%s' to '%s':\n  totals    %s\n  aggregate %s", bys[b], windows[w][0],
-					 windows[w][1], got.s, want.s);
+				fail_msg("by %s from '%s' to '%s':\n  totals    %s\n  aggregate %s", bys[b],
+					 windows[w][0], windows[w][1], got.s, want.s);
 			seen += got.s[0] != 0;
 		}
 	return seen;
 }
 
-/* Drops the totals and their triggers and forgets the latest migration, so
- * the next open runs it again over the rows stored. */
-static void cx_forget_totals(bool pg, const char *uri)
+static void cx_sql(bool pg, const char *uri, const char *sql)
 {
-	static const char sq[] = "DROP TRIGGER xstat_doc_add; DROP TRIGGER xstat_del_add; DROP TRIGGER xstat_del_move;"
-				 "DROP TRIGGER xstat_status_add; DROP TABLE xstat_docs; DROP TABLE xstat_dels;"
-				 "DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
-	static const char pq[] = "DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP TRIGGER xstat_del ON xdeliveries;"
-				 "DROP TRIGGER xstat_doc ON xdocs; DROP TRIGGER xstat_status ON xstatuses;"
-				 "DROP FUNCTION xstat_del_trg(); DROP FUNCTION xstat_doc_trg(); "
-				 "DROP FUNCTION xstat_status_trg(); DROP FUNCTION xstat_del(bigint, xdeliveries);"
-				 "DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
 	if (pg) {
 		PGconn *c = PQconnectdb(uri);
-		PGresult *r = PQexec(c, pq);
+		PGresult *r = PQexec(c, sql);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			fail_msg("dropping the totals: %s", PQerrorMessage(c));
+			fail_msg("%s: %s", sql, PQerrorMessage(c));
 		PQclear(r);
 		PQfinish(c);
 		return;
 	}
 	sqlite3 *db = NULL;
 	char *msg = NULL;
-	if (sqlite3_open(uri, &db) != SQLITE_OK || sqlite3_exec(db, sq, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("dropping the totals: %s", msg ? msg : sqlite3_errmsg(db));
+	if (sqlite3_open(uri, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
 	sqlite3_close(db);
+}
+
+/* Drops the totals and their triggers and forgets the latest migration, so
+ * the next open runs it again over the rows stored. */
+static void cx_forget_totals(bool pg, const char *uri)
+{
+	static const char sq[] =
+		"DROP TRIGGER xstat_doc_add; DROP TRIGGER xstat_del_add; DROP TRIGGER xstat_del_move;"
+		"DROP TRIGGER xstat_status_add; DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP INDEX xdocs_sent;"
+		"DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
+	static const char pq[] =
+		"DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP TRIGGER xstat_del ON xdeliveries;"
+		"DROP TRIGGER xstat_doc ON xdocs; DROP TRIGGER xstat_status ON xstatuses; DROP INDEX xdocs_sent;"
+		"DROP FUNCTION xstat_del_trg(); DROP FUNCTION xstat_doc_trg(); "
+		"DROP FUNCTION xstat_status_trg(); DROP FUNCTION xstat_del(bigint, xdeliveries);"
+		"DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
+	cx_sql(pg, uri, pg ? pq : sq);
 }
 
 #endif

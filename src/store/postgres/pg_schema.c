@@ -216,7 +216,8 @@ static const char *const m6[] = {
 
 /* 9 (SQLite's 17): the exchange statistics as running totals per day,
  * sender and recipient, kept by triggers in the writing transaction and
- * backfilled from the rows stored; see SQLite's entry for what each counts.
+ * backfilled from the rows stored; see SQLite's entry for what each counts,
+ * and the index for a system's sent list.
  * The delivery and status triggers run BEFORE each row: they compare with
  * the other rows as they stand, which an AFTER row trigger (fired once the
  * whole statement is done) could not. */
@@ -232,7 +233,8 @@ static const char *const m7[] = {
 	"  deliveries bigint NOT NULL, s01 bigint NOT NULL, n01 bigint NOT NULL, s06 bigint NOT NULL,"
 	"  n06 bigint NOT NULL, PRIMARY KEY (day, sender, recipient));"
 	"INSERT INTO xstat_docs SELECT substr(received, 1, 10), from_code, count(*), sum(size) FROM xdocs"
-	"  WHERE kind = 'edoc' GROUP BY 1, 2;",
+	"  WHERE kind = 'edoc' GROUP BY 1, 2;"
+	"CREATE INDEX xdocs_sent ON xdocs(system_id, received, n);",
 	"INSERT INTO xstat_dels SELECT day, sender, recipient, count(*), sum(size), sum(n), sum(s01), sum(n01),"
 	"  sum(s06), sum(n06) FROM (SELECT substr(p.received, 1, 10) AS day, p.from_code AS sender,"
 	"  p.routed_to AS recipient, p.size, count(*) AS n, coalesce(sum(p.l01), 0) AS s01, count(p.l01) AS n01,"

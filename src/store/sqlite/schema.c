@@ -321,7 +321,8 @@ static const char *const migrations[] = {
 	 * document's arrival to its recipient's first status 01 and 06 (sum and
 	 * count, so the mean is exact). Each trigger compares with the rows
 	 * other than its own, so one statement changing many rows stays right.
-	 * The totals are backfilled from the rows already stored. */
+	 * The totals are backfilled from the rows already stored. Also an index
+	 * for a system's sent list, which scanned all it ever sent. */
 	"CREATE TABLE xstat_docs ("
 	"  day TEXT NOT NULL, sender TEXT NOT NULL, documents INTEGER NOT NULL, bytes INTEGER NOT NULL,"
 	"  PRIMARY KEY (day, sender)) WITHOUT ROWID;"
@@ -391,7 +392,13 @@ static const char *const migrations[] = {
 									   "  WHERE xstat_dels.day = x.day AND "
 									   "xstat_dels.sender = x.sender AND "
 									   "xstat_dels.recipient = new.from_code"
-									   "  AND x.k > 0; END;",
+									   "  AND x.k > 0; END;"
+									   /* A system's sent documents, newest first
+									    * (getSentEdocList): read as far as the page
+									    * goes, not every document the system ever
+									    * sent. */
+									   "CREATE INDEX xdocs_sent ON "
+									   "xdocs(system_id, received);",
 };
 #pragma GCC diagnostic pop
 
