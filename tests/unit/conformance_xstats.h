@@ -9,7 +9,8 @@
  * run again on the stored rows: its backfill gives the same answers.
  *
  * The reference is the aggregate each backend ran until the totals (kept
- * here, not in the store). Include after <cmocka.h> and <libpq-fe.h>. */
+ * here, not in the store). The counts /metrics reports come from totals
+ * too, and equal counting the rows. Include after <cmocka.h> and <libpq-fe.h>. */
 #ifndef LT_TEST_CONFORMANCE_XSTATS_H
 #define LT_TEST_CONFORMANCE_XSTATS_H
 
@@ -136,6 +137,47 @@ static void cx_reference_pg(const char *uri, const char *from, const char *to, c
 	PQfinish(pg);
 }
 
+/* The counts /metrics reports, from the totals, equal counting the rows. */
+static void cx_counts_compare(struct lt_store *s, bool pg, const char *uri)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = "
+		"'status'), (SELECT coalesce(sum(size), 0) FROM xdocs), (SELECT count(*) FROM xdeliveries WHERE state "
+		"= "
+		"'pending'), (SELECT count(*) FROM xdeliveries WHERE state = 'processing'), (SELECT count(*) FROM "
+		"xdeliveries WHERE state = 'done'), (SELECT count(*) FROM xdeliveries WHERE state = 'fail'), (SELECT "
+		"count(*) FROM xdeliveries WHERE state = 'refused'), (SELECT count(*) FROM xdeliveries WHERE state = "
+		"'merged'), (SELECT count(*) FROM xdeliveries WHERE state = 'no_system'), (SELECT count(*) FROM "
+		"xdeliveries WHERE state = 'expired'), (SELECT count(*) FROM xdeliveries WHERE state = 'relay'), "
+		"(SELECT count(*) FROM xdeliveries WHERE state = 'relayed')";
+	int64_t got[LT_XCOUNTS], want[LT_XCOUNTS];
+	struct lt_err err = {0};
+	assert_int_equal(lt_store_xcounts(s, got, &err), LT_OK);
+	if (pg) {
+		PGconn *c = PQconnectdb(uri);
+		PGresult *r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("counting: %s", PQerrorMessage(c));
+		for (int i = 0; i < LT_XCOUNTS; i++)
+			want[i] = atoll(PQgetvalue(r, 0, i));
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		sqlite3 *db = NULL;
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW)
+			fail_msg("counting: %s", sqlite3_errmsg(db));
+		for (int i = 0; i < LT_XCOUNTS; i++)
+			want[i] = sqlite3_column_int64(q, i);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+	for (int i = 0; i < LT_XCOUNTS; i++)
+		if (got[i] != want[i])
+			fail_msg("count %d: %lld from the totals, %lld rows", i, (long long)got[i], (long long)want[i]);
+}
+
 /* Every grouping over every window of interest: the totals' answer is the
  * reference's, character for character. Returns how many answers were not
  * empty, so a caller can tell the history was seen. */
@@ -170,6 +212,7 @@ static int cx_compare(struct lt_store *s, bool pg, const char *uri)
 					 windows[w][0], windows[w][1], got.s, want.s);
 			seen += got.s[0] != 0;
 		}
+	cx_counts_compare(s, pg, uri);
 	return seen;
 }
 
@@ -198,10 +241,14 @@ static void cx_forget_totals(bool pg, const char *uri)
 	static const char sq[] =
 		"DROP TRIGGER xstat_doc_add; DROP TRIGGER xstat_del_add; DROP TRIGGER xstat_del_move;"
 		"DROP TRIGGER xstat_status_add; DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP INDEX xdocs_sent;"
+		"DROP TRIGGER xcount_doc; DROP TRIGGER xcount_del_add; DROP TRIGGER xcount_del_state;"
+		"DROP TABLE xcounts;"
 		"DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
 	static const char pq[] =
 		"DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP TRIGGER xstat_del ON xdeliveries;"
 		"DROP TRIGGER xstat_doc ON xdocs; DROP TRIGGER xstat_status ON xstatuses; DROP INDEX xdocs_sent;"
+		"DROP TRIGGER xcount_doc ON xdocs; DROP TRIGGER xcount_del ON xdeliveries; DROP TABLE xcounts;"
+		"DROP FUNCTION xcount_doc_trg(); DROP FUNCTION xcount_del_trg();"
 		"DROP FUNCTION xstat_del_trg(); DROP FUNCTION xstat_doc_trg(); "
 		"DROP FUNCTION xstat_status_trg(); DROP FUNCTION xstat_del(bigint, xdeliveries);"
 		"DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";

@@ -105,20 +105,16 @@ static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.bod
 				  "l.state NOT IN ('done', 'refused', 'merged', 'expired', 'relayed')) "
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < ?1";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = ?1";
-/* Its pending total is lt_delivery_waits. */
+/* clang-format off */
+#define XCOUNT(name) "coalesce((SELECT n FROM xcounts WHERE name = '" name "'), 0)"
+/* The running totals (schema 17), in the order of enum lt_delivery_state.
+ * Its pending total is lt_delivery_waits. */
 static const char SQL_COUNTS[] =
-	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
-	" (SELECT coalesce(sum(size), 0) FROM xdocs),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'pending'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'processing'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'fail'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'merged'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'no_system'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'expired'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'relay'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'relayed')";
+	"SELECT " XCOUNT("edoc") ", " XCOUNT("status") ", " XCOUNT("bytes") ", "
+	XCOUNT("state:pending") ", " XCOUNT("state:processing") ", " XCOUNT("state:done") ", " XCOUNT("state:fail") ", "
+	XCOUNT("state:refused") ", " XCOUNT("state:merged") ", " XCOUNT("state:no_system") ", "
+	XCOUNT("state:expired") ", " XCOUNT("state:relay") ", " XCOUNT("state:relayed");
+/* clang-format on */
 
 /* Statistics: the group key is chosen by ?3 so one statement serves all.
  * It reads the running totals (schema 17), one row per day, sender and
