@@ -245,12 +245,11 @@ static void cx_forget_totals(bool pg, const char *uri)
 		"DROP TABLE xcounts;"
 		"DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
 	static const char pq[] =
-		"DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP TRIGGER xstat_del ON xdeliveries;"
-		"DROP TRIGGER xstat_doc ON xdocs; DROP TRIGGER xstat_status ON xstatuses; DROP INDEX xdocs_sent;"
-		"DROP TRIGGER xcount_doc ON xdocs; DROP TRIGGER xcount_del ON xdeliveries; DROP TABLE xcounts;"
-		"DROP FUNCTION xcount_doc_trg(); DROP FUNCTION xcount_del_trg();"
-		"DROP FUNCTION xstat_del_trg(); DROP FUNCTION xstat_doc_trg(); "
-		"DROP FUNCTION xstat_status_trg(); DROP FUNCTION xstat_del(bigint, xdeliveries);"
+		"DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP TABLE xcounts;"
+		"DROP TRIGGER xstat_del ON xdeliveries; DROP TRIGGER xstat_doc ON xdocs;"
+		"DROP TRIGGER xstat_status ON xstatuses; DROP INDEX xdocs_sent;"
+		"DROP FUNCTION xstat_del_trg(); DROP FUNCTION xstat_doc_trg(); DROP FUNCTION xstat_status_trg();"
+		"DROP FUNCTION xstat_del(bigint, xdeliveries);"
 		"DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
 	cx_sql(pg, uri, pg ? pq : sq);
 }
