@@ -100,6 +100,7 @@ static const char SQL_COUNTS[] =
 	XCOUNT("state:expired") ", " XCOUNT("state:relay") ", " XCOUNT("state:relayed");
 /* clang-format on */
 /* As the SQLite backend's: the running totals (schema 9), the key chosen by $3. */
+/* clang-format off */
 #define XSTAT_KEY(recipient)                                                                                           \
 	"CASE $3::text WHEN 'day' THEN day WHEN 'month' THEN substr(day, 1, 7) WHEN 'sender' THEN sender "             \
 	"WHEN 'recipient' THEN " recipient " END"
@@ -109,15 +110,14 @@ static const char SQL_STATS[] =
 	"CASE WHEN $3::text = 'recipient' THEN l.b ELSE g.b END, coalesce(l.dl, 0), "
 	"CASE WHEN l.n01 > 0 THEN l.s01::float8 / l.n01 END, coalesce(l.n01, 0), "
 	"CASE WHEN l.n06 > 0 THEN l.s06::float8 / l.n06 END, coalesce(l.n06, 0) "
-	"FROM (SELECT " XSTAT_KEY(
-		"NULL") " AS k, sum(documents) AS n, sum(bytes) AS b FROM xstat_docs "
-			"WHERE $3::text <> 'recipient' AND " XSTAT_DAYS " GROUP BY 1 HAVING sum(documents) > 0 "
-			"UNION ALL SELECT recipient, 0, 0 FROM xstat_dels WHERE $3::text = 'recipient' AND " XSTAT_DAYS
-			" GROUP BY 1 HAVING sum(deliveries) > 0) g "
-			"LEFT JOIN (SELECT " XSTAT_KEY(
-				"recipient") " AS k, sum(documents) AS n, sum(bytes) AS b, sum(deliveries) AS dl, "
-					     "sum(s01) AS s01, sum(n01) AS n01, sum(s06) AS s06, sum(n06) AS n06 FROM "
-					     "xstat_dels WHERE " XSTAT_DAYS " GROUP BY 1) l ON l.k = g.k ORDER BY g.k";
+	"FROM (SELECT " XSTAT_KEY("NULL") " AS k, sum(documents) AS n, sum(bytes) AS b FROM xstat_docs "
+	"      WHERE $3::text <> 'recipient' AND " XSTAT_DAYS " GROUP BY 1 HAVING sum(documents) > 0 "
+	"      UNION ALL SELECT recipient, 0, 0 FROM xstat_dels WHERE $3::text = 'recipient' AND " XSTAT_DAYS
+	"      GROUP BY 1 HAVING sum(deliveries) > 0) g "
+	"LEFT JOIN (SELECT " XSTAT_KEY("recipient") " AS k, sum(documents) AS n, sum(bytes) AS b, "
+	"      sum(deliveries) AS dl, sum(s01) AS s01, sum(n01) AS n01, sum(s06) AS s06, sum(n06) AS n06 "
+	"      FROM xstat_dels WHERE " XSTAT_DAYS " GROUP BY 1) l ON l.k = g.k ORDER BY g.k";
+/* clang-format on */
 
 /* Operators' views (the SQLite backend's rules). A waiting delivery's
  * "since" is when it last became pending: its routing, or the binding that

@@ -122,23 +122,24 @@ static const char SQL_COUNTS[] =
  * by the documents themselves, or, by recipient, those its deliveries
  * carry. Latencies run from a document's arrival to the first status 01
  * and 06 each recipient sent back: their mean is sum over count. */
+/* clang-format off */
 #define XSTAT_KEY(recipient)                                                                                           \
 	"CASE ?3 WHEN 'day' THEN day WHEN 'month' THEN substr(day, 1, 7) WHEN 'sender' THEN sender "                   \
 	"WHEN 'recipient' THEN " recipient " END"
 #define XSTAT_DAYS "(?1 = '' OR day >= ?1) AND (?2 = '' OR day <= ?2)"
 static const char SQL_STATS[] =
-	"SELECT g.k, CASE WHEN ?3 = 'recipient' THEN l.n ELSE g.n END, CASE WHEN ?3 = 'recipient' THEN l.b ELSE g.b "
-	"END, coalesce(l.dl, 0), CASE WHEN l.n01 > 0 THEN l.s01 * 1.0 / l.n01 END, coalesce(l.n01, 0), "
+	"SELECT g.k, CASE WHEN ?3 = 'recipient' THEN l.n ELSE g.n END, "
+	"CASE WHEN ?3 = 'recipient' THEN l.b ELSE g.b END, coalesce(l.dl, 0), "
+	"CASE WHEN l.n01 > 0 THEN l.s01 * 1.0 / l.n01 END, coalesce(l.n01, 0), "
 	"CASE WHEN l.n06 > 0 THEN l.s06 * 1.0 / l.n06 END, coalesce(l.n06, 0) "
-	"FROM (SELECT " XSTAT_KEY(
-		"NULL") " AS k, sum(documents) AS n, sum(bytes) AS b FROM xstat_docs "
-			"WHERE ?3 <> 'recipient' AND " XSTAT_DAYS " GROUP BY 1 HAVING sum(documents) > 0 "
-			"UNION ALL SELECT recipient, 0, 0 FROM xstat_dels WHERE ?3 = 'recipient' AND " XSTAT_DAYS
-			" GROUP BY 1 HAVING sum(deliveries) > 0) g "
-			"LEFT JOIN (SELECT " XSTAT_KEY(
-				"recipient") " AS k, sum(documents) AS n, sum(bytes) AS b, sum(deliveries) AS dl, "
-					     "sum(s01) AS s01, sum(n01) AS n01, sum(s06) AS s06, sum(n06) AS n06 FROM "
-					     "xstat_dels WHERE " XSTAT_DAYS " GROUP BY 1) l ON l.k = g.k ORDER BY g.k";
+	"FROM (SELECT " XSTAT_KEY("NULL") " AS k, sum(documents) AS n, sum(bytes) AS b FROM xstat_docs "
+	"      WHERE ?3 <> 'recipient' AND " XSTAT_DAYS " GROUP BY 1 HAVING sum(documents) > 0 "
+	"      UNION ALL SELECT recipient, 0, 0 FROM xstat_dels WHERE ?3 = 'recipient' AND " XSTAT_DAYS
+	"      GROUP BY 1 HAVING sum(deliveries) > 0) g "
+	"LEFT JOIN (SELECT " XSTAT_KEY("recipient") " AS k, sum(documents) AS n, sum(bytes) AS b, "
+	"      sum(deliveries) AS dl, sum(s01) AS s01, sum(n01) AS n01, sum(s06) AS s06, sum(n06) AS n06 "
+	"      FROM xstat_dels WHERE " XSTAT_DAYS " GROUP BY 1) l ON l.k = g.k ORDER BY g.k";
+/* clang-format on */
 
 static void read_doc(sqlite3_stmt *q, int o, struct lt_xdoc *d)
 {
