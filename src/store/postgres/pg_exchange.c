@@ -78,7 +78,7 @@ static const char SQL_HOLD_EXPIRE[] =
 	"RETURNING id) INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', $2 FROM u ORDER BY id";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = $1 ORDER BY id";
 /* The latest $4 (NULL: all) of those received since $3, oldest first. */
-static const char SQL_SENT[] = "SELECT * FROM (SELECT " XDOC_COLS ", d.n AS o FROM xdocs d WHERE d.system_id = $1 "
+const char lt__pg_sql_sent[] = "SELECT * FROM (SELECT " XDOC_COLS ", d.n AS o FROM xdocs d WHERE d.system_id = $1 "
 			       "AND ($2 = '' OR d.kind = $2) AND d.received >= $3 ORDER BY d.received DESC, d.n DESC "
 			       "LIMIT $4::bigint) s ORDER BY received, o";
 static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc, ref_document_id, from_code, "
@@ -358,7 +358,7 @@ static int pg_xsent(struct lt_store *s, int64_t system_id, const char *kind, con
 	char b[24], l[24];
 	const char *v[] = {lt__pg_itoa(b, system_id), kind ? kind : "", since ? since : "",
 			   limit > 0 ? lt__pg_itoa(l, limit) : NULL};
-	return each_doc(s, SQL_SENT, 4, v, cb, ctx, err, "reading sent documents");
+	return each_doc(s, lt__pg_sql_sent, 4, v, cb, ctx, err, "reading sent documents");
 }
 
 static int pg_xstatus_add(struct lt_store *s, const struct lt_xstatus *x, struct lt_err *err)

@@ -88,7 +88,7 @@ static const char SQL_HOLD_EXPIRE[] =
 	"reason || '; ' || replace(?3, '%s', routed_to) WHERE state = 'no_system' AND updated < ?1";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
 /* The latest ?4 (-1: all) of those received since ?3, oldest first. */
-static const char SQL_SENT[] =
+const char lt__sq_sql_sent[] =
 	"SELECT * FROM (SELECT " XDOC_COLS ", d.rowid AS o FROM xdocs d WHERE d.system_id = ?1 "
 	"AND (?2 = '' OR d.kind = ?2) AND d.received >= ?3 ORDER BY d.received DESC, d.rowid DESC "
 	"LIMIT ?4) ORDER BY received, o";
@@ -449,7 +449,7 @@ static int sq_xsent(struct lt_store *s, int64_t system_id, const char *kind, con
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, false, SQL_SENT, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, lt__sq_sql_sent, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, system_id);
