@@ -16,7 +16,8 @@ caches, over the last third of the run against the first third's; goal:
 under 10%, the memory levels off; the whole RSS, which also counts the
 database pages the readers map and grows with the file, is in the note) and `soak_p99` (the
 worst ratio, over request kinds, of a kind's p99 in the last minute to its
-p99 in the first; goal: at most 2). The time series is in the details."""
+p99 in the first; goal: at most 2). The time series is in the details,
+with the daemon's CPU time per request and the WAL's size every 10 s."""
 
 import http.client
 import json
@@ -158,6 +159,23 @@ def server_p99(alog):
     return {k: round(p99(v), 2) for k, v in by.items()}
 
 
+def cpu_seconds(pid):
+    """The daemon's user + system CPU time so far (/proc/PID/stat)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def file_kb(path):
+    try:
+        return os.stat(path).st_size // 1024
+    except OSError:
+        return 0
+
+
 def run(ctx):
     seconds = ctx.soak_seconds
     hub = exchange.Hub(ctx.tmp, "soak")
@@ -199,21 +217,31 @@ def run(ctx):
         for t in threads:
             t.start()
         next_sample = t_start + SAMPLE_S
+        cpu_before = cpu_seconds(d.pid)
         while time.monotonic() - t_start < seconds:
             time.sleep(max(0.0, next_sample - time.monotonic()))
             next_sample += SAMPLE_S
             lat = load.take()
             fds = len(os.listdir("/proc/%d/fd" % d.pid))
+            cpu = cpu_seconds(d.pid)
+            n = sum(len(v) for v in lat.values())
+            # CPU per client request (a receive is several HTTP requests)
+            # and the WAL's size: on a shared machine these say whether the
+            # daemon's own work per request grows, where latencies also
+            # follow the other processes' load.
             point = {"t": round(time.monotonic() - t_start, 1),
                      "rss_kb": benchlib.proc_status_kb(d.pid, "VmRSS"),
                      "rss_anon_kb": benchlib.proc_status_kb(d.pid, "RssAnon"), "fds": fds,
                      "requests": {k: len(v) for k, v in lat.items()},
+                     "cpu_ms_per_request": round((cpu - cpu_before) * 1000.0 / n, 3) if n else None,
+                     "wal_kb": file_kb(hub.db + "-wal"),
                      "p99_ms": {k: round(p99(v), 2) for k, v in lat.items() if v},
                      "server_p99_ms": server_p99(alog)}
+            cpu_before = cpu
             series.append(point)
-            log("soak: t=%4.0fs RSS %6.1f MB (anon %6.1f) fds %d, %d requests" % (
+            log("soak: t=%4.0fs RSS %6.1f MB (anon %6.1f) fds %d, %d requests, %s ms CPU each, WAL %d kB" % (
                 point["t"], point["rss_kb"] / 1024.0, point["rss_anon_kb"] / 1024.0, fds,
-                sum(point["requests"].values())))
+                sum(point["requests"].values()), point["cpu_ms_per_request"], point["wal_kb"]))
     finally:
         load.stop.set()
         for t in threads:
@@ -240,6 +268,12 @@ def run(ctx):
         b = [p["server_p99_ms"][route] for p in series[-per_minute:] if route in p["server_p99_ms"]]
         if a and b:
             server_drift[route] = {"first_minute_ms": max(a), "last_minute_ms": max(b)}
+    cpu = {}
+    for name, part in (("first_minute", series[:per_minute]), ("last_minute", series[-per_minute:])):
+        n = sum(sum(p["requests"].values()) for p in part)
+        spent = sum(p["cpu_ms_per_request"] * sum(p["requests"].values()) for p in part
+                    if p["cpu_ms_per_request"] is not None)
+        cpu[name] = round(spent / n, 3) if n else None
     total = sum(sum(p["requests"].values()) for p in series)
     errors = dict(load.errors)
     results = [
@@ -257,7 +291,10 @@ def run(ctx):
         results.append(report.result(
             "soak_p99", b, "ms", "the same kind's p99 in the first minute (%s)" % kind, a,
             "every kind's last-minute p99 <= 2x its first-minute p99", lambda v, ratio: ratio is not None and
-            ratio <= 2.0, note="worst kind %s; per kind last/first: %s" % (kind, ", ".join(
-                "%s %.1f/%.1f ms" % (k, v[0], v[1]) for k, v in sorted(drift.items())))))
+            ratio <= 2.0, note="worst kind %s; per kind last/first: %s; the daemon's CPU per request %s → %s ms" % (
+                kind, ", ".join("%s %.1f/%.1f ms" % (k, v[0], v[1]) for k, v in sorted(drift.items())),
+                cpu["first_minute"], cpu["last_minute"])))
     return results, {"series": series, "errors": errors, "requests": total,
-                     "server_p99_by_route": server_drift}, None
+                     "server_p99_by_route": server_drift, "cpu_ms_per_request": cpu,
+                     "wal_kb": {"first": series[0]["wal_kb"], "max": max(p["wal_kb"] for p in series),
+                                "last": series[-1]["wal_kb"]}}, None

@@ -34,6 +34,10 @@
 #include "lienthong/store_requests.h"
 #include "lienthong/text.h"
 
+#include "conformance_xstats.h"
+#include "store/postgres/pg_store.h"
+#include "store/sqlite/sqlite_store.h"
+
 enum backend { SQLITE, PG };
 
 struct fx {
@@ -1072,6 +1076,87 @@ static void test_sent_window(void **state)
 	assert_string_equal(w.text, "");
 }
 
+/* The plan the database chose for the store's own sent-list statement,
+ * with system `system_id` and a page of 5, one line per plan node. */
+static void sent_plan(const struct fx *fx, int64_t system_id, char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = 0;
+	char sid[24];
+	snprintf(sid, sizeof sid, "%lld", (long long)system_id);
+	if (fx->b == PG) {
+		PGconn *c = PQconnectdb(fx->uri);
+		char sql[4096];
+		snprintf(sql, sizeof sql, "EXPLAIN %s", lt__pg_sql_sent);
+		const char *v[] = {sid, "edoc", "", "5"};
+		PGresult *r = PQexecParams(c, sql, 4, NULL, v, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("EXPLAIN of the sent list: %s", PQerrorMessage(c));
+		for (int i = 0; i < PQntuples(r); i++)
+			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s\n", PQgetvalue(r, i, 0));
+		PQclear(r);
+		PQfinish(c);
+		return;
+	}
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	char sql[4096];
+	snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", lt__sq_sql_sent);
+	if (sqlite3_open(fx->uri, &db) != SQLITE_OK || sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		fail_msg("EXPLAIN of the sent list: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(q, 1, system_id);
+	sqlite3_bind_text(q, 2, "edoc", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, 5);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s\n", (const char *)sqlite3_column_text(q, 3));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* A page of a system's sent list (getSentEdocList) costs what the page
+ * holds, not what the system ever sent: for a system with 4,000 documents
+ * the store's own statement walks the index on (system_id, received) from
+ * its latest end, on both databases, instead of reading and sorting every
+ * document the system sent. Checked on the plan rather than by a clock, so
+ * a busy machine cannot decide it. */
+static void test_sent_page_cost(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4), b = add_system(fx->s, "B", D5);
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	for (int i = 0; i < 4006; i++) {
+		char id[16], at[32];
+		snprintf(id, sizeof id, "p%d", i);
+		snprintf(at, sizeof at, "2026-03-%02dT%02d:%02d:%02dZ", 1 + i / 3600 % 28, i / 60 % 60, i % 60, i % 60);
+		struct lt_xdoc d = xdoc(id, i % 7 == 3 ? "status" : "edoc", i < 4000 ? a : b, id, at);
+		EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d, &err));
+	}
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	/* PostgreSQL plans by statistics its autovacuum keeps, which a bulk
+	 * load this quick would outrun. */
+	if (fx->b == PG)
+		cx_sql(true, fx->uri, "ANALYZE xdocs");
+	else
+		cx_sql(false, fx->uri, "ANALYZE");
+	struct seen w = {0};
+	EXPECT(LT_OK, lt_store_xsent(fx->s, a, "edoc", "", 5, xdoc_cb, &w, &err));
+	assert_int_equal(w.n, 5);
+	char plan[8192];
+	sent_plan(fx, a, plan, sizeof plan);
+	if (!strstr(plan, "xdocs_sent"))
+		fail_msg("the sent list does not use the index xdocs_sent:\n%s", plan);
+	/* SQLite names a sort of the rows it read "TEMP B-TREE FOR ORDER BY";
+	 * the only one allowed is the outer re-ordering of the page itself,
+	 * which comes after the index scan in the plan. */
+	if (fx->b != PG) {
+		const char *idx = strstr(plan, "xdocs_sent"), *sort = strstr(plan, "TEMP B-TREE");
+		if (sort && sort < idx)
+			fail_msg("the sent list sorts before it reads the index:\n%s", plan);
+	}
+}
+
 static void test_requests_and_orgs(void **state)
 {
 	struct fx *fx = *state;
@@ -1253,6 +1338,124 @@ static void test_held_deliveries_follow_lineage(void **state)
 	memset(&w, 0, sizeof w);
 	EXPECT(LT_OK, lt_store_xinbox(fx->s, c, NULL, 0, 10, inbox_cb, &w, &err));
 	assert_string_equal(w.text, "d2:pending:edoc");
+}
+
+static void xs_doc(struct lt_store *s, const char *id, const char *kind, int64_t system_id, const char *from,
+		   int64_t size, const char *received)
+{
+	struct lt_err err = {0};
+	struct lt_xdoc d = xdoc(id, kind, system_id, id, received);
+	snprintf(d.from_code, sizeof d.from_code, "%s", from);
+	d.size = size;
+	EXPECT(LT_OK, lt_store_xdoc_add(s, &d, &err));
+}
+
+static void xs_status(struct lt_store *s, const char *ref_doc, const char *from, const char *code, const char *received)
+{
+	static int n;
+	struct lt_err err = {0};
+	struct lt_xstatus x = {0};
+	snprintf(x.status_doc, sizeof x.status_doc, "st%d", ++n);
+	snprintf(x.ref_doc, sizeof x.ref_doc, "%s", ref_doc);
+	snprintf(x.ref_document_id, sizeof x.ref_document_id, "%s", ref_doc);
+	snprintf(x.from_code, sizeof x.from_code, "%s", from);
+	snprintf(x.to_code, sizeof x.to_code, D4);
+	snprintf(x.code, sizeof x.code, "%s", code);
+	snprintf(x.at, sizeof x.at, "%s", received);
+	snprintf(x.received, sizeof x.received, "%s", received);
+	EXPECT(LT_OK, lt_store_xstatus_add(s, &x, &err));
+}
+
+/* The statistics from running totals equal the aggregate over every row
+ * (conformance_xstats.h), through a varied history, after the migration's
+ * backfill, and with the triggers it recreated. */
+static void test_stats_totals(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int n = 0;
+	int64_t a = add_system(fx->s, "A", D4), b = add_system(fx->s, "B", D5), b2 = add_system(fx->s, "B2", D5);
+	int64_t q = add_system(fx->s, "Q", Q);
+	/* Across a month's end; one document delivered twice to D5. */
+	xs_doc(fx->s, "e1", "edoc", a, D4, 100, "2026-02-27T23:59:59Z");
+	deliver(fx->s, "e1", D5, b, "pending", "2026-02-27T23:59:59Z");
+	deliver(fx->s, "e1", D5, b2, "pending", "2026-02-27T23:59:59Z");
+	deliver(fx->s, "e1", Q, q, "refused", "2026-02-27T23:59:59Z");
+	xs_status(fx->s, "e1", D5, "01", "2026-02-28T00:09:59Z");
+	xs_status(fx->s, "e1", D5, "01", "2026-02-28T00:04:59Z"); /* received earlier: the first one now */
+	xs_status(fx->s, "e1", D5, "01", "2026-02-28T00:20:00Z");
+	xs_status(fx->s, "e1", D5, "06", "2026-03-02T00:00:00Z");
+	xs_status(fx->s, "e1", Q, "01", "2026-02-28T01:00:00Z");
+	xs_status(fx->s, "e1", P, "01", "2026-02-28T01:00:00Z");  /* not a recipient */
+	xs_status(fx->s, "e1", D5, "03", "2026-02-28T00:00:30Z"); /* neither 01 nor 06 */
+	EXPECT(LT_OK, lt_store_xack(fx->s, "e1", b, "done", "2026-02-28T02:00:00Z", &n, &err));
+	/* Held for closed codes, one status waiting for the successor; then a
+	 * binding claims one row and merges its twin, re-routing both. */
+	xs_doc(fx->s, "e2", "edoc", b, D5, 250, "2026-02-28T10:00:00Z");
+	deliver(fx->s, "e2", D4, a, "pending", "2026-02-28T10:00:00Z");
+	deliver(fx->s, "e2", "000.00.07.H14", 0, "no_system", "2026-02-28T10:00:00Z");
+	deliver(fx->s, "e2", "000.00.08.H14", 0, "no_system", "2026-02-28T10:00:00Z");
+	xs_status(fx->s, "e2", "000.00.09.H14", "06", "2026-03-01T10:00:00Z");
+	xs_status(fx->s, "e2", "000.00.07.H14", "01", "2026-02-28T10:00:05Z");
+	xs_status(fx->s, "e2", D4, "01", "2026-02-28T10:00:07Z");
+	EXPECT(LT_OK, lt_store_lineage_add(fx->s, "000.00.07.H14", "000.00.09.H14", 2, &err));
+	EXPECT(LT_OK, lt_store_lineage_add(fx->s, "000.00.08.H14", "000.00.09.H14", 2, &err));
+	add_system(fx->s, "C", "000.00.09.H14");
+	/* Another sender, another day; a document without deliveries. */
+	xs_doc(fx->s, "e3", "edoc", q, Q, 75, "2026-03-01T00:00:00Z");
+	deliver(fx->s, "e3", D4, a, "pending", "2026-03-01T00:00:00Z");
+	deliver(fx->s, "e3", D5, b, "pending", "2026-03-01T00:00:00Z");
+	deliver(fx->s, "e3", D5, b2, "processing", "2026-03-01T00:00:00Z");
+	xs_status(fx->s, "e3", D5, "06", "2026-03-01T00:01:40Z");
+	xs_doc(fx->s, "e4", "edoc", a, D4, 300, "2026-03-01T12:00:00Z");
+	/* A status before its delivery; a held row that expires. */
+	xs_doc(fx->s, "e5", "edoc", a, D4, 1000, "2026-03-03T08:00:00Z");
+	xs_status(fx->s, "e5", D5, "01", "2026-03-03T08:00:42Z");
+	deliver(fx->s, "e5", D5, b, "pending", "2026-03-03T08:00:00Z");
+	deliver(fx->s, "e5", "000.00.06.H14", 0, "no_system", "2026-03-03T08:00:00Z");
+	EXPECT(LT_OK, lt_store_xhold_expire(fx->s, "2026-04-01", "2026-04-02T00:00:00Z", "nobody for %s", &n, &err));
+	/* Status packages travel too, but are not counted. */
+	xs_doc(fx->s, "s1", "status", b, D5, 40, "2026-03-01T09:00:00Z");
+	deliver(fx->s, "s1", D4, a, "pending", "2026-03-01T09:00:00Z");
+	xs_status(fx->s, "s1", D4, "01", "2026-03-01T09:01:00Z");
+
+	bool pg = fx->b == PG;
+	assert_true(cx_compare(fx->s, pg, fx->uri) > 10);
+	struct cx_text t = {{0}};
+	EXPECT(LT_OK, lt_store_xstats(fx->s, "", "", "recipient", cx_stat_cb, &t, &err));
+	assert_string_equal(t.s, "000.00.00.H47:1:100:1:3601.000:1:-1.000:0,"
+				 "000.00.04.H14:2:325:2:7.000:1:-1.000:0,"
+				 "000.00.05.H14:3:1175:5:214.000:3:86450.500:4,"
+				 "000.00.06.H14:1:1000:1:-1.000:0:-1.000:0,"
+				 "000.00.09.H14:1:250:1:-1.000:0:86400.000:1");
+
+	/* The migration again over the rows stored: the backfill answers alike,
+	 * and the triggers it made keep counting. */
+	lt_store_close(fx->s);
+	cx_forget_totals(pg, fx->uri);
+	fx->s = open_store(fx->uri);
+	assert_true(cx_compare(fx->s, pg, fx->uri) > 10);
+	xs_doc(fx->s, "e6", "edoc", b, D5, 60, "2026-03-01T23:00:00Z");
+	deliver(fx->s, "e6", D4, a, "pending", "2026-03-01T23:00:00Z");
+	xs_status(fx->s, "e6", D4, "01", "2026-03-01T23:00:10Z");
+	xs_status(fx->s, "e1", D5, "01", "2026-02-28T00:00:01Z");
+	assert_true(cx_compare(fx->s, pg, fx->uri) > 10);
+
+	/* The answer is read from the totals alone: with every delivery and
+	 * status gone behind the store's back (its triggers dropped first), it
+	 * does not change. */
+	struct cx_text before = {{0}}, after = {{0}};
+	EXPECT(LT_OK, lt_store_xstats(fx->s, "", "", "recipient", cx_stat_cb, &before, &err));
+	lt_store_close(fx->s);
+	cx_sql(pg, fx->uri,
+	       pg ? "DROP TRIGGER xstat_del ON xdeliveries; DROP TRIGGER xstat_status ON xstatuses; "
+		    "DELETE FROM xevents; DELETE FROM xstatuses; DELETE FROM xdeliveries"
+		  : "DROP TRIGGER xstat_del_add; DROP TRIGGER xstat_del_move; DROP TRIGGER xstat_status_add; "
+		    "DELETE FROM xevents; DELETE FROM xstatuses; DELETE FROM xdeliveries");
+	fx->s = open_store(fx->uri);
+	EXPECT(LT_OK, lt_store_xstats(fx->s, "", "", "recipient", cx_stat_cb, &after, &err));
+	assert_string_equal(after.s, before.s);
+	assert_non_null(strstr(after.s, "000.00.05.H14:3:1175:5:"));
 }
 
 /* A system with no code: a subtree system before its binding, or the link. */
@@ -2066,7 +2269,7 @@ static void test_long_lists_stream(void **state)
 		X(test_idempotent_sends_racing), X(test_requests_and_orgs), X(test_nested_transactions),               \
 		X(test_held_deliveries_follow_lineage), X(test_change_copied_keeps_its_id), X(test_operators_views),   \
 		X(test_sent_window), X(test_federation), X(test_catalogue_federation), X(test_long_lists_stream),      \
-		X(test_campaigns)
+		X(test_campaigns), X(test_stats_totals), X(test_sent_page_cost)
 
 int main(void)
 {

@@ -78,7 +78,7 @@ static const char SQL_HOLD_EXPIRE[] =
 	"RETURNING id) INSERT INTO xevents (delivery_id, state, at) SELECT id, 'expired', $2 FROM u ORDER BY id";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = $1 ORDER BY id";
 /* The latest $4 (NULL: all) of those received since $3, oldest first. */
-static const char SQL_SENT[] = "SELECT * FROM (SELECT " XDOC_COLS ", d.n AS o FROM xdocs d WHERE d.system_id = $1 "
+const char lt__pg_sql_sent[] = "SELECT * FROM (SELECT " XDOC_COLS ", d.n AS o FROM xdocs d WHERE d.system_id = $1 "
 			       "AND ($2 = '' OR d.kind = $2) AND d.received >= $3 ORDER BY d.received DESC, d.n DESC "
 			       "LIMIT $4::bigint) s ORDER BY received, o";
 static const char SQL_STATUS_ADD[] = "INSERT INTO xstatuses (status_doc, ref_doc, ref_document_id, from_code, "
@@ -90,89 +90,34 @@ static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.bod
 				  "l.state NOT IN ('done', 'refused', 'merged', 'expired', 'relayed')) "
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < $1 ORDER BY d.n";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = $1";
+/* clang-format off */
+#define XCOUNT(name) "coalesce((SELECT n FROM xcounts WHERE name = '" name "'), 0)"
+/* The running totals (schema 9), in the order of enum lt_delivery_state. */
 static const char SQL_COUNTS[] =
-	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
-	" (SELECT coalesce(sum(size), 0) FROM xdocs),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'pending'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'processing'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'fail'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'merged'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'no_system'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'expired'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'relay'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'relayed')";
-/* As the SQLite backend's: whole seconds from arrival to the first status
- * 01 and 06 of each recipient. */
-#define EPOCH(x) "floor(extract(epoch FROM (" x ")::timestamptz))"
+	"SELECT " XCOUNT("edoc") ", " XCOUNT("status") ", " XCOUNT("bytes") ", "
+	XCOUNT("state:pending") ", " XCOUNT("state:processing") ", " XCOUNT("state:done") ", " XCOUNT("state:fail") ", "
+	XCOUNT("state:refused") ", " XCOUNT("state:merged") ", " XCOUNT("state:no_system") ", "
+	XCOUNT("state:expired") ", " XCOUNT("state:relay") ", " XCOUNT("state:relayed");
+/* clang-format on */
+/* As the SQLite backend's: the running totals (schema 9), the key chosen by $3. */
+/* clang-format off */
+#define XSTAT_KEY(recipient)                                                                                           \
+	"CASE $3::text WHEN 'day' THEN day WHEN 'month' THEN substr(day, 1, 7) WHEN 'sender' THEN sender "             \
+	"WHEN 'recipient' THEN " recipient " END"
+#define XSTAT_DAYS "($1::text = '' OR day >= $1::text) AND ($2::text = '' OR day <= $2::text)"
 static const char SQL_STATS[] =
-	"WITH docs AS (SELECT d.*, CASE $3::text WHEN 'day' THEN substr(d.received, 1, 10) "
-	"  WHEN 'month' THEN substr(d.received, 1, 7) WHEN 'sender' THEN d.from_code END AS k "
-	"  FROM xdocs d WHERE d.kind = 'edoc' AND ($1::text = '' OR substr(d.received, 1, 10) >= $1::text) "
-	"  AND ($2::text = '' OR substr(d.received, 1, 10) <= $2::text)), "
-	"dels AS (SELECT l.*, docs.received AS sent, CASE $3::text WHEN 'recipient' THEN l.routed_to ELSE docs.k END "
-	"AS k "
-	"  FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
-	"lat AS (SELECT dels.k, "
-	"  (SELECT min(" EPOCH(
-		"s.received") ") FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '01' "
-			      "   AND s.from_code = dels.routed_to) - " EPOCH(
-				      "dels.sent") " AS l01, "
-						   "  (SELECT min(" EPOCH(
-							   "s.received") ") FROM xstatuses s WHERE s.ref_doc = "
-									 "dels.doc AND s.code = "
-									 "'06' "
-									 "   AND s.from_code = dels.routed_to) "
-									 "- " EPOCH(
-										 "dels.sent") " AS l06 FROM dels) "
-											      "SELECT k, "
-											      "  CASE WHEN $3::text = "
-											      "'recipient' THEN "
-											      "(SELECT count(DISTINCT "
-											      "doc) FROM dels WHERE "
-											      "dels.k = g.k) "
-											      "       ELSE (SELECT "
-											      "count(*) FROM docs "
-											      "WHERE docs.k = g.k) "
-											      "END, "
-											      "  CASE WHEN $3::text = "
-											      "'recipient' THEN "
-											      "(SELECT "
-											      "coalesce(sum(d2.size), "
-											      "0) FROM "
-											      "xdocs d2 WHERE d2.id IN "
-											      "       (SELECT doc FROM "
-											      "dels WHERE dels.k = "
-											      "g.k)) "
-											      "       ELSE (SELECT "
-											      "coalesce(sum(size), 0) "
-											      "FROM docs WHERE docs.k "
-											      "= g.k) END, "
-											      "  (SELECT count(*) FROM "
-											      "dels WHERE dels.k = "
-											      "g.k), "
-											      "  (SELECT "
-											      "avg(l01)::float8 FROM "
-											      "lat WHERE "
-											      "lat.k = g.k), (SELECT "
-											      "count(l01) FROM lat "
-											      "WHERE lat.k = g.k), "
-											      "  (SELECT "
-											      "avg(l06)::float8 FROM "
-											      "lat WHERE "
-											      "lat.k = g.k), (SELECT "
-											      "count(l06) FROM lat "
-											      "WHERE lat.k = g.k) "
-											      "FROM (SELECT DISTINCT k "
-											      "FROM docs WHERE "
-											      "$3::text <> 'recipient' "
-											      "UNION "
-											      "      SELECT DISTINCT k "
-											      "FROM dels WHERE "
-											      "$3::text = 'recipient') "
-											      "g WHERE k IS NOT "
-											      "NULL ORDER BY k";
+	"SELECT g.k, CASE WHEN $3::text = 'recipient' THEN l.n ELSE g.n END, "
+	"CASE WHEN $3::text = 'recipient' THEN l.b ELSE g.b END, coalesce(l.dl, 0), "
+	"CASE WHEN l.n01 > 0 THEN l.s01::float8 / l.n01 END, coalesce(l.n01, 0), "
+	"CASE WHEN l.n06 > 0 THEN l.s06::float8 / l.n06 END, coalesce(l.n06, 0) "
+	"FROM (SELECT " XSTAT_KEY("NULL") " AS k, sum(documents) AS n, sum(bytes) AS b FROM xstat_docs "
+	"      WHERE $3::text <> 'recipient' AND " XSTAT_DAYS " GROUP BY 1 HAVING sum(documents) > 0 "
+	"      UNION ALL SELECT recipient, 0, 0 FROM xstat_dels WHERE $3::text = 'recipient' AND " XSTAT_DAYS
+	"      GROUP BY 1 HAVING sum(deliveries) > 0) g "
+	"LEFT JOIN (SELECT " XSTAT_KEY("recipient") " AS k, sum(documents) AS n, sum(bytes) AS b, "
+	"      sum(deliveries) AS dl, sum(s01) AS s01, sum(n01) AS n01, sum(s06) AS s06, sum(n06) AS n06 "
+	"      FROM xstat_dels WHERE " XSTAT_DAYS " GROUP BY 1) l ON l.k = g.k ORDER BY g.k";
+/* clang-format on */
 
 /* Operators' views (the SQLite backend's rules). A waiting delivery's
  * "since" is when it last became pending: its routing, or the binding that
@@ -413,7 +358,7 @@ static int pg_xsent(struct lt_store *s, int64_t system_id, const char *kind, con
 	char b[24], l[24];
 	const char *v[] = {lt__pg_itoa(b, system_id), kind ? kind : "", since ? since : "",
 			   limit > 0 ? lt__pg_itoa(l, limit) : NULL};
-	return each_doc(s, SQL_SENT, 4, v, cb, ctx, err, "reading sent documents");
+	return each_doc(s, lt__pg_sql_sent, 4, v, cb, ctx, err, "reading sent documents");
 }
 
 static int pg_xstatus_add(struct lt_store *s, const struct lt_xstatus *x, struct lt_err *err)

@@ -62,6 +62,9 @@ void lt__pg_release(struct lt__pg_store *st, struct lt__pg_conn *c);
  * parameters (NULL for SQL NULL) on c; *res gets the result (PQclear it)
  * on LT_OK. A failure is worded "database error while <what>": a broken
  * connection is LT_ENOTREADY, a constraint LT_ECONFLICT, the rest LT_EIO. */
+/* A system's sent list (lt_store_xsent); the conformance test checks its plan. */
+extern const char lt__pg_sql_sent[];
+
 int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res, struct lt_err *err,
 	     const char *what);
 /* The same for a text built per call (not prepared). */

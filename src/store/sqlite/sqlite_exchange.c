@@ -88,7 +88,7 @@ static const char SQL_HOLD_EXPIRE[] =
 	"reason || '; ' || replace(?3, '%s', routed_to) WHERE state = 'no_system' AND updated < ?1";
 static const char SQL_EVENTS[] = "SELECT state, at FROM xevents WHERE delivery_id = ?1 ORDER BY rowid";
 /* The latest ?4 (-1: all) of those received since ?3, oldest first. */
-static const char SQL_SENT[] =
+const char lt__sq_sql_sent[] =
 	"SELECT * FROM (SELECT " XDOC_COLS ", d.rowid AS o FROM xdocs d WHERE d.system_id = ?1 "
 	"AND (?2 = '' OR d.kind = ?2) AND d.received >= ?3 ORDER BY d.received DESC, d.rowid DESC "
 	"LIMIT ?4) ORDER BY received, o";
@@ -105,47 +105,41 @@ static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.bod
 				  "l.state NOT IN ('done', 'refused', 'merged', 'expired', 'relayed')) "
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < ?1";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = ?1";
-/* Its pending total is lt_delivery_waits. */
+/* clang-format off */
+#define XCOUNT(name) "coalesce((SELECT n FROM xcounts WHERE name = '" name "'), 0)"
+/* The running totals (schema 17), in the order of enum lt_delivery_state.
+ * Its pending total is lt_delivery_waits. */
 static const char SQL_COUNTS[] =
-	"SELECT (SELECT count(*) FROM xdocs WHERE kind = 'edoc'), (SELECT count(*) FROM xdocs WHERE kind = 'status'),"
-	" (SELECT coalesce(sum(size), 0) FROM xdocs),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'pending'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'processing'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'done'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'fail'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'refused'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'merged'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'no_system'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'expired'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'relay'),"
-	" (SELECT count(*) FROM xdeliveries WHERE state = 'relayed')";
+	"SELECT " XCOUNT("edoc") ", " XCOUNT("status") ", " XCOUNT("bytes") ", "
+	XCOUNT("state:pending") ", " XCOUNT("state:processing") ", " XCOUNT("state:done") ", " XCOUNT("state:fail") ", "
+	XCOUNT("state:refused") ", " XCOUNT("state:merged") ", " XCOUNT("state:no_system") ", "
+	XCOUNT("state:expired") ", " XCOUNT("state:relay") ", " XCOUNT("state:relayed");
+/* clang-format on */
 
 /* Statistics: the group key is chosen by ?3 so one statement serves all.
- * Latencies run from a document's arrival to the first status 01 and 06
- * its recipients sent back. */
+ * It reads the running totals (schema 17), one row per day, sender and
+ * recipient, whatever the number of deliveries stored: documents and bytes
+ * by the documents themselves, or, by recipient, those its deliveries
+ * carry. Latencies run from a document's arrival to the first status 01
+ * and 06 each recipient sent back: their mean is sum over count. */
+/* clang-format off */
+#define XSTAT_KEY(recipient)                                                                                           \
+	"CASE ?3 WHEN 'day' THEN day WHEN 'month' THEN substr(day, 1, 7) WHEN 'sender' THEN sender "                   \
+	"WHEN 'recipient' THEN " recipient " END"
+#define XSTAT_DAYS "(?1 = '' OR day >= ?1) AND (?2 = '' OR day <= ?2)"
 static const char SQL_STATS[] =
-	"WITH docs AS (SELECT d.*, CASE ?3 WHEN 'day' THEN substr(d.received, 1, 10) "
-	"  WHEN 'month' THEN substr(d.received, 1, 7) WHEN 'sender' THEN d.from_code END AS k "
-	"  FROM xdocs d WHERE d.kind = 'edoc' AND (?1 = '' OR substr(d.received, 1, 10) >= ?1) "
-	"  AND (?2 = '' OR substr(d.received, 1, 10) <= ?2)), "
-	"dels AS (SELECT l.*, docs.received AS sent, CASE ?3 WHEN 'recipient' THEN l.routed_to ELSE docs.k END AS k "
-	"  FROM xdeliveries l JOIN docs ON docs.id = l.doc WHERE l.state <> 'merged'), "
-	"lat AS (SELECT dels.k, "
-	"  (SELECT min(unixepoch(s.received)) FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '01' "
-	"   AND s.from_code = dels.routed_to) - unixepoch(dels.sent) AS l01, "
-	"  (SELECT min(unixepoch(s.received)) FROM xstatuses s WHERE s.ref_doc = dels.doc AND s.code = '06' "
-	"   AND s.from_code = dels.routed_to) - unixepoch(dels.sent) AS l06 FROM dels) "
-	"SELECT k, "
-	"  CASE WHEN ?3 = 'recipient' THEN (SELECT count(DISTINCT doc) FROM dels WHERE dels.k = g.k) "
-	"       ELSE (SELECT count(*) FROM docs WHERE docs.k = g.k) END, "
-	"  CASE WHEN ?3 = 'recipient' THEN (SELECT coalesce(sum(d2.size), 0) FROM xdocs d2 WHERE d2.id IN "
-	"       (SELECT doc FROM dels WHERE dels.k = g.k)) "
-	"       ELSE (SELECT coalesce(sum(size), 0) FROM docs WHERE docs.k = g.k) END, "
-	"  (SELECT count(*) FROM dels WHERE dels.k = g.k), "
-	"  (SELECT avg(l01) FROM lat WHERE lat.k = g.k), (SELECT count(l01) FROM lat WHERE lat.k = g.k), "
-	"  (SELECT avg(l06) FROM lat WHERE lat.k = g.k), (SELECT count(l06) FROM lat WHERE lat.k = g.k) "
-	"FROM (SELECT DISTINCT k FROM docs WHERE ?3 <> 'recipient' UNION "
-	"      SELECT DISTINCT k FROM dels WHERE ?3 = 'recipient') g WHERE k IS NOT NULL ORDER BY k";
+	"SELECT g.k, CASE WHEN ?3 = 'recipient' THEN l.n ELSE g.n END, "
+	"CASE WHEN ?3 = 'recipient' THEN l.b ELSE g.b END, coalesce(l.dl, 0), "
+	"CASE WHEN l.n01 > 0 THEN l.s01 * 1.0 / l.n01 END, coalesce(l.n01, 0), "
+	"CASE WHEN l.n06 > 0 THEN l.s06 * 1.0 / l.n06 END, coalesce(l.n06, 0) "
+	"FROM (SELECT " XSTAT_KEY("NULL") " AS k, sum(documents) AS n, sum(bytes) AS b FROM xstat_docs "
+	"      WHERE ?3 <> 'recipient' AND " XSTAT_DAYS " GROUP BY 1 HAVING sum(documents) > 0 "
+	"      UNION ALL SELECT recipient, 0, 0 FROM xstat_dels WHERE ?3 = 'recipient' AND " XSTAT_DAYS
+	"      GROUP BY 1 HAVING sum(deliveries) > 0) g "
+	"LEFT JOIN (SELECT " XSTAT_KEY("recipient") " AS k, sum(documents) AS n, sum(bytes) AS b, "
+	"      sum(deliveries) AS dl, sum(s01) AS s01, sum(n01) AS n01, sum(s06) AS s06, sum(n06) AS n06 "
+	"      FROM xstat_dels WHERE " XSTAT_DAYS " GROUP BY 1) l ON l.k = g.k ORDER BY g.k";
+/* clang-format on */
 
 static void read_doc(sqlite3_stmt *q, int o, struct lt_xdoc *d)
 {
@@ -455,7 +449,7 @@ static int sq_xsent(struct lt_store *s, int64_t system_id, const char *kind, con
 {
 	struct lt__sq_store *st = lt__sq(s);
 	struct lt__sq_conn *cn;
-	sqlite3_stmt *q = lt__sq_use(st, false, SQL_SENT, &cn, err);
+	sqlite3_stmt *q = lt__sq_use(st, false, lt__sq_sql_sent, &cn, err);
 	if (!q)
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, system_id);

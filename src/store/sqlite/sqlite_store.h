@@ -86,6 +86,8 @@ int lt__sqlite_migrate(sqlite3 *db, struct lt_err *err);
 /* The SQL that moves the schema to version (1-based), NULL past the last:
  * lets a test replay one migration over a database shaped as before it. */
 const char *lt__sqlite_migration(int version);
+/* A system's sent list (lt_store_xsent); the conformance test checks its plan. */
+extern const char lt__sq_sql_sent[];
 /* A binding of system id (sql: ?1 the system, ?2 a code or subtree root),
  * then what waited for that code claimed (lt__sq_xclaim); what names the
  * write in an error. */
