@@ -1072,6 +1072,63 @@ static void test_sent_window(void **state)
 	assert_string_equal(w.text, "");
 }
 
+/* A system that receives for many of the codes a package names has one
+ * delivery per code: an acknowledgement settles every one of them that
+ * waits (more than any fixed batch), counts the done ones too, leaves the
+ * done and the refused alone and logs one event per change, on both
+ * backends alike. */
+static void test_ack_many_deliveries(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4), b = add_system(fx->s, "B", D5);
+	struct lt_xdoc d = xdoc("m1", "edoc", a, "MANY-1", "2026-03-01T08:00:00Z");
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d, &err));
+	int64_t first = 0, done_one = 0, refused = 0;
+	for (int i = 0; i < 20; i++) {
+		int64_t id = deliver(fx->s, "m1", D5, b,
+				     i == 3   ? "done"
+				     : i == 7 ? "refused"
+					      : "pending",
+				     "2026-03-01T08:00:00Z");
+		first = first ? first : id;
+		done_one = i == 3 ? id : done_one;
+		refused = i == 7 ? id : refused;
+	}
+	int n = -1;
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	EXPECT(LT_OK, lt_store_xack(fx->s, "m1", b, "processing", "2026-03-01T09:00:00Z", &n, &err));
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	assert_int_equal(n, 19); /* 18 waiting and the done one; not the refused */
+	EXPECT(LT_OK, lt_store_xack(fx->s, "m1", b, "done", "2026-03-01T10:00:00Z", &n, &err));
+	assert_int_equal(n, 19);
+	struct seen w = {0};
+	EXPECT(LT_OK, lt_store_xdeliveries(fx->s, "m1", xdel_cb, &w, &err));
+	assert_int_equal(w.n, 20);
+	char want[4096] = "";
+	for (int i = 0; i < 20; i++)
+		snprintf(want + strlen(want), sizeof want - strlen(want), "%s" D5 ":%s:%lld", i ? "," : "",
+			 i == 7 ? "refused" : "done", (long long)b);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xevents(fx->s, first, xevent_cb, &w, &err));
+	assert_string_equal(w.text, "pending,processing,done");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xevents(fx->s, done_one, xevent_cb, &w, &err));
+	assert_string_equal(w.text, "done");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xevents(fx->s, refused, xevent_cb, &w, &err));
+	assert_string_equal(w.text, "refused");
+	/* Another system has none of them, and a repeat changes nothing. */
+	EXPECT(LT_OK, lt_store_xack(fx->s, "m1", a, "done", "2026-03-01T11:00:00Z", &n, &err));
+	assert_int_equal(n, 0);
+	EXPECT(LT_OK, lt_store_xack(fx->s, "m1", b, "done", "2026-03-01T11:00:00Z", &n, &err));
+	assert_int_equal(n, 19);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xevents(fx->s, first, xevent_cb, &w, &err));
+	assert_string_equal(w.text, "pending,processing,done");
+}
+
 static void test_requests_and_orgs(void **state)
 {
 	struct fx *fx = *state;
@@ -2065,8 +2122,8 @@ static void test_long_lists_stream(void **state)
 		X(test_tokens_systems_audit), X(test_certs), X(test_exchange), X(test_two_writers_feed_order),         \
 		X(test_idempotent_sends_racing), X(test_requests_and_orgs), X(test_nested_transactions),               \
 		X(test_held_deliveries_follow_lineage), X(test_change_copied_keeps_its_id), X(test_operators_views),   \
-		X(test_sent_window), X(test_federation), X(test_catalogue_federation), X(test_long_lists_stream),      \
-		X(test_campaigns)
+		X(test_sent_window), X(test_ack_many_deliveries), X(test_federation), X(test_catalogue_federation),    \
+		X(test_long_lists_stream), X(test_campaigns)
 
 int main(void)
 {
