@@ -1129,6 +1129,36 @@ static void test_ack_many_deliveries(void **state)
 	assert_string_equal(w.text, "pending,processing,done");
 }
 
+/* A document with whether a system has a delivery of it, in any state, in
+ * one read (a system's fetch): its sender has none, a stranger none, a
+ * recipient one even once done, and system 0 (no system) none; a document
+ * that does not exist is not found. */
+static void test_xdoc_for(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4), b = add_system(fx->s, "B", D5), b2 = add_system(fx->s, "B2", D5);
+	struct lt_xdoc d = xdoc("f1", "edoc", a, "FOR-1", "2026-03-01T08:00:00Z"), got;
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d, &err));
+	deliver(fx->s, "f1", D5, b, "done", "2026-03-01T08:00:00Z");
+	deliver(fx->s, "f1", Q, 0, "refused", "2026-03-01T08:00:00Z");
+	bool receives = false;
+	EXPECT(LT_OK, lt_store_xdoc_for(fx->s, "f1", b, &got, &receives, &err));
+	assert_true(receives);
+	assert_string_equal(got.id, "f1");
+	assert_string_equal(got.document_id, "FOR-1");
+	assert_int_equal(got.system_id, a);
+	EXPECT(LT_OK, lt_store_xdoc_for(fx->s, "f1", a, &got, &receives, &err));
+	assert_false(receives);
+	EXPECT(LT_OK, lt_store_xdoc_for(fx->s, "f1", b2, &got, &receives, &err));
+	assert_false(receives);
+	EXPECT(LT_OK, lt_store_xdoc_for(fx->s, "f1", 0, &got, &receives, &err));
+	assert_false(receives); /* the refused row is no system's: 0 is nobody */
+	receives = true;
+	EXPECT(LT_ENOTFOUND, lt_store_xdoc_for(fx->s, "nope", b, &got, &receives, &err));
+	assert_false(receives);
+}
+
 static void test_requests_and_orgs(void **state)
 {
 	struct fx *fx = *state;
@@ -2122,8 +2152,8 @@ static void test_long_lists_stream(void **state)
 		X(test_tokens_systems_audit), X(test_certs), X(test_exchange), X(test_two_writers_feed_order),         \
 		X(test_idempotent_sends_racing), X(test_requests_and_orgs), X(test_nested_transactions),               \
 		X(test_held_deliveries_follow_lineage), X(test_change_copied_keeps_its_id), X(test_operators_views),   \
-		X(test_sent_window), X(test_ack_many_deliveries), X(test_federation), X(test_catalogue_federation),    \
-		X(test_long_lists_stream), X(test_campaigns)
+		X(test_sent_window), X(test_ack_many_deliveries), X(test_xdoc_for), X(test_federation),                \
+		X(test_catalogue_federation), X(test_long_lists_stream), X(test_campaigns)
 
 int main(void)
 {

@@ -23,6 +23,8 @@ static const char SQL_DOC_ADD[] = "INSERT INTO xdocs (id, kind, document_id, sys
 				  "received, doctype, refers_to, subject, status_code, signature) VALUES "
 				  "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)";
 static const char SQL_DOC_GET[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.id = ?1";
+static const char SQL_DOC_FOR[] = "SELECT " XDOC_COLS ", EXISTS (SELECT 1 FROM xdeliveries l WHERE l.doc = d.id "
+				  "AND l.system_id = ?2 AND ?2 <> 0) FROM xdocs d WHERE d.id = ?1";
 static const char SQL_DOC_BY_DOCID[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.kind = 'edoc' AND "
 				       "d.document_id = ?1 AND (?2 = '' OR d.from_code = ?2) "
 				       "ORDER BY d.received DESC LIMIT 1";
@@ -244,6 +246,31 @@ static int sq_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, 
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, id);
 	return one_doc(st, cn, q, out, err, "reading a document");
+}
+
+static int sq_xdoc_for(struct lt_store *s, const char *id, int64_t system_id, struct lt_xdoc *out, bool *receives,
+		       struct lt_err *err)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	struct lt__sq_conn *cn;
+	*receives = false;
+	sqlite3_stmt *q = lt__sq_use(st, false, SQL_DOC_FOR, &cn, err);
+	if (!q)
+		return LT_EIO;
+	lt__sq_bind_text(q, 1, id);
+	sqlite3_bind_int64(q, 2, system_id);
+	int rc = sqlite3_step(q), ret = LT_OK;
+	if (rc == SQLITE_ROW) {
+		read_doc(q, 0, out);
+		*receives = sqlite3_column_int(q, 14) != 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = lt_err_set(err, LT_ENOTFOUND, "no such document");
+	} else {
+		ret = lt__sq_fail(cn, err, "reading a document");
+	}
+	sqlite3_reset(q);
+	lt__sq_release(st, cn);
+	return ret;
 }
 
 static int sq_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
@@ -787,6 +814,7 @@ void lt__sq_exchange_ops(struct lt_store_ops *ops)
 	ops->xdoc_find = sq_xdoc_find;
 	ops->xdoc_add = sq_xdoc_add;
 	ops->xdoc_get = sq_xdoc_get;
+	ops->xdoc_for = sq_xdoc_for;
 	ops->xdoc_by_document_id = sq_xdoc_by_document_id;
 	ops->xdelivery_add = sq_xdelivery_add;
 	ops->xdeliveries = sq_xdeliveries;
