@@ -24,6 +24,14 @@ static int reply_recipient(void *vctx, const struct lt_xdelivery *d)
 					 transport ? "pending" : d->state, "reason", d->reason[0] ? d->reason : NULL));
 }
 
+static int send_reply(const struct lt_xdoc *d, json_t *items, json_t **out, struct lt_err *err)
+{
+	*out = lt__xpack(err, "the reply to a send", "{s:s,s:s,s:s?,s:s,s:o}", "id", d->id, "kind", d->kind,
+			 "document_id", d->document_id[0] ? d->document_id : NULL, "sha256", d->sha256, "recipients",
+			 items);
+	return *out ? LT_OK : lt__xfail(err);
+}
+
 int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct lt_err *err)
 {
 	struct lt_xdoc d;
@@ -37,10 +45,23 @@ int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct l
 		json_decref(c.items);
 		return rc;
 	}
-	*out = lt__xpack(err, "the reply to a send", "{s:s,s:s,s:s?,s:s,s:o}", "id", d.id, "kind", d.kind,
-			 "document_id", d.document_id[0] ? d.document_id : NULL, "sha256", d.sha256, "recipients",
-			 c.items);
-	return *out ? LT_OK : lt__xfail(err);
+	return send_reply(&d, c.items, out, err);
+}
+
+int lt__send_reply_rows(const struct lt_xdoc *d, const struct lt_xdelivery *rows, size_t n, json_t **out,
+			struct lt_err *err)
+{
+	struct lt__list c = {json_array(), err};
+	if (!c.items)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int rc = reply_recipient(&c, &rows[i]);
+		if (rc) {
+			json_decref(c.items);
+			return rc;
+		}
+	}
+	return send_reply(d, c.items, out, err);
 }
 
 static int inbox_item(void *vctx, const struct lt_xdelivery *dl, const struct lt_xdoc *d)
