@@ -312,6 +312,7 @@ static void write_batch(struct lt_exchange *x)
 		}
 		j->rc = jrc;
 		j->replay_of[0] = '\0';
+		j->n_written = 0; /* undone with the savepoint */
 		rc = lt_store_part(x->store, LT_PART_ROLLBACK, &err);
 	}
 	if (rc == LT_OK)
