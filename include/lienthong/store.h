@@ -325,6 +325,11 @@ int lt_store_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind, 
 		       const char *sha256, struct lt_xdoc *out, struct lt_err *err);
 int lt_store_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err);
 int lt_store_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err);
+/* The document and whether system_id has a delivery of it (in any state;
+ * system 0 has none), in one read: what a system's fetch needs to be
+ * judged. */
+int lt_store_xdoc_for(struct lt_store *s, const char *id, int64_t system_id, struct lt_xdoc *out, bool *receives,
+		      struct lt_err *err);
 /* The latest edoc with this DocumentId (sent by from_code when given). */
 int lt_store_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
 				 struct lt_xdoc *out, struct lt_err *err);

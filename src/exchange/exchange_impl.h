@@ -60,8 +60,14 @@ struct lt__job {
 	int rc;
 	struct lt_err err;
 	char replay_of[LT_DOC_ID_BUFSZ]; /* SEND: set when the package was accepted before */
-	int ack_n;                       /* ACK: the caller's deliveries of the document */
-	int ack_mine, ack_done;          /* ACK other than done: live ones, and how many are done */
+	/* SEND: the delivery rows written, in order, for the reply to be built
+	 * from rather than read back; written_lost when one could not be kept
+	 * (the reply then reads them back). */
+	struct lt_xdelivery *written;
+	size_t n_written, cap_written;
+	bool written_lost;
+	int ack_n;              /* ACK: the caller's deliveries of the document */
+	int ack_mine, ack_done; /* ACK other than done: live ones, and how many are done */
 	/* Set by lt__commit_job_async: called by the commit thread once the
 	 * job is done, instead of waking a waiting caller. */
 	void (*on_done)(void *arg);
@@ -132,6 +138,9 @@ void lt__note_fetch(struct lt_exchange *x, const struct lt_principal *who, const
 int lt__apply_ack(struct lt_exchange *x, struct lt__job *j);
 /* The reply of a send, rebuilt from the stored rows. */
 int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct lt_err *err);
+/* The same reply from the document and the delivery rows just committed. */
+int lt__send_reply_rows(const struct lt_xdoc *d, const struct lt_xdelivery *rows, size_t n, json_t **out,
+			struct lt_err *err);
 /* json_pack that says why it failed: NULL with err filled ("cannot build
  * <what>: …"), for a stored field that is not valid UTF-8 or no memory. */
 json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...);

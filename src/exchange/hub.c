@@ -44,8 +44,29 @@ json_t *lt__xpack(struct lt_err *err, const char *what, const char *fmt, ...)
 	return o;
 }
 
+/* Writes one delivery row of job j, and keeps a copy for the reply. */
+static int add_row(struct lt_store *store, struct lt__job *j, struct lt_xdelivery *d, struct lt_err *err)
+{
+	int rc = lt_store_xdelivery_add(store, d, err);
+	if (rc || j->written_lost)
+		return rc;
+	if (j->n_written == j->cap_written) {
+		size_t cap = j->cap_written ? j->cap_written * 2 : 16;
+		struct lt_xdelivery *nv = realloc(j->written, cap * sizeof *nv);
+		if (!nv) {
+			j->written_lost = true;
+			return LT_OK;
+		}
+		j->written = nv;
+		j->cap_written = cap;
+	}
+	j->written[j->n_written++] = *d;
+	return LT_OK;
+}
+
 struct fan_ctx {
 	struct lt_exchange *x;
+	struct lt__job *job;
 	struct lt_store *store;
 	struct lt_xdelivery row; /* the routed recipient, copied once per receiving system */
 	int64_t hub;             /* the hub's own system (own.c), 0 when none */
@@ -97,9 +118,9 @@ static int fan_one(void *vctx, int64_t system_id)
 		size_t o = strlen(back.reason);
 		lt_text_format(back.reason + o, sizeof back.reason - o,
 			       "%sthe sending hub serves %s and delivers inside it itself", o ? "; " : "", c->root);
-		return lt_store_xdelivery_add(c->store, &back, c->err);
+		return add_row(c->store, c->job, &back, c->err);
 	}
-	int rc = lt_store_xdelivery_add(c->store, &d, c->err);
+	int rc = add_row(c->store, c->job, &d, c->err);
 	if (rc == LT_OK && lt__dl_is(&d, LT_DELIVERY_PENDING))
 		note_woken(c->x, system_id);
 	return rc;
@@ -135,14 +156,21 @@ static int fan_subtree(struct lt_exchange *x, struct fan_ctx *c, struct lt_err *
  * claims the waiting row (lt_store_system_code_add), none falls between.
  * A recipient for the upstream is one row, relay, that the relay worker
  * settles. */
-static int add_deliveries(struct lt_exchange *x, const struct lt__job *j, struct lt_xdelivery *d, struct lt_err *err)
+static int add_deliveries(struct lt_exchange *x, struct lt__job *j, struct lt_xdelivery *d, struct lt_err *err)
 {
 	if (!lt__dl_is(d, LT_DELIVERY_PENDING)) {
 		d->system_id = 0;
-		return lt_store_xdelivery_add(x->store, d, err);
+		return add_row(x->store, j, d, err);
 	}
-	struct fan_ctx c = {x,  x->store,         *d,    strcmp(d->routed_to, x->hub_code) == 0 ? lt__hub_system(x) : 0,
-			    0,  j->doc.system_id, false, "",
+	struct fan_ctx c = {x,
+			    j,
+			    x->store,
+			    *d,
+			    strcmp(d->routed_to, x->hub_code) == 0 ? lt__hub_system(x) : 0,
+			    0,
+			    j->doc.system_id,
+			    false,
+			    "",
 			    err};
 	int rc = lt_store_xreceivers(x->store, d->routed_to, fan_one, &c, err);
 	if (rc == LT_OK && c.n == 0)
@@ -156,7 +184,7 @@ static int add_deliveries(struct lt_exchange *x, const struct lt__job *j, struct
 		       o ? "; " : "", d->routed_to, x->hold_days);
 	lt__dl_set(d, LT_DELIVERY_NO_SYSTEM);
 	d->system_id = 0;
-	return lt_store_xdelivery_add(x->store, d, err);
+	return add_row(x->store, j, d, err);
 }
 
 /* One package's rows inside the batch transaction. Returns non-zero when
@@ -284,6 +312,7 @@ static void write_batch(struct lt_exchange *x)
 		}
 		j->rc = jrc;
 		j->replay_of[0] = '\0';
+		j->n_written = 0; /* undone with the savepoint */
 		rc = lt_store_part(x->store, LT_PART_ROLLBACK, &err);
 	}
 	if (rc == LT_OK)

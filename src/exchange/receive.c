@@ -24,6 +24,14 @@ static int reply_recipient(void *vctx, const struct lt_xdelivery *d)
 					 transport ? "pending" : d->state, "reason", d->reason[0] ? d->reason : NULL));
 }
 
+static int send_reply(const struct lt_xdoc *d, json_t *items, json_t **out, struct lt_err *err)
+{
+	*out = lt__xpack(err, "the reply to a send", "{s:s,s:s,s:s?,s:s,s:o}", "id", d->id, "kind", d->kind,
+			 "document_id", d->document_id[0] ? d->document_id : NULL, "sha256", d->sha256, "recipients",
+			 items);
+	return *out ? LT_OK : lt__xfail(err);
+}
+
 int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct lt_err *err)
 {
 	struct lt_xdoc d;
@@ -37,10 +45,23 @@ int lt__send_reply(struct lt_exchange *x, const char *id, json_t **out, struct l
 		json_decref(c.items);
 		return rc;
 	}
-	*out = lt__xpack(err, "the reply to a send", "{s:s,s:s,s:s?,s:s,s:o}", "id", d.id, "kind", d.kind,
-			 "document_id", d.document_id[0] ? d.document_id : NULL, "sha256", d.sha256, "recipients",
-			 c.items);
-	return *out ? LT_OK : lt__xfail(err);
+	return send_reply(&d, c.items, out, err);
+}
+
+int lt__send_reply_rows(const struct lt_xdoc *d, const struct lt_xdelivery *rows, size_t n, json_t **out,
+			struct lt_err *err)
+{
+	struct lt__list c = {json_array(), err};
+	if (!c.items)
+		return lt_err_set(err, LT_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int rc = reply_recipient(&c, &rows[i]);
+		if (rc) {
+			json_decref(c.items);
+			return rc;
+		}
+	}
+	return send_reply(d, c.items, out, err);
 }
 
 static int inbox_item(void *vctx, const struct lt_xdelivery *dl, const struct lt_xdoc *d)
@@ -102,6 +123,15 @@ static int party_of(void *vctx, const struct lt_xdelivery *d)
 	return LT_OK;
 }
 
+static int judge_read(const struct lt_principal *who, const struct lt_xdoc *d, bool party,
+		      const struct lt_codelist *codes, bool body, struct lt_err *err)
+{
+	int rc = lt_access_document(who, party, codes, body, err);
+	if (rc)
+		lt_err_prefix(err, "document %s: ", d->id);
+	return rc;
+}
+
 int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, bool body,
 		 struct lt_err *err)
 {
@@ -116,8 +146,8 @@ int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const st
 		if (rc == LT_OK && (rc = lt_store_xdeliveries(x->store, d->id, party_of, &c, err)) == LT_ENOMEM)
 			lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
-	if (rc == LT_OK && (rc = lt_access_document(who, sender || c.receiver, &codes, body, err)))
-		lt_err_prefix(err, "document %s: ", d->id);
+	if (rc == LT_OK)
+		rc = judge_read(who, d, sender || c.receiver, &codes, body, err);
 	lt_codelist_free(&codes);
 	return rc;
 }
@@ -126,10 +156,18 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
 			  uint64_t *size, struct lt_err *err)
 {
 	struct lt_xdoc d;
-	int rc = lt_store_xdoc_get(x->store, id, &d, err);
+	/* A system, the usual fetcher, is judged from one read: the document
+	 * and whether it has a delivery of it. */
+	bool system = who->role == LT_ROLE_SYSTEM, receives = false;
+	int rc = system ? lt_store_xdoc_for(x->store, id, who->system_id, &d, &receives, err)
+			: lt_store_xdoc_get(x->store, id, &d, err);
 	if (rc == LT_ENOTFOUND)
 		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
-	if (rc || (rc = lt__may_read(x, who, &d, true, err)))
+	if (rc)
+		return rc;
+	rc = system ? judge_read(who, &d, receives || d.system_id == who->system_id, NULL, true, err)
+		    : lt__may_read(x, who, &d, true, err);
+	if (rc)
 		return rc;
 	if (d.body_removed)
 		return lt_err_set(err, LT_ENOTFOUND,

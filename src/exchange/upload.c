@@ -163,6 +163,7 @@ void lt_upload_abort(struct lt_upload *u)
 	}
 	free(u->rs);
 	free(u->job.statuses);
+	free(u->job.written);
 	if (u->fd >= 0)
 		close(u->fd);
 	/* After the rename another upload may hold the same spool name. */
@@ -771,7 +772,8 @@ int lt_upload_result(struct lt_upload *u, json_t **reply, bool *replayed, struct
 		rc = lt__send_reply(x, job->replay_of, reply, err);
 	} else if (rc == LT_OK) {
 		u->final[0] = '\0'; /* committed: the body stays */
-		rc = lt__send_reply(x, job->doc.id, reply, err);
+		rc = job->written_lost ? lt__send_reply(x, job->doc.id, reply, err)
+				       : lt__send_reply_rows(&job->doc, job->written, job->n_written, reply, err);
 	}
 	if (rc) {
 		atomic_fetch_add(&x->rejected, 1);

@@ -251,6 +251,11 @@ int lt_store_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, s
 {
 	DISPATCH(xdoc_get(s, id, out, err));
 }
+int lt_store_xdoc_for(struct lt_store *s, const char *id, int64_t system_id, struct lt_xdoc *out, bool *receives,
+		      struct lt_err *err)
+{
+	DISPATCH(xdoc_for(s, id, system_id, out, receives, err));
+}
 int lt_store_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
 				 struct lt_xdoc *out, struct lt_err *err)
 {

@@ -68,6 +68,8 @@ struct lt_store_ops {
 			 const char *sha256, struct lt_xdoc *out, struct lt_err *err);
 	int (*xdoc_add)(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err);
 	int (*xdoc_get)(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err);
+	int (*xdoc_for)(struct lt_store *s, const char *id, int64_t system_id, struct lt_xdoc *out, bool *receives,
+			struct lt_err *err);
 	int (*xdoc_by_document_id)(struct lt_store *s, const char *document_id, const char *from_code,
 				   struct lt_xdoc *out, struct lt_err *err);
 	int (*xdelivery_add)(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err);

@@ -297,6 +297,22 @@ class ExchangeFlow(ltd.DaemonTest):
         self.assertError(self.d.get(f"/v1/documents/{'0' * 32}", token=self.tok[H17]), 404)
         self.assertError(self.d.get("/v1/documents/not-an-id", token=self.tok[H17]), 400)
 
+    def test_first_reply_is_the_stored_one(self):
+        """The send's reply is built from the rows its commit wrote, not read
+        back; the replay's reply is read back from the store. Both say the
+        same, for every kind of recipient: a system's (pending), a closed
+        code's and its successor's (merged), a code no system receives for
+        (no_system) and a code the registry does not know (refused)."""
+        data, _ = ltpkg.edoc(G22, [H26, H47, H17, "000.00.00.A05", ltx.UNKNOWN], number="320")
+        first = self.send(G22, data)
+        states = {r["code"]: r["state"] for r in first["recipients"]}
+        self.assertEqual(states, {H26: "pending", H47: "pending", H17: "merged", "000.00.00.A05": "no_system",
+                                  ltx.UNKNOWN: "refused"}, first)
+        replay = self.send(G22, data, status=(200, 201))
+        self.assertEqual(replay, first)
+        self.ack(H26, first["id"])
+        self.assertEqual(self.send(G22, data, status=(200, 201)), first)
+
     # ---- formats.md §2.9: revoke, update with a recipient delta, replace, 13 ----
 
     def test_business_flows(self):

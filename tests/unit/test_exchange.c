@@ -765,6 +765,14 @@ static void test_batch_with_one_failing_job(void **state)
 	assert_int_equal(jobs[2].rc, LT_OK);
 	assert_int_not_equal(jobs[1].rc, LT_OK);
 	assert_non_null(strstr(jobs[1].err.msg, "delivery"));
+	/* The rows each job's reply is built from: none for the failed one. */
+	assert_int_equal(jobs[0].n_written, 1);
+	assert_string_equal(jobs[0].written[0].routed_to, "000.00.00.H26");
+	assert_int_equal(jobs[0].written[0].system_id, fx->h26.system_id);
+	assert_int_equal(jobs[1].n_written, 0);
+	assert_int_equal(jobs[2].n_written, 1);
+	for (int i = 0; i < 3; i++)
+		free(jobs[i].written); /* the job's owner frees them (lt_upload_abort) */
 	assert_int_equal(inbox_count(fx, &fx->h26, "edoc"), 2);
 	/* The failed job left nothing, not even its document row. */
 	struct lt_xdoc d;
@@ -852,6 +860,7 @@ static void test_acks_share_a_commit_with_sends(void **state)
 	assert_non_null(find_item(out, jobs[0].doc.id));
 	json_decref(out);
 	json_decref(r1);
+	free(jobs[0].written);
 	free(p);
 }
 

@@ -1157,6 +1157,93 @@ static void test_sent_page_cost(void **state)
 	}
 }
 
+/* A system that receives for many of the codes a package names has one
+ * delivery per code: an acknowledgement settles every one of them that
+ * waits (more than any fixed batch), counts the done ones too, leaves the
+ * done and the refused alone and logs one event per change, on both
+ * backends alike. */
+static void test_ack_many_deliveries(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4), b = add_system(fx->s, "B", D5);
+	struct lt_xdoc d = xdoc("m1", "edoc", a, "MANY-1", "2026-03-01T08:00:00Z");
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d, &err));
+	int64_t first = 0, done_one = 0, refused = 0;
+	for (int i = 0; i < 20; i++) {
+		int64_t id = deliver(fx->s, "m1", D5, b,
+				     i == 3   ? "done"
+				     : i == 7 ? "refused"
+					      : "pending",
+				     "2026-03-01T08:00:00Z");
+		first = first ? first : id;
+		done_one = i == 3 ? id : done_one;
+		refused = i == 7 ? id : refused;
+	}
+	int n = -1;
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	EXPECT(LT_OK, lt_store_xack(fx->s, "m1", b, "processing", "2026-03-01T09:00:00Z", &n, &err));
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	assert_int_equal(n, 19); /* 18 waiting and the done one; not the refused */
+	EXPECT(LT_OK, lt_store_xack(fx->s, "m1", b, "done", "2026-03-01T10:00:00Z", &n, &err));
+	assert_int_equal(n, 19);
+	struct seen w = {0};
+	EXPECT(LT_OK, lt_store_xdeliveries(fx->s, "m1", xdel_cb, &w, &err));
+	assert_int_equal(w.n, 20);
+	char want[4096] = "";
+	for (int i = 0; i < 20; i++)
+		snprintf(want + strlen(want), sizeof want - strlen(want), "%s" D5 ":%s:%lld", i ? "," : "",
+			 i == 7 ? "refused" : "done", (long long)b);
+	assert_string_equal(w.text, want);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xevents(fx->s, first, xevent_cb, &w, &err));
+	assert_string_equal(w.text, "pending,processing,done");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xevents(fx->s, done_one, xevent_cb, &w, &err));
+	assert_string_equal(w.text, "done");
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xevents(fx->s, refused, xevent_cb, &w, &err));
+	assert_string_equal(w.text, "refused");
+	/* Another system has none of them, and a repeat changes nothing. */
+	EXPECT(LT_OK, lt_store_xack(fx->s, "m1", a, "done", "2026-03-01T11:00:00Z", &n, &err));
+	assert_int_equal(n, 0);
+	EXPECT(LT_OK, lt_store_xack(fx->s, "m1", b, "done", "2026-03-01T11:00:00Z", &n, &err));
+	assert_int_equal(n, 19);
+	memset(&w, 0, sizeof w);
+	EXPECT(LT_OK, lt_store_xevents(fx->s, first, xevent_cb, &w, &err));
+	assert_string_equal(w.text, "pending,processing,done");
+}
+
+/* A document with whether a system has a delivery of it, in any state, in
+ * one read (a system's fetch): its sender has none, a stranger none, a
+ * recipient one even once done, and system 0 (no system) none; a document
+ * that does not exist is not found. */
+static void test_xdoc_for(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	int64_t a = add_system(fx->s, "A", D4), b = add_system(fx->s, "B", D5), b2 = add_system(fx->s, "B2", D5);
+	struct lt_xdoc d = xdoc("f1", "edoc", a, "FOR-1", "2026-03-01T08:00:00Z"), got;
+	EXPECT(LT_OK, lt_store_xdoc_add(fx->s, &d, &err));
+	deliver(fx->s, "f1", D5, b, "done", "2026-03-01T08:00:00Z");
+	deliver(fx->s, "f1", Q, 0, "refused", "2026-03-01T08:00:00Z");
+	bool receives = false;
+	EXPECT(LT_OK, lt_store_xdoc_for(fx->s, "f1", b, &got, &receives, &err));
+	assert_true(receives);
+	assert_string_equal(got.id, "f1");
+	assert_string_equal(got.document_id, "FOR-1");
+	assert_int_equal(got.system_id, a);
+	EXPECT(LT_OK, lt_store_xdoc_for(fx->s, "f1", a, &got, &receives, &err));
+	assert_false(receives);
+	EXPECT(LT_OK, lt_store_xdoc_for(fx->s, "f1", b2, &got, &receives, &err));
+	assert_false(receives);
+	EXPECT(LT_OK, lt_store_xdoc_for(fx->s, "f1", 0, &got, &receives, &err));
+	assert_false(receives); /* the refused row is no system's: 0 is nobody */
+	receives = true;
+	EXPECT(LT_ENOTFOUND, lt_store_xdoc_for(fx->s, "nope", b, &got, &receives, &err));
+	assert_false(receives);
+}
+
 static void test_requests_and_orgs(void **state)
 {
 	struct fx *fx = *state;
@@ -2269,7 +2356,8 @@ static void test_long_lists_stream(void **state)
 		X(test_idempotent_sends_racing), X(test_requests_and_orgs), X(test_nested_transactions),               \
 		X(test_held_deliveries_follow_lineage), X(test_change_copied_keeps_its_id), X(test_operators_views),   \
 		X(test_sent_window), X(test_federation), X(test_catalogue_federation), X(test_long_lists_stream),      \
-		X(test_campaigns), X(test_stats_totals), X(test_sent_page_cost)
+		X(test_campaigns), X(test_stats_totals), X(test_sent_page_cost), X(test_ack_many_deliveries),          \
+		X(test_xdoc_for)
 
 int main(void)
 {

@@ -21,6 +21,8 @@ static const char SQL_DOC_ADD[] = "INSERT INTO xdocs (id, kind, document_id, sys
 				  "received, doctype, refers_to, subject, status_code, signature) VALUES "
 				  "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)";
 static const char SQL_DOC_GET[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.id = $1";
+static const char SQL_DOC_FOR[] = "SELECT " XDOC_COLS ", EXISTS (SELECT 1 FROM xdeliveries l WHERE l.doc = d.id "
+				  "AND l.system_id = $2 AND $2 <> 0)::int FROM xdocs d WHERE d.id = $1";
 static const char SQL_DOC_BY_DOCID[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.kind = 'edoc' AND "
 				       "d.document_id = $1 AND ($2 = '' OR d.from_code = $2) "
 				       "ORDER BY d.received DESC, d.n DESC LIMIT 1";
@@ -231,6 +233,24 @@ static int pg_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, 
 {
 	const char *v[] = {id};
 	return one_doc(s, SQL_DOC_GET, 1, v, out, err, "reading a document");
+}
+
+static int pg_xdoc_for(struct lt_store *s, const char *id, int64_t system_id, struct lt_xdoc *out, bool *receives,
+		       struct lt_err *err)
+{
+	char sid[24];
+	const char *v[] = {id, lt__pg_itoa(sid, system_id)};
+	PGresult *r = NULL;
+	*receives = false;
+	int rc = lt__pg_run(lt__pg(s), SQL_DOC_FOR, 2, v, &r, err, "reading a document");
+	if (rc == LT_OK && PQntuples(r) == 0) {
+		rc = lt_err_set(err, LT_ENOTFOUND, "no such document");
+	} else if (rc == LT_OK) {
+		read_doc(r, 0, 0, out);
+		*receives = lt__pg_i64(r, 0, 14) != 0;
+	}
+	PQclear(r);
+	return rc;
 }
 
 static int pg_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
@@ -491,6 +511,7 @@ void lt__pg_exchange_ops(struct lt_store_ops *ops)
 	ops->xdoc_find = pg_xdoc_find;
 	ops->xdoc_add = pg_xdoc_add;
 	ops->xdoc_get = pg_xdoc_get;
+	ops->xdoc_for = pg_xdoc_for;
 	ops->xdoc_by_document_id = pg_xdoc_by_document_id;
 	ops->xdelivery_add = pg_xdelivery_add;
 	ops->xdeliveries = pg_xdeliveries;
