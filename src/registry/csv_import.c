@@ -111,6 +111,10 @@ struct parse {
 	bool too_many_fields;
 	bool stage_failed;
 	struct lt_err stage_err;
+	/* The codes of the good rows that bring the history of a
+	 * reorganisation in (a reorganisation date of their own), gathered as
+	 * the rows arrive so the stage is read once, not once more for them. */
+	json_t *history;
 };
 
 struct lt_import {
@@ -339,6 +343,9 @@ static void on_row(int c, void *data)
 		if (p->header_ok && !p->stage_failed) {
 			if (!p->cur.bad)
 				p->cur.bad = !check_row(p, &p->cur);
+			if (!p->cur.bad && p->cur.f[C_REORGANIZED] && p->cur.f[C_REORGANIZED][0] &&
+			    json_array_append_new(p->history, json_string(p->cur.code)))
+				p->oom = true;
 			struct lt__stage_row sr = {.line = p->cur.line,
 						   .code_col = (int)p->cur.code_col,
 						   .bad = p->cur.bad,
@@ -697,6 +704,8 @@ static void rows_free(struct parse *p)
 	p->stage = NULL;
 	free(p->buf);
 	p->buf = NULL;
+	json_decref(p->history);
+	p->history = NULL;
 	p->n = p->len = p->cap = 0;
 }
 
@@ -733,12 +742,13 @@ int lt_registry_import_begin(struct lt_registry *r, const struct lt_ctx *ctx, co
 		free(im);
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
+	im->p.history = json_array();
 	int rc = lt__stage_open(&im->p.stage, err);
 	if (rc) {
 		lt_registry_import_abort(im);
 		return rc;
 	}
-	if (!im->rep.errors || !im->rep.warnings || (im->opts.dry_run && !im->rep.items)) {
+	if (!im->rep.errors || !im->rep.warnings || !im->p.history || (im->opts.dry_run && !im->rep.items)) {
 		lt_registry_import_abort(im);
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
@@ -805,38 +815,40 @@ static void row_from_stage(struct row *r, const struct lt__stage_row *sr)
 	memcpy(r->f, sr->f, sizeof r->f);
 }
 
-/* The rows in tree order: a second row of a code is refused, naming the
- * first; *history gets the codes of the rows that bring the history of a
- * reorganisation in (a reorganisation date of their own), which the
- * compliance report judges by their own dates. */
-static int refuse_duplicates(struct lt_import *im, json_t *history, struct lt_err *err)
+static int cmp_tree_order(const void *a, const void *b)
 {
-	struct parse *p = &im->p;
-	struct lt__stage_row sr;
-	struct row r;
-	char first_code[LT_CODE_BUFSZ] = "";
-	long first_line = 0;
-	int rc;
-	lt__stage_rewind(p->stage);
-	while ((rc = lt__stage_next(p->stage, &sr, err)) == 1) {
-		if (sr.bad)
-			continue;
-		row_from_stage(&r, &sr);
-		if (first_line && strcmp(r.code, first_code) == 0) {
-			char msg[96];
-			snprintf(msg, sizeof msg, "duplicate: the same code is on line %ld", first_line);
-			refuse(p, &r, r.code, (int)r.code_col, "duplicate_row", msg);
-			if ((rc = lt__stage_refuse(p->stage, r.id, err)))
-				break;
-			continue;
-		}
-		snprintf(first_code, sizeof first_code, "%s", r.code);
-		first_line = r.line;
-		if (fv(&r, C_REORGANIZED)[0])
-			json_array_append_new(history, json_string(r.code));
+	char x[LT_CODE_BUFSZ], y[LT_CODE_BUFSZ];
+	lt_code_rev(json_string_value(*(json_t *const *)a), x);
+	lt_code_rev(json_string_value(*(json_t *const *)b), y);
+	return strcmp(x, y);
+}
+
+/* The codes of the rows that bring the history of a reorganisation in, in
+ * tree order and each once, which the compliance report judges by their own
+ * dates. A code on two rows is refused as a duplicate (write_rows), which
+ * refuses the import and this summary with it. */
+static json_t *history_codes(json_t *codes)
+{
+	size_t n = json_array_size(codes);
+	json_t *out = json_array();
+	json_t **v = n > 1 ? malloc(n * sizeof *v) : NULL;
+	if (!out || (n > 1 && !v)) {
+		free(v);
+		json_decref(out);
+		return NULL;
 	}
-	lt__stage_rewind(p->stage);
-	return rc < 0 || rc > 1 ? rc : LT_OK;
+	if (n <= 1) {
+		json_array_extend(out, codes);
+		return out;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(codes, i);
+	qsort(v, n, sizeof *v, cmp_tree_order);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || !json_equal(v[i], v[i - 1]))
+			json_array_append(out, v[i]);
+	free(v);
+	return out;
 }
 
 /* Writes the checked rows inside the open transaction, counting them. */
@@ -848,8 +860,8 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 	if (!u)
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	int64_t change_id = 0;
-	json_t *history = json_array();
-	int rc = refuse_duplicates(im, history, err);
+	json_t *history = history_codes(p->history);
+	int rc = history ? LT_OK : lt_err_set(err, LT_ENOMEM, "out of memory");
 	if (rc == LT_OK)
 		rc = lt__change_add(im->r, im->ctx, "import", NULL, "", NULL,
 				    json_pack("{s:I,s:s,s:O}", "rows", (json_int_t)p->n, "mode",
@@ -859,14 +871,26 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 	if (rc == LT_OK)
 		rc = lt_store_bulk(im->r->store, true, p->n, err);
 	/* Rows whose parent was refused are refused too, so one bad parent
-	 * explains its subtree. */
+	 * explains its subtree. A second row of a code comes right after the
+	 * first in tree order and is refused, naming the first. */
 	struct lt__stage_row sr;
 	struct row row;
+	char first_code[LT_CODE_BUFSZ] = "";
+	long first_line = 0;
 	int more = 0;
 	while (rc == LT_OK && (more = lt__stage_next(p->stage, &sr, err)) == 1) {
 		if (sr.bad)
 			continue;
 		row_from_stage(&row, &sr);
+		if (first_line && strcmp(row.code, first_code) == 0) {
+			char msg[96];
+			snprintf(msg, sizeof msg, "duplicate: the same code is on line %ld", first_line);
+			refuse(p, &row, row.code, (int)row.code_col, "duplicate_row", msg);
+			rc = lt__stage_refuse(p->stage, row.id, err);
+			continue;
+		}
+		snprintf(first_code, sizeof first_code, "%s", row.code);
+		first_line = row.line;
 		enum action act = A_REFUSED;
 		rc = import_row(im, change_id, &row, u, &act, err);
 		rep->inserted += act == A_INSERTED;
