@@ -131,6 +131,9 @@ struct lt_import {
 	 * needs no look-up. */
 	struct lt_unit last[4];
 	bool have_last[4];
+	/* The import's date, read once: a row without dates of its own is
+	 * recorded and valid from the day the import ran. */
+	char today[LT_DATE_BUFSZ];
 };
 
 /* Remembers u as written (u->level 1..4). */
@@ -557,7 +560,7 @@ static int correct_unit(struct lt_import *im, int64_t change_id, const struct ro
 	/* A correction takes effect now, or with the unit's last change when
 	 * that is dated later, so it never jumps ahead of it in as-of reads. */
 	char effective[LT_DATE_BUFSZ];
-	lt_date_today(effective);
+	copy(effective, sizeof effective, im->today);
 	struct lt_event last = {0};
 	if (lt_store_event_asof(im->r->store, u->code, "9999-12-31", &last, NULL) == LT_OK &&
 	    strcmp(last.effective, effective) > 0)
@@ -656,8 +659,7 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 		}
 	}
 	*act = A_INSERTED;
-	char today[LT_DATE_BUFSZ];
-	lt_date_today(today);
+	const char *today = im->today;
 	copy(u->code, sizeof u->code, row->code);
 	u->level = lt_code_level(&c);
 	copy(u->name, sizeof u->name, fv(row, C_NAME));
@@ -742,6 +744,7 @@ int lt_registry_import_begin(struct lt_registry *r, const struct lt_ctx *ctx, co
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	im->r = r;
 	im->ctx = ctx;
+	lt_date_today(im->today);
 	if (opts)
 		im->opts = *opts;
 	im->rep.errors = json_array();
