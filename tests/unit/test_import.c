@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lienthong/registry.h"
+#include "lienthong/store.h"
 
 struct fx {
 	char dir[64];
@@ -365,6 +366,65 @@ static void test_manager_scope(void **state)
 	assert_int_equal(lt_registry_get(fx->r, "000.00.08.H14", NULL, &u, &err), LT_ENOTFOUND);
 }
 
+/* A code on two rows refuses the second, naming the first, whatever comes
+ * between them in the file; nothing is written. */
+static void test_duplicate_row_names_the_first(void **state)
+{
+	struct fx *fx = *state;
+	static const char csv[] = "code,name\n"
+				  "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng\n"
+				  "000.00.01.H14,Văn phòng Ủy ban nhân dân tỉnh Cao Bằng\n"
+				  "000.00.02.H14,Sở Nội vụ tỉnh Cao Bằng\n"
+				  "000.00.01.H14,Văn phòng (lần hai)\n";
+	struct lt_import_report rep;
+	struct lt_err err = {0};
+	assert_int_equal(import_opts(fx, FX_ADMIN, csv, NULL, &rep, &err), LT_EINVAL);
+	assert_int_equal(rep.refused, 1);
+	assert_int_equal(rep.imported, 0);
+	assert_int_equal(json_array_size(rep.errors), 1);
+	json_t *e = json_array_get(rep.errors, 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 5);
+	assert_string_equal(json_string_value(json_object_get(e, "error")), "duplicate_row");
+	assert_string_equal(json_string_value(json_object_get(e, "reason")), "duplicate: the same code is on line 3");
+	lt_import_report_free(&rep);
+	struct lt_unit u;
+	assert_int_equal(lt_registry_get(fx->r, "000.00.00.H14", NULL, &u, &err), LT_ENOTFOUND);
+}
+
+static int last_summary(void *ctx, const struct lt_change *c)
+{
+	snprintf(ctx, 1024, "%s", c->summary ? c->summary : "");
+	return 0;
+}
+
+/* The import's change lists the rows that bring a reorganisation's history
+ * in (a reorganised date of their own) in tree order, each once, whatever
+ * the file's order. */
+static void test_history_in_tree_order(void **state)
+{
+	struct fx *fx = *state;
+	static const char csv[] = "code,name,reorganized\n"
+				  "000.00.02.H14,Sở Nội vụ tỉnh Cao Bằng,2021-01-01\n"
+				  "000.00.00.H14,Ủy ban nhân dân tỉnh Cao Bằng,\n"
+				  "000.01.02.H14,Phòng Tổ chức,2021-02-01\n"
+				  "000.00.01.H14,Văn phòng Ủy ban nhân dân tỉnh Cao Bằng,2020-03-01\n";
+	struct lt_import_report rep;
+	struct lt_err err = {0};
+	assert_int_equal(import_opts(fx, FX_ADMIN, csv, NULL, &rep, &err), LT_OK);
+	assert_int_equal(rep.inserted, 4);
+	lt_import_report_free(&rep);
+	char summary[1024] = "";
+	assert_int_equal(lt_store_changes(lt_registry_store(fx->r), last_summary, summary, &err), LT_OK);
+	json_t *s = json_loads(summary, 0, NULL);
+	assert_non_null(s);
+	json_t *h = json_object_get(s, "history");
+	assert_int_equal(json_array_size(h), 3);
+	assert_string_equal(json_string_value(json_array_get(h, 0)), "000.00.01.H14");
+	assert_string_equal(json_string_value(json_array_get(h, 1)), "000.00.02.H14");
+	assert_string_equal(json_string_value(json_array_get(h, 2)), "000.01.02.H14");
+	json_decref(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +435,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors_name_the_files_columns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upsert_and_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_manager_scope, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_row_names_the_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_in_tree_order, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

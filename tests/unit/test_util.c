@@ -74,6 +74,32 @@ static void test_status_mapping(void **state)
 
 /* ---- lt_err ------------------------------------------------------------- */
 
+/* Dates in both accepted forms come out as YYYY-MM-DD, every digit in place,
+ * and what is not a real calendar date is refused. */
+static void test_date_parse(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out;
+	} good[] = {{"2020-05-04", "2020-05-04"}, {"04/05/2020", "2020-05-04"}, {"2020/12/31", "2020-12-31"},
+		    {"1900-01-01", "1900-01-01"}, {"9999-12-31", "9999-12-31"}, {"29/02/2024", "2024-02-29"},
+		    {"2007-10-09", "2007-10-09"}};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		char out[LT_DATE_BUFSZ];
+		memset(out, 'x', sizeof out);
+		assert_int_equal(lt_date_parse(good[i].in, out, NULL), LT_OK);
+		assert_string_equal(out, good[i].out);
+	}
+	static const char *const bad[] = {"2023-02-29",  "1899-12-31", "2020-13-01", "2020-00-10", "2020-5-04",
+					  "2020-05-04x", "",           "32/01/2020", "2020.05.04"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char out[LT_DATE_BUFSZ];
+		struct lt_err e = {0};
+		if (lt_date_parse(bad[i], out, &e) != LT_EINVAL)
+			fail_msg("'%s' was taken as a date", bad[i]);
+	}
+}
+
 static void test_err_set(void **state)
 {
 	(void)state;
@@ -827,6 +853,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_mapping),
 		cmocka_unit_test(test_err_set),
+		cmocka_unit_test(test_date_parse),
 		cmocka_unit_test(test_err_prefix),
 		cmocka_unit_test(test_config_defaults),
 		cmocka_unit_test(test_config_dump_and_help),

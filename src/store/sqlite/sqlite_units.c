@@ -228,6 +228,21 @@ static int sq_unit_get(struct lt_store *s, const char *code, struct lt_unit *out
 	return ret;
 }
 
+/* Binds without SQLite's copy of the text (lt__sq_bind_text's
+ * SQLITE_TRANSIENT: a malloc and a copy per value), for the inserts an
+ * import runs for every row: v lives until the statement's step, after which
+ * the statement is reset and its bindings cleared (unbind). */
+static void bind_static(sqlite3_stmt *q, int i, const char *v)
+{
+	sqlite3_bind_text(q, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static void unbind(sqlite3_stmt *q)
+{
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+}
+
 static int sq_unit_put(struct lt_store *s, const struct lt_unit *u, struct lt_err *err)
 {
 	struct lt__sq_store *st = lt__sq(s);
@@ -238,22 +253,22 @@ static int sq_unit_put(struct lt_store *s, const struct lt_unit *u, struct lt_er
 		return LT_EIO;
 	const char *vals[] = {u->code, u->parent};
 	for (int i = 0; i < 2; i++)
-		lt__sq_bind_text(q, i + 1, vals[i]);
+		bind_static(q, i + 1, vals[i]);
 	sqlite3_bind_int(q, 3, u->level);
 	const char *texts[] = {u->name,          u->contact.address, u->contact.email,
 			       u->contact.phone, u->contact.fax,     u->contact.website};
 	for (int i = 0; i < 6; i++)
-		lt__sq_bind_text(q, 4 + i, texts[i]);
+		bind_static(q, 4 + i, texts[i]);
 	sqlite3_bind_int(q, 10, u->status == LT_UNIT_CLOSED);
 	const char *rest[] = {u->valid_from,      u->valid_to,    u->decision.number, u->decision.date,
 			      u->decision.issuer, u->reorganized, u->recorded};
 	for (int i = 0; i < 7; i++)
-		lt__sq_bind_text(q, 11 + i, rest[i]);
+		bind_static(q, 11 + i, rest[i]);
 	sqlite3_bind_int64(q, 18, u->version);
-	lt__sq_bind_text(q, 19, lt_code_rev(u->code, rev));
-	lt__sq_bind_text(q, 20, lt_text_fold(u->name, fold, sizeof fold));
+	bind_static(q, 19, lt_code_rev(u->code, rev));
+	bind_static(q, 20, lt_text_fold(u->name, fold, sizeof fold));
 	int ret = sqlite3_step(q) == SQLITE_DONE ? LT_OK : lt__sq_fail(cn, err, "writing a unit");
-	sqlite3_reset(q);
+	unbind(q);
 	if (ret == LT_OK)
 		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
@@ -863,17 +878,17 @@ static int sq_changes(struct lt_store *s, lt_change_cb cb, void *ctx, struct lt_
 	return ret;
 }
 
-/* Parameters 1-7 of both event inserts: change, kind, code, parent, sort key, at, effective. */
-static void bind_event_head(sqlite3_stmt *q, const struct lt_event *ev)
+/* Parameters 1-7 of both event inserts: change, kind, code, parent, sort key
+ * (into rev, which must live until the step), at, effective. */
+static void bind_event_head(sqlite3_stmt *q, const struct lt_event *ev, char rev[LT_CODE_BUFSZ])
 {
-	char rev[LT_CODE_BUFSZ];
 	sqlite3_bind_int64(q, 1, ev->change_id);
-	lt__sq_bind_text(q, 2, ev->kind);
-	lt__sq_bind_text(q, 3, ev->code);
-	lt__sq_bind_text(q, 4, ev->parent);
-	lt__sq_bind_text(q, 5, lt_code_rev(ev->code, rev));
-	lt__sq_bind_text(q, 6, ev->at);
-	lt__sq_bind_text(q, 7, ev->effective);
+	bind_static(q, 2, ev->kind);
+	bind_static(q, 3, ev->code);
+	bind_static(q, 4, ev->parent);
+	bind_static(q, 5, lt_code_rev(ev->code, rev));
+	bind_static(q, 6, ev->at);
+	bind_static(q, 7, ev->effective);
 }
 
 /* Runs a bound event insert: the new sequence number into ev, the registry
@@ -886,7 +901,7 @@ static int run_event_insert(struct lt__sq_store *st, struct lt__sq_conn *cn, sql
 		ev->seq = sqlite3_last_insert_rowid(cn->db);
 	else
 		ret = lt__sq_fail(cn, err, "appending to the event log");
-	sqlite3_reset(q);
+	unbind(q);
 	if (ret == LT_OK)
 		lt__sq_registry_changed(st);
 	lt__sq_release(st, cn);
@@ -900,8 +915,9 @@ static int sq_event_append(struct lt_store *s, struct lt_event *ev, struct lt_er
 	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD, &cn, err);
 	if (!q)
 		return LT_EIO;
-	bind_event_head(q, ev);
-	lt__sq_bind_text(q, 8, ev->data);
+	char rev[LT_CODE_BUFSZ];
+	bind_event_head(q, ev, rev);
+	bind_static(q, 8, ev->data);
 	return run_event_insert(st, cn, q, ev, err);
 }
 
@@ -913,17 +929,18 @@ static int sq_event_append_unit(struct lt_store *s, struct lt_event *ev, const s
 	sqlite3_stmt *q = lt__sq_use(st, true, SQL_EVENT_ADD_UNIT, &cn, err);
 	if (!q)
 		return LT_EIO;
-	bind_event_head(q, ev);
-	lt__sq_bind_text(q, 8, u->name);
+	char rev[LT_CODE_BUFSZ];
+	bind_event_head(q, ev, rev);
+	bind_static(q, 8, u->name);
 	sqlite3_bind_int(q, 9, u->level);
-	lt__sq_bind_text(q, 10, u->status == LT_UNIT_ACTIVE ? "active" : "closed");
+	bind_static(q, 10, u->status == LT_UNIT_ACTIVE ? "active" : "closed");
 	const char *texts[] = {u->contact.address, u->contact.email,   u->contact.phone, u->contact.fax,
 			       u->contact.website, u->decision.number, u->decision.date, u->decision.issuer,
 			       u->valid_from,      u->valid_to,        u->reorganized,   u->recorded};
 	for (int i = 0; i < 12; i++)
-		lt__sq_bind_text(q, 11 + i, texts[i]);
+		bind_static(q, 11 + i, texts[i]);
 	sqlite3_bind_int64(q, 23, u->version);
-	lt__sq_bind_text(q, 24, actor);
+	bind_static(q, 24, actor);
 	return run_event_insert(st, cn, q, ev, err);
 }
 
