@@ -626,6 +626,45 @@ static void test_tree_counts(void **state)
 	free(extra);
 }
 
+/* Element names are matched whole: names that are prefixes or extensions
+ * of the header's (Subj, SubjectX) are unknown elements, skipped, and do not
+ * count as a repeat; the real one still is. Names longer than the path keeps
+ * (47 bytes) are cut there in an error's path, and shorter ones kept whole. */
+static void test_element_names_prefixes_and_long(void **state)
+{
+	(void)state;
+	struct lt_edxml_package *p = NULL;
+	struct lt_err err = {0};
+	char *doc = minimal_with("Real subject", "<edXML:Subj>a</edXML:Subj><edXML:SubjectX>b</edXML:SubjectX>"
+						 "<edXML:Su/><edXML:Subjec>c</edXML:Subjec>");
+	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err), LT_OK);
+	assert_string_equal(p->subject, "Real subject");
+	lt_edxml_package_free(p);
+	free(doc);
+	doc = minimal_with("Real subject", "<edXML:SubjectX>b</edXML:SubjectX><edXML:Subject>again</edXML:Subject>");
+	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err), LT_EINVAL);
+	assert_non_null(strstr(err.msg, "MessageHeader/Subject: Subject appears more than once"));
+	free(doc);
+
+	char n60[61], n47[48], n48[49], nest[400];
+	memset(n60, 'a', 60), n60[60] = '\0';
+	memset(n47, 'b', 47), n47[47] = '\0';
+	memset(n48, 'c', 48), n48[48] = '\0';
+	snprintf(nest, sizeof nest, "<edXML:%s><edXML:%s><edXML:%s><edXML:X/></edXML:%s></edXML:%s></edXML:%s>", n60,
+		 n47, n48, n48, n47, n60);
+	doc = minimal_with("s", nest);
+	struct lt_edxml_read_opts shallow = {.limits.max_depth = 7};
+	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), &shallow, &p, &err), LT_ETOOBIG);
+	char want[300];
+	snprintf(want, sizeof want,
+		 "edXMLEnvelope/edXMLHeader/MessageHeader/%.47s/%s/%.47s: elements nest deeper than 7", n60, n47, n48);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s', want '%s'", err.msg, want);
+	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err), LT_OK);
+	lt_edxml_package_free(p);
+	free(doc);
+}
+
 static void test_text_depth_and_meta_caps(void **state)
 {
 	(void)state;
@@ -1923,6 +1962,7 @@ int main(void)
 		cmocka_unit_test(test_billion_laughs_is_refused_quickly),
 		cmocka_unit_test(test_oversize_input),
 		cmocka_unit_test(test_text_depth_and_meta_caps),
+		cmocka_unit_test(test_element_names_prefixes_and_long),
 		cmocka_unit_test(test_signature_seen_by_reader),
 		cmocka_unit_test(test_tree_counts),
 		cmocka_unit_test(test_markup_guard),
