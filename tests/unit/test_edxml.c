@@ -802,6 +802,67 @@ static void test_markup_guard(void **state)
 	free(attrs);
 }
 
+/* The guard's tag and quoted-value states, in any pieces: a long element
+ * name or attribute value is refused at the cap with the line it reached
+ * (newlines inside tags and values counted); quotes of the other kind, '='
+ * and '>' inside a value are its text; the 128th attribute is fine wherever
+ * the pieces cut, the 129th is not. */
+static void test_markup_guard_in_pieces(void **state)
+{
+	(void)state;
+	const size_t n = 70000;
+	char *body = malloc(n + 256);
+	assert_non_null(body);
+	static const size_t steps[] = {1, 7, 4093, 1 << 20};
+	struct {
+		const char *head, *tail;
+		int rc;
+		const char *msg;
+	} cases[] = {
+		{"<edXML:", "/>", LT_ETOOBIG, "line 2: a tag is longer than 65536 bytes"},
+		{"<Vendor\n\r\n a=\"x\"\n b=\"", "\"/>", LT_ETOOBIG, "line 5: a tag is longer than 65536 bytes"},
+		{"<Vendor a='\n\n", "'/>", LT_ETOOBIG, "line 4: a tag is longer than 65536 bytes"},
+		{"<Vendor a=\"it's > = \" b='say \"x\"'\n c", "=''/>", LT_ETOOBIG, "line 3: a tag is longer than"},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t hl = strlen(cases[c].head);
+		memcpy(body, cases[c].head, hl);
+		memset(body + hl, 'q', n);
+		strcpy(body + hl + n, cases[c].tail);
+		char *doc = minimal_with("ok", body);
+		for (size_t st = 0; st < sizeof steps / sizeof steps[0]; st++) {
+			struct lt_edxml_package *p = NULL;
+			struct lt_err err = {0};
+			assert_int_equal(read_in_pieces(doc, strlen(doc), steps[st], NULL, &p, &err), cases[c].rc);
+			if (!strstr(err.msg, cases[c].msg))
+				fail_msg("case %zu, pieces of %zu: '%s', want '%s'", c, steps[st], err.msg,
+					 cases[c].msg);
+		}
+		free(doc);
+	}
+	for (int extra = 0; extra < 2; extra++) {
+		size_t o = (size_t)sprintf(body, "<Vendor a0=\"it's > = \"\n b0='say \"x\"'");
+		for (int i = 2; i < 128 + extra; i++)
+			o += (size_t)sprintf(body + o, i % 3 ? " a%d='%d'" : "\n a%d=\"=>%d\"", i, i);
+		strcpy(body + o, "/>");
+		char *doc = minimal_with("ok", body);
+		for (size_t st = 0; st < sizeof steps / sizeof steps[0]; st++) {
+			struct lt_edxml_package *p = NULL;
+			struct lt_err err = {0};
+			int rc = read_in_pieces(doc, strlen(doc), steps[st], NULL, &p, &err);
+			if (extra) {
+				assert_int_equal(rc, LT_ETOOBIG);
+				assert_non_null(strstr(err.msg, "a tag has more than 128 attributes"));
+			} else if (rc != LT_OK) {
+				fail_msg("pieces of %zu: %s", steps[st], err.msg);
+			}
+			lt_edxml_package_free(p);
+		}
+		free(doc);
+	}
+	free(body);
+}
+
 static void test_truncated_everywhere(void **state)
 {
 	(void)state;
@@ -1966,6 +2027,7 @@ int main(void)
 		cmocka_unit_test(test_signature_seen_by_reader),
 		cmocka_unit_test(test_tree_counts),
 		cmocka_unit_test(test_markup_guard),
+		cmocka_unit_test(test_markup_guard_in_pieces),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_attachments_to_dir),
 		cmocka_unit_test(test_base64_layouts_and_splits),
