@@ -108,25 +108,13 @@ int lt__edxml_content_data(struct lt_edxml_reader *r, const unsigned char *s, si
 			if (sizeof d->out - d->out_len < 3 && flush(r) != LT_OK)
 				return r->status;
 			size_t groups = (len - i) / 4, room = (sizeof d->out - d->out_len) / 3;
-			const unsigned char *in = s + i, *end = in + 4 * (groups < room ? groups : room);
-			unsigned char *out = d->out + d->out_len;
-			while (in < end) {
-				unsigned a = b64_plus1[in[0]], e = b64_plus1[in[1]], f = b64_plus1[in[2]],
-					 g = b64_plus1[in[3]];
-				if (!a || !e || !f || !g)
-					break;
-				unsigned v = (a - 1) << 18 | (e - 1) << 12 | (f - 1) << 6 | (g - 1);
-				out[0] = (unsigned char)(v >> 16);
-				out[1] = (unsigned char)(v >> 8);
-				out[2] = (unsigned char)v;
-				out += 3;
-				in += 4;
-			}
-			size_t done = (size_t)(in - (s + i));
-			d->out_len = (size_t)(out - d->out);
+			size_t want = groups < room ? groups : room;
+			size_t got = lt__edxml_b64_groups(s + i, want, d->out + d->out_len, true);
+			d->out_len += 3 * got;
+			size_t done = 4 * got;
 			b->encoded += done;
 			i += done;
-			if (in == end) {
+			if (got == want) {
 				/* Out of input or of room: look again from s[i]
 				 * (the loop's i++ is undone), flushing first. */
 				i--;

@@ -264,6 +264,11 @@ int lt__edxml_leaf(struct lt_edxml_reader *r, const struct lt__edxml_elem *e, ch
 /* ---- attachments (attachments.c) ------------------------------------------------ */
 
 int lt__edxml_content_begin(struct lt_edxml_reader *r);
+/* Decodes up to `groups` groups of four plain base64 characters from `in`
+ * into 3 bytes each at `out` (room for 3 * groups), stopping before the first
+ * group holding anything else; returns the groups decoded. `simd` allows the
+ * AVX2 path where the CPU has it (tests compare both). */
+size_t lt__edxml_b64_groups(const unsigned char *in, size_t groups, unsigned char *out, bool simd);
 int lt__edxml_content_data(struct lt_edxml_reader *r, const unsigned char *s, size_t len);
 int lt__edxml_content_end(struct lt_edxml_reader *r);
 /* At the close of an Attachment: names the decoded file. */

@@ -26,6 +26,9 @@ static int too_big(struct lt_edxml_reader *r, const char *what, size_t limit)
 				      : "bytes");
 }
 
+/* The bytes that change a tag's state or the line count. */
+static const bool tag_stop[256] = {['"'] = true, ['\''] = true, ['='] = true, ['>'] = true, ['\n'] = true};
+
 /* After "<!": a comment, a CDATA section, or (anything else) a declaration. */
 static int bang_state(struct lt__edxml_guard *g)
 {
@@ -70,6 +73,28 @@ int lt__edxml_guard_scan(struct lt_edxml_reader *r, const unsigned char *s, size
 			g->nbang = 0;
 			g->bang[0] = '\0';
 			continue;
+		}
+		if (g->state == G_TAG || g->state == G_QUOTE) {
+			/* Names and values, most of a tag's bytes, change nothing but
+			 * the length: skipped a run at a time up to the next byte that
+			 * does (a newline, a quote, '=', '>'). */
+			size_t j = i;
+			if (g->state == G_TAG)
+				while (j < len && !tag_stop[s[j]])
+					j++;
+			else
+				while (j < len && s[j] != g->quote && s[j] != '\n')
+					j++;
+			if (j > i) {
+				g->len += j - i;
+				g->prev2 = j - i >= 2 ? s[j - 2] : g->prev1;
+				g->prev1 = s[j - 1];
+				if (g->len > cap)
+					return too_big(r, "a tag is longer than", cap);
+				i = j;
+				if (i == len)
+					return LT_OK;
+			}
 		}
 		unsigned char c = s[i];
 		if (c == '\n')

@@ -135,7 +135,10 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 		r->pkg->signature = true;
 
 	struct lt__edxml_frame *f = &r->frames[r->depth];
-	snprintf(f->name, sizeof f->name, "%s", name);
+	/* Cut as snprintf would, without its format machinery on every element. */
+	size_t nl = strnlen(name, sizeof f->name - 1);
+	memcpy(f->name, name, nl);
+	f->name[nl] = '\0';
 	f->elem = (short)ei;
 	f->ctx = ei >= 0 ? lt__edxml_elems[ei].child : X_SKIP;
 	f->index = 0;

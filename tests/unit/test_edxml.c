@@ -23,6 +23,7 @@
 #include <libxml/xmlmemory.h>
 #include <openssl/evp.h>
 
+#include "edxml/edxml_impl.h"
 #include "lienthong/edxml.h"
 
 #define NS LT_EDXML_NS
@@ -625,6 +626,45 @@ static void test_tree_counts(void **state)
 	free(extra);
 }
 
+/* Element names are matched whole: names that are prefixes or extensions
+ * of the header's (Subj, SubjectX) are unknown elements, skipped, and do not
+ * count as a repeat; the real one still is. Names longer than the path keeps
+ * (47 bytes) are cut there in an error's path, and shorter ones kept whole. */
+static void test_element_names_prefixes_and_long(void **state)
+{
+	(void)state;
+	struct lt_edxml_package *p = NULL;
+	struct lt_err err = {0};
+	char *doc = minimal_with("Real subject", "<edXML:Subj>a</edXML:Subj><edXML:SubjectX>b</edXML:SubjectX>"
+						 "<edXML:Su/><edXML:Subjec>c</edXML:Subjec>");
+	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err), LT_OK);
+	assert_string_equal(p->subject, "Real subject");
+	lt_edxml_package_free(p);
+	free(doc);
+	doc = minimal_with("Real subject", "<edXML:SubjectX>b</edXML:SubjectX><edXML:Subject>again</edXML:Subject>");
+	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err), LT_EINVAL);
+	assert_non_null(strstr(err.msg, "MessageHeader/Subject: Subject appears more than once"));
+	free(doc);
+
+	char n60[61], n47[48], n48[49], nest[400];
+	memset(n60, 'a', 60), n60[60] = '\0';
+	memset(n47, 'b', 47), n47[47] = '\0';
+	memset(n48, 'c', 48), n48[48] = '\0';
+	snprintf(nest, sizeof nest, "<edXML:%s><edXML:%s><edXML:%s><edXML:X/></edXML:%s></edXML:%s></edXML:%s>", n60,
+		 n47, n48, n48, n47, n60);
+	doc = minimal_with("s", nest);
+	struct lt_edxml_read_opts shallow = {.limits.max_depth = 7};
+	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), &shallow, &p, &err), LT_ETOOBIG);
+	char want[300];
+	snprintf(want, sizeof want,
+		 "edXMLEnvelope/edXMLHeader/MessageHeader/%.47s/%s/%.47s: elements nest deeper than 7", n60, n47, n48);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s', want '%s'", err.msg, want);
+	assert_int_equal(lt_edxml_read_mem(doc, strlen(doc), NULL, &p, &err), LT_OK);
+	lt_edxml_package_free(p);
+	free(doc);
+}
+
 static void test_text_depth_and_meta_caps(void **state)
 {
 	(void)state;
@@ -760,6 +800,67 @@ static void test_markup_guard(void **state)
 	assert_non_null(strstr(err.msg, "too many distinct element and attribute names"));
 	free(doc);
 	free(attrs);
+}
+
+/* The guard's tag and quoted-value states, in any pieces: a long element
+ * name or attribute value is refused at the cap with the line it reached
+ * (newlines inside tags and values counted); quotes of the other kind, '='
+ * and '>' inside a value are its text; the 128th attribute is fine wherever
+ * the pieces cut, the 129th is not. */
+static void test_markup_guard_in_pieces(void **state)
+{
+	(void)state;
+	const size_t n = 70000;
+	char *body = malloc(n + 256);
+	assert_non_null(body);
+	static const size_t steps[] = {1, 7, 4093, 1 << 20};
+	struct {
+		const char *head, *tail;
+		int rc;
+		const char *msg;
+	} cases[] = {
+		{"<edXML:", "/>", LT_ETOOBIG, "line 2: a tag is longer than 65536 bytes"},
+		{"<Vendor\n\r\n a=\"x\"\n b=\"", "\"/>", LT_ETOOBIG, "line 5: a tag is longer than 65536 bytes"},
+		{"<Vendor a='\n\n", "'/>", LT_ETOOBIG, "line 4: a tag is longer than 65536 bytes"},
+		{"<Vendor a=\"it's > = \" b='say \"x\"'\n c", "=''/>", LT_ETOOBIG, "line 3: a tag is longer than"},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		size_t hl = strlen(cases[c].head);
+		memcpy(body, cases[c].head, hl);
+		memset(body + hl, 'q', n);
+		strcpy(body + hl + n, cases[c].tail);
+		char *doc = minimal_with("ok", body);
+		for (size_t st = 0; st < sizeof steps / sizeof steps[0]; st++) {
+			struct lt_edxml_package *p = NULL;
+			struct lt_err err = {0};
+			assert_int_equal(read_in_pieces(doc, strlen(doc), steps[st], NULL, &p, &err), cases[c].rc);
+			if (!strstr(err.msg, cases[c].msg))
+				fail_msg("case %zu, pieces of %zu: '%s', want '%s'", c, steps[st], err.msg,
+					 cases[c].msg);
+		}
+		free(doc);
+	}
+	for (int extra = 0; extra < 2; extra++) {
+		size_t o = (size_t)sprintf(body, "<Vendor a0=\"it's > = \"\n b0='say \"x\"'");
+		for (int i = 2; i < 128 + extra; i++)
+			o += (size_t)sprintf(body + o, i % 3 ? " a%d='%d'" : "\n a%d=\"=>%d\"", i, i);
+		strcpy(body + o, "/>");
+		char *doc = minimal_with("ok", body);
+		for (size_t st = 0; st < sizeof steps / sizeof steps[0]; st++) {
+			struct lt_edxml_package *p = NULL;
+			struct lt_err err = {0};
+			int rc = read_in_pieces(doc, strlen(doc), steps[st], NULL, &p, &err);
+			if (extra) {
+				assert_int_equal(rc, LT_ETOOBIG);
+				assert_non_null(strstr(err.msg, "a tag has more than 128 attributes"));
+			} else if (rc != LT_OK) {
+				fail_msg("pieces of %zu: %s", steps[st], err.msg);
+			}
+			lt_edxml_package_free(p);
+		}
+		free(doc);
+	}
+	free(body);
 }
 
 static void test_truncated_everywhere(void **state)
@@ -1001,6 +1102,236 @@ static void test_base64_layouts_and_splits(void **state)
 		free(v);
 	}
 	free(plain);
+	free(pkg);
+	rm_rf(dir);
+}
+
+/* ---- the bulk base64 decoder (b64.c) ----------------------------------------- */
+
+static bool is_b64_char(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* Runs of whole groups against OpenSSL's decoder, with and without AVX2: a
+ * byte of each of the 256 values at each position of a 128-character run
+ * (32 groups: the 32-character steps and the scalar tail) stops the run
+ * exactly before its group, or (a base64 character) changes only that
+ * group's bytes. */
+static void test_base64_groups_every_byte_both_paths(void **state)
+{
+	(void)state;
+	unsigned char bin[96], good[129], s[129], want[96], got[96 + 32];
+	uint64_t rs = 0x9E3779B97F4A7C15ull;
+	fill_random(bin, sizeof bin, &rs);
+	assert_int_equal(EVP_EncodeBlock(good, bin, sizeof bin), 128);
+	for (int simd = 0; simd < 2; simd++)
+		for (size_t pos = 0; pos < 128; pos++)
+			for (int v = 0; v < 256; v++) {
+				memcpy(s, good, sizeof s);
+				s[pos] = (unsigned char)v;
+				size_t groups = is_b64_char(v) ? 32 : pos / 4;
+				assert_int_equal(EVP_DecodeBlock(want, s, (int)(4 * groups)), (int)(3 * groups));
+				memset(got, 0xEE, sizeof got);
+				size_t n = lt__edxml_b64_groups(s, 32, got, simd);
+				if (n != groups)
+					fail_msg("simd %d, byte 0x%02x at %zu: %zu groups, want %zu", simd, v, pos, n,
+						 groups);
+				assert_memory_equal(got, want, 3 * groups);
+			}
+}
+
+/* Random content of every length up to 1200 bytes, decoded from every
+ * starting group and for every count of groups the caller's room allows:
+ * the same bytes as OpenSSL's decoder, and nothing past 3 bytes a group. */
+static void test_base64_groups_match_openssl(void **state)
+{
+	(void)state;
+	unsigned char bin[1200], enc[1604], want[1200], got[1200 + 64];
+	uint64_t rs = 0xD1B54A32D192ED03ull;
+	for (size_t n = 0; n <= sizeof bin; n += n < 100 ? 1 : 37) {
+		fill_random(bin, n, &rs);
+		int elen = EVP_EncodeBlock(enc, bin, (int)n);
+		size_t groups = (size_t)elen / 4 - (n % 3 ? 1 : 0); /* the padded group is the checked path's */
+		for (size_t from = 0; from <= groups && from < 6; from++)
+			for (size_t take = groups - from; take + 13 > groups - from && take > 0; take--) {
+				assert_int_equal(EVP_DecodeBlock(want, enc + 4 * from, (int)(4 * take)),
+						 (int)(3 * take));
+				for (int simd = 0; simd < 2; simd++) {
+					memset(got, 0xEE, sizeof got);
+					assert_int_equal(lt__edxml_b64_groups(enc + 4 * from, take, got, simd), take);
+					assert_memory_equal(got, want, 3 * take);
+					assert_int_equal(got[3 * take], 0xEE);
+				}
+			}
+	}
+}
+
+/* The package `pkg` (one attachment) with its base64 text replaced by
+ * `text`; *out_len set. */
+static char *splice_b64(const char *pkg, size_t len, const char *text, size_t tlen, size_t *out_len)
+{
+	const char *tag = "ContentTransferEncoded xmlns:edXML=\"" LT_EDXML_NS "\">";
+	const char *b = strstr(pkg, tag);
+	assert_non_null(b);
+	b += strlen(tag);
+	const char *e = strchr(b, '<');
+	assert_non_null(e);
+	size_t head = (size_t)(b - pkg), tail = len - (size_t)(e - pkg);
+	char *v = malloc(head + tlen + tail);
+	assert_non_null(v);
+	memcpy(v, pkg, head);
+	memcpy(v + head, text, tlen);
+	memcpy(v + head + tlen, e, tail);
+	*out_len = head + tlen + tail;
+	return v;
+}
+
+/* Attachments of sizes around every padding case and around the 32-character
+ * steps, laid out on one line, with LF every 64 characters (a step's width)
+ * or a space every 37, fed in pieces that split groups and steps: the sink
+ * gets exactly the original bytes, as OpenSSL decodes them. */
+static void test_base64_sizes_layouts_in_reader(void **state)
+{
+	(void)state;
+	char dir[64], src[128], pkg_path[128];
+	make_tmpdir(dir);
+	snprintf(src, sizeof src, "%s/a.bin", dir);
+	snprintf(pkg_path, sizeof pkg_path, "%s/a.edxml", dir);
+	FILE *f = fopen(src, "wb");
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+	write_one_attachment(src, "a.bin", pkg_path);
+	size_t len;
+	char *pkg = slurp(pkg_path, &len);
+	assert_non_null(pkg);
+	static const size_t sizes[] = {1, 2, 3, 4, 5, 23, 24, 25, 26, 47, 48, 49, 95, 96, 97, 98, 1000, 4097};
+	static const size_t steps[] = {1, 3, 32, 33, 4093, 1 << 20};
+	uint64_t rs = 0x2545F4914F6CDD1Dull;
+	for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+		size_t n = sizes[z];
+		unsigned char *bin = malloc(n), *enc = malloc(4 * n + 8), *ref = malloc(n + 3);
+		char *text = malloc(8 * n + 16);
+		assert_true(bin && enc && ref && text);
+		fill_random(bin, n, &rs);
+		int elen = EVP_EncodeBlock(enc, bin, (int)n);
+		/* The reference decoder gives back the bytes (less the padding's zeros). */
+		int rlen = EVP_DecodeBlock(ref, enc, elen);
+		assert_int_equal(rlen - (n % 3 ? 3 - (int)(n % 3) : 0), (int)n);
+		assert_memory_equal(ref, bin, n);
+		unsigned char want[LT_EDXML_SHA256_LEN];
+		unsigned int wn = 0;
+		EVP_Digest(bin, n, want, &wn, EVP_sha256(), NULL);
+		for (int layout = 0; layout < 3; layout++) {
+			size_t t = 0;
+			for (int i = 0; i < elen; i++) {
+				text[t++] = (char)enc[i];
+				if (layout == 1 && i % 64 == 63)
+					text[t++] = '\n';
+				else if (layout == 2 && i % 37 == 36)
+					text[t++] = ' ';
+			}
+			size_t vlen;
+			char *v = splice_b64(pkg, len, text, t, &vlen);
+			for (size_t st = 0; st < sizeof steps / sizeof steps[0]; st++) {
+				struct counting_sink sink = {.sha = EVP_MD_CTX_new()};
+				EVP_DigestInit_ex(sink.sha, EVP_sha256(), NULL);
+				struct lt_edxml_sink sk = {sink_write, sink_end, &sink};
+				struct lt_edxml_read_opts opts = {.sink = &sk};
+				struct lt_edxml_package *q = NULL;
+				struct lt_err err = {0};
+				int rc = read_in_pieces(v, vlen, steps[st], &opts, &q, &err);
+				if (rc != LT_OK)
+					fail_msg("%zu bytes, layout %d, pieces of %zu: %s", n, layout, steps[st],
+						 err.msg);
+				unsigned char got[LT_EDXML_SHA256_LEN];
+				unsigned int gn = 0;
+				EVP_DigestFinal_ex(sink.sha, got, &gn);
+				EVP_MD_CTX_free(sink.sha);
+				assert_int_equal(sink.bytes, n);
+				assert_memory_equal(got, want, sizeof want);
+				assert_int_equal(q->attachments[0].size, n);
+				assert_int_equal(q->attachments[0].encoded_size, (uint64_t)elen);
+				assert_memory_equal(q->attachments[0].sha256, want, sizeof want);
+				lt_edxml_package_free(q);
+			}
+			free(v);
+		}
+		free(bin);
+		free(enc);
+		free(ref);
+		free(text);
+	}
+	free(pkg);
+	rm_rf(dir);
+}
+
+/* Bad base64 inside long runs (where the 32-character steps stop) and at
+ * their edges, whatever the pieces: each refused with its own reason and
+ * position, as OpenSSL's decoder refuses it too. */
+static void test_base64_refusals_in_runs(void **state)
+{
+	(void)state;
+	char dir[64], src[128], pkg_path[128];
+	make_tmpdir(dir);
+	snprintf(src, sizeof src, "%s/a.bin", dir);
+	snprintf(pkg_path, sizeof pkg_path, "%s/a.edxml", dir);
+	FILE *f = fopen(src, "wb");
+	assert_non_null(f);
+	fputs("x", f);
+	fclose(f);
+	write_one_attachment(src, "a.bin", pkg_path);
+	size_t len;
+	char *pkg = slurp(pkg_path, &len);
+	assert_non_null(pkg);
+	unsigned char bin[300], good[401];
+	uint64_t rs = 0x853C49E6748FEA9Bull;
+	fill_random(bin, sizeof bin, &rs);
+	assert_int_equal(EVP_EncodeBlock(good, bin, sizeof bin), 400);
+	static const struct {
+		size_t at;        /* 0-based character replaced */
+		const char *with; /* what replaces it (same length or not) */
+		const char *msg;
+	} cases[] = {
+		{0, "*", "byte 0x2a at character 1"},
+		{33, "-", "byte 0x2d at character 34"},
+		{63, "_", "byte 0x5f at character 64"},
+		{64, "\xc3\xa9", "byte 0xc3 at character 65"},
+		{200, "=", "'=' at character 201 pads too much"},
+		{202, "==", "data after '=' padding at character 205"},
+		{203, "=", "data after '=' padding at character 205"},
+		{399, "&#0;", "not well-formed"},
+		{396, "QQ=", "ends inside a group"},
+	};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		char text[420];
+		size_t wl = strlen(cases[c].with);
+		memcpy(text, good, cases[c].at);
+		memcpy(text + cases[c].at, cases[c].with, wl);
+		size_t keep = cases[c].at + 1 < 400 ? 400 - cases[c].at - 1 : 0;
+		if (strcmp(cases[c].with, "QQ=") == 0)
+			keep = 0; /* 396 + 3: one character short of a group */
+		memcpy(text + cases[c].at + wl, good + cases[c].at + 1, keep);
+		size_t tl = cases[c].at + wl + keep;
+		/* OpenSSL's decoder refuses the same text (XML aside). */
+		unsigned char ref[420];
+		if (strchr(cases[c].with, '&') == NULL)
+			assert_true(EVP_DecodeBlock(ref, (const unsigned char *)text, (int)tl) < 0 || tl % 4 != 0 ||
+				    strchr(cases[c].with, '='));
+		size_t vlen;
+		char *v = splice_b64(pkg, len, text, tl, &vlen);
+		static const size_t steps[] = {1, 5, 32, 4093};
+		for (size_t st = 0; st < sizeof steps / sizeof steps[0]; st++) {
+			struct lt_edxml_package *q = NULL;
+			struct lt_err err = {0};
+			assert_int_equal(read_in_pieces(v, vlen, steps[st], NULL, &q, &err), LT_EINVAL);
+			if (!strstr(err.msg, cases[c].msg))
+				fail_msg("case %zu, pieces of %zu: '%s', want '%s'", c, steps[st], err.msg,
+					 cases[c].msg);
+		}
+		free(v);
+	}
 	free(pkg);
 	rm_rf(dir);
 }
@@ -1692,12 +2023,18 @@ int main(void)
 		cmocka_unit_test(test_billion_laughs_is_refused_quickly),
 		cmocka_unit_test(test_oversize_input),
 		cmocka_unit_test(test_text_depth_and_meta_caps),
+		cmocka_unit_test(test_element_names_prefixes_and_long),
 		cmocka_unit_test(test_signature_seen_by_reader),
 		cmocka_unit_test(test_tree_counts),
 		cmocka_unit_test(test_markup_guard),
+		cmocka_unit_test(test_markup_guard_in_pieces),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_attachments_to_dir),
 		cmocka_unit_test(test_base64_layouts_and_splits),
+		cmocka_unit_test(test_base64_groups_every_byte_both_paths),
+		cmocka_unit_test(test_base64_groups_match_openssl),
+		cmocka_unit_test(test_base64_sizes_layouts_in_reader),
+		cmocka_unit_test(test_base64_refusals_in_runs),
 		cmocka_unit_test(test_large_attachment_in_bounded_memory),
 		cmocka_unit_test(test_zipped_attachment),
 		cmocka_unit_test(test_round_trip_edoc),
