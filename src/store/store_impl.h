@@ -9,6 +9,19 @@ struct lt_store_request_ops;
 struct lt_store_catalogue_ops;
 struct lt_store_campaign_ops;
 
+/* Both backends' /metrics counts (xcounts): the running totals their
+ * triggers keep (SQLite schema 17, PostgreSQL 9), in the order of enum
+ * lt_delivery_state; the same SQL reads them on either. */
+/* clang-format off */
+#define LT__XCOUNT(name) "coalesce((SELECT n FROM xcounts WHERE name = '" name "'), 0)"
+#define LT__SQL_XCOUNTS                                                                                                \
+	"SELECT " LT__XCOUNT("edoc") ", " LT__XCOUNT("status") ", " LT__XCOUNT("bytes") ", "                           \
+	LT__XCOUNT("state:pending") ", " LT__XCOUNT("state:processing") ", " LT__XCOUNT("state:done") ", "             \
+	LT__XCOUNT("state:fail") ", " LT__XCOUNT("state:refused") ", " LT__XCOUNT("state:merged") ", "                 \
+	LT__XCOUNT("state:no_system") ", " LT__XCOUNT("state:expired") ", " LT__XCOUNT("state:relay") ", "             \
+	LT__XCOUNT("state:relayed")
+/* clang-format on */
+
 struct lt_store_ops {
 	const char *name;
 	void (*close)(struct lt_store *s);

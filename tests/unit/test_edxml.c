@@ -1187,14 +1187,11 @@ static char *splice_b64(const char *pkg, size_t len, const char *text, size_t tl
 	return v;
 }
 
-/* Attachments of sizes around every padding case and around the 32-character
- * steps, laid out on one line, with LF every 64 characters (a step's width)
- * or a space every 37, fed in pieces that split groups and steps: the sink
- * gets exactly the original bytes, as OpenSSL decodes them. */
-static void test_base64_sizes_layouts_in_reader(void **state)
+/* A package of one attachment ("x") made in a new directory `dir`, as the
+ * template the base64 tests splice their own content into. */
+static char *template_package(char dir[64], size_t *len)
 {
-	(void)state;
-	char dir[64], src[128], pkg_path[128];
+	char src[128], pkg_path[128];
 	make_tmpdir(dir);
 	snprintf(src, sizeof src, "%s/a.bin", dir);
 	snprintf(pkg_path, sizeof pkg_path, "%s/a.edxml", dir);
@@ -1203,9 +1200,21 @@ static void test_base64_sizes_layouts_in_reader(void **state)
 	fputs("x", f);
 	fclose(f);
 	write_one_attachment(src, "a.bin", pkg_path);
-	size_t len;
-	char *pkg = slurp(pkg_path, &len);
+	char *pkg = slurp(pkg_path, len);
 	assert_non_null(pkg);
+	return pkg;
+}
+
+/* Attachments of sizes around every padding case and around the 32-character
+ * steps, laid out on one line, with LF every 64 characters (a step's width)
+ * or a space every 37, fed in pieces that split groups and steps: the sink
+ * gets exactly the original bytes, as OpenSSL decodes them. */
+static void test_base64_sizes_layouts_in_reader(void **state)
+{
+	(void)state;
+	char dir[64];
+	size_t len;
+	char *pkg = template_package(dir, &len);
 	static const size_t sizes[] = {1, 2, 3, 4, 5, 23, 24, 25, 26, 47, 48, 49, 95, 96, 97, 98, 1000, 4097};
 	static const size_t steps[] = {1, 3, 32, 33, 4093, 1 << 20};
 	uint64_t rs = 0x2545F4914F6CDD1Dull;
@@ -1273,18 +1282,9 @@ static void test_base64_sizes_layouts_in_reader(void **state)
 static void test_base64_refusals_in_runs(void **state)
 {
 	(void)state;
-	char dir[64], src[128], pkg_path[128];
-	make_tmpdir(dir);
-	snprintf(src, sizeof src, "%s/a.bin", dir);
-	snprintf(pkg_path, sizeof pkg_path, "%s/a.edxml", dir);
-	FILE *f = fopen(src, "wb");
-	assert_non_null(f);
-	fputs("x", f);
-	fclose(f);
-	write_one_attachment(src, "a.bin", pkg_path);
+	char dir[64];
 	size_t len;
-	char *pkg = slurp(pkg_path, &len);
-	assert_non_null(pkg);
+	char *pkg = template_package(dir, &len);
 	unsigned char bin[300], good[401];
 	uint64_t rs = 0x853C49E6748FEA9Bull;
 	fill_random(bin, sizeof bin, &rs);

@@ -92,15 +92,8 @@ static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.bod
 				  "l.state NOT IN ('done', 'refused', 'merged', 'expired', 'relayed')) "
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < $1 ORDER BY d.n";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = $1";
-/* clang-format off */
-#define XCOUNT(name) "coalesce((SELECT n FROM xcounts WHERE name = '" name "'), 0)"
-/* The running totals (schema 9), in the order of enum lt_delivery_state. */
-static const char SQL_COUNTS[] =
-	"SELECT " XCOUNT("edoc") ", " XCOUNT("status") ", " XCOUNT("bytes") ", "
-	XCOUNT("state:pending") ", " XCOUNT("state:processing") ", " XCOUNT("state:done") ", " XCOUNT("state:fail") ", "
-	XCOUNT("state:refused") ", " XCOUNT("state:merged") ", " XCOUNT("state:no_system") ", "
-	XCOUNT("state:expired") ", " XCOUNT("state:relay") ", " XCOUNT("state:relayed");
-/* clang-format on */
+/* The running totals, in the order of enum lt_delivery_state (store_impl.h). */
+static const char SQL_COUNTS[] = LT__SQL_XCOUNTS;
 /* As the SQLite backend's: the running totals (schema 9), the key chosen by $3. */
 /* clang-format off */
 #define XSTAT_KEY(recipient)                                                                                           \

@@ -108,16 +108,9 @@ static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.bod
 				  "l.state NOT IN ('done', 'refused', 'merged', 'expired', 'relayed')) "
 				  "AND (SELECT max(l.updated) FROM xdeliveries l WHERE l.doc = d.id) < ?1";
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = ?1";
-/* clang-format off */
-#define XCOUNT(name) "coalesce((SELECT n FROM xcounts WHERE name = '" name "'), 0)"
-/* The running totals (schema 17), in the order of enum lt_delivery_state.
- * Its pending total is lt_delivery_waits. */
-static const char SQL_COUNTS[] =
-	"SELECT " XCOUNT("edoc") ", " XCOUNT("status") ", " XCOUNT("bytes") ", "
-	XCOUNT("state:pending") ", " XCOUNT("state:processing") ", " XCOUNT("state:done") ", " XCOUNT("state:fail") ", "
-	XCOUNT("state:refused") ", " XCOUNT("state:merged") ", " XCOUNT("state:no_system") ", "
-	XCOUNT("state:expired") ", " XCOUNT("state:relay") ", " XCOUNT("state:relayed");
-/* clang-format on */
+/* The running totals, in the order of enum lt_delivery_state (store_impl.h). Its pending total
+ * is lt_delivery_waits. */
+static const char SQL_COUNTS[] = LT__SQL_XCOUNTS;
 
 /* Statistics: the group key is chosen by ?3 so one statement serves all.
  * It reads the running totals (schema 17), one row per day, sender and
@@ -413,27 +406,26 @@ static int sq_xinbox(struct lt_store *s, int64_t system_id, const char *kind, in
 	return ret;
 }
 
+/* One acknowledgement statement (the event, then the state) for delivery `id`. */
+static int ack_run(struct lt__sq_conn *cn, const char *sql, int64_t id, const char *state, const char *at,
+		   struct lt_err *err)
+{
+	sqlite3_stmt *q = lt__sq_stmt(cn, sql, err);
+	if (!q)
+		return LT_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	lt__sq_bind_text(q, 2, state);
+	lt__sq_bind_text(q, 3, at);
+	return lt__sq_exec(cn, q, err, "acknowledging a delivery");
+}
+
 static int ack_apply(struct lt__sq_conn *cn, const int64_t *ids, size_t n, const char *state, const char *at,
 		     struct lt_err *err)
 {
 	int ret = LT_OK;
-	for (size_t i = 0; i < n && ret == LT_OK; i++) {
-		sqlite3_stmt *e = lt__sq_stmt(cn, SQL_EVENT_ADD, err);
-		if (!e)
-			return LT_EIO;
-		sqlite3_bind_int64(e, 1, ids[i]);
-		lt__sq_bind_text(e, 2, state);
-		lt__sq_bind_text(e, 3, at);
-		if ((ret = lt__sq_exec(cn, e, err, "acknowledging a delivery")))
-			break;
-		sqlite3_stmt *u = lt__sq_stmt(cn, SQL_ACK_SET, err);
-		if (!u)
-			return LT_EIO;
-		sqlite3_bind_int64(u, 1, ids[i]);
-		lt__sq_bind_text(u, 2, state);
-		lt__sq_bind_text(u, 3, at);
-		ret = lt__sq_exec(cn, u, err, "acknowledging a delivery");
-	}
+	for (size_t i = 0; i < n && ret == LT_OK; i++)
+		if ((ret = ack_run(cn, SQL_EVENT_ADD, ids[i], state, at, err)) == LT_OK)
+			ret = ack_run(cn, SQL_ACK_SET, ids[i], state, at, err);
 	return ret;
 }
 
