@@ -10,7 +10,7 @@ struct lt_store_catalogue_ops;
 struct lt_store_campaign_ops;
 
 /* Both backends' /metrics counts (xcounts): the running totals their
- * triggers keep (SQLite schema 17, PostgreSQL 9), in the order of enum
+ * triggers keep (SQLite schema 15, PostgreSQL 7), in the order of enum
  * lt_delivery_state; the same SQL reads them on either. */
 /* clang-format off */
 #define LT__XCOUNT(name) "coalesce((SELECT n FROM xcounts WHERE name = '" name "'), 0)"

@@ -1,5 +1,5 @@
 /* A store conformance case: the exchange statistics read from running
- * totals (SQLite 17, PostgreSQL 9) give exactly what the aggregate over every
+ * totals (SQLite 15, PostgreSQL 7) give exactly what the aggregate over every
  * stored row gave before them, on a varied history: several days across a
  * month's end, senders and recipients, edoc and status packages, a document
  * delivered twice to one code, merged, held, claimed and re-routed

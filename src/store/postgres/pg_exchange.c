@@ -94,7 +94,7 @@ static const char SQL_EXPIRED[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.bod
 static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE id = $1";
 /* The running totals, in the order of enum lt_delivery_state (store_impl.h). */
 static const char SQL_COUNTS[] = LT__SQL_XCOUNTS;
-/* As the SQLite backend's: the running totals (schema 9), the key chosen by $3. */
+/* As the SQLite backend's: the running totals (schema 7), the key chosen by $3. */
 /* clang-format off */
 #define XSTAT_KEY(recipient)                                                                                           \
 	"CASE $3::text WHEN 'day' THEN day WHEN 'month' THEN substr(day, 1, 7) WHEN 'sender' THEN sender "             \

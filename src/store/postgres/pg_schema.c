@@ -214,7 +214,7 @@ static const char *const m6[] = {
 	NULL,
 };
 
-/* 9 (SQLite's 17): the exchange statistics as running totals per day,
+/* 7 (SQLite's 15): the exchange statistics as running totals per day,
  * sender and recipient, kept by triggers in the writing transaction and
  * backfilled from the rows stored; see SQLite's entry for what each counts,
  * the index for a system's sent list and the totals /metrics reports.

@@ -25,7 +25,7 @@
 	"n01 = n01 + excluded.n01, s06 = s06 + excluded.s06, n06 = n06 + excluded.n06;"
 /* clang-format on */
 
-/* A migration is one string run at once, in one transaction: 17's (triggers
+/* A migration is one string run at once, in one transaction: 15's (triggers
  * with their statements spelled out) is longer than the 4,095 characters
  * ISO C asks every compiler to accept, which GCC and Clang exceed. */
 #pragma GCC diagnostic push
@@ -309,7 +309,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX mirror_units_parent ON mirror_units(parent, code);"
 	"CREATE TABLE federation_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE change_uploads (change_id INTEGER PRIMARY KEY, accepted TEXT NOT NULL);",
-	/* 17: the exchange statistics as running totals per day (of the
+	/* 15: the exchange statistics as running totals per day (of the
 	 * document's arrival), sender and recipient, kept by triggers in the
 	 * transaction that writes a document, a delivery or a status, so a
 	 * statistics call reads days rather than every delivery stored.

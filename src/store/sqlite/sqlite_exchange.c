@@ -113,7 +113,7 @@ static const char SQL_BODY_REMOVED[] = "UPDATE xdocs SET body_removed = 1 WHERE 
 static const char SQL_COUNTS[] = LT__SQL_XCOUNTS;
 
 /* Statistics: the group key is chosen by ?3 so one statement serves all.
- * It reads the running totals (schema 17), one row per day, sender and
+ * It reads the running totals (schema 15), one row per day, sender and
  * recipient, whatever the number of deliveries stored: documents and bytes
  * by the documents themselves, or, by recipient, those its deliveries
  * carry. Latencies run from a document's arrival to the first status 01
