@@ -154,9 +154,10 @@ struct lt__list {
 };
 /* Appends o (stolen; NULL means lt__xpack failed) to c->items. */
 int lt__list_append(struct lt__list *c, json_t *o);
-/* May this caller read the document's trace, or its body too (body)? Its
- * parties are found here, the rule is lt_access_document's. */
-int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, bool body,
+/* Reads document id into *d when this caller may read its trace, or its
+ * body too (body): LT_ENOTFOUND when there is none. Its parties are found
+ * here, the rule is lt_access_document's. */
+int lt__read_doc(struct lt_exchange *x, const struct lt_principal *who, const char *id, bool body, struct lt_xdoc *d,
 		 struct lt_err *err);
 
 #endif

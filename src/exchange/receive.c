@@ -103,51 +103,40 @@ int lt_exchange_inbox(struct lt_exchange *x, const struct lt_principal *who, con
 	return *out ? LT_OK : lt__xfail(err);
 }
 
-struct may_ctx {
-	const struct lt_principal *who;
-	struct lt_codelist *codes; /* the document's parties' codes, for a manager's scope */
-	bool receiver;
-};
-
+/* The codes of a document's parties, for a manager's scope. */
 static int party_of(void *vctx, const struct lt_xdelivery *d)
 {
-	struct may_ctx *c = vctx;
-	if (c->who->role == LT_ROLE_SYSTEM && d->system_id == c->who->system_id)
-		c->receiver = true;
-	if (c->who->role == LT_ROLE_MANAGER) {
-		const char *codes[] = {d->addressed, d->routed_to};
-		for (int i = 0; i < 2; i++)
-			if (codes[i][0] && !lt_codelist_has(c->codes, codes[i]) && lt_codelist_add(c->codes, codes[i]))
-				return LT_ENOMEM;
-	}
+	struct lt_codelist *codes = vctx;
+	const char *cs[] = {d->addressed, d->routed_to};
+	for (int i = 0; i < 2; i++)
+		if (cs[i][0] && !lt_codelist_has(codes, cs[i]) && lt_codelist_add(codes, cs[i]))
+			return LT_ENOMEM;
 	return LT_OK;
 }
 
-static int judge_read(const struct lt_principal *who, const struct lt_xdoc *d, bool party,
-		      const struct lt_codelist *codes, bool body, struct lt_err *err)
-{
-	int rc = lt_access_document(who, party, codes, body, err);
-	if (rc)
-		lt_err_prefix(err, "document %s: ", d->id);
-	return rc;
-}
-
-int lt__may_read(struct lt_exchange *x, const struct lt_principal *who, const struct lt_xdoc *d, bool body,
+int lt__read_doc(struct lt_exchange *x, const struct lt_principal *who, const char *id, bool body, struct lt_xdoc *d,
 		 struct lt_err *err)
 {
+	/* A system, the usual reader, is judged from one read: the document
+	 * and whether it has a delivery of it. */
+	bool system = who->role == LT_ROLE_SYSTEM, receives = false;
+	int rc = system ? lt_store_xdoc_for(x->store, id, who->system_id, d, &receives, err)
+			: lt_store_xdoc_get(x->store, id, d, err);
+	if (rc == LT_ENOTFOUND)
+		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
+	if (rc)
+		return rc;
 	struct lt_codelist codes = {0};
-	struct may_ctx c = {who, &codes, false};
-	bool sender = who->role == LT_ROLE_SYSTEM && who->system_id == d->system_id;
-	int rc = LT_OK;
-	/* The deliveries are read only for who may be a party or look over one. */
-	if (!sender && (who->role == LT_ROLE_SYSTEM || who->role == LT_ROLE_MANAGER)) {
-		if (who->role == LT_ROLE_MANAGER && lt_codelist_add(&codes, d->from_code))
+	/* A manager looks over the parties' codes, read from the deliveries. */
+	if (who->role == LT_ROLE_MANAGER) {
+		if (lt_codelist_add(&codes, d->from_code))
 			rc = lt_err_set(err, LT_ENOMEM, "out of memory");
-		if (rc == LT_OK && (rc = lt_store_xdeliveries(x->store, d->id, party_of, &c, err)) == LT_ENOMEM)
+		if (rc == LT_OK && (rc = lt_store_xdeliveries(x->store, d->id, party_of, &codes, err)) == LT_ENOMEM)
 			lt_err_set(err, LT_ENOMEM, "out of memory");
 	}
-	if (rc == LT_OK)
-		rc = judge_read(who, d, sender || c.receiver, &codes, body, err);
+	bool party = system && (receives || d->system_id == who->system_id);
+	if (rc == LT_OK && (rc = lt_access_document(who, party, &codes, body, err)))
+		lt_err_prefix(err, "document %s: ", d->id);
 	lt_codelist_free(&codes);
 	return rc;
 }
@@ -156,17 +145,7 @@ int lt_exchange_open_body(struct lt_exchange *x, const struct lt_principal *who,
 			  uint64_t *size, struct lt_err *err)
 {
 	struct lt_xdoc d;
-	/* A system, the usual fetcher, is judged from one read: the document
-	 * and whether it has a delivery of it. */
-	bool system = who->role == LT_ROLE_SYSTEM, receives = false;
-	int rc = system ? lt_store_xdoc_for(x->store, id, who->system_id, &d, &receives, err)
-			: lt_store_xdoc_get(x->store, id, &d, err);
-	if (rc == LT_ENOTFOUND)
-		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
-	if (rc)
-		return rc;
-	rc = system ? judge_read(who, &d, receives || d.system_id == who->system_id, NULL, true, err)
-		    : lt__may_read(x, who, &d, true, err);
+	int rc = lt__read_doc(x, who, id, true, &d, err);
 	if (rc)
 		return rc;
 	if (d.body_removed)

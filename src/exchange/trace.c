@@ -147,10 +147,8 @@ int lt_exchange_trace(struct lt_exchange *x, const struct lt_principal *who, con
 		      struct lt_err *err)
 {
 	struct lt_xdoc d;
-	int rc = lt_store_xdoc_get(x->store, id, &d, err);
-	if (rc == LT_ENOTFOUND)
-		return lt_err_set(err, LT_ENOTFOUND, "no document with id %s", id);
-	if (rc || (rc = lt__may_read(x, who, &d, false, err)))
+	int rc = lt__read_doc(x, who, id, false, &d, err);
+	if (rc)
 		return rc;
 	struct trace_ctx c = {x, json_array(), json_array(), err};
 	struct lt__list st = {c.statuses, err};
