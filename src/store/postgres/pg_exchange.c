@@ -10,6 +10,7 @@
 #define XDOC_COLS                                                                                                      \
 	"d.id, d.kind, d.document_id, d.system_id, d.from_code, d.sha256, d.size, d.received, d.doctype, "             \
 	"d.refers_to, d.subject, d.status_code, d.body_removed, d.signature"
+#define XDOC_NCOLS 14
 #define XDEL_COLS "l.id, l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated, l.system_id"
 #define WAITING "('pending', 'processing', 'fail')"
 
@@ -167,15 +168,20 @@ static void read_delivery(const PGresult *r, int i, struct lt_xdelivery *d)
 	d->system_id = lt__pg_i64(r, i, 7);
 }
 
-static int one_doc(struct lt_store *s, const char *sql, int n, const char *const *v, struct lt_xdoc *out,
+/* Runs sql for one document; *flag (when not NULL) gets the column after
+ * the document's, a yes or no the statement adds (SQL_DOC_FOR). */
+static int one_doc(struct lt_store *s, const char *sql, int n, const char *const *v, struct lt_xdoc *out, bool *flag,
 		   struct lt_err *err, const char *what)
 {
 	PGresult *r = NULL;
 	int rc = lt__pg_run(lt__pg(s), sql, n, v, &r, err, what);
-	if (rc == LT_OK && PQntuples(r) == 0)
+	if (rc == LT_OK && PQntuples(r) == 0) {
 		rc = lt_err_set(err, LT_ENOTFOUND, "no such document");
-	else if (rc == LT_OK)
+	} else if (rc == LT_OK) {
 		read_doc(r, 0, 0, out);
+		if (flag)
+			*flag = lt__pg_i64(r, 0, XDOC_NCOLS) != 0;
+	}
 	PQclear(r);
 	return rc;
 }
@@ -200,7 +206,7 @@ static int pg_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind,
 	bool edoc = strcmp(kind, "edoc") == 0;
 	char b[24];
 	const char *v[] = {lt__pg_itoa(b, system_id), edoc ? document_id : sha256};
-	return one_doc(s, edoc ? SQL_FIND_EDOC : SQL_FIND_STATUS, 2, v, out, err, "looking up a document");
+	return one_doc(s, edoc ? SQL_FIND_EDOC : SQL_FIND_STATUS, 2, v, out, NULL, err, "looking up a document");
 }
 
 static int pg_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err)
@@ -225,7 +231,7 @@ static int pg_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_er
 static int pg_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, struct lt_err *err)
 {
 	const char *v[] = {id};
-	return one_doc(s, SQL_DOC_GET, 1, v, out, err, "reading a document");
+	return one_doc(s, SQL_DOC_GET, 1, v, out, NULL, err, "reading a document");
 }
 
 static int pg_xdoc_for(struct lt_store *s, const char *id, int64_t system_id, struct lt_xdoc *out, bool *receives,
@@ -233,24 +239,15 @@ static int pg_xdoc_for(struct lt_store *s, const char *id, int64_t system_id, st
 {
 	char sid[24];
 	const char *v[] = {id, lt__pg_itoa(sid, system_id)};
-	PGresult *r = NULL;
 	*receives = false;
-	int rc = lt__pg_run(lt__pg(s), SQL_DOC_FOR, 2, v, &r, err, "reading a document");
-	if (rc == LT_OK && PQntuples(r) == 0) {
-		rc = lt_err_set(err, LT_ENOTFOUND, "no such document");
-	} else if (rc == LT_OK) {
-		read_doc(r, 0, 0, out);
-		*receives = lt__pg_i64(r, 0, 14) != 0;
-	}
-	PQclear(r);
-	return rc;
+	return one_doc(s, SQL_DOC_FOR, 2, v, out, receives, err, "reading a document");
 }
 
 static int pg_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
 				  struct lt_xdoc *out, struct lt_err *err)
 {
 	const char *v[] = {document_id, from_code ? from_code : ""};
-	return one_doc(s, SQL_DOC_BY_DOCID, 2, v, out, err, "looking up a document");
+	return one_doc(s, SQL_DOC_BY_DOCID, 2, v, out, NULL, err, "looking up a document");
 }
 
 static int pg_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err)

@@ -13,6 +13,7 @@
 #define XDOC_COLS                                                                                                      \
 	"d.id, d.kind, d.document_id, d.system_id, d.from_code, d.sha256, d.size, d.received, d.doctype, "             \
 	"d.refers_to, d.subject, d.status_code, d.body_removed, d.signature"
+#define XDOC_NCOLS 14
 #define XDEL_COLS "l.id, l.doc, l.addressed, l.routed_to, l.state, l.reason, l.updated, l.system_id"
 
 static const char SQL_FIND_EDOC[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE d.system_id = ?1 AND d.kind = 'edoc' "
@@ -170,16 +171,21 @@ static void read_delivery(sqlite3_stmt *q, struct lt_xdelivery *d)
 }
 
 /* Runs a one-row document query. */
-static int one_doc(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, struct lt_xdoc *out,
+/* Steps q for one document; *flag (when not NULL) gets the column after
+ * the document's, a yes or no the statement adds (SQL_DOC_FOR). */
+static int one_doc(struct lt__sq_store *st, struct lt__sq_conn *cn, sqlite3_stmt *q, struct lt_xdoc *out, bool *flag,
 		   struct lt_err *err, const char *what)
 {
 	int rc = sqlite3_step(q), ret = LT_OK;
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		read_doc(q, 0, out);
-	else if (rc == SQLITE_DONE)
+		if (flag)
+			*flag = sqlite3_column_int(q, XDOC_NCOLS) != 0;
+	} else if (rc == SQLITE_DONE) {
 		ret = lt_err_set(err, LT_ENOTFOUND, "no such document");
-	else
+	} else {
 		ret = lt__sq_fail(cn, err, what);
+	}
 	sqlite3_reset(q);
 	lt__sq_release(st, cn);
 	return ret;
@@ -196,7 +202,7 @@ static int sq_xdoc_find(struct lt_store *s, int64_t system_id, const char *kind,
 		return LT_EIO;
 	sqlite3_bind_int64(q, 1, system_id);
 	lt__sq_bind_text(q, 2, edoc ? document_id : sha256);
-	return one_doc(st, cn, q, out, err, "looking up a document");
+	return one_doc(st, cn, q, out, NULL, err, "looking up a document");
 }
 
 static int sq_xdoc_add(struct lt_store *s, const struct lt_xdoc *d, struct lt_err *err)
@@ -232,7 +238,7 @@ static int sq_xdoc_get(struct lt_store *s, const char *id, struct lt_xdoc *out, 
 	if (!q)
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, id);
-	return one_doc(st, cn, q, out, err, "reading a document");
+	return one_doc(st, cn, q, out, NULL, err, "reading a document");
 }
 
 static int sq_xdoc_for(struct lt_store *s, const char *id, int64_t system_id, struct lt_xdoc *out, bool *receives,
@@ -246,18 +252,7 @@ static int sq_xdoc_for(struct lt_store *s, const char *id, int64_t system_id, st
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, id);
 	sqlite3_bind_int64(q, 2, system_id);
-	int rc = sqlite3_step(q), ret = LT_OK;
-	if (rc == SQLITE_ROW) {
-		read_doc(q, 0, out);
-		*receives = sqlite3_column_int(q, 14) != 0;
-	} else if (rc == SQLITE_DONE) {
-		ret = lt_err_set(err, LT_ENOTFOUND, "no such document");
-	} else {
-		ret = lt__sq_fail(cn, err, "reading a document");
-	}
-	sqlite3_reset(q);
-	lt__sq_release(st, cn);
-	return ret;
+	return one_doc(st, cn, q, out, receives, err, "reading a document");
 }
 
 static int sq_xdoc_by_document_id(struct lt_store *s, const char *document_id, const char *from_code,
@@ -270,7 +265,7 @@ static int sq_xdoc_by_document_id(struct lt_store *s, const char *document_id, c
 		return LT_EIO;
 	lt__sq_bind_text(q, 1, document_id);
 	lt__sq_bind_text(q, 2, from_code ? from_code : "");
-	return one_doc(st, cn, q, out, err, "looking up a document");
+	return one_doc(st, cn, q, out, NULL, err, "looking up a document");
 }
 
 static int sq_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct lt_err *err)
