@@ -32,6 +32,11 @@ size_t lt_text_format(char *dst, size_t n, const char *fmt, ...) __attribute__((
 /* Ends s (of length len) before an incomplete UTF-8 character at its end;
  * returns the new length. */
 size_t lt_text_cut_whole(char *s, size_t len);
+/* Writes v in decimal at p, at least width digits with leading zeros, as
+ * "%0*u" does (no NUL); returns the end. For the hot paths that format codes
+ * and dates a row at a time, where snprintf's format parsing was most of the
+ * cost. */
+char *lt_text_put_uint(char *p, unsigned v, int width);
 
 /* The columns a terminal gives s: its UTF-8 decoded, each character as
  * wcwidth says, combining marks (Vietnamese tone marks typed as NFD) zero,

@@ -1,24 +1,9 @@
 /* Formatting, levels and the parent/child arithmetic of agency codes. The tree
  * lives entirely in the text of a code, so none of this needs the registry. */
 #include "lienthong/code.h"
+#include "lienthong/text.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-
-/* v in decimal, at least width digits with leading zeros, as "%0*u" writes
- * it; returns the end. Without snprintf: a CSV import formats three codes a
- * row, and the format parsing was most of their cost. */
-static char *put_num(char *p, unsigned v, int width)
-{
-	int n = 1;
-	for (unsigned t = v; t >= 10; t /= 10)
-		n++;
-	if (n < width)
-		n = width;
-	for (int i = n - 1; i >= 0; i--, v /= 10)
-		p[i] = (char)('0' + v % 10);
-	return p + n;
-}
 
 char *lt_code_format(const struct lt_code *c, char buf[LT_CODE_BUFSZ])
 {
@@ -26,17 +11,17 @@ char *lt_code_format(const struct lt_code *c, char buf[LT_CODE_BUFSZ])
 	int w3 = (c->quirks & LT_CODE_WIDE_L3) ? 3 : 2;
 	char *p = buf;
 	if (c->ngroups != 2 && c->ngroups != 3) {
-		p = put_num(p, l4 % 1000, 3);
+		p = lt_text_put_uint(p, l4 % 1000, 3);
 		*p++ = '.';
 	}
 	if (c->ngroups != 2) {
-		p = put_num(p, l3 % 1000, w3);
+		p = lt_text_put_uint(p, l3 % 1000, w3);
 		*p++ = '.';
 	}
-	p = put_num(p, l2 % 100, 2);
+	p = lt_text_put_uint(p, l2 % 100, 2);
 	*p++ = '.';
 	*p++ = c->letter;
-	p = put_num(p, l1 % 100, 2);
+	p = lt_text_put_uint(p, l1 % 100, 2);
 	*p = '\0';
 	return buf;
 }

@@ -253,6 +253,18 @@ size_t lt_text_cut_whole(char *s, size_t len)
 	return len;
 }
 
+char *lt_text_put_uint(char *p, unsigned v, int width)
+{
+	int n = 1;
+	for (unsigned t = v; t >= 10; t /= 10)
+		n++;
+	if (n < width)
+		n = width;
+	for (int i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 size_t lt_text_format(char *dst, size_t n, const char *fmt, ...)
 {
 	if (n == 0)
@@ -299,15 +311,12 @@ int lt_date_parse(const char *in, char out[LT_DATE_BUFSZ], struct lt_err *err)
 	}
 	if (y < 1900 || y > 9999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
 		return lt_err_set(err, LT_EINVAL, "'%s' is not a real calendar date", in);
-	/* Written by hand: an import parses up to four dates a row. */
-	const int v[3] = {y, m, d}, w[3] = {4, 2, 2};
-	char *p = out;
-	for (int i = 0; i < 3; i++) {
-		for (int k = w[i] - 1, x = v[i]; k >= 0; k--, x /= 10)
-			p[k] = (char)('0' + x % 10);
-		p += w[i];
-		*p++ = i < 2 ? '-' : '\0';
-	}
+	/* Without snprintf: an import parses up to four dates a row. */
+	char *p = lt_text_put_uint(out, (unsigned)y, 4);
+	*p++ = '-';
+	p = lt_text_put_uint(p, (unsigned)m, 2);
+	*p++ = '-';
+	*lt_text_put_uint(p, (unsigned)d, 2) = '\0';
 	return LT_OK;
 bad:
 	return lt_err_set(err, LT_EINVAL, "'%s' is not a date: use YYYY-MM-DD (or DD/MM/YYYY)", in ? in : "");
