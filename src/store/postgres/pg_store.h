@@ -58,13 +58,13 @@ static inline struct lt__pg_store *lt__pg(struct lt_store *s) { return (struct l
 struct lt__pg_conn *lt__pg_acquire(struct lt__pg_store *st, struct lt_err *err);
 void lt__pg_release(struct lt__pg_store *st, struct lt__pg_conn *c);
 
+/* A system's sent list (lt_store_xsent); the conformance test checks its plan. */
+extern const char lt__pg_sql_sent[];
+
 /* Runs sql, a static string prepared once per connection, with n text
  * parameters (NULL for SQL NULL) on c; *res gets the result (PQclear it)
  * on LT_OK. A failure is worded "database error while <what>": a broken
  * connection is LT_ENOTREADY, a constraint LT_ECONFLICT, the rest LT_EIO. */
-/* A system's sent list (lt_store_xsent); the conformance test checks its plan. */
-extern const char lt__pg_sql_sent[];
-
 int lt__pg_q(struct lt__pg_conn *c, const char *sql, int n, const char *const *v, PGresult **res, struct lt_err *err,
 	     const char *what);
 /* The same for a text built per call (not prepared). */
