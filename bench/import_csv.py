@@ -1,13 +1,16 @@
 """Import benchmark: `lienthong import` of a 100,000-row CSV into a registry
 that holds level 1, against bench/ref_import.c inserting the same rows into
 one SQLite table in one transaction (same columns, code as primary key, WAL,
-synchronous=FULL). The two run alternately, round after round, in the same
-minute; each figure is the best of its rounds."""
+synchronous=FULL), and against the floors of bench/import_floors.py (the
+registry's required structures written with SQLite alone). They run in
+turn, round after round, in the same minute; each figure is the best of its
+rounds."""
 import os
 import shutil
 import subprocess
 import sys
 
+import import_floors
 import perf_profile
 from benchlib import CLI, ROOT, BenchError, build_helpers, log, lt_env, timed
 from report import result
@@ -63,12 +66,19 @@ def run(ctx):
     """Returns the results, the registry database of the last import (the
     look-up and search benchmarks use it) and the details."""
     exe = build_helpers(ctx.tmp)["ref_import"]
+    floor_exe = import_floors.build()
+    cache_mib = db_cache_mib()
     subj, ref = [], []
+    floors = {mode: [] for mode in import_floors.MODES}
     keep = None
     for i in range(ctx.import_rounds):
-        order = ("ref", "subj") if i % 2 == 0 else ("subj", "ref")
-        for who in order:
-            if who == "ref":
+        order = ("ref", "units", "events", "subj")
+        for who in order if i % 2 == 0 else reversed(order):
+            if who in floors:
+                t = import_floors.once(ctx.tmp, floor_exe, who, ctx.csv, ctx.units, cache_mib)
+                floors[who].append(t)
+                log("import round %d: floor %s %.2f s (CPU %.2f s)" % (i + 1, who, t["wall"], t["cpu"]))
+            elif who == "ref":
                 t = reference_once(ctx.tmp, exe, ctx.csv, ctx.units)
                 ref.append(t)
                 log("import round %d: reference %.2f s" % (i + 1, t["wall"]))
@@ -81,8 +91,12 @@ def run(ctx):
                 log("import round %d: lienthong import %.2f s (CPU %.2f s)" % (i + 1, t["wall"], t["cpu"]))
     best_s = min(subj, key=lambda t: t["wall"])
     best_r = min(ref, key=lambda t: t["wall"])
-    details = {"rounds": [{"lienthong_import_s": s["wall"], "reference_s": r["wall"]} for s, r in zip(subj, ref)],
-               "lienthong_import_best": best_s, "reference_best": best_r}
+    details = {"rounds": [{"lienthong_import_s": s["wall"], "reference_s": r["wall"], "floor_units_s": a["wall"],
+                           "floor_events_s": b["wall"]}
+                          for s, r, a, b in zip(subj, ref, floors["units"], floors["events"])],
+               "lienthong_import_best": best_s, "reference_best": best_r,
+               "floor_units_best": import_floors.best(floors["units"]),
+               "floor_events_best": import_floors.best(floors["events"])}
 
     prof = None
     if ctx.profile:
@@ -108,12 +122,14 @@ def run(ctx):
                best_r["maxrss_kb"] / 1024.0, None, None,
                note="peak RSS of the `lienthong import` process (no daemon in this benchmark)"),
     ]
+    results += import_floors.figures(subj, ref, floors, ctx.import_rounds)
     if ctx.import_large:
-        results += scale_run(ctx, best_s, details)
+        results += scale_run(ctx, best_s, details, lambda big_csv, n: import_floors.scale(
+            ctx.tmp, floor_exe, big_csv, n, ctx.units, floors, ref, exe, reference_once, cache_mib))
     return results, keep[1], details, prof
 
 
-def scale_run(ctx, small, details):
+def scale_run(ctx, small, details, floors_at):
     """The same import, ctx.import_large units instead of ctx.units: time
     against the best small round (linear: 10 times the rows, at most 11
     times the time) and the CLI's peak RSS against 64 MiB plus the page
@@ -127,9 +143,10 @@ def scale_run(ctx, small, details):
     log("import of %d units: %.2f s (CPU %.2f s), peak RSS %.0f MB" % (n, t["wall"], t["cpu"],
                                                                         t["maxrss_kb"] / 1024.0))
     shutil.rmtree(d, ignore_errors=True)
+    floor_results, big_ref = floors_at(big_csv, n)
     os.remove(big_csv)
     cache_mib = db_cache_mib()
-    details["import_large"] = {"units": n, "run": t, "db_cache_mib": cache_mib}
+    details["import_large"] = {"units": n, "run": t, "db_cache_mib": cache_mib, "reference_run": big_ref}
     rows_ratio = n / float(ctx.units)
     return [
         result("import_1m_vs_100k", t["wall"], "s", "import of %d units (import_100k_csv's best round)" % ctx.units,
@@ -140,7 +157,7 @@ def scale_run(ctx, small, details):
         result("import_1m_peak_rss", t["maxrss_kb"] / 1024.0, "MiB", "64 MiB + db_cache_mib (%d MiB)" % cache_mib,
                64.0 + cache_mib, "value <= reference", lambda v, r: r <= 1.0,
                note="peak RSS of the `lienthong import` process of %d units" % n),
-    ]
+    ] + floor_results
 
 
 def db_cache_mib():

@@ -315,9 +315,8 @@ int main(int argc, char **argv)
 	if (events) {
 		char change[256];
 		snprintf(change, sizeof change,
-			 "INSERT INTO changes (id, kind, effective, at, actor, recorded) VALUES (1, 'import', '%s', "
-			 "'%s',"
-			 " 'cli', '%s')",
+			 "INSERT INTO changes (id, kind, effective, at, actor, recorded)"
+			 " VALUES (1, 'import', '%s', '%s', 'cli:root', '%s')",
 			 today, now, today);
 		run(db, change, "writing the change");
 	}
