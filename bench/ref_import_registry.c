@@ -18,13 +18,16 @@
  * the registry's (CACHE_MIB, default LT_STORE_DEFAULT_CACHE_MIB). The rows
  * are read into memory and sorted there, which the real import may not do
  * (its memory is bounded): the floor is the least work, not a design.
- * Prints the number of rows on stdout.
+ * Prints the number of rows on stdout, and on stderr the CPU time of each
+ * phase (reading and sorting, the rows, the indexes, the full-text index,
+ * the event log's indexes, the commit).
  *
  *   cmake --build build --target bench_ref_import_registry
  *   bench_ref_import_registry [--events] FILE.csv DB [CACHE_MIB] */
 #define REF_NAME "ref_import_registry"
 #include "ref_csv.h"
 
+#include <sys/resource.h>
 #include <time.h>
 
 #include "lienthong/store.h"
@@ -75,10 +78,10 @@ static const char UNITS_TABLE[] =
 	"  version INTEGER NOT NULL);"
 	"CREATE VIRTUAL TABLE units_fts USING fts5(name_fold, content='units', content_rowid='rowid',"
 	"  tokenize='unicode61 remove_diacritics 0', prefix='1 2 3 4 5 6 7');";
-static const char UNITS_INDEXES[] =
-	"CREATE INDEX units_parent ON units(parent, sort_key);"
-	"CREATE INDEX units_level ON units(level, sort_key);"
-	"CREATE INDEX units_level_rowid ON units(level);"
+static const char UNITS_INDEXES[] = "CREATE INDEX units_parent ON units(parent, sort_key);"
+				    "CREATE INDEX units_level ON units(level, sort_key);"
+				    "CREATE INDEX units_level_rowid ON units(level);";
+static const char UNITS_FTS[] =
 	"INSERT INTO units_fts(rowid, name_fold) SELECT rowid, name_fold FROM units;"
 	"CREATE TRIGGER units_ai AFTER INSERT ON units BEGIN"
 	"  INSERT INTO units_fts(rowid, name_fold) VALUES (new.rowid, new.name_fold); END;"
@@ -119,6 +122,18 @@ static void run(sqlite3 *db, const char *sql, const char *what)
 {
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		die(db, what);
+}
+
+/* Prints the CPU time (user + system) since the last phase ended. */
+static void phase(const char *name)
+{
+	static double last;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double now = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	fprintf(stderr, "%s: %-14s %.3f s CPU\n", REF_NAME, name, now - last);
+	last = now;
 }
 
 static int by_key(const void *a, const void *b)
@@ -287,6 +302,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		order[i] = &recs[i];
 	qsort(order, n, sizeof *order, by_key);
+	phase("read and sort");
 
 	sqlite3 *db;
 	if (sqlite3_open(path, &db) != SQLITE_OK)
@@ -366,10 +382,17 @@ int main(int argc, char **argv)
 	}
 	sqlite3_finalize(ust);
 	sqlite3_finalize(est);
+	phase("rows");
 	run(db, UNITS_INDEXES, "indexing the units");
-	if (events)
+	phase("indexes");
+	run(db, UNITS_FTS, "indexing the names");
+	phase("full-text");
+	if (events) {
 		run(db, EVENTS_INDEXES, "indexing the event log");
+		phase("event indexes");
+	}
 	run(db, "COMMIT", "commit");
+	phase("commit");
 	if (sqlite3_close(db) != SQLITE_OK)
 		die(db, "close");
 	free(data.p);
