@@ -13,6 +13,7 @@ figures with the ratios it names.
 Run by ctest as `python3 FILE` with LT_BUILD_DIR and LT_SOURCE_DIR set.
 Standard library only; ends with "N passed, M failed".
 """
+import csv
 import json
 import os
 import sqlite3
@@ -83,7 +84,6 @@ def fixture(tmp):
 
 
 def rows_of_csv(path):
-    import csv
     with open(path, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
