@@ -483,8 +483,18 @@ int lt_store_plan_of_change(struct lt_store *s, int64_t change_id, int64_t *plan
  * search index is filled once at the end rather than row by row, and a
  * backend may build other indexes afresh at the end when the load is large
  * beside what it holds. Call with start true before the rows and false
- * after them; between the two, only look-ups by code are made. */
-int lt_store_bulk(struct lt_store *s, bool start, size_t rows, struct lt_err *err);
+ * after them; between the two, only look-ups by code are made. fresh says
+ * the caller knows (lt_store_sort_keys) that no row's code was ever held by
+ * the registry: then only parents are looked up, every unit is inserted,
+ * never updated, and no event is read, so a backend may also build its
+ * indexes by code afresh at the end. */
+int lt_store_bulk(struct lt_store *s, bool start, size_t rows, bool fresh, struct lt_err *err);
+/* The sort key (lt_code_rev) of every code the registry has held, a unit's
+ * or one in the event log, each once and in ascending byte order, which is
+ * tree order: one ordered pass a bulk load merges its staged rows with
+ * instead of looking each row's code up. Non-zero from cb stops it. */
+typedef int (*lt_key_cb)(void *ctx, const char *sort_key);
+int lt_store_sort_keys(struct lt_store *s, lt_key_cb cb, void *ctx, struct lt_err *err);
 
 /* Checks the store answers (for /healthz) and its integrity on demand. */
 int lt_store_ping(struct lt_store *s, struct lt_err *err);

@@ -85,6 +85,7 @@ struct row {
 	char code[LT_CODE_BUFSZ];
 	size_t nul_col; /* 1-based column of the first field holding a NUL byte, or 0 */
 	bool bad;
+	bool known; /* the registry held its code when the import began (merge_known) */
 };
 
 struct parse {
@@ -134,6 +135,10 @@ struct lt_import {
 	/* The import's date, read once: a row without dates of its own is
 	 * recorded and valid from the day the import ran. */
 	char today[LT_DATE_BUFSZ];
+	/* The staged rows were merged with the registry's codes (merge_known):
+	 * a row not marked known has a code the registry never held, and needs
+	 * no look-up to say so. */
+	bool merged;
 };
 
 /* Remembers u as written (u->level 1..4). */
@@ -585,7 +590,8 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 	if (lt_access_write(&im->ctx->who, row->code, &denied))
 		return refuse(p, row, row->code, (int)row->code_col, "forbidden", denied.msg), LT_OK;
 	json_t *item = NULL;
-	int rc = lt_store_unit_get(im->r->store, row->code, u, NULL);
+	bool fresh = im->merged && !row->known;
+	int rc = fresh ? LT_ENOTFOUND : lt_store_unit_get(im->r->store, row->code, u, NULL);
 	if (rc == LT_OK) {
 		if (u->status == LT_UNIT_CLOSED) {
 			snprintf(msg, sizeof msg, "closed code reused: %s was closed on %s and is never reissued",
@@ -618,7 +624,7 @@ static int import_row(struct lt_import *im, int64_t change_id, const struct row 
 		return LT_OK;
 	}
 	struct lt_event ev = {0};
-	if (lt_store_event_asof(im->r->store, row->code, "9999-12-31", &ev, NULL) == LT_OK) {
+	if (!fresh && lt_store_event_asof(im->r->store, row->code, "9999-12-31", &ev, NULL) == LT_OK) {
 		lt_event_clear(&ev);
 		snprintf(msg, sizeof msg, "closed code reused: %s was issued before and is never reissued", row->code);
 		return refuse(p, row, row->code, (int)row->code_col, "closed", msg), LT_OK;
@@ -824,6 +830,7 @@ static void row_from_stage(struct row *r, const struct lt__stage_row *sr)
 	r->line = sr->line;
 	r->code_col = (enum col)sr->code_col;
 	r->bad = sr->bad;
+	r->known = sr->known;
 	copy(r->code, sizeof r->code, sr->code);
 	copy(r->sort_key, sizeof r->sort_key, sr->sort_key);
 	memcpy(r->f, sr->f, sizeof r->f);
@@ -865,6 +872,41 @@ static json_t *history_codes(json_t *codes)
 	return out;
 }
 
+struct marking {
+	struct lt__stage *stage;
+	size_t rows;
+	struct lt_err *err;
+};
+
+static int mark_known(void *ctx, const char *sort_key)
+{
+	struct marking *m = ctx;
+	return lt__stage_known(m->stage, sort_key, &m->rows, m->err);
+}
+
+/* An import at least as large as the registry's event log (which has an
+ * event for every code it ever held) learns which of its codes the registry
+ * holds in one ordered pass over both, rather than two look-ups a row (the
+ * unit by code, the event log by code): both lists are in tree order, so
+ * the pass reads each page once where the look-ups went to random places
+ * in B-trees that outgrow the page cache. A smaller import keeps the
+ * look-ups, which then cost less than reading the registry. *fresh: no row
+ * has a code the registry held. */
+static int merge_known(struct lt_import *im, bool *fresh, struct lt_err *err)
+{
+	*fresh = false;
+	int64_t held = 0;
+	int rc = lt_store_last_seq(im->r->store, &held, err);
+	if (rc || (int64_t)im->p.n < held)
+		return rc;
+	struct marking m = {.stage = im->p.stage, .err = err};
+	if ((rc = lt_store_sort_keys(im->r->store, mark_known, &m, err)))
+		return rc;
+	im->merged = true;
+	*fresh = m.rows == 0;
+	return LT_OK;
+}
+
 /* Writes the checked rows inside the open transaction, counting them. */
 static int write_rows(struct lt_import *im, struct lt_err *err)
 {
@@ -882,8 +924,11 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 					      im->opts.upsert ? "upsert" : "insert", "history", history),
 				    &change_id, err);
 	json_decref(history);
+	bool fresh = false;
 	if (rc == LT_OK)
-		rc = lt_store_bulk(im->r->store, true, p->n, err);
+		rc = merge_known(im, &fresh, err);
+	if (rc == LT_OK)
+		rc = lt_store_bulk(im->r->store, true, p->n, fresh, err);
 	/* Rows whose parent was refused are refused too, so one bad parent
 	 * explains its subtree. A second row of a code comes right after the
 	 * first in tree order and is refused, naming the first. */
@@ -917,7 +962,7 @@ static int write_rows(struct lt_import *im, struct lt_err *err)
 		rc = more;
 	lt__stage_rewind(p->stage);
 	if (rc == LT_OK)
-		rc = lt_store_bulk(im->r->store, false, p->n, err);
+		rc = lt_store_bulk(im->r->store, false, p->n, fresh, err);
 	free(u);
 	return rc;
 }

@@ -16,7 +16,7 @@
 
 struct lt__stage {
 	sqlite3 *db;
-	sqlite3_stmt *put, *each, *refuse, *refused_line;
+	sqlite3_stmt *put, *each, *refuse, *refused_line, *known;
 	/* A row's fields packed into one value (pack): one bind and one column
 	 * a row rather than eighteen, which were most of the stage's cost. */
 	unsigned char *buf;
@@ -38,6 +38,7 @@ void lt__stage_close(struct lt__stage *s)
 	sqlite3_finalize(s->each);
 	sqlite3_finalize(s->refuse);
 	sqlite3_finalize(s->refused_line);
+	sqlite3_finalize(s->known);
 	sqlite3_close(s->db);
 	free(s->buf);
 	free(s);
@@ -58,7 +59,8 @@ int lt__stage_open(struct lt__stage **out, struct lt_err *err)
 	snprintf(sql, sizeof sql,
 		 "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE; PRAGMA cache_size=-%d;"
 		 "CREATE TABLE r (line INTEGER NOT NULL, code_col INTEGER NOT NULL, bad INTEGER NOT NULL,"
-		 " code TEXT NOT NULL, sort_key TEXT NOT NULL, f BLOB NOT NULL); BEGIN",
+		 " code TEXT NOT NULL, sort_key TEXT NOT NULL, f BLOB NOT NULL, known INTEGER NOT NULL DEFAULT 0); "
+		 "BEGIN",
 		 STAGE_CACHE_KIB);
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		rc = fail(s, err, "creating its table");
@@ -149,12 +151,14 @@ int lt__stage_sorted(struct lt__stage *s, struct lt_err *err)
 	char sql[512];
 	if (sqlite3_exec(s->db, "CREATE INDEX r_order ON r(sort_key, line)", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(s, err, "sorting the rows");
-	snprintf(sql, sizeof sql, "SELECT rowid, %s FROM r INDEXED BY r_order ORDER BY sort_key, line", COLS);
+	snprintf(sql, sizeof sql, "SELECT rowid, %s, known FROM r INDEXED BY r_order ORDER BY sort_key, line", COLS);
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->each, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "UPDATE r SET bad = 1 WHERE rowid = ?1", -1, SQLITE_PREPARE_PERSISTENT,
 			       &s->refuse, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, "SELECT line FROM r WHERE sort_key = ?1 AND bad = 1 ORDER BY line LIMIT 1", -1,
-			       SQLITE_PREPARE_PERSISTENT, &s->refused_line, NULL) != SQLITE_OK)
+			       SQLITE_PREPARE_PERSISTENT, &s->refused_line, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, "UPDATE r INDEXED BY r_order SET known = 1 WHERE sort_key = ?1", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->known, NULL) != SQLITE_OK)
 		return fail(s, err, "preparing");
 	return LT_OK;
 }
@@ -184,6 +188,7 @@ int lt__stage_next(struct lt__stage *s, struct lt__stage_row *r, struct lt_err *
 	r->bad = sqlite3_column_int(q, 3) != 0;
 	r->code = (const char *)sqlite3_column_text(q, 4);
 	r->sort_key = (const char *)sqlite3_column_text(q, 5);
+	r->known = sqlite3_column_int(q, 7) != 0;
 	const unsigned char *f = sqlite3_column_blob(q, 6);
 	if (!f || !unpack(f, (size_t)sqlite3_column_bytes(q, 6), r->f))
 		return lt_err_set(err, LT_EIO, "import staging: a row read back is damaged");
@@ -195,6 +200,18 @@ int lt__stage_refuse(struct lt__stage *s, int64_t id, struct lt_err *err)
 	sqlite3_bind_int64(s->refuse, 1, id);
 	int rc = sqlite3_step(s->refuse) == SQLITE_DONE ? LT_OK : fail(s, err, "marking a row refused");
 	sqlite3_reset(s->refuse);
+	return rc;
+}
+
+int lt__stage_known(struct lt__stage *s, const char *sort_key, size_t *rows, struct lt_err *err)
+{
+	if (!s->known)
+		return lt_err_set(err, LT_EIO, "internal error: the import's rows are not sorted yet");
+	sqlite3_bind_text(s->known, 1, sort_key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s->known) == SQLITE_DONE ? LT_OK : fail(s, err, "marking the registry's codes");
+	if (rc == LT_OK)
+		*rows += (size_t)sqlite3_changes(s->db);
+	sqlite3_reset(s->known);
 	return rc;
 }
 

@@ -21,6 +21,7 @@ struct lt__stage_row {
 	long line;
 	int code_col;
 	bool bad;
+	bool known; /* lt__stage_known named its code */
 	const char *code;
 	const char *sort_key;
 	const char *f[LT__STAGE_FIELDS]; /* NULL: the file lacks the column */
@@ -40,6 +41,11 @@ int lt__stage_next(struct lt__stage *s, struct lt__stage_row *r, struct lt_err *
 int lt__stage_refuse(struct lt__stage *s, int64_t id, struct lt_err *err);
 /* The first line of a refused row whose sort key is this, or 0. */
 long lt__stage_refused_line(struct lt__stage *s, const char *sort_key);
+/* Once sorted: marks the rows of this sort key as the registry's. Called
+ * with the registry's keys in ascending order (lt_store_sort_keys), its
+ * look-ups go through the stage's index in that order, each page read once:
+ * a merge of the two lists. *rows counts the rows it marks. */
+int lt__stage_known(struct lt__stage *s, const char *sort_key, size_t *rows, struct lt_err *err);
 /* How many rows are refused. */
 int lt__stage_refused(struct lt__stage *s, size_t *n, struct lt_err *err);
 

@@ -418,9 +418,13 @@ int lt_store_cert_revoke(struct lt_store *s, const char *code, int64_t id, const
 {
 	DISPATCH(cert_revoke(s, code, id, at, err));
 }
-int lt_store_bulk(struct lt_store *s, bool start, size_t rows, struct lt_err *err)
+int lt_store_bulk(struct lt_store *s, bool start, size_t rows, bool fresh, struct lt_err *err)
 {
-	DISPATCH(bulk(s, start, rows, err));
+	DISPATCH(bulk(s, start, rows, fresh, err));
+}
+int lt_store_sort_keys(struct lt_store *s, lt_key_cb cb, void *ctx, struct lt_err *err)
+{
+	DISPATCH(sort_keys(s, cb, ctx, err));
 }
 int lt_store_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,
 		      struct lt_err *err)

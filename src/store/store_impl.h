@@ -125,7 +125,8 @@ struct lt_store_ops {
 			struct lt_err *err);
 	int (*plans)(struct lt_store *s, int64_t id, lt_plan_cb cb, void *ctx, struct lt_err *err);
 	int (*plan_of_change)(struct lt_store *s, int64_t change_id, int64_t *plan_id, struct lt_err *err);
-	int (*bulk)(struct lt_store *s, bool start, size_t rows, struct lt_err *err);
+	int (*bulk)(struct lt_store *s, bool start, size_t rows, bool fresh, struct lt_err *err);
+	int (*sort_keys)(struct lt_store *s, lt_key_cb cb, void *ctx, struct lt_err *err);
 	int (*ping)(struct lt_store *s, struct lt_err *err);
 	int (*integrity_check)(struct lt_store *s, struct lt_err *err);
 	int (*snapshot)(struct lt_store *s, const char *dest, lt_snapshot_body_cb cb, void *ctx, int64_t *last_seq,

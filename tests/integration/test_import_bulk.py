@@ -1,7 +1,11 @@
 """Large imports through the real CLI: the bulk path (secondary indexes
 dropped and built again inside the import's transaction, rows staged on
-disk) keeps the all-or-nothing rule, leaves the schema as it found it,
-keeps as-of reads, and holds an import's memory flat whatever its size."""
+disk, the registry's codes merged with the rows in one ordered pass, and
+for fresh codes the indexes by code built after the rows) keeps the
+all-or-nothing rule, leaves the schema as it found it, refuses what the
+per-row look-ups refused with the same report, keeps as-of reads, and holds
+an import's memory flat whatever its size."""
+import json
 import os
 import resource
 import sqlite3
@@ -104,6 +108,95 @@ def test_as_of_after_upsert(tmp, db, large_rows):
     assert text.count(" (sửa)") == 200, "the current export shows %d corrections" % text.count(" (sửa)")
 
 
+DECISION = ["--decision-number", "12/QĐ-UBND", "--decision-date", "2024-05-02",
+            "--decision-issuer", "Ủy ban nhân dân"]
+
+
+def report(db, *args):
+    """The CLI's JSON report of an import and its exit status."""
+    p = run(db, "--json", "import", *args, check=False)
+    try:
+        return p.returncode, json.loads(p.stdout)
+    except ValueError:
+        raise AssertionError("import printed no JSON report (exit %d): %s" % (p.returncode, p.stderr[-500:]))
+
+
+def test_duplicate_in_bulk(tmp, base_rows, large_rows):
+    """A code on two rows of an import of fresh codes (the path that builds
+    the indexes by code after the rows) is refused as a smaller import
+    refuses it, naming the first line, and nothing is written."""
+    db = os.path.join(tmp, "dup.db")
+    base, large = os.path.join(tmp, "dup-base.csv"), os.path.join(tmp, "dup-large.csv")
+    write_rows(base, base_rows)
+    run(db, "import", base)
+    before = state(db)
+    twice = dict(large_rows[100], name=large_rows[100]["name"] + " (lần hai)")
+    write_rows(large, large_rows + [twice])
+    rc, rep = report(db, large)
+    assert rc != 0, "an import with a code on two rows succeeded"
+    assert (rep["refused"], rep["imported"]) == (1, 0), rep
+    errors = [{k: e[k] for k in ("line", "code", "error", "reason")} for e in rep["errors"]]
+    assert errors == [{"line": len(large_rows) + 2, "code": twice["code"], "error": "duplicate_row",
+                       "reason": "duplicate: the same code is on line 102"}], errors
+    assert state(db) == before, "the refused import left something"
+
+
+def test_merge_into_a_registry(tmp, base_rows, large_rows):
+    """An upsert at least as large as the registry's event log takes the
+    ordered merge instead of a look-up per row: a code the registry holds
+    is still found (an equal row unchanged, a different one corrected), a
+    closed code and a code only the event log remembers are refused with
+    the reasons the look-ups gave, and fresh codes go in."""
+    n1 = len(ltgen.level1_rows(SOURCE))
+    db = os.path.join(tmp, "merge.db")
+    base = os.path.join(tmp, "merge-base.csv")
+    write_rows(base, base_rows)
+    run(db, "import", base)
+    parents = {r["parent"] for r in base_rows + large_rows}
+    closed = dict(next(r for r in base_rows[n1:] if r["code"] not in parents))
+    same, fixed = (dict(r) for r in [r for r in base_rows[n1:] if r["code"] != closed["code"]][:2])
+    run(db, "unit", "dissolve", closed["code"], *DECISION)
+    # A code only the event log holds: issued once, its unit row gone.
+    gone = "998" + closed["code"][3:]
+    assert all(r["code"] != gone for r in base_rows + large_rows)
+    con = sqlite3.connect(db)
+    with con:
+        data = json.loads(con.execute("SELECT data FROM events WHERE code = ?", (closed["code"],)).fetchone()[0])
+        data["unit"]["code"] = gone
+        con.execute("INSERT INTO events (seq, change_id, kind, code, parent, sort_key, at, effective, data) "
+                    "SELECT max(seq) + 1, 1, 'import', ?, ?, ?, '2024-01-01T00:00:00Z', '2024-01-01', ? FROM events",
+                    (gone, closed["parent"], ".".join(reversed(gone.split("."))), json.dumps(data)))
+    con.close()
+    before = state(db)
+    fixed["name"] += " (sửa)"
+    reused = dict(closed, code=gone)
+    assert len(large_rows) + 4 >= before["seq"], "the import is not as large as the event log"
+    up = os.path.join(tmp, "merge-up.csv")
+    write_rows(up, [same, fixed, closed, reused] + large_rows)
+    rc, rep = report(db, "--upsert", up)
+    assert rc != 0, "an import reusing closed codes succeeded"
+    got = sorted((e["line"], e["code"], e["error"], e["reason"]) for e in rep["errors"])
+    assert [g[:3] for g in got] == [(4, closed["code"], "closed"), (5, gone, "closed")], got
+    assert got[0][3].startswith("closed code reused: %s was closed on " % closed["code"]), got[0]
+    assert got[1][3] == "closed code reused: %s was issued before and is never reissued" % gone, got[1]
+    assert state(db) == before, "the refused import left something"
+    write_rows(up, [same, fixed] + large_rows)
+    rc, rep = report(db, "--upsert", up)
+    assert rc == 0, rep["errors"][:3]
+    counts = {k: rep[k] for k in ("inserted", "updated", "unchanged", "refused")}
+    assert counts == {"inserted": len(large_rows), "updated": 1, "unchanged": 1, "refused": 0}, counts
+    after = state(db)
+    assert after["units"] == before["units"] + len(large_rows)
+    assert after["seq"] == before["seq"] + len(large_rows) + 1, "a correction or insert without its event"
+    assert after["schema"] == before["schema"], "the schema differs after the import"
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT name, version FROM units WHERE code = ?", (fixed["code"],)).fetchone()
+    finally:
+        con.close()
+    assert row == (fixed["name"], 2), row
+
+
 def peak_rss_mib(db, path):
     """The import's own peak: VmHWM of its process, read until it exits
     (ru_maxrss would count the pages it had as a fork of this driver)."""
@@ -157,6 +250,10 @@ def main():
         if "db" in box:
             case("as-of exports after corrections of a bulk import",
                  lambda: test_as_of_after_upsert(tmp, box["db"], large_rows))
+        case("a code on two rows of a bulk import of fresh codes: the same report",
+             lambda: test_duplicate_in_bulk(tmp, base_rows, large_rows))
+        case("a bulk upsert merges with the registry's codes: found, corrected, closed and reissued as before",
+             lambda: test_merge_into_a_registry(tmp, base_rows, large_rows))
         if sanitized():
             print("skip  an import's memory does not grow with its rows (sanitizers change what RSS means)")
         else:

@@ -234,8 +234,10 @@ static void cx_sql(bool pg, const char *uri, const char *sql)
 	sqlite3_close(db);
 }
 
-/* Drops the totals and their triggers and forgets the latest migration, so
- * the next open runs it again over the rows stored. */
+/* Drops the totals and their triggers and forgets their migration (SQLite's
+ * 15, PostgreSQL's 7) and those after it, so the next open runs it again
+ * over the rows stored, and the later ones again after it (each of them
+ * runs again unharmed). */
 static void cx_forget_totals(bool pg, const char *uri)
 {
 	static const char sq[] =
@@ -243,14 +245,14 @@ static void cx_forget_totals(bool pg, const char *uri)
 		"DROP TRIGGER xstat_status_add; DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP INDEX xdocs_sent;"
 		"DROP TRIGGER xcount_doc; DROP TRIGGER xcount_del_add; DROP TRIGGER xcount_del_state;"
 		"DROP TABLE xcounts;"
-		"DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
+		"DELETE FROM schema_version WHERE version >= 15";
 	static const char pq[] =
 		"DROP TABLE xstat_docs; DROP TABLE xstat_dels; DROP TABLE xcounts;"
 		"DROP TRIGGER xstat_del ON xdeliveries; DROP TRIGGER xstat_doc ON xdocs;"
 		"DROP TRIGGER xstat_status ON xstatuses; DROP INDEX xdocs_sent;"
 		"DROP FUNCTION xstat_del_trg(); DROP FUNCTION xstat_doc_trg(); DROP FUNCTION xstat_status_trg();"
 		"DROP FUNCTION xstat_del(bigint, xdeliveries);"
-		"DELETE FROM schema_version WHERE version = (SELECT max(version) FROM schema_version)";
+		"DELETE FROM schema_version WHERE version >= 7";
 	cx_sql(pg, uri, pg ? pq : sq);
 }
 

@@ -13,6 +13,7 @@
 #include "conformance_feed.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,6 +295,157 @@ static void test_writer_cache_is_configured(void **state)
 	lt_store_set_cache_mib(0);
 }
 
+static void sq_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%.200s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+}
+
+/* Every row of a query, every column, as one text. */
+static char *sq_dump(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	size_t cap = 4096, len = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	out[0] = '\0';
+	while (sqlite3_step(q) == SQLITE_ROW)
+		for (int i = 0; i < sqlite3_column_count(q); i++) {
+			const char *v = (const char *)sqlite3_column_text(q, i);
+			size_t n = strlen(v ? v : "NULL") + 2;
+			while (len + n + 1 > cap)
+				assert_non_null(out = realloc(out, cap *= 2));
+			len += (size_t)snprintf(out + len, cap - len, "%s%c", v ? v : "NULL",
+						i + 1 < sqlite3_column_count(q) ? '|' : '\n');
+		}
+	sqlite3_finalize(q);
+	return out;
+}
+
+/* The searches the check compares: words and word prefixes of the names,
+ * through the full-text index the migration keeps, by rowid. */
+static char *fts_rows(sqlite3 *db)
+{
+	return sq_dump(db, "SELECT 'noi', rowid FROM units_fts WHERE units_fts MATCH 'noi' UNION ALL "
+			   "SELECT 'ph*', rowid FROM units_fts WHERE units_fts MATCH 'ph*' UNION ALL "
+			   "SELECT 'so tu', rowid FROM units_fts WHERE units_fts MATCH 'so tu' ORDER BY 1, 2");
+}
+
+/* The migration that makes the units' code key a named unique index
+ * (units_code), on a populated database: every row keeps its rowid and
+ * values, every full-text match stays, look-ups by code go through an
+ * index, and the triggers and upserts work on the new table. Found by what
+ * it creates, not by its number. */
+static void test_units_code_migration_keeps_rows_and_search(void **state)
+{
+	(void)state;
+	char dir[64], uri[128];
+	fixture_tmpdir(dir, sizeof dir, "migrate");
+	snprintf(uri, sizeof uri, "%s/t.db", dir);
+	int mv = 0;
+	for (int v = 1; lt__sqlite_migration(v); v++)
+		if (strstr(lt__sqlite_migration(v), "CREATE UNIQUE INDEX units_code ON units(code)"))
+			mv = v;
+	assert_true(mv > 1);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(uri, &db), SQLITE_OK);
+	sq_ok(db, "CREATE TABLE schema_version (version INTEGER NOT NULL)");
+	for (int v = 1; v < mv; v++) {
+		char sql[64];
+		sq_ok(db, lt__sqlite_migration(v));
+		snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d)", v);
+		sq_ok(db, sql);
+	}
+	/* Rowids out of code order, with gaps, as years of issues and closures
+	 * leave them. */
+	static const char *const words[] = {"so noi vu", "phong tu phap", "so tu phap", "phuong an", "truong hoc"};
+	sq_ok(db, "BEGIN");
+	for (int i = 0; i < 400; i++) {
+		int n = (i * 37) % 400;
+		char code[LT_CODE_BUFSZ], rev[LT_CODE_BUFSZ], sql[512];
+		snprintf(code, sizeof code, "000.%02d.%02d.H14", n / 90 + 1, n % 90 + 1);
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO units (code, sort_key, parent, level, name, name_fold, status, valid_from, "
+			 "version)"
+			 " VALUES ('%s', '%s', '000.00.00.H14', 3, 'Đơn vị %d', '%s %d', %d, '2020-01-01', 1)",
+			 code, lt_code_rev(code, rev), i, words[i % 5], i, i % 9 == 0);
+		sq_ok(db, sql);
+	}
+	sq_ok(db, "DELETE FROM units WHERE rowid % 7 = 3");
+	sq_ok(db, "COMMIT");
+	char *rows = sq_dump(db, "SELECT rowid, * FROM units ORDER BY rowid");
+	char *found = fts_rows(db);
+	sqlite3_close(db);
+
+	struct lt_store *s;
+	struct lt_err err = {0};
+	if (lt_store_open(&s, uri, &err) != LT_OK)
+		fail_msg("open: %s", err.msg);
+	/* The store's own name search, and an upsert naming the new index. */
+	int hits = 0;
+	struct lt_search_query q = {.text_fold = "phuong", .status = LT_FILTER_ALL, .limit = 1000};
+	char next[LT_CURSOR_BUFSZ];
+	assert_int_equal(lt_store_search(s, &q, count_unit, &hits, next, &err), LT_OK);
+	assert_int_equal(hits, 400 / 5 - 400 / 5 / 7);
+	lt_store_close(s);
+
+	assert_int_equal(sqlite3_open(uri, &db), SQLITE_OK);
+	char *rows2 = sq_dump(db, "SELECT rowid, * FROM units ORDER BY rowid");
+	char *found2 = fts_rows(db);
+	assert_string_equal(rows2, rows);
+	assert_string_equal(found2, found);
+	assert_true(strlen(found) > 100);
+	char *check = sq_dump(db, "PRAGMA integrity_check");
+	assert_string_equal(check, "ok\n");
+	sq_ok(db, "INSERT INTO units_fts(units_fts, rank) VALUES ('integrity-check', 1)");
+	/* Look-ups by code, as the stores run them, search an index. */
+	static const char *const by_code[] = {
+		"SELECT * FROM units WHERE code = ?1",
+		"SELECT p.code FROM probe_units p JOIN units u ON u.code = p.code",
+		"SELECT * FROM events WHERE code = ?1 AND effective <= ?2 ORDER BY effective DESC, seq DESC LIMIT 1",
+	};
+	for (size_t i = 0; i < sizeof by_code / sizeof by_code[0]; i++) {
+		char sql[256];
+		snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", by_code[i]);
+		char *plan = sq_dump(db, sql);
+		if (!strstr(plan, "USING INDEX units_code") && !strstr(plan, "USING COVERING INDEX units_code") &&
+		    !strstr(plan, "USING INDEX events_code"))
+			fail_msg("%s has no index by code: %s", by_code[i], plan);
+		free(plan);
+	}
+	/* The triggers came back: a new row is found by its name, a renamed one
+	 * by its new name only. */
+	sq_ok(db, "INSERT INTO units (code, sort_key, level, name, name_fold, status, valid_from, version)"
+		  " VALUES ('000.99.99.H14', 'H14.99.99.000', 3, 'Mới', 'zebra moi', 0, '2020-01-01', 1)");
+	sq_ok(db, "UPDATE units SET name_fold = 'ngua van' WHERE code = '000.01.02.H14'");
+	char *z = sq_dump(db, "SELECT count(*) FROM units_fts WHERE units_fts MATCH 'zebra' UNION ALL "
+			      "SELECT count(*) FROM units_fts WHERE units_fts MATCH 'ngua'");
+	assert_string_equal(z, "1\n1\n");
+	char *dup = NULL;
+	assert_int_not_equal(sqlite3_exec(db,
+					  "INSERT INTO units (code, sort_key, level, name, name_fold, status,"
+					  " valid_from, version) VALUES ('000.99.99.H14', 'x', 3, 'a', 'a', 0, '', 1)",
+					  NULL, NULL, &dup),
+			     SQLITE_OK);
+	assert_non_null(strstr(dup, "units.code"));
+	sqlite3_free(dup);
+	sqlite3_close(db);
+
+	assert_int_equal(lt_store_open(&s, uri, &err), LT_OK);
+	struct lt_unit u;
+	assert_int_equal(lt_store_unit_get(s, "000.99.99.H14", &u, &err), LT_OK);
+	snprintf(u.name, sizeof u.name, "Mới (sửa)");
+	assert_int_equal(lt_store_unit_put(s, &u, &err), LT_OK);
+	assert_int_equal(lt_store_unit_get(s, "000.99.99.H14", &u, &err), LT_OK);
+	assert_string_equal(u.name, "Mới (sửa)");
+	lt_store_close(s);
+	free(rows), free(rows2), free(found), free(found2), free(check), free(z);
+	fixture_rmrf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +458,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nested_reads_past_the_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_cache_is_configured, setup, teardown),
+		cmocka_unit_test(test_units_code_migration_keeps_rows_and_search),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

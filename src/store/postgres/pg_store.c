@@ -550,11 +550,12 @@ static int pg_snapshot(struct lt_store *s, const char *dest, lt_snapshot_body_cb
 
 /* A bulk load needs nothing special: the search words are a column of the
  * row, written with it. */
-static int pg_bulk(struct lt_store *s, bool start, size_t rows, struct lt_err *err)
+static int pg_bulk(struct lt_store *s, bool start, size_t rows, bool fresh, struct lt_err *err)
 {
 	(void)s;
 	(void)start;
 	(void)rows;
+	(void)fresh;
 	(void)err;
 	return LT_OK;
 }

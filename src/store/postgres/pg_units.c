@@ -1,6 +1,7 @@
 /* The registry's tables on PostgreSQL: units and their search words,
  * lineage, changes and the append-only event log. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,12 @@ static const char SQL_EVENT_ADD[] =
 static const char SQL_EVENTS_FOR[] = "SELECT " EVENT_COLS " FROM events WHERE code = $1 ORDER BY seq";
 static const char SQL_EVENTS_AFTER[] = "SELECT " EVENT_COLS " FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
 static const char SQL_LAST_SEQ[] = "SELECT coalesce(max(seq), 0) FROM events";
+/* The registry's sort keys after $1, a page at a time: a bulk load reads
+ * them inside its transaction, where rows are not streamed but read whole,
+ * so a page bounds what is held. Both lists come from an index in order. */
+static const char SQL_SORT_KEYS[] = "SELECT k FROM (SELECT sort_key AS k FROM units WHERE sort_key > $1 "
+				    "UNION SELECT sort_key FROM events WHERE sort_key > $1) x ORDER BY k LIMIT $2";
+#define SORT_KEYS_PAGE 10000
 static const char SQL_EVENT_ASOF[] = "SELECT " EVENT_COLS " FROM events WHERE code = $1 AND effective <= $2 "
 				     "ORDER BY effective DESC, seq DESC LIMIT 1";
 #define ASOF_LATEST(where)                                                                                             \
@@ -562,6 +569,26 @@ static int pg_events_after(struct lt_store *s, int64_t after, int limit, lt_even
 	return rc ? rc : each_event(r, cb, ctx, err);
 }
 
+static int pg_sort_keys(struct lt_store *s, lt_key_cb cb, void *ctx, struct lt_err *err)
+{
+	char after[LT_CODE_BUFSZ] = "", lim[24];
+	const char *v[] = {after, lt__pg_itoa(lim, SORT_KEYS_PAGE)};
+	for (;;) {
+		PGresult *r;
+		int rc = lt__pg_run(lt__pg(s), SQL_SORT_KEYS, 2, v, &r, err, "reading the registry's codes");
+		if (rc)
+			return rc;
+		int n = PQntuples(r);
+		for (int i = 0; rc == LT_OK && i < n; i++)
+			rc = cb(ctx, PQgetvalue(r, i, 0));
+		if (n > 0)
+			snprintf(after, sizeof after, "%s", PQgetvalue(r, n - 1, 0));
+		PQclear(r);
+		if (rc || n < SORT_KEYS_PAGE)
+			return rc;
+	}
+}
+
 static int pg_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err)
 {
 	PGresult *r;
@@ -627,6 +654,7 @@ void lt__pg_units_ops(struct lt_store_ops *ops)
 	ops->events_for = pg_events_for;
 	ops->events_after = pg_events_after;
 	ops->last_seq = pg_last_seq;
+	ops->sort_keys = pg_sort_keys;
 	ops->event_asof = pg_event_asof;
 	ops->events_asof = pg_events_asof;
 }

@@ -383,6 +383,49 @@ static const char *const migrations[] = {
 	/* A system's sent documents, newest first (getSentEdocList): read as
 	 * far as the page goes, not every document the system ever sent. */
 	"CREATE INDEX xdocs_sent ON xdocs(system_id, received);",
+	/* 16 (i23c-scale; 17 when it lands after i23c-accept's): units keyed by
+	 * a named unique index on code instead of an inline PRIMARY KEY, whose
+	 * automatic index cannot be dropped. A bulk load of fresh codes drops
+	 * units_code and events_code and builds them after its rows, one sort
+	 * each, rather than inserting each row at a random place in B-trees
+	 * that outgrow the page cache (sqlite_units.c: sq_bulk). The table is
+	 * copied with its rowids, which name searches and the full-text index
+	 * (content='units', kept as it is) refer to; its indexes and the
+	 * triggers of migration 1 are made again as they were. */
+	"CREATE TABLE units_new ("
+	"  code TEXT NOT NULL,"
+	"  sort_key TEXT NOT NULL UNIQUE,"
+	"  parent TEXT NOT NULL DEFAULT '',"
+	"  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),"
+	"  name TEXT NOT NULL,"
+	"  name_fold TEXT NOT NULL,"
+	"  address TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',"
+	"  phone TEXT NOT NULL DEFAULT '', fax TEXT NOT NULL DEFAULT '', website TEXT NOT NULL DEFAULT '',"
+	"  status INTEGER NOT NULL CHECK (status IN (0, 1)),"
+	"  valid_from TEXT NOT NULL, valid_to TEXT NOT NULL DEFAULT '',"
+	"  decision_number TEXT NOT NULL DEFAULT '', decision_date TEXT NOT NULL DEFAULT '',"
+	"  decision_issuer TEXT NOT NULL DEFAULT '',"
+	"  reorganized TEXT NOT NULL DEFAULT '', recorded TEXT NOT NULL DEFAULT '',"
+	"  version INTEGER NOT NULL);"
+	"INSERT INTO units_new (rowid, code, sort_key, parent, level, name, name_fold, address, email, phone, fax,"
+	"  website, status, valid_from, valid_to, decision_number, decision_date, decision_issuer, reorganized,"
+	"  recorded, version)"
+	"  SELECT rowid, code, sort_key, parent, level, name, name_fold, address, email, phone, fax, website, status,"
+	"  valid_from, valid_to, decision_number, decision_date, decision_issuer, reorganized, recorded, version"
+	"  FROM units ORDER BY rowid;"
+	"DROP TABLE units;"
+	"ALTER TABLE units_new RENAME TO units;"
+	"CREATE UNIQUE INDEX units_code ON units(code);"
+	"CREATE INDEX units_parent ON units(parent, sort_key);"
+	"CREATE INDEX units_level ON units(level, sort_key);"
+	"CREATE INDEX units_level_rowid ON units(level);"
+	"CREATE TRIGGER units_ai AFTER INSERT ON units BEGIN"
+	"  INSERT INTO units_fts(rowid, name_fold) VALUES (new.rowid, new.name_fold); END;"
+	"CREATE TRIGGER units_ad AFTER DELETE ON units BEGIN"
+	"  INSERT INTO units_fts(units_fts, rowid, name_fold) VALUES ('delete', old.rowid, old.name_fold); END;"
+	"CREATE TRIGGER units_au AFTER UPDATE OF name_fold ON units BEGIN"
+	"  INSERT INTO units_fts(units_fts, rowid, name_fold) VALUES ('delete', old.rowid, old.name_fold);"
+	"  INSERT INTO units_fts(rowid, name_fold) VALUES (new.rowid, new.name_fold); END;",
 	/* clang-format on */
 };
 #pragma GCC diagnostic pop

@@ -321,6 +321,7 @@ void lt__sq_registry_changed(struct lt__sq_store *st)
 
 static void txn_end(struct lt__sq_store *st)
 {
+	lt__sq_bulk_over();
 	st->gen_dirty = false;
 	st->in_txn = 0;
 	tl_txn = NULL;

@@ -104,6 +104,11 @@ int lt__sq_xclaim(struct lt__sq_conn *cn, int64_t system_id, const char *code, s
  * (a later binding of code claims it otherwise). */
 int lt__sq_xhand_over(struct lt__sq_conn *cn, const char *code, struct lt_err *err);
 
+/* A transaction ended: a bulk load that did not reach its end (an error
+ * between lt_store_bulk's calls) is over on this thread too, its dropped
+ * indexes back with the rollback. */
+void lt__sq_bulk_over(void);
+
 /* The operations of each table file, gathered into one table by sqlite_store.c. */
 void lt__sq_units_ops(struct lt_store_ops *ops);
 void lt__sq_access_ops(struct lt_store_ops *ops);
