@@ -2,7 +2,7 @@
  * same CSV into the structures the registry must keep for every unit, with
  * SQLite directly and no checks. Where bench/ref_import.c stores the rows in
  * one table with one primary key, this writes the registry's `units` table
- * exactly as the SQLite store's migrations leave it (code primary key,
+ * exactly as the SQLite store's migrations leave it (unique index on code,
  * unique sort_key, the parent and level indexes, the level-by-rowid index,
  * the FTS5 index of the folded name and its triggers), the rows in tree
  * order (by sort_key, the order the registry writes and its searches rely
@@ -58,11 +58,13 @@ struct rec {
 	char key[LT_CODE_BUFSZ];
 };
 
-/* Migration 1's units table and the indexes and FTS5 table of migrations 1
- * and 7 (prefix indexes 1 to 7), the triggers created once the rows are in. */
+/* The units table as migration 16 rebuilt it (code keyed by the named unique
+ * index units_code, which a fresh bulk load builds after its rows as the
+ * others), the indexes and FTS5 table of migrations 1 and 7 (prefix indexes
+ * 1 to 7), the triggers created once the rows are in. */
 static const char UNITS_TABLE[] =
 	"CREATE TABLE units ("
-	"  code TEXT PRIMARY KEY,"
+	"  code TEXT NOT NULL,"
 	"  sort_key TEXT NOT NULL UNIQUE,"
 	"  parent TEXT NOT NULL DEFAULT '',"
 	"  level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),"
@@ -78,7 +80,8 @@ static const char UNITS_TABLE[] =
 	"  version INTEGER NOT NULL);"
 	"CREATE VIRTUAL TABLE units_fts USING fts5(name_fold, content='units', content_rowid='rowid',"
 	"  tokenize='unicode61 remove_diacritics 0', prefix='1 2 3 4 5 6 7');";
-static const char UNITS_INDEXES[] = "CREATE INDEX units_parent ON units(parent, sort_key);"
+static const char UNITS_INDEXES[] = "CREATE UNIQUE INDEX units_code ON units(code);"
+				    "CREATE INDEX units_parent ON units(parent, sort_key);"
 				    "CREATE INDEX units_level ON units(level, sort_key);"
 				    "CREATE INDEX units_level_rowid ON units(level);";
 static const char UNITS_FTS[] =
