@@ -35,19 +35,27 @@ static const char SQL_DEL_ADD[] =
 static const char SQL_RECEIVERS[] = "SELECT c.system_id FROM system_codes c JOIN systems s ON s.id = c.system_id "
 				    "WHERE c.code = $1 AND s.removed = '' ORDER BY c.system_id";
 static const char SQL_DELS[] = "SELECT " XDEL_COLS " FROM xdeliveries l WHERE l.doc = $1 ORDER BY l.id";
-static const char SQL_INBOX[] = "SELECT " XDEL_COLS ", " XDOC_COLS " FROM xdeliveries l JOIN xdocs d ON d.id = l.doc "
-				"WHERE l.system_id = $1 AND l.state IN " WAITING " "
-				"AND l.id > $3 AND ($2 = '' OR d.kind = $2) ORDER BY l.id LIMIT $4";
+/* Each delivery's document by its key (the subquery is not flattened, so
+ * the planner cannot choose another way): a new hub's tables have no
+ * statistics until autovacuum gets to them, and without them the planner
+ * had joined by scanning an index of every document per delivery. */
+const char lt__pg_sql_inbox[] =
+	"SELECT " XDEL_COLS ", " XDOC_COLS " FROM xdeliveries l CROSS JOIN LATERAL (SELECT * FROM xdocs d1 "
+	"WHERE d1.id = l.doc OFFSET 0) d WHERE l.system_id = $1 AND l.state IN " WAITING " "
+	"AND l.id > $3 AND ($2 = '' OR d.kind = $2) ORDER BY l.id LIMIT $4";
 /* Done is final, and a repeated acknowledgement changes nothing further
- * (see the SQLite backend). The rows are locked first (FOR UPDATE), so two
- * nodes acknowledging one document at once apply one after the other. */
-static const char SQL_ACK_COUNT[] = "SELECT count(*) FROM (SELECT 1 FROM xdeliveries WHERE doc = $2 AND "
-				    "system_id = $1 AND state IN ('pending', 'processing', 'fail', 'done') "
-				    "FOR UPDATE) x";
-static const char SQL_ACK[] =
-	"WITH u AS (UPDATE xdeliveries SET state = $3, updated = $4 WHERE doc = $2 AND system_id = $1 "
-	"AND state IN " WAITING " AND state <> $3 RETURNING id) "
-	"INSERT INTO xevents (delivery_id, state, at) SELECT id, $3, $4 FROM u ORDER BY id";
+ * (see the SQLite backend). One statement: the rows are locked first (FOR
+ * UPDATE, so two nodes acknowledging one document at once apply one after
+ * the other), the waiting ones changed and logged, and the count of those
+ * found (done ones included) is its answer. The rows are found by their
+ * document and system together (xdeliveries_doc_system). */
+const char lt__pg_sql_ack[] =
+	"WITH w AS (SELECT id, state FROM xdeliveries WHERE doc = $2 AND system_id = $1 AND "
+	"state IN ('pending', 'processing', 'fail', 'done') FOR UPDATE), "
+	"u AS (UPDATE xdeliveries x SET state = $3, updated = $4 FROM w WHERE x.id = w.id "
+	"AND w.state IN " WAITING " AND w.state <> $3 RETURNING x.id), "
+	"e AS (INSERT INTO xevents (delivery_id, state, at) SELECT id, $3, $4 FROM u ORDER BY id) "
+	"SELECT count(*) FROM w";
 /* A binding claims what waited for a system to receive for its code, or
  * for a unit the code carries on since a move, merger or split (lineage,
  * followed back), routed to the bound code; a held row whose document the
@@ -313,7 +321,7 @@ static int pg_xinbox(struct lt_store *s, int64_t system_id, const char *kind, in
 	char sid[24], a[24], l[24];
 	const char *v[] = {lt__pg_itoa(sid, system_id), kind ? kind : "", lt__pg_itoa(a, after), lt__pg_itoa(l, limit)};
 	PGresult *r = NULL;
-	int rc = lt__pg_run(lt__pg(s), SQL_INBOX, 4, v, &r, err, "reading an inbox");
+	int rc = lt__pg_run(lt__pg(s), lt__pg_sql_inbox, 4, v, &r, err, "reading an inbox");
 	for (int i = 0; rc == LT_OK && i < PQntuples(r); i++) {
 		struct lt_xdelivery d;
 		struct lt_xdoc doc;
@@ -328,22 +336,13 @@ static int pg_xinbox(struct lt_store *s, int64_t system_id, const char *kind, in
 static int pg_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,
 		   struct lt_err *err)
 {
-	struct lt__pg_store *st = lt__pg(s);
 	char sid[24];
 	const char *v[] = {lt__pg_itoa(sid, system_id), doc, state, at};
-	*n = 0;
-	bool own;
-	struct lt__pg_conn *c = lt__pg_begin_own(st, &own, err);
-	if (!c)
-		return err->status;
 	PGresult *r = NULL;
-	int rc = lt__pg_q(c, SQL_ACK_COUNT, 2, v, &r, err, "acknowledging a delivery");
-	if (rc == LT_OK)
-		*n = (int)lt__pg_i64(r, 0, 0);
+	int rc = lt__pg_run(lt__pg(s), lt__pg_sql_ack, 4, v, &r, err, "acknowledging a delivery");
+	*n = rc == LT_OK ? (int)lt__pg_i64(r, 0, 0) : 0;
 	PQclear(r);
-	if (rc == LT_OK && *n > 0)
-		rc = lt__pg_q(c, SQL_ACK, 4, v, NULL, err, "acknowledging a delivery");
-	return lt__pg_end_own(st, c, own, rc, err);
+	return rc;
 }
 
 static int pg_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err)
