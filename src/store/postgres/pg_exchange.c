@@ -336,13 +336,22 @@ static int pg_xinbox(struct lt_store *s, int64_t system_id, const char *kind, in
 static int pg_xack(struct lt_store *s, const char *doc, int64_t system_id, const char *state, const char *at, int *n,
 		   struct lt_err *err)
 {
+	struct lt__pg_store *st = lt__pg(s);
 	char sid[24];
 	const char *v[] = {lt__pg_itoa(sid, system_id), doc, state, at};
+	*n = 0;
+	/* One statement, yet under the write lock like every other write
+	 * (outside a transaction: the CLI's). */
+	bool own;
+	struct lt__pg_conn *c = lt__pg_begin_own(st, &own, err);
+	if (!c)
+		return err->status;
 	PGresult *r = NULL;
-	int rc = lt__pg_run(lt__pg(s), lt__pg_sql_ack, 4, v, &r, err, "acknowledging a delivery");
-	*n = rc == LT_OK ? (int)lt__pg_i64(r, 0, 0) : 0;
+	int rc = lt__pg_q(c, lt__pg_sql_ack, 4, v, &r, err, "acknowledging a delivery");
+	if (rc == LT_OK)
+		*n = (int)lt__pg_i64(r, 0, 0);
 	PQclear(r);
-	return rc;
+	return lt__pg_end_own(st, c, own, rc, err);
 }
 
 static int pg_xevents(struct lt_store *s, int64_t delivery_id, lt_xevent_cb cb, void *ctx, struct lt_err *err)

@@ -324,11 +324,17 @@ static const char *const m7[] = {
  * finds its rows by document and system in one index, where the planner
  * had intersected the document's index with every delivery the system ever
  * had (xdeliveries_inbox); the one on the document alone is the new one's
- * prefix. It may run again over itself (the statistics test replays the
- * migrations from 7 on). */
+ * prefix. And the totals' page is pruned as it goes. It may run again over
+ * itself (the statistics test replays the migrations from 7 on). */
 static const char *const m10[] = {
 	"CREATE INDEX IF NOT EXISTS xdeliveries_doc_system ON xdeliveries(doc, system_id);"
-	"DROP INDEX IF EXISTS xdeliveries_doc;",
+	"DROP INDEX IF EXISTS xdeliveries_doc;"
+	/* The /metrics totals are a few rows that every delivery and
+	 * acknowledgement updates (30 times a package): left full, a page
+	 * keeps each row's versions chained until it fills, and every update
+	 * walked the chain. Kept mostly empty, the page is pruned as it goes:
+	 * half the server's time on these rows, measured. */
+	"ALTER TABLE xcounts SET (fillfactor = 10);",
 	NULL,
 };
 
