@@ -1205,8 +1205,9 @@ static void pg_scalar(const struct fx *fx, const char *sql, char *out, size_t ca
  * statements must not then read rows in proportion to the history: an
  * acknowledgement goes to the document's rows for the system through one
  * index (not every delivery the system ever had, intersected with the
- * document's), and an inbox page reads each delivery's document by its
- * key (not an index of every document, per delivery). Both plan kinds. */
+ * document's), an inbox page reads each delivery's document by its key
+ * (not an index of every document, per delivery), and so does a new
+ * delivery for its totals. Both plan kinds. */
 static void test_pg_exchange_plans(void **state)
 {
 	struct fx *fx = *state;
@@ -1236,6 +1237,11 @@ static void test_pg_exchange_plans(void **state)
 		if (!strstr(plan, "xdocs_pkey") || !strstr(plan, "(id = l.doc)") || strstr(plan, "Seq Scan on xdocs") ||
 		    strstr(plan, "xdocs_edoc_key"))
 			fail_msg("%s: an inbox page does not read each document by its key:\n%s", modes[m], plan);
+		const char *add[] = {"h7", D5, D5, "pending", "", "2026-03-01T09:00:00Z", sid};
+		pg_plan(fx, lt__pg_sql_del_add, 7, add, modes[m], plan, sizeof plan);
+		if (!strstr(plan, "xdocs_pkey") || strstr(plan, "Seq Scan on xdocs") ||
+		    strstr(plan, "xdocs_edoc_key") || strstr(plan, "Seq Scan on xdeliveries"))
+			fail_msg("%s: a new delivery does not read its document by its key:\n%s", modes[m], plan);
 	}
 	/* The totals every delivery updates sit on a page kept mostly empty,
 	 * so it is pruned as it goes (see the migration). */

@@ -34,10 +34,12 @@ static const char SQL_DOC_BY_DOCID[] = "SELECT " XDOC_COLS " FROM xdocs d WHERE 
  * for /metrics; unless merged, a delivery of a document for the day, sender
  * and recipient, the document itself only when no other row carries it to
  * that recipient (the statement's snapshot does not see the new row), and
- * the recipient's first statuses 01 and 06 already stored. */
+ * the recipient's first statuses 01 and 06 already stored. The document is
+ * read by its key behind a fence (OFFSET 0): without statistics the planner
+ * had scanned the index of every document (xdocs_edoc_key) for it. */
 #define EPOCH(x) "floor(extract(epoch FROM (" x ")::timestamptz))"
 /* clang-format off */
-static const char SQL_DEL_ADD[] =
+const char lt__pg_sql_del_add[] =
 	"WITH l AS (INSERT INTO xdeliveries (doc, addressed, routed_to, state, reason, updated, system_id) "
 	"VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id, state, updated), "
 	"e AS (INSERT INTO xevents (delivery_id, state, at) SELECT id, state, updated FROM l), "
@@ -49,10 +51,10 @@ static const char SQL_DEL_ADD[] =
 	"(NOT EXISTS (SELECT 1 FROM xdeliveries t WHERE t.doc = $1 AND t.routed_to = $3 "
 	"AND t.state <> 'merged'))::int AS fresh, "
 	"f.f01 - " EPOCH("d.received") " AS l01, f.f06 - " EPOCH("d.received") " AS l06 "
-	"FROM xdocs d, LATERAL (SELECT min(" EPOCH("x.received") ") FILTER (WHERE x.code = '01') AS f01, "
+	"FROM (SELECT received, from_code, size, kind FROM xdocs WHERE id = $1 OFFSET 0) d, LATERAL (SELECT min(" EPOCH("x.received") ") FILTER (WHERE x.code = '01') AS f01, "
 	"min(" EPOCH("x.received") ") FILTER (WHERE x.code = '06') AS f06 FROM xstatuses x "
 	"WHERE x.ref_doc = $1 AND x.from_code = $3 AND x.code IN ('01', '06')) f "
-	"WHERE d.id = $1 AND d.kind = 'edoc' AND $4 <> 'merged') y "
+	"WHERE d.kind = 'edoc' AND $4 <> 'merged') y "
 	"ON CONFLICT (day, sender, recipient) DO UPDATE SET documents = xstat_dels.documents + excluded.documents, "
 	"bytes = xstat_dels.bytes + excluded.bytes, deliveries = xstat_dels.deliveries + 1, "
 	"s01 = xstat_dels.s01 + excluded.s01, n01 = xstat_dels.n01 + excluded.n01, "
@@ -291,7 +293,7 @@ static int pg_xdelivery_add(struct lt_store *s, struct lt_xdelivery *d, struct l
 	const char *v[] = {
 		d->doc, d->addressed, d->routed_to, d->state, d->reason, d->updated, lt__pg_itoa(sid, d->system_id)};
 	PGresult *r = NULL;
-	int rc = lt__pg_run(lt__pg(s), SQL_DEL_ADD, 7, v, &r, err, "storing a delivery");
+	int rc = lt__pg_run(lt__pg(s), lt__pg_sql_del_add, 7, v, &r, err, "storing a delivery");
 	if (rc == LT_OK)
 		d->id = lt__pg_i64(r, 0, 0);
 	PQclear(r);

@@ -64,6 +64,8 @@ extern const char lt__pg_sql_sent[];
  * conformance test checks their plans on tables without statistics. */
 extern const char lt__pg_sql_inbox[];
 extern const char lt__pg_sql_ack[];
+/* A delivery with its totals (lt_store_xdelivery_add); its plan is checked too. */
+extern const char lt__pg_sql_del_add[];
 
 /* Runs sql, a static string prepared once per connection, with n text
  * parameters (NULL for SQL NULL) on c; *res gets the result (PQclear it)
