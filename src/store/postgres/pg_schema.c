@@ -325,8 +325,8 @@ static const char *const m7[] = {
  * had intersected the document's index with every delivery the system ever
  * had (xdeliveries_inbox); the one on the document alone is the new one's
  * prefix. The totals' page is pruned as it goes; a new delivery's totals
- * come from the statement that adds it. It may run again over
- * itself (the statistics test replays the migrations from 7 on). */
+ * come from the statement that adds it. It may run again over itself (the
+ * statistics test replays the migrations from 7 on). */
 static const char *const m10[] = {
 	"CREATE INDEX IF NOT EXISTS xdeliveries_doc_system ON xdeliveries(doc, system_id);"
 	"DROP INDEX IF EXISTS xdeliveries_doc;"
@@ -337,8 +337,8 @@ static const char *const m10[] = {
 	 * half the server's time on these rows, measured. */
 	"ALTER TABLE xcounts SET (fillfactor = 10);"
 	/* A new delivery's part of the totals is written by the statement
-	 * that adds it (SQL_DEL_ADD in pg_exchange.c, the one insert into the
-	 * table): the row trigger stays for updates only. */
+	 * that adds it (lt__pg_sql_del_add in pg_exchange.c, the one insert
+	 * into the table): the row trigger stays for updates only. */
 	"DROP TRIGGER IF EXISTS xstat_del ON xdeliveries;"
 	"CREATE TRIGGER xstat_del BEFORE UPDATE OF doc, routed_to, state ON xdeliveries"
 	"  FOR EACH ROW EXECUTE FUNCTION xstat_del_trg();",
