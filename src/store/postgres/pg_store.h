@@ -60,6 +60,12 @@ void lt__pg_release(struct lt__pg_store *st, struct lt__pg_conn *c);
 
 /* A system's sent list (lt_store_xsent); the conformance test checks its plan. */
 extern const char lt__pg_sql_sent[];
+/* An inbox's page and an acknowledgement (lt_store_xinbox, lt_store_xack); the
+ * conformance test checks their plans on tables without statistics. */
+extern const char lt__pg_sql_inbox[];
+extern const char lt__pg_sql_ack[];
+/* A delivery with its totals (lt_store_xdelivery_add); its plan is checked too. */
+extern const char lt__pg_sql_del_add[];
 
 /* Runs sql, a static string prepared once per connection, with n text
  * parameters (NULL for SQL NULL) on c; *res gets the result (PQclear it)

@@ -383,12 +383,11 @@ static const char *const migrations[] = {
 	/* A system's sent documents, newest first (getSentEdocList): read as
 	 * far as the page goes, not every document the system ever sent. */
 	"CREATE INDEX xdocs_sent ON xdocs(system_id, received);",
-	/* 16 (i23c-scale; 17 when it lands after i23c-accept's): units keyed by
-	 * a named unique index on code instead of an inline PRIMARY KEY, whose
-	 * automatic index cannot be dropped. A bulk load of fresh codes drops
-	 * units_code and events_code and builds them after its rows, one sort
-	 * each, rather than inserting each row at a random place in B-trees
-	 * that outgrow the page cache (sqlite_units.c: sq_bulk). The table is
+	/* 16: units keyed by a named unique index on code instead of an
+	 * inline PRIMARY KEY, whose automatic index cannot be dropped. A bulk
+	 * load of fresh codes drops units_code and events_code and builds them
+	 * after its rows, one sort each, rather than inserting each row at a
+	 * random place in B-trees that outgrow the page cache (sqlite_units.c: sq_bulk). The table is
 	 * copied with its rowids, which name searches and the full-text index
 	 * (content='units', kept as it is) refer to; its indexes and the
 	 * triggers of migration 1 are made again as they were. */
