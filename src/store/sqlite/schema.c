@@ -387,10 +387,11 @@ static const char *const migrations[] = {
 	 * inline PRIMARY KEY, whose automatic index cannot be dropped. A bulk
 	 * load of fresh codes drops units_code and events_code and builds them
 	 * after its rows, one sort each, rather than inserting each row at a
-	 * random place in B-trees that outgrow the page cache (sqlite_units.c: sq_bulk). The table is
-	 * copied with its rowids, which name searches and the full-text index
-	 * (content='units', kept as it is) refer to; its indexes and the
-	 * triggers of migration 1 are made again as they were. */
+	 * random place in B-trees that outgrow the page cache (sqlite_units.c:
+	 * sq_bulk). The table is copied with its rowids, which name searches
+	 * and the full-text index (content='units', kept as it is) refer to;
+	 * its indexes and the triggers of migration 1 are made again as they
+	 * were. */
 	"CREATE TABLE units_new ("
 	"  code TEXT NOT NULL,"
 	"  sort_key TEXT NOT NULL UNIQUE,"
