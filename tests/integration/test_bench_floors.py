@@ -54,10 +54,12 @@ def rows(db, sql):
 
 def schema(db, tables):
     """Every table, index and trigger of these tables (the FTS5 index's
-    shadow tables too), its SQL with runs of blanks as one space."""
+    shadow tables too), its SQL with runs of blanks as one space and the
+    table's name unquoted (a table made by ALTER TABLE … RENAME keeps its
+    new name quoted in its SQL, as migration 16's units)."""
     got = rows(db, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
-    return [(t, n, tb, " ".join(s.split()) if s else None) for t, n, tb, s in got
-            if tb in tables or tb.startswith("units_fts_")]
+    return [(t, n, tb, " ".join(s.split()).replace('CREATE TABLE "%s"' % n, "CREATE TABLE " + n) if s else None)
+            for t, n, tb, s in got if tb in tables or tb.startswith("units_fts_")]
 
 
 # What a run writes that the floor cannot know: the day and the actor.
