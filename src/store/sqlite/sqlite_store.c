@@ -271,6 +271,8 @@ static void sq_close(struct lt_store *s)
 		if (st->readers[i].db)
 			conn_close(&st->readers[i]);
 	sqlite3_finalize(st->watch_q);
+	for (int i = 0; i < 2; i++)
+		sqlite3_finalize(st->part_q[i]);
 	if (st->writer.db)
 		conn_close(&st->writer);
 	pthread_mutex_destroy(&st->watch_mu);

@@ -52,6 +52,7 @@ struct lt__sq_store {
 	_Atomic int64_t watch_at_ms; /* when it last looked */
 	_Atomic bool txn_looked;     /* a transaction holds the writer and looked as it began */
 	pthread_mutex_t watch_mu;    /* lt_store_generation_now: one look at a time */
+	sqlite3_stmt *part_q[2];     /* SAVEPOINT and RELEASE lt_part on the writer (sq_part) */
 };
 
 static inline struct lt__sq_store *lt__sq(struct lt_store *s) { return (struct lt__sq_store *)(void *)s; }
