@@ -13,7 +13,6 @@
 #include "conformance_feed.h"
 
 #include <pthread.h>
-#include <sys/inotify.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,63 +294,9 @@ static void test_writer_cache_is_configured(void **state)
 	lt_store_set_cache_mib(0);
 }
 
-/* SQLite's temporary directory for this process (main): where a savepoint
- * journal too big for memory would be created. */
-static char sqlite_tmp[64];
-
-/* A savepoint inside a transaction, as each job of the exchange's commit
- * batch runs, keeps the original of every page it changes: here about
- * 100 pages (400 KB), more than SQLite's default 64 KiB in memory. It is
- * held in memory (LT__SQ_SPILL_BYTES), not written to a file created in
- * SQLite's temporary directory, which cost the commit thread a file and
- * about 100 writes per accepted package; and the savepoint still undoes
- * what it did. */
-static void test_savepoint_journal_in_memory(void **state)
-{
-	struct fx *fx = *state;
-	struct lt__sq_store *st = lt__sq(fx->s);
-	struct lt_err err = {0};
-	assert_int_equal(lt_store_begin(fx->s, &err), LT_OK);
-	assert_int_equal(sqlite3_exec(st->writer.db,
-				      "CREATE TABLE big (x BLOB); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
-				      "SELECT i + 1 FROM c WHERE i < 400) INSERT INTO big SELECT zeroblob(1000) FROM c",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(lt_store_commit(fx->s, &err), LT_OK);
-
-	int in = inotify_init1(IN_NONBLOCK);
-	assert_true(in >= 0);
-	assert_true(inotify_add_watch(in, sqlite_tmp, IN_CREATE) >= 0);
-	assert_int_equal(lt_store_begin(fx->s, &err), LT_OK);
-	for (int round = 0; round < 2; round++) {
-		assert_int_equal(lt_store_part(fx->s, LT_PART_BEGIN, &err), LT_OK);
-		assert_int_equal(sqlite3_exec(st->writer.db, "UPDATE big SET x = randomblob(1000)", NULL, NULL, NULL),
-				 SQLITE_OK);
-		assert_int_equal(lt_store_part(fx->s, round ? LT_PART_RELEASE : LT_PART_ROLLBACK, &err), LT_OK);
-	}
-	assert_int_equal(lt_store_commit(fx->s, &err), LT_OK);
-	char ev[4096];
-	ssize_t n = read(in, ev, sizeof ev);
-	close(in);
-	assert_true(n < 0); /* nothing created there */
-
-	sqlite3_stmt *q;
-	assert_int_equal(
-		sqlite3_prepare_v2(st->writer.db, "SELECT count(*) FROM big WHERE x = zeroblob(1000)", -1, &q, NULL),
-		SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 0); /* the second round's change was kept */
-	sqlite3_finalize(q);
-}
-
 int main(void)
 {
-	/* Read by SQLite when it first needs a temporary file. */
-	snprintf(sqlite_tmp, sizeof sqlite_tmp, "/tmp/lt-sqlite-tmp-XXXXXX");
-	if (!mkdtemp(sqlite_tmp) || setenv("SQLITE_TMPDIR", sqlite_tmp, 1) != 0)
-		return 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_savepoint_journal_in_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feed_order_with_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_outside_a_transaction_is_its_own, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursors_are_the_stores, setup, teardown),
@@ -362,7 +307,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads_holding_every_reader_nest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_cache_is_configured, setup, teardown),
 	};
-	int failed = cmocka_run_group_tests(tests, NULL, NULL);
-	rmdir(sqlite_tmp);
-	return failed;
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

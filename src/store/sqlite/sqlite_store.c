@@ -492,16 +492,6 @@ static void sqlite_ops_fill(void)
 {
 	/* Memory statistics take a global mutex on every allocation. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	/* A savepoint keeps the original of every page it changes (its
-	 * sub-journal), as does a statement that may fail half-way: SQLite
-	 * holds 64 KiB of that in memory, then spills to a file it creates in
-	 * /var/tmp, one pwrite per page. A job of the commit thread's batch
-	 * (one package: about 25 pages, 100 KB, in its savepoint) passed that
-	 * every time: about 100 writes per accepted package and a file
-	 * created per batch. LT__SQ_SPILL_BYTES holds a job forty times that
-	 * size; past it (a bulk load) the journal still goes to a file, so
-	 * memory stays bounded. */
-	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, LT__SQ_SPILL_BYTES);
 	sqlite_ops.name = "sqlite";
 	sqlite_ops.close = sq_close;
 	sqlite_ops.begin = sq_begin;

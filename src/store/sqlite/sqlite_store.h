@@ -15,10 +15,7 @@
 
 #include "../store_impl.h"
 
-#define LT__SQ_CACHE 256 /* prepared statements per connection: room for every static SQL text of the store */
-/* Bytes of a connection's savepoint and statement journals held in memory
- * before they spill to a temporary file (sqlite_ops_fill). */
-#define LT__SQ_SPILL_BYTES (4 << 20)
+#define LT__SQ_CACHE 256  /* prepared statements per connection: room for every static SQL text of the store */
 #define LT__SQ_READERS 16 /* read connections at most, opened on demand */
 
 struct lt__sq_conn {
