@@ -36,6 +36,20 @@ int lt_token_issue(struct lt_store *s, const struct lt_ctx *ctx, enum lt_role ro
 int lt_token_list(struct lt_store *s, const struct lt_principal *caller, lt_token_cb cb, void *ctx, struct lt_err *err);
 /* LT_EAUTH for an unknown, malformed or revoked token. */
 int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_principal *out, struct lt_err *err);
+/* Principals of tokens already authenticated on one store, each valid
+ * while the store's generation (lt_store_generation) stays what it was
+ * before its row was read: revoking a token, re-scoping it, disabling or
+ * enabling its system bump the generation when they commit, so the next
+ * request reads the row again. lt_token_cache_new(0) is NULL: no cache. */
+struct lt_token_cache;
+struct lt_token_cache *lt_token_cache_new(size_t entries);
+void lt_token_cache_free(struct lt_token_cache *c);
+/* lt_token_authenticate through cache c (NULL: none); the same rules and
+ * messages, applied to the row when it is read. */
+int lt_token_authenticate_cached(struct lt_store *s, struct lt_token_cache *c, const char *token,
+				 struct lt_principal *out, struct lt_err *err);
+/* Authentications answered from the cache and those that read the store. */
+void lt_token_cache_counts(struct lt_token_cache *c, uint64_t *hits, uint64_t *misses);
 /* Revokes a token (lt_access_token decides), recorded in the audit trail;
  * out (optional) receives the row as it was, so the caller can say that a
  * system's VXP access (its secret) is untouched. */

@@ -24,6 +24,7 @@ struct lt_config {
 	int log_level; /* enum lt_log_level */
 	int64_t threads;
 	int64_t lookup_cache_entries;
+	int64_t token_cache_entries;
 	int64_t db_cache_mib; /* the store's page cache (lt_store_set_cache_mib) */
 	int64_t vxp_utc_offset; /* minutes east of UTC of the VXP clients' clocks */ /* replies of GET /v1/units/{code}
 											kept; 0 = none */

@@ -157,6 +157,15 @@ int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event
  * data_version at most that often; PostgreSQL listens for a NOTIFY sent in
  * the writing transaction. */
 uint64_t lt_store_generation(struct lt_store *s);
+/* lt_store_generation with every commit made before the call counted, for
+ * what must not be served stale even for a moment (a token's principal):
+ * SQLite looks at other processes' commits now (PRAGMA data_version on the
+ * writer when it is free; nothing more while a transaction that looked at
+ * its start holds it, as no other process can commit then; otherwise the
+ * generation moves, as when it cannot tell). PostgreSQL cannot tell
+ * without a round trip to the server, which costs what the read it would
+ * spare costs: there every call moves it. */
+uint64_t lt_store_generation_now(struct lt_store *s);
 /* The longest time, in milliseconds, after another writer's commit before
  * lt_store_generation on this handle changes. */
 int lt_store_notify_bound_ms(struct lt_store *s);

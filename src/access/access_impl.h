@@ -18,5 +18,10 @@ int lt__token_check(struct lt_store *s, enum lt_role role, const char *scope, in
 /* Makes and stores a token inside the caller's transaction. */
 int lt__token_insert(struct lt_store *s, enum lt_role role, const char *scope, const char *name, int64_t system_id,
 		     char token[LT_TOKEN_BUFSZ], struct lt_token *row, struct lt_err *err);
+/* The cache behind lt_token_authenticate_cached (token_cache.c): *out
+ * receives the principal kept for hash when it was stored at generation
+ * gen; put keeps p for hash at gen. */
+bool lt__token_cache_get(struct lt_token_cache *c, const char *hash, uint64_t gen, struct lt_principal *out);
+void lt__token_cache_put(struct lt_token_cache *c, const char *hash, uint64_t gen, const struct lt_principal *p);
 
 #endif

@@ -140,7 +140,15 @@ int lt_token_create(struct lt_store *s, enum lt_role role, const char *scope, co
 	return rc;
 }
 
+static int principal_of(struct lt_store *s, const char *hash, struct lt_principal *out, struct lt_err *err);
+
 int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_principal *out, struct lt_err *err)
+{
+	return lt_token_authenticate_cached(s, NULL, token, out, err);
+}
+
+int lt_token_authenticate_cached(struct lt_store *s, struct lt_token_cache *c, const char *token,
+				 struct lt_principal *out, struct lt_err *err)
 {
 	memset(out, 0, sizeof *out);
 	size_t n = token ? strlen(token) : 0;
@@ -148,6 +156,20 @@ int lt_token_authenticate(struct lt_store *s, const char *token, struct lt_princ
 		return lt_err_set(err, LT_EAUTH, "the bearer token is malformed: it should start with lt_");
 	char hash[65];
 	lt__token_hash(token, hash);
+	/* Read before the row: a change that commits after this read leaves
+	 * the entry stored below under a generation already gone. */
+	uint64_t gen = c ? lt_store_generation_now(s) : 0;
+	if (c && lt__token_cache_get(c, hash, gen, out))
+		return LT_OK;
+	int rc = principal_of(s, hash, out, err);
+	if (rc == LT_OK && c)
+		lt__token_cache_put(c, hash, gen, out);
+	return rc;
+}
+
+/* The principal of the token whose hash is given, from its row read now. */
+static int principal_of(struct lt_store *s, const char *hash, struct lt_principal *out, struct lt_err *err)
+{
 	struct lt_token row;
 	struct lt_err e2 = {0};
 	int rc = lt_store_token_find(s, hash, &row, &e2);

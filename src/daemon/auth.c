@@ -20,7 +20,7 @@ bool auth_identify(struct req *rq)
 	while (*tok == ' ')
 		tok++;
 	struct lt_err err = {0};
-	if (lt_token_authenticate(rq->srv->store, tok, &rq->call.who, &err)) {
+	if (lt_token_authenticate_cached(rq->srv->store, rq->srv->tcache, tok, &rq->call.who, &err)) {
 		reply_err(rq, &err);
 		return false;
 	}

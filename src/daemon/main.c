@@ -179,6 +179,7 @@ static int start_up(struct server *srv, struct lt_err *err)
 	if (!(srv->metrics = metrics_new()))
 		return lt_err_set(err, LT_ENOMEM, "out of memory");
 	srv->ucache = unit_cache_new((size_t)srv->cfg.lookup_cache_entries);
+	srv->tcache = lt_token_cache_new((size_t)srv->cfg.token_cache_entries);
 	if ((rc = retention_start(srv, err)))
 		return rc;
 	if (srv->cfg.upstream_url[0]) {
@@ -208,6 +209,8 @@ static void shut_down(struct server *srv)
 	retention_stop();
 	unit_cache_free(srv->ucache);
 	srv->ucache = NULL;
+	lt_token_cache_free(srv->tcache);
+	srv->tcache = NULL;
 	metrics_free(srv->metrics);
 	srv->metrics = NULL;
 	lt_requests_close(srv->requests);

@@ -186,6 +186,7 @@ int lt_store_events_after(struct lt_store *s, int64_t after, int limit, lt_event
 }
 int lt_store_last_seq(struct lt_store *s, int64_t *out, struct lt_err *err) { DISPATCH(last_seq(s, out, err)); }
 uint64_t lt_store_generation(struct lt_store *s) { return s->ops->generation(s); }
+uint64_t lt_store_generation_now(struct lt_store *s) { return s->ops->generation_now(s); }
 int lt_store_notify_bound_ms(struct lt_store *s) { return s->ops->notify_bound_ms; }
 int lt_store_event_asof(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			struct lt_err *err)

@@ -52,6 +52,7 @@ struct lt_store_ops {
 			    struct lt_err *err);
 	int (*last_seq)(struct lt_store *s, int64_t *out, struct lt_err *err);
 	uint64_t (*generation)(struct lt_store *s);
+	uint64_t (*generation_now)(struct lt_store *s);
 	int notify_bound_ms; /* lt_store_notify_bound_ms */
 	int (*event_asof)(struct lt_store *s, const char *code, const char *date, struct lt_event *out,
 			  struct lt_err *err);

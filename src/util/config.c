@@ -71,6 +71,9 @@ static const struct key keys[] = {
 	 "PostgreSQL caches on its server)"},
 	{"lookup_cache_entries", INT(lookup_cache_entries), "131072", 0, INT64_C(1) << 24, NULL,
 	 "unit look-up replies kept in memory (about 1 KB each), valid until the registry changes; 0 = none"},
+	{"token_cache_entries", INT(token_cache_entries), "4096", 0, INT64_C(1) << 20, NULL,
+	 "authenticated bearer tokens whose principal is kept in memory (256 bytes each, keyed by the "
+	 "token's SHA-256), valid until a token or system changes; 0 = none"},
 	{"max_connections", INT(max_connections), "2048", 1, 100000, NULL, "open connections at most"},
 	{"max_connections_per_ip", INT(max_connections_per_ip), "256", 1, 100000, NULL,
 	 "open connections at most from one address"},

@@ -130,6 +130,75 @@ static void test_tokens(void **state)
 	assert_int_equal(lt_role_parse("anonymous", &r, &err), LT_EINVAL);
 }
 
+/* The daemon's token cache: a principal read once answers the next
+ * requests, and whatever changes it (a revocation, a disabled system, a
+ * change by another process) is refused at the next request; this
+ * process's other commits keep the cache (the store's generation does not
+ * move for them). */
+static void test_token_cache(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_principal admin = {.role = LT_ROLE_ADMIN, .name = "cli:test"}, p;
+	struct lt_token_cache *c = lt_token_cache_new(64);
+	assert_non_null(c);
+	assert_null(lt_token_cache_new(0));
+	uint64_t hits, misses;
+
+	const char codes[][LT_CODE_BUFSZ] = {"000.00.01.H14"};
+	struct lt_system_created made;
+	assert_int_equal(lt_system_register(fx->s, FX_CTX(&admin), "QLVB", codes, 1, fx->key, &made, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_OK);
+	assert_int_equal(p.role, LT_ROLE_SYSTEM);
+	assert_int_equal(p.system_id, made.id);
+	lt_token_cache_counts(c, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 1);
+
+	/* This process's commits that change no principal keep the cache. */
+	uint64_t gen = lt_store_generation(fx->s);
+	char tok[LT_TOKEN_BUFSZ];
+	struct lt_token row;
+	assert_int_equal(lt_token_create(fx->s, LT_ROLE_READER, NULL, "r", 0, tok, &row, &err), LT_OK);
+	usleep(80 * 1000); /* past the store's look at other processes' commits */
+	assert_int_equal(lt_store_generation(fx->s), gen);
+	assert_int_equal(lt_store_generation_now(fx->s), gen);
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_OK);
+	lt_token_cache_counts(c, &hits, &misses);
+	assert_int_equal(hits, 2);
+
+	/* Disabled, then enabled again: refused, then let in, at once. */
+	assert_int_equal(lt_system_set_disabled(fx->s, FX_CTX(&admin), made.id, true, NULL, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_EAUTH);
+	assert_non_null(strstr(err.msg, "disabled"));
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_EAUTH);
+	assert_int_equal(lt_system_set_disabled(fx->s, FX_CTX(&admin), made.id, false, NULL, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_OK);
+
+	/* Revoked through this store: refused at the next request. */
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, tok, &p, &err), LT_OK);
+	assert_int_equal(lt_token_revoke(fx->s, FX_CTX(&admin), row.id, NULL, &err), LT_OK);
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, tok, &p, &err), LT_EAUTH);
+	assert_non_null(strstr(err.msg, "revoked"));
+
+	/* Revoked by another process (a CLI beside the daemon: its own
+	 * connection to the file): refused at the next request too. */
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_OK);
+	struct lt_store *other = NULL;
+	assert_int_equal(lt_store_open(&other, fx->db, &err), LT_OK);
+	int n = 0;
+	assert_int_equal(lt_store_begin(other, &err), LT_OK);
+	assert_int_equal(lt_store_system_tokens_revoke(other, made.id, "2026-12-07T00:00:00Z", &n, &err), LT_OK);
+	assert_int_equal(lt_store_commit(other, &err), LT_OK);
+	lt_store_close(other);
+	assert_int_equal(n, 1);
+	assert_int_equal(lt_token_authenticate_cached(fx->s, c, made.token, &p, &err), LT_EAUTH);
+	assert_non_null(strstr(err.msg, "revoked"));
+	lt_token_cache_free(c);
+}
+
 static void test_policy(void **state)
 {
 	(void)state;
@@ -541,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_systems_follow_their_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_admin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_cache, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

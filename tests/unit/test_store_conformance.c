@@ -547,6 +547,55 @@ static void test_generation_across_handles(void **state)
 	lt_store_close(other);
 }
 
+/* What a principal is read from (a token revoked, a system disabled or
+ * enabled) moves the generation token caches are keyed by, for this
+ * handle's commits and another handle's (a CLI beside the daemon, a second
+ * node) alike, by the next lt_store_generation_now. In SQLite nothing else
+ * moves it (a token made, this handle's reads); in PostgreSQL every call
+ * does. */
+static void test_access_changes_move_generation(void **state)
+{
+	struct fx *fx = *state;
+	struct lt_err err = {0};
+	struct lt_system sys = {0};
+	snprintf(sys.name, sizeof sys.name, "QLVB");
+	snprintf(sys.created, sizeof sys.created, "2026-01-01T00:00:00Z");
+	EXPECT(LT_OK, lt_store_system_add(fx->s, &sys, &err));
+	struct lt_token t = {0};
+	snprintf(t.hash, sizeof t.hash, "%064d", 7);
+	snprintf(t.role, sizeof t.role, "system");
+	t.system_id = sys.id;
+	snprintf(t.created, sizeof t.created, "2026-01-01T00:00:00Z");
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	EXPECT(LT_OK, lt_store_token_add(fx->s, &t, &err));
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	uint64_t g = lt_store_generation_now(fx->s);
+	if (fx->b == SQLITE)
+		assert_int_equal(lt_store_generation_now(fx->s), g);
+	else
+		assert_true(lt_store_generation_now(fx->s) != g);
+	g = lt_store_generation_now(fx->s);
+
+	EXPECT(LT_OK, lt_store_begin(fx->s, &err));
+	EXPECT(LT_OK, lt_store_system_disable(fx->s, sys.id, "2026-02-01T00:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_commit(fx->s, &err));
+	assert_true(lt_store_generation_now(fx->s) != g);
+
+	struct lt_store *other = open_store(fx->uri);
+	g = lt_store_generation_now(fx->s);
+	EXPECT(LT_OK, lt_store_begin(other, &err));
+	EXPECT(LT_OK, lt_store_system_disable(other, sys.id, "", &err)); /* enabled again */
+	EXPECT(LT_OK, lt_store_commit(other, &err));
+	assert_true(lt_store_generation_now(fx->s) != g);
+
+	g = lt_store_generation_now(fx->s);
+	EXPECT(LT_OK, lt_store_begin(other, &err));
+	EXPECT(LT_OK, lt_store_token_revoke(other, t.id, "2026-03-01T00:00:00Z", &err));
+	EXPECT(LT_OK, lt_store_commit(other, &err));
+	assert_true(lt_store_generation_now(fx->s) != g);
+	lt_store_close(other);
+}
+
 static int token_cb(void *ctx, const struct lt_token *t)
 {
 	struct seen *w = ctx;
@@ -2458,7 +2507,7 @@ static void test_long_lists_stream(void **state)
 		X(test_held_deliveries_follow_lineage), X(test_change_copied_keeps_its_id), X(test_operators_views),   \
 		X(test_sent_window), X(test_federation), X(test_catalogue_federation), X(test_long_lists_stream),      \
 		X(test_campaigns), X(test_stats_totals), X(test_sent_page_cost), X(test_ack_many_deliveries),          \
-		X(test_xdoc_for)
+		X(test_xdoc_for), X(test_access_changes_move_generation)
 
 int main(void)
 {

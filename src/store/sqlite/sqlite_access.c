@@ -143,6 +143,8 @@ static int sq_token_revoke(struct lt_store *s, int64_t id, const char *at, struc
 	int ret = lt__sq_exec(cn, q, err, "revoking a token");
 	if (ret == LT_OK && sqlite3_changes(cn->db) == 0)
 		ret = lt_err_set(err, LT_ENOTFOUND, "no valid token with id %lld", (long long)id);
+	if (ret == LT_OK)
+		lt__sq_registry_changed(st); /* token caches read the row again */
 	lt__sq_release(st, cn);
 	return ret;
 }
@@ -305,6 +307,8 @@ static int sq_system_rebind(struct lt_store *s, const char *old_code, const char
 			lt__sq_bind_text(d, 2, new_code);
 		ret = lt__sq_exec(cn, d, err, "rebinding systems to a moved unit");
 	}
+	if (ret == LT_OK)
+		lt__sq_registry_changed(st); /* re-scoped tokens: token caches read them again */
 	lt__sq_release(st, cn);
 	return ret;
 }
@@ -323,6 +327,8 @@ static int system_update(struct lt_store *s, const char *sql, int64_t id, const 
 	int ret = lt__sq_exec(cn, q, err, what);
 	if (ret == LT_OK && sqlite3_changes(cn->db) == 0)
 		ret = lt_err_set(err, LT_ENOTFOUND, "no connected system with id %lld", (long long)id);
+	if (ret == LT_OK)
+		lt__sq_registry_changed(st); /* a disabled system's tokens: token caches read them again */
 	lt__sq_release(st, cn);
 	return ret;
 }
@@ -348,6 +354,8 @@ static int sq_system_tokens_revoke(struct lt_store *s, int64_t id, const char *a
 	lt__sq_bind_text(q, 2, at);
 	int ret = lt__sq_exec(cn, q, err, "revoking a system's tokens");
 	*n = ret == LT_OK ? sqlite3_changes(cn->db) : 0;
+	if (*n > 0)
+		lt__sq_registry_changed(st); /* token caches read the rows again */
 	lt__sq_release(st, cn);
 	return ret;
 }

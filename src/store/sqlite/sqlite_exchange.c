@@ -684,6 +684,11 @@ static int sq_xcounts(struct lt_store *s, int64_t out[LT_XCOUNTS], struct lt_err
 /* Savepoints live here rather than with the transactions in sqlite_store.c
  * because the group commit is their one user: one job of a batch that fails
  * is undone alone. They run on the writer, inside its transaction. */
+/* A job's savepoint in the commit thread's batch: SAVEPOINT and RELEASE are
+ * prepared once on the writer (lt__sq_store.part_q, outside its statement
+ * cache), where sqlite3_exec parsed their text for every job, two to
+ * three a package with its acknowledgements. The rare rollback is two
+ * statements, run as text. */
 static int sq_part(struct lt_store *s, enum lt_store_part what, struct lt_err *err)
 {
 	static const char *const sql[] = {"SAVEPOINT lt_part", "RELEASE lt_part",
@@ -697,10 +702,17 @@ static int sq_part(struct lt_store *s, enum lt_store_part what, struct lt_err *e
 	if (!cn)
 		return LT_EIO;
 	int ret = LT_OK;
-	if (!st->in_txn)
+	if (!st->in_txn) {
 		ret = lt_err_set(err, LT_EIO, "internal error: a savepoint outside a transaction");
-	else if (sqlite3_exec(cn->db, sql[what], NULL, NULL, NULL) != SQLITE_OK)
-		ret = lt__sq_fail(cn, err, doing[what]);
+	} else if (what == LT_PART_ROLLBACK) {
+		if (sqlite3_exec(cn->db, sql[what], NULL, NULL, NULL) != SQLITE_OK)
+			ret = lt__sq_fail(cn, err, doing[what]);
+	} else {
+		sqlite3_stmt **q = &st->part_q[what];
+		if (!*q && sqlite3_prepare_v2(cn->db, sql[what], -1, q, NULL) != SQLITE_OK)
+			*q = NULL;
+		ret = *q ? lt__sq_exec(cn, *q, err, doing[what]) : lt__sq_fail(cn, err, doing[what]);
+	}
 	lt__sq_release(st, cn);
 	return ret;
 }

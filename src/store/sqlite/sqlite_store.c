@@ -270,16 +270,48 @@ static void sq_close(struct lt_store *s)
 	for (int i = 0; i < LT__SQ_READERS; i++)
 		if (st->readers[i].db)
 			conn_close(&st->readers[i]);
+	sqlite3_finalize(st->watch_q);
+	for (int i = 0; i < 2; i++)
+		sqlite3_finalize(st->part_q[i]);
 	if (st->writer.db)
 		conn_close(&st->writer);
-	if (st->watch.db)
-		conn_close(&st->watch);
 	pthread_mutex_destroy(&st->watch_mu);
 	pthread_mutex_destroy(&st->wlock);
 	pthread_mutex_destroy(&st->plock);
 	pthread_cond_destroy(&st->pcond);
 	free(st->path);
 	free(st);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Bumps the generation when another process committed since the last
+ * look (watch_q), or when that cannot be told. Under wlock, outside any
+ * transaction or at the start of one; nothing for ":memory:", which no
+ * other process can open. */
+static void writer_watch(struct lt__sq_store *st)
+{
+	if (st->n_readers == 0)
+		return;
+	if (!st->watch_q &&
+	    sqlite3_prepare_v2(st->writer.db, "PRAGMA data_version", -1, &st->watch_q, NULL) != SQLITE_OK)
+		st->watch_q = NULL;
+	if (st->watch_q && sqlite3_step(st->watch_q) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(st->watch_q, 0);
+		if (st->watch_version >= 0 && v != st->watch_version)
+			atomic_fetch_add(&st->gen, 1);
+		st->watch_version = v;
+	} else {
+		atomic_fetch_add(&st->gen, 1); /* cannot tell: assume a change */
+	}
+	if (st->watch_q)
+		sqlite3_reset(st->watch_q);
+	atomic_store(&st->watch_at_ms, now_ms());
 }
 
 static int sq_begin(struct lt_store *s, struct lt_err *err)
@@ -308,6 +340,8 @@ static int sq_begin(struct lt_store *s, struct lt_err *err)
 	}
 	st->in_txn = 1;
 	tl_txn = st;
+	writer_watch(st);
+	atomic_store(&st->txn_looked, true);
 	return LT_OK;
 }
 
@@ -322,6 +356,7 @@ void lt__sq_registry_changed(struct lt__sq_store *st)
 static void txn_end(struct lt__sq_store *st)
 {
 	lt__sq_bulk_over();
+	atomic_store(&st->txn_looked, false);
 	st->gen_dirty = false;
 	st->in_txn = 0;
 	tl_txn = NULL;
@@ -409,41 +444,45 @@ static int sq_integrity_check(struct lt_store *s, struct lt_err *err)
 	return ret;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Writes by this process bump the generation as they commit. Writes by
- * another process (a CLI beside the daemon) are noticed through PRAGMA
- * data_version, read at most every LT__SQ_WATCH_MS by whichever caller
- * finds it due, so they show within that time; this process's own
- * commits change data_version too, which only costs a spurious bump. */
+ * another process (a CLI beside the daemon) are noticed through the
+ * writer's data_version (writer_watch): at the start of every transaction,
+ * and at most every LT__SQ_WATCH_MS by whichever caller finds it due while
+ * the writer is free. While another thread holds the writer, no other
+ * process can commit until it is done (its transaction holds SQLite's
+ * write lock, and its begin looked), and the next due caller looks. So
+ * they show within that time; this process's own commits, which a separate
+ * connection's data_version would count too, bump nothing. */
 #define LT__SQ_WATCH_MS 50
 
 static uint64_t sq_generation(struct lt_store *s)
 {
 	struct lt__sq_store *st = lt__sq(s);
-	int64_t now = now_ms();
-	if (st->n_readers > 0 && now - atomic_load(&st->watch_at_ms) >= LT__SQ_WATCH_MS &&
-	    pthread_mutex_trylock(&st->watch_mu) == 0) {
-		sqlite3_stmt *q = NULL;
-		if ((st->watch.db || conn_open(&st->watch, st->path, true, NULL) == LT_OK) &&
-		    (q = lt__sq_stmt(&st->watch, "PRAGMA data_version", NULL)) && sqlite3_step(q) == SQLITE_ROW) {
-			int64_t v = sqlite3_column_int64(q, 0);
-			if (st->watch_version >= 0 && v != st->watch_version)
-				atomic_fetch_add(&st->gen, 1);
-			st->watch_version = v;
-		} else {
-			atomic_fetch_add(&st->gen, 1); /* cannot tell: assume a change */
-		}
-		if (q)
-			sqlite3_reset(q);
-		atomic_store(&st->watch_at_ms, now);
-		pthread_mutex_unlock(&st->watch_mu);
+	if (st->n_readers > 0 && now_ms() - atomic_load(&st->watch_at_ms) >= LT__SQ_WATCH_MS &&
+	    pthread_mutex_trylock(&st->wlock) == 0) {
+		if (!st->in_txn) /* this thread's own transaction looked when it began */
+			writer_watch(st);
+		pthread_mutex_unlock(&st->wlock);
 	}
+	return atomic_load(&st->gen);
+}
+
+static uint64_t sq_generation_now(struct lt_store *s)
+{
+	struct lt__sq_store *st = lt__sq(s);
+	if (st->n_readers == 0)
+		return atomic_load(&st->gen); /* ":memory:": no other process */
+	pthread_mutex_lock(&st->watch_mu);
+	if (pthread_mutex_trylock(&st->wlock) == 0) {
+		if (!st->in_txn) /* this thread's own transaction looked when it began */
+			writer_watch(st);
+		pthread_mutex_unlock(&st->wlock);
+	} else if (!atomic_load(&st->txn_looked)) {
+		/* Held outside a transaction that looked (beginning one, or one
+		 * statement of its own): cannot tell. */
+		atomic_fetch_add(&st->gen, 1);
+	}
+	pthread_mutex_unlock(&st->watch_mu);
 	return atomic_load(&st->gen);
 }
 
@@ -461,6 +500,7 @@ static void sqlite_ops_fill(void)
 	sqlite_ops.rollback = sq_rollback;
 	sqlite_ops.ping = sq_ping;
 	sqlite_ops.generation = sq_generation;
+	sqlite_ops.generation_now = sq_generation_now;
 	sqlite_ops.notify_bound_ms = LT__SQ_WATCH_MS;
 	sqlite_ops.integrity_check = sq_integrity_check;
 	lt__sq_units_ops(&sqlite_ops);
@@ -491,8 +531,8 @@ int lt__store_sqlite_open(struct lt_store **out, const char *path, struct lt_err
 	pthread_mutexattr_destroy(&attr);
 	pthread_mutex_init(&st->plock, NULL);
 	pthread_cond_init(&st->pcond, NULL);
-	pthread_mutex_init(&st->watch_mu, NULL);
 	st->watch_version = -1;
+	pthread_mutex_init(&st->watch_mu, NULL);
 	/* An in-memory or temporary database is private to one connection. */
 	st->n_readers =
 		(!*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) ? 0 : LT__SQ_READERS;

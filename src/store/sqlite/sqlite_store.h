@@ -39,14 +39,20 @@ struct lt__sq_store {
 	pthread_mutex_t plock;
 	pthread_cond_t pcond;
 	/* The registry's generation (lt_store_generation): bumped when a
-	 * transaction that wrote units, lineage or events commits (dirty
-	 * marks it), and when another process is seen to have written. */
+	 * transaction that wrote units, lineage, events, tokens or systems
+	 * commits (dirty marks it), and when another process is seen to have
+	 * written. */
 	_Atomic uint64_t gen;
-	bool gen_dirty;           /* under wlock */
-	struct lt__sq_conn watch; /* reads PRAGMA data_version, under watch_mu */
-	pthread_mutex_t watch_mu;
+	bool gen_dirty; /* under wlock */
+	/* PRAGMA data_version on the writer, which moves only for other
+	 * connections' commits: this process writes through the writer
+	 * alone, so only another process's commits move it. Under wlock. */
+	sqlite3_stmt *watch_q;
 	int64_t watch_version;       /* -1 before the first look */
 	_Atomic int64_t watch_at_ms; /* when it last looked */
+	_Atomic bool txn_looked;     /* a transaction holds the writer and looked as it began */
+	pthread_mutex_t watch_mu;    /* lt_store_generation_now: one look at a time */
+	sqlite3_stmt *part_q[2];     /* SAVEPOINT and RELEASE lt_part on the writer (sq_part) */
 };
 
 static inline struct lt__sq_store *lt__sq(struct lt_store *s) { return (struct lt__sq_store *)(void *)s; }
