@@ -120,10 +120,10 @@ struct server {
 	struct MHD_Daemon *mhd;
 	struct alog *access_log; /* NULL: none */
 	struct metrics *metrics;
-	struct unit_cache *ucache; /* GET /v1/units/{code} replies; may be NULL */
+	struct unit_cache *ucache;     /* GET /v1/units/{code} replies; may be NULL */
 	struct lt_token_cache *tcache; /* authenticated bearer tokens; may be NULL */
-	struct longpoll *longpoll; /* suspended GET /v1/inbox?wait= requests */
-	atomic_int commits_waited; /* requests whose commit the hub has not answered yet */
+	struct longpoll *longpoll;     /* suspended GET /v1/inbox?wait= requests */
+	atomic_int commits_waited;     /* requests whose commit the hub has not answered yet */
 	atomic_int active;
 	atomic_bool stopping;
 	pthread_t watchdog;
