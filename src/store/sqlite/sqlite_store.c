@@ -455,15 +455,23 @@ static int sq_integrity_check(struct lt_store *s, struct lt_err *err)
  * connection's data_version would count too, bump nothing. */
 #define LT__SQ_WATCH_MS 50
 
+/* Looks (writer_watch) when the writer is free; false when another thread
+ * holds it. */
+static bool watch_if_free(struct lt__sq_store *st)
+{
+	if (pthread_mutex_trylock(&st->wlock) != 0)
+		return false;
+	if (!st->in_txn) /* this thread's own transaction looked when it began */
+		writer_watch(st);
+	pthread_mutex_unlock(&st->wlock);
+	return true;
+}
+
 static uint64_t sq_generation(struct lt_store *s)
 {
 	struct lt__sq_store *st = lt__sq(s);
-	if (st->n_readers > 0 && now_ms() - atomic_load(&st->watch_at_ms) >= LT__SQ_WATCH_MS &&
-	    pthread_mutex_trylock(&st->wlock) == 0) {
-		if (!st->in_txn) /* this thread's own transaction looked when it began */
-			writer_watch(st);
-		pthread_mutex_unlock(&st->wlock);
-	}
+	if (st->n_readers > 0 && now_ms() - atomic_load(&st->watch_at_ms) >= LT__SQ_WATCH_MS)
+		watch_if_free(st);
 	return atomic_load(&st->gen);
 }
 
@@ -473,11 +481,7 @@ static uint64_t sq_generation_now(struct lt_store *s)
 	if (st->n_readers == 0)
 		return atomic_load(&st->gen); /* ":memory:": no other process */
 	pthread_mutex_lock(&st->watch_mu);
-	if (pthread_mutex_trylock(&st->wlock) == 0) {
-		if (!st->in_txn) /* this thread's own transaction looked when it began */
-			writer_watch(st);
-		pthread_mutex_unlock(&st->wlock);
-	} else if (!atomic_load(&st->txn_looked)) {
+	if (!watch_if_free(st) && !atomic_load(&st->txn_looked)) {
 		/* Held outside a transaction that looked (beginning one, or one
 		 * statement of its own): cannot tell. */
 		atomic_fetch_add(&st->gen, 1);

@@ -22,15 +22,15 @@ static const char SQL_UNIT_GET_BY_KEY[] = "SELECT " UNIT_SEL " FROM units WHERE 
 /* A fresh code's row in such a load: nothing to update, and no index by
  * code for an upsert to name; the unique sort key still refuses a second
  * row of a code. */
-static const char SQL_UNIT_INSERT[] = "INSERT INTO units (" UNIT_COLS ", sort_key, name_fold) VALUES "
-				      "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)";
+#define UNIT_INSERT                                                                                                    \
+	"INSERT INTO units (" UNIT_COLS ", sort_key, name_fold) VALUES "                                               \
+	"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+static const char SQL_UNIT_INSERT[] = UNIT_INSERT;
 static const char SQL_UNIT_PUT[] =
-	"INSERT INTO units (" UNIT_COLS ", sort_key, name_fold) VALUES "
-	"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20) "
-	"ON CONFLICT(code) DO UPDATE SET parent=?2, level=?3, name=?4, address=?5, email=?6, "
-	"phone=?7, fax=?8, website=?9, status=?10, valid_from=?11, valid_to=?12, "
-	"decision_number=?13, decision_date=?14, decision_issuer=?15, reorganized=?16, "
-	"recorded=?17, version=?18, sort_key=?19, name_fold=?20";
+	UNIT_INSERT " ON CONFLICT(code) DO UPDATE SET parent=?2, level=?3, name=?4, address=?5, email=?6, "
+		    "phone=?7, fax=?8, website=?9, status=?10, valid_from=?11, valid_to=?12, "
+		    "decision_number=?13, decision_date=?14, decision_issuer=?15, reorganized=?16, "
+		    "recorded=?17, version=?18, sort_key=?19, name_fold=?20";
 static const char SQL_NUMBERS[] =
 	"SELECT code FROM units WHERE parent = ?1 UNION SELECT code FROM events WHERE parent = ?1";
 static const char SQL_LINEAGE_ADD[] = "INSERT OR IGNORE INTO lineage (pred, succ, change_id) VALUES (?1, ?2, ?3)";
